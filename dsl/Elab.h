@@ -1,0 +1,241 @@
+//===- Elab.h - The checked, concrete form of a Loom model ------*- C++ -*-===//
+//
+// Elaboration turns the syntax tree of a model (and the files it imports)
+// into a fully concrete design: config values evaluated (with command-line
+// overrides applied), every layer's hyperparameters resolved, every block
+// instantiated with its parameter values, and every `forward` body turned
+// into a small typed dataflow graph whose feature widths have been checked.
+// MLIRGen consumes only this form; all user errors are reported before it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_DSL_ELAB_H
+#define LOOM_DSL_ELAB_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SMLoc.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
+namespace loom::dsl {
+
+class DiagnosticEngine;
+
+/// Elementwise activation functions.
+enum class Activation { Relu, Gelu, GeluTanh, Silu };
+
+/// Returns the DSL spelling of `act` (`relu`, `gelu`, `gelu_tanh`, `silu`).
+llvm::StringRef stringifyActivation(Activation act);
+
+/// A concrete config value.
+struct ConfigValue {
+  enum class Kind { Int, Float, Bool, String };
+  Kind kind = Kind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0.0;
+  bool boolValue = false;
+  std::string stringValue;
+  /// Where the value was written (the config entry or its override).
+  llvm::SMRange range;
+};
+
+/// The built-in layers, blocks, and stacks of blocks.
+enum class LayerKind {
+  Embedding,           ///< token ids [seq] -> [seq, dim]
+  PositionalEmbedding, ///< token ids [seq] -> rows 0..seq-1 [seq, dim]
+  Linear,              ///< [seq, in] -> [seq, out]
+  LayerNorm,           ///< [seq, dim] -> [seq, dim]
+  RMSNorm,             ///< [seq, dim] -> [seq, dim]
+  Attention,           ///< [seq, dim] -> [seq, dim]
+  MLP,                 ///< [seq, dim] -> [seq, dim]
+  GatedMLP,            ///< [seq, dim] -> [seq, dim]
+  Block,               ///< a user block, possibly stacked and/or looped
+};
+
+/// `Embedding(vocab, dim)` and `PositionalEmbedding(max_positions, dim)`.
+/// Tensors: `weight` [vocab, dim].
+struct EmbeddingSpec {
+  int64_t vocab = 0;
+  int64_t dim = 0;
+};
+
+/// `Linear(in, out, bias, layout)`.
+/// Tensors: `weight` [out, in] ([in, out] when transposed), `bias` [out].
+struct LinearSpec {
+  int64_t in = 0;
+  int64_t out = 0;
+  bool bias = true;
+  /// Checkpoint stores the weight as [in, out] (`layout = "in_out"`, as in
+  /// GPT-2's Conv1D).
+  bool transposed = false;
+};
+
+/// `LayerNorm(dim, eps, bias)` and `RMSNorm(dim, eps)`.
+/// Tensors: `weight` [dim], `bias` [dim] (LayerNorm with bias only).
+struct NormSpec {
+  int64_t dim = 0;
+  double eps = 1e-5;
+  bool bias = false;
+};
+
+/// `Attention(dim, heads, kv_heads, ...)`. Tensors, relative to the layer:
+/// `{q}.weight` [heads*head_dim, dim], `{k}.weight` and `{v}.weight`
+/// [kv_heads*head_dim, dim], `{o}.weight` [dim, heads*head_dim], and the
+/// matching `.bias` tensors when enabled. With a fused layout (`qkv` set),
+/// `{qkv}.weight` [(heads + 2*kv_heads)*head_dim, dim] replaces q, k and v.
+/// All weights are [in, out] instead when `transposed`.
+struct AttentionSpec {
+  int64_t dim = 0;
+  int64_t heads = 0;
+  int64_t kvHeads = 0;
+  int64_t headDim = 0;
+  bool causal = true;
+  /// RoPE base frequency; absent when RoPE is off.
+  std::optional<double> ropeTheta;
+  bool qkvBias = false;
+  bool outBias = false;
+  bool transposed = false;
+  /// Sub-names of the projections inside the layer's checkpoint path.
+  std::string q = "q_proj", k = "k_proj", v = "v_proj", o = "o_proj";
+  /// Sub-name of a fused QKV projection; empty when q/k/v are separate.
+  std::string qkv;
+};
+
+/// `MLP(dim, hidden, act, ...)` and `GatedMLP(dim, hidden, act, ...)`.
+/// Tensors: `{up}.weight` [hidden, dim], `{down}.weight` [dim, hidden],
+/// `{gate}.weight` [hidden, dim] (gated only), and `.bias` tensors when
+/// enabled. [in, out] instead when `transposed`.
+struct MLPSpec {
+  int64_t dim = 0;
+  int64_t hidden = 0;
+  Activation act = Activation::Gelu;
+  bool bias = true;
+  bool transposed = false;
+  std::string gate = "gate_proj", up = "up_proj", down = "down_proj";
+};
+
+struct Block;
+
+/// A use of a block: a single instance, a stack of `count` copies with
+/// distinct weights (`Decoder[n]`), a weight-shared loop (`loop Decoder x n`),
+/// or a loop over a stack (`loop Decoder[k] x n`).
+struct BlockUseSpec {
+  const Block *block = nullptr;
+  /// Number of stacked copies with distinct weights (1 when not stacked).
+  int64_t count = 1;
+  /// True when written with `loop`.
+  bool loop = false;
+  /// Loop iterations (1 when not looped).
+  int64_t iterations = 1;
+};
+
+/// One concrete layer of a block or model.
+struct Layer {
+  LayerKind kind;
+  std::string name;
+  /// The declaration this layer came from.
+  llvm::SMRange range;
+  /// Checkpoint path relative to the enclosing instance: the `@` binding or
+  /// the layer's name when there is none. May be empty (the layer's tensors
+  /// live directly under the enclosing prefix). For stacked blocks it
+  /// contains `{i}`, to be replaced by the copy index 0..count-1.
+  std::string binding;
+
+  // Exactly the spec matching `kind` is meaningful.
+  EmbeddingSpec embedding;
+  LinearSpec linear;
+  NormSpec norm;
+  AttentionSpec attention;
+  MLPSpec mlp;
+  BlockUseSpec blockUse;
+};
+
+/// A node of a forward dataflow graph. Operands refer to earlier nodes of
+/// the same graph by index, so `nodes` is in topological order.
+struct Node {
+  enum class Op {
+    Input,        ///< forward parameter number `input`
+    CallLayer,    ///< apply layer number `layer` to `operands`
+    Activation,   ///< `act(operands[0])`
+    Add,          ///< operands[0] + operands[1]
+    Mul,          ///< operands[0] * operands[1] (elementwise)
+    Scale,        ///< operands[0] * `factor`
+    EmbeddingRow, ///< row `row` of embedding layer number `layer`: [width]
+  };
+  Op op;
+  llvm::SMRange range;
+  /// True when the value is token ids [seq] (integer); false for features.
+  bool isIds = false;
+  /// True for a single row [width] that broadcasts over the sequence.
+  bool isRow = false;
+  /// Feature width of the result ([seq, width] or [width]); 0 for ids.
+  int64_t width = 0;
+  unsigned input = 0;
+  unsigned layer = 0;
+  Activation act = Activation::Relu;
+  double factor = 1.0;
+  int64_t row = 0;
+  llvm::SmallVector<unsigned, 2> operands;
+};
+
+/// A checked `forward` body.
+struct Forward {
+  /// Per parameter: true if token ids, else a feature width.
+  struct Input {
+    std::string name;
+    bool isIds = false;
+    int64_t width = 0;
+  };
+  std::vector<Input> inputs;
+  std::vector<Node> nodes;
+  /// Index of the returned node.
+  unsigned result = 0;
+};
+
+/// A block instantiated with concrete parameter values. Two uses of the same
+/// block with equal parameters and input widths share one `Block`.
+struct Block {
+  /// Unique name within the model: the declared name, suffixed `_1`, `_2`, ...
+  /// for further distinct instantiations.
+  std::string name;
+  llvm::SMRange range;
+  std::vector<Layer> layers;
+  Forward forward;
+};
+
+/// A fully elaborated model.
+struct Model {
+  std::string name;
+  llvm::SMRange range;
+  /// Config values in declaration order, after overrides.
+  std::vector<std::pair<std::string, ConfigValue>> config;
+  /// Instantiated blocks, each after every block it uses.
+  std::vector<std::unique_ptr<Block>> blocks;
+  std::vector<Layer> layers;
+  /// Takes one input, the token ids.
+  Forward forward;
+};
+
+/// Options of elaboration.
+struct ElabOptions {
+  /// Model to elaborate; may be empty when the file defines exactly one.
+  std::string modelName;
+  /// `name=value` config overrides from the command line, in order.
+  std::vector<std::pair<std::string, std::string>> overrides;
+  /// Extra directories searched by `import` after the importing file's own.
+  std::vector<std::string> includeDirs;
+};
+
+} // namespace loom::dsl
+
+#endif // LOOM_DSL_ELAB_H

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every Debian package Loom's build, tests and examples need.
+# Safe to run more than once. Needs root (or sudo).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # Compiler toolchain and MLIR/LLVM 22 (mlir-22-tools is needed to configure).
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  cmake ninja-build ccache
+  # Libraries.
+  libfmt-dev libgtest-dev
+  # Reference tests and checkpoint generation.
+  python3 python3-numpy python3-torch
+)
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
