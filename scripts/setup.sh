@@ -11,7 +11,7 @@ PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
   cmake ninja-build ccache
   # Libraries.
-  libfmt-dev libgtest-dev
+  libfmt-dev libgtest-dev nlohmann-json3-dev
   # Reference tests and checkpoint generation.
   python3 python3-numpy python3-torch
 )

@@ -1,0 +1,82 @@
+//===- Cli.h - The compiled program's command line --------------*- C++ -*-===//
+//
+// Every program `loomc` builds takes the same flags:
+//
+//   ./model --weights DIR_OR_FILE --prompt-ids "1 2 3" -n 32 --temperature 0.8
+//
+// Flags take their value as the next argument or after `=`. Parsing checks
+// everything it can without the model (numbers, ranges, token ids being
+// integers); the program checks the rest (ids below the vocabulary size).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_CLI_H
+#define LOOM_CLI_H
+
+#include "loom/Sampler.h"
+
+namespace loom {
+
+/// What the program is, for the usage text and the flags it accepts.
+struct ProgramInfo {
+  /// The model's name, e.g. `Llama`.
+  std::string modelName = "model";
+  /// The version printed by `--version`.
+  std::string version = "0.1.0";
+  /// Encoders run one forward pass and write `--output`; decoders generate.
+  bool isEncoder = false;
+  /// Used when `--weights` is absent; if empty, `--weights` is required.
+  std::string defaultWeights;
+};
+
+/// The parsed command line.
+struct CliOptions {
+  /// `--weights PATH`: a .safetensors file, an index, or a directory.
+  std::string weights;
+  /// `--prompt-ids "1 2 3"` or the contents of `--prompt-file PATH`.
+  std::vector<int64_t> promptIds;
+  /// `--prompt-file PATH`, if given (its ids are already in `promptIds`).
+  std::string promptFile;
+  /// `-n N`, `--max-new-tokens N` (decoders): tokens to generate, >= 0.
+  int64_t maxNewTokens = 32;
+  /// `--temperature`, `--top-k`, `--top-p`, `--seed`. The temperature is 0
+  /// (greedy) unless given, or 1 if only top-k/top-p are given.
+  SamplerOptions sampling;
+  /// `--threads N`: 0 means `LOOM_NUM_THREADS` or all hardware threads.
+  int64_t threads = 0;
+  /// `--bench`: time prefill and decode and print tokens per second.
+  bool bench = false;
+  /// `--output PATH.npy` (encoders): where to write the output array.
+  std::string output;
+  /// Decoders: where to write the prompt's logits as .npy (empty: nowhere).
+  std::string logits;
+  /// `--help` / `-h`: print `usageText` and exit 0.
+  bool help = false;
+  /// `--version`: print the version and exit 0.
+  bool version = false;
+};
+
+/// Parses `argv[1..argc)`. On error the message is one line (no usage; print
+/// `usageText` or a hint after it). With `--help` or `--version`, the other
+/// requirements (weights, prompt) are not checked.
+Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
+                                      const ProgramInfo &info = {});
+
+/// The `--help` text for `programName`.
+std::string usageText(const std::string &programName,
+                      const ProgramInfo &info = {});
+
+/// Parses token ids separated by spaces, tabs, newlines or commas. `source`
+/// names where they came from in errors (e.g. `--prompt-ids`).
+Expected<std::vector<int64_t>> parseTokenIds(std::string_view text,
+                                             std::string_view source);
+
+/// Reads and parses a file of token ids (see `parseTokenIds`).
+Expected<std::vector<int64_t>> readTokenIdFile(const std::string &path);
+
+/// Checks that every id is below `vocabSize`.
+Status checkTokenIds(const std::vector<int64_t> &ids, int64_t vocabSize);
+
+} // namespace loom
+
+#endif // LOOM_CLI_H

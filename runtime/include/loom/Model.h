@@ -1,0 +1,79 @@
+//===- Model.h - The interface of a compiled model --------------*- C++ -*-===//
+//
+// What `loomc` generates for a model and the runtime calls. Version 1 of the
+// calling convention (`"abi": 1` in the model info):
+//
+//   extern const char loom_model_info[];  // JSON, see ModelInfo
+//   extern void *loom_weights[];          // filled by the runtime, one
+//                                         // pointer per ModelInfo::tensors
+//   void _mlir_ciface_forward(MemRef<int32_t, 1> *tokens, int64_t pos,
+//                             MemRef<float, 3> *keyCache,
+//                             MemRef<float, 3> *valueCache,
+//                             MemRef<float, 2> *out);
+//
+// `forward` runs the tokens `tokens[0..seq)` at absolute positions
+// `pos..pos+seq`, appends their keys/values to the caches (one slot per
+// attention execution, [slots, max_seq, kv_width]) and writes one output
+// row per token (logits for decoders, hidden states for encoders) to `out`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_MODEL_H
+#define LOOM_MODEL_H
+
+#include "loom/Support.h"
+#include "loom/Weights.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace loom {
+
+/// An MLIR strided memref descriptor of rank `N`.
+template <typename T, int N> struct MemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[N];
+  int64_t strides[N];
+};
+
+/// A contiguous row-major descriptor of `data` with `sizes`.
+template <typename T, int N>
+MemRef<T, N> makeMemRef(T *data, const int64_t (&sizes)[N]) {
+  MemRef<T, N> ref{data, data, 0, {}, {}};
+  int64_t stride = 1;
+  for (int i = N - 1; i >= 0; --i) {
+    ref.sizes[i] = sizes[i];
+    ref.strides[i] = stride;
+    stride *= sizes[i];
+  }
+  return ref;
+}
+
+/// The description a compiled model carries of itself.
+struct ModelInfo {
+  int64_t abi = 0;
+  std::string name;
+  /// True for decoders (causal attention): prefill then token-by-token.
+  bool decoder = false;
+  /// Token ids must be below this (0: no embedding).
+  int64_t vocab = 0;
+  /// Positions must be below this (0: no limit from the model).
+  int64_t maxPositions = 0;
+  /// Width of one output row (vocab for decoders, hidden size for encoders).
+  int64_t outputWidth = 0;
+  /// KV cache geometry.
+  int64_t kvSlots = 0;
+  int64_t kvWidth = 0;
+  /// The checkpoint tensors, in the order of `loom_weights`.
+  std::vector<TensorSpec> tensors;
+};
+
+/// Parses the JSON model info embedded in a compiled model.
+Expected<ModelInfo> parseModelInfo(const char *json);
+
+} // namespace loom
+
+#endif // LOOM_MODEL_H

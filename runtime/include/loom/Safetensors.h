@@ -1,0 +1,117 @@
+//===- Safetensors.h - One memory-mapped .safetensors file ------*- C++ -*-===//
+//
+// A safetensors file is: an 8-byte little-endian header length N, N bytes of
+// JSON (`{"name": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]},
+// "__metadata__": {..}}`), then the data section; offsets are relative to the
+// data section. The file is mapped read-only and validated completely when it
+// is opened, so a `TensorInfo` always points at in-bounds bytes of the right
+// size. See docs/checkpoints.md for the rules and the error messages.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_SAFETENSORS_H
+#define LOOM_SAFETENSORS_H
+
+#include "loom/Support.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace loom {
+
+/// The element types of safetensors. All can be read; weights bound to a
+/// model must be F32, F16 or BF16 (see Weights.h).
+enum class DType {
+  Bool,
+  U8,
+  I8,
+  U16,
+  I16,
+  F16,
+  BF16,
+  U32,
+  I32,
+  F32,
+  U64,
+  I64,
+  F64,
+  F8E4M3,
+  F8E5M2,
+};
+
+/// The safetensors spelling of `dtype` ("F32", "BF16", "F8_E4M3", ...).
+std::string_view dtypeName(DType dtype);
+/// Bytes per element of `dtype`.
+size_t dtypeSize(DType dtype);
+/// Parses a safetensors dtype spelling; nullopt if unknown.
+std::optional<DType> parseDType(std::string_view name);
+
+class SafetensorsFile;
+
+/// One tensor of a safetensors file. `data` points into the file's mapping
+/// and stays valid as long as the file is open.
+struct TensorInfo {
+  /// The tensor's name as written in the header.
+  std::string name;
+  /// Its element type.
+  DType dtype;
+  /// Its shape (empty for a scalar).
+  std::vector<int64_t> shape;
+  /// Its first byte (little-endian elements, row-major, any alignment).
+  const unsigned char *data = nullptr;
+  /// Its size in bytes: numel(shape) * dtypeSize(dtype).
+  uint64_t byteSize = 0;
+  /// `data_offsets[0]`, relative to the data section.
+  uint64_t dataOffset = 0;
+  /// The file it lives in.
+  const SafetensorsFile *file = nullptr;
+
+  /// The number of elements.
+  int64_t numElements() const;
+};
+
+/// A validated, memory-mapped safetensors file.
+class SafetensorsFile {
+public:
+  /// Maps and validates the file at `path`. Errors start with `path: `.
+  static Expected<std::unique_ptr<SafetensorsFile>>
+  open(const std::string &path);
+
+  SafetensorsFile(const SafetensorsFile &) = delete;
+  SafetensorsFile &operator=(const SafetensorsFile &) = delete;
+  ~SafetensorsFile();
+
+  /// The path the file was opened with.
+  const std::string &getPath() const { return path; }
+  /// Its tensors, in data-offset order.
+  const std::vector<TensorInfo> &getTensors() const { return tensors; }
+  /// The tensor called `name`, or null.
+  const TensorInfo *find(std::string_view name) const;
+  /// The optional `__metadata__` string map.
+  const std::map<std::string, std::string> &getMetadata() const {
+    return metadata;
+  }
+  /// The size of the whole file in bytes.
+  uint64_t getFileSize() const { return fileSize; }
+
+private:
+  SafetensorsFile() = default;
+  Status parseHeader();
+
+  std::string path;
+  /// The whole file, mapped read-only (null for an empty mapping).
+  const unsigned char *mapping = nullptr;
+  uint64_t fileSize = 0;
+  std::vector<TensorInfo> tensors;
+  std::unordered_map<std::string, size_t> byName;
+  std::map<std::string, std::string> metadata;
+};
+
+} // namespace loom
+
+#endif // LOOM_SAFETENSORS_H

@@ -1,0 +1,106 @@
+//===- Half.cpp - IEEE binary16 and bfloat16 conversions ------------------===//
+
+#include "loom/Half.h"
+
+#include <cstring>
+
+namespace loom {
+
+static float bitsToFloat(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+static uint32_t floatToBits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+float halfToFloat(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  if (exponent == 0x1f) // Infinity or NaN: keep the payload.
+    return bitsToFloat(sign | 0x7f800000u | (mantissa << 13));
+  if (exponent != 0) // Normal: rebias 15 -> 127.
+    return bitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  if (mantissa == 0)
+    return bitsToFloat(sign);
+  // Subnormal: mantissa * 2^-24, normal as a float. Shift the leading one
+  // into the implicit bit position.
+  uint32_t shift = 0;
+  while (!(mantissa & 0x400u)) {
+    mantissa <<= 1;
+    ++shift;
+  }
+  mantissa &= 0x3ffu;
+  uint32_t floatExponent = 113 - shift; // 2^-14 has biased exponent 113.
+  return bitsToFloat(sign | (floatExponent << 23) | (mantissa << 13));
+}
+
+float bfloat16ToFloat(uint16_t bits) {
+  return bitsToFloat(static_cast<uint32_t>(bits) << 16);
+}
+
+uint16_t floatToHalf(float value) {
+  uint32_t bits = floatToBits(value);
+  uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  uint32_t exponent = (bits >> 23) & 0xffu;
+  uint32_t mantissa = bits & 0x7fffffu;
+  if (exponent == 0xff) { // Infinity or NaN.
+    if (mantissa == 0)
+      return sign | 0x7c00u;
+    return static_cast<uint16_t>(sign | 0x7e00u | (mantissa >> 13));
+  }
+  int32_t halfExponent = static_cast<int32_t>(exponent) - 127 + 15;
+  if (halfExponent >= 0x1f)
+    return sign | 0x7c00u;
+  if (halfExponent <= 0) {
+    // Subnormal or zero in binary16: shift in the implicit one, round to
+    // nearest even on the bits shifted out.
+    if (halfExponent < -10)
+      return sign;
+    uint32_t full = mantissa | 0x800000u;
+    uint32_t shift = static_cast<uint32_t>(14 - halfExponent);
+    uint32_t result = full >> shift;
+    uint32_t remainder = full & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (remainder > halfway || (remainder == halfway && (result & 1u)))
+      ++result;
+    return static_cast<uint16_t>(sign | result);
+  }
+  uint32_t result =
+      (static_cast<uint32_t>(halfExponent) << 10) | (mantissa >> 13);
+  uint32_t remainder = mantissa & 0x1fffu;
+  if (remainder > 0x1000u || (remainder == 0x1000u && (result & 1u)))
+    ++result; // May carry into the exponent, up to infinity: correct.
+  return static_cast<uint16_t>(sign | result);
+}
+
+uint16_t floatToBfloat16(float value) {
+  uint32_t bits = floatToBits(value);
+  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu))
+    return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  uint32_t roundingBias = 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>((bits + roundingBias) >> 16);
+}
+
+static uint16_t loadLittleEndian16(const unsigned char *p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
+
+void convertHalfToFloat(const void *src, float *dst, size_t count) {
+  const auto *bytes = static_cast<const unsigned char *>(src);
+  for (size_t i = 0; i < count; ++i)
+    dst[i] = halfToFloat(loadLittleEndian16(bytes + 2 * i));
+}
+
+void convertBfloat16ToFloat(const void *src, float *dst, size_t count) {
+  const auto *bytes = static_cast<const unsigned char *>(src);
+  for (size_t i = 0; i < count; ++i)
+    dst[i] = bfloat16ToFloat(loadLittleEndian16(bytes + 2 * i));
+}
+
+} // namespace loom

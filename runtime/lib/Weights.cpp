@@ -1,0 +1,171 @@
+//===- Weights.cpp - Binding a checkpoint to a model's manifest -----------===//
+
+#include "loom/Weights.h"
+
+#include "loom/Half.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace loom {
+
+static bool isFloatDType(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+}
+
+static std::vector<int64_t> reversed(std::vector<int64_t> shape) {
+  std::reverse(shape.begin(), shape.end());
+  return shape;
+}
+
+/// The problem with binding `spec`, or nullopt.
+static std::optional<std::string>
+checkOne(const Checkpoint &checkpoint, const TensorSpec &spec,
+         const std::vector<std::string> &names) {
+  if (!numElements(spec.shape))
+    return fmt::format("tensor '{}': the model expects an invalid shape {}",
+                       spec.name, formatShape(spec.shape));
+  const TensorInfo *tensor = checkpoint.find(spec.name);
+  if (!tensor) {
+    std::string message = fmt::format("tensor '{}' is missing from {}",
+                                      spec.name, checkpoint.describe());
+    if (std::optional<std::string> guess = closestMatch(spec.name, names))
+      message += fmt::format("; did you mean '{}'?", *guess);
+    return message;
+  }
+  const std::string &file = tensor->file->getPath();
+  if (tensor->shape != spec.shape) {
+    std::string message = fmt::format(
+        "tensor '{}' in {} has shape {} but the model expects {}", spec.name,
+        file, formatShape(tensor->shape), formatShape(spec.shape));
+    if (spec.shape.size() == 2 && tensor->shape == reversed(spec.shape))
+      message += " (it is transposed: check the layer's layout)";
+    return message;
+  }
+  if (!isFloatDType(tensor->dtype))
+    return fmt::format("tensor '{}' in {} has dtype {}; weights must be F32, "
+                       "F16 or BF16",
+                       spec.name, file, dtypeName(tensor->dtype));
+  return std::nullopt;
+}
+
+std::vector<std::string> checkWeights(const Checkpoint &checkpoint,
+                                      const std::vector<TensorSpec> &specs,
+                                      size_t maxProblems) {
+  std::vector<std::string> names = checkpoint.getTensorNames();
+  std::vector<std::string> problems;
+  size_t extra = 0;
+  for (const TensorSpec &spec : specs) {
+    std::optional<std::string> problem = checkOne(checkpoint, spec, names);
+    if (!problem)
+      continue;
+    if (problems.size() < maxProblems)
+      problems.push_back(std::move(*problem));
+    else
+      ++extra;
+  }
+  if (extra)
+    problems.push_back(
+        fmt::format("... and {} more problem{}", extra, extra == 1 ? "" : "s"));
+  return problems;
+}
+
+static float *allocateFloats(size_t count, size_t alignment) {
+  size_t bytes = std::max<size_t>(count * sizeof(float), 1);
+  bytes = (bytes + alignment - 1) / alignment * alignment;
+  return static_cast<float *>(std::aligned_alloc(alignment, bytes));
+}
+
+Expected<WeightSet>
+WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
+                std::vector<TensorSpec> specs, const WeightOptions &options) {
+  size_t alignment = options.alignment;
+  if (alignment < alignof(float) || (alignment & (alignment - 1)))
+    return makeError(
+        fmt::format("weight alignment {} is not a power of two of at least {}",
+                    alignment, alignof(float)));
+  std::vector<std::string> problems = checkWeights(
+      *checkpoint, specs, std::max<size_t>(options.maxProblems, 1));
+  if (!problems.empty()) {
+    std::string message = fmt::format(
+        "the weights in {} do not match the model:", checkpoint->describe());
+    for (const std::string &problem : problems)
+      message += "\n  " + problem;
+    return makeError(std::move(message));
+  }
+
+  WeightSet set;
+  set.checkpoint = std::move(checkpoint);
+  set.specs = std::move(specs);
+  // A tensor bound twice (a tied embedding and head) is converted once.
+  std::unordered_map<const TensorInfo *, const float *> bound;
+  for (const TensorSpec &spec : set.specs) {
+    const TensorInfo *tensor = set.checkpoint->find(spec.name);
+    size_t count = static_cast<size_t>(tensor->numElements());
+    set.sources.push_back(tensor);
+    if (auto it = bound.find(tensor); it != bound.end()) {
+      set.pointers.push_back(it->second);
+      set.owned.emplace_back();
+      continue;
+    }
+    set.total += count * sizeof(float);
+    bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignment == 0;
+    if (tensor->dtype == DType::F32 && aligned) {
+      set.pointers.push_back(reinterpret_cast<const float *>(tensor->data));
+      set.owned.emplace_back();
+      bound.emplace(tensor, set.pointers.back());
+      continue;
+    }
+    float *copy = allocateFloats(count, alignment);
+    if (!copy)
+      return makeError(fmt::format(
+          "out of memory converting tensor '{}' ({} elements) to F32",
+          spec.name, count));
+    switch (tensor->dtype) {
+    case DType::F32:
+      std::memcpy(copy, tensor->data, count * sizeof(float));
+      break;
+    case DType::F16:
+      convertHalfToFloat(tensor->data, copy, count);
+      break;
+    case DType::BF16:
+      convertBfloat16ToFloat(tensor->data, copy, count);
+      break;
+    default: // Excluded by checkWeights.
+      std::free(copy);
+      return makeError(fmt::format("tensor '{}' has dtype {}", spec.name,
+                                   dtypeName(tensor->dtype)));
+    }
+    set.pointers.push_back(copy);
+    set.owned.emplace_back(copy);
+    bound.emplace(tensor, copy);
+    set.copied += count * sizeof(float);
+  }
+  return set;
+}
+
+Expected<WeightSet> WeightSet::load(const std::string &path,
+                                    std::vector<TensorSpec> specs,
+                                    const WeightOptions &options) {
+  Expected<std::shared_ptr<Checkpoint>> checkpoint = Checkpoint::open(path);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  return load(std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
+              std::move(specs), options);
+}
+
+bool WeightSet::isZeroCopy(size_t index) const {
+  return reinterpret_cast<const void *>(pointers[index]) ==
+         reinterpret_cast<const void *>(sources[index]->data);
+}
+
+const float *WeightSet::data(std::string_view name) const {
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == name)
+      return pointers[i];
+  return nullptr;
+}
+
+} // namespace loom
