@@ -21,6 +21,10 @@
 #include <string>
 #include <vector>
 
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
 namespace loom::dsl {
 
 //===----------------------------------------------------------------------===//
@@ -160,8 +164,8 @@ struct Arg {
 /// A call: `attn(attn_norm(x))`, `silu(h)`, `Decoder(dim = 512)`.
 class CallExpr : public Expr {
 public:
-  CallExpr(std::string callee, llvm::SMRange calleeRange,
-           std::vector<Arg> args, llvm::SMRange range)
+  CallExpr(std::string callee, llvm::SMRange calleeRange, std::vector<Arg> args,
+           llvm::SMRange range)
       : Expr(Kind::Call, range), callee(std::move(callee)),
         calleeRange(calleeRange), args(std::move(args)) {}
   llvm::StringRef getCallee() const { return callee; }
@@ -283,6 +287,9 @@ struct ImportDecl {
 struct File {
   /// The llvm::SourceMgr buffer this file was parsed from.
   unsigned bufferId = 0;
+  /// The source manager holding the buffer (set by parseFile); used to print
+  /// line:column positions.
+  const llvm::SourceMgr *sourceMgr = nullptr;
   std::vector<ImportDecl> imports;
   std::vector<std::unique_ptr<BlockDecl>> blocks;
   std::vector<std::unique_ptr<ModelDecl>> models;

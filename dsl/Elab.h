@@ -236,6 +236,15 @@ struct ElabOptions {
   std::vector<std::string> includeDirs;
 };
 
+/// Parses buffer `mainBufferId` of `srcMgr`, loads the files it imports
+/// (relative to the importing file, then `options.includeDirs`; each added to
+/// `srcMgr`), selects the model (`options.modelName`, or the only one),
+/// applies `options.overrides`, and elaborates the model. Reports every error
+/// to `diags` and returns null if there was any.
+std::unique_ptr<Model> elaborate(llvm::SourceMgr &srcMgr, unsigned mainBufferId,
+                                 const ElabOptions &options,
+                                 DiagnosticEngine &diags);
+
 } // namespace loom::dsl
 
 #endif // LOOM_DSL_ELAB_H
