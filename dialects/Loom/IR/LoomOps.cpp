@@ -1,0 +1,1003 @@
+//===- LoomOps.cpp - loom operations --------------------------------------===//
+//
+// Verifiers, result type inference, builders, folders and canonicalization
+// patterns of the `loom` operations.
+//
+// Result type inference is lenient: where operands are inconsistent it still
+// returns a type of the right rank (unknown dimensions dynamic), so that the
+// op verifiers, which run after inference, report the inconsistency with a
+// message naming the mismatching dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace loom;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+bool loom::detail::areCompatibleReturnTypes(TypeRange lhs, TypeRange rhs) {
+  if (lhs.size() != rhs.size())
+    return false;
+  for (auto [l, r] : llvm::zip_equal(lhs, rhs)) {
+    if (l == r)
+      continue;
+    auto lt = dyn_cast<TensorType>(l);
+    auto rt = dyn_cast<TensorType>(r);
+    if (!lt || !rt || lt.getElementType() != rt.getElementType())
+      return false;
+    if (failed(verifyCompatibleShape(lt, rt)))
+      return false;
+  }
+  return true;
+}
+
+/// True when both extents are known and differ.
+static bool conflicts(int64_t a, int64_t b) {
+  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+}
+
+/// The type of `v` if it is a ranked tensor of rank `rank`, else null.
+static RankedTensorType rankedOf(Value v, int64_t rank) {
+  auto type = dyn_cast_or_null<RankedTensorType>(v ? v.getType() : Type());
+  if (!type || type.getRank() != rank)
+    return {};
+  return type;
+}
+
+/// Extent `i` of the ranked tensor `v`, dynamic if unknown.
+static int64_t dimOf(Value v, unsigned i) {
+  auto type = dyn_cast_or_null<RankedTensorType>(v ? v.getType() : Type());
+  if (!type || i >= type.getRank())
+    return ShapedType::kDynamic;
+  return type.getDimSize(i);
+}
+
+/// Infers `[seq, width]` for a layer whose input is the activation `x`.
+static LogicalResult inferActivation(std::optional<Location> loc, Value x,
+                                     int64_t width,
+                                     SmallVectorImpl<Type> &inferred) {
+  RankedTensorType xType = rankedOf(x, 2);
+  if (!xType)
+    return emitOptionalError(loc, "expects a rank-2 activation [seq, D]");
+  if (width < 0)
+    width = ShapedType::kDynamic;
+  inferred.push_back(RankedTensorType::get({xType.getDimSize(0), width},
+                                           xType.getElementType()));
+  return success();
+}
+
+/// Infers the type of `x` itself (shape-preserving ops).
+static LogicalResult inferSameAs(std::optional<Location> loc, Value x,
+                                 SmallVectorImpl<Type> &inferred) {
+  if (!isa_and_nonnull<RankedTensorType>(x ? x.getType() : Type()))
+    return emitOptionalError(loc, "expects a ranked tensor operand");
+  inferred.push_back(x.getType());
+  return success();
+}
+
+/// `type` with every extent dynamic.
+static RankedTensorType unknownShape(RankedTensorType type) {
+  return RankedTensorType::get(
+      SmallVector<int64_t>(type.getRank(), ShapedType::kDynamic),
+      type.getElementType());
+}
+
+/// Checks that the 1-D `bias` has `expected` elements; `what` is a format
+/// string saying where `expected` comes from ("the weight has {0} rows").
+static LogicalResult verifyBiasLength(Operation *op, StringRef name, Value bias,
+                                      int64_t expected, const char *what) {
+  if (!bias)
+    return success();
+  int64_t len = dimOf(bias, 0);
+  if (!conflicts(len, expected))
+    return success();
+  return op->emitOpError() << name << " has " << len << " elements but "
+                           << llvm::formatv(what, expected).str();
+}
+
+//===----------------------------------------------------------------------===//
+// Custom directives
+//===----------------------------------------------------------------------===//
+
+/// Parses an activation function written as a bare keyword (`silu`).
+static ParseResult parseActivationKind(OpAsmParser &parser,
+                                       ActivationKindAttr &attr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<ActivationKind> kind = symbolizeActivationKind(keyword);
+  if (!kind)
+    return parser.emitError(loc)
+           << "unknown activation '" << keyword
+           << "' (expected relu, gelu, gelu_tanh or silu)";
+  attr = ActivationKindAttr::get(parser.getContext(), *kind);
+  return success();
+}
+
+static void printActivationKind(OpAsmPrinter &printer, Operation *,
+                                ActivationKindAttr attr) {
+  printer << stringifyActivationKind(attr.getValue());
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Loom/IR/LoomOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// ParamOp
+//===----------------------------------------------------------------------===//
+
+void ParamOp::build(OpBuilder &builder, OperationState &state, StringRef name,
+                    RankedTensorType type, StringRef checkpoint) {
+  build(builder, state, builder.getStringAttr(name), TypeAttr::get(type),
+        checkpoint.empty() ? StringAttr() : builder.getStringAttr(checkpoint));
+}
+
+LogicalResult ParamOp::verifyRegions() {
+  if (getInit().empty())
+    return success();
+  Block &block = getInit().front();
+  auto yield = block.empty() ? YieldOp() : dyn_cast<YieldOp>(block.back());
+  if (!yield)
+    return emitOpError("init region must end with loom.yield");
+  if (yield.getValues().size() != 1)
+    return emitOpError() << "init region must yield exactly one value, got "
+                         << yield.getValues().size();
+  Type yielded = yield.getValues().front().getType();
+  if (yielded != getType())
+    return emitOpError() << "init region yields " << yielded
+                         << " but the parameter has type " << getType();
+  WalkResult walk = getInit().walk([&](Operation *op) {
+    if (auto weight = dyn_cast<WeightOp>(op)) {
+      if (weight.getParam() == getSymName()) {
+        emitOpError("init region reads the parameter it defines");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    if (!isa<YieldOp>(op) && !isPure(op)) {
+      emitOpError() << "init region may only contain side-effect free ops, "
+                       "found '"
+                    << op->getName() << "'";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+void WeightOp::build(OpBuilder &builder, OperationState &state, ParamOp param) {
+  build(builder, state, param.getType(),
+        FlatSymbolRefAttr::get(param.getSymNameAttr()));
+}
+
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  Operation *symbol =
+      symbolTable.lookupNearestSymbolFrom(*this, getParamAttr());
+  if (!symbol)
+    return emitOpError() << "no loom.param named " << getParamAttr();
+  auto param = dyn_cast<ParamOp>(symbol);
+  if (!param)
+    return emitOpError() << getParamAttr() << " is a '" << symbol->getName()
+                         << "', not a loom.param";
+  if (param.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " does not match the type " << param.getType()
+                         << " of parameter " << getParamAttr();
+  return success();
+}
+
+namespace {
+/// `loom.weight @a` where `@a`'s init is just `loom.weight @b` reads `@b`.
+struct ForwardAliasedParam : OpRewritePattern<WeightOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(WeightOp op,
+                                PatternRewriter &rewriter) const override {
+    auto param =
+        SymbolTable::lookupNearestSymbolFrom<ParamOp>(op, op.getParamAttr());
+    if (!param || !param.isDerived())
+      return failure();
+    Block &init = param.getInit().front();
+    if (init.getOperations().size() != 2)
+      return failure();
+    auto source = dyn_cast<WeightOp>(init.front());
+    auto yield = dyn_cast<YieldOp>(init.back());
+    if (!source || !yield || yield.getValues().size() != 1 ||
+        yield.getValues().front() != source.getResult() ||
+        source.getParamAttr() == op.getParamAttr() ||
+        source.getType() != op.getType())
+      return failure();
+    rewriter.modifyOpInPlace(op,
+                             [&] { op.setParamAttr(source.getParamAttr()); });
+    return success();
+  }
+};
+} // namespace
+
+void WeightOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<ForwardAliasedParam>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// Embeddings
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferEmbedding(std::optional<Location> loc, Value ids,
+                                    Value table,
+                                    SmallVectorImpl<Type> &inferred) {
+  RankedTensorType tableType = rankedOf(table, 2);
+  if (!rankedOf(ids, 1) || !tableType)
+    return emitOptionalError(loc, "expects ids [seq] and a table [rows, D]");
+  inferred.push_back(RankedTensorType::get(
+      {dimOf(ids, 0), tableType.getDimSize(1)}, tableType.getElementType()));
+  return success();
+}
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(), inferred);
+}
+
+LogicalResult PositionEmbeddingOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  return inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(), inferred);
+}
+
+LogicalResult PositionEmbeddingOp::verify() {
+  int64_t seq = dimOf(getIds(), 0);
+  int64_t rows = dimOf(getTable(), 0);
+  if (!ShapedType::isDynamic(seq) && !ShapedType::isDynamic(rows) && seq > rows)
+    return emitOpError() << "sequence length " << seq << " exceeds the " << rows
+                         << " positions of the table";
+  return success();
+}
+
+LogicalResult
+EmbeddingRowOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                 Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
+  RankedTensorType table = rankedOf(adaptor.getTable(), 2);
+  if (!table)
+    return emitOptionalError(loc, "expects a table [rows, D]");
+  inferred.push_back(
+      RankedTensorType::get({table.getDimSize(1)}, table.getElementType()));
+  return success();
+}
+
+LogicalResult EmbeddingRowOp::verify() {
+  int64_t rows = dimOf(getTable(), 0);
+  auto index = static_cast<int64_t>(getIndex());
+  if (!ShapedType::isDynamic(rows) && index >= rows)
+    return emitOpError() << "index " << index
+                         << " is out of range for a table with " << rows
+                         << " rows";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferActivation(loc, adaptor.getX(), dimOf(adaptor.getW(), 0),
+                         inferred);
+}
+
+LogicalResult LinearOp::verify() {
+  int64_t in = dimOf(getX(), 1);
+  int64_t weightIn = dimOf(getW(), 1);
+  if (conflicts(weightIn, in))
+    return emitOpError() << "weight expects input width " << weightIn
+                         << " but x has width " << in;
+  return verifyBiasLength(*this, "bias", getBias(), dimOf(getW(), 0),
+                          "the weight has {0} output rows");
+}
+
+//===----------------------------------------------------------------------===//
+// Norms
+//===----------------------------------------------------------------------===//
+
+/// Shared checks of the norm ops: scale/shift length and epsilon.
+static LogicalResult verifyNorm(Operation *op, Value x, Value gamma, Value beta,
+                                double epsilon) {
+  int64_t width = dimOf(x, 1);
+  if (failed(verifyBiasLength(op, "gamma", gamma, width, "x has width {0}")) ||
+      failed(verifyBiasLength(op, "beta", beta, width, "x has width {0}")))
+    return failure();
+  if (!(epsilon >= 0.0))
+    return op->emitOpError() << "epsilon must be non-negative, got " << epsilon;
+  return success();
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNorm(*this, getX(), getGamma(), getBeta(),
+                    getEpsilon().convertToDouble());
+}
+
+LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, getX(), getGamma(), Value(),
+                    getEpsilon().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferActivation(loc, adaptor.getX(), dimOf(adaptor.getWo(), 0),
+                         inferred);
+}
+
+/// Checks a `[rows, cols]` projection weight against the expected extents;
+/// `rowsWhat`/`colsWhat` are format strings saying where they come from.
+static LogicalResult verifyProjection(Operation *op, StringRef name, Value w,
+                                      int64_t rows, const char *rowsWhat,
+                                      int64_t cols, const char *colsWhat) {
+  int64_t actualRows = dimOf(w, 0);
+  if (conflicts(actualRows, rows))
+    return op->emitOpError() << name << " has " << actualRows << " rows but "
+                             << llvm::formatv(rowsWhat, rows).str();
+  int64_t actualCols = dimOf(w, 1);
+  if (conflicts(actualCols, cols))
+    return op->emitOpError() << name << " expects input width " << actualCols
+                             << " but " << llvm::formatv(colsWhat, cols).str();
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto heads = static_cast<int64_t>(getNumHeads());
+  auto kvHeads = static_cast<int64_t>(getNumKvHeads());
+  auto headDim = static_cast<int64_t>(getHeadDim());
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads
+                         << ") must be a multiple of num_kv_heads (" << kvHeads
+                         << ")";
+  if (std::optional<APFloat> theta = getRopeTheta()) {
+    if (headDim % 2 != 0)
+      return emitOpError() << "rotary embeddings (rope_theta) need an even "
+                              "head_dim, got "
+                           << headDim;
+    if (!(theta->convertToDouble() > 0.0))
+      return emitOpError() << "rope_theta must be positive, got "
+                           << theta->convertToDouble();
+  }
+  int64_t qWidth = heads * headDim;
+  int64_t kvWidth = kvHeads * headDim;
+  int64_t in = dimOf(getX(), 1);
+  if (failed(verifyProjection(*this, "wq", getWq(), qWidth,
+                              "num_heads * head_dim = {0}", in,
+                              "x has width {0}")) ||
+      failed(verifyProjection(*this, "wk", getWk(), kvWidth,
+                              "num_kv_heads * head_dim = {0}", in,
+                              "x has width {0}")) ||
+      failed(verifyProjection(*this, "wv", getWv(), kvWidth,
+                              "num_kv_heads * head_dim = {0}", in,
+                              "x has width {0}")) ||
+      failed(verifyProjection(*this, "wo", getWo(), ShapedType::kDynamic, "",
+                              qWidth, "num_heads * head_dim = {0}")))
+    return failure();
+  if (failed(verifyBiasLength(*this, "bq", getBq(), qWidth,
+                              "num_heads * head_dim = {0}")) ||
+      failed(verifyBiasLength(*this, "bk", getBk(), kvWidth,
+                              "num_kv_heads * head_dim = {0}")) ||
+      failed(verifyBiasLength(*this, "bv", getBv(), kvWidth,
+                              "num_kv_heads * head_dim = {0}")) ||
+      failed(verifyBiasLength(*this, "bo", getBo(), dimOf(getWo(), 0),
+                              "wo has {0} output rows")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp / CachedAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+LogicalResult RopeOp::verify() {
+  auto headDim = static_cast<int64_t>(getHeadDim());
+  if (headDim % 2 != 0)
+    return emitOpError() << "head_dim must be even, got " << headDim;
+  int64_t width = dimOf(getX(), 1);
+  if (!ShapedType::isDynamic(width) && width % headDim != 0)
+    return emitOpError() << "x has width " << width
+                         << ", not a multiple of head_dim " << headDim;
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError() << "theta must be positive, got "
+                         << getTheta().convertToDouble();
+  return success();
+}
+
+LogicalResult
+CachedAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getQ(), inferred);
+}
+
+LogicalResult CachedAttentionOp::verify() {
+  auto heads = static_cast<int64_t>(getNumHeads());
+  auto kvHeads = static_cast<int64_t>(getNumKvHeads());
+  auto headDim = static_cast<int64_t>(getHeadDim());
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads
+                         << ") must be a multiple of num_kv_heads (" << kvHeads
+                         << ")";
+  int64_t qWidth = heads * headDim;
+  int64_t kvWidth = kvHeads * headDim;
+  auto check = [&](StringRef name, int64_t actual, int64_t expected,
+                   StringRef what) -> LogicalResult {
+    if (!conflicts(actual, expected))
+      return success();
+    return emitOpError() << name << " has width " << actual << " but " << what
+                         << " = " << expected;
+  };
+  auto cacheWidth = [](Value cache) {
+    return cast<MemRefType>(cache.getType()).getDimSize(2);
+  };
+  return failure(
+      failed(check("q", dimOf(getQ(), 1), qWidth, "num_heads * head_dim")) ||
+      failed(
+          check("k", dimOf(getK(), 1), kvWidth, "num_kv_heads * head_dim")) ||
+      failed(
+          check("v", dimOf(getV(), 1), kvWidth, "num_kv_heads * head_dim")) ||
+      failed(check("key_cache", cacheWidth(getKeyCache()), kvWidth,
+                   "num_kv_heads * head_dim")) ||
+      failed(check("value_cache", cacheWidth(getValueCache()), kvWidth,
+                   "num_kv_heads * head_dim")));
+}
+
+//===----------------------------------------------------------------------===//
+// MLPOp / GatedMLPOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MLPOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferActivation(loc, adaptor.getX(), dimOf(adaptor.getWDown(), 0),
+                         inferred);
+}
+
+LogicalResult MLPOp::verify() {
+  int64_t hidden = dimOf(getWUp(), 0);
+  if (failed(verifyProjection(*this, "w_up", getWUp(), ShapedType::kDynamic, "",
+                              dimOf(getX(), 1), "x has width {0}")) ||
+      failed(verifyProjection(*this, "w_down", getWDown(), ShapedType::kDynamic,
+                              "", hidden, "w_up has {0} rows")))
+    return failure();
+  return failure(
+      failed(verifyBiasLength(*this, "b_up", getBUp(), hidden,
+                              "w_up has {0} rows")) ||
+      failed(verifyBiasLength(*this, "b_down", getBDown(), dimOf(getWDown(), 0),
+                              "w_down has {0} rows")));
+}
+
+LogicalResult GatedMLPOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  return inferActivation(loc, adaptor.getX(), dimOf(adaptor.getWDown(), 0),
+                         inferred);
+}
+
+LogicalResult GatedMLPOp::verify() {
+  int64_t in = dimOf(getX(), 1);
+  int64_t hidden = dimOf(getWUp(), 0);
+  if (failed(verifyProjection(*this, "w_up", getWUp(), ShapedType::kDynamic, "",
+                              in, "x has width {0}")) ||
+      failed(verifyProjection(*this, "w_gate", getWGate(), hidden,
+                              "w_up has {0} rows", in, "x has width {0}")) ||
+      failed(verifyProjection(*this, "w_down", getWDown(), ShapedType::kDynamic,
+                              "", hidden, "w_up has {0} rows")))
+    return failure();
+  return failure(
+      failed(verifyBiasLength(*this, "b_gate", getBGate(), hidden,
+                              "w_up has {0} rows")) ||
+      failed(verifyBiasLength(*this, "b_up", getBUp(), hidden,
+                              "w_up has {0} rows")) ||
+      failed(verifyBiasLength(*this, "b_down", getBDown(), dimOf(getWDown(), 0),
+                              "w_down has {0} rows")));
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ActivationOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+/// `lhs`'s type, refined by `rhs` where both have the same rank.
+static LogicalResult inferBinary(std::optional<Location> loc, Value lhs,
+                                 Value rhs, SmallVectorImpl<Type> &inferred) {
+  auto lhsType =
+      dyn_cast_or_null<RankedTensorType>(lhs ? lhs.getType() : Type());
+  if (!lhsType)
+    return emitOptionalError(loc, "expects a ranked tensor lhs");
+  auto rhsType =
+      dyn_cast_or_null<RankedTensorType>(rhs ? rhs.getType() : Type());
+  if (!rhsType || rhsType.getRank() != lhsType.getRank() ||
+      failed(verifyCompatibleShape(lhsType, rhsType))) {
+    inferred.push_back(lhsType);
+    return success();
+  }
+  SmallVector<int64_t> shape(lhsType.getShape());
+  for (auto [i, extent] : llvm::enumerate(rhsType.getShape()))
+    if (ShapedType::isDynamic(shape[i]))
+      shape[i] = extent;
+  inferred.push_back(RankedTensorType::get(shape, lhsType.getElementType()));
+  return success();
+}
+
+/// `rhs` matches `lhs`, or is a rank-1 tensor of its trailing extent.
+static LogicalResult verifyBinary(Operation *op, Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (lhsType.getElementType() != rhsType.getElementType())
+    return op->emitOpError()
+           << "element types differ: " << lhsType.getElementType() << " vs "
+           << rhsType.getElementType();
+  if (rhsType.getRank() == lhsType.getRank()) {
+    if (failed(verifyCompatibleShape(lhsType, rhsType)))
+      return op->emitOpError()
+             << "shape of rhs " << rhsType << " does not match lhs " << lhsType;
+    return success();
+  }
+  if (rhsType.getRank() != 1)
+    return op->emitOpError()
+           << "rhs must have the rank of lhs or be rank 1, got " << rhsType;
+  int64_t trailing = lhsType.getDimSize(lhsType.getRank() - 1);
+  if (conflicts(rhsType.getDimSize(0), trailing))
+    return op->emitOpError()
+           << "rhs has " << rhsType.getDimSize(0)
+           << " elements but lhs has trailing dimension " << trailing;
+  return success();
+}
+
+LogicalResult AddOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferBinary(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);
+}
+
+LogicalResult AddOp::verify() {
+  return verifyBinary(*this, getLhs(), getRhs());
+}
+
+LogicalResult MulOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferBinary(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);
+}
+
+LogicalResult MulOp::verify() {
+  return verifyBinary(*this, getLhs(), getRhs());
+}
+
+LogicalResult ScaleOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+OpFoldResult ScaleOp::fold(FoldAdaptor) {
+  if (getFactor().convertToDouble() == 1.0 && getX().getType() == getType())
+    return getX();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  RankedTensorType type = rankedOf(adaptor.getInput(), 2);
+  if (!type)
+    return emitOptionalError(loc, "expects a 2-D tensor");
+  inferred.push_back(RankedTensorType::get(
+      {type.getDimSize(1), type.getDimSize(0)}, type.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  auto inner = getInput().getDefiningOp<TransposeOp>();
+  if (inner && inner.getInput().getType() == getType())
+    return inner.getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "expects at least one input");
+  auto first = dyn_cast<RankedTensorType>(inputs.front().getType());
+  if (!first)
+    return emitOptionalError(loc, "expects ranked tensor inputs");
+  auto axis = static_cast<int64_t>(adaptor.getAxis());
+  bool consistent = axis < first.getRank();
+  for (Value input : inputs) {
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    consistent &= type && type.getRank() == first.getRank();
+  }
+  if (!consistent) {
+    inferred.push_back(unknownShape(first));
+    return success();
+  }
+  SmallVector<int64_t> shape(first.getRank(), ShapedType::kDynamic);
+  int64_t total = 0;
+  for (Value input : inputs) {
+    auto type = cast<RankedTensorType>(input.getType());
+    for (int64_t d = 0, e = type.getRank(); d < e; ++d) {
+      int64_t extent = type.getDimSize(d);
+      if (d == axis)
+        total = (ShapedType::isDynamic(total) || ShapedType::isDynamic(extent))
+                    ? ShapedType::kDynamic
+                    : total + extent;
+      else if (ShapedType::isDynamic(shape[d]))
+        shape[d] = extent;
+    }
+  }
+  shape[axis] = total;
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  auto first = cast<RankedTensorType>(getInputs().front().getType());
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis >= first.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for rank-"
+                         << first.getRank() << " inputs";
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getElementType() != first.getElementType())
+      return emitOpError() << "input #" << i << " has element type "
+                           << type.getElementType() << " but input #0 has "
+                           << first.getElementType();
+    if (type.getRank() != first.getRank())
+      return emitOpError() << "input #" << i << " has rank " << type.getRank()
+                           << " but input #0 has rank " << first.getRank();
+    for (int64_t d = 0, e = type.getRank(); d < e; ++d)
+      if (d != axis && conflicts(type.getDimSize(d), first.getDimSize(d)))
+        return emitOpError() << "input #" << i << " has size "
+                             << type.getDimSize(d) << " in dimension " << d
+                             << " but input #0 has " << first.getDimSize(d);
+  }
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// SplitOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!type)
+    return emitOptionalError(loc, "expects a ranked tensor input");
+  auto axis = static_cast<int64_t>(adaptor.getAxis());
+  for (int64_t size : adaptor.getSizes()) {
+    if (axis >= type.getRank()) {
+      inferred.push_back(unknownShape(type));
+      continue;
+    }
+    SmallVector<int64_t> shape(type.getShape());
+    shape[axis] = size >= 0 ? size : ShapedType::kDynamic;
+    inferred.push_back(RankedTensorType::get(shape, type.getElementType()));
+  }
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis >= type.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for a rank-"
+                         << type.getRank() << " input";
+  ArrayRef<int64_t> sizes = getSizes();
+  if (sizes.empty())
+    return emitOpError("expects at least one size");
+  if (llvm::any_of(sizes, [](int64_t size) { return size <= 0; }))
+    return emitOpError("sizes must be positive");
+  int64_t sum = std::accumulate(sizes.begin(), sizes.end(), int64_t(0));
+  if (conflicts(sum, type.getDimSize(axis)))
+    return emitOpError() << "sizes sum to " << sum << " but the input has "
+                         << type.getDimSize(axis) << " along axis " << axis;
+  return success();
+}
+
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  if (getNumResults() == 1 && getInput().getType() == getResult(0).getType()) {
+    results.push_back(getInput());
+    return success();
+  }
+  auto concat = getInput().getDefiningOp<ConcatOp>();
+  if (!concat || concat.getAxis() != getAxis() ||
+      concat.getInputs().size() != getNumResults())
+    return failure();
+  for (auto [input, result] : llvm::zip_equal(concat.getInputs(), getResults()))
+    if (input.getType() != result.getType())
+      return failure();
+  results.append(concat.getInputs().begin(), concat.getInputs().end());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!type)
+    return emitOptionalError(loc, "expects a ranked tensor input");
+  auto axis = static_cast<int64_t>(adaptor.getAxis());
+  if (axis >= type.getRank()) {
+    inferred.push_back(unknownShape(type));
+    return success();
+  }
+  SmallVector<int64_t> shape(type.getShape());
+  auto size = static_cast<int64_t>(adaptor.getSize());
+  shape[axis] = size > 0 ? size : ShapedType::kDynamic;
+  inferred.push_back(RankedTensorType::get(shape, type.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  auto axis = static_cast<int64_t>(getAxis());
+  if (axis >= type.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for a rank-"
+                         << type.getRank() << " input";
+  auto end = static_cast<int64_t>(getOffset() + getSize());
+  int64_t extent = type.getDimSize(axis);
+  if (!ShapedType::isDynamic(extent) && end > extent)
+    return emitOpError() << "slice [" << getOffset() << ", " << end
+                         << ") exceeds the extent " << extent << " of axis "
+                         << axis;
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  auto axis = static_cast<int64_t>(getAxis());
+  if (getOffset() == 0 && axis < type.getRank() &&
+      static_cast<int64_t>(getSize()) == type.getDimSize(axis) &&
+      type == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// LoopOp
+//===----------------------------------------------------------------------===//
+
+void LoopOp::build(
+    OpBuilder &builder, OperationState &state, int64_t tripCount,
+    ValueRange inits,
+    function_ref<void(OpBuilder &, Location, Value, ValueRange)> bodyBuilder) {
+  state.addOperands(inits);
+  state.getOrAddProperties<Properties>().trip_count =
+      builder.getI64IntegerAttr(tripCount);
+  state.addTypes(inits.getTypes());
+  Region *region = state.addRegion();
+  auto *body = new Block();
+  region->push_back(body);
+  body->addArgument(builder.getIndexType(), state.location);
+  for (Value init : inits)
+    body->addArgument(init.getType(), init.getLoc());
+  if (!bodyBuilder)
+    return;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(body);
+  bodyBuilder(builder, state.location, body->getArgument(0),
+              body->getArguments().drop_front());
+}
+
+ParseResult LoopOp::parse(OpAsmParser &parser, OperationState &result) {
+  int64_t tripCount = 0;
+  OpAsmParser::Argument index;
+  if (parser.parseInteger(tripCount) || parser.parseKeyword("times") ||
+      parser.parseLParen() || parser.parseArgument(index) ||
+      parser.parseRParen())
+    return failure();
+  index.type = parser.getBuilder().getIndexType();
+
+  SmallVector<OpAsmParser::Argument> iterArgs;
+  SmallVector<OpAsmParser::UnresolvedOperand> inits;
+  SmallVector<Type> types;
+  SMLoc initsLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword("iter_args") ||
+      parser.parseAssignmentList(iterArgs, inits) ||
+      parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseColonTypeList(types))
+    return failure();
+  if (types.size() != iterArgs.size())
+    return parser.emitError(initsLoc)
+           << "expected " << iterArgs.size() << " types, got " << types.size();
+  if (parser.resolveOperands(inits, types, initsLoc, result.operands))
+    return failure();
+
+  SmallVector<OpAsmParser::Argument> args{index};
+  for (auto [arg, type] : llvm::zip_equal(iterArgs, types)) {
+    arg.type = type;
+    args.push_back(arg);
+  }
+  result.addTypes(types);
+  result.addAttribute(getTripCountAttrName(result.name),
+                      parser.getBuilder().getI64IntegerAttr(tripCount));
+  return parser.parseRegion(*result.addRegion(), args);
+}
+
+void LoopOp::print(OpAsmPrinter &printer) {
+  printer << ' ' << getTripCountAttr().getInt() << " times(";
+  printer.printOperand(getIterationIndex());
+  printer << ") iter_args(";
+  llvm::interleaveComma(llvm::zip_equal(getRegionIterArgs(), getInits()),
+                        printer, [&](auto pair) {
+                          printer << std::get<0>(pair) << " = "
+                                  << std::get<1>(pair);
+                        });
+  printer << ")";
+  printer.printOptionalAttrDict((*this)->getAttrs(), {getTripCountAttrName()});
+  printer << " : ";
+  llvm::interleaveComma(getResultTypes(), printer);
+  printer << ' ';
+  printer.printRegion(getRegion(), /*printEntryBlockArgs=*/false,
+                      /*printBlockTerminators=*/true);
+}
+
+LogicalResult LoopOp::verify() {
+  int64_t tripCount = getTripCountAttr().getInt();
+  if (tripCount <= 0)
+    return emitOpError() << "trip_count must be positive, got " << tripCount;
+  if (getInits().empty())
+    return emitOpError("expects at least one iter_arg");
+  Block &body = *getBody();
+  if (body.getNumArguments() != getInits().size() + 1)
+    return emitOpError() << "body expects " << getInits().size() + 1
+                         << " arguments (the index and the iter_args), got "
+                         << body.getNumArguments();
+  if (!body.getArgument(0).getType().isIndex())
+    return emitOpError() << "the first body argument (the iteration index) "
+                            "must be index, got "
+                         << body.getArgument(0).getType();
+  for (auto [i, init] : llvm::enumerate(getInits())) {
+    Type argType = body.getArgument(i + 1).getType();
+    if (argType != init.getType())
+      return emitOpError() << "iter_arg #" << i << " has type " << argType
+                           << " but its init has type " << init.getType();
+    if (getResult(i).getType() != init.getType())
+      return emitOpError() << "result #" << i << " has type "
+                           << getResult(i).getType()
+                           << " but its init has type " << init.getType();
+  }
+  return success();
+}
+
+LogicalResult LoopOp::verifyRegions() {
+  Block &body = *getBody();
+  auto yield = body.empty() ? YieldOp() : dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return emitOpError("body must end with loom.yield");
+  if (yield.getValues().size() != getInits().size())
+    return emitOpError() << "body yields " << yield.getValues().size()
+                         << " values but the loop has " << getInits().size()
+                         << " iter_args";
+  for (auto [i, pair] :
+       llvm::enumerate(llvm::zip_equal(yield.getValues(), getInits()))) {
+    auto [yielded, init] = pair;
+    if (yielded.getType() != init.getType())
+      return emitOpError() << "yielded value #" << i << " has type "
+                           << yielded.getType() << " but iter_arg #" << i
+                           << " has type " << init.getType();
+  }
+  return success();
+}
+
+namespace {
+/// A loop that runs once is its body, with the index replaced by 0.
+struct InlineSingleTripLoop : OpRewritePattern<LoopOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LoopOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getTripCountAttr().getInt() != 1)
+      return failure();
+    Block *body = op.getBodyBlock();
+    auto yield = cast<YieldOp>(body->getTerminator());
+    SmallVector<Value> args{
+        arith::ConstantIndexOp::create(rewriter, op.getLoc(), 0)};
+    llvm::append_range(args, op.getInits());
+    rewriter.inlineBlockBefore(body, op, args);
+    SmallVector<Value> results(yield.getValues());
+    rewriter.replaceOp(op, results);
+    rewriter.eraseOp(yield);
+    return success();
+  }
+};
+} // namespace
+
+void LoopOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<InlineSingleTripLoop>(context);
+}

@@ -1,0 +1,672 @@
+//===- LoomOps.td - loom operations ------------------------*- tablegen -*-===//
+//
+// Operations of the `loom` dialect. Layer ops take activations `[seq, D]`
+// (sequence dimension usually dynamic) and weights as SSA values; every layer
+// and elementwise op infers its result type from its operands, and accepts a
+// declared result type that is compatible but less precise (see
+// `--loom-infer-shapes`).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_DIALECT_LOOM_IR_LOOMOPS_TD
+#define LOOM_DIALECT_LOOM_IR_LOOMOPS_TD
+
+include "dialects/Loom/IR/LoomDialect.td"
+include "dialects/Loom/IR/LoomAttrs.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints and shared traits
+//===----------------------------------------------------------------------===//
+
+/// An activation: `[seq, D]`, the sequence dimension usually dynamic.
+def Loom_Activation : TensorRankOf<[AnyFloat], [2]>;
+/// A 2-D weight matrix, `[out, in]` for projections.
+def Loom_Matrix : TensorRankOf<[AnyFloat], [2]>;
+/// A 1-D weight (bias, norm scale).
+def Loom_Vector : TensorRankOf<[AnyFloat], [1]>;
+/// Token ids, `[seq]`.
+def Loom_Ids : TensorRankOf<[AnySignlessInteger], [1]>;
+/// Any ranked float tensor (weight/tensor manipulation ops).
+def Loom_Tensor : RankedTensorOf<[AnyFloat]>;
+
+/// Result type inference from operands, accepting declared result types that
+/// are compatible (same element type, same rank, dims equal or dynamic).
+def Loom_InferType : InferTypeOpAdaptorBase<[{
+  static bool isCompatibleReturnTypes(::mlir::TypeRange l,
+                                      ::mlir::TypeRange r) {
+    return ::loom::detail::areCompatibleReturnTypes(l, r);
+  }
+}]>;
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Loom_ParamOp : Loom_Op<"param", [
+    Symbol, IsolatedFromAbove, NoRegionArguments
+  ]> {
+  let summary = "a named model parameter bound to a checkpoint tensor";
+  let description = [{
+    Declares a model parameter at module level. Without an `init` region the
+    parameter is read from the checkpoint tensor `checkpoint` (by default the
+    symbol name). With an `init` region the parameter is *derived* from other
+    parameters: the region reads them with `loom.weight`, combines them with
+    pure ops (concat, transpose, slice, ...) and yields the value. This is how
+    a pass that rewrites weights records the rewrite, so the same rewrite can
+    be applied to the checkpoint.
+
+    ```mlir
+    loom.param @"model.norm.weight" : tensor<768xf32>
+    loom.param @wte checkpoint "transformer.wte.weight" : tensor<50257x768xf32>
+    loom.param @qkv : tensor<2304x768xf32> init {
+      %q = loom.weight @q : tensor<768x768xf32>
+      %k = loom.weight @k : tensor<768x768xf32>
+      %v = loom.weight @v : tensor<768x768xf32>
+      %c = loom.concat %q, %k, %v axis = 0 : (...) -> tensor<2304x768xf32>
+      loom.yield %c : tensor<2304x768xf32>
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<AnyRankedTensor>:$type,
+                       OptionalAttr<StrAttr>:$checkpoint);
+  let regions = (region MaxSizedRegion<1>:$init);
+  let assemblyFormat = [{
+    $sym_name (`checkpoint` $checkpoint^)? attr-dict `:` $type
+    (`init` $init^)?
+  }];
+  let builders = [
+    OpBuilder<(ins "::llvm::StringRef":$name,
+                   "::mlir::RankedTensorType":$type,
+                   CArg<"::llvm::StringRef", "\"\"">:$checkpoint)>
+  ];
+  let extraClassDeclaration = [{
+    /// The parameter's tensor type.
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+    /// Name of the checkpoint tensor: `checkpoint`, else the symbol name.
+    ::llvm::StringRef getCheckpointName() {
+      if (auto name = getCheckpoint())
+        return *name;
+      return getSymName();
+    }
+    /// True when the parameter is computed from other parameters.
+    bool isDerived() { return !getInit().empty(); }
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Loom_WeightOp : Loom_Op<"weight", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>
+  ]> {
+  let summary = "reads a model parameter";
+  let description = [{
+    Yields the value of the `loom.param` named by `param`. The result type
+    must equal the parameter's type.
+
+    ```mlir
+    %w = loom.weight @"lm_head.weight" : tensor<32000x768xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+  let builders = [OpBuilder<(ins "ParamOp":$param)>];
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Embeddings
+//===----------------------------------------------------------------------===//
+
+def Loom_EmbeddingOp : Loom_Op<"embedding", [Pure, Loom_InferType]> {
+  let summary = "token embedding lookup";
+  let description = [{
+    `result[s, :] = table[ids[s], :]`; `ids: [seq]`, `table: [vocab, D]`,
+    result `[seq, D]`.
+
+    ```mlir
+    %x = loom.embedding %ids, %wte : (tensor<?xi32>, tensor<50257x768xf32>) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Ids:$ids, Loom_Matrix:$table);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = "$ids `,` $table attr-dict `:` functional-type(operands, results)";
+}
+
+def Loom_PositionEmbeddingOp : Loom_Op<"position_embedding",
+    [Pure, Loom_InferType]> {
+  let summary = "learned absolute position embedding";
+  let description = [{
+    `result[s, :] = table[offset + s, :]` for `s` in `0 .. seq-1`, where `seq`
+    is the length of `ids` (only its length is used) and `offset` (an index,
+    default 0) is the position of the first token: the number of tokens
+    already in the KV cache when decoding. The table's row count bounds the
+    positions. `table: [positions, D]`, result `[seq, D]`.
+
+    ```mlir
+    %p = loom.position_embedding %ids, %wpe : (tensor<?xi32>, tensor<1024x768xf32>) -> tensor<?x768xf32>
+    %p = loom.position_embedding %ids, %wpe offset %pos : (tensor<?xi32>, tensor<1024x768xf32>, index) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Ids:$ids, Loom_Matrix:$table,
+                       Optional<Index>:$offset);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $ids `,` $table (`offset` $offset^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$ids, "::mlir::Value":$table), [{
+      build($_builder, $_state, ids, table, ::mlir::Value());
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def Loom_EmbeddingRowOp : Loom_Op<"embedding_row", [Pure, Loom_InferType]> {
+  let summary = "one row of an embedding table";
+  let description = [{
+    `result = table[index, :]`; `table: [N, D]`, result `[D]`, `0 <= index < N`.
+
+    ```mlir
+    %cls = loom.embedding_row %wte[0] : tensor<50257x768xf32> -> tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Matrix:$table,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$index);
+  let results = (outs Loom_Vector:$result);
+  let assemblyFormat = [{
+    $table `[` $index `]` attr-dict `:` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Loom_LinearOp : Loom_Op<"linear", [Pure, Loom_InferType]> {
+  let summary = "affine projection y = x W^T + b";
+  let description = [{
+    `y[s, o] = sum_i x[s, i] * w[o, i] + bias[o]`; `x: [seq, in]`,
+    `w: [out, in]` (always; other checkpoint layouts are expressed with
+    `loom.transpose` on the weight), `bias: [out]`, result `[seq, out]`.
+
+    ```mlir
+    %y = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Loom_Matrix:$w,
+                       Optional<Loom_Vector>:$bias);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $x `,` $w (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class Loom_NormOp<string mnemonic, list<Trait> traits = []>
+    : Loom_Op<mnemonic, !listconcat([Pure, Loom_InferType], traits)> {
+  let results = (outs Loom_Activation:$result);
+  let hasVerifier = 1;
+}
+
+def Loom_LayerNormOp : Loom_NormOp<"layer_norm"> {
+  let summary = "layer normalization over the last dimension";
+  let description = [{
+    `y = (x - mean(x)) / sqrt(var(x) + epsilon) * gamma + beta`, mean and
+    (biased) variance over the last dimension; `x: [seq, D]`,
+    `gamma, beta: [D]`.
+
+    ```mlir
+    %y = loom.layer_norm %x, %g, %b eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Loom_Vector:$gamma,
+                       Optional<Loom_Vector>:$beta,
+                       F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $x `,` $gamma (`,` $beta^)? `eps` `=` $epsilon attr-dict `:`
+    type(operands)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$gamma,
+                   "::mlir::Value":$beta, "double":$epsilon), [{
+      build($_builder, $_state, x, gamma, beta,
+            $_builder.getF64FloatAttr(epsilon));
+    }]>
+  ];
+}
+
+def Loom_RMSNormOp : Loom_NormOp<"rms_norm"> {
+  let summary = "root-mean-square normalization over the last dimension";
+  let description = [{
+    `y = x / sqrt(mean(x^2) + epsilon) * gamma`; `x: [seq, D]`, `gamma: [D]`.
+
+    ```mlir
+    %y = loom.rms_norm %x, %g eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Loom_Vector:$gamma,
+                       F64Attr:$epsilon);
+  let assemblyFormat = [{
+    $x `,` $gamma `eps` `=` $epsilon attr-dict `:` type(operands)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$gamma,
+                   "double":$epsilon), [{
+      build($_builder, $_state, x, gamma, $_builder.getF64FloatAttr(epsilon));
+    }]>
+  ];
+}
+
+def Loom_AttentionOp : Loom_Op<"attention",
+    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
+  let summary = "multi-head (grouped-query) self-attention";
+  let description = [{
+    With `H = num_heads`, `KV = num_kv_heads`, `hd = head_dim`:
+
+    ```
+    q = x wq^T + bq   : [seq, H*hd]     k = x wk^T + bk : [seq, KV*hd]
+    v = x wv^T + bv   : [seq, KV*hd]
+    (rope_theta set: rotate q and k per head with RoPE, base rope_theta)
+    head h uses kv head g = h / (H / KV)
+    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
+    y = concat_h(o_h) wo^T + bo       : [seq, out]
+    ```
+
+    Shapes: `x: [seq, in]`, `wq: [H*hd, in]`, `wk, wv: [KV*hd, in]`,
+    `wo: [out, H*hd]`, `bq: [H*hd]`, `bk, bv: [KV*hd]`, `bo: [out]`.
+    `H % KV == 0`; `hd` is even when `rope_theta` is set.
+
+    ```mlir
+    %y = loom.attention %x, %wq, %wk, %wv, %wo heads = 12 kv_heads = 4
+           head_dim = 64 causal rope_theta = 1.000000e+04
+           : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>,
+              tensor<256x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Loom_Matrix:$wq, Loom_Matrix:$wk,
+                       Loom_Matrix:$wv, Loom_Matrix:$wo,
+                       Optional<Loom_Vector>:$bq, Optional<Loom_Vector>:$bk,
+                       Optional<Loom_Vector>:$bv, Optional<Loom_Vector>:$bo,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       UnitAttr:$causal,
+                       OptionalAttr<F64Attr>:$rope_theta);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $x `,` $wq `,` $wk `,` $wv `,` $wo
+    (`bq` $bq^)? (`bk` $bk^)? (`bv` $bv^)? (`bo` $bo^)?
+    `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
+    `head_dim` `=` $head_dim (`causal` $causal^)?
+    (`rope_theta` `=` $rope_theta^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_RopeOp : Loom_Op<"rope", [Pure, Loom_InferType]> {
+  let summary = "rotary position embedding (RoPE) of per-head vectors";
+  let description = [{
+    `x: [seq, H*hd]` holds one `hd`-wide vector per head. Hugging Face's
+    "rotate half" convention: within each head, element `d < hd/2` pairs with
+    `d + hd/2`:
+
+    ```
+    y[d]        = x[d] cos(p w_d) - x[d + hd/2] sin(p w_d)
+    y[d + hd/2] = x[d + hd/2] cos(p w_d) + x[d] sin(p w_d)
+    p = pos + row,  w_d = theta^(-2d/hd)
+    ```
+
+    Produced when attention is split for KV-cached decoding; `loom.attention`
+    with `rope_theta` implies it on q and k.
+
+    ```mlir
+    %qr = loom.rope %q, %pos head_dim = 64 theta = 1.000000e+04 : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Index:$pos,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       F64Attr:$theta);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $x `,` $pos `head_dim` `=` $head_dim `theta` `=` $theta attr-dict `:`
+    type($x)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
+  let summary = "attention core over a KV cache (decoding)";
+  let description = [{
+    The part of `loom.attention` between the projections, for KV-cached
+    prefill/decode. Writes `k`, `v` (`[seq, KV*hd]`) into rows
+    `pos .. pos+seq-1` of cache slot `slot` (caches are
+    `memref<slots x max_seq x KV*hd>`), then for every head
+    `h` (kv head `g = h / (H/KV)`):
+
+    ```
+    s[h, i, j] = q[i, h] . K[j, g] / sqrt(hd)      j < pos + seq
+    s[h, i, j] = -inf where causal and j > pos + i
+    o[i, h]    = sum_j softmax_j(s[h, i, :])[j] V[j, g]
+    ```
+
+    `q: [seq, H*hd]`, result `[seq, H*hd]` (the output projection is a
+    separate `loom.linear`).
+
+    ```mlir
+    %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 12
+           kv_heads = 4 head_dim = 64 causal
+           : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>,
+              memref<24x1024x256xf32>, memref<24x1024x256xf32>, index, index)
+           -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$q, Loom_Activation:$k,
+                       Loom_Activation:$v,
+                       Arg<MemRefRankOf<[AnyFloat], [3]>, "key cache",
+                           [MemRead, MemWrite]>:$key_cache,
+                       Arg<MemRefRankOf<[AnyFloat], [3]>, "value cache",
+                           [MemRead, MemWrite]>:$value_cache,
+                       Index:$pos, Index:$slot,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       UnitAttr:$causal);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $key_cache `,` $value_cache `,` $pos `,` $slot
+    `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
+    `head_dim` `=` $head_dim (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_MLPOp : Loom_Op<"mlp",
+    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
+  let summary = "two-layer feed-forward network";
+  let description = [{
+    `y = act(x w_up^T + b_up) w_down^T + b_down`; `x: [seq, D]`,
+    `w_up: [F, D]`, `w_down: [D', F]`, `b_up: [F]`, `b_down: [D']`, result
+    `[seq, D']`.
+
+    ```mlir
+    %y = loom.mlp gelu_tanh %x, %wu, %wd b_up %bu b_down %bd : (...) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x,
+                       Loom_Matrix:$w_up, Loom_Matrix:$w_down,
+                       Optional<Loom_Vector>:$b_up,
+                       Optional<Loom_Vector>:$b_down,
+                       Loom_ActivationAttr:$activation);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    custom<ActivationKind>($activation) $x `,` $w_up `,` $w_down
+    (`b_up` $b_up^)? (`b_down` $b_down^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_GatedMLPOp : Loom_Op<"gated_mlp",
+    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
+  let summary = "gated feed-forward network (SwiGLU, GeGLU, ...)";
+  let description = [{
+    `y = (act(x w_gate^T + b_gate) * (x w_up^T + b_up)) w_down^T + b_down`;
+    `x: [seq, D]`, `w_gate, w_up: [F, D]`, `w_down: [D', F]`,
+    `b_gate, b_up: [F]`, `b_down: [D']`, result `[seq, D']`.
+
+    ```mlir
+    %y = loom.gated_mlp silu %x, %wg, %wu, %wd : (...) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x,
+                       Loom_Matrix:$w_gate, Loom_Matrix:$w_up,
+                       Loom_Matrix:$w_down,
+                       Optional<Loom_Vector>:$b_gate,
+                       Optional<Loom_Vector>:$b_up,
+                       Optional<Loom_Vector>:$b_down,
+                       Loom_ActivationAttr:$activation);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    custom<ActivationKind>($activation) $x `,` $w_gate `,` $w_up `,` $w_down
+    (`b_gate` $b_gate^)? (`b_up` $b_up^)? (`b_down` $b_down^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Loom_ActivationOp : Loom_Op<"activation", [Pure, Loom_InferType]> {
+  let summary = "pointwise activation function";
+  let description = [{
+    `y = act(x)` elementwise: `relu(x) = max(x, 0)`,
+    `gelu(x) = x * Phi(x)` (erf form),
+    `gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`,
+    `silu(x) = x * sigmoid(x)`.
+
+    ```mlir
+    %y = loom.activation silu %x : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_ActivationAttr:$activation, Loom_Tensor:$x);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    custom<ActivationKind>($activation) $x attr-dict `:` type($x)
+  }];
+}
+
+class Loom_BinaryOp<string mnemonic, string math>
+    : Loom_Op<mnemonic, [Pure, Loom_InferType]> {
+  let description = [{
+    `}] # math # [{` elementwise. `rhs` has the type of `lhs`, or is a
+    rank-1 tensor of `lhs`'s trailing dimension that broadcasts over the
+    leading dimensions. The result has the type of `lhs`.
+
+    ```mlir
+    %y = loom.}] # mnemonic # [{ %a, %b : tensor<?x768xf32>, tensor<?x768xf32>
+    %z = loom.}] # mnemonic # [{ %a, %v : tensor<?x768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$lhs, Loom_Tensor:$rhs);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
+
+def Loom_AddOp : Loom_BinaryOp<"add", "y = lhs + rhs"> {
+  let summary = "elementwise addition (residual connections)";
+}
+
+def Loom_MulOp : Loom_BinaryOp<"mul", "y = lhs * rhs"> {
+  let summary = "elementwise multiplication";
+}
+
+def Loom_ScaleOp : Loom_Op<"scale", [Pure, Loom_InferType]> {
+  let summary = "multiplication by a constant";
+  let description = [{
+    `y = x * factor`.
+
+    ```mlir
+    %y = loom.scale %x by 1.250000e-01 : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$x, F64Attr:$factor);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = "$x `by` $factor attr-dict `:` type($x)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "double":$factor), [{
+      build($_builder, $_state, x, $_builder.getF64FloatAttr(factor));
+    }]>
+  ];
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight / tensor manipulation
+//===----------------------------------------------------------------------===//
+
+def Loom_TransposeOp : Loom_Op<"transpose", [Pure, Loom_InferType]> {
+  let summary = "2-D transpose";
+  let description = [{
+    `y[j, i] = x[i, j]`. Expresses checkpoint layouts that store projections
+    as `[in, out]` (e.g. GPT-2's Conv1D).
+
+    ```mlir
+    %wt = loom.transpose %w : tensor<768x2304xf32> -> tensor<2304x768xf32>
+    ```
+  }];
+  let arguments = (ins TensorRankOf<[AnyFloat], [2]>:$input);
+  let results = (outs TensorRankOf<[AnyFloat], [2]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Loom_ConcatOp : Loom_Op<"concat", [Pure, Loom_InferType]> {
+  let summary = "concatenation along one axis";
+  let description = [{
+    Concatenates `inputs` along `axis`; all other dimensions must agree.
+    Fusing Q/K/V projections is a concat of their weights along axis 0.
+
+    ```mlir
+    %qkv = loom.concat %q, %k, %v axis = 0 : (tensor<768x768xf32>, tensor<256x768xf32>, tensor<256x768xf32>) -> tensor<1280x768xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Loom_Tensor>:$inputs,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` `=` $axis attr-dict `:` functional-type($inputs, $result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Loom_SplitOp : Loom_Op<"split", [Pure, Loom_InferType]> {
+  let summary = "split along one axis into pieces of given sizes";
+  let description = [{
+    Splits `input` along `axis` into consecutive pieces of `sizes`, which must
+    sum to the input's extent along `axis`. Unfuses e.g. GPT-2's `c_attn`
+    (`[768, 2304]` stored as `[in, out]`) into q, k and v.
+
+    ```mlir
+    %q, %k, %v = loom.split %w axis = 1 sizes = [768, 768, 768]
+      : tensor<768x2304xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis,
+                       DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<Loom_Tensor>:$results);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis `sizes` `=` $sizes attr-dict `:` type($input)
+    `->` type($results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Loom_SliceOp : Loom_Op<"slice", [Pure, Loom_InferType]> {
+  let summary = "contiguous slice along one axis";
+  let description = [{
+    `y = x[..., offset : offset + size, ...]` along `axis` (pruning rows,
+    columns or heads; non-contiguous selections are concats of slices).
+
+    ```mlir
+    %w2 = loom.slice %w axis = 0 offset = 0 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$offset,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$size);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis `offset` `=` $offset `size` `=` $size attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+def Loom_LoopOp : Loom_Op<"loop", [
+    RecursiveMemoryEffects, SingleBlock
+  ]> {
+  let summary = "weight-shared loop";
+  let description = [{
+    Runs its body `trip_count` times. The body's first argument is the
+    iteration index (`0 .. trip_count-1`), the others carry `iter_args` from
+    one iteration to the next (initialised from `inits`); the body ends with
+    `loom.yield` of the next values. The results are the values yielded by
+    the last iteration and have the `iter_args` types. Weights used inside
+    the body are shared by all iterations (looped / recursive transformers).
+
+    ```mlir
+    %r = loom.loop 4 times(%i) iter_args(%h = %x) : tensor<?x768xf32> {
+      %h2 = func.call @block(%h, %w) : (...) -> tensor<?x768xf32>
+      loom.yield %h2 : tensor<?x768xf32>
+    }
+    ```
+  }];
+  let arguments = (ins I64Attr:$trip_count, Variadic<AnyType>:$inits);
+  let results = (outs Variadic<AnyType>:$results);
+  // Named `region` so that SingleBlock's `Block *getBody()` is the accessor
+  // of the body block (as for scf.for).
+  let regions = (region SizedRegion<1>:$region);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "int64_t":$tripCount, "::mlir::ValueRange":$inits,
+      CArg<"::llvm::function_ref<void(::mlir::OpBuilder &, ::mlir::Location, "
+           "::mlir::Value, ::mlir::ValueRange)>", "nullptr">:$bodyBuilder)>
+  ];
+  let extraClassDeclaration = [{
+    /// The body block (same as `getBody()`).
+    ::mlir::Block *getBodyBlock() { return &getRegion().front(); }
+    /// The iteration index, `0 .. trip_count-1`.
+    ::mlir::BlockArgument getIterationIndex() {
+      return getBodyBlock()->getArgument(0);
+    }
+    /// The loop-carried values inside the body.
+    ::mlir::Block::BlockArgListType getRegionIterArgs() {
+      return getBodyBlock()->getArguments().drop_front();
+    }
+  }];
+}
+
+def Loom_YieldOp : Loom_Op<"yield", [
+    Pure, Terminator, ReturnLike, ParentOneOf<["LoopOp", "ParamOp"]>
+  ]> {
+  let summary = "terminator of loom.loop bodies and loom.param init regions";
+  let description = [{
+    ```mlir
+    loom.yield %h : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ /* nothing to yield */ }]>];
+}
+
+#endif // LOOM_DIALECT_LOOM_IR_LOOMOPS_TD

@@ -1,0 +1,466 @@
+// RUN: loom-opt %s --split-input-file --verify-diagnostics
+
+// One case per verifier rule of the loom ops.
+
+func.func @weight_missing_param() {
+  // expected-error @+1 {{'loom.weight' op no loom.param named @nope}}
+  %0 = loom.weight @nope : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @not_a_param() {
+  // expected-error @+1 {{'loom.weight' op @not_a_param is a 'func.func', not a loom.param}}
+  %0 = loom.weight @not_a_param : tensor<4xf32>
+  return
+}
+
+// -----
+
+loom.param @p : tensor<4xf32>
+func.func @weight_type_mismatch() {
+  // expected-error @+1 {{'loom.weight' op result type 'tensor<8xf32>' does not match the type 'tensor<4xf32>' of parameter @p}}
+  %0 = loom.weight @p : tensor<8xf32>
+  return
+}
+
+// -----
+
+loom.param @p : tensor<4xf32>
+// expected-error @+1 {{'loom.param' op init region yields 'tensor<4xf32>' but the parameter has type 'tensor<8xf32>'}}
+loom.param @q : tensor<8xf32> init {
+  %0 = loom.weight @p : tensor<4xf32>
+  loom.yield %0 : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'loom.param' op init region reads the parameter it defines}}
+loom.param @self : tensor<4xf32> init {
+  %0 = loom.weight @self : tensor<4xf32>
+  loom.yield %0 : tensor<4xf32>
+}
+
+// -----
+
+loom.param @p : tensor<4xf32>
+// expected-error @+1 {{'loom.param' op init region must yield exactly one value, got 2}}
+loom.param @q : tensor<4xf32> init {
+  %0 = loom.weight @p : tensor<4xf32>
+  loom.yield %0, %0 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'loom.param' op attribute 'type' failed to satisfy constraint}}
+loom.param @unranked : tensor<*xf32>
+
+// -----
+
+func.func @linear_width(%x: tensor<?x512xf32>, %w: tensor<3072x768xf32>) {
+  // expected-error @+1 {{'loom.linear' op weight expects input width 768 but x has width 512}}
+  %0 = loom.linear %x, %w : (tensor<?x512xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<768xf32>) {
+  // expected-error @+1 {{'loom.linear' op bias has 768 elements but the weight has 3072 output rows}}
+  %0 = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768xf32>) -> tensor<?x3072xf32>
+  return
+}
+
+// -----
+
+func.func @linear_result(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>) {
+  // expected-error @+2 {{'loom.linear' op inferred type(s) 'tensor<?x3072xf32>' are incompatible with return type(s) of operation 'tensor<?x768xf32>'}}
+  // expected-error @+1 {{'loom.linear' op failed to infer returned types}}
+  %0 = loom.linear %x, %w : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @linear_rank(%x: tensor<768xf32>, %w: tensor<3072x768xf32>) {
+  // expected-error @+1 {{'loom.linear' op operand #0 must be 2D tensor of floating-point values}}
+  %0 = loom.linear %x, %w : (tensor<768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_gamma(%x: tensor<?x768xf32>, %g: tensor<512xf32>) {
+  // expected-error @+1 {{'loom.layer_norm' op gamma has 512 elements but x has width 768}}
+  %0 = loom.layer_norm %x, %g eps = 1.0e-5 : tensor<?x768xf32>, tensor<512xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_beta(%x: tensor<?x768xf32>, %g: tensor<768xf32>, %b: tensor<512xf32>) {
+  // expected-error @+1 {{'loom.layer_norm' op beta has 512 elements but x has width 768}}
+  %0 = loom.layer_norm %x, %g, %b eps = 1.0e-5 : tensor<?x768xf32>, tensor<768xf32>, tensor<512xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_gamma(%x: tensor<?x768xf32>, %g: tensor<512xf32>) {
+  // expected-error @+1 {{'loom.rms_norm' op gamma has 512 elements but x has width 768}}
+  %0 = loom.rms_norm %x, %g eps = 1.0e-5 : tensor<?x768xf32>, tensor<512xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_epsilon(%x: tensor<?x768xf32>, %g: tensor<768xf32>) {
+  // expected-error @+1 {{'loom.rms_norm' op epsilon must be non-negative, got -1.0}}
+  %0 = loom.rms_norm %x, %g eps = -1.0 : tensor<?x768xf32>, tensor<768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_gqa(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wkv: tensor<320x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op num_heads (12) must be a multiple of num_kv_heads (5)}}
+  %0 = loom.attention %x, %w, %wkv, %wkv, %w heads = 12 kv_heads = 5 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<320x768xf32>, tensor<320x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rope_odd(%x: tensor<?x756xf32>, %w: tensor<756x756xf32>) {
+  // expected-error @+1 {{'loom.attention' op rotary embeddings (rope_theta) need an even head_dim, got 63}}
+  %0 = loom.attention %x, %w, %w, %w, %w heads = 12 kv_heads = 12 head_dim = 63 rope_theta = 1.0e4 : (tensor<?x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>) -> tensor<?x756xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wq_rows(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wq: tensor<512x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op wq has 512 rows but num_heads * head_dim = 768}}
+  %0 = loom.attention %x, %wq, %w, %w, %w heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<512x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wq_width(%x: tensor<?x512xf32>, %w: tensor<768x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op wq expects input width 768 but x has width 512}}
+  %0 = loom.attention %x, %w, %w, %w, %w heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x512xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wk_rows(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op wk has 768 rows but num_kv_heads * head_dim = 256}}
+  %0 = loom.attention %x, %w, %w, %w, %w heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wv_rows(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wk: tensor<256x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op wv has 768 rows but num_kv_heads * head_dim = 256}}
+  %0 = loom.attention %x, %w, %wk, %w, %w heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wo_width(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wo: tensor<768x512xf32>) {
+  // expected-error @+1 {{'loom.attention' op wo expects input width 512 but num_heads * head_dim = 768}}
+  %0 = loom.attention %x, %w, %w, %w, %wo heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x512xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wkv: tensor<256x768xf32>, %b: tensor<768xf32>) {
+  // expected-error @+1 {{'loom.attention' op bk has 768 elements but num_kv_heads * head_dim = 256}}
+  %0 = loom.attention %x, %w, %wkv, %wkv, %w bk %b heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>, tensor<256x768xf32>, tensor<768x768xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bo(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %b: tensor<512xf32>) {
+  // expected-error @+1 {{'loom.attention' op bo has 512 elements but wo has 768 output rows}}
+  %0 = loom.attention %x, %w, %w, %w, %w bo %b heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<512xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_heads(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>) {
+  // expected-error @+1 {{'loom.attention' op attribute 'num_heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = loom.attention %x, %w, %w, %w, %w heads = 0 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @mlp_up(%x: tensor<?x512xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x3072xf32>) {
+  // expected-error @+1 {{'loom.mlp' op w_up expects input width 768 but x has width 512}}
+  %0 = loom.mlp gelu %x, %up, %down : (tensor<?x512xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @mlp_down(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x2048xf32>) {
+  // expected-error @+1 {{'loom.mlp' op w_down expects input width 2048 but w_up has 3072 rows}}
+  %0 = loom.mlp gelu %x, %up, %down : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x2048xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @mlp_bias(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x3072xf32>, %b: tensor<768xf32>) {
+  // expected-error @+1 {{'loom.mlp' op b_up has 768 elements but w_up has 3072 rows}}
+  %0 = loom.mlp gelu %x, %up, %down b_up %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @mlp_activation(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x3072xf32>) {
+  // expected-error @+1 {{unknown activation 'swish' (expected relu, gelu, gelu_tanh or silu)}}
+  %0 = loom.mlp swish %x, %up, %down : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @gated_mlp_gate(%x: tensor<?x768xf32>, %gate: tensor<2048x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x3072xf32>) {
+  // expected-error @+1 {{'loom.gated_mlp' op w_gate has 2048 rows but w_up has 3072 rows}}
+  %0 = loom.gated_mlp silu %x, %gate, %up, %down : (tensor<?x768xf32>, tensor<2048x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @gated_mlp_down(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x2048xf32>) {
+  // expected-error @+1 {{'loom.gated_mlp' op w_down expects input width 2048 but w_up has 3072 rows}}
+  %0 = loom.gated_mlp silu %x, %up, %up, %down : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072x768xf32>, tensor<768x2048xf32>) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @add_shapes(%a: tensor<?x768xf32>, %b: tensor<?x512xf32>) {
+  // expected-error @+1 {{'loom.add' op shape of rhs 'tensor<?x512xf32>' does not match lhs 'tensor<?x768xf32>'}}
+  %0 = loom.add %a, %b : tensor<?x768xf32>, tensor<?x512xf32>
+  return
+}
+
+// -----
+
+func.func @add_broadcast(%a: tensor<?x768xf32>, %b: tensor<512xf32>) {
+  // expected-error @+1 {{'loom.add' op rhs has 512 elements but lhs has trailing dimension 768}}
+  %0 = loom.add %a, %b : tensor<?x768xf32>, tensor<512xf32>
+  return
+}
+
+// -----
+
+func.func @mul_element_type(%a: tensor<?x768xf32>, %b: tensor<?x768xf16>) {
+  // expected-error @+1 {{'loom.mul' op element types differ: 'f32' vs 'f16'}}
+  %0 = loom.mul %a, %b : tensor<?x768xf32>, tensor<?x768xf16>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'loom.concat' op axis 2 is out of range for rank-2 inputs}}
+  %0 = loom.concat %a, %a axis = 2 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_shapes(%a: tensor<4x8xf32>, %b: tensor<4x6xf32>) {
+  // expected-error @+1 {{'loom.concat' op input #1 has size 6 in dimension 1 but input #0 has 8}}
+  %0 = loom.concat %a, %b axis = 0 : (tensor<4x8xf32>, tensor<4x6xf32>) -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_result(%a: tensor<4x8xf32>) {
+  // expected-error @+2 {{'loom.concat' op inferred type(s) 'tensor<8x8xf32>' are incompatible with return type(s) of operation 'tensor<4x16xf32>'}}
+  // expected-error @+1 {{'loom.concat' op failed to infer returned types}}
+  %0 = loom.concat %a, %a axis = 0 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @split_sum(%w: tensor<768x2304xf32>) {
+  // expected-error @+1 {{'loom.split' op sizes sum to 2300 but the input has 2304 along axis 1}}
+  %0:3 = loom.split %w axis = 1 sizes = [768, 768, 764] : tensor<768x2304xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x764xf32>
+  return
+}
+
+// -----
+
+func.func @split_axis(%w: tensor<768x2304xf32>) {
+  // expected-error @+1 {{'loom.split' op axis 2 is out of range for a rank-2 input}}
+  %0:2 = loom.split %w axis = 2 sizes = [1, 1] : tensor<768x2304xf32> -> tensor<768x2304xf32>, tensor<768x2304xf32>
+  return
+}
+
+// -----
+
+func.func @split_positive(%w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'loom.split' op sizes must be positive}}
+  %0:2 = loom.split %w axis = 0 sizes = [4, 0] : tensor<4x8xf32> -> tensor<4x8xf32>, tensor<0x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_bounds(%w: tensor<768x768xf32>) {
+  // expected-error @+1 {{'loom.slice' op slice [512, 1024) exceeds the extent 768 of axis 0}}
+  %0 = loom.slice %w axis = 0 offset = 512 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_result(%w: tensor<4x8xf32>) {
+  // expected-error @+2 {{'loom.transpose' op inferred type(s) 'tensor<8x4xf32>' are incompatible with return type(s) of operation 'tensor<4x8xf32>'}}
+  // expected-error @+1 {{'loom.transpose' op failed to infer returned types}}
+  %0 = loom.transpose %w : tensor<4x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_row_index(%t: tensor<4x8xf32>) {
+  // expected-error @+1 {{'loom.embedding_row' op index 4 is out of range for a table with 4 rows}}
+  %0 = loom.embedding_row %t[4] : tensor<4x8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @position_embedding_length(%ids: tensor<16xi32>, %t: tensor<8x4xf32>) {
+  // expected-error @+1 {{'loom.position_embedding' op sequence length 16 exceeds the 8 positions of the table}}
+  %0 = loom.position_embedding %ids, %t : (tensor<16xi32>, tensor<8x4xf32>) -> tensor<16x4xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_ids(%ids: tensor<?xf32>, %t: tensor<8x4xf32>) {
+  // expected-error @+1 {{'loom.embedding' op operand #0 must be 1D tensor of signless integer values}}
+  %0 = loom.embedding %ids, %t : (tensor<?xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @loop_trip_count(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'loom.loop' op trip_count must be positive, got 0}}
+  %0 = loom.loop 0 times(%i) iter_args(%h = %x) : tensor<4xf32> {
+    loom.yield %h : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @loop_yield_arity(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'loom.loop' op body yields 2 values but the loop has 1 iter_args}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) : tensor<4xf32> {
+    loom.yield %h, %h : tensor<4xf32>, tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @loop_yield_type(%x: tensor<4xf32>, %y: tensor<8xf32>) {
+  // expected-error @+1 {{'loom.loop' op yielded value #0 has type 'tensor<8xf32>' but iter_arg #0 has type 'tensor<4xf32>'}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) : tensor<4xf32> {
+    loom.yield %y : tensor<8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @loop_no_iter_args() {
+  // expected-error @+1 {{'loom.loop' op expects at least one iter_arg}}
+  "loom.loop"() <{trip_count = 2 : i64}> ({
+  ^bb0(%i: index):
+    loom.yield
+  }) : () -> ()
+  return
+}
+
+// -----
+
+func.func @loop_body_args(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'loom.loop' op body expects 2 arguments (the index and the iter_args), got 1}}
+  %0 = "loom.loop"(%x) <{trip_count = 2 : i64}> ({
+  ^bb0(%h: tensor<4xf32>):
+    loom.yield %h : tensor<4xf32>
+  }) : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @loop_index_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'loom.loop' op the first body argument (the iteration index) must be index, got 'i64'}}
+  %0 = "loom.loop"(%x) <{trip_count = 2 : i64}> ({
+  ^bb0(%i: i64, %h: tensor<4xf32>):
+    loom.yield %h : tensor<4xf32>
+  }) : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @yield_parent(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'loom.yield' op expects parent op to be one of 'loom.loop, loom.param'}}
+  loom.yield %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @rope_odd(%x: tensor<?x756xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.rope' op head_dim must be even, got 63}}
+  %0 = loom.rope %x, %pos head_dim = 63 theta = 1.0e4 : tensor<?x756xf32>
+  return
+}
+
+// -----
+
+func.func @rope_width(%x: tensor<?x100xf32>, %pos: index) {
+  // expected-error @+1 {{'loom.rope' op x has width 100, not a multiple of head_dim 64}}
+  %0 = loom.rope %x, %pos head_dim = 64 theta = 1.0e4 : tensor<?x100xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_cache(%q: tensor<?x768xf32>, %k: tensor<?x256xf32>, %c: memref<2x1024x768xf32>, %i: index) {
+  // expected-error @+1 {{'loom.cached_attention' op key_cache has width 768 but num_kv_heads * head_dim = 256}}
+  %0 = loom.cached_attention %q, %k, %k, %c, %c, %i, %i heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x768xf32>, memref<2x1024x768xf32>, index, index) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
+func.func @cached_attention_q(%q: tensor<?x512xf32>, %k: tensor<?x256xf32>, %c: memref<2x1024x256xf32>, %i: index) {
+  // expected-error @+1 {{'loom.cached_attention' op q has width 512 but num_heads * head_dim = 768}}
+  %0 = loom.cached_attention %q, %k, %k, %c, %c, %i, %i heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x512xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x512xf32>
+  return
+}

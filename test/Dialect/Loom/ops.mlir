@@ -1,0 +1,155 @@
+// RUN: loom-opt %s | loom-opt | FileCheck %s
+// RUN: loom-opt %s --mlir-print-op-generic | loom-opt | FileCheck %s
+
+// Round trip of every loom op, in its custom and its generic form.
+
+// CHECK-LABEL: loom.param @plain : tensor<768xf32>
+loom.param @plain : tensor<768xf32>
+
+// CHECK-LABEL: loom.param @model.layers.0.self_attn.q_proj.weight checkpoint "q" : tensor<768x768xf32>
+loom.param @"model.layers.0.self_attn.q_proj.weight" checkpoint "q" : tensor<768x768xf32>
+loom.param @k : tensor<256x768xf32>
+
+// CHECK-LABEL: loom.param @qk : tensor<1024x768xf32> init {
+// CHECK-NEXT:    %[[Q:.*]] = loom.weight @model.layers.0.self_attn.q_proj.weight : tensor<768x768xf32>
+// CHECK-NEXT:    %[[K:.*]] = loom.weight @k : tensor<256x768xf32>
+// CHECK-NEXT:    %[[C:.*]] = loom.concat %[[Q]], %[[K]] axis = 0 : (tensor<768x768xf32>, tensor<256x768xf32>) -> tensor<1024x768xf32>
+// CHECK-NEXT:    loom.yield %[[C]] : tensor<1024x768xf32>
+// CHECK-NEXT:  }
+loom.param @qk : tensor<1024x768xf32> init {
+  %q = loom.weight @"model.layers.0.self_attn.q_proj.weight" : tensor<768x768xf32>
+  %k = loom.weight @k : tensor<256x768xf32>
+  %c = loom.concat %q, %k axis = 0 : (tensor<768x768xf32>, tensor<256x768xf32>) -> tensor<1024x768xf32>
+  loom.yield %c : tensor<1024x768xf32>
+}
+
+// CHECK-LABEL: func.func @embeddings
+// CHECK: loom.embedding %{{.*}}, %{{.*}} : (tensor<?xi32>, tensor<100x768xf32>) -> tensor<?x768xf32>
+// CHECK: loom.position_embedding %{{.*}}, %{{.*}} : (tensor<?xi32>, tensor<1024x768xf32>) -> tensor<?x768xf32>
+// CHECK: loom.embedding_row %{{.*}}[3] : tensor<100x768xf32> -> tensor<768xf32>
+func.func @embeddings(%ids: tensor<?xi32>, %wte: tensor<100x768xf32>, %wpe: tensor<1024x768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>) {
+  %e = loom.embedding %ids, %wte : (tensor<?xi32>, tensor<100x768xf32>) -> tensor<?x768xf32>
+  %p = loom.position_embedding %ids, %wpe : (tensor<?xi32>, tensor<1024x768xf32>) -> tensor<?x768xf32>
+  %r = loom.embedding_row %wte[3] : tensor<100x768xf32> -> tensor<768xf32>
+  return %e, %p, %r : tensor<?x768xf32>, tensor<?x768xf32>, tensor<768xf32>
+}
+
+// CHECK-LABEL: func.func @linear
+// CHECK: loom.linear %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
+// CHECK: loom.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+func.func @linear(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<3072xf32>) -> (tensor<?x3072xf32>, tensor<?x3072xf32>) {
+  %0 = loom.linear %x, %w : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
+  %1 = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+  return %0, %1 : tensor<?x3072xf32>, tensor<?x3072xf32>
+}
+
+// CHECK-LABEL: func.func @norms
+// CHECK: loom.layer_norm %{{.*}}, %{{.*}}, %{{.*}} eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>
+// CHECK: loom.layer_norm %{{.*}}, %{{.*}} eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>
+// CHECK: loom.rms_norm %{{.*}}, %{{.*}} eps = 9.9999999999999995E-7 : tensor<?x768xf32>, tensor<768xf32>
+func.func @norms(%x: tensor<?x768xf32>, %g: tensor<768xf32>, %b: tensor<768xf32>) -> tensor<?x768xf32> {
+  %0 = loom.layer_norm %x, %g, %b eps = 1.0e-5 : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>
+  %1 = loom.layer_norm %0, %g eps = 1.0e-5 : tensor<?x768xf32>, tensor<768xf32>
+  %2 = loom.rms_norm %1, %g eps = 1.0e-6 : tensor<?x768xf32>, tensor<768xf32>
+  return %2 : tensor<?x768xf32>
+}
+
+// CHECK-LABEL: func.func @attention
+// CHECK: loom.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal rope_theta = 1.000000e+04 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>, tensor<256x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+// CHECK: loom.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} bq %{{.*}} bk %{{.*}} bv %{{.*}} bo %{{.*}} heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768xf32>, tensor<768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+// CHECK: loom.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} bo %{{.*}} heads = 12 kv_heads = 12 head_dim = 64 causal :
+func.func @attention(%x: tensor<?x768xf32>, %wq: tensor<768x768xf32>, %wkv: tensor<256x768xf32>, %w: tensor<768x768xf32>, %b: tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>) {
+  %0 = loom.attention %x, %wq, %wkv, %wkv, %wq heads = 12 kv_heads = 4 head_dim = 64 causal rope_theta = 1.0e4 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>, tensor<256x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
+  %1 = loom.attention %x, %w, %w, %w, %w bq %b bk %b bv %b bo %b heads = 12 kv_heads = 12 head_dim = 64 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768xf32>, tensor<768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  %2 = loom.attention %x, %w, %w, %w, %w bo %b heads = 12 kv_heads = 12 head_dim = 64 causal : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  return %0, %1, %2 : tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>
+}
+
+// CHECK-LABEL: func.func @mlps
+// CHECK: loom.mlp gelu_tanh %{{.*}}, %{{.*}}, %{{.*}} b_up %{{.*}} b_down %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+// CHECK: loom.mlp relu %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+// CHECK: loom.gated_mlp silu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+// CHECK: loom.gated_mlp gelu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} b_gate %{{.*}} b_up %{{.*}} b_down %{{.*}} :
+func.func @mlps(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %down: tensor<768x3072xf32>, %bu: tensor<3072xf32>, %bd: tensor<768xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>) {
+  %0 = loom.mlp gelu_tanh %x, %up, %down b_up %bu b_down %bd : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  %1 = loom.mlp relu %x, %up, %down : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+  %2 = loom.gated_mlp silu %x, %up, %up, %down : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>) -> tensor<?x768xf32>
+  %3 = loom.gated_mlp gelu %x, %up, %up, %down b_gate %bu b_up %bu b_down %bd : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>, tensor<3072xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  return %0, %1, %2, %3 : tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>
+}
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK: loom.activation silu %{{.*}} : tensor<?x768xf32>
+// CHECK: loom.activation gelu_tanh %{{.*}} : tensor<?x768xf32>
+// CHECK: loom.add %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<?x768xf32>
+// CHECK: loom.add %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<768xf32>
+// CHECK: loom.mul %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<?x768xf32>
+// CHECK: loom.scale %{{.*}} by 1.250000e-01 : tensor<?x768xf32>
+func.func @elementwise(%x: tensor<?x768xf32>, %v: tensor<768xf32>) -> tensor<?x768xf32> {
+  %0 = loom.activation silu %x : tensor<?x768xf32>
+  %1 = loom.activation gelu_tanh %0 : tensor<?x768xf32>
+  %2 = loom.add %1, %x : tensor<?x768xf32>, tensor<?x768xf32>
+  %3 = loom.add %2, %v : tensor<?x768xf32>, tensor<768xf32>
+  %4 = loom.mul %3, %x : tensor<?x768xf32>, tensor<?x768xf32>
+  %5 = loom.scale %4 by 0.125 : tensor<?x768xf32>
+  return %5 : tensor<?x768xf32>
+}
+
+// CHECK-LABEL: func.func @tensors
+// CHECK: loom.transpose %{{.*}} : tensor<768x2304xf32> -> tensor<2304x768xf32>
+// CHECK: loom.split %{{.*}} axis = 0 sizes = [768, 768, 768] : tensor<2304x768xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
+// CHECK: loom.concat %{{.*}}, %{{.*}} axis = 1 : (tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<768x1536xf32>
+// CHECK: loom.slice %{{.*}} axis = 0 offset = 64 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+func.func @tensors(%w: tensor<768x2304xf32>) -> (tensor<768x1536xf32>, tensor<512x768xf32>) {
+  %t = loom.transpose %w : tensor<768x2304xf32> -> tensor<2304x768xf32>
+  %q, %k, %v = loom.split %t axis = 0 sizes = [768, 768, 768] : tensor<2304x768xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
+  %c = loom.concat %q, %k axis = 1 : (tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<768x1536xf32>
+  %s = loom.slice %v axis = 0 offset = 64 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+  return %c, %s : tensor<768x1536xf32>, tensor<512x768xf32>
+}
+
+// CHECK-LABEL: func.func @loop
+// CHECK: %[[R:.*]]:2 = loom.loop 4 times(%[[I:.*]]) iter_args(%[[H:.*]] = %{{.*}}, %[[G:.*]] = %{{.*}}) : tensor<?x768xf32>, tensor<768xf32> {
+// CHECK-NEXT:   %[[A:.*]] = loom.add %[[H]], %[[G]] : tensor<?x768xf32>, tensor<768xf32>
+// CHECK-NEXT:   loom.yield %[[A]], %[[G]] : tensor<?x768xf32>, tensor<768xf32>
+// CHECK-NEXT: }
+// CHECK: return %[[R]]#0
+func.func @loop(%x: tensor<?x768xf32>, %b: tensor<768xf32>) -> tensor<?x768xf32> {
+  %r:2 = loom.loop 4 times(%i) iter_args(%h = %x, %g = %b) : tensor<?x768xf32>, tensor<768xf32> {
+    %a = loom.add %h, %g : tensor<?x768xf32>, tensor<768xf32>
+    loom.yield %a, %g : tensor<?x768xf32>, tensor<768xf32>
+  }
+  return %r#0 : tensor<?x768xf32>
+}
+
+// CHECK-LABEL: func.func @weights_as_arguments
+// CHECK: %[[W:.*]] = loom.weight @plain : tensor<768xf32>
+// CHECK: call @block(%{{.*}}, %[[W]])
+func.func private @block(%x: tensor<?x768xf32>, %g: tensor<768xf32>) -> tensor<?x768xf32> {
+  %0 = loom.rms_norm %x, %g eps = 1.0e-5 : tensor<?x768xf32>, tensor<768xf32>
+  return %0 : tensor<?x768xf32>
+}
+func.func @weights_as_arguments(%x: tensor<?x768xf32>) -> tensor<?x768xf32> {
+  %g = loom.weight @plain : tensor<768xf32>
+  %0 = func.call @block(%x, %g) : (tensor<?x768xf32>, tensor<768xf32>) -> tensor<?x768xf32>
+  return %0 : tensor<?x768xf32>
+}
+
+// The activation attribute also has a standalone form.
+// CHECK-LABEL: func.func @activation_attr
+// CHECK-SAME: loom.act = #loom.activation<gelu_tanh>
+func.func @activation_attr() attributes {loom.act = #loom.activation<gelu_tanh>} {
+  return
+}
+
+// Decoding forms: position offset, RoPE and attention over a KV cache.
+// CHECK-LABEL: func.func @decode
+// CHECK: loom.position_embedding %{{.*}}, %{{.*}} offset %{{.*}} : (tensor<?xi32>, tensor<1024x768xf32>, index) -> tensor<?x768xf32>
+// CHECK: loom.rope %{{.*}}, %{{.*}} head_dim = 64 theta = 1.000000e+04 : tensor<?x768xf32>
+// CHECK: loom.cached_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
+func.func @decode(%ids: tensor<?xi32>, %wpe: tensor<1024x768xf32>, %pos: index, %slot: index, %q: tensor<?x768xf32>, %k: tensor<?x256xf32>, %v: tensor<?x256xf32>, %kc: memref<2x1024x256xf32>, %vc: memref<2x1024x256xf32>) -> (tensor<?x768xf32>, tensor<?x768xf32>) {
+  %p = loom.position_embedding %ids, %wpe offset %pos : (tensor<?xi32>, tensor<1024x768xf32>, index) -> tensor<?x768xf32>
+  %qr = loom.rope %q, %pos head_dim = 64 theta = 1.0e4 : tensor<?x768xf32>
+  %o = loom.cached_attention %qr, %k, %v, %kc, %vc, %pos, %slot heads = 12 kv_heads = 4 head_dim = 64 causal : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
+  return %p, %o : tensor<?x768xf32>, tensor<?x768xf32>
+}
