@@ -33,3 +33,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # A GPU is present only where a CUDA driver is loadable.
 if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi"):
     config.available_features.add("cuda-gpu")
+
+# The CPU backend is always built; end-to-end tests compile and run models.
+config.available_features.add("loom-cpu-backend")

@@ -1,0 +1,351 @@
+//===- BindRuntime.cpp - The model entry point's runtime calling convention
+//===//
+
+#include "compiler/Conversion/Passes.h"
+#include "dialects/Loom/IR/LoomOps.h"
+
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/JSON.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMBINDRUNTIME
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+/// Version of the calling convention between generated code and runtime.
+static constexpr int64_t kRuntimeAbiVersion = 1;
+
+namespace {
+
+/// The KV cache layout shared by every attention layer of the model.
+struct CacheGeometry {
+  /// Slots: one per (loop iteration, attention layer) executed per token.
+  int64_t slots = 0;
+  /// Row width: kv_heads * head_dim.
+  int64_t width = 0;
+};
+
+/// Number of attention executions in `block` per run, counting loop trips.
+int64_t countSlots(Block &block) {
+  int64_t count = 0;
+  for (Operation &op : block) {
+    if (isa<AttentionOp>(op))
+      ++count;
+    else if (auto loop = dyn_cast<LoopOp>(op))
+      count += loop.getTripCount() * countSlots(*loop.getBodyBlock());
+  }
+  return count;
+}
+
+class RuntimeBinder {
+public:
+  RuntimeBinder(ModuleOp module, func::FuncOp entry)
+      : module(module), entry(entry), builder(module.getContext()),
+        llvmConverter(module.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult checkForm();
+  LogicalResult computeGeometry();
+  void rewriteSignature();
+  void bindWeights();
+  /// Decomposes the attention ops of `block`; `base` is the slot of the
+  /// first one.
+  void bindAttention(Block &block, Value base);
+  void emitModelInfo();
+
+  Value indexConstant(Location loc, int64_t value) {
+    return arith::ConstantIndexOp::create(builder, loc, value);
+  }
+
+  ModuleOp module;
+  func::FuncOp entry;
+  OpBuilder builder;
+  LLVMTypeConverter llvmConverter;
+  CacheGeometry cache;
+  SmallVector<ParamOp> params;
+  Value pos, keyCache, valueCache;
+  bool causal = false;
+};
+
+} // namespace
+
+LogicalResult RuntimeBinder::checkForm() {
+  for (ParamOp param : module.getOps<ParamOp>()) {
+    if (param.isDerived())
+      return param.emitError("derived parameters are not supported by the "
+                             "runtime yet");
+    if (!param.getTensorType().getElementType().isF32())
+      return param.emitError("only f32 parameters are supported by the "
+                             "runtime yet, got ")
+             << param.getTensorType();
+    params.push_back(param);
+  }
+  FunctionType type = entry.getFunctionType();
+  if (type.getNumInputs() != 1 || type.getNumResults() != 1)
+    return entry.emitError("the entry point must take token ids and return "
+                           "one tensor");
+  auto result = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!result || result.getRank() != 2 || !result.getElementType().isF32())
+    return entry.emitError("the entry point must return a [seq, width] f32 "
+                           "tensor, got ")
+           << type.getResult(0);
+  WalkResult calls = entry.walk([&](func::CallOp call) {
+    call.emitError("calls must be inlined before binding the runtime");
+    return WalkResult::interrupt();
+  });
+  return failure(calls.wasInterrupted());
+}
+
+LogicalResult RuntimeBinder::computeGeometry() {
+  cache.slots = countSlots(entry.front());
+  AttentionOp first;
+  WalkResult result = entry.walk([&](AttentionOp op) {
+    int64_t width = op.getNumKvHeads() * op.getHeadDim();
+    causal |= op.getCausal();
+    if (!first) {
+      first = op;
+      cache.width = width;
+      return WalkResult::advance();
+    }
+    if (width != cache.width) {
+      InFlightDiagnostic diag =
+          op.emitError("attention layers with different key/value widths ("
+                       "kv_heads * head_dim) are not supported yet: ")
+          << width << " vs " << cache.width;
+      diag.attachNote(first.getLoc()) << "first attention layer here";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (cache.width == 0)
+    cache.width = 1;
+  return failure(result.wasInterrupted());
+}
+
+void RuntimeBinder::rewriteSignature() {
+  MLIRContext *ctx = module.getContext();
+  Location loc = entry.getLoc();
+  Block &body = entry.front();
+  auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
+  Type f32 = Float32Type::get(ctx);
+  auto cacheType =
+      MemRefType::get({cache.slots, ShapedType::kDynamic, cache.width}, f32);
+  auto tokensType =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 32));
+  auto outType = MemRefType::get(result.getShape(), f32);
+
+  Value oldTokens = body.getArgument(0);
+  Value tokens = body.addArgument(tokensType, loc);
+  pos = body.addArgument(IndexType::get(ctx), loc);
+  keyCache = body.addArgument(cacheType, loc);
+  valueCache = body.addArgument(cacheType, loc);
+  Value out = body.addArgument(outType, loc);
+
+  builder.setInsertionPointToStart(&body);
+  Value tokenTensor = bufferization::ToTensorOp::create(
+      builder, loc, oldTokens.getType(), tokens, /*restrict=*/true,
+      /*writable=*/false);
+  oldTokens.replaceAllUsesWith(tokenTensor);
+  body.eraseArgument(0);
+
+  // The result is written into the caller's buffer.
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  builder.setInsertionPoint(ret);
+  bufferization::MaterializeInDestinationOp::create(
+      builder, ret.getLoc(), Type(), ret.getOperand(0), out,
+      /*restrict=*/true, /*writable=*/true);
+  func::ReturnOp::create(builder, ret.getLoc());
+  ret.erase();
+
+  entry.setFunctionType(
+      FunctionType::get(ctx, body.getArgumentTypes(), TypeRange()));
+  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+}
+
+void RuntimeBinder::bindWeights() {
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto tableType =
+      LLVM::LLVMArrayType::get(ptrType, std::max<size_t>(1, params.size()));
+
+  // The table the runtime fills with one pointer per parameter.
+  builder.setInsertionPointToEnd(module.getBody());
+  auto table =
+      LLVM::GlobalOp::create(builder, loc, tableType,
+                             /*isConstant=*/false, LLVM::Linkage::External,
+                             "loom_weights", Attribute());
+  Block *init = builder.createBlock(&table.getInitializerRegion());
+  builder.setInsertionPointToStart(init);
+  Value zero = LLVM::ZeroOp::create(builder, loc, tableType);
+  LLVM::ReturnOp::create(builder, loc, zero);
+
+  // Each parameter is loaded once at the top of the entry point.
+  llvm::DenseMap<StringAttr, Value> loaded;
+  builder.setInsertionPointToStart(&entry.front());
+  Value address = LLVM::AddressOfOp::create(builder, loc, table);
+  for (auto [index, param] : llvm::enumerate(params)) {
+    Location paramLoc = param.getLoc();
+    Value element = LLVM::GEPOp::create(
+        builder, paramLoc, ptrType, tableType, address,
+        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(index)});
+    Value pointer = LLVM::LoadOp::create(builder, paramLoc, ptrType, element);
+    RankedTensorType tensorType = param.getTensorType();
+    auto memrefType =
+        MemRefType::get(tensorType.getShape(), tensorType.getElementType());
+    Value descriptor = MemRefDescriptor::fromStaticShape(
+        builder, paramLoc, llvmConverter, memrefType, pointer);
+    Value memref = UnrealizedConversionCastOp::create(builder, paramLoc,
+                                                      memrefType, descriptor)
+                       .getResult(0);
+    loaded[param.getSymNameAttr()] = bufferization::ToTensorOp::create(
+        builder, paramLoc, tensorType, memref, /*restrict=*/true,
+        /*writable=*/false);
+  }
+  entry.walk([&](WeightOp weight) {
+    weight.replaceAllUsesWith(loaded.lookup(weight.getParamAttr().getAttr()));
+    weight.erase();
+  });
+}
+
+void RuntimeBinder::bindAttention(Block &block, Value base) {
+  int64_t next = 0;
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (auto loop = dyn_cast<LoopOp>(op)) {
+      // Iteration i of a loop whose body runs n attentions uses slots
+      // base + next + i * n .. base + next + i * n + n - 1.
+      Block *body = loop.getBodyBlock();
+      int64_t perIteration = countSlots(*body);
+      builder.setInsertionPointToStart(body);
+      Location loc = loop.getLoc();
+      Value stride = indexConstant(loc, perIteration);
+      Value offset =
+          arith::MulIOp::create(builder, loc, loop.getIterationIndex(), stride);
+      Value start = arith::AddIOp::create(
+          builder, loc, base,
+          arith::AddIOp::create(builder, loc, offset,
+                                indexConstant(loc, next)));
+      bindAttention(*body, start);
+      next += loop.getTripCount() * perIteration;
+      continue;
+    }
+    if (auto embedding = dyn_cast<PositionEmbeddingOp>(op)) {
+      embedding.getOffsetMutable().assign(pos);
+      continue;
+    }
+    auto attention = dyn_cast<AttentionOp>(op);
+    if (!attention)
+      continue;
+    Location loc = attention.getLoc();
+    builder.setInsertionPoint(attention);
+    Value slot =
+        arith::AddIOp::create(builder, loc, base, indexConstant(loc, next++));
+    Value x = attention.getX();
+    Value q =
+        LinearOp::create(builder, loc, x, attention.getWq(), attention.getBq());
+    Value k =
+        LinearOp::create(builder, loc, x, attention.getWk(), attention.getBk());
+    Value v =
+        LinearOp::create(builder, loc, x, attention.getWv(), attention.getBv());
+    int64_t headDim = attention.getHeadDim();
+    if (std::optional<APFloat> theta = attention.getRopeTheta()) {
+      q = RopeOp::create(builder, loc, q, pos, headDim, *theta);
+      k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
+    }
+    Value attended = CachedAttentionOp::create(
+        builder, loc, q, k, v, keyCache, valueCache, pos, slot,
+        attention.getNumHeads(), attention.getNumKvHeads(), headDim,
+        attention.getCausal());
+    Value y = LinearOp::create(builder, loc, attended, attention.getWo(),
+                               attention.getBo());
+    attention.replaceAllUsesWith(y);
+    attention.erase();
+  }
+}
+
+void RuntimeBinder::emitModelInfo() {
+  llvm::json::Array tensors;
+  for (ParamOp param : params) {
+    llvm::json::Array shape;
+    for (int64_t dim : param.getTensorType().getShape())
+      shape.push_back(dim);
+    tensors.push_back(llvm::json::Object{{"name", param.getCheckpointName()},
+                                         {"shape", std::move(shape)},
+                                         {"dtype", "F32"}});
+  }
+  // Token ids must index every embedding table; positions every positional
+  // table.
+  int64_t vocab = 0, maxPositions = 0;
+  entry.walk([&](Operation *op) {
+    auto rows = [](Value table) {
+      return cast<RankedTensorType>(table.getType()).getDimSize(0);
+    };
+    auto tighten = [](int64_t &bound, int64_t value) {
+      bound = bound == 0 ? value : std::min(bound, value);
+    };
+    if (auto embedding = dyn_cast<EmbeddingOp>(op))
+      tighten(vocab, rows(embedding.getTable()));
+    else if (auto positions = dyn_cast<PositionEmbeddingOp>(op))
+      tighten(maxPositions, rows(positions.getTable()));
+  });
+  auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
+  llvm::json::Object info{
+      {"abi", kRuntimeAbiVersion},
+      {"model", module->hasAttr("loom.model")
+                    ? module->getAttrOfType<StringAttr>("loom.model").getValue()
+                    : llvm::StringRef("model")},
+      {"decoder", causal},
+      {"vocab", vocab},
+      {"max_positions", maxPositions},
+      {"output_width", result.getDimSize(1)},
+      {"kv_slots", cache.slots},
+      {"kv_width", cache.width},
+      {"tensors", std::move(tensors)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(info));
+  text.push_back('\0');
+
+  MLIRContext *ctx = module.getContext();
+  auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
+  builder.setInsertionPointToEnd(module.getBody());
+  LLVM::GlobalOp::create(builder, module.getLoc(), type, /*isConstant=*/true,
+                         LLVM::Linkage::External, "loom_model_info",
+                         builder.getStringAttr(text));
+}
+
+LogicalResult RuntimeBinder::run() {
+  if (failed(checkForm()) || failed(computeGeometry()))
+    return failure();
+  // Model info reads the original result type and embedding tables.
+  emitModelInfo();
+  rewriteSignature();
+  bindWeights();
+  builder.setInsertionPointToStart(&entry.front());
+  bindAttention(entry.front(), indexConstant(entry.getLoc(), 0));
+  return success();
+}
+
+namespace {
+struct LoomBindRuntimePass
+    : loom::impl::LoomBindRuntimeBase<LoomBindRuntimePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = module.lookupSymbol<func::FuncOp>("forward");
+    if (!entry) {
+      module.emitError("no entry point: expected a function named 'forward'");
+      return signalPassFailure();
+    }
+    if (failed(RuntimeBinder(module, entry).run()))
+      return signalPassFailure();
+  }
+};
+} // namespace

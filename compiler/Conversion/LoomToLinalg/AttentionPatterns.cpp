@@ -1,0 +1,348 @@
+//===- AttentionPatterns.cpp - Lower RoPE and cached attention ------------===//
+//
+// `loom.rope` rotates query/key heads; `loom.cached_attention` appends this
+// chunk's keys and values to the KV cache and attends over everything cached
+// so far. Both take the absolute position of the chunk's first token, so one
+// function serves a whole prompt (prefill) and single tokens (decode).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/LoomToLinalg/Builders.h"
+#include "compiler/Conversion/LoomToLinalg/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// Rotary position embedding, Hugging Face's "rotate half" convention: in
+/// each head, element d < hd/2 pairs with d + hd/2:
+///   out[d]        = x[d] cos(p w_d) - x[d + hd/2] sin(p w_d)
+///   out[d + hd/2] = x[d + hd/2] cos(p w_d) + x[d] sin(p w_d)
+/// with p = pos + row and w_d = theta^(-2d/hd).
+struct RopeLowering : OpConversionPattern<RopeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RopeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type elementType = type.getElementType();
+    int64_t headDim = op.getHeadDim();
+    int64_t half = headDim / 2;
+    double theta = op.getTheta().convertToDouble();
+
+    // Inverse frequencies, computed once at compile time.
+    SmallVector<float> inverse;
+    for (int64_t d = 0; d < half; ++d)
+      inverse.push_back(
+          static_cast<float>(std::pow(theta, -2.0 * double(d) / headDim)));
+    auto freqType = RankedTensorType::get({half}, elementType);
+    Value frequencies = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef(inverse)));
+
+    Value pos = adaptor.getPos();
+    Value empty = createEmpty(rewriter, loc, type, getSizes(rewriter, loc, x));
+    MLIRContext *ctx = rewriter.getContext();
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{x}, ValueRange{empty},
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx),
+                                AffineMap::getMultiDimIdentityMap(2, ctx)},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::parallel},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              auto index = [&](int64_t v) {
+                return arith::ConstantIndexOp::create(b, l, v).getResult();
+              };
+              Value row = linalg::IndexOp::create(b, l, 0);
+              Value column = linalg::IndexOp::create(b, l, 1);
+              Value d = arith::RemUIOp::create(b, l, column, index(headDim));
+              Value firstHalf = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::ult, d, index(half));
+              Value k = arith::RemUIOp::create(b, l, d, index(half));
+              // The partner element and the sign of its contribution.
+              Value up = arith::AddIOp::create(b, l, column, index(half));
+              Value down = arith::SubIOp::create(b, l, column, index(half));
+              Value partnerColumn =
+                  arith::SelectOp::create(b, l, firstHalf, up, down);
+              Value partner = tensor::ExtractOp::create(
+                  b, l, x, ValueRange{row, partnerColumn});
+              Value negated = arith::NegFOp::create(b, l, partner);
+              Value signedPartner =
+                  arith::SelectOp::create(b, l, firstHalf, negated, partner);
+              // angle = (pos + row) * w_k
+              Value position = arith::AddIOp::create(b, l, pos, row);
+              Value positionInt =
+                  arith::IndexCastOp::create(b, l, b.getI64Type(), position);
+              Value positionFloat =
+                  arith::SIToFPOp::create(b, l, elementType, positionInt);
+              Value frequency =
+                  tensor::ExtractOp::create(b, l, frequencies, ValueRange{k});
+              Value angle =
+                  arith::MulFOp::create(b, l, positionFloat, frequency);
+              Value cos = math::CosOp::create(b, l, angle);
+              Value sin = math::SinOp::create(b, l, angle);
+              Value rotated = arith::AddFOp::create(
+                  b, l, arith::MulFOp::create(b, l, args[0], cos),
+                  arith::MulFOp::create(b, l, signedPartner, sin));
+              linalg::YieldOp::create(b, l, rotated);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The rows `[0, length)` of cache slot `slot`, as a [length, width] tensor.
+Value readCache(OpBuilder &b, Location loc, Value cache, Value slot,
+                Value length) {
+  auto cacheType = cast<MemRefType>(cache.getType());
+  int64_t width = cacheType.getDimSize(2);
+  SmallVector<OpFoldResult> offsets = {slot, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), length,
+                                     b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto viewType = memref::SubViewOp::inferRankReducedResultType(
+      {ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
+  Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
+                                         cache, offsets, sizes, strides);
+  auto tensorType = RankedTensorType::get({ShapedType::kDynamic, width},
+                                          cacheType.getElementType());
+  return bufferization::ToTensorOp::create(b, loc, tensorType, view,
+                                           /*restrict=*/true,
+                                           /*writable=*/false);
+}
+
+/// Writes `rows` ([seq, width]) into cache slot `slot` at rows
+/// `[pos, pos + seq)`.
+void writeCache(OpBuilder &b, Location loc, Value cache, Value slot, Value pos,
+                Value rows) {
+  auto cacheType = cast<MemRefType>(cache.getType());
+  int64_t width = cacheType.getDimSize(2);
+  SmallVector<OpFoldResult> offsets = {slot, pos, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {
+      b.getIndexAttr(1), getSizes(b, loc, rows)[0], b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto viewType = memref::SubViewOp::inferRankReducedResultType(
+      {ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
+  Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
+                                         cache, offsets, sizes, strides);
+  bufferization::MaterializeInDestinationOp::create(
+      b, loc, /*result=*/Type(), rows, view, /*restrict=*/false,
+      /*writable=*/true);
+}
+
+/// Splits the last dimension of a [n, heads * hd] tensor: [n, heads, hd].
+Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
+                 int64_t headDim) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto resultType = RankedTensorType::get({type.getDimSize(0), heads, headDim},
+                                          type.getElementType());
+  SmallVector<OpFoldResult> shape = {
+      getSizes(b, loc, x)[0], b.getIndexAttr(heads), b.getIndexAttr(headDim)};
+  return tensor::ExpandShapeOp::create(
+      b, loc, resultType, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+      shape);
+}
+
+/// Scaled dot-product attention of this chunk's queries over the cache:
+///
+///   s[h, i, j] = q[i, h] . K[j, h / G] / sqrt(hd)     G = heads / kv_heads
+///   s[h, i, j] = -inf where causal and j > pos + i
+///   o[i, h]    = sum_j softmax_j(s[h, i, :])[j] V[j, h / G]
+struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t heads = op.getNumHeads();
+    int64_t kvHeads = op.getNumKvHeads();
+    int64_t headDim = op.getHeadDim();
+    int64_t group = heads / kvHeads;
+    bool causal = op.getCausal();
+    Value pos = adaptor.getPos();
+    Value slot = adaptor.getSlot();
+    Value q = adaptor.getQ();
+    Type elementType = cast<RankedTensorType>(q.getType()).getElementType();
+
+    writeCache(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
+    writeCache(rewriter, loc, adaptor.getValueCache(), slot, pos,
+               adaptor.getV());
+    OpFoldResult seq = getSizes(rewriter, loc, q)[0];
+    Value seqValue = getValueOrCreateConstantIndexOp(rewriter, loc, seq);
+    Value length = arith::AddIOp::create(rewriter, loc, pos, seqValue);
+    Value keys = splitHeads(
+        rewriter, loc,
+        readCache(rewriter, loc, adaptor.getKeyCache(), slot, length), kvHeads,
+        headDim);
+    Value values = splitHeads(
+        rewriter, loc,
+        readCache(rewriter, loc, adaptor.getValueCache(), slot, length),
+        kvHeads, headDim);
+    Value queries = splitHeads(rewriter, loc, q, heads, headDim);
+
+    // Scores [heads, seq, length].
+    auto scoreType = RankedTensorType::get(
+        {heads, ShapedType::kDynamic, ShapedType::kDynamic}, elementType);
+    SmallVector<OpFoldResult> scoreSizes = {rewriter.getIndexAttr(heads), seq,
+                                            length};
+    Value scoreInit = createFilled(rewriter, loc, scoreType, scoreSizes, 0.0);
+    AffineExpr h, i, j, d;
+    bindDims(ctx, h, i, j, d);
+    Value scores =
+        linalg::GenericOp::create(
+            rewriter, loc, scoreType, ValueRange{queries, keys},
+            ValueRange{scoreInit},
+            ArrayRef<AffineMap>{
+                AffineMap::get(4, 0, {i, h, d}, ctx),
+                AffineMap::get(4, 0, {j, h.floorDiv(group), d}, ctx),
+                AffineMap::get(4, 0, {h, i, j}, ctx)},
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value product = arith::MulFOp::create(b, l, args[0], args[1]);
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, args[2], product).getResult());
+            })
+            .getResult(0);
+
+    // Scale and mask.
+    double scale = 1.0 / std::sqrt(double(headDim));
+    AffineMap identity3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    Value maskedInit = createEmpty(rewriter, loc, scoreType, scoreSizes);
+    Value masked =
+        linalg::GenericOp::create(
+            rewriter, loc, scoreType, ValueRange{scores},
+            ValueRange{maskedInit}, ArrayRef<AffineMap>{identity3, identity3},
+            SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value scaled = arith::MulFOp::create(
+                  b, l, args[0], floatConstant(b, l, elementType, scale));
+              if (!causal) {
+                linalg::YieldOp::create(b, l, scaled);
+                return;
+              }
+              Value row = linalg::IndexOp::create(b, l, 1);
+              Value column = linalg::IndexOp::create(b, l, 2);
+              Value limit = arith::AddIOp::create(b, l, pos, row);
+              Value future = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::ugt, column, limit);
+              Value minusInf = floatConstant(
+                  b, l, elementType, -std::numeric_limits<double>::infinity());
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::SelectOp::create(b, l, future, minusInf, scaled)
+                      .getResult());
+            })
+            .getResult(0);
+
+    // Softmax along j: max, exp and sum, normalize.
+    auto rowType =
+        RankedTensorType::get({heads, ShapedType::kDynamic}, elementType);
+    SmallVector<OpFoldResult> rowSizes = {rewriter.getIndexAttr(heads), seq};
+    AffineExpr a, r, c;
+    bindDims(ctx, a, r, c);
+    AffineMap toRow = AffineMap::get(3, 0, {a, r}, ctx);
+    auto reduceRows = [&](Value input, double init, auto combine) {
+      Value filled = createFilled(rewriter, loc, rowType, rowSizes, init);
+      return linalg::GenericOp::create(
+                 rewriter, loc, rowType, ValueRange{input}, ValueRange{filled},
+                 ArrayRef<AffineMap>{identity3, toRow},
+                 ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                               utils::IteratorType::parallel,
+                                               utils::IteratorType::reduction},
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l,
+                                           combine(b, l, args[0], args[1]));
+                 })
+          .getResult(0);
+    };
+    Value maxima =
+        reduceRows(masked, -std::numeric_limits<double>::infinity(),
+                   [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+                     return arith::MaximumFOp::create(b, l, acc, v);
+                   });
+    Value expInit = createEmpty(rewriter, loc, scoreType, scoreSizes);
+    Value exponentials =
+        linalg::GenericOp::create(
+            rewriter, loc, scoreType, ValueRange{masked, maxima},
+            ValueRange{expInit},
+            ArrayRef<AffineMap>{identity3, toRow, identity3},
+            SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+              linalg::YieldOp::create(
+                  b, l, math::ExpOp::create(b, l, shifted).getResult());
+            })
+            .getResult(0);
+    Value sums =
+        reduceRows(exponentials, 0.0,
+                   [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+                     return arith::AddFOp::create(b, l, acc, v);
+                   });
+
+    // o[i, h, d] = sum_j e[h, i, j] / sum[h, i] * V[j, h / G, d]
+    auto outType = RankedTensorType::get({ShapedType::kDynamic, heads, headDim},
+                                         elementType);
+    Value outInit = createFilled(
+        rewriter, loc, outType,
+        {seq, rewriter.getIndexAttr(heads), rewriter.getIndexAttr(headDim)},
+        0.0);
+    AffineExpr oi, oh, od, oj;
+    bindDims(ctx, oi, oh, od, oj);
+    Value attended =
+        linalg::GenericOp::create(
+            rewriter, loc, outType, ValueRange{exponentials, sums, values},
+            ValueRange{outInit},
+            ArrayRef<AffineMap>{
+                AffineMap::get(4, 0, {oh, oi, oj}, ctx),
+                AffineMap::get(4, 0, {oh, oi}, ctx),
+                AffineMap::get(4, 0, {oj, oh.floorDiv(group), od}, ctx),
+                AffineMap::get(4, 0, {oi, oh, od}, ctx)},
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [](OpBuilder &b, Location l, ValueRange args) {
+              Value weight = arith::DivFOp::create(b, l, args[0], args[1]);
+              Value product = arith::MulFOp::create(b, l, weight, args[2]);
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, args[3], product).getResult());
+            })
+            .getResult(0);
+
+    auto resultType = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOp(op, tensor::CollapseShapeOp::create(
+                               rewriter, loc, resultType, attended,
+                               ArrayRef<ReassociationIndices>{{0}, {1, 2}}));
+    return success();
+  }
+};
+
+} // namespace
+
+void loom::populateAttentionLoweringPatterns(TypeConverter &converter,
+                                             RewritePatternSet &patterns) {
+  patterns.add<RopeLowering, CachedAttentionLowering>(converter,
+                                                      patterns.getContext());
+}

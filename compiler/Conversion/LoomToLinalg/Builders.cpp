@@ -1,0 +1,189 @@
+//===- Builders.cpp - Linalg building blocks for the loom lowering --------===//
+
+#include "compiler/Conversion/LoomToLinalg/Builders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace loom;
+
+SmallVector<OpFoldResult> loom::getSizes(OpBuilder &b, Location loc,
+                                         Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (auto [i, size] : llvm::enumerate(type.getShape())) {
+    if (ShapedType::isDynamic(size))
+      sizes.push_back(tensor::DimOp::create(b, loc, value, i).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(size));
+  }
+  return sizes;
+}
+
+Value loom::createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                        ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> mixed;
+  for (auto [i, size] : llvm::enumerate(type.getShape()))
+    mixed.push_back(ShapedType::isDynamic(size) ? sizes[i]
+                                                : b.getIndexAttr(size));
+  return tensor::EmptyOp::create(b, loc, mixed, type.getElementType());
+}
+
+Value loom::floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value loom::createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                         ArrayRef<OpFoldResult> sizes, double value) {
+  Value empty = createEmpty(b, loc, type, sizes);
+  Value scalar = floatConstant(b, loc, type.getElementType(), value);
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
+                        Value bias) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type elementType = xType.getElementType();
+  auto resultType = RankedTensorType::get(
+      {xType.getDimSize(0), wType.getDimSize(0)}, elementType);
+  SmallVector<OpFoldResult> sizes = {getSizes(b, loc, x)[0],
+                                     b.getIndexAttr(wType.getDimSize(0))};
+
+  // The accumulator starts as the bias broadcast over rows, or zeros.
+  Value init;
+  if (bias) {
+    MLIRContext *ctx = b.getContext();
+    AffineExpr i, j;
+    bindDims(ctx, i, j);
+    Value empty = createEmpty(b, loc, resultType, sizes);
+    init = linalg::GenericOp::create(
+               b, loc, resultType, ValueRange{bias}, ValueRange{empty},
+               ArrayRef<AffineMap>{AffineMap::get(2, 0, {j}, ctx),
+                                   AffineMap::get(2, 0, {i, j}, ctx)},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel},
+               [](OpBuilder &nb, Location nloc, ValueRange args) {
+                 linalg::YieldOp::create(nb, nloc, args[0]);
+               })
+               .getResult(0);
+  } else {
+    init = createFilled(b, loc, resultType, sizes, 0.0);
+  }
+
+  // result[i, j] += x[i, k] * w[j, k]
+  MLIRContext *ctx = b.getContext();
+  AffineExpr i, j, k;
+  bindDims(ctx, i, j, k);
+  return linalg::GenericOp::create(
+             b, loc, resultType, ValueRange{x, w}, ValueRange{init},
+             ArrayRef<AffineMap>{AffineMap::get(3, 0, {i, k}, ctx),
+                                 AffineMap::get(3, 0, {j, k}, ctx),
+                                 AffineMap::get(3, 0, {i, j}, ctx)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value product =
+                   arith::MulFOp::create(nb, nloc, args[0], args[1]);
+               Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
+               linalg::YieldOp::create(nb, nloc, sum);
+             })
+      .getResult(0);
+}
+
+Value loom::buildElementwise(
+    OpBuilder &b, Location loc, ValueRange inputs,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  Value first = inputs.front();
+  auto type = cast<RankedTensorType>(first.getType());
+  unsigned rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs) {
+    unsigned inputRank = cast<RankedTensorType>(input.getType()).getRank();
+    // Lower-rank inputs broadcast along the leading dimensions.
+    maps.push_back(AffineMap::getMinorIdentityMap(rank, inputRank, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value empty = createEmpty(b, loc, type, getSizes(b, loc, first));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, type, inputs, ValueRange{empty}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       fn(nb, nloc, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+Value loom::buildActivation(OpBuilder &b, Location loc, ActivationKind kind,
+                            Value x) {
+  Type type = x.getType();
+  auto cst = [&](double value) { return floatConstant(b, loc, type, value); };
+  switch (kind) {
+  case ActivationKind::Relu:
+    return arith::MaximumFOp::create(b, loc, x, cst(0.0));
+  case ActivationKind::Gelu: {
+    // 0.5 * x * (1 + erf(x / sqrt(2)))
+    Value scaled = arith::MulFOp::create(b, loc, x, cst(M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    Value onePlus = arith::AddFOp::create(b, loc, erf, cst(1.0));
+    Value half = arith::MulFOp::create(b, loc, x, cst(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case ActivationKind::GeluTanh: {
+    // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+    Value x3 =
+        arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, x), x);
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x3, cst(0.044715)));
+    Value tanh = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, inner, cst(std::sqrt(2.0 / M_PI))));
+    Value onePlus = arith::AddFOp::create(b, loc, tanh, cst(1.0));
+    Value half = arith::MulFOp::create(b, loc, x, cst(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case ActivationKind::Silu: {
+    // x / (1 + exp(-x))
+    Value negated = arith::NegFOp::create(b, loc, x);
+    Value exp = math::ExpOp::create(b, loc, negated);
+    Value denominator = arith::AddFOp::create(b, loc, exp, cst(1.0));
+    return arith::DivFOp::create(b, loc, x, denominator);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+Value loom::buildRowReduction(
+    OpBuilder &b, Location loc, Value x, double init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto resultType =
+      RankedTensorType::get({type.getDimSize(0)}, type.getElementType());
+  Value filled =
+      createFilled(b, loc, resultType, {getSizes(b, loc, x)[0]}, init);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr i, j;
+  bindDims(ctx, i, j);
+  return linalg::GenericOp::create(
+             b, loc, resultType, ValueRange{x}, ValueRange{filled},
+             ArrayRef<AffineMap>{AffineMap::get(2, 0, {i, j}, ctx),
+                                 AffineMap::get(2, 0, {i}, ctx)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       combine(nb, nloc, args[0], args[1]));
+             })
+      .getResult(0);
+}

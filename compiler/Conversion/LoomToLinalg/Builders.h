@@ -1,0 +1,67 @@
+//===- Builders.h - Linalg building blocks for the loom lowering -*- C++
+//-*-===//
+//
+// Small helpers shared by the `loom` → linalg patterns: every layer is built
+// from elementwise maps, row reductions and contractions over tensors whose
+// first (sequence) dimension is dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_COMPILER_CONVERSION_LOOMTOLINALG_BUILDERS_H
+#define LOOM_COMPILER_CONVERSION_LOOMTOLINALG_BUILDERS_H
+
+#include "dialects/Loom/IR/LoomOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+namespace loom {
+
+/// The sizes of `value` (a ranked tensor) as a mix of constants and
+/// `tensor.dim` results.
+llvm::SmallVector<mlir::OpFoldResult>
+getSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+
+/// A `tensor.empty` of `type`, taking dynamic sizes from `sizes`.
+mlir::Value createEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+/// A tensor of `type` filled with `value`; dynamic sizes from `sizes`.
+mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         double value);
+
+/// `result[i, j] = sum_k x[i, k] * w[j, k] (+ bias[j])`: x [seq, in],
+/// w [out, in], bias [out] or null.
+mlir::Value buildLinear(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value w, mlir::Value bias);
+
+/// Applies `fn` elementwise to `inputs` (all of the shape of `inputs[0]`, or
+/// rank-1 tensors that broadcast along its last dimension).
+mlir::Value buildElementwise(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>
+        fn);
+
+/// `act(x)` for one scalar.
+mlir::Value buildActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            ActivationKind kind, mlir::Value x);
+
+/// Reduces the last dimension of a [seq, D] tensor: `acc = combine(acc,
+/// map(x))` starting from `init`; returns [seq].
+mlir::Value buildRowReduction(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, double init,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::Value /*x*/, mlir::Value /*acc*/)>
+        combine);
+
+/// A floating-point constant of type `type`.
+mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, double value);
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_CONVERSION_LOOMTOLINALG_BUILDERS_H

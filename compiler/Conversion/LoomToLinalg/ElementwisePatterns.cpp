@@ -1,0 +1,76 @@
+//===- ElementwisePatterns.cpp - Lower loom elementwise ops ---------------===//
+//
+// Activations, residual additions, products and scaling.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/LoomToLinalg/Builders.h"
+#include "compiler/Conversion/LoomToLinalg/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+struct ActivationLowering : OpConversionPattern<ActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ActivationKind kind = op.getActivation();
+    rewriter.replaceOp(
+        op, buildElementwise(rewriter, op.getLoc(), adaptor.getX(),
+                             [&](OpBuilder &b, Location loc, ValueRange args) {
+                               return buildActivation(b, loc, kind, args[0]);
+                             }));
+    return success();
+  }
+};
+
+/// `loom.add` and `loom.mul`: the right-hand side may be a row that
+/// broadcasts over the sequence.
+template <typename OpTy, typename ArithOp>
+struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(),
+                ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+                [](OpBuilder &b, Location loc, ValueRange args) {
+                  return ArithOp::create(b, loc, args[0], args[1]).getResult();
+                }));
+    return success();
+  }
+};
+
+struct ScaleLowering : OpConversionPattern<ScaleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScaleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    double factor = op.getFactor().convertToDouble();
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), adaptor.getX(),
+                [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                  Value c = floatConstant(b, loc, args[0].getType(), factor);
+                  return arith::MulFOp::create(b, loc, args[0], c);
+                }));
+    return success();
+  }
+};
+
+} // namespace
+
+void loom::populateElementwiseLoweringPatterns(TypeConverter &converter,
+                                               RewritePatternSet &patterns) {
+  patterns.add<ActivationLowering, BinaryLowering<AddOp, arith::AddFOp>,
+               BinaryLowering<MulOp, arith::MulFOp>, ScaleLowering>(
+      converter, patterns.getContext());
+}

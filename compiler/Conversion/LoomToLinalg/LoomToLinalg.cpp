@@ -1,0 +1,68 @@
+//===- LoomToLinalg.cpp - The loom → linalg conversion pass ---------------===//
+
+#include "compiler/Conversion/LoomToLinalg/Patterns.h"
+#include "compiler/Conversion/Passes.h"
+#include "dialects/Loom/IR/LoomDialect.h"
+#include "dialects/Loom/IR/LoomOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace loom {
+#define GEN_PASS_DEF_CONVERTLOOMTOLINALG
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+struct ConvertLoomToLinalgPass
+    : loom::impl::ConvertLoomToLinalgBase<ConvertLoomToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+
+    // Types do not change: tensors stay tensors.
+    TypeConverter converter;
+    converter.addConversion([](Type type) { return type; });
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<
+        arith::ArithDialect, bufferization::BufferizationDialect,
+        linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
+        scf::SCFDialect, tensor::TensorDialect, func::FuncDialect,
+        LLVM::LLVMDialect>();
+    target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>();
+    target.addIllegalDialect<LoomDialect>();
+    // Parameters stay until every use is gone, then are erased below.
+    target.addLegalOp<ParamOp, WeightOp, YieldOp>();
+
+    RewritePatternSet patterns(ctx);
+    populateLayerLoweringPatterns(converter, patterns);
+    populateElementwiseLoweringPatterns(converter, patterns);
+    populateStructureLoweringPatterns(converter, patterns);
+    populateAttentionLoweringPatterns(converter, patterns);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+
+    // Anything of the loom dialect left now cannot run on this target.
+    WalkResult leftover = module.walk([&](Operation *op) {
+      if (isa<ParamOp>(op) ||
+          op->getDialect() != ctx->getLoadedDialect<LoomDialect>())
+        return WalkResult::advance();
+      if (op->getParentOfType<ParamOp>())
+        return WalkResult::advance();
+      op->emitError("cannot be lowered: bind the model to the runtime first "
+                    "(--loom-bind-runtime)");
+      return WalkResult::interrupt();
+    });
+    if (leftover.wasInterrupted())
+      return signalPassFailure();
+    for (ParamOp param : llvm::make_early_inc_range(module.getOps<ParamOp>()))
+      param.erase();
+  }
+};
+
+} // namespace

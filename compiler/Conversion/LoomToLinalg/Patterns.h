@@ -1,0 +1,28 @@
+//===- Patterns.h - loom → linalg conversion patterns -----------*- C++ -*-===//
+
+#ifndef LOOM_COMPILER_CONVERSION_LOOMTOLINALG_PATTERNS_H
+#define LOOM_COMPILER_CONVERSION_LOOMTOLINALG_PATTERNS_H
+
+namespace mlir {
+class RewritePatternSet;
+class TypeConverter;
+} // namespace mlir
+
+namespace loom {
+
+/// Embeddings, linear layers, MLPs and norms.
+void populateLayerLoweringPatterns(mlir::TypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
+/// Activations, add, mul and scale.
+void populateElementwiseLoweringPatterns(mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+/// Weight reshaping ops and weight-shared loops.
+void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
+/// RoPE and attention over the KV cache.
+void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_CONVERSION_LOOMTOLINALG_PATTERNS_H

@@ -1,0 +1,53 @@
+//===- Passes.td - Loom conversion passes ------------------*- tablegen -*-===//
+
+#ifndef LOOM_COMPILER_CONVERSION_PASSES_TD
+#define LOOM_COMPILER_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
+  let summary = "Give the model's entry point the runtime's calling convention";
+  let description = [{
+    Expects a module whose blocks have been inlined into `@forward`. Rewrites
+    `@forward` into the entry point the runtime calls:
+
+    ```
+    func.func @forward(%tokens: memref<?xi32>, %pos: index,
+                       %key_cache: memref<S x ? x W x f32>,
+                       %value_cache: memref<S x ? x W x f32>,
+                       %out: memref<? x D x f32>)
+    ```
+
+    `pos` is the absolute position of the first token, so the same function
+    runs a prompt (prefill) and single tokens (decode). Parameters are read
+    through a table of pointers, `@loom_weights`, that the runtime fills from
+    the checkpoint. Every `loom.attention` is decomposed into its projections,
+    `loom.rope` and `loom.cached_attention` on its own KV cache slot; inside
+    weight-shared loops the slot depends on the iteration, so each
+    (iteration, layer) pair has its own slot. Finally the pass records what
+    the runtime must know (tensors, cache geometry, output) as a JSON string,
+    `@loom_model_info`.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
+def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower loom layers to linalg, tensor, arith, math and scf";
+  let description = [{
+    Every `loom` op except parameters becomes linalg operations on tensors;
+    `loom.loop` becomes `scf.for`. Parameters are dropped afterwards (they
+    have been bound to the runtime by `--loom-bind-runtime`).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // LOOM_COMPILER_CONVERSION_PASSES_TD

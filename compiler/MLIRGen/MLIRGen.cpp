@@ -1,0 +1,578 @@
+//===- MLIRGen.cpp - Elaborated Loom model to `loom` IR -------------------===//
+
+#include "compiler/MLIRGen/MLIRGen.h"
+
+#include "compiler/MLIRGen/Locations.h"
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dsl/Elab.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// One checkpoint tensor a layer reads: its path relative to the layer's
+/// enclosing instance, and its type as stored in the checkpoint.
+struct WeightSlot {
+  std::string name;
+  RankedTensorType type;
+};
+
+/// Joins two checkpoint path components with a dot, skipping empty ones.
+std::string joinPath(llvm::StringRef prefix, llvm::StringRef name) {
+  if (prefix.empty())
+    return name.str();
+  if (name.empty())
+    return prefix.str();
+  return (prefix + "." + name).str();
+}
+
+/// Replaces every `{i}` in `binding` by `index`.
+std::string instantiate(llvm::StringRef binding, int64_t index) {
+  std::string result = binding.str();
+  std::string replacement = std::to_string(index);
+  for (size_t pos = result.find("{i}"); pos != std::string::npos;
+       pos = result.find("{i}", pos + replacement.size()))
+    result.replace(pos, 3, replacement);
+  return result;
+}
+
+/// The dialect's spelling of a front-end activation.
+ActivationKind convertActivation(dsl::Activation act) {
+  switch (act) {
+  case dsl::Activation::Relu:
+    return ActivationKind::Relu;
+  case dsl::Activation::Gelu:
+    return ActivationKind::Gelu;
+  case dsl::Activation::GeluTanh:
+    return ActivationKind::GeluTanh;
+  case dsl::Activation::Silu:
+    return ActivationKind::Silu;
+  }
+  llvm_unreachable("unknown activation");
+}
+
+class Generator {
+public:
+  Generator(MLIRContext &ctx, const llvm::SourceMgr &srcMgr)
+      : ctx(ctx), srcMgr(srcMgr), builder(&ctx) {}
+
+  OwningOpRef<ModuleOp> generate(const dsl::Model &model);
+
+private:
+  Location loc(llvm::SMRange range) {
+    return toLocation(&ctx, srcMgr, range.Start);
+  }
+
+  RankedTensorType f32Type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, builder.getF32Type());
+  }
+  /// [seq, width] features.
+  RankedTensorType featureType(int64_t width) {
+    return f32Type({ShapedType::kDynamic, width});
+  }
+  RankedTensorType idsType() {
+    return RankedTensorType::get({ShapedType::kDynamic},
+                                 builder.getIntegerType(32));
+  }
+  /// A weight of logical shape [out, in], stored [in, out] when `transposed`.
+  RankedTensorType matrixType(int64_t out, int64_t in, bool transposed) {
+    return transposed ? f32Type({in, out}) : f32Type({out, in});
+  }
+
+  /// Appends the checkpoint tensors of `layer`, relative to its enclosing
+  /// instance, to `slots`, in the order the layer's code consumes them.
+  void collectWeights(const dsl::Layer &layer, std::vector<WeightSlot> &slots);
+  /// The weights of a block instance, relative to that instance.
+  const std::vector<WeightSlot> &blockWeights(const dsl::Block &block);
+
+  Type nodeType(const dsl::Node &node) {
+    if (node.isIds)
+      return idsType();
+    if (node.isRow)
+      return f32Type({node.width});
+    return featureType(node.width);
+  }
+
+  /// Creates the function of an instantiated block.
+  void emitBlock(const dsl::Block &block);
+  /// Emits a forward graph. `weightsOf(i)` yields the weight values of layer
+  /// `i`, materializing them on demand.
+  FailureOr<Value>
+  emitForward(const dsl::Forward &forward, ArrayRef<dsl::Layer> layers,
+              ValueRange inputs,
+              llvm::function_ref<SmallVector<Value>(unsigned)> weightsOf);
+  /// Applies `layer` to `inputs` reading `weights` (from collectWeights).
+  FailureOr<Value> emitLayer(const dsl::Layer &layer, ValueRange inputs,
+                             ArrayRef<Value> weights, Location loc);
+  FailureOr<Value> emitAttention(const dsl::Layer &layer, Value x,
+                                 ArrayRef<Value> weights, Location loc);
+  FailureOr<Value> emitMLP(const dsl::Layer &layer, Value x,
+                           ArrayRef<Value> weights, Location loc);
+  FailureOr<Value> emitBlockUse(const dsl::Layer &layer, ValueRange inputs,
+                                ArrayRef<Value> weights, Location loc);
+
+  /// Returns the parameter bound to checkpoint tensor `name`, creating it on
+  /// first use. Fails if the tensor is bound again with another shape.
+  FailureOr<ParamOp> getOrCreateParam(llvm::StringRef name,
+                                      RankedTensorType type, Location loc);
+
+  /// A weight stored [in, out] is transposed to the [out, in] the ops use.
+  Value asOutIn(Value weight, bool transposed, Location loc) {
+    if (!transposed)
+      return weight;
+    return TransposeOp::create(builder, loc, weight);
+  }
+
+  MLIRContext &ctx;
+  const llvm::SourceMgr &srcMgr;
+  OpBuilder builder;
+  ModuleOp module;
+  /// The last parameter created; new ones go after it, before all functions.
+  ParamOp lastParam;
+  llvm::StringMap<ParamOp> params;
+  llvm::DenseMap<const dsl::Block *, func::FuncOp> blockFuncs;
+  llvm::DenseMap<const dsl::Block *, std::vector<WeightSlot>> blockSlots;
+};
+
+} // namespace
+
+void Generator::collectWeights(const dsl::Layer &layer,
+                               std::vector<WeightSlot> &slots) {
+  auto add = [&](llvm::StringRef name, RankedTensorType type) {
+    slots.push_back({joinPath(layer.binding, name), type});
+  };
+  switch (layer.kind) {
+  case dsl::LayerKind::Embedding:
+  case dsl::LayerKind::PositionalEmbedding:
+    add("weight", f32Type({layer.embedding.vocab, layer.embedding.dim}));
+    return;
+  case dsl::LayerKind::Linear: {
+    const dsl::LinearSpec &spec = layer.linear;
+    add("weight", matrixType(spec.out, spec.in, spec.transposed));
+    if (spec.bias)
+      add("bias", f32Type({spec.out}));
+    return;
+  }
+  case dsl::LayerKind::LayerNorm:
+  case dsl::LayerKind::RMSNorm:
+    add("weight", f32Type({layer.norm.dim}));
+    if (layer.kind == dsl::LayerKind::LayerNorm && layer.norm.bias)
+      add("bias", f32Type({layer.norm.dim}));
+    return;
+  case dsl::LayerKind::Attention: {
+    const dsl::AttentionSpec &spec = layer.attention;
+    int64_t qWidth = spec.heads * spec.headDim;
+    int64_t kvWidth = spec.kvHeads * spec.headDim;
+    auto projection = [&](llvm::StringRef name, int64_t out, int64_t in,
+                          bool bias) {
+      add(joinPath(name, "weight"), matrixType(out, in, spec.transposed));
+      if (bias)
+        add(joinPath(name, "bias"), f32Type({out}));
+    };
+    if (spec.qkv.empty()) {
+      projection(spec.q, qWidth, spec.dim, spec.qkvBias);
+      projection(spec.k, kvWidth, spec.dim, spec.qkvBias);
+      projection(spec.v, kvWidth, spec.dim, spec.qkvBias);
+    } else {
+      projection(spec.qkv, qWidth + 2 * kvWidth, spec.dim, spec.qkvBias);
+    }
+    projection(spec.o, spec.dim, qWidth, spec.outBias);
+    return;
+  }
+  case dsl::LayerKind::MLP:
+  case dsl::LayerKind::GatedMLP: {
+    const dsl::MLPSpec &spec = layer.mlp;
+    auto projection = [&](llvm::StringRef name, int64_t out, int64_t in) {
+      add(joinPath(name, "weight"), matrixType(out, in, spec.transposed));
+      if (spec.bias)
+        add(joinPath(name, "bias"), f32Type({out}));
+    };
+    if (layer.kind == dsl::LayerKind::GatedMLP)
+      projection(spec.gate, spec.hidden, spec.dim);
+    projection(spec.up, spec.hidden, spec.dim);
+    projection(spec.down, spec.dim, spec.hidden);
+    return;
+  }
+  case dsl::LayerKind::Block: {
+    const dsl::BlockUseSpec &use = layer.blockUse;
+    for (int64_t copy = 0; copy < use.count; ++copy) {
+      std::string prefix = instantiate(layer.binding, copy);
+      for (const WeightSlot &slot : blockWeights(*use.block))
+        slots.push_back({joinPath(prefix, slot.name), slot.type});
+    }
+    return;
+  }
+  }
+}
+
+const std::vector<WeightSlot> &
+Generator::blockWeights(const dsl::Block &block) {
+  auto it = blockSlots.find(&block);
+  if (it != blockSlots.end())
+    return it->second;
+  std::vector<WeightSlot> slots;
+  for (const dsl::Layer &layer : block.layers)
+    collectWeights(layer, slots);
+  return blockSlots[&block] = std::move(slots);
+}
+
+FailureOr<ParamOp> Generator::getOrCreateParam(llvm::StringRef name,
+                                               RankedTensorType type,
+                                               Location loc) {
+  auto it = params.find(name);
+  if (it != params.end()) {
+    ParamOp param = it->second;
+    if (param.getType() == type)
+      return param;
+    InFlightDiagnostic diag = emitError(loc)
+                              << "checkpoint tensor '" << name
+                              << "' is bound twice with different shapes: "
+                              << param.getType() << " and " << type;
+    diag.attachNote(param.getLoc()) << "first bound here";
+    return failure();
+  }
+  OpBuilder::InsertionGuard guard(builder);
+  if (lastParam)
+    builder.setInsertionPointAfter(lastParam);
+  else
+    builder.setInsertionPointToStart(module.getBody());
+  auto param = ParamOp::create(builder, loc, name, type);
+  params[name] = param;
+  lastParam = param;
+  return param;
+}
+
+FailureOr<Value> Generator::emitAttention(const dsl::Layer &layer, Value x,
+                                          ArrayRef<Value> weights,
+                                          Location loc) {
+  const dsl::AttentionSpec &spec = layer.attention;
+  int64_t qWidth = spec.heads * spec.headDim;
+  int64_t kvWidth = spec.kvHeads * spec.headDim;
+  size_t next = 0;
+  auto take = [&]() { return weights[next++]; };
+
+  Value wq, wk, wv, bq, bk, bv;
+  if (spec.qkv.empty()) {
+    wq = asOutIn(take(), spec.transposed, loc);
+    if (spec.qkvBias)
+      bq = take();
+    wk = asOutIn(take(), spec.transposed, loc);
+    if (spec.qkvBias)
+      bk = take();
+    wv = asOutIn(take(), spec.transposed, loc);
+    if (spec.qkvBias)
+      bv = take();
+  } else {
+    // A fused projection is split into q, k and v along its output rows.
+    SmallVector<int64_t> sizes = {qWidth, kvWidth, kvWidth};
+    Value wqkv = asOutIn(take(), spec.transposed, loc);
+    auto split = SplitOp::create(builder, loc, wqkv, /*axis=*/0, sizes);
+    wq = split.getResult(0);
+    wk = split.getResult(1);
+    wv = split.getResult(2);
+    if (spec.qkvBias) {
+      auto biasSplit = SplitOp::create(builder, loc, take(), /*axis=*/0, sizes);
+      bq = biasSplit.getResult(0);
+      bk = biasSplit.getResult(1);
+      bv = biasSplit.getResult(2);
+    }
+  }
+  Value wo = asOutIn(take(), spec.transposed, loc);
+  Value bo = spec.outBias ? take() : Value();
+
+  FloatAttr rope;
+  if (spec.ropeTheta)
+    rope = builder.getF64FloatAttr(*spec.ropeTheta);
+  auto op = AttentionOp::create(builder, loc, x, wq, wk, wv, wo, bq, bk, bv, bo,
+                                spec.heads, spec.kvHeads, spec.headDim,
+                                spec.causal, rope);
+  return op.getResult();
+}
+
+FailureOr<Value> Generator::emitMLP(const dsl::Layer &layer, Value x,
+                                    ArrayRef<Value> weights, Location loc) {
+  const dsl::MLPSpec &spec = layer.mlp;
+  size_t next = 0;
+  auto projection = [&](Value &weight, Value &bias) {
+    weight = asOutIn(weights[next++], spec.transposed, loc);
+    if (spec.bias)
+      bias = weights[next++];
+  };
+  ActivationKind act = convertActivation(spec.act);
+  Value wGate, bGate, wUp, bUp, wDown, bDown;
+  if (layer.kind == dsl::LayerKind::GatedMLP)
+    projection(wGate, bGate);
+  projection(wUp, bUp);
+  projection(wDown, bDown);
+  if (layer.kind == dsl::LayerKind::GatedMLP)
+    return GatedMLPOp::create(builder, loc, x, wGate, wUp, wDown, bGate, bUp,
+                              bDown, act)
+        .getResult();
+  return MLPOp::create(builder, loc, x, wUp, wDown, bUp, bDown, act)
+      .getResult();
+}
+
+FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
+                                         ValueRange inputs,
+                                         ArrayRef<Value> weights,
+                                         Location loc) {
+  const dsl::BlockUseSpec &use = layer.blockUse;
+  func::FuncOp callee = blockFuncs.lookup(use.block);
+  size_t perCopy = blockWeights(*use.block).size();
+
+  // Applies the `count` stacked copies in order to `state`.
+  auto applyStack = [&](ValueRange state) -> SmallVector<Value> {
+    SmallVector<Value> current(state.begin(), state.end());
+    for (int64_t copy = 0; copy < use.count; ++copy) {
+      SmallVector<Value> operands(current);
+      llvm::append_range(operands, weights.slice(copy * perCopy, perCopy));
+      auto call = func::CallOp::create(builder, loc, callee, operands);
+      current.assign(call.getResults().begin(), call.getResults().end());
+    }
+    return current;
+  };
+
+  if (!use.loop)
+    return applyStack(inputs).front();
+
+  auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    Block *body = loop.getBody();
+    builder.setInsertionPointToStart(body);
+    SmallVector<Value> result = applyStack(body->getArguments().drop_front());
+    YieldOp::create(builder, loc, result);
+  }
+  return loop.getResult(0);
+}
+
+FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
+                                      ValueRange inputs,
+                                      ArrayRef<Value> weights, Location loc) {
+  Value x = inputs.front();
+  switch (layer.kind) {
+  case dsl::LayerKind::Embedding:
+    return EmbeddingOp::create(builder, loc, x, weights[0]).getResult();
+  case dsl::LayerKind::PositionalEmbedding:
+    return PositionEmbeddingOp::create(builder, loc, x, weights[0]).getResult();
+  case dsl::LayerKind::Linear: {
+    Value w = asOutIn(weights[0], layer.linear.transposed, loc);
+    Value bias = layer.linear.bias ? weights[1] : Value();
+    return LinearOp::create(builder, loc, x, w, bias).getResult();
+  }
+  case dsl::LayerKind::LayerNorm: {
+    Value beta = layer.norm.bias ? weights[1] : Value();
+    return LayerNormOp::create(builder, loc, x, weights[0], beta,
+                               layer.norm.eps)
+        .getResult();
+  }
+  case dsl::LayerKind::RMSNorm:
+    return RMSNormOp::create(builder, loc, x, weights[0], layer.norm.eps)
+        .getResult();
+  case dsl::LayerKind::Attention:
+    return emitAttention(layer, x, weights, loc);
+  case dsl::LayerKind::MLP:
+  case dsl::LayerKind::GatedMLP:
+    return emitMLP(layer, x, weights, loc);
+  case dsl::LayerKind::Block:
+    return emitBlockUse(layer, inputs, weights, loc);
+  }
+  llvm_unreachable("unknown layer kind");
+}
+
+FailureOr<Value> Generator::emitForward(
+    const dsl::Forward &forward, ArrayRef<dsl::Layer> layers, ValueRange inputs,
+    llvm::function_ref<SmallVector<Value>(unsigned)> weightsOf) {
+  SmallVector<Value> values;
+  values.reserve(forward.nodes.size());
+  for (const dsl::Node &node : forward.nodes) {
+    Location nodeLoc = loc(node.range);
+    auto operand = [&](unsigned i) { return values[node.operands[i]]; };
+    FailureOr<Value> value = failure();
+    switch (node.op) {
+    case dsl::Node::Op::Input:
+      value = inputs[node.input];
+      break;
+    case dsl::Node::Op::CallLayer: {
+      SmallVector<Value> operands;
+      for (unsigned i = 0, e = node.operands.size(); i != e; ++i)
+        operands.push_back(operand(i));
+      SmallVector<Value> weights = weightsOf(node.layer);
+      value = emitLayer(layers[node.layer], operands, weights, nodeLoc);
+      break;
+    }
+    case dsl::Node::Op::Activation:
+      value = ActivationOp::create(builder, nodeLoc,
+                                   convertActivation(node.act), operand(0))
+                  .getResult();
+      break;
+    case dsl::Node::Op::Add:
+    case dsl::Node::Op::Mul: {
+      Value lhs = operand(0), rhs = operand(1);
+      // Rows broadcast from the right-hand side; both ops commute.
+      if (forward.nodes[node.operands[0]].isRow &&
+          !forward.nodes[node.operands[1]].isRow)
+        std::swap(lhs, rhs);
+      if (node.op == dsl::Node::Op::Add)
+        value = AddOp::create(builder, nodeLoc, lhs, rhs).getResult();
+      else
+        value = MulOp::create(builder, nodeLoc, lhs, rhs).getResult();
+      break;
+    }
+    case dsl::Node::Op::Scale:
+      value = ScaleOp::create(builder, nodeLoc, operand(0), node.factor)
+                  .getResult();
+      break;
+    case dsl::Node::Op::EmbeddingRow: {
+      SmallVector<Value> weights = weightsOf(node.layer);
+      value = EmbeddingRowOp::create(builder, nodeLoc, weights[0], node.row)
+                  .getResult();
+      break;
+    }
+    }
+    if (failed(value))
+      return failure();
+    values.push_back(*value);
+  }
+  return values[forward.result];
+}
+
+void Generator::emitBlock(const dsl::Block &block) {
+  const std::vector<WeightSlot> &slots = blockWeights(block);
+  SmallVector<Type> argTypes;
+  for (const dsl::Forward::Input &input : block.forward.inputs)
+    argTypes.push_back(input.isIds ? Type(idsType())
+                                   : Type(featureType(input.width)));
+  size_t numInputs = argTypes.size();
+  for (const WeightSlot &slot : slots)
+    argTypes.push_back(slot.type);
+  Type resultType = nodeType(block.forward.nodes[block.forward.result]);
+
+  Location blockLoc = loc(block.range);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func =
+      func::FuncOp::create(builder, blockLoc, block.name,
+                           builder.getFunctionType(argTypes, resultType));
+  func.setPrivate();
+  func->setAttr("loom.block", builder.getUnitAttr());
+  // Name each weight argument after its checkpoint path inside the block.
+  for (auto [i, slot] : llvm::enumerate(slots))
+    func.setArgAttr(numInputs + i, "loom.weight",
+                    builder.getStringAttr(slot.name));
+  blockFuncs[&block] = func;
+
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+
+  // Each layer's weights are a contiguous run of the weight arguments.
+  SmallVector<size_t> firstWeight;
+  size_t offset = numInputs;
+  for (const dsl::Layer &layer : block.layers) {
+    firstWeight.push_back(offset);
+    std::vector<WeightSlot> layerSlots;
+    collectWeights(layer, layerSlots);
+    offset += layerSlots.size();
+  }
+  firstWeight.push_back(offset);
+  auto weightsOf = [&](unsigned layer) {
+    SmallVector<Value> weights;
+    for (size_t i = firstWeight[layer]; i < firstWeight[layer + 1]; ++i)
+      weights.push_back(entry->getArgument(i));
+    return weights;
+  };
+
+  FailureOr<Value> result =
+      emitForward(block.forward, block.layers,
+                  entry->getArguments().take_front(numInputs), weightsOf);
+  // Blocks fail only through the model's parameters; emit a return anyway so
+  // that the function stays well formed.
+  if (succeeded(result))
+    func::ReturnOp::create(builder, blockLoc, *result);
+}
+
+OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(loc(model.range));
+  module = *owned;
+
+  // Config values become a module attribute, for later stages and readers.
+  SmallVector<NamedAttribute> config;
+  for (const auto &[name, value] : model.config) {
+    Attribute attr;
+    switch (value.kind) {
+    case dsl::ConfigValue::Kind::Int:
+      attr = builder.getI64IntegerAttr(value.intValue);
+      break;
+    case dsl::ConfigValue::Kind::Float:
+      attr = builder.getF64FloatAttr(value.floatValue);
+      break;
+    case dsl::ConfigValue::Kind::Bool:
+      attr = builder.getBoolAttr(value.boolValue);
+      break;
+    case dsl::ConfigValue::Kind::String:
+      attr = builder.getStringAttr(value.stringValue);
+      break;
+    }
+    config.emplace_back(builder.getStringAttr(name), attr);
+  }
+  module->setAttr("loom.model", builder.getStringAttr(model.name));
+  module->setAttr("loom.config", builder.getDictionaryAttr(config));
+
+  for (const std::unique_ptr<dsl::Block> &block : model.blocks)
+    emitBlock(*block);
+
+  // The entry point.
+  const dsl::Forward &forward = model.forward;
+  Type resultType = nodeType(forward.nodes[forward.result]);
+  builder.setInsertionPointToEnd(module.getBody());
+  Location forwardLoc = loc(model.range);
+  auto func =
+      func::FuncOp::create(builder, forwardLoc, "forward",
+                           builder.getFunctionType({idsType()}, resultType));
+  func->setAttr("loom.entry", builder.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+
+  bool paramsFailed = false;
+  auto weightsOf = [&](unsigned index) {
+    const dsl::Layer &layer = model.layers[index];
+    std::vector<WeightSlot> slots;
+    collectWeights(layer, slots);
+    SmallVector<Value> weights;
+    Location layerLoc = loc(layer.range);
+    for (const WeightSlot &slot : slots) {
+      FailureOr<ParamOp> param =
+          getOrCreateParam(slot.name, slot.type, layerLoc);
+      if (failed(param)) {
+        paramsFailed = true;
+        // Keep emitting with a placeholder so that all conflicts are reported.
+        param = getOrCreateParam(slot.name + "#conflict", slot.type, layerLoc);
+      }
+      weights.push_back(WeightOp::create(builder, layerLoc, *param));
+    }
+    return weights;
+  };
+  FailureOr<Value> result =
+      emitForward(forward, model.layers, entry->getArguments(), weightsOf);
+  if (failed(result) || paramsFailed)
+    return nullptr;
+  func::ReturnOp::create(builder, forwardLoc, *result);
+
+  if (failed(verify(module)))
+    return nullptr;
+  return owned;
+}
+
+OwningOpRef<ModuleOp> loom::mlirGen(MLIRContext &ctx, const dsl::Model &model,
+                                    const llvm::SourceMgr &srcMgr) {
+  return Generator(ctx, srcMgr).generate(model);
+}

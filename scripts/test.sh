@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds Loom and runs the whole test suite (lit: check-loom, which also runs
+# the GoogleTest unit tests).
+set -euo pipefail
+src="$(cd "$(dirname "$0")/.." && pwd)"
+build="${LOOM_BUILD_DIR:-$src/build}"
+"$src/scripts/build.sh"
+ninja -C "$build" check-loom

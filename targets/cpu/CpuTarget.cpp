@@ -1,0 +1,119 @@
+//===- CpuTarget.cpp - Lower LLVM-ready modules to host objects -----------===//
+
+#include "targets/cpu/CpuTarget.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+/// linalg on tensors → LLVM dialect. Loops are plain (not yet tiled or
+/// vectorized); buffers get freed by the ownership-based deallocation.
+static constexpr const char *kBufferize =
+    "eliminate-empty-tensors,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map "
+    "allow-return-allocs-from-loops},"
+    "canonicalize,"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref";
+
+/// After bufferization, with copies as linalg.copy: loops and LLVM.
+static constexpr const char *kLoopsToLLVM = "convert-linalg-to-loops,"
+                                            "lower-affine,"
+                                            "convert-scf-to-cf,"
+                                            "canonicalize,cse,"
+                                            "convert-math-to-llvm,"
+                                            "convert-math-to-libm,"
+                                            "expand-strided-metadata,"
+                                            "lower-affine,"
+                                            "finalize-memref-to-llvm,"
+                                            "convert-arith-to-llvm,"
+                                            "convert-index-to-llvm,"
+                                            "convert-ub-to-llvm,"
+                                            "convert-cf-to-llvm,"
+                                            "convert-func-to-llvm,"
+                                            "reconcile-unrealized-casts";
+
+LogicalResult loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  if (failed(parsePassPipeline(kBufferize, pm, llvm::errs())))
+    return failure();
+  pm.addPass(createLowerMemRefCopyPass());
+  return parsePassPipeline(kLoopsToLLVM, pm, llvm::errs());
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+loom::cpu::createTargetMachine(const CpuTargetOptions &options) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError(error);
+
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu.empty() || cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures featureSet;
+    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+      featureSet.AddFeature(feature, enabled);
+    features = featureSet.getString();
+  } else if (!target->createMCSubtargetInfo(triple, cpu, "")
+                  ->isCPUStringValid(cpu)) {
+    return llvm::createStringError("unknown CPU '" + cpu + "' for target " +
+                                   triple.str());
+  }
+
+  llvm::TargetOptions targetOptions;
+  auto level = static_cast<llvm::CodeGenOptLevel>(options.optLevel);
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   triple.str());
+  return machine;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+loom::cpu::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
+                             llvm::TargetMachine &machine, unsigned optLevel) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  auto optimize =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine);
+  if (llvm::Error error = optimize(llvmModule.get()))
+    return std::move(error);
+  return llvmModule;
+}
+
+llvm::Error loom::cpu::emitObject(llvm::Module &module,
+                                  llvm::TargetMachine &machine,
+                                  llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  passes.run(module);
+  return llvm::Error::success();
+}

@@ -1,0 +1,425 @@
+"""Independent PyTorch references for the models in examples/*.loom.
+
+Each reference follows the Hugging Face modeling code of its family and reads
+its weights by Hugging Face tensor name, so a naming mismatch between an
+example and the real checkpoints shows up here. Everything is computed in
+float64 (the float32 checkpoint weights are widened), so the reference's own
+rounding error is negligible next to a float32 backend's.
+
+Reference functions take (weights, config, ids):
+  weights  a `Weights` (or any mapping name -> numpy array / torch tensor),
+  config   the config dict printed by `loomc --emit=params`,
+  ids      a list of token ids,
+and return float64 torch tensors: logits [seq, vocab] for decoders, the final
+hidden states [seq, dim] for encoders.
+
+Run with /usr/bin/python3 (Debian's python3-torch / python3-numpy).
+"""
+
+import collections.abc
+import json
+import math
+import struct
+
+import numpy as np
+import torch
+
+DTYPE = torch.float64
+
+# ---------------------------------------------------------------------------
+# Weights: a name -> tensor store that checks shapes and records what is read.
+# ---------------------------------------------------------------------------
+
+
+class Weights:
+    """Checkpoint tensors keyed by HF name.
+
+    `get(name, shape)` returns the tensor as float64 after checking its shape,
+    and records the access. With `lenient=True`, a missing tensor or a shape
+    mismatch is recorded (see `missing`, `mismatched`) and zeros of the
+    expected shape are returned instead, so that one run lists every problem.
+    """
+
+    def __init__(self, tensors, lenient=False):
+        self.tensors = dict(tensors)
+        self.lenient = lenient
+        self.used = set()
+        self.missing = []      # [(name, expected_shape)]
+        self.mismatched = []   # [(name, expected_shape, actual_shape)]
+        self._cache = {}
+
+    def get(self, name, shape):
+        shape = tuple(int(s) for s in shape)
+        if name not in self.tensors:
+            if not self.lenient:
+                raise KeyError("reference needs tensor %r %s, which the "
+                               "checkpoint lacks" % (name, list(shape)))
+            if name not in [m[0] for m in self.missing]:
+                self.missing.append((name, list(shape)))
+            return torch.zeros(shape, dtype=DTYPE)
+        self.used.add(name)
+        t = self._cache.get(name)
+        if t is None:
+            v = self.tensors[name]
+            t = v.to(DTYPE) if isinstance(v, torch.Tensor) else \
+                torch.from_numpy(np.asarray(v, dtype=np.float64))
+            self._cache[name] = t
+        if tuple(t.shape) != shape:
+            if not self.lenient:
+                raise ValueError("tensor %r has shape %s, reference expects %s"
+                                 % (name, list(t.shape), list(shape)))
+            if name not in [m[0] for m in self.mismatched]:
+                self.mismatched.append((name, list(shape), list(t.shape)))
+            return torch.zeros(shape, dtype=DTYPE)
+        return t
+
+    def unused(self):
+        return sorted(set(self.tensors) - self.used)
+
+
+def as_weights(w):
+    """Wraps a plain mapping; anything else must offer `get(name, shape)`."""
+    return Weights(w) if isinstance(w, collections.abc.Mapping) else w
+
+
+# ---------------------------------------------------------------------------
+# Building blocks (HF conventions).
+# ---------------------------------------------------------------------------
+
+
+def linear(W, prefix, x, n_in, n_out, bias):
+    """nn.Linear: weight [out, in]."""
+    y = x @ W.get(prefix + ".weight", (n_out, n_in)).T
+    if bias:
+        y = y + W.get(prefix + ".bias", (n_out,))
+    return y
+
+
+def conv1d(W, prefix, x, n_in, n_out):
+    """GPT-2's Conv1D: weight stored [in, out], always with a bias."""
+    return x @ W.get(prefix + ".weight", (n_in, n_out)) + \
+        W.get(prefix + ".bias", (n_out,))
+
+
+def rms_norm(W, prefix, x, dim, eps):
+    """LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w."""
+    w = W.get(prefix + ".weight", (dim,))
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def layer_norm(W, prefix, x, dim, eps):
+    """nn.LayerNorm with weight and bias (biased variance)."""
+    w = W.get(prefix + ".weight", (dim,))
+    b = W.get(prefix + ".bias", (dim,))
+    mu = x.mean(-1, keepdim=True)
+    var = (x - mu).pow(2).mean(-1, keepdim=True)
+    return (x - mu) / torch.sqrt(var + eps) * w + b
+
+
+def gelu_tanh(x):
+    """HF "gelu_new" (GPT-2)."""
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) *
+                                       (x + 0.044715 * x.pow(3))))
+
+
+def gelu_erf(x):
+    """Exact GELU (BERT's "gelu")."""
+    return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+
+
+def silu(x):
+    return x * torch.sigmoid(x)
+
+
+def embed(W, name, ids, vocab, dim):
+    table = W.get(name, (vocab, dim))
+    for t in ids:
+        if not 0 <= t < vocab:
+            raise ValueError("token id %d out of range [0, %d)" % (t, vocab))
+    return table[torch.tensor(ids, dtype=torch.long)]
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rope(x, theta):
+    """HF Llama rotary embedding on x [heads, seq, head_dim], positions 0..seq-1."""
+    seq, hd = x.shape[-2], x.shape[-1]
+    inv_freq = 1.0 / (theta ** (torch.arange(0, hd, 2, dtype=DTYPE) / hd))
+    pos = torch.arange(seq, dtype=DTYPE)
+    freqs = torch.outer(pos, inv_freq)            # [seq, hd/2]
+    emb = torch.cat((freqs, freqs), dim=-1)       # [seq, hd]
+    return x * emb.cos() + rotate_half(x) * emb.sin()
+
+
+def sdpa(q, k, v, causal):
+    """q [H, S, D], k/v [H, S, D] (kv heads already repeated)."""
+    hd = q.shape[-1]
+    scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+    if causal:
+        s = q.shape[-2]
+        mask = torch.ones(s, s, dtype=torch.bool).triu(1)
+        scores = scores.masked_fill(mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def split_heads(x, heads, hd):
+    """[S, heads*hd] -> [heads, S, hd]."""
+    return x.reshape(x.shape[0], heads, hd).transpose(0, 1)
+
+
+def merge_heads(x):
+    """[heads, S, hd] -> [S, heads*hd]."""
+    return x.transpose(0, 1).reshape(x.shape[1], -1)
+
+
+def repeat_kv(x, n_rep):
+    """HF repeat_kv: query head h uses kv head h // n_rep."""
+    return x.repeat_interleave(n_rep, dim=0)
+
+
+# ---------------------------------------------------------------------------
+# Llama family (LlamaForCausalLM), also the block of looped/hyperloop.
+# ---------------------------------------------------------------------------
+
+
+def llama_attention(W, p, x, dim, heads, kv_heads, theta):
+    if dim % heads or heads % kv_heads:
+        raise ValueError("bad head config dim=%d heads=%d kv_heads=%d"
+                         % (dim, heads, kv_heads))
+    hd = dim // heads
+    q = split_heads(linear(W, p + ".q_proj", x, dim, heads * hd, False), heads, hd)
+    k = split_heads(linear(W, p + ".k_proj", x, dim, kv_heads * hd, False), kv_heads, hd)
+    v = split_heads(linear(W, p + ".v_proj", x, dim, kv_heads * hd, False), kv_heads, hd)
+    q, k = rope(q, theta), rope(k, theta)
+    n_rep = heads // kv_heads
+    o = sdpa(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep), causal=True)
+    return linear(W, p + ".o_proj", merge_heads(o), heads * hd, dim, False)
+
+
+def llama_mlp(W, p, x, dim, ffn):
+    gate = linear(W, p + ".gate_proj", x, dim, ffn, False)
+    up = linear(W, p + ".up_proj", x, dim, ffn, False)
+    return linear(W, p + ".down_proj", silu(gate) * up, ffn, dim, False)
+
+
+def llama_block(W, p, x, dim, heads, kv_heads, ffn, eps, theta):
+    """LlamaDecoderLayer; `p` is e.g. "model.layers.0"."""
+    h = x + llama_attention(W, p + ".self_attn",
+                            rms_norm(W, p + ".input_layernorm", x, dim, eps),
+                            dim, heads, kv_heads, theta)
+    return h + llama_mlp(W, p + ".mlp",
+                         rms_norm(W, p + ".post_attention_layernorm", h, dim, eps),
+                         dim, ffn)
+
+
+def _llama_head(W, x, cfg, eps):
+    dim, vocab = cfg["dim"], cfg["vocab"]
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, vocab, False)
+
+
+def llama(weights, cfg, ids):
+    """LlamaForCausalLM logits [seq, vocab]."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        x = llama_block(W, "model.layers.%d" % i, x, dim, cfg["heads"],
+                        cfg["kv_heads"], cfg["ffn"], eps, cfg["rope_theta"])
+    return _llama_head(W, x, cfg, eps)
+
+
+# examples/common.loom's Decoder defaults, and the models' final norm eps.
+COMMON_EPS = 1e-5
+COMMON_THETA = 10000.0
+
+
+def _common_block(W, p, x, cfg):
+    return llama_block(W, p, x, cfg["dim"], cfg["heads"], cfg["kv_heads"],
+                       cfg["ffn"], COMMON_EPS, COMMON_THETA)
+
+
+def looped(weights, cfg, ids):
+    """One shared Llama decoder block ("model.shared") applied `loops` times."""
+    W = as_weights(weights)
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], cfg["dim"])
+    for _ in range(cfg["loops"]):
+        x = _common_block(W, "model.shared", x, cfg)
+    return _llama_head(W, x, cfg, COMMON_EPS)
+
+
+def hyperloop(weights, cfg, ids):
+    """begin.0, begin.1, (middle.0, middle.1) x loops, end.0, end.1."""
+    W = as_weights(weights)
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], cfg["dim"])
+    for i in range(2):
+        x = _common_block(W, "model.begin.%d" % i, x, cfg)
+    for _ in range(cfg["loops"]):
+        for i in range(2):
+            x = _common_block(W, "model.middle.%d" % i, x, cfg)
+    for i in range(2):
+        x = _common_block(W, "model.end.%d" % i, x, cfg)
+    return _llama_head(W, x, cfg, COMMON_EPS)
+
+
+# ---------------------------------------------------------------------------
+# GPT-2 (GPT2LMHeadModel).
+# ---------------------------------------------------------------------------
+
+
+def gpt2(weights, cfg, ids):
+    """GPT2LMHeadModel logits [seq, vocab]; lm_head tied to transformer.wte."""
+    W = as_weights(weights)
+    dim, heads, eps, vocab = cfg["dim"], cfg["heads"], cfg["eps"], cfg["vocab"]
+    if dim % heads:
+        raise ValueError("dim %d not divisible by heads %d" % (dim, heads))
+    hd = dim // heads
+    seq = len(ids)
+    if seq > cfg["positions"]:
+        raise ValueError("sequence %d longer than positions %d"
+                         % (seq, cfg["positions"]))
+    wte = embed(W, "transformer.wte.weight", ids, vocab, dim)
+    wpe = W.get("transformer.wpe.weight", (cfg["positions"], dim))[:seq]
+    x = wte + wpe
+    for i in range(cfg["layers"]):
+        p = "transformer.h.%d" % i
+        a = layer_norm(W, p + ".ln_1", x, dim, eps)
+        qkv = conv1d(W, p + ".attn.c_attn", a, dim, 3 * dim)
+        q, k, v = (split_heads(t, heads, hd) for t in qkv.split(dim, dim=-1))
+        o = merge_heads(sdpa(q, k, v, causal=True))
+        x = x + conv1d(W, p + ".attn.c_proj", o, dim, dim)
+        m = layer_norm(W, p + ".ln_2", x, dim, eps)
+        m = gelu_tanh(conv1d(W, p + ".mlp.c_fc", m, dim, 4 * dim))
+        x = x + conv1d(W, p + ".mlp.c_proj", m, 4 * dim, dim)
+    x = layer_norm(W, "transformer.ln_f", x, dim, eps)
+    return x @ W.get("transformer.wte.weight", (vocab, dim)).T
+
+
+# ---------------------------------------------------------------------------
+# BERT (BertModel, last hidden state).
+# ---------------------------------------------------------------------------
+
+
+def bert(weights, cfg, ids):
+    """BertModel last_hidden_state [seq, dim]; token_type_ids all 0, no mask."""
+    W = as_weights(weights)
+    dim, heads, ffn, eps = cfg["dim"], cfg["heads"], cfg["ffn"], cfg["eps"]
+    if dim % heads:
+        raise ValueError("dim %d not divisible by heads %d" % (dim, heads))
+    hd = dim // heads
+    seq = len(ids)
+    if seq > cfg["positions"]:
+        raise ValueError("sequence %d longer than positions %d"
+                         % (seq, cfg["positions"]))
+    e = "bert.embeddings"
+    x = embed(W, e + ".word_embeddings.weight", ids, cfg["vocab"], dim)
+    x = x + W.get(e + ".position_embeddings.weight", (cfg["positions"], dim))[:seq]
+    x = x + W.get(e + ".token_type_embeddings.weight", (cfg["type_vocab"], dim))[0]
+    x = layer_norm(W, e + ".LayerNorm", x, dim, eps)
+    for i in range(cfg["layers"]):
+        p = "bert.encoder.layer.%d" % i
+        q = split_heads(linear(W, p + ".attention.self.query", x, dim, dim, True), heads, hd)
+        k = split_heads(linear(W, p + ".attention.self.key", x, dim, dim, True), heads, hd)
+        v = split_heads(linear(W, p + ".attention.self.value", x, dim, dim, True), heads, hd)
+        o = merge_heads(sdpa(q, k, v, causal=False))
+        o = linear(W, p + ".attention.output.dense", o, dim, dim, True)
+        x = layer_norm(W, p + ".attention.output.LayerNorm", x + o, dim, eps)
+        m = gelu_erf(linear(W, p + ".intermediate.dense", x, dim, ffn, True))
+        m = linear(W, p + ".output.dense", m, ffn, dim, True)
+        x = layer_norm(W, p + ".output.LayerNorm", x + m, dim, eps)
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Registry and generation.
+# ---------------------------------------------------------------------------
+
+# Manifest "model" name -> (reference, kind); kind "decoder" returns logits,
+# "encoder" returns hidden states.
+MODELS = {
+    "Llama": (llama, "decoder"),
+    "GPT2": (gpt2, "decoder"),
+    "Bert": (bert, "encoder"),
+    "Looped": (looped, "decoder"),
+    "Hyperloop": (hyperloop, "decoder"),
+}
+
+
+def greedy(fn, weights, cfg, prompt, steps):
+    """Greedy decoding by full recompute (no KV cache).
+
+    Returns (new_tokens, margins) where margins[i] is the gap between the top
+    two logits at step i (small gaps make a float32 backend's choice fragile).
+    """
+    ids = list(prompt)
+    new, margins = [], []
+    for _ in range(steps):
+        last = fn(weights, cfg, ids)[-1]
+        top2 = torch.topk(last, 2).values
+        tok = int(torch.argmax(last))
+        new.append(tok)
+        margins.append(float(top2[0] - top2[1]))
+        ids.append(tok)
+    return new, margins
+
+
+# ---------------------------------------------------------------------------
+# safetensors I/O (no `safetensors` package needed).
+# ---------------------------------------------------------------------------
+
+_NP_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64,
+              "I32": np.int32, "I64": np.int64, "I8": np.int8}
+
+
+def load_safetensors(path):
+    """name -> numpy array (BF16 widened to float32)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        raw = data[base + begin:base + end]
+        shape = tuple(info["shape"])
+        if info["dtype"] == "BF16":
+            u = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+            arr = u.view(np.float32).reshape(shape)
+        else:
+            dt = np.dtype(_NP_DTYPES[info["dtype"]]).newbyteorder("<")
+            arr = np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        out[name] = arr
+    return out
+
+
+def save_safetensors(path, tensors, dtypes=None):
+    """Writes name -> float array; `dtypes` maps name -> "F32"/"F16"/"BF16"."""
+    dtypes = dtypes or {}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        arr = np.ascontiguousarray(tensors[name])
+        dt = dtypes.get(name, "F32")
+        if dt == "BF16":
+            u = arr.astype("<f4").view("<u4")
+            # round to nearest even
+            u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2")
+            raw = u.tobytes()
+        else:
+            raw = arr.astype(np.dtype(_NP_DTYPES[dt]).newbyteorder("<")).tobytes()
+        header[name] = {"dtype": dt, "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    hb += b" " * ((8 - len(hb) % 8) % 8)   # keep the data 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hb)))
+        f.write(hb)
+        for b in blobs:
+            f.write(b)
