@@ -37,7 +37,9 @@ struct ConvertLoomToLinalgPass
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>();
     target.addIllegalDialect<LoomDialect>();
     // Parameters stay until every use is gone, then are erased below.
-    target.addLegalOp<ParamOp, WeightOp, YieldOp>();
+    // Attention needs the runtime's KV cache; left alone here, it is
+    // reported below with advice.
+    target.addLegalOp<ParamOp, WeightOp, YieldOp, AttentionOp>();
 
     RewritePatternSet patterns(ctx);
     populateLayerLoweringPatterns(converter, patterns);

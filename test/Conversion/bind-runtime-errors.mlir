@@ -1,0 +1,69 @@
+// RUN: loom-opt %s --loom-bind-runtime --split-input-file --verify-diagnostics
+
+// expected-error @below {{no entry point: expected a function named 'forward'}}
+module {
+  func.func @main(%ids: tensor<?xi32>) -> tensor<?xi32> {
+    return %ids : tensor<?xi32>
+  }
+}
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+func.func private @block(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  return %x : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  // expected-error @below {{calls must be inlined before binding the runtime}}
+  %y = func.call @block(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+loom.param @a : tensor<8x8xf32>
+// expected-error @below {{derived parameters are not supported by the runtime yet}}
+loom.param @b : tensor<8x8xf32> init {
+  %a = loom.weight @a : tensor<8x8xf32>
+  %t = loom.transpose %a : tensor<8x8xf32> -> tensor<8x8xf32>
+  loom.yield %t : tensor<8x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @b : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %x : tensor<?x8xf32>
+}
+
+// -----
+
+// expected-error @below {{only f32 parameters are supported by the runtime yet, got 'tensor<8x8xf16>'}}
+loom.param @w : tensor<8x8xf16>
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf16> {
+  %w = loom.weight @w : tensor<8x8xf16>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf16>) -> tensor<?x8xf16>
+  return %x : tensor<?x8xf16>
+}
+
+// -----
+
+// expected-error @below {{the entry point must return a [seq, width] f32 tensor, got 'tensor<?xi32>'}}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?xi32> {
+  return %ids : tensor<?xi32>
+}
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+loom.param @kv : tensor<4x8xf32>
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %kv = loom.weight @kv : tensor<4x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  // expected-note @below {{first attention layer here}}
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  // expected-error @below {{attention layers with different key/value widths (kv_heads * head_dim) are not supported yet: 4 vs 8}}
+  %b = loom.attention %a, %w, %kv, %kv, %w heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %b : tensor<?x8xf32>
+}

@@ -1,0 +1,72 @@
+// RUN: loom-opt %s --loom-bind-runtime --split-input-file | FileCheck %s
+
+// A decoder with one attention before a weight-shared loop of one attention:
+// 1 + 3 * 1 KV cache slots; the loop's slot depends on its iteration.
+
+loom.param @emb : tensor<50x8xf32>
+loom.param @pos : tensor<16x8xf32>
+loom.param @wq : tensor<8x8xf32>
+loom.param @wkv : tensor<4x8xf32>
+loom.param @head : tensor<50x8xf32>
+
+// CHECK-LABEL: func.func @forward
+// CHECK-SAME: (%[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
+// CHECK-SAME: llvm.emit_c_interface
+// CHECK: llvm.mlir.addressof @loom_weights
+// CHECK: bufferization.to_tensor %[[TOKENS]] restrict
+// CHECK: loom.position_embedding %{{.*}}, %{{.*}} offset %[[POS]]
+// First attention: slot 0.
+// CHECK: %[[SLOT0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: loom.linear
+// CHECK: loom.rope %{{.*}}, %[[POS]] head_dim = 4
+// CHECK: loom.cached_attention %{{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT0]] heads = 2 kv_heads = 1 head_dim = 4 causal
+// The loop: slot 1 + i.
+// CHECK: loom.loop 3 times(%[[I:[a-z0-9]+]])
+// CHECK: arith.muli %[[I]], %{{.*}} : index
+// CHECK: loom.cached_attention {{.*}} heads = 2 kv_heads = 1 head_dim = 4 causal
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[OUT]]
+// CHECK-NEXT: return
+// CHECK: llvm.mlir.global external constant @loom_model_info
+// CHECK-SAME: \22decoder\22:true
+// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4
+// CHECK-SAME: \22max_positions\22:16
+// CHECK-SAME: \22output_width\22:50
+// CHECK-SAME: \22name\22:\22emb\22,\22shape\22:[50,8]
+// CHECK-SAME: \22vocab\22:50
+// CHECK: llvm.mlir.global external @loom_weights() {{.*}} : !llvm.array<5 x ptr>
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> {
+  %emb = loom.weight @emb : tensor<50x8xf32>
+  %pos = loom.weight @pos : tensor<16x8xf32>
+  %wq = loom.weight @wq : tensor<8x8xf32>
+  %wkv = loom.weight @wkv : tensor<4x8xf32>
+  %head = loom.weight @head : tensor<50x8xf32>
+  %e = loom.embedding %ids, %emb : (tensor<?xi32>, tensor<50x8xf32>) -> tensor<?x8xf32>
+  %p = loom.position_embedding %ids, %pos : (tensor<?xi32>, tensor<16x8xf32>) -> tensor<?x8xf32>
+  %x = loom.add %e, %p : tensor<?x8xf32>, tensor<?x8xf32>
+  %a = loom.attention %x, %wq, %wkv, %wkv, %wq heads = 2 kv_heads = 1 head_dim = 4 causal rope_theta = 1.0e+04 : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %r = loom.loop 3 times(%i) iter_args(%h = %a) : tensor<?x8xf32> {
+    %b = loom.attention %h, %wq, %wkv, %wkv, %wq heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+    loom.yield %b : tensor<?x8xf32>
+  }
+  %y = loom.linear %r, %head : (tensor<?x8xf32>, tensor<50x8xf32>) -> tensor<?x50xf32>
+  return %y : tensor<?x50xf32>
+}
+
+// -----
+
+// An encoder: no causal attention, hence no decoding.
+
+loom.param @w : tensor<8x8xf32>
+
+// CHECK-LABEL: func.func @forward
+// CHECK-SAME: memref<1x?x8xf32>
+// CHECK: loom.cached_attention
+// CHECK-NOT: causal
+// CHECK: \22decoder\22:false
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %e = loom.embedding_row %w[0] : tensor<8x8xf32> -> tensor<8xf32>
+  %x = loom.position_embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %a : tensor<?x8xf32>
+}

@@ -1,0 +1,9 @@
+// RUN: loom-opt %s --convert-loom-to-linalg --split-input-file --verify-diagnostics
+
+// Attention reads and extends the KV cache, which only exists once the model
+// is bound to the runtime.
+func.func @unbound(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @below {{cannot be lowered: bind the model to the runtime first (--loom-bind-runtime)}}
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %a : tensor<?x8xf32>
+}

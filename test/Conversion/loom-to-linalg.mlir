@@ -1,0 +1,68 @@
+// RUN: loom-opt %s --convert-loom-to-linalg --split-input-file | FileCheck %s
+
+// Each layer becomes linalg on tensors; the numbers are checked end to end
+// (test/Integration), this checks the structure.
+
+// CHECK-LABEL: func.func @linear
+// CHECK-NOT: loom.
+// Bias broadcast into the accumulator, then the contraction.
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @linear(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %y = loom.linear %x, %w, %b : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: math.rsqrt
+func.func @rms_norm(%x: tensor<?x8xf32>, %g: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = loom.rms_norm %x, %g eps = 1.0e-05 : tensor<?x8xf32>, tensor<8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gelu
+// CHECK: linalg.generic
+// CHECK: math.erf
+func.func @gelu(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %y = loom.activation gelu %x : tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// A weight-shared loop is emitted once, as an scf.for over the iterations.
+// CHECK-LABEL: func.func @loop
+// CHECK: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C3]]
+// CHECK: scf.yield
+// CHECK-NOT: scf.for
+func.func @loop(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %r = loom.loop 3 times(%i) iter_args(%h = %x) : tensor<?x8xf32> {
+    %y = loom.scale %h by 5.000000e-01 : tensor<?x8xf32>
+    loom.yield %y : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
+}
+
+// -----
+
+// Attention over the KV cache: append this chunk, read back [0, pos + seq).
+// CHECK-LABEL: func.func @cached_attention
+// CHECK: memref.subview %{{.*}}[%{{.*}}, %{{.*}}, 0] [1, %{{.*}}, 4] [1, 1, 1]
+// CHECK: bufferization.materialize_in_destination
+// CHECK: bufferization.materialize_in_destination
+// CHECK: bufferization.to_tensor
+// CHECK: math.exp
+// CHECK: tensor.collapse_shape
+func.func @cached_attention(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<2x?x4xf32>, %vc: memref<2x?x4xf32>, %pos: index, %slot: index) -> tensor<?x8xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<2x?x4xf32>, memref<2x?x4xf32>, index, index) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}
+
