@@ -19,10 +19,10 @@ LogicalResult loom::buildLoomToLinalgPipeline(OpPassManager &pm) {
   return parsePassPipeline(kLoomToLinalg, pm, llvm::errs());
 }
 
-LogicalResult loom::linkExecutable(llvm::StringRef objectPath,
-                                   llvm::StringRef outputPath,
-                                   llvm::StringRef runtimeDir,
-                                   llvm::StringRef linker) {
+LogicalResult loom::linkModel(llvm::StringRef objectPath,
+                              llvm::StringRef outputPath, LinkKind kind,
+                              llvm::StringRef runtimeDir,
+                              llvm::StringRef linker) {
   auto error = []() -> llvm::raw_ostream & {
     return llvm::WithColor::error(llvm::errs(), "loomc");
   };
@@ -48,19 +48,33 @@ LogicalResult loom::linkExecutable(llvm::StringRef objectPath,
       return failure();
     }
   }
-  for (llvm::StringRef library : {"libLoomRuntimeMain.a", "libLoomRuntime.a"}) {
+
+  auto library = [&](llvm::StringRef name) {
     llvm::SmallString<256> path(runtimeDir);
-    llvm::sys::path::append(path, library);
+    llvm::sys::path::append(path, name);
+    return std::string(path);
+  };
+  std::string mainLib = library("libLoomRuntimeMain.a");
+  std::string modelLib = library("libLoomRuntimeModel.a");
+  std::string runtimeLib = library("libLoomRuntime.a");
+  for (const std::string &path : {mainLib, modelLib, runtimeLib}) {
+    if (kind == LinkKind::SharedLibrary && path == mainLib)
+      continue;
     if (!llvm::sys::fs::exists(path)) {
       error() << "runtime library '" << path << "' not found\n";
       return failure();
     }
   }
-  std::string mainLib = (runtimeDir + "/libLoomRuntimeMain.a").str();
-  std::string runtimeLib = (runtimeDir + "/libLoomRuntime.a").str();
-  llvm::SmallVector<llvm::StringRef> args = {
-      program, objectPath,  mainLib, runtimeLib,
-      "-lm",   "-lpthread", "-o",    outputPath};
+
+  llvm::SmallVector<llvm::StringRef> args = {program, objectPath};
+  if (kind == LinkKind::Executable) {
+    args.append({mainLib, modelLib, runtimeLib});
+  } else {
+    // Export the whole embedding API, not just what the model refers to.
+    args.append({"-shared", "-Wl,--whole-archive", modelLib,
+                 "-Wl,--no-whole-archive", runtimeLib});
+  }
+  args.append({"-lm", "-lpthread", "-o", outputPath});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(program, args, /*Env=*/std::nullopt,
                                          /*Redirects=*/{}, 0, 0, &message);

@@ -12,12 +12,19 @@ namespace loom {
 /// positions), lower every layer.
 mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm);
 
-/// Links `objectPath` with the runtime into the executable `outputPath`.
-/// `runtimeDir` holds libLoomRuntime.a and libLoomRuntimeMain.a.
-mlir::LogicalResult linkExecutable(llvm::StringRef objectPath,
-                                   llvm::StringRef outputPath,
-                                   llvm::StringRef runtimeDir,
-                                   llvm::StringRef linker);
+/// What `linkModel` produces.
+enum class LinkKind {
+  Executable,    ///< a program with the runtime's `main`
+  SharedLibrary, ///< a library exporting the loom_model.h C API
+};
+
+/// Links `objectPath` with the runtime libraries found in `runtimeDir` into
+/// `outputPath`, using the C++ compiler driver `linker` (empty: the first of
+/// clang++-22, clang++, g++ on PATH).
+mlir::LogicalResult linkModel(llvm::StringRef objectPath,
+                              llvm::StringRef outputPath, LinkKind kind,
+                              llvm::StringRef runtimeDir,
+                              llvm::StringRef linker);
 
 } // namespace loom
 

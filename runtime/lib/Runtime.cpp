@@ -25,7 +25,9 @@ struct loom_thread_pool {
 
 static thread_local std::string lastError;
 
-static void setError(std::string message) { lastError = std::move(message); }
+void loom::setLastError(std::string message) { lastError = std::move(message); }
+
+static void setError(std::string message) { setLastError(std::move(message)); }
 
 extern "C" {
 

@@ -65,6 +65,7 @@ enum class EmitAction {
   LLVMIR,      ///< optimized LLVM IR
   Object,      ///< a relocatable object
   Exe,         ///< an executable linked with the runtime
+  Lib,         ///< a shared library with the loom_model.h C API
 };
 
 cl::OptionCategory loomcCategory("loomc options");
@@ -79,18 +80,19 @@ cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: -)"),
 
 cl::opt<EmitAction> emitAction(
     "emit", cl::desc("Stage to emit:"), cl::init(EmitAction::Exe),
-    cl::values(clEnumValN(EmitAction::AST, "ast", "the syntax tree"),
-               clEnumValN(EmitAction::MLIR, "mlir", "`loom` dialect IR"),
-               clEnumValN(EmitAction::Params, "params",
-                          "the checkpoint tensors the model reads (JSON)"),
-               clEnumValN(EmitAction::Linalg, "linalg",
-                          "linalg on tensors bound to the runtime"),
-               clEnumValN(EmitAction::LLVMDialect, "llvm-mlir",
-                          "the LLVM dialect"),
-               clEnumValN(EmitAction::LLVMIR, "llvm", "optimized LLVM IR"),
-               clEnumValN(EmitAction::Object, "obj", "an object file"),
-               clEnumValN(EmitAction::Exe, "exe",
-                          "an executable that runs the model")),
+    cl::values(
+        clEnumValN(EmitAction::AST, "ast", "the syntax tree"),
+        clEnumValN(EmitAction::MLIR, "mlir", "`loom` dialect IR"),
+        clEnumValN(EmitAction::Params, "params",
+                   "the checkpoint tensors the model reads (JSON)"),
+        clEnumValN(EmitAction::Linalg, "linalg",
+                   "linalg on tensors bound to the runtime"),
+        clEnumValN(EmitAction::LLVMDialect, "llvm-mlir", "the LLVM dialect"),
+        clEnumValN(EmitAction::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(EmitAction::Object, "obj", "an object file"),
+        clEnumValN(EmitAction::Exe, "exe", "an executable that runs the model"),
+        clEnumValN(EmitAction::Lib, "lib",
+                   "a shared library and its C header, loom_model.h")),
     cl::cat(loomcCategory));
 
 enum class Target { CPU };
@@ -171,15 +173,30 @@ void printModule(ModuleOp module, llvm::raw_ostream &os) {
 /// The output file of the current invocation (binary stages write to it).
 llvm::ToolOutputFile *outputFile = nullptr;
 
-/// Where loomc finds the runtime libraries: `<prefix>/lib` next to
-/// `<prefix>/bin/loomc`.
-std::string runtimeLibraryDir() {
+/// `<prefix>/<name>` where loomc is `<prefix>/bin/loomc`: the runtime
+/// libraries are in `lib`, the embedding header in `include/loom`.
+std::string installDir(llvm::StringRef name) {
   std::string self = llvm::sys::fs::getMainExecutable(
-      nullptr, reinterpret_cast<void *>(&runtimeLibraryDir));
+      nullptr, reinterpret_cast<void *>(&installDir));
   llvm::SmallString<256> dir(
       llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
-  llvm::sys::path::append(dir, "lib");
+  llvm::sys::path::append(dir, name);
   return std::string(dir);
+}
+
+/// Writes the embedding header next to the library at `libraryPath`.
+LogicalResult writeModelHeader(llvm::StringRef libraryPath) {
+  llvm::SmallString<256> source(installDir("include"));
+  llvm::sys::path::append(source, "loom", "loom_model.h");
+  llvm::SmallString<256> target(llvm::sys::path::parent_path(libraryPath));
+  llvm::sys::path::append(target, "loom_model.h");
+  if (std::error_code ec = llvm::sys::fs::copy_file(source, target)) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "cannot write '" << target << "' from '" << source
+        << "': " << ec.message() << "\n";
+    return failure();
+  }
+  return success();
 }
 
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
@@ -227,7 +244,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     return success();
   }
 
-  // An executable: a temporary object linked with the runtime.
+  // An executable or a library: a temporary object linked with the runtime.
   llvm::SmallString<128> objectPath;
   int fd;
   if (std::error_code ec =
@@ -243,8 +260,13 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
             cpu::emitObject(**llvmModule, **machine, objectStream))
       return reportError(std::move(error));
   }
-  return linkExecutable(objectPath, outputFilename, runtimeLibraryDir(),
-                        linker);
+  if (emitAction == EmitAction::Exe)
+    return linkModel(objectPath, outputFilename, LinkKind::Executable,
+                     installDir("lib"), linker);
+  if (failed(linkModel(objectPath, outputFilename, LinkKind::SharedLibrary,
+                       installDir("lib"), linker)))
+    return failure();
+  return writeModelHeader(outputFilename);
 }
 
 /// Compiles one input buffer and prints the selected stage to `os`.
@@ -346,29 +368,30 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "loomc") << errorMessage << "\n";
     return 1;
   }
-  bool binary =
-      emitAction == EmitAction::Object || emitAction == EmitAction::Exe;
+  bool linked = emitAction == EmitAction::Exe || emitAction == EmitAction::Lib;
+  bool binary = emitAction == EmitAction::Object || linked;
   if (binary && splitInputFile) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--split-input-file cannot be used with --emit=obj or --emit=exe\n";
+        << "--split-input-file cannot be used with --emit=obj, exe or lib\n";
     return 1;
   }
-  if (emitAction == EmitAction::Exe && outputFilename == "-") {
-    // Like a C compiler: `model.loom` gives `./model`.
+  if (linked && outputFilename == "-") {
+    // Like a C compiler: `model.loom` gives `./model` or `./libmodel.so`.
     llvm::StringRef stem = llvm::sys::path::stem(inputFilename);
-    outputFilename = stem.empty() || inputFilename == "-" ? std::string("a.out")
-                                                          : stem.str();
+    std::string base =
+        stem.empty() || inputFilename == "-" ? std::string("a") : stem.str();
+    outputFilename = emitAction == EmitAction::Exe
+                         ? (base == "a" ? std::string("a.out") : base)
+                         : "lib" + base + ".so";
   }
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "-O" << optLevel << " is not an optimization level (0-3)\n";
     return 1;
   }
-  // Executables are written by the linker, not through this stream.
+  // Linked outputs are written by the linker, not through this stream.
   std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(
-      emitAction == EmitAction::Exe ? std::string("-")
-                                    : std::string(outputFilename),
-      &errorMessage);
+      linked ? std::string("-") : std::string(outputFilename), &errorMessage);
   outputFile = output.get();
   if (!output) {
     llvm::WithColor::error(llvm::errs(), "loomc") << errorMessage << "\n";

@@ -85,6 +85,10 @@ private:
   std::optional<Error> error;
 };
 
+/// Records `message` as this thread's last error, read by the C APIs'
+/// `loom_last_error()`.
+void setLastError(std::string message);
+
 /// Levenshtein distance between `a` and `b`, giving up (and returning
 /// `limit + 1`) once it is certain to exceed `limit`.
 size_t editDistance(std::string_view a, std::string_view b,

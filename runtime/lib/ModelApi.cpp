@@ -1,0 +1,74 @@
+//===- ModelApi.cpp - Embedding a Loom-compiled model (C API) -------------===//
+
+#include "loom/loom_model.h"
+
+#include "loom/Session.h"
+
+using namespace loom;
+
+struct loom_model {
+  std::unique_ptr<Session> session;
+};
+
+/// Records `message` for loom_last_error() and returns `result`.
+template <typename T> static T failWith(const std::string &message, T result) {
+  setLastError(message);
+  return result;
+}
+
+extern "C" {
+
+loom_model *loom_model_open(const char *weights_path, int64_t max_seq) {
+  if (!weights_path)
+    return failWith<loom_model *>("loom_model_open: null weights path",
+                                  nullptr);
+  Expected<std::unique_ptr<Session>> session =
+      Session::open(weights_path, max_seq);
+  if (!session)
+    return failWith<loom_model *>(session.getError(), nullptr);
+  return new loom_model{std::move(*session)};
+}
+
+void loom_model_close(loom_model *model) { delete model; }
+
+const char *loom_model_name(const loom_model *model) {
+  return model->session->getInfo().name.c_str();
+}
+
+int loom_model_is_decoder(const loom_model *model) {
+  return model->session->getInfo().decoder ? 1 : 0;
+}
+
+int64_t loom_model_output_width(const loom_model *model) {
+  return model->session->getInfo().outputWidth;
+}
+
+int64_t loom_model_vocab_size(const loom_model *model) {
+  return model->session->getInfo().vocab;
+}
+
+int64_t loom_model_position(const loom_model *model) {
+  return model->session->getPosition();
+}
+
+int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
+                       float *out) {
+  if (!model || !tokens || !out)
+    return failWith("loom_model_prefill: null argument", -1);
+  model->session->reset();
+  Status status = model->session->run(tokens, count, out);
+  return status ? 0 : failWith(status.getError(), -1);
+}
+
+int loom_model_decode(loom_model *model, int32_t token, float *out) {
+  if (!model || !out)
+    return failWith("loom_model_decode: null argument", -1);
+  if (!model->session->getInfo().decoder)
+    return failWith("loom_model_decode: the model is an encoder", -1);
+  if (model->session->getPosition() == 0)
+    return failWith("loom_model_decode: call loom_model_prefill first", -1);
+  Status status = model->session->run(&token, 1, out);
+  return status ? 0 : failWith(status.getError(), -1);
+}
+
+} // extern "C"
