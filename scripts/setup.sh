@@ -14,6 +14,8 @@ PACKAGES=(
   libfmt-dev libgtest-dev nlohmann-json3-dev
   # Reference tests and checkpoint generation.
   python3 python3-numpy python3-torch
+  # Benchmark peers (bench/): OpenBLAS sgemm and PyTorch.
+  libopenblas-dev
 )
 
 export DEBIAN_FRONTEND=noninteractive

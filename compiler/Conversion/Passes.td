@@ -8,8 +8,7 @@ include "mlir/Pass/PassBase.td"
 def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
   let summary = "Give the model's entry point the runtime's calling convention";
   let description = [{
-    Expects a module whose blocks have been inlined into `@forward`. Rewrites
-    `@forward` into the entry point the runtime calls:
+    Rewrites `@forward` into the entry point the runtime calls:
 
     ```
     func.func @forward(%tokens: memref<?xi32>, %pos: index,
@@ -24,7 +23,9 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     the checkpoint. Every `loom.attention` is decomposed into its projections,
     `loom.rope` and `loom.cached_attention` on its own KV cache slot; inside
     weight-shared loops the slot depends on the iteration, so each
-    (iteration, layer) pair has its own slot. Finally the pass records what
+    (iteration, layer) pair has its own slot. Blocks stay functions (their
+    code is emitted once however often they run): each gets the position,
+    the caches and the slot of its first attention as trailing arguments. Finally the pass records what
     the runtime must know (tensors, cache geometry, output) as a JSON string,
     `@loom_model_info`.
   }];

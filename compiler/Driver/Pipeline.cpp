@@ -10,7 +10,7 @@
 
 using namespace mlir;
 
-static constexpr const char *kLoomToLinalg = "inline,symbol-dce,canonicalize,"
+static constexpr const char *kLoomToLinalg = "symbol-dce,canonicalize,"
                                              "loom-bind-runtime,"
                                              "convert-loom-to-linalg,"
                                              "canonicalize,cse";

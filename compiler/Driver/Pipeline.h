@@ -8,8 +8,8 @@
 namespace loom {
 
 /// `loom` IR from MLIRGen → linalg on tensors bound to the runtime's calling
-/// convention: inline blocks, bind the runtime (weights table, KV cache,
-/// positions), lower every layer.
+/// convention: bind the runtime (weights table, KV cache, positions), lower
+/// every layer. Blocks stay functions, so their code is emitted once.
 mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// What `linkModel` produces.

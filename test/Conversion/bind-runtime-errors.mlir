@@ -10,14 +10,26 @@ module {
 // -----
 
 loom.param @w : tensor<8x8xf32>
-func.func private @block(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+// expected-error @below {{only the entry point may be public; blocks are private functions}}
+func.func @block(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   return %x : tensor<?x8xf32>
 }
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf32>
   %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
-  // expected-error @below {{calls must be inlined before binding the runtime}}
   %y = func.call @block(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+func.func private @external(%x: tensor<?x8xf32>) -> tensor<?x8xf32>
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  // expected-error @below {{calls must target a block of the model}}
+  %y = func.call @external(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 

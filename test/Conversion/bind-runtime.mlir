@@ -70,3 +70,34 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %a : tensor<?x8xf32>
 }
+
+// -----
+
+// Blocks stay functions: each takes the position, the caches and the slot of
+// its first attention; a stack of two calls uses slots 0 and 1.
+
+loom.param @w : tensor<8x8xf32>
+
+// CHECK-LABEL: func.func private @block
+// CHECK-SAME: (%{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index)
+// CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK: loom.cached_attention {{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT]]
+func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %a : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @forward
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[S0:.*]] = arith.addi %[[C0]], %{{.*}} : index
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]])
+// CHECK: %[[S1:.*]] = arith.addi %[[C0]], %{{.*}} : index
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]])
+// CHECK: \22kv_slots\22:2
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = func.call @block(%x, %w) : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %z = func.call @block(%y, %w) : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %z : tensor<?x8xf32>
+}

@@ -31,17 +31,10 @@ struct CacheGeometry {
   int64_t width = 0;
 };
 
-/// Number of attention executions in `block` per run, counting loop trips.
-int64_t countSlots(Block &block) {
-  int64_t count = 0;
-  for (Operation &op : block) {
-    if (isa<AttentionOp>(op))
-      ++count;
-    else if (auto loop = dyn_cast<LoopOp>(op))
-      count += loop.getTripCount() * countSlots(*loop.getBodyBlock());
-  }
-  return count;
-}
+/// The values every function that runs attention needs from the runtime.
+struct RuntimeState {
+  Value pos, keyCache, valueCache;
+};
 
 class RuntimeBinder {
 public:
@@ -54,11 +47,18 @@ public:
 private:
   LogicalResult checkForm();
   LogicalResult computeGeometry();
+  /// Number of attention executions in `block` per run, counting loop trips
+  /// and the attentions of called blocks.
+  int64_t countSlots(Block &block);
+  int64_t countSlots(func::FuncOp func);
   void rewriteSignature();
+  /// Gives each block function the runtime state and its first slot as
+  /// trailing arguments.
+  void extendBlockSignatures();
   void bindWeights();
-  /// Decomposes the attention ops of `block`; `base` is the slot of the
-  /// first one.
-  void bindAttention(Block &block, Value base);
+  /// Decomposes the attention ops of `block` (and passes the state on to
+  /// called blocks); `base` is the slot of the first attention.
+  void bindAttention(Block &block, Value base, const RuntimeState &state);
   void emitModelInfo();
 
   Value indexConstant(Location loc, int64_t value) {
@@ -71,7 +71,11 @@ private:
   LLVMTypeConverter llvmConverter;
   CacheGeometry cache;
   SmallVector<ParamOp> params;
-  Value pos, keyCache, valueCache;
+  /// The entry point's runtime state.
+  RuntimeState entryState;
+  /// Private functions (blocks) and their slot counts.
+  SmallVector<func::FuncOp> blocks;
+  llvm::DenseMap<Operation *, int64_t> slotCounts;
   bool causal = false;
 };
 
@@ -97,17 +101,50 @@ LogicalResult RuntimeBinder::checkForm() {
     return entry.emitError("the entry point must return a [seq, width] f32 "
                            "tensor, got ")
            << type.getResult(0);
-  WalkResult calls = entry.walk([&](func::CallOp call) {
-    call.emitError("calls must be inlined before binding the runtime");
+  for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+    if (func == entry || func.isExternal())
+      continue;
+    if (!func.isPrivate())
+      return func.emitError("only the entry point may be public; blocks are "
+                            "private functions");
+    blocks.push_back(func);
+  }
+  WalkResult calls = module.walk([&](func::CallOp call) {
+    auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+    if (callee && !callee.isExternal() && callee != entry)
+      return WalkResult::advance();
+    call.emitError("calls must target a block of the model");
     return WalkResult::interrupt();
   });
   return failure(calls.wasInterrupted());
 }
 
+int64_t RuntimeBinder::countSlots(func::FuncOp func) {
+  auto it = slotCounts.find(func);
+  if (it != slotCounts.end())
+    return it->second;
+  int64_t count = countSlots(func.front());
+  slotCounts[func] = count;
+  return count;
+}
+
+int64_t RuntimeBinder::countSlots(Block &block) {
+  int64_t count = 0;
+  for (Operation &op : block) {
+    if (isa<AttentionOp>(op))
+      ++count;
+    else if (auto loop = dyn_cast<LoopOp>(op))
+      count += loop.getTripCount() * countSlots(*loop.getBodyBlock());
+    else if (auto call = dyn_cast<func::CallOp>(op))
+      count += countSlots(module.lookupSymbol<func::FuncOp>(call.getCallee()));
+  }
+  return count;
+}
+
 LogicalResult RuntimeBinder::computeGeometry() {
-  cache.slots = countSlots(entry.front());
+  cache.slots = countSlots(entry);
   AttentionOp first;
-  WalkResult result = entry.walk([&](AttentionOp op) {
+  WalkResult result = module.walk([&](AttentionOp op) {
     int64_t width = op.getNumKvHeads() * op.getHeadDim();
     causal |= op.getCausal();
     if (!first) {
@@ -144,9 +181,9 @@ void RuntimeBinder::rewriteSignature() {
 
   Value oldTokens = body.getArgument(0);
   Value tokens = body.addArgument(tokensType, loc);
-  pos = body.addArgument(IndexType::get(ctx), loc);
-  keyCache = body.addArgument(cacheType, loc);
-  valueCache = body.addArgument(cacheType, loc);
+  entryState.pos = body.addArgument(IndexType::get(ctx), loc);
+  entryState.keyCache = body.addArgument(cacheType, loc);
+  entryState.valueCache = body.addArgument(cacheType, loc);
   Value out = body.addArgument(outType, loc);
 
   builder.setInsertionPointToStart(&body);
@@ -168,6 +205,28 @@ void RuntimeBinder::rewriteSignature() {
   entry.setFunctionType(
       FunctionType::get(ctx, body.getArgumentTypes(), TypeRange()));
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+}
+
+void RuntimeBinder::extendBlockSignatures() {
+  Type indexType = IndexType::get(module.getContext());
+  Type cacheType = entryState.keyCache.getType();
+  for (func::FuncOp func : blocks) {
+    Location loc = func.getLoc();
+    unsigned first = func.getNumArguments();
+    SmallVector<unsigned> indices(4, first);
+    SmallVector<Type> types = {indexType, cacheType, cacheType, indexType};
+    SmallVector<DictionaryAttr> attrs(4, DictionaryAttr());
+    SmallVector<Location> locs(4, loc);
+    if (failed(func.insertArguments(indices, types, attrs, locs)))
+      llvm_unreachable("appending arguments cannot fail");
+    Block &body = func.front();
+    RuntimeState state;
+    state.pos = body.getArgument(first);
+    state.keyCache = body.getArgument(first + 1);
+    state.valueCache = body.getArgument(first + 2);
+    Value base = body.getArgument(first + 3);
+    bindAttention(body, base, state);
+  }
 }
 
 void RuntimeBinder::bindWeights() {
@@ -216,7 +275,9 @@ void RuntimeBinder::bindWeights() {
   });
 }
 
-void RuntimeBinder::bindAttention(Block &block, Value base) {
+void RuntimeBinder::bindAttention(Block &block, Value base,
+                                  const RuntimeState &state) {
+  Value pos = state.pos;
   int64_t next = 0;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (auto loop = dyn_cast<LoopOp>(op)) {
@@ -224,6 +285,10 @@ void RuntimeBinder::bindAttention(Block &block, Value base) {
       // base + next + i * n .. base + next + i * n + n - 1.
       Block *body = loop.getBodyBlock();
       int64_t perIteration = countSlots(*body);
+      if (perIteration == 0) {
+        bindAttention(*body, base, state);
+        continue;
+      }
       builder.setInsertionPointToStart(body);
       Location loc = loop.getLoc();
       Value stride = indexConstant(loc, perIteration);
@@ -233,8 +298,19 @@ void RuntimeBinder::bindAttention(Block &block, Value base) {
           builder, loc, base,
           arith::AddIOp::create(builder, loc, offset,
                                 indexConstant(loc, next)));
-      bindAttention(*body, start);
+      bindAttention(*body, start, state);
       next += loop.getTripCount() * perIteration;
+      continue;
+    }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      // The callee's attentions take the slots from base + next on.
+      Location loc = call.getLoc();
+      builder.setInsertionPoint(call);
+      Value start =
+          arith::AddIOp::create(builder, loc, base, indexConstant(loc, next));
+      call.getOperandsMutable().append(
+          {pos, state.keyCache, state.valueCache, start});
+      next += countSlots(module.lookupSymbol<func::FuncOp>(call.getCallee()));
       continue;
     }
     if (auto embedding = dyn_cast<PositionEmbeddingOp>(op)) {
@@ -261,7 +337,7 @@ void RuntimeBinder::bindAttention(Block &block, Value base) {
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
     }
     Value attended = CachedAttentionOp::create(
-        builder, loc, q, k, v, keyCache, valueCache, pos, slot,
+        builder, loc, q, k, v, state.keyCache, state.valueCache, pos, slot,
         attention.getNumHeads(), attention.getNumKvHeads(), headDim,
         attention.getCausal());
     Value y = LinearOp::create(builder, loc, attended, attention.getWo(),
@@ -284,7 +360,7 @@ void RuntimeBinder::emitModelInfo() {
   // Token ids must index every embedding table; positions every positional
   // table.
   int64_t vocab = 0, maxPositions = 0;
-  entry.walk([&](Operation *op) {
+  module.walk([&](Operation *op) {
     auto rows = [](Value table) {
       return cast<RankedTensorType>(table.getType()).getDimSize(0);
     };
@@ -328,9 +404,10 @@ LogicalResult RuntimeBinder::run() {
   // Model info reads the original result type and embedding tables.
   emitModelInfo();
   rewriteSignature();
+  extendBlockSignatures();
   bindWeights();
   builder.setInsertionPointToStart(&entry.front());
-  bindAttention(entry.front(), indexConstant(entry.getLoc(), 0));
+  bindAttention(entry.front(), indexConstant(entry.getLoc(), 0), entryState);
   return success();
 }
 
