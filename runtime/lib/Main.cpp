@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "loom/Cli.h"
+#include "loom/Kernels.h"
 #include "loom/Npy.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
@@ -88,6 +89,7 @@ int main(int argc, char **argv) {
                             "model's {} positions",
                             seq, newTokens, info.maxPositions));
 
+  setKernelThreads(options.threads);
   auto loadStart = std::chrono::steady_clock::now();
   Expected<std::unique_ptr<Session>> session =
       Session::open(options.weights, maxSeq);
@@ -98,8 +100,11 @@ int main(int argc, char **argv) {
   // The prompt in one call (prefill, or the encoder's forward pass).
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
   std::vector<float> output(size_t(seq * info.outputWidth));
+  // Generation needs only the last position's logits.
+  bool lastRowOnly = info.decoder && options.logits.empty();
   auto prefillStart = std::chrono::steady_clock::now();
-  if (Status status = (*session)->run(tokens.data(), seq, output.data());
+  if (Status status =
+          (*session)->run(tokens.data(), seq, output.data(), lastRowOnly);
       !status)
     return fail(program, status.getError());
   double prefillSeconds = secondsSince(prefillStart);
@@ -136,7 +141,8 @@ int main(int argc, char **argv) {
   std::vector<int64_t> generated;
   generated.reserve(size_t(newTokens));
   std::vector<float> row(size_t(info.outputWidth));
-  const float *logits = output.data() + (seq - 1) * info.outputWidth;
+  const float *logits =
+      output.data() + (lastRowOnly ? 0 : (seq - 1) * info.outputWidth);
   auto decodeStart = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < newTokens; ++i) {
     int64_t next = sampler->sample(logits, size_t(info.outputWidth));

@@ -60,6 +60,15 @@ int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
   return status ? 0 : failWith(status.getError(), -1);
 }
 
+int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
+                            int64_t count, float *out) {
+  if (!model || !tokens || !out)
+    return failWith("loom_model_prefill_last: null argument", -1);
+  model->session->reset();
+  Status status = model->session->run(tokens, count, out, /*lastRowOnly=*/true);
+  return status ? 0 : failWith(status.getError(), -1);
+}
+
 int loom_model_decode(loom_model *model, int32_t token, float *out) {
   if (!model || !out)
     return failWith("loom_model_decode: null argument", -1);

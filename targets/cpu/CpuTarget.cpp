@@ -46,9 +46,13 @@ static constexpr const char *kLoopsToLLVM = "convert-linalg-to-loops,"
                                             "convert-func-to-llvm,"
                                             "reconcile-unrealized-casts";
 
-LogicalResult loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+LogicalResult
+loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                     const CpuPipelineOptions &options) {
   if (failed(parsePassPipeline(kBufferize, pm, llvm::errs())))
     return failure();
+  if (options.useRuntimeKernels)
+    pm.addPass(createLowerLibraryCallsPass());
   pm.addPass(createLowerMemRefCopyPass());
   return parsePassPipeline(kLoopsToLLVM, pm, llvm::errs());
 }

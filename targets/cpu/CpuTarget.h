@@ -35,9 +35,22 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
+/// Options of the linalg → LLVM pipeline.
+struct CpuPipelineOptions {
+  /// Call the runtime's kernels for ops that name one (`library_call`);
+  /// otherwise every op becomes generated loops.
+  bool useRuntimeKernels = true;
+};
+
 /// Adds the passes that take linalg on tensors (with scf, arith, math) to
 /// the LLVM dialect: bufferization, deallocation, loops, and LLVM lowering.
-mlir::LogicalResult buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+mlir::LogicalResult
+buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                          const CpuPipelineOptions &options = {});
+
+/// Turns linalg ops carrying a `library_call` into calls of that C function
+/// with dynamically shaped, strided memrefs (after bufferization).
+std::unique_ptr<mlir::Pass> createLowerLibraryCallsPass();
 
 /// Rewrites `memref.copy` as `linalg.copy` so that copies become loops.
 std::unique_ptr<mlir::Pass> createLowerMemRefCopyPass();

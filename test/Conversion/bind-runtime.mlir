@@ -9,8 +9,8 @@ loom.param @wq : tensor<8x8xf32>
 loom.param @wkv : tensor<4x8xf32>
 loom.param @head : tensor<50x8xf32>
 
-// CHECK-LABEL: func.func @forward
-// CHECK-SAME: (%[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
+// CHECK-LABEL: func.func @forward(
+// CHECK-SAME: %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
 // CHECK-SAME: llvm.emit_c_interface
 // CHECK: llvm.mlir.addressof @loom_weights
 // CHECK: bufferization.to_tensor %[[TOKENS]] restrict
@@ -26,9 +26,14 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: loom.cached_attention {{.*}} heads = 2 kv_heads = 1 head_dim = 4 causal
 // CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[OUT]]
 // CHECK-NEXT: return
+// Decoders also get an entry that runs the LM head on the last row only.
+// CHECK-LABEL: func.func @forward_last(
+// CHECK: loom.loop 3
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
+// CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
 // CHECK: llvm.mlir.global external constant @loom_model_info
 // CHECK-SAME: \22decoder\22:true
-// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4
+// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4,\22last_row_entry\22:true
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
 // CHECK-SAME: \22name\22:\22emb\22,\22shape\22:[50,8]
@@ -58,10 +63,11 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> {
 
 loom.param @w : tensor<8x8xf32>
 
-// CHECK-LABEL: func.func @forward
+// CHECK-LABEL: func.func @forward(
 // CHECK-SAME: memref<1x?x8xf32>
 // CHECK: loom.cached_attention
 // CHECK-NOT: causal
+// CHECK-NOT: @forward_last
 // CHECK: \22decoder\22:false
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf32>
@@ -79,7 +85,7 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 loom.param @w : tensor<8x8xf32>
 
 // CHECK-LABEL: func.func private @block
-// CHECK-SAME: (%{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index)
+// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index)
 // CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %{{.*}} : index
 // CHECK: loom.cached_attention {{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT]]
 func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
@@ -87,7 +93,7 @@ func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8
   return %a : tensor<?x8xf32>
 }
 
-// CHECK-LABEL: func.func @forward
+// CHECK-LABEL: func.func @forward(
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
 // CHECK: %[[S0:.*]] = arith.addi %[[C0]], %{{.*}} : index
 // CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]])

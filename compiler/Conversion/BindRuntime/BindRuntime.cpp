@@ -1,6 +1,7 @@
 //===- BindRuntime.cpp - The model entry point's runtime calling convention
 //===//
 
+#include "compiler/Conversion/BindRuntime/LastRow.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
 
@@ -51,11 +52,15 @@ private:
   /// and the attentions of called blocks.
   int64_t countSlots(Block &block);
   int64_t countSlots(func::FuncOp func);
-  void rewriteSignature();
+  /// Gives `entry` the runtime's calling convention; returns its state.
+  RuntimeState rewriteSignature(func::FuncOp entry);
   /// Gives each block function the runtime state and its first slot as
   /// trailing arguments.
-  void extendBlockSignatures();
-  void bindWeights();
+  void extendBlockSignatures(Type cacheType);
+  /// The table of parameter pointers the runtime fills.
+  LLVM::GlobalOp createWeightTable();
+  /// Reads `entry`'s parameters from the table.
+  void bindWeights(func::FuncOp entry, LLVM::GlobalOp table);
   /// Decomposes the attention ops of `block` (and passes the state on to
   /// called blocks); `base` is the slot of the first attention.
   void bindAttention(Block &block, Value base, const RuntimeState &state);
@@ -71,8 +76,6 @@ private:
   LLVMTypeConverter llvmConverter;
   CacheGeometry cache;
   SmallVector<ParamOp> params;
-  /// The entry point's runtime state.
-  RuntimeState entryState;
   /// Private functions (blocks) and their slot counts.
   SmallVector<func::FuncOp> blocks;
   llvm::DenseMap<Operation *, int64_t> slotCounts;
@@ -167,7 +170,7 @@ LogicalResult RuntimeBinder::computeGeometry() {
   return failure(result.wasInterrupted());
 }
 
-void RuntimeBinder::rewriteSignature() {
+RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
   MLIRContext *ctx = module.getContext();
   Location loc = entry.getLoc();
   Block &body = entry.front();
@@ -181,9 +184,10 @@ void RuntimeBinder::rewriteSignature() {
 
   Value oldTokens = body.getArgument(0);
   Value tokens = body.addArgument(tokensType, loc);
-  entryState.pos = body.addArgument(IndexType::get(ctx), loc);
-  entryState.keyCache = body.addArgument(cacheType, loc);
-  entryState.valueCache = body.addArgument(cacheType, loc);
+  RuntimeState state;
+  state.pos = body.addArgument(IndexType::get(ctx), loc);
+  state.keyCache = body.addArgument(cacheType, loc);
+  state.valueCache = body.addArgument(cacheType, loc);
   Value out = body.addArgument(outType, loc);
 
   builder.setInsertionPointToStart(&body);
@@ -205,11 +209,11 @@ void RuntimeBinder::rewriteSignature() {
   entry.setFunctionType(
       FunctionType::get(ctx, body.getArgumentTypes(), TypeRange()));
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  return state;
 }
 
-void RuntimeBinder::extendBlockSignatures() {
+void RuntimeBinder::extendBlockSignatures(Type cacheType) {
   Type indexType = IndexType::get(module.getContext());
-  Type cacheType = entryState.keyCache.getType();
   for (func::FuncOp func : blocks) {
     Location loc = func.getLoc();
     unsigned first = func.getNumArguments();
@@ -229,7 +233,7 @@ void RuntimeBinder::extendBlockSignatures() {
   }
 }
 
-void RuntimeBinder::bindWeights() {
+LLVM::GlobalOp RuntimeBinder::createWeightTable() {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
@@ -246,6 +250,14 @@ void RuntimeBinder::bindWeights() {
   builder.setInsertionPointToStart(init);
   Value zero = LLVM::ZeroOp::create(builder, loc, tableType);
   LLVM::ReturnOp::create(builder, loc, zero);
+  return table;
+}
+
+void RuntimeBinder::bindWeights(func::FuncOp entry, LLVM::GlobalOp table) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = entry.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto tableType = table.getGlobalType();
 
   // Each parameter is loaded once at the top of the entry point.
   llvm::DenseMap<StringAttr, Value> loaded;
@@ -384,6 +396,7 @@ void RuntimeBinder::emitModelInfo() {
       {"output_width", result.getDimSize(1)},
       {"kv_slots", cache.slots},
       {"kv_width", cache.width},
+      {"last_row_entry", causal},
       {"tensors", std::move(tensors)}};
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -403,11 +416,21 @@ LogicalResult RuntimeBinder::run() {
     return failure();
   // Model info reads the original result type and embedding tables.
   emitModelInfo();
-  rewriteSignature();
-  extendBlockSignatures();
-  bindWeights();
-  builder.setInsertionPointToStart(&entry.front());
-  bindAttention(entry.front(), indexConstant(entry.getLoc(), 0), entryState);
+  // Decoders also get an entry that only computes the last row: generation
+  // needs the next token's logits, not those of every prompt position.
+  SmallVector<func::FuncOp> entries = {entry};
+  if (causal)
+    entries.push_back(createLastRowEntry(entry, kLastRowEntryName));
+  SmallVector<RuntimeState> states;
+  for (func::FuncOp function : entries)
+    states.push_back(rewriteSignature(function));
+  extendBlockSignatures(states.front().keyCache.getType());
+  LLVM::GlobalOp table = createWeightTable();
+  for (auto [function, state] : llvm::zip(entries, states)) {
+    bindWeights(function, table);
+    builder.setInsertionPointToStart(&function.front());
+    bindAttention(function.front(), indexConstant(function.getLoc(), 0), state);
+  }
   return success();
 }
 

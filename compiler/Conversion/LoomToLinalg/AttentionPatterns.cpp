@@ -56,8 +56,43 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
         rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef(inverse)));
 
     Value pos = adaptor.getPos();
-    Value empty = createEmpty(rewriter, loc, type, getSizes(rewriter, loc, x));
     MLIRContext *ctx = rewriter.getContext();
+    OpFoldResult seq = getSizes(rewriter, loc, x)[0];
+
+    // cos and sin of (pos + row) * w_k, once per row and frequency (shared
+    // by every head).
+    auto tableType =
+        RankedTensorType::get({ShapedType::kDynamic, half}, elementType);
+    SmallVector<OpFoldResult> tableSizes = {seq, rewriter.getIndexAttr(half)};
+    Value cosInit = createEmpty(rewriter, loc, tableType, tableSizes);
+    Value sinInit = createEmpty(rewriter, loc, tableType, tableSizes);
+    AffineExpr r, f;
+    bindDims(ctx, r, f);
+    auto tables = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{tableType, tableType}, ValueRange{frequencies},
+        ValueRange{cosInit, sinInit},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, {f}, ctx),
+                            AffineMap::getMultiDimIdentityMap(2, ctx),
+                            AffineMap::getMultiDimIdentityMap(2, ctx)},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                      utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row = linalg::IndexOp::create(b, l, 0);
+          Value position = arith::AddIOp::create(b, l, pos, row);
+          Value positionInt =
+              arith::IndexCastOp::create(b, l, b.getI64Type(), position);
+          Value positionFloat =
+              arith::SIToFPOp::create(b, l, elementType, positionInt);
+          Value angle = arith::MulFOp::create(b, l, positionFloat, args[0]);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{math::CosOp::create(b, l, angle).getResult(),
+                         math::SinOp::create(b, l, angle).getResult()});
+        });
+    Value cosTable = tables.getResult(0);
+    Value sinTable = tables.getResult(1);
+
+    Value empty = createEmpty(rewriter, loc, type, getSizes(rewriter, loc, x));
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, type, ValueRange{x}, ValueRange{empty},
@@ -85,18 +120,10 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
               Value negated = arith::NegFOp::create(b, l, partner);
               Value signedPartner =
                   arith::SelectOp::create(b, l, firstHalf, negated, partner);
-              // angle = (pos + row) * w_k
-              Value position = arith::AddIOp::create(b, l, pos, row);
-              Value positionInt =
-                  arith::IndexCastOp::create(b, l, b.getI64Type(), position);
-              Value positionFloat =
-                  arith::SIToFPOp::create(b, l, elementType, positionInt);
-              Value frequency =
-                  tensor::ExtractOp::create(b, l, frequencies, ValueRange{k});
-              Value angle =
-                  arith::MulFOp::create(b, l, positionFloat, frequency);
-              Value cos = math::CosOp::create(b, l, angle);
-              Value sin = math::SinOp::create(b, l, angle);
+              Value cos =
+                  tensor::ExtractOp::create(b, l, cosTable, ValueRange{row, k});
+              Value sin =
+                  tensor::ExtractOp::create(b, l, sinTable, ValueRange{row, k});
               Value rotated = arith::AddFOp::create(
                   b, l, arith::MulFOp::create(b, l, args[0], cos),
                   arith::MulFOp::create(b, l, signedPartner, sin));

@@ -78,25 +78,26 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
     init = createFilled(b, loc, resultType, sizes, 0.0);
   }
 
-  // result[i, j] += x[i, k] * w[j, k]
+  // result[i, j] += x[i, k] * w[j, k], which targets may hand to a kernel
+  // library (`library_call`); the body stays the definition.
   MLIRContext *ctx = b.getContext();
   AffineExpr i, j, k;
   bindDims(ctx, i, j, k);
-  return linalg::GenericOp::create(
-             b, loc, resultType, ValueRange{x, w}, ValueRange{init},
-             ArrayRef<AffineMap>{AffineMap::get(3, 0, {i, k}, ctx),
-                                 AffineMap::get(3, 0, {j, k}, ctx),
-                                 AffineMap::get(3, 0, {i, j}, ctx)},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction},
-             [](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value product =
-                   arith::MulFOp::create(nb, nloc, args[0], args[1]);
-               Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
-               linalg::YieldOp::create(nb, nloc, sum);
-             })
-      .getResult(0);
+  auto contraction = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{x, w}, ValueRange{init},
+      ArrayRef<AffineMap>{AffineMap::get(3, 0, {i, k}, ctx),
+                          AffineMap::get(3, 0, {j, k}, ctx),
+                          AffineMap::get(3, 0, {i, j}, ctx)},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel,
+                                    utils::IteratorType::reduction},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  contraction.setLibraryCallAttr(b.getStringAttr(kSgemmNTLibraryCall));
+  return contraction.getResult(0);
 }
 
 Value loom::buildElementwise(

@@ -33,6 +33,10 @@ mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<mlir::OpFoldResult> sizes,
                          double value);
 
+/// The kernel a linear layer's contraction names in its `library_call`:
+/// `C += A * B^T` (the runtime's `loom_sgemm_nt`).
+inline constexpr const char *kSgemmNTLibraryCall = "loom_sgemm_nt";
+
 /// `result[i, j] = sum_k x[i, k] * w[j, k] (+ bias[j])`: x [seq, in],
 /// w [out, in], bias [out] or null.
 mlir::Value buildLinear(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,

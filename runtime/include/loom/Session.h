@@ -45,9 +45,12 @@ public:
   void reset() { position = 0; }
 
   /// Runs `count` tokens at the current position, appends them to the
-  /// cache, and writes `count * outputWidth` floats to `out`. Checks token
-  /// ids and the cache capacity first.
-  Status run(const int32_t *tokens, int64_t count, float *out);
+  /// cache, and writes `count * outputWidth` floats to `out` (only the last
+  /// token's row, `outputWidth` floats, with `lastRowOnly`: decoders skip
+  /// the other rows' LM head). Checks token ids and the cache capacity
+  /// first.
+  Status run(const int32_t *tokens, int64_t count, float *out,
+             bool lastRowOnly = false);
 
 private:
   Session(const ModelInfo &info, WeightSet weights, int64_t maxSeq);

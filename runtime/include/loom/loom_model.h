@@ -60,6 +60,11 @@ int64_t loom_model_position(const loom_model *model);
 int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
                        float *out);
 
+/** Decoders: like loom_model_prefill, but writes only the last token's row
+ *  (the logits of the next token), skipping the other rows' LM head. */
+int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
+                            int64_t count, float *out);
+
 /** Decoders: runs one more token after the cached ones and writes its output
  *  row (the logits of the next token) to `out`. 0 on success, -1 on error. */
 int loom_model_decode(loom_model *model, int32_t token, float *out);

@@ -1,0 +1,43 @@
+//===- Kernels.h - Matrix kernels called by generated code ------*- C++ -*-===//
+//
+// Generated code computes every linear layer, `C += A * B^T` with A the
+// activations [M, K] and B the weights [N, K] as stored in the checkpoint,
+// by calling `loom_sgemm_nt` (through a `library_call` on the contraction).
+// It lives here because it needs the runtime's thread pool and a packed,
+// register-blocked inner kernel that the MLIR pipeline does not yet emit;
+// the generated loops remain as the reference (`loomc --kernels=generated`).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_KERNELS_H
+#define LOOM_KERNELS_H
+
+#include "loom/Model.h"
+#include "loom/ThreadPool.h"
+
+#include <cstdint>
+
+namespace loom {
+
+/// The pool the kernels run on: `LOOM_NUM_THREADS` threads, else every
+/// core, unless `setKernelThreads` chose a count before first use.
+ThreadPool &getKernelThreadPool();
+
+/// Sets the kernels' thread count (0: the default). Takes effect only before
+/// the first kernel runs.
+void setKernelThreads(int64_t count);
+
+/// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices.
+void sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+             const float *b, int64_t ldb, float *c, int64_t ldc);
+
+} // namespace loom
+
+extern "C" {
+/// The library call generated code makes (MLIR C interface).
+void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
+                                loom::MemRef<float, 2> *b,
+                                loom::MemRef<float, 2> *c);
+}
+
+#endif // LOOM_KERNELS_H

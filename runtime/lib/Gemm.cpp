@@ -1,0 +1,295 @@
+//===- Gemm.cpp - C += A * B^T on the runtime's thread pool ---------------===//
+//
+// Two shapes matter for transformers: decode (M = 1..4 tokens), bound by
+// reading the weights once, and prefill (M = prompt length), bound by
+// arithmetic.
+//
+//  * Small M: each thread takes a range of weight rows and streams them once,
+//    keeping M x 4 dot products in vector registers.
+//  * Large M: the BLIS scheme. Weight rows are packed, k-major, into panels
+//    of NR = 32 columns of C, activations into panels of MR = 12 rows; a
+//    12 x 32 register tile of C accumulates KC steps of broadcast-FMA. Threads
+//    split the columns of C, so each packs only its own weights.
+//
+// AVX-512 kernels are chosen at run time; other CPUs get portable loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "loom/Kernels.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LOOM_X86 1
+#endif
+
+using namespace loom;
+
+namespace {
+
+constexpr int64_t kMR = 12;  ///< rows of a register tile
+constexpr int64_t kNR = 32;  ///< columns of a register tile (2 x 16 floats)
+constexpr int64_t kKC = 256; ///< depth of a packed panel
+constexpr int64_t kMC = 96;  ///< rows of A packed at once (multiple of kMR)
+/// Up to this many rows of A, the weights are streamed without packing.
+constexpr int64_t kSmallM = 4;
+
+int64_t requestedThreads = 0;
+
+bool hasAvx512() {
+#if LOOM_X86
+  static const bool supported = __builtin_cpu_supports("avx512f");
+  return supported;
+#else
+  return false;
+#endif
+}
+
+/// Per-thread packing buffers, grown on demand and reused: the decode loop
+/// allocates nothing after its first token.
+struct Scratch {
+  std::vector<float> a, b;
+};
+Scratch &getScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+//===----------------------------------------------------------------------===//
+// Small M: stream the weights.
+//===----------------------------------------------------------------------===//
+
+/// Portable dot products for rows [n0, n1) of C.
+void smallPortable(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
+                   int64_t lda, const float *b, int64_t ldb, float *c,
+                   int64_t ldc) {
+  for (int64_t j = n0; j < n1; ++j)
+    for (int64_t i = 0; i < m; ++i) {
+      float sum = 0.0f;
+      for (int64_t p = 0; p < k; ++p)
+        sum += a[i * lda + p] * b[j * ldb + p];
+      c[i * ldc + j] += sum;
+    }
+}
+
+#if LOOM_X86
+__attribute__((target("avx512f"))) void
+smallAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
+            int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+  // One weight row at a time, read front to back (a single sequential
+  // stream per thread is what the hardware prefetchers serve best), with
+  // four independent accumulators per activation row.
+  int64_t kVec = k & ~int64_t(63);
+  for (int64_t j = n0; j < n1; ++j) {
+    const float *w = b + j * ldb;
+    __m512 acc[kSmallM][4];
+    for (int64_t i = 0; i < m; ++i)
+      for (int r = 0; r < 4; ++r)
+        acc[i][r] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < kVec; p += 64) {
+      __m512 w0 = _mm512_loadu_ps(w + p);
+      __m512 w1 = _mm512_loadu_ps(w + p + 16);
+      __m512 w2 = _mm512_loadu_ps(w + p + 32);
+      __m512 w3 = _mm512_loadu_ps(w + p + 48);
+      for (int64_t i = 0; i < m; ++i) {
+        const float *x = a + i * lda + p;
+        acc[i][0] = _mm512_fmadd_ps(_mm512_loadu_ps(x), w0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(_mm512_loadu_ps(x + 16), w1, acc[i][1]);
+        acc[i][2] = _mm512_fmadd_ps(_mm512_loadu_ps(x + 32), w2, acc[i][2]);
+        acc[i][3] = _mm512_fmadd_ps(_mm512_loadu_ps(x + 48), w3, acc[i][3]);
+      }
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      __m512 total = _mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]),
+                                   _mm512_add_ps(acc[i][2], acc[i][3]));
+      float sum = _mm512_reduce_add_ps(total);
+      for (int64_t p = kVec; p < k; ++p)
+        sum += a[i * lda + p] * w[p];
+      c[i * ldc + j] += sum;
+    }
+  }
+}
+#endif
+
+void smallGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+               const float *b, int64_t ldb, float *c, int64_t ldc) {
+  // Chunks of 64 weight rows: enough work per task, fine enough to balance.
+  getKernelThreadPool().parallelFor(0, n, 64, [&](int64_t n0, int64_t n1) {
+#if LOOM_X86
+    if (hasAvx512())
+      return smallAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+#endif
+    smallPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Large M: packed panels and a register-tiled kernel.
+//===----------------------------------------------------------------------===//
+
+/// Packs rows [j0, j0 + nr) x depth [p0, p0 + kc) of B into `out`, k-major
+/// (out[p * kNR + jj] = B[j0 + jj, p0 + p]), zero-padding to kNR columns.
+void packB(const float *b, int64_t ldb, int64_t j0, int64_t nr, int64_t p0,
+           int64_t kc, float *out) {
+  for (int64_t jj = 0; jj < nr; ++jj) {
+    const float *row = b + (j0 + jj) * ldb + p0;
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * kNR + jj] = row[p];
+  }
+  for (int64_t jj = nr; jj < kNR; ++jj)
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * kNR + jj] = 0.0f;
+}
+
+/// Packs rows [i0, i0 + mr) x depth [p0, p0 + kc) of A, k-major, padded to
+/// kMR rows.
+void packA(const float *a, int64_t lda, int64_t i0, int64_t mr, int64_t p0,
+           int64_t kc, float *out) {
+  for (int64_t ii = 0; ii < mr; ++ii) {
+    const float *row = a + (i0 + ii) * lda + p0;
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * kMR + ii] = row[p];
+  }
+  for (int64_t ii = mr; ii < kMR; ++ii)
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * kMR + ii] = 0.0f;
+}
+
+/// tile[kMR x kNR] = Ap^T * Bp over `kc` steps (portable).
+void tilePortable(int64_t kc, const float *ap, const float *bp, float *tile) {
+  std::fill(tile, tile + kMR * kNR, 0.0f);
+  for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR)
+    for (int64_t i = 0; i < kMR; ++i)
+      for (int64_t j = 0; j < kNR; ++j)
+        tile[i * kNR + j] += ap[i] * bp[j];
+}
+
+#if LOOM_X86
+__attribute__((target("avx512f"))) void
+tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
+  __m512 c0[kMR], c1[kMR];
+  for (int i = 0; i < kMR; ++i) {
+    c0[i] = _mm512_setzero_ps();
+    c1[i] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
+    __m512 b0 = _mm512_loadu_ps(bp);
+    __m512 b1 = _mm512_loadu_ps(bp + 16);
+    for (int i = 0; i < kMR; ++i) {
+      __m512 x = _mm512_set1_ps(ap[i]);
+      c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
+    }
+  }
+  for (int i = 0; i < kMR; ++i) {
+    _mm512_storeu_ps(tile + i * kNR, c0[i]);
+    _mm512_storeu_ps(tile + i * kNR + 16, c1[i]);
+  }
+}
+#endif
+
+/// Columns [n0, n1) of C for all M rows.
+void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
+                      const float *a, int64_t lda, const float *b, int64_t ldb,
+                      float *c, int64_t ldc) {
+  Scratch &scratch = getScratch();
+  int64_t panels = (n1 - n0 + kNR - 1) / kNR;
+  scratch.b.resize(size_t(panels * kNR * kKC));
+  scratch.a.resize(size_t(kMC * kKC));
+  float tile[kMR * kNR];
+  bool avx512 = hasAvx512();
+  for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+    int64_t kc = std::min(kKC, k - p0);
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      int64_t j0 = n0 + panel * kNR;
+      packB(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
+            scratch.b.data() + panel * kNR * kKC);
+    }
+    for (int64_t i0 = 0; i0 < m; i0 += kMC) {
+      int64_t mc = std::min(kMC, m - i0);
+      for (int64_t ii = 0; ii < mc; ii += kMR)
+        packA(a, lda, i0 + ii, std::min(kMR, mc - ii), p0, kc,
+              scratch.a.data() + ii * kKC);
+      for (int64_t panel = 0; panel < panels; ++panel) {
+        int64_t j0 = n0 + panel * kNR;
+        int64_t nr = std::min(kNR, n1 - j0);
+        const float *bp = scratch.b.data() + panel * kNR * kKC;
+        for (int64_t ii = 0; ii < mc; ii += kMR) {
+          int64_t mr = std::min(kMR, mc - ii);
+          const float *ap = scratch.a.data() + ii * kKC;
+#if LOOM_X86
+          if (avx512)
+            tileAvx512(kc, ap, bp, tile);
+          else
+#endif
+            tilePortable(kc, ap, bp, tile);
+          (void)avx512;
+          for (int64_t r = 0; r < mr; ++r) {
+            float *row = c + (i0 + ii + r) * ldc + j0;
+            const float *t = tile + r * kNR;
+            for (int64_t q = 0; q < nr; ++q)
+              row[q] += t[q];
+          }
+        }
+      }
+    }
+  }
+}
+
+void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+               const float *b, int64_t ldb, float *c, int64_t ldc) {
+  // Split the columns into whole panels, at least two per task.
+  int64_t panels = (n + kNR - 1) / kNR;
+  getKernelThreadPool().parallelFor(
+      0, panels, 2, [&](int64_t first, int64_t last) {
+        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
+                         ldb, c, ldc);
+      });
+}
+
+} // namespace
+
+ThreadPool &loom::getKernelThreadPool() {
+  static ThreadPool pool(requestedThreads);
+  return pool;
+}
+
+void loom::setKernelThreads(int64_t count) { requestedThreads = count; }
+
+void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float *c, int64_t ldc) {
+  if (m == 0 || n == 0 || k == 0)
+    return;
+  if (m <= kSmallM)
+    return smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
+  largeGemm(m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
+                                           MemRef<float, 2> *b,
+                                           MemRef<float, 2> *c) {
+  const float *pa = a->aligned + a->offset;
+  const float *pb = b->aligned + b->offset;
+  float *pc = c->aligned + c->offset;
+  int64_t m = a->sizes[0], n = b->sizes[0], k = a->sizes[1];
+  if (a->strides[1] != 1 || b->strides[1] != 1 || c->strides[1] != 1) {
+    // Views with a non-unit inner stride: plain loops (not expected from
+    // the generated code, which passes row-major matrices).
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float sum = 0.0f;
+        for (int64_t p = 0; p < k; ++p)
+          sum += pa[i * a->strides[0] + p * a->strides[1]] *
+                 pb[j * b->strides[0] + p * b->strides[1]];
+        pc[i * c->strides[0] + j * c->strides[1]] += sum;
+      }
+    return;
+  }
+  sgemmNT(m, n, k, pa, a->strides[0], pb, b->strides[0], pc, c->strides[0]);
+}
