@@ -22,6 +22,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -59,6 +60,35 @@ struct Scratch {
 Scratch &getScratch() {
   thread_local Scratch scratch;
   return scratch;
+}
+
+/// A constant weight matrix in the kernels' layout: panels of kNR rows of B,
+/// each stored k-major (`data[(panel * k + p) * kNR + j]` = B[panel * kNR +
+/// j, p], zero beyond n), so both kernels read it front to back.
+struct PackedMatrix {
+  int64_t n = 0, k = 0;
+  std::unique_ptr<float, void (*)(void *)> data{nullptr, std::free};
+  const float *panel(int64_t index, int64_t p0) const {
+    return data.get() + (index * k + p0) * kNR;
+  }
+};
+
+/// Packed matrices by the address of their checkpoint layout. Filled when a
+/// session opens, read (without locking) while models run.
+std::unordered_map<const float *, PackedMatrix> &getPackedMatrices() {
+  static std::unordered_map<const float *, PackedMatrix> matrices;
+  return matrices;
+}
+
+const PackedMatrix *findPacked(const float *b, int64_t n, int64_t k,
+                               int64_t ldb) {
+  auto &matrices = getPackedMatrices();
+  if (matrices.empty() || ldb != k)
+    return nullptr;
+  auto it = matrices.find(b);
+  if (it == matrices.end() || it->second.n != n || it->second.k != k)
+    return nullptr;
+  return &it->second;
 }
 
 //===----------------------------------------------------------------------===//
@@ -116,6 +146,82 @@ smallAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
   }
 }
 #endif
+
+/// Small M on packed panels [first, last): C rows get 32 columns a panel.
+void smallPackedPortable(int64_t m, int64_t first, int64_t last, const float *a,
+                         int64_t lda, const PackedMatrix &b, float *c,
+                         int64_t ldc) {
+  for (int64_t panel = first; panel < last; ++panel) {
+    const float *w = b.panel(panel, 0);
+    int64_t nr = std::min(kNR, b.n - panel * kNR);
+    for (int64_t i = 0; i < m; ++i) {
+      float acc[kNR] = {};
+      for (int64_t p = 0; p < b.k; ++p)
+        for (int64_t j = 0; j < kNR; ++j)
+          acc[j] += a[i * lda + p] * w[p * kNR + j];
+      for (int64_t j = 0; j < nr; ++j)
+        c[i * ldc + panel * kNR + j] += acc[j];
+    }
+  }
+}
+
+#if LOOM_X86
+__attribute__((target("avx512f"))) void
+smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
+                  int64_t lda, const PackedMatrix &b, float *c, int64_t ldc) {
+  for (int64_t panel = first; panel < last; ++panel) {
+    const float *w = b.panel(panel, 0);
+    // Two accumulator sets (even and odd k) hide the FMA latency.
+    __m512 acc[kSmallM][4];
+    for (int64_t i = 0; i < m; ++i)
+      for (int r = 0; r < 4; ++r)
+        acc[i][r] = _mm512_setzero_ps();
+    int64_t p = 0;
+    for (; p + 2 <= b.k; p += 2, w += 2 * kNR) {
+      __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+      __m512 w2 = _mm512_loadu_ps(w + 32), w3 = _mm512_loadu_ps(w + 48);
+      for (int64_t i = 0; i < m; ++i) {
+        __m512 x0 = _mm512_set1_ps(a[i * lda + p]);
+        __m512 x1 = _mm512_set1_ps(a[i * lda + p + 1]);
+        acc[i][0] = _mm512_fmadd_ps(x0, w0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(x0, w1, acc[i][1]);
+        acc[i][2] = _mm512_fmadd_ps(x1, w2, acc[i][2]);
+        acc[i][3] = _mm512_fmadd_ps(x1, w3, acc[i][3]);
+      }
+    }
+    for (; p < b.k; ++p, w += kNR) {
+      __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+      for (int64_t i = 0; i < m; ++i) {
+        __m512 x = _mm512_set1_ps(a[i * lda + p]);
+        acc[i][0] = _mm512_fmadd_ps(x, w0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(x, w1, acc[i][1]);
+      }
+    }
+    int64_t nr = std::min(kNR, b.n - panel * kNR);
+    for (int64_t i = 0; i < m; ++i) {
+      float row[kNR];
+      _mm512_storeu_ps(row, _mm512_add_ps(acc[i][0], acc[i][2]));
+      _mm512_storeu_ps(row + 16, _mm512_add_ps(acc[i][1], acc[i][3]));
+      float *out = c + i * ldc + panel * kNR;
+      for (int64_t j = 0; j < nr; ++j)
+        out[j] += row[j];
+    }
+  }
+}
+#endif
+
+void smallGemmPacked(int64_t m, const float *a, int64_t lda,
+                     const PackedMatrix &b, float *c, int64_t ldc) {
+  int64_t panels = (b.n + kNR - 1) / kNR;
+  getKernelThreadPool().parallelFor(
+      0, panels, 2, [&](int64_t first, int64_t last) {
+#if LOOM_X86
+        if (hasAvx512())
+          return smallPackedAvx512(m, first, last, a, lda, b, c, ldc);
+#endif
+        smallPackedPortable(m, first, last, a, lda, b, c, ldc);
+      });
+}
 
 void smallGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                const float *b, int64_t ldb, float *c, int64_t ldc) {
@@ -195,18 +301,21 @@ tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
 #endif
 
 /// Columns [n0, n1) of C for all M rows.
+/// Columns [n0, n1) of C for all M rows; `packed` is B in the kernels'
+/// layout when it is a packed constant (n0 is then a multiple of kNR).
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       const float *a, int64_t lda, const float *b, int64_t ldb,
-                      float *c, int64_t ldc) {
+                      const PackedMatrix *packed, float *c, int64_t ldc) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
-  scratch.b.resize(size_t(panels * kNR * kKC));
+  if (!packed)
+    scratch.b.resize(size_t(panels * kNR * kKC));
   scratch.a.resize(size_t(kMC * kKC));
   float tile[kMR * kNR];
   bool avx512 = hasAvx512();
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     int64_t kc = std::min(kKC, k - p0);
-    for (int64_t panel = 0; panel < panels; ++panel) {
+    for (int64_t panel = 0; !packed && panel < panels; ++panel) {
       int64_t j0 = n0 + panel * kNR;
       packB(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
             scratch.b.data() + panel * kNR * kKC);
@@ -219,7 +328,8 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
       for (int64_t panel = 0; panel < panels; ++panel) {
         int64_t j0 = n0 + panel * kNR;
         int64_t nr = std::min(kNR, n1 - j0);
-        const float *bp = scratch.b.data() + panel * kNR * kKC;
+        const float *bp = packed ? packed->panel(n0 / kNR + panel, p0)
+                                 : scratch.b.data() + panel * kNR * kKC;
         for (int64_t ii = 0; ii < mc; ii += kMR) {
           int64_t mr = std::min(kMR, mc - ii);
           const float *ap = scratch.a.data() + ii * kKC;
@@ -243,13 +353,14 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
 }
 
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-               const float *b, int64_t ldb, float *c, int64_t ldc) {
+               const float *b, int64_t ldb, const PackedMatrix *packed,
+               float *c, int64_t ldc) {
   // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
         largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
-                         ldb, c, ldc);
+                         ldb, packed, c, ldc);
       });
 }
 
@@ -266,10 +377,37 @@ void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc) {
   if (m == 0 || n == 0 || k == 0)
     return;
+  const PackedMatrix *packed = findPacked(b, n, k, ldb);
   if (m <= kSmallM)
-    return smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
-  largeGemm(m, n, k, a, lda, b, ldb, c, ldc);
+    return packed ? smallGemmPacked(m, a, lda, *packed, c, ldc)
+                  : smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
+  largeGemm(m, n, k, a, lda, b, ldb, packed, c, ldc);
 }
+
+int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
+  auto &matrices = getPackedMatrices();
+  if (matrices.count(b))
+    return 0;
+  int64_t panels = (n + kNR - 1) / kNR;
+  size_t bytes = size_t(panels * k * kNR) * sizeof(float);
+  PackedMatrix packed;
+  packed.n = n;
+  packed.k = k;
+  packed.data.reset(
+      static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+  float *out = packed.data.get();
+  getKernelThreadPool().parallelFor(
+      0, panels, 4, [&](int64_t first, int64_t last) {
+        for (int64_t panel = first; panel < last; ++panel) {
+          int64_t j0 = panel * kNR;
+          packB(b, k, j0, std::min(kNR, n - j0), 0, k, out + panel * k * kNR);
+        }
+      });
+  matrices.emplace(b, std::move(packed));
+  return int64_t(bytes);
+}
+
+void loom::clearPackedMatrices() { getPackedMatrices().clear(); }
 
 extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
                                            MemRef<float, 2> *b,

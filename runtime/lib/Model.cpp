@@ -42,6 +42,13 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
     for (const nlohmann::json &dim : *shape)
       spec.shape.push_back(dim.get<int64_t>());
     info.tensors.push_back(std::move(spec));
+    auto flag = [&](const char *key, bool otherwise) {
+      auto it = tensor.find(key);
+      return it != tensor.end() && it->is_boolean() ? it->get<bool>()
+                                                    : otherwise;
+    };
+    info.matrix.push_back(flag("matrix", false));
+    info.otherUses.push_back(flag("other_uses", true));
   }
   return info;
 }

@@ -2,7 +2,11 @@
 
 #include "loom/Session.h"
 
+#include "loom/Kernels.h"
+
 #include <fmt/core.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -69,10 +73,33 @@ Session::Session(const ModelInfo &info, WeightSet weightSet, int64_t maxSeq)
       values(keys.size(), 0.0f) {
   for (size_t i = 0; i < weights.size(); ++i)
     loom_weights[i] = const_cast<float *>(weights.data(i));
+  packMatrices();
   sessionOpen = true;
 }
 
+void Session::packMatrices() {
+  long pageSize = sysconf(_SC_PAGESIZE);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const TensorSpec &spec = weights.spec(i);
+    if (i >= info.matrix.size() || !info.matrix[i] || spec.shape.size() != 2)
+      continue;
+    packedBytes +=
+        packConstantMatrix(weights.data(i), spec.shape[0], spec.shape[1]);
+    // A matrix read only through its packed copy need not stay in memory
+    // in the checkpoint's layout: drop the mapped pages it fully covers.
+    if (info.otherUses[i] || !weights.isZeroCopy(i))
+      continue;
+    auto begin = reinterpret_cast<uintptr_t>(weights.data(i));
+    uintptr_t end = begin + uintptr_t(spec.shape[0] * spec.shape[1]) * 4;
+    uintptr_t first = (begin + pageSize - 1) / pageSize * pageSize;
+    uintptr_t last = end / pageSize * pageSize;
+    if (last > first)
+      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+  }
+}
+
 Session::~Session() {
+  clearPackedMatrices();
   for (size_t i = 0; i < weights.size(); ++i)
     loom_weights[i] = nullptr;
   sessionOpen = false;

@@ -36,7 +36,10 @@ loom.param @head : tensor<50x8xf32>
 // CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4,\22last_row_entry\22:true
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
-// CHECK-SAME: \22name\22:\22emb\22,\22shape\22:[50,8]
+// The embedding table is read by rows; projections only as matrices (the
+// runtime may keep those in its packed layout alone).
+// CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:true,\22shape\22:[50,8]
+// CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22shape\22:[8,8]
 // CHECK-SAME: \22vocab\22:50
 // CHECK: llvm.mlir.global external @loom_weights() {{.*}} : !llvm.array<5 x ptr>
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> {

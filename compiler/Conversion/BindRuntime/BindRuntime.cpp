@@ -2,6 +2,7 @@
 //===//
 
 #include "compiler/Conversion/BindRuntime/LastRow.h"
+#include "compiler/Conversion/BindRuntime/WeightUses.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
 
@@ -360,14 +361,20 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
 }
 
 void RuntimeBinder::emitModelInfo() {
+  // Weights only ever multiplied as matrices can live in the runtime's
+  // packed layout alone; others keep the checkpoint's too.
+  llvm::DenseMap<StringAttr, WeightUse> uses = analyzeWeightUses(module, entry);
   llvm::json::Array tensors;
   for (ParamOp param : params) {
     llvm::json::Array shape;
     for (int64_t dim : param.getTensorType().getShape())
       shape.push_back(dim);
+    WeightUse use = uses.lookup(param.getSymNameAttr());
     tensors.push_back(llvm::json::Object{{"name", param.getCheckpointName()},
                                          {"shape", std::move(shape)},
-                                         {"dtype", "F32"}});
+                                         {"dtype", "F32"},
+                                         {"matrix", use.asMatrix},
+                                         {"other_uses", use.otherwise}});
   }
   // Token ids must index every embedding table; positions every positional
   // table.

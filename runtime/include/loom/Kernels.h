@@ -27,6 +27,14 @@ ThreadPool &getKernelThreadPool();
 /// the first kernel runs.
 void setKernelThreads(int64_t count);
 
+/// Packs the constant weight matrix `b` ([n, k], row-major, contiguous) into
+/// the kernels' layout, once; later products with `b` read the packed copy
+/// (found by address). Returns the bytes allocated.
+int64_t packConstantMatrix(const float *b, int64_t n, int64_t k);
+
+/// Forgets every packed matrix (their addresses may be reused).
+void clearPackedMatrices();
+
 /// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices.
 void sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
              const float *b, int64_t ldb, float *c, int64_t ldc);

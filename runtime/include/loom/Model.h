@@ -69,6 +69,11 @@ struct ModelInfo {
   int64_t kvWidth = 0;
   /// The checkpoint tensors, in the order of `loom_weights`.
   std::vector<TensorSpec> tensors;
+  /// Per tensor: only ever multiplied as a [N, K] weight matrix (the kernels
+  /// may keep it packed) ...
+  std::vector<bool> matrix;
+  /// ... and whether it is also read in its checkpoint layout.
+  std::vector<bool> otherUses;
 };
 
 /// Parses the JSON model info embedded in a compiled model.

@@ -38,6 +38,8 @@ public:
   const WeightSet &getWeights() const { return weights; }
   /// Positions the cache can hold.
   int64_t getMaxSeq() const { return maxSeq; }
+  /// Bytes of weight matrices repacked for the kernels.
+  int64_t getPackedBytes() const { return packedBytes; }
   /// Tokens processed since the last `reset` (the next token's position).
   int64_t getPosition() const { return position; }
 
@@ -54,11 +56,14 @@ public:
 
 private:
   Session(const ModelInfo &info, WeightSet weights, int64_t maxSeq);
+  /// Repacks the weight matrices for the kernels.
+  void packMatrices();
 
   const ModelInfo &info;
   WeightSet weights;
   int64_t maxSeq;
   int64_t position = 0;
+  int64_t packedBytes = 0;
   std::vector<float> keys, values;
 };
 

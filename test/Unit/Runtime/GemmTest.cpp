@@ -12,11 +12,12 @@ using namespace loom;
 
 namespace {
 
-/// Checks sgemmNT on an m x n x k problem with padded leading dimensions.
-void checkShape(int64_t m, int64_t n, int64_t k) {
+/// Checks sgemmNT on an m x n x k problem with padded leading dimensions
+/// (contiguous B when `packed`, which is then packed as a constant first).
+void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false) {
   std::mt19937 rng(unsigned(m * 131 + n * 7 + k));
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  int64_t lda = k + 3, ldb = k + 5, ldc = n + 2;
+  int64_t lda = k + 3, ldb = packed ? k : k + 5, ldc = n + 2;
   std::vector<float> a(size_t(m * lda)), b(size_t(n * ldb)), c(size_t(m * ldc));
   for (float &x : a)
     x = dist(rng);
@@ -32,7 +33,11 @@ void checkShape(int64_t m, int64_t n, int64_t k) {
         sum += double(a[i * lda + p]) * double(b[j * ldb + p]);
       expected[i * ldc + j] += float(sum);
     }
+  if (packed)
+    packConstantMatrix(b.data(), n, k);
   sgemmNT(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc);
+  if (packed)
+    clearPackedMatrices();
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       ASSERT_NEAR(c[i * ldc + j], expected[i * ldc + j], 1e-4 * std::sqrt(k))
@@ -55,6 +60,13 @@ TEST(GemmTest, PackedPath) {
     for (int64_t n : {1, 31, 32, 33, 70})
       for (int64_t k : {1, 17, 256, 300})
         checkShape(m, n, k);
+}
+
+TEST(GemmTest, PackedConstantMatrices) {
+  for (int64_t m : {1, 3, 4, 5, 13, 40})
+    for (int64_t n : {1, 31, 33, 64})
+      for (int64_t k : {1, 7, 300})
+        checkShape(m, n, k, /*packed=*/true);
 }
 
 TEST(GemmTest, EmptyProblemsDoNothing) {

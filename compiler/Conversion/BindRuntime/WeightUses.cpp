@@ -1,0 +1,84 @@
+//===- WeightUses.cpp - How a model uses each parameter -------------------===//
+
+#include "compiler/Conversion/BindRuntime/WeightUses.h"
+
+#include "dialects/Loom/IR/LoomOps.h"
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+class WeightUseAnalysis {
+public:
+  explicit WeightUseAnalysis(ModuleOp module) : module(module) {}
+
+  /// How `value` is used, following it into called blocks.
+  WeightUse classify(Value value) {
+    WeightUse use;
+    for (OpOperand &operand : value.getUses()) {
+      WeightUse one = classify(operand);
+      use.asMatrix |= one.asMatrix;
+      use.otherwise |= one.otherwise;
+    }
+    return use;
+  }
+
+private:
+  WeightUse classify(OpOperand &operand) {
+    Operation *owner = operand.getOwner();
+    Value value = operand.get();
+    bool matrix = false;
+    if (auto linear = dyn_cast<LinearOp>(owner))
+      matrix = value == linear.getW();
+    else if (auto attention = dyn_cast<AttentionOp>(owner))
+      matrix = value == attention.getWq() || value == attention.getWk() ||
+               value == attention.getWv() || value == attention.getWo();
+    else if (auto mlp = dyn_cast<MLPOp>(owner))
+      matrix = value == mlp.getWUp() || value == mlp.getWDown();
+    else if (auto gated = dyn_cast<GatedMLPOp>(owner))
+      matrix = value == gated.getWGate() || value == gated.getWUp() ||
+               value == gated.getWDown();
+    else if (auto call = dyn_cast<func::CallOp>(owner))
+      return classifyArgument(call, operand.getOperandNumber());
+    WeightUse use;
+    use.asMatrix = matrix;
+    use.otherwise = !matrix;
+    return use;
+  }
+
+  /// The use of argument `index` of the callee of `call`.
+  WeightUse classifyArgument(func::CallOp call, unsigned index) {
+    auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal()) {
+      WeightUse unknown;
+      unknown.otherwise = true;
+      return unknown;
+    }
+    auto [it, inserted] = arguments.try_emplace(callee);
+    if (inserted) {
+      for (BlockArgument argument : callee.getArguments())
+        it->second.push_back(classify(argument));
+    }
+    return arguments[callee][index];
+  }
+
+  ModuleOp module;
+  /// Per block function, the use of each argument.
+  llvm::DenseMap<Operation *, SmallVector<WeightUse>> arguments;
+};
+
+} // namespace
+
+llvm::DenseMap<StringAttr, WeightUse>
+loom::analyzeWeightUses(ModuleOp module, func::FuncOp entry) {
+  WeightUseAnalysis analysis(module);
+  llvm::DenseMap<StringAttr, WeightUse> uses;
+  entry.walk([&](WeightOp weight) {
+    WeightUse use = analysis.classify(weight.getResult());
+    WeightUse &total = uses[weight.getParamAttr().getAttr()];
+    total.asMatrix |= use.asMatrix;
+    total.otherwise |= use.otherwise;
+  });
+  return uses;
+}
