@@ -335,8 +335,10 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
         rewriter, loc, outType,
         {seq, rewriter.getIndexAttr(heads), rewriter.getIndexAttr(headDim)},
         0.0);
-    AffineExpr oi, oh, od, oj;
-    bindDims(ctx, oi, oh, od, oj);
+    // Loops (i, h, j, d): the innermost runs along contiguous rows of V and
+    // of the output, so it vectorizes without reassociating the sum over j.
+    AffineExpr oi, oh, oj, od;
+    bindDims(ctx, oi, oh, oj, od);
     Value attended =
         linalg::GenericOp::create(
             rewriter, loc, outType, ValueRange{exponentials, sums, values},
@@ -348,7 +350,7 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                 AffineMap::get(4, 0, {oi, oh, od}, ctx)},
             ArrayRef<utils::IteratorType>{
                 utils::IteratorType::parallel, utils::IteratorType::parallel,
-                utils::IteratorType::parallel, utils::IteratorType::reduction},
+                utils::IteratorType::reduction, utils::IteratorType::parallel},
             [](OpBuilder &b, Location l, ValueRange args) {
               Value weight = arith::DivFOp::create(b, l, args[0], args[1]);
               Value product = arith::MulFOp::create(b, l, weight, args[2]);
