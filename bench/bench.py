@@ -295,13 +295,14 @@ def prefill_flops(w, length):
 def memory_estimate(w, seq, max_seq):
     """Rough bytes a Loom run needs: weights (all of them; an embedding
     table is memory-mapped and only its used rows become resident), KV
-    cache, and activations: one row of logits (generation computes only the
-    last position's), one layer's intermediates (the projections' output
-    widths, about a layer's matmul parameters / dim, plus a few
-    residual-width rows) and one layer's attention scores."""
+    cache, and activations: the program's logits buffer of `seq` rows
+    (allocated and zero-filled even though generation computes only the
+    last row), one layer's intermediates (the projections' output widths,
+    about a layer's matmul parameters / dim, plus a few residual-width rows)
+    and one layer's attention scores."""
     kv = w["layers"] * 2 * max_seq * w["kv_width"] * 4
     layer_widths = w["matmul_params"] // max(w["layers"], 1) // w["dim"]
-    activations = 4 * (w["vocab"] + seq * (layer_widths + 4 * w["dim"]) +
+    activations = 4 * (seq * w["vocab"] + seq * (layer_widths + 4 * w["dim"]) +
                        w["heads"] * seq * max_seq)
     return {"weights": w["weight_bytes"], "kv_cache": kv,
             "activations": activations,
@@ -579,6 +580,7 @@ def main(argv):
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
+    commit, dirty = git_state()
 
     if not args.no_build:
         log("building %s" % " ".join(BUILD_TARGETS))
@@ -636,7 +638,6 @@ def main(argv):
     for m in models:
         add_ceilings(m, ceilings["triad_best"], ceilings["sgemm_best"])
 
-    commit, dirty = git_state()
     results = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "command": " ".join(["/usr/bin/python3", "bench/bench.py"] + argv),

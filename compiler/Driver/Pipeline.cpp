@@ -10,13 +10,13 @@
 
 using namespace mlir;
 
-static constexpr const char *kLoomToLinalg = "symbol-dce,canonicalize,"
-                                             "loom-bind-runtime,"
-                                             "convert-loom-to-linalg,"
-                                             "canonicalize,cse";
-
-LogicalResult loom::buildLoomToLinalgPipeline(OpPassManager &pm) {
-  return parsePassPipeline(kLoomToLinalg, pm, llvm::errs());
+LogicalResult loom::buildLoomToLinalgPipeline(OpPassManager &pm,
+                                              bool useKernels) {
+  std::string pipeline = "symbol-dce,canonicalize,loom-bind-runtime,"
+                         "convert-loom-to-linalg{use-kernels=";
+  pipeline += useKernels ? "true" : "false";
+  pipeline += "},canonicalize,cse";
+  return parsePassPipeline(pipeline, pm, llvm::errs());
 }
 
 LogicalResult loom::linkModel(llvm::StringRef objectPath,

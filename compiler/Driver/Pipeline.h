@@ -9,8 +9,10 @@ namespace loom {
 
 /// `loom` IR from MLIRGen → linalg on tensors bound to the runtime's calling
 /// convention: bind the runtime (weights table, KV cache, positions), lower
-/// every layer. Blocks stay functions, so their code is emitted once.
-mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm);
+/// every layer. Blocks stay functions, so their code is emitted once. With
+/// `useKernels`, ops the runtime has kernels for call them.
+mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm,
+                                              bool useKernels);
 
 /// What `linkModel` produces.
 enum class LinkKind {

@@ -99,9 +99,9 @@ int main(int argc, char **argv) {
 
   // The prompt in one call (prefill, or the encoder's forward pass).
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
-  std::vector<float> output(size_t(seq * info.outputWidth));
   // Generation needs only the last position's logits.
   bool lastRowOnly = info.decoder && options.logits.empty();
+  std::vector<float> output(size_t((lastRowOnly ? 1 : seq) * info.outputWidth));
   auto prefillStart = std::chrono::steady_clock::now();
   if (Status status =
           (*session)->run(tokens.data(), seq, output.data(), lastRowOnly);

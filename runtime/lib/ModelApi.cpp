@@ -64,6 +64,8 @@ int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
                             int64_t count, float *out) {
   if (!model || !tokens || !out)
     return failWith("loom_model_prefill_last: null argument", -1);
+  if (!model->session->getInfo().decoder)
+    return failWith("loom_model_prefill_last: the model is an encoder", -1);
   model->session->reset();
   Status status = model->session->run(tokens, count, out, /*lastRowOnly=*/true);
   return status ? 0 : failWith(status.getError(), -1);

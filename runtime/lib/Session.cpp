@@ -125,15 +125,16 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
       makeMemRef<float, 3>(keys.data(), {info.kvSlots, maxSeq, info.kvWidth});
   auto valueRef =
       makeMemRef<float, 3>(values.data(), {info.kvSlots, maxSeq, info.kvWidth});
-  if (lastRowOnly && _mlir_ciface_forward_last) {
+  if (lastRowOnly) {
+    // `out` holds one row: only the last-row entry may write it.
+    if (!_mlir_ciface_forward_last)
+      return makeError("this model has no last-row entry point (encoders "
+                       "return every row)");
     auto rowRef = makeMemRef<float, 2>(out, {1, info.outputWidth});
     _mlir_ciface_forward_last(&tokenRef, position, &keyRef, &valueRef, &rowRef);
   } else {
     auto outRef = makeMemRef<float, 2>(out, {count, info.outputWidth});
     _mlir_ciface_forward(&tokenRef, position, &keyRef, &valueRef, &outRef);
-    if (lastRowOnly && count > 1)
-      std::copy(out + (count - 1) * info.outputWidth,
-                out + count * info.outputWidth, out);
   }
   position += count;
   return Status::success();

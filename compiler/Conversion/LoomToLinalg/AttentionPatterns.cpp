@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -27,6 +28,9 @@ using namespace mlir;
 using namespace loom;
 
 namespace {
+
+/// The runtime's attention kernel (`_mlir_ciface_loom_attention`).
+constexpr const char *kAttentionKernel = "loom_attention";
 
 /// Rotary position embedding, Hugging Face's "rotate half" convention: in
 /// each head, element d < hd/2 pairs with d + hd/2:
@@ -194,10 +198,15 @@ Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
 ///   s[h, i, j] = -inf where causal and j > pos + i
 ///   o[i, h]    = sum_j softmax_j(s[h, i, :])[j] V[j, h / G]
 struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  CachedAttentionLowering(TypeConverter &converter, MLIRContext *ctx,
+                          bool useKernel)
+      : OpConversionPattern(converter, ctx), useKernel(useKernel) {}
+
   LogicalResult
   matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (useKernel)
+      return lowerToKernelCall(op, adaptor, rewriter);
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t heads = op.getNumHeads();
@@ -366,12 +375,96 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
                                ArrayRef<ReassociationIndices>{{0}, {1, 2}}));
     return success();
   }
+
+private:
+  /// Appends k and v to the cache, then calls the runtime's attention
+  /// kernel, which walks the cache once per (token, head) with an online
+  /// softmax: no [seq, context] matrix is formed and masked positions are
+  /// skipped.
+  LogicalResult lowerToKernelCall(CachedAttentionOp op, OpAdaptor adaptor,
+                                  ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    Value pos = adaptor.getPos();
+    Value slot = adaptor.getSlot();
+    Value q = adaptor.getQ();
+    writeCache(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
+    writeCache(rewriter, loc, adaptor.getValueCache(), slot, pos,
+               adaptor.getV());
+
+    auto qType = cast<RankedTensorType>(q.getType());
+    Type elementType = qType.getElementType();
+    auto anyLayout = [&](int64_t rank) {
+      SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+      return MemRefType::get(dynamic, elementType,
+                             StridedLayoutAttr::get(rewriter.getContext(),
+                                                    ShapedType::kDynamic,
+                                                    dynamic));
+    };
+    MemRefType matrixType = anyLayout(2);
+    MemRefType cacheType = anyLayout(3);
+    // The buffer of q keeps its shape; any layout is accepted.
+    auto qBufferType = MemRefType::get(
+        qType.getShape(), elementType,
+        StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic,
+                               {ShapedType::kDynamic, ShapedType::kDynamic}));
+    Value qBuffer = bufferization::ToBufferOp::create(
+        rewriter, loc, qBufferType, q, /*readOnly=*/true);
+    auto resultType = cast<RankedTensorType>(op.getType());
+    auto outType =
+        MemRefType::get(resultType.getShape(), resultType.getElementType());
+    Value seq = tensor::DimOp::create(rewriter, loc, q, 0);
+    Value out =
+        memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
+    auto cast = [&](Value value, MemRefType type) {
+      return memref::CastOp::create(rewriter, loc, type, value).getResult();
+    };
+    auto i64 = [&](int64_t value) {
+      return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
+    };
+    auto toI64 = [&](Value index) {
+      return arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                        index)
+          .getResult();
+    };
+    SmallVector<Value> operands = {cast(qBuffer, matrixType),
+                                   cast(adaptor.getKeyCache(), cacheType),
+                                   cast(adaptor.getValueCache(), cacheType),
+                                   cast(out, matrixType),
+                                   toI64(pos),
+                                   toI64(slot),
+                                   i64(op.getNumHeads()),
+                                   i64(op.getNumKvHeads()),
+                                   i64(op.getHeadDim()),
+                                   i64(op.getCausal() ? 1 : 0)};
+
+    // Declare the kernel once per module.
+    auto module = op->getParentOfType<ModuleOp>();
+    auto callee = module.lookupSymbol<func::FuncOp>(kAttentionKernel);
+    if (!callee) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToEnd(module.getBody());
+      callee = func::FuncOp::create(
+          rewriter, loc, kAttentionKernel,
+          rewriter.getFunctionType(ValueRange(operands).getTypes(), {}));
+      callee.setPrivate();
+      callee->setAttr("llvm.emit_c_interface", rewriter.getUnitAttr());
+    }
+    func::CallOp::create(rewriter, loc, callee, operands);
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               rewriter, loc, resultType, out,
+                               /*restrict=*/true, /*writable=*/true));
+    return success();
+  }
+
+  bool useKernel;
 };
 
 } // namespace
 
 void loom::populateAttentionLoweringPatterns(TypeConverter &converter,
-                                             RewritePatternSet &patterns) {
-  patterns.add<RopeLowering, CachedAttentionLowering>(converter,
-                                                      patterns.getContext());
+                                             RewritePatternSet &patterns,
+                                             bool useKernels) {
+  patterns.add<RopeLowering>(converter, patterns.getContext());
+  patterns.add<CachedAttentionLowering>(converter, patterns.getContext(),
+                                        useKernels);
 }

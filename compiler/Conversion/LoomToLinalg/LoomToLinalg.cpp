@@ -38,6 +38,8 @@ void allowReassociation(ModuleOp module) {
 
 struct ConvertLoomToLinalgPass
     : loom::impl::ConvertLoomToLinalgBase<ConvertLoomToLinalgPass> {
+  using ConvertLoomToLinalgBase::ConvertLoomToLinalgBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
@@ -63,7 +65,7 @@ struct ConvertLoomToLinalgPass
     populateLayerLoweringPatterns(converter, patterns);
     populateElementwiseLoweringPatterns(converter, patterns);
     populateStructureLoweringPatterns(converter, patterns);
-    populateAttentionLoweringPatterns(converter, patterns);
+    populateAttentionLoweringPatterns(converter, patterns, useKernels);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

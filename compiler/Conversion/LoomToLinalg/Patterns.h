@@ -19,9 +19,11 @@ void populateElementwiseLoweringPatterns(mlir::TypeConverter &converter,
 /// Weight reshaping ops and weight-shared loops.
 void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
-/// RoPE and attention over the KV cache.
+/// RoPE and attention over the KV cache; with `useKernels`, attention calls
+/// the runtime's kernel instead of becoming linalg.
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
-                                       mlir::RewritePatternSet &patterns);
+                                       mlir::RewritePatternSet &patterns,
+                                       bool useKernels);
 
 } // namespace loom
 

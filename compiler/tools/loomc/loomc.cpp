@@ -218,7 +218,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   }
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildLoomToLinalgPipeline(pm)))
+      failed(buildLoomToLinalgPipeline(pm, kernels == Kernels::Runtime)))
     return failure();
   cpu::CpuPipelineOptions pipelineOptions;
   pipelineOptions.useRuntimeKernels = kernels == Kernels::Runtime;

@@ -46,6 +46,16 @@ extern "C" {
 void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
                                 loom::MemRef<float, 2> *c);
+
+/// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
+/// cache slot `slot` (the new rows already written), into `out`; causal
+/// masks positions after each token's own.
+void _mlir_ciface_loom_attention(loom::MemRef<float, 2> *q,
+                                 loom::MemRef<float, 3> *keyCache,
+                                 loom::MemRef<float, 3> *valueCache,
+                                 loom::MemRef<float, 2> *out, int64_t pos,
+                                 int64_t slot, int64_t heads, int64_t kvHeads,
+                                 int64_t headDim, int64_t causal);
 }
 
 #endif // LOOM_KERNELS_H
