@@ -253,6 +253,18 @@ void packB(const float *b, int64_t ldb, int64_t j0, int64_t nr, int64_t p0,
       out[p * kNR + jj] = 0.0f;
 }
 
+/// Like packB for B given as [K, N] (`b[p * ldb + j]`): rows of the panel
+/// are contiguous in B already.
+void packBFromKN(const float *b, int64_t ldb, int64_t j0, int64_t nr,
+                 int64_t p0, int64_t kc, float *out) {
+  for (int64_t p = 0; p < kc; ++p) {
+    const float *row = b + (p0 + p) * ldb + j0;
+    float *panel = out + p * kNR;
+    std::copy(row, row + nr, panel);
+    std::fill(panel + nr, panel + kNR, 0.0f);
+  }
+}
+
 /// Packs rows [i0, i0 + mr) x depth [p0, p0 + kc) of A, k-major, padded to
 /// kMR rows.
 void packA(const float *a, int64_t lda, int64_t i0, int64_t mr, int64_t p0,
@@ -305,7 +317,8 @@ tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
 /// layout when it is a packed constant (n0 is then a multiple of kNR).
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       const float *a, int64_t lda, const float *b, int64_t ldb,
-                      const PackedMatrix *packed, float *c, int64_t ldc) {
+                      bool bKN, const PackedMatrix *packed, float *c,
+                      int64_t ldc) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
   if (!packed)
@@ -317,8 +330,8 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
     int64_t kc = std::min(kKC, k - p0);
     for (int64_t panel = 0; !packed && panel < panels; ++panel) {
       int64_t j0 = n0 + panel * kNR;
-      packB(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
-            scratch.b.data() + panel * kNR * kKC);
+      (bKN ? packBFromKN : packB)(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
+                                  scratch.b.data() + panel * kNR * kKC);
     }
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       int64_t mc = std::min(kMC, m - i0);
@@ -353,14 +366,14 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
 }
 
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-               const float *b, int64_t ldb, const PackedMatrix *packed,
-               float *c, int64_t ldc) {
+               const float *b, int64_t ldb, bool bKN,
+               const PackedMatrix *packed, float *c, int64_t ldc) {
   // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
         largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
-                         ldb, packed, c, ldc);
+                         ldb, bKN, packed, c, ldc);
       });
 }
 
@@ -381,7 +394,51 @@ void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   if (m <= kSmallM)
     return packed ? smallGemmPacked(m, a, lda, *packed, c, ldc)
                   : smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
-  largeGemm(m, n, k, a, lda, b, ldb, packed, c, ldc);
+  largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/false, packed, c, ldc);
+}
+
+/// Small M with B as [K, N]: C rows accumulate scaled rows of B, which are
+/// read front to back; the loop over columns vectorizes.
+#define LOOM_SMALL_NN_BODY                                                     \
+  for (int64_t i = 0; i < m; ++i) {                                            \
+    float *out = c + i * ldc;                                                  \
+    for (int64_t p = 0; p < k; ++p) {                                          \
+      float x = a[i * lda + p];                                                \
+      const float *row = b + p * ldb;                                          \
+      for (int64_t j = n0; j < n1; ++j)                                        \
+        out[j] += x * row[j];                                                  \
+    }                                                                          \
+  }
+
+static void smallNNPortable(int64_t m, int64_t n0, int64_t n1, int64_t k,
+                            const float *a, int64_t lda, const float *b,
+                            int64_t ldb, float *c, int64_t ldc) {
+  LOOM_SMALL_NN_BODY
+}
+
+#if LOOM_X86
+__attribute__((target("avx512f"))) static void
+smallNNAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
+              int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+  LOOM_SMALL_NN_BODY
+}
+#endif
+#undef LOOM_SMALL_NN_BODY
+
+void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float *c, int64_t ldc) {
+  if (m == 0 || n == 0 || k == 0)
+    return;
+  if (m > kSmallM)
+    return largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/true, nullptr, c, ldc);
+  // Column chunks of 256 floats: each thread streams its part of every row.
+  getKernelThreadPool().parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
+#if LOOM_X86
+    if (hasAvx512())
+      return smallNNAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+#endif
+    smallNNPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+  });
 }
 
 int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
@@ -408,6 +465,27 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
 }
 
 void loom::clearPackedMatrices() { getPackedMatrices().clear(); }
+
+extern "C" void _mlir_ciface_loom_sgemm_nn(MemRef<float, 2> *a,
+                                           MemRef<float, 2> *b,
+                                           MemRef<float, 2> *c) {
+  const float *pa = a->aligned + a->offset;
+  const float *pb = b->aligned + b->offset;
+  float *pc = c->aligned + c->offset;
+  int64_t m = a->sizes[0], k = a->sizes[1], n = b->sizes[1];
+  if (a->strides[1] != 1 || b->strides[1] != 1 || c->strides[1] != 1) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float sum = 0.0f;
+        for (int64_t p = 0; p < k; ++p)
+          sum += pa[i * a->strides[0] + p * a->strides[1]] *
+                 pb[p * b->strides[0] + j * b->strides[1]];
+        pc[i * c->strides[0] + j * c->strides[1]] += sum;
+      }
+    return;
+  }
+  sgemmNN(m, n, k, pa, a->strides[0], pb, b->strides[0], pc, c->strides[0]);
+}
 
 extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
                                            MemRef<float, 2> *b,

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 
@@ -47,6 +48,57 @@ Value loom::createFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
 
+/// If `w` ([out, in]) is a transpose of a stored [in, out] matrix, or rows
+/// of one, returns the stored matrix (columns of it): the product can read
+/// it as is instead of transposing every call.
+static Value peelTranspose(OpBuilder &b, Location loc, Value w) {
+  Operation *def = w.getDefiningOp();
+  if (!def)
+    return Value();
+  if (auto transpose = dyn_cast<TransposeOp>(def))
+    return transpose.getInput();
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
+    if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0})
+      return transpose.getInput();
+    return Value();
+  }
+  // Rows [r, r + n) of transpose(s) are transpose(columns [r, r + n) of s).
+  auto columns = [&](Value source, int64_t row, int64_t rows) -> Value {
+    Value stored = peelTranspose(b, loc, source);
+    if (!stored)
+      return Value();
+    auto type = cast<RankedTensorType>(stored.getType());
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(row)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(type.getDimSize(0)),
+                                       b.getIndexAttr(rows)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, stored, offsets, sizes,
+                                          strides);
+  };
+  auto rows = cast<RankedTensorType>(w.getType()).getDimSize(0);
+  if (auto split = dyn_cast<SplitOp>(def)) {
+    if (split.getAxis() != 0)
+      return Value();
+    unsigned index = cast<OpResult>(w).getResultNumber();
+    int64_t offset = 0;
+    for (unsigned i = 0; i < index; ++i)
+      offset += split.getSizes()[i];
+    return columns(split.getInput(), offset, rows);
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+    std::optional<int64_t> row =
+        getConstantIntValue(slice.getMixedOffsets()[0]);
+    if (!slice.hasUnitStride() || !row ||
+        !isConstantIntValue(slice.getMixedOffsets()[1], 0) ||
+        slice.getSourceType().getDimSize(1) !=
+            cast<RankedTensorType>(w.getType()).getDimSize(1))
+      return Value();
+    return columns(slice.getSource(), *row, rows);
+  }
+  return Value();
+}
+
 Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
                         Value bias) {
   auto xType = cast<RankedTensorType>(x.getType());
@@ -79,14 +131,17 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
   }
 
   // result[i, j] += x[i, k] * w[j, k], which targets may hand to a kernel
-  // library (`library_call`); the body stays the definition.
+  // library (`library_call`); the body stays the definition. A weight
+  // stored [in, out] is read as w[k, j] rather than transposed.
   MLIRContext *ctx = b.getContext();
   AffineExpr i, j, k;
   bindDims(ctx, i, j, k);
+  Value stored = peelTranspose(b, loc, w);
+  AffineMap weightMap = stored ? AffineMap::get(3, 0, {k, j}, ctx)
+                               : AffineMap::get(3, 0, {j, k}, ctx);
   auto contraction = linalg::GenericOp::create(
-      b, loc, resultType, ValueRange{x, w}, ValueRange{init},
-      ArrayRef<AffineMap>{AffineMap::get(3, 0, {i, k}, ctx),
-                          AffineMap::get(3, 0, {j, k}, ctx),
+      b, loc, resultType, ValueRange{x, stored ? stored : w}, ValueRange{init},
+      ArrayRef<AffineMap>{AffineMap::get(3, 0, {i, k}, ctx), weightMap,
                           AffineMap::get(3, 0, {i, j}, ctx)},
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                     utils::IteratorType::parallel,
@@ -96,7 +151,8 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
         Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
         linalg::YieldOp::create(nb, nloc, sum);
       });
-  contraction.setLibraryCallAttr(b.getStringAttr(kSgemmNTLibraryCall));
+  contraction.setLibraryCallAttr(
+      b.getStringAttr(stored ? kSgemmNNLibraryCall : kSgemmNTLibraryCall));
   return contraction.getResult(0);
 }
 

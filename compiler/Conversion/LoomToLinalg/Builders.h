@@ -36,6 +36,8 @@ mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
 /// The kernel a linear layer's contraction names in its `library_call`:
 /// `C += A * B^T` (the runtime's `loom_sgemm_nt`).
 inline constexpr const char *kSgemmNTLibraryCall = "loom_sgemm_nt";
+/// The same with the weight stored [in, out]: `C += A * B`.
+inline constexpr const char *kSgemmNNLibraryCall = "loom_sgemm_nn";
 
 /// `result[i, j] = sum_k x[i, k] * w[j, k] (+ bias[j])`: x [seq, in],
 /// w [out, in], bias [out] or null.

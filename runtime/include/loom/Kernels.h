@@ -39,11 +39,21 @@ void clearPackedMatrices();
 void sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
              const float *b, int64_t ldb, float *c, int64_t ldc);
 
+/// `C[m, n] += sum_k A[m, k] * B[k, n]`: weights stored [in, out] (GPT-2's
+/// Conv1D), used without transposing them.
+void sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+             const float *b, int64_t ldb, float *c, int64_t ldc);
+
 } // namespace loom
 
 extern "C" {
 /// The library call generated code makes (MLIR C interface).
 void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
+                                loom::MemRef<float, 2> *b,
+                                loom::MemRef<float, 2> *c);
+
+/// `C += A * B` with B as [K, N] (MLIR C interface).
+void _mlir_ciface_loom_sgemm_nn(loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
                                 loom::MemRef<float, 2> *c);
 

@@ -69,6 +69,37 @@ TEST(GemmTest, PackedConstantMatrices) {
         checkShape(m, n, k, /*packed=*/true);
 }
 
+/// sgemmNN against a plain loop, B given as [k, n] with a padded stride.
+void checkNN(int64_t m, int64_t n, int64_t k) {
+  std::mt19937 rng(unsigned(m * 17 + n * 5 + k));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  int64_t lda = k + 1, ldb = n + 7, ldc = n;
+  std::vector<float> a(size_t(m * lda)), b(size_t(k * ldb)), c(size_t(m * ldc));
+  for (float &x : a)
+    x = dist(rng);
+  for (float &x : b)
+    x = dist(rng);
+  std::vector<float> expected = c;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < k; ++p)
+        sum += double(a[i * lda + p]) * double(b[p * ldb + j]);
+      expected[i * ldc + j] += float(sum);
+    }
+  sgemmNN(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc);
+  for (size_t i = 0; i < c.size(); ++i)
+    ASSERT_NEAR(c[i], expected[i], 1e-4 * std::sqrt(k))
+        << "m=" << m << " n=" << n << " k=" << k;
+}
+
+TEST(GemmTest, StoredInOutLayout) {
+  for (int64_t m : {1, 4, 5, 29})
+    for (int64_t n : {1, 33, 300})
+      for (int64_t k : {1, 40, 257})
+        checkNN(m, n, k);
+}
+
 TEST(GemmTest, EmptyProblemsDoNothing) {
   std::vector<float> c = {1.0f};
   sgemmNT(0, 1, 1, nullptr, 1, nullptr, 1, c.data(), 1);
