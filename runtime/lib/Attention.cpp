@@ -63,9 +63,9 @@ __attribute__((target("avx512f"))) float dotAvx512(const float *a,
 }
 #endif
 
-/// One (token, head) pair.
-void attendOne(const AttentionProblem &p, int64_t token, int64_t head,
-               float *acc, bool avx512) {
+/// One (token, head) pair, portable: online softmax in one pass.
+void attendPortable(const AttentionProblem &p, int64_t token, int64_t head,
+                    float *acc) {
   int64_t group = p.heads / p.kvHeads;
   int64_t kvHead = head / group;
   const float *query = p.q + token * p.qStride + head * p.headDim;
@@ -76,13 +76,7 @@ void attendOne(const AttentionProblem &p, int64_t token, int64_t head,
   for (int64_t j = 0; j < context; ++j) {
     const float *key = p.keys + j * p.cacheRowStride + kvHead * p.headDim;
     const float *value = p.values + j * p.cacheRowStride + kvHead * p.headDim;
-#if LOOM_X86
-    float score = (avx512 ? dotAvx512(query, key, p.headDim)
-                          : dotPortable(query, key, p.headDim)) *
-                  scale;
-#else
     float score = dotPortable(query, key, p.headDim) * scale;
-#endif
     if (score > maximum) {
       // Rescale what was accumulated under the old maximum.
       float correction = std::exp(maximum - score);
@@ -100,6 +94,84 @@ void attendOne(const AttentionProblem &p, int64_t token, int64_t head,
   for (int64_t d = 0; d < p.headDim; ++d)
     output[d] = acc[d] / total;
 }
+
+#if LOOM_X86
+/// e^x for 16 floats: x = n ln 2 + r with |r| <= ln 2 / 2, e^r by its
+/// degree-6 Taylor polynomial (relative error below 2e-7), times 2^n.
+__attribute__((target("avx512f"))) __m512 exp512(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  x = _mm512_min_ps(x, _mm512_set1_ps(88.0f));
+  __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(x, _mm512_set1_ps(1.4426950408889634f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
+  __m512 poly = _mm512_set1_ps(1.0f / 720);
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(1.0f / 120));
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(1.0f / 24));
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(1.0f / 6));
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(0.5f));
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(1.0f));
+  poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(poly, n);
+}
+
+/// One (token, head) pair with AVX-512, in three passes over the context:
+/// scores, exponentials (16 at a time) and their sum, then the weighted sum
+/// of values. `scores` holds the context; head_dim is a multiple of 16.
+__attribute__((target("avx512f"))) void attendAvx512(const AttentionProblem &p,
+                                                     int64_t token,
+                                                     int64_t head, float *acc,
+                                                     float *scores) {
+  int64_t group = p.heads / p.kvHeads;
+  int64_t kvOffset = (head / group) * p.headDim;
+  const float *query = p.q + token * p.qStride + head * p.headDim;
+  int64_t context = p.causal ? p.pos + token + 1 : p.pos + p.seq;
+  float scale = 1.0f / std::sqrt(float(p.headDim));
+
+  float maximum = -INFINITY;
+  for (int64_t j = 0; j < context; ++j) {
+    float score =
+        dotAvx512(query, p.keys + j * p.cacheRowStride + kvOffset, p.headDim) *
+        scale;
+    scores[j] = score;
+    maximum = std::max(maximum, score);
+  }
+  __m512 shift = _mm512_set1_ps(maximum);
+  __m512 sums = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= context; j += 16) {
+    __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(scores + j), shift));
+    _mm512_storeu_ps(scores + j, e);
+    sums = _mm512_add_ps(sums, e);
+  }
+  if (j < context) {
+    __mmask16 mask = __mmask16((1u << (context - j)) - 1);
+    __m512 e =
+        exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + j), shift));
+    _mm512_mask_storeu_ps(scores + j, mask, e);
+    sums = _mm512_add_ps(sums, _mm512_maskz_mov_ps(mask, e));
+  }
+  float total = _mm512_reduce_add_ps(sums);
+
+  int64_t chunks = p.headDim / 16;
+  for (int64_t c = 0; c < chunks; ++c)
+    _mm512_storeu_ps(acc + 16 * c, _mm512_setzero_ps());
+  for (int64_t k = 0; k < context; ++k) {
+    __m512 weight = _mm512_set1_ps(scores[k]);
+    const float *value = p.values + k * p.cacheRowStride + kvOffset;
+    for (int64_t c = 0; c < chunks; ++c)
+      _mm512_storeu_ps(acc + 16 * c,
+                       _mm512_fmadd_ps(weight, _mm512_loadu_ps(value + 16 * c),
+                                       _mm512_loadu_ps(acc + 16 * c)));
+  }
+  __m512 inverse = _mm512_set1_ps(1.0f / total);
+  float *output = p.out + token * p.outStride + head * p.headDim;
+  for (int64_t c = 0; c < chunks; ++c)
+    _mm512_storeu_ps(output + 16 * c,
+                     _mm512_mul_ps(_mm512_loadu_ps(acc + 16 * c), inverse));
+}
+#endif
 
 } // namespace
 
@@ -129,11 +201,23 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
 #else
   constexpr bool avx512 = false;
 #endif
+  bool vectorized = avx512 && headDim % 16 == 0;
   getKernelThreadPool().parallelFor(
       0, p.seq * heads, 1, [&](int64_t first, int64_t last) {
-        thread_local std::vector<float> acc;
+        // Per-thread scratch, grown once and reused by later calls.
+        thread_local std::vector<float> acc, scores;
         acc.resize(size_t(headDim));
-        for (int64_t item = first; item < last; ++item)
-          attendOne(p, item / heads, item % heads, acc.data(), avx512);
+        scores.resize(std::max(scores.size(), size_t(pos + p.seq)));
+        for (int64_t item = first; item < last; ++item) {
+#if LOOM_X86
+          if (vectorized) {
+            attendAvx512(p, item / heads, item % heads, acc.data(),
+                         scores.data());
+            continue;
+          }
+#endif
+          attendPortable(p, item / heads, item % heads, acc.data());
+        }
       });
+  (void)vectorized;
 }
