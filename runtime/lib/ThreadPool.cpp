@@ -5,6 +5,7 @@
 #include "loom/Support.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 namespace loom {
@@ -66,10 +67,35 @@ void ThreadPool::drainChunks() {
   }
 }
 
+/// How long a thread polls before it blocks: long enough to bridge the gap
+/// between consecutive jobs of one model step, short enough not to hold a
+/// core another process could use.
+static constexpr std::chrono::microseconds kSpin(50);
+
+/// Polls `done` for at most kSpin.
+template <typename Predicate> static bool spinUntil(Predicate done) {
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  return true;
+}
+
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mutex);
   for (;;) {
+    if (!stopping && generation == seen) {
+      lock.unlock();
+      spinUntil([&] {
+        return publishedGeneration.load(std::memory_order_acquire) != seen;
+      });
+      lock.lock();
+    }
     wakeWorkers.wait(lock, [&] { return stopping || generation != seen; });
     if (stopping)
       return;
@@ -114,9 +140,12 @@ void ThreadPool::run(int64_t begin, int64_t end, int64_t grain, ChunkFn fn,
     nextChunk.store(0, std::memory_order_relaxed);
     doneChunks.store(0, std::memory_order_relaxed);
     ++generation;
+    publishedGeneration.store(generation, std::memory_order_release);
   }
   wakeWorkers.notify_all();
   drainChunks();
+  spinUntil(
+      [&] { return doneChunks.load(std::memory_order_acquire) == jobChunks; });
   std::unique_lock<std::mutex> lock(mutex);
   // Workers still on their way out of `drainChunks` touch only the chunk
   // counters; the next `run` waits for them before changing the job.

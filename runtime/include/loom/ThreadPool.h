@@ -74,6 +74,10 @@ private:
   std::condition_variable jobDone;
   uint64_t generation = 0;
   bool stopping = false;
+  /// `generation` for lock-free polling: idle workers watch it for a few
+  /// microseconds before sleeping, so that back-to-back jobs (one per layer
+  /// in a decode step) do not each pay a futex wake-up.
+  std::atomic<uint64_t> publishedGeneration{0};
 
   // The current job.
   ChunkFn jobFn = nullptr;
