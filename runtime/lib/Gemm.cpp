@@ -20,9 +20,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
+#include <optional>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -62,33 +63,59 @@ Scratch &getScratch() {
   return scratch;
 }
 
-/// A constant weight matrix in the kernels' layout: panels of kNR rows of B,
-/// each stored k-major (`data[(panel * k + p) * kNR + j]` = B[panel * kNR +
-/// j, p], zero beyond n), so both kernels read it front to back.
+/// Weights in the kernels' layout: panels of kNR rows of B ([n, k]), each
+/// stored k-major (`data[(panel * k + p) * kNR + j]` = B[panel * kNR + j,
+/// p], zero beyond n), so both kernels read it front to back. A view of
+/// consecutive panels is a view of consecutive columns of C.
+struct PackedView {
+  const float *data = nullptr;
+  int64_t n = 0, k = 0;
+  const float *panel(int64_t index, int64_t p0) const {
+    return data + (index * k + p0) * kNR;
+  }
+};
+
+/// A packed constant weight matrix; `storedKN` when the checkpoint holds it
+/// as [k, n] (it is the same matrix B = stored^T).
 struct PackedMatrix {
   int64_t n = 0, k = 0;
+  bool storedKN = false;
   std::unique_ptr<float, void (*)(void *)> data{nullptr, std::free};
-  const float *panel(int64_t index, int64_t p0) const {
-    return data.get() + (index * k + p0) * kNR;
-  }
 };
 
 /// Packed matrices by the address of their checkpoint layout. Filled when a
 /// session opens, read (without locking) while models run.
-std::unordered_map<const float *, PackedMatrix> &getPackedMatrices() {
-  static std::unordered_map<const float *, PackedMatrix> matrices;
+std::map<const float *, PackedMatrix> &getPackedMatrices() {
+  static std::map<const float *, PackedMatrix> matrices;
   return matrices;
 }
 
-const PackedMatrix *findPacked(const float *b, int64_t n, int64_t k,
-                               int64_t ldb) {
+/// The packed copy of B if B is (columns of) a packed constant matrix: B
+/// [n, k] at `b` with row stride `ldb`, or, with `bKN`, B^T [k, n].
+std::optional<PackedView> findPacked(const float *b, int64_t n, int64_t k,
+                                     int64_t ldb, bool bKN) {
   auto &matrices = getPackedMatrices();
-  if (matrices.empty() || ldb != k)
-    return nullptr;
-  auto it = matrices.find(b);
-  if (it == matrices.end() || it->second.n != n || it->second.k != k)
-    return nullptr;
-  return &it->second;
+  if (matrices.empty())
+    return std::nullopt;
+  auto it = matrices.upper_bound(b);
+  if (it == matrices.begin())
+    return std::nullopt;
+  --it;
+  const PackedMatrix &matrix = it->second;
+  if (matrix.storedKN != bKN || matrix.k != k)
+    return std::nullopt;
+  int64_t offset = b - it->first;
+  if (!bKN) {
+    if (offset != 0 || matrix.n != n || ldb != k)
+      return std::nullopt;
+    return PackedView{matrix.data.get(), n, k};
+  }
+  // Columns [offset, offset + n) of the stored [k, matrix.n] matrix: whole
+  // panels only.
+  if (ldb != matrix.n || offset % kNR != 0 || offset + n > matrix.n ||
+      (n % kNR != 0 && offset + n != matrix.n))
+    return std::nullopt;
+  return PackedView{matrix.data.get() + (offset / kNR) * k * kNR, n, k};
 }
 
 //===----------------------------------------------------------------------===//
@@ -149,7 +176,7 @@ smallAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 
 /// Small M on packed panels [first, last): C rows get 32 columns a panel.
 void smallPackedPortable(int64_t m, int64_t first, int64_t last, const float *a,
-                         int64_t lda, const PackedMatrix &b, float *c,
+                         int64_t lda, const PackedView &b, float *c,
                          int64_t ldc) {
   for (int64_t panel = first; panel < last; ++panel) {
     const float *w = b.panel(panel, 0);
@@ -168,7 +195,7 @@ void smallPackedPortable(int64_t m, int64_t first, int64_t last, const float *a,
 #if LOOM_X86
 __attribute__((target("avx512f"))) void
 smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
-                  int64_t lda, const PackedMatrix &b, float *c, int64_t ldc) {
+                  int64_t lda, const PackedView &b, float *c, int64_t ldc) {
   for (int64_t panel = first; panel < last; ++panel) {
     const float *w = b.panel(panel, 0);
     // Two accumulator sets (even and odd k) hide the FMA latency.
@@ -211,7 +238,7 @@ smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
 #endif
 
 void smallGemmPacked(int64_t m, const float *a, int64_t lda,
-                     const PackedMatrix &b, float *c, int64_t ldc) {
+                     const PackedView &b, float *c, int64_t ldc) {
   int64_t panels = (b.n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
@@ -317,7 +344,7 @@ tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
 /// layout when it is a packed constant (n0 is then a multiple of kNR).
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       const float *a, int64_t lda, const float *b, int64_t ldb,
-                      bool bKN, const PackedMatrix *packed, float *c,
+                      bool bKN, const PackedView *packed, float *c,
                       int64_t ldc) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
@@ -366,8 +393,8 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
 }
 
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-               const float *b, int64_t ldb, bool bKN,
-               const PackedMatrix *packed, float *c, int64_t ldc) {
+               const float *b, int64_t ldb, bool bKN, const PackedView *packed,
+               float *c, int64_t ldc) {
   // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
@@ -390,11 +417,12 @@ void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc) {
   if (m == 0 || n == 0 || k == 0)
     return;
-  const PackedMatrix *packed = findPacked(b, n, k, ldb);
+  std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/false);
   if (m <= kSmallM)
     return packed ? smallGemmPacked(m, a, lda, *packed, c, ldc)
                   : smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
-  largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/false, packed, c, ldc);
+  largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/false, packed ? &*packed : nullptr,
+            c, ldc);
 }
 
 /// Small M with B as [K, N]: C rows accumulate scaled rows of B, which are
@@ -429,8 +457,12 @@ void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc) {
   if (m == 0 || n == 0 || k == 0)
     return;
+  std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/true);
+  if (m <= kSmallM && packed)
+    return smallGemmPacked(m, a, lda, *packed, c, ldc);
   if (m > kSmallM)
-    return largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/true, nullptr, c, ldc);
+    return largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/true,
+                     packed ? &*packed : nullptr, c, ldc);
   // Column chunks of 256 floats: each thread streams its part of every row.
   getKernelThreadPool().parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
@@ -441,7 +473,8 @@ void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   });
 }
 
-int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
+int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
+                                 bool storedKN) {
   auto &matrices = getPackedMatrices();
   if (matrices.count(b))
     return 0;
@@ -450,6 +483,7 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
   PackedMatrix packed;
   packed.n = n;
   packed.k = k;
+  packed.storedKN = storedKN;
   packed.data.reset(
       static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
   float *out = packed.data.get();
@@ -457,7 +491,11 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k) {
       0, panels, 4, [&](int64_t first, int64_t last) {
         for (int64_t panel = first; panel < last; ++panel) {
           int64_t j0 = panel * kNR;
-          packB(b, k, j0, std::min(kNR, n - j0), 0, k, out + panel * k * kNR);
+          if (storedKN)
+            packBFromKN(b, n, j0, std::min(kNR, n - j0), 0, k,
+                        out + panel * k * kNR);
+          else
+            packB(b, k, j0, std::min(kNR, n - j0), 0, k, out + panel * k * kNR);
         }
       });
   matrices.emplace(b, std::move(packed));

@@ -48,6 +48,7 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
                                                     : otherwise;
     };
     info.matrix.push_back(flag("matrix", false));
+    info.storedInOut.push_back(flag("stored_in_out", false));
     info.otherUses.push_back(flag("other_uses", true));
   }
   return info;

@@ -81,10 +81,16 @@ void Session::packMatrices() {
   long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weights.size(); ++i) {
     const TensorSpec &spec = weights.spec(i);
-    if (i >= info.matrix.size() || !info.matrix[i] || spec.shape.size() != 2)
+    if (i >= info.matrix.size() || spec.shape.size() != 2)
       continue;
-    packedBytes +=
-        packConstantMatrix(weights.data(i), spec.shape[0], spec.shape[1]);
+    if (info.matrix[i])
+      packedBytes +=
+          packConstantMatrix(weights.data(i), spec.shape[0], spec.shape[1]);
+    else if (info.storedInOut[i])
+      packedBytes += packConstantMatrix(weights.data(i), spec.shape[1],
+                                        spec.shape[0], /*storedKN=*/true);
+    else
+      continue;
     // A matrix read only through its packed copy need not stay in memory
     // in the checkpoint's layout: drop the mapped pages it fully covers.
     if (info.otherUses[i] || !weights.isZeroCopy(i))

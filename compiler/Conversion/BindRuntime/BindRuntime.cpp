@@ -374,6 +374,7 @@ void RuntimeBinder::emitModelInfo() {
                                          {"shape", std::move(shape)},
                                          {"dtype", "F32"},
                                          {"matrix", use.asMatrix},
+                                         {"stored_in_out", use.asStoredMatrix},
                                          {"other_uses", use.otherwise}});
   }
   // Token ids must index every embedding table; positions every positional

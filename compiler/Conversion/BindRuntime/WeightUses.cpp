@@ -16,12 +16,15 @@ public:
   /// How `value` is used, following it into called blocks.
   WeightUse classify(Value value) {
     WeightUse use;
-    for (OpOperand &operand : value.getUses()) {
-      WeightUse one = classify(operand);
-      use.asMatrix |= one.asMatrix;
-      use.otherwise |= one.otherwise;
-    }
+    for (OpOperand &operand : value.getUses())
+      merge(use, classify(operand));
     return use;
+  }
+
+  static void merge(WeightUse &into, const WeightUse &use) {
+    into.asMatrix |= use.asMatrix;
+    into.asStoredMatrix |= use.asStoredMatrix;
+    into.otherwise |= use.otherwise;
   }
 
 private:
@@ -41,9 +44,39 @@ private:
                value == gated.getWDown();
     else if (auto call = dyn_cast<func::CallOp>(owner))
       return classifyArgument(call, operand.getOperandNumber());
+    else if (auto transpose = dyn_cast<TransposeOp>(owner))
+      return classifyTransposed(transpose.getResult());
     WeightUse use;
     use.asMatrix = matrix;
     use.otherwise = !matrix;
+    return use;
+  }
+
+  /// The use of a stored matrix through `transposed`, its transpose: the
+  /// kernels read it in place when every use is a linear map's weight,
+  /// directly or after a split into row blocks.
+  WeightUse classifyTransposed(Value transposed) {
+    WeightUse use;
+    auto asWeight = [&](Value value) {
+      WeightUse direct = classify(value);
+      if (direct.asMatrix && !direct.asStoredMatrix && !direct.otherwise)
+        use.asStoredMatrix = true;
+      else
+        use.otherwise = true;
+    };
+    for (OpOperand &operand : transposed.getUses()) {
+      auto split = dyn_cast<SplitOp>(operand.getOwner());
+      if (split && split.getAxis() == 0) {
+        for (Value part : split.getResults())
+          asWeight(part);
+        continue;
+      }
+      WeightUse one = classify(operand);
+      if (one.asMatrix && !one.otherwise)
+        use.asStoredMatrix = true;
+      else
+        use.otherwise = true;
+    }
     return use;
   }
 
@@ -76,9 +109,7 @@ loom::analyzeWeightUses(ModuleOp module, func::FuncOp entry) {
   llvm::DenseMap<StringAttr, WeightUse> uses;
   entry.walk([&](WeightOp weight) {
     WeightUse use = analysis.classify(weight.getResult());
-    WeightUse &total = uses[weight.getParamAttr().getAttr()];
-    total.asMatrix |= use.asMatrix;
-    total.otherwise |= use.otherwise;
+    WeightUseAnalysis::merge(uses[weight.getParamAttr().getAttr()], use);
   });
   return uses;
 }

@@ -15,6 +15,9 @@ struct WeightUse {
   /// projections), unchanged: the runtime may keep it in a kernel-friendly
   /// layout.
   bool asMatrix = false;
+  /// As the weight matrix of linear maps, but stored [in, out] (read through
+  /// a transpose, and possibly a split of its rows into q, k and v).
+  bool asStoredMatrix = false;
   /// In any other way (an embedding table, a norm scale, through a
   /// transpose or a split): the checkpoint's layout must stay available.
   bool otherwise = false;

@@ -27,10 +27,12 @@ ThreadPool &getKernelThreadPool();
 /// the first kernel runs.
 void setKernelThreads(int64_t count);
 
-/// Packs the constant weight matrix `b` ([n, k], row-major, contiguous) into
-/// the kernels' layout, once; later products with `b` read the packed copy
-/// (found by address). Returns the bytes allocated.
-int64_t packConstantMatrix(const float *b, int64_t n, int64_t k);
+/// Packs the constant weight matrix `b` ([n, k], row-major, contiguous; or
+/// stored transposed as [k, n] with `storedKN`) into the kernels' layout,
+/// once; later products with `b` (or, stored [k, n], with column blocks of
+/// it) read the packed copy, found by address. Returns the bytes allocated.
+int64_t packConstantMatrix(const float *b, int64_t n, int64_t k,
+                           bool storedKN = false);
 
 /// Forgets every packed matrix (their addresses may be reused).
 void clearPackedMatrices();

@@ -72,6 +72,8 @@ struct ModelInfo {
   /// Per tensor: only ever multiplied as a [N, K] weight matrix (the kernels
   /// may keep it packed) ...
   std::vector<bool> matrix;
+  /// ... or stored [in, out] and only multiplied as such ...
+  std::vector<bool> storedInOut;
   /// ... and whether it is also read in its checkpoint layout.
   std::vector<bool> otherUses;
 };

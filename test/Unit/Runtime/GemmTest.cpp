@@ -100,6 +100,33 @@ TEST(GemmTest, StoredInOutLayout) {
         checkNN(m, n, k);
 }
 
+TEST(GemmTest, PackedStoredInOutColumnBlocks) {
+  // A fused [k, 3n] matrix (GPT-2's c_attn) packed once; products with each
+  // third of its columns, as the q/k/v projections use them.
+  for (int64_t m : {1, 4, 13}) {
+    int64_t k = 40, n = 64, total = 3 * n;
+    std::mt19937 rng(static_cast<unsigned>(m));
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> a(size_t(m * k)), b(size_t(k * total));
+    for (float &x : a)
+      x = dist(rng);
+    for (float &x : b)
+      x = dist(rng);
+    packConstantMatrix(b.data(), total, k, /*storedKN=*/true);
+    for (int64_t block = 0; block < 3; ++block) {
+      std::vector<float> c(size_t(m * n), 0.0f), expected = c;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t p = 0; p < k; ++p)
+            expected[i * n + j] += a[i * k + p] * b[p * total + block * n + j];
+      sgemmNN(m, n, k, a.data(), k, b.data() + block * n, total, c.data(), n);
+      for (size_t i = 0; i < c.size(); ++i)
+        ASSERT_NEAR(c[i], expected[i], 1e-4) << "m=" << m << " block=" << block;
+    }
+    clearPackedMatrices();
+  }
+}
+
 TEST(GemmTest, EmptyProblemsDoNothing) {
   std::vector<float> c = {1.0f};
   sgemmNT(0, 1, 1, nullptr, 1, nullptr, 1, c.data(), 1);
