@@ -25,7 +25,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.loom_tools_dir, config.llvm_tools_dir]
-tools = ["loomc", "loom-opt", "LoomDSLTests", "LoomRuntimeTests"]
+tools = ["loomc", "loom-opt", "LoomDSLTests", "LoomRuntimeTests", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.loom_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

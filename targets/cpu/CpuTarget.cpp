@@ -30,21 +30,22 @@ static constexpr const char *kBufferize =
     "convert-bufferization-to-memref";
 
 /// After bufferization, with copies as linalg.copy: loops and LLVM.
-static constexpr const char *kLoopsToLLVM = "convert-linalg-to-loops,"
-                                            "lower-affine,"
-                                            "convert-scf-to-cf,"
-                                            "canonicalize,cse,"
-                                            "convert-math-to-llvm,"
-                                            "convert-math-to-libm,"
-                                            "expand-strided-metadata,"
-                                            "lower-affine,"
-                                            "finalize-memref-to-llvm{use-generic-functions},"
-                                            "convert-arith-to-llvm,"
-                                            "convert-index-to-llvm,"
-                                            "convert-ub-to-llvm,"
-                                            "convert-cf-to-llvm,"
-                                            "convert-func-to-llvm,"
-                                            "reconcile-unrealized-casts";
+static constexpr const char *kLoopsToLLVM =
+    "convert-linalg-to-loops,"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "canonicalize,cse,"
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    "finalize-memref-to-llvm{use-generic-functions},"
+    "convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
+    "convert-ub-to-llvm,"
+    "convert-cf-to-llvm,"
+    "convert-func-to-llvm,"
+    "reconcile-unrealized-casts";
 
 LogicalResult
 loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
@@ -54,6 +55,7 @@ loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (options.useRuntimeKernels)
     pm.addPass(createLowerLibraryCallsPass());
   pm.addPass(createLowerMemRefCopyPass());
+  pm.addPass(createApproximateMathPass());
   return parsePassPipeline(kLoopsToLLVM, pm, llvm::errs());
 }
 

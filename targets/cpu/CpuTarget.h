@@ -52,6 +52,9 @@ buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 /// with dynamically shaped, strided memrefs (after bufferization).
 std::unique_ptr<mlir::Pass> createLowerLibraryCallsPass();
 
+/// Replaces math.tanh and math.erf by vectorizable polynomials.
+std::unique_ptr<mlir::Pass> createApproximateMathPass();
+
 /// Rewrites `memref.copy` as `linalg.copy` so that copies become loops.
 std::unique_ptr<mlir::Pass> createLowerMemRefCopyPass();
 
