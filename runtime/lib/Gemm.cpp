@@ -504,46 +504,42 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
 
 void loom::clearPackedMatrices() { getPackedMatrices().clear(); }
 
-extern "C" void _mlir_ciface_loom_sgemm_nn(MemRef<float, 2> *a,
-                                           MemRef<float, 2> *b,
-                                           MemRef<float, 2> *c) {
+/// The C interface of both products: B is [n, k] (`bKN` false) or [k, n].
+/// Views with a non-unit inner stride, which generated code does not pass,
+/// take plain loops.
+static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
+                         MemRef<float, 2> *c, bool bKN) {
   const float *pa = a->aligned + a->offset;
   const float *pb = b->aligned + b->offset;
   float *pc = c->aligned + c->offset;
-  int64_t m = a->sizes[0], k = a->sizes[1], n = b->sizes[1];
-  if (a->strides[1] != 1 || b->strides[1] != 1 || c->strides[1] != 1) {
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        float sum = 0.0f;
-        for (int64_t p = 0; p < k; ++p)
-          sum += pa[i * a->strides[0] + p * a->strides[1]] *
-                 pb[p * b->strides[0] + j * b->strides[1]];
-        pc[i * c->strides[0] + j * c->strides[1]] += sum;
-      }
+  int64_t m = a->sizes[0], k = a->sizes[1];
+  int64_t n = bKN ? b->sizes[1] : b->sizes[0];
+  if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
+    (bKN ? sgemmNN : sgemmNT)(m, n, k, pa, a->strides[0], pb, b->strides[0], pc,
+                              c->strides[0]);
     return;
   }
-  sgemmNN(m, n, k, pa, a->strides[0], pb, b->strides[0], pc, c->strides[0]);
+  // B[j, p] in either layout.
+  int64_t strideJ = bKN ? b->strides[1] : b->strides[0];
+  int64_t strideP = bKN ? b->strides[0] : b->strides[1];
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float sum = 0.0f;
+      for (int64_t p = 0; p < k; ++p)
+        sum += pa[i * a->strides[0] + p * a->strides[1]] *
+               pb[j * strideJ + p * strideP];
+      pc[i * c->strides[0] + j * c->strides[1]] += sum;
+    }
+}
+
+extern "C" void _mlir_ciface_loom_sgemm_nn(MemRef<float, 2> *a,
+                                           MemRef<float, 2> *b,
+                                           MemRef<float, 2> *c) {
+  sgemmMemRefs(a, b, c, /*bKN=*/true);
 }
 
 extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
                                            MemRef<float, 2> *b,
                                            MemRef<float, 2> *c) {
-  const float *pa = a->aligned + a->offset;
-  const float *pb = b->aligned + b->offset;
-  float *pc = c->aligned + c->offset;
-  int64_t m = a->sizes[0], n = b->sizes[0], k = a->sizes[1];
-  if (a->strides[1] != 1 || b->strides[1] != 1 || c->strides[1] != 1) {
-    // Views with a non-unit inner stride: plain loops (not expected from
-    // the generated code, which passes row-major matrices).
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        float sum = 0.0f;
-        for (int64_t p = 0; p < k; ++p)
-          sum += pa[i * a->strides[0] + p * a->strides[1]] *
-                 pb[j * b->strides[0] + p * b->strides[1]];
-        pc[i * c->strides[0] + j * c->strides[1]] += sum;
-      }
-    return;
-  }
-  sgemmNT(m, n, k, pa, a->strides[0], pb, b->strides[0], pc, c->strides[0]);
+  sgemmMemRefs(a, b, c, /*bKN=*/false);
 }
