@@ -173,6 +173,96 @@ __attribute__((target("avx512f"))) void attendAvx512(const AttentionProblem &p,
 }
 #endif
 
+/// Rows of queries attended together by `attendBlock`.
+constexpr int64_t kQueryBlock = 64;
+
+/// Softmax of `scores` ([rows, stride]) in place: row r keeps columns
+/// [0, valid(r)) and gets zeros beyond; returns each row's sum in `sums`.
+template <typename Valid>
+void softmaxRows(float *scores, int64_t rows, int64_t stride, Valid valid,
+                 float scale, float *sums) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = scores + r * stride;
+    int64_t n = valid(r);
+    float maximum = -INFINITY;
+    for (int64_t j = 0; j < n; ++j)
+      maximum = std::max(maximum, row[j]);
+    float total = 0.0f;
+    for (int64_t j = 0; j < n; ++j) {
+      row[j] = std::exp((row[j] - maximum) * scale);
+      total += row[j];
+    }
+    std::fill(row + n, row + stride, 0.0f);
+    sums[r] = total;
+  }
+}
+
+#if LOOM_X86
+/// The same with 16 exponentials at a time.
+template <typename Valid>
+__attribute__((target("avx512f"))) void
+softmaxRowsAvx512(float *scores, int64_t rows, int64_t stride, Valid valid,
+                  float scale, float *sums) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = scores + r * stride;
+    int64_t n = valid(r);
+    float maximum = -INFINITY;
+    for (int64_t j = 0; j < n; ++j)
+      maximum = std::max(maximum, row[j]);
+    __m512 shift = _mm512_set1_ps(maximum), factor = _mm512_set1_ps(scale);
+    __m512 total = _mm512_setzero_ps();
+    for (int64_t j = 0; j < n; j += 16) {
+      __mmask16 mask =
+          n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+      __m512 x = _mm512_maskz_loadu_ps(mask, row + j);
+      __m512 e = exp512(_mm512_mul_ps(_mm512_sub_ps(x, shift), factor));
+      e = _mm512_maskz_mov_ps(mask, e);
+      _mm512_mask_storeu_ps(row + j, mask, e);
+      total = _mm512_add_ps(total, e);
+    }
+    std::fill(row + n, row + stride, 0.0f);
+    sums[r] = _mm512_reduce_add_ps(total);
+  }
+}
+#endif
+
+/// Up to kQueryBlock tokens [t0, t1) of one head as two matrix products:
+/// S = Q K^T over the keys any of them sees, a masked softmax of S's rows,
+/// then O = S V; only this block's scores exist at any time.
+void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
+                 int64_t head, std::vector<float> &scores,
+                 std::vector<float> &sums, bool avx512) {
+  int64_t rows = t1 - t0;
+  int64_t kvOffset = (head / (p.heads / p.kvHeads)) * p.headDim;
+  int64_t context = p.causal ? p.pos + t1 : p.pos + p.seq;
+  scores.assign(size_t(rows * context), 0.0f);
+  sums.resize(size_t(rows));
+  sgemmNT(rows, context, p.headDim, p.q + t0 * p.qStride + head * p.headDim,
+          p.qStride, p.keys + kvOffset, p.cacheRowStride, scores.data(),
+          context);
+  auto valid = [&](int64_t r) {
+    return p.causal ? p.pos + t0 + r + 1 : context;
+  };
+  float scale = 1.0f / std::sqrt(float(p.headDim));
+#if LOOM_X86
+  if (avx512)
+    softmaxRowsAvx512(scores.data(), rows, context, valid, scale, sums.data());
+  else
+#endif
+    softmaxRows(scores.data(), rows, context, valid, scale, sums.data());
+  (void)avx512;
+  float *out = p.out + t0 * p.outStride + head * p.headDim;
+  for (int64_t r = 0; r < rows; ++r)
+    std::fill(out + r * p.outStride, out + r * p.outStride + p.headDim, 0.0f);
+  sgemmNN(rows, p.headDim, context, scores.data(), context, p.values + kvOffset,
+          p.cacheRowStride, out, p.outStride);
+  for (int64_t r = 0; r < rows; ++r) {
+    float inverse = 1.0f / sums[r];
+    for (int64_t d = 0; d < p.headDim; ++d)
+      out[r * p.outStride + d] *= inverse;
+  }
+}
+
 } // namespace
 
 extern "C" void
@@ -201,6 +291,21 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
 #else
   constexpr bool avx512 = false;
 #endif
+  if (p.seq >= kQueryBlock / 2) {
+    // A prompt: blocks of queries per head, as matrix products.
+    int64_t blocks = (p.seq + kQueryBlock - 1) / kQueryBlock;
+    getKernelThreadPool().parallelFor(
+        0, blocks * heads, 1, [&](int64_t first, int64_t last) {
+          thread_local std::vector<float> scores, sums;
+          for (int64_t item = first; item < last; ++item) {
+            int64_t block = item / heads, head = item % heads;
+            int64_t t0 = block * kQueryBlock;
+            attendBlock(p, t0, std::min(p.seq, t0 + kQueryBlock), head, scores,
+                        sums, avx512);
+          }
+        });
+    return;
+  }
   bool vectorized = avx512 && headDim % 16 == 0;
   getKernelThreadPool().parallelFor(
       0, p.seq * heads, 1, [&](int64_t first, int64_t last) {

@@ -104,7 +104,10 @@ std::optional<PackedView> findPacked(const float *b, int64_t n, int64_t k,
   const PackedMatrix &matrix = it->second;
   if (matrix.storedKN != bKN || matrix.k != k)
     return std::nullopt;
-  int64_t offset = b - it->first;
+  // Addresses compared as integers: `b` may belong to another allocation.
+  int64_t offset = int64_t(reinterpret_cast<uintptr_t>(b) -
+                           reinterpret_cast<uintptr_t>(it->first)) /
+                   int64_t(sizeof(float));
   if (!bKN) {
     if (offset != 0 || matrix.n != n || ldb != k)
       return std::nullopt;
