@@ -81,7 +81,11 @@ void Session::packMatrices() {
   long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weights.size(); ++i) {
     const TensorSpec &spec = weights.spec(i);
-    if (i >= info.matrix.size() || spec.shape.size() != 2)
+    // A matrix also read in its checkpoint layout (a tied embedding and LM
+    // head) stays there alone: a packed copy would double its memory, and
+    // generation multiplies it by one row at a time, which streams the
+    // checkpoint layout just as fast.
+    if (i >= info.matrix.size() || spec.shape.size() != 2 || info.otherUses[i])
       continue;
     if (info.matrix[i])
       packedBytes +=
@@ -93,7 +97,7 @@ void Session::packMatrices() {
       continue;
     // A matrix read only through its packed copy need not stay in memory
     // in the checkpoint's layout: drop the mapped pages it fully covers.
-    if (info.otherUses[i] || !weights.isZeroCopy(i))
+    if (!weights.isZeroCopy(i))
       continue;
     auto begin = reinterpret_cast<uintptr_t>(weights.data(i));
     uintptr_t end = begin + uintptr_t(spec.shape[0] * spec.shape[1]) * 4;
