@@ -25,7 +25,10 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     weight-shared loops the slot depends on the iteration, so each
     (iteration, layer) pair has its own slot. Blocks stay functions (their
     code is emitted once however often they run): each gets the position,
-    the caches and the slot of its first attention as trailing arguments. Finally the pass records what
+    the caches and the slot of its first attention as trailing arguments.
+    Decoders also get `@forward_last`, which returns only the last token's
+    row (the row selection moved above the row-wise layers after the last
+    attention, so the LM head runs on one row). Finally the pass records what
     the runtime must know (tensors, cache geometry, output) as a JSON string,
     `@loom_model_info`.
   }];
