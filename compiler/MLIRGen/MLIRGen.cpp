@@ -3,10 +3,12 @@
 #include "compiler/MLIRGen/MLIRGen.h"
 
 #include "compiler/MLIRGen/Locations.h"
+#include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dsl/Elab.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
@@ -553,9 +555,13 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
       FailureOr<ParamOp> param =
           getOrCreateParam(slot.name, slot.type, layerLoc);
       if (failed(param)) {
+        // Go on with a stand-in value so that every conflict is reported;
+        // the module is dropped at the end.
         paramsFailed = true;
-        // Keep emitting with a placeholder so that all conflicts are reported.
-        param = getOrCreateParam(slot.name + "#conflict", slot.type, layerLoc);
+        weights.push_back(tensor::EmptyOp::create(builder, layerLoc,
+                                                  slot.type.getShape(),
+                                                  slot.type.getElementType()));
+        continue;
       }
       weights.push_back(WeightOp::create(builder, layerLoc, *param));
     }
@@ -574,5 +580,6 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
 
 OwningOpRef<ModuleOp> loom::mlirGen(MLIRContext &ctx, const dsl::Model &model,
                                     const llvm::SourceMgr &srcMgr) {
+  ctx.loadDialect<LoomDialect, func::FuncDialect, tensor::TensorDialect>();
   return Generator(ctx, srcMgr).generate(model);
 }
