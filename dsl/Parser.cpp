@@ -124,6 +124,10 @@ private:
   ExprPtr parseExpr(unsigned depth = 0) { return parseAdd(depth); }
   ExprPtr parseAdd(unsigned depth);
   ExprPtr parseMul(unsigned depth);
+  /// A left-associative chain `operand (op operand)*` of the operators
+  /// `first` and `second`.
+  ExprPtr parseBinary(unsigned depth, Token::Kind first, Token::Kind second,
+                      ExprPtr (Parser::*operand)(unsigned));
   ExprPtr parseUnary(unsigned depth);
   ExprPtr parsePrimary(unsigned depth);
   LogicalResult checkDepth(unsigned depth) {
@@ -555,33 +559,25 @@ LogicalResult Parser::parseArgs(std::vector<Arg> &args, unsigned depth) {
 }
 
 ExprPtr Parser::parseAdd(unsigned depth) {
-  SMLoc start = tok.getLoc();
-  ExprPtr lhs = parseMul(depth);
-  while (lhs && tok.isAny(Token::plus, Token::minus)) {
-    char op = tok.is(Token::plus) ? '+' : '-';
-    SMLoc opLoc = tok.getLoc();
-    if (failed(checkDepth(++depth)))
-      return nullptr;
-    consume();
-    ExprPtr rhs = parseMul(depth);
-    if (!rhs)
-      return nullptr;
-    lhs = std::make_unique<BinaryExpr>(op, std::move(lhs), std::move(rhs),
-                                       rangeFrom(start), opLoc);
-  }
-  return lhs;
+  return parseBinary(depth, Token::plus, Token::minus, &Parser::parseMul);
 }
 
 ExprPtr Parser::parseMul(unsigned depth) {
+  return parseBinary(depth, Token::star, Token::slash, &Parser::parseUnary);
+}
+
+ExprPtr Parser::parseBinary(unsigned depth, Token::Kind first,
+                            Token::Kind second,
+                            ExprPtr (Parser::*operand)(unsigned)) {
   SMLoc start = tok.getLoc();
-  ExprPtr lhs = parseUnary(depth);
-  while (lhs && tok.isAny(Token::star, Token::slash)) {
-    char op = tok.is(Token::star) ? '*' : '/';
+  ExprPtr lhs = (this->*operand)(depth);
+  while (lhs && tok.isAny(first, second)) {
+    char op = tok.getSpelling().front();
     SMLoc opLoc = tok.getLoc();
     if (failed(checkDepth(++depth)))
       return nullptr;
     consume();
-    ExprPtr rhs = parseUnary(depth);
+    ExprPtr rhs = (this->*operand)(depth);
     if (!rhs)
       return nullptr;
     lhs = std::make_unique<BinaryExpr>(op, std::move(lhs), std::move(rhs),

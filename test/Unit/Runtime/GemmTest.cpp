@@ -12,19 +12,24 @@ using namespace loom;
 
 namespace {
 
+/// `size` floats uniform in [-1, 1), from `seed`.
+std::vector<float> randomVector(size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> values(size);
+  for (float &x : values)
+    x = dist(rng);
+  return values;
+}
+
 /// Checks sgemmNT on an m x n x k problem with padded leading dimensions
 /// (contiguous B when `packed`, which is then packed as a constant first).
 void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false) {
-  std::mt19937 rng(unsigned(m * 131 + n * 7 + k));
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  unsigned seed = unsigned(m * 131 + n * 7 + k);
   int64_t lda = k + 3, ldb = packed ? k : k + 5, ldc = n + 2;
-  std::vector<float> a(size_t(m * lda)), b(size_t(n * ldb)), c(size_t(m * ldc));
-  for (float &x : a)
-    x = dist(rng);
-  for (float &x : b)
-    x = dist(rng);
-  for (float &x : c)
-    x = dist(rng);
+  std::vector<float> a = randomVector(size_t(m * lda), seed);
+  std::vector<float> b = randomVector(size_t(n * ldb), seed + 1);
+  std::vector<float> c = randomVector(size_t(m * ldc), seed + 2);
   std::vector<float> expected = c;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -71,14 +76,11 @@ TEST(GemmTest, PackedConstantMatrices) {
 
 /// sgemmNN against a plain loop, B given as [k, n] with a padded stride.
 void checkNN(int64_t m, int64_t n, int64_t k) {
-  std::mt19937 rng(unsigned(m * 17 + n * 5 + k));
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  unsigned seed = unsigned(m * 17 + n * 5 + k);
   int64_t lda = k + 1, ldb = n + 7, ldc = n;
-  std::vector<float> a(size_t(m * lda)), b(size_t(k * ldb)), c(size_t(m * ldc));
-  for (float &x : a)
-    x = dist(rng);
-  for (float &x : b)
-    x = dist(rng);
+  std::vector<float> a = randomVector(size_t(m * lda), seed);
+  std::vector<float> b = randomVector(size_t(k * ldb), seed + 1);
+  std::vector<float> c(size_t(m * ldc));
   std::vector<float> expected = c;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -105,13 +107,8 @@ TEST(GemmTest, PackedStoredInOutColumnBlocks) {
   // third of its columns, as the q/k/v projections use them.
   for (int64_t m : {1, 4, 13}) {
     int64_t k = 40, n = 64, total = 3 * n;
-    std::mt19937 rng(static_cast<unsigned>(m));
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    std::vector<float> a(size_t(m * k)), b(size_t(k * total));
-    for (float &x : a)
-      x = dist(rng);
-    for (float &x : b)
-      x = dist(rng);
+    std::vector<float> a = randomVector(size_t(m * k), unsigned(m));
+    std::vector<float> b = randomVector(size_t(k * total), unsigned(m) + 1);
     packConstantMatrix(b.data(), total, k, /*storedKN=*/true);
     for (int64_t block = 0; block < 3; ++block) {
       std::vector<float> c(size_t(m * n), 0.0f), expected = c;
