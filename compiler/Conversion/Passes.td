@@ -32,6 +32,11 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     the runtime must know (tensors, cache geometry, output) as a JSON string,
     `@loom_model_info`.
   }];
+  let options = [
+    Option<"packWeights", "pack-weights", "bool", /*default=*/"true",
+           "Let the runtime keep weight matrices in its kernels' layout (off "
+           "when no kernel reads them)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",

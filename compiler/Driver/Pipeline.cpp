@@ -12,10 +12,10 @@ using namespace mlir;
 
 LogicalResult loom::buildLoomToLinalgPipeline(OpPassManager &pm,
                                               bool useKernels) {
-  std::string pipeline = "symbol-dce,canonicalize,loom-bind-runtime,"
-                         "convert-loom-to-linalg{use-kernels=";
-  pipeline += useKernels ? "true" : "false";
-  pipeline += "},canonicalize,cse";
+  std::string kernels = useKernels ? "true" : "false";
+  std::string pipeline =
+      "symbol-dce,canonicalize,loom-bind-runtime{pack-weights=" + kernels +
+      "},convert-loom-to-linalg{use-kernels=" + kernels + "},canonicalize,cse";
   return parsePassPipeline(pipeline, pm, llvm::errs());
 }
 

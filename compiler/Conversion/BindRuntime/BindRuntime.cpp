@@ -40,9 +40,9 @@ struct RuntimeState {
 
 class RuntimeBinder {
 public:
-  RuntimeBinder(ModuleOp module, func::FuncOp entry)
-      : module(module), entry(entry), builder(module.getContext()),
-        llvmConverter(module.getContext()) {}
+  RuntimeBinder(ModuleOp module, func::FuncOp entry, bool packWeights)
+      : module(module), entry(entry), packWeights(packWeights),
+        builder(module.getContext()), llvmConverter(module.getContext()) {}
 
   LogicalResult run();
 
@@ -73,6 +73,9 @@ private:
 
   ModuleOp module;
   func::FuncOp entry;
+  /// Whether the runtime's kernels read the weight matrices (and so may
+  /// repack them).
+  bool packWeights;
   OpBuilder builder;
   LLVMTypeConverter llvmConverter;
   CacheGeometry cache;
@@ -363,13 +366,18 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
 void RuntimeBinder::emitModelInfo() {
   // Weights only ever multiplied as matrices can live in the runtime's
   // packed layout alone; others keep the checkpoint's too.
-  llvm::DenseMap<StringAttr, WeightUse> uses = analyzeWeightUses(module, entry);
+  llvm::DenseMap<StringAttr, WeightUse> uses;
+  if (packWeights)
+    uses = analyzeWeightUses(module, entry);
   llvm::json::Array tensors;
   for (ParamOp param : params) {
     llvm::json::Array shape;
     for (int64_t dim : param.getTensorType().getShape())
       shape.push_back(dim);
-    WeightUse use = uses.lookup(param.getSymNameAttr());
+    WeightUse use;
+    use.otherwise = true;
+    if (packWeights)
+      use = uses.lookup(param.getSymNameAttr());
     tensors.push_back(llvm::json::Object{{"name", param.getCheckpointName()},
                                          {"shape", std::move(shape)},
                                          {"dtype", "F32"},
@@ -445,6 +453,8 @@ LogicalResult RuntimeBinder::run() {
 namespace {
 struct LoomBindRuntimePass
     : loom::impl::LoomBindRuntimeBase<LoomBindRuntimePass> {
+  using LoomBindRuntimeBase::LoomBindRuntimeBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto entry = module.lookupSymbol<func::FuncOp>("forward");
@@ -452,7 +462,7 @@ struct LoomBindRuntimePass
       module.emitError("no entry point: expected a function named 'forward'");
       return signalPassFailure();
     }
-    if (failed(RuntimeBinder(module, entry).run()))
+    if (failed(RuntimeBinder(module, entry, packWeights).run()))
       return signalPassFailure();
   }
 };
