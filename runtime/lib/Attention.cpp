@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "loom/Kernels.h"
+#include "loom/Profile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -286,6 +287,13 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
   p.kvHeads = kvHeads;
   p.headDim = headDim;
   p.causal = causal != 0;
+  // Two products of head_dim per (query, visible key, head).
+  double visible = p.causal ? double(p.seq) * double(pos) +
+                                  double(p.seq) * double(p.seq + 1) / 2
+                            : double(p.seq) * double(pos + p.seq);
+  ProfileScope profile(ProfileEntry::Attention,
+                       4.0 * visible * double(heads) * double(headDim),
+                       {p.seq, pos + p.seq, heads});
 #if LOOM_X86
   static const bool avx512 = __builtin_cpu_supports("avx512f");
 #else

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "loom/Kernels.h"
+#include "loom/Profile.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -38,7 +39,7 @@ namespace {
 constexpr int64_t kMR = 12;  ///< rows of a register tile
 constexpr int64_t kNR = 32;  ///< columns of a register tile (2 x 16 floats)
 constexpr int64_t kKC = 256; ///< depth of a packed panel
-constexpr int64_t kMC = 96;  ///< rows of A packed at once (multiple of kMR)
+constexpr int64_t kMC = 96;  ///< rows of A per pass over a B panel (kMR * n)
 /// Up to this many rows of A, the weights are streamed without packing.
 constexpr int64_t kSmallM = 4;
 
@@ -56,7 +57,7 @@ bool hasAvx512() {
 /// Per-thread packing buffers, grown on demand and reused: the decode loop
 /// allocates nothing after its first token.
 struct Scratch {
-  std::vector<float> a, b;
+  std::vector<float> b;
 };
 Scratch &getScratch() {
   thread_local Scratch scratch;
@@ -342,18 +343,16 @@ tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
 }
 #endif
 
-/// Columns [n0, n1) of C for all M rows.
-/// Columns [n0, n1) of C for all M rows; `packed` is B in the kernels'
-/// layout when it is a packed constant (n0 is then a multiple of kNR).
+/// Columns [n0, n1) of C for all M rows, with A already packed by
+/// `packAllRows` into `ap`. `packed` is B in the kernels' layout when it is a
+/// packed constant (n0 is then a multiple of kNR).
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
-                      const float *a, int64_t lda, const float *b, int64_t ldb,
-                      bool bKN, const PackedView *packed, float *c,
-                      int64_t ldc) {
+                      const float *ap, const float *b, int64_t ldb, bool bKN,
+                      const PackedView *packed, float *c, int64_t ldc) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
   if (!packed)
     scratch.b.resize(size_t(panels * kNR * kKC));
-  scratch.a.resize(size_t(kMC * kKC));
   float tile[kMR * kNR];
   bool avx512 = hasAvx512();
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
@@ -365,9 +364,6 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
     }
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       int64_t mc = std::min(kMC, m - i0);
-      for (int64_t ii = 0; ii < mc; ii += kMR)
-        packA(a, lda, i0 + ii, std::min(kMR, mc - ii), p0, kc,
-              scratch.a.data() + ii * kKC);
       for (int64_t panel = 0; panel < panels; ++panel) {
         int64_t j0 = n0 + panel * kNR;
         int64_t nr = std::min(kNR, n1 - j0);
@@ -375,13 +371,14 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                                  : scratch.b.data() + panel * kNR * kKC;
         for (int64_t ii = 0; ii < mc; ii += kMR) {
           int64_t mr = std::min(kMR, mc - ii);
-          const float *ap = scratch.a.data() + ii * kKC;
+          // Strip (i0 + ii) / kMR holds all of k, kMR floats a step.
+          const float *strip = ap + (i0 + ii) * k + p0 * kMR;
 #if LOOM_X86
           if (avx512)
-            tileAvx512(kc, ap, bp, tile);
+            tileAvx512(kc, strip, bp, tile);
           else
 #endif
-            tilePortable(kc, ap, bp, tile);
+            tilePortable(kc, strip, bp, tile);
           (void)avx512;
           for (int64_t r = 0; r < mr; ++r) {
             float *row = c + (i0 + ii + r) * ldc + j0;
@@ -395,15 +392,35 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
   }
 }
 
+/// Packs all of A ([m, k]) into strips of kMR rows, each k-major over the
+/// whole depth: strip s starts at `out + s * kMR * k`.
+void packAllRows(int64_t m, int64_t k, const float *a, int64_t lda,
+                 float *out) {
+  int64_t strips = (m + kMR - 1) / kMR;
+  getKernelThreadPool().parallelFor(
+      0, strips, 4, [&](int64_t first, int64_t last) {
+        for (int64_t strip = first; strip < last; ++strip)
+          packA(a, lda, strip * kMR, std::min(kMR, m - strip * kMR), 0, k,
+                out + strip * kMR * k);
+      });
+}
+
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                const float *b, int64_t ldb, bool bKN, const PackedView *packed,
                float *c, int64_t ldc) {
-  // Split the columns into whole panels, at least two per task.
+  // A is packed once, by all threads, into the caller's buffer (a product
+  // may run inside another's chunk, so the buffer belongs to this thread).
+  thread_local std::vector<float> packedA;
+  int64_t strips = (m + kMR - 1) / kMR;
+  packedA.resize(std::max(packedA.size(), size_t(strips * kMR * k)));
+  const float *ap = packedA.data();
+  packAllRows(m, k, a, lda, packedA.data());
+  // Then the columns, in whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
-        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
-                         ldb, bKN, packed, c, ldc);
+        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, ap, b, ldb,
+                         bKN, packed, c, ldc);
       });
 }
 
@@ -517,6 +534,11 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
   float *pc = c->aligned + c->offset;
   int64_t m = a->sizes[0], k = a->sizes[1];
   int64_t n = bKN ? b->sizes[1] : b->sizes[0];
+  bool small = m <= kSmallM;
+  ProfileScope profile(small ? ProfileEntry::Gemv : ProfileEntry::Gemm,
+                       small ? double(n) * double(k) * sizeof(float)
+                             : 2.0 * double(m) * double(n) * double(k),
+                       {m, n, k});
   if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
     (bKN ? sgemmNN : sgemmNT)(m, n, k, pa, a->strides[0], pb, b->strides[0], pc,
                               c->strides[0]);

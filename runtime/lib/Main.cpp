@@ -10,6 +10,7 @@
 #include "loom/Cli.h"
 #include "loom/Kernels.h"
 #include "loom/Npy.h"
+#include "loom/Profile.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
 
@@ -108,6 +109,8 @@ int main(int argc, char **argv) {
       !status)
     return fail(program, status.getError());
   double prefillSeconds = secondsSince(prefillStart);
+  printProfile(stderr, info.decoder ? "the prompt" : "the forward pass");
+  resetProfile();
 
   if (!info.decoder) {
     if (!options.output.empty()) {
@@ -157,6 +160,7 @@ int main(int argc, char **argv) {
     logits = row.data();
   }
   double decodeSeconds = secondsSince(decodeStart);
+  printProfile(stderr, "decoding");
 
   std::string line;
   for (int64_t token : generated)

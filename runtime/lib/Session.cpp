@@ -3,6 +3,7 @@
 #include "loom/Session.h"
 
 #include "loom/Kernels.h"
+#include "loom/Profile.h"
 
 #include <fmt/core.h>
 #include <sys/mman.h>
@@ -129,6 +130,7 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
                                    "model's vocabulary of {}",
                                    tokens[i], i + 1, info.vocab));
   }
+  ProfileScope profile(ProfileEntry::Forward);
   auto tokenRef =
       makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
   auto keyRef =
