@@ -6,10 +6,12 @@
 //
 //  * Small M: each thread takes a range of weight rows and streams them once,
 //    keeping M x 4 dot products in vector registers.
-//  * Large M: the BLIS scheme. Weight rows are packed, k-major, into panels
-//    of NR = 32 columns of C, activations into panels of MR = 12 rows; a
-//    12 x 32 register tile of C accumulates KC steps of broadcast-FMA. Threads
-//    split the columns of C, so each packs only its own weights.
+//  * Large M: weight rows are packed, k-major, into panels of NR = 32
+//    columns of C (once, at load, for the model's weights); a 12 x 32
+//    register tile of C accumulates KC steps of broadcast-FMA, reading 12
+//    rows of activations in place and accumulating into C itself. Each
+//    thread takes whole panels of columns and walks every 12-row strip
+//    across them, so a strip stays in L1 while the panels come from L2.
 //
 // AVX-512 kernels are chosen at run time; other CPUs get portable loops.
 //
@@ -57,7 +59,7 @@ bool hasAvx512() {
 /// Per-thread packing buffers, grown on demand and reused: the decode loop
 /// allocates nothing after its first token.
 struct Scratch {
-  std::vector<float> b;
+  std::vector<float> a, b;
 };
 Scratch &getScratch() {
   thread_local Scratch scratch;
@@ -320,41 +322,60 @@ void tilePortable(int64_t kc, const float *ap, const float *bp, float *tile) {
 }
 
 #if LOOM_X86
+/// The register tile: out[kMR x kNR] (row stride `ldo`) = (out if
+/// `accumulate`, else 0) + A * Bp over `kc` steps. A is read in place, row
+/// i at `a + i * lda` (`Packed`: a packA strip, `a[p * kMR + i]`).
+template <bool Packed>
 __attribute__((target("avx512f"))) void
-tileAvx512(int64_t kc, const float *ap, const float *bp, float *tile) {
+tileAvx512(int64_t kc, const float *a, int64_t lda, const float *bp, float *out,
+           int64_t ldo, bool accumulate) {
   __m512 c0[kMR], c1[kMR];
   for (int i = 0; i < kMR; ++i) {
-    c0[i] = _mm512_setzero_ps();
-    c1[i] = _mm512_setzero_ps();
+    c0[i] = accumulate ? _mm512_loadu_ps(out + i * ldo) : _mm512_setzero_ps();
+    c1[i] =
+        accumulate ? _mm512_loadu_ps(out + i * ldo + 16) : _mm512_setzero_ps();
   }
-  for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
+  for (int64_t p = 0; p < kc; ++p, bp += kNR) {
     __m512 b0 = _mm512_loadu_ps(bp);
     __m512 b1 = _mm512_loadu_ps(bp + 16);
     for (int i = 0; i < kMR; ++i) {
-      __m512 x = _mm512_set1_ps(ap[i]);
+      __m512 x = _mm512_set1_ps(Packed ? a[p * kMR + i] : a[i * lda + p]);
       c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
       c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
     }
   }
   for (int i = 0; i < kMR; ++i) {
-    _mm512_storeu_ps(tile + i * kNR, c0[i]);
-    _mm512_storeu_ps(tile + i * kNR + 16, c1[i]);
+    _mm512_storeu_ps(out + i * ldo, c0[i]);
+    _mm512_storeu_ps(out + i * ldo + 16, c1[i]);
   }
 }
 #endif
 
-/// Columns [n0, n1) of C for all M rows, with A already packed by
-/// `packAllRows` into `ap`. `packed` is B in the kernels' layout when it is a
-/// packed constant (n0 is then a multiple of kNR).
+/// C[mr x nr] (row stride ldc) += tile[mr x nr] (row stride kNR).
+void addTile(const float *tile, int64_t mr, int64_t nr, float *c, int64_t ldc) {
+  for (int64_t r = 0; r < mr; ++r)
+    for (int64_t q = 0; q < nr; ++q)
+      c[r * ldc + q] += tile[r * kNR + q];
+}
+
+/// Columns [n0, n1) of C for all M rows. `packed` is B in the kernels'
+/// layout when it is a packed constant (n0 is then a multiple of kNR).
+///
+/// With AVX-512, whole 12 x 32 tiles read A in place and accumulate into C
+/// in registers; only a last strip of fewer than 12 rows is packed (zero
+/// padded), and tiles narrower than 32 columns go through a buffer.
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
-                      const float *ap, const float *b, int64_t ldb, bool bKN,
-                      const PackedView *packed, float *c, int64_t ldc) {
+                      const float *a, int64_t lda, const float *b, int64_t ldb,
+                      bool bKN, const PackedView *packed, float *c,
+                      int64_t ldc) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
   if (!packed)
     scratch.b.resize(size_t(panels * kNR * kKC));
-  float tile[kMR * kNR];
   bool avx512 = hasAvx512();
+  // Without AVX-512 every strip is packed; with it, only a partial one.
+  scratch.a.resize(size_t((avx512 ? kMR : kMC) * kKC));
+  float tile[kMR * kNR];
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     int64_t kc = std::min(kKC, k - p0);
     for (int64_t panel = 0; !packed && panel < panels; ++panel) {
@@ -364,63 +385,73 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
     }
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       int64_t mc = std::min(kMC, m - i0);
-      for (int64_t panel = 0; panel < panels; ++panel) {
-        int64_t j0 = n0 + panel * kNR;
-        int64_t nr = std::min(kNR, n1 - j0);
-        const float *bp = packed ? packed->panel(n0 / kNR + panel, p0)
-                                 : scratch.b.data() + panel * kNR * kKC;
-        for (int64_t ii = 0; ii < mc; ii += kMR) {
-          int64_t mr = std::min(kMR, mc - ii);
-          // Strip (i0 + ii) / kMR holds all of k, kMR floats a step.
-          const float *strip = ap + (i0 + ii) * k + p0 * kMR;
+      int64_t fullRows = avx512 ? mc / kMR * kMR : 0;
+      for (int64_t ii = fullRows; ii < mc; ii += kMR)
+        packA(a, lda, i0 + ii, std::min(kMR, mc - ii), p0, kc,
+              scratch.a.data() + (ii - fullRows) * kKC);
+      for (int64_t ii = 0; ii < mc; ii += kMR) {
+        int64_t mr = std::min(kMR, mc - ii);
+        for (int64_t panel = 0; panel < panels; ++panel) {
+          int64_t j0 = n0 + panel * kNR;
+          int64_t nr = std::min(kNR, n1 - j0);
+          const float *bp = packed ? packed->panel(n0 / kNR + panel, p0)
+                                   : scratch.b.data() + panel * kNR * kKC;
+          float *cTile = c + (i0 + ii) * ldc + j0;
+#if LOOM_X86
+          if (ii < fullRows) {
+            const float *aTile = a + (i0 + ii) * lda + p0;
+            if (nr == kNR) {
+              tileAvx512<false>(kc, aTile, lda, bp, cTile, ldc, true);
+            } else {
+              tileAvx512<false>(kc, aTile, lda, bp, tile, kNR, false);
+              addTile(tile, mr, nr, cTile, ldc);
+            }
+            continue;
+          }
+#endif
+          const float *strip = scratch.a.data() + (ii - fullRows) * kKC;
 #if LOOM_X86
           if (avx512)
-            tileAvx512(kc, strip, bp, tile);
+            tileAvx512<true>(kc, strip, kMR, bp, tile, kNR, false);
           else
 #endif
             tilePortable(kc, strip, bp, tile);
-          (void)avx512;
-          for (int64_t r = 0; r < mr; ++r) {
-            float *row = c + (i0 + ii + r) * ldc + j0;
-            const float *t = tile + r * kNR;
-            for (int64_t q = 0; q < nr; ++q)
-              row[q] += t[q];
-          }
+          addTile(tile, mr, nr, cTile, ldc);
         }
       }
     }
   }
 }
 
-/// Packs all of A ([m, k]) into strips of kMR rows, each k-major over the
-/// whole depth: strip s starts at `out + s * kMR * k`.
-void packAllRows(int64_t m, int64_t k, const float *a, int64_t lda,
-                 float *out) {
-  int64_t strips = (m + kMR - 1) / kMR;
-  getKernelThreadPool().parallelFor(
-      0, strips, 4, [&](int64_t first, int64_t last) {
-        for (int64_t strip = first; strip < last; ++strip)
-          packA(a, lda, strip * kMR, std::min(kMR, m - strip * kMR), 0, k,
-                out + strip * kMR * k);
-      });
-}
+/// True when rows of A `lda` floats apart would crowd into a few sets of a
+/// 4 KiB-periodic L1 cache (every row in the same set at 4 KiB multiples),
+/// which slows the 12 row streams of the register tile.
+bool conflictingRowStride(int64_t lda) { return lda % 512 == 0; }
 
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                const float *b, int64_t ldb, bool bKN, const PackedView *packed,
                float *c, int64_t ldc) {
-  // A is packed once, by all threads, into the caller's buffer (a product
-  // may run inside another's chunk, so the buffer belongs to this thread).
-  thread_local std::vector<float> packedA;
-  int64_t strips = (m + kMR - 1) / kMR;
-  packedA.resize(std::max(packedA.size(), size_t(strips * kMR * k)));
-  const float *ap = packedA.data();
-  packAllRows(m, k, a, lda, packedA.data());
-  // Then the columns, in whole panels, at least two per task.
+  if (hasAvx512() && conflictingRowStride(lda)) {
+    // Copy A with a cache line of padding per row (the caller's buffer: a
+    // product may run inside another's chunk).
+    thread_local std::vector<float> padded;
+    int64_t paddedLda = k + 16;
+    padded.resize(std::max(padded.size(), size_t(m * paddedLda)));
+    float *out = padded.data();
+    getKernelThreadPool().parallelFor(
+        0, m, 16, [&](int64_t first, int64_t last) {
+          for (int64_t i = first; i < last; ++i)
+            std::copy(a + i * lda, a + i * lda + k, out + i * paddedLda);
+        });
+    a = out;
+    lda = paddedLda;
+  }
+  // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
-        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, ap, b, ldb,
-                         bKN, packed, c, ldc);
+        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
+                         ldb, bKN, packed, c, ldc);
       });
 }
 

@@ -23,10 +23,13 @@ std::vector<float> randomVector(size_t size, unsigned seed) {
 }
 
 /// Checks sgemmNT on an m x n x k problem with padded leading dimensions
-/// (contiguous B when `packed`, which is then packed as a constant first).
-void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false) {
+/// (contiguous B when `packed`, which is then packed as a constant first;
+/// A's rows `lda` apart, k + 3 unless given).
+void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
+                int64_t lda = 0) {
   unsigned seed = unsigned(m * 131 + n * 7 + k);
-  int64_t lda = k + 3, ldb = packed ? k : k + 5, ldc = n + 2;
+  lda = lda ? lda : k + 3;
+  int64_t ldb = packed ? k : k + 5, ldc = n + 2;
   std::vector<float> a = randomVector(size_t(m * lda), seed);
   std::vector<float> b = randomVector(size_t(n * ldb), seed + 1);
   std::vector<float> c = randomVector(size_t(m * ldc), seed + 2);
@@ -65,6 +68,15 @@ TEST(GemmTest, PackedPath) {
     for (int64_t n : {1, 31, 32, 33, 70})
       for (int64_t k : {1, 17, 256, 300})
         checkShape(m, n, k);
+}
+
+TEST(GemmTest, RowStridesOfWholeKibibytes) {
+  // Rows of A 512 floats apart (or a multiple) are copied to a padded
+  // buffer first; tiles then read it in place.
+  for (int64_t m : {12, 25, 100})
+    for (int64_t k : {512, 700})
+      checkShape(m, 70, k, /*packed=*/false, /*lda=*/1024);
+  checkShape(30, 64, 512, /*packed=*/true, /*lda=*/512);
 }
 
 TEST(GemmTest, PackedConstantMatrices) {
