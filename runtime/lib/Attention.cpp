@@ -293,7 +293,7 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
                             : double(p.seq) * double(pos + p.seq);
   ProfileScope profile(ProfileEntry::Attention,
                        4.0 * visible * double(heads) * double(headDim),
-                       {p.seq, pos + p.seq, heads});
+                       {p.seq, heads, headDim});
 #if LOOM_X86
   static const bool avx512 = __builtin_cpu_supports("avx512f");
 #else

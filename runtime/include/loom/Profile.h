@@ -28,7 +28,8 @@ enum class ProfileEntry {
   Count
 };
 
-/// A kernel call's problem size (e.g. M, N, K), for the per-shape lines.
+/// A kernel call's problem size, for the per-shape lines: M, N, K of a
+/// linear layer; tokens, heads and head size of attention.
 using ProfileShape = std::array<int64_t, 3>;
 
 /// True when LOOM_PROFILE asks for a profile.
