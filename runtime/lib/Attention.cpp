@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -174,8 +175,16 @@ __attribute__((target("avx512f"))) void attendAvx512(const AttentionProblem &p,
 }
 #endif
 
-/// Rows of queries attended together by `attendBlock`.
+/// Tokens of a prompt attended together by `attendBlock` (at most).
 constexpr int64_t kQueryBlock = 64;
+
+/// Tokens per block for `group` query heads a KV head: as many as
+/// kQueryBlock allows with group * tokens a multiple of the GEMM's 12-row
+/// tile, so no tile is partly empty.
+int64_t queryBlockTokens(int64_t group) {
+  int64_t step = 12 / std::gcd<int64_t>(group, 12);
+  return std::max(step, kQueryBlock - kQueryBlock % step);
+}
 
 /// Softmax of `scores` ([rows, stride]) in place: row r keeps columns
 /// [0, valid(r)) and gets zeros beyond; returns each row's sum in `sums`.
@@ -227,41 +236,66 @@ softmaxRowsAvx512(float *scores, int64_t rows, int64_t stride, Valid valid,
 }
 #endif
 
-/// Up to kQueryBlock tokens [t0, t1) of one head as two matrix products:
-/// S = Q K^T over the keys any of them sees, a masked softmax of S's rows,
-/// then O = S V; only this block's scores exist at any time.
+/// Per-thread buffers of `attendBlock`, grown once and reused.
+struct BlockScratch {
+  std::vector<float> queries, scores, sums, outputs;
+};
+
+/// Tokens [t0, t1) of every query head that reads KV head `kvHead`, as two
+/// matrix products: the heads' queries are stacked into one matrix
+/// (head-major), S = Q K^T over the keys any of them sees, a masked softmax
+/// of S's rows, then O = S V. The group shares one pass over its keys and
+/// values, and only this block's scores exist at any time.
 void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
-                 int64_t head, std::vector<float> &scores,
-                 std::vector<float> &sums, bool avx512) {
-  int64_t rows = t1 - t0;
-  int64_t kvOffset = (head / (p.heads / p.kvHeads)) * p.headDim;
+                 int64_t kvHead, BlockScratch &scratch, bool avx512) {
+  int64_t tokens = t1 - t0;
+  int64_t group = p.heads / p.kvHeads;
+  int64_t rows = group * tokens, hd = p.headDim;
+  int64_t kvOffset = kvHead * hd;
   int64_t context = p.causal ? p.pos + t1 : p.pos + p.seq;
-  scores.assign(size_t(rows * context), 0.0f);
-  sums.resize(size_t(rows));
-  sgemmNT(rows, context, p.headDim, p.q + t0 * p.qStride + head * p.headDim,
-          p.qStride, p.keys + kvOffset, p.cacheRowStride, scores.data(),
-          context);
+  // Score rows padded to whole vectors, and off 2 KiB multiples (which the
+  // product would copy to avoid cache-set conflicts).
+  int64_t stride = (context + 15) / 16 * 16;
+  if (stride % 512 == 0)
+    stride += 16;
+  scratch.queries.resize(size_t(rows * hd));
+  scratch.scores.resize(std::max(scratch.scores.size(), size_t(rows * stride)));
+  scratch.sums.resize(size_t(rows));
+  scratch.outputs.assign(size_t(rows * hd), 0.0f);
+  for (int64_t g = 0; g < group; ++g)
+    for (int64_t t = 0; t < tokens; ++t) {
+      const float *query =
+          p.q + (t0 + t) * p.qStride + (kvHead * group + g) * hd;
+      std::copy(query, query + hd,
+                scratch.queries.data() + (g * tokens + t) * hd);
+    }
+  float *scores = scratch.scores.data();
+  for (int64_t r = 0; r < rows; ++r)
+    std::fill(scores + r * stride, scores + r * stride + context, 0.0f);
+  sgemmNT(rows, context, hd, scratch.queries.data(), hd, p.keys + kvOffset,
+          p.cacheRowStride, scores, stride);
   auto valid = [&](int64_t r) {
-    return p.causal ? p.pos + t0 + r + 1 : context;
+    return p.causal ? p.pos + t0 + r % tokens + 1 : context;
   };
-  float scale = 1.0f / std::sqrt(float(p.headDim));
+  float scale = 1.0f / std::sqrt(float(hd));
 #if LOOM_X86
   if (avx512)
-    softmaxRowsAvx512(scores.data(), rows, context, valid, scale, sums.data());
+    softmaxRowsAvx512(scores, rows, stride, valid, scale, scratch.sums.data());
   else
 #endif
-    softmaxRows(scores.data(), rows, context, valid, scale, sums.data());
+    softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
   (void)avx512;
-  float *out = p.out + t0 * p.outStride + head * p.headDim;
-  for (int64_t r = 0; r < rows; ++r)
-    std::fill(out + r * p.outStride, out + r * p.outStride + p.headDim, 0.0f);
-  sgemmNN(rows, p.headDim, context, scores.data(), context, p.values + kvOffset,
-          p.cacheRowStride, out, p.outStride);
-  for (int64_t r = 0; r < rows; ++r) {
-    float inverse = 1.0f / sums[r];
-    for (int64_t d = 0; d < p.headDim; ++d)
-      out[r * p.outStride + d] *= inverse;
-  }
+  sgemmNN(rows, hd, context, scores, stride, p.values + kvOffset,
+          p.cacheRowStride, scratch.outputs.data(), hd);
+  for (int64_t g = 0; g < group; ++g)
+    for (int64_t t = 0; t < tokens; ++t) {
+      int64_t r = g * tokens + t;
+      float inverse = 1.0f / scratch.sums[size_t(r)];
+      const float *source = scratch.outputs.data() + r * hd;
+      float *out = p.out + (t0 + t) * p.outStride + (kvHead * group + g) * hd;
+      for (int64_t d = 0; d < hd; ++d)
+        out[d] = source[d] * inverse;
+    }
 }
 
 } // namespace
@@ -300,16 +334,19 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
   constexpr bool avx512 = false;
 #endif
   if (p.seq >= kQueryBlock / 2) {
-    // A prompt: blocks of queries per head, as matrix products.
-    int64_t blocks = (p.seq + kQueryBlock - 1) / kQueryBlock;
+    // A prompt: blocks of tokens per KV head, as matrix products; the last
+    // (longest-context) blocks first, so that the short ones balance the
+    // threads at the end.
+    int64_t blockTokens = queryBlockTokens(heads / kvHeads);
+    int64_t blocks = (p.seq + blockTokens - 1) / blockTokens;
     getKernelThreadPool().parallelFor(
-        0, blocks * heads, 1, [&](int64_t first, int64_t last) {
-          thread_local std::vector<float> scores, sums;
+        0, blocks * kvHeads, 1, [&](int64_t first, int64_t last) {
+          thread_local BlockScratch scratch;
           for (int64_t item = first; item < last; ++item) {
-            int64_t block = item / heads, head = item % heads;
-            int64_t t0 = block * kQueryBlock;
-            attendBlock(p, t0, std::min(p.seq, t0 + kQueryBlock), head, scores,
-                        sums, avx512);
+            int64_t block = blocks - 1 - item / kvHeads;
+            int64_t t0 = block * blockTokens;
+            attendBlock(p, t0, std::min(p.seq, t0 + blockTokens),
+                        item % kvHeads, scratch, avx512);
           }
         });
     return;
