@@ -515,6 +515,12 @@ ThreadPool &loom::getKernelThreadPool() {
 
 void loom::setKernelThreads(int64_t count) { requestedThreads = count; }
 
+extern "C" void loom_parallel_loop(void (*task)(void *, int64_t, int64_t),
+                                   void *context, int64_t begin, int64_t end,
+                                   int64_t grain) {
+  getKernelThreadPool().run(begin, end, grain, task, context);
+}
+
 void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc) {
   if (m == 0 || n == 0 || k == 0)

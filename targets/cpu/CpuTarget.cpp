@@ -29,9 +29,12 @@ static constexpr const char *kBufferize =
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref";
 
-/// After bufferization, with copies as linalg.copy: loops and LLVM.
+/// After bufferization, with copies as linalg.copy: loops (their parallel
+/// dimensions as scf.parallel) ...
+static constexpr const char *kToLoops = "convert-linalg-to-parallel-loops";
+
+/// ... then LLVM.
 static constexpr const char *kLoopsToLLVM =
-    "convert-linalg-to-loops,"
     "lower-affine,"
     "convert-scf-to-cf,"
     "canonicalize,cse,"
@@ -56,7 +59,23 @@ loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createLowerLibraryCallsPass());
   pm.addPass(createLowerMemRefCopyPass());
   pm.addPass(createApproximateMathPass());
-  return parsePassPipeline(kLoopsToLLVM, pm, llvm::errs());
+  if (failed(parsePassPipeline(kToLoops, pm, llvm::errs())))
+    return failure();
+  if (options.parallelLoops)
+    pm.addPass(createOutlineParallelLoopsPass());
+  if (failed(parsePassPipeline(kLoopsToLLVM, pm, llvm::errs())))
+    return failure();
+  if (options.parallelLoops)
+    pm.addPass(createLowerParallelCallsPass());
+  return success();
+}
+
+void loom::cpu::registerCpuTargetPasses() {
+  registerPass(createLowerLibraryCallsPass);
+  registerPass(createLowerMemRefCopyPass);
+  registerPass(createApproximateMathPass);
+  registerPass(createOutlineParallelLoopsPass);
+  registerPass(createLowerParallelCallsPass);
 }
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

@@ -40,6 +40,9 @@ struct CpuPipelineOptions {
   /// Call the runtime's kernels for ops that name one (`library_call`);
   /// otherwise every op becomes generated loops.
   bool useRuntimeKernels = true;
+  /// Run the outer dimension of generated parallel loops on the runtime's
+  /// thread pool.
+  bool parallelLoops = true;
 };
 
 /// Adds the passes that take linalg on tensors (with scf, arith, math) to
@@ -52,11 +55,23 @@ buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 /// with dynamically shaped, strided memrefs (after bufferization).
 std::unique_ptr<mlir::Pass> createLowerLibraryCallsPass();
 
-/// Replaces math.tanh and math.erf by vectorizable polynomials.
+/// Replaces math.exp, math.tanh and math.erf by vectorizable polynomials.
 std::unique_ptr<mlir::Pass> createApproximateMathPass();
 
 /// Rewrites `memref.copy` as `linalg.copy` so that copies become loops.
 std::unique_ptr<mlir::Pass> createLowerMemRefCopyPass();
+
+/// Moves outermost `scf.parallel` loops with enough work into functions that
+/// run a range of their first dimension (`loom-outline-parallel-loops`).
+std::unique_ptr<mlir::Pass> createOutlineParallelLoopsPass();
+
+/// Turns calls of those functions, in the LLVM dialect, into
+/// `loom_parallel_loop` calls on the runtime's thread pool
+/// (`loom-lower-parallel-calls`).
+std::unique_ptr<mlir::Pass> createLowerParallelCallsPass();
+
+/// Registers the CPU target's passes (for loom-opt).
+void registerCpuTargetPasses();
 
 /// Creates the target machine for `options`.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

@@ -1,13 +1,15 @@
 //===- loom-opt.cpp - The loom optimizer driver ---------------------------===//
 //
-// MlirOptMain with the loom dialect, its passes and conversions, and every
-// upstream dialect and pass (a Loom pipeline goes all the way to LLVM).
+// MlirOptMain with the loom dialect, its passes and conversions, the CPU
+// target's passes, and every upstream dialect and pass (a Loom pipeline
+// goes all the way to LLVM).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
+#include "targets/cpu/CpuTarget.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -27,6 +29,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   loom::registerLoomPasses();
   loom::registerLoomConversionPasses();
+  loom::cpu::registerCpuTargetPasses();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Loom optimizer driver\n", registry));

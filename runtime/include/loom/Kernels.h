@@ -49,6 +49,14 @@ void sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
 } // namespace loom
 
 extern "C" {
+/// Runs `task(context, first, last)` over chunks of [begin, end) of at least
+/// `grain` indices on the kernels' thread pool: the outer dimension of a
+/// parallel loop in generated code (`loom-lower-parallel-calls`).
+void loom_parallel_loop(void (*task)(void *context, int64_t first,
+                                     int64_t last),
+                        void *context, int64_t begin, int64_t end,
+                        int64_t grain);
+
 /// The library call generated code makes (MLIR C interface).
 void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,

@@ -56,11 +56,15 @@ public:
         &fn);
   }
 
-private:
+  /// A chunk of a loop: `fn(context, chunkBegin, chunkEnd)`.
   using ChunkFn = void (*)(void *context, int64_t begin, int64_t end);
 
+  /// `parallelFor` with the chunk function as a plain function pointer (for
+  /// callers that are not C++, such as generated code).
   void run(int64_t begin, int64_t end, int64_t grain, ChunkFn fn,
            void *context);
+
+private:
   void workerLoop();
   /// Runs chunks of the current job until none are left.
   void drainChunks();
