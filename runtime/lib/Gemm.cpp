@@ -29,6 +29,8 @@
 #include <optional>
 #include <vector>
 
+#include <sys/mman.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define LOOM_X86 1
@@ -91,6 +93,36 @@ struct PackedMatrix {
 std::map<const float *, PackedMatrix> &getPackedMatrices() {
   static std::map<const float *, PackedMatrix> matrices;
   return matrices;
+}
+
+/// Memory reserved for packed matrices (`reservePackedMatrices`), in 2 MiB
+/// pages where the kernel allows: a decode step streams every weight once,
+/// and 4 KiB pages would cost a TLB miss every 4 KiB of that stream.
+struct PackedArena {
+  std::unique_ptr<char, void (*)(void *)> memory{nullptr, std::free};
+  size_t size = 0, used = 0;
+};
+PackedArena &getPackedArena() {
+  static PackedArena arena;
+  return arena;
+}
+constexpr size_t kHugePage = size_t(2) << 20;
+
+/// Bytes of a packed n x k matrix (whole panels, a cache line multiple).
+size_t packedSize(int64_t n, int64_t k) {
+  int64_t panels = (n + kNR - 1) / kNR;
+  return (size_t(panels * k * kNR) * sizeof(float) + 63) / 64 * 64;
+}
+
+/// Memory for a packed matrix of `bytes`: from the arena while it lasts.
+std::unique_ptr<float, void (*)(void *)> allocatePacked(size_t bytes) {
+  PackedArena &arena = getPackedArena();
+  if (arena.memory && arena.size - arena.used >= bytes) {
+    float *data = reinterpret_cast<float *>(arena.memory.get() + arena.used);
+    arena.used += bytes;
+    return {data, [](void *) {}};
+  }
+  return {static_cast<float *>(std::aligned_alloc(64, bytes)), std::free};
 }
 
 /// The packed copy of B if B is (columns of) a packed constant matrix: B
@@ -581,19 +613,39 @@ void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   });
 }
 
+void loom::reservePackedMatrices(
+    const std::vector<std::pair<int64_t, int64_t>> &shapes) {
+  size_t total = 0;
+  for (auto [n, k] : shapes)
+    total += packedSize(n, k);
+  PackedArena &arena = getPackedArena();
+  if (total == 0 || arena.memory)
+    return;
+  size_t rounded = (total + kHugePage - 1) / kHugePage * kHugePage;
+  void *memory = std::aligned_alloc(kHugePage, rounded);
+  if (!memory)
+    return;
+#if defined(MADV_HUGEPAGE)
+  // Before the first touch, so the pages are huge from the start.
+  madvise(memory, rounded, MADV_HUGEPAGE);
+#endif
+  arena.memory.reset(static_cast<char *>(memory));
+  arena.size = rounded;
+  arena.used = 0;
+}
+
 int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
                                  bool storedKN) {
   auto &matrices = getPackedMatrices();
   if (matrices.count(b))
     return 0;
   int64_t panels = (n + kNR - 1) / kNR;
-  size_t bytes = size_t(panels * k * kNR) * sizeof(float);
+  size_t bytes = packedSize(n, k);
   PackedMatrix packed;
   packed.n = n;
   packed.k = k;
   packed.storedKN = storedKN;
-  packed.data.reset(
-      static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+  packed.data = allocatePacked(bytes);
   float *out = packed.data.get();
   getKernelThreadPool().parallelFor(
       0, panels, 4, [&](int64_t first, int64_t last) {
@@ -610,7 +662,12 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
   return int64_t(bytes);
 }
 
-void loom::clearPackedMatrices() { getPackedMatrices().clear(); }
+void loom::clearPackedMatrices() {
+  getPackedMatrices().clear();
+  PackedArena &arena = getPackedArena();
+  arena.memory.reset();
+  arena.size = arena.used = 0;
+}
 
 /// The C interface of both products: B is [n, k] (`bKN` false) or [k, n].
 /// Views with a non-unit inner stride, which generated code does not pass,

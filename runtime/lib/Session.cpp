@@ -79,23 +79,29 @@ Session::Session(const ModelInfo &info, WeightSet weightSet, int64_t maxSeq)
 }
 
 void Session::packMatrices() {
-  long pageSize = sysconf(_SC_PAGESIZE);
+  // Which matrices get a packed copy, as {n, k}: a matrix also read in its
+  // checkpoint layout (a tied embedding and LM head) stays there alone (a
+  // packed copy would double its memory, and generation multiplies it by
+  // one row at a time, which streams the checkpoint layout just as fast).
+  std::vector<std::pair<int64_t, int64_t>> shapes(weights.size(), {0, 0});
   for (size_t i = 0; i < weights.size(); ++i) {
     const TensorSpec &spec = weights.spec(i);
-    // A matrix also read in its checkpoint layout (a tied embedding and LM
-    // head) stays there alone: a packed copy would double its memory, and
-    // generation multiplies it by one row at a time, which streams the
-    // checkpoint layout just as fast.
     if (i >= info.matrix.size() || spec.shape.size() != 2 || info.otherUses[i])
       continue;
     if (info.matrix[i])
-      packedBytes +=
-          packConstantMatrix(weights.data(i), spec.shape[0], spec.shape[1]);
+      shapes[i] = {spec.shape[0], spec.shape[1]};
     else if (info.storedInOut[i])
-      packedBytes += packConstantMatrix(weights.data(i), spec.shape[1],
-                                        spec.shape[0], /*storedKN=*/true);
-    else
+      shapes[i] = {spec.shape[1], spec.shape[0]};
+  }
+  reservePackedMatrices(shapes);
+  long pageSize = sysconf(_SC_PAGESIZE);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const TensorSpec &spec = weights.spec(i);
+    auto [n, k] = shapes[i];
+    if (n == 0)
       continue;
+    packedBytes += packConstantMatrix(weights.data(i), n, k,
+                                      /*storedKN=*/!info.matrix[i]);
     // A matrix read only through its packed copy need not stay in memory
     // in the checkpoint's layout: drop the mapped pages it fully covers.
     if (!weights.isZeroCopy(i))

@@ -70,7 +70,7 @@ void ThreadPool::drainChunks() {
 /// How long a thread polls before it blocks: long enough to bridge the gap
 /// between consecutive jobs of one model step, short enough not to hold a
 /// core another process could use.
-static constexpr std::chrono::microseconds kSpin(50);
+static const std::chrono::microseconds kSpin(getenv("SPIN") ? atoi(getenv("SPIN")) : 50);
 
 /// Polls `done` for at most kSpin.
 template <typename Predicate> static bool spinUntil(Predicate done) {

@@ -16,6 +16,8 @@
 #include "loom/ThreadPool.h"
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace loom {
 
@@ -34,7 +36,16 @@ void setKernelThreads(int64_t count);
 int64_t packConstantMatrix(const float *b, int64_t n, int64_t k,
                            bool storedKN = false);
 
-/// Forgets every packed matrix (their addresses may be reused).
+/// Reserves memory, in huge pages where the system allows, for packing the
+/// matrices of `shapes` ({n, k} each) with `packConstantMatrix`: a decode
+/// step streams every packed weight once, and on 4 KiB pages that stream
+/// would miss the TLB every 4 KiB. Optional; packing allocates on its own
+/// once the reservation is used up.
+void reservePackedMatrices(
+    const std::vector<std::pair<int64_t, int64_t>> &shapes);
+
+/// Forgets every packed matrix (their addresses may be reused) and frees
+/// the reserved memory.
 void clearPackedMatrices();
 
 /// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices.
