@@ -87,6 +87,34 @@ TEST(GemmTest, PackedConstantMatrices) {
         checkShape(m, n, k, /*packed=*/true);
 }
 
+TEST(GemmTest, ReservedPackingMemory) {
+  // Two matrices packed into reserved memory, a third beyond it; each
+  // product reads its own packed copy.
+  std::vector<float> b1 = randomVector(40 * 70, 1),
+                     b2 = randomVector(33 * 70, 2),
+                     b3 = randomVector(5 * 70, 3);
+  reservePackedMatrices({{40, 70}, {33, 70}});
+  EXPECT_GT(packConstantMatrix(b1.data(), 40, 70), 0);
+  EXPECT_GT(packConstantMatrix(b2.data(), 33, 70), 0);
+  EXPECT_GT(packConstantMatrix(b3.data(), 5, 70), 0);
+  // Packing the same matrix again does nothing.
+  EXPECT_EQ(packConstantMatrix(b1.data(), 40, 70), 0);
+  std::vector<float> a = randomVector(13 * 70, 4);
+  for (auto [b, n] : {std::pair{&b1, 40}, {&b2, 33}, {&b3, 5}})
+    for (int64_t m : {1, 13}) {
+      std::vector<float> c(size_t(m * n), 0.0f);
+      sgemmNT(m, n, 70, a.data(), 70, b->data(), 70, c.data(), n);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t p = 0; p < 70; ++p)
+            sum += double(a[i * 70 + p]) * double((*b)[j * 70 + p]);
+          ASSERT_NEAR(c[i * n + j], sum, 1e-4) << "n=" << n << " m=" << m;
+        }
+    }
+  clearPackedMatrices();
+}
+
 /// sgemmNN against a plain loop, B given as [k, n] with a padded stride.
 void checkNN(int64_t m, int64_t n, int64_t k) {
   unsigned seed = unsigned(m * 17 + n * 5 + k);
