@@ -37,8 +37,9 @@ FULL = {
     "prefill": [128, 512],
     "decode": (128, 128),          # (prompt tokens, decode steps)
     "growth": ("llama", 24),
-    "stream_mib": 256, "stream_iterations": 20,
+    "stream_mib": 256, "stream_iterations": 20, "stream_pair_iterations": 5,
     "sgemm_sizes": [1024, 1536, 2048], "sgemm_repeats": 5,
+    "kernels_args": ["--rounds", 3],
 }
 QUICK = {
     "models": [("llama", "examples/llama.loom",
@@ -50,8 +51,9 @@ QUICK = {
     "prefill": [32, 64],
     "decode": (32, 16),
     "growth": ("llama", 4),
-    "stream_mib": 64, "stream_iterations": 5,
+    "stream_mib": 64, "stream_iterations": 5, "stream_pair_iterations": 2,
     "sgemm_sizes": [512, 1024], "sgemm_repeats": 2,
+    "kernels_args": ["--rounds", 1, "--m", 64, "--shapes", "256:128"],
 }
 
 # Per model family (the manifest's "model"): token/position tables, of which a
@@ -213,11 +215,30 @@ def find_c_compiler():
     raise RuntimeError("no C compiler found (clang-22, clang, cc, gcc)")
 
 
+def find_cxx_compiler():
+    for name in ("clang++-22", "clang++", "c++", "g++"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("no C++ compiler found (clang++-22, clang++, c++, g++)")
+
+
 def build_helper(source, output, work, libs):
     """Compiles bench/SOURCE into WORK/OUTPUT with -O3 -march=native."""
-    run([find_c_compiler(), "-O3", "-march=native", "-pthread",
-         BENCH / source, "-o", output] + libs, work)
+    cxx = source.endswith(".cpp")
+    compiler = find_cxx_compiler() if cxx else find_c_compiler()
+    flags = ["-std=c++17", "-I", ROOT / "runtime" / "include"] if cxx else []
+    run([compiler, "-O3", "-march=native", "-pthread"] + flags +
+        [BENCH / source, "-o", output] + libs, work)
     return output
+
+
+def measure_kernels(exe, work, env, threads, mode):
+    """Loom's GEMM against OpenBLAS's and its GEMV against a read pass,
+    alternating (bench/kernels.cpp)."""
+    out = run([exe, "--threads", threads] + mode["kernels_args"], work,
+              env=env)
+    return json.loads(out.stdout)
 
 
 # ---------------------------------------------------------------------------
@@ -225,10 +246,10 @@ def build_helper(source, output, work, libs):
 # ---------------------------------------------------------------------------
 
 
-def measure_stream(exe, work, threads, mode):
+def measure_stream(exe, work, threads, mode, iterations=None):
     """STREAM triad and read GB/s per iteration, with `threads` threads."""
-    out = run([exe, threads, mode["stream_mib"], mode["stream_iterations"]],
-              work)
+    out = run([exe, threads, mode["stream_mib"],
+               iterations or mode["stream_iterations"]], work)
     data = json.loads(out.stdout)
     return {"triad_gbs": data["triad_gbs"], "read_gbs": data["read_gbs"]}
 
@@ -388,13 +409,25 @@ def bench_model(name, source, defines, ctx):
             "memory_estimate": memory_estimate(w, length, length),
             "flops_per_token": prefill_flops(w, length)})
     log("%s: Loom decode %d after %d x%d" % (name, steps, prompt, args.repeats))
-    runs = [run_loom(exe, ckpt, work, args.threads, prompt, steps + 1)
-            for _ in range(args.repeats)]
+    # This machine's bandwidth drifts between runs, so every decode run gets
+    # its own ceiling: the best triad of short STREAM runs just before and
+    # just after it (the mean of the two).
+    def paired(measure):
+        before = paired_triad(ctx)
+        result = measure()
+        return result, (before + paired_triad(ctx)) / 2
+    runs, loom_gbs = [], []
+    for _ in range(args.repeats):
+        r, gbs = paired(lambda: run_loom(exe, ckpt, work, args.threads,
+                                         prompt, steps + 1))
+        runs.append(r)
+        loom_gbs.append(gbs)
     context = prompt + (steps + 1) / 2
     phases.append({
         "phase": "decode%d" % steps, "kind": "decode", "tokens": steps,
         "prompt": prompt, "context": context,
         "loom": [r["rates"]["decode"] for r in runs],
+        "loom_triad_gbs": loom_gbs,
         "loom_prefill": [r["rates"]["prefill"] for r in runs],
         "loom_tokens": runs[0]["tokens"],
         "max_rss": max(r["max_rss"] for r in runs),
@@ -402,12 +435,12 @@ def bench_model(name, source, defines, ctx):
         "bytes_per_token": decode_bytes(w, context)})
 
     log("%s: PyTorch peer" % name)
-    peer = run([sys.executable, BENCH / "torch_peer.py",
-                "--manifest", manifest_path, "--weights", ckpt,
-                "--repeats", args.repeats, "--threads", args.threads,
-                "--prefill"] + mode["prefill"] +
-               ["--decode", "%d:%d" % (prompt, steps)], work,
-               env=ctx["peer_env"])
+    peer, peer_gbs = paired(lambda: run(
+        [sys.executable, BENCH / "torch_peer.py",
+         "--manifest", manifest_path, "--weights", ckpt,
+         "--repeats", args.repeats, "--threads", args.threads,
+         "--prefill"] + mode["prefill"] +
+        ["--decode", "%d:%d" % (prompt, steps)], work, env=ctx["peer_env"]))
     peer = json.loads(peer.stdout)
     for p in phases:
         if p["kind"] == "prefill":
@@ -415,6 +448,7 @@ def bench_model(name, source, defines, ctx):
         else:
             key = "%d:%d" % (prompt, steps)
             p["torch"] = peer["decode"][key]
+            p["torch_triad_gbs"] = peer_gbs
             p["torch_tokens"] = peer["tokens"][key]
             p["agree"] = agreement(p["loom_tokens"], p["torch_tokens"])
     return {"name": name, "source": source, "defines": defines,
@@ -433,18 +467,37 @@ def agreement(a, b):
     return n
 
 
+def paired_triad(ctx):
+    """Best triad GB/s of a short STREAM run (a decode run's ceiling)."""
+    mode = ctx["mode"]
+    return max(measure_stream(ctx["stream"], ctx["work"], ctx["args"].threads,
+                              mode, mode["stream_pair_iterations"])
+               ["triad_gbs"])
+
+
 def add_ceilings(model, triad_gbs, sgemm_gflops):
-    """Fills each phase's ceiling (tokens/s) and ratios."""
+    """Fills each phase's ceiling (tokens/s) and ratios. A decode phase's
+    ceiling is the median of its runs' own (from the STREAM runs around
+    each), and its fractions the median of each run's rate over its own
+    ceiling; `triad_gbs` (the run's best) gives the `_best` variants."""
     for p in model["phases"]:
-        if p["kind"] == "decode":
-            p["ceiling"] = triad_gbs * 1e9 / p["bytes_per_token"]
-        else:
-            p["ceiling"] = sgemm_gflops * 1e9 / p["flops_per_token"]
         loom, peer = statistics.median(p["loom"]), statistics.median(p["torch"])
         p["loom_median"], p["torch_median"] = loom, peer
-        p["loom_of_ceiling"] = loom / p["ceiling"]
-        p["torch_of_ceiling"] = peer / p["ceiling"]
         p["loom_vs_torch"] = loom / peer
+        if p["kind"] != "decode":
+            p["ceiling"] = sgemm_gflops * 1e9 / p["flops_per_token"]
+            p["loom_of_ceiling"] = loom / p["ceiling"]
+            p["torch_of_ceiling"] = peer / p["ceiling"]
+            continue
+        per_token = p["bytes_per_token"] / 1e9
+        p["ceiling"] = statistics.median(p["loom_triad_gbs"]) / per_token
+        p["loom_of_ceiling"] = statistics.median(
+            rate * per_token / gbs
+            for rate, gbs in zip(p["loom"], p["loom_triad_gbs"]))
+        p["torch_of_ceiling"] = peer * per_token / p["torch_triad_gbs"]
+        p["ceiling_best"] = triad_gbs / per_token
+        p["loom_of_best"] = loom / p["ceiling_best"]
+        p["torch_of_best"] = peer / p["ceiling_best"]
 
 
 # ---------------------------------------------------------------------------
@@ -498,12 +551,27 @@ def render(results):
         "Ceilings (measured in this run):",
         "- STREAM triad, %d threads: best %.1f GB/s (median %.1f, min %.1f; "
         "start of run best %.1f, end of run best %.1f); read-only best %.1f "
-        "GB/s. Decode ceiling uses the best, %.1f GB/s." % (
+        "GB/s. Each decode run's ceiling comes from the best triad of short "
+        "STREAM runs just before and after it (%d iterations each, averaged); "
+        "the table shows their median and the median of each run's fraction "
+        "of its own ceiling. Against the run's best triad instead:" % (
             results["threads"], max(triad), statistics.median(triad),
             min(triad),
             max(c["stream_start"]["triad_gbs"]),
             max(c["stream_end"]["triad_gbs"]), max(c["read_gbs"]),
-            c["triad_best"]),
+            results["mode"]["stream_pair_iterations"]),
+    ]
+    for model in results["models"]:
+        for p in model["phases"]:
+            if p["kind"] == "decode":
+                lines.append(
+                    "  %s %s: ceiling %.0f tokens/s, Loom %.1f%%, PyTorch "
+                    "%.1f%% (Loom's runs saw %s GB/s, PyTorch's %.1f)" % (
+                        model["name"], p["phase"], p["ceiling_best"],
+                        100 * p["loom_of_best"], 100 * p["torch_of_best"],
+                        ", ".join("%.1f" % g for g in p["loom_triad_gbs"]),
+                        p["torch_triad_gbs"]))
+    lines += [
         "- OpenBLAS sgemm, %d threads, sizes %s: best %.1f GFLOP/s with "
         "%s (%s); %.1f GFLOP/s with the inherited environment (%s). Prefill "
         "ceiling uses %.1f GFLOP/s." % (
@@ -527,6 +595,24 @@ def render(results):
                 parts.append("%s %.3f GFLOP/token" % (
                     p["phase"], p["flops_per_token"] / 1e9))
         lines.append("- " + "; ".join(parts))
+    k = results.get("kernels")
+    if k:
+        lines += ["", "Kernels alone (`bench/kernels.cpp`, %d threads, each "
+                  "measured in alternation with its peer; best of each "
+                  "round, median of %d rounds):" % (
+                      k["threads"], len(k["gemv"]["loom_gbs"]))]
+        for g in k["gemm"]:
+            loom = statistics.median(g["loom_gflops"])
+            blas = statistics.median(g["openblas_gflops"])
+            lines.append("- GEMM %dx%dx%d (M x N x K): Loom %.0f GFLOP/s, "
+                         "OpenBLAS %.0f (%.2f×)" % (
+                             g["m"], g["n"], g["k"], loom, blas, loom / blas))
+        loom = statistics.median(k["gemv"]["loom_gbs"])
+        read = statistics.median(k["gemv"]["read_gbs"])
+        lines.append("- GEMV, one decode step's weights (%.0f MB): Loom %.1f "
+                     "GB/s, a read-only pass over as many bytes %.1f GB/s "
+                     "(%.0f%%)" % (k["gemv"]["bytes"] / 1e6, loom, read,
+                                   100 * loom / read))
     lines += ["", "Compile time (`loomc`, to an executable):"]
     for entry in results["compile"]:
         lines.append("- %s: %s" % (entry["what"], "%.1f s" % entry["seconds"]
@@ -591,9 +677,12 @@ def main(argv):
     log("building stream and sgemm helpers")
     stream = build_helper("stream.c", work / "stream", work, [])
     sgemm = build_helper("sgemm.c", work / "sgemm", work, ["-lopenblas"])
+    kernels = build_helper(
+        "kernels.cpp", work / "kernels", work,
+        [work / "toolchain" / "lib" / "libLoomRuntime.a", "-lopenblas"])
     env = peer_env(args)
     ctx = {"work": work, "loomc": loomc, "args": args, "mode": mode,
-           "peer_env": env}
+           "peer_env": env, "stream": stream}
 
     log("STREAM triad")
     stream_start = measure_stream(stream, work, args.threads, mode)
@@ -625,9 +714,16 @@ def main(argv):
                 entry["error"] = str(e).splitlines()[0]
             compile_times.append(entry)
 
+    log("kernels alone")
+    kernel_results = measure_kernels(kernels, work, env, args.threads, mode)
+
     log("STREAM triad again")
     stream_end = measure_stream(stream, work, args.threads, mode)
     triad = stream_start["triad_gbs"] + stream_end["triad_gbs"]
+    for m in models:
+        for p in m["phases"]:
+            triad += p.get("loom_triad_gbs", []) + (
+                [p["torch_triad_gbs"]] if "torch_triad_gbs" in p else [])
     ceilings = {
         "stream_start": stream_start, "stream_end": stream_end,
         "triad_gbs": triad, "triad_best": max(triad),
@@ -647,6 +743,7 @@ def main(argv):
         "repeats": args.repeats, "long_repeats": args.long_repeats,
         "mode": {k: v for k, v in mode.items() if k != "models"},
         "ceilings": ceilings, "models": models, "compile": compile_times,
+        "kernels": kernel_results,
         "seconds": time.perf_counter() - started,
         "load": [load_start, os.getloadavg()[0]],
     }
