@@ -261,7 +261,7 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
   scratch.queries.resize(size_t(rows * hd));
   scratch.scores.resize(std::max(scratch.scores.size(), size_t(rows * stride)));
   scratch.sums.resize(size_t(rows));
-  scratch.outputs.assign(size_t(rows * hd), 0.0f);
+  scratch.outputs.resize(size_t(rows * hd));
   for (int64_t g = 0; g < group; ++g)
     for (int64_t t = 0; t < tokens; ++t) {
       const float *query =
@@ -270,10 +270,8 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
                 scratch.queries.data() + (g * tokens + t) * hd);
     }
   float *scores = scratch.scores.data();
-  for (int64_t r = 0; r < rows; ++r)
-    std::fill(scores + r * stride, scores + r * stride + context, 0.0f);
   sgemmNT(rows, context, hd, scratch.queries.data(), hd, p.keys + kvOffset,
-          p.cacheRowStride, scores, stride);
+          p.cacheRowStride, scores, stride, /*accumulate=*/false);
   auto valid = [&](int64_t r) {
     return p.causal ? p.pos + t0 + r % tokens + 1 : context;
   };
@@ -286,7 +284,7 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
     softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
   (void)avx512;
   sgemmNN(rows, hd, context, scores, stride, p.values + kvOffset,
-          p.cacheRowStride, scratch.outputs.data(), hd);
+          p.cacheRowStride, scratch.outputs.data(), hd, /*accumulate=*/false);
   for (int64_t g = 0; g < group; ++g)
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t r = g * tokens + t;

@@ -434,11 +434,19 @@ tileAvx512(int64_t kc, const float *a, int64_t lda, const float *bp, float *out,
 }
 #endif
 
-/// C[mr x nr] (row stride ldc) += tile[mr x nr] (row stride kNR).
-void addTile(const float *tile, int64_t mr, int64_t nr, float *c, int64_t ldc) {
+/// C[mr x nr] (row stride ldc) += tile[mr x nr] (row stride kNR), or = with
+/// `overwrite`.
+void addTile(const float *tile, int64_t mr, int64_t nr, float *c, int64_t ldc,
+             bool overwrite) {
   for (int64_t r = 0; r < mr; ++r)
     for (int64_t q = 0; q < nr; ++q)
-      c[r * ldc + q] += tile[r * kNR + q];
+      c[r * ldc + q] = (overwrite ? 0.0f : c[r * ldc + q]) + tile[r * kNR + q];
+}
+
+/// Zeroes rows [0, m) x columns [0, n) of C.
+void zeroRows(int64_t m, int64_t n, float *c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
 }
 
 /// Columns [n0, n1) of C for all M rows. `packed` is B in the kernels'
@@ -449,8 +457,8 @@ void addTile(const float *tile, int64_t mr, int64_t nr, float *c, int64_t ldc) {
 /// padded), and tiles narrower than 32 columns go through a buffer.
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       const float *a, int64_t lda, const float *b, int64_t ldb,
-                      bool bKN, const PackedView *packed, float *c,
-                      int64_t ldc) {
+                      bool bKN, const PackedView *packed, float *c, int64_t ldc,
+                      bool accumulate) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
   if (!packed)
@@ -461,6 +469,8 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
   float tile[kMR * kNR];
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     int64_t kc = std::min(kKC, k - p0);
+    // The first depth block writes C when the product overwrites it.
+    bool overwrite = !accumulate && p0 == 0;
     for (int64_t panel = 0; !packed && panel < panels; ++panel) {
       int64_t j0 = n0 + panel * kNR;
       (bKN ? packBFromKN : packB)(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
@@ -484,10 +494,10 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
           if (ii < fullRows) {
             const float *aTile = a + (i0 + ii) * lda + p0;
             if (nr == kNR) {
-              tileAvx512<false>(kc, aTile, lda, bp, cTile, ldc, true);
+              tileAvx512<false>(kc, aTile, lda, bp, cTile, ldc, !overwrite);
             } else {
               tileAvx512<false>(kc, aTile, lda, bp, tile, kNR, false);
-              addTile(tile, mr, nr, cTile, ldc);
+              addTile(tile, mr, nr, cTile, ldc, overwrite);
             }
             continue;
           }
@@ -499,7 +509,7 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
           else
 #endif
             tilePortable(kc, strip, bp, tile);
-          addTile(tile, mr, nr, cTile, ldc);
+          addTile(tile, mr, nr, cTile, ldc, overwrite);
         }
       }
     }
@@ -513,7 +523,7 @@ bool conflictingRowStride(int64_t lda) { return lda % 512 == 0; }
 
 void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                const float *b, int64_t ldb, bool bKN, const PackedView *packed,
-               float *c, int64_t ldc) {
+               float *c, int64_t ldc, bool accumulate) {
   if (hasAvx512() && conflictingRowStride(lda)) {
     // Copy A with a cache line of padding per row (the caller's buffer: a
     // product may run inside another's chunk).
@@ -534,7 +544,7 @@ void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   getKernelThreadPool().parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
         largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
-                         ldb, bKN, packed, c, ldc);
+                         ldb, bKN, packed, c, ldc, accumulate);
       });
 }
 
@@ -554,15 +564,21 @@ extern "C" void loom_parallel_loop(void (*task)(void *, int64_t, int64_t),
 }
 
 void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                   const float *b, int64_t ldb, float *c, int64_t ldc) {
-  if (m == 0 || n == 0 || k == 0)
+                   const float *b, int64_t ldb, float *c, int64_t ldc,
+                   bool accumulate) {
+  if (m == 0 || n == 0)
+    return;
+  // A few rows of C are cheap to clear; larger products write it directly.
+  if (!accumulate && (m <= kSmallM || k == 0))
+    zeroRows(m, n, c, ldc);
+  if (k == 0)
     return;
   std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/false);
   if (m <= kSmallM)
     return packed ? smallGemmPacked(m, a, lda, *packed, c, ldc)
                   : smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
   largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/false, packed ? &*packed : nullptr,
-            c, ldc);
+            c, ldc, accumulate);
 }
 
 /// Small M with B as [K, N]: C rows accumulate scaled rows of B, which are
@@ -594,15 +610,20 @@ smallNNAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 #undef LOOM_SMALL_NN_BODY
 
 void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                   const float *b, int64_t ldb, float *c, int64_t ldc) {
-  if (m == 0 || n == 0 || k == 0)
+                   const float *b, int64_t ldb, float *c, int64_t ldc,
+                   bool accumulate) {
+  if (m == 0 || n == 0)
+    return;
+  if (!accumulate && (m <= kSmallM || k == 0))
+    zeroRows(m, n, c, ldc);
+  if (k == 0)
     return;
   std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/true);
   if (m <= kSmallM && packed)
     return smallGemmPacked(m, a, lda, *packed, c, ldc);
   if (m > kSmallM)
     return largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/true,
-                     packed ? &*packed : nullptr, c, ldc);
+                     packed ? &*packed : nullptr, c, ldc, accumulate);
   // Column chunks of 256 floats: each thread streams its part of every row.
   getKernelThreadPool().parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
@@ -669,11 +690,11 @@ void loom::clearPackedMatrices() {
   arena.size = arena.used = 0;
 }
 
-/// The C interface of both products: B is [n, k] (`bKN` false) or [k, n].
-/// Views with a non-unit inner stride, which generated code does not pass,
-/// take plain loops.
+/// The C interface of both products: B is [n, k] (`bKN` false) or [k, n];
+/// C is added to, or overwritten without `accumulate`. Views with a non-unit
+/// inner stride, which generated code does not pass, take plain loops.
 static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
-                         MemRef<float, 2> *c, bool bKN) {
+                         MemRef<float, 2> *c, bool bKN, bool accumulate) {
   const float *pa = a->aligned + a->offset;
   const float *pb = b->aligned + b->offset;
   float *pc = c->aligned + c->offset;
@@ -686,7 +707,7 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
                        {m, n, k});
   if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
     (bKN ? sgemmNN : sgemmNT)(m, n, k, pa, a->strides[0], pb, b->strides[0], pc,
-                              c->strides[0]);
+                              c->strides[0], accumulate);
     return;
   }
   // B[j, p] in either layout.
@@ -698,18 +719,31 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
       for (int64_t p = 0; p < k; ++p)
         sum += pa[i * a->strides[0] + p * a->strides[1]] *
                pb[j * strideJ + p * strideP];
-      pc[i * c->strides[0] + j * c->strides[1]] += sum;
+      float &out = pc[i * c->strides[0] + j * c->strides[1]];
+      out = (accumulate ? out : 0.0f) + sum;
     }
 }
 
 extern "C" void _mlir_ciface_loom_sgemm_nn(MemRef<float, 2> *a,
                                            MemRef<float, 2> *b,
                                            MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/true);
+  sgemmMemRefs(a, b, c, /*bKN=*/true, /*accumulate=*/true);
 }
 
 extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
                                            MemRef<float, 2> *b,
                                            MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/false);
+  sgemmMemRefs(a, b, c, /*bKN=*/false, /*accumulate=*/true);
+}
+
+extern "C" void _mlir_ciface_loom_sgemm_nn_overwrite(MemRef<float, 2> *a,
+                                                     MemRef<float, 2> *b,
+                                                     MemRef<float, 2> *c) {
+  sgemmMemRefs(a, b, c, /*bKN=*/true, /*accumulate=*/false);
+}
+
+extern "C" void _mlir_ciface_loom_sgemm_nt_overwrite(MemRef<float, 2> *a,
+                                                     MemRef<float, 2> *b,
+                                                     MemRef<float, 2> *c) {
+  sgemmMemRefs(a, b, c, /*bKN=*/false, /*accumulate=*/false);
 }

@@ -5,6 +5,10 @@
 // and strided layout, so that one C function (`_mlir_ciface_name`) serves
 // every shape. Ops without the attribute are left to the loop lowering.
 //
+// A product whose output buffer was just zero-filled (and is read by nothing
+// in between) calls the kernel's `_overwrite` form instead, which writes C
+// without reading it, and the fill (or the copy of a shared fill) goes away.
+//
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/CpuTarget.h"
@@ -12,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/Pass.h"
 
@@ -28,6 +33,102 @@ MemRefType erasedType(MemRefType type) {
       StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic, strides);
   return MemRefType::get(shape, type.getElementType(), layout,
                          type.getMemorySpace());
+}
+
+/// Kernels that have a form writing C without reading it.
+std::optional<StringRef> overwritingForm(StringRef name) {
+  if (name == "loom_sgemm_nt")
+    return StringRef("loom_sgemm_nt_overwrite");
+  if (name == "loom_sgemm_nn")
+    return StringRef("loom_sgemm_nn_overwrite");
+  return std::nullopt;
+}
+
+/// The operation of `before`'s block that `user` is or is nested in, or
+/// null if `user` is outside that block.
+Operation *ancestorIn(Operation *user, Operation *before) {
+  return before->getBlock()->findAncestorOpInBlock(*user);
+}
+
+/// The one operation that uses `buffer` before `before` (in `before`'s
+/// block, or nested in an operation there), if `buffer` is a fresh
+/// allocation used so; null otherwise.
+Operation *onlyUseBefore(Value buffer, Operation *before) {
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  Operation *found = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    Operation *ancestor = ancestorIn(user, before);
+    if (!ancestor)
+      return nullptr;
+    if (ancestor == before || !ancestor->isBeforeInBlock(before))
+      continue;
+    if (found || ancestor != user)
+      return nullptr;
+    found = user;
+  }
+  return found;
+}
+
+/// True if `fill` writes zeros into `buffer`.
+bool isZeroFillOf(Operation *op, Value buffer) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op);
+  return fill && fill.getOutputs()[0] == buffer &&
+         matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+}
+
+/// The operation that zeroes `op`'s single output buffer just for `op`, if
+/// any: the buffer is a fresh allocation, and its only use before `op` is a
+/// zero fill, or a copy of a fresh allocation whose only earlier use is a
+/// zero fill (bufferization copies a fill shared by several products).
+Operation *findZeroInit(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1)
+    return nullptr;
+  Value out = op.getDpsInits()[0];
+  Operation *init = onlyUseBefore(out, op);
+  if (isZeroFillOf(init, out))
+    return init;
+  auto copy = dyn_cast_or_null<memref::CopyOp>(init);
+  if (!copy || copy.getTarget() != out)
+    return nullptr;
+  Value source = copy.getSource();
+  if (!source.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  // Every use of the source before the copy reads it, but one zero fill.
+  Operation *fill = nullptr;
+  for (Operation *user : source.getUsers()) {
+    Operation *ancestor = ancestorIn(user, copy);
+    if (!ancestor)
+      return nullptr;
+    if (ancestor == copy || !ancestor->isBeforeInBlock(copy))
+      continue;
+    if (ancestor != user)
+      return nullptr;
+    if (isZeroFillOf(user, source) && !fill) {
+      fill = user;
+      continue;
+    }
+    auto reader = dyn_cast<memref::CopyOp>(user);
+    if (!reader || reader.getSource() != source)
+      return nullptr;
+  }
+  return fill ? copy.getOperation() : nullptr;
+}
+
+/// Erases allocations that are only filled and freed.
+void eraseUnreadAllocations(ModuleOp module) {
+  SmallVector<memref::AllocOp> allocations;
+  module.walk([&](memref::AllocOp alloc) { allocations.push_back(alloc); });
+  for (memref::AllocOp alloc : allocations) {
+    Value buffer = alloc.getResult();
+    if (!llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+          return isZeroFillOf(user, buffer) || isa<memref::DeallocOp>(user);
+        }))
+      continue;
+    for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+      user->erase();
+    alloc.erase();
+  }
 }
 
 struct LowerLibraryCallsPass
@@ -55,24 +156,31 @@ struct LowerLibraryCallsPass
       }
       OpBuilder builder(op);
       Location loc = op.getLoc();
+      std::string calleeName = name.getValue().str();
+      if (std::optional<StringRef> overwriting =
+              overwritingForm(name.getValue())) {
+        if (Operation *init = findZeroInit(op)) {
+          init->erase();
+          calleeName = overwriting->str();
+        }
+      }
       SmallVector<Value> operands;
       for (Value operand : op->getOperands()) {
         auto type = erasedType(cast<MemRefType>(operand.getType()));
         operands.push_back(memref::CastOp::create(builder, loc, type, operand));
       }
-      auto callee = symbols.lookup<func::FuncOp>(name.getValue());
+      auto callee = symbols.lookup<func::FuncOp>(calleeName);
       FunctionType type =
           builder.getFunctionType(ValueRange(operands).getTypes(), {});
       if (!callee) {
         OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-        callee =
-            func::FuncOp::create(moduleBuilder, loc, name.getValue(), type);
+        callee = func::FuncOp::create(moduleBuilder, loc, calleeName, type);
         callee.setPrivate();
         callee->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
         symbols.insert(callee);
       } else if (callee.getFunctionType() != type) {
         op.emitError("library call '")
-            << name.getValue() << "' used with another signature";
+            << calleeName << "' used with another signature";
         return WalkResult::interrupt();
       }
       func::CallOp::create(builder, loc, callee, operands);
@@ -80,7 +188,8 @@ struct LowerLibraryCallsPass
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    eraseUnreadAllocations(module);
   }
 };
 

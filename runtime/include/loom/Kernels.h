@@ -48,14 +48,17 @@ void reservePackedMatrices(
 /// the reserved memory.
 void clearPackedMatrices();
 
-/// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices.
+/// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices
+/// (`=` without `accumulate`: C's old values are not read).
 void sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-             const float *b, int64_t ldb, float *c, int64_t ldc);
+             const float *b, int64_t ldb, float *c, int64_t ldc,
+             bool accumulate = true);
 
 /// `C[m, n] += sum_k A[m, k] * B[k, n]`: weights stored [in, out] (GPT-2's
 /// Conv1D), used without transposing them.
 void sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-             const float *b, int64_t ldb, float *c, int64_t ldc);
+             const float *b, int64_t ldb, float *c, int64_t ldc,
+             bool accumulate = true);
 
 } // namespace loom
 
@@ -77,6 +80,15 @@ void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
 void _mlir_ciface_loom_sgemm_nn(loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
                                 loom::MemRef<float, 2> *c);
+
+/// `C = A * B^T` and `C = A * B`: C's old values are not read (generated
+/// code calls these instead of zero-filling C first).
+void _mlir_ciface_loom_sgemm_nt_overwrite(loom::MemRef<float, 2> *a,
+                                          loom::MemRef<float, 2> *b,
+                                          loom::MemRef<float, 2> *c);
+void _mlir_ciface_loom_sgemm_nn_overwrite(loom::MemRef<float, 2> *a,
+                                          loom::MemRef<float, 2> *b,
+                                          loom::MemRef<float, 2> *c);
 
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal

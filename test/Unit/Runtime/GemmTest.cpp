@@ -24,9 +24,10 @@ std::vector<float> randomVector(size_t size, unsigned seed) {
 
 /// Checks sgemmNT on an m x n x k problem with padded leading dimensions
 /// (contiguous B when `packed`, which is then packed as a constant first;
-/// A's rows `lda` apart, k + 3 unless given).
+/// A's rows `lda` apart, k + 3 unless given). Without `accumulate`, C starts
+/// as NaN, which must not show through.
 void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
-                int64_t lda = 0) {
+                int64_t lda = 0, bool accumulate = true) {
   unsigned seed = unsigned(m * 131 + n * 7 + k);
   lda = lda ? lda : k + 3;
   int64_t ldb = packed ? k : k + 5, ldc = n + 2;
@@ -39,11 +40,14 @@ void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
       double sum = 0;
       for (int64_t p = 0; p < k; ++p)
         sum += double(a[i * lda + p]) * double(b[j * ldb + p]);
-      expected[i * ldc + j] += float(sum);
+      float &out = expected[i * ldc + j];
+      out = (accumulate ? out : 0.0f) + float(sum);
+      if (!accumulate)
+        c[i * ldc + j] = std::nanf("");
     }
   if (packed)
     packConstantMatrix(b.data(), n, k);
-  sgemmNT(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc);
+  sgemmNT(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
   if (packed)
     clearPackedMatrices();
   for (int64_t i = 0; i < m; ++i)
@@ -54,6 +58,16 @@ void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = n; j < ldc; ++j)
       ASSERT_EQ(c[i * ldc + j], expected[i * ldc + j]);
+}
+
+TEST(GemmTest, OverwriteIgnoresOldValues) {
+  for (bool packed : {false, true})
+    for (int64_t m : {1, 4, 5, 12, 13, 97})
+      for (int64_t n : {1, 33, 70})
+        for (int64_t k : {0, 1, 17, 300})
+          checkShape(m, n, k, packed, /*lda=*/0, /*accumulate=*/false);
+  checkShape(25, 70, 512, /*packed=*/false, /*lda=*/1024,
+             /*accumulate=*/false);
 }
 
 TEST(GemmTest, SmallMPath) {
@@ -115,14 +129,15 @@ TEST(GemmTest, ReservedPackingMemory) {
   clearPackedMatrices();
 }
 
-/// sgemmNN against a plain loop, B given as [k, n] with a padded stride.
-void checkNN(int64_t m, int64_t n, int64_t k) {
+/// sgemmNN against a plain loop, B given as [k, n] with a padded stride
+/// (C starts as NaN without `accumulate`).
+void checkNN(int64_t m, int64_t n, int64_t k, bool accumulate = true) {
   unsigned seed = unsigned(m * 17 + n * 5 + k);
   int64_t lda = k + 1, ldb = n + 7, ldc = n;
   std::vector<float> a = randomVector(size_t(m * lda), seed);
   std::vector<float> b = randomVector(size_t(k * ldb), seed + 1);
-  std::vector<float> c(size_t(m * ldc));
-  std::vector<float> expected = c;
+  std::vector<float> c(size_t(m * ldc), accumulate ? 0.0f : std::nanf(""));
+  std::vector<float> expected(c.size(), 0.0f);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double sum = 0;
@@ -130,7 +145,7 @@ void checkNN(int64_t m, int64_t n, int64_t k) {
         sum += double(a[i * lda + p]) * double(b[p * ldb + j]);
       expected[i * ldc + j] += float(sum);
     }
-  sgemmNN(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc);
+  sgemmNN(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
   for (size_t i = 0; i < c.size(); ++i)
     ASSERT_NEAR(c[i], expected[i], 1e-4 * std::sqrt(k))
         << "m=" << m << " n=" << n << " k=" << k;
@@ -139,8 +154,10 @@ void checkNN(int64_t m, int64_t n, int64_t k) {
 TEST(GemmTest, StoredInOutLayout) {
   for (int64_t m : {1, 4, 5, 29})
     for (int64_t n : {1, 33, 300})
-      for (int64_t k : {1, 40, 257})
+      for (int64_t k : {1, 40, 257}) {
         checkNN(m, n, k);
+        checkNN(m, n, k, /*accumulate=*/false);
+      }
 }
 
 TEST(GemmTest, PackedStoredInOutColumnBlocks) {

@@ -1,0 +1,125 @@
+// linalg ops with a library_call become calls of that kernel on dynamically
+// shaped, strided memrefs (loom-lower-library-calls). A product whose
+// output was just zero-filled for it calls the kernel's `_overwrite` form,
+// and the fill (or the copy of a fill shared by several products) goes.
+
+// RUN: loom-opt %s --loom-lower-library-calls --split-input-file | FileCheck %s
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#trait = {indexing_maps = [#a, #b, #c],
+          iterator_types = ["parallel", "parallel", "reduction"],
+          library_call = "loom_sgemm_nt"}
+
+// CHECK-LABEL: func.func @fresh_fill(
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[C:.*]] = memref.cast %{{.*}} : memref<?x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK:         call @loom_sgemm_nt_overwrite(%{{.*}}, %{{.*}}, %[[C]])
+// CHECK:       func.func private @loom_sgemm_nt_overwrite(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @fresh_fill(%x: memref<?x4xf32>, %w: memref<8x4xf32>) -> memref<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %out = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<?x8xf32>)
+  linalg.generic #trait ins(%x, %w : memref<?x4xf32>, memref<8x4xf32>) outs(%out : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<?x8xf32>
+}
+
+// -----
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#trait = {indexing_maps = [#a, #b, #c],
+          iterator_types = ["parallel", "parallel", "reduction"],
+          library_call = "loom_sgemm_nt"}
+
+// One fill shared by two products: bufferization copies it for the first
+// and hands it to the second. Both overwrite; the fill and its copy go.
+// CHECK-LABEL: func.func @shared_fill(
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     memref.copy
+// CHECK:         call @loom_sgemm_nt_overwrite
+// CHECK-NOT:     memref.copy
+// CHECK:         call @loom_sgemm_nt_overwrite
+func.func @shared_fill(%x: memref<?x4xf32>, %w1: memref<8x4xf32>, %w2: memref<8x4xf32>) -> (memref<?x8xf32>, memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %filled = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%filled : memref<?x8xf32>)
+  %first = memref.alloc(%n) : memref<?x8xf32>
+  memref.copy %filled, %first : memref<?x8xf32> to memref<?x8xf32>
+  linalg.generic #trait ins(%x, %w1 : memref<?x4xf32>, memref<8x4xf32>) outs(%first : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic #trait ins(%x, %w2 : memref<?x4xf32>, memref<8x4xf32>) outs(%filled : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %first, %filled : memref<?x8xf32>, memref<?x8xf32>
+}
+
+// -----
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#trait = {indexing_maps = [#a, #b, #c],
+          iterator_types = ["parallel", "parallel", "reduction"],
+          library_call = "loom_sgemm_nt"}
+
+// Products that must add to C: a fill other than zero, a buffer read
+// between its fill and the product, and a caller's buffer.
+// CHECK-LABEL: func.func @accumulate(
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[ONES:.*]] : memref<?x8xf32>)
+// CHECK:         call @loom_sgemm_nt(
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[READ:.*]] : memref<?x8xf32>)
+// CHECK:         memref.copy %[[READ]]
+// CHECK:         call @loom_sgemm_nt(
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%arg3 : memref<?x8xf32>)
+// CHECK:         call @loom_sgemm_nt(
+// CHECK-NOT:     _overwrite
+func.func @accumulate(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %seen: memref<?x8xf32>, %result: memref<?x8xf32>) -> (memref<?x8xf32>, memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %ones = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%one : f32) outs(%ones : memref<?x8xf32>)
+  linalg.generic #trait ins(%x, %w : memref<?x4xf32>, memref<8x4xf32>) outs(%ones : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  %read = memref.alloc(%n) : memref<?x8xf32>
+  linalg.fill ins(%zero : f32) outs(%read : memref<?x8xf32>)
+  memref.copy %read, %seen : memref<?x8xf32> to memref<?x8xf32>
+  linalg.generic #trait ins(%x, %w : memref<?x4xf32>, memref<8x4xf32>) outs(%read : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%result : memref<?x8xf32>)
+  linalg.generic #trait ins(%x, %w : memref<?x4xf32>, memref<8x4xf32>) outs(%result : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %ones, %read : memref<?x8xf32>, memref<?x8xf32>
+}
