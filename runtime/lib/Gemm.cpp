@@ -174,14 +174,47 @@ void smallPortable(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 }
 
 #if LOOM_X86
+/// One activation row against weight rows [j, j + 4) read at once (four
+/// streams keep more memory requests in flight than one), two accumulators
+/// each.
+__attribute__((target("avx512f"))) void gemvRows4Avx512(int64_t j, int64_t k,
+                                                        const float *a,
+                                                        const float *b,
+                                                        int64_t ldb, float *c) {
+  int64_t kVec = k & ~int64_t(31);
+  const float *w[4];
+  __m512 acc[4][2];
+  for (int r = 0; r < 4; ++r) {
+    w[r] = b + (j + r) * ldb;
+    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < kVec; p += 32) {
+    __m512 x0 = _mm512_loadu_ps(a + p), x1 = _mm512_loadu_ps(a + p + 16);
+    for (int r = 0; r < 4; ++r) {
+      acc[r][0] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w[r] + p), acc[r][0]);
+      acc[r][1] =
+          _mm512_fmadd_ps(x1, _mm512_loadu_ps(w[r] + p + 16), acc[r][1]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]));
+    for (int64_t p = kVec; p < k; ++p)
+      sum += a[p] * w[r][p];
+    c[j + r] += sum;
+  }
+}
+
 __attribute__((target("avx512f"))) void
 smallAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
             int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
-  // One weight row at a time, read front to back (a single sequential
-  // stream per thread is what the hardware prefetchers serve best), with
-  // four independent accumulators per activation row.
+  int64_t j = n0;
+  if (m == 1)
+    for (; j + 4 <= n1; j += 4)
+      gemvRows4Avx512(j, k, a, b, ldb, c);
+  // Otherwise one weight row at a time, read front to back, with four
+  // independent accumulators per activation row.
   int64_t kVec = k & ~int64_t(63);
-  for (int64_t j = n0; j < n1; ++j) {
+  for (; j < n1; ++j) {
     const float *w = b + j * ldb;
     __m512 acc[kSmallM][4];
     for (int64_t i = 0; i < m; ++i)

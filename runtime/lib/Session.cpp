@@ -78,23 +78,42 @@ Session::Session(const ModelInfo &info, WeightSet weightSet, int64_t maxSeq)
   sessionOpen = true;
 }
 
+/// Maps the pages of `count` floats at `data` into the process (they may be
+/// a memory-mapped file's) by reading one float a page.
+static void prefault(const float *data, size_t count, long pageSize) {
+  const volatile float *values = data;
+  size_t step = size_t(pageSize) / sizeof(float);
+  float sink = 0.0f;
+  for (size_t i = 0; i < count; i += step)
+    sink += values[i];
+  (void)sink;
+}
+
 void Session::packMatrices() {
   // Which matrices get a packed copy, as {n, k}: a matrix also read in its
   // checkpoint layout (a tied embedding and LM head) stays there alone (a
   // packed copy would double its memory, and generation multiplies it by
   // one row at a time, which streams the checkpoint layout just as fast).
   std::vector<std::pair<int64_t, int64_t>> shapes(weights.size(), {0, 0});
+  long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weights.size(); ++i) {
     const TensorSpec &spec = weights.spec(i);
-    if (i >= info.matrix.size() || spec.shape.size() != 2 || info.otherUses[i])
+    if (i >= info.matrix.size() || spec.shape.size() != 2 ||
+        (!info.matrix[i] && !info.storedInOut[i]))
       continue;
+    if (info.otherUses[i]) {
+      // Read whole for every token where it stays: map its pages now, not
+      // on the first token's time.
+      prefault(weights.data(i), size_t(spec.shape[0] * spec.shape[1]),
+               pageSize);
+      continue;
+    }
     if (info.matrix[i])
       shapes[i] = {spec.shape[0], spec.shape[1]};
-    else if (info.storedInOut[i])
+    else
       shapes[i] = {spec.shape[1], spec.shape[0]};
   }
   reservePackedMatrices(shapes);
-  long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weights.size(); ++i) {
     const TensorSpec &spec = weights.spec(i);
     auto [n, k] = shapes[i];
