@@ -39,6 +39,7 @@ FULL = {
     "growth": ("llama", 24),
     "stream_mib": 256, "stream_iterations": 20, "stream_pair_iterations": 5,
     "sgemm_sizes": [1024, 1536, 2048], "sgemm_repeats": 5,
+    "sgemm_pair_sizes": [1536, 2048], "sgemm_pair_repeats": 2,
     "kernels_args": ["--rounds", 3],
 }
 QUICK = {
@@ -53,6 +54,7 @@ QUICK = {
     "growth": ("llama", 4),
     "stream_mib": 64, "stream_iterations": 5, "stream_pair_iterations": 2,
     "sgemm_sizes": [512, 1024], "sgemm_repeats": 2,
+    "sgemm_pair_sizes": [512], "sgemm_pair_repeats": 1,
     "kernels_args": ["--rounds", 1, "--m", 64, "--shapes", "256:128"],
 }
 
@@ -254,10 +256,12 @@ def measure_stream(exe, work, threads, mode, iterations=None):
     return {"triad_gbs": data["triad_gbs"], "read_gbs": data["read_gbs"]}
 
 
-def measure_sgemm(exe, work, env, mode):
-    """OpenBLAS sgemm GFLOP/s per size under `env`."""
-    out = run([exe] + mode["sgemm_sizes"] + ["-r", mode["sgemm_repeats"]],
-              work, env=env)
+def measure_sgemm(exe, work, env, mode, paired=False):
+    """OpenBLAS sgemm GFLOP/s per size under `env` (the short set of sizes
+    with `paired`)."""
+    sizes = mode["sgemm_pair_sizes" if paired else "sgemm_sizes"]
+    repeats = mode["sgemm_pair_repeats" if paired else "sgemm_repeats"]
+    out = run([exe] + sizes + ["-r", repeats], work, env=env)
     data = json.loads(out.stdout)
     values = [v for rates in data["sizes"].values() for v in rates]
     return {"config": data["config"], "threads": data["threads"],
@@ -399,29 +403,27 @@ def bench_model(name, source, defines, ctx):
         repeats = args.long_repeats if length == longest and len(
             mode["prefill"]) > 1 else args.repeats
         log("%s: Loom prefill %d x%d" % (name, length, repeats))
-        runs = [run_loom(exe, ckpt, work, args.threads, length, 1)
-                for _ in range(repeats)]
+        runs, loom_gflops = [], []
+        for _ in range(repeats):
+            r, ceilings = paired(ctx, lambda: run_loom(
+                exe, ckpt, work, args.threads, length, 1))
+            runs.append(r)
+            loom_gflops.append(ceilings["sgemm"])
         phases.append({
             "phase": "prefill%d" % length, "kind": "prefill",
             "tokens": length, "context": (length + 1) / 2,
             "loom": [r["rates"]["prefill"] for r in runs],
+            "loom_sgemm_gflops": loom_gflops,
             "max_rss": max(r["max_rss"] for r in runs),
             "memory_estimate": memory_estimate(w, length, length),
             "flops_per_token": prefill_flops(w, length)})
     log("%s: Loom decode %d after %d x%d" % (name, steps, prompt, args.repeats))
-    # This machine's bandwidth drifts between runs, so every decode run gets
-    # its own ceiling: the best triad of short STREAM runs just before and
-    # just after it (the mean of the two).
-    def paired(measure):
-        before = paired_triad(ctx)
-        result = measure()
-        return result, (before + paired_triad(ctx)) / 2
     runs, loom_gbs = [], []
     for _ in range(args.repeats):
-        r, gbs = paired(lambda: run_loom(exe, ckpt, work, args.threads,
-                                         prompt, steps + 1))
+        r, ceilings = paired(ctx, lambda: run_loom(
+            exe, ckpt, work, args.threads, prompt, steps + 1))
         runs.append(r)
-        loom_gbs.append(gbs)
+        loom_gbs.append(ceilings["triad"])
     context = prompt + (steps + 1) / 2
     phases.append({
         "phase": "decode%d" % steps, "kind": "decode", "tokens": steps,
@@ -435,7 +437,7 @@ def bench_model(name, source, defines, ctx):
         "bytes_per_token": decode_bytes(w, context)})
 
     log("%s: PyTorch peer" % name)
-    peer, peer_gbs = paired(lambda: run(
+    peer, peer_ceilings = paired(ctx, lambda: run(
         [sys.executable, BENCH / "torch_peer.py",
          "--manifest", manifest_path, "--weights", ckpt,
          "--repeats", args.repeats, "--threads", args.threads,
@@ -445,10 +447,11 @@ def bench_model(name, source, defines, ctx):
     for p in phases:
         if p["kind"] == "prefill":
             p["torch"] = peer["prefill"][str(p["tokens"])]
+            p["torch_sgemm_gflops"] = peer_ceilings["sgemm"]
         else:
             key = "%d:%d" % (prompt, steps)
             p["torch"] = peer["decode"][key]
-            p["torch_triad_gbs"] = peer_gbs
+            p["torch_triad_gbs"] = peer_ceilings["triad"]
             p["torch_tokens"] = peer["tokens"][key]
             p["agree"] = agreement(p["loom_tokens"], p["torch_tokens"])
     return {"name": name, "source": source, "defines": defines,
@@ -467,35 +470,51 @@ def agreement(a, b):
     return n
 
 
-def paired_triad(ctx):
-    """Best triad GB/s of a short STREAM run (a decode run's ceiling)."""
-    mode = ctx["mode"]
-    return max(measure_stream(ctx["stream"], ctx["work"], ctx["args"].threads,
-                              mode, mode["stream_pair_iterations"])
-               ["triad_gbs"])
+def paired(ctx, measure):
+    """Runs `measure` between two short measurements of both ceilings.
+    This machine's bandwidth and compute drift between runs (other tenants),
+    so each run gets its own ceilings: the mean of the best triad GB/s and
+    the best sgemm GFLOP/s just before and just after it."""
+    def ceilings():
+        mode = ctx["mode"]
+        triad = max(measure_stream(
+            ctx["stream"], ctx["work"], ctx["args"].threads, mode,
+            mode["stream_pair_iterations"])["triad_gbs"])
+        sgemm = measure_sgemm(ctx["sgemm"], ctx["work"], ctx["peer_env"],
+                              mode, paired=True)["best"]
+        return triad, sgemm
+    triad0, sgemm0 = ceilings()
+    result = measure()
+    triad1, sgemm1 = ceilings()
+    return result, {"triad": (triad0 + triad1) / 2,
+                    "sgemm": (sgemm0 + sgemm1) / 2}
 
 
 def add_ceilings(model, triad_gbs, sgemm_gflops):
-    """Fills each phase's ceiling (tokens/s) and ratios. A decode phase's
-    ceiling is the median of its runs' own (from the STREAM runs around
-    each), and its fractions the median of each run's rate over its own
-    ceiling; `triad_gbs` (the run's best) gives the `_best` variants."""
+    """Fills each phase's ceiling (tokens/s) and ratios. A phase's ceiling
+    is the median of its runs' own (from the measurements around each), and
+    its fractions the median of each run's rate over its own ceiling; the
+    run's best triad and sgemm (`triad_gbs`, `sgemm_gflops`) give the
+    `_best` variants."""
     for p in model["phases"]:
         loom, peer = statistics.median(p["loom"]), statistics.median(p["torch"])
         p["loom_median"], p["torch_median"] = loom, peer
         p["loom_vs_torch"] = loom / peer
-        if p["kind"] != "decode":
-            p["ceiling"] = sgemm_gflops * 1e9 / p["flops_per_token"]
-            p["loom_of_ceiling"] = loom / p["ceiling"]
-            p["torch_of_ceiling"] = peer / p["ceiling"]
-            continue
-        per_token = p["bytes_per_token"] / 1e9
-        p["ceiling"] = statistics.median(p["loom_triad_gbs"]) / per_token
+        if p["kind"] == "decode":
+            # Tokens/s per GB/s.
+            per_unit = 1e9 / p["bytes_per_token"]
+            own, peers, best = (p["loom_triad_gbs"], p["torch_triad_gbs"],
+                                triad_gbs)
+        else:
+            # Tokens/s per GFLOP/s.
+            per_unit = 1e9 / p["flops_per_token"]
+            own, peers, best = (p["loom_sgemm_gflops"],
+                                p["torch_sgemm_gflops"], sgemm_gflops)
+        p["ceiling"] = statistics.median(own) * per_unit
         p["loom_of_ceiling"] = statistics.median(
-            rate * per_token / gbs
-            for rate, gbs in zip(p["loom"], p["loom_triad_gbs"]))
-        p["torch_of_ceiling"] = peer * per_token / p["torch_triad_gbs"]
-        p["ceiling_best"] = triad_gbs / per_token
+            rate / (unit * per_unit) for rate, unit in zip(p["loom"], own))
+        p["torch_of_ceiling"] = peer / (peers * per_unit)
+        p["ceiling_best"] = best * per_unit
         p["loom_of_best"] = loom / p["ceiling_best"]
         p["torch_of_best"] = peer / p["ceiling_best"]
 
@@ -551,35 +570,43 @@ def render(results):
         "Ceilings (measured in this run):",
         "- STREAM triad, %d threads: best %.1f GB/s (median %.1f, min %.1f; "
         "start of run best %.1f, end of run best %.1f); read-only best %.1f "
-        "GB/s. Each decode run's ceiling comes from the best triad of short "
-        "STREAM runs just before and after it (%d iterations each, averaged); "
-        "the table shows their median and the median of each run's fraction "
-        "of its own ceiling. Against the run's best triad instead:" % (
+        "GB/s." % (
             results["threads"], max(triad), statistics.median(triad),
             min(triad),
             max(c["stream_start"]["triad_gbs"]),
-            max(c["stream_end"]["triad_gbs"]), max(c["read_gbs"]),
-            results["mode"]["stream_pair_iterations"]),
-    ]
-    for model in results["models"]:
-        for p in model["phases"]:
-            if p["kind"] == "decode":
-                lines.append(
-                    "  %s %s: ceiling %.0f tokens/s, Loom %.1f%%, PyTorch "
-                    "%.1f%% (Loom's runs saw %s GB/s, PyTorch's %.1f)" % (
-                        model["name"], p["phase"], p["ceiling_best"],
-                        100 * p["loom_of_best"], 100 * p["torch_of_best"],
-                        ", ".join("%.1f" % g for g in p["loom_triad_gbs"]),
-                        p["torch_triad_gbs"]))
-    lines += [
+            max(c["stream_end"]["triad_gbs"]), max(c["read_gbs"])),
         "- OpenBLAS sgemm, %d threads, sizes %s: best %.1f GFLOP/s with "
-        "%s (%s); %.1f GFLOP/s with the inherited environment (%s). Prefill "
-        "ceiling uses %.1f GFLOP/s." % (
+        "%s (%s); %.1f GFLOP/s with the inherited environment (%s)." % (
             results["threads"], ", ".join(str(s) for s in
                                          results["mode"]["sgemm_sizes"]),
             c["sgemm_peer"]["best"], c["peer_coretype"],
             c["sgemm_peer"]["config"], c["sgemm_default"]["best"],
-            c["sgemm_default"]["config"], c["sgemm_best"]),
+            c["sgemm_default"]["config"]),
+        "- Each run is held to the ceilings measured just around it: the mean "
+        "of the best of %d triad iterations and the best sgemm (sizes %s, "
+        "%d calls each) before and after it. The table gives the median of "
+        "those ceilings and the median of each run's fraction of its own. "
+        "Against the best of the whole run instead (triad %.1f GB/s, sgemm "
+        "%.1f GFLOP/s):" % (
+            results["mode"]["stream_pair_iterations"],
+            ", ".join(str(s) for s in results["mode"]["sgemm_pair_sizes"]),
+            results["mode"]["sgemm_pair_repeats"], c["triad_best"],
+            c["sgemm_best"]),
+    ]
+    for model in results["models"]:
+        for p in model["phases"]:
+            own = p["loom_triad_gbs" if p["kind"] == "decode"
+                    else "loom_sgemm_gflops"]
+            peers = p["torch_triad_gbs" if p["kind"] == "decode"
+                      else "torch_sgemm_gflops"]
+            lines.append(
+                "  - %s %s: ceiling %.0f tokens/s, Loom %.1f%%, PyTorch %.1f%% "
+                "(around Loom's runs: %s %s; around PyTorch's: %.1f)" % (
+                    model["name"], p["phase"], p["ceiling_best"],
+                    100 * p["loom_of_best"], 100 * p["torch_of_best"],
+                    ", ".join("%.1f" % g for g in own),
+                    "GB/s" if p["kind"] == "decode" else "GFLOP/s", peers))
+    lines += [
         "",
         "Workload per token:",
     ]
@@ -682,7 +709,7 @@ def main(argv):
         [work / "toolchain" / "lib" / "libLoomRuntime.a", "-lopenblas"])
     env = peer_env(args)
     ctx = {"work": work, "loomc": loomc, "args": args, "mode": mode,
-           "peer_env": env, "stream": stream}
+           "peer_env": env, "stream": stream, "sgemm": sgemm}
 
     log("STREAM triad")
     stream_start = measure_stream(stream, work, args.threads, mode)
@@ -720,16 +747,20 @@ def main(argv):
     log("STREAM triad again")
     stream_end = measure_stream(stream, work, args.threads, mode)
     triad = stream_start["triad_gbs"] + stream_end["triad_gbs"]
+    sgemm_paired = []
     for m in models:
         for p in m["phases"]:
             triad += p.get("loom_triad_gbs", []) + (
                 [p["torch_triad_gbs"]] if "torch_triad_gbs" in p else [])
+            sgemm_paired += p.get("loom_sgemm_gflops", []) + (
+                [p["torch_sgemm_gflops"]] if "torch_sgemm_gflops" in p else [])
     ceilings = {
         "stream_start": stream_start, "stream_end": stream_end,
         "triad_gbs": triad, "triad_best": max(triad),
         "read_gbs": stream_start["read_gbs"] + stream_end["read_gbs"],
         "sgemm_peer": sgemm_peer, "sgemm_default": sgemm_default,
-        "sgemm_best": max(sgemm_peer["best"], sgemm_default["best"]),
+        "sgemm_best": max([sgemm_peer["best"], sgemm_default["best"]] +
+                          sgemm_paired),
         "peer_coretype": env.get("OPENBLAS_CORETYPE", "unset")}
     for m in models:
         add_ceilings(m, ceilings["triad_best"], ceilings["sgemm_best"])
