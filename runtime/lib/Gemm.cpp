@@ -757,26 +757,15 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
     }
 }
 
-extern "C" void _mlir_ciface_loom_sgemm_nn(MemRef<float, 2> *a,
-                                           MemRef<float, 2> *b,
-                                           MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/true, /*accumulate=*/true);
-}
-
-extern "C" void _mlir_ciface_loom_sgemm_nt(MemRef<float, 2> *a,
-                                           MemRef<float, 2> *b,
-                                           MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/false, /*accumulate=*/true);
-}
-
-extern "C" void _mlir_ciface_loom_sgemm_nn_overwrite(MemRef<float, 2> *a,
-                                                     MemRef<float, 2> *b,
-                                                     MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/true, /*accumulate=*/false);
-}
-
-extern "C" void _mlir_ciface_loom_sgemm_nt_overwrite(MemRef<float, 2> *a,
-                                                     MemRef<float, 2> *b,
-                                                     MemRef<float, 2> *c) {
-  sgemmMemRefs(a, b, c, /*bKN=*/false, /*accumulate=*/false);
-}
+/// The entry points generated code calls: B as [k, n] (`nn`) or [n, k]
+/// (`nt`); C added to, or overwritten (`_overwrite`).
+#define LOOM_SGEMM_ENTRY(NAME, B_KN, ACCUMULATE)                               \
+  extern "C" void _mlir_ciface_##NAME(                                         \
+      MemRef<float, 2> *a, MemRef<float, 2> *b, MemRef<float, 2> *c) {         \
+    sgemmMemRefs(a, b, c, B_KN, ACCUMULATE);                                   \
+  }
+LOOM_SGEMM_ENTRY(loom_sgemm_nn, /*bKN=*/true, /*accumulate=*/true)
+LOOM_SGEMM_ENTRY(loom_sgemm_nt, /*bKN=*/false, /*accumulate=*/true)
+LOOM_SGEMM_ENTRY(loom_sgemm_nn_overwrite, /*bKN=*/true, /*accumulate=*/false)
+LOOM_SGEMM_ENTRY(loom_sgemm_nt_overwrite, /*bKN=*/false, /*accumulate=*/false)
+#undef LOOM_SGEMM_ENTRY

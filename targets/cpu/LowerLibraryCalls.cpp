@@ -44,30 +44,32 @@ std::optional<StringRef> overwritingForm(StringRef name) {
   return std::nullopt;
 }
 
-/// The operation of `before`'s block that `user` is or is nested in, or
-/// null if `user` is outside that block.
-Operation *ancestorIn(Operation *user, Operation *before) {
-  return before->getBlock()->findAncestorOpInBlock(*user);
-}
-
-/// The one operation that uses `buffer` before `before` (in `before`'s
-/// block, or nested in an operation there), if `buffer` is a fresh
-/// allocation used so; null otherwise.
-Operation *onlyUseBefore(Value buffer, Operation *before) {
+/// The operations that use `buffer` before `before` in `before`'s block, if
+/// `buffer` is a fresh allocation whose every use is either one of those or
+/// after `before` (possibly nested in a later operation); none otherwise.
+std::optional<SmallVector<Operation *>> usesBefore(Value buffer,
+                                                   Operation *before) {
   if (!buffer.getDefiningOp<memref::AllocOp>())
-    return nullptr;
-  Operation *found = nullptr;
+    return std::nullopt;
+  SmallVector<Operation *> uses;
   for (Operation *user : buffer.getUsers()) {
-    Operation *ancestor = ancestorIn(user, before);
+    Operation *ancestor = before->getBlock()->findAncestorOpInBlock(*user);
     if (!ancestor)
-      return nullptr;
+      return std::nullopt;
     if (ancestor == before || !ancestor->isBeforeInBlock(before))
       continue;
-    if (found || ancestor != user)
-      return nullptr;
-    found = user;
+    if (ancestor != user)
+      return std::nullopt;
+    uses.push_back(user);
   }
-  return found;
+  return uses;
+}
+
+/// The one operation that uses `buffer` before `before`, as `usesBefore`
+/// finds them; null if there are none or several.
+Operation *onlyUseBefore(Value buffer, Operation *before) {
+  std::optional<SmallVector<Operation *>> uses = usesBefore(buffer, before);
+  return uses && uses->size() == 1 ? uses->front() : nullptr;
 }
 
 /// True if `fill` writes zeros into `buffer`.
@@ -91,19 +93,13 @@ Operation *findZeroInit(linalg::GenericOp op) {
   auto copy = dyn_cast_or_null<memref::CopyOp>(init);
   if (!copy || copy.getTarget() != out)
     return nullptr;
-  Value source = copy.getSource();
-  if (!source.getDefiningOp<memref::AllocOp>())
-    return nullptr;
   // Every use of the source before the copy reads it, but one zero fill.
+  Value source = copy.getSource();
+  std::optional<SmallVector<Operation *>> uses = usesBefore(source, copy);
+  if (!uses)
+    return nullptr;
   Operation *fill = nullptr;
-  for (Operation *user : source.getUsers()) {
-    Operation *ancestor = ancestorIn(user, copy);
-    if (!ancestor)
-      return nullptr;
-    if (ancestor == copy || !ancestor->isBeforeInBlock(copy))
-      continue;
-    if (ancestor != user)
-      return nullptr;
+  for (Operation *user : *uses) {
     if (isZeroFillOf(user, source) && !fill) {
       fill = user;
       continue;
