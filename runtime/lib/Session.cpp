@@ -90,10 +90,11 @@ static void prefault(const float *data, size_t count, long pageSize) {
 }
 
 void Session::packMatrices() {
-  // Which matrices get a packed copy, as {n, k}: a matrix also read in its
-  // checkpoint layout (a tied embedding and LM head) stays there alone (a
-  // packed copy would double its memory, and generation multiplies it by
-  // one row at a time, which streams the checkpoint layout just as fast).
+  // Which matrices get a packed copy, as {n, k}. A matrix also read in its
+  // checkpoint layout (a tied embedding and LM head) is packed only if that
+  // layout is the memory-mapped file, whose pages can be dropped and read
+  // back a row at a time as the embedding needs them; otherwise a packed
+  // copy would double its memory, and it stays where it is.
   std::vector<std::pair<int64_t, int64_t>> shapes(weights.size(), {0, 0});
   long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weights.size(); ++i) {
@@ -101,7 +102,7 @@ void Session::packMatrices() {
     if (i >= info.matrix.size() || spec.shape.size() != 2 ||
         (!info.matrix[i] && !info.storedInOut[i]))
       continue;
-    if (info.otherUses[i]) {
+    if (info.otherUses[i] && !weights.isZeroCopy(i)) {
       // Read whole for every token where it stays: map its pages now, not
       // on the first token's time.
       prefault(weights.data(i), size_t(spec.shape[0] * spec.shape[1]),
@@ -121,8 +122,9 @@ void Session::packMatrices() {
       continue;
     packedBytes += packConstantMatrix(weights.data(i), n, k,
                                       /*storedKN=*/!info.matrix[i]);
-    // A matrix read only through its packed copy need not stay in memory
-    // in the checkpoint's layout: drop the mapped pages it fully covers.
+    // The products read the packed copy: the checkpoint's layout need not
+    // stay in memory, so drop the mapped pages it fully covers (other uses
+    // fault back in what they read).
     if (!weights.isZeroCopy(i))
       continue;
     auto begin = reinterpret_cast<uintptr_t>(weights.data(i));
