@@ -596,15 +596,22 @@ extern "C" void loom_parallel_loop(void (*task)(void *, int64_t, int64_t),
   getKernelThreadPool().run(begin, end, grain, task, context);
 }
 
+/// What both products do first: clears C where the kernels that follow only
+/// add to it (a few rows, cheap; larger products write C directly), and
+/// says whether there is any product left to compute.
+static bool startProduct(int64_t m, int64_t n, int64_t k, float *c, int64_t ldc,
+                         bool accumulate) {
+  if (m == 0 || n == 0)
+    return false;
+  if (!accumulate && (m <= kSmallM || k == 0))
+    zeroRows(m, n, c, ldc);
+  return k != 0;
+}
+
 void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc,
                    bool accumulate) {
-  if (m == 0 || n == 0)
-    return;
-  // A few rows of C are cheap to clear; larger products write it directly.
-  if (!accumulate && (m <= kSmallM || k == 0))
-    zeroRows(m, n, c, ldc);
-  if (k == 0)
+  if (!startProduct(m, n, k, c, ldc, accumulate))
     return;
   std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/false);
   if (m <= kSmallM)
@@ -645,11 +652,7 @@ smallNNAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                    const float *b, int64_t ldb, float *c, int64_t ldc,
                    bool accumulate) {
-  if (m == 0 || n == 0)
-    return;
-  if (!accumulate && (m <= kSmallM || k == 0))
-    zeroRows(m, n, c, ldc);
-  if (k == 0)
+  if (!startProduct(m, n, k, c, ldc, accumulate))
     return;
   std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/true);
   if (m <= kSmallM && packed)
