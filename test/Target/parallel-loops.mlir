@@ -99,4 +99,34 @@ func.func @nested(%m: memref<?x64x64xf32>, %n: index) {
 // LLVM:       llvm.func internal @rows_parallel_task(%[[CTX:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
 // LLVM:         %[[S:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(ptr, ptr, i64, i64, i64, i64, i64, f32,
 // LLVM:         llvm.call @rows_parallel(%[[B]], %[[E]], {{.*}}) : (i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, f32, !llvm.ptr,
+
+// A loop inside a sequential loop captures the outer induction variable;
+// the captured values' stack slot sits in the caller's entry block, so that
+// the sequential loop does not grow the stack.
+// CHECK-LABEL: func.func @inside_for(
+// CHECK:         scf.for %[[I:.*]] =
+// CHECK:           call @inside_for_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[I]])
+// CHECK:       func.func private @inside_for_parallel(%{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?x4x512xf32>, %{{.*}}: index)
+func.func @inside_for(%m: memref<?x4x512xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c512 = arith.constant 512 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.parallel (%r, %j) = (%c0, %c0) to (%n, %c512) step (%c1, %c1) {
+      memref.store %one, %m[%r, %i, %j] : memref<?x4x512xf32>
+    }
+  }
+  return
+}
+
+// LLVM-LABEL: llvm.func @inside_for(
+// LLVM-NEXT:    llvm.mlir.constant(1 : i64)
+// LLVM-NEXT:    %[[SLOT:.*]] = llvm.alloca
+// LLVM:         ^bb{{[0-9]+}}
+// LLVM:         llvm.store %{{.*}}, %[[SLOT]]
+// LLVM:         llvm.call @loom_parallel_loop(%{{.*}}, %[[SLOT]],
+
+// The runtime's entry point, declared once.
 // LLVM:       llvm.func @loom_parallel_loop(!llvm.ptr, !llvm.ptr, i64, i64, i64)
