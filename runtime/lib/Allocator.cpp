@@ -10,6 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "loom/Profile.h"
+
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -28,6 +31,9 @@ struct BlockCache {
   std::unordered_map<size_t, std::vector<void *>> free;
   size_t cachedBytes = 0;
 };
+
+/// Blocks taken from the system so far (not from the cache).
+std::atomic<int64_t> systemAllocations{0};
 
 BlockCache &getCache() {
   static BlockCache *cache = new BlockCache; // outlives static destructors
@@ -55,6 +61,7 @@ void *allocate(size_t bytes) {
       static_cast<char *>(std::aligned_alloc(kAlignment, rounded + kAlignment));
   if (!base)
     return nullptr;
+  systemAllocations.fetch_add(1, std::memory_order_relaxed);
   void *block = base + kAlignment;
   sizeOf(block) = rounded;
   return block;
@@ -77,6 +84,10 @@ void release(void *block) {
 }
 
 } // namespace
+
+int64_t loom::getSystemAllocationCount() {
+  return systemAllocations.load(std::memory_order_relaxed);
+}
 
 extern "C" {
 

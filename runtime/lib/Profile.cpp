@@ -30,6 +30,10 @@ struct Profile {
   std::mutex mutex;
   Totals entries[size_t(ProfileEntry::Count)];
   std::map<std::pair<ProfileEntry, ProfileShape>, Totals> shapes;
+  /// System allocations at the end of the last forward call (or reset), in
+  /// the first forward call, and in the later ones.
+  int64_t allocationsSeen = 0, firstCallAllocations = 0,
+          laterCallAllocations = 0;
 };
 
 Profile &getProfile() {
@@ -62,9 +66,17 @@ void addProfileSample(ProfileEntry entry, double seconds, double work,
                       ProfileShape shape) {
   Profile &profile = getProfile();
   std::lock_guard<std::mutex> lock(profile.mutex);
-  profile.entries[size_t(entry)].add(seconds, work);
-  if (entry != ProfileEntry::Forward)
+  Totals &totals = profile.entries[size_t(entry)];
+  totals.add(seconds, work);
+  if (entry != ProfileEntry::Forward) {
     profile.shapes[{entry, shape}].add(seconds, work);
+    return;
+  }
+  int64_t allocations = getSystemAllocationCount();
+  (totals.calls == 1 ? profile.firstCallAllocations
+                     : profile.laterCallAllocations) +=
+      allocations - profile.allocationsSeen;
+  profile.allocationsSeen = allocations;
 }
 
 void resetProfile() {
@@ -73,6 +85,8 @@ void resetProfile() {
   for (Totals &totals : profile.entries)
     totals = Totals();
   profile.shapes.clear();
+  profile.allocationsSeen = getSystemAllocationCount();
+  profile.firstCallAllocations = profile.laterCallAllocations = 0;
 }
 
 void printProfile(std::FILE *stream, const char *title) {
@@ -118,6 +132,17 @@ void printProfile(std::FILE *stream, const char *title) {
   double rest = std::max(0.0, forward.seconds - kernels);
   std::fprintf(stream, "  %-22s %8.3f s %5.1f%%\n", "generated code", rest,
                share(rest));
+  if (forward.calls == 1) {
+    std::fprintf(stream, "  buffers from the system: %lld\n",
+                 (long long)profile.firstCallAllocations);
+    return;
+  }
+  std::fprintf(stream,
+               "  buffers from the system: %lld in the first call, %lld in "
+               "the %lld after it\n",
+               (long long)profile.firstCallAllocations,
+               (long long)profile.laterCallAllocations,
+               (long long)(forward.calls - 1));
 }
 
 } // namespace loom

@@ -4,8 +4,10 @@
 // runtime adds up the wall time of every forward call and of every kernel
 // generated code calls (by shape), and the program prints the totals for
 // the prompt and for decoding: the forward time not spent in a kernel is
-// the generated code's own (norms, RoPE, residuals, activations). Off, a
-// scope costs one branch.
+// the generated code's own (norms, RoPE, residuals, activations). It also
+// counts the buffers generated code takes from the system in the phase's
+// first forward call and in the later ones (decoding should take none after
+// its first token). Off, a scope costs one branch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +33,10 @@ enum class ProfileEntry {
 /// A kernel call's problem size, for the per-shape lines: M, N, K of a
 /// linear layer; tokens, heads and head size of attention.
 using ProfileShape = std::array<int64_t, 3>;
+
+/// Buffers of generated code taken from the system so far, not reused from
+/// the runtime's cache of freed buffers (Allocator.cpp).
+int64_t getSystemAllocationCount();
 
 /// True when LOOM_PROFILE asks for a profile.
 bool isProfiling();
