@@ -245,13 +245,15 @@ struct BlockScratch {
 /// matrix products: the heads' queries are stacked into one matrix
 /// (head-major), S = Q K^T over the keys any of them sees, a masked softmax
 /// of S's rows, then O = S V. The group shares one pass over its keys and
-/// values, and only this block's scores exist at any time.
+/// values, and only this block's scores exist at any time. `keys` and
+/// `values` are the KV head's whole context, packed once for all blocks.
 void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
-                 int64_t kvHead, BlockScratch &scratch, bool avx512) {
+                 int64_t kvHead, const PanelMatrix &keys,
+                 const PanelMatrix &values, BlockScratch &scratch,
+                 bool avx512) {
   int64_t tokens = t1 - t0;
   int64_t group = p.heads / p.kvHeads;
   int64_t rows = group * tokens, hd = p.headDim;
-  int64_t kvOffset = kvHead * hd;
   int64_t context = p.causal ? p.pos + t1 : p.pos + p.seq;
   // Score rows padded to whole vectors, and off 2 KiB multiples (which the
   // product would copy to avoid cache-set conflicts).
@@ -270,8 +272,8 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
                 scratch.queries.data() + (g * tokens + t) * hd);
     }
   float *scores = scratch.scores.data();
-  sgemmNT(rows, context, hd, scratch.queries.data(), hd, p.keys + kvOffset,
-          p.cacheRowStride, scores, stride, /*accumulate=*/false);
+  sgemmPanels(rows, context, hd, scratch.queries.data(), hd, keys, scores,
+              stride, /*accumulate=*/false);
   auto valid = [&](int64_t r) {
     return p.causal ? p.pos + t0 + r % tokens + 1 : context;
   };
@@ -283,8 +285,8 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
 #endif
     softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
   (void)avx512;
-  sgemmNN(rows, hd, context, scores, stride, p.values + kvOffset,
-          p.cacheRowStride, scratch.outputs.data(), hd, /*accumulate=*/false);
+  sgemmPanels(rows, hd, context, scores, stride, values, scratch.outputs.data(),
+              hd, /*accumulate=*/false);
   for (int64_t g = 0; g < group; ++g)
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t r = g * tokens + t;
@@ -337,14 +339,39 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
     // threads at the end.
     int64_t blockTokens = queryBlockTokens(heads / kvHeads);
     int64_t blocks = (p.seq + blockTokens - 1) / blockTokens;
+    // First each KV head's keys and values over the whole context, packed
+    // for the products once rather than once per block.
+    int64_t length = p.pos + p.seq;
+    size_t keyFloats = panelMatrixFloats(length, headDim);
+    size_t headFloats = keyFloats + panelMatrixFloats(headDim, length);
+    thread_local std::vector<float> panels;
+    panels.resize(std::max(panels.size(), size_t(kvHeads) * headFloats));
+    float *packed = panels.data();
+    getKernelThreadPool().parallelFor(
+        0, 2 * kvHeads, 1, [&](int64_t first, int64_t last) {
+          for (int64_t item = first; item < last; ++item) {
+            int64_t kvHead = item / 2;
+            float *out = packed + kvHead * headFloats;
+            if (item % 2 == 0)
+              packPanels(p.keys + kvHead * headDim, p.cacheRowStride, length,
+                         headDim, /*bKN=*/false, out);
+            else
+              packPanels(p.values + kvHead * headDim, p.cacheRowStride, headDim,
+                         length, /*bKN=*/true, out + keyFloats);
+          }
+        });
     getKernelThreadPool().parallelFor(
         0, blocks * kvHeads, 1, [&](int64_t first, int64_t last) {
           thread_local BlockScratch scratch;
           for (int64_t item = first; item < last; ++item) {
             int64_t block = blocks - 1 - item / kvHeads;
+            int64_t kvHead = item % kvHeads;
+            const float *head = packed + kvHead * headFloats;
             int64_t t0 = block * blockTokens;
-            attendBlock(p, t0, std::min(p.seq, t0 + blockTokens),
-                        item % kvHeads, scratch, avx512);
+            attendBlock(p, t0, std::min(p.seq, t0 + blockTokens), kvHead,
+                        PanelMatrix{head, length, headDim},
+                        PanelMatrix{head + keyFloats, headDim, length}, scratch,
+                        avx512);
           }
         });
     return;

@@ -670,6 +670,37 @@ void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   });
 }
 
+size_t loom::panelMatrixFloats(int64_t n, int64_t k) {
+  return size_t((n + kNR - 1) / kNR * k * kNR);
+}
+
+void loom::packPanels(const float *b, int64_t ldb, int64_t n, int64_t k,
+                      bool bKN, float *out) {
+  int64_t panels = (n + kNR - 1) / kNR;
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    int64_t j0 = panel * kNR;
+    (bKN ? packBFromKN : packB)(b, ldb, j0, std::min(kNR, n - j0), 0, k,
+                                out + panel * k * kNR);
+  }
+}
+
+void loom::sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a,
+                       int64_t lda, const PanelMatrix &b, float *c, int64_t ldc,
+                       bool accumulate) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    if (!accumulate)
+      zeroRows(m, n, c, ldc);
+    return;
+  }
+  // The large path reads panels by `view.k` (their depth as packed) and
+  // runs `k` steps; every M goes through it.
+  PackedView view{b.data, b.n, b.k};
+  largeGemm(m, n, k, a, lda, /*b=*/nullptr, /*ldb=*/0, /*bKN=*/false, &view, c,
+            ldc, accumulate);
+}
+
 void loom::reservePackedMatrices(
     const std::vector<std::pair<int64_t, int64_t>> &shapes) {
   size_t total = 0;

@@ -36,6 +36,27 @@ void setKernelThreads(int64_t count);
 int64_t packConstantMatrix(const float *b, int64_t n, int64_t k,
                            bool storedKN = false);
 
+/// A matrix B packed by the caller with `packPanels`, for products over a
+/// prefix of its columns (n) or of its depth (k) without packing it again.
+struct PanelMatrix {
+  const float *data;
+  int64_t n, k; ///< as packed
+};
+
+/// Floats `packPanels` writes for an n x k matrix.
+size_t panelMatrixFloats(int64_t n, int64_t k);
+
+/// Packs B ([n, k] with row stride `ldb`, or [k, n] with `bKN`) into `out`
+/// in the kernels' panel layout.
+void packPanels(const float *b, int64_t ldb, int64_t n, int64_t k, bool bKN,
+                float *out);
+
+/// `C[m, n] (+)= A[m, k] * B^T` for B packed by `packPanels`, n <= b.n and
+/// k <= b.k (the first columns and the first steps of depth).
+void sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                 const PanelMatrix &b, float *c, int64_t ldc,
+                 bool accumulate = true);
+
 /// Reserves memory, in huge pages where the system allows, for packing the
 /// matrices of `shapes` ({n, k} each) with `packConstantMatrix`: a decode
 /// step streams every packed weight once, and on 4 KiB pages that stream

@@ -129,6 +129,36 @@ TEST(GemmTest, ReservedPackingMemory) {
   clearPackedMatrices();
 }
 
+TEST(GemmTest, CallerPackedPanelsOverPrefixes) {
+  // B packed once (as [n, k] and as [k, n]); products over its first
+  // columns and first steps of depth, as prompt attention uses them.
+  const int64_t n = 70, k = 90, ldb = 100;
+  for (bool bKN : {false, true}) {
+    std::vector<float> b = randomVector(size_t((bKN ? k : n) * ldb), 5);
+    std::vector<float> panels(panelMatrixFloats(n, k));
+    packPanels(b.data(), ldb, n, k, bKN, panels.data());
+    PanelMatrix view{panels.data(), n, k};
+    for (int64_t m : {1, 5, 13, 40})
+      for (auto [columns, depth] :
+           {std::pair<int64_t, int64_t>{n, k}, {33, k}, {n, 17}, {1, 64}}) {
+        std::vector<float> a = randomVector(size_t(m * depth), 6);
+        std::vector<float> c(size_t(m * columns), std::nanf(""));
+        sgemmPanels(m, columns, depth, a.data(), depth, view, c.data(), columns,
+                    /*accumulate=*/false);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < columns; ++j) {
+            double sum = 0;
+            for (int64_t p = 0; p < depth; ++p)
+              sum += double(a[i * depth + p]) *
+                     double(bKN ? b[p * ldb + j] : b[j * ldb + p]);
+            ASSERT_NEAR(c[i * columns + j], sum, 1e-4 * std::sqrt(depth))
+                << "bKN=" << bKN << " m=" << m << " n=" << columns
+                << " k=" << depth;
+          }
+      }
+  }
+}
+
 /// sgemmNN against a plain loop, B given as [k, n] with a padded stride
 /// (C starts as NaN without `accumulate`).
 void checkNN(int64_t m, int64_t n, int64_t k, bool accumulate = true) {
