@@ -390,18 +390,26 @@ void smallGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
 // Large M: packed panels and a register-tiled kernel.
 //===----------------------------------------------------------------------===//
 
-/// Packs rows [j0, j0 + nr) x depth [p0, p0 + kc) of B into `out`, k-major
-/// (out[p * kNR + jj] = B[j0 + jj, p0 + p]), zero-padding to kNR columns.
+/// Packs rows [r0, r0 + count) x depth [p0, p0 + kc) of a row-major matrix
+/// into `out`, k-major in strips `width` wide (out[p * width + r] =
+/// src[r0 + r, p0 + p]), zero-padding rows count..width.
+void packRows(const float *src, int64_t ld, int64_t r0, int64_t count,
+              int64_t p0, int64_t kc, int64_t width, float *out) {
+  for (int64_t r = 0; r < count; ++r) {
+    const float *row = src + (r0 + r) * ld + p0;
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * width + r] = row[p];
+  }
+  for (int64_t r = count; r < width; ++r)
+    for (int64_t p = 0; p < kc; ++p)
+      out[p * width + r] = 0.0f;
+}
+
+/// Packs rows [j0, j0 + nr) x depth [p0, p0 + kc) of B into a panel of kNR
+/// columns of C.
 void packB(const float *b, int64_t ldb, int64_t j0, int64_t nr, int64_t p0,
            int64_t kc, float *out) {
-  for (int64_t jj = 0; jj < nr; ++jj) {
-    const float *row = b + (j0 + jj) * ldb + p0;
-    for (int64_t p = 0; p < kc; ++p)
-      out[p * kNR + jj] = row[p];
-  }
-  for (int64_t jj = nr; jj < kNR; ++jj)
-    for (int64_t p = 0; p < kc; ++p)
-      out[p * kNR + jj] = 0.0f;
+  packRows(b, ldb, j0, nr, p0, kc, kNR, out);
 }
 
 /// Like packB for B given as [K, N] (`b[p * ldb + j]`): rows of the panel
@@ -416,18 +424,11 @@ void packBFromKN(const float *b, int64_t ldb, int64_t j0, int64_t nr,
   }
 }
 
-/// Packs rows [i0, i0 + mr) x depth [p0, p0 + kc) of A, k-major, padded to
-/// kMR rows.
+/// Packs rows [i0, i0 + mr) x depth [p0, p0 + kc) of A into a strip of kMR
+/// rows.
 void packA(const float *a, int64_t lda, int64_t i0, int64_t mr, int64_t p0,
            int64_t kc, float *out) {
-  for (int64_t ii = 0; ii < mr; ++ii) {
-    const float *row = a + (i0 + ii) * lda + p0;
-    for (int64_t p = 0; p < kc; ++p)
-      out[p * kMR + ii] = row[p];
-  }
-  for (int64_t ii = mr; ii < kMR; ++ii)
-    for (int64_t p = 0; p < kc; ++p)
-      out[p * kMR + ii] = 0.0f;
+  packRows(a, lda, i0, mr, p0, kc, kMR, out);
 }
 
 /// tile[kMR x kNR] = Ap^T * Bp over `kc` steps (portable).
@@ -456,11 +457,13 @@ tileAvx512(int64_t kc, const float *a, int64_t lda, const float *bp, float *out,
   for (int64_t p = 0; p < kc; ++p, bp += kNR) {
     // The panel 4 KiB ahead: the first strip to reach a panel reads it from
     // memory, and the prefetch hides that (+14% on 128-row products, +3% on
-    // 512-row ones). Past the panel's end it only warms what comes next.
-    _mm_prefetch(reinterpret_cast<const char *>(bp + kPrefetchSteps * kNR),
-                 _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char *>(bp + kPrefetchSteps * kNR + 16),
-                 _MM_HINT_T0);
+    // 512-row ones). Past the panel's end it only warms what comes next
+    // (the address is formed as an integer: it may lie past the buffer, and
+    // prefetches do not fault).
+    uintptr_t ahead =
+        reinterpret_cast<uintptr_t>(bp) + kPrefetchSteps * kNR * sizeof(float);
+    _mm_prefetch(reinterpret_cast<const char *>(ahead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char *>(ahead + 64), _MM_HINT_T0);
     __m512 b0 = _mm512_loadu_ps(bp);
     __m512 b1 = _mm512_loadu_ps(bp + 16);
     for (int i = 0; i < kMR; ++i) {
