@@ -37,6 +37,13 @@ using namespace loom;
 
 namespace {
 
+/// The kernels' threads and packed weights (`--threads`, set in main).
+int64_t kernelThreads = 0;
+KernelState &kernels() {
+  static KernelState state(kernelThreads);
+  return state;
+}
+
 double now() {
   return std::chrono::duration<double>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -91,7 +98,7 @@ void gemm(int64_t m, Shape shape, int rounds) {
   std::vector<std::vector<float>> bs;
   for (size_t i = 0; i < copies; ++i) {
     bs.push_back(randomMatrix(size_t(n * k), unsigned(2 + i)));
-    packConstantMatrix(bs.back().data(), n, k);
+    packConstantMatrix(kernels(), bs.back().data(), n, k);
   }
   size_t next = 0;
   std::vector<float> c(size_t(m * n));
@@ -101,7 +108,7 @@ void gemm(int64_t m, Shape shape, int rounds) {
     double loomTime = bestTime(
         [&] {
           const float *b = bs[next++ % copies].data();
-          sgemmNT(m, n, k, a.data(), k, b, k, c.data(), n);
+          sgemmNT(kernels(), m, n, k, a.data(), k, b, k, c.data(), n);
         },
         0.2);
     settle();
@@ -117,7 +124,7 @@ void gemm(int64_t m, Shape shape, int rounds) {
     loomRates.push_back(flops / loomTime * 1e-9);
     blasRates.push_back(flops / blasTime * 1e-9);
   }
-  clearPackedMatrices();
+  clearPackedMatrices(kernels());
   std::printf("{\"m\": %lld, \"n\": %lld, \"k\": %lld, ", (long long)m,
               (long long)n, (long long)k);
   printSamples("loom_gflops", loomRates, false);
@@ -139,24 +146,24 @@ void gemv(int rounds) {
   std::vector<std::pair<int64_t, int64_t>> reserve;
   for (Shape shape : shapes)
     reserve.push_back({shape.n, shape.k});
-  reservePackedMatrices(reserve);
+  reservePackedMatrices(kernels(), reserve);
   size_t bytes = 0;
   for (size_t i = 0; i < shapes.size(); ++i) {
     weights.push_back(
         randomMatrix(size_t(shapes[i].n * shapes[i].k), unsigned(i + 3)));
-    packConstantMatrix(weights.back().data(), shapes[i].n, shapes[i].k);
+    packConstantMatrix(kernels(), weights.back().data(), shapes[i].n, shapes[i].k);
     bytes += weights.back().size() * sizeof(float);
   }
   std::vector<float> x = randomMatrix(2048, 7), y(32000);
   auto step = [&] {
     for (size_t i = 0; i < shapes.size(); ++i)
-      sgemmNT(1, shapes[i].n, shapes[i].k, x.data(), shapes[i].k,
+      sgemmNT(kernels(), 1, shapes[i].n, shapes[i].k, x.data(), shapes[i].k,
               weights[i].data(), shapes[i].k, y.data(), shapes[i].n);
   };
   std::vector<float> stream(bytes / sizeof(float), 1.0f);
   float sink = 0.0f;
   auto read = [&] {
-    ThreadPool &pool = getKernelThreadPool();
+    ThreadPool &pool = kernels().pool;
     int64_t total = int64_t(stream.size());
     std::vector<float> sums(64, 0.0f);
     pool.parallelFor(0, total, int64_t(1) << 16, [&](int64_t b, int64_t e) {
@@ -176,7 +183,7 @@ void gemv(int rounds) {
     gemvRates.push_back(double(bytes) / bestTime(step, 0.5) * 1e-9);
     readRates.push_back(double(bytes) / bestTime(read, 0.5) * 1e-9);
   }
-  clearPackedMatrices();
+  clearPackedMatrices(kernels());
   std::printf("{\"bytes\": %zu, ", bytes);
   printSamples("loom_gbs", gemvRates, false);
   printSamples("read_gbs", readRates, true);
@@ -231,7 +238,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  setKernelThreads(threads);
+  kernelThreads = threads;
   std::printf("{\"threads\": %d, \"gemm\": [", threads);
   for (size_t i = 0; runGemm && i < shapes.size(); ++i) {
     if (i)

@@ -11,21 +11,26 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     Rewrites `@forward` into the entry point the runtime calls:
 
     ```
-    func.func @forward(%tokens: memref<?xi32>, %pos: index,
+    func.func @forward(%ctx: !llvm.ptr {loom.context},
+                       %tokens: memref<?xi32>, %pos: index,
                        %key_cache: memref<S x ? x W x f32>,
                        %value_cache: memref<S x ? x W x f32>,
                        %out: memref<? x D x f32>)
     ```
 
     `pos` is the absolute position of the first token, so the same function
-    runs a prompt (prefill) and single tokens (decode). Parameters are read
-    through a table of pointers, `@loom_weights`, that the runtime fills from
-    the checkpoint. Every `loom.attention` is decomposed into its projections,
+    runs a prompt (prefill) and single tokens (decode). `ctx` is the model
+    context (`loom_context *`, runtime/include/loom/loom_abi.h): parameters
+    are read from its table of pointers, which the runtime fills from the
+    checkpoint, and block functions receive it too, so that target lowerings
+    can pass it to the runtime's kernels. The generated code has no global
+    state. Every `loom.attention` is decomposed into its projections,
     `loom.rope` and `loom.cached_attention` on its own KV cache slot; inside
     weight-shared loops the slot depends on the iteration, so each
     (iteration, layer) pair has its own slot. Blocks stay functions (their
     code is emitted once however often they run): each gets the position,
-    the caches and the slot of its first attention as trailing arguments.
+    the caches, the slot of its first attention and the context as trailing
+    arguments.
     Decoders also get `@forward_last`, which returns only the last token's
     row (the row selection moved above the row-wise layers after the last
     attention, so the LM head runs on one row). Finally the pass records what

@@ -38,6 +38,8 @@ struct AttentionProblem {
   int64_t outStride;
   int64_t seq, pos, heads, kvHeads, headDim;
   bool causal;
+  /// The model instance's threads.
+  ThreadPool *pool;
 };
 
 float dotPortable(const float *a, const float *b, int64_t n) {
@@ -291,7 +293,7 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
                 scratch.queries.data() + (g * tokens + t) * hd);
     }
   float *scores = scratch.scores.data();
-  sgemmPanels(rows, context, hd, scratch.queries.data(), hd, keys, scores,
+  sgemmPanels(*p.pool, rows, context, hd, scratch.queries.data(), hd, keys, scores,
               stride, /*accumulate=*/false);
   auto valid = [&](int64_t r) {
     return p.causal ? p.pos + t0 + r % tokens + 1 : context;
@@ -304,7 +306,7 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
 #endif
     softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
   (void)avx512;
-  sgemmPanels(rows, hd, context, scores, stride, values, scratch.outputs.data(),
+  sgemmPanels(*p.pool, rows, hd, context, scores, stride, values, scratch.outputs.data(),
               hd, /*accumulate=*/false);
   for (int64_t g = 0; g < group; ++g)
     for (int64_t t = 0; t < tokens; ++t) {
@@ -320,11 +322,14 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
 } // namespace
 
 extern "C" void
-_mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
+_mlir_ciface_loom_attention(loom_context *context, MemRef<float, 2> *q,
+                            MemRef<float, 3> *keyCache,
                             MemRef<float, 3> *valueCache, MemRef<float, 2> *out,
                             int64_t pos, int64_t slot, int64_t heads,
                             int64_t kvHeads, int64_t headDim, int64_t causal) {
   AttentionProblem p;
+  ThreadPool &pool = context->kernels->pool;
+  p.pool = &pool;
   p.q = q->aligned + q->offset;
   p.qStride = q->strides[0];
   p.cacheSlotStride = keyCache->strides[0];
@@ -366,7 +371,7 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
     thread_local std::vector<float> panels;
     panels.resize(std::max(panels.size(), size_t(kvHeads) * headFloats));
     float *packed = panels.data();
-    getKernelThreadPool().parallelFor(
+    pool.parallelFor(
         0, 2 * kvHeads, 1, [&](int64_t first, int64_t last) {
           for (int64_t item = first; item < last; ++item) {
             int64_t kvHead = item / 2;
@@ -379,7 +384,7 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
                          length, /*bKN=*/true, out + keyFloats);
           }
         });
-    getKernelThreadPool().parallelFor(
+    pool.parallelFor(
         0, blocks * kvHeads, 1, [&](int64_t first, int64_t last) {
           thread_local BlockScratch scratch;
           for (int64_t item = first; item < last; ++item) {
@@ -400,7 +405,7 @@ _mlir_ciface_loom_attention(MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
   // one after another on one thread, so its cache rows come from memory
   // once and from L1/L2 for the others (about 10% less attention time in
   // decoding at 3 query heads a KV head).
-  getKernelThreadPool().parallelFor(
+  pool.parallelFor(
       0, p.seq * heads, heads / kvHeads, [&](int64_t first, int64_t last) {
         // Per-thread scratch, grown once and reused by later calls.
         thread_local std::vector<float> acc, scores;

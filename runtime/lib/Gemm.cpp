@@ -49,7 +49,6 @@ constexpr int64_t kMC = 96; ///< rows of A per pass over a B panel (kMR * n)
 /// Up to this many rows of A, the weights are streamed without packing.
 constexpr int64_t kSmallM = 4;
 
-int64_t requestedThreads = 0;
 
 bool hasAvx512() {
 #if LOOM_X86
@@ -90,13 +89,6 @@ struct PackedMatrix {
   std::unique_ptr<float, void (*)(void *)> data{nullptr, std::free};
 };
 
-/// Packed matrices by the address of their checkpoint layout. Filled when a
-/// session opens, read (without locking) while models run.
-std::map<const float *, PackedMatrix> &getPackedMatrices() {
-  static std::map<const float *, PackedMatrix> matrices;
-  return matrices;
-}
-
 /// Memory reserved for packed matrices (`reservePackedMatrices`), in 2 MiB
 /// pages where the kernel allows: a decode step streams every weight once,
 /// and 4 KiB pages would cost a TLB miss every 4 KiB of that stream.
@@ -104,10 +96,6 @@ struct PackedArena {
   std::unique_ptr<char, void (*)(void *)> memory{nullptr, std::free};
   size_t size = 0, used = 0;
 };
-PackedArena &getPackedArena() {
-  static PackedArena arena;
-  return arena;
-}
 constexpr size_t kHugePage = size_t(2) << 20;
 
 /// Bytes of a packed n x k matrix (whole panels, a cache line multiple).
@@ -117,8 +105,8 @@ size_t packedSize(int64_t n, int64_t k) {
 }
 
 /// Memory for a packed matrix of `bytes`: from the arena while it lasts.
-std::unique_ptr<float, void (*)(void *)> allocatePacked(size_t bytes) {
-  PackedArena &arena = getPackedArena();
+std::unique_ptr<float, void (*)(void *)> allocatePacked(PackedArena &arena,
+                                                        size_t bytes) {
   if (arena.memory && arena.size - arena.used >= bytes) {
     float *data = reinterpret_cast<float *>(arena.memory.get() + arena.used);
     arena.used += bytes;
@@ -127,11 +115,24 @@ std::unique_ptr<float, void (*)(void *)> allocatePacked(size_t bytes) {
   return {static_cast<float *>(std::aligned_alloc(64, bytes)), std::free};
 }
 
-/// The packed copy of B if B is (columns of) a packed constant matrix: B
-/// [n, k] at `b` with row stride `ldb`, or, with `bKN`, B^T [k, n].
-std::optional<PackedView> findPacked(const float *b, int64_t n, int64_t k,
-                                     int64_t ldb, bool bKN) {
-  auto &matrices = getPackedMatrices();
+} // namespace
+
+/// One model instance's weight matrices in the kernels' layout, by the
+/// address of their checkpoint layout. Filled when the instance opens, read
+/// (without locking) while it runs.
+struct loom::PackedMatrices {
+  std::map<const float *, PackedMatrix> matrices;
+  PackedArena arena;
+};
+
+namespace {
+
+/// The packed copy of B if B is (columns of) a constant matrix packed in
+/// `state`: B [n, k] at `b` with row stride `ldb`, or, with `bKN`, B^T [k, n].
+std::optional<PackedView> findPacked(const KernelState &state, const float *b,
+                                     int64_t n, int64_t k, int64_t ldb,
+                                     bool bKN) {
+  auto &matrices = state.packed->matrices;
   if (matrices.empty())
     return std::nullopt;
   auto it = matrices.upper_bound(b);
@@ -359,10 +360,10 @@ gemvPackedAvx512(int64_t first, int64_t last, const float *a,
 }
 #endif
 
-void smallGemmPacked(int64_t m, const float *a, int64_t lda,
+void smallGemmPacked(ThreadPool &pool, int64_t m, const float *a, int64_t lda,
                      const PackedView &b, float *c, int64_t ldc) {
   int64_t panels = (b.n + kNR - 1) / kNR;
-  getKernelThreadPool().parallelFor(
+  pool.parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
 #if LOOM_X86
         if (hasAvx512() && m == 1)
@@ -374,10 +375,11 @@ void smallGemmPacked(int64_t m, const float *a, int64_t lda,
       });
 }
 
-void smallGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-               const float *b, int64_t ldb, float *c, int64_t ldc) {
+void smallGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
+               const float *a, int64_t lda, const float *b, int64_t ldb,
+               float *c, int64_t ldc) {
   // Chunks of 64 weight rows: enough work per task, fine enough to balance.
-  getKernelThreadPool().parallelFor(0, n, 64, [&](int64_t n0, int64_t n1) {
+  pool.parallelFor(0, n, 64, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
     if (hasAvx512())
       return smallAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
@@ -566,9 +568,10 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
 /// which slows the 12 row streams of the register tile.
 bool conflictingRowStride(int64_t lda) { return lda % 512 == 0; }
 
-void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-               const float *b, int64_t ldb, bool bKN, const PackedView *packed,
-               float *c, int64_t ldc, bool accumulate) {
+void largeGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
+               const float *a, int64_t lda, const float *b, int64_t ldb,
+               bool bKN, const PackedView *packed, float *c, int64_t ldc,
+               bool accumulate) {
   if (hasAvx512() && conflictingRowStride(lda)) {
     // Copy A with a cache line of padding per row (the caller's buffer: a
     // product may run inside another's chunk).
@@ -576,7 +579,7 @@ void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
     int64_t paddedLda = k + 16;
     padded.resize(std::max(padded.size(), size_t(m * paddedLda)));
     float *out = padded.data();
-    getKernelThreadPool().parallelFor(
+    pool.parallelFor(
         0, m, 16, [&](int64_t first, int64_t last) {
           for (int64_t i = first; i < last; ++i)
             std::copy(a + i * lda, a + i * lda + k, out + i * paddedLda);
@@ -586,7 +589,7 @@ void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   }
   // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
-  getKernelThreadPool().parallelFor(
+  pool.parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
         largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
                          ldb, bKN, packed, c, ldc, accumulate);
@@ -595,17 +598,16 @@ void largeGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
 
 } // namespace
 
-ThreadPool &loom::getKernelThreadPool() {
-  static ThreadPool pool(requestedThreads);
-  return pool;
-}
+loom_kernel_state::loom_kernel_state(int64_t numThreads)
+    : pool(numThreads), packed(std::make_unique<PackedMatrices>()) {}
 
-void loom::setKernelThreads(int64_t count) { requestedThreads = count; }
+loom_kernel_state::~loom_kernel_state() = default;
 
-extern "C" void loom_parallel_loop(void (*task)(void *, int64_t, int64_t),
-                                   void *context, int64_t begin, int64_t end,
-                                   int64_t grain) {
-  getKernelThreadPool().run(begin, end, grain, task, context);
+extern "C" void loom_parallel_loop(loom_context *context,
+                                   void (*task)(void *, int64_t, int64_t),
+                                   void *taskContext, int64_t begin,
+                                   int64_t end, int64_t grain) {
+  context->kernels->pool.run(begin, end, grain, task, taskContext);
 }
 
 /// What both products do first: clears C where the kernels that follow only
@@ -620,17 +622,18 @@ static bool startProduct(int64_t m, int64_t n, int64_t k, float *c, int64_t ldc,
   return k != 0;
 }
 
-void loom::sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                   const float *b, int64_t ldb, float *c, int64_t ldc,
-                   bool accumulate) {
+void loom::sgemmNT(KernelState &state, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t lda, const float *b, int64_t ldb,
+                   float *c, int64_t ldc, bool accumulate) {
   if (!startProduct(m, n, k, c, ldc, accumulate))
     return;
-  std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/false);
+  std::optional<PackedView> packed =
+      findPacked(state, b, n, k, ldb, /*bKN=*/false);
   if (m <= kSmallM)
-    return packed ? smallGemmPacked(m, a, lda, *packed, c, ldc)
-                  : smallGemm(m, n, k, a, lda, b, ldb, c, ldc);
-  largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/false, packed ? &*packed : nullptr,
-            c, ldc, accumulate);
+    return packed ? smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc)
+                  : smallGemm(state.pool, m, n, k, a, lda, b, ldb, c, ldc);
+  largeGemm(state.pool, m, n, k, a, lda, b, ldb, /*bKN=*/false,
+            packed ? &*packed : nullptr, c, ldc, accumulate);
 }
 
 /// Small M with B as [K, N]: C rows accumulate scaled rows of B, which are
@@ -661,19 +664,20 @@ smallNNAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 #endif
 #undef LOOM_SMALL_NN_BODY
 
-void loom::sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                   const float *b, int64_t ldb, float *c, int64_t ldc,
-                   bool accumulate) {
+void loom::sgemmNN(KernelState &state, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t lda, const float *b, int64_t ldb,
+                   float *c, int64_t ldc, bool accumulate) {
   if (!startProduct(m, n, k, c, ldc, accumulate))
     return;
-  std::optional<PackedView> packed = findPacked(b, n, k, ldb, /*bKN=*/true);
+  std::optional<PackedView> packed =
+      findPacked(state, b, n, k, ldb, /*bKN=*/true);
   if (m <= kSmallM && packed)
-    return smallGemmPacked(m, a, lda, *packed, c, ldc);
+    return smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc);
   if (m > kSmallM)
-    return largeGemm(m, n, k, a, lda, b, ldb, /*bKN=*/true,
+    return largeGemm(state.pool, m, n, k, a, lda, b, ldb, /*bKN=*/true,
                      packed ? &*packed : nullptr, c, ldc, accumulate);
   // Column chunks of 256 floats: each thread streams its part of every row.
-  getKernelThreadPool().parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
+  state.pool.parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
     if (hasAvx512())
       return smallNNAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
@@ -696,9 +700,9 @@ void loom::packPanels(const float *b, int64_t ldb, int64_t n, int64_t k,
   }
 }
 
-void loom::sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a,
-                       int64_t lda, const PanelMatrix &b, float *c, int64_t ldc,
-                       bool accumulate) {
+void loom::sgemmPanels(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
+                       const float *a, int64_t lda, const PanelMatrix &b,
+                       float *c, int64_t ldc, bool accumulate) {
   if (m == 0 || n == 0)
     return;
   if (k == 0) {
@@ -709,16 +713,17 @@ void loom::sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a,
   // The large path reads panels by `view.k` (their depth as packed) and
   // runs `k` steps; every M goes through it.
   PackedView view{b.data, b.n, b.k};
-  largeGemm(m, n, k, a, lda, /*b=*/nullptr, /*ldb=*/0, /*bKN=*/false, &view, c,
-            ldc, accumulate);
+  largeGemm(pool, m, n, k, a, lda, /*b=*/nullptr, /*ldb=*/0, /*bKN=*/false,
+            &view, c, ldc, accumulate);
 }
 
 void loom::reservePackedMatrices(
+    KernelState &state,
     const std::vector<std::pair<int64_t, int64_t>> &shapes) {
   size_t total = 0;
   for (auto [n, k] : shapes)
     total += packedSize(n, k);
-  PackedArena &arena = getPackedArena();
+  PackedArena &arena = state.packed->arena;
   if (total == 0 || arena.memory)
     return;
   size_t rounded = (total + kHugePage - 1) / kHugePage * kHugePage;
@@ -734,9 +739,9 @@ void loom::reservePackedMatrices(
   arena.used = 0;
 }
 
-int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
-                                 bool storedKN) {
-  auto &matrices = getPackedMatrices();
+int64_t loom::packConstantMatrix(KernelState &state, const float *b, int64_t n,
+                                 int64_t k, bool storedKN) {
+  auto &matrices = state.packed->matrices;
   if (matrices.count(b))
     return 0;
   int64_t panels = (n + kNR - 1) / kNR;
@@ -745,9 +750,9 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
   packed.n = n;
   packed.k = k;
   packed.storedKN = storedKN;
-  packed.data = allocatePacked(bytes);
+  packed.data = allocatePacked(state.packed->arena, bytes);
   float *out = packed.data.get();
-  getKernelThreadPool().parallelFor(
+  state.pool.parallelFor(
       0, panels, 4, [&](int64_t first, int64_t last) {
         for (int64_t panel = first; panel < last; ++panel) {
           int64_t j0 = panel * kNR;
@@ -762,9 +767,9 @@ int64_t loom::packConstantMatrix(const float *b, int64_t n, int64_t k,
   return int64_t(bytes);
 }
 
-void loom::clearPackedMatrices() {
-  getPackedMatrices().clear();
-  PackedArena &arena = getPackedArena();
+void loom::clearPackedMatrices(KernelState &state) {
+  state.packed->matrices.clear();
+  PackedArena &arena = state.packed->arena;
   arena.memory.reset();
   arena.size = arena.used = 0;
 }
@@ -772,8 +777,9 @@ void loom::clearPackedMatrices() {
 /// The C interface of both products: B is [n, k] (`bKN` false) or [k, n];
 /// C is added to, or overwritten without `accumulate`. Views with a non-unit
 /// inner stride, which generated code does not pass, take plain loops.
-static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
-                         MemRef<float, 2> *c, bool bKN, bool accumulate) {
+static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
+                         MemRef<float, 2> *b, MemRef<float, 2> *c, bool bKN,
+                         bool accumulate) {
   const float *pa = a->aligned + a->offset;
   const float *pb = b->aligned + b->offset;
   float *pc = c->aligned + c->offset;
@@ -785,8 +791,8 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
                              : 2.0 * double(m) * double(n) * double(k),
                        {m, n, k});
   if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
-    (bKN ? sgemmNN : sgemmNT)(m, n, k, pa, a->strides[0], pb, b->strides[0], pc,
-                              c->strides[0], accumulate);
+    (bKN ? sgemmNN : sgemmNT)(state, m, n, k, pa, a->strides[0], pb,
+                              b->strides[0], pc, c->strides[0], accumulate);
     return;
   }
   // B[j, p] in either layout.
@@ -806,9 +812,10 @@ static void sgemmMemRefs(MemRef<float, 2> *a, MemRef<float, 2> *b,
 /// The entry points generated code calls: B as [k, n] (`nn`) or [n, k]
 /// (`nt`); C added to, or overwritten (`_overwrite`).
 #define LOOM_SGEMM_ENTRY(NAME, B_KN, ACCUMULATE)                               \
-  extern "C" void _mlir_ciface_##NAME(                                         \
-      MemRef<float, 2> *a, MemRef<float, 2> *b, MemRef<float, 2> *c) {         \
-    sgemmMemRefs(a, b, c, B_KN, ACCUMULATE);                                   \
+  extern "C" void _mlir_ciface_##NAME(loom_context *context,                  \
+                                      MemRef<float, 2> *a, MemRef<float, 2> *b, \
+                                      MemRef<float, 2> *c) {                   \
+    sgemmMemRefs(*context->kernels, a, b, c, B_KN, ACCUMULATE);                \
   }
 LOOM_SGEMM_ENTRY(loom_sgemm_nn, /*bKN=*/true, /*accumulate=*/true)
 LOOM_SGEMM_ENTRY(loom_sgemm_nt, /*bKN=*/false, /*accumulate=*/true)

@@ -1,7 +1,8 @@
 //===- Main.cpp - The command line program of every compiled model --------===//
 //
 // Linked into executables made by `loomc --emit=exe`: reads the command
-// line, binds the checkpoint to the model's weight table, runs the prompt
+// line, opens an instance of the program's model (`loom_program_model`,
+// which loomc defines), runs the prompt
 // through the model and, for decoders, generates tokens one at a time
 // reusing the KV cache.
 //
@@ -20,6 +21,11 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+
+extern "C" {
+/// The program's model, defined by loomc (LOOM_PROGRAM_MODEL_SYMBOL).
+extern const loom_model_def *const loom_program_model;
+}
 
 using namespace loom;
 
@@ -40,10 +46,10 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char **argv) {
   const char *program = argc > 0 ? argv[0] : "model";
-  Expected<const ModelInfo *> linked = getLinkedModelInfo();
-  if (!linked)
-    return fail(program, linked.getError());
-  const ModelInfo &info = **linked;
+  Expected<ModelInfo> described = describeModel(*loom_program_model);
+  if (!described)
+    return fail(program, described.getError());
+  const ModelInfo &info = *described;
 
   ProgramInfo programInfo;
   programInfo.modelName = info.name;
@@ -60,7 +66,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (options.version) {
-    fmt::print("{} (Loom model, runtime ABI 1)\n", info.name);
+    fmt::print("{} (Loom model, runtime ABI {})\n", info.name,
+               LOOM_ABI_VERSION);
     return 0;
   }
 
@@ -90,10 +97,9 @@ int main(int argc, char **argv) {
                             "model's {} positions",
                             seq, newTokens, info.maxPositions));
 
-  setKernelThreads(options.threads);
   auto loadStart = std::chrono::steady_clock::now();
-  Expected<std::unique_ptr<Session>> session =
-      Session::open(options.weights, maxSeq);
+  Expected<std::unique_ptr<Session>> session = Session::open(
+      *loom_program_model, options.weights, maxSeq, options.threads);
   if (!session)
     return fail(program, session.getError());
   double loadSeconds = secondsSince(loadStart);

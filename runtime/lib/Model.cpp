@@ -2,6 +2,8 @@
 
 #include "loom/Model.h"
 
+#include "loom/loom_abi.h"
+
 #include <nlohmann/json.hpp>
 
 using namespace loom;
@@ -19,22 +21,22 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
     out = it->get<int64_t>();
     return true;
   };
-  if (!integer("abi", info.abi) || !integer("vocab", info.vocab) ||
-      !integer("max_positions", info.maxPositions) ||
-      !integer("output_width", info.outputWidth) ||
-      !integer("kv_slots", info.kvSlots) || !integer("kv_width", info.kvWidth))
+  if (!integer(LOOM_INFO_ABI, info.abi) || !integer(LOOM_INFO_VOCAB, info.vocab) ||
+      !integer(LOOM_INFO_MAX_POSITIONS, info.maxPositions) ||
+      !integer(LOOM_INFO_OUTPUT_WIDTH, info.outputWidth) ||
+      !integer(LOOM_INFO_KV_SLOTS, info.kvSlots) || !integer(LOOM_INFO_KV_WIDTH, info.kvWidth))
     return makeError("the model's embedded description lacks a field");
-  if (auto it = root.find("model"); it != root.end() && it->is_string())
+  if (auto it = root.find(LOOM_INFO_MODEL); it != root.end() && it->is_string())
     info.name = it->get<std::string>();
-  if (auto it = root.find("decoder"); it != root.end() && it->is_boolean())
+  if (auto it = root.find(LOOM_INFO_DECODER); it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();
-  auto tensors = root.find("tensors");
+  auto tensors = root.find(LOOM_INFO_TENSORS);
   if (tensors == root.end() || !tensors->is_array())
     return makeError("the model's embedded description lacks its tensors");
   for (const nlohmann::json &tensor : *tensors) {
     TensorSpec spec;
-    auto name = tensor.find("name");
-    auto shape = tensor.find("shape");
+    auto name = tensor.find(LOOM_INFO_TENSOR_NAME);
+    auto shape = tensor.find(LOOM_INFO_TENSOR_SHAPE);
     if (name == tensor.end() || !name->is_string() || shape == tensor.end() ||
         !shape->is_array())
       return makeError("the model's embedded description has a bad tensor");
@@ -47,9 +49,9 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
       return it != tensor.end() && it->is_boolean() ? it->get<bool>()
                                                     : otherwise;
     };
-    info.matrix.push_back(flag("matrix", false));
-    info.storedInOut.push_back(flag("stored_in_out", false));
-    info.otherUses.push_back(flag("other_uses", true));
+    info.matrix.push_back(flag(LOOM_INFO_TENSOR_MATRIX, false));
+    info.storedInOut.push_back(flag(LOOM_INFO_TENSOR_STORED_IN_OUT, false));
+    info.otherUses.push_back(flag(LOOM_INFO_TENSOR_OTHER_USES, true));
   }
   return info;
 }

@@ -18,12 +18,14 @@ template <typename T> static T failWith(const std::string &message, T result) {
 
 extern "C" {
 
-loom_model *loom_model_open(const char *weights_path, int64_t max_seq) {
-  if (!weights_path)
-    return failWith<loom_model *>("loom_model_open: null weights path",
+loom_model *loom_model_open(const loom_model_def *model,
+                            const char *weights_path, int64_t max_seq,
+                            int64_t num_threads) {
+  if (!model || !weights_path)
+    return failWith<loom_model *>("loom_model_open: null model or weights path",
                                   nullptr);
   Expected<std::unique_ptr<Session>> session =
-      Session::open(weights_path, max_seq);
+      Session::open(*model, weights_path, max_seq, num_threads);
   if (!session)
     return failWith<loom_model *>(session.getError(), nullptr);
   return new loom_model{std::move(*session)};
@@ -32,23 +34,23 @@ loom_model *loom_model_open(const char *weights_path, int64_t max_seq) {
 void loom_model_close(loom_model *model) { delete model; }
 
 const char *loom_model_name(const loom_model *model) {
-  return model->session->getInfo().name.c_str();
+  return model ? model->session->getInfo().name.c_str() : "";
 }
 
 int loom_model_is_decoder(const loom_model *model) {
-  return model->session->getInfo().decoder ? 1 : 0;
+  return model && model->session->getInfo().decoder ? 1 : 0;
 }
 
 int64_t loom_model_output_width(const loom_model *model) {
-  return model->session->getInfo().outputWidth;
+  return model ? model->session->getInfo().outputWidth : 0;
 }
 
 int64_t loom_model_vocab_size(const loom_model *model) {
-  return model->session->getInfo().vocab;
+  return model ? model->session->getInfo().vocab : 0;
 }
 
 int64_t loom_model_position(const loom_model *model) {
-  return model->session->getPosition();
+  return model ? model->session->getPosition() : 0;
 }
 
 int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,

@@ -31,7 +31,7 @@ static void setError(std::string message) { setLastError(std::move(message)); }
 
 extern "C" {
 
-uint32_t loom_runtime_abi_version(void) { return LOOM_RUNTIME_ABI_VERSION; }
+uint32_t loom_runtime_abi_version(void) { return LOOM_ABI_VERSION; }
 
 const char *loom_last_error(void) { return lastError.c_str(); }
 

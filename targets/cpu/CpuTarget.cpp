@@ -67,6 +67,7 @@ loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
     return failure();
   if (options.parallelLoops)
     pm.addPass(createLowerParallelCallsPass());
+  pm.addPass(createExportModelPass(options.exportModel));
   return success();
 }
 
@@ -76,6 +77,7 @@ void loom::cpu::registerCpuTargetPasses() {
   registerPass(createApproximateMathPass);
   registerPass(createOutlineParallelLoopsPass);
   registerPass(createLowerParallelCallsPass);
+  registerPass([] { return createExportModelPass(); });
 }
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>

@@ -35,6 +35,15 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
+/// Options of `loom-export-model`.
+struct ExportModelOptions {
+  /// Name of the exported `loom_model_def`; empty: `loom_model_<Name>` with
+  /// the module's `loom.model` name.
+  std::string symbol;
+  /// Also define `loom_program_model` (executables).
+  bool program = false;
+};
+
 /// Options of the linalg → LLVM pipeline.
 struct CpuPipelineOptions {
   /// Call the runtime's kernels for ops that name one (`library_call`);
@@ -43,6 +52,8 @@ struct CpuPipelineOptions {
   /// Run the outer dimension of generated parallel loops on the runtime's
   /// thread pool.
   bool parallelLoops = true;
+  /// The exported model definition (`loom-export-model`, last).
+  ExportModelOptions exportModel;
 };
 
 /// Adds the passes that take linalg on tensors (with scf, arith, math) to
@@ -69,6 +80,12 @@ std::unique_ptr<mlir::Pass> createOutlineParallelLoopsPass();
 /// `loom_parallel_loop` calls on the runtime's thread pool
 /// (`loom-lower-parallel-calls`).
 std::unique_ptr<mlir::Pass> createLowerParallelCallsPass();
+
+/// Defines the model's exported `loom_model_def` (loom_abi.h) and makes every
+/// other symbol internal (`loom-export-model`, on the LLVM dialect).
+std::unique_ptr<mlir::Pass>
+createExportModelPass(const ExportModelOptions &options);
+std::unique_ptr<mlir::Pass> createExportModelPass();
 
 /// Registers the CPU target's passes (for loom-opt).
 void registerCpuTargetPasses();

@@ -3,7 +3,9 @@
 // After bufferization, a linalg op carrying `library_call = "name"` becomes a
 // call of `name` on its operands, each cast to a memref with a dynamic shape
 // and strided layout, so that one C function (`_mlir_ciface_name`) serves
-// every shape. Ops without the attribute are left to the loop lowering.
+// every shape. The call passes the model context (the enclosing function's
+// `loom.context` argument) first. Ops without the attribute are left to the
+// loop lowering.
 //
 // A product whose output buffer was just zero-filled (and is read by nothing
 // in between) calls the kernel's `_overwrite` form instead, which writes C
@@ -12,6 +14,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/CpuTarget.h"
+
+#include "dialects/Loom/Utils/ModelContext.h"
+#include "runtime/include/loom/loom_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -37,10 +42,10 @@ MemRefType erasedType(MemRefType type) {
 
 /// Kernels that have a form writing C without reading it.
 std::optional<StringRef> overwritingForm(StringRef name) {
-  if (name == "loom_sgemm_nt")
-    return StringRef("loom_sgemm_nt_overwrite");
-  if (name == "loom_sgemm_nn")
-    return StringRef("loom_sgemm_nn_overwrite");
+  if (name == LOOM_KERNEL_SGEMM_NT)
+    return StringRef(LOOM_KERNEL_SGEMM_NT_OVERWRITE);
+  if (name == LOOM_KERNEL_SGEMM_NN)
+    return StringRef(LOOM_KERNEL_SGEMM_NN_OVERWRITE);
   return std::nullopt;
 }
 
@@ -150,6 +155,12 @@ struct LowerLibraryCallsPass
         op.emitError("library calls need buffers: bufferize first");
         return WalkResult::interrupt();
       }
+      Value context = loom::getModelContext(op);
+      if (!context) {
+        op.emitError("library calls pass the model context, but the "
+                     "enclosing function has no 'loom.context' argument");
+        return WalkResult::interrupt();
+      }
       OpBuilder builder(op);
       Location loc = op.getLoc();
       std::string calleeName = name.getValue().str();
@@ -160,7 +171,7 @@ struct LowerLibraryCallsPass
           calleeName = overwriting->str();
         }
       }
-      SmallVector<Value> operands;
+      SmallVector<Value> operands = {context};
       for (Value operand : op->getOperands()) {
         auto type = erasedType(cast<MemRefType>(operand.getType()));
         operands.push_back(memref::CastOp::create(builder, loc, type, operand));

@@ -6,13 +6,16 @@
 //
 //  * `loom-outline-parallel-loops` (on scf, before lowering) moves every
 //    outermost `scf.parallel` with enough work into a private function
-//    `(begin, end, captured values...)` that runs the loop's first dimension
-//    over [begin, end), and calls it over the whole range. The function
-//    carries `loom.parallel_grain`: the fewest iterations worth a task.
+//    `(begin, end, model context, captured values...)` that runs the loop's
+//    first dimension over [begin, end), and calls it over the whole range.
+//    The function carries `loom.parallel_grain`: the fewest iterations worth
+//    a task. Loops in functions without a model context (`loom.context`)
+//    stay serial: they have no thread pool to run on.
 //  * `loom-lower-parallel-calls` (on the LLVM dialect) turns each call of
-//    such a function into `loom_parallel_loop(task, context, begin, end,
-//    grain)`: the captured values go into a stack struct, and a generated
-//    `task(context, begin, end)` unpacks them and calls the function.
+//    such a function into `loom_parallel_loop(model context, task, captured,
+//    begin, end, grain)`: the captured values go into a stack struct, and a
+//    generated `task(captured, begin, end)` unpacks them and calls the
+//    function.
 //
 // Each element is still computed by exactly one thread, in the same order,
 // so results do not change with the thread count.
@@ -20,6 +23,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/CpuTarget.h"
+
+#include "dialects/Loom/Utils/ModelContext.h"
+#include "runtime/include/loom/loom_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,7 +45,7 @@ namespace {
 /// Marks an outlined loop body; its value is the grain.
 constexpr llvm::StringLiteral kGrainAttr = "loom.parallel_grain";
 /// The runtime's entry point.
-constexpr llvm::StringLiteral kParallelFor = "loom_parallel_loop";
+constexpr llvm::StringLiteral kParallelFor = LOOM_KERNEL_PARALLEL_LOOP;
 
 /// Trip count of a loop dimension with constant bounds, else std::nullopt.
 std::optional<int64_t> constantTripCount(Value lower, Value upper, Value step) {
@@ -116,6 +122,9 @@ struct OutlineParallelLoopsPass
   void outline(scf::ParallelOp loop, SymbolTable &symbols) {
     if (loop.getNumResults() != 0 || !matchPattern(loop.getStep()[0], m_One()))
       return;
+    Value modelContext = loom::getModelContext(loop);
+    if (!modelContext)
+      return;
     // Work of one iteration of the first dimension.
     int64_t perIteration = estimateWork(*loop.getBody());
     for (unsigned d = 1; d < loop.getNumLoops(); ++d)
@@ -142,8 +151,11 @@ struct OutlineParallelLoopsPass
       used.insert(loop.getLowerBound()[d]);
       used.insert(loop.getUpperBound()[d]);
     }
-    SmallVector<Value> captured, constants;
+    // The model context first: the runtime's threads are the context's.
+    SmallVector<Value> captured = {modelContext}, constants;
     for (Value value : used) {
+      if (value == modelContext)
+        continue;
       if (matchPattern(value, m_Constant()))
         constants.push_back(value);
       else
@@ -218,8 +230,8 @@ struct LowerParallelCallsPass
         return signalPassFailure();
   }
 
-  /// `void loom_parallel_loop(ptr task, ptr context, i64 begin, i64 end,
-  /// i64 grain)`.
+  /// `void loom_parallel_loop(ptr modelContext, ptr task, ptr captured,
+  /// i64 begin, i64 end, i64 grain)`.
   LLVM::LLVMFuncOp getOrDeclareParallelFor(ModuleOp module,
                                            SymbolTable &symbols) {
     if (auto existing = symbols.lookup<LLVM::LLVMFuncOp>(kParallelFor))
@@ -228,7 +240,7 @@ struct LowerParallelCallsPass
     auto ptr = LLVM::LLVMPointerType::get(context);
     auto i64 = IntegerType::get(context, 64);
     auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context),
-                                            {ptr, ptr, i64, i64, i64});
+                                            {ptr, ptr, ptr, i64, i64, i64});
     auto builder = OpBuilder::atBlockEnd(module.getBody());
     auto declaration =
         LLVM::LLVMFuncOp::create(builder, module.getLoc(), kParallelFor, type);
@@ -244,9 +256,10 @@ struct LowerParallelCallsPass
     int64_t grain = cast<IntegerAttr>(body->getAttr(kGrainAttr)).getInt();
     body->removeAttr(kGrainAttr);
     ArrayRef<Type> params = body.getFunctionType().getParams();
-    if (params.size() < 2)
-      return body.emitError("parallel loop body without a range");
     auto ptr = LLVM::LLVMPointerType::get(context);
+    if (params.size() < 3 || params[2] != ptr)
+      return body.emitError("parallel loop body without a range and a model "
+                            "context");
     auto i64 = IntegerType::get(context, 64);
     auto capturedType =
         LLVM::LLVMStructType::getLiteral(context, params.drop_front(2));
@@ -304,8 +317,8 @@ struct LowerParallelCallsPass
       Value grainValue = LLVM::ConstantOp::create(
           builder, loc, i64, builder.getI64IntegerAttr(grain));
       LLVM::CallOp::create(builder, loc, parallelFor,
-                           ValueRange{taskAddress, slot,
-                                      call.getArgOperands()[0],
+                           ValueRange{call.getArgOperands()[2], taskAddress,
+                                      slot, call.getArgOperands()[0],
                                       call.getArgOperands()[1], grainValue});
       call.erase();
     }

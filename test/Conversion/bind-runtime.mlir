@@ -9,10 +9,15 @@ loom.param @wq : tensor<8x8xf32>
 loom.param @wkv : tensor<4x8xf32>
 loom.param @head : tensor<50x8xf32>
 
+// The model context comes first; parameters are read from its weight table
+// (field 0), one pointer each, in declaration order.
 // CHECK-LABEL: func.func @forward(
-// CHECK-SAME: %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}, %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
 // CHECK-SAME: llvm.emit_c_interface
-// CHECK: llvm.mlir.addressof @loom_weights
+// CHECK: %[[FIELD:.*]] = llvm.getelementptr %[[CTX]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr)>
+// CHECK: %[[TABLE:.*]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.getelementptr %[[TABLE]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: llvm.getelementptr %[[TABLE]][4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: bufferization.to_tensor %[[TOKENS]] restrict
 // CHECK: loom.position_embedding %{{.*}}, %{{.*}} offset %[[POS]]
 // First attention: slot 0.
@@ -32,8 +37,9 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
 // CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
 // CHECK: llvm.mlir.global external constant @loom_model_info
+// CHECK-SAME: \22abi\22:2
 // CHECK-SAME: \22decoder\22:true
-// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4,\22last_row_entry\22:true
+// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
 // The embedding table is read by rows; projections only as matrices (the
@@ -41,7 +47,8 @@ loom.param @head : tensor<50x8xf32>
 // CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:true,\22shape\22:[50,8]
 // CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22shape\22:[8,8]
 // CHECK-SAME: \22vocab\22:50
-// CHECK: llvm.mlir.global external @loom_weights() {{.*}} : !llvm.array<5 x ptr>
+// No global state: the weights come only through the context.
+// CHECK-NOT: llvm.mlir.global
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> {
   %emb = loom.weight @emb : tensor<50x8xf32>
   %pos = loom.weight @pos : tensor<16x8xf32>
@@ -82,13 +89,14 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 
 // -----
 
-// Blocks stay functions: each takes the position, the caches and the slot of
-// its first attention; a stack of two calls uses slots 0 and 1.
+// Blocks stay functions: each takes the position, the caches, the slot of
+// its first attention and the model context; a stack of two calls uses slots
+// 0 and 1.
 
 loom.param @w : tensor<8x8xf32>
 
 // CHECK-LABEL: func.func private @block
-// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index)
+// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index, %{{.*}}: !llvm.ptr {loom.context})
 // CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %{{.*}} : index
 // CHECK: loom.cached_attention {{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT]]
 func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
@@ -97,11 +105,12 @@ func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8
 }
 
 // CHECK-LABEL: func.func @forward(
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
 // CHECK: %[[S0:.*]] = arith.addi %[[C0]], %{{.*}} : index
-// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]])
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %[[CTX]])
 // CHECK: %[[S1:.*]] = arith.addi %[[C0]], %{{.*}} : index
-// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]])
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]], %[[CTX]])
 // CHECK: \22kv_slots\22:2
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf32>

@@ -1,7 +1,8 @@
 // linalg ops with a library_call become calls of that kernel on dynamically
 // shaped, strided memrefs (loom-lower-library-calls). A product whose
 // output was just zero-filled for it calls the kernel's `_overwrite` form,
-// and the fill (or the copy of a fill shared by several products) goes.
+// and the fill (or the copy of a fill shared by several products) goes. The
+// model context (the function's `loom.context` argument) is passed first.
 
 // RUN: loom-opt %s --loom-lower-library-calls --split-input-file | FileCheck %s
 
@@ -13,11 +14,12 @@
           library_call = "loom_sgemm_nt"}
 
 // CHECK-LABEL: func.func @fresh_fill(
+// CHECK-SAME:    %[[CTX:[a-z0-9]+]]: !llvm.ptr {loom.context}
 // CHECK-NOT:     linalg.fill
 // CHECK:         %[[C:.*]] = memref.cast %{{.*}} : memref<?x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
-// CHECK:         call @loom_sgemm_nt_overwrite(%{{.*}}, %{{.*}}, %[[C]])
-// CHECK:       func.func private @loom_sgemm_nt_overwrite(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
-func.func @fresh_fill(%x: memref<?x4xf32>, %w: memref<8x4xf32>) -> memref<?x8xf32> {
+// CHECK:         call @loom_sgemm_nt_overwrite(%[[CTX]], %{{.*}}, %{{.*}}, %[[C]])
+// CHECK:       func.func private @loom_sgemm_nt_overwrite(!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @fresh_fill(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %ctx: !llvm.ptr {loom.context}) -> memref<?x8xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
   %n = memref.dim %x, %c0 : memref<?x4xf32>
@@ -49,7 +51,7 @@ func.func @fresh_fill(%x: memref<?x4xf32>, %w: memref<8x4xf32>) -> memref<?x8xf3
 // CHECK:         call @loom_sgemm_nt_overwrite
 // CHECK-NOT:     memref.copy
 // CHECK:         call @loom_sgemm_nt_overwrite
-func.func @shared_fill(%x: memref<?x4xf32>, %w1: memref<8x4xf32>, %w2: memref<8x4xf32>) -> (memref<?x8xf32>, memref<?x8xf32>) {
+func.func @shared_fill(%x: memref<?x4xf32>, %w1: memref<8x4xf32>, %w2: memref<8x4xf32>, %ctx: !llvm.ptr {loom.context}) -> (memref<?x8xf32>, memref<?x8xf32>) {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
   %n = memref.dim %x, %c0 : memref<?x4xf32>
@@ -92,7 +94,7 @@ func.func @shared_fill(%x: memref<?x4xf32>, %w1: memref<8x4xf32>, %w2: memref<8x
 // CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%arg3 : memref<?x8xf32>)
 // CHECK:         call @loom_sgemm_nt(
 // CHECK-NOT:     _overwrite
-func.func @accumulate(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %seen: memref<?x8xf32>, %result: memref<?x8xf32>) -> (memref<?x8xf32>, memref<?x8xf32>) {
+func.func @accumulate(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %seen: memref<?x8xf32>, %result: memref<?x8xf32>, %ctx: !llvm.ptr {loom.context}) -> (memref<?x8xf32>, memref<?x8xf32>) {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32

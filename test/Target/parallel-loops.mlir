@@ -1,8 +1,10 @@
 // Generated loops on the runtime's threads: outermost scf.parallel loops
 // with enough work move into functions over a range of their first
 // dimension (loom-outline-parallel-loops); in the LLVM dialect, calls of
-// those become loom_parallel_loop calls with the captured values in a stack
-// struct and a task that unpacks them (loom-lower-parallel-calls).
+// those become loom_parallel_loop calls on the model context's threads, with
+// the captured values in a stack struct and a task that unpacks them
+// (loom-lower-parallel-calls). The model context is the function's
+// `loom.context` argument; without one, loops stay serial.
 
 // RUN: loom-opt %s --loom-outline-parallel-loops | FileCheck %s
 // RUN: loom-opt %s --loom-outline-parallel-loops --convert-scf-to-cf --expand-strided-metadata --finalize-memref-to-llvm --convert-arith-to-llvm --convert-index-to-llvm --convert-cf-to-llvm --convert-func-to-llvm --reconcile-unrealized-casts --loom-lower-parallel-calls | FileCheck %s --check-prefix=LLVM
@@ -10,13 +12,13 @@
 // Rows of 768: 4 operations an element (load, multiply, store, reduce), so
 // tasks take at least ceil(16384 / 3072) = 6 rows.
 // CHECK-LABEL: func.func @rows(
-// CHECK-SAME:      %[[IN:[a-z0-9]+]]: memref<?x768xf32>, %[[OUT:[a-z0-9]+]]: memref<?x768xf32>, %[[S:[a-z0-9]+]]: f32
+// CHECK-SAME:      %[[IN:[a-z0-9]+]]: memref<?x768xf32>, %[[OUT:[a-z0-9]+]]: memref<?x768xf32>, %[[S:[a-z0-9]+]]: f32, %[[CTX:[a-z0-9]+]]: !llvm.ptr
 // CHECK:         %[[C0:.*]] = arith.constant 0 : index
 // CHECK:         %[[N:.*]] = memref.dim %[[IN]]
-// CHECK-NEXT:    call @rows_parallel(%[[C0]], %[[N]], %[[IN]], %[[S]], %[[OUT]])
+// CHECK-NEXT:    call @rows_parallel(%[[C0]], %[[N]], %[[CTX]], %[[IN]], %[[S]], %[[OUT]])
 // CHECK-NOT:     scf.parallel
 // CHECK:         return
-func.func @rows(%in: memref<?x768xf32>, %out: memref<?x768xf32>, %s: f32) {
+func.func @rows(%in: memref<?x768xf32>, %out: memref<?x768xf32>, %s: f32, %ctx: !llvm.ptr {loom.context}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c768 = arith.constant 768 : index
@@ -28,7 +30,7 @@ func.func @rows(%in: memref<?x768xf32>, %out: memref<?x768xf32>, %s: f32) {
   }
   return
 }
-// CHECK:       func.func private @rows_parallel(%[[B:.*]]: index, %[[E:.*]]: index, %{{.*}}: memref<?x768xf32>, %{{.*}}: f32, %{{.*}}: memref<?x768xf32>) attributes {loom.parallel_grain = 6 : i64}
+// CHECK:       func.func private @rows_parallel(%[[B:.*]]: index, %[[E:.*]]: index, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x768xf32>, %{{.*}}: f32, %{{.*}}: memref<?x768xf32>) attributes {loom.parallel_grain = 6 : i64}
 // CHECK-DAG:     %[[Z:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[W:.*]] = arith.constant 768 : index
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%[[B]], %[[Z]]) to (%[[E]], %[[W]])
@@ -70,7 +72,7 @@ func.func @stays(%m: memref<4x4xf32>, %v: memref<?xf32>, %n: index) -> f32 {
 // CHECK:         scf.parallel
 // CHECK:           scf.for
 // CHECK:             scf.parallel
-func.func @nested(%m: memref<?x64x64xf32>, %n: index) {
+func.func @nested(%m: memref<?x64x64xf32>, %n: index, %ctx: !llvm.ptr {loom.context}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c64 = arith.constant 64 : index
@@ -87,27 +89,27 @@ func.func @nested(%m: memref<?x64x64xf32>, %n: index) {
 
 // LLVM-LABEL: llvm.func @rows(
 // LLVM:         %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
-// LLVM:         %[[SLOT:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(ptr, ptr, i64, i64, i64, i64, i64, f32, ptr, ptr, i64, i64, i64, i64, i64)>
-// LLVM:         %[[PACKED:.*]] = llvm.insertvalue {{.*}}[14]
+// LLVM:         %[[SLOT:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(ptr, ptr, ptr, i64, i64, i64, i64, i64, f32, ptr, ptr, i64, i64, i64, i64, i64)>
+// LLVM:         %[[PACKED:.*]] = llvm.insertvalue {{.*}}[15]
 // LLVM:         llvm.store %[[PACKED]], %[[SLOT]]
 // LLVM:         %[[TASK:.*]] = llvm.mlir.addressof @rows_parallel_task
 // LLVM:         %[[GRAIN:.*]] = llvm.mlir.constant(6 : i64)
-// LLVM:         llvm.call @loom_parallel_loop(%[[TASK]], %[[SLOT]], %{{.*}}, %{{.*}}, %[[GRAIN]])
+// LLVM:         llvm.call @loom_parallel_loop(%[[MCTX:.*]], %[[TASK]], %[[SLOT]], %{{.*}}, %{{.*}}, %[[GRAIN]])
 // LLVM-NOT:     llvm.call @rows_parallel(
 // LLVM:       llvm.func @rows_parallel(
 // LLVM-NOT:     loom.parallel_grain
 // LLVM:       llvm.func internal @rows_parallel_task(%[[CTX:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
-// LLVM:         %[[S:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(ptr, ptr, i64, i64, i64, i64, i64, f32,
-// LLVM:         llvm.call @rows_parallel(%[[B]], %[[E]], {{.*}}) : (i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, f32, !llvm.ptr,
+// LLVM:         %[[S:.*]] = llvm.load %[[CTX]] : !llvm.ptr -> !llvm.struct<(ptr, ptr, ptr, i64, i64, i64, i64, i64, f32,
+// LLVM:         llvm.call @rows_parallel(%[[B]], %[[E]], {{.*}}) : (i64, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, f32, !llvm.ptr,
 
 // A loop inside a sequential loop captures the outer induction variable;
 // the captured values' stack slot sits in the caller's entry block, so that
 // the sequential loop does not grow the stack.
 // CHECK-LABEL: func.func @inside_for(
 // CHECK:         scf.for %[[I:.*]] =
-// CHECK:           call @inside_for_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %[[I]])
-// CHECK:       func.func private @inside_for_parallel(%{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?x4x512xf32>, %{{.*}}: index)
-func.func @inside_for(%m: memref<?x4x512xf32>, %n: index) {
+// CHECK:           call @inside_for_parallel(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[I]])
+// CHECK:       func.func private @inside_for_parallel(%{{.*}}: index, %{{.*}}: index, %{{.*}}: !llvm.ptr, %{{.*}}: memref<?x4x512xf32>, %{{.*}}: index)
+func.func @inside_for(%m: memref<?x4x512xf32>, %n: index, %ctx: !llvm.ptr {loom.context}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -126,7 +128,23 @@ func.func @inside_for(%m: memref<?x4x512xf32>, %n: index) {
 // LLVM-NEXT:    %[[SLOT:.*]] = llvm.alloca
 // LLVM:         ^bb{{[0-9]+}}
 // LLVM:         llvm.store %{{.*}}, %[[SLOT]]
-// LLVM:         llvm.call @loom_parallel_loop(%{{.*}}, %[[SLOT]],
+// LLVM:         llvm.call @loom_parallel_loop(%{{.*}}, %{{.*}}, %[[SLOT]],
 
 // The runtime's entry point, declared once.
-// LLVM:       llvm.func @loom_parallel_loop(!llvm.ptr, !llvm.ptr, i64, i64, i64)
+// LLVM:       llvm.func @loom_parallel_loop(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64)
+
+// A function without a model context has no threads to use: its loops stay.
+// CHECK-LABEL: func.func @no_context(
+// CHECK-NOT:     call
+// CHECK:         scf.parallel
+func.func @no_context(%in: memref<?x768xf32>, %out: memref<?x768xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c768 = arith.constant 768 : index
+  %n = memref.dim %in, %c0 : memref<?x768xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c768) step (%c1, %c1) {
+    %x = memref.load %in[%i, %j] : memref<?x768xf32>
+    memref.store %x, %out[%i, %j] : memref<?x768xf32>
+  }
+  return
+}

@@ -5,6 +5,8 @@
 #include "compiler/Conversion/BindRuntime/WeightUses.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Utils/ModelContext.h"
+#include "runtime/include/loom/loom_abi.h"
 
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
@@ -20,9 +22,6 @@ namespace loom {
 using namespace mlir;
 using namespace loom;
 
-/// Version of the calling convention between generated code and runtime.
-static constexpr int64_t kRuntimeAbiVersion = 1;
-
 namespace {
 
 /// The KV cache layout shared by every attention layer of the model.
@@ -33,8 +32,11 @@ struct CacheGeometry {
   int64_t width = 0;
 };
 
-/// The values every function that runs attention needs from the runtime.
+/// The values every function of the model receives from the runtime.
 struct RuntimeState {
+  /// The model context (`loom_context *`): weights and the kernels' state.
+  Value context;
+  /// The position of the first token, and the KV cache.
   Value pos, keyCache, valueCache;
 };
 
@@ -58,10 +60,8 @@ private:
   /// Gives each block function the runtime state and its first slot as
   /// trailing arguments.
   void extendBlockSignatures(Type cacheType);
-  /// The table of parameter pointers the runtime fills.
-  LLVM::GlobalOp createWeightTable();
-  /// Reads `entry`'s parameters from the table.
-  void bindWeights(func::FuncOp entry, LLVM::GlobalOp table);
+  /// Reads `entry`'s parameters from the weight table of the model context.
+  void bindWeights(func::FuncOp entry, Value context);
   /// Decomposes the attention ops of `block` (and passes the state on to
   /// called blocks); `base` is the slot of the first attention.
   void bindAttention(Block &block, Value base, const RuntimeState &state);
@@ -187,8 +187,9 @@ RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
   auto outType = MemRefType::get(result.getShape(), f32);
 
   Value oldTokens = body.getArgument(0);
-  Value tokens = body.addArgument(tokensType, loc);
   RuntimeState state;
+  state.context = body.addArgument(LLVM::LLVMPointerType::get(ctx), loc);
+  Value tokens = body.addArgument(tokensType, loc);
   state.pos = body.addArgument(IndexType::get(ctx), loc);
   state.keyCache = body.addArgument(cacheType, loc);
   state.valueCache = body.addArgument(cacheType, loc);
@@ -212,19 +213,27 @@ RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
 
   entry.setFunctionType(
       FunctionType::get(ctx, body.getArgumentTypes(), TypeRange()));
+  entry.removeArgAttrsAttr();
+  entry.setArgAttr(0, kModelContextAttr, UnitAttr::get(ctx));
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   return state;
 }
 
 void RuntimeBinder::extendBlockSignatures(Type cacheType) {
-  Type indexType = IndexType::get(module.getContext());
+  MLIRContext *ctx = module.getContext();
+  Type indexType = IndexType::get(ctx);
+  Type ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto contextAttrs = DictionaryAttr::get(
+      ctx, {NamedAttribute(kModelContextAttr, UnitAttr::get(ctx))});
   for (func::FuncOp func : blocks) {
     Location loc = func.getLoc();
     unsigned first = func.getNumArguments();
-    SmallVector<unsigned> indices(4, first);
-    SmallVector<Type> types = {indexType, cacheType, cacheType, indexType};
+    SmallVector<unsigned> indices(5, first);
+    SmallVector<Type> types = {indexType, cacheType, cacheType, indexType,
+                               ptrType};
     SmallVector<DictionaryAttr> attrs(4, DictionaryAttr());
-    SmallVector<Location> locs(4, loc);
+    attrs.push_back(contextAttrs);
+    SmallVector<Location> locs(5, loc);
     if (failed(func.insertArguments(indices, types, attrs, locs)))
       llvm_unreachable("appending arguments cannot fail");
     Block &body = func.front();
@@ -233,45 +242,31 @@ void RuntimeBinder::extendBlockSignatures(Type cacheType) {
     state.keyCache = body.getArgument(first + 1);
     state.valueCache = body.getArgument(first + 2);
     Value base = body.getArgument(first + 3);
+    state.context = body.getArgument(first + 4);
     bindAttention(body, base, state);
   }
 }
 
-LLVM::GlobalOp RuntimeBinder::createWeightTable() {
-  MLIRContext *ctx = module.getContext();
-  Location loc = module.getLoc();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  auto tableType =
-      LLVM::LLVMArrayType::get(ptrType, std::max<size_t>(1, params.size()));
-
-  // The table the runtime fills with one pointer per parameter.
-  builder.setInsertionPointToEnd(module.getBody());
-  auto table =
-      LLVM::GlobalOp::create(builder, loc, tableType,
-                             /*isConstant=*/false, LLVM::Linkage::External,
-                             "loom_weights", Attribute());
-  Block *init = builder.createBlock(&table.getInitializerRegion());
-  builder.setInsertionPointToStart(init);
-  Value zero = LLVM::ZeroOp::create(builder, loc, tableType);
-  LLVM::ReturnOp::create(builder, loc, zero);
-  return table;
-}
-
-void RuntimeBinder::bindWeights(func::FuncOp entry, LLVM::GlobalOp table) {
+void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
   MLIRContext *ctx = module.getContext();
   Location loc = entry.getLoc();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  auto tableType = table.getGlobalType();
+  auto contextType = LLVM::LLVMStructType::getLiteral(
+      ctx, SmallVector<Type>(LOOM_CONTEXT_FIELDS, ptrType));
 
-  // Each parameter is loaded once at the top of the entry point.
+  // The table's address, then each parameter's, once at the top of the entry
+  // point.
   llvm::DenseMap<StringAttr, Value> loaded;
   builder.setInsertionPointToStart(&entry.front());
-  Value address = LLVM::AddressOfOp::create(builder, loc, table);
+  Value field = LLVM::GEPOp::create(
+      builder, loc, ptrType, contextType, context,
+      ArrayRef<LLVM::GEPArg>{0, int32_t(LOOM_CONTEXT_WEIGHTS)});
+  Value table = LLVM::LoadOp::create(builder, loc, ptrType, field);
   for (auto [index, param] : llvm::enumerate(params)) {
     Location paramLoc = param.getLoc();
-    Value element = LLVM::GEPOp::create(
-        builder, paramLoc, ptrType, tableType, address,
-        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(index)});
+    Value element =
+        LLVM::GEPOp::create(builder, paramLoc, ptrType, ptrType, table,
+                            ArrayRef<LLVM::GEPArg>{int32_t(index)});
     Value pointer = LLVM::LoadOp::create(builder, paramLoc, ptrType, element);
     RankedTensorType tensorType = param.getTensorType();
     auto memrefType =
@@ -325,7 +320,7 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       Value start =
           arith::AddIOp::create(builder, loc, base, indexConstant(loc, next));
       call.getOperandsMutable().append(
-          {pos, state.keyCache, state.valueCache, start});
+          {pos, state.keyCache, state.valueCache, start, state.context});
       next += countSlots(module.lookupSymbol<func::FuncOp>(call.getCallee()));
       continue;
     }
@@ -378,12 +373,13 @@ void RuntimeBinder::emitModelInfo() {
     use.otherwise = true;
     if (packWeights)
       use = uses.lookup(param.getSymNameAttr());
-    tensors.push_back(llvm::json::Object{{"name", param.getCheckpointName()},
-                                         {"shape", std::move(shape)},
-                                         {"dtype", "F32"},
-                                         {"matrix", use.asMatrix},
-                                         {"stored_in_out", use.asStoredMatrix},
-                                         {"other_uses", use.otherwise}});
+    tensors.push_back(
+        llvm::json::Object{{LOOM_INFO_TENSOR_NAME, param.getCheckpointName()},
+                           {LOOM_INFO_TENSOR_SHAPE, std::move(shape)},
+                           {LOOM_INFO_TENSOR_DTYPE, "F32"},
+                           {LOOM_INFO_TENSOR_MATRIX, use.asMatrix},
+                           {LOOM_INFO_TENSOR_STORED_IN_OUT, use.asStoredMatrix},
+                           {LOOM_INFO_TENSOR_OTHER_USES, use.otherwise}});
   }
   // Token ids must index every embedding table; positions every positional
   // table.
@@ -402,18 +398,18 @@ void RuntimeBinder::emitModelInfo() {
   });
   auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
   llvm::json::Object info{
-      {"abi", kRuntimeAbiVersion},
-      {"model", module->hasAttr("loom.model")
-                    ? module->getAttrOfType<StringAttr>("loom.model").getValue()
-                    : llvm::StringRef("model")},
-      {"decoder", causal},
-      {"vocab", vocab},
-      {"max_positions", maxPositions},
-      {"output_width", result.getDimSize(1)},
-      {"kv_slots", cache.slots},
-      {"kv_width", cache.width},
-      {"last_row_entry", causal},
-      {"tensors", std::move(tensors)}};
+      {LOOM_INFO_ABI, LOOM_ABI_VERSION},
+      {LOOM_INFO_MODEL,
+       module->hasAttr("loom.model")
+           ? module->getAttrOfType<StringAttr>("loom.model").getValue()
+           : llvm::StringRef("model")},
+      {LOOM_INFO_DECODER, causal},
+      {LOOM_INFO_VOCAB, vocab},
+      {LOOM_INFO_MAX_POSITIONS, maxPositions},
+      {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
+      {LOOM_INFO_KV_SLOTS, cache.slots},
+      {LOOM_INFO_KV_WIDTH, cache.width},
+      {LOOM_INFO_TENSORS, std::move(tensors)}};
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(info));
@@ -423,7 +419,7 @@ void RuntimeBinder::emitModelInfo() {
   auto type = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
   builder.setInsertionPointToEnd(module.getBody());
   LLVM::GlobalOp::create(builder, module.getLoc(), type, /*isConstant=*/true,
-                         LLVM::Linkage::External, "loom_model_info",
+                         LLVM::Linkage::External, LOOM_MODEL_INFO_SYMBOL,
                          builder.getStringAttr(text));
 }
 
@@ -441,9 +437,8 @@ LogicalResult RuntimeBinder::run() {
   for (func::FuncOp function : entries)
     states.push_back(rewriteSignature(function));
   extendBlockSignatures(states.front().keyCache.getType());
-  LLVM::GlobalOp table = createWeightTable();
   for (auto [function, state] : llvm::zip(entries, states)) {
-    bindWeights(function, table);
+    bindWeights(function, state.context);
     builder.setInsertionPointToStart(&function.front());
     bindAttention(function.front(), indexConstant(function.getLoc(), 0), state);
   }
@@ -457,7 +452,7 @@ struct LoomBindRuntimePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto entry = module.lookupSymbol<func::FuncOp>("forward");
+    auto entry = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD);
     if (!entry) {
       module.emitError("no entry point: expected a function named 'forward'");
       return signalPassFailure();

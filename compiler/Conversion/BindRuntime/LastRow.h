@@ -4,12 +4,14 @@
 #ifndef LOOM_COMPILER_CONVERSION_BINDRUNTIME_LASTROW_H
 #define LOOM_COMPILER_CONVERSION_BINDRUNTIME_LASTROW_H
 
+#include "runtime/include/loom/loom_abi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace loom {
 
 /// Name of the decoder entry point that returns the last position's row.
-inline constexpr const char *kLastRowEntryName = "forward_last";
+inline constexpr const char *kLastRowEntryName = LOOM_ENTRY_FORWARD_LAST;
 
 /// Clones `entry` as `name`, returning only the last row of its result, and
 /// moves that row selection up through every row-wise op (linear layers,

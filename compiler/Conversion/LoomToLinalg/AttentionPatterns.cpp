@@ -9,6 +9,8 @@
 
 #include "compiler/Conversion/LoomToLinalg/Builders.h"
 #include "compiler/Conversion/LoomToLinalg/Patterns.h"
+#include "dialects/Loom/Utils/ModelContext.h"
+#include "runtime/include/loom/loom_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -30,7 +32,7 @@ using namespace loom;
 namespace {
 
 /// The runtime's attention kernel (`_mlir_ciface_loom_attention`).
-constexpr const char *kAttentionKernel = "loom_attention";
+constexpr const char *kAttentionKernel = LOOM_KERNEL_ATTENTION;
 
 /// Rotary position embedding, Hugging Face's "rotate half" convention: in
 /// each head, element d < hd/2 pairs with d + hd/2:
@@ -384,6 +386,11 @@ private:
   LogicalResult lowerToKernelCall(CachedAttentionOp op, OpAdaptor adaptor,
                                   ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
+    Value context = getModelContext(op);
+    if (!context)
+      return rewriter.notifyMatchFailure(
+          op, "the runtime's attention kernel needs the model context: bind "
+              "the model to the runtime first");
     Value pos = adaptor.getPos();
     Value slot = adaptor.getSlot();
     Value q = adaptor.getQ();
@@ -426,7 +433,8 @@ private:
                                         index)
           .getResult();
     };
-    SmallVector<Value> operands = {cast(qBuffer, matrixType),
+    SmallVector<Value> operands = {context,
+                                   cast(qBuffer, matrixType),
                                    cast(adaptor.getKeyCache(), cacheType),
                                    cast(adaptor.getValueCache(), cacheType),
                                    cast(out, matrixType),

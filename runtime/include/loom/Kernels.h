@@ -7,6 +7,10 @@
 // register-blocked inner kernel that the MLIR pipeline does not yet emit;
 // the generated loops remain as the reference (`loomc --kernels=generated`).
 //
+// The kernels keep no state of their own: each model instance owns a
+// `KernelState` (its threads and its packed weights), which generated code
+// passes back through the model context (loom_abi.h).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LOOM_KERNELS_H
@@ -14,27 +18,42 @@
 
 #include "loom/Model.h"
 #include "loom/ThreadPool.h"
+#include "loom/loom_abi.h"
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace loom {
+struct PackedMatrices;
+} // namespace loom
 
-/// The pool the kernels run on: `LOOM_NUM_THREADS` threads, else every
-/// core, unless `setKernelThreads` chose a count before first use.
-ThreadPool &getKernelThreadPool();
+/// What the kernels of one model instance share (`loom_context::kernels`):
+/// the threads they run on and the weight matrices packed for them.
+struct loom_kernel_state {
+  /// A pool of `numThreads` threads (0: `LOOM_NUM_THREADS`, else every
+  /// core) and no packed matrices.
+  explicit loom_kernel_state(int64_t numThreads = 0);
+  ~loom_kernel_state();
+  loom_kernel_state(const loom_kernel_state &) = delete;
+  loom_kernel_state &operator=(const loom_kernel_state &) = delete;
 
-/// Sets the kernels' thread count (0: the default). Takes effect only before
-/// the first kernel runs.
-void setKernelThreads(int64_t count);
+  loom::ThreadPool pool;
+  std::unique_ptr<loom::PackedMatrices> packed;
+};
+
+namespace loom {
+
+using KernelState = loom_kernel_state;
 
 /// Packs the constant weight matrix `b` ([n, k], row-major, contiguous; or
 /// stored transposed as [k, n] with `storedKN`) into the kernels' layout,
-/// once; later products with `b` (or, stored [k, n], with column blocks of
-/// it) read the packed copy, found by address. Returns the bytes allocated.
-int64_t packConstantMatrix(const float *b, int64_t n, int64_t k,
-                           bool storedKN = false);
+/// once per `state`; later products in `state` with `b` (or, stored [k, n],
+/// with column blocks of it) read the packed copy, found by address.
+/// Returns the bytes allocated.
+int64_t packConstantMatrix(KernelState &state, const float *b, int64_t n,
+                           int64_t k, bool storedKN = false);
 
 /// A matrix B packed by the caller with `packPanels`, for products over a
 /// prefix of its columns (n) or of its depth (k) without packing it again.
@@ -52,10 +71,10 @@ void packPanels(const float *b, int64_t ldb, int64_t n, int64_t k, bool bKN,
                 float *out);
 
 /// `C[m, n] (+)= A[m, k] * B^T` for B packed by `packPanels`, n <= b.n and
-/// k <= b.k (the first columns and the first steps of depth).
-void sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                 const PanelMatrix &b, float *c, int64_t ldc,
-                 bool accumulate = true);
+/// k <= b.k (the first columns and the first steps of depth), on `pool`.
+void sgemmPanels(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
+                 const float *a, int64_t lda, const PanelMatrix &b, float *c,
+                 int64_t ldc, bool accumulate = true);
 
 /// Reserves memory, in huge pages where the system allows, for packing the
 /// matrices of `shapes` ({n, k} each) with `packConstantMatrix`: a decode
@@ -63,58 +82,67 @@ void sgemmPanels(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
 /// would miss the TLB every 4 KiB. Optional; packing allocates on its own
 /// once the reservation is used up.
 void reservePackedMatrices(
-    const std::vector<std::pair<int64_t, int64_t>> &shapes);
+    KernelState &state, const std::vector<std::pair<int64_t, int64_t>> &shapes);
 
-/// Forgets every packed matrix (their addresses may be reused) and frees
-/// the reserved memory.
-void clearPackedMatrices();
+/// Forgets every matrix packed in `state` (their addresses may be reused)
+/// and frees the reserved memory.
+void clearPackedMatrices(KernelState &state);
 
 /// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices
-/// (`=` without `accumulate`: C's old values are not read).
-void sgemmNT(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-             const float *b, int64_t ldb, float *c, int64_t ldc,
-             bool accumulate = true);
+/// (`=` without `accumulate`: C's old values are not read), on `state`'s
+/// threads and with its packed copy of B if it has one.
+void sgemmNT(KernelState &state, int64_t m, int64_t n, int64_t k,
+             const float *a, int64_t lda, const float *b, int64_t ldb,
+             float *c, int64_t ldc, bool accumulate = true);
 
 /// `C[m, n] += sum_k A[m, k] * B[k, n]`: weights stored [in, out] (GPT-2's
 /// Conv1D), used without transposing them.
-void sgemmNN(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-             const float *b, int64_t ldb, float *c, int64_t ldc,
-             bool accumulate = true);
+void sgemmNN(KernelState &state, int64_t m, int64_t n, int64_t k,
+             const float *a, int64_t lda, const float *b, int64_t ldb,
+             float *c, int64_t ldc, bool accumulate = true);
 
 } // namespace loom
 
+/// The kernels generated code calls (LOOM_KERNEL_* in loom_abi.h), each with
+/// the model context first.
 extern "C" {
-/// Runs `task(context, first, last)` over chunks of [begin, end) of at least
-/// `grain` indices on the kernels' thread pool: the outer dimension of a
+/// Runs `task(taskContext, first, last)` over chunks of [begin, end) of at
+/// least `grain` indices on the context's threads: the outer dimension of a
 /// parallel loop in generated code (`loom-lower-parallel-calls`).
-void loom_parallel_loop(void (*task)(void *context, int64_t first,
+void loom_parallel_loop(loom_context *context,
+                        void (*task)(void *taskContext, int64_t first,
                                      int64_t last),
-                        void *context, int64_t begin, int64_t end,
+                        void *taskContext, int64_t begin, int64_t end,
                         int64_t grain);
 
 /// The library call generated code makes (MLIR C interface).
-void _mlir_ciface_loom_sgemm_nt(loom::MemRef<float, 2> *a,
+void _mlir_ciface_loom_sgemm_nt(loom_context *context,
+                                loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
                                 loom::MemRef<float, 2> *c);
 
 /// `C += A * B` with B as [K, N] (MLIR C interface).
-void _mlir_ciface_loom_sgemm_nn(loom::MemRef<float, 2> *a,
+void _mlir_ciface_loom_sgemm_nn(loom_context *context,
+                                loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
                                 loom::MemRef<float, 2> *c);
 
 /// `C = A * B^T` and `C = A * B`: C's old values are not read (generated
 /// code calls these instead of zero-filling C first).
-void _mlir_ciface_loom_sgemm_nt_overwrite(loom::MemRef<float, 2> *a,
+void _mlir_ciface_loom_sgemm_nt_overwrite(loom_context *context,
+                                          loom::MemRef<float, 2> *a,
                                           loom::MemRef<float, 2> *b,
                                           loom::MemRef<float, 2> *c);
-void _mlir_ciface_loom_sgemm_nn_overwrite(loom::MemRef<float, 2> *a,
+void _mlir_ciface_loom_sgemm_nn_overwrite(loom_context *context,
+                                          loom::MemRef<float, 2> *a,
                                           loom::MemRef<float, 2> *b,
                                           loom::MemRef<float, 2> *c);
 
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal
 /// masks positions after each token's own.
-void _mlir_ciface_loom_attention(loom::MemRef<float, 2> *q,
+void _mlir_ciface_loom_attention(loom_context *context,
+                                 loom::MemRef<float, 2> *q,
                                  loom::MemRef<float, 3> *keyCache,
                                  loom::MemRef<float, 3> *valueCache,
                                  loom::MemRef<float, 2> *out, int64_t pos,

@@ -1,20 +1,8 @@
 //===- Model.h - The interface of a compiled model --------------*- C++ -*-===//
 //
-// What `loomc` generates for a model and the runtime calls. Version 1 of the
-// calling convention (`"abi": 1` in the model info):
-//
-//   extern const char loom_model_info[];  // JSON, see ModelInfo
-//   extern void *loom_weights[];          // filled by the runtime, one
-//                                         // pointer per ModelInfo::tensors
-//   void _mlir_ciface_forward(MemRef<int32_t, 1> *tokens, int64_t pos,
-//                             MemRef<float, 3> *keyCache,
-//                             MemRef<float, 3> *valueCache,
-//                             MemRef<float, 2> *out);
-//
-// `forward` runs the tokens `tokens[0..seq)` at absolute positions
-// `pos..pos+seq`, appends their keys/values to the caches (one slot per
-// attention execution, [slots, max_seq, kv_width]) and writes one output
-// row per token (logits for decoders, hidden states for encoders) to `out`.
+// How the runtime reads a compiled model's description (the JSON of
+// `loom_model_def::info`, keys LOOM_INFO_* in loom_abi.h) and the memref
+// descriptors its entry points take.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,7 +55,7 @@ struct ModelInfo {
   /// KV cache geometry.
   int64_t kvSlots = 0;
   int64_t kvWidth = 0;
-  /// The checkpoint tensors, in the order of `loom_weights`.
+  /// The checkpoint tensors, in the order of `loom_context::weights`.
   std::vector<TensorSpec> tensors;
   /// Per tensor: only ever multiplied as a [N, K] weight matrix (the kernels
   /// may keep it packed) ...

@@ -1,7 +1,9 @@
 //===- Session.h - A compiled model bound to its weights --------*- C++ -*-===//
 //
-// One instance of the model linked into this program: its description, its
-// weights (bound into the generated code's weight table) and its KV cache.
+// One instance of a compiled model: its description, its weights, its KV
+// cache and its kernels' state (threads, packed weights), handed to the
+// generated code as the model context (loom_abi.h). Instances share nothing,
+// so several, of one model or of several, run at once on different threads.
 // Used by the program's `main` and by the embedding C API (loom_model.h).
 //
 //===----------------------------------------------------------------------===//
@@ -9,9 +11,11 @@
 #ifndef LOOM_SESSION_H
 #define LOOM_SESSION_H
 
+#include "loom/Kernels.h"
 #include "loom/Model.h"
 #include "loom/Support.h"
 #include "loom/Weights.h"
+#include "loom/loom_abi.h"
 
 #include <cstdint>
 #include <memory>
@@ -20,21 +24,25 @@
 
 namespace loom {
 
-/// The linked model's description (parsed once).
-Expected<const ModelInfo *> getLinkedModelInfo();
+/// The description of `model`, after checking that it was built for this
+/// runtime's ABI.
+Expected<ModelInfo> describeModel(const loom_model_def &model);
 
 class Session {
 public:
-  /// Binds the checkpoint at `weightsPath` to the linked model and allocates
-  /// a KV cache for `maxSeq` positions. Only one session may exist at a time
-  /// (the generated code reads one global weight table).
-  static Expected<std::unique_ptr<Session>> open(const std::string &weightsPath,
-                                                 int64_t maxSeq);
+  /// Binds the checkpoint at `weightsPath` to `model`, allocates a KV cache
+  /// for `maxSeq` positions and starts `numThreads` threads for its kernels
+  /// (0: `LOOM_NUM_THREADS`, else every core).
+  static Expected<std::unique_ptr<Session>>
+  open(const loom_model_def &model, const std::string &weightsPath,
+       int64_t maxSeq, int64_t numThreads = 0);
   ~Session();
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
 
   const ModelInfo &getInfo() const { return info; }
+  /// Threads the kernels run on, the caller's included.
+  int64_t getNumThreads() const { return kernels.pool.getNumThreads(); }
   const WeightSet &getWeights() const { return weights; }
   /// Positions the cache can hold.
   int64_t getMaxSeq() const { return maxSeq; }
@@ -55,16 +63,23 @@ public:
              bool lastRowOnly = false);
 
 private:
-  Session(const ModelInfo &info, WeightSet weights, int64_t maxSeq);
+  Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
+          int64_t maxSeq, int64_t numThreads);
   /// Repacks the weight matrices for the kernels.
   void packMatrices();
 
-  const ModelInfo &info;
+  const loom_model_def &model;
+  ModelInfo info;
   WeightSet weights;
   int64_t maxSeq;
   int64_t position = 0;
   int64_t packedBytes = 0;
   std::vector<float> keys, values;
+  /// One pointer per tensor of `info`, for the generated code.
+  std::vector<void *> weightTable;
+  KernelState kernels;
+  /// What the generated code receives: `weightTable` and `kernels`.
+  loom_context context{};
 };
 
 } // namespace loom

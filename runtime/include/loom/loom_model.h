@@ -1,15 +1,23 @@
 /*===- loom_model.h - Embedding a Loom-compiled model (C API) ------------===*
  *
- * `loomc model.loom --emit=lib -o libmodel.so` writes a shared library with
- * the model and the runtime, and this header next to it. Link with
- * `-lmodel`. One model instance at a time per process.
+ * `loomc llama.loom --emit=lib -o libllama.so` writes a shared library with
+ * the model and the runtime, this header, and `libllama.h`, which declares
+ * the model's definition, `loom_model_<Name>` (`<Name>` is the model's name
+ * in the .loom file, or loomc's `--model-symbol`). Link with `-lllama`.
  *
- *   loom_model *m = loom_model_open("model.safetensors", 512);
+ *   #include "libllama.h"
+ *   loom_model *m = loom_model_open(&loom_model_Llama, "model.safetensors",
+ *                                   512, 0);
  *   if (!m) { fprintf(stderr, "%s\n", loom_last_error()); return 1; }
  *   float *logits = malloc(n * loom_model_output_width(m) * sizeof(float));
  *   loom_model_prefill(m, ids, n, logits);        // the prompt
  *   loom_model_decode(m, next, logits);           // then one token a call
  *   loom_model_close(m);
+ *
+ * Instances share nothing: a process may open several, of one model or of
+ * several (link each library; models built by one loomc share its runtime),
+ * and use them from different threads at once. One instance must not be
+ * used by two threads at the same time.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -23,19 +31,28 @@ extern "C" {
 #endif
 
 /** Version of this interface. */
-#define LOOM_MODEL_API_VERSION 1
+#define LOOM_MODEL_API_VERSION 2
 
+/** A compiled model's definition (loom_abi.h), e.g. `loom_model_Llama`. */
+struct loom_model_def;
+
+/** An instance of a model: weights, KV cache and threads. */
 typedef struct loom_model loom_model;
 
 /** The message of the last failed call on this thread ("" if none). */
 const char *loom_last_error(void);
 
-/** Loads and validates the checkpoint at `weights_path` (a .safetensors
- *  file, an index .json, or a directory) and allocates a KV cache for
- *  `max_seq` positions. NULL on error. */
-loom_model *loom_model_open(const char *weights_path, int64_t max_seq);
+/** Opens an instance of `model`: loads and validates the checkpoint at
+ *  `weights_path` (a .safetensors file, an index .json, or a directory),
+ *  allocates a KV cache for `max_seq` positions and starts `num_threads`
+ *  threads for its kernels (0: the LOOM_NUM_THREADS environment variable,
+ *  else every core). NULL on error, also when `model` was built for another
+ *  runtime ABI. */
+loom_model *loom_model_open(const struct loom_model_def *model,
+                            const char *weights_path, int64_t max_seq,
+                            int64_t num_threads);
 
-/** Releases the model. */
+/** Releases the instance. Accepts NULL. */
 void loom_model_close(loom_model *model);
 
 /** The model's name in its .loom file. */

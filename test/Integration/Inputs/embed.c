@@ -1,6 +1,6 @@
 /* Embeds a Loom-compiled model through loom_model.h: prefill a prompt, then
  * decode greedily. Prints the generated ids like the model's own program. */
-#include "loom_model.h"
+#include "libllama.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
   const int32_t prompt[] = {1, 2, 3};
   const int steps = 4;
   /* Room for the prompt and the tokens fed back: the last one is not. */
-  loom_model *model = loom_model_open(argv[1], 3 + steps - 1);
+  loom_model *model = loom_model_open(&loom_model_Llama, argv[1], 3 + steps - 1,
+                                      /*num_threads=*/0);
   if (!model) {
     fprintf(stderr, "error: %s\n", loom_last_error());
     return 1;

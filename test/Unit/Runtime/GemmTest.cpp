@@ -12,6 +12,12 @@ using namespace loom;
 
 namespace {
 
+/// The kernels' threads and packed weights, shared by the tests here.
+KernelState &kernels() {
+  static KernelState state(2);
+  return state;
+}
+
 /// `size` floats uniform in [-1, 1), from `seed`.
 std::vector<float> randomVector(size_t size, unsigned seed) {
   std::mt19937 rng(seed);
@@ -46,10 +52,10 @@ void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
         c[i * ldc + j] = std::nanf("");
     }
   if (packed)
-    packConstantMatrix(b.data(), n, k);
-  sgemmNT(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
+    packConstantMatrix(kernels(), b.data(), n, k);
+  sgemmNT(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
   if (packed)
-    clearPackedMatrices();
+    clearPackedMatrices(kernels());
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       ASSERT_NEAR(c[i * ldc + j], expected[i * ldc + j], 1e-4 * std::sqrt(k))
@@ -107,17 +113,17 @@ TEST(GemmTest, ReservedPackingMemory) {
   std::vector<float> b1 = randomVector(40 * 70, 1),
                      b2 = randomVector(33 * 70, 2),
                      b3 = randomVector(5 * 70, 3);
-  reservePackedMatrices({{40, 70}, {33, 70}});
-  EXPECT_GT(packConstantMatrix(b1.data(), 40, 70), 0);
-  EXPECT_GT(packConstantMatrix(b2.data(), 33, 70), 0);
-  EXPECT_GT(packConstantMatrix(b3.data(), 5, 70), 0);
+  reservePackedMatrices(kernels(), {{40, 70}, {33, 70}});
+  EXPECT_GT(packConstantMatrix(kernels(), b1.data(), 40, 70), 0);
+  EXPECT_GT(packConstantMatrix(kernels(), b2.data(), 33, 70), 0);
+  EXPECT_GT(packConstantMatrix(kernels(), b3.data(), 5, 70), 0);
   // Packing the same matrix again does nothing.
-  EXPECT_EQ(packConstantMatrix(b1.data(), 40, 70), 0);
+  EXPECT_EQ(packConstantMatrix(kernels(), b1.data(), 40, 70), 0);
   std::vector<float> a = randomVector(13 * 70, 4);
   for (auto [b, n] : {std::pair{&b1, 40}, {&b2, 33}, {&b3, 5}})
     for (int64_t m : {1, 13}) {
       std::vector<float> c(size_t(m * n), 0.0f);
-      sgemmNT(m, n, 70, a.data(), 70, b->data(), 70, c.data(), n);
+      sgemmNT(kernels(), m, n, 70, a.data(), 70, b->data(), 70, c.data(), n);
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
           double sum = 0;
@@ -126,7 +132,7 @@ TEST(GemmTest, ReservedPackingMemory) {
           ASSERT_NEAR(c[i * n + j], sum, 1e-4) << "n=" << n << " m=" << m;
         }
     }
-  clearPackedMatrices();
+  clearPackedMatrices(kernels());
 }
 
 TEST(GemmTest, CallerPackedPanelsOverPrefixes) {
@@ -143,7 +149,7 @@ TEST(GemmTest, CallerPackedPanelsOverPrefixes) {
            {std::pair<int64_t, int64_t>{n, k}, {33, k}, {n, 17}, {1, 64}}) {
         std::vector<float> a = randomVector(size_t(m * depth), 6);
         std::vector<float> c(size_t(m * columns), std::nanf(""));
-        sgemmPanels(m, columns, depth, a.data(), depth, view, c.data(), columns,
+        sgemmPanels(kernels().pool, m, columns, depth, a.data(), depth, view, c.data(), columns,
                     /*accumulate=*/false);
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < columns; ++j) {
@@ -175,7 +181,7 @@ void checkNN(int64_t m, int64_t n, int64_t k, bool accumulate = true) {
         sum += double(a[i * lda + p]) * double(b[p * ldb + j]);
       expected[i * ldc + j] += float(sum);
     }
-  sgemmNN(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
+  sgemmNN(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
   for (size_t i = 0; i < c.size(); ++i)
     ASSERT_NEAR(c[i], expected[i], 1e-4 * std::sqrt(k))
         << "m=" << m << " n=" << n << " k=" << k;
@@ -197,25 +203,25 @@ TEST(GemmTest, PackedStoredInOutColumnBlocks) {
     int64_t k = 40, n = 64, total = 3 * n;
     std::vector<float> a = randomVector(size_t(m * k), unsigned(m));
     std::vector<float> b = randomVector(size_t(k * total), unsigned(m) + 1);
-    packConstantMatrix(b.data(), total, k, /*storedKN=*/true);
+    packConstantMatrix(kernels(), b.data(), total, k, /*storedKN=*/true);
     for (int64_t block = 0; block < 3; ++block) {
       std::vector<float> c(size_t(m * n), 0.0f), expected = c;
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j)
           for (int64_t p = 0; p < k; ++p)
             expected[i * n + j] += a[i * k + p] * b[p * total + block * n + j];
-      sgemmNN(m, n, k, a.data(), k, b.data() + block * n, total, c.data(), n);
+      sgemmNN(kernels(), m, n, k, a.data(), k, b.data() + block * n, total, c.data(), n);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_NEAR(c[i], expected[i], 1e-4) << "m=" << m << " block=" << block;
     }
-    clearPackedMatrices();
+    clearPackedMatrices(kernels());
   }
 }
 
 TEST(GemmTest, EmptyProblemsDoNothing) {
   std::vector<float> c = {1.0f};
-  sgemmNT(0, 1, 1, nullptr, 1, nullptr, 1, c.data(), 1);
-  sgemmNT(1, 1, 0, nullptr, 1, nullptr, 1, c.data(), 1);
+  sgemmNT(kernels(), 0, 1, 1, nullptr, 1, nullptr, 1, c.data(), 1);
+  sgemmNT(kernels(), 1, 1, 0, nullptr, 1, nullptr, 1, c.data(), 1);
   EXPECT_EQ(c[0], 1.0f);
 }
 
@@ -225,7 +231,8 @@ TEST(GemmTest, CInterfaceHandlesStridedViews) {
   MemRef<float, 2> aRef{a.data(), a.data(), 0, {1, 2}, {4, 2}};
   MemRef<float, 2> bRef{b.data(), b.data(), 0, {1, 2}, {2, 1}};
   MemRef<float, 2> cRef{c.data(), c.data(), 0, {1, 1}, {1, 1}};
-  _mlir_ciface_loom_sgemm_nt(&aRef, &bRef, &cRef);
+  loom_context context{nullptr, &kernels()};
+  _mlir_ciface_loom_sgemm_nt(&context, &aRef, &bRef, &cRef);
   EXPECT_FLOAT_EQ(c[0], 1 * 3 + 2 * 4);
 }
 

@@ -1,0 +1,149 @@
+/*===- loom_abi.h - The contract between generated code and the runtime -===*
+ *
+ * One plain-C header, included by the compiler (which emits code that
+ * follows it) and by the runtime (which calls that code and provides the
+ * kernels it calls). Every name, key and layout that both sides must agree on
+ * is written here once. Change anything below and bump LOOM_ABI_VERSION: the
+ * runtime refuses a model whose definition carries another version.
+ *
+ * What a compiled model exports:
+ *
+ *   extern const loom_model_def loom_model_<Name>;   // LOOM_MODEL_SYMBOL_PREFIX
+ *
+ * a constant record with the ABI version, the model's description (JSON,
+ * keys LOOM_INFO_*) and its entry points. Executables also get
+ * `loom_program_model`, a constant pointer to that record, which the
+ * program's `main` reads. Everything else in the generated object is
+ * internal, so several models link into one process.
+ *
+ * An entry point runs `tokens[0..seq)` at absolute positions `pos..pos+seq`:
+ *
+ *   void entry(loom_context *ctx, MemRef<int32_t, 1> *tokens, int64_t pos,
+ *              MemRef<float, 3> *key_cache, MemRef<float, 3> *value_cache,
+ *              MemRef<float, 2> *out);
+ *
+ * (MLIR's C interface: each MemRef is a strided memref descriptor passed by
+ * pointer.) It appends the tokens' keys and values to the caches, [slots,
+ * max_seq, kv_width], and writes one output row per token (only the last
+ * token's with LOOM_ENTRY_FORWARD_LAST). Generated code keeps no state of its
+ * own between calls: weights and the kernels' state come through `ctx`, so
+ * several instances of one model run at once, from different threads.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef LOOM_ABI_H
+#define LOOM_ABI_H
+
+#include <stdint.h>
+
+/** The version of everything in this header. */
+#define LOOM_ABI_VERSION 2
+
+/*--- Symbols a compiled model defines --------------------------------------*/
+
+/** Prefix of the exported model definition; loomc appends the model's name
+ *  (or `--model-symbol`). */
+#define LOOM_MODEL_SYMBOL_PREFIX "loom_model_"
+/** In executables: `const loom_model_def *const loom_program_model`. */
+#define LOOM_PROGRAM_MODEL_SYMBOL "loom_program_model"
+/** The JSON description (internal; reached through the definition). */
+#define LOOM_MODEL_INFO_SYMBOL "loom_model_info"
+/** Entry points (internal; reached through the definition). */
+#define LOOM_ENTRY_FORWARD "forward"
+#define LOOM_ENTRY_FORWARD_LAST "forward_last"
+
+/*--- Kernels the runtime defines, called by generated code -----------------*/
+/* Each takes the context first, then MLIR C-interface arguments; the
+ * generated call is to `_mlir_ciface_<name>`. */
+
+/** C (+)= A * B^T, B as [n, k]: (ctx, A, B, C) over MemRef<float, 2>. */
+#define LOOM_KERNEL_SGEMM_NT "loom_sgemm_nt"
+/** C (+)= A * B, B as [k, n]. */
+#define LOOM_KERNEL_SGEMM_NN "loom_sgemm_nn"
+/** The forms that overwrite C without reading it. */
+#define LOOM_KERNEL_SGEMM_NT_OVERWRITE "loom_sgemm_nt_overwrite"
+#define LOOM_KERNEL_SGEMM_NN_OVERWRITE "loom_sgemm_nn_overwrite"
+/** Attention over a KV cache slot: (ctx, q, key_cache, value_cache, out,
+ *  pos, slot, heads, kv_heads, head_dim, causal). */
+#define LOOM_KERNEL_ATTENTION "loom_attention"
+/** A plain C function (not a C interface): (ctx, task, task_context, begin,
+ *  end, grain) runs task(task_context, first, last) over chunks of
+ *  [begin, end) on the context's threads. */
+#define LOOM_KERNEL_PARALLEL_LOOP "loom_parallel_loop"
+
+/*--- Keys of the model description (JSON) ----------------------------------*/
+
+#define LOOM_INFO_ABI "abi"                     /* integer: LOOM_ABI_VERSION */
+#define LOOM_INFO_MODEL "model"                 /* string: the .loom name */
+#define LOOM_INFO_DECODER "decoder"             /* bool: causal attention */
+#define LOOM_INFO_VOCAB "vocab"                 /* integer: token ids < this */
+#define LOOM_INFO_MAX_POSITIONS "max_positions" /* integer: 0 = no limit */
+#define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
+#define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
+#define LOOM_INFO_KV_WIDTH "kv_width"           /* integer: floats a row */
+#define LOOM_INFO_TENSORS "tensors"             /* array of tensor objects: */
+#define LOOM_INFO_TENSOR_NAME "name"            /*   checkpoint name */
+#define LOOM_INFO_TENSOR_SHAPE "shape"          /*   array of integers */
+#define LOOM_INFO_TENSOR_DTYPE "dtype"          /*   element type in memory */
+#define LOOM_INFO_TENSOR_MATRIX "matrix" /*   only multiplied as [n, k] */
+#define LOOM_INFO_TENSOR_STORED_IN_OUT                                         \
+  "stored_in_out" /*   only multiplied as [k, n] */
+#define LOOM_INFO_TENSOR_OTHER_USES                                            \
+  "other_uses" /*   also read in checkpoint layout */
+
+/*--- Layouts --------------------------------------------------------------*/
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The runtime's state for the kernels of one model instance (threads,
+ *  packed weights); opaque to generated code. */
+typedef struct loom_kernel_state loom_kernel_state;
+
+/** What generated code receives as its first argument. Generated code reads
+ *  field LOOM_CONTEXT_WEIGHTS and passes the whole context to kernels. */
+typedef struct loom_context {
+  /** One pointer per tensor of the description, in its order. */
+  void *const *weights;
+  /** The kernels' state. */
+  loom_kernel_state *kernels;
+} loom_context;
+
+/** Field indices of loom_context, as generated code addresses them. */
+enum {
+  LOOM_CONTEXT_WEIGHTS = 0,
+  LOOM_CONTEXT_KERNELS = 1,
+  LOOM_CONTEXT_FIELDS = 2
+};
+
+/** An entry point (memref descriptors passed as pointers). */
+typedef void (*loom_entry_fn)(loom_context *ctx, void *tokens, int64_t pos,
+                              void *key_cache, void *value_cache, void *out);
+
+/** What a compiled model exports. */
+typedef struct loom_model_def {
+  /** LOOM_ABI_VERSION of the compiler that built the model. */
+  int64_t abi_version;
+  /** The description: a NUL-terminated JSON object (keys LOOM_INFO_*). */
+  const char *info;
+  /** Every output row. */
+  loom_entry_fn forward;
+  /** Decoders: only the last token's row; NULL for encoders. */
+  loom_entry_fn forward_last;
+} loom_model_def;
+
+/** Field indices of loom_model_def, as generated code builds it. */
+enum {
+  LOOM_MODEL_DEF_ABI_VERSION = 0,
+  LOOM_MODEL_DEF_INFO = 1,
+  LOOM_MODEL_DEF_FORWARD = 2,
+  LOOM_MODEL_DEF_FORWARD_LAST = 3,
+  LOOM_MODEL_DEF_FIELDS = 4
+};
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LOOM_ABI_H */

@@ -1,0 +1,41 @@
+// RUN: loom-opt %s --loom-export-model | FileCheck %s
+// RUN: loom-opt %s --loom-export-model="symbol=my_model program=true" | FileCheck %s --check-prefix=PROGRAM
+
+// The model's one exported symbol: a constant loom_model_def (ABI version,
+// description, entry points; no last-row entry here, so null), named after
+// the model; everything else the module defines becomes internal, and the
+// context marker goes.
+
+module attributes {loom.model = "Tiny"} {
+  llvm.mlir.global external constant @loom_model_info("{}\00") {addr_space = 0 : i32}
+  llvm.func @forward(%ctx: !llvm.ptr {loom.context}) {
+    llvm.return
+  }
+  llvm.func @_mlir_ciface_forward(%ctx: !llvm.ptr {loom.context}, %tokens: !llvm.ptr, %pos: i64, %k: !llvm.ptr, %v: !llvm.ptr, %out: !llvm.ptr) attributes {llvm.emit_c_interface} {
+    llvm.call @forward(%ctx) : (!llvm.ptr) -> ()
+    llvm.return
+  }
+  llvm.func @loom_sgemm_nt(!llvm.ptr)
+}
+
+// CHECK: llvm.mlir.global internal constant @loom_model_info
+// CHECK: llvm.func internal @forward(%{{.*}}: !llvm.ptr)
+// CHECK: llvm.func internal @_mlir_ciface_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
+// Declarations stay external.
+// CHECK: llvm.func @loom_sgemm_nt(!llvm.ptr)
+// CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr)> {
+// CHECK:   %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK:   llvm.insertvalue %[[ABI]], %{{.*}}[0]
+// CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom_model_info
+// CHECK:   llvm.insertvalue %[[INFO]], %{{.*}}[1]
+// CHECK:   %[[FORWARD:.*]] = llvm.mlir.addressof @_mlir_ciface_forward
+// CHECK:   llvm.insertvalue %[[FORWARD]], %{{.*}}[2]
+// CHECK:   %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:   llvm.insertvalue %[[NULL]], %{{.*}}[3]
+// CHECK-NOT: loom_program_model
+// CHECK-NOT: loom.context
+
+// PROGRAM: llvm.mlir.global external constant @my_model()
+// PROGRAM: llvm.mlir.global external constant @loom_program_model() {{.*}} : !llvm.ptr {
+// PROGRAM:   %[[DEF:.*]] = llvm.mlir.addressof @my_model : !llvm.ptr
+// PROGRAM:   llvm.return %[[DEF]] : !llvm.ptr

@@ -1,0 +1,36 @@
+// RUN: loom-opt %s --loom-lower-library-calls --split-input-file --verify-diagnostics
+
+// A kernel call passes the model context; a function without one cannot
+// make it.
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @no_context(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %out: memref<?x8xf32>) {
+  // expected-error @+1 {{library calls pass the model context, but the enclosing function has no 'loom.context' argument}}
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], library_call = "loom_sgemm_nt"} ins(%x, %w : memref<?x4xf32>, memref<8x4xf32>) outs(%out : memref<?x8xf32>) {
+  ^bb0(%l: f32, %r: f32, %acc: f32):
+    %p = arith.mulf %l, %r : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Before bufferization there are no buffers to pass.
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @tensors(%x: tensor<?x4xf32>, %w: tensor<8x4xf32>, %out: tensor<?x8xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
+  // expected-error @+1 {{library calls need buffers: bufferize first}}
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], library_call = "loom_sgemm_nt"} ins(%x, %w : tensor<?x4xf32>, tensor<8x4xf32>) outs(%out : tensor<?x8xf32>) {
+  ^bb0(%l: f32, %r: f32, %acc: f32):
+    %p = arith.mulf %l, %r : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}

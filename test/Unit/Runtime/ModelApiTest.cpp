@@ -1,0 +1,140 @@
+//===- ModelApiTest.cpp - Model instances through the C API ---------------===//
+//
+// A hand-written model definition (what loomc generates, in C++) checks the
+// runtime's side of loom_abi.h: the weights and kernels reach the entry
+// point through the context, instances share nothing, and a definition
+// built for another ABI is refused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "loom/Model.h"
+#include "loom/loom_abi.h"
+#include "loom/loom_model.h"
+
+#include "TestUtil.h"
+
+#include <gmock/gmock.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace loom;
+using namespace loom::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// An encoder with one weight `w` [4]: out[i, j] = w[j] * token[i] + pos + i.
+void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
+             void *out) {
+  auto *tokenRef = static_cast<MemRef<int32_t, 1> *>(tokens);
+  auto *outRef = static_cast<MemRef<float, 2> *>(out);
+  const float *w = static_cast<const float *>(context->weights[0]);
+  for (int64_t i = 0; i < tokenRef->sizes[0]; ++i)
+    for (int64_t j = 0; j < 4; ++j)
+      outRef->aligned[i * outRef->strides[0] + j] =
+          w[j] * float(tokenRef->aligned[i]) + float(pos + i);
+  // The kernels' state is there too.
+  if (!context->kernels)
+    outRef->aligned[0] = -1.0f;
+}
+
+constexpr const char *kInfo =
+    R"({"abi": 2, "model": "Fake", "decoder": false, "vocab": 10,
+        "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_width": 1,
+        "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
+
+const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr};
+
+class ModelApiTest : public TempDirTest {
+protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    writeSafetensors(path("a.safetensors"), {f32Tensor("w", {4}, {1, 2, 3, 4})});
+    writeSafetensors(path("b.safetensors"),
+                     {f32Tensor("w", {4}, {-1, -2, -3, -4})});
+  }
+};
+
+TEST_F(ModelApiTest, RunsThroughTheContext) {
+  loom_model *model =
+      loom_model_open(&kFake, path("a.safetensors").c_str(), 8, 1);
+  ASSERT_NE(model, nullptr) << loom_last_error();
+  EXPECT_STREQ(loom_model_name(model), "Fake");
+  EXPECT_EQ(loom_model_output_width(model), 4);
+  int32_t tokens[] = {2, 3};
+  float out[8];
+  ASSERT_EQ(loom_model_prefill(model, tokens, 2, out), 0) << loom_last_error();
+  EXPECT_THAT(out, ::testing::ElementsAre(2, 4, 6, 8, 4, 7, 10, 13));
+  loom_model_close(model);
+}
+
+TEST_F(ModelApiTest, InstancesShareNothing) {
+  // Two instances of one model with different weights, run from two threads
+  // at once, many times.
+  loom_model *a = loom_model_open(&kFake, path("a.safetensors").c_str(), 8, 1);
+  loom_model *b = loom_model_open(&kFake, path("b.safetensors").c_str(), 8, 1);
+  ASSERT_NE(a, nullptr) << loom_last_error();
+  ASSERT_NE(b, nullptr) << loom_last_error();
+  auto check = [](loom_model *model, float sign, bool *ok) {
+    *ok = true;
+    for (int r = 0; r < 1000 && *ok; ++r) {
+      int32_t token = 1;
+      float out[4];
+      *ok = loom_model_prefill(model, &token, 1, out) == 0 &&
+            out[3] == sign * 4.0f;
+    }
+  };
+  bool okA = false, okB = false;
+  std::thread first(check, a, 1.0f, &okA), second(check, b, -1.0f, &okB);
+  first.join();
+  second.join();
+  EXPECT_TRUE(okA);
+  EXPECT_TRUE(okB);
+  loom_model_close(a);
+  loom_model_close(b);
+}
+
+TEST_F(ModelApiTest, RefusesAnotherAbi) {
+  loom_model_def old = kFake;
+  old.abi_version = LOOM_ABI_VERSION - 1;
+  EXPECT_EQ(loom_model_open(&old, path("a.safetensors").c_str(), 8, 1),
+            nullptr);
+  EXPECT_THAT(loom_last_error(),
+              HasSubstr("the model was built for runtime ABI 1, this runtime "
+                        "speaks ABI 2"));
+
+  // A description that disagrees with its definition.
+  std::string info = kInfo;
+  info.replace(info.find("\"abi\": 2"), 8, "\"abi\": 3");
+  loom_model_def mixed = kFake;
+  mixed.info = info.c_str();
+  EXPECT_EQ(loom_model_open(&mixed, path("a.safetensors").c_str(), 8, 1),
+            nullptr);
+  EXPECT_THAT(loom_last_error(),
+              HasSubstr("the model's description is for runtime ABI 3"));
+}
+
+TEST_F(ModelApiTest, RefusesBadArguments) {
+  EXPECT_EQ(loom_model_open(nullptr, path("a.safetensors").c_str(), 8, 1),
+            nullptr);
+  EXPECT_THAT(loom_last_error(), HasSubstr("null model"));
+  EXPECT_EQ(loom_model_open(&kFake, path("a.safetensors").c_str(), 8, -2),
+            nullptr);
+  EXPECT_THAT(loom_last_error(),
+              HasSubstr("the thread count must not be negative, got -2"));
+  loom_model_def decoder = kFake;
+  std::string info = kInfo;
+  info.replace(info.find("\"decoder\": false"), 16, "\"decoder\": true");
+  decoder.info = info.c_str();
+  EXPECT_EQ(loom_model_open(&decoder, path("a.safetensors").c_str(), 8, 1),
+            nullptr);
+  EXPECT_THAT(loom_last_error(), HasSubstr("no last-row entry point"));
+  // Accessors of a null instance answer, not crash.
+  EXPECT_STREQ(loom_model_name(nullptr), "");
+  EXPECT_EQ(loom_model_output_width(nullptr), 0);
+  loom_model_close(nullptr);
+}
+
+} // namespace
