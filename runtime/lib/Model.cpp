@@ -30,28 +30,48 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
     info.name = it->get<std::string>();
   if (auto it = root.find(LOOM_INFO_DECODER); it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();
-  auto tensors = root.find(LOOM_INFO_TENSORS);
-  if (tensors == root.end() || !tensors->is_array())
-    return makeError("the model's embedded description lacks its tensors");
-  for (const nlohmann::json &tensor : *tensors) {
-    TensorSpec spec;
-    auto name = tensor.find(LOOM_INFO_TENSOR_NAME);
-    auto shape = tensor.find(LOOM_INFO_TENSOR_SHAPE);
-    if (name == tensor.end() || !name->is_string() || shape == tensor.end() ||
-        !shape->is_array())
-      return makeError("the model's embedded description has a bad tensor");
-    spec.name = name->get<std::string>();
-    for (const nlohmann::json &dim : *shape)
-      spec.shape.push_back(dim.get<int64_t>());
-    info.tensors.push_back(std::move(spec));
-    auto flag = [&](const char *key, bool otherwise) {
-      auto it = tensor.find(key);
-      return it != tensor.end() && it->is_boolean() ? it->get<bool>()
-                                                    : otherwise;
-    };
-    info.matrix.push_back(flag(LOOM_INFO_TENSOR_MATRIX, false));
-    info.storedInOut.push_back(flag(LOOM_INFO_TENSOR_STORED_IN_OUT, false));
-    info.otherUses.push_back(flag(LOOM_INFO_TENSOR_OTHER_USES, true));
-  }
+  // Checkpoint tensors, then derived ones: the order of the weight table.
+  auto readTensors = [&](const char *key, std::vector<TensorSpec> &specs,
+                         bool required) -> Status {
+    auto list = root.find(key);
+    if (list == root.end() && !required)
+      return Status::success();
+    if (list == root.end() || !list->is_array())
+      return makeError(std::string("the model's embedded description lacks "
+                                   "its ") +
+                       key);
+    for (const nlohmann::json &tensor : *list) {
+      TensorSpec spec;
+      auto name = tensor.find(LOOM_INFO_TENSOR_NAME);
+      auto shape = tensor.find(LOOM_INFO_TENSOR_SHAPE);
+      if (name == tensor.end() || !name->is_string() || shape == tensor.end() ||
+          !shape->is_array())
+        return makeError("the model's embedded description has a bad tensor");
+      spec.name = name->get<std::string>();
+      for (const nlohmann::json &dim : *shape) {
+        if (!dim.is_number_integer() || dim.get<int64_t>() < 0)
+          return makeError("the model's embedded description has a bad "
+                           "tensor shape");
+        spec.shape.push_back(dim.get<int64_t>());
+      }
+      specs.push_back(std::move(spec));
+      auto flag = [&](const char *flagKey, bool otherwise) {
+        auto it = tensor.find(flagKey);
+        return it != tensor.end() && it->is_boolean() ? it->get<bool>()
+                                                      : otherwise;
+      };
+      info.matrix.push_back(flag(LOOM_INFO_TENSOR_MATRIX, false));
+      info.storedInOut.push_back(flag(LOOM_INFO_TENSOR_STORED_IN_OUT, false));
+      info.otherUses.push_back(flag(LOOM_INFO_TENSOR_OTHER_USES, true));
+      info.prepareOnly.push_back(flag(LOOM_INFO_TENSOR_PREPARE_ONLY, false));
+    }
+    return Status::success();
+  };
+  if (Status status = readTensors(LOOM_INFO_TENSORS, info.tensors, true);
+      !status)
+    return status.takeError();
+  if (Status status = readTensors(LOOM_INFO_DERIVED, info.derived, false);
+      !status)
+    return status.takeError();
   return info;
 }

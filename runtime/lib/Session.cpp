@@ -13,6 +13,28 @@
 
 using namespace loom;
 
+/// Gives back the pages fully inside [data, data + bytes) (mapped memory).
+static void releasePages(const void *data, size_t bytes, long pageSize) {
+  auto begin = reinterpret_cast<uintptr_t>(data);
+  uintptr_t end = begin + bytes;
+  uintptr_t first = (begin + pageSize - 1) / pageSize * pageSize;
+  uintptr_t last = end / pageSize * pageSize;
+  if (last > first)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
+/// Maps the pages of `count` floats at `data` into the process (they may be
+/// a memory-mapped file's) by reading one float a page.
+static void prefault(const float *data, size_t count, long pageSize) {
+  const volatile float *values = data;
+  size_t step = size_t(pageSize) / sizeof(float);
+  float sink = 0.0f;
+  for (size_t i = 0; i < count; i += step)
+    sink += values[i];
+  (void)sink;
+}
+
+
 Expected<ModelInfo> loom::describeModel(const loom_model_def &model) {
   if (model.abi_version != LOOM_ABI_VERSION)
     return makeError(fmt::format("the model was built for runtime ABI {}, "
@@ -31,6 +53,13 @@ Expected<ModelInfo> loom::describeModel(const loom_model_def &model) {
                                  info->abi, LOOM_ABI_VERSION));
   if (info->decoder && !model.forward_last)
     return makeError("the model is a decoder but has no last-row entry point");
+  if (!info->derived.empty() && !model.prepare)
+    return makeError("the model has derived weights but no entry point that "
+                     "computes them");
+  size_t entries = info->tensors.size() + info->derived.size();
+  if (info->matrix.size() != entries)
+    return makeError("the model's embedded description has inconsistent "
+                     "tensor lists");
   return info;
 }
 
@@ -55,8 +84,12 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
   Expected<WeightSet> weights = WeightSet::load(weightsPath, info->tensors);
   if (!weights)
     return weights.takeError();
-  return std::unique_ptr<Session>(new Session(
+  std::unique_ptr<Session> session(new Session(
       model, std::move(*info), std::move(*weights), maxSeq, numThreads));
+  if (Status status = session->deriveWeights(); !status)
+    return status.takeError();
+  session->packMatrices();
+  return session;
 }
 
 Session::Session(const loom_model_def &model, ModelInfo modelInfo,
@@ -64,23 +97,48 @@ Session::Session(const loom_model_def &model, ModelInfo modelInfo,
     : model(model), info(std::move(modelInfo)), weights(std::move(weightSet)),
       maxSeq(maxSeq), keys(size_t(info.kvSlots * maxSeq * info.kvWidth), 0.0f),
       values(keys.size(), 0.0f), kernels(numThreads) {
-  weightTable.reserve(weights.size());
+  weightTable.reserve(weights.size() + info.derived.size());
   for (size_t i = 0; i < weights.size(); ++i)
     weightTable.push_back(const_cast<float *>(weights.data(i)));
   context.weights = weightTable.data();
   context.kernels = &kernels;
-  packMatrices();
 }
 
-/// Maps the pages of `count` floats at `data` into the process (they may be
-/// a memory-mapped file's) by reading one float a page.
-static void prefault(const float *data, size_t count, long pageSize) {
-  const volatile float *values = data;
-  size_t step = size_t(pageSize) / sizeof(float);
-  float sink = 0.0f;
-  for (size_t i = 0; i < count; i += step)
-    sink += values[i];
-  (void)sink;
+Status Session::deriveWeights() {
+  if (info.derived.empty())
+    return Status::success();
+  // Each derived weight gets an anonymous mapping of its own: once packed
+  // for the kernels, its pages can be given back while its address stays
+  // reserved (the kernels find packed copies by address).
+  for (const TensorSpec &spec : info.derived) {
+    std::optional<int64_t> count = numElements(spec.shape);
+    if (!count)
+      return makeError(fmt::format("derived weight '{}' has an invalid shape "
+                                   "{}",
+                                   spec.name, formatShape(spec.shape)));
+    size_t bytes = std::max<size_t>(size_t(*count) * sizeof(float), 1);
+    void *memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+      return makeError(fmt::format("cannot allocate {} bytes for derived "
+                                   "weight '{}'",
+                                   bytes, spec.name));
+    derivedMemory.push_back({memory, bytes});
+    weightTable.push_back(memory);
+  }
+  context.weights = weightTable.data();
+  model.prepare(&context);
+  // What only fed the derived weights is not read again: give back the
+  // pages of those mapped from the checkpoint.
+  long pageSize = sysconf(_SC_PAGESIZE);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (!info.prepareOnly[i] || !weights.isZeroCopy(i))
+      continue;
+    std::optional<int64_t> count = numElements(weights.spec(i).shape);
+    releasePages(weights.data(i), size_t(count.value_or(0)) * sizeof(float),
+                 pageSize);
+  }
+  return Status::success();
 }
 
 void Session::packMatrices() {
@@ -89,18 +147,30 @@ void Session::packMatrices() {
   // layout is the memory-mapped file, whose pages can be dropped and read
   // back a row at a time as the embedding needs them; otherwise a packed
   // copy would double its memory, and it stays where it is.
-  std::vector<std::pair<int64_t, int64_t>> shapes(weights.size(), {0, 0});
+  //
+  // Table entries are the checkpoint's tensors, then the derived weights
+  // (in memory of their own, whose pages can be dropped only if nothing
+  // reads them but the products).
+  size_t stored = weights.size();
+  auto specOf = [&](size_t i) -> const TensorSpec & {
+    return i < stored ? weights.spec(i) : info.derived[i - stored];
+  };
+  auto dataOf = [&](size_t i) {
+    return static_cast<const float *>(weightTable[i]);
+  };
+  auto fileBacked = [&](size_t i) {
+    return i < stored && weights.isZeroCopy(i);
+  };
+  std::vector<std::pair<int64_t, int64_t>> shapes(weightTable.size(), {0, 0});
   long pageSize = sysconf(_SC_PAGESIZE);
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const TensorSpec &spec = weights.spec(i);
-    if (i >= info.matrix.size() || spec.shape.size() != 2 ||
-        (!info.matrix[i] && !info.storedInOut[i]))
+  for (size_t i = 0; i < weightTable.size(); ++i) {
+    const TensorSpec &spec = specOf(i);
+    if (spec.shape.size() != 2 || (!info.matrix[i] && !info.storedInOut[i]))
       continue;
-    if (info.otherUses[i] && !weights.isZeroCopy(i)) {
+    if (info.otherUses[i] && !fileBacked(i)) {
       // Read whole for every token where it stays: map its pages now, not
       // on the first token's time.
-      prefault(weights.data(i), size_t(spec.shape[0] * spec.shape[1]),
-               pageSize);
+      prefault(dataOf(i), size_t(spec.shape[0] * spec.shape[1]), pageSize);
       continue;
     }
     if (info.matrix[i])
@@ -109,28 +179,27 @@ void Session::packMatrices() {
       shapes[i] = {spec.shape[1], spec.shape[0]};
   }
   reservePackedMatrices(kernels, shapes);
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const TensorSpec &spec = weights.spec(i);
+  for (size_t i = 0; i < weightTable.size(); ++i) {
+    const TensorSpec &spec = specOf(i);
     auto [n, k] = shapes[i];
     if (n == 0)
       continue;
-    packedBytes += packConstantMatrix(kernels, weights.data(i), n, k,
+    packedBytes += packConstantMatrix(kernels, dataOf(i), n, k,
                                       /*storedKN=*/!info.matrix[i]);
     // The products read the packed copy: the checkpoint's layout need not
     // stay in memory, so drop the mapped pages it fully covers (other uses
-    // fault back in what they read).
-    if (!weights.isZeroCopy(i))
-      continue;
-    auto begin = reinterpret_cast<uintptr_t>(weights.data(i));
-    uintptr_t end = begin + uintptr_t(spec.shape[0] * spec.shape[1]) * 4;
-    uintptr_t first = (begin + pageSize - 1) / pageSize * pageSize;
-    uintptr_t last = end / pageSize * pageSize;
-    if (last > first)
-      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+    // of a file's pages fault back in what they read).
+    if (fileBacked(i) || (i >= stored && !info.otherUses[i]))
+      releasePages(dataOf(i), size_t(spec.shape[0] * spec.shape[1]) * 4,
+                   pageSize);
   }
 }
 
-Session::~Session() { clearPackedMatrices(kernels); }
+Session::~Session() {
+  clearPackedMatrices(kernels);
+  for (auto [memory, bytes] : derivedMemory)
+    munmap(memory, bytes);
+}
 
 Status Session::run(const int32_t *tokens, int64_t count, float *out,
                     bool lastRowOnly) {

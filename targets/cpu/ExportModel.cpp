@@ -3,7 +3,8 @@
 // `loom-export-model` (on the LLVM dialect, last) gives a lowered model the
 // shape loom_abi.h describes: a constant `loom_model_def` record named
 // `loom_model_<Name>` (or `symbol=`) that holds the ABI version, the model's
-// description and its entry points' C interfaces, and internal linkage for
+// description and its entry points' C interfaces (forward, forward_last and
+// prepare; null where the model has none), and internal linkage for
 // everything else the module defines, so that several models link into one
 // program or library without clashing. With `program`, it also defines
 // `loom_program_model`, the pointer an executable's `main` reads.
@@ -99,6 +100,8 @@ struct ExportModelPass
       }
     auto forwardLast = symbols.lookup<LLVM::LLVMFuncOp>(
         cInterfaceName(LOOM_ENTRY_FORWARD_LAST));
+    auto prepare = symbols.lookup<LLVM::LLVMFuncOp>(
+        cInterfaceName(LOOM_ENTRY_PREPARE));
 
     // Only the definition is reachable from outside. The context marker
     // has done its job (LLVM IR has no such parameter attribute).
@@ -141,10 +144,13 @@ struct ExportModelPass
              LOOM_MODEL_DEF_INFO);
       insert(LLVM::AddressOfOp::create(builder, loc, forward),
              LOOM_MODEL_DEF_FORWARD);
-      insert(forwardLast ? Value(LLVM::AddressOfOp::create(builder, loc,
-                                                            forwardLast))
-                         : Value(LLVM::ZeroOp::create(builder, loc, ptr)),
-             LOOM_MODEL_DEF_FORWARD_LAST);
+      auto addressOrNull = [&](LLVM::LLVMFuncOp function) -> Value {
+        if (function)
+          return LLVM::AddressOfOp::create(builder, loc, function);
+        return LLVM::ZeroOp::create(builder, loc, ptr);
+      };
+      insert(addressOrNull(forwardLast), LOOM_MODEL_DEF_FORWARD_LAST);
+      insert(addressOrNull(prepare), LOOM_MODEL_DEF_PREPARE);
       LLVM::ReturnOp::create(builder, loc, record);
     }
     if (!program)

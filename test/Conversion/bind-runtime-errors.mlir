@@ -35,12 +35,20 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 
 // -----
 
-loom.param @a : tensor<8x8xf32>
-// expected-error @below {{derived parameters are not supported by the runtime yet}}
+// Derived params must not depend on each other in a cycle.
+// expected-error @below {{derived parameter 'a' depends on itself}}
+loom.param @a : tensor<8x8xf32> init {
+  %c = loom.weight @c : tensor<8x8xf32>
+  loom.yield %c : tensor<8x8xf32>
+}
 loom.param @b : tensor<8x8xf32> init {
   %a = loom.weight @a : tensor<8x8xf32>
   %t = loom.transpose %a : tensor<8x8xf32> -> tensor<8x8xf32>
   loom.yield %t : tensor<8x8xf32>
+}
+loom.param @c : tensor<8x8xf32> init {
+  %b = loom.weight @b : tensor<8x8xf32>
+  loom.yield %b : tensor<8x8xf32>
 }
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @b : tensor<8x8xf32>

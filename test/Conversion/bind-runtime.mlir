@@ -38,14 +38,14 @@ loom.param @head : tensor<50x8xf32>
 // CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
 // CHECK: llvm.mlir.global external constant @loom_model_info
 // CHECK-SAME: \22abi\22:2
-// CHECK-SAME: \22decoder\22:true
+// CHECK-SAME: \22decoder\22:true,\22derived\22:[]
 // CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
 // The embedding table is read by rows; projections only as matrices (the
 // runtime may keep those in its packed layout alone).
-// CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:true,\22shape\22:[50,8]
-// CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22shape\22:[8,8]
+// CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:true,\22prepare_only\22:false,\22shape\22:[50,8]
+// CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22prepare_only\22:false,\22shape\22:[8,8]
 // CHECK-SAME: \22vocab\22:50
 // No global state: the weights come only through the context.
 // CHECK-NOT: llvm.mlir.global
@@ -118,4 +118,43 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %y = func.call @block(%x, %w) : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   %z = func.call @block(%y, %w) : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %z : tensor<?x8xf32>
+}
+
+// -----
+
+// Derived params are computed by @prepare, each after those it reads (@ab
+// reads @scaled, declared after it), into their entries of the weight table,
+// which follow the checkpoint params'.
+
+loom.param @a : tensor<8x8xf32>
+loom.param @ab : tensor<16x8xf32> init {
+  %a = loom.weight @a : tensor<8x8xf32>
+  %s = loom.weight @scaled : tensor<8x8xf32>
+  %c = loom.concat %a, %s axis = 0 : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<16x8xf32>
+  loom.yield %c : tensor<16x8xf32>
+}
+loom.param @scaled : tensor<8x8xf32> init {
+  %a = loom.weight @a : tensor<8x8xf32>
+  %t = loom.transpose %a : tensor<8x8xf32> -> tensor<8x8xf32>
+  loom.yield %t : tensor<8x8xf32>
+}
+
+// CHECK-LABEL: func.func @prepare(
+// CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr {loom.context}) attributes {llvm.emit_c_interface}
+// CHECK:         %[[TABLE:.*]] = llvm.load
+// CHECK:         %[[T:.*]] = loom.transpose
+// CHECK:         llvm.getelementptr %[[TABLE]][1]
+// CHECK:         bufferization.materialize_in_destination %[[T]] in restrict writable
+// CHECK:         %[[C:.*]] = loom.concat %{{.*}}, %[[T]] axis = 0
+// CHECK:         llvm.getelementptr %[[TABLE]][2]
+// CHECK:         bufferization.materialize_in_destination %[[C]] in restrict writable
+// CHECK:         return
+// CHECK-LABEL: func.func @forward(
+// CHECK:         llvm.getelementptr %{{.*}}[2]
+// CHECK:         \22derived\22:[{{.*}}\22name\22:\22scaled\22{{.*}}\22name\22:\22ab\22
+// CHECK-SAME:    \22name\22:\22a\22,\22other_uses\22:false,\22prepare_only\22:true
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @ab : tensor<16x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<16x8xf32>) -> tensor<?x8xf32>
+  return %x : tensor<?x8xf32>
 }

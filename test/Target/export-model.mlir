@@ -2,7 +2,8 @@
 // RUN: loom-opt %s --loom-export-model="symbol=my_model program=true" | FileCheck %s --check-prefix=PROGRAM
 
 // The model's one exported symbol: a constant loom_model_def (ABI version,
-// description, entry points; no last-row entry here, so null), named after
+// description, entry points; no last-row or prepare entry here, so null),
+// named after
 // the model; everything else the module defines becomes internal, and the
 // context marker goes.
 
@@ -23,7 +24,7 @@ module attributes {loom.model = "Tiny"} {
 // CHECK: llvm.func internal @_mlir_ciface_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
 // Declarations stay external.
 // CHECK: llvm.func @loom_sgemm_nt(!llvm.ptr)
-// CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr)> {
+// CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
 // CHECK:   %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
 // CHECK:   llvm.insertvalue %[[ABI]], %{{.*}}[0]
 // CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom_model_info
@@ -32,6 +33,8 @@ module attributes {loom.model = "Tiny"} {
 // CHECK:   llvm.insertvalue %[[FORWARD]], %{{.*}}[2]
 // CHECK:   %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK:   llvm.insertvalue %[[NULL]], %{{.*}}[3]
+// CHECK:   %[[NULL2:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:   llvm.insertvalue %[[NULL2]], %{{.*}}[4]
 // CHECK-NOT: loom_program_model
 // CHECK-NOT: loom.context
 

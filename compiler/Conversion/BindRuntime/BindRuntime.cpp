@@ -12,7 +12,11 @@
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/JSON.h"
+
+#include <functional>
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMBINDRUNTIME
@@ -50,6 +54,8 @@ public:
 
 private:
   LogicalResult checkForm();
+  /// Orders `derived` so that each follows the derived params it reads.
+  LogicalResult orderDerived();
   LogicalResult computeGeometry();
   /// Number of attention executions in `block` per run, counting loop trips
   /// and the attentions of called blocks.
@@ -60,8 +66,16 @@ private:
   /// Gives each block function the runtime state and its first slot as
   /// trailing arguments.
   void extendBlockSignatures(Type cacheType);
+  /// The address of the weight table of `context`, loaded at the builder's
+  /// insertion point.
+  Value loadWeightTable(Location loc, Value context);
+  /// Table entry `index` (a `param`'s data) as a memref of its shape.
+  Value loadParamBuffer(Value table, int64_t index, ParamOp param);
   /// Reads `entry`'s parameters from the weight table of the model context.
   void bindWeights(func::FuncOp entry, Value context);
+  /// The `prepare` entry point: evaluates each derived param's `init` into
+  /// its table entry.
+  void createPrepare();
   /// Decomposes the attention ops of `block` (and passes the state on to
   /// called blocks); `base` is the slot of the first attention.
   void bindAttention(Block &block, Value base, const RuntimeState &state);
@@ -79,7 +93,12 @@ private:
   OpBuilder builder;
   LLVMTypeConverter llvmConverter;
   CacheGeometry cache;
+  /// Params read from the checkpoint, in table order ...
   SmallVector<ParamOp> params;
+  /// ... then derived params, each after those it reads.
+  SmallVector<ParamOp> derived;
+  /// Table index of every param.
+  llvm::DenseMap<StringAttr, int64_t> tableIndex;
   /// Private functions (blocks) and their slot counts.
   SmallVector<func::FuncOp> blocks;
   llvm::DenseMap<Operation *, int64_t> slotCounts;
@@ -90,15 +109,16 @@ private:
 
 LogicalResult RuntimeBinder::checkForm() {
   for (ParamOp param : module.getOps<ParamOp>()) {
-    if (param.isDerived())
-      return param.emitError("derived parameters are not supported by the "
-                             "runtime yet");
     if (!param.getTensorType().getElementType().isF32())
       return param.emitError("only f32 parameters are supported by the "
                              "runtime yet, got ")
              << param.getTensorType();
-    params.push_back(param);
+    (param.isDerived() ? derived : params).push_back(param);
   }
+  if (failed(orderDerived()))
+    return failure();
+  for (ParamOp param : llvm::concat<ParamOp>(params, derived))
+    tableIndex[param.getSymNameAttr()] = int64_t(tableIndex.size());
   FunctionType type = entry.getFunctionType();
   if (type.getNumInputs() != 1 || type.getNumResults() != 1)
     return entry.emitError("the entry point must take token ids and return "
@@ -124,6 +144,42 @@ LogicalResult RuntimeBinder::checkForm() {
     return WalkResult::interrupt();
   });
   return failure(calls.wasInterrupted());
+}
+
+LogicalResult RuntimeBinder::orderDerived() {
+  // Depth-first over the derived params each init reads.
+  llvm::DenseMap<StringAttr, ParamOp> byName;
+  for (ParamOp param : derived)
+    byName[param.getSymNameAttr()] = param;
+  enum class Mark { Visiting, Done };
+  llvm::DenseMap<Operation *, Mark> marks;
+  SmallVector<ParamOp> ordered;
+  std::function<LogicalResult(ParamOp)> visit =
+      [&](ParamOp param) -> LogicalResult {
+    auto [it, inserted] = marks.try_emplace(param, Mark::Visiting);
+    if (!inserted) {
+      if (it->second == Mark::Done)
+        return success();
+      return param.emitError("derived parameter '")
+             << param.getSymName() << "' depends on itself";
+    }
+    WalkResult result = param.getInit().walk([&](WeightOp weight) {
+      ParamOp source = byName.lookup(weight.getParamAttr().getAttr());
+      if (source && failed(visit(source)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+    marks[param] = Mark::Done;
+    ordered.push_back(param);
+    return success();
+  };
+  for (ParamOp param : derived)
+    if (failed(visit(param)))
+      return failure();
+  derived = std::move(ordered);
+  return success();
 }
 
 int64_t RuntimeBinder::countSlots(func::FuncOp func) {
@@ -247,41 +303,107 @@ void RuntimeBinder::extendBlockSignatures(Type cacheType) {
   }
 }
 
-void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
+Value RuntimeBinder::loadWeightTable(Location loc, Value context) {
   MLIRContext *ctx = module.getContext();
-  Location loc = entry.getLoc();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   auto contextType = LLVM::LLVMStructType::getLiteral(
       ctx, SmallVector<Type>(LOOM_CONTEXT_FIELDS, ptrType));
+  Value field = LLVM::GEPOp::create(
+      builder, loc, ptrType, contextType, context,
+      ArrayRef<LLVM::GEPArg>{0, int32_t(LOOM_CONTEXT_WEIGHTS)});
+  return LLVM::LoadOp::create(builder, loc, ptrType, field);
+}
 
+Value RuntimeBinder::loadParamBuffer(Value table, int64_t index,
+                                     ParamOp param) {
+  Location loc = param.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
+  Value element = LLVM::GEPOp::create(builder, loc, ptrType, ptrType, table,
+                                      ArrayRef<LLVM::GEPArg>{int32_t(index)});
+  Value pointer = LLVM::LoadOp::create(builder, loc, ptrType, element);
+  RankedTensorType tensorType = param.getTensorType();
+  auto memrefType =
+      MemRefType::get(tensorType.getShape(), tensorType.getElementType());
+  Value descriptor = MemRefDescriptor::fromStaticShape(
+      builder, loc, llvmConverter, memrefType, pointer);
+  return UnrealizedConversionCastOp::create(builder, loc, memrefType,
+                                            descriptor)
+      .getResult(0);
+}
+
+void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
   // The table's address, then each parameter's, once at the top of the entry
   // point.
   llvm::DenseMap<StringAttr, Value> loaded;
   builder.setInsertionPointToStart(&entry.front());
-  Value field = LLVM::GEPOp::create(
-      builder, loc, ptrType, contextType, context,
-      ArrayRef<LLVM::GEPArg>{0, int32_t(LOOM_CONTEXT_WEIGHTS)});
-  Value table = LLVM::LoadOp::create(builder, loc, ptrType, field);
-  for (auto [index, param] : llvm::enumerate(params)) {
-    Location paramLoc = param.getLoc();
-    Value element =
-        LLVM::GEPOp::create(builder, paramLoc, ptrType, ptrType, table,
-                            ArrayRef<LLVM::GEPArg>{int32_t(index)});
-    Value pointer = LLVM::LoadOp::create(builder, paramLoc, ptrType, element);
-    RankedTensorType tensorType = param.getTensorType();
-    auto memrefType =
-        MemRefType::get(tensorType.getShape(), tensorType.getElementType());
-    Value descriptor = MemRefDescriptor::fromStaticShape(
-        builder, paramLoc, llvmConverter, memrefType, pointer);
-    Value memref = UnrealizedConversionCastOp::create(builder, paramLoc,
-                                                      memrefType, descriptor)
-                       .getResult(0);
+  Value table = loadWeightTable(entry.getLoc(), context);
+  for (ParamOp param : llvm::concat<ParamOp>(params, derived)) {
+    Value memref =
+        loadParamBuffer(table, tableIndex.lookup(param.getSymNameAttr()), param);
     loaded[param.getSymNameAttr()] = bufferization::ToTensorOp::create(
-        builder, paramLoc, tensorType, memref, /*restrict=*/true,
-        /*writable=*/false);
+        builder, param.getLoc(), param.getTensorType(), memref,
+        /*restrict=*/true, /*writable=*/false);
   }
   entry.walk([&](WeightOp weight) {
     weight.replaceAllUsesWith(loaded.lookup(weight.getParamAttr().getAttr()));
+    weight.erase();
+  });
+}
+
+void RuntimeBinder::createPrepare() {
+  if (derived.empty())
+    return;
+  MLIRContext *ctx = module.getContext();
+  Location loc = module.getLoc();
+  builder.setInsertionPoint(entry);
+  auto prepare = func::FuncOp::create(
+      builder, loc, LOOM_ENTRY_PREPARE,
+      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx)}, {}));
+  prepare.setArgAttr(0, kModelContextAttr, UnitAttr::get(ctx));
+  prepare->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  Block *body = prepare.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  Value table = loadWeightTable(loc, body->getArgument(0));
+
+  // Checkpoint params are read from the table as they are needed; derived
+  // ones are the values computed before them in this function.
+  llvm::DenseMap<StringAttr, Value> values;
+  auto valueOf = [&](WeightOp weight) {
+    StringAttr name = weight.getParamAttr().getAttr();
+    Value &value = values[name];
+    if (!value) {
+      auto param = module.lookupSymbol<ParamOp>(name);
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointAfter(table.getDefiningOp());
+      Value memref = loadParamBuffer(table, tableIndex.lookup(name), param);
+      value = bufferization::ToTensorOp::create(
+          builder, param.getLoc(), param.getTensorType(), memref,
+          /*restrict=*/true, /*writable=*/false);
+    }
+    return value;
+  };
+  for (ParamOp param : derived) {
+    IRMapping mapping;
+    Block &init = param.getInit().front();
+    for (Operation &op : init.without_terminator()) {
+      if (auto weight = dyn_cast<WeightOp>(op)) {
+        mapping.map(weight.getResult(), valueOf(weight));
+        continue;
+      }
+      builder.clone(op, mapping);
+    }
+    // Nested weight reads (inside regions of cloned ops) read the table too.
+    Value result = mapping.lookup(init.getTerminator()->getOperand(0));
+    Value destination = loadParamBuffer(
+        table, tableIndex.lookup(param.getSymNameAttr()), param);
+    bufferization::MaterializeInDestinationOp::create(
+        builder, param.getLoc(), Type(), result, destination,
+        /*restrict=*/true, /*writable=*/true);
+    values[param.getSymNameAttr()] = result;
+  }
+  func::ReturnOp::create(builder, loc);
+  prepare.walk([&](WeightOp weight) {
+    weight.replaceAllUsesWith(valueOf(weight));
     weight.erase();
   });
 }
@@ -364,8 +486,13 @@ void RuntimeBinder::emitModelInfo() {
   llvm::DenseMap<StringAttr, WeightUse> uses;
   if (packWeights)
     uses = analyzeWeightUses(module, entry);
-  llvm::json::Array tensors;
-  for (ParamOp param : params) {
+  // Params the entry points read (the others only feed derived params).
+  llvm::DenseSet<StringAttr> read;
+  module.walk([&](WeightOp weight) {
+    if (!weight->getParentOfType<ParamOp>())
+      read.insert(weight.getParamAttr().getAttr());
+  });
+  auto describe = [&](ParamOp param, StringRef name) {
     llvm::json::Array shape;
     for (int64_t dim : param.getTensorType().getShape())
       shape.push_back(dim);
@@ -373,14 +500,21 @@ void RuntimeBinder::emitModelInfo() {
     use.otherwise = true;
     if (packWeights)
       use = uses.lookup(param.getSymNameAttr());
-    tensors.push_back(
-        llvm::json::Object{{LOOM_INFO_TENSOR_NAME, param.getCheckpointName()},
-                           {LOOM_INFO_TENSOR_SHAPE, std::move(shape)},
-                           {LOOM_INFO_TENSOR_DTYPE, "F32"},
-                           {LOOM_INFO_TENSOR_MATRIX, use.asMatrix},
-                           {LOOM_INFO_TENSOR_STORED_IN_OUT, use.asStoredMatrix},
-                           {LOOM_INFO_TENSOR_OTHER_USES, use.otherwise}});
-  }
+    return llvm::json::Object{
+        {LOOM_INFO_TENSOR_NAME, name},
+        {LOOM_INFO_TENSOR_SHAPE, std::move(shape)},
+        {LOOM_INFO_TENSOR_DTYPE, "F32"},
+        {LOOM_INFO_TENSOR_MATRIX, use.asMatrix},
+        {LOOM_INFO_TENSOR_STORED_IN_OUT, use.asStoredMatrix},
+        {LOOM_INFO_TENSOR_OTHER_USES, use.otherwise},
+        {LOOM_INFO_TENSOR_PREPARE_ONLY,
+         !read.contains(param.getSymNameAttr())}};
+  };
+  llvm::json::Array tensors, derivedTensors;
+  for (ParamOp param : params)
+    tensors.push_back(describe(param, param.getCheckpointName()));
+  for (ParamOp param : derived)
+    derivedTensors.push_back(describe(param, param.getSymName()));
   // Token ids must index every embedding table; positions every positional
   // table.
   int64_t vocab = 0, maxPositions = 0;
@@ -409,7 +543,8 @@ void RuntimeBinder::emitModelInfo() {
       {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
       {LOOM_INFO_KV_SLOTS, cache.slots},
       {LOOM_INFO_KV_WIDTH, cache.width},
-      {LOOM_INFO_TENSORS, std::move(tensors)}};
+      {LOOM_INFO_TENSORS, std::move(tensors)},
+      {LOOM_INFO_DERIVED, std::move(derivedTensors)}};
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(info));
@@ -433,6 +568,7 @@ LogicalResult RuntimeBinder::run() {
   SmallVector<func::FuncOp> entries = {entry};
   if (causal)
     entries.push_back(createLastRowEntry(entry, kLastRowEntryName));
+  createPrepare();
   SmallVector<RuntimeState> states;
   for (func::FuncOp function : entries)
     states.push_back(rewriteSignature(function));

@@ -57,13 +57,18 @@ struct ModelInfo {
   int64_t kvWidth = 0;
   /// The checkpoint tensors, in the order of `loom_context::weights`.
   std::vector<TensorSpec> tensors;
-  /// Per tensor: only ever multiplied as a [N, K] weight matrix (the kernels
-  /// may keep it packed) ...
+  /// Weights computed from the checkpoint's at load (the model's `prepare`
+  /// entry point), named by their parameter; after `tensors` in the table.
+  std::vector<TensorSpec> derived;
+  /// Per table entry (`tensors`, then `derived`): only ever multiplied as a
+  /// [N, K] weight matrix (the kernels may keep it packed) ...
   std::vector<bool> matrix;
   /// ... or stored [in, out] and only multiplied as such ...
   std::vector<bool> storedInOut;
-  /// ... and whether it is also read in its checkpoint layout.
+  /// ... and whether it is also read in its checkpoint layout ...
   std::vector<bool> otherUses;
+  /// ... or only read by `prepare` (not needed once it has run).
+  std::vector<bool> prepareOnly;
 };
 
 /// Parses the JSON model info embedded in a compiled model.

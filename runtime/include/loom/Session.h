@@ -65,6 +65,9 @@ public:
 private:
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
           int64_t maxSeq, int64_t numThreads);
+  /// Computes the derived weights into memory of their own (the model's
+  /// `prepare`), after the checkpoint's tensors in the weight table.
+  Status deriveWeights();
   /// Repacks the weight matrices for the kernels.
   void packMatrices();
 
@@ -75,8 +78,11 @@ private:
   int64_t position = 0;
   int64_t packedBytes = 0;
   std::vector<float> keys, values;
-  /// One pointer per tensor of `info`, for the generated code.
+  /// One pointer per tensor of `info` (checkpoint tensors, then derived
+  /// weights), for the generated code.
   std::vector<void *> weightTable;
+  /// The mappings that hold the derived weights, and their sizes.
+  std::vector<std::pair<void *, size_t>> derivedMemory;
   KernelState kernels;
   /// What the generated code receives: `weightTable` and `kernels`.
   loom_context context{};

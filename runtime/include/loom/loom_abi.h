@@ -51,6 +51,8 @@
 /** Entry points (internal; reached through the definition). */
 #define LOOM_ENTRY_FORWARD "forward"
 #define LOOM_ENTRY_FORWARD_LAST "forward_last"
+/** Computes the derived weights (LOOM_INFO_DERIVED) once, at load. */
+#define LOOM_ENTRY_PREPARE "prepare"
 
 /*--- Kernels the runtime defines, called by generated code -----------------*/
 /* Each takes the context first, then MLIR C-interface arguments; the
@@ -81,7 +83,7 @@
 #define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
 #define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
 #define LOOM_INFO_KV_WIDTH "kv_width"           /* integer: floats a row */
-#define LOOM_INFO_TENSORS "tensors"             /* array of tensor objects: */
+#define LOOM_INFO_TENSORS "tensors"             /* checkpoint tensors: */
 #define LOOM_INFO_TENSOR_NAME "name"            /*   checkpoint name */
 #define LOOM_INFO_TENSOR_SHAPE "shape"          /*   array of integers */
 #define LOOM_INFO_TENSOR_DTYPE "dtype"          /*   element type in memory */
@@ -90,6 +92,13 @@
   "stored_in_out" /*   only multiplied as [k, n] */
 #define LOOM_INFO_TENSOR_OTHER_USES                                            \
   "other_uses" /*   also read in checkpoint layout */
+#define LOOM_INFO_TENSOR_PREPARE_ONLY                                          \
+  "prepare_only" /*   read only to derive weights */
+/** Derived weights: objects with the keys of a tensor (the name is the
+ *  parameter's symbol), computed by the prepare entry point into memory the
+ *  runtime provides; they follow the checkpoint tensors in the context's
+ *  weight table. */
+#define LOOM_INFO_DERIVED "derived"
 
 /*--- Layouts --------------------------------------------------------------*/
 
@@ -121,6 +130,10 @@ enum {
 typedef void (*loom_entry_fn)(loom_context *ctx, void *tokens, int64_t pos,
                               void *key_cache, void *value_cache, void *out);
 
+/** Writes every derived weight into the buffer its table entry points to,
+ *  reading the checkpoint tensors (and earlier derived weights). */
+typedef void (*loom_prepare_fn)(loom_context *ctx);
+
 /** What a compiled model exports. */
 typedef struct loom_model_def {
   /** LOOM_ABI_VERSION of the compiler that built the model. */
@@ -131,6 +144,8 @@ typedef struct loom_model_def {
   loom_entry_fn forward;
   /** Decoders: only the last token's row; NULL for encoders. */
   loom_entry_fn forward_last;
+  /** NULL when the model has no derived weights. */
+  loom_prepare_fn prepare;
 } loom_model_def;
 
 /** Field indices of loom_model_def, as generated code builds it. */
@@ -139,7 +154,8 @@ enum {
   LOOM_MODEL_DEF_INFO = 1,
   LOOM_MODEL_DEF_FORWARD = 2,
   LOOM_MODEL_DEF_FORWARD_LAST = 3,
-  LOOM_MODEL_DEF_FIELDS = 4
+  LOOM_MODEL_DEF_PREPARE = 4,
+  LOOM_MODEL_DEF_FIELDS = 5
 };
 
 #ifdef __cplusplus

@@ -45,7 +45,8 @@ constexpr const char *kInfo =
         "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_width": 1,
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
-const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr};
+const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr,
+                              nullptr};
 
 class ModelApiTest : public TempDirTest {
 protected:
