@@ -2,7 +2,12 @@
 
 #include "compiler/Driver/Pipeline.h"
 
+#include "compiler/Conversion/Passes.h"
+#include "dialects/Loom/Transforms/Passes.h"
+#include "targets/cpu/CpuTarget.h"
+
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -10,13 +15,67 @@
 
 using namespace mlir;
 
-LogicalResult loom::buildLoomToLinalgPipeline(OpPassManager &pm,
-                                              bool useKernels) {
-  std::string kernels = useKernels ? "true" : "false";
-  std::string pipeline =
-      "symbol-dce,canonicalize,loom-bind-runtime{pack-weights=" + kernels +
-      "},convert-loom-to-linalg{use-kernels=" + kernels + "},canonicalize,cse";
-  return parsePassPipeline(pipeline, pm, llvm::errs());
+void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
+                                         const LoomPipelineOptions &options) {
+  // Attention as separate projections, so that the fusions (and later
+  // pruning) see them; the runtime binding decomposes it anyway.
+  pm.addPass(createLoomDecomposeAttention());
+  if (options.fuseQKV)
+    pm.addPass(createLoomFuseQKV());
+  if (options.fuseGateUp)
+    pm.addPass(createLoomFuseGateUp());
+  // Folds concatenations of a split's pieces (GPT-2's c_attn back to one
+  // tensor) before what is left becomes derived weights.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLoomDeriveWeights());
+  pm.addPass(createSymbolDCEPass());
+}
+
+LogicalResult
+loom::buildLoomToLinalgPipeline(OpPassManager &pm,
+                                const LoomPipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  LoomBindRuntimeOptions bind;
+  bind.packWeights = options.runtimeKernels;
+  pm.addPass(createLoomBindRuntime(bind));
+  ConvertLoomToLinalgOptions lower;
+  lower.useKernels = options.runtimeKernels;
+  pm.addPass(createConvertLoomToLinalg(lower));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return success();
+}
+
+LogicalResult loom::buildCpuPipeline(OpPassManager &pm,
+                                     const LoomPipelineOptions &options) {
+  buildLoomOptimizationPipeline(pm, options);
+  if (failed(buildLoomToLinalgPipeline(pm, options)))
+    return failure();
+  cpu::CpuPipelineOptions cpuOptions;
+  cpuOptions.useRuntimeKernels = options.runtimeKernels;
+  cpuOptions.parallelLoops = options.parallelLoops;
+  cpuOptions.exportModel.symbol = options.modelSymbol;
+  cpuOptions.exportModel.program = options.program;
+  return cpu::buildLinalgToLLVMPipeline(pm, cpuOptions);
+}
+
+void loom::registerLoomPipelines() {
+  PassPipelineRegistration<LoomPipelineOptions>(
+      "loom-optimize-pipeline",
+      "loom → loom: decompose attention, fuse projections, derive weights",
+      buildLoomOptimizationPipeline);
+  PassPipelineRegistration<LoomPipelineOptions>(
+      "loom-to-linalg-pipeline",
+      "loom → linalg on tensors bound to the runtime",
+      [](OpPassManager &pm, const LoomPipelineOptions &options) {
+        (void)buildLoomToLinalgPipeline(pm, options);
+      });
+  PassPipelineRegistration<LoomPipelineOptions>(
+      "loom-cpu-pipeline",
+      "loom → LLVM dialect for the CPU: what loomc runs",
+      [](OpPassManager &pm, const LoomPipelineOptions &options) {
+        (void)buildCpuPipeline(pm, options);
+      });
 }
 
 LogicalResult loom::linkModel(llvm::StringRef objectPath,

@@ -4,15 +4,59 @@
 #define LOOM_COMPILER_DRIVER_PIPELINE_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace loom {
 
-/// `loom` IR from MLIRGen → linalg on tensors bound to the runtime's calling
-/// convention: bind the runtime (weights table, KV cache, positions), lower
-/// every layer. Blocks stay functions, so their code is emitted once. With
-/// `useKernels`, ops the runtime has kernels for call them.
+/// Options of Loom's pipelines: what `loomc` exposes as flags and `loom-opt`
+/// as pipeline options (`--loom-cpu-pipeline="fuse-qkv=false"`).
+struct LoomPipelineOptions
+    : public mlir::PassPipelineOptions<LoomPipelineOptions> {
+  Option<bool> fuseQKV{*this, "fuse-qkv",
+                       llvm::cl::desc("One product for each attention's q, k "
+                                      "and v projections"),
+                       llvm::cl::init(true)};
+  Option<bool> fuseGateUp{*this, "fuse-gate-up",
+                          llvm::cl::desc("One product for each gated MLP's "
+                                         "gate and up projections"),
+                          llvm::cl::init(true)};
+  Option<bool> runtimeKernels{
+      *this, "runtime-kernels",
+      llvm::cl::desc("Call the runtime's kernels for products and attention "
+                     "(otherwise everything is generated loops)"),
+      llvm::cl::init(true)};
+  Option<bool> parallelLoops{
+      *this, "parallel-loops",
+      llvm::cl::desc("Run generated loops on the runtime's threads"),
+      llvm::cl::init(true)};
+  Option<std::string> modelSymbol{
+      *this, "model-symbol",
+      llvm::cl::desc("Name of the exported model definition (default: "
+                     "loom_model_<Name>)")};
+  Option<bool> program{*this, "program",
+                       llvm::cl::desc("Also define loom_program_model (for "
+                                      "executables)"),
+                       llvm::cl::init(false)};
+};
+
+/// `loom` → `loom`: the architecture-level optimizations, each switched by
+/// its option (`loom-optimize-pipeline`).
+void buildLoomOptimizationPipeline(mlir::OpPassManager &pm,
+                                   const LoomPipelineOptions &options);
+
+/// Optimized `loom` IR → linalg on tensors bound to the runtime's calling
+/// convention: bind the runtime (model context, KV cache, positions), lower
+/// every layer. Blocks stay functions, so their code is emitted once.
 mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm,
-                                              bool useKernels);
+                                              const LoomPipelineOptions &options);
+
+/// The whole CPU compilation, `loom` IR to the LLVM dialect
+/// (`loom-cpu-pipeline`): optimize, bind and lower, then the CPU target.
+mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
+                                     const LoomPipelineOptions &options);
+
+/// Registers the pipelines above under their names (for loom-opt).
+void registerLoomPipelines();
 
 /// What `linkModel` produces.
 enum class LinkKind {

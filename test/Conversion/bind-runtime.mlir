@@ -20,9 +20,9 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: llvm.getelementptr %[[TABLE]][4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: bufferization.to_tensor %[[TOKENS]] restrict
 // CHECK: loom.position_embedding %{{.*}}, %{{.*}} offset %[[POS]]
-// First attention: slot 0.
-// CHECK: %[[SLOT0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// First attention: its projections, then its core on slot 0.
 // CHECK: loom.linear
+// CHECK: %[[SLOT0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
 // CHECK: loom.rope %{{.*}}, %[[POS]] head_dim = 4
 // CHECK: loom.cached_attention %{{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT0]] heads = 2 kv_heads = 1 head_dim = 4 causal
 // The loop: slot 1 + i.

@@ -5,6 +5,7 @@
 #include "compiler/Conversion/BindRuntime/WeightUses.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
 
@@ -76,8 +77,9 @@ private:
   /// The `prepare` entry point: evaluates each derived param's `init` into
   /// its table entry.
   void createPrepare();
-  /// Decomposes the attention ops of `block` (and passes the state on to
-  /// called blocks); `base` is the slot of the first attention.
+  /// Binds the attention cores (`loom.attend`) of `block` to their KV cache
+  /// slots (and passes the state on to called blocks); `base` is the slot of
+  /// the first attention.
   void bindAttention(Block &block, Value base, const RuntimeState &state);
   void emitModelInfo();
 
@@ -194,7 +196,7 @@ int64_t RuntimeBinder::countSlots(func::FuncOp func) {
 int64_t RuntimeBinder::countSlots(Block &block) {
   int64_t count = 0;
   for (Operation &op : block) {
-    if (isa<AttentionOp>(op))
+    if (isa<AttendOp>(op))
       ++count;
     else if (auto loop = dyn_cast<LoopOp>(op))
       count += loop.getTripCount() * countSlots(*loop.getBodyBlock());
@@ -206,8 +208,8 @@ int64_t RuntimeBinder::countSlots(Block &block) {
 
 LogicalResult RuntimeBinder::computeGeometry() {
   cache.slots = countSlots(entry);
-  AttentionOp first;
-  WalkResult result = module.walk([&](AttentionOp op) {
+  AttendOp first;
+  WalkResult result = module.walk([&](AttendOp op) {
     int64_t width = op.getNumKvHeads() * op.getHeadDim();
     causal |= op.getCausal();
     if (!first) {
@@ -450,33 +452,25 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       embedding.getOffsetMutable().assign(pos);
       continue;
     }
-    auto attention = dyn_cast<AttentionOp>(op);
-    if (!attention)
+    auto attend = dyn_cast<AttendOp>(op);
+    if (!attend)
       continue;
-    Location loc = attention.getLoc();
-    builder.setInsertionPoint(attention);
+    Location loc = attend.getLoc();
+    builder.setInsertionPoint(attend);
     Value slot =
         arith::AddIOp::create(builder, loc, base, indexConstant(loc, next++));
-    Value x = attention.getX();
-    Value q =
-        LinearOp::create(builder, loc, x, attention.getWq(), attention.getBq());
-    Value k =
-        LinearOp::create(builder, loc, x, attention.getWk(), attention.getBk());
-    Value v =
-        LinearOp::create(builder, loc, x, attention.getWv(), attention.getBv());
-    int64_t headDim = attention.getHeadDim();
-    if (std::optional<APFloat> theta = attention.getRopeTheta()) {
+    Value q = attend.getQ(), k = attend.getK();
+    int64_t headDim = attend.getHeadDim();
+    if (std::optional<APFloat> theta = attend.getRopeTheta()) {
       q = RopeOp::create(builder, loc, q, pos, headDim, *theta);
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
     }
     Value attended = CachedAttentionOp::create(
-        builder, loc, q, k, v, state.keyCache, state.valueCache, pos, slot,
-        attention.getNumHeads(), attention.getNumKvHeads(), headDim,
-        attention.getCausal());
-    Value y = LinearOp::create(builder, loc, attended, attention.getWo(),
-                               attention.getBo());
-    attention.replaceAllUsesWith(y);
-    attention.erase();
+        builder, loc, q, k, attend.getV(), state.keyCache, state.valueCache,
+        pos, slot, attend.getNumHeads(), attend.getNumKvHeads(), headDim,
+        attend.getCausal());
+    attend.replaceAllUsesWith(attended);
+    attend.erase();
   }
 }
 
@@ -559,6 +553,11 @@ void RuntimeBinder::emitModelInfo() {
 }
 
 LogicalResult RuntimeBinder::run() {
+  // Attention not decomposed yet is: only its core touches the KV cache.
+  SmallVector<AttentionOp> attentions;
+  module.walk([&](AttentionOp attention) { attentions.push_back(attention); });
+  for (AttentionOp attention : attentions)
+    decomposeAttention(attention);
   if (failed(checkForm()) || failed(computeGeometry()))
     return failure();
   // Model info reads the original result type and embedding tables.

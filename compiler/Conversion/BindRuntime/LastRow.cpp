@@ -31,7 +31,7 @@ struct SinkRowSlice : OpRewritePattern<tensor::ExtractSliceOp> {
     Operation *producer = slice.getSource().getDefiningOp();
     if (!producer || producer->getNumResults() != 1 ||
         !isa<LinearOp, RMSNormOp, LayerNormOp, ActivationOp, AddOp, MulOp,
-             ScaleOp, MLPOp, GatedMLPOp>(producer))
+             ScaleOp, MLPOp, GatedMLPOp, GluOp>(producer))
       return failure();
     // Only whole rows: offsets [r, 0], unit strides, full width.
     auto sourceType = cast<RankedTensorType>(slice.getSourceType());

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Driver/Pipeline.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "targets/cpu/CpuTarget.h"
@@ -30,6 +31,7 @@ int main(int argc, char **argv) {
   loom::registerLoomPasses();
   loom::registerLoomConversionPasses();
   loom::cpu::registerCpuTargetPasses();
+  loom::registerLoomPipelines();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Loom optimizer driver\n", registry));

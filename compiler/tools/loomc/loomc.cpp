@@ -128,6 +128,16 @@ cl::opt<bool> parallelLoops(
              "runtime's threads (default true)"),
     cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> fuseQKV("fuse-qkv",
+                      cl::desc("One product for each attention's q, k and v "
+                               "projections (default true)"),
+                      cl::init(true), cl::cat(loomcCategory));
+
+cl::opt<bool> fuseGateUp("fuse-gate-up",
+                         cl::desc("One product for each gated MLP's gate and "
+                                  "up projections (default true)"),
+                         cl::init(true), cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -261,19 +271,26 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     printModule(module, os);
     return success();
   }
+  // The pipeline loom-opt runs as --loom-cpu-pipeline, with loomc's flags
+  // as its options.
   PassManager pm(module.getContext());
-  if (failed(applyPassManagerCLOptions(pm)) ||
-      failed(buildLoomToLinalgPipeline(pm, kernels == Kernels::Runtime)))
-    return failure();
-  cpu::CpuPipelineOptions pipelineOptions;
-  pipelineOptions.useRuntimeKernels = kernels == Kernels::Runtime;
-  pipelineOptions.parallelLoops = parallelLoops;
+  LoomPipelineOptions options;
+  options.fuseQKV = fuseQKV;
+  options.fuseGateUp = fuseGateUp;
+  options.runtimeKernels = kernels == Kernels::Runtime;
+  options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
-  pipelineOptions.exportModel.symbol = symbol;
-  pipelineOptions.exportModel.program = emitAction == EmitAction::Exe;
-  if (emitAction != EmitAction::Linalg &&
-      failed(cpu::buildLinalgToLLVMPipeline(pm, pipelineOptions)))
+  options.modelSymbol = symbol;
+  options.program = emitAction == EmitAction::Exe;
+  if (failed(applyPassManagerCLOptions(pm)))
     return failure();
+  if (emitAction == EmitAction::Linalg) {
+    buildLoomOptimizationPipeline(pm, options);
+    if (failed(buildLoomToLinalgPipeline(pm, options)))
+      return failure();
+  } else if (failed(buildCpuPipeline(pm, options))) {
+    return failure();
+  }
   if (failed(pm.run(module)))
     return failure();
   if (emitAction == EmitAction::Linalg ||

@@ -433,6 +433,54 @@ LogicalResult AttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// AttendOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttendOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getQ(), inferred);
+}
+
+LogicalResult AttendOp::verify() {
+  auto heads = static_cast<int64_t>(getNumHeads());
+  auto kvHeads = static_cast<int64_t>(getNumKvHeads());
+  auto headDim = static_cast<int64_t>(getHeadDim());
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads
+                         << ") must be a multiple of num_kv_heads (" << kvHeads
+                         << ")";
+  if (std::optional<APFloat> theta = getRopeTheta()) {
+    if (headDim % 2 != 0)
+      return emitOpError() << "rotary embeddings (rope_theta) need an even "
+                              "head_dim, got "
+                           << headDim;
+    if (!(theta->convertToDouble() > 0.0))
+      return emitOpError() << "rope_theta must be positive, got "
+                           << theta->convertToDouble();
+  }
+  auto checkWidth = [&](StringRef name, Value value, int64_t expected,
+                        StringRef what) -> LogicalResult {
+    int64_t width = dimOf(value, 1);
+    if (conflicts(width, expected))
+      return emitOpError() << name << " has width " << width << " but " << what
+                           << " = " << expected;
+    if (conflicts(dimOf(value, 0), dimOf(getQ(), 0)))
+      return emitOpError() << name << " has " << dimOf(value, 0)
+                           << " rows but q has " << dimOf(getQ(), 0);
+    return success();
+  };
+  return success(
+      succeeded(checkWidth("q", getQ(), heads * headDim,
+                           "num_heads * head_dim")) &&
+      succeeded(checkWidth("k", getK(), kvHeads * headDim,
+                           "num_kv_heads * head_dim")) &&
+      succeeded(checkWidth("v", getV(), kvHeads * headDim,
+                           "num_kv_heads * head_dim")));
+}
+
+//===----------------------------------------------------------------------===//
 // RopeOp / CachedAttentionOp
 //===----------------------------------------------------------------------===//
 
@@ -737,7 +785,38 @@ LogicalResult ConcatOp::verify() {
 OpFoldResult ConcatOp::fold(FoldAdaptor) {
   if (getInputs().size() == 1 && getInputs().front().getType() == getType())
     return getInputs().front();
-  return {};
+  // concat(split(x)) along the same axis, every piece in order: x.
+  auto split = getInputs().front().getDefiningOp<SplitOp>();
+  if (!split || split.getAxis() != getAxis() ||
+      split.getInput().getType() != getType() ||
+      split.getNumResults() != getInputs().size())
+    return {};
+  for (auto [input, piece] : llvm::zip_equal(getInputs(), split.getResults()))
+    if (input != piece)
+      return {};
+  return split.getInput();
+}
+
+//===----------------------------------------------------------------------===//
+// GluOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GluOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  int64_t width = dimOf(adaptor.getX(), 1);
+  return inferActivation(loc, adaptor.getX(),
+                         ShapedType::isDynamic(width) ? width : width / 2,
+                         inferred);
+}
+
+LogicalResult GluOp::verify() {
+  int64_t width = dimOf(getX(), 1);
+  if (!ShapedType::isDynamic(width) && width % 2 != 0)
+    return emitOpError() << "x has odd width " << width
+                         << "; it must hold a gate and a value half";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

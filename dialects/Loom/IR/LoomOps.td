@@ -315,6 +315,49 @@ def Loom_AttentionOp : Loom_Op<"attention",
   let hasVerifier = 1;
 }
 
+def Loom_AttendOp : Loom_Op<"attend", [Pure, Loom_InferType]> {
+  let summary = "attention of projected queries over projected keys and values";
+  let description = [{
+    The core of `loom.attention` once its projections are separate
+    `loom.linear` ops (`--loom-decompose-attention`), so that passes can
+    rewrite them (fuse q/k/v into one product, prune heads, ...). With
+    `H = num_heads`, `KV = num_kv_heads`, `hd = head_dim`, `q: [seq, H*hd]`,
+    `k, v: [seq, KV*hd]`:
+
+    ```
+    (rope_theta set: rotate q and k per head with RoPE, base rope_theta)
+    head h uses kv head g = h / (H / KV)
+    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
+    result = concat_h(o_h)                          : [seq, H*hd]
+    ```
+
+    Binding the model to the runtime (`--loom-bind-runtime`) gives each
+    `loom.attend` its KV cache slot.
+
+    ```mlir
+    %o = loom.attend %q, %k, %v heads = 12 kv_heads = 4 head_dim = 64 causal
+           rope_theta = 1.000000e+04
+           : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$q, Loom_Activation:$k,
+                       Loom_Activation:$v,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       UnitAttr:$causal,
+                       OptionalAttr<F64Attr>:$rope_theta);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v
+    `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
+    `head_dim` `=` $head_dim (`causal` $causal^)?
+    (`rope_theta` `=` $rope_theta^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Loom_RopeOp : Loom_Op<"rope", [Pure, Loom_InferType]> {
   let summary = "rotary position embedding (RoPE) of per-head vectors";
   let description = [{
@@ -468,6 +511,26 @@ def Loom_ActivationOp : Loom_Op<"activation", [Pure, Loom_InferType]> {
   let assemblyFormat = [{
     custom<ActivationKind>($activation) $x attr-dict `:` type($x)
   }];
+}
+
+def Loom_GluOp : Loom_Op<"glu", [Pure, Loom_InferType]> {
+  let summary = "gated linear unit: act(first half) * second half";
+  let description = [{
+    `y[s, j] = act(x[s, j]) * x[s, n + j]` for `x: [seq, 2n]`, result
+    `[seq, n]`: the middle of a gated MLP whose gate and up projections are
+    one product (`--loom-fuse-gate-up`).
+
+    ```mlir
+    %h = loom.glu silu %gu : tensor<?x4096xf32> -> tensor<?x2048xf32>
+    ```
+  }];
+  let arguments = (ins Loom_ActivationAttr:$activation, Loom_Activation:$x);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    custom<ActivationKind>($activation) $x attr-dict `:` type($x) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 class Loom_BinaryOp<string mnemonic, string math>

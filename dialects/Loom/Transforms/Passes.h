@@ -7,6 +7,8 @@
 #ifndef LOOM_DIALECT_LOOM_TRANSFORMS_PASSES_H
 #define LOOM_DIALECT_LOOM_TRANSFORMS_PASSES_H
 
+#include "dialects/Loom/IR/LoomOps.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -21,6 +23,19 @@ llvm::LogicalResult inferShapes(mlir::ModuleOp module);
 
 /// Unrolls every `loom.loop` nested in `root` (inner loops first).
 void unrollLoops(mlir::Operation *root);
+
+/// Replaces `attention` by its projections around a `loom.attend`, as
+/// `--loom-decompose-attention` does; returns the output projection.
+mlir::Value decomposeAttention(AttentionOp attention);
+
+/// Fuses the q, k and v projections of `attend` into one product, as
+/// `--loom-fuse-qkv` does; false (and nothing changed) if they do not
+/// qualify.
+bool fuseQKV(AttendOp attend);
+
+/// Rewrites `mlp` as one gate-and-up product, `loom.glu` and the down
+/// projection, as `--loom-fuse-gate-up` does; false if it does not qualify.
+bool fuseGateUp(GatedMLPOp mlp);
 
 #define GEN_PASS_REGISTRATION
 #include "dialects/Loom/Transforms/Passes.h.inc"

@@ -35,4 +35,62 @@ def LoomUnrollLoops : Pass<"loom-unroll-loops"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def LoomDecomposeAttention : Pass<"loom-decompose-attention"> {
+  let summary = "Split loom.attention into its projections and loom.attend";
+  let description = [{
+    Each `loom.attention` becomes `loom.linear` q, k and v projections of its
+    input, `loom.attend` (RoPE, masked softmax over the keys, the weighted sum
+    of the values) and the `loom.linear` output projection. Numerics are
+    unchanged. Passes that rewrite projections (`--loom-fuse-qkv`, pruning)
+    run after it; `--loom-bind-runtime` decomposes what is left.
+  }];
+}
+
+def LoomFuseQKV : Pass<"loom-fuse-qkv"> {
+  let summary = "One product for each attention's q, k and v projections";
+  let description = [{
+    For each `loom.attend` whose q, k and v are `loom.linear` projections of
+    one input (after `--loom-decompose-attention`), with biases on all three
+    or none: one `loom.linear` over `loom.concat` of the weights (and
+    biases), and `loom.split` of its output into q, k and v. When the three
+    weights are pieces of one tensor (GPT-2's `c_attn`), the concatenation
+    folds to that tensor; otherwise `--loom-derive-weights` computes it once
+    at load. Numerics are unchanged up to the order of additions in the
+    product.
+  }];
+}
+
+def LoomFuseGateUp : Pass<"loom-fuse-gate-up"> {
+  let summary = "One product for each gated MLP's gate and up projections";
+  let description = [{
+    Each `loom.gated_mlp` (with both or neither of its gate and up biases)
+    becomes `loom.linear` over `loom.concat(w_gate, w_up)`, `loom.glu` (the
+    activation of the first half times the second half) and the down
+    projection's `loom.linear`. Run `--loom-derive-weights` after it so that
+    the concatenation happens once at load.
+  }];
+}
+
+def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn computations on weights alone into derived params";
+  let description = [{
+    Each outermost computation (`loom.concat`, `loom.mul`, `loom.add`,
+    `loom.scale`) whose operands come from weights alone, through views
+    (`loom.transpose`, `loom.split`, `loom.slice`), becomes a derived
+    `loom.param` whose `init` region holds it: the runtime computes it once
+    at load instead of on every forward call. Views stay where they are (the
+    kernels read them in place).
+
+    Inside a block function, a computation on the block's weight arguments
+    becomes one derived param per call site (every call site must pass
+    weights for those arguments), passed to the block as a new argument;
+    weight arguments nothing reads any more are removed. A derived param is
+    named after what it reads: `p.{q_proj,k_proj,v_proj}.weight` for the
+    concatenation of `p.q_proj.weight`, `p.k_proj.weight` and
+    `p.v_proj.weight`, otherwise `op(a,b,...)`; one computed twice with the
+    same weights is one param.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // LOOM_DIALECT_LOOM_TRANSFORMS_PASSES_TD

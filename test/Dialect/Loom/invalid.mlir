@@ -464,3 +464,52 @@ func.func @cached_attention_q(%q: tensor<?x512xf32>, %k: tensor<?x256xf32>, %c: 
   %0 = loom.cached_attention %q, %k, %k, %c, %c, %i, %i heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x512xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x512xf32>
   return
 }
+
+// -----
+
+func.func @attend_group(%q: tensor<?x32xf32>, %k: tensor<?x24xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'loom.attend' op num_heads (4) must be a multiple of num_kv_heads (3)}}
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 3 head_dim = 8 : (tensor<?x32xf32>, tensor<?x24xf32>, tensor<?x24xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @attend_kv_width(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %v: tensor<?x8xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'loom.attend' op v has width 8 but num_kv_heads * head_dim = 16}}
+  %0 = loom.attend %q, %k, %v heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x8xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @attend_rows(%q: tensor<3x32xf32>, %k: tensor<4x16xf32>) -> tensor<3x32xf32> {
+  // expected-error @+1 {{'loom.attend' op k has 4 rows but q has 3}}
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 : (tensor<3x32xf32>, tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<3x32xf32>
+  return %0 : tensor<3x32xf32>
+}
+
+// -----
+
+func.func @attend_odd_rope(%q: tensor<?x28xf32>) -> tensor<?x28xf32> {
+  // expected-error @+1 {{'loom.attend' op rotary embeddings (rope_theta) need an even head_dim, got 7}}
+  %0 = loom.attend %q, %q, %q heads = 4 kv_heads = 4 head_dim = 7 rope_theta = 1.0e+04 : (tensor<?x28xf32>, tensor<?x28xf32>, tensor<?x28xf32>) -> tensor<?x28xf32>
+  return %0 : tensor<?x28xf32>
+}
+
+// -----
+
+func.func @glu_odd(%x: tensor<?x7xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{'loom.glu' op x has odd width 7; it must hold a gate and a value half}}
+  %0 = loom.glu silu %x : tensor<?x7xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+func.func @glu_result(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+2 {{'loom.glu' op inferred type(s) 'tensor<?x4xf32>' are incompatible with return type(s) of operation 'tensor<?x8xf32>'}}
+  // expected-error @+1 {{'loom.glu' op failed to infer returned types}}
+  %0 = loom.glu silu %x : tensor<?x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

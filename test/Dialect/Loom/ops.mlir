@@ -153,3 +153,12 @@ func.func @decode(%ids: tensor<?xi32>, %wpe: tensor<1024x768xf32>, %pos: index, 
   %o = loom.cached_attention %qr, %k, %v, %kc, %vc, %pos, %slot heads = 12 kv_heads = 4 head_dim = 64 causal : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
   return %p, %o : tensor<?x768xf32>, tensor<?x768xf32>
 }
+
+// CHECK-LABEL: func.func @attend_and_glu(
+// CHECK: loom.attend %{{.*}}, %{{.*}}, %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.000000e+04 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
+// CHECK: loom.glu gelu_tanh %{{.*}} : tensor<?x64xf32> -> tensor<?x32xf32>
+func.func @attend_and_glu(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %h: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.0e+04 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
+  %1 = loom.glu gelu_tanh %h : tensor<?x64xf32> -> tensor<?x32xf32>
+  return %0, %1 : tensor<?x32xf32>, tensor<?x32xf32>
+}

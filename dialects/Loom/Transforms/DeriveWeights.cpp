@@ -1,0 +1,348 @@
+//===- DeriveWeights.cpp - Computations on weights become derived params --===//
+//
+// Implements --loom-derive-weights. A computation on weights alone (the
+// concatenation `--loom-fuse-qkv` writes, a scale folded into a matrix, ...)
+// written inside the model's functions would run on every forward call.
+// Each becomes a derived `loom.param` whose `init` region holds it, so the
+// runtime computes it once at load (and `loomc --emit=weights` ahead of
+// time). Views that the kernels read in place (transpose, split, slice) stay
+// where they are, unless a computation that becomes derived reads them.
+//
+// Blocks are functions that take their weights as arguments, called once per
+// layer: a computation on a block's weight arguments becomes one derived
+// param per call site, passed to the block as a new argument. Weight
+// arguments nothing reads any more are removed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMDERIVEWEIGHTS
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// Ops that compute a new weight from weights: materialized at load.
+bool isComputation(Operation *op) {
+  return isa<ConcatOp, MulOp, AddOp, ScaleOp>(op);
+}
+
+/// Ops that only view weights: the kernels read them in place.
+bool isView(Operation *op) { return isa<TransposeOp, SplitOp, SliceOp>(op); }
+
+/// `p.{a,b}.s` for names `p.a.s` and `p.b.s`: the longest dotted prefix and
+/// suffix all `names` share, around what differs; "" if they share none.
+std::string bracedName(ArrayRef<std::string> names) {
+  StringRef first = names.front();
+  size_t prefix = first.size(), suffix = first.size();
+  for (StringRef name : names.drop_front()) {
+    size_t p = 0;
+    while (p < prefix && p < name.size() && name[p] == first[p])
+      ++p;
+    prefix = p;
+    size_t s = 0;
+    while (s < suffix && s < name.size() &&
+           name[name.size() - 1 - s] == first[first.size() - 1 - s])
+      ++s;
+    suffix = s;
+  }
+  // Cut at dots, so that whole name components are shared.
+  while (prefix > 0 && first[prefix - 1] != '.')
+    --prefix;
+  while (suffix > 0 && first[first.size() - suffix] != '.')
+    --suffix;
+  if (prefix == 0 && suffix == 0)
+    return "";
+  SmallVector<std::string> middles;
+  for (StringRef name : names) {
+    if (prefix + suffix >= name.size())
+      return "";
+    middles.push_back(name.substr(prefix, name.size() - prefix - suffix).str());
+  }
+  return (first.take_front(prefix) + "{" + llvm::join(middles, ",") + "}" +
+          first.take_back(suffix))
+      .str();
+}
+
+class WeightDeriver {
+public:
+  explicit WeightDeriver(ModuleOp module) : module(module), symbols(module) {}
+
+  void run();
+
+private:
+  /// True if `value` is computed from weights alone in its function: every
+  /// leaf is a `loom.weight`, or, when `arguments` is given, an argument of
+  /// a private function (collected there).
+  bool isWeightValue(Value value, llvm::SetVector<BlockArgument> *arguments);
+  /// True if some computation reads `op`'s results (through views) and is
+  /// computed from weights alone, so `op` belongs to a larger computation.
+  bool feedsComputation(Operation *op);
+  /// Clones the computation of `value` at the builder's insertion point,
+  /// with `mapping` providing the values of block arguments.
+  Value cloneTree(OpBuilder &builder, Value value, IRMapping &mapping);
+  /// The checkpoint names of the params `value` reads, in operand order.
+  void collectLeafNames(Value value, const IRMapping &arguments,
+                        SmallVectorImpl<std::string> &names);
+  /// A derived param `root` computes, with `arguments` mapped to values at
+  /// a call site (or empty); reuses an identical one.
+  ParamOp createDerivedParam(Operation *root, ArrayRef<Value> argumentValues,
+                             ArrayRef<BlockArgument> arguments);
+  /// Turns the computation `root` into derived params.
+  void derive(Operation *root);
+  /// Removes unused weight arguments of private functions, and the
+  /// operands their call sites pass.
+  void dropUnusedArguments();
+
+  ModuleOp module;
+  SymbolTable symbols;
+  /// Functions whose arguments may have lost their last use.
+  llvm::SetVector<func::FuncOp> touched;
+};
+
+} // namespace
+
+bool WeightDeriver::isWeightValue(Value value,
+                                  llvm::SetVector<BlockArgument> *arguments) {
+  if (auto argument = dyn_cast<BlockArgument>(value)) {
+    auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
+    if (!arguments || !func || !func.isPrivate() ||
+        argument.getOwner() != &func.front())
+      return false;
+    arguments->insert(argument);
+    return true;
+  }
+  Operation *def = value.getDefiningOp();
+  if (isa<WeightOp>(def))
+    return true;
+  if (!isView(def) && !isComputation(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) {
+    return isWeightValue(operand, arguments);
+  });
+}
+
+bool WeightDeriver::feedsComputation(Operation *op) {
+  for (Operation *user : op->getUsers()) {
+    if (isView(user) && feedsComputation(user))
+      return true;
+    llvm::SetVector<BlockArgument> ignored;
+    if (isComputation(user) &&
+        llvm::all_of(user->getOperands(), [&](Value operand) {
+          return isWeightValue(operand, &ignored);
+        }))
+      return true;
+  }
+  return false;
+}
+
+Value WeightDeriver::cloneTree(OpBuilder &builder, Value value,
+                               IRMapping &mapping) {
+  if (Value mapped = mapping.lookupOrNull(value))
+    return mapped;
+  Operation *def = value.getDefiningOp();
+  for (Value operand : def->getOperands())
+    cloneTree(builder, operand, mapping);
+  builder.clone(*def, mapping);
+  return mapping.lookup(value);
+}
+
+void WeightDeriver::collectLeafNames(Value value, const IRMapping &arguments,
+                                     SmallVectorImpl<std::string> &names) {
+  if (Value mapped = arguments.lookupOrNull(value))
+    return collectLeafNames(mapped, IRMapping(), names);
+  Operation *def = value.getDefiningOp();
+  if (auto weight = dyn_cast<WeightOp>(def)) {
+    auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
+    names.push_back(param.isDerived() ? param.getSymName().str()
+                                      : param.getCheckpointName().str());
+    return;
+  }
+  for (Value operand : def->getOperands())
+    collectLeafNames(operand, arguments, names);
+}
+
+ParamOp WeightDeriver::createDerivedParam(Operation *root,
+                                          ArrayRef<Value> argumentValues,
+                                          ArrayRef<BlockArgument> arguments) {
+  Value result = root->getResult(0);
+  auto type = cast<RankedTensorType>(result.getType());
+  IRMapping argumentMap;
+  for (auto [argument, value] : llvm::zip_equal(arguments, argumentValues))
+    argumentMap.map(argument, value);
+
+  // Named after what it reads: `a.{q_proj,k_proj,v_proj}.weight` for a
+  // concatenation of `a.q_proj.weight`, ..., else `op(a, b, ...)`.
+  SmallVector<std::string> leaves;
+  collectLeafNames(result, argumentMap, leaves);
+  std::string name;
+  bool direct = llvm::all_of(root->getOperands(), [&](Value operand) {
+    return isa_and_nonnull<WeightOp>(
+        argumentMap.lookupOrDefault(operand).getDefiningOp());
+  });
+  if (isa<ConcatOp>(root) && direct && leaves.size() > 1)
+    name = bracedName(leaves);
+  if (name.empty())
+    name = (root->getName().stripDialect() + "(" + llvm::join(leaves, ",") +
+            ")")
+               .str();
+
+  // The same computation of the same weights (a block called twice with
+  // one layer's weights) is one param.
+  if (auto existing = symbols.lookup<ParamOp>(name))
+    if (existing.isDerived() && existing.getType() == type)
+      return existing;
+
+  ParamOp last;
+  for (ParamOp param : module.getOps<ParamOp>())
+    last = param;
+  OpBuilder builder = last ? OpBuilder(module.getContext())
+                           : OpBuilder::atBlockBegin(module.getBody());
+  if (last)
+    builder.setInsertionPointAfter(last);
+  auto param = ParamOp::create(builder, root->getLoc(), name, type);
+  symbols.insert(param); // renames it if the name is taken
+  Block *init = builder.createBlock(&param.getInit());
+  builder.setInsertionPointToStart(init);
+  // The call site's values of the block's arguments, then the computation.
+  IRMapping mapping;
+  for (auto [argument, value] : llvm::zip_equal(arguments, argumentValues))
+    mapping.map(argument, cloneTree(builder, value, mapping));
+  Value computed = cloneTree(builder, result, mapping);
+  YieldOp::create(builder, root->getLoc(), ValueRange{computed});
+  return param;
+}
+
+void WeightDeriver::derive(Operation *root) {
+  Value result = root->getResult(0);
+  llvm::SetVector<BlockArgument> argumentSet;
+  isWeightValue(result, &argumentSet);
+  SmallVector<BlockArgument> arguments(argumentSet.begin(), argumentSet.end());
+  auto func = root->getParentOfType<func::FuncOp>();
+
+  if (arguments.empty()) {
+    ParamOp param = createDerivedParam(root, {}, {});
+    OpBuilder builder(root);
+    result.replaceAllUsesWith(WeightOp::create(builder, root->getLoc(), param));
+    return;
+  }
+
+  // Every call site must pass weights (computed from `loom.weight`s alone
+  // in the caller) for the arguments the computation reads.
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, module);
+  if (!uses)
+    return;
+  SmallVector<func::CallOp> calls;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call)
+      return;
+    for (BlockArgument argument : arguments)
+      if (!isWeightValue(call.getOperand(argument.getArgNumber()), nullptr))
+        return;
+    calls.push_back(call);
+  }
+  if (calls.empty())
+    return;
+
+  unsigned index = func.getNumArguments();
+  if (failed(func.insertArgument(index, result.getType(),
+                                 DictionaryAttr(), root->getLoc())))
+    return;
+  result.replaceAllUsesWith(func.getArgument(index));
+  for (func::CallOp call : calls) {
+    SmallVector<Value> values;
+    for (BlockArgument argument : arguments)
+      values.push_back(call.getOperand(argument.getArgNumber()));
+    ParamOp param = createDerivedParam(root, values, arguments);
+    OpBuilder builder(call);
+    Value weight = WeightOp::create(builder, call.getLoc(), param);
+    call.getOperandsMutable().append(weight);
+  }
+  touched.insert(func);
+}
+
+void WeightDeriver::dropUnusedArguments() {
+  for (func::FuncOp func : touched) {
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(func, module);
+    SmallVector<func::CallOp> calls;
+    bool onlyCalls = uses.has_value();
+    if (uses)
+      for (const SymbolTable::SymbolUse &use : *uses) {
+        auto call = dyn_cast<func::CallOp>(use.getUser());
+        onlyCalls &= bool(call);
+        if (call)
+          calls.push_back(call);
+      }
+    if (!onlyCalls)
+      continue;
+    llvm::BitVector unused(func.getNumArguments());
+    for (BlockArgument argument : func.getArguments())
+      if (argument.use_empty() &&
+          llvm::all_of(calls, [&](func::CallOp call) {
+            return isWeightValue(call.getOperand(argument.getArgNumber()),
+                                 nullptr);
+          }))
+        unused.set(argument.getArgNumber());
+    if (unused.none())
+      continue;
+    for (func::CallOp call : calls)
+      call->eraseOperands(unused);
+    (void)func.eraseArguments(unused);
+  }
+}
+
+void WeightDeriver::run() {
+  // The outermost computations on weights, found before any is rewritten.
+  SmallVector<Operation *> roots;
+  module.walk([&](Operation *op) {
+    if (!isComputation(op) || op->getNumResults() != 1 ||
+        op->getParentOfType<ParamOp>() || !op->getParentOfType<func::FuncOp>())
+      return;
+    llvm::SetVector<BlockArgument> arguments;
+    if (!isWeightValue(op->getResult(0), &arguments) || feedsComputation(op))
+      return;
+    roots.push_back(op);
+  });
+  for (Operation *root : roots)
+    derive(root);
+
+  // What the computations read inside the functions is dead now.
+  SmallVector<Operation *> dead;
+  module.walk<WalkOrder::PostOrder>([&](Operation *op) {
+    if (!op->getParentOfType<ParamOp>() &&
+        (isView(op) || isComputation(op) || isa<WeightOp>(op)))
+      dead.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(dead))
+    if (op->use_empty())
+      op->erase();
+  dropUnusedArguments();
+  // Weights the call sites passed to removed arguments.
+  module.walk([&](WeightOp weight) {
+    if (weight.use_empty() && !weight->getParentOfType<ParamOp>())
+      weight.erase();
+  });
+}
+
+namespace {
+struct LoomDeriveWeightsPass
+    : loom::impl::LoomDeriveWeightsBase<LoomDeriveWeightsPass> {
+  void runOnOperation() override { WeightDeriver(getOperation()).run(); }
+};
+} // namespace
