@@ -45,7 +45,7 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
-    "mlir::tensor::TensorDialect"
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
   ];
 }
 

@@ -73,5 +73,25 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
   if (Status status = readTensors(LOOM_INFO_DERIVED, info.derived, false);
       !status)
     return status.takeError();
+  // What each derived weight reads: entries before its own.
+  if (auto list = root.find(LOOM_INFO_DERIVED); list != root.end()) {
+    size_t index = info.tensors.size();
+    for (const nlohmann::json &tensor : *list) {
+      std::vector<int64_t> sources;
+      auto found = tensor.find(LOOM_INFO_TENSOR_SOURCES);
+      if (found == tensor.end() || !found->is_array())
+        return makeError("the model's embedded description lacks the "
+                         "sources of a derived weight");
+      for (const nlohmann::json &source : *found) {
+        if (!source.is_number_integer() || source.get<int64_t>() < 0 ||
+            size_t(source.get<int64_t>()) >= index)
+          return makeError("the model's embedded description has a bad "
+                           "derived weight source");
+        sources.push_back(source.get<int64_t>());
+      }
+      info.derivedSources.push_back(std::move(sources));
+      ++index;
+    }
+  }
   return info;
 }

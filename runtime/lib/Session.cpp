@@ -86,9 +86,8 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
     return weights.takeError();
   std::unique_ptr<Session> session(new Session(
       model, std::move(*info), std::move(*weights), maxSeq, numThreads));
-  if (Status status = session->deriveWeights(); !status)
+  if (Status status = session->loadWeights(); !status)
     return status.takeError();
-  session->packMatrices();
   return session;
 }
 
@@ -104,12 +103,13 @@ Session::Session(const loom_model_def &model, ModelInfo modelInfo,
   context.kernels = &kernels;
 }
 
-Status Session::deriveWeights() {
-  if (info.derived.empty())
-    return Status::success();
-  // Each derived weight gets an anonymous mapping of its own: once packed
-  // for the kernels, its pages can be given back while its address stays
-  // reserved (the kernels find packed copies by address).
+Status Session::loadWeights() {
+  size_t stored = weights.size();
+  long pageSize = sysconf(_SC_PAGESIZE);
+  // Each derived weight gets an anonymous mapping of its own, touched only
+  // when it is computed: once packed for the kernels, its pages can be given
+  // back while its address stays reserved (the kernels find packed copies
+  // by address).
   for (const TensorSpec &spec : info.derived) {
     std::optional<int64_t> count = numElements(spec.shape);
     if (!count)
@@ -127,31 +127,8 @@ Status Session::deriveWeights() {
     weightTable.push_back(memory);
   }
   context.weights = weightTable.data();
-  model.prepare(&context);
-  // What only fed the derived weights is not read again: give back the
-  // pages of those mapped from the checkpoint.
-  long pageSize = sysconf(_SC_PAGESIZE);
-  for (size_t i = 0; i < weights.size(); ++i) {
-    if (!info.prepareOnly[i] || !weights.isZeroCopy(i))
-      continue;
-    std::optional<int64_t> count = numElements(weights.spec(i).shape);
-    releasePages(weights.data(i), size_t(count.value_or(0)) * sizeof(float),
-                 pageSize);
-  }
-  return Status::success();
-}
 
-void Session::packMatrices() {
-  // Which matrices get a packed copy, as {n, k}. A matrix also read in its
-  // checkpoint layout (a tied embedding and LM head) is packed only if that
-  // layout is the memory-mapped file, whose pages can be dropped and read
-  // back a row at a time as the embedding needs them; otherwise a packed
-  // copy would double its memory, and it stays where it is.
-  //
-  // Table entries are the checkpoint's tensors, then the derived weights
-  // (in memory of their own, whose pages can be dropped only if nothing
-  // reads them but the products).
-  size_t stored = weights.size();
+  // Table entries are the checkpoint's tensors, then the derived weights.
   auto specOf = [&](size_t i) -> const TensorSpec & {
     return i < stored ? weights.spec(i) : info.derived[i - stored];
   };
@@ -161,38 +138,68 @@ void Session::packMatrices() {
   auto fileBacked = [&](size_t i) {
     return i < stored && weights.isZeroCopy(i);
   };
+  auto elementsOf = [&](size_t i) {
+    return size_t(numElements(specOf(i).shape).value_or(0));
+  };
+
+  // Which matrices get a packed copy, as {n, k}. A matrix also read in its
+  // checkpoint layout (a tied embedding and LM head) is packed only if that
+  // layout is the memory-mapped file, whose pages can be dropped and read
+  // back a row at a time as the embedding needs them; otherwise a packed
+  // copy would double its memory, and it stays where it is.
   std::vector<std::pair<int64_t, int64_t>> shapes(weightTable.size(), {0, 0});
-  long pageSize = sysconf(_SC_PAGESIZE);
   for (size_t i = 0; i < weightTable.size(); ++i) {
     const TensorSpec &spec = specOf(i);
-    if (spec.shape.size() != 2 || (!info.matrix[i] && !info.storedInOut[i]))
+    if (spec.shape.size() != 2 || (!info.matrix[i] && !info.storedInOut[i]) ||
+        (info.otherUses[i] && !fileBacked(i)))
       continue;
-    if (info.otherUses[i] && !fileBacked(i)) {
-      // Read whole for every token where it stays: map its pages now, not
-      // on the first token's time.
-      prefault(dataOf(i), size_t(spec.shape[0] * spec.shape[1]), pageSize);
-      continue;
-    }
-    if (info.matrix[i])
-      shapes[i] = {spec.shape[0], spec.shape[1]};
-    else
-      shapes[i] = {spec.shape[1], spec.shape[0]};
+    shapes[i] = info.matrix[i] ? std::pair{spec.shape[0], spec.shape[1]}
+                               : std::pair{spec.shape[1], spec.shape[0]};
   }
   reservePackedMatrices(kernels, shapes);
-  for (size_t i = 0; i < weightTable.size(); ++i) {
+
+  // Once an entry's data is final: pack it, or map in all of a matrix that
+  // stays where it is (read whole for every token: map it now, not on the
+  // first token's time).
+  auto finish = [&](size_t i) {
     const TensorSpec &spec = specOf(i);
-    auto [n, k] = shapes[i];
-    if (n == 0)
-      continue;
-    packedBytes += packConstantMatrix(kernels, dataOf(i), n, k,
-                                      /*storedKN=*/!info.matrix[i]);
-    // The products read the packed copy: the checkpoint's layout need not
-    // stay in memory, so drop the mapped pages it fully covers (other uses
-    // of a file's pages fault back in what they read).
-    if (fileBacked(i) || (i >= stored && !info.otherUses[i]))
-      releasePages(dataOf(i), size_t(spec.shape[0] * spec.shape[1]) * 4,
-                   pageSize);
+    if (auto [n, k] = shapes[i]; n != 0)
+      packedBytes += packConstantMatrix(kernels, dataOf(i), n, k,
+                                        /*storedKN=*/!info.matrix[i]);
+    else if (spec.shape.size() == 2 &&
+             (info.matrix[i] || info.storedInOut[i]))
+      prefault(dataOf(i), elementsOf(i), pageSize);
+  };
+  // Derived weights still to read each entry. An entry nothing reads any
+  // more in its own layout gives its pages back: the products read the
+  // packed copy, and a file's pages fault back in if something else reads
+  // them (a derived weight's would read as zeros, so those stay).
+  std::vector<int64_t> pending(weightTable.size(), 0);
+  for (const std::vector<int64_t> &sources : info.derivedSources)
+    for (int64_t source : sources)
+      ++pending[size_t(source)];
+  auto releaseIfUnused = [&](size_t i) {
+    bool unread = info.prepareOnly[i] || (shapes[i].first != 0 &&
+                                          (fileBacked(i) || !info.otherUses[i]));
+    if (pending[i] == 0 && unread && (i >= stored || fileBacked(i)))
+      releasePages(dataOf(i), elementsOf(i) * sizeof(float), pageSize);
+  };
+  for (size_t i = 0; i < stored; ++i) {
+    finish(i);
+    releaseIfUnused(i);
   }
+  // One derived weight at a time: computed, packed, given back.
+  for (size_t d = 0; d < info.derived.size(); ++d) {
+    size_t i = stored + d;
+    model.prepare(&context, int64_t(d));
+    finish(i);
+    for (int64_t source : info.derivedSources[d]) {
+      --pending[size_t(source)];
+      releaseIfUnused(size_t(source));
+    }
+    releaseIfUnused(i);
+  }
+  return Status::success();
 }
 
 Session::~Session() {

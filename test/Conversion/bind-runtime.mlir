@@ -122,9 +122,10 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 
 // -----
 
-// Derived params are computed by @prepare, each after those it reads (@ab
-// reads @scaled, declared after it), into their entries of the weight table,
-// which follow the checkpoint params'.
+// Derived params are computed by @prepare, one per call (the runtime calls
+// it with each index in turn), each after those it reads (@ab reads
+// @scaled, declared after it), into their entries of the weight table, which
+// follow the checkpoint params'. The description lists what each reads.
 
 loom.param @a : tensor<8x8xf32>
 loom.param @ab : tensor<16x8xf32> init {
@@ -140,18 +141,25 @@ loom.param @scaled : tensor<8x8xf32> init {
 }
 
 // CHECK-LABEL: func.func @prepare(
-// CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr {loom.context}) attributes {llvm.emit_c_interface}
+// CHECK-SAME:    %[[CTX:.*]]: !llvm.ptr {loom.context}, %[[INDEX:.*]]: index) attributes {llvm.emit_c_interface}
 // CHECK:         %[[TABLE:.*]] = llvm.load
-// CHECK:         %[[T:.*]] = loom.transpose
-// CHECK:         llvm.getelementptr %[[TABLE]][1]
-// CHECK:         bufferization.materialize_in_destination %[[T]] in restrict writable
-// CHECK:         %[[C:.*]] = loom.concat %{{.*}}, %[[T]] axis = 0
-// CHECK:         llvm.getelementptr %[[TABLE]][2]
-// CHECK:         bufferization.materialize_in_destination %[[C]] in restrict writable
+// CHECK:         scf.index_switch %[[INDEX]]
+// CHECK:         case 0 {
+// CHECK:           llvm.getelementptr %[[TABLE]][0]
+// CHECK:           %[[T:.*]] = loom.transpose
+// CHECK:           llvm.getelementptr %[[TABLE]][1]
+// CHECK:           bufferization.materialize_in_destination %[[T]] in restrict writable
+// CHECK:         case 1 {
+// CHECK:           llvm.getelementptr %[[TABLE]][0]
+// CHECK:           llvm.getelementptr %[[TABLE]][1]
+// CHECK:           %[[C:.*]] = loom.concat
+// CHECK:           llvm.getelementptr %[[TABLE]][2]
+// CHECK:           bufferization.materialize_in_destination %[[C]] in restrict writable
+// CHECK:         default {
 // CHECK:         return
 // CHECK-LABEL: func.func @forward(
 // CHECK:         llvm.getelementptr %{{.*}}[2]
-// CHECK:         \22derived\22:[{{.*}}\22name\22:\22scaled\22{{.*}}\22name\22:\22ab\22
+// CHECK:         \22derived\22:[{{.*}}\22name\22:\22scaled\22,{{.*}}\22sources\22:[0]{{.*}}\22name\22:\22ab\22,{{.*}}\22sources\22:[0,1]
 // CHECK-SAME:    \22name\22:\22a\22,\22other_uses\22:false,\22prepare_only\22:true
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @ab : tensor<16x8xf32>

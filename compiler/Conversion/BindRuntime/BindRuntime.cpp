@@ -12,9 +12,11 @@
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/JSON.h"
 
 #include <functional>
@@ -358,54 +360,57 @@ void RuntimeBinder::createPrepare() {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   builder.setInsertionPoint(entry);
+  Type indexType = IndexType::get(ctx);
   auto prepare = func::FuncOp::create(
       builder, loc, LOOM_ENTRY_PREPARE,
-      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx)}, {}));
+      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), indexType},
+                        {}));
   prepare.setArgAttr(0, kModelContextAttr, UnitAttr::get(ctx));
   prepare->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   Block *body = prepare.addEntryBlock();
   builder.setInsertionPointToStart(body);
   Value table = loadWeightTable(loc, body->getArgument(0));
 
-  // Checkpoint params are read from the table as they are needed; derived
-  // ones are the values computed before them in this function.
-  llvm::DenseMap<StringAttr, Value> values;
-  auto valueOf = [&](WeightOp weight) {
-    StringAttr name = weight.getParamAttr().getAttr();
-    Value &value = values[name];
-    if (!value) {
-      auto param = module.lookupSymbol<ParamOp>(name);
-      OpBuilder::InsertionGuard guard(builder);
-      builder.setInsertionPointAfter(table.getDefiningOp());
-      Value memref = loadParamBuffer(table, tableIndex.lookup(name), param);
-      value = bufferization::ToTensorOp::create(
-          builder, param.getLoc(), param.getTensorType(), memref,
-          /*restrict=*/true, /*writable=*/false);
-    }
-    return value;
-  };
-  for (ParamOp param : derived) {
+  // One case per derived param: the runtime computes them one at a time, so
+  // that each can be packed and its memory given back before the next.
+  SmallVector<int64_t> cases =
+      llvm::to_vector(llvm::seq<int64_t>(0, int64_t(derived.size())));
+  auto selector = scf::IndexSwitchOp::create(
+      builder, loc, TypeRange(), body->getArgument(1), cases, cases.size());
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.createBlock(&selector.getDefaultRegion());
+    scf::YieldOp::create(builder, loc);
+  }
+  for (auto [index, param] : llvm::enumerate(derived)) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.createBlock(&selector.getCaseRegions()[index]);
     IRMapping mapping;
     Block &init = param.getInit().front();
-    for (Operation &op : init.without_terminator()) {
-      if (auto weight = dyn_cast<WeightOp>(op)) {
-        mapping.map(weight.getResult(), valueOf(weight));
-        continue;
-      }
+    for (Operation &op : init.without_terminator())
       builder.clone(op, mapping);
-    }
-    // Nested weight reads (inside regions of cloned ops) read the table too.
     Value result = mapping.lookup(init.getTerminator()->getOperand(0));
     Value destination = loadParamBuffer(
         table, tableIndex.lookup(param.getSymNameAttr()), param);
     bufferization::MaterializeInDestinationOp::create(
         builder, param.getLoc(), Type(), result, destination,
         /*restrict=*/true, /*writable=*/true);
-    values[param.getSymNameAttr()] = result;
+    scf::YieldOp::create(builder, loc);
   }
+  builder.setInsertionPointAfter(selector);
   func::ReturnOp::create(builder, loc);
+
+  // The params each case reads come from the table (derived ones were
+  // computed by earlier calls).
   prepare.walk([&](WeightOp weight) {
-    weight.replaceAllUsesWith(valueOf(weight));
+    StringAttr name = weight.getParamAttr().getAttr();
+    builder.setInsertionPoint(weight);
+    Value memref = loadParamBuffer(table, tableIndex.lookup(name),
+                                   module.lookupSymbol<ParamOp>(name));
+    weight.replaceAllUsesWith(bufferization::ToTensorOp::create(
+        builder, weight.getLoc(), weight.getType(), memref,
+        /*restrict=*/true, /*writable=*/false)
+                                  .getResult());
     weight.erase();
   });
 }
@@ -507,8 +512,15 @@ void RuntimeBinder::emitModelInfo() {
   llvm::json::Array tensors, derivedTensors;
   for (ParamOp param : params)
     tensors.push_back(describe(param, param.getCheckpointName()));
-  for (ParamOp param : derived)
-    derivedTensors.push_back(describe(param, param.getSymName()));
+  for (ParamOp param : derived) {
+    llvm::json::Object object = describe(param, param.getSymName());
+    llvm::SetVector<int64_t> sources;
+    param.getInit().walk([&](WeightOp weight) {
+      sources.insert(tableIndex.lookup(weight.getParamAttr().getAttr()));
+    });
+    object[LOOM_INFO_TENSOR_SOURCES] = llvm::json::Array(sources.getArrayRef());
+    derivedTensors.push_back(std::move(object));
+  }
   // Token ids must index every embedding table; positions every positional
   // table.
   int64_t vocab = 0, maxPositions = 0;

@@ -69,6 +69,8 @@ struct ModelInfo {
   std::vector<bool> otherUses;
   /// ... or only read by `prepare` (not needed once it has run).
   std::vector<bool> prepareOnly;
+  /// Per derived weight: the table entries it reads (earlier ones).
+  std::vector<std::vector<int64_t>> derivedSources;
 };
 
 /// Parses the JSON model info embedded in a compiled model.

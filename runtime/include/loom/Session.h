@@ -65,11 +65,11 @@ public:
 private:
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
           int64_t maxSeq, int64_t numThreads);
-  /// Computes the derived weights into memory of their own (the model's
-  /// `prepare`), after the checkpoint's tensors in the weight table.
-  Status deriveWeights();
-  /// Repacks the weight matrices for the kernels.
-  void packMatrices();
+  /// Completes the weight table after the checkpoint's tensors: computes the
+  /// derived weights into memory of their own (the model's `prepare`, one at
+  /// a time), repacks the weight matrices for the kernels, and gives back
+  /// the memory of what is not read in its own layout any more.
+  Status loadWeights();
 
   const loom_model_def &model;
   ModelInfo info;

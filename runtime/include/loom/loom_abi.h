@@ -51,7 +51,7 @@
 /** Entry points (internal; reached through the definition). */
 #define LOOM_ENTRY_FORWARD "forward"
 #define LOOM_ENTRY_FORWARD_LAST "forward_last"
-/** Computes the derived weights (LOOM_INFO_DERIVED) once, at load. */
+/** Computes a derived weight (LOOM_INFO_DERIVED) at load. */
 #define LOOM_ENTRY_PREPARE "prepare"
 
 /*--- Kernels the runtime defines, called by generated code -----------------*/
@@ -94,6 +94,8 @@
   "other_uses" /*   also read in checkpoint layout */
 #define LOOM_INFO_TENSOR_PREPARE_ONLY                                          \
   "prepare_only" /*   read only to derive weights */
+#define LOOM_INFO_TENSOR_SOURCES                                               \
+  "sources" /*   derived: table indices it reads */
 /** Derived weights: objects with the keys of a tensor (the name is the
  *  parameter's symbol), computed by the prepare entry point into memory the
  *  runtime provides; they follow the checkpoint tensors in the context's
@@ -130,9 +132,11 @@ enum {
 typedef void (*loom_entry_fn)(loom_context *ctx, void *tokens, int64_t pos,
                               void *key_cache, void *value_cache, void *out);
 
-/** Writes every derived weight into the buffer its table entry points to,
- *  reading the checkpoint tensors (and earlier derived weights). */
-typedef void (*loom_prepare_fn)(loom_context *ctx);
+/** Writes derived weight `index` (of LOOM_INFO_DERIVED) into the buffer its
+ *  table entry points to, reading the table entries of its sources
+ *  (checkpoint tensors and earlier derived weights). The runtime calls it
+ *  for each derived weight in order. */
+typedef void (*loom_prepare_fn)(loom_context *ctx, int64_t index);
 
 /** What a compiled model exports. */
 typedef struct loom_model_def {
