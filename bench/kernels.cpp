@@ -143,7 +143,7 @@ void gemv(int rounds) {
       shapes.push_back(shape);
   shapes.push_back({32000, 768});
   std::vector<std::vector<float>> weights;
-  std::vector<std::pair<int64_t, int64_t>> reserve;
+  std::vector<PackedShape> reserve;
   for (Shape shape : shapes)
     reserve.push_back({shape.n, shape.k});
   reservePackedMatrices(kernels(), reserve);

@@ -40,7 +40,10 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
   let options = [
     Option<"packWeights", "pack-weights", "bool", /*default=*/"true",
            "Let the runtime keep weight matrices in its kernels' layout (off "
-           "when no kernel reads them)">
+           "when no kernel reads them)">,
+    Option<"weightType", "weight-type", "std::string", /*default=*/"\"keep\"",
+           "What the runtime keeps weight matrices in for its kernels: keep "
+           "(the checkpoint's type), f32, f16 or bf16">
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",

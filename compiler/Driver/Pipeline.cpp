@@ -37,6 +37,7 @@ loom::buildLoomToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   LoomBindRuntimeOptions bind;
   bind.packWeights = options.runtimeKernels;
+  bind.weightType = options.weightType;
   pm.addPass(createLoomBindRuntime(bind));
   ConvertLoomToLinalgOptions lower;
   lower.useKernels = options.runtimeKernels;

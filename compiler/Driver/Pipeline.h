@@ -25,6 +25,11 @@ struct LoomPipelineOptions
       llvm::cl::desc("Call the runtime's kernels for products and attention "
                      "(otherwise everything is generated loops)"),
       llvm::cl::init(true)};
+  Option<std::string> weightType{
+      *this, "weight-type",
+      llvm::cl::desc("What weight matrices are kept in at run time: keep "
+                     "(the checkpoint's type), f32, f16 or bf16"),
+      llvm::cl::init("keep")};
   Option<bool> parallelLoops{
       *this, "parallel-loops",
       llvm::cl::desc("Run generated loops on the runtime's threads"),

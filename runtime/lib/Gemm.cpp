@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "loom/Kernels.h"
+#include "loom/Half.h"
 #include "loom/Profile.h"
 
 #include <algorithm>
@@ -69,15 +70,62 @@ Scratch &getScratch() {
   return scratch;
 }
 
+/// Element `index` of `data` of `type`, as a float.
+float readWeight(const void *data, WeightType type, int64_t index) {
+  switch (type) {
+  case WeightType::F32:
+    return static_cast<const float *>(data)[index];
+  case WeightType::F16:
+    return halfToFloat(static_cast<const uint16_t *>(data)[index]);
+  case WeightType::BF16:
+    return bfloat16ToFloat(static_cast<const uint16_t *>(data)[index]);
+  }
+  return 0.0f;
+}
+
+/// Stores `value` as element `index` of `data` of `type` (rounded to
+/// nearest even).
+void writeWeight(void *data, WeightType type, int64_t index, float value) {
+  switch (type) {
+  case WeightType::F32:
+    static_cast<float *>(data)[index] = value;
+    return;
+  case WeightType::F16:
+    static_cast<uint16_t *>(data)[index] = floatToHalf(value);
+    return;
+  case WeightType::BF16:
+    static_cast<uint16_t *>(data)[index] = floatToBfloat16(value);
+    return;
+  }
+}
+
 /// Weights in the kernels' layout: panels of kNR rows of B ([n, k]), each
 /// stored k-major (`data[(panel * k + p) * kNR + j]` = B[panel * kNR + j,
 /// p], zero beyond n), so both kernels read it front to back. A view of
 /// consecutive panels is a view of consecutive columns of C.
+/// Panels hold f32, or f16/bf16 that the kernels widen as they read them
+/// (half the bytes to stream in decoding).
 struct PackedView {
-  const float *data = nullptr;
+  const void *data = nullptr;
   int64_t n = 0, k = 0;
+  WeightType type = WeightType::F32;
+  /// Offset, in elements, of depth p0 of panel `index`.
+  int64_t offset(int64_t index, int64_t p0) const {
+    return (index * k + p0) * kNR;
+  }
+  /// Depth p0 of panel `index` (f32 panels only).
   const float *panel(int64_t index, int64_t p0) const {
-    return data + (index * k + p0) * kNR;
+    return static_cast<const float *>(data) + offset(index, p0);
+  }
+  /// Element `index` (from the start of `data`) as a float.
+  float element(int64_t index) const { return readWeight(data, type, index); }
+  /// The view of panels from `index` on.
+  PackedView from(int64_t index, int64_t columns) const {
+    PackedView view = *this;
+    view.data = static_cast<const char *>(data) +
+                offset(index, 0) * weightTypeSize(type);
+    view.n = columns;
+    return view;
   }
 };
 
@@ -86,7 +134,8 @@ struct PackedView {
 struct PackedMatrix {
   int64_t n = 0, k = 0;
   bool storedKN = false;
-  std::unique_ptr<float, void (*)(void *)> data{nullptr, std::free};
+  WeightType type = WeightType::F32;
+  std::unique_ptr<char, void (*)(void *)> data{nullptr, std::free};
 };
 
 /// Memory reserved for packed matrices (`reservePackedMatrices`), in 2 MiB
@@ -99,20 +148,21 @@ struct PackedArena {
 constexpr size_t kHugePage = size_t(2) << 20;
 
 /// Bytes of a packed n x k matrix (whole panels, a cache line multiple).
-size_t packedSize(int64_t n, int64_t k) {
+size_t packedSize(int64_t n, int64_t k,
+                  WeightType type = WeightType::F32) {
   int64_t panels = (n + kNR - 1) / kNR;
-  return (size_t(panels * k * kNR) * sizeof(float) + 63) / 64 * 64;
+  return (size_t(panels * k * kNR) * weightTypeSize(type) + 63) / 64 * 64;
 }
 
 /// Memory for a packed matrix of `bytes`: from the arena while it lasts.
-std::unique_ptr<float, void (*)(void *)> allocatePacked(PackedArena &arena,
-                                                        size_t bytes) {
+std::unique_ptr<char, void (*)(void *)> allocatePacked(PackedArena &arena,
+                                                       size_t bytes) {
   if (arena.memory && arena.size - arena.used >= bytes) {
-    float *data = reinterpret_cast<float *>(arena.memory.get() + arena.used);
+    char *data = arena.memory.get() + arena.used;
     arena.used += bytes;
     return {data, [](void *) {}};
   }
-  return {static_cast<float *>(std::aligned_alloc(64, bytes)), std::free};
+  return {static_cast<char *>(std::aligned_alloc(64, bytes)), std::free};
 }
 
 } // namespace
@@ -149,14 +199,15 @@ std::optional<PackedView> findPacked(const KernelState &state, const float *b,
   if (!bKN) {
     if (offset != 0 || matrix.n != n || ldb != k)
       return std::nullopt;
-    return PackedView{matrix.data.get(), n, k};
+    return PackedView{matrix.data.get(), n, k, matrix.type};
   }
   // Columns [offset, offset + n) of the stored [k, matrix.n] matrix: whole
   // panels only.
   if (ldb != matrix.n || offset % kNR != 0 || offset + n > matrix.n ||
       (n % kNR != 0 && offset + n != matrix.n))
     return std::nullopt;
-  return PackedView{matrix.data.get() + (offset / kNR) * k * kNR, n, k};
+  PackedView whole{matrix.data.get(), matrix.n, k, matrix.type};
+  return whole.from(offset / kNR, n);
 }
 
 //===----------------------------------------------------------------------===//
@@ -253,13 +304,13 @@ void smallPackedPortable(int64_t m, int64_t first, int64_t last, const float *a,
                          int64_t lda, const PackedView &b, float *c,
                          int64_t ldc) {
   for (int64_t panel = first; panel < last; ++panel) {
-    const float *w = b.panel(panel, 0);
+    int64_t w = b.offset(panel, 0);
     int64_t nr = std::min(kNR, b.n - panel * kNR);
     for (int64_t i = 0; i < m; ++i) {
       float acc[kNR] = {};
       for (int64_t p = 0; p < b.k; ++p)
         for (int64_t j = 0; j < kNR; ++j)
-          acc[j] += a[i * lda + p] * w[p * kNR + j];
+          acc[j] += a[i * lda + p] * b.element(w + p * kNR + j);
       for (int64_t j = 0; j < nr; ++j)
         c[i * ldc + panel * kNR + j] += acc[j];
     }
@@ -267,11 +318,29 @@ void smallPackedPortable(int64_t m, int64_t first, int64_t last, const float *a,
 }
 
 #if LOOM_X86
+/// 16 panel elements from element `index` of `data`, as floats.
+template <WeightType Type>
+__attribute__((target("avx512f"))) inline __m512 load16(const void *data,
+                                                        int64_t index) {
+  if constexpr (Type == WeightType::F32) {
+    return _mm512_loadu_ps(static_cast<const float *>(data) + index);
+  } else {
+    __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(data) + index));
+    if constexpr (Type == WeightType::BF16)
+      return _mm512_castsi512_ps(
+          _mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+    else
+      return _mm512_cvtph_ps(bits);
+  }
+}
+
+template <WeightType Type>
 __attribute__((target("avx512f"))) void
 smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
                   int64_t lda, const PackedView &b, float *c, int64_t ldc) {
   for (int64_t panel = first; panel < last; ++panel) {
-    const float *w = b.panel(panel, 0);
+    int64_t w = b.offset(panel, 0);
     // Two accumulator sets (even and odd k) hide the FMA latency.
     __m512 acc[kSmallM][4];
     for (int64_t i = 0; i < m; ++i)
@@ -279,8 +348,9 @@ smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
         acc[i][r] = _mm512_setzero_ps();
     int64_t p = 0;
     for (; p + 2 <= b.k; p += 2, w += 2 * kNR) {
-      __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-      __m512 w2 = _mm512_loadu_ps(w + 32), w3 = _mm512_loadu_ps(w + 48);
+      __m512 w0 = load16<Type>(b.data, w), w1 = load16<Type>(b.data, w + 16);
+      __m512 w2 = load16<Type>(b.data, w + 32);
+      __m512 w3 = load16<Type>(b.data, w + 48);
       for (int64_t i = 0; i < m; ++i) {
         __m512 x0 = _mm512_set1_ps(a[i * lda + p]);
         __m512 x1 = _mm512_set1_ps(a[i * lda + p + 1]);
@@ -291,7 +361,7 @@ smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
       }
     }
     for (; p < b.k; ++p, w += kNR) {
-      __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+      __m512 w0 = load16<Type>(b.data, w), w1 = load16<Type>(b.data, w + 16);
       for (int64_t i = 0; i < m; ++i) {
         __m512 x = _mm512_set1_ps(a[i * lda + p]);
         acc[i][0] = _mm512_fmadd_ps(x, w0, acc[i][0]);
@@ -315,23 +385,23 @@ smallPackedAvx512(int64_t m, int64_t first, int64_t last, const float *a,
 /// One row of A against panels [panel, panel + Streams): the thread reads
 /// `Streams` weight streams at once, which keeps more memory requests in
 /// flight than a single stream does (about 10% more bandwidth here).
-template <int Streams>
+template <int Streams, WeightType Type>
 __attribute__((target("avx512f"))) void
 gemvPanelsAvx512(int64_t panel, const float *a, const PackedView &b, float *c) {
   {
-    const float *w[Streams];
+    int64_t w[Streams];
     __m512 acc[Streams][2];
     for (int s = 0; s < Streams; ++s) {
-      w[s] = b.panel(panel + s, 0);
+      w[s] = b.offset(panel + s, 0);
       acc[s][0] = acc[s][1] = _mm512_setzero_ps();
     }
     for (int64_t p = 0; p < b.k; ++p) {
       __m512 x = _mm512_set1_ps(a[p]);
       for (int s = 0; s < Streams; ++s) {
-        acc[s][0] =
-            _mm512_fmadd_ps(x, _mm512_loadu_ps(w[s] + p * kNR), acc[s][0]);
-        acc[s][1] =
-            _mm512_fmadd_ps(x, _mm512_loadu_ps(w[s] + p * kNR + 16), acc[s][1]);
+        acc[s][0] = _mm512_fmadd_ps(x, load16<Type>(b.data, w[s] + p * kNR),
+                                    acc[s][0]);
+        acc[s][1] = _mm512_fmadd_ps(
+            x, load16<Type>(b.data, w[s] + p * kNR + 16), acc[s][1]);
       }
     }
     for (int s = 0; s < Streams; ++s) {
@@ -347,16 +417,28 @@ gemvPanelsAvx512(int64_t panel, const float *a, const PackedView &b, float *c) {
 }
 
 /// One row of A against panels [first, last), four streams at a time.
+template <WeightType Type>
 __attribute__((target("avx512f"))) void
 gemvPackedAvx512(int64_t first, int64_t last, const float *a,
                  const PackedView &b, float *c) {
   int64_t panel = first;
   for (; panel + 4 <= last; panel += 4)
-    gemvPanelsAvx512<4>(panel, a, b, c);
+    gemvPanelsAvx512<4, Type>(panel, a, b, c);
   for (; panel + 2 <= last; panel += 2)
-    gemvPanelsAvx512<2>(panel, a, b, c);
+    gemvPanelsAvx512<2, Type>(panel, a, b, c);
   if (panel < last)
-    gemvPanelsAvx512<1>(panel, a, b, c);
+    gemvPanelsAvx512<1, Type>(panel, a, b, c);
+}
+
+/// Small M on packed panels [first, last) of any element type.
+template <WeightType Type>
+__attribute__((target("avx512f"))) void
+smallPackedChunkAvx512(int64_t m, int64_t first, int64_t last, const float *a,
+                       int64_t lda, const PackedView &b, float *c,
+                       int64_t ldc) {
+  if (m == 1)
+    return gemvPackedAvx512<Type>(first, last, a, b, c);
+  smallPackedAvx512<Type>(m, first, last, a, lda, b, c, ldc);
 }
 #endif
 
@@ -366,10 +448,19 @@ void smallGemmPacked(ThreadPool &pool, int64_t m, const float *a, int64_t lda,
   pool.parallelFor(
       0, panels, 2, [&](int64_t first, int64_t last) {
 #if LOOM_X86
-        if (hasAvx512() && m == 1)
-          return gemvPackedAvx512(first, last, a, b, c);
-        if (hasAvx512())
-          return smallPackedAvx512(m, first, last, a, lda, b, c, ldc);
+        if (hasAvx512()) {
+          switch (b.type) {
+          case WeightType::F32:
+            return smallPackedChunkAvx512<WeightType::F32>(m, first, last, a,
+                                                           lda, b, c, ldc);
+          case WeightType::F16:
+            return smallPackedChunkAvx512<WeightType::F16>(m, first, last, a,
+                                                           lda, b, c, ldc);
+          case WeightType::BF16:
+            return smallPackedChunkAvx512<WeightType::BF16>(m, first, last, a,
+                                                            lda, b, c, ldc);
+          }
+        }
 #endif
         smallPackedPortable(m, first, last, a, lda, b, c, ldc);
       });
@@ -496,6 +587,32 @@ void zeroRows(int64_t m, int64_t n, float *c, int64_t ldc) {
     std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
 }
 
+/// Stores `count` elements (a multiple of 16) of half panels from element
+/// `from` as floats.
+#if LOOM_X86
+template <WeightType Type>
+__attribute__((target("avx512f"))) void
+widenAvx512(const void *data, int64_t from, int64_t count, float *out) {
+  for (int64_t e = 0; e < count; e += 16)
+    _mm512_storeu_ps(out + e, load16<Type>(data, from + e));
+}
+#endif
+
+void widenPanel(const PackedView &view, int64_t from, int64_t count, float *out,
+                bool avx512) {
+#if LOOM_X86
+  if (avx512 && count % 16 == 0) {
+    if (view.type == WeightType::BF16)
+      return widenAvx512<WeightType::BF16>(view.data, from, count, out);
+    if (view.type == WeightType::F16)
+      return widenAvx512<WeightType::F16>(view.data, from, count, out);
+  }
+#endif
+  (void)avx512;
+  for (int64_t e = 0; e < count; ++e)
+    out[e] = view.element(from + e);
+}
+
 /// Columns [n0, n1) of C for all M rows. `packed` is B in the kernels'
 /// layout when it is a packed constant (n0 is then a multiple of kNR).
 ///
@@ -508,7 +625,9 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       bool accumulate) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
-  if (!packed)
+  // Half panels are widened a depth block at a time, for all the rows.
+  bool widen = packed && packed->type != WeightType::F32;
+  if (!packed || widen)
     scratch.b.resize(size_t(panels * kNR * kKC));
   bool avx512 = hasAvx512();
   // Without AVX-512 every strip is packed; with it, only a partial one.
@@ -523,6 +642,9 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
       (bKN ? packBFromKN : packB)(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
                                   scratch.b.data() + panel * kNR * kKC);
     }
+    for (int64_t panel = 0; widen && panel < panels; ++panel)
+      widenPanel(*packed, packed->offset(n0 / kNR + panel, p0), kc * kNR,
+                 scratch.b.data() + panel * kNR * kKC, avx512);
     for (int64_t i0 = 0; i0 < m; i0 += kMC) {
       int64_t mc = std::min(kMC, m - i0);
       int64_t fullRows = avx512 ? mc / kMR * kMR : 0;
@@ -534,8 +656,9 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
         for (int64_t panel = 0; panel < panels; ++panel) {
           int64_t j0 = n0 + panel * kNR;
           int64_t nr = std::min(kNR, n1 - j0);
-          const float *bp = packed ? packed->panel(n0 / kNR + panel, p0)
-                                   : scratch.b.data() + panel * kNR * kKC;
+          const float *bp = packed && !widen
+                                ? packed->panel(n0 / kNR + panel, p0)
+                                : scratch.b.data() + panel * kNR * kKC;
           float *cTile = c + (i0 + ii) * ldc + j0;
 #if LOOM_X86
           if (ii < fullRows) {
@@ -712,17 +835,17 @@ void loom::sgemmPanels(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
   }
   // The large path reads panels by `view.k` (their depth as packed) and
   // runs `k` steps; every M goes through it.
-  PackedView view{b.data, b.n, b.k};
+  PackedView view{b.data, b.n, b.k, WeightType::F32};
   largeGemm(pool, m, n, k, a, lda, /*b=*/nullptr, /*ldb=*/0, /*bKN=*/false,
             &view, c, ldc, accumulate);
 }
 
-void loom::reservePackedMatrices(
-    KernelState &state,
-    const std::vector<std::pair<int64_t, int64_t>> &shapes) {
+void loom::reservePackedMatrices(KernelState &state,
+                                 const std::vector<PackedShape> &shapes) {
   size_t total = 0;
-  for (auto [n, k] : shapes)
-    total += packedSize(n, k);
+  for (const PackedShape &shape : shapes)
+    if (shape.n > 0)
+      total += packedSize(shape.n, shape.k, shape.type);
   PackedArena &arena = state.packed->arena;
   if (total == 0 || arena.memory)
     return;
@@ -741,29 +864,57 @@ void loom::reservePackedMatrices(
 
 int64_t loom::packConstantMatrix(KernelState &state, const float *b, int64_t n,
                                  int64_t k, bool storedKN) {
+  return packConstantMatrix(state, b, b, WeightType::F32, n, k, storedKN,
+                            WeightType::F32);
+}
+
+int64_t loom::packConstantMatrix(KernelState &state, const void *key,
+                                 const void *data, WeightType dataType,
+                                 int64_t n, int64_t k, bool storedKN,
+                                 WeightType panelType) {
   auto &matrices = state.packed->matrices;
-  if (matrices.count(b))
+  auto *address = static_cast<const float *>(key);
+  if (matrices.count(address))
     return 0;
   int64_t panels = (n + kNR - 1) / kNR;
-  size_t bytes = packedSize(n, k);
+  size_t bytes = packedSize(n, k, panelType);
   PackedMatrix packed;
   packed.n = n;
   packed.k = k;
   packed.storedKN = storedKN;
+  packed.type = panelType;
   packed.data = allocatePacked(state.packed->arena, bytes);
-  float *out = packed.data.get();
+  char *out = packed.data.get();
+  bool plain =
+      dataType == WeightType::F32 && panelType == WeightType::F32;
   state.pool.parallelFor(
       0, panels, 4, [&](int64_t first, int64_t last) {
         for (int64_t panel = first; panel < last; ++panel) {
-          int64_t j0 = panel * kNR;
-          if (storedKN)
-            packBFromKN(b, n, j0, std::min(kNR, n - j0), 0, k,
-                        out + panel * k * kNR);
-          else
-            packB(b, k, j0, std::min(kNR, n - j0), 0, k, out + panel * k * kNR);
+          int64_t j0 = panel * kNR, nr = std::min(kNR, n - j0);
+          if (plain) {
+            float *to = reinterpret_cast<float *>(out) + panel * k * kNR;
+            auto *from = static_cast<const float *>(data);
+            if (storedKN)
+              packBFromKN(from, n, j0, nr, 0, k, to);
+            else
+              packB(from, k, j0, nr, 0, k, to);
+            continue;
+          }
+          // Element (j, p) of B is data[j * k + p], or data[p * n + j]
+          // stored [k, n]; columns past n are zero.
+          int64_t base = panel * k * kNR;
+          for (int64_t p = 0; p < k; ++p)
+            for (int64_t j = 0; j < kNR; ++j) {
+              float value = 0.0f;
+              if (j < nr)
+                value = readWeight(data, dataType,
+                                   storedKN ? p * n + j0 + j
+                                            : (j0 + j) * k + p);
+              writeWeight(out, panelType, base + p * kNR + j, value);
+            }
         }
       });
-  matrices.emplace(b, std::move(packed));
+  matrices.emplace(address, std::move(packed));
   return int64_t(bytes);
 }
 
@@ -772,6 +923,38 @@ void loom::clearPackedMatrices(KernelState &state) {
   PackedArena &arena = state.packed->arena;
   arena.memory.reset();
   arena.size = arena.used = 0;
+}
+
+/// When B lies inside a packed matrix but is not a view the kernels read in
+/// place: its elements, gathered from the packed copy into `out` as [n, k]
+/// (the matrix's own layout may be half precision, reserved address space,
+/// or given back to the system). Null when B is no packed matrix's.
+static const float *unpackView(const KernelState &state, const float *b,
+                               int64_t n, int64_t k, int64_t ldb, bool bKN,
+                               std::vector<float> &out) {
+  auto &matrices = state.packed->matrices;
+  auto it = matrices.upper_bound(b);
+  if (it == matrices.begin())
+    return nullptr;
+  --it;
+  const PackedMatrix &matrix = it->second;
+  int64_t offset = int64_t(reinterpret_cast<uintptr_t>(b) -
+                           reinterpret_cast<uintptr_t>(it->first)) /
+                   int64_t(sizeof(float));
+  if (offset >= matrix.n * matrix.k)
+    return nullptr;
+  PackedView whole{matrix.data.get(), matrix.n, matrix.k, matrix.type};
+  out.resize(size_t(n * k));
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t p = 0; p < k; ++p) {
+      // Index into the matrix as stored, then its row of B and depth.
+      int64_t index = offset + (bKN ? p * ldb + j : j * ldb + p);
+      int64_t row = matrix.storedKN ? index % matrix.n : index / matrix.k;
+      int64_t depth = matrix.storedKN ? index / matrix.n : index % matrix.k;
+      out[size_t(j * k + p)] =
+          whole.element(whole.offset(row / kNR, depth) + row % kNR);
+    }
+  return out.data();
 }
 
 /// The C interface of both products: B is [n, k] (`bKN` false) or [k, n];
@@ -791,6 +974,15 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
                              : 2.0 * double(m) * double(n) * double(k),
                        {m, n, k});
   if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
+    if (!findPacked(state, pb, n, k, b->strides[0], bKN)) {
+      thread_local std::vector<float> unpacked;
+      if (const float *copy =
+              unpackView(state, pb, n, k, b->strides[0], bKN, unpacked)) {
+        sgemmNT(state, m, n, k, pa, a->strides[0], copy, k, pc, c->strides[0],
+                accumulate);
+        return;
+      }
+    }
     (bKN ? sgemmNN : sgemmNT)(state, m, n, k, pa, a->strides[0], pb,
                               b->strides[0], pc, c->strides[0], accumulate);
     return;

@@ -30,6 +30,20 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
     info.name = it->get<std::string>();
   if (auto it = root.find(LOOM_INFO_DECODER); it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();
+  if (auto it = root.find(LOOM_INFO_WEIGHT_TYPE); it != root.end()) {
+    std::string type = it->is_string() ? it->get<std::string>() : "";
+    if (type == "keep")
+      info.weightType = WeightPolicy::Keep;
+    else if (type == "f32")
+      info.weightType = WeightPolicy::F32;
+    else if (type == "f16")
+      info.weightType = WeightPolicy::F16;
+    else if (type == "bf16")
+      info.weightType = WeightPolicy::BF16;
+    else
+      return makeError("the model's embedded description has an unknown "
+                       "weight type");
+  }
   // Checkpoint tensors, then derived ones: the order of the weight table.
   auto readTensors = [&](const char *key, std::vector<TensorSpec> &specs,
                          bool required) -> Status {

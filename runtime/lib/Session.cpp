@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 using namespace loom;
 
@@ -81,7 +82,23 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
     return makeError(fmt::format("the thread count must not be negative, "
                                  "got {}",
                                  numThreads));
-  Expected<WeightSet> weights = WeightSet::load(weightsPath, info->tensors);
+  // Half-precision matrices that only the products read stay as they are in
+  // the checkpoint: they are packed (in their own or the requested type)
+  // straight from the mapping, never widened to f32 in memory.
+  WeightOptions options;
+  if (info->weightType != WeightPolicy::F32) {
+    std::vector<bool> derivedSource(info->tensors.size(), false);
+    for (const std::vector<int64_t> &sources : info->derivedSources)
+      for (int64_t source : sources)
+        if (size_t(source) < derivedSource.size())
+          derivedSource[size_t(source)] = true;
+    for (size_t i = 0; i < info->tensors.size(); ++i)
+      options.keepHalf.push_back(info->tensors[i].shape.size() == 2 &&
+                                 (info->matrix[i] || info->storedInOut[i]) &&
+                                 !info->otherUses[i] && !derivedSource[i]);
+  }
+  Expected<WeightSet> weights =
+      WeightSet::load(weightsPath, info->tensors, options);
   if (!weights)
     return weights.takeError();
   std::unique_ptr<Session> session(new Session(
@@ -99,13 +116,40 @@ Session::Session(const loom_model_def &model, ModelInfo modelInfo,
   weightTable.reserve(weights.size() + info.derived.size());
   for (size_t i = 0; i < weights.size(); ++i)
     weightTable.push_back(const_cast<float *>(weights.data(i)));
+  panelTypes.assign(weights.size() + info.derived.size(), WeightType::F32);
   context.weights = weightTable.data();
   context.kernels = &kernels;
+}
+
+/// The weight type of checkpoint dtype `dtype` (F32 for anything else).
+static WeightType weightTypeOf(DType dtype) {
+  return dtype == DType::BF16  ? WeightType::BF16
+         : dtype == DType::F16 ? WeightType::F16
+                               : WeightType::F32;
 }
 
 Status Session::loadWeights() {
   size_t stored = weights.size();
   long pageSize = sysconf(_SC_PAGESIZE);
+  // A matrix kept in half precision has no f32 data: the generated code
+  // passes the kernels an address of a reserved (inaccessible) range of its
+  // f32 size, by which they find its packed copy.
+  for (size_t i = 0; i < stored; ++i) {
+    if (!weights.isHalf(i))
+      continue;
+    size_t bytes = std::max<size_t>(
+        size_t(numElements(weights.spec(i).shape).value_or(0)) *
+            sizeof(float),
+        1);
+    void *range =
+        mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (range == MAP_FAILED)
+      return makeError(fmt::format("cannot reserve address space for tensor "
+                                   "'{}'",
+                                   weights.spec(i).name));
+    derivedMemory.push_back({range, bytes});
+    weightTable[i] = range;
+  }
   // Each derived weight gets an anonymous mapping of its own, touched only
   // when it is computed: once packed for the kernels, its pages can be given
   // back while its address stays reserved (the kernels find packed copies
@@ -135,8 +179,14 @@ Status Session::loadWeights() {
   auto dataOf = [&](size_t i) {
     return static_cast<const float *>(weightTable[i]);
   };
+  // Half data is the checkpoint's, in its mapping, as zero-copy f32 is.
   auto fileBacked = [&](size_t i) {
-    return i < stored && weights.isZeroCopy(i);
+    return i < stored && (weights.isZeroCopy(i) || weights.isHalf(i));
+  };
+  auto layoutOf = [&](size_t i) -> std::pair<const void *, WeightType> {
+    if (i < stored && weights.isHalf(i))
+      return {weights.rawData(i), weightTypeOf(weights.source(i).dtype)};
+    return {weightTable[i], WeightType::F32};
   };
   auto elementsOf = [&](size_t i) {
     return size_t(numElements(specOf(i).shape).value_or(0));
@@ -147,14 +197,49 @@ Status Session::loadWeights() {
   // layout is the memory-mapped file, whose pages can be dropped and read
   // back a row at a time as the embedding needs them; otherwise a packed
   // copy would double its memory, and it stays where it is.
-  std::vector<std::pair<int64_t, int64_t>> shapes(weightTable.size(), {0, 0});
+  //
+  // Panels hold what the model asks for (its weight type): by default the
+  // checkpoint's own type, F16 or BF16 panels halving what a decode step
+  // streams; a derived weight keeps the half type its sources share.
+  auto checkpointType = [&](size_t i) {
+    if (i < stored)
+      return weightTypeOf(weights.source(i).dtype);
+    std::optional<WeightType> shared;
+    for (int64_t source : info.derivedSources[i - stored]) {
+      WeightType type = weightTypeOf(weights.source(size_t(source)).dtype);
+      if (size_t(source) >= stored || (shared && *shared != type))
+        return WeightType::F32;
+      shared = type;
+    }
+    return shared.value_or(WeightType::F32);
+  };
+  std::vector<PackedShape> shapes(weightTable.size());
   for (size_t i = 0; i < weightTable.size(); ++i) {
     const TensorSpec &spec = specOf(i);
     if (spec.shape.size() != 2 || (!info.matrix[i] && !info.storedInOut[i]) ||
         (info.otherUses[i] && !fileBacked(i)))
       continue;
-    shapes[i] = info.matrix[i] ? std::pair{spec.shape[0], spec.shape[1]}
-                               : std::pair{spec.shape[1], spec.shape[0]};
+    switch (info.weightType) {
+    case WeightPolicy::Keep:
+      panelTypes[i] = checkpointType(i);
+      break;
+    case WeightPolicy::F32:
+      panelTypes[i] = WeightType::F32;
+      break;
+    case WeightPolicy::F16:
+      panelTypes[i] = WeightType::F16;
+      break;
+    case WeightPolicy::BF16:
+      panelTypes[i] = WeightType::BF16;
+      break;
+    }
+    // A matrix whose f32 layout something else reads keeps f32 panels
+    // (the layouts must agree).
+    if (info.otherUses[i])
+      panelTypes[i] = WeightType::F32;
+    shapes[i] = info.matrix[i]
+                    ? PackedShape{spec.shape[0], spec.shape[1], panelTypes[i]}
+                    : PackedShape{spec.shape[1], spec.shape[0], panelTypes[i]};
   }
   reservePackedMatrices(kernels, shapes);
 
@@ -163,9 +248,11 @@ Status Session::loadWeights() {
   // first token's time).
   auto finish = [&](size_t i) {
     const TensorSpec &spec = specOf(i);
-    if (auto [n, k] = shapes[i]; n != 0)
-      packedBytes += packConstantMatrix(kernels, dataOf(i), n, k,
-                                        /*storedKN=*/!info.matrix[i]);
+    auto [data, type] = layoutOf(i);
+    if (shapes[i].n != 0)
+      packedBytes += packConstantMatrix(
+          kernels, weightTable[i], data, type, shapes[i].n, shapes[i].k,
+          /*storedKN=*/!info.matrix[i], panelTypes[i]);
     else if (spec.shape.size() == 2 &&
              (info.matrix[i] || info.storedInOut[i]))
       prefault(dataOf(i), elementsOf(i), pageSize);
@@ -178,11 +265,22 @@ Status Session::loadWeights() {
   for (const std::vector<int64_t> &sources : info.derivedSources)
     for (int64_t source : sources)
       ++pending[size_t(source)];
+  // (The pages of a copy the weight set converted are given back too: the
+  // address stays allocated, so no other buffer takes it.)
+  // A tensor bound twice (a tied embedding and head) shares its memory: a
+  // copy's pages stay while another entry reads them.
+  std::set<const void *> readElsewhere;
+  for (size_t i = 0; i < weightTable.size(); ++i)
+    if (info.otherUses[i] && !fileBacked(i))
+      readElsewhere.insert(weightTable[i]);
   auto releaseIfUnused = [&](size_t i) {
-    bool unread = info.prepareOnly[i] || (shapes[i].first != 0 &&
-                                          (fileBacked(i) || !info.otherUses[i]));
-    if (pending[i] == 0 && unread && (i >= stored || fileBacked(i)))
-      releasePages(dataOf(i), elementsOf(i) * sizeof(float), pageSize);
+    bool unread = info.prepareOnly[i] ||
+                  (shapes[i].n != 0 && (fileBacked(i) || !info.otherUses[i]));
+    if (!fileBacked(i) && readElsewhere.count(weightTable[i]))
+      unread = false;
+    auto [data, type] = layoutOf(i);
+    if (pending[i] == 0 && unread)
+      releasePages(data, elementsOf(i) * weightTypeSize(type), pageSize);
   };
   for (size_t i = 0; i < stored; ++i) {
     finish(i);

@@ -101,7 +101,8 @@ WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
   set.specs = std::move(specs);
   // A tensor bound twice (a tied embedding and head) is converted once.
   std::unordered_map<const TensorInfo *, const float *> bound;
-  for (const TensorSpec &spec : set.specs) {
+  for (size_t index = 0; index < set.specs.size(); ++index) {
+    const TensorSpec &spec = set.specs[index];
     const TensorInfo *tensor = set.checkpoint->find(spec.name);
     size_t count = static_cast<size_t>(tensor->numElements());
     set.sources.push_back(tensor);
@@ -111,6 +112,13 @@ WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
       continue;
     }
     set.total += count * sizeof(float);
+    if ((tensor->dtype == DType::F16 || tensor->dtype == DType::BF16) &&
+        index < options.keepHalf.size() && options.keepHalf[index]) {
+      set.pointers.push_back(nullptr);
+      set.owned.emplace_back();
+      bound.emplace(tensor, nullptr);
+      continue;
+    }
     bool aligned = reinterpret_cast<uintptr_t>(tensor->data) % alignment == 0;
     if (tensor->dtype == DType::F32 && aligned) {
       set.pointers.push_back(reinterpret_cast<const float *>(tensor->data));

@@ -1,4 +1,7 @@
 // RUN: loom-opt %s --loom-bind-runtime --split-input-file --verify-diagnostics
+// RUN: not loom-opt %s --loom-bind-runtime="weight-type=int4" --split-input-file 2>&1 | FileCheck %s --check-prefix=OPTION
+
+// OPTION: error: unknown weight type 'int4'; expected keep, f32, f16 or bf16
 
 // expected-error @below {{no entry point: expected a function named 'forward'}}
 module {

@@ -49,8 +49,10 @@ struct RuntimeState {
 
 class RuntimeBinder {
 public:
-  RuntimeBinder(ModuleOp module, func::FuncOp entry, bool packWeights)
+  RuntimeBinder(ModuleOp module, func::FuncOp entry, bool packWeights,
+                StringRef weightType)
       : module(module), entry(entry), packWeights(packWeights),
+        weightType(weightType),
         builder(module.getContext()), llvmConverter(module.getContext()) {}
 
   LogicalResult run();
@@ -94,6 +96,8 @@ private:
   /// Whether the runtime's kernels read the weight matrices (and so may
   /// repack them).
   bool packWeights;
+  /// What the runtime keeps weight matrices in (see loom_abi.h).
+  StringRef weightType;
   OpBuilder builder;
   LLVMTypeConverter llvmConverter;
   CacheGeometry cache;
@@ -549,6 +553,7 @@ void RuntimeBinder::emitModelInfo() {
       {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
       {LOOM_INFO_KV_SLOTS, cache.slots},
       {LOOM_INFO_KV_WIDTH, cache.width},
+      {LOOM_INFO_WEIGHT_TYPE, weightType},
       {LOOM_INFO_TENSORS, std::move(tensors)},
       {LOOM_INFO_DERIVED, std::move(derivedTensors)}};
   std::string text;
@@ -604,7 +609,13 @@ struct LoomBindRuntimePass
       module.emitError("no entry point: expected a function named 'forward'");
       return signalPassFailure();
     }
-    if (failed(RuntimeBinder(module, entry, packWeights).run()))
+    if (!llvm::is_contained({"keep", "f32", "f16", "bf16"},
+                            StringRef(weightType))) {
+      module.emitError("unknown weight type '")
+          << weightType << "'; expected keep, f32, f16 or bf16";
+      return signalPassFailure();
+    }
+    if (failed(RuntimeBinder(module, entry, packWeights, weightType).run()))
       return signalPassFailure();
   }
 };

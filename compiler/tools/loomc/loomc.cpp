@@ -138,6 +138,14 @@ cl::opt<bool> fuseGateUp("fuse-gate-up",
                                   "up projections (default true)"),
                          cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<std::string> weightType(
+    "weight-type",
+    cl::desc("What the program keeps weight matrices in: keep (the "
+             "checkpoint's type: BF16/F16 checkpoints stream half the bytes), "
+             "f32, f16 or bf16"),
+    cl::value_desc("keep|f32|f16|bf16"), cl::init("keep"),
+    cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -277,6 +285,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   LoomPipelineOptions options;
   options.fuseQKV = fuseQKV;
   options.fuseGateUp = fuseGateUp;
+  options.weightType = weightType;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
@@ -483,6 +492,13 @@ int main(int argc, char **argv) {
     outputFilename = emitAction == EmitAction::Exe
                          ? (base == "a" ? std::string("a.out") : base)
                          : "lib" + base + ".so";
+  }
+  if (!llvm::is_contained({"keep", "f32", "f16", "bf16"},
+                          llvm::StringRef(weightType))) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--weight-type must be keep, f32, f16 or bf16, got '" << weightType
+        << "'\n";
+    return 1;
   }
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "loomc")

@@ -27,6 +27,15 @@
 
 namespace loom {
 struct PackedMatrices;
+
+/// Element types of weight data: as a checkpoint stores it, and as packed
+/// panels hold it (the kernels widen F16/BF16 to f32 as they read it).
+enum class WeightType { F32, F16, BF16 };
+
+/// Bytes of one element of `type`.
+inline size_t weightTypeSize(WeightType type) {
+  return type == WeightType::F32 ? 4 : 2;
+}
 } // namespace loom
 
 /// What the kernels of one model instance share (`loom_context::kernels`):
@@ -55,6 +64,20 @@ using KernelState = loom_kernel_state;
 int64_t packConstantMatrix(KernelState &state, const float *b, int64_t n,
                            int64_t k, bool storedKN = false);
 
+/// The general form: the matrix's data is `data` of `dataType` (F32, or
+/// F16/BF16 converted as it is packed), its panels hold `panelType`, and
+/// products find it by `key`, an address the generated code passes for it
+/// (its f32 data, or a reserved range of n * k floats when it has none).
+int64_t packConstantMatrix(KernelState &state, const void *key,
+                           const void *data, WeightType dataType, int64_t n,
+                           int64_t k, bool storedKN, WeightType panelType);
+
+/// A matrix to reserve packing memory for.
+struct PackedShape {
+  int64_t n = 0, k = 0;
+  WeightType type = WeightType::F32;
+};
+
 /// A matrix B packed by the caller with `packPanels`, for products over a
 /// prefix of its columns (n) or of its depth (k) without packing it again.
 struct PanelMatrix {
@@ -81,8 +104,8 @@ void sgemmPanels(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
 /// step streams every packed weight once, and on 4 KiB pages that stream
 /// would miss the TLB every 4 KiB. Optional; packing allocates on its own
 /// once the reservation is used up.
-void reservePackedMatrices(
-    KernelState &state, const std::vector<std::pair<int64_t, int64_t>> &shapes);
+void reservePackedMatrices(KernelState &state,
+                           const std::vector<PackedShape> &shapes);
 
 /// Forgets every matrix packed in `state` (their addresses may be reused)
 /// and frees the reserved memory.

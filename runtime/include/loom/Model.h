@@ -40,6 +40,14 @@ MemRef<T, N> makeMemRef(T *data, const int64_t (&sizes)[N]) {
   return ref;
 }
 
+/// What the model asks the runtime to keep weight matrices in.
+enum class WeightPolicy {
+  Keep, ///< the checkpoint's type (F32, F16 or BF16)
+  F32,
+  F16,
+  BF16,
+};
+
 /// The description a compiled model carries of itself.
 struct ModelInfo {
   int64_t abi = 0;
@@ -71,6 +79,8 @@ struct ModelInfo {
   std::vector<bool> prepareOnly;
   /// Per derived weight: the table entries it reads (earlier ones).
   std::vector<std::vector<int64_t>> derivedSources;
+  /// The type weight matrices are kept in for the kernels.
+  WeightPolicy weightType = WeightPolicy::Keep;
 };
 
 /// Parses the JSON model info embedded in a compiled model.

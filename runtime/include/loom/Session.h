@@ -81,8 +81,11 @@ private:
   /// One pointer per tensor of `info` (checkpoint tensors, then derived
   /// weights), for the generated code.
   std::vector<void *> weightTable;
-  /// The mappings that hold the derived weights, and their sizes.
+  /// The mappings that hold the derived weights and the address ranges of
+  /// half-precision matrices, and their sizes.
   std::vector<std::pair<void *, size_t>> derivedMemory;
+  /// Per table entry: the element type of its packed panels.
+  std::vector<WeightType> panelTypes;
   KernelState kernels;
   /// What the generated code receives: `weightTable` and `kernels`.
   loom_context context{};

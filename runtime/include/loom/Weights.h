@@ -33,6 +33,10 @@ struct WeightOptions {
   size_t alignment = alignof(float);
   /// At most this many problems are listed; the rest are counted.
   size_t maxProblems = 20;
+  /// Per manifest entry: F16/BF16 data may stay as it is, unconverted (the
+  /// caller reads it with `halfData`; `data` is then null). Missing entries
+  /// mean false.
+  std::vector<bool> keepHalf;
 };
 
 /// Checks `specs` against `checkpoint` and returns one message per problem
@@ -58,8 +62,13 @@ public:
 
   /// The number of tensors (the manifest's length).
   size_t size() const { return specs.size(); }
-  /// The f32 data of tensor `index` (row-major, `spec(index).shape`).
+  /// The f32 data of tensor `index` (row-major, `spec(index).shape`); null
+  /// for one kept in half precision.
   const float *data(size_t index) const { return pointers[index]; }
+  /// True when tensor `index` was kept as F16/BF16 (`WeightOptions`).
+  bool isHalf(size_t index) const { return !pointers[index]; }
+  /// The checkpoint's data of tensor `index`, in its own dtype.
+  const void *rawData(size_t index) const { return sources[index]->data; }
   /// The f32 data of the tensor called `name`, or null.
   const float *data(std::string_view name) const;
   /// The manifest entry of tensor `index`.

@@ -83,6 +83,9 @@
 #define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
 #define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
 #define LOOM_INFO_KV_WIDTH "kv_width"           /* integer: floats a row */
+#define LOOM_INFO_WEIGHT_TYPE "weight_type"     /* "keep", "f32", "f16" or
+                                                   "bf16": what weight
+                                                   matrices are kept in */
 #define LOOM_INFO_TENSORS "tensors"             /* checkpoint tensors: */
 #define LOOM_INFO_TENSOR_NAME "name"            /*   checkpoint name */
 #define LOOM_INFO_TENSOR_SHAPE "shape"          /*   array of integers */
