@@ -24,8 +24,22 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
   if (!integer(LOOM_INFO_ABI, info.abi) || !integer(LOOM_INFO_VOCAB, info.vocab) ||
       !integer(LOOM_INFO_MAX_POSITIONS, info.maxPositions) ||
       !integer(LOOM_INFO_OUTPUT_WIDTH, info.outputWidth) ||
-      !integer(LOOM_INFO_KV_SLOTS, info.kvSlots) || !integer(LOOM_INFO_KV_WIDTH, info.kvWidth))
+      !integer(LOOM_INFO_KV_SLOTS, info.kvSlots))
     return makeError("the model's embedded description lacks a field");
+  // Each slot's width; the cache holds them all for every position.
+  auto widths = root.find(LOOM_INFO_KV_WIDTHS);
+  if (widths == root.end() || !widths->is_array() ||
+      int64_t(widths->size()) != info.kvSlots)
+    return makeError("the model's embedded description lacks its KV cache "
+                     "widths");
+  for (const nlohmann::json &width : *widths) {
+    if (!width.is_number_integer() || width.get<int64_t>() <= 0 ||
+        width.get<int64_t>() > (int64_t(1) << 24))
+      return makeError("the model's embedded description has a bad KV cache "
+                       "width");
+    info.kvWidths.push_back(width.get<int64_t>());
+    info.kvWidth += width.get<int64_t>();
+  }
   if (auto it = root.find(LOOM_INFO_MODEL); it != root.end() && it->is_string())
     info.name = it->get<std::string>();
   if (auto it = root.find(LOOM_INFO_DECODER); it != root.end() && it->is_boolean())

@@ -111,7 +111,7 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
 Session::Session(const loom_model_def &model, ModelInfo modelInfo,
                  WeightSet weightSet, int64_t maxSeq, int64_t numThreads)
     : model(model), info(std::move(modelInfo)), weights(std::move(weightSet)),
-      maxSeq(maxSeq), keys(size_t(info.kvSlots * maxSeq * info.kvWidth), 0.0f),
+      maxSeq(maxSeq), keys(size_t(maxSeq * info.kvWidth), 0.0f),
       values(keys.size(), 0.0f), kernels(numThreads) {
   weightTable.reserve(weights.size() + info.derived.size());
   for (size_t i = 0; i < weights.size(); ++i)
@@ -324,9 +324,9 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
   auto tokenRef =
       makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
   auto keyRef =
-      makeMemRef<float, 3>(keys.data(), {info.kvSlots, maxSeq, info.kvWidth});
+      makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});
   auto valueRef =
-      makeMemRef<float, 3>(values.data(), {info.kvSlots, maxSeq, info.kvWidth});
+      makeMemRef<float, 1>(values.data(), {int64_t(values.size())});
   if (lastRowOnly) {
     // `out` holds one row: only the last-row entry may write it.
     if (!model.forward_last)

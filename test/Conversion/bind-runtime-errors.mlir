@@ -76,17 +76,3 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?xi32> {
   return %ids : tensor<?xi32>
 }
 
-// -----
-
-loom.param @w : tensor<8x8xf32>
-loom.param @kv : tensor<4x8xf32>
-func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
-  %w = loom.weight @w : tensor<8x8xf32>
-  %kv = loom.weight @kv : tensor<4x8xf32>
-  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
-  // expected-note @below {{first attention layer here}}
-  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
-  // expected-error @below {{attention layers with different key/value widths (kv_heads * head_dim) are not supported yet: 4 vs 8}}
-  %b = loom.attention %a, %w, %kv, %kv, %w heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
-  return %b : tensor<?x8xf32>
-}

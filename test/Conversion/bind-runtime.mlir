@@ -1,7 +1,9 @@
 // RUN: loom-opt %s --loom-bind-runtime --split-input-file | FileCheck %s
 
 // A decoder with one attention before a weight-shared loop of one attention:
-// 1 + 3 * 1 KV cache slots; the loop's slot depends on its iteration.
+// 1 + 3 * 1 KV cache slots, 4 floats a position each; the loop's slot
+// depends on its iteration. The caches are flat: slot s is [max_seq, 4]
+// floats at max_seq * 4 * s.
 
 loom.param @emb : tensor<50x8xf32>
 loom.param @pos : tensor<16x8xf32>
@@ -12,7 +14,7 @@ loom.param @head : tensor<50x8xf32>
 // The model context comes first; parameters are read from its weight table
 // (field 0), one pointer each, in declaration order.
 // CHECK-LABEL: func.func @forward(
-// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}, %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<4x?x4xf32>, %[[VC:.*]]: memref<4x?x4xf32>, %[[OUT:.*]]: memref<?x50xf32>)
+// CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}, %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<?xf32>, %[[VC:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?x50xf32>)
 // CHECK-SAME: llvm.emit_c_interface
 // CHECK: %[[FIELD:.*]] = llvm.getelementptr %[[CTX]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr)>
 // CHECK: %[[TABLE:.*]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
@@ -20,11 +22,17 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: llvm.getelementptr %[[TABLE]][4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: bufferization.to_tensor %[[TOKENS]] restrict
 // CHECK: loom.position_embedding %{{.*}}, %{{.*}} offset %[[POS]]
-// First attention: its projections, then its core on slot 0.
+// First attention: its projections, then its core on slot 0, a one-slot view
+// of each cache.
 // CHECK: loom.linear
-// CHECK: %[[SLOT0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[START:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[LENGTH:.*]] = memref.dim %[[KC]], %{{.*}} : memref<?xf32>
+// CHECK: %[[MAXSEQ:.*]] = arith.divui %[[LENGTH]], %{{.*}} : index
+// CHECK: %[[OFFSET:.*]] = arith.muli %[[START]], %[[MAXSEQ]] : index
+// CHECK: %[[KS:.*]] = memref.reinterpret_cast %[[KC]] to offset: [%[[OFFSET]]], sizes: [1, %[[MAXSEQ]], 4], strides: [%{{.*}}, 4, 1] : memref<?xf32> to memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>
+// CHECK: %[[VS:.*]] = memref.reinterpret_cast %[[VC]]
 // CHECK: loom.rope %{{.*}}, %[[POS]] head_dim = 4
-// CHECK: loom.cached_attention %{{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT0]] heads = 2 kv_heads = 1 head_dim = 4 causal
+// CHECK: loom.cached_attention %{{.*}}, %[[KS]], %[[VS]], %[[POS]], %{{.*}} heads = 2 kv_heads = 1 head_dim = 4 causal
 // The loop: slot 1 + i.
 // CHECK: loom.loop 3 times(%[[I:[a-z0-9]+]])
 // CHECK: arith.muli %[[I]], %{{.*}} : index
@@ -39,7 +47,7 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: llvm.mlir.global external constant @loom_model_info
 // CHECK-SAME: \22abi\22:2
 // CHECK-SAME: \22decoder\22:true,\22derived\22:[]
-// CHECK-SAME: \22kv_slots\22:4,\22kv_width\22:4
+// CHECK-SAME: \22kv_slots\22:4,\22kv_widths\22:[4,4,4,4]
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
 // The embedding table is read by rows; projections only as matrices (the
@@ -74,7 +82,7 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> {
 loom.param @w : tensor<8x8xf32>
 
 // CHECK-LABEL: func.func @forward(
-// CHECK-SAME: memref<1x?x8xf32>
+// CHECK-SAME: memref<?xf32>
 // CHECK: loom.cached_attention
 // CHECK-NOT: causal
 // CHECK-NOT: @forward_last
@@ -89,16 +97,18 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 
 // -----
 
-// Blocks stay functions: each takes the position, the caches, the slot of
-// its first attention and the model context; a stack of two calls uses slots
-// 0 and 1.
+// Blocks stay functions: each takes the position, the caches, where its
+// first slot starts (in floats a position) and the model context; a stack
+// of two calls uses slots 0 and 1.
 
 loom.param @w : tensor<8x8xf32>
 
 // CHECK-LABEL: func.func private @block
-// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<2x?x8xf32>, %[[VC:.*]]: memref<2x?x8xf32>, %[[BASE:.*]]: index, %{{.*}}: !llvm.ptr {loom.context})
-// CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %{{.*}} : index
-// CHECK: loom.cached_attention {{.*}}, %[[KC]], %[[VC]], %[[POS]], %[[SLOT]]
+// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<?xf32>, %[[VC:.*]]: memref<?xf32>, %[[BASE:.*]]: index, %{{.*}}: !llvm.ptr {loom.context})
+// CHECK: %[[START:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK: %[[OFFSET:.*]] = arith.muli %[[START]], %{{.*}} : index
+// CHECK: %[[KS:.*]] = memref.reinterpret_cast %[[KC]] to offset: [%[[OFFSET]]]
+// CHECK: loom.cached_attention {{.*}}, %[[KS]], %{{.*}}, %[[POS]]
 func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
   %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %a : tensor<?x8xf32>
@@ -111,7 +121,7 @@ func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8
 // CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %[[CTX]])
 // CHECK: %[[S1:.*]] = arith.addi %[[C0]], %{{.*}} : index
 // CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]], %[[CTX]])
-// CHECK: \22kv_slots\22:2
+// CHECK: \22kv_slots\22:2,\22kv_widths\22:[8,8]
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf32>
   %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
@@ -165,4 +175,32 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @ab : tensor<16x8xf32>
   %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<16x8xf32>) -> tensor<?x8xf32>
   return %x : tensor<?x8xf32>
+}
+
+// -----
+
+// Layers may cache rows of different widths (pruned heads, say): slots are
+// laid out one after another, each as wide as its layer's keys. Here 8, then
+// 4 floats a position: the second slot starts at 8 * max_seq.
+
+loom.param @w : tensor<8x8xf32>
+loom.param @kv : tensor<4x8xf32>
+// CHECK-LABEL: func.func @forward(
+// CHECK:         %[[BASE:.*]] = arith.constant 0 : index
+// CHECK:         %[[C12:.*]] = arith.constant 12 : index
+// CHECK:         memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [1, %{{.*}}, 8], strides: [%{{.*}}, 8, 1]
+// CHECK:         %[[C8:.*]] = arith.constant 8 : index
+// CHECK:         %[[S1:.*]] = arith.addi %[[BASE]], %[[C8]] : index
+// CHECK:         %[[LENGTH:.*]] = memref.dim
+// CHECK:         %[[MAXSEQ:.*]] = arith.divui %[[LENGTH]], %{{.*}} : index
+// CHECK:         %[[O1:.*]] = arith.muli %[[S1]], %[[MAXSEQ]] : index
+// CHECK:         memref.reinterpret_cast %{{.*}} to offset: [%[[O1]]], sizes: [1, %{{.*}}, 4], strides: [%{{.*}}, 4, 1]
+// CHECK:         \22kv_slots\22:2,\22kv_widths\22:[8,4]
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %kv = loom.weight @kv : tensor<4x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %b = loom.attention %a, %w, %kv, %kv, %w heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %b : tensor<?x8xf32>
 }

@@ -237,9 +237,10 @@ COMMON_EPS = 1e-5
 COMMON_THETA = 10000.0
 
 
-def _common_block(W, p, x, cfg):
-    return llama_block(W, p, x, cfg["dim"], cfg["heads"], cfg["kv_heads"],
-                       cfg["ffn"], COMMON_EPS, COMMON_THETA)
+def _common_block(W, p, x, cfg, kv_heads=None):
+    return llama_block(W, p, x, cfg["dim"], cfg["heads"],
+                       kv_heads or cfg["kv_heads"], cfg["ffn"], COMMON_EPS,
+                       COMMON_THETA)
 
 
 def looped(weights, cfg, ids):
@@ -252,14 +253,17 @@ def looped(weights, cfg, ids):
 
 
 def hyperloop(weights, cfg, ids):
-    """begin.0, begin.1, (middle.0, middle.1) x loops, end.0, end.1."""
+    """begin.0, begin.1, (middle.0, middle.1) x loops, end.0, end.1; the
+    middle blocks have `middle_kv_heads` key/value heads."""
     W = as_weights(weights)
     x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], cfg["dim"])
     for i in range(2):
         x = _common_block(W, "model.begin.%d" % i, x, cfg)
+    middle_kv_heads = cfg.get("middle_kv_heads", cfg["kv_heads"])
     for _ in range(cfg["loops"]):
         for i in range(2):
-            x = _common_block(W, "model.middle.%d" % i, x, cfg)
+            x = _common_block(W, "model.middle.%d" % i, x, cfg,
+                              middle_kv_heads)
     for i in range(2):
         x = _common_block(W, "model.end.%d" % i, x, cfg)
     return _llama_head(W, x, cfg, COMMON_EPS)

@@ -12,6 +12,7 @@
 #include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -31,19 +32,45 @@ using namespace loom;
 
 namespace {
 
-/// The KV cache layout shared by every attention layer of the model.
-struct CacheGeometry {
-  /// Slots: one per (loop iteration, attention layer) executed per token.
+/// Floats a cached position takes in `attend`'s slot.
+int64_t kvWidth(AttendOp attend) {
+  return int64_t(attend.getNumKvHeads()) * int64_t(attend.getHeadDim());
+}
+
+/// What one run of a block (or of the model) takes of the KV cache.
+struct Footprint {
+  /// Attention executions: each has a slot of its own.
   int64_t slots = 0;
-  /// Row width: kv_heads * head_dim.
+  /// Floats per cached position over those slots: the sum of their widths
+  /// (kv_heads * head_dim each).
   int64_t width = 0;
+
+  Footprint &operator+=(const Footprint &other) {
+    slots += other.slots;
+    width += other.width;
+    return *this;
+  }
+  Footprint times(int64_t count) const {
+    return {slots * count, width * count};
+  }
+};
+
+/// The KV cache: one flat buffer each for keys and values, slot after slot.
+/// Slot s holds [max_seq, width_s] floats from max_seq * (width_0 + ... +
+/// width_{s-1}) on, so layers may cache rows of different widths (after
+/// pruning heads, say).
+struct CacheGeometry {
+  /// Every slot, in execution order.
+  Footprint total;
+  /// Each slot's width.
+  SmallVector<int64_t> widths;
 };
 
 /// The values every function of the model receives from the runtime.
 struct RuntimeState {
   /// The model context (`loom_context *`): weights and the kernels' state.
   Value context;
-  /// The position of the first token, and the KV cache.
+  /// The position of the first token, and the KV cache (flat buffers).
   Value pos, keyCache, valueCache;
 };
 
@@ -64,8 +91,10 @@ private:
   LogicalResult computeGeometry();
   /// Number of attention executions in `block` per run, counting loop trips
   /// and the attentions of called blocks.
-  int64_t countSlots(Block &block);
-  int64_t countSlots(func::FuncOp func);
+  Footprint footprint(Block &block);
+  Footprint footprint(func::FuncOp func);
+  /// Appends the widths of the slots `block` uses, in execution order.
+  void collectWidths(Block &block, SmallVectorImpl<int64_t> &widths);
   /// Gives `entry` the runtime's calling convention; returns its state.
   RuntimeState rewriteSignature(func::FuncOp entry);
   /// Gives each block function the runtime state and its first slot as
@@ -109,7 +138,7 @@ private:
   llvm::DenseMap<StringAttr, int64_t> tableIndex;
   /// Private functions (blocks) and their slot counts.
   SmallVector<func::FuncOp> blocks;
-  llvm::DenseMap<Operation *, int64_t> slotCounts;
+  llvm::DenseMap<Operation *, Footprint> footprints;
   bool causal = false;
 };
 
@@ -190,52 +219,48 @@ LogicalResult RuntimeBinder::orderDerived() {
   return success();
 }
 
-int64_t RuntimeBinder::countSlots(func::FuncOp func) {
-  auto it = slotCounts.find(func);
-  if (it != slotCounts.end())
+Footprint RuntimeBinder::footprint(func::FuncOp func) {
+  auto it = footprints.find(func);
+  if (it != footprints.end())
     return it->second;
-  int64_t count = countSlots(func.front());
-  slotCounts[func] = count;
-  return count;
+  Footprint result = footprint(func.front());
+  footprints[func] = result;
+  return result;
 }
 
-int64_t RuntimeBinder::countSlots(Block &block) {
-  int64_t count = 0;
+Footprint RuntimeBinder::footprint(Block &block) {
+  Footprint result;
   for (Operation &op : block) {
-    if (isa<AttendOp>(op))
-      ++count;
+    if (auto attend = dyn_cast<AttendOp>(op))
+      result += {1, kvWidth(attend)};
     else if (auto loop = dyn_cast<LoopOp>(op))
-      count += loop.getTripCount() * countSlots(*loop.getBodyBlock());
+      result += footprint(*loop.getBodyBlock()).times(loop.getTripCount());
     else if (auto call = dyn_cast<func::CallOp>(op))
-      count += countSlots(module.lookupSymbol<func::FuncOp>(call.getCallee()));
+      result += footprint(module.lookupSymbol<func::FuncOp>(call.getCallee()));
   }
-  return count;
+  return result;
+}
+
+void RuntimeBinder::collectWidths(Block &block,
+                                  SmallVectorImpl<int64_t> &widths) {
+  for (Operation &op : block) {
+    if (auto attend = dyn_cast<AttendOp>(op)) {
+      widths.push_back(kvWidth(attend));
+    } else if (auto loop = dyn_cast<LoopOp>(op)) {
+      for (int64_t i = 0, e = loop.getTripCount(); i < e; ++i)
+        collectWidths(*loop.getBodyBlock(), widths);
+    } else if (auto call = dyn_cast<func::CallOp>(op)) {
+      collectWidths(module.lookupSymbol<func::FuncOp>(call.getCallee()).front(),
+                    widths);
+    }
+  }
 }
 
 LogicalResult RuntimeBinder::computeGeometry() {
-  cache.slots = countSlots(entry);
-  AttendOp first;
-  WalkResult result = module.walk([&](AttendOp op) {
-    int64_t width = op.getNumKvHeads() * op.getHeadDim();
-    causal |= op.getCausal();
-    if (!first) {
-      first = op;
-      cache.width = width;
-      return WalkResult::advance();
-    }
-    if (width != cache.width) {
-      InFlightDiagnostic diag =
-          op.emitError("attention layers with different key/value widths ("
-                       "kv_heads * head_dim) are not supported yet: ")
-          << width << " vs " << cache.width;
-      diag.attachNote(first.getLoc()) << "first attention layer here";
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  if (cache.width == 0)
-    cache.width = 1;
-  return failure(result.wasInterrupted());
+  cache.total = footprint(entry);
+  collectWidths(entry.front(), cache.widths);
+  module.walk([&](AttendOp op) { causal |= op.getCausal(); });
+  return success();
 }
 
 RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
@@ -244,8 +269,7 @@ RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
   Block &body = entry.front();
   auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
   Type f32 = Float32Type::get(ctx);
-  auto cacheType =
-      MemRefType::get({cache.slots, ShapedType::kDynamic, cache.width}, f32);
+  auto cacheType = MemRefType::get({ShapedType::kDynamic}, f32);
   auto tokensType =
       MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 32));
   auto outType = MemRefType::get(result.getShape(), f32);
@@ -425,10 +449,10 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
   int64_t next = 0;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (auto loop = dyn_cast<LoopOp>(op)) {
-      // Iteration i of a loop whose body runs n attentions uses slots
-      // base + next + i * n .. base + next + i * n + n - 1.
+      // Iteration i of a loop whose body's slots are w floats wide in all
+      // starts at base + next + i * w.
       Block *body = loop.getBodyBlock();
-      int64_t perIteration = countSlots(*body);
+      int64_t perIteration = footprint(*body).width;
       if (perIteration == 0) {
         bindAttention(*body, base, state);
         continue;
@@ -447,14 +471,15 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       continue;
     }
     if (auto call = dyn_cast<func::CallOp>(op)) {
-      // The callee's attentions take the slots from base + next on.
+      // The callee's slots start at base + next.
       Location loc = call.getLoc();
       builder.setInsertionPoint(call);
       Value start =
           arith::AddIOp::create(builder, loc, base, indexConstant(loc, next));
       call.getOperandsMutable().append(
           {pos, state.keyCache, state.valueCache, start, state.context});
-      next += countSlots(module.lookupSymbol<func::FuncOp>(call.getCallee()));
+      next +=
+          footprint(module.lookupSymbol<func::FuncOp>(call.getCallee())).width;
       continue;
     }
     if (auto embedding = dyn_cast<PositionEmbeddingOp>(op)) {
@@ -466,8 +491,34 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       continue;
     Location loc = attend.getLoc();
     builder.setInsertionPoint(attend);
-    Value slot =
-        arith::AddIOp::create(builder, loc, base, indexConstant(loc, next++));
+    // This slot's [max_seq, width] rows of each flat cache, as a cache of
+    // one slot.
+    int64_t width = kvWidth(attend);
+    Value start =
+        arith::AddIOp::create(builder, loc, base, indexConstant(loc, next));
+    next += width;
+    Value length =
+        memref::DimOp::create(builder, loc, state.keyCache, int64_t(0));
+    Value maxSeq = arith::DivUIOp::create(
+        builder, loc, length, indexConstant(loc, cache.total.width));
+    Value offset = arith::MulIOp::create(builder, loc, start, maxSeq);
+    Value slotStride = arith::MulIOp::create(builder, loc, maxSeq,
+                                             indexConstant(loc, width));
+    Type f32 = builder.getF32Type();
+    auto slotType = MemRefType::get(
+        {1, ShapedType::kDynamic, width}, f32,
+        StridedLayoutAttr::get(builder.getContext(), ShapedType::kDynamic,
+                               {ShapedType::kDynamic, width, 1}));
+    auto slotOf = [&](Value flat) -> Value {
+      return memref::ReinterpretCastOp::create(
+          builder, loc, slotType, flat, OpFoldResult(offset),
+          {builder.getIndexAttr(1), OpFoldResult(maxSeq),
+           builder.getIndexAttr(width)},
+          {OpFoldResult(slotStride), builder.getIndexAttr(width),
+           builder.getIndexAttr(1)});
+    };
+    Value keys = slotOf(state.keyCache), values = slotOf(state.valueCache);
+    Value slot = indexConstant(loc, 0);
     Value q = attend.getQ(), k = attend.getK();
     int64_t headDim = attend.getHeadDim();
     if (std::optional<APFloat> theta = attend.getRopeTheta()) {
@@ -475,7 +526,7 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
     }
     Value attended = CachedAttentionOp::create(
-        builder, loc, q, k, attend.getV(), state.keyCache, state.valueCache,
+        builder, loc, q, k, attend.getV(), keys, values,
         pos, slot, attend.getNumHeads(), attend.getNumKvHeads(), headDim,
         attend.getCausal());
     attend.replaceAllUsesWith(attended);
@@ -551,8 +602,8 @@ void RuntimeBinder::emitModelInfo() {
       {LOOM_INFO_VOCAB, vocab},
       {LOOM_INFO_MAX_POSITIONS, maxPositions},
       {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
-      {LOOM_INFO_KV_SLOTS, cache.slots},
-      {LOOM_INFO_KV_WIDTH, cache.width},
+      {LOOM_INFO_KV_SLOTS, cache.total.slots},
+      {LOOM_INFO_KV_WIDTHS, llvm::json::Array(cache.widths)},
       {LOOM_INFO_WEIGHT_TYPE, weightType},
       {LOOM_INFO_TENSORS, std::move(tensors)},
       {LOOM_INFO_DERIVED, std::move(derivedTensors)}};

@@ -60,8 +60,10 @@ struct ModelInfo {
   int64_t maxPositions = 0;
   /// Width of one output row (vocab for decoders, hidden size for encoders).
   int64_t outputWidth = 0;
-  /// KV cache geometry.
+  /// KV cache geometry: slots (one per attention execution), the floats a
+  /// position takes in each, and in all of them.
   int64_t kvSlots = 0;
+  std::vector<int64_t> kvWidths;
   int64_t kvWidth = 0;
   /// The checkpoint tensors, in the order of `loom_context::weights`.
   std::vector<TensorSpec> tensors;

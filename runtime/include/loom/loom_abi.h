@@ -19,13 +19,15 @@
  * An entry point runs `tokens[0..seq)` at absolute positions `pos..pos+seq`:
  *
  *   void entry(loom_context *ctx, MemRef<int32_t, 1> *tokens, int64_t pos,
- *              MemRef<float, 3> *key_cache, MemRef<float, 3> *value_cache,
+ *              MemRef<float, 1> *key_cache, MemRef<float, 1> *value_cache,
  *              MemRef<float, 2> *out);
  *
  * (MLIR's C interface: each MemRef is a strided memref descriptor passed by
- * pointer.) It appends the tokens' keys and values to the caches, [slots,
- * max_seq, kv_width], and writes one output row per token (only the last
- * token's with LOOM_ENTRY_FORWARD_LAST). Generated code keeps no state of its
+ * pointer.) It appends the tokens' keys and values to the caches and writes
+ * one output row per token (only the last token's with
+ * LOOM_ENTRY_FORWARD_LAST). A cache is max_seq * (sum of LOOM_INFO_KV_WIDTHS)
+ * floats, slot after slot: slot s is [max_seq, kv_widths[s]], so layers may
+ * cache rows of different widths. Generated code keeps no state of its
  * own between calls: weights and the kernels' state come through `ctx`, so
  * several instances of one model run at once, from different threads.
  *
@@ -82,7 +84,8 @@
 #define LOOM_INFO_MAX_POSITIONS "max_positions" /* integer: 0 = no limit */
 #define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
 #define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
-#define LOOM_INFO_KV_WIDTH "kv_width"           /* integer: floats a row */
+#define LOOM_INFO_KV_WIDTHS "kv_widths"         /* integers: floats a row,
+                                                   per slot */
 #define LOOM_INFO_WEIGHT_TYPE "weight_type"     /* "keep", "f32", "f16" or
                                                    "bf16": what weight
                                                    matrices are kept in */

@@ -42,7 +42,7 @@ void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
 
 constexpr const char *kInfo =
     R"({"abi": 2, "model": "Fake", "decoder": false, "vocab": 10,
-        "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_width": 1,
+        "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_widths": [],
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
 const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr,
