@@ -28,6 +28,7 @@ enum class FlagId {
   Bench,
   Output,
   Logits,
+  ExportWeights,
   Help,
   Version,
 };
@@ -69,6 +70,9 @@ static constexpr FlagSpec flagTable[] = {
      "write the output as a float32 .npy file"},
     {FlagId::Logits, "--logits", "", "PATH", Applies::Decoder,
      "write the prompt's logits [prompt, vocab] as a float32 .npy file"},
+    {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
+     "write the weights the model reads, derived ones computed, to a "
+     ".safetensors file this program loads directly, and exit"},
     {FlagId::Help, "--help", "-h", "", Applies::All, "print this help"},
     {FlagId::Version, "--version", "", "", Applies::All, "print the version"},
 };
@@ -227,6 +231,13 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     (flag.id == FlagId::Output ? options.output : options.logits) =
         std::string(value);
     return Status::success();
+  case FlagId::ExportWeights:
+    if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")
+      return makeError(fmt::format("{} expects a path ending in "
+                                   ".safetensors, got '{}'",
+                                   spelling, value));
+    options.exportWeights = std::string(value);
+    return Status::success();
   case FlagId::Help:
     options.help = true;
     return Status::success();
@@ -324,7 +335,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
   if (options.weights.empty())
     return makeError("missing --weights PATH (a .safetensors file, an index, "
                      "or a directory)");
-  if (options.promptIds.empty() && !options.bench)
+  if (options.promptIds.empty() && !options.bench &&
+      options.exportWeights.empty())
     return makeError(
         "missing the input: give --prompt-ids \"1 2 3\" or --prompt-file PATH");
   if (filterGiven && !temperatureGiven)

@@ -71,6 +71,22 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  if (!options.exportWeights.empty()) {
+    // The weights with every rewrite the compiler recorded applied: this
+    // program (or one built the same way) maps them without recomputing.
+    SessionOptions sessionOptions;
+    sessionOptions.keepLayouts = true;
+    Expected<std::unique_ptr<Session>> session =
+        Session::open(*loom_program_model, options.weights, 1, options.threads,
+                      sessionOptions);
+    if (!session)
+      return fail(program, session.getError());
+    if (Status status = (*session)->writeWeights(options.exportWeights);
+        !status)
+      return fail(program, status.getError());
+    return 0;
+  }
+
   // Prompt.
   std::vector<int64_t> prompt = options.promptIds;
   if (!options.promptFile.empty()) {

@@ -2,14 +2,17 @@
 
 #include "loom/Session.h"
 
+#include "loom/Half.h"
 #include "loom/Kernels.h"
 #include "loom/Profile.h"
+#include "loom/SafetensorsWriter.h"
 
 #include <fmt/core.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 using namespace loom;
@@ -66,7 +69,8 @@ Expected<ModelInfo> loom::describeModel(const loom_model_def &model) {
 
 Expected<std::unique_ptr<Session>>
 Session::open(const loom_model_def &model, const std::string &weightsPath,
-              int64_t maxSeq, int64_t numThreads) {
+              int64_t maxSeq, int64_t numThreads,
+              const SessionOptions &sessionOptions) {
   Expected<ModelInfo> info = describeModel(model);
   if (!info)
     return info.takeError();
@@ -82,27 +86,60 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
     return makeError(fmt::format("the thread count must not be negative, "
                                  "got {}",
                                  numThreads));
+  Expected<std::shared_ptr<Checkpoint>> checkpoint =
+      Checkpoint::open(weightsPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+
+  // The table: the checkpoint tensors the model reads, then its derived
+  // weights. A checkpoint written for the model (`loomc --emit=weights`)
+  // holds derived weights already, by name: those are read, not computed,
+  // and tensors read only to derive them need not be there.
+  size_t stored = info->tensors.size();
+  size_t entries = stored + info->derived.size();
+  std::vector<bool> derivedInCheckpoint(info->derived.size(), false);
+  for (size_t d = 0; d < info->derived.size(); ++d)
+    derivedInCheckpoint[d] = (*checkpoint)->find(info->derived[d].name);
+  std::vector<bool> needed(entries, true);
+  for (size_t i = 0; i < stored; ++i)
+    needed[i] = !info->prepareOnly[i];
+  for (size_t d = 0; d < info->derived.size(); ++d)
+    for (int64_t source : info->derivedSources[d])
+      if (!derivedInCheckpoint[d])
+        needed[size_t(source)] = true;
+
   // Half-precision matrices that only the products read stay as they are in
   // the checkpoint: they are packed (in their own or the requested type)
   // straight from the mapping, never widened to f32 in memory.
+  std::vector<bool> derivedSource(entries, false);
+  for (size_t d = 0; d < info->derived.size(); ++d)
+    if (!derivedInCheckpoint[d])
+      for (int64_t source : info->derivedSources[d])
+        derivedSource[size_t(source)] = true;
+  std::vector<TensorSpec> specs;
+  std::vector<int64_t> bound(entries, -1);
   WeightOptions options;
-  if (info->weightType != WeightPolicy::F32) {
-    std::vector<bool> derivedSource(info->tensors.size(), false);
-    for (const std::vector<int64_t> &sources : info->derivedSources)
-      for (int64_t source : sources)
-        if (size_t(source) < derivedSource.size())
-          derivedSource[size_t(source)] = true;
-    for (size_t i = 0; i < info->tensors.size(); ++i)
-      options.keepHalf.push_back(info->tensors[i].shape.size() == 2 &&
-                                 (info->matrix[i] || info->storedInOut[i]) &&
-                                 !info->otherUses[i] && !derivedSource[i]);
+  for (size_t i = 0; i < entries; ++i) {
+    bool isDerived = i >= stored;
+    if (isDerived ? !derivedInCheckpoint[i - stored] : !needed[i])
+      continue;
+    bound[i] = int64_t(specs.size());
+    specs.push_back(isDerived ? info->derived[i - stored] : info->tensors[i]);
+    options.keepHalf.push_back(
+        info->weightType != WeightPolicy::F32 &&
+        !sessionOptions.keepLayouts && specs.back().shape.size() == 2 &&
+        (info->matrix[i] || info->storedInOut[i]) && !info->otherUses[i] &&
+        !derivedSource[i]);
   }
-  Expected<WeightSet> weights =
-      WeightSet::load(weightsPath, info->tensors, options);
+  Expected<WeightSet> weights = WeightSet::load(
+      std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
+      std::move(specs), options);
   if (!weights)
     return weights.takeError();
   std::unique_ptr<Session> session(new Session(
       model, std::move(*info), std::move(*weights), maxSeq, numThreads));
+  session->bound = std::move(bound);
+  session->keepLayouts = sessionOptions.keepLayouts;
   if (Status status = session->loadWeights(); !status)
     return status.takeError();
   return session;
@@ -113,10 +150,9 @@ Session::Session(const loom_model_def &model, ModelInfo modelInfo,
     : model(model), info(std::move(modelInfo)), weights(std::move(weightSet)),
       maxSeq(maxSeq), keys(size_t(maxSeq * info.kvWidth), 0.0f),
       values(keys.size(), 0.0f), kernels(numThreads) {
-  weightTable.reserve(weights.size() + info.derived.size());
-  for (size_t i = 0; i < weights.size(); ++i)
-    weightTable.push_back(const_cast<float *>(weights.data(i)));
-  panelTypes.assign(weights.size() + info.derived.size(), WeightType::F32);
+  size_t entries = info.tensors.size() + info.derived.size();
+  weightTable.assign(entries, nullptr);
+  panelTypes.assign(entries, WeightType::F32);
   context.weights = weightTable.data();
   context.kernels = &kernels;
 }
@@ -128,95 +164,98 @@ static WeightType weightTypeOf(DType dtype) {
                                : WeightType::F32;
 }
 
-Status Session::loadWeights() {
-  size_t stored = weights.size();
-  long pageSize = sysconf(_SC_PAGESIZE);
-  // A matrix kept in half precision has no f32 data: the generated code
-  // passes the kernels an address of a reserved (inaccessible) range of its
-  // f32 size, by which they find its packed copy.
-  for (size_t i = 0; i < stored; ++i) {
-    if (!weights.isHalf(i))
-      continue;
-    size_t bytes = std::max<size_t>(
-        size_t(numElements(weights.spec(i).shape).value_or(0)) *
-            sizeof(float),
-        1);
-    void *range =
-        mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (range == MAP_FAILED)
-      return makeError(fmt::format("cannot reserve address space for tensor "
-                                   "'{}'",
-                                   weights.spec(i).name));
-    derivedMemory.push_back({range, bytes});
-    weightTable[i] = range;
-  }
-  // Each derived weight gets an anonymous mapping of its own, touched only
-  // when it is computed: once packed for the kernels, its pages can be given
-  // back while its address stays reserved (the kernels find packed copies
-  // by address).
-  for (const TensorSpec &spec : info.derived) {
-    std::optional<int64_t> count = numElements(spec.shape);
-    if (!count)
-      return makeError(fmt::format("derived weight '{}' has an invalid shape "
-                                   "{}",
-                                   spec.name, formatShape(spec.shape)));
-    size_t bytes = std::max<size_t>(size_t(*count) * sizeof(float), 1);
-    void *memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED)
-      return makeError(fmt::format("cannot allocate {} bytes for derived "
-                                   "weight '{}'",
-                                   bytes, spec.name));
-    derivedMemory.push_back({memory, bytes});
-    weightTable.push_back(memory);
-  }
-  context.weights = weightTable.data();
+/// The checkpoint dtype of weight type `type`.
+static DType dtypeOf(WeightType type) {
+  return type == WeightType::BF16  ? DType::BF16
+         : type == WeightType::F16 ? DType::F16
+                                   : DType::F32;
+}
 
-  // Table entries are the checkpoint's tensors, then the derived weights.
-  auto specOf = [&](size_t i) -> const TensorSpec & {
-    return i < stored ? weights.spec(i) : info.derived[i - stored];
-  };
-  auto dataOf = [&](size_t i) {
-    return static_cast<const float *>(weightTable[i]);
-  };
-  // Half data is the checkpoint's, in its mapping, as zero-copy f32 is.
-  auto fileBacked = [&](size_t i) {
-    return i < stored && (weights.isZeroCopy(i) || weights.isHalf(i));
-  };
-  auto layoutOf = [&](size_t i) -> std::pair<const void *, WeightType> {
-    if (i < stored && weights.isHalf(i))
-      return {weights.rawData(i), weightTypeOf(weights.source(i).dtype)};
-    return {weightTable[i], WeightType::F32};
-  };
+const TensorSpec &Session::specOf(size_t entry) const {
+  size_t stored = info.tensors.size();
+  return entry < stored ? info.tensors[entry] : info.derived[entry - stored];
+}
+
+Status Session::loadWeights() {
+  size_t stored = info.tensors.size();
+  size_t entries = weightTable.size();
+  long pageSize = sysconf(_SC_PAGESIZE);
   auto elementsOf = [&](size_t i) {
     return size_t(numElements(specOf(i).shape).value_or(0));
   };
+  // Entries the checkpoint provides; derived weights it does not are
+  // computed below.
+  auto fromCheckpoint = [&](size_t i) { return bound[i] >= 0; };
+  auto computed = [&](size_t i) { return i >= stored && !fromCheckpoint(i); };
+  auto set = [&](size_t i) { return size_t(bound[i]); };
 
-  // Which matrices get a packed copy, as {n, k}. A matrix also read in its
-  // checkpoint layout (a tied embedding and LM head) is packed only if that
-  // layout is the memory-mapped file, whose pages can be dropped and read
-  // back a row at a time as the embedding needs them; otherwise a packed
-  // copy would double its memory, and it stays where it is.
-  //
-  // Panels hold what the model asks for (its weight type): by default the
-  // checkpoint's own type, F16 or BF16 panels halving what a decode step
-  // streams; a derived weight keeps the half type its sources share.
-  auto checkpointType = [&](size_t i) {
-    if (i < stored)
-      return weightTypeOf(weights.source(i).dtype);
+  for (size_t i = 0; i < entries; ++i) {
+    if (fromCheckpoint(i)) {
+      weightTable[i] = const_cast<float *>(weights.data(set(i)));
+      if (!weights.isHalf(set(i)))
+        continue;
+      // A matrix kept in half precision has no f32 data: the generated code
+      // passes the kernels an address of a reserved (inaccessible) range of
+      // its f32 size, by which they find its packed copy.
+    } else if (!computed(i)) {
+      continue; // read only to derive weights the checkpoint holds
+    }
+    size_t bytes = std::max<size_t>(elementsOf(i) * sizeof(float), 1);
+    // A computed derived weight gets an anonymous mapping of its own,
+    // touched only when it is computed: once packed, its pages can be given
+    // back while its address stays reserved (the kernels find packed copies
+    // by address).
+    int protection = computed(i) ? PROT_READ | PROT_WRITE : PROT_NONE;
+    void *memory = mmap(nullptr, bytes, protection,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+      return makeError(fmt::format("cannot allocate {} bytes for weight '{}'",
+                                   bytes, specOf(i).name));
+    derivedMemory.push_back({memory, bytes});
+    weightTable[i] = memory;
+  }
+
+  auto fileBacked = [&](size_t i) {
+    return fromCheckpoint(i) &&
+           (weights.isZeroCopy(set(i)) || weights.isHalf(set(i)));
+  };
+  auto layoutOf = [&](size_t i) -> std::pair<const void *, WeightType> {
+    if (fromCheckpoint(i) && weights.isHalf(set(i)))
+      return {weights.rawData(set(i)),
+              weightTypeOf(weights.source(set(i)).dtype)};
+    return {weightTable[i], WeightType::F32};
+  };
+  // The type of the checkpoint's data for an entry: a computed derived
+  // weight has the half type its sources share, if they share one.
+  std::function<WeightType(size_t)> checkpointType = [&](size_t i) {
+    if (fromCheckpoint(i))
+      return weightTypeOf(weights.source(set(i)).dtype);
+    if (!computed(i))
+      return WeightType::F32;
     std::optional<WeightType> shared;
     for (int64_t source : info.derivedSources[i - stored]) {
-      WeightType type = weightTypeOf(weights.source(size_t(source)).dtype);
-      if (size_t(source) >= stored || (shared && *shared != type))
+      WeightType type = checkpointType(size_t(source));
+      if (shared && *shared != type)
         return WeightType::F32;
       shared = type;
     }
     return shared.value_or(WeightType::F32);
   };
-  std::vector<PackedShape> shapes(weightTable.size());
-  for (size_t i = 0; i < weightTable.size(); ++i) {
+
+  // Which matrices get a packed copy. A matrix also read in its checkpoint
+  // layout (a tied embedding and LM head) is packed only if that layout is
+  // the memory-mapped file, whose pages can be dropped and read back a row
+  // at a time as the embedding needs them; otherwise a packed copy would
+  // double its memory, and it stays where it is.
+  //
+  // Panels hold what the model asks for (its weight type): by default the
+  // checkpoint's own type, F16 or BF16 panels halving what a decode step
+  // streams.
+  std::vector<PackedShape> shapes(entries);
+  for (size_t i = 0; i < entries && !keepLayouts; ++i) {
     const TensorSpec &spec = specOf(i);
-    if (spec.shape.size() != 2 || (!info.matrix[i] && !info.storedInOut[i]) ||
+    if (!weightTable[i] || info.prepareOnly[i] || spec.shape.size() != 2 ||
+        (!info.matrix[i] && !info.storedInOut[i]) ||
         (info.otherUses[i] && !fileBacked(i)))
       continue;
     switch (info.weightType) {
@@ -233,8 +272,8 @@ Status Session::loadWeights() {
       panelTypes[i] = WeightType::BF16;
       break;
     }
-    // A matrix whose f32 layout something else reads keeps f32 panels
-    // (the layouts must agree).
+    // A matrix whose f32 layout something else reads keeps f32 panels (the
+    // layouts must agree).
     if (info.otherUses[i])
       panelTypes[i] = WeightType::F32;
     shapes[i] = info.matrix[i]
@@ -253,27 +292,31 @@ Status Session::loadWeights() {
       packedBytes += packConstantMatrix(
           kernels, weightTable[i], data, type, shapes[i].n, shapes[i].k,
           /*storedKN=*/!info.matrix[i], panelTypes[i]);
-    else if (spec.shape.size() == 2 &&
+    else if (!keepLayouts && weightTable[i] && spec.shape.size() == 2 &&
              (info.matrix[i] || info.storedInOut[i]))
-      prefault(dataOf(i), elementsOf(i), pageSize);
+      prefault(static_cast<const float *>(weightTable[i]), elementsOf(i),
+               pageSize);
   };
   // Derived weights still to read each entry. An entry nothing reads any
   // more in its own layout gives its pages back: the products read the
   // packed copy, and a file's pages fault back in if something else reads
-  // them (a derived weight's would read as zeros, so those stay).
-  std::vector<int64_t> pending(weightTable.size(), 0);
-  for (const std::vector<int64_t> &sources : info.derivedSources)
-    for (int64_t source : sources)
-      ++pending[size_t(source)];
-  // (The pages of a copy the weight set converted are given back too: the
-  // address stays allocated, so no other buffer takes it.)
-  // A tensor bound twice (a tied embedding and head) shares its memory: a
-  // copy's pages stay while another entry reads them.
+  // them (a computed weight's would read as zeros, so those stay). The
+  // pages of a copy the weight set converted are given back too: the
+  // address stays allocated, so no other buffer takes it. A tensor bound
+  // twice (a tied embedding and head) shares its memory: a copy's pages
+  // stay while another entry reads them.
+  std::vector<int64_t> pending(entries, 0);
+  for (size_t d = 0; d < info.derived.size(); ++d)
+    if (computed(stored + d))
+      for (int64_t source : info.derivedSources[d])
+        ++pending[size_t(source)];
   std::set<const void *> readElsewhere;
-  for (size_t i = 0; i < weightTable.size(); ++i)
+  for (size_t i = 0; i < entries; ++i)
     if (info.otherUses[i] && !fileBacked(i))
       readElsewhere.insert(weightTable[i]);
   auto releaseIfUnused = [&](size_t i) {
+    if (keepLayouts || !weightTable[i])
+      return;
     bool unread = info.prepareOnly[i] ||
                   (shapes[i].n != 0 && (fileBacked(i) || !info.otherUses[i]));
     if (!fileBacked(i) && readElsewhere.count(weightTable[i]))
@@ -282,13 +325,17 @@ Status Session::loadWeights() {
     if (pending[i] == 0 && unread)
       releasePages(data, elementsOf(i) * weightTypeSize(type), pageSize);
   };
-  for (size_t i = 0; i < stored; ++i) {
+  for (size_t i = 0; i < entries; ++i) {
+    if (computed(i))
+      continue;
     finish(i);
     releaseIfUnused(i);
   }
-  // One derived weight at a time: computed, packed, given back.
+  // The rest, one at a time: computed, packed, given back.
   for (size_t d = 0; d < info.derived.size(); ++d) {
     size_t i = stored + d;
+    if (!computed(i))
+      continue;
     model.prepare(&context, int64_t(d));
     finish(i);
     for (int64_t source : info.derivedSources[d]) {
@@ -298,6 +345,56 @@ Status Session::loadWeights() {
     releaseIfUnused(i);
   }
   return Status::success();
+}
+
+Status Session::writeWeights(const std::string &path) const {
+  if (!keepLayouts)
+    return makeError("the session's weights are packed for the kernels; open "
+                     "it with keepLayouts to write them");
+  // What the model's entry points read: the checkpoint tensors they use as
+  // stored (any dtype), the derived weights as computed, in the half type
+  // their sources share (exact: they are made of those values) or f32.
+  std::vector<TensorToWrite> tensors;
+  std::vector<std::vector<uint16_t>> halves;
+  size_t stored = info.tensors.size();
+  for (size_t i = 0; i < weightTable.size(); ++i) {
+    if (info.prepareOnly[i])
+      continue;
+    const TensorSpec &spec = specOf(i);
+    if (bound[i] >= 0) {
+      const TensorInfo &source = weights.source(size_t(bound[i]));
+      tensors.push_back({spec.name, source.dtype, spec.shape, source.data});
+      continue;
+    }
+    // A computed derived weight.
+    std::optional<WeightType> shared;
+    bool uniform = true;
+    for (int64_t source : info.derivedSources[i - stored]) {
+      WeightType type =
+          bound[size_t(source)] >= 0
+              ? weightTypeOf(weights.source(size_t(bound[size_t(source)])).dtype)
+              : WeightType::F32;
+      uniform &= !shared || *shared == type;
+      shared = type;
+    }
+    WeightType type = uniform ? shared.value_or(WeightType::F32)
+                              : WeightType::F32;
+    const float *data = static_cast<const float *>(weightTable[i]);
+    if (type == WeightType::F32) {
+      tensors.push_back({spec.name, DType::F32, spec.shape, data});
+      continue;
+    }
+    size_t count = size_t(numElements(spec.shape).value_or(0));
+    std::vector<uint16_t> &bits = halves.emplace_back(count);
+    for (size_t e = 0; e < count; ++e)
+      bits[e] = type == WeightType::BF16 ? floatToBfloat16(data[e])
+                                         : floatToHalf(data[e]);
+    tensors.push_back({spec.name, dtypeOf(type), spec.shape, bits.data()});
+  }
+  return writeSafetensors(path, tensors,
+                          {{"format", "pt"},
+                           {"producer", "loom"},
+                           {"model", info.name}});
 }
 
 Session::~Session() {

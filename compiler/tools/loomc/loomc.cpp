@@ -69,6 +69,7 @@ enum class EmitAction {
   Object,      ///< a relocatable object
   Exe,         ///< an executable linked with the runtime
   Lib,         ///< a shared library with the loom_model.h C API
+  Weights,     ///< the checkpoint with every weight rewrite applied
 };
 
 cl::OptionCategory loomcCategory("loomc options");
@@ -95,7 +96,10 @@ cl::opt<EmitAction> emitAction(
         clEnumValN(EmitAction::Object, "obj", "an object file"),
         clEnumValN(EmitAction::Exe, "exe", "an executable that runs the model"),
         clEnumValN(EmitAction::Lib, "lib",
-                   "a shared library and its C header, loom_model.h")),
+                   "a shared library and its C header, loom_model.h"),
+        clEnumValN(EmitAction::Weights, "weights",
+                   "the checkpoint given with --weights, with every weight "
+                   "rewrite applied (.safetensors)")),
     cl::cat(loomcCategory));
 
 enum class Target { CPU };
@@ -167,6 +171,12 @@ cl::opt<std::string> modelName("model",
                                cl::desc("Model to compile when the file "
                                         "defines several"),
                                cl::value_desc("name"), cl::cat(loomcCategory));
+
+cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("Checkpoint to rewrite with --emit=weights (a .safetensors file, "
+             "an index or a directory)"),
+    cl::value_desc("path"), cl::cat(loomcCategory));
 
 cl::opt<std::string> modelSymbol(
     "model-symbol",
@@ -273,6 +283,38 @@ LogicalResult writeModelHeaders(llvm::StringRef libraryPath,
   return success();
 }
 
+/// `--emit=weights`: links the model into a temporary program and has it
+/// write the rewritten checkpoint (the program's --export-weights), so the
+/// derived weights are computed by the very code that would compute them at
+/// load.
+LogicalResult rewriteWeights(llvm::StringRef objectPath) {
+  llvm::SmallString<128> programPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "loom-weights", "", programPath)) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "cannot create a temporary program: " << ec.message() << "\n";
+    return failure();
+  }
+  llvm::FileRemover removeProgram(programPath);
+  if (failed(linkModel(objectPath, programPath, LinkKind::Executable,
+                       installDir("lib"), linker)))
+    return failure();
+  // Its messages read as loomc's.
+  llvm::SmallVector<llvm::StringRef> args = {"loomc", "--weights",
+                                             weightsPath, "--export-weights",
+                                             outputFilename};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(programPath, args, std::nullopt, {},
+                                         0, 0, &message);
+  if (status != 0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "rewriting the weights in '" << weightsPath << "' failed"
+        << (message.empty() ? "" : ": " + message) << "\n";
+    return failure();
+  }
+  return success();
+}
+
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
 LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::MLIR) {
@@ -290,7 +332,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
   options.modelSymbol = symbol;
-  options.program = emitAction == EmitAction::Exe;
+  options.program =
+      emitAction == EmitAction::Exe || emitAction == EmitAction::Weights;
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   if (emitAction == EmitAction::Linalg) {
@@ -351,6 +394,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::Exe)
     return linkModel(objectPath, outputFilename, LinkKind::Executable,
                      installDir("lib"), linker);
+  if (emitAction == EmitAction::Weights)
+    return rewriteWeights(objectPath);
   if (failed(linkModel(objectPath, outputFilename, LinkKind::SharedLibrary,
                        installDir("lib"), linker)))
     return failure();
@@ -477,7 +522,20 @@ int main(int argc, char **argv) {
     return 1;
   }
   isMLIRInput = llvm::StringRef(inputFilename).ends_with(".mlir");
-  bool linked = emitAction == EmitAction::Exe || emitAction == EmitAction::Lib;
+  bool linked = emitAction == EmitAction::Exe ||
+                emitAction == EmitAction::Lib ||
+                emitAction == EmitAction::Weights;
+  if (emitAction == EmitAction::Weights && weightsPath.empty()) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--emit=weights needs the checkpoint to rewrite: pass --weights "
+           "PATH\n";
+    return 1;
+  }
+  if (emitAction != EmitAction::Weights && !weightsPath.empty()) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--weights is only read by --emit=weights\n";
+    return 1;
+  }
   bool binary = emitAction == EmitAction::Object || linked;
   if (binary && splitInputFile) {
     llvm::WithColor::error(llvm::errs(), "loomc")
@@ -491,6 +549,8 @@ int main(int argc, char **argv) {
         stem.empty() || inputFilename == "-" ? std::string("a") : stem.str();
     outputFilename = emitAction == EmitAction::Exe
                          ? (base == "a" ? std::string("a.out") : base)
+                     : emitAction == EmitAction::Weights
+                         ? base + ".safetensors"
                          : "lib" + base + ".so";
   }
   if (!llvm::is_contained({"keep", "f32", "f16", "bf16"},

@@ -50,6 +50,9 @@ struct CliOptions {
   std::string output;
   /// Decoders: where to write the prompt's logits as .npy (empty: nowhere).
   std::string logits;
+  /// `--export-weights PATH`: write the weights the model reads (derived
+  /// ones computed) to PATH and exit.
+  std::string exportWeights;
   /// `--help` / `-h`: print `usageText` and exit 0.
   bool help = false;
   /// `--version`: print the version and exit 0.

@@ -28,14 +28,26 @@ namespace loom {
 /// runtime's ABI.
 Expected<ModelInfo> describeModel(const loom_model_def &model);
 
+/// How `Session::open` prepares the weights.
+struct SessionOptions {
+  /// Keep every weight in its checkpoint layout (no packing, nothing given
+  /// back): for `writeWeights`, not for running.
+  bool keepLayouts = false;
+};
+
 class Session {
 public:
   /// Binds the checkpoint at `weightsPath` to `model`, allocates a KV cache
   /// for `maxSeq` positions and starts `numThreads` threads for its kernels
   /// (0: `LOOM_NUM_THREADS`, else every core).
+  ///
+  /// A checkpoint that holds the model's derived weights by name (written by
+  /// `writeWeights`) provides them; the tensors they are made of need not
+  /// be there then.
   static Expected<std::unique_ptr<Session>>
   open(const loom_model_def &model, const std::string &weightsPath,
-       int64_t maxSeq, int64_t numThreads = 0);
+       int64_t maxSeq, int64_t numThreads = 0,
+       const SessionOptions &options = {});
   ~Session();
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
@@ -43,7 +55,6 @@ public:
   const ModelInfo &getInfo() const { return info; }
   /// Threads the kernels run on, the caller's included.
   int64_t getNumThreads() const { return kernels.pool.getNumThreads(); }
-  const WeightSet &getWeights() const { return weights; }
   /// Positions the cache can hold.
   int64_t getMaxSeq() const { return maxSeq; }
   /// Bytes of weight matrices repacked for the kernels.
@@ -53,6 +64,12 @@ public:
 
   /// Forgets the cached tokens.
   void reset() { position = 0; }
+
+  /// Writes what the model reads to the safetensors file at `path`: the
+  /// checkpoint tensors its entry points use, as they are, and its derived
+  /// weights, computed; a program built for the model maps them directly.
+  /// Needs a session opened with `keepLayouts`.
+  Status writeWeights(const std::string &path) const;
 
   /// Runs `count` tokens at the current position, appends them to the
   /// cache, and writes `count * outputWidth` floats to `out` (only the last
@@ -70,6 +87,8 @@ private:
   /// a time), repacks the weight matrices for the kernels, and gives back
   /// the memory of what is not read in its own layout any more.
   Status loadWeights();
+  /// The description of table entry `entry`.
+  const TensorSpec &specOf(size_t entry) const;
 
   const loom_model_def &model;
   ModelInfo info;
@@ -86,6 +105,11 @@ private:
   std::vector<std::pair<void *, size_t>> derivedMemory;
   /// Per table entry: the element type of its packed panels.
   std::vector<WeightType> panelTypes;
+  /// Per table entry: its index in `weights`, or -1 (a derived weight to
+  /// compute, or a tensor not needed since what it derives is provided).
+  std::vector<int64_t> bound;
+  /// See `SessionOptions`.
+  bool keepLayouts = false;
   KernelState kernels;
   /// What the generated code receives: `weightTable` and `kernels`.
   loom_context context{};

@@ -287,3 +287,18 @@ TEST(CliTest, UsageListsTheFlags) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CliTest, ExportWeightsNeedsNoPrompt) {
+  Expected<CliOptions> options =
+      parse({"--weights", "w.safetensors", "--export-weights", "out.safetensors"});
+  ASSERT_TRUE(bool(options)) << options.getError();
+  EXPECT_EQ(options->exportWeights, "out.safetensors");
+  EXPECT_EQ(parseError({"--weights", "w.safetensors", "--export-weights",
+                        "out.npy"}),
+            "--export-weights expects a path ending in .safetensors, got "
+            "'out.npy'");
+}
+
+} // namespace
