@@ -57,14 +57,11 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg", "mlir::ModuleOp"> {
   let description = [{
     Every `loom` op except parameters becomes linalg operations on tensors;
     `loom.loop` becomes `scf.for`. Parameters are dropped afterwards (they
-    have been bound to the runtime by `--loom-bind-runtime`). With
-    `use-kernels`, attention over the KV cache calls the runtime's
-    `loom_attention` kernel.
+    have been bound to the runtime by `--loom-bind-runtime`). Products carry
+    a `library_call` naming the runtime's kernel, which a target may honour
+    (`--loom-lower-library-calls`); what a target lowers itself before this
+    pass (attention calls) is left alone.
   }];
-  let options = [
-    Option<"useKernels", "use-kernels", "bool", /*default=*/"false",
-           "Call the runtime's kernels where it has them">
-  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",

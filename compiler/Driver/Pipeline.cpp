@@ -4,10 +4,10 @@
 
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/Transforms/Passes.h"
-#include "targets/cpu/CpuTarget.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -31,51 +31,103 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createSymbolDCEPass());
 }
 
+llvm::Expected<const loom::Target *>
+loom::findTarget(const LoomPipelineOptions &options) {
+  if (const Target *target = lookupTarget(options.target))
+    return target;
+  return llvm::createStringError(
+      "unknown target '" + options.target + "'; the targets are: " +
+      llvm::join(getTargetNames(), ", "));
+}
+
+loom::TargetOptions loom::getTargetOptions(const LoomPipelineOptions &options) {
+  TargetOptions target;
+  target.runtimeKernels = options.runtimeKernels;
+  target.parallelLoops = options.parallelLoops;
+  target.modelSymbol = options.modelSymbol;
+  target.program = options.program;
+  return target;
+}
+
 LogicalResult
 loom::buildLoomToLinalgPipeline(OpPassManager &pm,
                                 const LoomPipelineOptions &options) {
+  llvm::Expected<const Target *> target = findTarget(options);
+  if (!target) {
+    llvm::errs() << "error: " << llvm::toString(target.takeError()) << "\n";
+    return failure();
+  }
   pm.addPass(createCanonicalizerPass());
   LoomBindRuntimeOptions bind;
   bind.packWeights = options.runtimeKernels;
   bind.weightType = options.weightType;
   pm.addPass(createLoomBindRuntime(bind));
-  ConvertLoomToLinalgOptions lower;
-  lower.useKernels = options.runtimeKernels;
-  pm.addPass(createConvertLoomToLinalg(lower));
+  // The target's lowering of bound ops comes first: the generic lowering
+  // turns whatever is left into generated loops.
+  (*target)->buildLoomLowering(pm, getTargetOptions(options));
+  pm.addPass(createConvertLoomToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   return success();
 }
 
-LogicalResult loom::buildCpuPipeline(OpPassManager &pm,
-                                     const LoomPipelineOptions &options) {
+LogicalResult loom::buildTargetPipeline(OpPassManager &pm,
+                                        const LoomPipelineOptions &options) {
   buildLoomOptimizationPipeline(pm, options);
   if (failed(buildLoomToLinalgPipeline(pm, options)))
     return failure();
-  cpu::CpuPipelineOptions cpuOptions;
-  cpuOptions.useRuntimeKernels = options.runtimeKernels;
-  cpuOptions.parallelLoops = options.parallelLoops;
-  cpuOptions.exportModel.symbol = options.modelSymbol;
-  cpuOptions.exportModel.program = options.program;
-  return cpu::buildLinalgToLLVMPipeline(pm, cpuOptions);
+  llvm::Expected<const Target *> target = findTarget(options);
+  if (!target) {
+    llvm::errs() << "error: " << llvm::toString(target.takeError()) << "\n";
+    return failure();
+  }
+  return (*target)->buildLinalgLowering(pm, getTargetOptions(options));
+}
+
+/// Registers a pipeline whose builder can fail (an unknown target): the
+/// failure fails the tool, with the builder's message.
+static void registerPipeline(
+    StringRef name, StringRef description,
+    std::function<LogicalResult(OpPassManager &,
+                                const loom::LoomPipelineOptions &)>
+        builder) {
+  registerPassPipeline(
+      name, description,
+      [builder](OpPassManager &pm, StringRef text,
+                function_ref<LogicalResult(const Twine &)> errorHandler) {
+        loom::LoomPipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        return builder(pm, options);
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(loom::LoomPipelineOptions());
+      });
 }
 
 void loom::registerLoomPipelines() {
-  PassPipelineRegistration<LoomPipelineOptions>(
+  registerPipeline(
       "loom-optimize-pipeline",
       "loom → loom: decompose attention, fuse projections, derive weights",
-      buildLoomOptimizationPipeline);
-  PassPipelineRegistration<LoomPipelineOptions>(
-      "loom-to-linalg-pipeline",
-      "loom → linalg on tensors bound to the runtime",
       [](OpPassManager &pm, const LoomPipelineOptions &options) {
-        (void)buildLoomToLinalgPipeline(pm, options);
+        buildLoomOptimizationPipeline(pm, options);
+        return success();
       });
-  PassPipelineRegistration<LoomPipelineOptions>(
+  registerPipeline("loom-to-linalg-pipeline",
+                   "loom → linalg on tensors bound to the runtime",
+                   buildLoomToLinalgPipeline);
+  registerPipeline(
+      "loom-pipeline",
+      "loom → LLVM dialect for the target (target=cpu): what loomc runs",
+      buildTargetPipeline);
+  registerPipeline(
       "loom-cpu-pipeline",
-      "loom → LLVM dialect for the CPU: what loomc runs",
+      "loom → LLVM dialect for the CPU: what loomc runs by default",
       [](OpPassManager &pm, const LoomPipelineOptions &options) {
-        (void)buildCpuPipeline(pm, options);
+        LoomPipelineOptions cpu;
+        cpu.copyOptionValuesFrom(options);
+        cpu.target = "cpu";
+        return buildTargetPipeline(pm, cpu);
       });
 }
 

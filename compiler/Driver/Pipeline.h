@@ -3,6 +3,8 @@
 #ifndef LOOM_COMPILER_DRIVER_PIPELINE_H
 #define LOOM_COMPILER_DRIVER_PIPELINE_H
 
+#include "targets/Target.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -12,6 +14,9 @@ namespace loom {
 /// as pipeline options (`--loom-cpu-pipeline="fuse-qkv=false"`).
 struct LoomPipelineOptions
     : public mlir::PassPipelineOptions<LoomPipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Code generation target"),
+                             llvm::cl::init("cpu")};
   Option<bool> fuseQKV{*this, "fuse-qkv",
                        llvm::cl::desc("One product for each attention's q, k "
                                       "and v projections"),
@@ -50,15 +55,24 @@ void buildLoomOptimizationPipeline(mlir::OpPassManager &pm,
                                    const LoomPipelineOptions &options);
 
 /// Optimized `loom` IR → linalg on tensors bound to the runtime's calling
-/// convention: bind the runtime (model context, KV cache, positions), lower
-/// every layer. Blocks stay functions, so their code is emitted once.
+/// convention: bind the runtime (model context, KV cache, positions), the
+/// target's own lowering of bound ops (runtime kernel calls), then every
+/// layer to linalg. Blocks stay functions, so their code is emitted once.
 mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm,
                                               const LoomPipelineOptions &options);
 
-/// The whole CPU compilation, `loom` IR to the LLVM dialect
-/// (`loom-cpu-pipeline`): optimize, bind and lower, then the CPU target.
-mlir::LogicalResult buildCpuPipeline(mlir::OpPassManager &pm,
-                                     const LoomPipelineOptions &options);
+/// The whole compilation, `loom` IR to the LLVM dialect of the target
+/// `options.target` (`loom-pipeline`; `loom-cpu-pipeline` for the CPU):
+/// optimize, bind and lower, then the target.
+mlir::LogicalResult buildTargetPipeline(mlir::OpPassManager &pm,
+                                        const LoomPipelineOptions &options);
+
+/// The target named by `options.target`, or an error listing those there
+/// are.
+llvm::Expected<const Target *> findTarget(const LoomPipelineOptions &options);
+
+/// What the target's passes need from `options`.
+TargetOptions getTargetOptions(const LoomPipelineOptions &options);
 
 /// Registers the pipelines above under their names (for loom-opt).
 void registerLoomPipelines();

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -16,22 +16,16 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+namespace loom::cpu {
+#define GEN_PASS_DEF_LOOMAPPROXIMATEMATH
+#include "targets/cpu/Passes.h.inc"
+} // namespace loom::cpu
+
 using namespace mlir;
 
 namespace {
 struct ApproximateMathPass
-    : PassWrapper<ApproximateMathPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
-
-  StringRef getArgument() const final { return "loom-approximate-math"; }
-  StringRef getDescription() const final {
-    return "Replace math.exp, math.tanh and math.erf by polynomial "
-           "approximations";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, math::MathDialect,
-                    vector::VectorDialect>();
-  }
+    : loom::cpu::impl::LoomApproximateMathBase<ApproximateMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
@@ -44,7 +38,3 @@ struct ApproximateMathPass
   }
 };
 } // namespace
-
-std::unique_ptr<Pass> loom::cpu::createApproximateMathPass() {
-  return std::make_unique<ApproximateMathPass>();
-}

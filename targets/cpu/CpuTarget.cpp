@@ -2,6 +2,8 @@
 
 #include "targets/cpu/CpuTarget.h"
 
+#include "targets/Target.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -56,29 +58,22 @@ loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (failed(parsePassPipeline(kBufferize, pm, llvm::errs())))
     return failure();
   if (options.useRuntimeKernels)
-    pm.addPass(createLowerLibraryCallsPass());
-  pm.addPass(createLowerMemRefCopyPass());
-  pm.addPass(createApproximateMathPass());
+    pm.addPass(createLoomLowerLibraryCalls());
+  pm.addPass(createLoomLowerMemRefCopy());
+  pm.addPass(createLoomApproximateMath());
   if (failed(parsePassPipeline(kToLoops, pm, llvm::errs())))
     return failure();
   if (options.parallelLoops)
-    pm.addPass(createOutlineParallelLoopsPass());
+    pm.addPass(createLoomOutlineParallelLoops());
   if (failed(parsePassPipeline(kLoopsToLLVM, pm, llvm::errs())))
     return failure();
   if (options.parallelLoops)
-    pm.addPass(createLowerParallelCallsPass());
-  pm.addPass(createExportModelPass(options.exportModel));
+    pm.addPass(createLoomLowerParallelCalls());
+  pm.addPass(createLoomExportModel(options.exportModel));
   return success();
 }
 
-void loom::cpu::registerCpuTargetPasses() {
-  registerPass(createLowerLibraryCallsPass);
-  registerPass(createLowerMemRefCopyPass);
-  registerPass(createApproximateMathPass);
-  registerPass(createOutlineParallelLoopsPass);
-  registerPass(createLowerParallelCallsPass);
-  registerPass([] { return createExportModelPass(); });
-}
+void loom::cpu::registerCpuTargetPasses() { registerLoomCpuPasses(); }
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 loom::cpu::createTargetMachine(const CpuTargetOptions &options) {
@@ -143,4 +138,67 @@ llvm::Error loom::cpu::emitObject(llvm::Module &module,
     return llvm::createStringError("the target cannot emit object files");
   passes.run(module);
   return llvm::Error::success();
+}
+
+namespace {
+
+/// Machine code for the host (or a given) CPU, in process.
+class CpuCodeGenerator : public loom::CodeGenerator {
+public:
+  CpuCodeGenerator(std::unique_ptr<llvm::TargetMachine> machine,
+                   unsigned optLevel)
+      : machine(std::move(machine)), optLevel(optLevel) {}
+
+  llvm::Expected<std::unique_ptr<llvm::Module>>
+  translate(ModuleOp module, llvm::LLVMContext &context) override {
+    return loom::cpu::translateToLLVMIR(module, context, *machine, optLevel);
+  }
+  llvm::Error emitObject(llvm::Module &module,
+                         llvm::raw_pwrite_stream &os) override {
+    return loom::cpu::emitObject(module, *machine, os);
+  }
+
+private:
+  std::unique_ptr<llvm::TargetMachine> machine;
+  unsigned optLevel;
+};
+
+/// The CPU: products and attention through the runtime's kernels, generated
+/// loops for the rest, on the runtime's threads.
+class CpuTarget : public loom::Target {
+public:
+  StringRef getName() const override { return "cpu"; }
+  StringRef getDescription() const override {
+    return "the host CPU (LLVM), with the runtime's threaded kernels";
+  }
+  void buildLoomLowering(OpPassManager &pm,
+                         const loom::TargetOptions &options) const override {
+    if (options.runtimeKernels)
+      pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
+  }
+  LogicalResult
+  buildLinalgLowering(OpPassManager &pm,
+                      const loom::TargetOptions &options) const override {
+    loom::cpu::CpuPipelineOptions cpuOptions;
+    cpuOptions.useRuntimeKernels = options.runtimeKernels;
+    cpuOptions.parallelLoops = options.parallelLoops;
+    cpuOptions.exportModel.symbol = options.modelSymbol;
+    cpuOptions.exportModel.program = options.program;
+    return loom::cpu::buildLinalgToLLVMPipeline(pm, cpuOptions);
+  }
+  llvm::Expected<std::unique_ptr<loom::CodeGenerator>>
+  createCodeGenerator(const loom::CodegenOptions &options) const override {
+    auto machine =
+        loom::cpu::createTargetMachine({options.cpu, options.optLevel});
+    if (!machine)
+      return machine.takeError();
+    return std::make_unique<CpuCodeGenerator>(std::move(*machine),
+                                              options.optLevel);
+  }
+};
+
+} // namespace
+
+void loom::cpu::registerCpuTarget() {
+  registerTarget(std::make_unique<CpuTarget>());
 }

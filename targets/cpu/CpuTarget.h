@@ -9,6 +9,8 @@
 #ifndef LOOM_TARGETS_CPU_CPUTARGET_H
 #define LOOM_TARGETS_CPU_CPUTARGET_H
 
+#include "targets/cpu/Passes.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -35,15 +37,6 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
-/// Options of `loom-export-model`.
-struct ExportModelOptions {
-  /// Name of the exported `loom_model_def`; empty: `loom_model_<Name>` with
-  /// the module's `loom.model` name.
-  std::string symbol;
-  /// Also define `loom_program_model` (executables).
-  bool program = false;
-};
-
 /// Options of the linalg → LLVM pipeline.
 struct CpuPipelineOptions {
   /// Call the runtime's kernels for ops that name one (`library_call`);
@@ -53,7 +46,7 @@ struct CpuPipelineOptions {
   /// thread pool.
   bool parallelLoops = true;
   /// The exported model definition (`loom-export-model`, last).
-  ExportModelOptions exportModel;
+  LoomExportModelOptions exportModel;
 };
 
 /// Adds the passes that take linalg on tensors (with scf, arith, math) to
@@ -62,30 +55,8 @@ mlir::LogicalResult
 buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                           const CpuPipelineOptions &options = {});
 
-/// Turns linalg ops carrying a `library_call` into calls of that C function
-/// with dynamically shaped, strided memrefs (after bufferization).
-std::unique_ptr<mlir::Pass> createLowerLibraryCallsPass();
-
-/// Replaces math.exp, math.tanh and math.erf by vectorizable polynomials.
-std::unique_ptr<mlir::Pass> createApproximateMathPass();
-
-/// Rewrites `memref.copy` as `linalg.copy` so that copies become loops.
-std::unique_ptr<mlir::Pass> createLowerMemRefCopyPass();
-
-/// Moves outermost `scf.parallel` loops with enough work into functions that
-/// run a range of their first dimension (`loom-outline-parallel-loops`).
-std::unique_ptr<mlir::Pass> createOutlineParallelLoopsPass();
-
-/// Turns calls of those functions, in the LLVM dialect, into
-/// `loom_parallel_loop` calls on the runtime's thread pool
-/// (`loom-lower-parallel-calls`).
-std::unique_ptr<mlir::Pass> createLowerParallelCallsPass();
-
-/// Defines the model's exported `loom_model_def` (loom_abi.h) and makes every
-/// other symbol internal (`loom-export-model`, on the LLVM dialect).
-std::unique_ptr<mlir::Pass>
-createExportModelPass(const ExportModelOptions &options);
-std::unique_ptr<mlir::Pass> createExportModelPass();
+/// Registers the CPU target (`--target=cpu`) with the target registry.
+void registerCpuTarget();
 
 /// Registers the CPU target's passes (for loom-opt).
 void registerCpuTargetPasses();

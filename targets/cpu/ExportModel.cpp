@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
 
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
@@ -21,6 +21,11 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/ADT/StringExtras.h"
+
+namespace loom::cpu {
+#define GEN_PASS_DEF_LOOMEXPORTMODEL
+#include "targets/cpu/Passes.h.inc"
+} // namespace loom::cpu
 
 using namespace mlir;
 
@@ -41,33 +46,8 @@ bool isCIdentifier(StringRef name) {
 }
 
 struct ExportModelPass
-    : PassWrapper<ExportModelPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ExportModelPass)
-
-  ExportModelPass() = default;
-  ExportModelPass(const ExportModelPass &other) : PassWrapper(other) {}
-  ExportModelPass(const loom::cpu::ExportModelOptions &options) {
-    symbol = options.symbol;
-    program = options.program;
-  }
-
-  StringRef getArgument() const final { return "loom-export-model"; }
-  StringRef getDescription() const final {
-    return "Define the model's exported loom_model_def record and make every "
-           "other symbol internal";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LLVM::LLVMDialect>();
-  }
-
-  Option<std::string> symbol{
-      *this, "symbol",
-      llvm::cl::desc("Name of the exported definition (default: "
-                     "loom_model_<the module's loom.model name>)")};
-  Option<bool> program{
-      *this, "program",
-      llvm::cl::desc("Also define loom_program_model, for executables"),
-      llvm::cl::init(false)};
+    : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
+  using LoomExportModelBase::LoomExportModelBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -169,12 +149,3 @@ struct ExportModelPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-loom::cpu::createExportModelPass(const ExportModelOptions &options) {
-  return std::make_unique<ExportModelPass>(options);
-}
-
-std::unique_ptr<Pass> loom::cpu::createExportModelPass() {
-  return std::make_unique<ExportModelPass>();
-}

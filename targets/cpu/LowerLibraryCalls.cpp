@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
 
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
@@ -24,6 +24,11 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/Pass.h"
+
+namespace loom::cpu {
+#define GEN_PASS_DEF_LOOMLOWERLIBRARYCALLS
+#include "targets/cpu/Passes.h.inc"
+} // namespace loom::cpu
 
 using namespace mlir;
 
@@ -133,17 +138,7 @@ void eraseUnreadAllocations(ModuleOp module) {
 }
 
 struct LowerLibraryCallsPass
-    : PassWrapper<LowerLibraryCallsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerLibraryCallsPass)
-
-  StringRef getArgument() const final { return "loom-lower-library-calls"; }
-  StringRef getDescription() const final {
-    return "Turn linalg ops with a library_call into calls of C kernels";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<func::FuncDialect, memref::MemRefDialect>();
-  }
-
+    : loom::cpu::impl::LoomLowerLibraryCallsBase<LowerLibraryCallsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -201,7 +196,3 @@ struct LowerLibraryCallsPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass> loom::cpu::createLowerLibraryCallsPass() {
-  return std::make_unique<LowerLibraryCallsPass>();
-}

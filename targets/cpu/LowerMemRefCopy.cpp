@@ -7,26 +7,22 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
 
+namespace loom::cpu {
+#define GEN_PASS_DEF_LOOMLOWERMEMREFCOPY
+#include "targets/cpu/Passes.h.inc"
+} // namespace loom::cpu
+
 using namespace mlir;
 
 namespace {
 struct LowerMemRefCopyPass
-    : PassWrapper<LowerMemRefCopyPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerMemRefCopyPass)
-
-  StringRef getArgument() const final { return "loom-lower-memref-copy"; }
-  StringRef getDescription() const final {
-    return "Rewrite memref.copy as linalg.copy";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect>();
-  }
+    : loom::cpu::impl::LoomLowerMemRefCopyBase<LowerMemRefCopyPass> {
   void runOnOperation() override {
     getOperation().walk([](memref::CopyOp copy) {
       OpBuilder builder(copy);
@@ -37,7 +33,3 @@ struct LowerMemRefCopyPass
   }
 };
 } // namespace
-
-std::unique_ptr<Pass> loom::cpu::createLowerMemRefCopyPass() {
-  return std::make_unique<LowerMemRefCopyPass>();
-}

@@ -9,8 +9,7 @@
 
 #include "compiler/Conversion/LoomToLinalg/Builders.h"
 #include "compiler/Conversion/LoomToLinalg/Patterns.h"
-#include "dialects/Loom/Utils/ModelContext.h"
-#include "runtime/include/loom/loom_abi.h"
+#include "dialects/Loom/Utils/KVCache.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -30,9 +29,6 @@ using namespace mlir;
 using namespace loom;
 
 namespace {
-
-/// The runtime's attention kernel (`_mlir_ciface_loom_attention`).
-constexpr const char *kAttentionKernel = LOOM_KERNEL_ATTENTION;
 
 /// Rotary position embedding, Hugging Face's "rotate half" convention: in
 /// each head, element d < hd/2 pairs with d + hd/2:
@@ -141,46 +137,6 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
   }
 };
 
-/// The rows `[0, length)` of cache slot `slot`, as a [length, width] tensor.
-Value readCache(OpBuilder &b, Location loc, Value cache, Value slot,
-                Value length) {
-  auto cacheType = cast<MemRefType>(cache.getType());
-  int64_t width = cacheType.getDimSize(2);
-  SmallVector<OpFoldResult> offsets = {slot, b.getIndexAttr(0),
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), length,
-                                     b.getIndexAttr(width)};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  auto viewType = memref::SubViewOp::inferRankReducedResultType(
-      {ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
-  Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
-                                         cache, offsets, sizes, strides);
-  auto tensorType = RankedTensorType::get({ShapedType::kDynamic, width},
-                                          cacheType.getElementType());
-  return bufferization::ToTensorOp::create(b, loc, tensorType, view,
-                                           /*restrict=*/true,
-                                           /*writable=*/false);
-}
-
-/// Writes `rows` ([seq, width]) into cache slot `slot` at rows
-/// `[pos, pos + seq)`.
-void writeCache(OpBuilder &b, Location loc, Value cache, Value slot, Value pos,
-                Value rows) {
-  auto cacheType = cast<MemRefType>(cache.getType());
-  int64_t width = cacheType.getDimSize(2);
-  SmallVector<OpFoldResult> offsets = {slot, pos, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {
-      b.getIndexAttr(1), getSizes(b, loc, rows)[0], b.getIndexAttr(width)};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  auto viewType = memref::SubViewOp::inferRankReducedResultType(
-      {ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
-  Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
-                                         cache, offsets, sizes, strides);
-  bufferization::MaterializeInDestinationOp::create(
-      b, loc, /*result=*/Type(), rows, view, /*restrict=*/false,
-      /*writable=*/true);
-}
-
 /// Splits the last dimension of a [n, heads * hd] tensor: [n, heads, hd].
 Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
                  int64_t headDim) {
@@ -200,15 +156,11 @@ Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
 ///   s[h, i, j] = -inf where causal and j > pos + i
 ///   o[i, h]    = sum_j softmax_j(s[h, i, :])[j] V[j, h / G]
 struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
-  CachedAttentionLowering(TypeConverter &converter, MLIRContext *ctx,
-                          bool useKernel)
-      : OpConversionPattern(converter, ctx), useKernel(useKernel) {}
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (useKernel)
-      return lowerToKernelCall(op, adaptor, rewriter);
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t heads = op.getNumHeads();
@@ -221,19 +173,19 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     Value q = adaptor.getQ();
     Type elementType = cast<RankedTensorType>(q.getType()).getElementType();
 
-    writeCache(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
-    writeCache(rewriter, loc, adaptor.getValueCache(), slot, pos,
+    writeCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
+    writeCacheRows(rewriter, loc, adaptor.getValueCache(), slot, pos,
                adaptor.getV());
     OpFoldResult seq = getSizes(rewriter, loc, q)[0];
     Value seqValue = getValueOrCreateConstantIndexOp(rewriter, loc, seq);
     Value length = arith::AddIOp::create(rewriter, loc, pos, seqValue);
     Value keys = splitHeads(
         rewriter, loc,
-        readCache(rewriter, loc, adaptor.getKeyCache(), slot, length), kvHeads,
+        readCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, length), kvHeads,
         headDim);
     Value values = splitHeads(
         rewriter, loc,
-        readCache(rewriter, loc, adaptor.getValueCache(), slot, length),
+        readCacheRows(rewriter, loc, adaptor.getValueCache(), slot, length),
         kvHeads, headDim);
     Value queries = splitHeads(rewriter, loc, q, heads, headDim);
 
@@ -379,100 +331,12 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
   }
 
 private:
-  /// Appends k and v to the cache, then calls the runtime's attention
-  /// kernel, which walks the cache once per (token, head) with an online
-  /// softmax: no [seq, context] matrix is formed and masked positions are
-  /// skipped.
-  LogicalResult lowerToKernelCall(CachedAttentionOp op, OpAdaptor adaptor,
-                                  ConversionPatternRewriter &rewriter) const {
-    Location loc = op.getLoc();
-    Value context = getModelContext(op);
-    if (!context)
-      return rewriter.notifyMatchFailure(
-          op, "the runtime's attention kernel needs the model context: bind "
-              "the model to the runtime first");
-    Value pos = adaptor.getPos();
-    Value slot = adaptor.getSlot();
-    Value q = adaptor.getQ();
-    writeCache(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
-    writeCache(rewriter, loc, adaptor.getValueCache(), slot, pos,
-               adaptor.getV());
-
-    auto qType = cast<RankedTensorType>(q.getType());
-    Type elementType = qType.getElementType();
-    auto anyLayout = [&](int64_t rank) {
-      SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-      return MemRefType::get(dynamic, elementType,
-                             StridedLayoutAttr::get(rewriter.getContext(),
-                                                    ShapedType::kDynamic,
-                                                    dynamic));
-    };
-    MemRefType matrixType = anyLayout(2);
-    MemRefType cacheType = anyLayout(3);
-    // The buffer of q keeps its shape; any layout is accepted.
-    auto qBufferType = MemRefType::get(
-        qType.getShape(), elementType,
-        StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic,
-                               {ShapedType::kDynamic, ShapedType::kDynamic}));
-    Value qBuffer = bufferization::ToBufferOp::create(
-        rewriter, loc, qBufferType, q, /*readOnly=*/true);
-    auto resultType = cast<RankedTensorType>(op.getType());
-    auto outType =
-        MemRefType::get(resultType.getShape(), resultType.getElementType());
-    Value seq = tensor::DimOp::create(rewriter, loc, q, 0);
-    Value out =
-        memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
-    auto cast = [&](Value value, MemRefType type) {
-      return memref::CastOp::create(rewriter, loc, type, value).getResult();
-    };
-    auto i64 = [&](int64_t value) {
-      return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
-    };
-    auto toI64 = [&](Value index) {
-      return arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
-                                        index)
-          .getResult();
-    };
-    SmallVector<Value> operands = {context,
-                                   cast(qBuffer, matrixType),
-                                   cast(adaptor.getKeyCache(), cacheType),
-                                   cast(adaptor.getValueCache(), cacheType),
-                                   cast(out, matrixType),
-                                   toI64(pos),
-                                   toI64(slot),
-                                   i64(op.getNumHeads()),
-                                   i64(op.getNumKvHeads()),
-                                   i64(op.getHeadDim()),
-                                   i64(op.getCausal() ? 1 : 0)};
-
-    // Declare the kernel once per module.
-    auto module = op->getParentOfType<ModuleOp>();
-    auto callee = module.lookupSymbol<func::FuncOp>(kAttentionKernel);
-    if (!callee) {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToEnd(module.getBody());
-      callee = func::FuncOp::create(
-          rewriter, loc, kAttentionKernel,
-          rewriter.getFunctionType(ValueRange(operands).getTypes(), {}));
-      callee.setPrivate();
-      callee->setAttr("llvm.emit_c_interface", rewriter.getUnitAttr());
-    }
-    func::CallOp::create(rewriter, loc, callee, operands);
-    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
-                               rewriter, loc, resultType, out,
-                               /*restrict=*/true, /*writable=*/true));
-    return success();
-  }
-
-  bool useKernel;
 };
 
 } // namespace
 
 void loom::populateAttentionLoweringPatterns(TypeConverter &converter,
-                                             RewritePatternSet &patterns,
-                                             bool useKernels) {
+                                             RewritePatternSet &patterns) {
   patterns.add<RopeLowering>(converter, patterns.getContext());
-  patterns.add<CachedAttentionLowering>(converter, patterns.getContext(),
-                                        useKernels);
+  patterns.add<CachedAttentionLowering>(converter, patterns.getContext());
 }

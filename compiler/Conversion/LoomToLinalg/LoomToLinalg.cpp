@@ -65,7 +65,7 @@ struct ConvertLoomToLinalgPass
     populateLayerLoweringPatterns(converter, patterns);
     populateElementwiseLoweringPatterns(converter, patterns);
     populateStructureLoweringPatterns(converter, patterns);
-    populateAttentionLoweringPatterns(converter, patterns, useKernels);
+    populateAttentionLoweringPatterns(converter, patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

@@ -19,11 +19,9 @@ void populateElementwiseLoweringPatterns(mlir::TypeConverter &converter,
 /// Weight reshaping ops and weight-shared loops.
 void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
-/// RoPE and attention over the KV cache; with `useKernels`, attention calls
-/// the runtime's kernel instead of becoming linalg.
+/// RoPE and attention over the KV cache, as generated loops.
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
-                                       mlir::RewritePatternSet &patterns,
-                                       bool useKernels);
+                                       mlir::RewritePatternSet &patterns);
 
 } // namespace loom
 

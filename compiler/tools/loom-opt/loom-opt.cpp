@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   loom::registerLoomPasses();
   loom::registerLoomConversionPasses();
   loom::cpu::registerCpuTargetPasses();
+  loom::cpu::registerCpuTarget();
   loom::registerLoomPipelines();
 
   return mlir::asMainReturnCode(

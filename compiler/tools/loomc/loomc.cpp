@@ -33,6 +33,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -102,12 +103,11 @@ cl::opt<EmitAction> emitAction(
                    "rewrite applied (.safetensors)")),
     cl::cat(loomcCategory));
 
-enum class Target { CPU };
-
-cl::opt<Target>
-    target("target", cl::desc("Code generation target:"), cl::init(Target::CPU),
-           cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU (LLVM)")),
-           cl::cat(loomcCategory));
+cl::opt<std::string>
+    targetName("target",
+               cl::desc("Code generation target (default cpu; --help lists "
+                        "the targets there are)"),
+               cl::value_desc("name"), cl::init("cpu"), cl::cat(loomcCategory));
 
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("CPU to generate code for (default: the "
@@ -325,6 +325,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   // as its options.
   PassManager pm(module.getContext());
   LoomPipelineOptions options;
+  options.target = targetName;
   options.fuseQKV = fuseQKV;
   options.fuseGateUp = fuseGateUp;
   options.weightType = weightType;
@@ -340,7 +341,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     buildLoomOptimizationPipeline(pm, options);
     if (failed(buildLoomToLinalgPipeline(pm, options)))
       return failure();
-  } else if (failed(buildCpuPipeline(pm, options))) {
+  } else if (failed(buildTargetPipeline(pm, options))) {
     return failure();
   }
   if (failed(pm.run(module)))
@@ -356,12 +357,14 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
         << llvm::toString(std::move(error)) << "\n";
     return failure();
   };
-  auto machine = cpu::createTargetMachine({mcpu, optLevel});
-  if (!machine)
-    return reportError(machine.takeError());
+  llvm::Expected<const Target *> target = findTarget(options);
+  if (!target)
+    return reportError(target.takeError());
+  auto codegen = (*target)->createCodeGenerator({mcpu, optLevel});
+  if (!codegen)
+    return reportError(codegen.takeError());
   llvm::LLVMContext llvmContext;
-  auto llvmModule =
-      cpu::translateToLLVMIR(module, llvmContext, **machine, optLevel);
+  auto llvmModule = (*codegen)->translate(module, llvmContext);
   if (!llvmModule)
     return reportError(llvmModule.takeError());
   if (emitAction == EmitAction::LLVMIR) {
@@ -370,7 +373,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   }
   if (emitAction == EmitAction::Object) {
     if (llvm::Error error =
-            cpu::emitObject(**llvmModule, **machine, outputFile->os()))
+            (*codegen)->emitObject(**llvmModule, outputFile->os()))
       return reportError(std::move(error));
     return success();
   }
@@ -388,7 +391,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   {
     llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
     if (llvm::Error error =
-            cpu::emitObject(**llvmModule, **machine, objectStream))
+            (*codegen)->emitObject(**llvmModule, objectStream))
       return reportError(std::move(error));
   }
   if (emitAction == EmitAction::Exe)
@@ -488,6 +491,7 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   registerAllPasses();
+  cpu::registerCpuTarget();
   registerLoomPasses();
   loom::registerLoomConversionPasses();
   registerMLIRContextCLOptions();
@@ -563,6 +567,12 @@ int main(int argc, char **argv) {
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "-O" << optLevel << " is not an optimization level (0-3)\n";
+    return 1;
+  }
+  if (!lookupTarget(targetName)) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "unknown target '" << targetName << "'; the targets are: "
+        << llvm::join(getTargetNames(), ", ") << "\n";
     return 1;
   }
   // Linked outputs are written by the linker, not through this stream.

@@ -1,0 +1,107 @@
+//===- Passes.td - The CPU target's passes -----------------*- tablegen -*-===//
+
+#ifndef LOOM_TARGETS_CPU_PASSES_TD
+#define LOOM_TARGETS_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LoomLowerAttentionCalls
+    : Pass<"loom-lower-attention-calls", "::mlir::ModuleOp"> {
+  let summary = "Attention over the KV cache as calls of the runtime's kernel";
+  let description = [{
+    Each `loom.cached_attention` writes its keys and values into its cache
+    slot and calls `loom_attention` (loom_abi.h) with the enclosing
+    function's model context: the runtime's kernel walks the cache once per
+    query block with an online softmax, on the context's threads. Runs on
+    bound `loom` IR, before `--convert-loom-to-linalg` (which lowers what is
+    left into generated loops).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def LoomLowerLibraryCalls
+    : Pass<"loom-lower-library-calls", "::mlir::ModuleOp"> {
+  let summary = "Linalg ops with a library_call become calls of C kernels";
+  let description = [{
+    After bufferization, a linalg op carrying `library_call = "name"` becomes
+    a call of `name` (the enclosing function's model context first, then its
+    operands as dynamically shaped, strided memrefs). A product whose output
+    was just zero-filled for it calls the kernel's `_overwrite` form, and the
+    fill goes.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def LoomApproximateMath : Pass<"loom-approximate-math", "::mlir::ModuleOp"> {
+  let summary = "Polynomials for math.exp, math.tanh and math.erf";
+  let description = [{
+    Replaces them by MLIR's polynomial approximations, so that loops over
+    them (SiLU, softmax, GELU) vectorize instead of calling libm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def LoomLowerMemRefCopy : Pass<"loom-lower-memref-copy", "::mlir::ModuleOp"> {
+  let summary = "memref.copy as linalg.copy, so that copies become loops";
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LoomOutlineParallelLoops
+    : Pass<"loom-outline-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Outermost parallel loops into functions over a range";
+  let description = [{
+    Moves every outermost `scf.parallel` with enough work into a private
+    function `(begin, end, model context, captured values...)` that runs the
+    loop's first dimension over [begin, end), marked `loom.parallel_grain`
+    (the fewest iterations worth a task), and calls it over the whole range.
+    Loops in functions without a model context stay serial.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"16384",
+           "Scalar operations a task should do at least (loops with less "
+           "work in all stay serial)">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def LoomLowerParallelCalls
+    : Pass<"loom-lower-parallel-calls", "::mlir::ModuleOp"> {
+  let summary = "Calls of outlined loops as loom_parallel_loop calls";
+  let description = [{
+    On the LLVM dialect: each call of a function marked
+    `loom.parallel_grain` becomes `loom_parallel_loop(model context, task,
+    captured, begin, end, grain)`, the captured values in a stack struct and
+    a generated `task(captured, first, last)` that unpacks them.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def LoomExportModel : Pass<"loom-export-model", "::mlir::ModuleOp"> {
+  let summary = "Define the model's exported loom_model_def record";
+  let description = [{
+    On the LLVM dialect, last: defines the constant `loom_model_def` record
+    (loom_abi.h) named `loom_model_<Name>` (or `symbol`) with the ABI version,
+    the description and the entry points' C interfaces (null where the model
+    has none), gives every other symbol internal linkage, and drops the
+    `loom.context` marker. With `program`, also defines `loom_program_model`,
+    the pointer an executable's `main` reads.
+  }];
+  let options = [
+    Option<"symbol", "symbol", "std::string", /*default=*/"",
+           "Name of the exported definition (default: loom_model_<the "
+           "module's loom.model name>)">,
+    Option<"program", "program", "bool", /*default=*/"false",
+           "Also define loom_program_model, for executables">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // LOOM_TARGETS_CPU_PASSES_TD

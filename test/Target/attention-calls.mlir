@@ -1,0 +1,17 @@
+// RUN: loom-opt %s --loom-lower-attention-calls | FileCheck %s
+
+// loom.cached_attention writes its keys and values into its cache slot and
+// calls the runtime's kernel with the model context.
+
+// CHECK-LABEL: func.func @attend(
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<?x8xf32>, %[[K:[a-z0-9]+]]: tensor<?x4xf32>, %[[V:[a-z0-9]+]]: tensor<?x4xf32>, %[[KC:[a-z0-9]+]]: memref<2x?x4xf32>, %[[VC:[a-z0-9]+]]: memref<2x?x4xf32>, %[[POS:[a-z0-9]+]]: index, %[[SLOT:[a-z0-9]+]]: index, %[[CTX:[a-z0-9]+]]: !llvm.ptr
+// CHECK:         %[[KROWS:.*]] = memref.subview %[[KC]][%[[SLOT]], %[[POS]], 0]
+// CHECK:         bufferization.materialize_in_destination %[[K]] in writable %[[KROWS]]
+// CHECK:         %[[VROWS:.*]] = memref.subview %[[VC]][%[[SLOT]], %[[POS]], 0]
+// CHECK:         bufferization.materialize_in_destination %[[V]] in writable %[[VROWS]]
+// CHECK:         call @loom_attention(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>,
+// CHECK:       func.func private @loom_attention({{.*}}) attributes {llvm.emit_c_interface}
+func.func @attend(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<2x?x4xf32>, %vc: memref<2x?x4xf32>, %pos: index, %slot: index, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<2x?x4xf32>, memref<2x?x4xf32>, index, index) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}
