@@ -31,10 +31,10 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     code is emitted once however often they run): each gets the position,
     the caches, the slot of its first attention and the context as trailing
     arguments.
-    Decoders also get `@forward_last`, which returns only the last token's
-    row (the row selection moved above the row-wise layers after the last
-    attention, so the LM head runs on one row). Finally the pass records what
-    the runtime must know (tensors, cache geometry, output) as a JSON string,
+    `@forward_last` (from `--loom-add-last-row-entry`), when there is one,
+    is bound the same way. Derived params' `init` regions become
+    `@prepare(ctx, index)`. Finally the pass records what the runtime must
+    know (tensors, derived weights, cache geometry, output) as a JSON string,
     `@loom_model_info`.
   }];
   let options = [
@@ -50,6 +50,21 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
     "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
   ];
+}
+
+def LoomAddLastRowEntry : Pass<"loom-add-last-row-entry", "mlir::ModuleOp"> {
+  let summary = "Give decoders an entry point that returns the last row only";
+  let description = [{
+    For a model with causal attention, clones `@forward` as `@forward_last`,
+    which returns only the last position's row, and moves that row selection
+    up through every row-wise op (linear layers, norms, MLPs, elementwise
+    ops), so that they run on one row; ops that mix rows (attention, blocks,
+    loops) stay whole. Generation needs only the next token's logits, so the
+    LM head runs on one row instead of the whole prompt. Encoders, and
+    modules that have `@forward_last` already, are left alone.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg", "mlir::ModuleOp"> {

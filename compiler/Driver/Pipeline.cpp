@@ -58,6 +58,7 @@ loom::buildLoomToLinalgPipeline(OpPassManager &pm,
     return failure();
   }
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLoomAddLastRowEntry());
   LoomBindRuntimeOptions bind;
   bind.packWeights = options.runtimeKernels;
   bind.weightType = options.weightType;

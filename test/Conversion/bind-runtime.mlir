@@ -1,4 +1,4 @@
-// RUN: loom-opt %s --loom-bind-runtime --split-input-file | FileCheck %s
+// RUN: loom-opt %s --loom-add-last-row-entry --loom-bind-runtime --split-input-file | FileCheck %s
 
 // A decoder with one attention before a weight-shared loop of one attention:
 // 1 + 3 * 1 KV cache slots, 4 floats a position each; the loop's slot

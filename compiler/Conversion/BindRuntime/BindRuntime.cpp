@@ -1,7 +1,6 @@
 //===- BindRuntime.cpp - The model entry point's runtime calling convention
 //===//
 
-#include "compiler/Conversion/BindRuntime/LastRow.h"
 #include "compiler/Conversion/BindRuntime/WeightUses.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
@@ -166,7 +165,8 @@ LogicalResult RuntimeBinder::checkForm() {
                            "tensor, got ")
            << type.getResult(0);
   for (func::FuncOp func : module.getOps<func::FuncOp>()) {
-    if (func == entry || func.isExternal())
+    if (func == entry || func.isExternal() ||
+        func.getSymName() == LOOM_ENTRY_FORWARD_LAST)
       continue;
     if (!func.isPrivate())
       return func.emitError("only the entry point may be public; blocks are "
@@ -630,11 +630,11 @@ LogicalResult RuntimeBinder::run() {
     return failure();
   // Model info reads the original result type and embedding tables.
   emitModelInfo();
-  // Decoders also get an entry that only computes the last row: generation
-  // needs the next token's logits, not those of every prompt position.
+  // The entry that only computes the last row, if the model has one
+  // (--loom-add-last-row-entry), is bound like the main one.
   SmallVector<func::FuncOp> entries = {entry};
-  if (causal)
-    entries.push_back(createLastRowEntry(entry, kLastRowEntryName));
+  if (auto last = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD_LAST))
+    entries.push_back(last);
   createPrepare();
   SmallVector<RuntimeState> states;
   for (func::FuncOp function : entries)

@@ -1,10 +1,20 @@
-//===- LastRow.cpp - An entry point that computes only the last row -------===//
+//===- AddLastRowEntry.cpp - An entry point for the last row only ---------===//
+//
+// Implements --loom-add-last-row-entry: decoders generate from the last
+// position's logits, so they get `@forward_last`, a copy of `@forward` that
+// returns only the last row, with that row selection moved up through every
+// row-wise op (linear layers, norms, MLPs, elementwise ops) so that they run
+// on one row instead of the whole sequence; ops that mix rows (attention,
+// blocks, loops) stay whole. The LM head then runs once per prompt.
+//
+//===----------------------------------------------------------------------===//
 
-#include "compiler/Conversion/BindRuntime/LastRow.h"
-
+#include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
+#include "runtime/include/loom/loom_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
@@ -75,7 +85,14 @@ struct SinkRowSlice : OpRewritePattern<tensor::ExtractSliceOp> {
 
 } // namespace
 
-func::FuncOp loom::createLastRowEntry(func::FuncOp entry, StringRef name) {
+namespace loom {
+#define GEN_PASS_DEF_LOOMADDLASTROWENTRY
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace loom
+
+/// Clones `entry` as `name`, returning only the last row of its result, and
+/// moves that row selection up through the row-wise ops.
+static func::FuncOp createLastRowEntry(func::FuncOp entry, StringRef name) {
   OpBuilder builder(entry);
   builder.setInsertionPointAfter(entry);
   auto clone = cast<func::FuncOp>(builder.clone(*entry));
@@ -106,3 +123,36 @@ func::FuncOp loom::createLastRowEntry(func::FuncOp entry, StringRef name) {
   (void)applyPatternsGreedily(clone, std::move(patterns));
   return clone;
 }
+
+namespace {
+struct LoomAddLastRowEntryPass
+    : loom::impl::LoomAddLastRowEntryBase<LoomAddLastRowEntryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD);
+    if (!entry || entry.isExternal() ||
+        module.lookupSymbol(LOOM_ENTRY_FORWARD_LAST))
+      return;
+    // Only decoders generate: models with causal attention.
+    bool causal = false;
+    module.walk([&](Operation *op) {
+      if (auto attention = dyn_cast<AttentionOp>(op))
+        causal |= attention.getCausal();
+      else if (auto attend = dyn_cast<AttendOp>(op))
+        causal |= attend.getCausal();
+    });
+    if (!causal)
+      return;
+    auto type = dyn_cast<FunctionType>(entry.getFunctionType());
+    auto result = type.getNumResults() == 1
+                      ? dyn_cast<RankedTensorType>(type.getResult(0))
+                      : RankedTensorType();
+    if (!result || result.getRank() != 2 || type.getNumInputs() != 1) {
+      entry.emitError("the entry point must take token ids and return a "
+                      "[seq, width] tensor");
+      return signalPassFailure();
+    }
+    createLastRowEntry(entry, LOOM_ENTRY_FORWARD_LAST);
+  }
+};
+} // namespace

@@ -1,0 +1,12 @@
+// RUN: loom-opt %s --loom-add-last-row-entry --verify-diagnostics
+
+// The entry point of a decoder must map token ids to rows.
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{the entry point must take token ids and return a [seq, width] tensor}}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %r = loom.embedding_row %w[0] : tensor<8x8xf32> -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
