@@ -41,6 +41,7 @@ GROUPS = [
         ("fuse-qkv", ["--fuse-gate-up=false"]),
         ("fuse-gate-up", ["--fuse-qkv=false"]),
         ("fused", []),
+        ("fused + fold-norm", ["--fold-norm"]),
     ]),
     ("fusion (GPT-2)", "gpt2", "F32", [
         ("plain", ["--fuse-qkv=false"]),

@@ -24,6 +24,9 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     pm.addPass(createLoomFuseQKV());
   if (options.fuseGateUp)
     pm.addPass(createLoomFuseGateUp());
+  // After the fusions, so that one scaled weight serves q, k and v.
+  if (options.foldNorm)
+    pm.addPass(createLoomFoldNorm());
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one
   // tensor) before what is left becomes derived weights.
   pm.addPass(createCanonicalizerPass());

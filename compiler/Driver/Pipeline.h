@@ -25,6 +25,10 @@ struct LoomPipelineOptions
                           llvm::cl::desc("One product for each gated MLP's "
                                          "gate and up projections"),
                           llvm::cl::init(true)};
+  Option<bool> foldNorm{*this, "fold-norm",
+                        llvm::cl::desc("Fold RMSNorm scales into the products "
+                                       "that read the norm"),
+                        llvm::cl::init(false)};
   Option<bool> runtimeKernels{
       *this, "runtime-kernels",
       llvm::cl::desc("Call the runtime's kernels for products and attention "

@@ -118,6 +118,10 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
         sources.push_back(source.get<int64_t>());
       }
       info.derivedSources.push_back(std::move(sources));
+      auto rearranges = tensor.find(LOOM_INFO_TENSOR_REARRANGES);
+      info.derivedRearranges.push_back(rearranges != tensor.end() &&
+                                       rearranges->is_boolean() &&
+                                       rearranges->get<bool>());
       ++index;
     }
   }

@@ -226,11 +226,13 @@ Status Session::loadWeights() {
     return {weightTable[i], WeightType::F32};
   };
   // The type of the checkpoint's data for an entry: a computed derived
-  // weight has the half type its sources share, if they share one.
+  // weight that only moves its sources' values has the half type they share,
+  // if they share one; one that computes new values is f32 (rounding it
+  // would change the model's numbers).
   std::function<WeightType(size_t)> checkpointType = [&](size_t i) {
     if (fromCheckpoint(i))
       return weightTypeOf(weights.source(set(i)).dtype);
-    if (!computed(i))
+    if (!computed(i) || !info.derivedRearranges[i - stored])
       return WeightType::F32;
     std::optional<WeightType> shared;
     for (int64_t source : info.derivedSources[i - stored]) {
@@ -368,7 +370,7 @@ Status Session::writeWeights(const std::string &path) const {
     }
     // A computed derived weight.
     std::optional<WeightType> shared;
-    bool uniform = true;
+    bool uniform = info.derivedRearranges[i - stored];
     for (int64_t source : info.derivedSources[i - stored]) {
       WeightType type =
           bound[size_t(source)] >= 0

@@ -574,6 +574,12 @@ void RuntimeBinder::emitModelInfo() {
       sources.insert(tableIndex.lookup(weight.getParamAttr().getAttr()));
     });
     object[LOOM_INFO_TENSOR_SOURCES] = llvm::json::Array(sources.getArrayRef());
+    bool rearranges = true;
+    param.getInit().walk([&](Operation *op) {
+      rearranges &= isa<WeightOp, YieldOp, ConcatOp, SplitOp, SliceOp,
+                        TransposeOp>(op);
+    });
+    object[LOOM_INFO_TENSOR_REARRANGES] = rearranges;
     derivedTensors.push_back(std::move(object));
   }
   // Token ids must index every embedding table; positions every positional

@@ -132,7 +132,7 @@ struct GatedMLPLowering : OpConversionPattern<GatedMLPOp> {
   }
 };
 
-/// `x * rsqrt(stat[i] + eps) * gamma (+ beta)` after subtracting `mean[i]`
+/// `x * rsqrt(stat[i] + eps) (* gamma) (+ beta)` after subtracting `mean[i]`
 /// when given; `stat` is the per-row variance (or mean square).
 Value buildNormalize(OpBuilder &b, Location loc, Value x, Value mean,
                      Value stat, Value gamma, Value beta, double eps) {
@@ -143,8 +143,12 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, Value mean,
   AffineMap full = AffineMap::get(2, 0, {i, j}, ctx);
   AffineMap perRow = AffineMap::get(2, 0, {i}, ctx);
   AffineMap perColumn = AffineMap::get(2, 0, {j}, ctx);
-  SmallVector<Value> inputs = {x, stat, gamma};
-  SmallVector<AffineMap> maps = {full, perRow, perColumn};
+  SmallVector<Value> inputs = {x, stat};
+  SmallVector<AffineMap> maps = {full, perRow};
+  if (gamma) {
+    inputs.push_back(gamma);
+    maps.push_back(perColumn);
+  }
   if (mean) {
     inputs.push_back(mean);
     maps.push_back(perRow);
@@ -162,7 +166,7 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, Value mean,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                Type elementType = args[0].getType();
                Value centered = args[0];
-               unsigned next = 3;
+               unsigned next = gamma ? 3 : 2;
                if (mean)
                  centered =
                      arith::SubFOp::create(nb, nloc, centered, args[next++]);
@@ -173,7 +177,9 @@ Value buildNormalize(OpBuilder &b, Location loc, Value x, Value mean,
                Value normalized =
                    arith::MulFOp::create(nb, nloc, centered, inverse);
                Value scaled =
-                   arith::MulFOp::create(nb, nloc, normalized, args[2]);
+                   gamma ? arith::MulFOp::create(nb, nloc, normalized, args[2])
+                               .getResult()
+                         : normalized;
                if (beta)
                  scaled = arith::AddFOp::create(nb, nloc, scaled, args[next]);
                linalg::YieldOp::create(nb, nloc, scaled);

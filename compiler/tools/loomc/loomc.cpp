@@ -142,6 +142,11 @@ cl::opt<bool> fuseGateUp("fuse-gate-up",
                                   "up projections (default true)"),
                          cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> foldNorm("fold-norm",
+                       cl::desc("Fold RMSNorm scales into the products that "
+                                "read the norm (default false)"),
+                       cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<std::string> weightType(
     "weight-type",
     cl::desc("What the program keeps weight matrices in: keep (the "
@@ -328,6 +333,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.target = targetName;
   options.fuseQKV = fuseQKV;
   options.fuseGateUp = fuseGateUp;
+  options.foldNorm = foldNorm;
   options.weightType = weightType;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;

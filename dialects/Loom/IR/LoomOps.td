@@ -250,15 +250,18 @@ def Loom_RMSNormOp : Loom_NormOp<"rms_norm"> {
   let summary = "root-mean-square normalization over the last dimension";
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * gamma`; `x: [seq, D]`, `gamma: [D]`.
+    Without `gamma` (folded into the next products by `--loom-fold-norm`),
+    `y = x / sqrt(mean(x^2) + epsilon)`.
 
     ```mlir
     %y = loom.rms_norm %x, %g eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>
+    %z = loom.rms_norm %x eps = 1.000000e-05 : tensor<?x768xf32>
     ```
   }];
-  let arguments = (ins Loom_Activation:$x, Loom_Vector:$gamma,
+  let arguments = (ins Loom_Activation:$x, Optional<Loom_Vector>:$gamma,
                        F64Attr:$epsilon);
   let assemblyFormat = [{
-    $x `,` $gamma `eps` `=` $epsilon attr-dict `:` type(operands)
+    $x (`,` $gamma^)? `eps` `=` $epsilon attr-dict `:` type(operands)
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$gamma,

@@ -94,9 +94,9 @@ private:
   /// Clones the computation of `value` at the builder's insertion point,
   /// with `mapping` providing the values of block arguments.
   Value cloneTree(OpBuilder &builder, Value value, IRMapping &mapping);
-  /// The checkpoint names of the params `value` reads, in operand order.
-  void collectLeafNames(Value value, const IRMapping &arguments,
-                        SmallVectorImpl<std::string> &names);
+  /// A name for the computation of `value`: a param's (checkpoint) name, a
+  /// concatenation of params as `p.{a,b}.s`, otherwise `op(operands...)`.
+  std::string describe(Value value, const IRMapping &arguments);
   /// A derived param `root` computes, with `arguments` mapped to values at
   /// a call site (or empty); reuses an identical one.
   ParamOp createDerivedParam(Operation *root, ArrayRef<Value> argumentValues,
@@ -160,19 +160,30 @@ Value WeightDeriver::cloneTree(OpBuilder &builder, Value value,
   return mapping.lookup(value);
 }
 
-void WeightDeriver::collectLeafNames(Value value, const IRMapping &arguments,
-                                     SmallVectorImpl<std::string> &names) {
+std::string WeightDeriver::describe(Value value, const IRMapping &arguments) {
   if (Value mapped = arguments.lookupOrNull(value))
-    return collectLeafNames(mapped, IRMapping(), names);
+    return describe(mapped, IRMapping());
   Operation *def = value.getDefiningOp();
   if (auto weight = dyn_cast<WeightOp>(def)) {
     auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
-    names.push_back(param.isDerived() ? param.getSymName().str()
-                                      : param.getCheckpointName().str());
-    return;
+    return param.isDerived() ? param.getSymName().str()
+                             : param.getCheckpointName().str();
   }
-  for (Value operand : def->getOperands())
-    collectLeafNames(operand, arguments, names);
+  SmallVector<std::string> operands;
+  bool direct = true;
+  for (Value operand : def->getOperands()) {
+    operands.push_back(describe(operand, arguments));
+    direct &= isa_and_nonnull<WeightOp>(
+        arguments.lookupOrDefault(operand).getDefiningOp());
+  }
+  if (isa<ConcatOp>(def) && direct && operands.size() > 1)
+    if (std::string braced = bracedName(operands); !braced.empty())
+      return braced;
+  std::string name =
+      (def->getName().stripDialect() + "(" + llvm::join(operands, ",")).str();
+  if (auto split = dyn_cast<SplitOp>(def))
+    name += "#" + std::to_string(cast<OpResult>(value).getResultNumber());
+  return name + ")";
 }
 
 ParamOp WeightDeriver::createDerivedParam(Operation *root,
@@ -185,26 +196,8 @@ ParamOp WeightDeriver::createDerivedParam(Operation *root,
     argumentMap.map(argument, value);
 
   // Named after what it reads: `a.{q_proj,k_proj,v_proj}.weight` for a
-  // concatenation of `a.q_proj.weight`, ..., else `op(a, b, ...)`.
-  SmallVector<std::string> leaves;
-  collectLeafNames(result, argumentMap, leaves);
-  std::string name;
-  bool direct = llvm::all_of(root->getOperands(), [&](Value operand) {
-    return isa_and_nonnull<WeightOp>(
-        argumentMap.lookupOrDefault(operand).getDefiningOp());
-  });
-  if (isa<ConcatOp>(root) && direct && leaves.size() > 1)
-    name = bracedName(leaves);
-  if (name.empty())
-    name = (root->getName().stripDialect() + "(" + llvm::join(leaves, ",") +
-            ")")
-               .str();
-
-  // The same computation of the same weights (a block called twice with
-  // one layer's weights) is one param.
-  if (auto existing = symbols.lookup<ParamOp>(name))
-    if (existing.isDerived() && existing.getType() == type)
-      return existing;
+  // concatenation of `a.q_proj.weight`, ..., else `op(a,b,...)`.
+  std::string name = describe(result, argumentMap);
 
   ParamOp last;
   for (ParamOp param : module.getOps<ParamOp>())
@@ -223,6 +216,18 @@ ParamOp WeightDeriver::createDerivedParam(Operation *root,
     mapping.map(argument, cloneTree(builder, value, mapping));
   Value computed = cloneTree(builder, result, mapping);
   YieldOp::create(builder, root->getLoc(), ValueRange{computed});
+
+  // The same computation of the same weights (a block called twice with
+  // one layer's weights) is one param.
+  for (ParamOp other : module.getOps<ParamOp>()) {
+    if (other == param || !other.isDerived() || other.getType() != type ||
+        !OperationEquivalence::isRegionEquivalentTo(
+            &other.getInit(), &param.getInit(),
+            OperationEquivalence::IgnoreLocations))
+      continue;
+    symbols.erase(param);
+    return other;
+  }
   return param;
 }
 

@@ -33,6 +33,10 @@ mlir::Value decomposeAttention(AttentionOp attention);
 /// qualify.
 bool fuseQKV(AttendOp attend);
 
+/// Folds `norm`'s scale into the products that read it, as `--loom-fold-norm`
+/// does; false (and nothing changed) if it does not qualify.
+bool foldNorm(RMSNormOp norm);
+
 /// Rewrites `mlp` as one gate-and-up product, `loom.glu` and the down
 /// projection, as `--loom-fuse-gate-up` does; false if it does not qualify.
 bool fuseGateUp(GatedMLPOp mlp);

@@ -71,6 +71,18 @@ def LoomFuseGateUp : Pass<"loom-fuse-gate-up"> {
   }];
 }
 
+def LoomFoldNorm : Pass<"loom-fold-norm"> {
+  let summary = "Fold RMSNorm scales into the products that read the norm";
+  let description = [{
+    An RMSNorm whose result is read only as the input of `loom.linear` ops
+    drops its scale `gamma`, and each of those products takes the weight
+    `loom.mul(W, gamma)` (W's columns scaled: exact in real arithmetic). Run
+    `--loom-derive-weights` after it so that the scaled weights are computed
+    once at load. A weight also read otherwise (a tied embedding and LM head)
+    is left alone, with its norm.
+  }];
+}
+
 def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
   let summary = "Turn computations on weights alone into derived params";
   let description = [{

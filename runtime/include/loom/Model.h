@@ -79,8 +79,11 @@ struct ModelInfo {
   std::vector<bool> otherUses;
   /// ... or only read by `prepare` (not needed once it has run).
   std::vector<bool> prepareOnly;
-  /// Per derived weight: the table entries it reads (earlier ones).
+  /// Per derived weight: the table entries it reads (earlier ones) ...
   std::vector<std::vector<int64_t>> derivedSources;
+  /// ... and whether it only moves their values (so it is exact in their
+  /// type) rather than computing new ones.
+  std::vector<bool> derivedRearranges;
   /// The type weight matrices are kept in for the kernels.
   WeightPolicy weightType = WeightPolicy::Keep;
 };

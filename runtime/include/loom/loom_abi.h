@@ -102,6 +102,9 @@
   "prepare_only" /*   read only to derive weights */
 #define LOOM_INFO_TENSOR_SOURCES                                               \
   "sources" /*   derived: table indices it reads */
+#define LOOM_INFO_TENSOR_REARRANGES                                            \
+  "rearranges" /*   derived: only moves its sources' values (concat, split,
+                      slice, transpose), so it is exact in their type */
 /** Derived weights: objects with the keys of a tensor (the name is the
  *  parameter's symbol), computed by the prepare entry point into memory the
  *  runtime provides; they follow the checkpoint tensors in the context's

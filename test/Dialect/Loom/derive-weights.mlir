@@ -73,7 +73,7 @@ func.func @forward(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
 loom.param @c : tensor<8x24xf32>
 loom.param @d : tensor<8x8xf32>
 
-// CHECK:       loom.param @"concat(c,d)" : tensor<16x8xf32> init {
+// CHECK:       loom.param @"concat(slice(transpose(c)),d)" : tensor<16x8xf32> init {
 // CHECK:         %[[C:.*]] = loom.weight @c
 // CHECK:         %[[T:.*]] = loom.transpose %[[C]]
 // CHECK:         %[[S:.*]] = loom.slice %[[T]] axis = 0 offset = 8 size = 8
@@ -82,7 +82,7 @@ loom.param @d : tensor<8x8xf32>
 // CHECK-LABEL: func.func @forward(
 // CHECK:         loom.transpose
 // CHECK:         loom.linear
-// CHECK:         loom.weight @"concat(c,d)"
+// CHECK:         loom.weight @"concat(slice(transpose(c)),d)"
 func.func @forward(%x: tensor<?x8xf32>) -> (tensor<?x24xf32>, tensor<?x16xf32>) {
   %c = loom.weight @c : tensor<8x24xf32>
   %d = loom.weight @d : tensor<8x8xf32>
@@ -116,4 +116,30 @@ func.func @forward(%x: tensor<?x8xf32>, %p: tensor<4x8xf32>) -> tensor<?x16xf32>
   %y = func.call @mixed(%x, %e, %p) : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<?x8xf32>
   %z = loom.concat %x, %y axis = 1 : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x16xf32>
   return %z : tensor<?x16xf32>
+}
+
+// -----
+
+// A computation on a computation: the scaled concatenation (what
+// --loom-fold-norm writes after --loom-fuse-qkv) is one derived param, named
+// after its parts.
+
+loom.param @l.q.w : tensor<4x8xf32>
+loom.param @l.k.w : tensor<4x8xf32>
+loom.param @l.norm.w : tensor<8xf32>
+
+// CHECK:       loom.param @"mul(l.{q,k}.w,l.norm.w)" : tensor<8x8xf32> init {
+// CHECK:         %[[C:.*]] = loom.concat
+// CHECK:         loom.mul %[[C]], %{{.*}} : tensor<8x8xf32>, tensor<8xf32>
+// CHECK-NOT:   loom.param @"l.{q,k}.w"
+// CHECK-LABEL: func.func @forward(
+// CHECK:         loom.weight @"mul(l.{q,k}.w,l.norm.w)"
+func.func @forward(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %q = loom.weight @l.q.w : tensor<4x8xf32>
+  %k = loom.weight @l.k.w : tensor<4x8xf32>
+  %g = loom.weight @l.norm.w : tensor<8xf32>
+  %c = loom.concat %q, %k axis = 0 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<8x8xf32>
+  %w = loom.mul %c, %g : tensor<8x8xf32>, tensor<8xf32>
+  %y = loom.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }

@@ -162,3 +162,10 @@ func.func @attend_and_glu(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %h: tensor
   %1 = loom.glu gelu_tanh %h : tensor<?x64xf32> -> tensor<?x32xf32>
   return %0, %1 : tensor<?x32xf32>, tensor<?x32xf32>
 }
+
+// CHECK-LABEL: func.func @unscaled_norm(
+// CHECK: loom.rms_norm %{{.*}} eps = 1.000000e-05 : tensor<?x8xf32>
+func.func @unscaled_norm(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = loom.rms_norm %x eps = 1.0e-05 : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
