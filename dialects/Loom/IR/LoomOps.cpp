@@ -388,23 +388,32 @@ static LogicalResult verifyProjection(Operation *op, StringRef name, Value w,
   return success();
 }
 
+/// The rules on the head counts and RoPE that attention ops share.
+static LogicalResult verifyHeads(Operation *op, int64_t heads, int64_t kvHeads,
+                                 int64_t headDim,
+                                 std::optional<APFloat> ropeTheta) {
+  if (heads % kvHeads != 0)
+    return op->emitOpError() << "num_heads (" << heads
+                             << ") must be a multiple of num_kv_heads ("
+                             << kvHeads << ")";
+  if (ropeTheta) {
+    if (headDim % 2 != 0)
+      return op->emitOpError() << "rotary embeddings (rope_theta) need an "
+                                  "even head_dim, got "
+                               << headDim;
+    if (!(ropeTheta->convertToDouble() > 0.0))
+      return op->emitOpError() << "rope_theta must be positive, got "
+                               << ropeTheta->convertToDouble();
+  }
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   auto heads = static_cast<int64_t>(getNumHeads());
   auto kvHeads = static_cast<int64_t>(getNumKvHeads());
   auto headDim = static_cast<int64_t>(getHeadDim());
-  if (heads % kvHeads != 0)
-    return emitOpError() << "num_heads (" << heads
-                         << ") must be a multiple of num_kv_heads (" << kvHeads
-                         << ")";
-  if (std::optional<APFloat> theta = getRopeTheta()) {
-    if (headDim % 2 != 0)
-      return emitOpError() << "rotary embeddings (rope_theta) need an even "
-                              "head_dim, got "
-                           << headDim;
-    if (!(theta->convertToDouble() > 0.0))
-      return emitOpError() << "rope_theta must be positive, got "
-                           << theta->convertToDouble();
-  }
+  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta())))
+    return failure();
   int64_t qWidth = heads * headDim;
   int64_t kvWidth = kvHeads * headDim;
   int64_t in = dimOf(getX(), 1);
@@ -447,19 +456,8 @@ LogicalResult AttendOp::verify() {
   auto heads = static_cast<int64_t>(getNumHeads());
   auto kvHeads = static_cast<int64_t>(getNumKvHeads());
   auto headDim = static_cast<int64_t>(getHeadDim());
-  if (heads % kvHeads != 0)
-    return emitOpError() << "num_heads (" << heads
-                         << ") must be a multiple of num_kv_heads (" << kvHeads
-                         << ")";
-  if (std::optional<APFloat> theta = getRopeTheta()) {
-    if (headDim % 2 != 0)
-      return emitOpError() << "rotary embeddings (rope_theta) need an even "
-                              "head_dim, got "
-                           << headDim;
-    if (!(theta->convertToDouble() > 0.0))
-      return emitOpError() << "rope_theta must be positive, got "
-                           << theta->convertToDouble();
-  }
+  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta())))
+    return failure();
   auto checkWidth = [&](StringRef name, Value value, int64_t expected,
                         StringRef what) -> LogicalResult {
     int64_t width = dimOf(value, 1);
