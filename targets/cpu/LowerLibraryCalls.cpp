@@ -150,6 +150,16 @@ struct LowerLibraryCallsPass
         op.emitError("library calls need buffers: bufferize first");
         return WalkResult::interrupt();
       }
+      // The runtime's products are f32 (weights of other types are widened
+      // by the kernels as they read their packed copies): anything else has
+      // no kernel, and must not reach one as if it were f32.
+      for (Value operand : op->getOperands())
+        if (!cast<MemRefType>(operand.getType()).getElementType().isF32()) {
+          op.emitError("the runtime has no '")
+              << name.getValue() << "' kernel for " << operand.getType()
+              << "; its products take f32 activations";
+          return WalkResult::interrupt();
+        }
       Value context = loom::getModelContext(op);
       if (!context) {
         op.emitError("library calls pass the model context, but the "

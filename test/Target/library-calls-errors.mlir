@@ -34,3 +34,21 @@ func.func @tensors(%x: tensor<?x4xf32>, %w: tensor<8x4xf32>, %out: tensor<?x8xf3
   } -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
 }
+
+// -----
+
+// The kernels are f32: a product of another element type has none.
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @half(%x: memref<?x4xf16>, %w: memref<8x4xf16>, %out: memref<?x8xf16>, %ctx: !llvm.ptr {loom.context}) {
+  // expected-error @+1 {{the runtime has no 'loom_sgemm_nt' kernel for 'memref<?x4xf16>'; its products take f32 activations}}
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], library_call = "loom_sgemm_nt"} ins(%x, %w : memref<?x4xf16>, memref<8x4xf16>) outs(%out : memref<?x8xf16>) {
+  ^bb0(%l: f16, %r: f16, %acc: f16):
+    %p = arith.mulf %l, %r : f16
+    %s = arith.addf %acc, %p : f16
+    linalg.yield %s : f16
+  }
+  return
+}
