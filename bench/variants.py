@@ -11,10 +11,12 @@ its default ~125M-parameter config, on a random checkpoint):
   llama  fuse-qkv     --fuse-gate-up=false
   llama  fuse-gate-up --fuse-qkv=false
   llama  fused        (the default)
+  llama  fused + fold-norm --fold-norm
   gpt2   plain        --fuse-qkv=false                        (baseline)
   gpt2   fused        (the default)
   llama  bf16/f32     BF16 checkpoint, --weight-type=f32      (baseline)
   llama  bf16/keep    BF16 checkpoint, kept in BF16 (the default)
+  gpt2   bf16/f32, bf16/keep   the same for GPT-2 (its tied LM head too)
 
 For each: prefill of 128 and 512 tokens and 127 decode steps after a
 128-token prompt (tokens/s from the program's --bench report, 2 threads),
@@ -48,6 +50,10 @@ GROUPS = [
         ("fused", []),
     ]),
     ("weight type (Llama, BF16 checkpoint)", "llama", "BF16", [
+        ("f32", ["--weight-type=f32"]),
+        ("keep (bf16)", []),
+    ]),
+    ("weight type (GPT-2, BF16 checkpoint; tied head)", "gpt2", "BF16", [
         ("f32", ["--weight-type=f32"]),
         ("keep (bf16)", []),
     ]),

@@ -918,6 +918,23 @@ int64_t loom::packConstantMatrix(KernelState &state, const void *key,
   return int64_t(bytes);
 }
 
+bool loom::readPackedRow(const KernelState &state, const float *key,
+                         int64_t row, int64_t k, float *out) {
+  auto it = state.packed->matrices.find(key);
+  if (it == state.packed->matrices.end())
+    return false;
+  const PackedMatrix &matrix = it->second;
+  if (matrix.storedKN || matrix.k != k || row < 0 || row >= matrix.n)
+    return false;
+  PackedView view{matrix.data.get(), matrix.n, matrix.k, matrix.type};
+  // Row `row` of B is lane row % kNR of panel row / kNR, one element per
+  // step of depth.
+  int64_t base = view.offset(row / kNR, 0) + row % kNR;
+  for (int64_t p = 0; p < k; ++p)
+    out[p] = view.element(base + p * kNR);
+  return true;
+}
+
 void loom::clearPackedMatrices(KernelState &state) {
   state.packed->matrices.clear();
   PackedArena &arena = state.packed->arena;

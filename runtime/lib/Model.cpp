@@ -91,6 +91,7 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
       info.matrix.push_back(flag(LOOM_INFO_TENSOR_MATRIX, false));
       info.storedInOut.push_back(flag(LOOM_INFO_TENSOR_STORED_IN_OUT, false));
       info.otherUses.push_back(flag(LOOM_INFO_TENSOR_OTHER_USES, true));
+      info.rows.push_back(flag(LOOM_INFO_TENSOR_ROWS, false));
       info.prepareOnly.push_back(flag(LOOM_INFO_TENSOR_PREPARE_ONLY, false));
     }
     return Status::success();

@@ -128,8 +128,8 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
     options.keepHalf.push_back(
         info->weightType != WeightPolicy::F32 &&
         !sessionOptions.keepLayouts && specs.back().shape.size() == 2 &&
-        (info->matrix[i] || info->storedInOut[i]) && !info->otherUses[i] &&
-        !derivedSource[i]);
+        (info->matrix[i] || info->storedInOut[i] || info->rows[i]) &&
+        !info->otherUses[i] && !derivedSource[i]);
   }
   Expected<WeightSet> weights = WeightSet::load(
       std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
@@ -283,6 +283,12 @@ Status Session::loadWeights() {
                     : PackedShape{spec.shape[1], spec.shape[0], panelTypes[i]};
   }
   reservePackedMatrices(kernels, shapes);
+  // A half-precision table read only by rows stays the checkpoint's data;
+  // the embedding kernel finds it by its table entry.
+  for (size_t i = 0; i < entries; ++i)
+    if (fromCheckpoint(i) && weights.isHalf(set(i)) && shapes[i].n == 0)
+      kernels.halfRows[static_cast<const float *>(weightTable[i])] = {
+          weights.rawData(set(i)), weightTypeOf(weights.source(set(i)).dtype)};
 
   // Once an entry's data is final: pack it, or map in all of a matrix that
   // stays where it is (read whole for every token: map it now, not on the

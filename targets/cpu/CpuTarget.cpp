@@ -173,8 +173,10 @@ public:
   }
   void buildLoomLowering(OpPassManager &pm,
                          const loom::TargetOptions &options) const override {
-    if (options.runtimeKernels)
-      pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
+    if (!options.runtimeKernels)
+      return;
+    pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
+    pm.addPass(loom::cpu::createLoomLowerEmbeddingCalls());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

@@ -23,6 +23,23 @@ def LoomLowerAttentionCalls
   ];
 }
 
+def LoomLowerEmbeddingCalls
+    : Pass<"loom-lower-embedding-calls", "::mlir::ModuleOp"> {
+  let summary = "Token embeddings as calls of the runtime's kernel";
+  let description = [{
+    Each `loom.embedding` calls `loom_embedding` (loom_abi.h) with the
+    enclosing function's model context: the runtime finds the table by its
+    address and gathers the tokens' rows from wherever it keeps the table
+    (packed with a tied LM head, half precision, or f32). Runs on bound
+    `loom` IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LoomLowerLibraryCalls
     : Pass<"loom-lower-library-calls", "::mlir::ModuleOp"> {
   let summary = "Linalg ops with a library_call become calls of C kernels";

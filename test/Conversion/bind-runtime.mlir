@@ -50,10 +50,12 @@ loom.param @head : tensor<50x8xf32>
 // CHECK-SAME: \22kv_slots\22:4,\22kv_widths\22:[4,4,4,4]
 // CHECK-SAME: \22max_positions\22:16
 // CHECK-SAME: \22output_width\22:50
-// The embedding table is read by rows; projections only as matrices (the
-// runtime may keep those in its packed layout alone).
-// CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:true,\22prepare_only\22:false,\22shape\22:[50,8]
-// CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22prepare_only\22:false,\22shape\22:[8,8]
+// The token embedding table is read by rows (through the runtime's
+// embedding kernel), the position table otherwise; projections only as
+// matrices (the runtime may keep those in its packed layout alone).
+// CHECK-SAME: \22matrix\22:false,\22name\22:\22emb\22,\22other_uses\22:false,\22prepare_only\22:false,\22rows\22:true,\22shape\22:[50,8]
+// CHECK-SAME: \22matrix\22:false,\22name\22:\22pos\22,\22other_uses\22:true,\22prepare_only\22:false,\22rows\22:false,\22shape\22:[16,8]
+// CHECK-SAME: \22matrix\22:true,\22name\22:\22wq\22,\22other_uses\22:false,\22prepare_only\22:false,\22rows\22:false,\22shape\22:[8,8]
 // CHECK-SAME: \22vocab\22:50
 // No global state: the weights come only through the context.
 // CHECK-NOT: llvm.mlir.global

@@ -561,6 +561,7 @@ void RuntimeBinder::emitModelInfo() {
         {LOOM_INFO_TENSOR_MATRIX, use.asMatrix},
         {LOOM_INFO_TENSOR_STORED_IN_OUT, use.asStoredMatrix},
         {LOOM_INFO_TENSOR_OTHER_USES, use.otherwise},
+        {LOOM_INFO_TENSOR_ROWS, use.asRows},
         {LOOM_INFO_TENSOR_PREPARE_ONLY,
          !read.contains(param.getSymNameAttr())}};
   };

@@ -23,6 +23,7 @@ public:
 
   static void merge(WeightUse &into, const WeightUse &use) {
     into.asMatrix |= use.asMatrix;
+    into.asRows |= use.asRows;
     into.asStoredMatrix |= use.asStoredMatrix;
     into.otherwise |= use.otherwise;
   }
@@ -44,6 +45,12 @@ private:
                value == gated.getWDown();
     else if (auto call = dyn_cast<func::CallOp>(owner))
       return classifyArgument(call, operand.getOperandNumber());
+    else if (auto embedding = dyn_cast<EmbeddingOp>(owner);
+             embedding && value == embedding.getTable()) {
+      WeightUse rows;
+      rows.asRows = true;
+      return rows;
+    }
     else if (auto transpose = dyn_cast<TransposeOp>(owner))
       return classifyTransposed(transpose.getResult());
     WeightUse use;

@@ -18,8 +18,12 @@ struct WeightUse {
   /// As the weight matrix of linear maps, but stored [in, out] (read through
   /// a transpose, and possibly a split of its rows into q, k and v).
   bool asStoredMatrix = false;
-  /// In any other way (an embedding table, a norm scale, through a
-  /// transpose or a split): the checkpoint's layout must stay available.
+  /// As the table of a token embedding: read a row per token, through a
+  /// runtime kernel that finds the table by its address (so it may live in
+  /// the kernels' layout, or in half precision).
+  bool asRows = false;
+  /// In any other way (a norm scale, through a transpose or a split): the
+  /// checkpoint's layout must stay available.
   bool otherwise = false;
 };
 

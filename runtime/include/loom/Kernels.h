@@ -21,6 +21,7 @@
 #include "loom/loom_abi.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -48,8 +49,17 @@ struct loom_kernel_state {
   loom_kernel_state(const loom_kernel_state &) = delete;
   loom_kernel_state &operator=(const loom_kernel_state &) = delete;
 
+  /// A table read by rows that lives in half precision, not packed.
+  struct HalfRows {
+    const void *data;
+    loom::WeightType type;
+  };
+
   loom::ThreadPool pool;
   std::unique_ptr<loom::PackedMatrices> packed;
+  /// Half-precision tables by the address the generated code passes for
+  /// them (the embedding kernel reads their rows).
+  std::map<const float *, HalfRows> halfRows;
 };
 
 namespace loom {
@@ -111,6 +121,11 @@ void reservePackedMatrices(KernelState &state,
 /// and frees the reserved memory.
 void clearPackedMatrices(KernelState &state);
 
+/// Writes row `row` ([k] floats) of the matrix packed in `state` under
+/// `key` ([n, k], not stored transposed) to `out`; false if there is none.
+bool readPackedRow(const KernelState &state, const float *key, int64_t row,
+                   int64_t k, float *out);
+
 /// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices
 /// (`=` without `accumulate`: C's old values are not read), on `state`'s
 /// threads and with its packed copy of B if it has one.
@@ -160,6 +175,13 @@ void _mlir_ciface_loom_sgemm_nn_overwrite(loom_context *context,
                                           loom::MemRef<float, 2> *a,
                                           loom::MemRef<float, 2> *b,
                                           loom::MemRef<float, 2> *c);
+
+/// `out[i] = table[ids[i]]`, reading the table where the context keeps it:
+/// packed (a table tied to the LM head), in half precision, or as f32.
+void _mlir_ciface_loom_embedding(loom_context *context,
+                                 loom::MemRef<float, 2> *table,
+                                 loom::MemRef<int32_t, 1> *ids,
+                                 loom::MemRef<float, 2> *out);
 
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal

@@ -70,6 +70,10 @@
 /** Attention over a KV cache slot: (ctx, q, key_cache, value_cache, out,
  *  pos, slot, heads, kv_heads, head_dim, causal). */
 #define LOOM_KERNEL_ATTENTION "loom_attention"
+/** Token embedding: (ctx, table, ids, out), out[i] = table[ids[i]]; the
+ *  kernel finds the table by its address (it may be packed, or half
+ *  precision). */
+#define LOOM_KERNEL_EMBEDDING "loom_embedding"
 /** A plain C function (not a C interface): (ctx, task, task_context, begin,
  *  end, grain) runs task(task_context, first, last) over chunks of
  *  [begin, end) on the context's threads. */
@@ -98,6 +102,9 @@
   "stored_in_out" /*   only multiplied as [k, n] */
 #define LOOM_INFO_TENSOR_OTHER_USES                                            \
   "other_uses" /*   also read in checkpoint layout */
+#define LOOM_INFO_TENSOR_ROWS                                                  \
+  "rows" /*   read by rows (a token embedding table) through
+                LOOM_KERNEL_EMBEDDING */
 #define LOOM_INFO_TENSOR_PREPARE_ONLY                                          \
   "prepare_only" /*   read only to derive weights */
 #define LOOM_INFO_TENSOR_SOURCES                                               \

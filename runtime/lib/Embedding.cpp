@@ -1,0 +1,43 @@
+//===- Embedding.cpp - Token embedding rows, wherever the table lives -----===//
+//
+// Generated code gathers token embeddings through this kernel rather than
+// reading the table itself, so the runtime may keep the table in the
+// kernels' packed layout (when it is also the LM head) or in half precision
+// (when the checkpoint has it so) instead of an f32 copy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "loom/Half.h"
+#include "loom/Kernels.h"
+
+using namespace loom;
+
+extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
+                                            MemRef<float, 2> *table,
+                                            MemRef<int32_t, 1> *ids,
+                                            MemRef<float, 2> *out) {
+  const KernelState &state = *context->kernels;
+  const float *key = table->aligned + table->offset;
+  int64_t cols = table->sizes[1];
+  int64_t count = ids->sizes[0];
+  const int32_t *tokens = ids->aligned + ids->offset;
+  auto half = state.halfRows.find(key);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t row = tokens[i * ids->strides[0]];
+    float *to = out->aligned + out->offset + i * out->strides[0];
+    if (readPackedRow(state, key, row, cols, to))
+      continue;
+    if (half != state.halfRows.end()) {
+      const uint16_t *from = static_cast<const uint16_t *>(half->second.data) +
+                             row * cols;
+      for (int64_t j = 0; j < cols; ++j)
+        to[j] = half->second.type == WeightType::BF16
+                    ? bfloat16ToFloat(from[j])
+                    : halfToFloat(from[j]);
+      continue;
+    }
+    const float *from = key + row * table->strides[0];
+    for (int64_t j = 0; j < cols; ++j)
+      to[j] = from[j * table->strides[1]];
+  }
+}

@@ -1,0 +1,17 @@
+// RUN: loom-opt %s --loom-lower-embedding-calls | FileCheck %s
+
+// loom.embedding calls the runtime's kernel with the model context: it finds
+// the table by its address wherever the runtime keeps it.
+
+// CHECK-LABEL: func.func @embed(
+// CHECK-SAME:    %[[IDS:[a-z0-9]+]]: tensor<?xi32>, %[[TABLE:[a-z0-9]+]]: tensor<50x8xf32>, %[[CTX:[a-z0-9]+]]: !llvm.ptr
+// CHECK:         %[[T:.*]] = bufferization.to_buffer %[[TABLE]] read_only
+// CHECK:         %[[I:.*]] = bufferization.to_buffer %[[IDS]] read_only
+// CHECK:         %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
+// CHECK:         call @loom_embedding(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xi32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK:       func.func private @loom_embedding({{.*}}) attributes {llvm.emit_c_interface}
+func.func @embed(%ids: tensor<?xi32>, %table: tensor<50x8xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
+  %e = loom.embedding %ids, %table : (tensor<?xi32>, tensor<50x8xf32>) -> tensor<?x8xf32>
+  return %e : tensor<?x8xf32>
+}
