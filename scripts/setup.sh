@@ -9,6 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   # Compiler toolchain and MLIR/LLVM 22 (mlir-22-tools is needed to configure).
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  # Sanitizer runtimes for clang 22 (scripts/sanitize.sh).
+  libclang-rt-22-dev
   cmake ninja-build ccache
   # Libraries.
   libfmt-dev libgtest-dev nlohmann-json3-dev

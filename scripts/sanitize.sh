@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The runtime under sanitizers: its unit tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer, then with ThreadSanitizer, and, under
+# ThreadSanitizer, two compiled models (three instances) run at once from
+# three threads through the C API. Any report fails the script.
+#
+#   scripts/sanitize.sh            (after scripts/build.sh; test.sh runs it)
+#
+# Build directories: build-asan/ and build-tsan/ (or $LOOM_BUILD_DIR-asan,
+# -tsan). Only the runtime and its tests are built there; the models come
+# from the main build's loomc.
+set -euo pipefail
+src="$(cd "$(dirname "$0")/.." && pwd)"
+build="${LOOM_BUILD_DIR:-$src/build}"
+loomc="$build/bin/loomc"
+
+sanitized() { # DIR SANITIZERS
+  if [ ! -f "$1/build.ninja" ]; then
+    "$src/scripts/configure.sh" "$1" -DLOOM_SANITIZE="$2" >/dev/null
+  fi
+  ninja -C "$1" LoomRuntimeTests LoomRuntimeModel >/dev/null
+}
+
+echo "== runtime unit tests, AddressSanitizer + UndefinedBehaviorSanitizer"
+sanitized "$build-asan" "address,undefined"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  "$build-asan/bin/LoomRuntimeTests" --gtest_brief=1
+
+echo "== runtime unit tests, ThreadSanitizer"
+sanitized "$build-tsan" "thread"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+"$build-tsan/bin/LoomRuntimeTests" --gtest_brief=1
+
+echo "== two models, three instances, three threads, ThreadSanitizer"
+work="$build-tsan/two-models"
+rm -rf "$work" && mkdir -p "$work"
+llama=(-D layers=2 -D dim=32 -D heads=4 -D kv_heads=2 -D ffn=64 -D vocab=50)
+gpt2=(-D layers=2 -D dim=32 -D heads=4 -D vocab=60 -D positions=16)
+"$loomc" "$src/examples/llama.loom" "${llama[@]}" --emit=params -o "$work/llama.json"
+"$loomc" "$src/examples/gpt2.loom" "${gpt2[@]}" --emit=params -o "$work/gpt2.json"
+for seed in 5 6; do
+  /usr/bin/python3 "$src/scripts/make_checkpoint.py" "$work/llama.json" \
+    -o "$work/llama-$seed.safetensors" --seed "$seed" --std 0.2 >/dev/null
+done
+/usr/bin/python3 "$src/scripts/make_checkpoint.py" "$work/gpt2.json" \
+  -o "$work/gpt2.safetensors" --seed 7 --std 0.2 >/dev/null
+"$loomc" "$src/examples/llama.loom" "${llama[@]}" --emit=obj -o "$work/llama.o"
+"$loomc" "$src/examples/gpt2.loom" "${gpt2[@]}" --emit=obj -o "$work/gpt2.o"
+# The headers --emit=lib would write next to the libraries.
+cp "$src/runtime/include/loom/loom_model.h" "$work/"
+printf '#include "loom_model.h"\nextern const struct loom_model_def loom_model_Llama;\n' > "$work/libllama.h"
+printf '#include "loom_model.h"\nextern const struct loom_model_def loom_model_GPT2;\n' > "$work/libgpt2.h"
+clang-22 -g -fsanitize=thread -I "$work" \
+  "$src/test/Integration/Inputs/two_models.c" -c -o "$work/two_models.o"
+clang++-22 -fsanitize=thread "$work/two_models.o" "$work/llama.o" "$work/gpt2.o" \
+  "$build-tsan/lib/libLoomRuntimeModel.a" "$build-tsan/lib/libLoomRuntime.a" \
+  -lpthread -lm -o "$work/two_models"
+"$work/two_models" "$work/llama-5.safetensors" "$work/llama-6.safetensors" \
+  "$work/gpt2.safetensors" > "$work/together.txt"
+# Each instance gets what its model's program gets alone.
+"$loomc" "$src/examples/llama.loom" "${llama[@]}" -o "$work/llama"
+"$loomc" "$src/examples/gpt2.loom" "${gpt2[@]}" -o "$work/gpt2"
+{
+  "$work/llama" --weights "$work/llama-5.safetensors" --prompt-ids "1 2 3" -n 6
+  "$work/llama" --weights "$work/llama-6.safetensors" --prompt-ids "1 2 3" -n 6
+  "$work/gpt2" --weights "$work/gpt2.safetensors" --prompt-ids "1 2 3" -n 6
+} > "$work/alone.txt"
+diff "$work/alone.txt" "$work/together.txt"
+echo "sanitizers: no reports"
