@@ -35,7 +35,7 @@ def LoomBindRuntime : Pass<"loom-bind-runtime", "mlir::ModuleOp"> {
     is bound the same way. Derived params' `init` regions become
     `@prepare(ctx, index)`. Finally the pass records what the runtime must
     know (tensors, derived weights, cache geometry, output) as a JSON string,
-    `@loom_model_info`.
+    `@loom.model_info`.
   }];
   let options = [
     Option<"packWeights", "pack-weights", "bool", /*default=*/"true",

@@ -6,6 +6,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -31,6 +32,7 @@ static llvm::StringRef dtypeName(Type type) {
 
 LogicalResult loom::writeManifest(ModuleOp module, llvm::raw_ostream &os) {
   llvm::json::Array tensors;
+  llvm::StringMap<RankedTensorType> seenTypes;
   bool ok = true;
   module.walk([&](ParamOp param) {
     // Derived parameters are computed from others, not read.
@@ -42,6 +44,19 @@ LogicalResult loom::writeManifest(ModuleOp module, llvm::raw_ostream &os) {
       param.emitError("parameter element type ")
           << type.getElementType() << " has no checkpoint dtype";
       ok = false;
+      return;
+    }
+    // A tensor several params read (by their checkpoint name) is one
+    // checkpoint tensor; they must agree on its type.
+    auto [seen, inserted] = seenTypes.try_emplace(param.getCheckpointName(),
+                                                  type);
+    if (!inserted) {
+      if (seen->second != type) {
+        param.emitError("checkpoint tensor '")
+            << param.getCheckpointName() << "' is read as " << type
+            << " here and as " << seen->second << " elsewhere";
+        ok = false;
+      }
       return;
     }
     llvm::json::Array shape;

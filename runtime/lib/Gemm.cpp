@@ -924,9 +924,17 @@ bool loom::readPackedRow(const KernelState &state, const float *key,
   if (it == state.packed->matrices.end())
     return false;
   const PackedMatrix &matrix = it->second;
-  if (matrix.storedKN || matrix.k != k || row < 0 || row >= matrix.n)
-    return false;
   PackedView view{matrix.data.get(), matrix.n, matrix.k, matrix.type};
+  if (matrix.storedKN) {
+    // Stored [k, n]: a stored row is depth `row` of every panel.
+    if (matrix.n != k || row < 0 || row >= matrix.k)
+      return false;
+    for (int64_t j = 0; j < k; ++j)
+      out[j] = view.element(view.offset(j / kNR, row) + j % kNR);
+    return true;
+  }
+  if (matrix.k != k || row < 0 || row >= matrix.n)
+    return false;
   // Row `row` of B is lane row % kNR of panel row / kNR, one element per
   // step of depth.
   int64_t base = view.offset(row / kNR, 0) + row % kNR;
@@ -947,7 +955,8 @@ void loom::clearPackedMatrices(KernelState &state) {
 /// (the matrix's own layout may be half precision, reserved address space,
 /// or given back to the system). Null when B is no packed matrix's.
 static const float *unpackView(const KernelState &state, const float *b,
-                               int64_t n, int64_t k, int64_t ldb, bool bKN,
+                               int64_t n, int64_t k, int64_t ldb,
+                               int64_t inner, bool bKN,
                                std::vector<float> &out) {
   auto &matrices = state.packed->matrices;
   auto it = matrices.upper_bound(b);
@@ -965,7 +974,8 @@ static const float *unpackView(const KernelState &state, const float *b,
   for (int64_t j = 0; j < n; ++j)
     for (int64_t p = 0; p < k; ++p) {
       // Index into the matrix as stored, then its row of B and depth.
-      int64_t index = offset + (bKN ? p * ldb + j : j * ldb + p);
+      int64_t index =
+          offset + (bKN ? p * ldb + j * inner : j * ldb + p * inner);
       int64_t row = matrix.storedKN ? index % matrix.n : index / matrix.k;
       int64_t depth = matrix.storedKN ? index / matrix.n : index % matrix.k;
       out[size_t(j * k + p)] =
@@ -990,16 +1000,19 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
                        small ? double(n) * double(k) * sizeof(float)
                              : 2.0 * double(m) * double(n) * double(k),
                        {m, n, k});
-  if (a->strides[1] == 1 && b->strides[1] == 1 && c->strides[1] == 1) {
-    if (!findPacked(state, pb, n, k, b->strides[0], bKN)) {
-      thread_local std::vector<float> unpacked;
-      if (const float *copy =
-              unpackView(state, pb, n, k, b->strides[0], bKN, unpacked)) {
-        sgemmNT(state, m, n, k, pa, a->strides[0], copy, k, pc, c->strides[0],
-                accumulate);
-        return;
-      }
-    }
+  bool unitB = b->strides[1] == 1;
+  // B inside a packed matrix, in a view the kernels cannot read in place:
+  // its elements come from the packed copy (the matrix's own layout may be
+  // half precision, reserved address space, or given back).
+  const float *copy = nullptr;
+  thread_local std::vector<float> unpacked;
+  if (!unitB || !findPacked(state, pb, n, k, b->strides[0], bKN))
+    copy = unpackView(state, pb, n, k, b->strides[0], b->strides[1], bKN,
+                      unpacked);
+  if (a->strides[1] == 1 && c->strides[1] == 1 && (copy || unitB)) {
+    if (copy)
+      return sgemmNT(state, m, n, k, pa, a->strides[0], copy, k, pc,
+                     c->strides[0], accumulate);
     (bKN ? sgemmNN : sgemmNT)(state, m, n, k, pa, a->strides[0], pb,
                               b->strides[0], pc, c->strides[0], accumulate);
     return;
@@ -1007,6 +1020,11 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
   // B[j, p] in either layout.
   int64_t strideJ = bKN ? b->strides[1] : b->strides[0];
   int64_t strideP = bKN ? b->strides[0] : b->strides[1];
+  if (copy) {
+    pb = copy;
+    strideJ = k;
+    strideP = 1;
+  }
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       float sum = 0.0f;

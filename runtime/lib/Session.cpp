@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 using namespace loom;
@@ -100,37 +101,46 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
   std::vector<bool> derivedInCheckpoint(info->derived.size(), false);
   for (size_t d = 0; d < info->derived.size(); ++d)
     derivedInCheckpoint[d] = (*checkpoint)->find(info->derived[d].name);
-  std::vector<bool> needed(entries, true);
-  for (size_t i = 0; i < stored; ++i)
-    needed[i] = !info->prepareOnly[i];
-  for (size_t d = 0; d < info->derived.size(); ++d)
-    for (int64_t source : info->derivedSources[d])
-      if (!derivedInCheckpoint[d])
-        needed[size_t(source)] = true;
+  // What must be there, from the last entry back (a derived weight reads
+  // only earlier entries): what the entry points read, and the sources of
+  // every derived weight that is computed.
+  std::vector<bool> needed(entries, false), derivedSource(entries, false);
+  for (size_t i = entries; i-- > 0;) {
+    needed[i] = needed[i] || !info->prepareOnly[i];
+    if (i < stored || !needed[i] || derivedInCheckpoint[i - stored])
+      continue;
+    for (int64_t source : info->derivedSources[i - stored]) {
+      needed[size_t(source)] = true;
+      derivedSource[size_t(source)] = true;
+    }
+  }
 
   // Half-precision matrices that only the products read stay as they are in
   // the checkpoint: they are packed (in their own or the requested type)
-  // straight from the mapping, never widened to f32 in memory.
-  std::vector<bool> derivedSource(entries, false);
-  for (size_t d = 0; d < info->derived.size(); ++d)
-    if (!derivedInCheckpoint[d])
-      for (int64_t source : info->derivedSources[d])
-        derivedSource[size_t(source)] = true;
+  // straight from the mapping, never widened to f32 in memory. A tensor
+  // bound under several entries is kept half only if every one allows it.
   std::vector<TensorSpec> specs;
   std::vector<int64_t> bound(entries, -1);
-  WeightOptions options;
+  std::vector<bool> keepHalf;
+  std::map<std::string, bool> halfByName;
   for (size_t i = 0; i < entries; ++i) {
     bool isDerived = i >= stored;
-    if (isDerived ? !derivedInCheckpoint[i - stored] : !needed[i])
+    if (!needed[i] || (isDerived && !derivedInCheckpoint[i - stored]))
       continue;
     bound[i] = int64_t(specs.size());
     specs.push_back(isDerived ? info->derived[i - stored] : info->tensors[i]);
-    options.keepHalf.push_back(
-        info->weightType != WeightPolicy::F32 &&
-        !sessionOptions.keepLayouts && specs.back().shape.size() == 2 &&
-        (info->matrix[i] || info->storedInOut[i] || info->rows[i]) &&
-        !info->otherUses[i] && !derivedSource[i]);
+    bool half = info->weightType != WeightPolicy::F32 &&
+                !sessionOptions.keepLayouts &&
+                specs.back().shape.size() == 2 &&
+                (info->matrix[i] || info->storedInOut[i] || info->rows[i]) &&
+                !info->otherUses[i] && !derivedSource[i];
+    keepHalf.push_back(half);
+    auto [it, inserted] = halfByName.try_emplace(specs.back().name, half);
+    it->second = it->second && half;
   }
+  WeightOptions options;
+  for (size_t s = 0; s < specs.size(); ++s)
+    options.keepHalf.push_back(keepHalf[s] && halfByName[specs[s].name]);
   Expected<WeightSet> weights = WeightSet::load(
       std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
       std::move(specs), options);
@@ -139,6 +149,7 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
   std::unique_ptr<Session> session(new Session(
       model, std::move(*info), std::move(*weights), maxSeq, numThreads));
   session->bound = std::move(bound);
+  session->needed = std::move(needed);
   session->keepLayouts = sessionOptions.keepLayouts;
   if (Status status = session->loadWeights(); !status)
     return status.takeError();
@@ -186,7 +197,9 @@ Status Session::loadWeights() {
   // Entries the checkpoint provides; derived weights it does not are
   // computed below.
   auto fromCheckpoint = [&](size_t i) { return bound[i] >= 0; };
-  auto computed = [&](size_t i) { return i >= stored && !fromCheckpoint(i); };
+  auto computed = [&](size_t i) {
+    return i >= stored && needed[i] && !fromCheckpoint(i);
+  };
   auto set = [&](size_t i) { return size_t(bound[i]); };
 
   for (size_t i = 0; i < entries; ++i) {
@@ -364,9 +377,12 @@ Status Session::writeWeights(const std::string &path) const {
   // their sources share (exact: they are made of those values) or f32.
   std::vector<TensorToWrite> tensors;
   std::vector<std::vector<uint16_t>> halves;
+  std::set<std::string> written;
   size_t stored = info.tensors.size();
   for (size_t i = 0; i < weightTable.size(); ++i) {
-    if (info.prepareOnly[i])
+    // A tensor bound under two entries (a tied embedding and head) is
+    // written once.
+    if (info.prepareOnly[i] || !written.insert(specOf(i).name).second)
       continue;
     const TensorSpec &spec = specOf(i);
     if (bound[i] >= 0) {

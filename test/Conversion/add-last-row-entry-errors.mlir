@@ -1,4 +1,4 @@
-// RUN: loom-opt %s --loom-add-last-row-entry --verify-diagnostics
+// RUN: loom-opt %s --loom-add-last-row-entry --split-input-file --verify-diagnostics
 
 // The entry point of a decoder must map token ids to rows.
 loom.param @w : tensor<8x8xf32>
@@ -9,4 +9,19 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<8xf32> {
   %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   %r = loom.embedding_row %w[0] : tensor<8x8xf32> -> tensor<8xf32>
   return %r : tensor<8xf32>
+}
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{'forward_last' is the name of a runtime entry point; rename the block}}
+func.func private @forward_last(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  return %x : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = func.call @forward_last(%a) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }

@@ -76,3 +76,18 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?xi32> {
   return %ids : tensor<?xi32>
 }
 
+
+// -----
+
+// The runtime's entry points have names of their own.
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{'prepare' is the name of a runtime entry point; rename the block}}
+func.func private @prepare(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  return %x : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = func.call @prepare(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

@@ -44,7 +44,7 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: loom.loop 3
 // CHECK: %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
 // CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
-// CHECK: llvm.mlir.global external constant @loom_model_info
+// CHECK: llvm.mlir.global external constant @loom.model_info
 // CHECK-SAME: \22abi\22:2
 // CHECK-SAME: \22decoder\22:true,\22derived\22:[]
 // CHECK-SAME: \22kv_slots\22:4,\22kv_widths\22:[4,4,4,4]

@@ -3,16 +3,16 @@
 
 // SYMBOL: error: the model's exported symbol '3d' is not a C identifier
 
-// expected-error @+1 {{no model to export: expected '_mlir_ciface_forward' and 'loom_model_info' (bind the model to the runtime and lower it to LLVM first)}}
+// expected-error @+1 {{no model to export: expected '_mlir_ciface_forward' and 'loom.model_info' (bind the model to the runtime and lower it to LLVM first)}}
 module attributes {loom.model = "Tiny"} {
-  llvm.mlir.global external constant @loom_model_info("{}\00") {addr_space = 0 : i32}
+  llvm.mlir.global external constant @loom.model_info("{}\00") {addr_space = 0 : i32}
 }
 
 // -----
 
 // expected-error @+1 {{the module already defines 'loom_model_Tiny'}}
 module attributes {loom.model = "Tiny"} {
-  llvm.mlir.global external constant @loom_model_info("{}\00") {addr_space = 0 : i32}
+  llvm.mlir.global external constant @loom.model_info("{}\00") {addr_space = 0 : i32}
   llvm.mlir.global external constant @loom_model_Tiny(0 : i64) {addr_space = 0 : i32} : i64
   llvm.func @_mlir_ciface_forward(%ctx: !llvm.ptr) {
     llvm.return
@@ -23,5 +23,5 @@ module attributes {loom.model = "Tiny"} {
 
 // expected-error @+1 {{the model's exported symbol 'loom_model_my-model' is not a C identifier}}
 module attributes {loom.model = "my-model"} {
-  llvm.mlir.global external constant @loom_model_info("{}\00") {addr_space = 0 : i32}
+  llvm.mlir.global external constant @loom.model_info("{}\00") {addr_space = 0 : i32}
 }

@@ -8,7 +8,7 @@
 // context marker goes.
 
 module attributes {loom.model = "Tiny"} {
-  llvm.mlir.global external constant @loom_model_info("{}\00") {addr_space = 0 : i32}
+  llvm.mlir.global external constant @loom.model_info("{}\00") {addr_space = 0 : i32}
   llvm.func @forward(%ctx: !llvm.ptr {loom.context}) {
     llvm.return
   }
@@ -19,7 +19,7 @@ module attributes {loom.model = "Tiny"} {
   llvm.func @loom_sgemm_nt(!llvm.ptr)
 }
 
-// CHECK: llvm.mlir.global internal constant @loom_model_info
+// CHECK: llvm.mlir.global internal constant @loom.model_info
 // CHECK: llvm.func internal @forward(%{{.*}}: !llvm.ptr)
 // CHECK: llvm.func internal @_mlir_ciface_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
 // Declarations stay external.
@@ -27,7 +27,7 @@ module attributes {loom.model = "Tiny"} {
 // CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
 // CHECK:   %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
 // CHECK:   llvm.insertvalue %[[ABI]], %{{.*}}[0]
-// CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom_model_info
+// CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom.model_info
 // CHECK:   llvm.insertvalue %[[INFO]], %{{.*}}[1]
 // CHECK:   %[[FORWARD:.*]] = llvm.mlir.addressof @_mlir_ciface_forward
 // CHECK:   llvm.insertvalue %[[FORWARD]], %{{.*}}[2]

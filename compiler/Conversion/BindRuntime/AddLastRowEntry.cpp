@@ -130,9 +130,19 @@ struct LoomAddLastRowEntryPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto entry = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD);
-    if (!entry || entry.isExternal() ||
-        module.lookupSymbol(LOOM_ENTRY_FORWARD_LAST))
+    if (!entry || entry.isExternal())
       return;
+    if (Operation *taken = module.lookupSymbol(LOOM_ENTRY_FORWARD_LAST)) {
+      // Already there (the pass ran before), unless a block took the name.
+      auto function = dyn_cast<func::FuncOp>(taken);
+      if (!function || function.isPrivate()) {
+        taken->emitError("'" LOOM_ENTRY_FORWARD_LAST
+                         "' is the name of a runtime entry point; rename the "
+                         "block");
+        return signalPassFailure();
+      }
+      return;
+    }
     // Only decoders generate: models with causal attention.
     bool causal = false;
     module.walk([&](Operation *op) {

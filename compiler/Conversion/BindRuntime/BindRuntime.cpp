@@ -165,8 +165,15 @@ LogicalResult RuntimeBinder::checkForm() {
                            "tensor, got ")
            << type.getResult(0);
   for (func::FuncOp func : module.getOps<func::FuncOp>()) {
-    if (func == entry || func.isExternal() ||
-        func.getSymName() == LOOM_ENTRY_FORWARD_LAST)
+    // The runtime's entry points have names of their own: a block may not
+    // take them.
+    bool lastRow = func.getSymName() == LOOM_ENTRY_FORWARD_LAST;
+    if ((lastRow && func.isPrivate()) ||
+        func.getSymName() == LOOM_ENTRY_PREPARE)
+      return func.emitError("'")
+             << func.getSymName()
+             << "' is the name of a runtime entry point; rename the block";
+    if (func == entry || func.isExternal() || lastRow)
       continue;
     if (!func.isPrivate())
       return func.emitError("only the entry point may be public; blocks are "

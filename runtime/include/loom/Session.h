@@ -108,6 +108,9 @@ private:
   /// Per table entry: its index in `weights`, or -1 (a derived weight to
   /// compute, or a tensor not needed since what it derives is provided).
   std::vector<int64_t> bound;
+  /// Per table entry: whether anything reads it (the entry points, or a
+  /// derived weight that is computed).
+  std::vector<bool> needed;
   /// See `SessionOptions`.
   bool keepLayouts = false;
   KernelState kernels;

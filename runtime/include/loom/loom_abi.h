@@ -48,8 +48,9 @@
 #define LOOM_MODEL_SYMBOL_PREFIX "loom_model_"
 /** In executables: `const loom_model_def *const loom_program_model`. */
 #define LOOM_PROGRAM_MODEL_SYMBOL "loom_program_model"
-/** The JSON description (internal; reached through the definition). */
-#define LOOM_MODEL_INFO_SYMBOL "loom_model_info"
+/** The JSON description (internal; reached through the definition; the dot
+ *  keeps it apart from every `loom_model_<Name>`). */
+#define LOOM_MODEL_INFO_SYMBOL "loom.model_info"
 /** Entry points (internal; reached through the definition). */
 #define LOOM_ENTRY_FORWARD "forward"
 #define LOOM_ENTRY_FORWARD_LAST "forward_last"
