@@ -3,16 +3,20 @@
 it, run alternately in one session, as ratios to the baseline build.
 
   /usr/bin/python3 bench/variants.py [--work DIR] [--repeats 3] [--quick]
+                                     [--groups fusion,weight]
 
 Variants (each a loomc build of examples/llama.loom or examples/gpt2.loom at
 its default ~125M-parameter config, on a random checkpoint):
 
-  llama  plain        --fuse-qkv=false --fuse-gate-up=false   (baseline)
-  llama  fuse-qkv     --fuse-gate-up=false
-  llama  fuse-gate-up --fuse-qkv=false
+  llama  plain        --fuse-qkv=false --fuse-gate-up=false
+                      --fuse-residual=false                   (baseline)
+  llama  fuse-qkv     --fuse-gate-up=false --fuse-residual=false
+  llama  fuse-gate-up --fuse-qkv=false --fuse-residual=false
+  llama  fuse-residual --fuse-qkv=false --fuse-gate-up=false
   llama  fused        (the default)
   llama  fused + fold-norm --fold-norm
-  gpt2   plain        --fuse-qkv=false                        (baseline)
+  gpt2   plain        --fuse-qkv=false --fuse-residual=false  (baseline)
+  gpt2   fuse-residual --fuse-qkv=false
   gpt2   fused        (the default)
   llama  bf16/f32     BF16 checkpoint, --weight-type=f32      (baseline)
   llama  bf16/keep    BF16 checkpoint, kept in BF16 (the default)
@@ -39,14 +43,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 GROUPS = [
     ("fusion (Llama)", "llama", "F32", [
-        ("plain", ["--fuse-qkv=false", "--fuse-gate-up=false"]),
-        ("fuse-qkv", ["--fuse-gate-up=false"]),
-        ("fuse-gate-up", ["--fuse-qkv=false"]),
+        ("plain", ["--fuse-qkv=false", "--fuse-gate-up=false",
+                   "--fuse-residual=false"]),
+        ("fuse-qkv", ["--fuse-gate-up=false", "--fuse-residual=false"]),
+        ("fuse-gate-up", ["--fuse-qkv=false", "--fuse-residual=false"]),
+        ("fuse-residual", ["--fuse-qkv=false", "--fuse-gate-up=false"]),
         ("fused", []),
         ("fused + fold-norm", ["--fold-norm"]),
     ]),
     ("fusion (GPT-2)", "gpt2", "F32", [
-        ("plain", ["--fuse-qkv=false"]),
+        ("plain", ["--fuse-qkv=false", "--fuse-residual=false"]),
+        ("fuse-residual", ["--fuse-qkv=false"]),
         ("fused", []),
     ]),
     ("weight type (Llama, BF16 checkpoint)", "llama", "BF16", [
@@ -102,6 +109,9 @@ def main(argv):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true",
                         help="tiny models, one repeat (checks the harness)")
+    parser.add_argument("--groups", default="",
+                        help="comma-separated words; only the groups whose "
+                        "title contains one of them (default: all)")
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats = 1
@@ -115,7 +125,10 @@ def main(argv):
     lines = ["| group | variant | prefill128 tok/s | prefill512 tok/s | "
              "decode tok/s | peak RSS MiB | prefill512 ratio | decode ratio |",
              "|---|---|---|---|---|---|---|---|"]
+    words = [w for w in args.groups.split(",") if w]
     for title, model, dtype, variants in GROUPS:
+        if words and not any(w in title for w in words):
+            continue
         defines = []
         if args.quick:
             for define in QUICK_CONFIG[model]:

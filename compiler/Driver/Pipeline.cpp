@@ -27,6 +27,9 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   // After the fusions, so that one scaled weight serves q, k and v.
   if (options.foldNorm)
     pm.addPass(createLoomFoldNorm());
+  // After the gate-up fusion, whose down projection then takes the residual.
+  if (options.fuseResidual)
+    pm.addPass(createLoomFuseResidual());
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one
   // tensor) before what is left becomes derived weights.
   pm.addPass(createCanonicalizerPass());

@@ -25,6 +25,10 @@ struct LoomPipelineOptions
                           llvm::cl::desc("One product for each gated MLP's "
                                          "gate and up projections"),
                           llvm::cl::init(true)};
+  Option<bool> fuseResidual{
+      *this, "fuse-residual",
+      llvm::cl::desc("Start each product from the residual it is added to"),
+      llvm::cl::init(true)};
   Option<bool> foldNorm{*this, "fold-norm",
                         llvm::cl::desc("Fold RMSNorm scales into the products "
                                        "that read the norm"),

@@ -17,6 +17,33 @@ func.func @linear(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -
 
 // -----
 
+// A residual is the accumulator's starting value: the contraction's output
+// operand, with no add of its own.
+// CHECK-LABEL: func.func @linear_residual(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<4x8xf32>, %[[R:.*]]: tensor<?x4xf32>)
+// CHECK-NOT: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]{{.*}}
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[W]] : {{.*}}) outs(%[[R]] : tensor<?x4xf32>)
+// CHECK: return %[[Y]]
+func.func @linear_residual(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %r: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = loom.linear %x, %w residual %r : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+// With a bias, one loop adds it to the residual to start the accumulator.
+// CHECK-LABEL: func.func @linear_bias_residual(
+// CHECK-SAME:    %[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<4xf32>, %[[R:.*]]: tensor<?x4xf32>)
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[B]], %[[R]] : tensor<4xf32>, tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]{{.*}} outs(%[[INIT]] : tensor<?x4xf32>)
+func.func @linear_bias_residual(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>, %r: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = loom.linear %x, %w, %b residual %r : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
 // CHECK: math.rsqrt

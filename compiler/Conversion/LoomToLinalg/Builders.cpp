@@ -100,7 +100,7 @@ static Value peelTranspose(OpBuilder &b, Location loc, Value w) {
 }
 
 Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
-                        Value bias) {
+                        Value bias, Value residual) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   Type elementType = xType.getElementType();
@@ -108,24 +108,38 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
       {xType.getDimSize(0), wType.getDimSize(0)}, elementType);
   SmallVector<OpFoldResult> sizes = {getSizes(b, loc, x)[0],
                                      b.getIndexAttr(wType.getDimSize(0))};
+  if (residual && residual.getType() != resultType)
+    residual = tensor::CastOp::create(b, loc, resultType, residual);
 
-  // The accumulator starts as the bias broadcast over rows, or zeros.
+  // The accumulator starts as the residual, plus the bias broadcast over
+  // rows, or zeros: the kernels accumulate into it, so neither costs a pass
+  // over the result of its own.
   Value init;
   if (bias) {
     MLIRContext *ctx = b.getContext();
     AffineExpr i, j;
     bindDims(ctx, i, j);
+    SmallVector<Value> inputs = {bias};
+    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {j}, ctx)};
+    if (residual) {
+      inputs.push_back(residual);
+      maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
+    }
+    maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
     Value empty = createEmpty(b, loc, resultType, sizes);
     init = linalg::GenericOp::create(
-               b, loc, resultType, ValueRange{bias}, ValueRange{empty},
-               ArrayRef<AffineMap>{AffineMap::get(2, 0, {j}, ctx),
-                                   AffineMap::get(2, 0, {i, j}, ctx)},
+               b, loc, resultType, inputs, ValueRange{empty}, maps,
                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                              utils::IteratorType::parallel},
-               [](OpBuilder &nb, Location nloc, ValueRange args) {
-                 linalg::YieldOp::create(nb, nloc, args[0]);
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value start = args[0];
+                 if (residual)
+                   start = arith::AddFOp::create(nb, nloc, args[1], start);
+                 linalg::YieldOp::create(nb, nloc, start);
                })
                .getResult(0);
+  } else if (residual) {
+    init = residual;
   } else {
     init = createFilled(b, loc, resultType, sizes, 0.0);
   }

@@ -85,7 +85,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, buildLinear(rewriter, op.getLoc(), adaptor.getX(),
-                                       adaptor.getW(), adaptor.getBias()));
+                                       adaptor.getW(), adaptor.getBias(),
+                                       adaptor.getResidual()));
     return success();
   }
 };

@@ -142,6 +142,12 @@ cl::opt<bool> fuseGateUp("fuse-gate-up",
                                   "up projections (default true)"),
                          cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> fuseResidual(
+    "fuse-residual",
+    cl::desc("Start each product from the residual it is added to "
+             "(default true)"),
+    cl::init(true), cl::cat(loomcCategory));
+
 cl::opt<bool> foldNorm("fold-norm",
                        cl::desc("Fold RMSNorm scales into the products that "
                                 "read the norm (default false)"),
@@ -333,6 +339,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.target = targetName;
   options.fuseQKV = fuseQKV;
   options.fuseGateUp = fuseGateUp;
+  options.fuseResidual = fuseResidual;
   options.foldNorm = foldNorm;
   options.weightType = weightType;
   options.runtimeKernels = kernels == Kernels::Runtime;

@@ -316,8 +316,26 @@ LogicalResult LinearOp::verify() {
   if (conflicts(weightIn, in))
     return emitOpError() << "weight expects input width " << weightIn
                          << " but x has width " << in;
-  return verifyBiasLength(*this, "bias", getBias(), dimOf(getW(), 0),
-                          "the weight has {0} output rows");
+  if (failed(verifyBiasLength(*this, "bias", getBias(), dimOf(getW(), 0),
+                              "the weight has {0} output rows")))
+    return failure();
+  Value residual = getResidual();
+  if (!residual)
+    return success();
+  if (getElementTypeOrSelf(residual) != getElementTypeOrSelf(getX()))
+    return emitOpError() << "residual has element type "
+                         << getElementTypeOrSelf(residual)
+                         << " but x has element type "
+                         << getElementTypeOrSelf(getX());
+  int64_t width = dimOf(residual, 1);
+  if (conflicts(width, dimOf(getW(), 0)))
+    return emitOpError() << "residual has width " << width
+                         << " but the weight has " << dimOf(getW(), 0)
+                         << " output rows";
+  if (conflicts(dimOf(residual, 0), dimOf(getX(), 0)))
+    return emitOpError() << "residual has " << dimOf(residual, 0)
+                         << " rows but x has " << dimOf(getX(), 0);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -193,23 +193,36 @@ def Loom_EmbeddingRowOp : Loom_Op<"embedding_row", [Pure, Loom_InferType]> {
 // Layers
 //===----------------------------------------------------------------------===//
 
-def Loom_LinearOp : Loom_Op<"linear", [Pure, Loom_InferType]> {
-  let summary = "affine projection y = x W^T + b";
+def Loom_LinearOp : Loom_Op<"linear",
+    [Pure, Loom_InferType, AttrSizedOperandSegments]> {
+  let summary = "affine projection y = x W^T + b (+ residual)";
   let description = [{
-    `y[s, o] = sum_i x[s, i] * w[o, i] + bias[o]`; `x: [seq, in]`,
-    `w: [out, in]` (always; other checkpoint layouts are expressed with
-    `loom.transpose` on the weight), `bias: [out]`, result `[seq, out]`.
+    `y[s, o] = sum_i x[s, i] * w[o, i] + bias[o] + residual[s, o]`;
+    `x: [seq, in]`, `w: [out, in]` (always; other checkpoint layouts are
+    expressed with `loom.transpose` on the weight), `bias: [out]`,
+    `residual: [seq, out]`, result `[seq, out]`. The residual is the
+    product's starting value, so a residual connection costs no pass of its
+    own (`--loom-fuse-residual`).
 
     ```mlir
     %y = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
+    %h = loom.linear %a, %wo residual %x : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<?x768xf32>) -> tensor<?x768xf32>
     ```
   }];
   let arguments = (ins Loom_Activation:$x, Loom_Matrix:$w,
-                       Optional<Loom_Vector>:$bias);
+                       Optional<Loom_Vector>:$bias,
+                       Optional<Loom_Activation>:$residual);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
-    $x `,` $w (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $x `,` $w (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$w,
+                   "::mlir::Value":$bias), [{
+      build($_builder, $_state, x, w, bias, ::mlir::Value());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

@@ -41,6 +41,11 @@ bool foldNorm(RMSNormOp norm);
 /// projection, as `--loom-fuse-gate-up` does; false if it does not qualify.
 bool fuseGateUp(GatedMLPOp mlp);
 
+/// Makes the product (or MLP) that `add` adds to a residual start from that
+/// residual, as `--loom-fuse-residual` does; false (and nothing changed) if
+/// neither operand qualifies.
+bool fuseResidual(AddOp add);
+
 #define GEN_PASS_REGISTRATION
 #include "dialects/Loom/Transforms/Passes.h.inc"
 

@@ -71,6 +71,19 @@ def LoomFuseGateUp : Pass<"loom-fuse-gate-up"> {
   }];
 }
 
+def LoomFuseResidual : Pass<"loom-fuse-residual"> {
+  let summary = "Start products from the residual they are added to";
+  let description = [{
+    `loom.add(r, loom.linear(x, w, b))`, the product used by the add alone,
+    becomes `loom.linear(x, w, b) residual r`: the product accumulates into
+    the residual, and the add's pass over its [seq, width] operands goes
+    away. A `loom.mlp` in that place is split into its up product,
+    `loom.activation` and its down product, which takes the residual. Run it
+    after `--loom-decompose-attention` (attention's output projection) and
+    `--loom-fuse-gate-up` (a gated MLP's down projection).
+  }];
+}
+
 def LoomFoldNorm : Pass<"loom-fold-norm"> {
   let summary = "Fold RMSNorm scales into the products that read the norm";
   let description = [{

@@ -82,7 +82,7 @@ loom.param @k : tensor<256x768xf32>
 // CHECK: loom.linear %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<768x768xf32>) -> tensor<?x768xf32>
 func.func @use_qk(%x: tensor<?x768xf32>) -> tensor<?x1024xf32> {
   %w = "loom.weight"() <{param = @qk}> : () -> tensor<1024x768xf32>
-  %0 = "loom.linear"(%x, %w) : (tensor<?x768xf32>, tensor<1024x768xf32>) -> tensor<?x1024xf32>
+  %0 = "loom.linear"(%x, %w) <{operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (tensor<?x768xf32>, tensor<1024x768xf32>) -> tensor<?x1024xf32>
   return %0 : tensor<?x1024xf32>
 }
 

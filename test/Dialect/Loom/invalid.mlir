@@ -74,6 +74,30 @@ func.func @linear_bias(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tens
 
 // -----
 
+func.func @linear_residual_width(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %r: tensor<?x768xf32>) {
+  // expected-error @+1 {{'loom.linear' op residual has width 768 but the weight has 3072 output rows}}
+  %0 = loom.linear %x, %w residual %r : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<?x768xf32>) -> tensor<?x3072xf32>
+  return
+}
+
+// -----
+
+func.func @linear_residual_rows(%x: tensor<4x768xf32>, %w: tensor<3072x768xf32>, %r: tensor<5x3072xf32>) {
+  // expected-error @+1 {{'loom.linear' op residual has 5 rows but x has 4}}
+  %0 = loom.linear %x, %w residual %r : (tensor<4x768xf32>, tensor<3072x768xf32>, tensor<5x3072xf32>) -> tensor<4x3072xf32>
+  return
+}
+
+// -----
+
+func.func @linear_residual_type(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %r: tensor<?x3072xf16>) {
+  // expected-error @+1 {{'loom.linear' op residual has element type 'f16' but x has element type 'f32'}}
+  %0 = loom.linear %x, %w residual %r : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<?x3072xf16>) -> tensor<?x3072xf32>
+  return
+}
+
+// -----
+
 func.func @linear_result(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>) {
   // expected-error @+2 {{'loom.linear' op inferred type(s) 'tensor<?x3072xf32>' are incompatible with return type(s) of operation 'tensor<?x768xf32>'}}
   // expected-error @+1 {{'loom.linear' op failed to infer returned types}}

@@ -37,10 +37,14 @@ func.func @embeddings(%ids: tensor<?xi32>, %wte: tensor<100x768xf32>, %wpe: tens
 // CHECK-LABEL: func.func @linear
 // CHECK: loom.linear %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
 // CHECK: loom.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
-func.func @linear(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<3072xf32>) -> (tensor<?x3072xf32>, tensor<?x3072xf32>) {
+// CHECK: loom.linear %{{.*}}, %{{.*}} residual %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
+// CHECK: loom.linear %{{.*}}, %{{.*}}, %{{.*}} residual %{{.*}} : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
+func.func @linear(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<3072xf32>) -> (tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>) {
   %0 = loom.linear %x, %w : (tensor<?x768xf32>, tensor<3072x768xf32>) -> tensor<?x3072xf32>
   %1 = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
-  return %0, %1 : tensor<?x3072xf32>, tensor<?x3072xf32>
+  %2 = loom.linear %x, %w residual %0 : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
+  %3 = loom.linear %x, %w, %b residual %1 : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
+  return %0, %1, %2, %3 : tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>
 }
 
 // CHECK-LABEL: func.func @norms

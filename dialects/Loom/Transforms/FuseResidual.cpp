@@ -1,0 +1,91 @@
+//===- FuseResidual.cpp - Residual adds as the products' starting value ---===//
+//
+// Implements --loom-fuse-residual: `loom.add(r, loom.linear(x, w, b))`
+// becomes `loom.linear(x, w, b) residual r`. The product then accumulates
+// into the residual, so the add's pass over [seq, width] (two reads, one
+// write) disappears. A `loom.mlp` that ends in such an add is first split
+// into its up product, its activation and its down product, which takes
+// the residual.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMFUSERESIDUAL
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+/// True if `value` is computed by a product (or MLP) that can take a
+/// residual in the add `add`: used by the add alone, in its block, and
+/// without a residual yet.
+static bool canTakeResidual(Value value, AddOp add) {
+  Operation *producer = value.getDefiningOp();
+  if (!producer || !value.hasOneUse() ||
+      producer->getBlock() != add->getBlock())
+    return false;
+  if (auto linear = dyn_cast<LinearOp>(producer))
+    return !linear.getResidual();
+  return isa<MLPOp>(producer);
+}
+
+/// The product `producer` (a `loom.linear` or a `loom.mlp`) rebuilt at the
+/// builder's point with `residual` as its starting value.
+static Value rebuildWithResidual(OpBuilder &builder, Operation *producer,
+                                 Value residual) {
+  Location loc = producer->getLoc();
+  if (auto linear = dyn_cast<LinearOp>(producer))
+    return LinearOp::create(builder, loc, linear.getX(), linear.getW(),
+                            linear.getBias(), residual);
+  auto mlp = cast<MLPOp>(producer);
+  Value hidden =
+      LinearOp::create(builder, loc, mlp.getX(), mlp.getWUp(), mlp.getBUp());
+  Value activated =
+      ActivationOp::create(builder, loc, mlp.getActivationAttr(), hidden);
+  return LinearOp::create(builder, loc, activated, mlp.getWDown(),
+                          mlp.getBDown(), residual);
+}
+
+bool loom::fuseResidual(AddOp add) {
+  Value lhs = add.getLhs(), rhs = add.getRhs();
+  // Same shapes only: a broadcast rank-1 operand is a bias, not a residual.
+  if (lhs.getType() != rhs.getType() || add.getType() != lhs.getType())
+    return false;
+  // Addition commutes; the product on the right is the usual form
+  // (`x + attention(norm(x))`).
+  Value product = rhs, residual = lhs;
+  if (!canTakeResidual(product, add)) {
+    std::swap(product, residual);
+    if (!canTakeResidual(product, add))
+      return false;
+  }
+  Operation *producer = product.getDefiningOp();
+  OpBuilder builder(add);
+  Value fused = rebuildWithResidual(builder, producer, residual);
+  if (fused.getType() != add.getType()) {
+    fused.getDefiningOp()->erase();
+    return false;
+  }
+  add.replaceAllUsesWith(fused);
+  add.erase();
+  producer->erase();
+  return true;
+}
+
+namespace {
+struct LoomFuseResidualPass
+    : loom::impl::LoomFuseResidualBase<LoomFuseResidualPass> {
+  void runOnOperation() override {
+    SmallVector<AddOp> adds;
+    getOperation()->walk([&](AddOp add) { adds.push_back(add); });
+    for (AddOp add : adds)
+      fuseResidual(add);
+  }
+};
+} // namespace
