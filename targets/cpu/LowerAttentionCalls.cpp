@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/cpu/KernelCalls.h"
 #include "targets/cpu/Passes.h"
 
 #include "dialects/Loom/IR/LoomOps.h"
@@ -24,6 +25,7 @@ namespace loom::cpu {
 } // namespace loom::cpu
 
 using namespace mlir;
+using namespace loom::cpu;
 using loom::CachedAttentionOp;
 
 namespace {
@@ -47,33 +49,12 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op) {
   loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos,
                        op.getV());
 
-  auto qType = cast<RankedTensorType>(q.getType());
-  Type elementType = qType.getElementType();
-  auto anyLayout = [&](int64_t rank) {
-    SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-    return MemRefType::get(dynamic, elementType,
-                           StridedLayoutAttr::get(rewriter.getContext(),
-                                                  ShapedType::kDynamic,
-                                                  dynamic));
-  };
-  MemRefType matrixType = anyLayout(2);
-  MemRefType cacheType = anyLayout(3);
-  // The buffer of q keeps its shape; any layout is accepted.
-  auto qBufferType = MemRefType::get(
-      qType.getShape(), elementType,
-      StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic,
-                             {ShapedType::kDynamic, ShapedType::kDynamic}));
-  Value qBuffer = bufferization::ToBufferOp::create(
-      rewriter, loc, qBufferType, q, /*readOnly=*/true);
   auto resultType = cast<RankedTensorType>(op.getType());
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value seq = tensor::DimOp::create(rewriter, loc, q, 0);
   Value out =
       memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
-  auto cast = [&](Value value, MemRefType type) {
-    return memref::CastOp::create(rewriter, loc, type, value).getResult();
-  };
   auto i64 = [&](int64_t value) {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
   };
@@ -82,36 +63,20 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op) {
                                       index)
         .getResult();
   };
-  SmallVector<Value> operands = {context,
-                                 cast(qBuffer, matrixType),
-                                 cast(op.getKeyCache(), cacheType),
-                                 cast(op.getValueCache(), cacheType),
-                                 cast(out, matrixType),
-                                 toI64(pos),
-                                 toI64(slot),
-                                 i64(op.getNumHeads()),
-                                 i64(op.getNumKvHeads()),
-                                 i64(op.getHeadDim()),
-                                 i64(op.getCausal() ? 1 : 0)};
-
-  // Declare the kernel once per module.
-  auto module = op->getParentOfType<ModuleOp>();
-  auto callee = module.lookupSymbol<func::FuncOp>(kAttentionKernel);
-  if (!callee) {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToEnd(module.getBody());
-    callee = func::FuncOp::create(
-        rewriter, loc, kAttentionKernel,
-        rewriter.getFunctionType(ValueRange(operands).getTypes(), {}));
-    callee.setPrivate();
-    callee->setAttr("llvm.emit_c_interface", rewriter.getUnitAttr());
-  }
-  func::CallOp::create(rewriter, loc, callee, operands);
-  op.replaceAllUsesWith(bufferization::ToTensorOp::create(
-                             rewriter, loc, resultType, out,
-                             /*restrict=*/true, /*writable=*/true)
-                            .getResult());
-  op.erase();
+  SmallVector<Value> operands = {
+      context,
+      readOnlyBuffer(rewriter, loc, q),
+      castToAnyLayout(rewriter, loc, op.getKeyCache()),
+      castToAnyLayout(rewriter, loc, op.getValueCache()),
+      castToAnyLayout(rewriter, loc, out),
+      toI64(pos),
+      toI64(slot),
+      i64(op.getNumHeads()),
+      i64(op.getNumKvHeads()),
+      i64(op.getHeadDim()),
+      i64(op.getCausal() ? 1 : 0)};
+  callKernel(rewriter, loc, op, kAttentionKernel, operands);
+  replaceWithBuffer(rewriter, op, out);
   return success();
 }
 

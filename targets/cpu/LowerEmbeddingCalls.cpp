@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "targets/cpu/KernelCalls.h"
 #include "targets/cpu/Passes.h"
 
 #include "dialects/Loom/IR/LoomOps.h"
@@ -23,17 +24,9 @@ namespace loom::cpu {
 } // namespace loom::cpu
 
 using namespace mlir;
+using namespace loom::cpu;
 
 namespace {
-
-/// `memref<?x...x?xT, strided<[?, ...], offset: ?>>` of `rank` and `type`.
-MemRefType anyLayout(int64_t rank, Type elementType) {
-  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-  return MemRefType::get(dynamic, elementType,
-                         StridedLayoutAttr::get(elementType.getContext(),
-                                                ShapedType::kDynamic,
-                                                dynamic));
-}
 
 /// Replaces `op` by a call of the runtime's embedding kernel.
 LogicalResult lowerToKernelCall(loom::EmbeddingOp op) {
@@ -53,44 +46,15 @@ LogicalResult lowerToKernelCall(loom::EmbeddingOp op) {
            << tableType << " and " << idsType;
   OpBuilder builder(op);
   Location loc = op.getLoc();
-  auto buffer = [&](Value tensor) -> Value {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    SmallVector<int64_t> dynamic(type.getRank(), ShapedType::kDynamic);
-    auto bufferType = MemRefType::get(
-        type.getShape(), type.getElementType(),
-        StridedLayoutAttr::get(builder.getContext(), ShapedType::kDynamic,
-                               dynamic));
-    Value value = bufferization::ToBufferOp::create(builder, loc, bufferType,
-                                                    tensor, /*readOnly=*/true);
-    return memref::CastOp::create(
-        builder, loc, anyLayout(type.getRank(), type.getElementType()), value);
-  };
-  Value table = buffer(op.getTable());
-  Value ids = buffer(op.getIds());
+  Value table = readOnlyBuffer(builder, loc, op.getTable());
+  Value ids = readOnlyBuffer(builder, loc, op.getIds());
   Value seq = tensor::DimOp::create(builder, loc, op.getIds(), 0);
   auto outType = MemRefType::get(resultType.getShape(),
                                  resultType.getElementType());
   Value out = memref::AllocOp::create(builder, loc, outType, ValueRange{seq});
-  Value outAny = memref::CastOp::create(
-      builder, loc, anyLayout(2, resultType.getElementType()), out);
-  SmallVector<Value> operands = {context, table, ids, outAny};
-
-  auto module = op->getParentOfType<ModuleOp>();
-  auto callee = module.lookupSymbol<func::FuncOp>(LOOM_KERNEL_EMBEDDING);
-  if (!callee) {
-    OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-    callee = func::FuncOp::create(
-        moduleBuilder, loc, LOOM_KERNEL_EMBEDDING,
-        builder.getFunctionType(ValueRange(operands).getTypes(), {}));
-    callee.setPrivate();
-    callee->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
-  }
-  func::CallOp::create(builder, loc, callee, operands);
-  op.replaceAllUsesWith(bufferization::ToTensorOp::create(
-                            builder, loc, resultType, out, /*restrict=*/true,
-                            /*writable=*/true)
-                            .getResult());
-  op.erase();
+  callKernel(builder, loc, op, LOOM_KERNEL_EMBEDDING,
+             {context, table, ids, castToAnyLayout(builder, loc, out)});
+  replaceWithBuffer(builder, op, out);
   return success();
 }
 

@@ -1,0 +1,64 @@
+//===- KernelCalls.cpp - Building calls of the runtime's kernels ----------===//
+
+#include "targets/cpu/KernelCalls.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+
+MemRefType loom::cpu::getAnyLayoutType(int64_t rank, Type elementType) {
+  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+  return MemRefType::get(dynamic, elementType,
+                         StridedLayoutAttr::get(elementType.getContext(),
+                                                ShapedType::kDynamic,
+                                                dynamic));
+}
+
+Value loom::cpu::castToAnyLayout(OpBuilder &builder, Location loc,
+                                 Value value) {
+  auto type = cast<MemRefType>(value.getType());
+  return memref::CastOp::create(
+      builder, loc, getAnyLayoutType(type.getRank(), type.getElementType()),
+      value);
+}
+
+Value loom::cpu::readOnlyBuffer(OpBuilder &builder, Location loc,
+                                Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  // The buffer keeps the tensor's shape; any strides are accepted.
+  SmallVector<int64_t> dynamic(type.getRank(), ShapedType::kDynamic);
+  auto bufferType = MemRefType::get(
+      type.getShape(), type.getElementType(),
+      StridedLayoutAttr::get(builder.getContext(), ShapedType::kDynamic,
+                             dynamic));
+  Value buffer = bufferization::ToBufferOp::create(builder, loc, bufferType,
+                                                   tensor, /*readOnly=*/true);
+  return castToAnyLayout(builder, loc, buffer);
+}
+
+void loom::cpu::callKernel(OpBuilder &builder, Location loc, Operation *op,
+                           StringRef name, ValueRange operands) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto callee = module.lookupSymbol<func::FuncOp>(name);
+  if (!callee) {
+    OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
+    callee = func::FuncOp::create(
+        moduleBuilder, loc, name,
+        builder.getFunctionType(operands.getTypes(), {}));
+    callee.setPrivate();
+    callee->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+  }
+  func::CallOp::create(builder, loc, callee, operands);
+}
+
+void loom::cpu::replaceWithBuffer(OpBuilder &builder, Operation *op,
+                                  Value buffer) {
+  Value result = op->getResult(0);
+  op->replaceAllUsesWith(ValueRange{bufferization::ToTensorOp::create(
+      builder, op->getLoc(), result.getType(), buffer, /*restrict=*/true,
+      /*writable=*/true)});
+  op->erase();
+}

@@ -1,0 +1,42 @@
+//===- KernelCalls.h - Building calls of the runtime's kernels --*- C++ -*-===//
+//
+// What the passes that hand an op to a runtime kernel share: buffers of any
+// layout for the kernel's `_mlir_ciface_` entry, a kernel declared once per
+// module, and the op replaced by the buffer the kernel wrote.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_TARGETS_CPU_KERNELCALLS_H
+#define LOOM_TARGETS_CPU_KERNELCALLS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace loom::cpu {
+
+/// `memref<?x...x?xT, strided<[?, ...], offset: ?>>` of `rank`: the one
+/// memref type a kernel's parameter takes for any buffer of that rank.
+mlir::MemRefType getAnyLayoutType(int64_t rank, mlir::Type elementType);
+
+/// `value` (a memref) cast to the any-layout type of its rank.
+mlir::Value castToAnyLayout(mlir::OpBuilder &builder, mlir::Location loc,
+                            mlir::Value value);
+
+/// A read-only buffer of the ranked `tensor`, of any layout.
+mlir::Value readOnlyBuffer(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::Value tensor);
+
+/// Calls the runtime kernel `name` with `operands`, declaring it (private,
+/// with a C interface) in `op`'s module the first time.
+void callKernel(mlir::OpBuilder &builder, mlir::Location loc,
+                mlir::Operation *op, llvm::StringRef name,
+                mlir::ValueRange operands);
+
+/// Replaces `op`'s one result by the tensor of `buffer` (which the kernel
+/// wrote and nothing else aliases) and erases `op`.
+void replaceWithBuffer(mlir::OpBuilder &builder, mlir::Operation *op,
+                       mlir::Value buffer);
+
+} // namespace loom::cpu
+
+#endif // LOOM_TARGETS_CPU_KERNELCALLS_H
