@@ -68,10 +68,9 @@ bool loom::fuseResidual(AddOp add) {
   Operation *producer = product.getDefiningOp();
   OpBuilder builder(add);
   Value fused = rebuildWithResidual(builder, producer, residual);
-  if (fused.getType() != add.getType()) {
-    fused.getDefiningOp()->erase();
-    return false;
-  }
+  // The inferred type is compatible with the add's (the product's); keep the
+  // add's, which its users were verified against.
+  fused.setType(add.getType());
   add.replaceAllUsesWith(fused);
   add.erase();
   producer->erase();
