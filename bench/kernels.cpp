@@ -151,7 +151,8 @@ void gemv(int rounds) {
   for (size_t i = 0; i < shapes.size(); ++i) {
     weights.push_back(
         randomMatrix(size_t(shapes[i].n * shapes[i].k), unsigned(i + 3)));
-    packConstantMatrix(kernels(), weights.back().data(), shapes[i].n, shapes[i].k);
+    packConstantMatrix(kernels(), weights.back().data(), shapes[i].n,
+                       shapes[i].k);
     bytes += weights.back().size() * sizeof(float);
   }
   std::vector<float> x = randomMatrix(2048, 7), y(32000);

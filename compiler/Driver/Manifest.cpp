@@ -5,8 +5,8 @@
 #include "dialects/Loom/IR/LoomOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -48,8 +48,8 @@ LogicalResult loom::writeManifest(ModuleOp module, llvm::raw_ostream &os) {
     }
     // A tensor several params read (by their checkpoint name) is one
     // checkpoint tensor; they must agree on its type.
-    auto [seen, inserted] = seenTypes.try_emplace(param.getCheckpointName(),
-                                                  type);
+    auto [seen, inserted] =
+        seenTypes.try_emplace(param.getCheckpointName(), type);
     if (!inserted) {
       if (seen->second != type) {
         param.emitError("checkpoint tensor '")

@@ -42,8 +42,8 @@ loom::findTarget(const LoomPipelineOptions &options) {
   if (const Target *target = lookupTarget(options.target))
     return target;
   return llvm::createStringError(
-      "unknown target '" + options.target + "'; the targets are: " +
-      llvm::join(getTargetNames(), ", "));
+      "unknown target '" + options.target +
+      "'; the targets are: " + llvm::join(getTargetNames(), ", "));
 }
 
 loom::TargetOptions loom::getTargetOptions(const LoomPipelineOptions &options) {
@@ -93,11 +93,11 @@ LogicalResult loom::buildTargetPipeline(OpPassManager &pm,
 
 /// Registers a pipeline whose builder can fail (an unknown target): the
 /// failure fails the tool, with the builder's message.
-static void registerPipeline(
-    StringRef name, StringRef description,
-    std::function<LogicalResult(OpPassManager &,
-                                const loom::LoomPipelineOptions &)>
-        builder) {
+static void
+registerPipeline(StringRef name, StringRef description,
+                 std::function<LogicalResult(OpPassManager &,
+                                             const loom::LoomPipelineOptions &)>
+                     builder) {
   registerPassPipeline(
       name, description,
       [builder](OpPassManager &pm, StringRef text,

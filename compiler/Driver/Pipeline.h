@@ -66,8 +66,9 @@ void buildLoomOptimizationPipeline(mlir::OpPassManager &pm,
 /// convention: bind the runtime (model context, KV cache, positions), the
 /// target's own lowering of bound ops (runtime kernel calls), then every
 /// layer to linalg. Blocks stay functions, so their code is emitted once.
-mlir::LogicalResult buildLoomToLinalgPipeline(mlir::OpPassManager &pm,
-                                              const LoomPipelineOptions &options);
+mlir::LogicalResult
+buildLoomToLinalgPipeline(mlir::OpPassManager &pm,
+                          const LoomPipelineOptions &options);
 
 /// The whole compilation, `loom` IR to the LLVM dialect of the target
 /// `options.target` (`loom-pipeline`; `loom-cpu-pipeline` for the CPU):

@@ -293,8 +293,8 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
                 scratch.queries.data() + (g * tokens + t) * hd);
     }
   float *scores = scratch.scores.data();
-  sgemmPanels(*p.pool, rows, context, hd, scratch.queries.data(), hd, keys, scores,
-              stride, /*accumulate=*/false);
+  sgemmPanels(*p.pool, rows, context, hd, scratch.queries.data(), hd, keys,
+              scores, stride, /*accumulate=*/false);
   auto valid = [&](int64_t r) {
     return p.causal ? p.pos + t0 + r % tokens + 1 : context;
   };
@@ -306,8 +306,8 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
 #endif
     softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
   (void)avx512;
-  sgemmPanels(*p.pool, rows, hd, context, scores, stride, values, scratch.outputs.data(),
-              hd, /*accumulate=*/false);
+  sgemmPanels(*p.pool, rows, hd, context, scores, stride, values,
+              scratch.outputs.data(), hd, /*accumulate=*/false);
   for (int64_t g = 0; g < group; ++g)
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t r = g * tokens + t;

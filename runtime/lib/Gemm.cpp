@@ -17,8 +17,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "loom/Kernels.h"
 #include "loom/Half.h"
+#include "loom/Kernels.h"
 #include "loom/Profile.h"
 
 #include <algorithm>
@@ -49,7 +49,6 @@ constexpr int64_t kPrefetchSteps = 32;
 constexpr int64_t kMC = 96; ///< rows of A per pass over a B panel (kMR * n)
 /// Up to this many rows of A, the weights are streamed without packing.
 constexpr int64_t kSmallM = 4;
-
 
 bool hasAvx512() {
 #if LOOM_X86
@@ -148,8 +147,7 @@ struct PackedArena {
 constexpr size_t kHugePage = size_t(2) << 20;
 
 /// Bytes of a packed n x k matrix (whole panels, a cache line multiple).
-size_t packedSize(int64_t n, int64_t k,
-                  WeightType type = WeightType::F32) {
+size_t packedSize(int64_t n, int64_t k, WeightType type = WeightType::F32) {
   int64_t panels = (n + kNR - 1) / kNR;
   return (size_t(panels * k * kNR) * weightTypeSize(type) + 63) / 64 * 64;
 }
@@ -398,8 +396,8 @@ gemvPanelsAvx512(int64_t panel, const float *a, const PackedView &b, float *c) {
     for (int64_t p = 0; p < b.k; ++p) {
       __m512 x = _mm512_set1_ps(a[p]);
       for (int s = 0; s < Streams; ++s) {
-        acc[s][0] = _mm512_fmadd_ps(x, load16<Type>(b.data, w[s] + p * kNR),
-                                    acc[s][0]);
+        acc[s][0] =
+            _mm512_fmadd_ps(x, load16<Type>(b.data, w[s] + p * kNR), acc[s][0]);
         acc[s][1] = _mm512_fmadd_ps(
             x, load16<Type>(b.data, w[s] + p * kNR + 16), acc[s][1]);
       }
@@ -445,25 +443,24 @@ smallPackedChunkAvx512(int64_t m, int64_t first, int64_t last, const float *a,
 void smallGemmPacked(ThreadPool &pool, int64_t m, const float *a, int64_t lda,
                      const PackedView &b, float *c, int64_t ldc) {
   int64_t panels = (b.n + kNR - 1) / kNR;
-  pool.parallelFor(
-      0, panels, 2, [&](int64_t first, int64_t last) {
+  pool.parallelFor(0, panels, 2, [&](int64_t first, int64_t last) {
 #if LOOM_X86
-        if (hasAvx512()) {
-          switch (b.type) {
-          case WeightType::F32:
-            return smallPackedChunkAvx512<WeightType::F32>(m, first, last, a,
-                                                           lda, b, c, ldc);
-          case WeightType::F16:
-            return smallPackedChunkAvx512<WeightType::F16>(m, first, last, a,
-                                                           lda, b, c, ldc);
-          case WeightType::BF16:
-            return smallPackedChunkAvx512<WeightType::BF16>(m, first, last, a,
-                                                            lda, b, c, ldc);
-          }
-        }
+    if (hasAvx512()) {
+      switch (b.type) {
+      case WeightType::F32:
+        return smallPackedChunkAvx512<WeightType::F32>(m, first, last, a, lda,
+                                                       b, c, ldc);
+      case WeightType::F16:
+        return smallPackedChunkAvx512<WeightType::F16>(m, first, last, a, lda,
+                                                       b, c, ldc);
+      case WeightType::BF16:
+        return smallPackedChunkAvx512<WeightType::BF16>(m, first, last, a, lda,
+                                                        b, c, ldc);
+      }
+    }
 #endif
-        smallPackedPortable(m, first, last, a, lda, b, c, ldc);
-      });
+    smallPackedPortable(m, first, last, a, lda, b, c, ldc);
+  });
 }
 
 void smallGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
@@ -702,21 +699,19 @@ void largeGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
     int64_t paddedLda = k + 16;
     padded.resize(std::max(padded.size(), size_t(m * paddedLda)));
     float *out = padded.data();
-    pool.parallelFor(
-        0, m, 16, [&](int64_t first, int64_t last) {
-          for (int64_t i = first; i < last; ++i)
-            std::copy(a + i * lda, a + i * lda + k, out + i * paddedLda);
-        });
+    pool.parallelFor(0, m, 16, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i)
+        std::copy(a + i * lda, a + i * lda + k, out + i * paddedLda);
+    });
     a = out;
     lda = paddedLda;
   }
   // Split the columns into whole panels, at least two per task.
   int64_t panels = (n + kNR - 1) / kNR;
-  pool.parallelFor(
-      0, panels, 2, [&](int64_t first, int64_t last) {
-        largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b,
-                         ldb, bKN, packed, c, ldc, accumulate);
-      });
+  pool.parallelFor(0, panels, 2, [&](int64_t first, int64_t last) {
+    largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b, ldb,
+                     bKN, packed, c, ldc, accumulate);
+  });
 }
 
 } // namespace
@@ -885,35 +880,32 @@ int64_t loom::packConstantMatrix(KernelState &state, const void *key,
   packed.type = panelType;
   packed.data = allocatePacked(state.packed->arena, bytes);
   char *out = packed.data.get();
-  bool plain =
-      dataType == WeightType::F32 && panelType == WeightType::F32;
-  state.pool.parallelFor(
-      0, panels, 4, [&](int64_t first, int64_t last) {
-        for (int64_t panel = first; panel < last; ++panel) {
-          int64_t j0 = panel * kNR, nr = std::min(kNR, n - j0);
-          if (plain) {
-            float *to = reinterpret_cast<float *>(out) + panel * k * kNR;
-            auto *from = static_cast<const float *>(data);
-            if (storedKN)
-              packBFromKN(from, n, j0, nr, 0, k, to);
-            else
-              packB(from, k, j0, nr, 0, k, to);
-            continue;
-          }
-          // Element (j, p) of B is data[j * k + p], or data[p * n + j]
-          // stored [k, n]; columns past n are zero.
-          int64_t base = panel * k * kNR;
-          for (int64_t p = 0; p < k; ++p)
-            for (int64_t j = 0; j < kNR; ++j) {
-              float value = 0.0f;
-              if (j < nr)
-                value = readWeight(data, dataType,
-                                   storedKN ? p * n + j0 + j
-                                            : (j0 + j) * k + p);
-              writeWeight(out, panelType, base + p * kNR + j, value);
-            }
+  bool plain = dataType == WeightType::F32 && panelType == WeightType::F32;
+  state.pool.parallelFor(0, panels, 4, [&](int64_t first, int64_t last) {
+    for (int64_t panel = first; panel < last; ++panel) {
+      int64_t j0 = panel * kNR, nr = std::min(kNR, n - j0);
+      if (plain) {
+        float *to = reinterpret_cast<float *>(out) + panel * k * kNR;
+        auto *from = static_cast<const float *>(data);
+        if (storedKN)
+          packBFromKN(from, n, j0, nr, 0, k, to);
+        else
+          packB(from, k, j0, nr, 0, k, to);
+        continue;
+      }
+      // Element (j, p) of B is data[j * k + p], or data[p * n + j]
+      // stored [k, n]; columns past n are zero.
+      int64_t base = panel * k * kNR;
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < kNR; ++j) {
+          float value = 0.0f;
+          if (j < nr)
+            value = readWeight(data, dataType,
+                               storedKN ? p * n + j0 + j : (j0 + j) * k + p);
+          writeWeight(out, panelType, base + p * kNR + j, value);
         }
-      });
+    }
+  });
   matrices.emplace(address, std::move(packed));
   return int64_t(bytes);
 }
@@ -955,9 +947,8 @@ void loom::clearPackedMatrices(KernelState &state) {
 /// (the matrix's own layout may be half precision, reserved address space,
 /// or given back to the system). Null when B is no packed matrix's.
 static const float *unpackView(const KernelState &state, const float *b,
-                               int64_t n, int64_t k, int64_t ldb,
-                               int64_t inner, bool bKN,
-                               std::vector<float> &out) {
+                               int64_t n, int64_t k, int64_t ldb, int64_t inner,
+                               bool bKN, std::vector<float> &out) {
   auto &matrices = state.packed->matrices;
   auto it = matrices.upper_bound(b);
   if (it == matrices.begin())
@@ -1039,9 +1030,9 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
 /// The entry points generated code calls: B as [k, n] (`nn`) or [n, k]
 /// (`nt`); C added to, or overwritten (`_overwrite`).
 #define LOOM_SGEMM_ENTRY(NAME, B_KN, ACCUMULATE)                               \
-  extern "C" void _mlir_ciface_##NAME(loom_context *context,                  \
-                                      MemRef<float, 2> *a, MemRef<float, 2> *b, \
-                                      MemRef<float, 2> *c) {                   \
+  extern "C" void _mlir_ciface_##NAME(                                         \
+      loom_context *context, MemRef<float, 2> *a, MemRef<float, 2> *b,         \
+      MemRef<float, 2> *c) {                                                   \
     sgemmMemRefs(*context->kernels, a, b, c, B_KN, ACCUMULATE);                \
   }
 LOOM_SGEMM_ENTRY(loom_sgemm_nn, /*bKN=*/true, /*accumulate=*/true)

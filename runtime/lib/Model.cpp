@@ -21,7 +21,8 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
     out = it->get<int64_t>();
     return true;
   };
-  if (!integer(LOOM_INFO_ABI, info.abi) || !integer(LOOM_INFO_VOCAB, info.vocab) ||
+  if (!integer(LOOM_INFO_ABI, info.abi) ||
+      !integer(LOOM_INFO_VOCAB, info.vocab) ||
       !integer(LOOM_INFO_MAX_POSITIONS, info.maxPositions) ||
       !integer(LOOM_INFO_OUTPUT_WIDTH, info.outputWidth) ||
       !integer(LOOM_INFO_KV_SLOTS, info.kvSlots))
@@ -42,7 +43,8 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
   }
   if (auto it = root.find(LOOM_INFO_MODEL); it != root.end() && it->is_string())
     info.name = it->get<std::string>();
-  if (auto it = root.find(LOOM_INFO_DECODER); it != root.end() && it->is_boolean())
+  if (auto it = root.find(LOOM_INFO_DECODER);
+      it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();
   if (auto it = root.find(LOOM_INFO_WEIGHT_TYPE); it != root.end()) {
     std::string type = it->is_string() ? it->get<std::string>() : "";

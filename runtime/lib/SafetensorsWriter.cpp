@@ -12,9 +12,10 @@
 
 using namespace loom;
 
-Status loom::writeSafetensors(const std::string &path,
-                              const std::vector<TensorToWrite> &tensors,
-                              const std::map<std::string, std::string> &metadata) {
+Status
+loom::writeSafetensors(const std::string &path,
+                       const std::vector<TensorToWrite> &tensors,
+                       const std::map<std::string, std::string> &metadata) {
   nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty())
     header["__metadata__"] = metadata;
@@ -31,10 +32,9 @@ Status loom::writeSafetensors(const std::string &path,
                                    "shape",
                                    tensor.name));
     uint64_t bytes = uint64_t(*count) * dtypeSize(tensor.dtype);
-    header[tensor.name] = {
-        {"dtype", std::string(dtypeName(tensor.dtype))},
-        {"shape", tensor.shape},
-        {"data_offsets", {offset, offset + bytes}}};
+    header[tensor.name] = {{"dtype", std::string(dtypeName(tensor.dtype))},
+                           {"shape", tensor.shape},
+                           {"data_offsets", {offset, offset + bytes}}};
     sizes.push_back(bytes);
     offset += bytes;
   }
@@ -45,13 +45,13 @@ Status loom::writeSafetensors(const std::string &path,
   std::string temporary = path + ".partial";
   std::FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file)
-    return makeError(fmt::format("cannot write {}: {}", path,
-                                 std::strerror(errno)));
+    return makeError(
+        fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   auto fail = [&](int error) {
     std::fclose(file);
     std::remove(temporary.c_str());
-    return makeError(fmt::format("cannot write {}: {}", path,
-                                 std::strerror(error)));
+    return makeError(
+        fmt::format("cannot write {}: {}", path, std::strerror(error)));
   };
   unsigned char length[8];
   for (int i = 0; i < 8; ++i)
@@ -60,19 +60,18 @@ Status loom::writeSafetensors(const std::string &path,
       std::fwrite(text.data(), 1, text.size(), file) != text.size())
     return fail(errno);
   for (size_t i = 0; i < tensors.size(); ++i)
-    if (sizes[i] &&
-        std::fwrite(tensors[i].data, 1, sizes[i], file) != sizes[i])
+    if (sizes[i] && std::fwrite(tensors[i].data, 1, sizes[i], file) != sizes[i])
       return fail(errno);
   if (std::fclose(file) != 0) {
     std::remove(temporary.c_str());
-    return makeError(fmt::format("cannot write {}: {}", path,
-                                 std::strerror(errno)));
+    return makeError(
+        fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     int error = errno;
     std::remove(temporary.c_str());
-    return makeError(fmt::format("cannot write {}: {}", path,
-                                 std::strerror(error)));
+    return makeError(
+        fmt::format("cannot write {}: {}", path, std::strerror(error)));
   }
   return Status::success();
 }

@@ -39,7 +39,6 @@ static void prefault(const float *data, size_t count, long pageSize) {
   (void)sink;
 }
 
-
 Expected<ModelInfo> loom::describeModel(const loom_model_def &model) {
   if (model.abi_version != LOOM_ABI_VERSION)
     return makeError(fmt::format("the model was built for runtime ABI {}, "
@@ -130,8 +129,7 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
     bound[i] = int64_t(specs.size());
     specs.push_back(isDerived ? info->derived[i - stored] : info->tensors[i]);
     bool half = info->weightType != WeightPolicy::F32 &&
-                !sessionOptions.keepLayouts &&
-                specs.back().shape.size() == 2 &&
+                !sessionOptions.keepLayouts && specs.back().shape.size() == 2 &&
                 (info->matrix[i] || info->storedInOut[i] || info->rows[i]) &&
                 !info->otherUses[i] && !derivedSource[i];
     keepHalf.push_back(half);
@@ -141,9 +139,9 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
   WeightOptions options;
   for (size_t s = 0; s < specs.size(); ++s)
     options.keepHalf.push_back(keepHalf[s] && halfByName[specs[s].name]);
-  Expected<WeightSet> weights = WeightSet::load(
-      std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
-      std::move(specs), options);
+  Expected<WeightSet> weights =
+      WeightSet::load(std::shared_ptr<const Checkpoint>(std::move(*checkpoint)),
+                      std::move(specs), options);
   if (!weights)
     return weights.takeError();
   std::unique_ptr<Session> session(new Session(
@@ -219,8 +217,8 @@ Status Session::loadWeights() {
     // back while its address stays reserved (the kernels find packed copies
     // by address).
     int protection = computed(i) ? PROT_READ | PROT_WRITE : PROT_NONE;
-    void *memory = mmap(nullptr, bytes, protection,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *memory =
+        mmap(nullptr, bytes, protection, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED)
       return makeError(fmt::format("cannot allocate {} bytes for weight '{}'",
                                    bytes, specOf(i).name));
@@ -396,13 +394,14 @@ Status Session::writeWeights(const std::string &path) const {
     for (int64_t source : info.derivedSources[i - stored]) {
       WeightType type =
           bound[size_t(source)] >= 0
-              ? weightTypeOf(weights.source(size_t(bound[size_t(source)])).dtype)
+              ? weightTypeOf(
+                    weights.source(size_t(bound[size_t(source)])).dtype)
               : WeightType::F32;
       uniform &= !shared || *shared == type;
       shared = type;
     }
-    WeightType type = uniform ? shared.value_or(WeightType::F32)
-                              : WeightType::F32;
+    WeightType type =
+        uniform ? shared.value_or(WeightType::F32) : WeightType::F32;
     const float *data = static_cast<const float *>(weightTable[i]);
     if (type == WeightType::F32) {
       tensors.push_back({spec.name, DType::F32, spec.shape, data});
@@ -415,10 +414,9 @@ Status Session::writeWeights(const std::string &path) const {
                                          : floatToHalf(data[e]);
     tensors.push_back({spec.name, dtypeOf(type), spec.shape, bits.data()});
   }
-  return writeSafetensors(path, tensors,
-                          {{"format", "pt"},
-                           {"producer", "loom"},
-                           {"model", info.name}});
+  return writeSafetensors(
+      path, tensors,
+      {{"format", "pt"}, {"producer", "loom"}, {"model", info.name}});
 }
 
 Session::~Session() {
@@ -444,10 +442,8 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
   ProfileScope profile(ProfileEntry::Forward);
   auto tokenRef =
       makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
-  auto keyRef =
-      makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});
-  auto valueRef =
-      makeMemRef<float, 1>(values.data(), {int64_t(values.size())});
+  auto keyRef = makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});
+  auto valueRef = makeMemRef<float, 1>(values.data(), {int64_t(values.size())});
   if (lastRowOnly) {
     // `out` holds one row: only the last-row entry may write it.
     if (!model.forward_last)

@@ -41,12 +41,11 @@ std::string cInterfaceName(StringRef function) {
 bool isCIdentifier(StringRef name) {
   if (name.empty() || llvm::isDigit(name.front()))
     return false;
-  return llvm::all_of(
-      name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  return llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
-struct ExportModelPass
-    : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
+struct ExportModelPass : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
   using LoomExportModelBase::LoomExportModelBase;
 
   void runOnOperation() override {
@@ -63,8 +62,8 @@ struct ExportModelPass
       return signalPassFailure();
     }
     SymbolTable symbols(module);
-    auto forward = symbols.lookup<LLVM::LLVMFuncOp>(
-        cInterfaceName(LOOM_ENTRY_FORWARD));
+    auto forward =
+        symbols.lookup<LLVM::LLVMFuncOp>(cInterfaceName(LOOM_ENTRY_FORWARD));
     auto info = symbols.lookup<LLVM::GlobalOp>(LOOM_MODEL_INFO_SYMBOL);
     if (!forward || !info) {
       module.emitError("no model to export: expected '")
@@ -73,22 +72,23 @@ struct ExportModelPass
           << "' (bind the model to the runtime and lower it to LLVM first)";
       return signalPassFailure();
     }
-    for (StringRef taken : {StringRef(name), StringRef(LOOM_PROGRAM_MODEL_SYMBOL)})
+    for (StringRef taken :
+         {StringRef(name), StringRef(LOOM_PROGRAM_MODEL_SYMBOL)})
       if (symbols.lookup(taken)) {
         module.emitError("the module already defines '") << taken << "'";
         return signalPassFailure();
       }
     auto forwardLast = symbols.lookup<LLVM::LLVMFuncOp>(
         cInterfaceName(LOOM_ENTRY_FORWARD_LAST));
-    auto prepare = symbols.lookup<LLVM::LLVMFuncOp>(
-        cInterfaceName(LOOM_ENTRY_PREPARE));
+    auto prepare =
+        symbols.lookup<LLVM::LLVMFuncOp>(cInterfaceName(LOOM_ENTRY_PREPARE));
 
     // Only the definition is reachable from outside. The context marker
     // has done its job (LLVM IR has no such parameter attribute).
     for (auto function : module.getOps<LLVM::LLVMFuncOp>()) {
       for (unsigned i = 0, e = function.getNumArguments(); i < e; ++i)
-        function.removeArgAttr(i, StringAttr::get(&getContext(),
-                                                  loom::kModelContextAttr));
+        function.removeArgAttr(
+            i, StringAttr::get(&getContext(), loom::kModelContextAttr));
       if (!function.isExternal())
         function.setLinkage(LLVM::Linkage::Internal);
     }
@@ -104,22 +104,21 @@ struct ExportModelPass
     auto defType = LLVM::LLVMStructType::getLiteral(ctx, fields);
 
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-    auto def = LLVM::GlobalOp::create(builder, loc, defType,
-                                      /*isConstant=*/true,
-                                      LLVM::Linkage::External, name,
-                                      Attribute());
+    auto def = LLVM::GlobalOp::create(
+        builder, loc, defType,
+        /*isConstant=*/true, LLVM::Linkage::External, name, Attribute());
     {
       OpBuilder::InsertionGuard guard(builder);
       builder.createBlock(&def.getInitializerRegion());
       Value record = LLVM::UndefOp::create(builder, loc, defType);
       auto insert = [&](Value value, int64_t field) {
-        record = LLVM::InsertValueOp::create(builder, loc, record, value,
-                                             field);
+        record =
+            LLVM::InsertValueOp::create(builder, loc, record, value, field);
       };
-      insert(LLVM::ConstantOp::create(builder, loc, i64,
-                                      builder.getI64IntegerAttr(
-                                          LOOM_ABI_VERSION)),
-             LOOM_MODEL_DEF_ABI_VERSION);
+      insert(
+          LLVM::ConstantOp::create(builder, loc, i64,
+                                   builder.getI64IntegerAttr(LOOM_ABI_VERSION)),
+          LOOM_MODEL_DEF_ABI_VERSION);
       insert(LLVM::AddressOfOp::create(builder, loc, info),
              LOOM_MODEL_DEF_INFO);
       insert(LLVM::AddressOfOp::create(builder, loc, forward),
@@ -135,16 +134,14 @@ struct ExportModelPass
     }
     if (!program)
       return;
-    auto pointer = LLVM::GlobalOp::create(builder, loc, ptr,
-                                          /*isConstant=*/true,
-                                          LLVM::Linkage::External,
-                                          LOOM_PROGRAM_MODEL_SYMBOL,
-                                          Attribute());
+    auto pointer =
+        LLVM::GlobalOp::create(builder, loc, ptr,
+                               /*isConstant=*/true, LLVM::Linkage::External,
+                               LOOM_PROGRAM_MODEL_SYMBOL, Attribute());
     OpBuilder::InsertionGuard guard(builder);
     builder.createBlock(&pointer.getInitializerRegion());
-    LLVM::ReturnOp::create(builder, loc,
-                           LLVM::AddressOfOp::create(builder, loc, def)
-                               .getResult());
+    LLVM::ReturnOp::create(
+        builder, loc, LLVM::AddressOfOp::create(builder, loc, def).getResult());
   }
 };
 

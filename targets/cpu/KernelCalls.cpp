@@ -13,8 +13,7 @@ MemRefType loom::cpu::getAnyLayoutType(int64_t rank, Type elementType) {
   SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
   return MemRefType::get(dynamic, elementType,
                          StridedLayoutAttr::get(elementType.getContext(),
-                                                ShapedType::kDynamic,
-                                                dynamic));
+                                                ShapedType::kDynamic, dynamic));
 }
 
 Value loom::cpu::castToAnyLayout(OpBuilder &builder, Location loc,
@@ -30,10 +29,10 @@ Value loom::cpu::readOnlyBuffer(OpBuilder &builder, Location loc,
   auto type = cast<RankedTensorType>(tensor.getType());
   // The buffer keeps the tensor's shape; any strides are accepted.
   SmallVector<int64_t> dynamic(type.getRank(), ShapedType::kDynamic);
-  auto bufferType = MemRefType::get(
-      type.getShape(), type.getElementType(),
-      StridedLayoutAttr::get(builder.getContext(), ShapedType::kDynamic,
-                             dynamic));
+  auto bufferType =
+      MemRefType::get(type.getShape(), type.getElementType(),
+                      StridedLayoutAttr::get(builder.getContext(),
+                                             ShapedType::kDynamic, dynamic));
   Value buffer = bufferization::ToBufferOp::create(builder, loc, bufferType,
                                                    tensor, /*readOnly=*/true);
   return castToAnyLayout(builder, loc, buffer);
@@ -45,9 +44,9 @@ void loom::cpu::callKernel(OpBuilder &builder, Location loc, Operation *op,
   auto callee = module.lookupSymbol<func::FuncOp>(name);
   if (!callee) {
     OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-    callee = func::FuncOp::create(
-        moduleBuilder, loc, name,
-        builder.getFunctionType(operands.getTypes(), {}));
+    callee =
+        func::FuncOp::create(moduleBuilder, loc, name,
+                             builder.getFunctionType(operands.getTypes(), {}));
     callee.setPrivate();
     callee->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
   }

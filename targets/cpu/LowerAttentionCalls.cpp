@@ -1,4 +1,5 @@
-//===- LowerAttentionCalls.cpp - Attention as calls of the runtime's kernel -===//
+//===- LowerAttentionCalls.cpp - Attention as calls of the runtime's kernel
+//-===//
 //
 // Implements `loom-lower-attention-calls`: each `loom.cached_attention`
 // appends its keys and values to its cache slot, then calls the runtime's
@@ -46,15 +47,13 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op) {
   Value slot = op.getSlot();
   Value q = op.getQ();
   loom::writeCacheRows(rewriter, loc, op.getKeyCache(), slot, pos, op.getK());
-  loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos,
-                       op.getV());
+  loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos, op.getV());
 
   auto resultType = cast<RankedTensorType>(op.getType());
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value seq = tensor::DimOp::create(rewriter, loc, q, 0);
-  Value out =
-      memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
+  Value out = memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
   auto i64 = [&](int64_t value) {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
   };

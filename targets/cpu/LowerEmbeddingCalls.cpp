@@ -49,8 +49,8 @@ LogicalResult lowerToKernelCall(loom::EmbeddingOp op) {
   Value table = readOnlyBuffer(builder, loc, op.getTable());
   Value ids = readOnlyBuffer(builder, loc, op.getIds());
   Value seq = tensor::DimOp::create(builder, loc, op.getIds(), 0);
-  auto outType = MemRefType::get(resultType.getShape(),
-                                 resultType.getElementType());
+  auto outType =
+      MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value out = memref::AllocOp::create(builder, loc, outType, ValueRange{seq});
   callKernel(builder, loc, op, LOOM_KERNEL_EMBEDDING,
              {context, table, ids, castToAnyLayout(builder, loc, out)});

@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/Passes.h"
 #include "targets/cpu/ParallelLoops.h"
+#include "targets/cpu/Passes.h"
 
 #include "runtime/include/loom/loom_abi.h"
 
@@ -76,7 +76,9 @@ struct LowerParallelCallsPass
                            LLVM::LLVMFuncOp parallelFor) {
     MLIRContext *context = &getContext();
     Location loc = body.getLoc();
-    int64_t grain = cast<IntegerAttr>(body->getAttr(loom::cpu::kParallelGrainAttr)).getInt();
+    int64_t grain =
+        cast<IntegerAttr>(body->getAttr(loom::cpu::kParallelGrainAttr))
+            .getInt();
     body->removeAttr(loom::cpu::kParallelGrainAttr);
     ArrayRef<Type> params = body.getFunctionType().getParams();
     auto ptr = LLVM::LLVMPointerType::get(context);

@@ -15,8 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "targets/cpu/Passes.h"
 #include "targets/cpu/ParallelLoops.h"
+#include "targets/cpu/Passes.h"
 
 #include "dialects/Loom/Utils/ModelContext.h"
 
@@ -149,7 +149,8 @@ struct OutlineParallelLoopsPass
                                      (parent.getSymName() + "_parallel").str(),
                                      FunctionType::get(context, argTypes, {}));
     body.setPrivate();
-    body->setAttr(loom::cpu::kParallelGrainAttr, moduleBuilder.getI64IntegerAttr(grain));
+    body->setAttr(loom::cpu::kParallelGrainAttr,
+                  moduleBuilder.getI64IntegerAttr(grain));
     symbols.insert(body);
 
     Block *entry = body.addEntryBlock();

@@ -1,4 +1,5 @@
-//===- ParallelLoops.h - What the two parallel-loop passes share -*- C++ -*-===//
+//===- ParallelLoops.h - What the two parallel-loop passes share -*- C++
+//-*-===//
 //
 // `loom-outline-parallel-loops` marks the functions it outlines with
 // kParallelGrainAttr; `loom-lower-parallel-calls` turns their calls into

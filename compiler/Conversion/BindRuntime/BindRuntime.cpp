@@ -78,8 +78,8 @@ public:
   RuntimeBinder(ModuleOp module, func::FuncOp entry, bool packWeights,
                 StringRef weightType)
       : module(module), entry(entry), packWeights(packWeights),
-        weightType(weightType),
-        builder(module.getContext()), llvmConverter(module.getContext()) {}
+        weightType(weightType), builder(module.getContext()),
+        llvmConverter(module.getContext()) {}
 
   LogicalResult run();
 
@@ -377,8 +377,8 @@ void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
   builder.setInsertionPointToStart(&entry.front());
   Value table = loadWeightTable(entry.getLoc(), context);
   for (ParamOp param : llvm::concat<ParamOp>(params, derived)) {
-    Value memref =
-        loadParamBuffer(table, tableIndex.lookup(param.getSymNameAttr()), param);
+    Value memref = loadParamBuffer(
+        table, tableIndex.lookup(param.getSymNameAttr()), param);
     loaded[param.getSymNameAttr()] = bufferization::ToTensorOp::create(
         builder, param.getLoc(), param.getTensorType(), memref,
         /*restrict=*/true, /*writable=*/false);
@@ -398,8 +398,7 @@ void RuntimeBinder::createPrepare() {
   Type indexType = IndexType::get(ctx);
   auto prepare = func::FuncOp::create(
       builder, loc, LOOM_ENTRY_PREPARE,
-      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), indexType},
-                        {}));
+      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), indexType}, {}));
   prepare.setArgAttr(0, kModelContextAttr, UnitAttr::get(ctx));
   prepare->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   Block *body = prepare.addEntryBlock();
@@ -442,10 +441,11 @@ void RuntimeBinder::createPrepare() {
     builder.setInsertionPoint(weight);
     Value memref = loadParamBuffer(table, tableIndex.lookup(name),
                                    module.lookupSymbol<ParamOp>(name));
-    weight.replaceAllUsesWith(bufferization::ToTensorOp::create(
-        builder, weight.getLoc(), weight.getType(), memref,
-        /*restrict=*/true, /*writable=*/false)
-                                  .getResult());
+    weight.replaceAllUsesWith(
+        bufferization::ToTensorOp::create(builder, weight.getLoc(),
+                                          weight.getType(), memref,
+                                          /*restrict=*/true, /*writable=*/false)
+            .getResult());
     weight.erase();
   });
 }
@@ -509,8 +509,8 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
     Value maxSeq = arith::DivUIOp::create(
         builder, loc, length, indexConstant(loc, cache.total.width));
     Value offset = arith::MulIOp::create(builder, loc, start, maxSeq);
-    Value slotStride = arith::MulIOp::create(builder, loc, maxSeq,
-                                             indexConstant(loc, width));
+    Value slotStride =
+        arith::MulIOp::create(builder, loc, maxSeq, indexConstant(loc, width));
     Type f32 = builder.getF32Type();
     auto slotType = MemRefType::get(
         {1, ShapedType::kDynamic, width}, f32,
@@ -533,8 +533,8 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
     }
     Value attended = CachedAttentionOp::create(
-        builder, loc, q, k, attend.getV(), keys, values,
-        pos, slot, attend.getNumHeads(), attend.getNumKvHeads(), headDim,
+        builder, loc, q, k, attend.getV(), keys, values, pos, slot,
+        attend.getNumHeads(), attend.getNumKvHeads(), headDim,
         attend.getCausal());
     attend.replaceAllUsesWith(attended);
     attend.erase();
@@ -584,8 +584,8 @@ void RuntimeBinder::emitModelInfo() {
     object[LOOM_INFO_TENSOR_SOURCES] = llvm::json::Array(sources.getArrayRef());
     bool rearranges = true;
     param.getInit().walk([&](Operation *op) {
-      rearranges &= isa<WeightOp, YieldOp, ConcatOp, SplitOp, SliceOp,
-                        TransposeOp>(op);
+      rearranges &=
+          isa<WeightOp, YieldOp, ConcatOp, SplitOp, SliceOp, TransposeOp>(op);
     });
     object[LOOM_INFO_TENSOR_REARRANGES] = rearranges;
     derivedTensors.push_back(std::move(object));

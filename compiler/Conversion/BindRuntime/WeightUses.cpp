@@ -50,8 +50,7 @@ private:
       WeightUse rows;
       rows.asRows = true;
       return rows;
-    }
-    else if (auto transpose = dyn_cast<TransposeOp>(owner))
+    } else if (auto transpose = dyn_cast<TransposeOp>(owner))
       return classifyTransposed(transpose.getResult());
     WeightUse use;
     use.asMatrix = matrix;

@@ -173,16 +173,17 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
     Value q = adaptor.getQ();
     Type elementType = cast<RankedTensorType>(q.getType()).getElementType();
 
-    writeCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, pos, adaptor.getK());
+    writeCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, pos,
+                   adaptor.getK());
     writeCacheRows(rewriter, loc, adaptor.getValueCache(), slot, pos,
-               adaptor.getV());
+                   adaptor.getV());
     OpFoldResult seq = getSizes(rewriter, loc, q)[0];
     Value seqValue = getValueOrCreateConstantIndexOp(rewriter, loc, seq);
     Value length = arith::AddIOp::create(rewriter, loc, pos, seqValue);
     Value keys = splitHeads(
         rewriter, loc,
-        readCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, length), kvHeads,
-        headDim);
+        readCacheRows(rewriter, loc, adaptor.getKeyCache(), slot, length),
+        kvHeads, headDim);
     Value values = splitHeads(
         rewriter, loc,
         readCacheRows(rewriter, loc, adaptor.getValueCache(), slot, length),

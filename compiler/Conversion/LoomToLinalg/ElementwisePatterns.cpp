@@ -105,8 +105,8 @@ struct GluLowering : OpConversionPattern<GluOp> {
 
 void loom::populateElementwiseLoweringPatterns(TypeConverter &converter,
                                                RewritePatternSet &patterns) {
-  patterns.add<ActivationLowering, BinaryLowering<AddOp, arith::AddFOp>,
-               BinaryLowering<MulOp, arith::MulFOp>, ScaleLowering,
-               GluLowering>(
-      converter, patterns.getContext());
+  patterns
+      .add<ActivationLowering, BinaryLowering<AddOp, arith::AddFOp>,
+           BinaryLowering<MulOp, arith::MulFOp>, ScaleLowering, GluLowering>(
+          converter, patterns.getContext());
 }

@@ -15,8 +15,8 @@
 #include "dsl/Diagnostics.h"
 #include "dsl/Elab.h"
 #include "dsl/Parser.h"
-#include "targets/cpu/CpuTarget.h"
 #include "runtime/include/loom/loom_abi.h"
+#include "targets/cpu/CpuTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -25,10 +25,10 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
@@ -142,11 +142,11 @@ cl::opt<bool> fuseGateUp("fuse-gate-up",
                                   "up projections (default true)"),
                          cl::init(true), cl::cat(loomcCategory));
 
-cl::opt<bool> fuseResidual(
-    "fuse-residual",
-    cl::desc("Start each product from the residual it is added to "
-             "(default true)"),
-    cl::init(true), cl::cat(loomcCategory));
+cl::opt<bool>
+    fuseResidual("fuse-residual",
+                 cl::desc("Start each product from the residual it is added to "
+                          "(default true)"),
+                 cl::init(true), cl::cat(loomcCategory));
 
 cl::opt<bool> foldNorm("fold-norm",
                        cl::desc("Fold RMSNorm scales into the products that "
@@ -300,8 +300,8 @@ LogicalResult writeModelHeaders(llvm::StringRef libraryPath,
 /// load.
 LogicalResult rewriteWeights(llvm::StringRef objectPath) {
   llvm::SmallString<128> programPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "loom-weights", "", programPath)) {
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("loom-weights", "", programPath)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "cannot create a temporary program: " << ec.message() << "\n";
     return failure();
@@ -311,12 +311,11 @@ LogicalResult rewriteWeights(llvm::StringRef objectPath) {
                        installDir("lib"), linker)))
     return failure();
   // Its messages read as loomc's.
-  llvm::SmallVector<llvm::StringRef> args = {"loomc", "--weights",
-                                             weightsPath, "--export-weights",
-                                             outputFilename};
+  llvm::SmallVector<llvm::StringRef> args = {
+      "loomc", "--weights", weightsPath, "--export-weights", outputFilename};
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(programPath, args, std::nullopt, {},
-                                         0, 0, &message);
+  int status = llvm::sys::ExecuteAndWait(programPath, args, std::nullopt, {}, 0,
+                                         0, &message);
   if (status != 0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "rewriting the weights in '" << weightsPath << "' failed"
@@ -403,8 +402,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   llvm::FileRemover removeObject(objectPath);
   {
     llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
-    if (llvm::Error error =
-            (*codegen)->emitObject(**llvmModule, objectStream))
+    if (llvm::Error error = (*codegen)->emitObject(**llvmModule, objectStream))
       return reportError(std::move(error));
   }
   if (emitAction == EmitAction::Exe)
@@ -566,9 +564,8 @@ int main(int argc, char **argv) {
         stem.empty() || inputFilename == "-" ? std::string("a") : stem.str();
     outputFilename = emitAction == EmitAction::Exe
                          ? (base == "a" ? std::string("a.out") : base)
-                     : emitAction == EmitAction::Weights
-                         ? base + ".safetensors"
-                         : "lib" + base + ".so";
+                     : emitAction == EmitAction::Weights ? base + ".safetensors"
+                                                         : "lib" + base + ".so";
   }
   if (!llvm::is_contained({"keep", "f32", "f16", "bf16"},
                           llvm::StringRef(weightType))) {
@@ -584,8 +581,8 @@ int main(int argc, char **argv) {
   }
   if (!lookupTarget(targetName)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "unknown target '" << targetName << "'; the targets are: "
-        << llvm::join(getTargetNames(), ", ") << "\n";
+        << "unknown target '" << targetName
+        << "'; the targets are: " << llvm::join(getTargetNames(), ", ") << "\n";
     return 1;
   }
   // Linked outputs are written by the linker, not through this stream.

@@ -411,9 +411,9 @@ static LogicalResult verifyHeads(Operation *op, int64_t heads, int64_t kvHeads,
                                  int64_t headDim,
                                  std::optional<APFloat> ropeTheta) {
   if (heads % kvHeads != 0)
-    return op->emitOpError() << "num_heads (" << heads
-                             << ") must be a multiple of num_kv_heads ("
-                             << kvHeads << ")";
+    return op->emitOpError()
+           << "num_heads (" << heads << ") must be a multiple of num_kv_heads ("
+           << kvHeads << ")";
   if (ropeTheta) {
     if (headDim % 2 != 0)
       return op->emitOpError() << "rotary embeddings (rope_theta) need an "
@@ -487,13 +487,12 @@ LogicalResult AttendOp::verify() {
                            << " rows but q has " << dimOf(getQ(), 0);
     return success();
   };
-  return success(
-      succeeded(checkWidth("q", getQ(), heads * headDim,
-                           "num_heads * head_dim")) &&
-      succeeded(checkWidth("k", getK(), kvHeads * headDim,
-                           "num_kv_heads * head_dim")) &&
-      succeeded(checkWidth("v", getV(), kvHeads * headDim,
-                           "num_kv_heads * head_dim")));
+  return success(succeeded(checkWidth("q", getQ(), heads * headDim,
+                                      "num_heads * head_dim")) &&
+                 succeeded(checkWidth("k", getK(), kvHeads * headDim,
+                                      "num_kv_heads * head_dim")) &&
+                 succeeded(checkWidth("v", getV(), kvHeads * headDim,
+                                      "num_kv_heads * head_dim")));
 }
 
 //===----------------------------------------------------------------------===//

@@ -23,12 +23,12 @@ Value loom::decomposeAttention(AttentionOp attention) {
   OpBuilder builder(attention);
   Location loc = attention.getLoc();
   Value x = attention.getX();
-  Value q = LinearOp::create(builder, loc, x, attention.getWq(),
-                             attention.getBq());
-  Value k = LinearOp::create(builder, loc, x, attention.getWk(),
-                             attention.getBk());
-  Value v = LinearOp::create(builder, loc, x, attention.getWv(),
-                             attention.getBv());
+  Value q =
+      LinearOp::create(builder, loc, x, attention.getWq(), attention.getBq());
+  Value k =
+      LinearOp::create(builder, loc, x, attention.getWk(), attention.getBk());
+  Value v =
+      LinearOp::create(builder, loc, x, attention.getWv(), attention.getBv());
   Value attended = AttendOp::create(
       builder, loc, q, k, v, attention.getNumHeadsAttr(),
       attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(),

@@ -265,8 +265,8 @@ void WeightDeriver::derive(Operation *root) {
     return;
 
   unsigned index = func.getNumArguments();
-  if (failed(func.insertArgument(index, result.getType(),
-                                 DictionaryAttr(), root->getLoc())))
+  if (failed(func.insertArgument(index, result.getType(), DictionaryAttr(),
+                                 root->getLoc())))
     return;
   result.replaceAllUsesWith(func.getArgument(index));
   for (func::CallOp call : calls) {
@@ -298,8 +298,7 @@ void WeightDeriver::dropUnusedArguments() {
       continue;
     llvm::BitVector unused(func.getNumArguments());
     for (BlockArgument argument : func.getArguments())
-      if (argument.use_empty() &&
-          llvm::all_of(calls, [&](func::CallOp call) {
+      if (argument.use_empty() && llvm::all_of(calls, [&](func::CallOp call) {
             return isWeightValue(call.getOperand(argument.getArgNumber()),
                                  nullptr);
           }))

@@ -1,9 +1,9 @@
 //===- FoldNorm.cpp - Norm scales folded into the next products -----------===//
 //
 // Implements --loom-fold-norm: an RMSNorm whose result feeds only linear
-// layers scales its output by gamma, and `(n * gamma) W^T = n (W diag(gamma))^T`
-// exactly (in real arithmetic), so each of those products takes the weight
-// `W * gamma` (every row of W times gamma, a derived weight once
+// layers scales its output by gamma, and `(n * gamma) W^T = n (W
+// diag(gamma))^T` exactly (in real arithmetic), so each of those products takes
+// the weight `W * gamma` (every row of W times gamma, a derived weight once
 // `--loom-derive-weights` runs) and the norm drops its scale. A weight read
 // elsewhere too (a tied embedding and LM head) is left alone: its scaled
 // copy would be a second table in memory.
@@ -44,8 +44,8 @@ static bool readElsewhere(Value w) {
   ParamOp param = paramOf(w);
   if (!param)
     return false;
-  std::optional<SymbolTable::UseRange> uses = SymbolTable::getSymbolUses(
-      param, param->getParentOfType<ModuleOp>());
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(param, param->getParentOfType<ModuleOp>());
   if (!uses)
     return true;
   for (const SymbolTable::SymbolUse &use : *uses) {

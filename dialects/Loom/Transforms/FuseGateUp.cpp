@@ -35,18 +35,16 @@ bool loom::fuseGateUp(GatedMLPOp mlp) {
     bias = ConcatOp::create(builder, loc,
                             ValueRange{mlp.getBGate(), mlp.getBUp()}, 0);
   Value gateUp = LinearOp::create(builder, loc, mlp.getX(), w, bias);
-  Value hidden =
-      GluOp::create(builder, loc, mlp.getActivationAttr(), gateUp);
-  Value y = LinearOp::create(builder, loc, hidden, mlp.getWDown(),
-                             mlp.getBDown());
+  Value hidden = GluOp::create(builder, loc, mlp.getActivationAttr(), gateUp);
+  Value y =
+      LinearOp::create(builder, loc, hidden, mlp.getWDown(), mlp.getBDown());
   mlp.replaceAllUsesWith(y);
   mlp.erase();
   return true;
 }
 
 namespace {
-struct LoomFuseGateUpPass
-    : loom::impl::LoomFuseGateUpBase<LoomFuseGateUpPass> {
+struct LoomFuseGateUpPass : loom::impl::LoomFuseGateUpBase<LoomFuseGateUpPass> {
   void runOnOperation() override {
     SmallVector<GatedMLPOp> mlps;
     getOperation()->walk([&](GatedMLPOp mlp) { mlps.push_back(mlp); });

@@ -1,4 +1,5 @@
-//===- KVCache.h - Reading and writing KV cache slots ------------*- C++ -*-===//
+//===- KVCache.h - Reading and writing KV cache slots ------------*- C++
+//-*-===//
 //
 // A KV cache operand of `loom.cached_attention` is a memref
 // [slots, max_seq, width] (any strided layout). These helpers give the rows
@@ -31,16 +32,16 @@ inline mlir::Value cacheRows(mlir::OpBuilder &b, mlir::Location loc,
   llvm::SmallVector<mlir::OpFoldResult> strides(3, b.getIndexAttr(1));
   auto viewType = mlir::memref::SubViewOp::inferRankReducedResultType(
       {mlir::ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
-  return mlir::memref::SubViewOp::create(
-      b, loc, llvm::cast<mlir::MemRefType>(viewType), cache, offsets, sizes,
-      strides);
+  return mlir::memref::SubViewOp::create(b, loc,
+                                         llvm::cast<mlir::MemRefType>(viewType),
+                                         cache, offsets, sizes, strides);
 }
 
 /// Writes `rows` ([seq, width] tensor) into slot `slot` of `cache` at rows
 /// [pos, pos + seq).
 inline void writeCacheRows(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Value cache, mlir::Value slot,
-                           mlir::Value pos, mlir::Value rows) {
+                           mlir::Value cache, mlir::Value slot, mlir::Value pos,
+                           mlir::Value rows) {
   mlir::Value view = cacheRows(b, loc, cache, slot, pos,
                                mlir::tensor::getMixedSize(b, loc, rows, 0));
   mlir::bufferization::MaterializeInDestinationOp::create(
@@ -52,8 +53,7 @@ inline void writeCacheRows(mlir::OpBuilder &b, mlir::Location loc,
 inline mlir::Value readCacheRows(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value cache, mlir::Value slot,
                                  mlir::Value length) {
-  mlir::Value view =
-      cacheRows(b, loc, cache, slot, b.getIndexAttr(0), length);
+  mlir::Value view = cacheRows(b, loc, cache, slot, b.getIndexAttr(0), length);
   auto cacheType = llvm::cast<mlir::MemRefType>(cache.getType());
   auto tensorType = mlir::RankedTensorType::get(
       {mlir::ShapedType::kDynamic, cacheType.getDimSize(2)},

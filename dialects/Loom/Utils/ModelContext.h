@@ -1,4 +1,5 @@
-//===- ModelContext.h - The model context argument of generated code -*- C++ -*-===//
+//===- ModelContext.h - The model context argument of generated code -*- C++
+//-*-===//
 //
 // After `--loom-bind-runtime`, every function of a model takes the runtime's
 // model context (`loom_context *`, see runtime/include/loom/loom_abi.h) as an

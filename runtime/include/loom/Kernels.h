@@ -130,14 +130,14 @@ bool readPackedRow(const KernelState &state, const float *key, int64_t row,
 /// (`=` without `accumulate`: C's old values are not read), on `state`'s
 /// threads and with its packed copy of B if it has one.
 void sgemmNT(KernelState &state, int64_t m, int64_t n, int64_t k,
-             const float *a, int64_t lda, const float *b, int64_t ldb,
-             float *c, int64_t ldc, bool accumulate = true);
+             const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
+             int64_t ldc, bool accumulate = true);
 
 /// `C[m, n] += sum_k A[m, k] * B[k, n]`: weights stored [in, out] (GPT-2's
 /// Conv1D), used without transposing them.
 void sgemmNN(KernelState &state, int64_t m, int64_t n, int64_t k,
-             const float *a, int64_t lda, const float *b, int64_t ldb,
-             float *c, int64_t ldc, bool accumulate = true);
+             const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
+             int64_t ldc, bool accumulate = true);
 
 } // namespace loom
 

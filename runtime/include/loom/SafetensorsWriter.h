@@ -30,9 +30,10 @@ struct TensorToWrite {
 /// Writes `tensors` (names unique) and `metadata` to `path`, through a
 /// temporary file renamed into place, so a failed write leaves no partial
 /// checkpoint behind.
-Status writeSafetensors(const std::string &path,
-                        const std::vector<TensorToWrite> &tensors,
-                        const std::map<std::string, std::string> &metadata = {});
+Status
+writeSafetensors(const std::string &path,
+                 const std::vector<TensorToWrite> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
 
 } // namespace loom
 

@@ -8,7 +8,8 @@
  *
  * What a compiled model exports:
  *
- *   extern const loom_model_def loom_model_<Name>;   // LOOM_MODEL_SYMBOL_PREFIX
+ *   extern const loom_model_def loom_model_<Name>;   //
+ *LOOM_MODEL_SYMBOL_PREFIX
  *
  * a constant record with the ABI version, the model's description (JSON,
  * keys LOOM_INFO_*) and its entry points. Executables also get
@@ -89,29 +90,31 @@
 #define LOOM_INFO_MAX_POSITIONS "max_positions" /* integer: 0 = no limit */
 #define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
 #define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
-#define LOOM_INFO_KV_WIDTHS "kv_widths"         /* integers: floats a row,
-                                                   per slot */
-#define LOOM_INFO_WEIGHT_TYPE "weight_type"     /* "keep", "f32", "f16" or
-                                                   "bf16": what weight
-                                                   matrices are kept in */
-#define LOOM_INFO_TENSORS "tensors"             /* checkpoint tensors: */
-#define LOOM_INFO_TENSOR_NAME "name"            /*   checkpoint name */
-#define LOOM_INFO_TENSOR_SHAPE "shape"          /*   array of integers */
-#define LOOM_INFO_TENSOR_DTYPE "dtype"          /*   element type in memory */
+#define LOOM_INFO_KV_WIDTHS                                                    \
+  "kv_widths" /* integers: floats a row,                                       \
+                 per slot */
+#define LOOM_INFO_WEIGHT_TYPE                                                  \
+  "weight_type"                          /* "keep", "f32", "f16" or            \
+                                            "bf16": what weight                \
+                                            matrices are kept in */
+#define LOOM_INFO_TENSORS "tensors"      /* checkpoint tensors: */
+#define LOOM_INFO_TENSOR_NAME "name"     /*   checkpoint name */
+#define LOOM_INFO_TENSOR_SHAPE "shape"   /*   array of integers */
+#define LOOM_INFO_TENSOR_DTYPE "dtype"   /*   element type in memory */
 #define LOOM_INFO_TENSOR_MATRIX "matrix" /*   only multiplied as [n, k] */
 #define LOOM_INFO_TENSOR_STORED_IN_OUT                                         \
   "stored_in_out" /*   only multiplied as [k, n] */
 #define LOOM_INFO_TENSOR_OTHER_USES                                            \
   "other_uses" /*   also read in checkpoint layout */
 #define LOOM_INFO_TENSOR_ROWS                                                  \
-  "rows" /*   read by rows (a token embedding table) through
+  "rows" /*   read by rows (a token embedding table) through                   \
                 LOOM_KERNEL_EMBEDDING */
 #define LOOM_INFO_TENSOR_PREPARE_ONLY                                          \
   "prepare_only" /*   read only to derive weights */
 #define LOOM_INFO_TENSOR_SOURCES                                               \
   "sources" /*   derived: table indices it reads */
 #define LOOM_INFO_TENSOR_REARRANGES                                            \
-  "rearranges" /*   derived: only moves its sources' values (concat, split,
+  "rearranges" /*   derived: only moves its sources' values (concat, split,    \
                       slice, transpose), so it is exact in their type */
 /** Derived weights: objects with the keys of a tensor (the name is the
  *  parameter's symbol), computed by the prepare entry point into memory the

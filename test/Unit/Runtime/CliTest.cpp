@@ -291,14 +291,14 @@ TEST(CliTest, UsageListsTheFlags) {
 namespace {
 
 TEST(CliTest, ExportWeightsNeedsNoPrompt) {
-  Expected<CliOptions> options =
-      parse({"--weights", "w.safetensors", "--export-weights", "out.safetensors"});
+  Expected<CliOptions> options = parse(
+      {"--weights", "w.safetensors", "--export-weights", "out.safetensors"});
   ASSERT_TRUE(bool(options)) << options.getError();
   EXPECT_EQ(options->exportWeights, "out.safetensors");
-  EXPECT_EQ(parseError({"--weights", "w.safetensors", "--export-weights",
-                        "out.npy"}),
-            "--export-weights expects a path ending in .safetensors, got "
-            "'out.npy'");
+  EXPECT_EQ(
+      parseError({"--weights", "w.safetensors", "--export-weights", "out.npy"}),
+      "--export-weights expects a path ending in .safetensors, got "
+      "'out.npy'");
 }
 
 } // namespace

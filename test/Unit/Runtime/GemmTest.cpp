@@ -54,7 +54,8 @@ void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
     }
   if (packed)
     packConstantMatrix(kernels(), b.data(), n, k);
-  sgemmNT(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
+  sgemmNT(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc,
+          accumulate);
   if (packed)
     clearPackedMatrices(kernels());
   for (int64_t i = 0; i < m; ++i)
@@ -150,7 +151,8 @@ TEST(GemmTest, CallerPackedPanelsOverPrefixes) {
            {std::pair<int64_t, int64_t>{n, k}, {33, k}, {n, 17}, {1, 64}}) {
         std::vector<float> a = randomVector(size_t(m * depth), 6);
         std::vector<float> c(size_t(m * columns), std::nanf(""));
-        sgemmPanels(kernels().pool, m, columns, depth, a.data(), depth, view, c.data(), columns,
+        sgemmPanels(kernels().pool, m, columns, depth, a.data(), depth, view,
+                    c.data(), columns,
                     /*accumulate=*/false);
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < columns; ++j) {
@@ -182,7 +184,8 @@ void checkNN(int64_t m, int64_t n, int64_t k, bool accumulate = true) {
         sum += double(a[i * lda + p]) * double(b[p * ldb + j]);
       expected[i * ldc + j] += float(sum);
     }
-  sgemmNN(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, accumulate);
+  sgemmNN(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc,
+          accumulate);
   for (size_t i = 0; i < c.size(); ++i)
     ASSERT_NEAR(c[i], expected[i], 1e-4 * std::sqrt(k))
         << "m=" << m << " n=" << n << " k=" << k;
@@ -211,7 +214,8 @@ TEST(GemmTest, PackedStoredInOutColumnBlocks) {
         for (int64_t j = 0; j < n; ++j)
           for (int64_t p = 0; p < k; ++p)
             expected[i * n + j] += a[i * k + p] * b[p * total + block * n + j];
-      sgemmNN(kernels(), m, n, k, a.data(), k, b.data() + block * n, total, c.data(), n);
+      sgemmNN(kernels(), m, n, k, a.data(), k, b.data() + block * n, total,
+              c.data(), n);
       for (size_t i = 0; i < c.size(); ++i)
         ASSERT_NEAR(c[i], expected[i], 1e-4) << "m=" << m << " block=" << block;
     }
@@ -249,11 +253,12 @@ void checkHalfPanels(WeightType type) {
   // The weights as the panels hold them.
   std::vector<float> rounded(b.size());
   for (size_t i = 0; i < b.size(); ++i)
-    rounded[i] = type == WeightType::BF16 ? bfloat16ToFloat(floatToBfloat16(b[i]))
-                                          : halfToFloat(floatToHalf(b[i]));
+    rounded[i] = type == WeightType::BF16
+                     ? bfloat16ToFloat(floatToBfloat16(b[i]))
+                     : halfToFloat(floatToHalf(b[i]));
   KernelState state(2);
-  ASSERT_GT(packConstantMatrix(state, b.data(), b.data(), WeightType::F32, n,
-                               k, /*storedKN=*/false, type),
+  ASSERT_GT(packConstantMatrix(state, b.data(), b.data(), WeightType::F32, n, k,
+                               /*storedKN=*/false, type),
             0);
   for (int64_t m : {1, 3, 13, 40}) {
     std::vector<float> a = randomVector(size_t(m * k), unsigned(m));

@@ -52,7 +52,8 @@ class ModelApiTest : public TempDirTest {
 protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    writeSafetensors(path("a.safetensors"), {f32Tensor("w", {4}, {1, 2, 3, 4})});
+    writeSafetensors(path("a.safetensors"),
+                     {f32Tensor("w", {4}, {1, 2, 3, 4})});
     writeSafetensors(path("b.safetensors"),
                      {f32Tensor("w", {4}, {-1, -2, -3, -4})});
   }
