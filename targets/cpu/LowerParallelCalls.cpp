@@ -76,9 +76,12 @@ struct LowerParallelCallsPass
                            LLVM::LLVMFuncOp parallelFor) {
     MLIRContext *context = &getContext();
     Location loc = body.getLoc();
-    int64_t grain =
-        cast<IntegerAttr>(body->getAttr(loom::cpu::kParallelGrainAttr))
-            .getInt();
+    auto grainAttr =
+        dyn_cast<IntegerAttr>(body->getAttr(loom::cpu::kParallelGrainAttr));
+    if (!grainAttr || grainAttr.getInt() < 1)
+      return body.emitError() << "'" << loom::cpu::kParallelGrainAttr
+                              << "' must be a positive integer";
+    int64_t grain = grainAttr.getInt();
     body->removeAttr(loom::cpu::kParallelGrainAttr);
     ArrayRef<Type> params = body.getFunctionType().getParams();
     auto ptr = LLVM::LLVMPointerType::get(context);
