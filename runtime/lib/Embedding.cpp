@@ -28,11 +28,9 @@ extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
     if (readPackedRow(state, key, row, cols, to))
       continue;
     if (half != state.halfRows.end()) {
-      const uint16_t *from =
-          static_cast<const uint16_t *>(half->second.data) + row * cols;
       for (int64_t j = 0; j < cols; ++j)
-        to[j] = half->second.type == WeightType::BF16 ? bfloat16ToFloat(from[j])
-                                                      : halfToFloat(from[j]);
+        to[j] =
+            readWeight(half->second.data, half->second.type, row * cols + j);
       continue;
     }
     const float *from = key + row * table->strides[0];

@@ -69,35 +69,6 @@ Scratch &getScratch() {
   return scratch;
 }
 
-/// Element `index` of `data` of `type`, as a float.
-float readWeight(const void *data, WeightType type, int64_t index) {
-  switch (type) {
-  case WeightType::F32:
-    return static_cast<const float *>(data)[index];
-  case WeightType::F16:
-    return halfToFloat(static_cast<const uint16_t *>(data)[index]);
-  case WeightType::BF16:
-    return bfloat16ToFloat(static_cast<const uint16_t *>(data)[index]);
-  }
-  return 0.0f;
-}
-
-/// Stores `value` as element `index` of `data` of `type` (rounded to
-/// nearest even).
-void writeWeight(void *data, WeightType type, int64_t index, float value) {
-  switch (type) {
-  case WeightType::F32:
-    static_cast<float *>(data)[index] = value;
-    return;
-  case WeightType::F16:
-    static_cast<uint16_t *>(data)[index] = floatToHalf(value);
-    return;
-  case WeightType::BF16:
-    static_cast<uint16_t *>(data)[index] = floatToBfloat16(value);
-    return;
-  }
-}
-
 /// Weights in the kernels' layout: panels of kNR rows of B ([n, k]), each
 /// stored k-major (`data[(panel * k + p) * kNR + j]` = B[panel * kNR + j,
 /// p], zero beyond n), so both kernels read it front to back. A view of

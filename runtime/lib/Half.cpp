@@ -1,6 +1,7 @@
 //===- Half.cpp - IEEE binary16 and bfloat16 conversions ------------------===//
 
 #include "loom/Half.h"
+#include "loom/Kernels.h"
 
 #include <cstring>
 
@@ -104,3 +105,30 @@ void convertBfloat16ToFloat(const void *src, float *dst, size_t count) {
 }
 
 } // namespace loom
+
+float loom::readWeight(const void *data, WeightType type, int64_t index) {
+  switch (type) {
+  case WeightType::F32:
+    return static_cast<const float *>(data)[index];
+  case WeightType::F16:
+    return halfToFloat(static_cast<const uint16_t *>(data)[index]);
+  case WeightType::BF16:
+    return bfloat16ToFloat(static_cast<const uint16_t *>(data)[index]);
+  }
+  return 0.0f;
+}
+
+void loom::writeWeight(void *data, WeightType type, int64_t index,
+                       float value) {
+  switch (type) {
+  case WeightType::F32:
+    static_cast<float *>(data)[index] = value;
+    return;
+  case WeightType::F16:
+    static_cast<uint16_t *>(data)[index] = floatToHalf(value);
+    return;
+  case WeightType::BF16:
+    static_cast<uint16_t *>(data)[index] = floatToBfloat16(value);
+    return;
+  }
+}

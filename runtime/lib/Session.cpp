@@ -410,8 +410,7 @@ Status Session::writeWeights(const std::string &path) const {
     size_t count = size_t(numElements(spec.shape).value_or(0));
     std::vector<uint16_t> &bits = halves.emplace_back(count);
     for (size_t e = 0; e < count; ++e)
-      bits[e] = type == WeightType::BF16 ? floatToBfloat16(data[e])
-                                         : floatToHalf(data[e]);
+      writeWeight(bits.data(), type, int64_t(e), data[e]);
     tensors.push_back({spec.name, dtypeOf(type), spec.shape, bits.data()});
   }
   return writeSafetensors(

@@ -37,6 +37,13 @@ enum class WeightType { F32, F16, BF16 };
 inline size_t weightTypeSize(WeightType type) {
   return type == WeightType::F32 ? 4 : 2;
 }
+
+/// Element `index` of `data` of `type`, as a float.
+float readWeight(const void *data, WeightType type, int64_t index);
+
+/// Stores `value` as element `index` of `data` of `type` (rounded to nearest
+/// even).
+void writeWeight(void *data, WeightType type, int64_t index, float value);
 } // namespace loom
 
 /// What the kernels of one model instance share (`loom_context::kernels`):
