@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
@@ -36,6 +37,15 @@ Value loom::cpu::readOnlyBuffer(OpBuilder &builder, Location loc,
   Value buffer = bufferization::ToBufferOp::create(builder, loc, bufferType,
                                                    tensor, /*readOnly=*/true);
   return castToAnyLayout(builder, loc, buffer);
+}
+
+Value loom::cpu::allocateResult(OpBuilder &builder, Location loc,
+                                RankedTensorType type, Value rowsOf) {
+  auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
+  SmallVector<Value> sizes;
+  if (type.isDynamicDim(0))
+    sizes.push_back(tensor::DimOp::create(builder, loc, rowsOf, 0));
+  return memref::AllocOp::create(builder, loc, bufferType, sizes);
 }
 
 void loom::cpu::callKernel(OpBuilder &builder, Location loc, Operation *op,

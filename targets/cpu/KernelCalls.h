@@ -26,6 +26,11 @@ mlir::Value castToAnyLayout(mlir::OpBuilder &builder, mlir::Location loc,
 mlir::Value readOnlyBuffer(mlir::OpBuilder &builder, mlir::Location loc,
                            mlir::Value tensor);
 
+/// A new buffer for a kernel's [seq, width] result of `type`, with as many
+/// rows as `rowsOf` (a ranked tensor) has when they are not static.
+mlir::Value allocateResult(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::RankedTensorType type, mlir::Value rowsOf);
+
 /// Calls the runtime kernel `name` with `operands`, declaring it (private,
 /// with a C interface) in `op`'s module the first time.
 void callKernel(mlir::OpBuilder &builder, mlir::Location loc,

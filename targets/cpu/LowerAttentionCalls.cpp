@@ -50,10 +50,7 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op) {
   loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos, op.getV());
 
   auto resultType = cast<RankedTensorType>(op.getType());
-  auto outType =
-      MemRefType::get(resultType.getShape(), resultType.getElementType());
-  Value seq = tensor::DimOp::create(rewriter, loc, q, 0);
-  Value out = memref::AllocOp::create(rewriter, loc, outType, ValueRange{seq});
+  Value out = allocateResult(rewriter, loc, resultType, q);
   auto i64 = [&](int64_t value) {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
   };

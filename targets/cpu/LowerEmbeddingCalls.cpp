@@ -48,10 +48,7 @@ LogicalResult lowerToKernelCall(loom::EmbeddingOp op) {
   Location loc = op.getLoc();
   Value table = readOnlyBuffer(builder, loc, op.getTable());
   Value ids = readOnlyBuffer(builder, loc, op.getIds());
-  Value seq = tensor::DimOp::create(builder, loc, op.getIds(), 0);
-  auto outType =
-      MemRefType::get(resultType.getShape(), resultType.getElementType());
-  Value out = memref::AllocOp::create(builder, loc, outType, ValueRange{seq});
+  Value out = allocateResult(builder, loc, resultType, op.getIds());
   callKernel(builder, loc, op, LOOM_KERNEL_EMBEDDING,
              {context, table, ids, castToAnyLayout(builder, loc, out)});
   replaceWithBuffer(builder, op, out);

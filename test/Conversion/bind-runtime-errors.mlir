@@ -91,3 +91,83 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %y = func.call @prepare(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// The model's name is a string.
+// expected-error @below {{'loom.model' must be a string, got 3 : i64}}
+module attributes {loom.model = 3 : i64} {
+  loom.param @w : tensor<8x8xf32>
+  func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+    %w = loom.weight @w : tensor<8x8xf32>
+    %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+    return %x : tensor<?x8xf32>
+  }
+}
+
+// -----
+
+// expected-error @below {{the entry point has no body}}
+func.func private @forward(tensor<?xi32>) -> tensor<?x8xf32>
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{the entry point must be a single block of operations ending in a return}}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  cf.br ^bb1
+^bb1:
+  return %x : tensor<?x8xf32>
+}
+
+// -----
+
+// A public forward_last (the last-row entry) is checked like forward.
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{the entry point must take token ids and return one tensor}}
+func.func @forward_last() {
+  return
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %x : tensor<?x8xf32>
+}
+
+// -----
+
+loom.param @w : tensor<8x8xf32>
+// expected-error @below {{a block of the model must have a single block of operations}}
+func.func private @blk(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  cf.br ^bb1
+^bb1:
+  return %x : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = func.call @blk(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// Recursion has no bounded KV cache or code: repetition is loom.loop.
+loom.param @w : tensor<8x8xf32>
+func.func private @even(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %y = func.call @odd(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+func.func private @odd(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @below {{block 'even' calls itself; repeat a block with loom.loop instead}}
+  %y = func.call @even(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = func.call @even(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

@@ -10,8 +10,18 @@
 // CHECK:         %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
 // CHECK:         call @loom_embedding(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xi32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// A static number of tokens: the output buffer is allocated static.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK:         %[[OUT:.*]] = memref.alloc() : memref<4x8xf32>
+// CHECK:         call @loom_embedding(
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable : memref<4x8xf32> to tensor<4x8xf32>
 // CHECK:       func.func private @loom_embedding({{.*}}) attributes {llvm.emit_c_interface}
 func.func @embed(%ids: tensor<?xi32>, %table: tensor<50x8xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
   %e = loom.embedding %ids, %table : (tensor<?xi32>, tensor<50x8xf32>) -> tensor<?x8xf32>
   return %e : tensor<?x8xf32>
+}
+
+func.func @static_rows(%ids: tensor<4xi32>, %t: tensor<10x8xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<4x8xf32> {
+  %x = loom.embedding %ids, %t : (tensor<4xi32>, tensor<10x8xf32>) -> tensor<4x8xf32>
+  return %x : tensor<4x8xf32>
 }

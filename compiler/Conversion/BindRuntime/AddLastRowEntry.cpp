@@ -157,9 +157,16 @@ struct LoomAddLastRowEntryPass
     auto result = type.getNumResults() == 1
                       ? dyn_cast<RankedTensorType>(type.getResult(0))
                       : RankedTensorType();
-    if (!result || result.getRank() != 2 || type.getNumInputs() != 1) {
+    if (!result || result.getRank() != 2 || result.isDynamicDim(1) ||
+        type.getNumInputs() != 1) {
       entry.emitError("the entry point must take token ids and return a "
-                      "[seq, width] tensor");
+                      "[seq, width] tensor of a static width");
+      return signalPassFailure();
+    }
+    if (!entry.getBody().hasOneBlock() ||
+        !isa<func::ReturnOp>(entry.front().getTerminator())) {
+      entry.emitError("the entry point must be a single block of operations "
+                      "ending in a return");
       return signalPassFailure();
     }
     createLastRowEntry(entry, LOOM_ENTRY_FORWARD_LAST);

@@ -85,6 +85,11 @@ public:
 
 private:
   LogicalResult checkForm();
+  /// Checks that `function` (`forward` or `forward_last`) has the form the
+  /// runtime calls.
+  LogicalResult checkEntry(func::FuncOp function);
+  /// Checks that no block calls itself, directly or through others.
+  LogicalResult checkNoRecursion();
   /// Orders `derived` so that each follows the derived params it reads.
   LogicalResult orderDerived();
   LogicalResult computeGeometry();
@@ -155,15 +160,14 @@ LogicalResult RuntimeBinder::checkForm() {
     return failure();
   for (ParamOp param : llvm::concat<ParamOp>(params, derived))
     tableIndex[param.getSymNameAttr()] = int64_t(tableIndex.size());
-  FunctionType type = entry.getFunctionType();
-  if (type.getNumInputs() != 1 || type.getNumResults() != 1)
-    return entry.emitError("the entry point must take token ids and return "
-                           "one tensor");
-  auto result = dyn_cast<RankedTensorType>(type.getResult(0));
-  if (!result || result.getRank() != 2 || !result.getElementType().isF32())
-    return entry.emitError("the entry point must return a [seq, width] f32 "
-                           "tensor, got ")
-           << type.getResult(0);
+  if (failed(checkEntry(entry)))
+    return failure();
+  if (auto last = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD_LAST);
+      last && !last.isPrivate() && failed(checkEntry(last)))
+    return failure();
+  if (Attribute name = module->getAttr("loom.model");
+      name && !isa<StringAttr>(name))
+    return module.emitError("'loom.model' must be a string, got ") << name;
   for (func::FuncOp func : module.getOps<func::FuncOp>()) {
     // The runtime's entry points have names of their own: a block may not
     // take them.
@@ -178,6 +182,9 @@ LogicalResult RuntimeBinder::checkForm() {
     if (!func.isPrivate())
       return func.emitError("only the entry point may be public; blocks are "
                             "private functions");
+    if (!func.getBody().hasOneBlock())
+      return func.emitError("a block of the model must have a single block "
+                            "of operations");
     blocks.push_back(func);
   }
   WalkResult calls = module.walk([&](func::CallOp call) {
@@ -187,7 +194,62 @@ LogicalResult RuntimeBinder::checkForm() {
     call.emitError("calls must target a block of the model");
     return WalkResult::interrupt();
   });
-  return failure(calls.wasInterrupted());
+  if (calls.wasInterrupted())
+    return failure();
+  return checkNoRecursion();
+}
+
+LogicalResult RuntimeBinder::checkEntry(func::FuncOp function) {
+  if (function.isExternal())
+    return function.emitError("the entry point has no body");
+  if (!function.getBody().hasOneBlock() ||
+      !isa<func::ReturnOp>(function.front().getTerminator()))
+    return function.emitError("the entry point must be a single block of "
+                              "operations ending in a return");
+  FunctionType type = function.getFunctionType();
+  if (type.getNumInputs() != 1 || type.getNumResults() != 1)
+    return function.emitError("the entry point must take token ids and "
+                              "return one tensor");
+  auto result = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!result || result.getRank() != 2 || !result.getElementType().isF32())
+    return function.emitError("the entry point must return a [seq, width] "
+                              "f32 tensor, got ")
+           << type.getResult(0);
+  return success();
+}
+
+LogicalResult RuntimeBinder::checkNoRecursion() {
+  // Depth-first over the calls: a block reached again while it is being
+  // visited calls itself (its KV slots and code would be unbounded).
+  enum class Mark { Visiting, Done };
+  llvm::DenseMap<Operation *, Mark> marks;
+  std::function<LogicalResult(func::FuncOp)> visit =
+      [&](func::FuncOp func) -> LogicalResult {
+    if (!marks.try_emplace(func, Mark::Visiting).second)
+      return success(); // Done: callers check for Visiting.
+    WalkResult result = func.walk([&](func::CallOp call) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      auto found = marks.find(callee);
+      if (found != marks.end() && found->second == Mark::Visiting) {
+        call.emitError("block '")
+            << callee.getSymName()
+            << "' calls itself; repeat a block with loom.loop instead";
+        return WalkResult::interrupt();
+      }
+      return failed(visit(callee)) ? WalkResult::interrupt()
+                                   : WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+    marks[func] = Mark::Done;
+    return success();
+  };
+  if (failed(visit(entry)))
+    return failure();
+  for (func::FuncOp block : blocks)
+    if (failed(visit(block)))
+      return failure();
+  return success();
 }
 
 LogicalResult RuntimeBinder::orderDerived() {
@@ -609,7 +671,7 @@ void RuntimeBinder::emitModelInfo() {
   llvm::json::Object info{
       {LOOM_INFO_ABI, LOOM_ABI_VERSION},
       {LOOM_INFO_MODEL,
-       module->hasAttr("loom.model")
+       module->getAttrOfType<StringAttr>("loom.model")
            ? module->getAttrOfType<StringAttr>("loom.model").getValue()
            : llvm::StringRef("model")},
       {LOOM_INFO_DECODER, causal},

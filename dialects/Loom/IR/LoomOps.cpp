@@ -1026,6 +1026,9 @@ LogicalResult LoopOp::verify() {
     return emitOpError() << "trip_count must be positive, got " << tripCount;
   if (getInits().empty())
     return emitOpError("expects at least one iter_arg");
+  if (getNumResults() != getInits().size())
+    return emitOpError() << "has " << getInits().size() << " iter_args but "
+                         << getNumResults() << " results";
   Block &body = *getBody();
   if (body.getNumArguments() != getInits().size() + 1)
     return emitOpError() << "body expects " << getInits().size() + 1

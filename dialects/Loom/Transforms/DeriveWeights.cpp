@@ -315,8 +315,11 @@ void WeightDeriver::run() {
   // The outermost computations on weights, found before any is rewritten.
   SmallVector<Operation *> roots;
   module.walk([&](Operation *op) {
+    // Only this module's functions: a nested module has params of its own.
     if (!isComputation(op) || op->getNumResults() != 1 ||
-        op->getParentOfType<ParamOp>() || !op->getParentOfType<func::FuncOp>())
+        op->getParentOfType<ParamOp>() ||
+        !op->getParentOfType<func::FuncOp>() ||
+        op->getParentOfType<ModuleOp>() != module)
       return;
     llvm::SetVector<BlockArgument> arguments;
     if (!isWeightValue(op->getResult(0), &arguments) || feedsComputation(op))

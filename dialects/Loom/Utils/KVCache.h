@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace loom {
 
@@ -30,8 +31,10 @@ inline mlir::Value cacheRows(mlir::OpBuilder &b, mlir::Location loc,
   llvm::SmallVector<mlir::OpFoldResult> sizes = {b.getIndexAttr(1), count,
                                                  b.getIndexAttr(width)};
   llvm::SmallVector<mlir::OpFoldResult> strides(3, b.getIndexAttr(1));
+  std::optional<int64_t> rows = mlir::getConstantIntValue(count);
   auto viewType = mlir::memref::SubViewOp::inferRankReducedResultType(
-      {mlir::ShapedType::kDynamic, width}, cacheType, offsets, sizes, strides);
+      {rows ? *rows : mlir::ShapedType::kDynamic, width}, cacheType, offsets,
+      sizes, strides);
   return mlir::memref::SubViewOp::create(b, loc,
                                          llvm::cast<mlir::MemRefType>(viewType),
                                          cache, offsets, sizes, strides);

@@ -143,3 +143,23 @@ func.func @forward(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %y = loom.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// A nested module has params of its own: the pass leaves it alone.
+// CHECK-LABEL: module @inner
+// CHECK-NOT:     init
+// CHECK:         loom.concat
+module {
+  builtin.module @inner {
+    loom.param @a : tensor<8x8xf32>
+    loom.param @b : tensor<8x8xf32>
+    func.func @forward(%x: tensor<?x8xf32>) -> tensor<?x16xf32> attributes {loom.entry} {
+      %a = loom.weight @a : tensor<8x8xf32>
+      %b = loom.weight @b : tensor<8x8xf32>
+      %c = loom.concat %a, %b axis = 0 : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<16x8xf32>
+      %y = loom.linear %x, %c : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+      return %y : tensor<?x16xf32>
+    }
+  }
+}

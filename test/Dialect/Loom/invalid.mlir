@@ -537,3 +537,14 @@ func.func @glu_result(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = loom.glu silu %x : tensor<?x8xf32> -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+func.func @loop_results(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'loom.loop' op has 1 iter_args but 0 results}}
+  "loom.loop"(%x) ({
+  ^bb0(%i: index, %h: tensor<?x8xf32>):
+    loom.yield %h : tensor<?x8xf32>
+  }) {trip_count = 2 : i64} : (tensor<?x8xf32>) -> ()
+  return %x : tensor<?x8xf32>
+}
