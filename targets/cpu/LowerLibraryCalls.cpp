@@ -97,6 +97,9 @@ Operation *findZeroInit(linalg::GenericOp op) {
   if (op.getNumDpsInits() != 1)
     return nullptr;
   Value out = op.getDpsInits()[0];
+  // A product that also reads its output reads the zeros.
+  if (llvm::is_contained(op.getDpsInputs(), out))
+    return nullptr;
   Operation *init = onlyUseBefore(out, op);
   if (isZeroFillOf(init, out))
     return init;
@@ -154,7 +157,8 @@ struct LowerLibraryCallsPass
       // by the kernels as they read their packed copies): anything else has
       // no kernel, and must not reach one as if it were f32.
       for (Value operand : op->getOperands())
-        if (!cast<MemRefType>(operand.getType()).getElementType().isF32()) {
+        if (auto type = dyn_cast<MemRefType>(operand.getType());
+            !type || !type.getElementType().isF32()) {
           op.emitError("the runtime has no '")
               << name.getValue() << "' kernel for " << operand.getType()
               << "; its products take f32 activations";

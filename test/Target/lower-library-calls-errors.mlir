@@ -52,3 +52,21 @@ func.func @half(%x: memref<?x4xf16>, %w: memref<8x4xf16>, %out: memref<?x8xf16>,
   }
   return
 }
+
+// -----
+
+// A scalar operand is no buffer a kernel can take.
+#a = affine_map<(i, j) -> (i, j)>
+#s = affine_map<(i, j) -> ()>
+#trait = {indexing_maps = [#a, #s, #a],
+          iterator_types = ["parallel", "parallel"],
+          library_call = "loom_sgemm_nt"}
+func.func @scalar(%x: memref<?x4xf32>, %s: f32, %out: memref<?x4xf32>, %ctx: !llvm.ptr {loom.context}) {
+  // expected-error @below {{the runtime has no 'loom_sgemm_nt' kernel for 'f32'}}
+  linalg.generic #trait ins(%x, %s : memref<?x4xf32>, f32) outs(%out : memref<?x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    linalg.yield %p : f32
+  }
+  return
+}

@@ -125,3 +125,29 @@ func.func @accumulate(%x: memref<?x4xf32>, %w: memref<8x4xf32>, %seen: memref<?x
   }
   return %ones, %read : memref<?x8xf32>, memref<?x8xf32>
 }
+
+// -----
+
+// A product that also reads its output buffer reads the zeros: the fill
+// stays and the accumulating kernel is called.
+// CHECK-LABEL: func.func @reads_own_output(
+// CHECK:         linalg.fill
+// CHECK:         call @loom_sgemm_nt(
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#trait = {indexing_maps = [#a, #b, #c],
+          iterator_types = ["parallel", "parallel", "reduction"],
+          library_call = "loom_sgemm_nt"}
+func.func @reads_own_output(%w: memref<8x8xf32>, %ctx: !llvm.ptr {loom.context}) -> memref<8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<8x8xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<8x8xf32>)
+  linalg.generic #trait ins(%out, %w : memref<8x8xf32>, memref<8x8xf32>) outs(%out : memref<8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return %out : memref<8x8xf32>
+}
