@@ -30,6 +30,18 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   // After the gate-up fusion, whose down projection then takes the residual.
   if (options.fuseResidual)
     pm.addPass(createLoomFuseResidual());
+  // After the fusions, so that a fused matrix is quantized whole.
+  if (!options.quantize.empty()) {
+    LoomQuantizeWeightsOptions quantize;
+    quantize.format = options.quantize;
+    quantize.layers.assign(options.quantizeLayers.begin(),
+                           options.quantizeLayers.end());
+    quantize.include.assign(options.quantizeInclude.begin(),
+                            options.quantizeInclude.end());
+    quantize.exclude.assign(options.quantizeExclude.begin(),
+                            options.quantizeExclude.end());
+    pm.addPass(createLoomQuantizeWeights(quantize));
+  }
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one
   // tensor) before what is left becomes derived weights.
   pm.addPass(createCanonicalizerPass());

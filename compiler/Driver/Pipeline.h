@@ -33,6 +33,22 @@ struct LoomPipelineOptions
                         llvm::cl::desc("Fold RMSNorm scales into the products "
                                        "that read the norm"),
                         llvm::cl::init(false)};
+  Option<std::string> quantize{
+      *this, "quantize",
+      llvm::cl::desc("Block-quantize the weights of linear layers: q8_0, "
+                     "q4_0 or q4_1 (default: none)")};
+  ListOption<std::string> quantizeLayers{
+      *this, "quantize-layers",
+      llvm::cl::desc("Kinds of products to quantize: attention, ffn, head, "
+                     "other (default: all)")};
+  ListOption<std::string> quantizeInclude{
+      *this, "quantize-include",
+      llvm::cl::desc("Quantize only weights whose name matches one of these "
+                     "regular expressions")};
+  ListOption<std::string> quantizeExclude{
+      *this, "quantize-exclude",
+      llvm::cl::desc("Do not quantize weights whose name matches one of "
+                     "these regular expressions")};
   Option<bool> runtimeKernels{
       *this, "runtime-kernels",
       llvm::cl::desc("Call the runtime's kernels for products and attention "

@@ -84,6 +84,21 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
                            "tensor shape");
         spec.shape.push_back(dim.get<int64_t>());
       }
+      // F32, or a quantized [n, k] matrix of whole blocks.
+      if (auto dtype = tensor.find(LOOM_INFO_TENSOR_DTYPE);
+          dtype != tensor.end()) {
+        std::string type = dtype->is_string() ? dtype->get<std::string>() : "";
+        if (type != "F32") {
+          spec.quant = quantFormatFromName(type);
+          if (!spec.quant)
+            return makeError("the model's embedded description has tensor '" +
+                             spec.name + "' of unknown dtype '" + type + "'");
+          if (spec.shape.size() != 2 || spec.shape[1] % kQuantBlock != 0)
+            return makeError("the model's embedded description has a "
+                             "quantized tensor '" +
+                             spec.name + "' that is not whole blocks");
+        }
+      }
       specs.push_back(std::move(spec));
       auto flag = [&](const char *flagKey, bool otherwise) {
         auto it = tensor.find(flagKey);

@@ -211,7 +211,7 @@ Status Session::loadWeights() {
     } else if (!computed(i)) {
       continue; // read only to derive weights the checkpoint holds
     }
-    size_t bytes = std::max<size_t>(elementsOf(i) * sizeof(float), 1);
+    size_t bytes = std::max<size_t>(size_t(specOf(i).bytes()), 1);
     // A computed derived weight gets an anonymous mapping of its own,
     // touched only when it is computed: once packed, its pages can be given
     // back while its address stays reserved (the kernels find packed copies
@@ -385,7 +385,16 @@ Status Session::writeWeights(const std::string &path) const {
     const TensorSpec &spec = specOf(i);
     if (bound[i] >= 0) {
       const TensorInfo &source = weights.source(size_t(bound[i]));
-      tensors.push_back({spec.name, source.dtype, spec.shape, source.data});
+      tensors.push_back({spec.name, source.dtype, source.shape, source.data});
+      continue;
+    }
+    // A quantized weight: its format's bytes.
+    if (spec.quant) {
+      tensors.push_back(
+          {spec.name,
+           DType::U8,
+           {spec.shape[0], quantRowBytes(*spec.quant, spec.shape[1])},
+           weightTable[i]});
       continue;
     }
     // A computed derived weight.

@@ -15,6 +15,13 @@ static bool isFloatDType(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
 }
 
+int64_t TensorSpec::bytes() const {
+  int64_t elements = numElements(shape).value_or(0);
+  if (quant && shape.size() == 2)
+    return shape[0] * quantRowBytes(*quant, shape[1]);
+  return elements * int64_t(sizeof(float));
+}
+
 static std::vector<int64_t> reversed(std::vector<int64_t> shape) {
   std::reverse(shape.begin(), shape.end());
   return shape;
@@ -36,6 +43,21 @@ checkOne(const Checkpoint &checkpoint, const TensorSpec &spec,
     return message;
   }
   const std::string &file = tensor->file->getPath();
+  if (spec.quant) {
+    // A quantized weight is its format's bytes, one row of blocks per row.
+    std::vector<int64_t> bytes = {spec.shape[0],
+                                  quantRowBytes(*spec.quant, spec.shape[1])};
+    if ((tensor->dtype != DType::U8 && tensor->dtype != DType::I8) ||
+        tensor->shape != bytes)
+      return fmt::format("tensor '{}' in {} has dtype {} and shape {}, but "
+                         "the model expects the {} bytes of a {} matrix: U8 "
+                         "{}",
+                         spec.name, file, dtypeName(tensor->dtype),
+                         formatShape(tensor->shape),
+                         quantFormatName(*spec.quant), formatShape(spec.shape),
+                         formatShape(bytes));
+    return std::nullopt;
+  }
   if (tensor->shape != spec.shape) {
     std::string message = fmt::format(
         "tensor '{}' in {} has shape {} but the model expects {}", spec.name,
@@ -109,6 +131,14 @@ WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
     if (auto it = bound.find(tensor); it != bound.end()) {
       set.pointers.push_back(it->second);
       set.owned.emplace_back();
+      continue;
+    }
+    if (spec.quant) {
+      // Read in place, as the format's bytes.
+      set.pointers.push_back(reinterpret_cast<const float *>(tensor->data));
+      set.owned.emplace_back();
+      bound.emplace(tensor, set.pointers.back());
+      set.total += uint64_t(spec.bytes());
       continue;
     }
     set.total += count * sizeof(float);

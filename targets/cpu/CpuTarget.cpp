@@ -177,6 +177,7 @@ public:
       return;
     pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
     pm.addPass(loom::cpu::createLoomLowerEmbeddingCalls());
+    pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

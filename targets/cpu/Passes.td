@@ -40,6 +40,25 @@ def LoomLowerEmbeddingCalls
   ];
 }
 
+def LoomLowerQuantizedCalls
+    : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
+  let summary = "Quantized products and quantizations as calls of the runtime";
+  let description = [{
+    Each `loom.linear` with a quantized weight (`format`) calls
+    `loom_qgemm_nt` (loom_abi.h) with the enclosing function's model
+    context, the activations, the weight's bytes, the bias (an empty buffer
+    if none) and a new result buffer, which starts as the residual if the
+    product has one. Each `loom.quantize` (in `prepare`) calls
+    `loom_quantize`, which writes the format's bytes. Runs on bound `loom`
+    IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LoomLowerLibraryCalls
     : Pass<"loom-lower-library-calls", "::mlir::ModuleOp"> {
   let summary = "Linalg ops with a library_call become calls of C kernels";

@@ -61,7 +61,7 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 
 // -----
 
-// expected-error @below {{only f32 parameters are supported by the runtime yet, got 'tensor<8x8xf16>'}}
+// expected-error @below {{only f32 parameters and quantized weights computed by loom.quantize are supported by the runtime yet, got 'tensor<8x8xf16>'}}
 loom.param @w : tensor<8x8xf16>
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf16> {
   %w = loom.weight @w : tensor<8x8xf16>

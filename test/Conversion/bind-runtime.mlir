@@ -45,7 +45,7 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
 // CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
 // CHECK: llvm.mlir.global external constant @loom.model_info
-// CHECK-SAME: \22abi\22:2
+// CHECK-SAME: \22abi\22:3
 // CHECK-SAME: \22decoder\22:true,\22derived\22:[]
 // CHECK-SAME: \22kv_slots\22:4,\22kv_widths\22:[4,4,4,4]
 // CHECK-SAME: \22max_positions\22:16
@@ -177,6 +177,39 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @ab : tensor<16x8xf32>
   %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<16x8xf32>) -> tensor<?x8xf32>
   return %x : tensor<?x8xf32>
+}
+
+// -----
+
+// A quantized weight is a derived param of i8 bytes: its table entry holds
+// the format's bytes ([16, 68] for a [16, 64] q8_0 matrix), and the
+// description gives its format as the dtype and its shape in weights.
+
+loom.param @w : tensor<16x64xf32>
+loom.param @w.q8_0 : tensor<16x68xi8> init {
+  %w = loom.weight @w : tensor<16x64xf32>
+  %q = loom.quantize %w format q8_0 : tensor<16x64xf32> -> tensor<16x68xi8>
+  loom.yield %q : tensor<16x68xi8>
+}
+loom.param @emb : tensor<10x64xf32>
+
+// CHECK-LABEL: func.func @prepare(
+// CHECK:         case 0 {
+// CHECK:           %[[Q:.*]] = loom.quantize %{{.*}} format q8_0
+// CHECK:           %[[DEST:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<{{.*}}> to memref<16x68xi8>
+// CHECK:           bufferization.materialize_in_destination %[[Q]] in restrict writable %[[DEST]]
+// CHECK-LABEL: func.func @forward(
+// CHECK:         %[[BYTES:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<{{.*}}> to memref<16x68xi8>
+// CHECK:         %[[T:.*]] = bufferization.to_tensor %[[BYTES]] restrict : memref<16x68xi8> to tensor<16x68xi8>
+// CHECK:         loom.linear %{{.*}}, %[[T]] format q8_0
+// CHECK:         \22derived\22:[{\22dtype\22:\22Q8_0\22,\22matrix\22:false,\22name\22:\22w.q8_0\22,{{.*}}\22shape\22:[16,64],\22sources\22:[0]
+// CHECK-SAME:    {\22dtype\22:\22F32\22,\22matrix\22:false,\22name\22:\22w\22,\22other_uses\22:false,\22prepare_only\22:true
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x16xf32> {
+  %e = loom.weight @emb : tensor<10x64xf32>
+  %x = loom.embedding %ids, %e : (tensor<?xi32>, tensor<10x64xf32>) -> tensor<?x64xf32>
+  %q = loom.weight @w.q8_0 : tensor<16x68xi8>
+  %y = loom.linear %x, %q format q8_0 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }
 
 // -----

@@ -7,3 +7,13 @@ func.func @unbound(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> 
   %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %a : tensor<?x8xf32>
 }
+
+// -----
+
+// Quantized weights are read and written by the target's kernels; the
+// generated loops do not decode them.
+func.func @quantized(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) -> tensor<?x16xf32> {
+  // expected-error @below {{quantized weights are read and written by the target's kernels: compile with the runtime's kernels (loomc --kernels=runtime)}}
+  %y = loom.linear %x, %w format q4_0 : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
 import reference as ref  # noqa: E402
+import quant_ref  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 MAKE_CHECKPOINT = os.path.join(REPO, "scripts", "make_checkpoint.py")
@@ -185,6 +186,13 @@ def parse_args():
                     default="builtin",
                     help="checkpoint writer (default: builtin, see "
                     "make_checkpoint())")
+    ap.add_argument("--quantize", choices=sorted(quant_ref.BLOCK_BYTES),
+                    help="compile with loomc --quantize=FORMAT; the reference "
+                    "then computes on the matrices it quantizes (those "
+                    "matching --quantized) rounded through the format")
+    ap.add_argument("--quantized", default=r"^(?!.*embed).*",
+                    help="regex of the 2-D weights --quantize rounds (default: "
+                    "every matrix but embeddings)")
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds per subprocess")
     return ap.parse_args()
@@ -270,6 +278,14 @@ def main():
                      % (model, "; ".join(problems))):
         return 1
 
+    if args.quantize:
+        pattern = re.compile(args.quantized)
+        rounded = [n for n, v in tensors.items()
+                   if np.ndim(v) == 2 and pattern.search(n)]
+        for n in rounded:
+            tensors[n] = quant_ref.fake_quantize(tensors[n], args.quantize)
+        print("reference: %d matrices rounded through %s"
+              % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)
     out = fn(W, cfg, prompt).numpy()
     if not np.all(np.isfinite(out)):
@@ -298,7 +314,8 @@ def main():
 
     # 4. Compile and run.
     exe = os.path.join(wd, "model")
-    _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags,
+    quantize = ["--quantize=" + args.quantize] if args.quantize else []
+    _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags + quantize,
                  args.timeout, "loomc --emit=exe")
     if err:
         rep.fail("compile: " + err)

@@ -25,7 +25,7 @@ module attributes {loom.model = "Tiny"} {
 // Declarations stay external.
 // CHECK: llvm.func @loom_sgemm_nt(!llvm.ptr)
 // CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
-// CHECK:   %[[ABI:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK:   %[[ABI:.*]] = llvm.mlir.constant(3 : i64) : i64
 // CHECK:   llvm.insertvalue %[[ABI]], %{{.*}}[0]
 // CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom.model_info
 // CHECK:   llvm.insertvalue %[[INFO]], %{{.*}}[1]

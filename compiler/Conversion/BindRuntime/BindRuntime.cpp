@@ -4,6 +4,7 @@
 #include "compiler/Conversion/BindRuntime/WeightUses.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/IR/QuantFormat.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
@@ -64,6 +65,17 @@ struct CacheGeometry {
   /// Each slot's width.
   SmallVector<int64_t> widths;
 };
+
+/// The quantization a derived param's init ends in (its bytes are that
+/// format's), if it does.
+QuantizeOp quantizationOf(ParamOp param) {
+  if (!param.isDerived())
+    return {};
+  Operation *terminator = param.getInit().front().getTerminator();
+  if (terminator->getNumOperands() != 1)
+    return {};
+  return terminator->getOperand(0).getDefiningOp<QuantizeOp>();
+}
 
 /// The values every function of the model receives from the runtime.
 struct RuntimeState {
@@ -150,8 +162,10 @@ private:
 
 LogicalResult RuntimeBinder::checkForm() {
   for (ParamOp param : module.getOps<ParamOp>()) {
-    if (!param.getTensorType().getElementType().isF32())
-      return param.emitError("only f32 parameters are supported by the "
+    if (!param.getTensorType().getElementType().isF32() &&
+        !quantizationOf(param))
+      return param.emitError("only f32 parameters and quantized weights "
+                             "computed by loom.quantize are supported by the "
                              "runtime yet, got ")
              << param.getTensorType();
     (param.isDerived() ? derived : params).push_back(param);
@@ -616,8 +630,16 @@ void RuntimeBinder::emitModelInfo() {
       read.insert(weight.getParamAttr().getAttr());
   });
   auto describe = [&](ParamOp param, StringRef name) {
+    // A quantized weight is described by its format and its [n, k] shape in
+    // weights (the runtime knows the formats' bytes).
     llvm::json::Array shape;
-    for (int64_t dim : param.getTensorType().getShape())
+    StringRef dtype = "F32";
+    ArrayRef<int64_t> dims = param.getTensorType().getShape();
+    if (QuantizeOp quantize = quantizationOf(param)) {
+      dtype = getQuantDTypeName(quantize.getFormat());
+      dims = cast<RankedTensorType>(quantize.getW().getType()).getShape();
+    }
+    for (int64_t dim : dims)
       shape.push_back(dim);
     WeightUse use;
     use.otherwise = true;
@@ -626,7 +648,7 @@ void RuntimeBinder::emitModelInfo() {
     return llvm::json::Object{
         {LOOM_INFO_TENSOR_NAME, name},
         {LOOM_INFO_TENSOR_SHAPE, std::move(shape)},
-        {LOOM_INFO_TENSOR_DTYPE, "F32"},
+        {LOOM_INFO_TENSOR_DTYPE, dtype},
         {LOOM_INFO_TENSOR_MATRIX, use.asMatrix},
         {LOOM_INFO_TENSOR_STORED_IN_OUT, use.asStoredMatrix},
         {LOOM_INFO_TENSOR_OTHER_USES, use.otherwise},

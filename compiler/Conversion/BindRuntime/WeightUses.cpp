@@ -34,7 +34,8 @@ private:
     Value value = operand.get();
     bool matrix = false;
     if (auto linear = dyn_cast<LinearOp>(owner))
-      matrix = value == linear.getW();
+      // A quantized weight is read as it is, by the quantized kernels.
+      matrix = value == linear.getW() && !linear.getFormat();
     else if (auto attention = dyn_cast<AttentionOp>(owner))
       matrix = value == attention.getWq() || value == attention.getWk() ||
                value == attention.getWv() || value == attention.getWo();

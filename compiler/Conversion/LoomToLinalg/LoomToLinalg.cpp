@@ -60,6 +60,11 @@ struct ConvertLoomToLinalgPass
     // Attention needs the runtime's KV cache; left alone here, it is
     // reported below with advice.
     target.addLegalOp<ParamOp, WeightOp, YieldOp, AttentionOp>();
+    // Quantized weights are read by the target's kernels only; left alone
+    // here, they are reported below.
+    target.addLegalOp<QuantizeOp>();
+    target.addDynamicallyLegalOp<LinearOp>(
+        [](LinearOp op) { return op.getFormat().has_value(); });
 
     RewritePatternSet patterns(ctx);
     populateLayerLoweringPatterns(converter, patterns);
@@ -76,6 +81,13 @@ struct ConvertLoomToLinalgPass
         return WalkResult::advance();
       if (op->getParentOfType<ParamOp>())
         return WalkResult::advance();
+      auto linear = dyn_cast<LinearOp>(op);
+      if ((linear && linear.getFormat()) || isa<QuantizeOp>(op)) {
+        op->emitError("quantized weights are read and written by the "
+                      "target's kernels: compile with the runtime's kernels "
+                      "(loomc --kernels=runtime)");
+        return WalkResult::interrupt();
+      }
       op->emitError("cannot be lowered: bind the model to the runtime first "
                     "(--loom-bind-runtime)");
       return WalkResult::interrupt();

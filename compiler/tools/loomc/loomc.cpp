@@ -161,6 +161,31 @@ cl::opt<std::string> weightType(
     cl::value_desc("keep|f32|f16|bf16"), cl::init("keep"),
     cl::cat(loomcCategory));
 
+cl::opt<std::string>
+    quantize("quantize",
+             cl::desc("Block-quantize the weights of linear layers (the "
+                      "runtime's integer kernels read them): q8_0 (8.5 bits "
+                      "a weight), q4_0 (4.5) or q4_1 (5); default none"),
+             cl::value_desc("format"), cl::cat(loomcCategory));
+
+cl::list<std::string> quantizeLayers(
+    "quantize-layers", cl::CommaSeparated,
+    cl::desc("With --quantize: the kinds of products to quantize, of "
+             "attention, ffn, head, other (default all)"),
+    cl::value_desc("kind,..."), cl::cat(loomcCategory));
+
+cl::list<std::string> quantizeInclude(
+    "quantize-include",
+    cl::desc("With --quantize: quantize only weights whose checkpoint name "
+             "matches this regular expression (repeatable)"),
+    cl::value_desc("regex"), cl::cat(loomcCategory));
+
+cl::list<std::string> quantizeExclude(
+    "quantize-exclude",
+    cl::desc("With --quantize: leave weights whose checkpoint name matches "
+             "this regular expression alone (repeatable)"),
+    cl::value_desc("regex"), cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -341,6 +366,10 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.fuseResidual = fuseResidual;
   options.foldNorm = foldNorm;
   options.weightType = weightType;
+  options.quantize = quantize;
+  options.quantizeLayers = quantizeLayers;
+  options.quantizeInclude = quantizeInclude;
+  options.quantizeExclude = quantizeExclude;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
@@ -572,6 +601,20 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--weight-type must be keep, f32, f16 or bf16, got '" << weightType
         << "'\n";
+    return 1;
+  }
+  if (!quantize.empty() && !llvm::is_contained({"q8_0", "q4_0", "q4_1"},
+                                               llvm::StringRef(quantize))) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--quantize must be q8_0, q4_0 or q4_1, got '" << quantize << "'\n";
+    return 1;
+  }
+  if (quantize.empty() &&
+      (!quantizeLayers.empty() || !quantizeInclude.empty() ||
+       !quantizeExclude.empty())) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--quantize-layers, --quantize-include and --quantize-exclude "
+           "need --quantize=FORMAT\n";
     return 1;
   }
   if (optLevel > 3) {

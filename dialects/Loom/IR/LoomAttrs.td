@@ -24,4 +24,21 @@ def Loom_ActivationAttr : EnumAttr<Loom_Dialect, Loom_ActivationKind,
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Loom_QuantFormat : I32Enum<"QuantFormat",
+    "block-quantized weight format (byte layouts in loom_abi.h)", [
+  I32EnumCase<"Q8_0", 0, "q8_0">,
+  I32EnumCase<"Q4_0", 1, "q4_0">,
+  I32EnumCase<"Q4_1", 2, "q4_1">
+]> {
+  let cppNamespace = "::loom";
+}
+
+/// `#loom.quant<q8_0>`: how a quantized weight's bytes encode it. A [n, k]
+/// matrix in format F is a `tensor<n x R x i8>`, R the bytes of a row of k
+/// weights (`getQuantRowBytes`); the ids are LOOM_QUANT_* of loom_abi.h.
+/// Inside ops the bare keyword is written (`format q8_0`).
+def Loom_QuantFormatAttr : EnumAttr<Loom_Dialect, Loom_QuantFormat, "quant"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // LOOM_DIALECT_LOOM_IR_LOOMATTRS_TD

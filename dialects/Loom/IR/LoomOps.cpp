@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/IR/QuantFormat.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -133,6 +134,26 @@ static ParseResult parseActivationKind(OpAsmParser &parser,
 static void printActivationKind(OpAsmPrinter &printer, Operation *,
                                 ActivationKindAttr attr) {
   printer << stringifyActivationKind(attr.getValue());
+}
+
+/// Parses a quantized format written as a bare keyword (`q8_0`).
+static ParseResult parseQuantFormat(OpAsmParser &parser,
+                                    QuantFormatAttr &attr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<QuantFormat> format = symbolizeQuantFormat(keyword);
+  if (!format)
+    return parser.emitError(loc) << "unknown quantized format '" << keyword
+                                 << "' (expected q8_0, q4_0 or q4_1)";
+  attr = QuantFormatAttr::get(parser.getContext(), *format);
+  return success();
+}
+
+static void printQuantFormat(OpAsmPrinter &printer, Operation *,
+                             QuantFormatAttr attr) {
+  printer << stringifyQuantFormat(attr.getValue());
 }
 
 #define GET_OP_CLASSES
@@ -310,9 +331,31 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
                          inferred);
 }
 
+int64_t LinearOp::getWeightInputWidth() {
+  int64_t columns = dimOf(getW(), 1);
+  std::optional<QuantFormat> format = getFormat();
+  if (!format || ShapedType::isDynamic(columns))
+    return columns;
+  return getQuantRowWeights(*format, columns).value_or(ShapedType::kDynamic);
+}
+
 LogicalResult LinearOp::verify() {
   int64_t in = dimOf(getX(), 1);
-  int64_t weightIn = dimOf(getW(), 1);
+  bool quantizedWeight = getElementTypeOrSelf(getW()).isInteger(8);
+  std::optional<QuantFormat> format = getFormat();
+  if (quantizedWeight && !format)
+    return emitOpError("an i8 weight needs a quantized 'format'");
+  if (format && !quantizedWeight)
+    return emitOpError() << "a weight in format "
+                         << stringifyQuantFormat(*format)
+                         << " must be i8 bytes, got " << getW().getType();
+  if (format && !ShapedType::isDynamic(dimOf(getW(), 1)) &&
+      !getQuantRowWeights(*format, dimOf(getW(), 1)))
+    return emitOpError() << "a weight row of " << dimOf(getW(), 1)
+                         << " bytes is not a whole number of "
+                         << stringifyQuantFormat(*format) << " blocks ("
+                         << getQuantBlockBytes(*format) << " bytes each)";
+  int64_t weightIn = getWeightInputWidth();
   if (conflicts(weightIn, in))
     return emitOpError() << "weight expects input width " << weightIn
                          << " but x has width " << in;
@@ -335,6 +378,33 @@ LogicalResult LinearOp::verify() {
   if (conflicts(dimOf(residual, 0), dimOf(getX(), 0)))
     return emitOpError() << "residual has " << dimOf(residual, 0)
                          << " rows but x has " << dimOf(getX(), 0);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  QuantFormat format = getFormat();
+  int64_t rows = dimOf(getW(), 0), k = dimOf(getW(), 1);
+  if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(k))
+    return emitOpError() << "quantizes static matrices only, got "
+                         << getW().getType();
+  std::optional<int64_t> rowBytes = getQuantRowBytes(format, k);
+  if (!rowBytes)
+    return emitOpError() << "the " << stringifyQuantFormat(format)
+                         << " group size " << getQuantBlockSize(format)
+                         << " does not divide the row length " << k;
+  auto result = cast<RankedTensorType>(getType());
+  if (result.getDimSize(0) != rows || result.getDimSize(1) != *rowBytes)
+    return emitOpError() << "a [" << rows << ", " << k << "] matrix in "
+                         << stringifyQuantFormat(format) << " is tensor<"
+                         << rows << "x" << *rowBytes << "xi8>, got " << result;
+  if (Value importance = getImportance();
+      importance && conflicts(dimOf(importance, 0), k))
+    return emitOpError() << "importance has " << dimOf(importance, 0)
+                         << " entries but the rows have " << k << " weights";
   return success();
 }
 

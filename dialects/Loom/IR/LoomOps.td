@@ -28,6 +28,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Loom_Activation : TensorRankOf<[AnyFloat], [2]>;
 /// A 2-D weight matrix, `[out, in]` for projections.
 def Loom_Matrix : TensorRankOf<[AnyFloat], [2]>;
+/// A block-quantized 2-D weight matrix: `[out, row bytes]` of i8, its
+/// format given by the op that reads it (`#loom.quant`).
+def Loom_QuantizedMatrix : TensorRankOf<[I8], [2]>;
 /// A 1-D weight (bias, norm scale).
 def Loom_Vector : TensorRankOf<[AnyFloat], [1]>;
 /// Token ids, `[seq]`.
@@ -204,25 +207,73 @@ def Loom_LinearOp : Loom_Op<"linear",
     product's starting value, so a residual connection costs no pass of its
     own (`--loom-fuse-residual`).
 
+    With `format`, the weight is block-quantized: `w` holds the bytes of the
+    `[out, in]` matrix in that format (`tensor<out x R x i8>`, R the bytes of
+    a row of `in` weights; `--loom-quantize-weights` writes these).
+
     ```mlir
     %y = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
     %h = loom.linear %a, %wo residual %x : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<?x768xf32>) -> tensor<?x768xf32>
+    %q = loom.linear %x, %wq format q8_0 : (tensor<?x768xf32>, tensor<3072x816xi8>) -> tensor<?x3072xf32>
     ```
   }];
-  let arguments = (ins Loom_Activation:$x, Loom_Matrix:$w,
+  let arguments = (ins Loom_Activation:$x,
+                       AnyTypeOf<[Loom_Matrix, Loom_QuantizedMatrix]>:$w,
                        Optional<Loom_Vector>:$bias,
-                       Optional<Loom_Activation>:$residual);
+                       Optional<Loom_Activation>:$residual,
+                       OptionalAttr<Loom_QuantFormatAttr>:$format);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
-    $x `,` $w (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    $x `,` $w (`,` $bias^)? (`residual` $residual^)?
+    (`format` custom<QuantFormat>($format)^)? attr-dict `:`
     functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The number of inputs the weight reads (`in`): its second dimension,
+    /// or the weights a quantized row holds (dynamic if it is not whole
+    /// blocks, which the verifier rejects).
+    int64_t getWeightInputWidth();
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$w,
                    "::mlir::Value":$bias), [{
-      build($_builder, $_state, x, w, bias, ::mlir::Value());
+      build($_builder, $_state, x, w, bias, ::mlir::Value(),
+            ::loom::QuantFormatAttr());
     }]>
   ];
+  let hasVerifier = 1;
+}
+
+def Loom_QuantizeOp : Loom_Op<"quantize", [Pure]> {
+  let summary = "block-quantizes a weight matrix";
+  let description = [{
+    Encodes the f32 matrix `w` (`[n, k]`) in the block format `format`: the
+    result holds its bytes, row after row (`tensor<n x R x i8>`, R the bytes
+    of a row of k weights; layouts in loom_abi.h, identical to GGUF's). The
+    block size must divide k. Each block is rounded to nearest: its scale
+    maps the block's largest magnitude (Q8_0, Q4_0) or its range (Q4_1) onto
+    the integer grid.
+
+    With `importance` (`[k]`, non-negative: how much each input channel
+    matters, e.g. its mean squared activation), each block's scale is the
+    one that minimizes the importance-weighted squared rounding error
+    instead, searched around the plain scale.
+
+    `--loom-quantize-weights` writes this op, and `--loom-derive-weights`
+    turns it into a derived param computed once at load.
+
+    ```mlir
+    %q = loom.quantize %w format q8_0 : tensor<3072x768xf32> -> tensor<3072x816xi8>
+    ```
+  }];
+  let arguments = (ins Loom_Matrix:$w, Optional<Loom_Vector>:$importance,
+                       Loom_QuantFormatAttr:$format);
+  let results = (outs Loom_QuantizedMatrix:$result);
+  let assemblyFormat = [{
+    $w (`importance` $importance^)? `format` custom<QuantFormat>($format)
+    attr-dict `:`
+    type($w) (`,` type($importance)^)? `->` type($result)
+  }];
   let hasVerifier = 1;
 }
 

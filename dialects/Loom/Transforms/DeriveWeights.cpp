@@ -37,7 +37,7 @@ namespace {
 
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
-  return isa<ConcatOp, MulOp, AddOp, ScaleOp>(op);
+  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -179,6 +179,11 @@ std::string WeightDeriver::describe(Value value, const IRMapping &arguments) {
   if (isa<ConcatOp>(def) && direct && operands.size() > 1)
     if (std::string braced = bracedName(operands); !braced.empty())
       return braced;
+  // `w.q8_0`: a weight in a quantized format.
+  if (auto quantize = dyn_cast<QuantizeOp>(def);
+      quantize && !quantize.getImportance())
+    return operands.front() + "." +
+           stringifyQuantFormat(quantize.getFormat()).str();
   std::string name =
       (def->getName().stripDialect() + "(" + llvm::join(operands, ",")).str();
   if (auto split = dyn_cast<SplitOp>(def))

@@ -69,7 +69,9 @@ bool loom::foldNorm(RMSNormOp norm) {
   SmallVector<LinearOp> linears;
   for (Operation *user : norm->getUsers()) {
     auto linear = dyn_cast<LinearOp>(user);
-    if (!linear || linear.getX() != norm.getResult() ||
+    // A quantized weight cannot take the scale exactly: fold before
+    // quantizing.
+    if (!linear || linear.getX() != norm.getResult() || linear.getFormat() ||
         readElsewhere(linear.getW()))
       return false;
     linears.push_back(linear);

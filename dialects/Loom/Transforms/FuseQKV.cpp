@@ -73,6 +73,9 @@ bool loom::fuseQKV(AttendOp attend) {
   auto v = attend.getV().getDefiningOp<LinearOp>();
   if (!q || !k || !v || q == k || k == v || q == v)
     return false;
+  // Quantized weights are bytes in their own format: fuse before quantizing.
+  if (q.getFormat() || k.getFormat() || v.getFormat())
+    return false;
   return fuseSiblingLinears({q, k, v}, attend);
 }
 

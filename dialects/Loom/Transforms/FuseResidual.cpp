@@ -42,14 +42,14 @@ static Value rebuildWithResidual(OpBuilder &builder, Operation *producer,
   Location loc = producer->getLoc();
   if (auto linear = dyn_cast<LinearOp>(producer))
     return LinearOp::create(builder, loc, linear.getX(), linear.getW(),
-                            linear.getBias(), residual);
+                            linear.getBias(), residual, linear.getFormatAttr());
   auto mlp = cast<MLPOp>(producer);
   Value hidden =
       LinearOp::create(builder, loc, mlp.getX(), mlp.getWUp(), mlp.getBUp());
   Value activated =
       ActivationOp::create(builder, loc, mlp.getActivationAttr(), hidden);
   return LinearOp::create(builder, loc, activated, mlp.getWDown(),
-                          mlp.getBDown(), residual);
+                          mlp.getBDown(), residual, QuantFormatAttr());
 }
 
 bool loom::fuseResidual(AddOp add) {

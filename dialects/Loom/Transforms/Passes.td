@@ -96,11 +96,44 @@ def LoomFoldNorm : Pass<"loom-fold-norm"> {
   }];
 }
 
+def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Block-quantize the weights of linear layers";
+  let description = [{
+    Each selected `loom.linear` reads its weight through `loom.quantize` in
+    `format` and multiplies by the quantized bytes (`format` on the linear),
+    so the runtime's integer kernels stream 8.5 (q8_0), 4.5 (q4_0) or 5
+    (q4_1) bits a weight instead of 32. `--loom-derive-weights` then turns
+    each quantization into a derived param, computed once at load (or ahead
+    of time with `loomc --emit=weights`). Run it after the fusions, so that
+    a fused matrix is quantized whole.
+
+    A product is selected when its kind is in `layers` (`attention`: the q,
+    k, v and output projections; `ffn`: the feed-forward products; `head`:
+    a product whose result the entry point returns; `other`), one of its
+    weight's checkpoint names matches an `include` pattern (when any are
+    given) and none matches an `exclude` pattern. Patterns are regular
+    expressions searched in the name. A product in a block is quantized in
+    every call of the block, so its calls must agree.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
+           "Block format: q8_0, q4_0 or q4_1">,
+    ListOption<"layers", "layers", "std::string",
+               "Kinds of products to quantize: attention, ffn, head, other "
+               "(default: all)">,
+    ListOption<"include", "include", "std::string",
+               "Quantize only weights whose name matches one of these "
+               "regular expressions">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Leave weights whose name matches one of these alone">
+  ];
+}
+
 def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
   let summary = "Turn computations on weights alone into derived params";
   let description = [{
     Each outermost computation (`loom.concat`, `loom.mul`, `loom.add`,
-    `loom.scale`) whose operands come from weights alone, through views
+    `loom.scale`, `loom.quantize`) whose operands come from weights alone, through views
     (`loom.transpose`, `loom.split`, `loom.slice`), becomes a derived
     `loom.param` whose `init` region holds it: the runtime computes it once
     at load instead of on every forward call. Views stay where they are (the

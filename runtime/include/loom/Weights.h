@@ -13,17 +13,25 @@
 #define LOOM_WEIGHTS_H
 
 #include "loom/Checkpoint.h"
+#include "loom/QuantFormat.h"
 
 #include <cstdlib>
 
 namespace loom {
 
-/// One tensor a model expects. Its values are bound as F32.
+/// One tensor a model expects. Its values are bound as F32, or, for a
+/// quantized weight, as the bytes of its format.
 struct TensorSpec {
   /// The checkpoint name, e.g. `model.layers.0.self_attn.q_proj.weight`.
   std::string name;
-  /// The expected shape, e.g. `{768, 768}`.
+  /// The expected shape, e.g. `{768, 768}` (a quantized weight's in weights,
+  /// [n, k]).
   std::vector<int64_t> shape;
+  /// The block format of a quantized weight (stored as U8 or I8 bytes,
+  /// [n, row bytes]).
+  std::optional<QuantFormat> quant = std::nullopt;
+  /// The bytes the model's table entry holds.
+  int64_t bytes() const;
 };
 
 /// How `WeightSet::load` binds tensors.

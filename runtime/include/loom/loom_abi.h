@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 2
+#define LOOM_ABI_VERSION 3
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -81,6 +81,38 @@
  *  [begin, end) on the context's threads. */
 #define LOOM_KERNEL_PARALLEL_LOOP "loom_parallel_loop"
 
+/** Quantized products: (ctx, x, w, bias, out, format, accumulate) with x and
+ *  out MemRef<float, 2>, w MemRef<int8_t, 2> (a LOOM_QUANT_* matrix, one row
+ *  of blocks per output), bias MemRef<float, 1> (size 0: none); out = x *
+ *  dequant(w)^T + bias, or out += it with accumulate != 0. */
+#define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
+/** Quantizes a [n, k] f32 matrix: (ctx, w, out, format) with w
+ *  MemRef<float, 2> and out MemRef<int8_t, 2> of [n, row bytes]. */
+#define LOOM_KERNEL_QUANTIZE "loom_quantize"
+
+/*--- Quantized weight formats ----------------------------------------------*/
+/* Block formats whose bytes are GGUF's (ggml's block_q8_0, block_q4_0 and
+ * block_q4_1): a row of k weights is k / 32 blocks, each for 32 consecutive
+ * weights; a [n, k] matrix is n such rows, one after another. `d` and `m`
+ * are IEEE half floats (little-endian). The format ids are what
+ * LOOM_KERNEL_QGEMM_NT and LOOM_KERNEL_QUANTIZE take; the names are the
+ * description's dtype of a quantized tensor. */
+#define LOOM_QUANT_BLOCK 32 /* weights a block */
+/** Q8_0, 34 bytes (8.5 bits a weight): d, then int8 q[32]; w[i] = d * q[i]. */
+#define LOOM_QUANT_Q8_0 0
+#define LOOM_QUANT_Q8_0_NAME "Q8_0"
+#define LOOM_QUANT_Q8_0_BYTES 34
+/** Q4_0, 18 bytes (4.5 bits): d, then 16 bytes whose low nibbles are q[0..15]
+ *  and high nibbles q[16..31]; w[i] = d * (q[i] - 8). */
+#define LOOM_QUANT_Q4_0 1
+#define LOOM_QUANT_Q4_0_NAME "Q4_0"
+#define LOOM_QUANT_Q4_0_BYTES 18
+/** Q4_1, 20 bytes (5 bits): d, m, then nibbles as Q4_0; w[i] = d * q[i] +
+ *  m. */
+#define LOOM_QUANT_Q4_1 2
+#define LOOM_QUANT_Q4_1_NAME "Q4_1"
+#define LOOM_QUANT_Q4_1_BYTES 20
+
 /*--- Keys of the model description (JSON) ----------------------------------*/
 
 #define LOOM_INFO_ABI "abi"                     /* integer: LOOM_ABI_VERSION */
@@ -100,7 +132,10 @@
 #define LOOM_INFO_TENSORS "tensors"      /* checkpoint tensors: */
 #define LOOM_INFO_TENSOR_NAME "name"     /*   checkpoint name */
 #define LOOM_INFO_TENSOR_SHAPE "shape"   /*   array of integers */
-#define LOOM_INFO_TENSOR_DTYPE "dtype"   /*   element type in memory */
+#define LOOM_INFO_TENSOR_DTYPE                                                 \
+  "dtype"                                /*   element type in memory: F32, or  \
+                                            a LOOM_QUANT_*_NAME (shape is      \
+                                            the logical [n, k]) */
 #define LOOM_INFO_TENSOR_MATRIX "matrix" /*   only multiplied as [n, k] */
 #define LOOM_INFO_TENSOR_STORED_IN_OUT                                         \
   "stored_in_out" /*   only multiplied as [k, n] */

@@ -82,6 +82,78 @@ func.func @linear_residual_width(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>
 
 // -----
 
+func.func @linear_bytes_without_format(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>) {
+  // expected-error @+1 {{'loom.linear' op an i8 weight needs a quantized 'format'}}
+  %0 = loom.linear %x, %w : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_format_of_floats(%x: tensor<?x64xf32>, %w: tensor<16x64xf32>) {
+  // expected-error @+1 {{'loom.linear' op a weight in format q8_0 must be i8 bytes, got 'tensor<16x64xf32>'}}
+  %0 = loom.linear %x, %w format q8_0 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_partial_blocks(%x: tensor<?x64xf32>, %w: tensor<16x70xi8>) {
+  // expected-error @+1 {{'loom.linear' op a weight row of 70 bytes is not a whole number of q8_0 blocks (34 bytes each)}}
+  %0 = loom.linear %x, %w format q8_0 : (tensor<?x64xf32>, tensor<16x70xi8>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_quantized_width(%x: tensor<?x96xf32>, %w: tensor<16x36xi8>) {
+  // expected-error @+1 {{'loom.linear' op weight expects input width 64 but x has width 96}}
+  %0 = loom.linear %x, %w format q4_0 : (tensor<?x96xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_unknown_format(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) {
+  // expected-error @+1 {{unknown quantized format 'q3_k' (expected q8_0, q4_0 or q4_1)}}
+  %0 = loom.linear %x, %w format q3_k : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_group(%w: tensor<16x48xf32>) {
+  // expected-error @+1 {{'loom.quantize' op the q4_0 group size 32 does not divide the row length 48}}
+  %0 = loom.quantize %w format q4_0 : tensor<16x48xf32> -> tensor<16x27xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_bytes(%w: tensor<16x64xf32>) {
+  // expected-error @+1 {{'loom.quantize' op a [16, 64] matrix in q4_1 is tensor<16x40xi8>, got 'tensor<16x36xi8>'}}
+  %0 = loom.quantize %w format q4_1 : tensor<16x64xf32> -> tensor<16x36xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_dynamic(%w: tensor<?x64xf32>) {
+  // expected-error @+1 {{'loom.quantize' op quantizes static matrices only, got 'tensor<?x64xf32>'}}
+  %0 = loom.quantize %w format q8_0 : tensor<?x64xf32> -> tensor<16x68xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_importance(%w: tensor<16x64xf32>, %imp: tensor<32xf32>) {
+  // expected-error @+1 {{'loom.quantize' op importance has 32 entries but the rows have 64 weights}}
+  %0 = loom.quantize %w importance %imp format q8_0 : tensor<16x64xf32>, tensor<32xf32> -> tensor<16x68xi8>
+  return
+}
+
+// -----
+
 func.func @linear_residual_rows(%x: tensor<4x768xf32>, %w: tensor<3072x768xf32>, %r: tensor<5x3072xf32>) {
   // expected-error @+1 {{'loom.linear' op residual has 5 rows but x has 4}}
   %0 = loom.linear %x, %w residual %r : (tensor<4x768xf32>, tensor<3072x768xf32>, tensor<5x3072xf32>) -> tensor<4x3072xf32>

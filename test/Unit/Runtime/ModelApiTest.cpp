@@ -41,7 +41,7 @@ void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
 }
 
 constexpr const char *kInfo =
-    R"({"abi": 2, "model": "Fake", "decoder": false, "vocab": 10,
+    R"({"abi": 3, "model": "Fake", "decoder": false, "vocab": 10,
         "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_widths": [],
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
@@ -104,18 +104,18 @@ TEST_F(ModelApiTest, RefusesAnotherAbi) {
   EXPECT_EQ(loom_model_open(&old, path("a.safetensors").c_str(), 8, 1),
             nullptr);
   EXPECT_THAT(loom_last_error(),
-              HasSubstr("the model was built for runtime ABI 1, this runtime "
-                        "speaks ABI 2"));
+              HasSubstr("the model was built for runtime ABI 2, this runtime "
+                        "speaks ABI 3"));
 
   // A description that disagrees with its definition.
   std::string info = kInfo;
-  info.replace(info.find("\"abi\": 2"), 8, "\"abi\": 3");
+  info.replace(info.find("\"abi\": 3"), 8, "\"abi\": 4");
   loom_model_def mixed = kFake;
   mixed.info = info.c_str();
   EXPECT_EQ(loom_model_open(&mixed, path("a.safetensors").c_str(), 8, 1),
             nullptr);
   EXPECT_THAT(loom_last_error(),
-              HasSubstr("the model's description is for runtime ABI 3"));
+              HasSubstr("the model's description is for runtime ABI 4"));
 }
 
 TEST_F(ModelApiTest, RefusesBadArguments) {

@@ -1,0 +1,69 @@
+//===- Quant.h - Block-quantized weights ------------------------*- C++ -*-===//
+//
+// The block formats of loom_abi.h (GGUF's Q8_0, Q4_0 and Q4_1 bytes): how a
+// row of weights is quantized and read back, and the products of f32
+// activations with quantized weight matrices that generated code calls
+// (`loom_qgemm_nt`). Products quantize the activations to 8 bits per block
+// of 32 on the fly and take integer dot products, so a decode step reads
+// each weight byte once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_QUANT_H
+#define LOOM_QUANT_H
+
+#include "loom/Kernels.h"
+#include "loom/QuantFormat.h"
+#include "loom/Support.h"
+
+#include <cstdint>
+
+namespace loom {
+
+/// Quantizes `k` weights (a multiple of kQuantBlock) into `out`, rounding
+/// each block to nearest as GGUF's reference code does (the same input gives
+/// the same bytes). With `importance` (`k` non-negative weights), each
+/// block's scale is instead the one, of candidates around the plain scale,
+/// that minimizes the importance-weighted squared error.
+void quantizeRow(QuantFormat format, const float *x, int64_t k,
+                 const float *importance, void *out);
+
+/// Decodes a row of `k` weights of `format`.
+void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);
+
+/// `C[m, n] (=|+=) A[m, k] * W^T + bias` for W a [n, k] matrix of `format`
+/// (rows `quantRowBytes(format, k)` bytes apart), on `state`'s threads.
+/// `bias` may be null. The activations are quantized to 8 bits per block.
+void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+             int64_t k, const float *a, int64_t lda, const void *w,
+             const float *bias, float *c, int64_t ldc, bool accumulate);
+
+/// Which integer dot product `qgemmNT` uses on this CPU.
+enum class QuantKernel { Portable, Avx2, Avx512Vnni };
+
+/// The best kernel this CPU runs.
+QuantKernel bestQuantKernel();
+
+/// Makes `qgemmNT` use `kernel` (tests compare them; a kernel the CPU lacks
+/// is refused with false).
+bool setQuantKernel(QuantKernel kernel);
+
+} // namespace loom
+
+extern "C" {
+/// `loom_qgemm_nt` (LOOM_KERNEL_QGEMM_NT).
+void _mlir_ciface_loom_qgemm_nt(loom_context *context,
+                                loom::MemRef<float, 2> *x,
+                                loom::MemRef<int8_t, 2> *w,
+                                loom::MemRef<float, 1> *bias,
+                                loom::MemRef<float, 2> *out, int64_t format,
+                                int64_t accumulate);
+
+/// `loom_quantize` (LOOM_KERNEL_QUANTIZE).
+void _mlir_ciface_loom_quantize(loom_context *context,
+                                loom::MemRef<float, 2> *w,
+                                loom::MemRef<float, 1> *importance,
+                                loom::MemRef<int8_t, 2> *out, int64_t format);
+}
+
+#endif // LOOM_QUANT_H

@@ -1,0 +1,446 @@
+//===- QuantGemm.cpp - Products with block-quantized weights --------------===//
+//
+// `C = A * W^T` for W in a block format (Quant.h). The activations are
+// quantized per block of 32 to int8 with one f32 scale (and their sum), as
+// llama.cpp's Q8 activations are; each weight block then costs one integer
+// dot product of 32 pairs, scaled once:
+//
+//   Q8_0:  d_w d_a sum(q_w q_a)
+//   Q4_0:  d_w d_a (sum(n_w q_a) - 8 sum(q_a))     n_w the unsigned nibbles
+//   Q4_1:  d_w d_a sum(n_w q_a) + m_w d_a sum(q_a)
+//
+// Small M (decode) streams each weight row once, every activation row
+// reusing the block in registers. Larger M (prompts) decodes panels of 32
+// weight rows to f32 and runs the f32 GEMM's register tiles over them: the
+// decode is paid once per panel and call, not per row of A.
+//
+// Integer dot products: AVX-512 VNNI (`vpdpbusd`, on 256-bit vectors) where
+// the CPU has it, AVX2 (`vpmaddubsw`) otherwise, portable loops elsewhere;
+// chosen at run time. `vpdpbusd` multiplies unsigned by signed bytes, so the
+// Q8_0 product takes |q_w| and q_a with q_w's sign.
+//
+//===----------------------------------------------------------------------===//
+
+#include "loom/Quant.h"
+
+#include "loom/Half.h"
+#include "loom/Profile.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LOOM_X86 1
+#endif
+
+using namespace loom;
+
+namespace {
+
+/// Up to this many rows of A, the weights are streamed once.
+constexpr int64_t kSmallM = 4;
+
+/// Rows of A quantized per block: `q[i * k + p]`, and per block `b` its
+/// scale `d[i * blocks + b]` and integer sum `s[i * blocks + b]`.
+struct QuantizedRows {
+  const int8_t *q;
+  const float *d;
+  const int32_t *s;
+  int64_t k, blocks;
+};
+
+/// Per-thread buffers, grown on demand and reused.
+struct QuantScratch {
+  std::vector<int8_t> q;
+  std::vector<float> d, rows, panels;
+  std::vector<int32_t> s;
+};
+QuantScratch &getQuantScratch() {
+  thread_local QuantScratch scratch;
+  return scratch;
+}
+
+/// Quantizes `m` rows of `a` (row stride `lda`) to 8 bits per block.
+QuantizedRows quantizeActivations(int64_t m, int64_t k, const float *a,
+                                  int64_t lda, QuantScratch &scratch) {
+  int64_t blocks = k / kQuantBlock;
+  scratch.q.resize(size_t(m * k));
+  scratch.d.resize(size_t(m * blocks));
+  scratch.s.resize(size_t(m * blocks));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float *x = a + i * lda + b * kQuantBlock;
+      float amax = 0.0f;
+      for (int j = 0; j < kQuantBlock; ++j)
+        amax = std::max(amax, std::fabs(x[j]));
+      float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+      int8_t *q = scratch.q.data() + i * k + b * kQuantBlock;
+      int32_t sum = 0;
+      for (int j = 0; j < kQuantBlock; ++j) {
+        q[j] = int8_t(std::nearbyint(x[j] * id));
+        sum += q[j];
+      }
+      scratch.d[size_t(i * blocks + b)] = d;
+      scratch.s[size_t(i * blocks + b)] = sum;
+    }
+  return {scratch.q.data(), scratch.d.data(), scratch.s.data(), k, blocks};
+}
+
+/// A block's scale (and minimum) from its first bytes.
+inline float blockScale(const uint8_t *block) {
+  uint16_t bits;
+  std::memcpy(&bits, block, 2);
+  return halfToFloat(bits);
+}
+inline float blockMin(const uint8_t *block) { return blockScale(block + 2); }
+
+/// Offset of a block's integers.
+constexpr int64_t quantDataOffset(QuantFormat format) {
+  return format == QuantFormat::Q4_1 ? 4 : 2;
+}
+
+//===----------------------------------------------------------------------===//
+// Dot products of one weight row with M activation rows.
+//===----------------------------------------------------------------------===//
+
+template <QuantFormat Format, int M>
+void dotRowPortable(const uint8_t *w, const QuantizedRows &a, float *out) {
+  constexpr int64_t bytes = Format == QuantFormat::Q8_0 ? LOOM_QUANT_Q8_0_BYTES
+                            : Format == QuantFormat::Q4_0
+                                ? LOOM_QUANT_Q4_0_BYTES
+                                : LOOM_QUANT_Q4_1_BYTES;
+  double sums[M] = {};
+  for (int64_t b = 0; b < a.blocks; ++b) {
+    const uint8_t *block = w + b * bytes;
+    const uint8_t *data = block + quantDataOffset(Format);
+    float dw = blockScale(block);
+    for (int i = 0; i < M; ++i) {
+      const int8_t *q = a.q + i * a.k + b * kQuantBlock;
+      int32_t dot = 0;
+      if constexpr (Format == QuantFormat::Q8_0) {
+        for (int j = 0; j < kQuantBlock; ++j)
+          dot += int32_t(int8_t(data[j])) * q[j];
+      } else {
+        for (int j = 0; j < kQuantBlock / 2; ++j)
+          dot +=
+              int32_t(data[j] & 0xF) * q[j] + int32_t(data[j] >> 4) * q[j + 16];
+      }
+      float da = a.d[i * a.blocks + b];
+      int32_t sa = a.s[i * a.blocks + b];
+      float value = dw * da * float(dot);
+      if constexpr (Format == QuantFormat::Q4_0)
+        value -= 8.0f * dw * da * float(sa);
+      if constexpr (Format == QuantFormat::Q4_1)
+        value += blockMin(block) * da * float(sa);
+      sums[i] += value;
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    out[i] = float(sums[i]);
+}
+
+#if LOOM_X86
+#define LOOM_QUANT_AVX2 "avx2,fma,f16c"
+#define LOOM_QUANT_VNNI "avx2,fma,f16c,avx512f,avx512vl,avx512vnni"
+
+/// The sum of a vector's lanes.
+__attribute__((target(LOOM_QUANT_AVX2))) inline float hsum(__m256 v) {
+  __m128 sum =
+      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+  return _mm_cvtss_f32(sum);
+}
+
+/// A Q4 block's 32 nibbles as unsigned bytes, in weight order.
+__attribute__((target(LOOM_QUANT_AVX2))) inline __m256i
+unpackNibbles(const uint8_t *data) {
+  __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data));
+  __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+}
+
+/// The integer dot products of a weight block with one activation block,
+/// as 8 lanes of partial sums: `Vnni` with vpdpbusd, else vpmaddubsw.
+template <bool Vnni>
+__attribute__((target(LOOM_QUANT_VNNI))) inline __m256i
+dotUnsignedSigned(__m256i u, __m256i s) {
+  if constexpr (Vnni) {
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+  } else {
+    __m256i pairs = _mm256_maddubs_epi16(u, s);
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+  }
+}
+
+template <QuantFormat Format, int M, bool Vnni>
+__attribute__((target(LOOM_QUANT_VNNI))) void
+dotRowSimd(const uint8_t *w, const QuantizedRows &a, float *out) {
+  constexpr int64_t bytes = Format == QuantFormat::Q8_0 ? LOOM_QUANT_Q8_0_BYTES
+                            : Format == QuantFormat::Q4_0
+                                ? LOOM_QUANT_Q4_0_BYTES
+                                : LOOM_QUANT_Q4_1_BYTES;
+  __m256 acc[M];
+  float correction[M];
+  for (int i = 0; i < M; ++i) {
+    acc[i] = _mm256_setzero_ps();
+    correction[i] = 0.0f;
+  }
+  for (int64_t b = 0; b < a.blocks; ++b) {
+    const uint8_t *block = w + b * bytes;
+    const uint8_t *data = block + quantDataOffset(Format);
+    uint16_t dBits;
+    std::memcpy(&dBits, block, 2);
+    float dw = _cvtsh_ss(dBits);
+    __m256i weights;
+    if constexpr (Format == QuantFormat::Q8_0) {
+      weights = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(data));
+    } else {
+      weights = unpackNibbles(data);
+    }
+    for (int i = 0; i < M; ++i) {
+      __m256i q = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i *>(a.q + i * a.k + b * kQuantBlock));
+      __m256i dot;
+      if constexpr (Format == QuantFormat::Q8_0)
+        dot = dotUnsignedSigned<Vnni>(_mm256_sign_epi8(weights, weights),
+                                      _mm256_sign_epi8(q, weights));
+      else
+        dot = dotUnsignedSigned<Vnni>(weights, q);
+      float da = a.d[i * a.blocks + b];
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(dw * da),
+                               acc[i]);
+      if constexpr (Format == QuantFormat::Q4_0)
+        correction[i] -= 8.0f * dw * da * float(a.s[i * a.blocks + b]);
+      if constexpr (Format == QuantFormat::Q4_1) {
+        uint16_t mBits;
+        std::memcpy(&mBits, block + 2, 2);
+        correction[i] += _cvtsh_ss(mBits) * da * float(a.s[i * a.blocks + b]);
+      }
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    out[i] = hsum(acc[i]) + correction[i];
+}
+#endif
+
+using DotRowFn = void (*)(const uint8_t *, const QuantizedRows &, float *);
+
+bool cpuHas(QuantKernel kernel) {
+#if LOOM_X86
+  switch (kernel) {
+  case QuantKernel::Portable:
+    return true;
+  case QuantKernel::Avx2:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
+  case QuantKernel::Avx512Vnni:
+    return cpuHas(QuantKernel::Avx2) && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+#else
+  return kernel == QuantKernel::Portable;
+#endif
+}
+
+std::atomic<QuantKernel> &selectedKernel() {
+  static std::atomic<QuantKernel> kernel{bestQuantKernel()};
+  return kernel;
+}
+
+template <QuantFormat Format, int M> DotRowFn dotRowFor(QuantKernel kernel) {
+#if LOOM_X86
+  if (kernel == QuantKernel::Avx512Vnni)
+    return dotRowSimd<Format, M, true>;
+  if (kernel == QuantKernel::Avx2)
+    return dotRowSimd<Format, M, false>;
+#endif
+  return dotRowPortable<Format, M>;
+}
+
+template <QuantFormat Format>
+DotRowFn dotRowFor(QuantKernel kernel, int64_t m) {
+  switch (m) {
+  case 1:
+    return dotRowFor<Format, 1>(kernel);
+  case 2:
+    return dotRowFor<Format, 2>(kernel);
+  case 3:
+    return dotRowFor<Format, 3>(kernel);
+  default:
+    return dotRowFor<Format, 4>(kernel);
+  }
+}
+
+DotRowFn dotRowFor(QuantFormat format, QuantKernel kernel, int64_t m) {
+  switch (format) {
+  case QuantFormat::Q8_0:
+    return dotRowFor<QuantFormat::Q8_0>(kernel, m);
+  case QuantFormat::Q4_0:
+    return dotRowFor<QuantFormat::Q4_0>(kernel, m);
+  case QuantFormat::Q4_1:
+    return dotRowFor<QuantFormat::Q4_1>(kernel, m);
+  }
+  return nullptr;
+}
+
+/// Small M: each thread streams a range of weight rows once.
+void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+                int64_t k, const float *a, int64_t lda, const uint8_t *w,
+                const float *bias, float *c, int64_t ldc, bool accumulate) {
+  QuantizedRows rows = quantizeActivations(m, k, a, lda, getQuantScratch());
+  DotRowFn dot = dotRowFor(format, selectedKernel().load(), m);
+  int64_t rowBytes = quantRowBytes(format, k);
+  int64_t threads = state.pool.getNumThreads();
+  int64_t grain = std::max<int64_t>(8, n / (threads * 8));
+  state.pool.parallelFor(0, n, grain, [&](int64_t first, int64_t last) {
+    float out[kSmallM];
+    for (int64_t j = first; j < last; ++j) {
+      dot(w + j * rowBytes, rows, out);
+      float add = bias ? bias[j] : 0.0f;
+      for (int64_t i = 0; i < m; ++i) {
+        float &target = c[i * ldc + j];
+        target = (accumulate ? target : 0.0f) + out[i] + add;
+      }
+    }
+  });
+}
+
+/// Larger M: panels of weight rows decoded to f32 and multiplied by the
+/// f32 GEMM, a block of columns at a time.
+void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+                int64_t k, const float *a, int64_t lda, const uint8_t *w,
+                const float *bias, float *c, int64_t ldc, bool accumulate) {
+  // Columns per pass: their f32 panels stay within a few MiB.
+  constexpr int64_t kPanel = 32;
+  int64_t columns =
+      std::max<int64_t>(kPanel, (int64_t(1) << 20) / k / kPanel * kPanel);
+  int64_t rowBytes = quantRowBytes(format, k);
+  QuantScratch &scratch = getQuantScratch();
+  scratch.panels.resize(panelMatrixFloats(std::min(columns, n), k));
+  for (int64_t j0 = 0; j0 < n; j0 += columns) {
+    int64_t width = std::min(columns, n - j0);
+    int64_t panels = (width + kPanel - 1) / kPanel;
+    float *packed = scratch.panels.data();
+    state.pool.parallelFor(0, panels, 1, [&](int64_t first, int64_t last) {
+      std::vector<float> &decoded = getQuantScratch().rows;
+      decoded.resize(size_t(kPanel * k));
+      for (int64_t panel = first; panel < last; ++panel) {
+        int64_t rows = std::min(kPanel, width - panel * kPanel);
+        for (int64_t r = 0; r < rows; ++r)
+          dequantizeRow(format, w + (j0 + panel * kPanel + r) * rowBytes, k,
+                        decoded.data() + r * k);
+        packPanels(decoded.data(), k, rows, k, /*bKN=*/false,
+                   packed + panel * k * kPanel);
+      }
+    });
+    sgemmPanels(state.pool, m, width, k, a, lda, PanelMatrix{packed, width, k},
+                c + j0, ldc, accumulate);
+  }
+  if (bias)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] += bias[j];
+}
+
+} // namespace
+
+QuantKernel loom::bestQuantKernel() {
+  if (cpuHas(QuantKernel::Avx512Vnni))
+    return QuantKernel::Avx512Vnni;
+  if (cpuHas(QuantKernel::Avx2))
+    return QuantKernel::Avx2;
+  return QuantKernel::Portable;
+}
+
+bool loom::setQuantKernel(QuantKernel kernel) {
+  if (!cpuHas(kernel))
+    return false;
+  selectedKernel().store(kernel);
+  return true;
+}
+
+void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+                   int64_t k, const float *a, int64_t lda, const void *w,
+                   const float *bias, float *c, int64_t ldc, bool accumulate) {
+  if (m == 0 || n == 0)
+    return;
+  ProfileScope profile(ProfileEntry::Gemm);
+  const auto *bytes = static_cast<const uint8_t *>(w);
+  if (m <= kSmallM)
+    qgemmSmall(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
+  else
+    qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
+}
+
+/// Stops the program: generated code passed what no compiled model passes.
+[[noreturn]] static void badCall(const std::string &message) {
+  std::fprintf(stderr, "loom runtime: %s\n", message.c_str());
+  std::abort();
+}
+
+extern "C" void
+_mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
+                           MemRef<int8_t, 2> *w, MemRef<float, 1> *bias,
+                           MemRef<float, 2> *out, int64_t formatId,
+                           int64_t accumulate) {
+  std::optional<QuantFormat> format = quantFormatFromId(formatId);
+  if (!format)
+    badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
+  int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
+  if (k % kQuantBlock != 0 || w->sizes[1] != quantRowBytes(*format, k) ||
+      w->strides[1] != 1 || w->strides[0] != w->sizes[1] ||
+      x->strides[1] != 1 || out->strides[1] != 1 || out->sizes[0] != m ||
+      out->sizes[1] != n || (bias->sizes[0] != 0 && bias->sizes[0] != n) ||
+      (bias->sizes[0] != 0 && bias->strides[0] != 1))
+    badCall("loom_qgemm_nt: operands of mismatched shapes or layouts");
+  qgemmNT(*context->kernels, *format, m, n, k, x->aligned + x->offset,
+          x->strides[0], w->aligned + w->offset,
+          bias->sizes[0] ? bias->aligned + bias->offset : nullptr,
+          out->aligned + out->offset, out->strides[0], accumulate != 0);
+}
+
+extern "C" void _mlir_ciface_loom_quantize(loom_context *context,
+                                           MemRef<float, 2> *w,
+                                           MemRef<float, 1> *importance,
+                                           MemRef<int8_t, 2> *out,
+                                           int64_t formatId) {
+  std::optional<QuantFormat> format = quantFormatFromId(formatId);
+  if (!format)
+    badCall(fmt::format("loom_quantize: unknown format {}", formatId));
+  int64_t n = w->sizes[0], k = w->sizes[1];
+  if (k % kQuantBlock != 0 || out->sizes[0] != n ||
+      out->sizes[1] != quantRowBytes(*format, k) || out->strides[1] != 1 ||
+      (importance->sizes[0] != 0 && importance->sizes[0] != k))
+    badCall("loom_quantize: operands of mismatched shapes or layouts");
+  // Rows of any stride (a transposed view is copied a row at a time).
+  const float *imp =
+      importance->sizes[0] ? importance->aligned + importance->offset : nullptr;
+  std::vector<float> scaled;
+  if (imp && importance->strides[0] != 1) {
+    scaled.resize(size_t(k));
+    for (int64_t p = 0; p < k; ++p)
+      scaled[size_t(p)] = imp[p * importance->strides[0]];
+    imp = scaled.data();
+  }
+  context->kernels->pool.parallelFor(
+      0, n, 16, [&](int64_t first, int64_t last) {
+        std::vector<float> row(static_cast<size_t>(k));
+        for (int64_t r = first; r < last; ++r) {
+          const float *source = w->aligned + w->offset + r * w->strides[0];
+          for (int64_t p = 0; p < k; ++p)
+            row[size_t(p)] = source[p * w->strides[1]];
+          quantizeRow(*format, row.data(), k, imp,
+                      out->aligned + out->offset + r * out->strides[0]);
+        }
+      });
+}

@@ -1,0 +1,60 @@
+// RUN: loom-opt %s --loom-quantize-weights="include=\.w$" --split-input-file --verify-diagnostics
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="format=q3_k" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=attention,mlp" 2>&1 | FileCheck %s --check-prefix=KIND
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=(" 2>&1 | FileCheck %s --check-prefix=REGEX
+
+// FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0 and q4_1
+// KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
+// REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
+
+// Rows of 48 weights are not whole blocks of 32.
+loom.param @a.w : tensor<16x48xf32>
+func.func @forward(%x: tensor<?x48xf32>) -> tensor<?x16xf32> {
+  %w = loom.weight @a.w : tensor<16x48xf32>
+  // expected-error @below {{cannot quantize this product's weight to q8_0: its rows have 48 weights, not a multiple of the group size 32}}
+  %y = loom.linear %x, %w : (tensor<?x48xf32>, tensor<16x48xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// A block's product is quantized in every call or in none: the pattern
+// selects one layer's weight and not the other's.
+loom.param @l0.w : tensor<32x32xf32>
+loom.param @l1.v : tensor<32x32xf32>
+func.func private @Block(%x: tensor<?x32xf32>, %w: tensor<32x32xf32>) -> tensor<?x32xf32> {
+  // expected-error @below {{the name patterns quantize this product when it reads 'l0.w' but not when it reads 'l1.v'; a block's products are quantized alike in every call}}
+  %y = loom.linear %x, %w : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %0 = loom.weight @l0.w : tensor<32x32xf32>
+  %1 = loom.weight @l1.v : tensor<32x32xf32>
+  %h = call @Block(%x, %0) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  %y = call @Block(%h, %1) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// A pattern that selects nothing is a warning, and nothing changes.
+// expected-warning @below {{--loom-quantize-weights: the include pattern '\.w$' matches no weight it quantizes}}
+module {
+  loom.param @a.v : tensor<16x32xf32>
+  func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x16xf32> {
+    %w = loom.weight @a.v : tensor<16x32xf32>
+    %y = loom.linear %x, %w : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+    return %y : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+// Only f32 weights are quantized.
+loom.param @a.w : tensor<16x32xf16>
+func.func @forward(%x: tensor<?x32xf16>) -> tensor<?x16xf16> {
+  %w = loom.weight @a.w : tensor<16x32xf16>
+  // expected-error @below {{only static f32 weights can be quantized, got 'tensor<16x32xf16>'}}
+  %y = loom.linear %x, %w : (tensor<?x32xf16>, tensor<16x32xf16>) -> tensor<?x16xf16>
+  return %y : tensor<?x16xf16>
+}

@@ -1,0 +1,108 @@
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights | FileCheck %s
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=attention" | FileCheck %s --check-prefix=ATTN
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 exclude=lm_head" | FileCheck %s --check-prefix=EXCL
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="include=\.down$" --loom-derive-weights | FileCheck %s --check-prefix=DERIVE
+
+// A decoder block: its products are classified from the graph (attention's
+// projections, the feed-forward ones) and the entry's last product is the
+// head.
+
+loom.param @l0.qkv : tensor<96x32xf32>
+loom.param @l0.o : tensor<32x32xf32>
+loom.param @l0.up : tensor<128x32xf32>
+loom.param @l0.down : tensor<32x64xf32>
+loom.param @l1.qkv : tensor<96x32xf32>
+loom.param @l1.o : tensor<32x32xf32>
+loom.param @l1.up : tensor<128x32xf32>
+loom.param @l1.down : tensor<32x64xf32>
+loom.param @lm_head : tensor<50x32xf32>
+
+func.func private @Block(%x: tensor<?x32xf32>, %qkv: tensor<96x32xf32> {loom.weight = "qkv"}, %o: tensor<32x32xf32> {loom.weight = "o"}, %up: tensor<128x32xf32> {loom.weight = "mlp.up"}, %down: tensor<32x64xf32> {loom.weight = "mlp.down"}) -> tensor<?x32xf32> attributes {loom.block} {
+  %p = loom.linear %x, %qkv : (tensor<?x32xf32>, tensor<96x32xf32>) -> tensor<?x96xf32>
+  %q, %k, %v = loom.split %p axis = 1 sizes = [32, 32, 32] : tensor<?x96xf32> -> tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  %a = loom.attend %q, %k, %v heads = 2 kv_heads = 2 head_dim = 16 causal : (tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %h = loom.linear %a, %o residual %x : (tensor<?x32xf32>, tensor<32x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %gu = loom.linear %h, %up : (tensor<?x32xf32>, tensor<128x32xf32>) -> tensor<?x128xf32>
+  %g = loom.glu silu %gu : tensor<?x128xf32> -> tensor<?x64xf32>
+  %y = loom.linear %g, %down residual %h : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.entry} {
+  %0 = loom.weight @l0.qkv : tensor<96x32xf32>
+  %1 = loom.weight @l0.o : tensor<32x32xf32>
+  %2 = loom.weight @l0.up : tensor<128x32xf32>
+  %3 = loom.weight @l0.down : tensor<32x64xf32>
+  %4 = loom.weight @l1.qkv : tensor<96x32xf32>
+  %5 = loom.weight @l1.o : tensor<32x32xf32>
+  %6 = loom.weight @l1.up : tensor<128x32xf32>
+  %7 = loom.weight @l1.down : tensor<32x64xf32>
+  %h0 = call @Block(%x, %0, %1, %2, %3) : (tensor<?x32xf32>, tensor<96x32xf32>, tensor<32x32xf32>, tensor<128x32xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %h1 = call @Block(%h0, %4, %5, %6, %7) : (tensor<?x32xf32>, tensor<96x32xf32>, tensor<32x32xf32>, tensor<128x32xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %w = loom.weight @lm_head : tensor<50x32xf32>
+  %logits = loom.linear %h1, %w : (tensor<?x32xf32>, tensor<50x32xf32>) -> tensor<?x50xf32>
+  return %logits : tensor<?x50xf32>
+}
+
+// By default every product, in q8_0 (34 bytes a block of 32).
+// CHECK-LABEL: func.func private @Block(
+// CHECK:         %[[QKV:.*]] = loom.quantize %{{.*}} format q8_0 : tensor<96x32xf32> -> tensor<96x34xi8>
+// CHECK:         loom.linear %{{.*}}, %[[QKV]] format q8_0 : (tensor<?x32xf32>, tensor<96x34xi8>) -> tensor<?x96xf32>
+// CHECK:         %[[O:.*]] = loom.quantize %{{.*}} format q8_0 : tensor<32x32xf32> -> tensor<32x34xi8>
+// CHECK:         loom.linear %{{.*}}, %[[O]] residual %{{.*}} format q8_0
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<128x32xf32> -> tensor<128x34xi8>
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32> -> tensor<32x68xi8>
+// CHECK-LABEL: func.func @forward(
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<50x32xf32> -> tensor<50x34xi8>
+
+// layers=attention: the q/k/v and output projections only.
+// ATTN-LABEL: func.func private @Block(
+// ATTN-COUNT-2: loom.quantize %{{.*}} format q4_1
+// ATTN-NOT:     loom.quantize
+// ATTN:         loom.glu
+// ATTN-NOT:     loom.quantize
+
+// exclude=lm_head: the head stays f32.
+// EXCL-LABEL: func.func private @Block(
+// EXCL-COUNT-4: loom.quantize %{{.*}} format q4_0
+// EXCL-LABEL: func.func @forward(
+// EXCL-NOT:     loom.quantize
+// EXCL:         loom.linear %{{.*}}, %{{.*}} : (tensor<?x32xf32>, tensor<50x32xf32>)
+
+// include=\.down$, then derived: one quantized param per layer, named
+// after its source and format, passed to the block.
+// DERIVE:      loom.param @l0.down.q8_0 : tensor<32x68xi8> init {
+// DERIVE-NEXT:   %[[W:.*]] = loom.weight @l0.down : tensor<32x64xf32>
+// DERIVE-NEXT:   %[[Q:.*]] = loom.quantize %[[W]] format q8_0 : tensor<32x64xf32> -> tensor<32x68xi8>
+// DERIVE-NEXT:   loom.yield %[[Q]]
+// DERIVE:      loom.param @l1.down.q8_0 : tensor<32x68xi8> init {
+// DERIVE-LABEL: func.func private @Block(
+// DERIVE-SAME:   tensor<32x68xi8>
+// DERIVE:        loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 : (tensor<?x64xf32>, tensor<32x68xi8>, tensor<?x32xf32>)
+// DERIVE-LABEL: func.func @forward(
+// DERIVE:        loom.weight @l0.down.q8_0
+// DERIVE:        loom.weight @l1.down.q8_0
+
+// -----
+
+// Layers the pass rewrites into products first: an MLP, an unfused gated
+// MLP (through the gate-up fusion), a transposed (Conv1D-style) weight.
+
+// CHECK-LABEL: func.func @layers(
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<64x32xf32> -> tensor<64x34xi8>
+// CHECK:         loom.activation gelu
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32> -> tensor<32x68xi8>
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<128x32xf32> -> tensor<128x34xi8>
+// CHECK:         loom.glu silu
+// CHECK:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32> -> tensor<32x68xi8>
+// CHECK:         %[[T:.*]] = loom.transpose
+// CHECK:         loom.quantize %[[T]] format q8_0 : tensor<16x32xf32> -> tensor<16x34xi8>
+// CHECK-NOT:     loom.mlp
+// CHECK-NOT:     loom.gated_mlp
+func.func @layers(%x: tensor<?x32xf32>, %up: tensor<64x32xf32>, %down: tensor<32x64xf32>, %g: tensor<64x32xf32>, %u: tensor<64x32xf32>, %d: tensor<32x64xf32>, %conv: tensor<32x16xf32>) -> tensor<?x16xf32> {
+  %0 = loom.mlp gelu %x, %up, %down : (tensor<?x32xf32>, tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %1 = loom.gated_mlp silu %0, %g, %u, %d : (tensor<?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %t = loom.transpose %conv : tensor<32x16xf32> -> tensor<16x32xf32>
+  %2 = loom.linear %1, %t : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %2 : tensor<?x16xf32>
+}

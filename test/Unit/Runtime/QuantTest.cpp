@@ -1,0 +1,211 @@
+//===- QuantTest.cpp - Block formats and quantized products ---------------===//
+
+#include "loom/Quant.h"
+#include "loom/Half.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace loom;
+
+namespace {
+
+KernelState &kernels() {
+  static KernelState state(2);
+  return state;
+}
+
+std::vector<float> randomVector(size_t size, unsigned seed, float scale = 1) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> values(size);
+  for (float &x : values)
+    x = dist(rng);
+  return values;
+}
+
+constexpr QuantFormat kFormats[] = {QuantFormat::Q8_0, QuantFormat::Q4_0,
+                                    QuantFormat::Q4_1};
+
+std::vector<uint8_t> quantize(QuantFormat format, const std::vector<float> &w,
+                              int64_t n, int64_t k,
+                              const float *importance = nullptr) {
+  std::vector<uint8_t> bytes(size_t(n * quantRowBytes(format, k)));
+  for (int64_t r = 0; r < n; ++r)
+    quantizeRow(format, w.data() + r * k, k, importance,
+                bytes.data() + r * quantRowBytes(format, k));
+  return bytes;
+}
+
+TEST(QuantTest, BlockBytesAreGguf) {
+  // One block of 0, 1, ..., 31 (and its negation for Q4_0's sign rule).
+  float x[32];
+  for (int j = 0; j < 32; ++j)
+    x[j] = float(j);
+  uint8_t block[34];
+  quantizeRow(QuantFormat::Q8_0, x, 32, nullptr, block);
+  uint16_t d;
+  std::memcpy(&d, block, 2);
+  EXPECT_EQ(d, floatToHalf(31.0f / 127.0f));
+  EXPECT_EQ(int8_t(block[2 + 31]), 127);
+  EXPECT_EQ(int8_t(block[2 + 1]), 4); // round(127 / 31) = 4
+
+  // Q4_0: the largest magnitude, 31, maps to -8: d = -31/8; 0 -> 8.
+  quantizeRow(QuantFormat::Q4_0, x, 32, nullptr, block);
+  std::memcpy(&d, block, 2);
+  EXPECT_EQ(d, floatToHalf(31.0f / -8.0f));
+  EXPECT_EQ(block[2] & 0xF, 8);     // x[0] = 0
+  EXPECT_EQ(block[2] >> 4, 4);      // x[16] = 16: 16 / -3.875 + 8.5 = 4.37
+  EXPECT_EQ(block[2 + 15] >> 4, 0); // x[31] -> -8 + 8
+
+  // Q4_1: d = 31/15, m = 0; 31 -> 15.
+  quantizeRow(QuantFormat::Q4_1, x, 32, nullptr, block);
+  uint16_t m;
+  std::memcpy(&d, block, 2);
+  std::memcpy(&m, block + 2, 2);
+  EXPECT_EQ(d, floatToHalf(31.0f / 15.0f));
+  EXPECT_EQ(m, floatToHalf(0.0f));
+  EXPECT_EQ(block[4 + 15] >> 4, 15);
+}
+
+TEST(QuantTest, RoundTripErrorIsWithinHalfAStep) {
+  const int64_t k = 256;
+  std::vector<float> w = randomVector(k, 1);
+  for (QuantFormat format : kFormats) {
+    std::vector<uint8_t> bytes = quantize(format, w, 1, k);
+    std::vector<float> back(k);
+    dequantizeRow(format, bytes.data(), k, back.data());
+    for (int64_t b = 0; b < k / 32; ++b) {
+      float lo = w[b * 32], hi = w[b * 32];
+      for (int j = 0; j < 32; ++j) {
+        lo = std::min(lo, w[b * 32 + j]);
+        hi = std::max(hi, w[b * 32 + j]);
+      }
+      float amax = std::max(std::fabs(lo), std::fabs(hi));
+      // Half a quantization step, and a little for the f16 scale; Q4_0's
+      // grid is -8..7 steps with the largest magnitude at -8, so values of
+      // the other sign near it clip by up to a whole step.
+      float step = format == QuantFormat::Q8_0   ? amax / 127
+                   : format == QuantFormat::Q4_0 ? amax / 8
+                                                 : (hi - lo) / 15;
+      float bound = format == QuantFormat::Q4_0 ? step : 0.5f * step;
+      for (int j = 0; j < 32; ++j)
+        EXPECT_LE(std::fabs(back[b * 32 + j] - w[b * 32 + j]),
+                  bound * 1.01f + 1e-3f * amax)
+            << quantFormatName(format) << " element " << b * 32 + j;
+    }
+  }
+}
+
+TEST(QuantTest, ImportanceLowersWeightedError) {
+  const int64_t k = 4096;
+  std::vector<float> w = randomVector(k, 2);
+  // A few channels matter much more than the rest.
+  std::vector<float> importance(k, 0.1f);
+  for (int64_t p = 0; p < k; p += 7)
+    importance[p] = 10.0f;
+  for (QuantFormat format : kFormats) {
+    auto weightedError = [&](const float *imp) {
+      std::vector<uint8_t> bytes = quantize(format, w, 1, k, imp);
+      std::vector<float> back(k);
+      dequantizeRow(format, bytes.data(), k, back.data());
+      double error = 0;
+      for (int64_t p = 0; p < k; ++p)
+        error += importance[p] * (back[p] - w[p]) * (back[p] - w[p]);
+      return error;
+    };
+    double plain = weightedError(nullptr);
+    double weighted = weightedError(importance.data());
+    EXPECT_LT(weighted, 0.9 * plain) << quantFormatName(format);
+  }
+}
+
+/// Checks qgemmNT with `kernel` against a double-precision product of the
+/// decoded weights with the activations as the kernels see them (quantized
+/// to 8 bits per block for small M, exact for large M).
+void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
+                  int64_t k, bool bias, bool accumulate) {
+  ASSERT_TRUE(setQuantKernel(kernel));
+  unsigned seed = unsigned(m * 31 + n * 7 + k + int(format));
+  std::vector<float> w = randomVector(size_t(n * k), seed, 0.05f);
+  std::vector<float> a = randomVector(size_t(m * (k + 3)), seed + 1);
+  std::vector<float> b = randomVector(size_t(n), seed + 2);
+  std::vector<uint8_t> bytes = quantize(format, w, n, k);
+  std::vector<float> decoded(size_t(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    dequantizeRow(format, bytes.data() + r * quantRowBytes(format, k), k,
+                  decoded.data() + r * k);
+  // What the small-M path multiplies: 8-bit activations per block.
+  std::vector<float> seen(a);
+  if (m <= 4)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p0 = 0; p0 < k; p0 += 32) {
+        float *x = seen.data() + i * (k + 3) + p0;
+        float amax = 0;
+        for (int j = 0; j < 32; ++j)
+          amax = std::max(amax, std::fabs(x[j]));
+        float d = amax / 127, id = d ? 1 / d : 0;
+        for (int j = 0; j < 32; ++j)
+          x[j] = d * std::nearbyint(x[j] * id);
+      }
+  int64_t ldc = n + 1;
+  std::vector<float> c = randomVector(size_t(m * ldc), seed + 3);
+  std::vector<float> start = c;
+  qgemmNT(kernels(), format, m, n, k, a.data(), k + 3, bytes.data(),
+          bias ? b.data() : nullptr, c.data(), ldc, accumulate);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double want = accumulate ? start[i * ldc + j] : 0.0;
+      double magnitude = std::fabs(want);
+      if (bias)
+        want += b[j];
+      for (int64_t p = 0; p < k; ++p) {
+        double term = double(seen[i * (k + 3) + p]) * decoded[j * k + p];
+        want += term;
+        magnitude += std::fabs(term);
+      }
+      ASSERT_NEAR(c[i * ldc + j], want, 1e-5 * magnitude + 1e-6)
+          << quantFormatName(format) << " kernel " << int(kernel) << " m=" << m
+          << " n=" << n << " k=" << k << " at (" << i << ", " << j << ")";
+    }
+  setQuantKernel(bestQuantKernel());
+}
+
+TEST(QuantTest, ProductsMatchDecodedWeights) {
+  for (QuantKernel kernel :
+       {QuantKernel::Portable, QuantKernel::Avx2, QuantKernel::Avx512Vnni}) {
+    if (!setQuantKernel(kernel)) {
+      GTEST_LOG_(INFO) << "kernel " << int(kernel) << " not on this CPU";
+      continue;
+    }
+    for (QuantFormat format : kFormats)
+      for (int64_t m : {1, 2, 3, 4, 9}) {
+        checkProduct(kernel, format, m, 37, 96, /*bias=*/false,
+                     /*accumulate=*/true);
+        checkProduct(kernel, format, m, 70, 256, /*bias=*/true,
+                     /*accumulate=*/false);
+      }
+  }
+  setQuantKernel(bestQuantKernel());
+}
+
+TEST(QuantTest, LargeProductsSpanColumnBlocks) {
+  // More columns than one pass of decoded panels holds, k not a multiple of
+  // the GEMM's depth.
+  checkProduct(bestQuantKernel(), QuantFormat::Q4_1, 13, 1100, 1056,
+               /*bias=*/true, /*accumulate=*/true);
+}
+
+TEST(QuantTest, FormatNamesAndIds) {
+  EXPECT_EQ(quantFormatFromName("Q4_1"), QuantFormat::Q4_1);
+  EXPECT_EQ(quantFormatFromName("q4_1"), std::nullopt);
+  EXPECT_EQ(quantFormatFromId(0), QuantFormat::Q8_0);
+  EXPECT_EQ(quantFormatFromId(3), std::nullopt);
+  EXPECT_EQ(quantRowBytes(QuantFormat::Q4_0, 64), 36);
+}
+
+} // namespace
