@@ -47,6 +47,8 @@ namespace {
 
 /// Up to this many rows of A, the weights are streamed once.
 constexpr int64_t kSmallM = 4;
+/// How far ahead of its reads a weight row stream prefetches.
+constexpr int64_t kPrefetchBytes = 1024;
 
 /// Rows of A quantized per block: `q[i * k + p]`, and per block `b` its
 /// scale `d[i * blocks + b]` and integer sum `s[i * blocks + b]`.
@@ -110,6 +112,17 @@ constexpr int64_t quantDataOffset(QuantFormat format) {
 //===----------------------------------------------------------------------===//
 // Dot products of one weight row with M activation rows.
 //===----------------------------------------------------------------------===//
+
+template <QuantFormat Format, int M>
+void dotRowPortable(const uint8_t *w, const QuantizedRows &a, float *out);
+
+/// Weight rows [0, R) against M activation rows: `out[r * M + i]`.
+template <QuantFormat Format, int M, int R>
+void dotRowsPortable(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
+                     float *out) {
+  for (int r = 0; r < R; ++r)
+    dotRowPortable<Format, M>(w + r * rowBytes, a, out + r * M);
+}
 
 template <QuantFormat Format, int M>
 void dotRowPortable(const uint8_t *w, const QuantizedRows &a, float *out) {
@@ -181,58 +194,77 @@ dotUnsignedSigned(__m256i u, __m256i s) {
   }
 }
 
-template <QuantFormat Format, int M, bool Vnni>
+/// Weight rows [0, R) (`rowBytes` apart) against M activation rows:
+/// `out[r * M + i]`. Several rows at once keep several memory streams in
+/// flight and R * M independent accumulators.
+template <QuantFormat Format, int M, int R, bool Vnni>
 __attribute__((target(LOOM_QUANT_VNNI))) void
-dotRowSimd(const uint8_t *w, const QuantizedRows &a, float *out) {
+dotRowsSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
+            float *out) {
   constexpr int64_t bytes = Format == QuantFormat::Q8_0 ? LOOM_QUANT_Q8_0_BYTES
                             : Format == QuantFormat::Q4_0
                                 ? LOOM_QUANT_Q4_0_BYTES
                                 : LOOM_QUANT_Q4_1_BYTES;
-  __m256 acc[M];
-  float correction[M];
-  for (int i = 0; i < M; ++i) {
-    acc[i] = _mm256_setzero_ps();
-    correction[i] = 0.0f;
-  }
-  for (int64_t b = 0; b < a.blocks; ++b) {
-    const uint8_t *block = w + b * bytes;
-    const uint8_t *data = block + quantDataOffset(Format);
-    uint16_t dBits;
-    std::memcpy(&dBits, block, 2);
-    float dw = _cvtsh_ss(dBits);
-    __m256i weights;
-    if constexpr (Format == QuantFormat::Q8_0) {
-      weights = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(data));
-    } else {
-      weights = unpackNibbles(data);
-    }
+  __m256 acc[R][M];
+  float correction[R][M];
+  for (int r = 0; r < R; ++r)
     for (int i = 0; i < M; ++i) {
-      __m256i q = _mm256_loadu_si256(
+      acc[r][i] = _mm256_setzero_ps();
+      correction[r][i] = 0.0f;
+    }
+  for (int64_t b = 0; b < a.blocks; ++b) {
+    __m256i q[M];
+    float da[M];
+    for (int i = 0; i < M; ++i) {
+      q[i] = _mm256_loadu_si256(
           reinterpret_cast<const __m256i *>(a.q + i * a.k + b * kQuantBlock));
-      __m256i dot;
+      da[i] = a.d[i * a.blocks + b];
+    }
+    for (int r = 0; r < R; ++r) {
+      const uint8_t *block = w + r * rowBytes + b * bytes;
+      const uint8_t *data = block + quantDataOffset(Format);
+      // The hardware's prefetchers alone leave the row streams short of
+      // the memory's bandwidth: ask for lines well ahead.
+      _mm_prefetch(reinterpret_cast<const char *>(block) + kPrefetchBytes,
+                   _MM_HINT_T0);
+      uint16_t dBits;
+      std::memcpy(&dBits, block, 2);
+      float dw = _cvtsh_ss(dBits);
+      __m256i weights;
       if constexpr (Format == QuantFormat::Q8_0)
-        dot = dotUnsignedSigned<Vnni>(_mm256_sign_epi8(weights, weights),
-                                      _mm256_sign_epi8(q, weights));
+        weights = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(data));
       else
-        dot = dotUnsignedSigned<Vnni>(weights, q);
-      float da = a.d[i * a.blocks + b];
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(dw * da),
-                               acc[i]);
-      if constexpr (Format == QuantFormat::Q4_0)
-        correction[i] -= 8.0f * dw * da * float(a.s[i * a.blocks + b]);
-      if constexpr (Format == QuantFormat::Q4_1) {
-        uint16_t mBits;
-        std::memcpy(&mBits, block + 2, 2);
-        correction[i] += _cvtsh_ss(mBits) * da * float(a.s[i * a.blocks + b]);
+        weights = unpackNibbles(data);
+      __m256i magnitudes = _mm256_sign_epi8(weights, weights);
+      for (int i = 0; i < M; ++i) {
+        __m256i dot;
+        if constexpr (Format == QuantFormat::Q8_0)
+          dot = dotUnsignedSigned<Vnni>(magnitudes,
+                                        _mm256_sign_epi8(q[i], weights));
+        else
+          dot = dotUnsignedSigned<Vnni>(weights, q[i]);
+        acc[r][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                                    _mm256_set1_ps(dw * da[i]), acc[r][i]);
+        if constexpr (Format == QuantFormat::Q4_0)
+          correction[r][i] -= 8.0f * dw * da[i] * float(a.s[i * a.blocks + b]);
+        if constexpr (Format == QuantFormat::Q4_1) {
+          uint16_t mBits;
+          std::memcpy(&mBits, block + 2, 2);
+          correction[r][i] +=
+              _cvtsh_ss(mBits) * da[i] * float(a.s[i * a.blocks + b]);
+        }
       }
     }
   }
-  for (int i = 0; i < M; ++i)
-    out[i] = hsum(acc[i]) + correction[i];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < M; ++i)
+      out[r * M + i] = hsum(acc[r][i]) + correction[r][i];
 }
 #endif
 
-using DotRowFn = void (*)(const uint8_t *, const QuantizedRows &, float *);
+/// A kernel for R weight rows against M activation rows.
+using DotRowsFn = void (*)(const uint8_t *, int64_t, const QuantizedRows &,
+                           float *);
 
 bool cpuHas(QuantKernel kernel) {
 #if LOOM_X86
@@ -257,40 +289,47 @@ std::atomic<QuantKernel> &selectedKernel() {
   return kernel;
 }
 
-template <QuantFormat Format, int M> DotRowFn dotRowFor(QuantKernel kernel) {
+template <QuantFormat Format, int M, int R>
+DotRowsFn dotRowsFor(QuantKernel kernel) {
 #if LOOM_X86
   if (kernel == QuantKernel::Avx512Vnni)
-    return dotRowSimd<Format, M, true>;
+    return dotRowsSimd<Format, M, R, true>;
   if (kernel == QuantKernel::Avx2)
-    return dotRowSimd<Format, M, false>;
+    return dotRowsSimd<Format, M, R, false>;
 #endif
-  return dotRowPortable<Format, M>;
+  return dotRowsPortable<Format, M, R>;
 }
 
+/// Rows a kernel for `m` activation rows takes at once: R * M accumulators
+/// stay within the 16 vector registers.
+constexpr int64_t rowsAtOnce(int64_t m) { return m <= 2 ? 4 : 2; }
+
+/// The kernels for `m` activation rows: `rowsAtOnce(m)` weight rows, and one.
 template <QuantFormat Format>
-DotRowFn dotRowFor(QuantKernel kernel, int64_t m) {
+std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantKernel kernel, int64_t m) {
   switch (m) {
   case 1:
-    return dotRowFor<Format, 1>(kernel);
+    return {dotRowsFor<Format, 1, 4>(kernel), dotRowsFor<Format, 1, 1>(kernel)};
   case 2:
-    return dotRowFor<Format, 2>(kernel);
+    return {dotRowsFor<Format, 2, 4>(kernel), dotRowsFor<Format, 2, 1>(kernel)};
   case 3:
-    return dotRowFor<Format, 3>(kernel);
+    return {dotRowsFor<Format, 3, 2>(kernel), dotRowsFor<Format, 3, 1>(kernel)};
   default:
-    return dotRowFor<Format, 4>(kernel);
+    return {dotRowsFor<Format, 4, 2>(kernel), dotRowsFor<Format, 4, 1>(kernel)};
   }
 }
 
-DotRowFn dotRowFor(QuantFormat format, QuantKernel kernel, int64_t m) {
+std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
+                                           QuantKernel kernel, int64_t m) {
   switch (format) {
   case QuantFormat::Q8_0:
-    return dotRowFor<QuantFormat::Q8_0>(kernel, m);
+    return dotRowsFor<QuantFormat::Q8_0>(kernel, m);
   case QuantFormat::Q4_0:
-    return dotRowFor<QuantFormat::Q4_0>(kernel, m);
+    return dotRowsFor<QuantFormat::Q4_0>(kernel, m);
   case QuantFormat::Q4_1:
-    return dotRowFor<QuantFormat::Q4_1>(kernel, m);
+    return dotRowsFor<QuantFormat::Q4_1>(kernel, m);
   }
-  return nullptr;
+  return {nullptr, nullptr};
 }
 
 /// Small M: each thread streams a range of weight rows once.
@@ -298,19 +337,32 @@ void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                 int64_t k, const float *a, int64_t lda, const uint8_t *w,
                 const float *bias, float *c, int64_t ldc, bool accumulate) {
   QuantizedRows rows = quantizeActivations(m, k, a, lda, getQuantScratch());
-  DotRowFn dot = dotRowFor(format, selectedKernel().load(), m);
+  std::pair<DotRowsFn, DotRowsFn> kernels =
+      dotRowsFor(format, selectedKernel().load(), m);
+  DotRowsFn dotRows = kernels.first, dotRow = kernels.second;
+  int64_t step = rowsAtOnce(m);
   int64_t rowBytes = quantRowBytes(format, k);
   int64_t threads = state.pool.getNumThreads();
-  int64_t grain = std::max<int64_t>(8, n / (threads * 8));
+  // Chunks of whole steps, several per thread to even out the load.
+  int64_t grain = std::max<int64_t>(8, n / (threads * 8)) / step * step;
   state.pool.parallelFor(0, n, grain, [&](int64_t first, int64_t last) {
-    float out[kSmallM];
-    for (int64_t j = first; j < last; ++j) {
-      dot(w + j * rowBytes, rows, out);
+    float out[4 * kSmallM];
+    auto store = [&](int64_t j, const float *values) {
       float add = bias ? bias[j] : 0.0f;
       for (int64_t i = 0; i < m; ++i) {
         float &target = c[i * ldc + j];
-        target = (accumulate ? target : 0.0f) + out[i] + add;
+        target = (accumulate ? target : 0.0f) + values[i] + add;
       }
+    };
+    int64_t j = first;
+    for (; j + step <= last; j += step) {
+      dotRows(w + j * rowBytes, rowBytes, rows, out);
+      for (int64_t r = 0; r < step; ++r)
+        store(j + r, out + r * m);
+    }
+    for (; j < last; ++j) {
+      dotRow(w + j * rowBytes, rowBytes, rows, out);
+      store(j, out);
     }
   });
 }

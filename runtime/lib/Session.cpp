@@ -200,7 +200,38 @@ Status Session::loadWeights() {
   };
   auto set = [&](size_t i) { return size_t(bound[i]); };
 
+  // Quantized weights the model computes live in one range of huge pages:
+  // the products stream them whole for every token (see
+  // reservePackedMatrices).
+  constexpr size_t kHugePage = size_t(2) << 20;
+  size_t quantizedBytes = 0;
+  for (size_t i = 0; i < entries; ++i)
+    if (computed(i) && specOf(i).quant)
+      quantizedBytes += (size_t(specOf(i).bytes()) + 63) / 64 * 64;
+  char *quantizedArena = nullptr;
+  if (quantizedBytes) {
+    size_t rounded = (quantizedBytes + kHugePage - 1) / kHugePage * kHugePage;
+    // Over-allocated by a page so that the range can start on a boundary.
+    void *memory = mmap(nullptr, rounded + kHugePage, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+      return makeError(fmt::format("cannot allocate {} bytes for the "
+                                   "quantized weights",
+                                   rounded));
+    derivedMemory.push_back({memory, rounded + kHugePage});
+    auto address = reinterpret_cast<uintptr_t>(memory);
+    quantizedArena = reinterpret_cast<char *>(
+        (address + kHugePage - 1) / kHugePage * kHugePage);
+#if defined(MADV_HUGEPAGE)
+    madvise(quantizedArena, rounded, MADV_HUGEPAGE);
+#endif
+  }
   for (size_t i = 0; i < entries; ++i) {
+    if (computed(i) && specOf(i).quant) {
+      weightTable[i] = quantizedArena;
+      quantizedArena += (size_t(specOf(i).bytes()) + 63) / 64 * 64;
+      continue;
+    }
     if (fromCheckpoint(i)) {
       weightTable[i] = const_cast<float *>(weights.data(set(i)));
       if (!weights.isHalf(set(i)))
