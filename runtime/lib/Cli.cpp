@@ -28,6 +28,7 @@ enum class FlagId {
   Bench,
   Output,
   Logits,
+  CompareLogits,
   ExportWeights,
   Help,
   Version,
@@ -70,6 +71,9 @@ static constexpr FlagSpec flagTable[] = {
      "write the output as a float32 .npy file"},
     {FlagId::Logits, "--logits", "", "PATH", Applies::Decoder,
      "write the prompt's logits [prompt, vocab] as a float32 .npy file"},
+    {FlagId::CompareLogits, "--compare-logits", "", "PATH", Applies::Decoder,
+     "compare the prompt's logits with those in PATH (another build's "
+     "--logits, e.g. unquantized): perplexity, KL divergence, same top-1"},
     {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
      "write the weights the model reads, derived ones computed, to a "
      ".safetensors file this program loads directly, and exit"},
@@ -230,6 +234,9 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
                                    spelling, value));
     (flag.id == FlagId::Output ? options.output : options.logits) =
         std::string(value);
+    return Status::success();
+  case FlagId::CompareLogits:
+    options.compareLogits = std::string(value);
     return Status::success();
   case FlagId::ExportWeights:
     if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")

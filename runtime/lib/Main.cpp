@@ -12,6 +12,7 @@
 #include "loom/Kernels.h"
 #include "loom/Npy.h"
 #include "loom/Profile.h"
+#include "loom/Quality.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
 
@@ -123,7 +124,24 @@ int main(int argc, char **argv) {
   // The prompt in one call (prefill, or the encoder's forward pass).
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
   // Generation needs only the last position's logits.
-  bool lastRowOnly = info.decoder && options.logits.empty();
+  bool lastRowOnly =
+      info.decoder && options.logits.empty() && options.compareLogits.empty();
+  // Reference logits to compare with: read (and checked) before the run.
+  NpyArray reference;
+  if (!options.compareLogits.empty()) {
+    Expected<NpyArray> read = readNpy(options.compareLogits);
+    if (!read)
+      return fail(program, read.getError());
+    reference = std::move(*read);
+    if (reference.shape != std::vector<int64_t>{seq, info.outputWidth})
+      return fail(program,
+                  fmt::format("{} holds logits of shape {}, but this prompt "
+                              "gives [{}, {}]: write them with --logits for "
+                              "the same prompt",
+                              options.compareLogits,
+                              formatShape(reference.shape), seq,
+                              info.outputWidth));
+  }
   std::vector<float> output(size_t((lastRowOnly ? 1 : seq) * info.outputWidth));
   auto prefillStart = std::chrono::steady_clock::now();
   if (Status status =
@@ -157,6 +175,11 @@ int main(int argc, char **argv) {
         !status)
       return fail(program, status.getError());
   }
+  if (!options.compareLogits.empty())
+    fmt::print("{}", formatComparison(compareLogits(reference.data.data(),
+                                                    output.data(), seq,
+                                                    info.outputWidth, prompt),
+                                      options.compareLogits));
 
   // Token-by-token generation reusing the KV cache: nothing is allocated
   // per token.

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <regex>
 
 namespace loom {
 
@@ -57,6 +60,71 @@ Status writeNpy(const std::string &path, const float *data,
     return makeError(
         fmt::format("{}: write failed: {}", path, std::strerror(errno)));
   return Status::success();
+}
+
+Expected<NpyArray> readNpy(const std::string &path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream)
+    return makeError(
+        fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::string bytes((std::istreambuf_iterator<char>(stream)),
+                    std::istreambuf_iterator<char>());
+  auto bad = [&](std::string_view why) {
+    return makeError(
+        fmt::format("{}: not a float32 .npy array: {}", path, why));
+  };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    return bad("no .npy magic");
+  unsigned major = static_cast<unsigned char>(bytes[6]);
+  if (major < 1 || major > 3)
+    return bad(fmt::format("format version {}", major));
+  // Version 1 has a 2-byte header length, later versions 4 bytes.
+  size_t lengthBytes = major == 1 ? 2 : 4;
+  size_t headerLength = 0;
+  for (size_t i = 0; i < lengthBytes; ++i)
+    headerLength |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+  size_t dataStart = 8 + lengthBytes + headerLength;
+  if (bytes.size() < dataStart)
+    return bad("truncated header");
+  std::string header = bytes.substr(8 + lengthBytes, headerLength);
+  std::smatch match;
+  if (!std::regex_search(header, match, std::regex("'descr':\\s*'([^']*)'")) ||
+      (match[1] != "<f4" && match[1] != "|f4"))
+    return bad("its elements are not little-endian float32");
+  if (!std::regex_search(header, std::regex("'fortran_order':\\s*False")))
+    return bad("it is in Fortran order");
+  if (!std::regex_search(header, match,
+                         std::regex("'shape':\\s*\\(([0-9, ]*)\\)")))
+    return bad("no shape");
+  NpyArray array;
+  std::string dims = match[1];
+  for (size_t start = 0; start < dims.size();) {
+    size_t stop = dims.find(',', start);
+    std::string dim = dims.substr(
+        start, stop == std::string::npos ? std::string::npos : stop - start);
+    if (dim.find_first_not_of(' ') != std::string::npos) {
+      std::optional<int64_t> value = parseInt(dim.substr(
+          dim.find_first_not_of(' '),
+          dim.find_last_not_of(' ') - dim.find_first_not_of(' ') + 1));
+      if (!value || *value < 0)
+        return bad(fmt::format("bad dimension '{}'", dim));
+      array.shape.push_back(*value);
+    }
+    if (stop == std::string::npos)
+      break;
+    start = stop + 1;
+  }
+  std::optional<int64_t> count = numElements(array.shape);
+  if (!count || bytes.size() - dataStart != size_t(*count) * sizeof(float))
+    return bad(fmt::format("shape {} needs {} bytes of data, the file has {}",
+                           formatShape(array.shape),
+                           count ? size_t(*count) * sizeof(float) : 0,
+                           bytes.size() - dataStart));
+  array.data.resize(size_t(*count));
+  if (*count)
+    std::memcpy(array.data.data(), bytes.data() + dataStart,
+                size_t(*count) * sizeof(float));
+  return array;
 }
 
 } // namespace loom

@@ -50,6 +50,9 @@ struct CliOptions {
   std::string output;
   /// Decoders: where to write the prompt's logits as .npy (empty: nowhere).
   std::string logits;
+  /// `--compare-logits PATH` (decoders): reference logits of the same
+  /// prompt to compare the prompt's logits with.
+  std::string compareLogits;
   /// `--export-weights PATH`: write the weights the model reads (derived
   /// ones computed) to PATH and exit.
   std::string exportWeights;

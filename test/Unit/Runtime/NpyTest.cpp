@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 
+#include <fstream>
 #include <iterator>
 
 using namespace loom;
@@ -60,6 +61,48 @@ TEST_F(NpyTest, Errors) {
   ASSERT_FALSE(status);
   EXPECT_THAT(status.getError(),
               HasSubstr("cannot write an array of shape [-1]"));
+}
+
+TEST_F(NpyTest, ReadsWhatItWrites) {
+  std::vector<float> values = {1, 2, 3, 4, 5, 6};
+  ASSERT_TRUE(writeNpy(path("a.npy"), values.data(), {2, 3}));
+  Expected<NpyArray> read = readNpy(path("a.npy"));
+  ASSERT_TRUE(read) << read.getError();
+  EXPECT_EQ(read->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(read->data, values);
+  ASSERT_TRUE(writeNpy(path("v.npy"), values.data(), {6}));
+  read = readNpy(path("v.npy"));
+  ASSERT_TRUE(read) << read.getError();
+  EXPECT_EQ(read->shape, (std::vector<int64_t>{6}));
+}
+
+TEST_F(NpyTest, ReadErrorsNameTheFile) {
+  auto write = [&](const std::string &name, const std::string &bytes) {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+    return path(name);
+  };
+  auto error = [](const std::string &file) {
+    Expected<NpyArray> read = readNpy(file);
+    return read ? std::string("no error") : read.getError();
+  };
+  EXPECT_THAT(error(path("missing.npy")),
+              HasSubstr("missing.npy: cannot open"));
+  EXPECT_THAT(error(write("text.npy", "hello world")),
+              HasSubstr("text.npy: not a float32 .npy array: no .npy magic"));
+  std::string header = npyHeader({2, 3});
+  EXPECT_THAT(error(write("short.npy", header + std::string(20, '\0'))),
+              HasSubstr("short.npy: not a float32 .npy array: shape [2, 3] "
+                        "needs 24 bytes of data, the file has 20"));
+  EXPECT_THAT(error(write("cut.npy", header.substr(0, 30))),
+              HasSubstr("truncated header"));
+  std::string doubles = header;
+  doubles.replace(doubles.find("<f4"), 3, "<f8");
+  EXPECT_THAT(error(write("f8.npy", doubles + std::string(48, '\0'))),
+              HasSubstr("its elements are not little-endian float32"));
+  std::string fortran = header;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  EXPECT_THAT(error(write("f.npy", fortran + std::string(24, '\0'))),
+              HasSubstr("it is in Fortran order"));
 }
 
 } // namespace
