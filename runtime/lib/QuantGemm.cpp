@@ -23,6 +23,7 @@
 
 #include "loom/Quant.h"
 
+#include "QuantInternal.h"
 #include "loom/Half.h"
 #include "loom/Profile.h"
 
@@ -42,6 +43,8 @@
 #endif
 
 using namespace loom;
+using loom::detail::kInterleave;
+using loom::detail::QuantizedRows;
 
 namespace {
 
@@ -49,15 +52,6 @@ namespace {
 constexpr int64_t kSmallM = 4;
 /// How far ahead of its reads a weight row stream prefetches.
 constexpr int64_t kPrefetchBytes = 1024;
-
-/// Rows of A quantized per block: `q[i * k + p]`, and per block `b` its
-/// scale `d[i * blocks + b]` and integer sum `s[i * blocks + b]`.
-struct QuantizedRows {
-  const int8_t *q;
-  const float *d;
-  const int32_t *s;
-  int64_t k, blocks;
-};
 
 /// Per-thread buffers, grown on demand and reused.
 struct QuantScratch {
@@ -343,26 +337,67 @@ void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   int64_t step = rowsAtOnce(m);
   int64_t rowBytes = quantRowBytes(format, k);
   int64_t threads = state.pool.getNumThreads();
+  auto store = [&](int64_t j, const float *values, int64_t stride) {
+    float add = bias ? bias[j] : 0.0f;
+    for (int64_t i = 0; i < m; ++i) {
+      float &target = c[i * ldc + j];
+      target = (accumulate ? target : 0.0f) + values[i * stride] + add;
+    }
+  };
+  if (state.interleavedQuantized.count(w)) {
+    // Groups of 8 rows, then the rows after the last group as they are.
+    int64_t groups = n / kInterleave;
+    int64_t groupGrain = std::max<int64_t>(1, groups / (threads * 8));
+    state.pool.parallelFor(
+        0, groups, groupGrain, [&](int64_t first, int64_t last) {
+          float out[kSmallM * kInterleave];
+          for (int64_t g = first; g < last; ++g) {
+            // Up to 4 rows of A at a time against the group's 8 weight rows,
+            // which stay in L1 while every row of A passes.
+            for (int64_t i0 = 0; i0 < m; i0 += kSmallM) {
+              int64_t count = std::min(kSmallM, m - i0);
+              QuantizedRows part = {rows.q + i0 * k, rows.d + i0 * rows.blocks,
+                                    rows.s + i0 * rows.blocks, k, rows.blocks};
+              detail::dotGroups(format, count, w, g, g + 1, part, out,
+                                kInterleave);
+              for (int64_t r = 0; r < kInterleave; ++r) {
+                int64_t j = g * kInterleave + r;
+                float add = bias ? bias[j] : 0.0f;
+                for (int64_t i = 0; i < count; ++i) {
+                  float &target = c[(i0 + i) * ldc + j];
+                  target = (accumulate ? target : 0.0f) +
+                           out[i * kInterleave + r] + add;
+                }
+              }
+            }
+          }
+        });
+    for (int64_t j = groups * kInterleave; j < n; ++j)
+      for (int64_t i = 0; i < m; ++i) {
+        float out[kSmallM];
+        QuantizedRows one = {rows.q + i * k, rows.d + i * rows.blocks,
+                             rows.s + i * rows.blocks, k, rows.blocks};
+        dotRowsFor(format, selectedKernel().load(), 1)
+            .second(w + j * rowBytes, rowBytes, one, out);
+        float add = bias ? bias[j] : 0.0f;
+        float &target = c[i * ldc + j];
+        target = (accumulate ? target : 0.0f) + out[0] + add;
+      }
+    return;
+  }
   // Chunks of whole steps, several per thread to even out the load.
   int64_t grain = std::max<int64_t>(8, n / (threads * 8)) / step * step;
   state.pool.parallelFor(0, n, grain, [&](int64_t first, int64_t last) {
     float out[4 * kSmallM];
-    auto store = [&](int64_t j, const float *values) {
-      float add = bias ? bias[j] : 0.0f;
-      for (int64_t i = 0; i < m; ++i) {
-        float &target = c[i * ldc + j];
-        target = (accumulate ? target : 0.0f) + values[i] + add;
-      }
-    };
     int64_t j = first;
     for (; j + step <= last; j += step) {
       dotRows(w + j * rowBytes, rowBytes, rows, out);
       for (int64_t r = 0; r < step; ++r)
-        store(j + r, out + r * m);
+        store(j + r, out + r * m, 1);
     }
     for (; j < last; ++j) {
       dotRow(w + j * rowBytes, rowBytes, rows, out);
-      store(j, out);
+      store(j, out, 1);
     }
   });
 }
@@ -377,6 +412,7 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   int64_t columns =
       std::max<int64_t>(kPanel, (int64_t(1) << 20) / k / kPanel * kPanel);
   int64_t rowBytes = quantRowBytes(format, k);
+  bool interleaved = state.interleavedQuantized.count(w) != 0;
   QuantScratch &scratch = getQuantScratch();
   scratch.panels.resize(panelMatrixFloats(std::min(columns, n), k));
   for (int64_t j0 = 0; j0 < n; j0 += columns) {
@@ -388,9 +424,20 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
       decoded.resize(size_t(kPanel * k));
       for (int64_t panel = first; panel < last; ++panel) {
         int64_t rows = std::min(kPanel, width - panel * kPanel);
-        for (int64_t r = 0; r < rows; ++r)
-          dequantizeRow(format, w + (j0 + panel * kPanel + r) * rowBytes, k,
-                        decoded.data() + r * k);
+        int64_t row0 = j0 + panel * kPanel;
+        for (int64_t r = 0; r < rows;) {
+          // Panels start on group boundaries (32 rows, groups of 8).
+          int64_t row = row0 + r;
+          if (interleaved &&
+              row + kInterleave <= n / kInterleave * kInterleave) {
+            detail::dequantizeGroup(format, w + row * rowBytes, k,
+                                    decoded.data() + r * k);
+            r += kInterleave;
+            continue;
+          }
+          dequantizeRow(format, w + row * rowBytes, k, decoded.data() + r * k);
+          ++r;
+        }
         packPanels(decoded.data(), k, rows, k, /*bKN=*/false,
                    packed + panel * k * kPanel);
       }
@@ -405,6 +452,15 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
 }
 
 } // namespace
+
+bool loom::interleaveQuantizedMatrix(KernelState &state, void *data,
+                                     QuantFormat format, int64_t n, int64_t k) {
+  if (!detail::hasInterleavedKernel() || n < kInterleave)
+    return false;
+  detail::interleaveRows(format, static_cast<uint8_t *>(data), n, k);
+  state.interleavedQuantized.insert(data);
+  return true;
+}
 
 QuantKernel loom::bestQuantKernel() {
   if (cpuHas(QuantKernel::Avx512Vnni))
@@ -428,7 +484,7 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     return;
   ProfileScope profile(ProfileEntry::Gemm);
   const auto *bytes = static_cast<const uint8_t *>(w);
-  if (m <= kSmallM)
+  if (m <= kSmallM || state.interleavedQuantized.count(w))
     qgemmSmall(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
   else
     qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);

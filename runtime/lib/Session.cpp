@@ -5,6 +5,7 @@
 #include "loom/Half.h"
 #include "loom/Kernels.h"
 #include "loom/Profile.h"
+#include "loom/Quant.h"
 #include "loom/SafetensorsWriter.h"
 
 #include <fmt/core.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <set>
@@ -204,9 +206,15 @@ Status Session::loadWeights() {
   // the products stream them whole for every token (see
   // reservePackedMatrices).
   constexpr size_t kHugePage = size_t(2) << 20;
+  // Those the checkpoint holds are copied there too, to be rearranged for
+  // the kernels (unless the layouts are kept as they are).
+  auto inArena = [&](size_t i) {
+    return specOf(i).quant &&
+           (computed(i) || (fromCheckpoint(i) && !keepLayouts));
+  };
   size_t quantizedBytes = 0;
   for (size_t i = 0; i < entries; ++i)
-    if (computed(i) && specOf(i).quant)
+    if (inArena(i))
       quantizedBytes += (size_t(specOf(i).bytes()) + 63) / 64 * 64;
   char *quantizedArena = nullptr;
   if (quantizedBytes) {
@@ -227,9 +235,14 @@ Status Session::loadWeights() {
 #endif
   }
   for (size_t i = 0; i < entries; ++i) {
-    if (computed(i) && specOf(i).quant) {
+    if (inArena(i)) {
       weightTable[i] = quantizedArena;
       quantizedArena += (size_t(specOf(i).bytes()) + 63) / 64 * 64;
+      if (fromCheckpoint(i)) {
+        const void *source = weights.data(set(i));
+        std::memcpy(weightTable[i], source, size_t(specOf(i).bytes()));
+        releasePages(source, size_t(specOf(i).bytes()), pageSize);
+      }
       continue;
     }
     if (fromCheckpoint(i)) {
@@ -337,6 +350,12 @@ Status Session::loadWeights() {
   // first token's time).
   auto finish = [&](size_t i) {
     const TensorSpec &spec = specOf(i);
+    if (spec.quant) {
+      if (!keepLayouts)
+        interleaveQuantizedMatrix(kernels, weightTable[i], *spec.quant,
+                                  spec.shape[0], spec.shape[1]);
+      return;
+    }
     auto [data, type] = layoutOf(i);
     if (shapes[i].n != 0)
       packedBytes += packConstantMatrix(
@@ -460,6 +479,7 @@ Status Session::writeWeights(const std::string &path) const {
 
 Session::~Session() {
   clearPackedMatrices(kernels);
+  kernels.interleavedQuantized.clear();
   for (auto [memory, bytes] : derivedMemory)
     munmap(memory, bytes);
 }

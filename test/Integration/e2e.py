@@ -189,7 +189,8 @@ def parse_args():
     ap.add_argument("--quantize", choices=sorted(quant_ref.BLOCK_BYTES),
                     help="compile with loomc --quantize=FORMAT; the reference "
                     "then computes on the matrices it quantizes (those "
-                    "matching --quantized) rounded through the format")
+                    "matching --quantized) rounded through the format, and "
+                    "rounds their products' inputs to 8 bits per block")
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
@@ -284,6 +285,8 @@ def main():
                    if np.ndim(v) == 2 and pattern.search(n)]
         for n in rounded:
             tensors[n] = quant_ref.fake_quantize(tensors[n], args.quantize)
+        # Their products also round the activations they read.
+        ref.QUANTIZED_INPUTS.update(rounded)
         print("reference: %d matrices rounded through %s"
               % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)

@@ -87,8 +87,27 @@ def as_weights(w):
 # ---------------------------------------------------------------------------
 
 
+# Weight names whose products round their input activations as Loom's
+# quantized products do (8 bits per block of 32, one scale each): set by
+# tests of quantized builds.
+QUANTIZED_INPUTS = set()
+
+
+def quantize_activations(x):
+    """x rounded as a quantized product's input: per row, per block of 32,
+    scale amax / 127, round half to even (in float32, as the runtime)."""
+    shape = x.shape
+    x32 = x.to(torch.float32).reshape(-1, shape[-1] // 32, 32)
+    d = x32.abs().amax(dim=-1, keepdim=True) / 127.0
+    inv = torch.where(d != 0, 1.0 / d, torch.zeros_like(d))
+    q = torch.round(x32 * inv)  # half to even, like nearbyint
+    return (q * d).reshape(shape).to(x.dtype)
+
+
 def linear(W, prefix, x, n_in, n_out, bias):
     """nn.Linear: weight [out, in]."""
+    if prefix + ".weight" in QUANTIZED_INPUTS:
+        x = quantize_activations(x)
     y = x @ W.get(prefix + ".weight", (n_out, n_in)).T
     if bias:
         y = y + W.get(prefix + ".bias", (n_out,))

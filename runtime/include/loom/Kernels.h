@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,9 @@ struct loom_kernel_state {
   /// Half-precision tables by the address the generated code passes for
   /// them (the embedding kernel reads their rows).
   std::map<const float *, HalfRows> halfRows;
+  /// Quantized matrices rearranged for the kernels
+  /// (`interleaveQuantizedMatrix`), by address.
+  std::set<const void *> interleavedQuantized;
 };
 
 namespace loom {

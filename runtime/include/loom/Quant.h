@@ -38,7 +38,15 @@ void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
              int64_t k, const float *a, int64_t lda, const void *w,
              const float *bias, float *c, int64_t ldc, bool accumulate);
 
-/// Which integer dot product `qgemmNT` uses on this CPU.
+/// Rearranges the [n, k] `format` matrix `data` (row-major blocks, as
+/// quantized) in place for this CPU's fastest products, and records it in
+/// `state` so that `qgemmNT` reads it so; false (nothing changed) if the CPU
+/// has no such kernel. The bytes are no longer GGUF's.
+bool interleaveQuantizedMatrix(KernelState &state, void *data,
+                               QuantFormat format, int64_t n, int64_t k);
+
+/// Which integer dot product `qgemmNT` uses on this CPU (for matrices not
+/// interleaved).
 enum class QuantKernel { Portable, Avx2, Avx512Vnni };
 
 /// The best kernel this CPU runs.

@@ -126,9 +126,11 @@ TEST(QuantTest, ImportanceLowersWeightedError) {
 
 /// Checks qgemmNT with `kernel` against a double-precision product of the
 /// decoded weights with the activations as the kernels see them (quantized
-/// to 8 bits per block for small M, exact for large M).
+/// to 8 bits per block for small M and interleaved weights, exact for large
+/// M on row-major weights).
 void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
-                  int64_t k, bool bias, bool accumulate) {
+                  int64_t k, bool bias, bool accumulate,
+                  bool interleave = false) {
   ASSERT_TRUE(setQuantKernel(kernel));
   unsigned seed = unsigned(m * 31 + n * 7 + k + int(format));
   std::vector<float> w = randomVector(size_t(n * k), seed, 0.05f);
@@ -139,9 +141,10 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   for (int64_t r = 0; r < n; ++r)
     dequantizeRow(format, bytes.data() + r * quantRowBytes(format, k), k,
                   decoded.data() + r * k);
-  // What the small-M path multiplies: 8-bit activations per block.
+  // What the small-M and interleaved paths multiply: 8-bit activations per
+  // block.
   std::vector<float> seen(a);
-  if (m <= 4)
+  if (m <= 4 || interleave)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t p0 = 0; p0 < k; p0 += 32) {
         float *x = seen.data() + i * (k + 3) + p0;
@@ -155,7 +158,12 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   int64_t ldc = n + 1;
   std::vector<float> c = randomVector(size_t(m * ldc), seed + 3);
   std::vector<float> start = c;
-  qgemmNT(kernels(), format, m, n, k, a.data(), k + 3, bytes.data(),
+  // An interleaved matrix is known to its state only.
+  KernelState interleavedState(2);
+  KernelState &state = interleave ? interleavedState : kernels();
+  if (interleave)
+    ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(), format, n, k));
+  qgemmNT(state, format, m, n, k, a.data(), k + 3, bytes.data(),
           bias ? b.data() : nullptr, c.data(), ldc, accumulate);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -191,6 +199,23 @@ TEST(QuantTest, ProductsMatchDecodedWeights) {
       }
   }
   setQuantKernel(bestQuantKernel());
+}
+
+TEST(QuantTest, InterleavedProductsMatchDecodedWeights) {
+  KernelState probe(1);
+  std::vector<uint8_t> bytes(size_t(8 * quantRowBytes(QuantFormat::Q8_0, 32)));
+  if (!interleaveQuantizedMatrix(probe, bytes.data(), QuantFormat::Q8_0, 8,
+                                 32)) {
+    GTEST_SKIP() << "no interleaved kernel on this CPU";
+  }
+  for (QuantFormat format : kFormats)
+    for (int64_t m : {1, 2, 3, 4, 9}) {
+      // 37 rows: four groups of 8 and 5 rows left as they are.
+      checkProduct(bestQuantKernel(), format, m, 37, 96, /*bias=*/false,
+                   /*accumulate=*/true, /*interleave=*/true);
+      checkProduct(bestQuantKernel(), format, m, 72, 256, /*bias=*/true,
+                   /*accumulate=*/false, /*interleave=*/true);
+    }
 }
 
 TEST(QuantTest, LargeProductsSpanColumnBlocks) {
