@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Quantized weights against the memory's ceiling and against fp32, in one run.
+
+  /usr/bin/python3 bench/quant.py [--work DIR] [--repeats 3] [--quick]
+                                  [--formats q8_0,q4_0,q4_1]
+
+Compiles examples/llama.loom at its default (`small`, ~125M parameters)
+config as fp32 and with `loomc --quantize=FORMAT` for each format, on one
+random checkpoint, and runs each alternately (so the machine's drift hits
+every build alike): 512-token prefill, and 127 decode steps after a
+128-token prompt, on 2 threads. Around every run, a short STREAM triad
+measures the bandwidth; a decode step's ceiling is that bandwidth over the
+bytes it reads:
+
+  bytes per token = sum over products of weights x bits per weight / 8
+                    (fp32: 32; q8_0: 8.5; q4_0: 4.5; q4_1: 5)
+                  + one f32 row of the token embedding
+                  + the KV cache read at the mean context (keys and values,
+                    f32, every layer)
+
+The table gives medians: decode and prefill tokens/s, bytes per token, the
+fraction of the ceiling each decode run reached (median of runs), and each
+format's ratio to fp32. Results go to stdout (markdown) and
+WORK/quant.json. docs/performance.md keeps the latest figures.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.dont_write_bytecode = True
+import bench  # noqa: E402
+
+BITS = {"fp32": 32.0, "q8_0": 8.5, "q4_0": 4.5, "q4_1": 5.0}
+QUICK = ["layers=2", "dim=128", "heads=4", "kv_heads=2", "ffn=256",
+         "vocab=1000"]
+
+
+def bytes_per_token(manifest, fmt, context):
+    """Bytes a decode step reads at a mean context of `context` tokens."""
+    cfg = manifest["config"]
+    total = 0.0
+    for t in manifest["tensors"]:
+        count = 1
+        for d in t["shape"]:
+            count *= d
+        if t["name"] == "model.embed_tokens.weight":
+            total += 4 * t["shape"][1]       # one f32 row
+        elif len(t["shape"]) == 2:
+            total += count * BITS[fmt] / 8   # a product's weight, whole
+        else:
+            total += 4 * count               # norms
+    kv_width = cfg["kv_heads"] * (cfg["dim"] // cfg["heads"])
+    return total + cfg["layers"] * 2 * context * kv_width * 4
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", default=str(ROOT / "build" / "quant-bench"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--formats", default="q8_0,q4_0,q4_1")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny model, one repeat (checks the harness)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    defines = QUICK if args.quick else []
+    mode = bench.QUICK if args.quick else bench.FULL
+    prefill = 64 if args.quick else 512
+    prompt, steps = (32, 16) if args.quick else (128, 128)
+
+    bench.run([ROOT / "scripts" / "build.sh"] + bench.BUILD_TARGETS, work)
+    loomc = ROOT / "build" / "bin" / "loomc"
+    stream = bench.build_helper("stream.c", work / "stream", work, [])
+    source = "examples/llama.loom"
+    manifest_path = work / "llama.json"
+    bench.run(bench.loomc_cmd(loomc, source, defines) +
+              ["--emit=params", "-o", manifest_path], work)
+    manifest = json.loads(manifest_path.read_text())
+    ckpt = work / "llama.safetensors"
+    bench.make_checkpoint(manifest_path, ckpt, work)
+
+    formats = ["fp32"] + [f for f in args.formats.split(",") if f]
+    exes = {}
+    for fmt in formats:
+        exes[fmt] = work / ("llama_" + fmt)
+        flags = [] if fmt == "fp32" else ["--quantize=" + fmt]
+        bench.log("compiling %s" % fmt)
+        bench.run(bench.loomc_cmd(loomc, source, defines) + flags +
+                  ["-o", exes[fmt]], work)
+
+    def triad():
+        return max(bench.measure_stream(stream, work, args.threads, mode,
+                                        mode["stream_pair_iterations"])
+                   ["triad_gbs"])
+
+    runs = {fmt: {"decode": [], "prefill": [], "fraction": [], "triad": []}
+            for fmt in formats}
+    context = prompt + steps / 2
+    for repeat in range(args.repeats):
+        for fmt in formats:
+            bench.log("repeat %d: %s" % (repeat + 1, fmt))
+            before = triad()
+            decode = bench.run_loom(exes[fmt], ckpt, work, args.threads,
+                                    prompt, steps)["rates"]["decode"]
+            after = triad()
+            ceiling = (before + after) / 2 * 1e9 / bytes_per_token(
+                manifest, fmt, context)
+            fill = bench.run_loom(exes[fmt], ckpt, work, args.threads,
+                                  prefill, 1)["rates"]["prefill"]
+            r = runs[fmt]
+            r["decode"].append(decode)
+            r["prefill"].append(fill)
+            r["triad"].append((before + after) / 2)
+            r["fraction"].append(decode / ceiling)
+
+    med = {fmt: {k: statistics.median(v) for k, v in r.items()}
+           for fmt, r in runs.items()}
+    lines = ["| weights | bits/weight | bytes/token | decode tok/s | "
+             "decode / ceiling | decode vs fp32 | prefill%d tok/s | "
+             "prefill vs fp32 |" % prefill,
+             "|---|---|---|---|---|---|---|---|"]
+    for fmt in formats:
+        m = med[fmt]
+        lines.append("| %s | %.1f | %.1f MB | %.1f | %.1f%% | %.2fx | %.1f | "
+                     "%.2fx |" % (
+                         fmt, BITS[fmt],
+                         bytes_per_token(manifest, fmt, context) / 1e6,
+                         m["decode"], 100 * m["fraction"],
+                         m["decode"] / med["fp32"]["decode"], m["prefill"],
+                         m["prefill"] / med["fp32"]["prefill"]))
+    lines.append("")
+    lines.append("STREAM triad around the decode runs: median %.1f GB/s "
+                 "(%s); %d repeats, %d threads." % (
+                     statistics.median(sum((r["triad"] for r in runs.values()),
+                                           [])),
+                     ", ".join("%.1f" % t for r in runs.values()
+                               for t in r["triad"]),
+                     args.repeats, args.threads))
+    text = "\n".join(lines)
+    print(text)
+    (work / "quant.json").write_text(json.dumps(
+        {"runs": runs, "medians": med, "table": text}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
