@@ -345,14 +345,14 @@ void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     }
   };
   if (state.interleavedQuantized.count(w)) {
-    // Groups of 8 rows, then the rows after the last group as they are.
+    // Groups of rows, then the rows after the last group as they are.
     int64_t groups = n / kInterleave;
     int64_t groupGrain = std::max<int64_t>(1, groups / (threads * 8));
     state.pool.parallelFor(
         0, groups, groupGrain, [&](int64_t first, int64_t last) {
           float out[kSmallM * kInterleave];
           for (int64_t g = first; g < last; ++g) {
-            // Up to 4 rows of A at a time against the group's 8 weight rows,
+            // Up to 4 rows of A at a time against the group's weight rows,
             // which stay in L1 while every row of A passes.
             for (int64_t i0 = 0; i0 < m; i0 += kSmallM) {
               int64_t count = std::min(kSmallM, m - i0);
@@ -402,8 +402,9 @@ void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   });
 }
 
-/// Larger M: panels of weight rows decoded to f32 and multiplied by the
-/// f32 GEMM, a block of columns at a time.
+/// Larger M on row-major weights (CPUs without the interleaved kernel):
+/// panels of weight rows decoded to f32 and multiplied by the f32 GEMM, a
+/// block of columns at a time.
 void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                 int64_t k, const float *a, int64_t lda, const uint8_t *w,
                 const float *bias, float *c, int64_t ldc, bool accumulate) {
@@ -412,7 +413,6 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   int64_t columns =
       std::max<int64_t>(kPanel, (int64_t(1) << 20) / k / kPanel * kPanel);
   int64_t rowBytes = quantRowBytes(format, k);
-  bool interleaved = state.interleavedQuantized.count(w) != 0;
   QuantScratch &scratch = getQuantScratch();
   scratch.panels.resize(panelMatrixFloats(std::min(columns, n), k));
   for (int64_t j0 = 0; j0 < n; j0 += columns) {
@@ -425,19 +425,9 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
       for (int64_t panel = first; panel < last; ++panel) {
         int64_t rows = std::min(kPanel, width - panel * kPanel);
         int64_t row0 = j0 + panel * kPanel;
-        for (int64_t r = 0; r < rows;) {
-          // Panels start on group boundaries (32 rows, groups of 8).
-          int64_t row = row0 + r;
-          if (interleaved &&
-              row + kInterleave <= n / kInterleave * kInterleave) {
-            detail::dequantizeGroup(format, w + row * rowBytes, k,
-                                    decoded.data() + r * k);
-            r += kInterleave;
-            continue;
-          }
-          dequantizeRow(format, w + row * rowBytes, k, decoded.data() + r * k);
-          ++r;
-        }
+        for (int64_t r = 0; r < rows; ++r)
+          dequantizeRow(format, w + (row0 + r) * rowBytes, k,
+                        decoded.data() + r * k);
         packPanels(decoded.data(), k, rows, k, /*bKN=*/false,
                    packed + panel * k * kPanel);
       }
@@ -482,7 +472,12 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                    const float *bias, float *c, int64_t ldc, bool accumulate) {
   if (m == 0 || n == 0)
     return;
-  ProfileScope profile(ProfileEntry::Gemm);
+  // Decode steps count the weights' bytes; prompts their arithmetic.
+  bool small = m <= kSmallM;
+  ProfileScope profile(small ? ProfileEntry::Gemv : ProfileEntry::Gemm,
+                       small ? double(n) * double(quantRowBytes(format, k))
+                             : 2.0 * double(m) * double(n) * double(k),
+                       {m, n, k});
   const auto *bytes = static_cast<const uint8_t *>(w);
   if (m <= kSmallM || state.interleavedQuantized.count(w))
     qgemmSmall(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);

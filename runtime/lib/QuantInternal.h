@@ -24,25 +24,22 @@ struct QuantizedRows {
   int64_t k, blocks;
 };
 
-/// Weight rows an interleaved group holds.
-constexpr int64_t kInterleave = 8;
+/// Weight rows an interleaved group holds (a 512-bit vector's 32-bit lanes).
+constexpr int64_t kInterleave = 16;
 
-/// Whether this CPU runs the interleaved kernel (AVX-512 VNNI).
+/// Whether this CPU runs the interleaved kernel (AVX-512 VNNI on 512-bit
+/// vectors).
 bool hasInterleavedKernel();
 
-/// Rewrites the first n / 8 * 8 rows of the [n, k] `format` matrix `data`
-/// (row-major blocks) in place into groups of 8 rows: per block of the
-/// group, the 8 rows' scales (and minimums), then their integers
-/// interleaved 4 weights at a time (Q8_0 offset by 128 to unsigned). A
-/// vector of 32 bytes then holds 4 weights of each of 8 rows, one row per
-/// 32-bit lane. The remaining rows stay as they are.
+/// Rewrites the first n / 16 * 16 rows of the [n, k] `format` matrix `data`
+/// (row-major blocks) in place into groups of 16 rows: per block of the
+/// group, the rows' scales (and minimums), then their integers interleaved
+/// 4 weights at a time (Q8_0 offset by 128 to unsigned). A vector of 64
+/// bytes then holds 4 weights of each of 16 rows, one row per 32-bit lane.
+/// The remaining rows stay as they are.
 void interleaveRows(QuantFormat format, uint8_t *data, int64_t n, int64_t k);
 
-/// Decodes the 8 rows of one interleaved group into `rows` ([8, k]).
-void dequantizeGroup(QuantFormat format, const uint8_t *group, int64_t k,
-                     float *rows);
-
-/// `out[i * ldo + r] = sum_p a[i, p] * W[r, p]` for the 8 rows of each
+/// `out[i * ldo + r] = sum_p a[i, p] * W[r, p]` for the 16 rows of each
 /// group in [firstGroup, lastGroup) of the interleaved matrix `groups`
 /// (`m` <= 4 activation rows; r counted from the first group's first row).
 void dotGroups(QuantFormat format, int64_t m, const uint8_t *groups,

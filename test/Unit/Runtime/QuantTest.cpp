@@ -203,14 +203,14 @@ TEST(QuantTest, ProductsMatchDecodedWeights) {
 
 TEST(QuantTest, InterleavedProductsMatchDecodedWeights) {
   KernelState probe(1);
-  std::vector<uint8_t> bytes(size_t(8 * quantRowBytes(QuantFormat::Q8_0, 32)));
-  if (!interleaveQuantizedMatrix(probe, bytes.data(), QuantFormat::Q8_0, 8,
+  std::vector<uint8_t> bytes(size_t(64 * quantRowBytes(QuantFormat::Q8_0, 32)));
+  if (!interleaveQuantizedMatrix(probe, bytes.data(), QuantFormat::Q8_0, 64,
                                  32)) {
     GTEST_SKIP() << "no interleaved kernel on this CPU";
   }
   for (QuantFormat format : kFormats)
     for (int64_t m : {1, 2, 3, 4, 9}) {
-      // 37 rows: four groups of 8 and 5 rows left as they are.
+      // 37 rows: two groups of 16 and 5 rows left as they are.
       checkProduct(bestQuantKernel(), format, m, 37, 96, /*bias=*/false,
                    /*accumulate=*/true, /*interleave=*/true);
       checkProduct(bestQuantKernel(), format, m, 72, 256, /*bias=*/true,
