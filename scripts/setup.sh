@@ -15,7 +15,7 @@ PACKAGES=(
   # Libraries.
   libfmt-dev libgtest-dev nlohmann-json3-dev
   # Reference tests and checkpoint generation.
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch python3-venv
   # Benchmark peers (bench/): OpenBLAS sgemm and PyTorch.
   libopenblas-dev
 )
@@ -23,3 +23,6 @@ PACKAGES=(
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+
+# PyPI packages of the real-model tests (a virtual environment in .venv).
+"$(dirname "$0")/setup-python.sh"

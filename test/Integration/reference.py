@@ -17,6 +17,7 @@ Run with /usr/bin/python3 (Debian's python3-torch / python3-numpy).
 """
 
 import collections.abc
+import functools
 import json
 import math
 import struct
@@ -326,8 +327,9 @@ def gpt2(weights, cfg, ids):
 # ---------------------------------------------------------------------------
 
 
-def bert(weights, cfg, ids):
-    """BertModel last_hidden_state [seq, dim]; token_type_ids all 0, no mask."""
+def bert(weights, cfg, ids, prefix="bert."):
+    """BertModel last_hidden_state [seq, dim]; token_type_ids all 0, no mask.
+    `prefix` starts every tensor name ("" for sentence-transformers' MiniLM)."""
     W = as_weights(weights)
     dim, heads, ffn, eps = cfg["dim"], cfg["heads"], cfg["ffn"], cfg["eps"]
     if dim % heads:
@@ -337,13 +339,13 @@ def bert(weights, cfg, ids):
     if seq > cfg["positions"]:
         raise ValueError("sequence %d longer than positions %d"
                          % (seq, cfg["positions"]))
-    e = "bert.embeddings"
+    e = prefix + "embeddings"
     x = embed(W, e + ".word_embeddings.weight", ids, cfg["vocab"], dim)
     x = x + W.get(e + ".position_embeddings.weight", (cfg["positions"], dim))[:seq]
     x = x + W.get(e + ".token_type_embeddings.weight", (cfg["type_vocab"], dim))[0]
     x = layer_norm(W, e + ".LayerNorm", x, dim, eps)
     for i in range(cfg["layers"]):
-        p = "bert.encoder.layer.%d" % i
+        p = prefix + "encoder.layer.%d" % i
         q = split_heads(linear(W, p + ".attention.self.query", x, dim, dim, True), heads, hd)
         k = split_heads(linear(W, p + ".attention.self.key", x, dim, dim, True), heads, hd)
         v = split_heads(linear(W, p + ".attention.self.value", x, dim, dim, True), heads, hd)
@@ -366,6 +368,7 @@ MODELS = {
     "Llama": (llama, "decoder"),
     "GPT2": (gpt2, "decoder"),
     "Bert": (bert, "encoder"),
+    "MiniLM": (functools.partial(bert, prefix=""), "encoder"),
     "Looped": (looped, "decoder"),
     "Hyperloop": (hyperloop, "decoder"),
 }

