@@ -40,6 +40,8 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                             options.quantizeInclude.end());
     quantize.exclude.assign(options.quantizeExclude.begin(),
                             options.quantizeExclude.end());
+    quantize.overrides.assign(options.quantizeOverride.begin(),
+                              options.quantizeOverride.end());
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one

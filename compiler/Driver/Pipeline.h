@@ -45,6 +45,10 @@ struct LoomPipelineOptions
       *this, "quantize-include",
       llvm::cl::desc("Quantize only weights whose name matches one of these "
                      "regular expressions")};
+  ListOption<std::string> quantizeOverride{
+      *this, "quantize-override",
+      llvm::cl::desc("PATTERN=FORMAT: quantize the products whose weights' "
+                     "names match PATTERN in FORMAT instead")};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",
       llvm::cl::desc("Do not quantize weights whose name matches one of "

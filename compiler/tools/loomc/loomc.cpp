@@ -186,6 +186,13 @@ cl::list<std::string> quantizeExclude(
              "this regular expression alone (repeatable)"),
     cl::value_desc("regex"), cl::cat(loomcCategory));
 
+cl::list<std::string> quantizeOverride(
+    "quantize-override",
+    cl::desc("With --quantize: quantize the products whose weights' "
+             "checkpoint names match REGEX in FORMAT instead (repeatable; the "
+             "first match wins), e.g. 'down_proj=q8_0'"),
+    cl::value_desc("regex=format"), cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -370,6 +377,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeLayers = quantizeLayers;
   options.quantizeInclude = quantizeInclude;
   options.quantizeExclude = quantizeExclude;
+  options.quantizeOverride = quantizeOverride;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
@@ -611,10 +619,10 @@ int main(int argc, char **argv) {
   }
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
-       !quantizeExclude.empty())) {
+       !quantizeExclude.empty() || !quantizeOverride.empty())) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--quantize-layers, --quantize-include and --quantize-exclude "
-           "need --quantize=FORMAT\n";
+        << "--quantize-layers, --quantize-include, --quantize-exclude and "
+           "--quantize-override need --quantize=FORMAT\n";
     return 1;
   }
   if (optLevel > 3) {

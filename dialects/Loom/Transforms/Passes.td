@@ -112,8 +112,10 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     a product whose result the entry point returns; `other`), one of its
     weight's checkpoint names matches an `include` pattern (when any are
     given) and none matches an `exclude` pattern. Patterns are regular
-    expressions searched in the name. A product in a block is quantized in
-    every call of the block, so its calls must agree.
+    expressions searched in the name. `overrides` (`PATTERN=FORMAT`, the
+    first match wins) give some products another format: mixed precision,
+    such as more bits for the down projections. A product in a block is
+    quantized alike in every call of the block, so its calls must agree.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
@@ -125,7 +127,10 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
                "Quantize only weights whose name matches one of these "
                "regular expressions">,
     ListOption<"exclude", "exclude", "std::string",
-               "Leave weights whose name matches one of these alone">
+               "Leave weights whose name matches one of these alone">,
+    ListOption<"overrides", "overrides", "std::string",
+               "PATTERN=FORMAT: products whose weights' names match PATTERN "
+               "are quantized in FORMAT (the first match wins)">
   ];
 }
 

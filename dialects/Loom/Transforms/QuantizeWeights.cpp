@@ -91,14 +91,24 @@ ProductKind classify(LinearOp linear) {
   return ProductKind::Other;
 }
 
+/// `--loom-quantize-weights`'s `overrides`: products whose weights' names
+/// match `pattern` are quantized in `format` instead.
+struct FormatOverride {
+  llvm::Regex pattern;
+  std::string text;
+  QuantFormat format;
+};
+
 class WeightQuantizer {
 public:
   WeightQuantizer(ModuleOp module, QuantFormat format,
                   llvm::SmallBitVector kinds, ArrayRef<llvm::Regex> include,
                   ArrayRef<std::string> includeTexts,
-                  ArrayRef<llvm::Regex> exclude)
+                  ArrayRef<llvm::Regex> exclude,
+                  ArrayRef<FormatOverride> overrides)
       : module(module), format(format), kinds(std::move(kinds)),
         include(include), includeTexts(includeTexts), exclude(exclude),
+        overrides(overrides), overrideMatched(overrides.size(), false),
         includeMatched(include.size(), false) {}
 
   LogicalResult run();
@@ -112,6 +122,9 @@ private:
   SmallVector<SmallVector<std::string>> namesPerCall(Value value);
   /// Whether the names of one call select the product.
   bool selects(ArrayRef<std::string> names, bool record);
+  /// The format of a selected product reading `names`: the first override
+  /// that matches one of them, else `format`.
+  QuantFormat formatFor(ArrayRef<std::string> names, bool record);
 
   ModuleOp module;
   SymbolTableCollection symbols;
@@ -121,6 +134,9 @@ private:
   /// The include patterns as written.
   ArrayRef<std::string> includeTexts;
   ArrayRef<llvm::Regex> exclude;
+  ArrayRef<FormatOverride> overrides;
+  /// Which overrides chose the format of a quantized weight.
+  SmallVector<bool> overrideMatched;
   /// Which include patterns matched a quantized weight.
   SmallVector<bool> includeMatched;
 };
@@ -225,6 +241,18 @@ bool WeightQuantizer::selects(ArrayRef<std::string> names, bool record) {
   return selected;
 }
 
+QuantFormat WeightQuantizer::formatFor(ArrayRef<std::string> names,
+                                       bool record) {
+  for (auto [index, override] : llvm::enumerate(overrides))
+    for (const std::string &name : names)
+      if (override.pattern.match(name)) {
+        if (record)
+          overrideMatched[index] = true;
+        return override.format;
+      }
+  return format;
+}
+
 LogicalResult WeightQuantizer::run() {
   exposeProducts();
   SmallVector<LinearOp> linears;
@@ -250,8 +278,23 @@ LogicalResult WeightQuantizer::run() {
     }
     if (!first)
       continue;
-    for (ArrayRef<std::string> names : calls)
+    QuantFormat chosen = formatFor(calls.front(), /*record=*/false);
+    for (ArrayRef<std::string> names : ArrayRef(calls).drop_front()) {
+      QuantFormat other = formatFor(names, /*record=*/false);
+      if (other == chosen)
+        continue;
+      return linear.emitError("the overrides quantize this product in ")
+             << stringifyQuantFormat(chosen) << " when it reads '"
+             << llvm::join(calls.front(), "', '") << "' but in "
+             << stringifyQuantFormat(other) << " when it reads '"
+             << llvm::join(names, "', '")
+             << "'; a block's products are quantized alike in every call";
+    }
+    for (ArrayRef<std::string> names : calls) {
       selects(names, /*record=*/true);
+      formatFor(names, /*record=*/true);
+    }
+    QuantFormat format = chosen;
 
     auto weightType = cast<RankedTensorType>(linear.getW().getType());
     int64_t rows = weightType.getDimSize(0), k = weightType.getDimSize(1);
@@ -278,6 +321,10 @@ LogicalResult WeightQuantizer::run() {
     if (!matched)
       module.emitWarning("--loom-quantize-weights: the include pattern '")
           << includeTexts[index] << "' matches no weight it quantizes";
+  for (auto [index, matched] : llvm::enumerate(overrideMatched))
+    if (!matched)
+      module.emitWarning("--loom-quantize-weights: the override '")
+          << overrides[index].text << "' matches no weight it quantizes";
   return success();
 }
 
@@ -321,8 +368,31 @@ struct LoomQuantizeWeightsPass
         patterns->push_back(std::move(pattern));
       }
     }
+    SmallVector<FormatOverride> formatOverrides;
+    for (const std::string &text : overrides) {
+      size_t equals = text.rfind('=');
+      std::optional<QuantFormat> chosen =
+          equals == std::string::npos
+              ? std::nullopt
+              : symbolizeQuantFormat(StringRef(text).substr(equals + 1));
+      if (!chosen) {
+        module.emitError("--loom-quantize-weights: bad override '")
+            << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0 "
+            << "or q4_1";
+        return signalPassFailure();
+      }
+      llvm::Regex pattern(StringRef(text).take_front(equals));
+      std::string why;
+      if (!pattern.isValid(why)) {
+        module.emitError("--loom-quantize-weights: bad pattern in override '")
+            << text << "': " << why;
+        return signalPassFailure();
+      }
+      formatOverrides.push_back({std::move(pattern), text, *chosen});
+    }
     if (failed(WeightQuantizer(module, *parsed, std::move(kinds),
-                               includePatterns, include, excludePatterns)
+                               includePatterns, include, excludePatterns,
+                               formatOverrides)
                    .run()))
       return signalPassFailure();
   }

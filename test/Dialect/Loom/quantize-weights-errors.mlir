@@ -1,4 +1,4 @@
-// RUN: loom-opt %s --loom-quantize-weights="include=\.w$" --split-input-file --verify-diagnostics
+// RUN: loom-opt %s --loom-quantize-weights="include=\.w$ overrides=l0\.=q4_0" --split-input-file --verify-diagnostics
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="format=q3_k" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=attention,mlp" 2>&1 | FileCheck %s --check-prefix=KIND
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=(" 2>&1 | FileCheck %s --check-prefix=REGEX
@@ -6,6 +6,12 @@
 // FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0 and q4_1
 // KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
 // REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down" 2>&1 | FileCheck %s --check-prefix=OVERRIDE
+// OVERRIDE: error: --loom-quantize-weights: bad override 'down'; write PATTERN=FORMAT with a format of q8_0, q4_0 or q4_1
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q5_k" 2>&1 | FileCheck %s --check-prefix=OVERRIDE2
+// OVERRIDE2: error: --loom-quantize-weights: bad override 'down=q5_k'
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=[=q8_0" 2>&1 | FileCheck %s --check-prefix=OVERRIDE3
+// OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced
 
 // Rows of 48 weights are not whole blocks of 32.
 loom.param @a.w : tensor<16x48xf32>
@@ -38,7 +44,8 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x32xf32> {
 // -----
 
 // A pattern that selects nothing is a warning, and nothing changes.
-// expected-warning @below {{--loom-quantize-weights: the include pattern '\.w$' matches no weight it quantizes}}
+// expected-warning @+2 {{--loom-quantize-weights: the include pattern '\.w$' matches no weight it quantizes}}
+// expected-warning @+1 {{--loom-quantize-weights: the override 'l0\.=q4_0' matches no weight it quantizes}}
 module {
   loom.param @a.v : tensor<16x32xf32>
   func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x16xf32> {
@@ -57,4 +64,22 @@ func.func @forward(%x: tensor<?x32xf16>) -> tensor<?x16xf16> {
   // expected-error @below {{only static f32 weights can be quantized, got 'tensor<16x32xf16>'}}
   %y = loom.linear %x, %w : (tensor<?x32xf16>, tensor<16x32xf16>) -> tensor<?x16xf16>
   return %y : tensor<?x16xf16>
+}
+
+// -----
+
+// Overrides must agree across a block's calls too.
+loom.param @l0.w : tensor<32x32xf32>
+loom.param @l1.w : tensor<32x32xf32>
+func.func private @Block(%x: tensor<?x32xf32>, %w: tensor<32x32xf32>) -> tensor<?x32xf32> {
+  // expected-error @below {{the overrides quantize this product in q4_0 when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block's products are quantized alike in every call}}
+  %y = loom.linear %x, %w : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %0 = loom.weight @l0.w : tensor<32x32xf32>
+  %1 = loom.weight @l1.w : tensor<32x32xf32>
+  %h = call @Block(%x, %0) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  %y = call @Block(%h, %1) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
 }

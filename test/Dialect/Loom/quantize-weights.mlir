@@ -2,6 +2,7 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=attention" | FileCheck %s --check-prefix=ATTN
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 exclude=lm_head" | FileCheck %s --check-prefix=EXCL
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="include=\.down$" --loom-derive-weights | FileCheck %s --check-prefix=DERIVE
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 
 // A decoder block: its products are classified from the graph (attention's
 // projections, the feed-forward ones) and the entry's last product is the
@@ -68,6 +69,15 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // EXCL-LABEL: func.func @forward(
 // EXCL-NOT:     loom.quantize
 // EXCL:         loom.linear %{{.*}}, %{{.*}} : (tensor<?x32xf32>, tensor<50x32xf32>)
+
+// overrides: the down projections in q8_0, q/k/v in q4_1, the rest q4_0.
+// MIXED-LABEL: func.func private @Block(
+// MIXED:         loom.quantize %{{.*}} format q4_1 : tensor<96x32xf32>
+// MIXED:         loom.quantize %{{.*}} format q4_0 : tensor<32x32xf32>
+// MIXED:         loom.quantize %{{.*}} format q4_0 : tensor<128x32xf32>
+// MIXED:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32>
+// MIXED-LABEL: func.func @forward(
+// MIXED:         loom.quantize %{{.*}} format q4_0 : tensor<50x32xf32>
 
 // include=\.down$, then derived: one quantized param per layer, named
 // after its source and format, passed to the block.
