@@ -42,6 +42,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                             options.quantizeExclude.end());
     quantize.overrides.assign(options.quantizeOverride.begin(),
                               options.quantizeOverride.end());
+    quantize.importance = options.quantizeImportance;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one

@@ -49,6 +49,12 @@ struct LoomPipelineOptions
       *this, "quantize-override",
       llvm::cl::desc("PATTERN=FORMAT: quantize the products whose weights' "
                      "names match PATTERN in FORMAT instead")};
+  Option<bool> quantizeImportance{
+      *this, "quantize-importance",
+      llvm::cl::desc("Weigh rounding errors by the importance of each input "
+                     "channel (checkpoint tensors NAME.importance, from a "
+                     "calibration run)"),
+      llvm::cl::init(false)};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",
       llvm::cl::desc("Do not quantize weights whose name matches one of "

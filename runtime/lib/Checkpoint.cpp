@@ -107,6 +107,36 @@ Checkpoint::open(const std::string &path) {
 }
 
 Expected<std::shared_ptr<Checkpoint>>
+Checkpoint::open(const std::vector<std::string> &paths) {
+  if (paths.empty())
+    return makeError("no checkpoint to open");
+  if (paths.size() == 1)
+    return open(paths.front());
+  std::shared_ptr<Checkpoint> merged(new Checkpoint());
+  merged->path = paths.front();
+  std::vector<std::string> described;
+  for (const std::string &path : paths) {
+    Expected<std::shared_ptr<Checkpoint>> part = open(path);
+    if (!part)
+      return part.takeError();
+    for (const auto &[name, tensor] : (*part)->byName)
+      if (!merged->byName.emplace(name, tensor).second)
+        return makeError(fmt::format(
+            "tensor '{}' is in both {} and {}: the checkpoints given "
+            "together must not share names",
+            name, merged->byName[name]->file->getPath(),
+            tensor->file->getPath()));
+    described.push_back((*part)->describe());
+    for (std::unique_ptr<SafetensorsFile> &file : (*part)->files)
+      merged->files.push_back(std::move(file));
+  }
+  merged->sharded = true;
+  for (const std::string &part : described)
+    merged->composite += (merged->composite.empty() ? "" : " + ") + part;
+  return merged;
+}
+
+Expected<std::shared_ptr<Checkpoint>>
 Checkpoint::openIndex(const std::string &indexPath) {
   std::ifstream stream(indexPath, std::ios::binary);
   if (!stream)
@@ -177,6 +207,8 @@ std::vector<std::string> Checkpoint::getTensorNames() const {
 }
 
 std::string Checkpoint::describe() const {
+  if (!composite.empty())
+    return composite;
   if (!sharded)
     return path;
   return fmt::format("{} ({} shard{})", path, files.size(),

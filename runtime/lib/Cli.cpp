@@ -29,6 +29,7 @@ enum class FlagId {
   Output,
   Logits,
   CompareLogits,
+  Calibrate,
   ExportWeights,
   Help,
   Version,
@@ -47,7 +48,8 @@ struct FlagSpec {
 static constexpr FlagSpec flagTable[] = {
     {FlagId::Weights, "--weights", "", "PATH", Applies::All,
      "checkpoint: a .safetensors file, a model.safetensors.index.json, or a "
-     "directory holding either"},
+     "directory holding either; repeat it to read several files as one (a "
+     "model and its calibration statistics)"},
     {FlagId::PromptIds, "--prompt-ids", "", "IDS", Applies::All,
      "input token ids, e.g. \"1 2 3\" (spaces or commas)"},
     {FlagId::PromptFile, "--prompt-file", "", "PATH", Applies::All,
@@ -74,6 +76,10 @@ static constexpr FlagSpec flagTable[] = {
     {FlagId::CompareLogits, "--compare-logits", "", "PATH", Applies::Decoder,
      "compare the prompt's logits with those in PATH (another build's "
      "--logits, e.g. unquantized): perplexity, KL divergence, same top-1"},
+    {FlagId::Calibrate, "--calibrate", "", "PATH", Applies::All,
+     "a calibration run: run the input (in windows of the model's positions) "
+     "and write each product's input statistics to a .safetensors file, for "
+     "loomc --quantize-importance; then exit"},
     {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
      "write the weights the model reads, derived ones computed, to a "
      ".safetensors file this program loads directly, and exit"},
@@ -161,7 +167,7 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
   case FlagId::Weights:
     if (value.empty())
       return makeError(fmt::format("{} needs a non-empty PATH", spelling));
-    options.weights = std::string(value);
+    options.weights.emplace_back(value);
     return Status::success();
   case FlagId::PromptIds: {
     Expected<std::vector<int64_t>> ids = parseTokenIds(value, spelling);
@@ -237,6 +243,13 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     return Status::success();
   case FlagId::CompareLogits:
     options.compareLogits = std::string(value);
+    return Status::success();
+  case FlagId::Calibrate:
+    if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")
+      return makeError(fmt::format("{} expects a path ending in "
+                                   ".safetensors, got '{}'",
+                                   spelling, value));
+    options.calibrate = std::string(value);
     return Status::success();
   case FlagId::ExportWeights:
     if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")
@@ -337,8 +350,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
           "--prompt-file {}: the file has no token ids", options.promptFile));
     options.promptIds = std::move(*ids);
   }
-  if (options.weights.empty())
-    options.weights = info.defaultWeights;
+  if (options.weights.empty() && !info.defaultWeights.empty())
+    options.weights.push_back(info.defaultWeights);
   if (options.weights.empty())
     return makeError("missing --weights PATH (a .safetensors file, an index, "
                      "or a directory)");

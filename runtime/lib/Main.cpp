@@ -38,6 +38,40 @@ int fail(const char *program, const std::string &message, int code = 1) {
   return code;
 }
 
+/// A calibration run over `prompt` (see `--calibrate`): windows of the
+/// model's positions, each from position 0, then the statistics to
+/// `options.calibrate`.
+int calibrate(const char *program, const ModelInfo &info,
+              const CliOptions &options, const std::vector<int64_t> &prompt) {
+  int64_t total = int64_t(prompt.size());
+  int64_t window =
+      info.maxPositions > 0 ? std::min(total, info.maxPositions) : total;
+  Expected<std::unique_ptr<Session>> session = Session::open(
+      *loom_program_model, options.weights, window, options.threads);
+  if (!session)
+    return fail(program, session.getError());
+  (*session)->startCalibration();
+  std::vector<int32_t> tokens(prompt.begin(), prompt.end());
+  std::vector<float> out(size_t(window * info.outputWidth));
+  int64_t windows = (total + window - 1) / window;
+  for (int64_t start = 0, index = 1; start < total; start += window, ++index) {
+    (*session)->reset();
+    int64_t count = std::min(window, total - start);
+    if (Status status = (*session)->run(tokens.data() + start, count,
+                                        out.data(), info.decoder);
+        !status)
+      return fail(program, status.getError());
+    if (windows > 1)
+      fmt::print(stderr, "calibration: window {}/{} ({} of {} tokens)\n", index,
+                 windows, start + count, total);
+  }
+  if (Status status = (*session)->writeCalibration(options.calibrate); !status)
+    return fail(program, status.getError());
+  fmt::print(stderr, "calibration: {} tokens, statistics in {}\n", total,
+             options.calibrate);
+  return 0;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -105,6 +139,8 @@ int main(int argc, char **argv) {
     if (Status status = checkTokenIds(prompt, info.vocab); !status)
       return fail(program, status.getError());
   }
+  if (!options.calibrate.empty())
+    return calibrate(program, info, options, prompt);
   int64_t newTokens = info.decoder ? options.maxNewTokens : 0;
   int64_t seq = int64_t(prompt.size());
   int64_t maxSeq = seq + std::max<int64_t>(newTokens - 1, 0);

@@ -73,6 +73,14 @@ Expected<std::unique_ptr<Session>>
 Session::open(const loom_model_def &model, const std::string &weightsPath,
               int64_t maxSeq, int64_t numThreads,
               const SessionOptions &sessionOptions) {
+  return open(model, std::vector<std::string>{weightsPath}, maxSeq, numThreads,
+              sessionOptions);
+}
+
+Expected<std::unique_ptr<Session>>
+Session::open(const loom_model_def &model,
+              const std::vector<std::string> &weightsPaths, int64_t maxSeq,
+              int64_t numThreads, const SessionOptions &sessionOptions) {
   Expected<ModelInfo> info = describeModel(model);
   if (!info)
     return info.takeError();
@@ -89,7 +97,7 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
                                  "got {}",
                                  numThreads));
   Expected<std::shared_ptr<Checkpoint>> checkpoint =
-      Checkpoint::open(weightsPath);
+      Checkpoint::open(weightsPaths);
   if (!checkpoint)
     return checkpoint.takeError();
 
@@ -475,6 +483,42 @@ Status Session::writeWeights(const std::string &path) const {
   return writeSafetensors(
       path, tensors,
       {{"format", "pt"}, {"producer", "loom"}, {"model", info.name}});
+}
+
+void Session::startCalibration() {
+  statistics = std::make_unique<ActivationStatistics>();
+  kernels.statistics = statistics.get();
+}
+
+Status Session::writeCalibration(const std::string &path) const {
+  if (!statistics)
+    return makeError("no calibration run was started");
+  // Each matrix under the name of the table entry generated code passes it
+  // by (an entry bound twice is written once).
+  std::vector<TensorToWrite> tensors;
+  std::vector<std::vector<float>> means;
+  std::set<std::string> written;
+  const auto &sums = statistics->getSums();
+  for (size_t i = 0; i < weightTable.size(); ++i) {
+    auto found = sums.find(weightTable[i]);
+    if (found == sums.end() || found->second.rows == 0)
+      continue;
+    std::string name = specOf(i).name + ".importance";
+    if (!written.insert(name).second)
+      continue;
+    const ActivationStatistics::Sums &entry = found->second;
+    std::vector<float> &mean = means.emplace_back(entry.squares.size());
+    for (size_t p = 0; p < mean.size(); ++p)
+      mean[p] = float(entry.squares[p] / double(entry.rows));
+    tensors.push_back({name, DType::F32, {int64_t(mean.size())}, mean.data()});
+  }
+  if (tensors.empty())
+    return makeError("the calibration run recorded no products (a quantized "
+                     "build records nothing: calibrate the unquantized one)");
+  return writeSafetensors(path, tensors,
+                          {{"format", "pt"},
+                           {"producer", "loom calibration"},
+                           {"model", info.name}});
 }
 
 Session::~Session() {

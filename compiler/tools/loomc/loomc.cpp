@@ -193,6 +193,13 @@ cl::list<std::string> quantizeOverride(
              "first match wins), e.g. 'down_proj=q8_0'"),
     cl::value_desc("regex=format"), cl::cat(loomcCategory));
 
+cl::opt<bool> quantizeImportance(
+    "quantize-importance",
+    cl::desc("With --quantize: weigh rounding errors by each input channel's "
+             "importance, read from checkpoint tensors NAME.importance (what "
+             "a program's --calibrate run writes)"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -215,10 +222,11 @@ cl::opt<std::string> modelName("model",
                                         "defines several"),
                                cl::value_desc("name"), cl::cat(loomcCategory));
 
-cl::opt<std::string> weightsPath(
+cl::list<std::string> weightsPath(
     "weights",
     cl::desc("Checkpoint to rewrite with --emit=weights (a .safetensors file, "
-             "an index or a directory)"),
+             "an index or a directory; repeat it to read several files as "
+             "one, e.g. a model and its calibration statistics)"),
     cl::value_desc("path"), cl::cat(loomcCategory));
 
 cl::opt<std::string> modelSymbol(
@@ -343,15 +351,20 @@ LogicalResult rewriteWeights(llvm::StringRef objectPath) {
                        installDir("lib"), linker)))
     return failure();
   // Its messages read as loomc's.
-  llvm::SmallVector<llvm::StringRef> args = {
-      "loomc", "--weights", weightsPath, "--export-weights", outputFilename};
+  llvm::SmallVector<llvm::StringRef> args = {"loomc"};
+  for (const std::string &path : weightsPath) {
+    args.push_back("--weights");
+    args.push_back(path);
+  }
+  args.push_back("--export-weights");
+  args.push_back(outputFilename);
   std::string message;
   int status = llvm::sys::ExecuteAndWait(programPath, args, std::nullopt, {}, 0,
                                          0, &message);
   if (status != 0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "rewriting the weights in '" << weightsPath << "' failed"
-        << (message.empty() ? "" : ": " + message) << "\n";
+        << "rewriting the weights in '" << llvm::join(weightsPath, "', '")
+        << "' failed" << (message.empty() ? "" : ": " + message) << "\n";
     return failure();
   }
   return success();
@@ -378,6 +391,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeInclude = quantizeInclude;
   options.quantizeExclude = quantizeExclude;
   options.quantizeOverride = quantizeOverride;
+  options.quantizeImportance = quantizeImportance;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
@@ -619,10 +633,12 @@ int main(int argc, char **argv) {
   }
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
-       !quantizeExclude.empty() || !quantizeOverride.empty())) {
+       !quantizeExclude.empty() || !quantizeOverride.empty() ||
+       quantizeImportance)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--quantize-layers, --quantize-include, --quantize-exclude and "
-           "--quantize-override need --quantize=FORMAT\n";
+        << "--quantize-layers, --quantize-include, --quantize-exclude, "
+           "--quantize-override and --quantize-importance need "
+           "--quantize=FORMAT\n";
     return 1;
   }
   if (optLevel > 3) {

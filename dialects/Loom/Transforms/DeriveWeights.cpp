@@ -94,9 +94,6 @@ private:
   /// Clones the computation of `value` at the builder's insertion point,
   /// with `mapping` providing the values of block arguments.
   Value cloneTree(OpBuilder &builder, Value value, IRMapping &mapping);
-  /// A name for the computation of `value`: a param's (checkpoint) name, a
-  /// concatenation of params as `p.{a,b}.s`, otherwise `op(operands...)`.
-  std::string describe(Value value, const IRMapping &arguments);
   /// A derived param `root` computes, with `arguments` mapped to values at
   /// a call site (or empty); reuses an identical one.
   ParamOp createDerivedParam(Operation *root, ArrayRef<Value> argumentValues,
@@ -160,9 +157,10 @@ Value WeightDeriver::cloneTree(OpBuilder &builder, Value value,
   return mapping.lookup(value);
 }
 
-std::string WeightDeriver::describe(Value value, const IRMapping &arguments) {
+std::string loom::describeWeight(Value value, const IRMapping &arguments,
+                                 SymbolTable &symbols) {
   if (Value mapped = arguments.lookupOrNull(value))
-    return describe(mapped, IRMapping());
+    return describeWeight(mapped, IRMapping(), symbols);
   Operation *def = value.getDefiningOp();
   if (auto weight = dyn_cast<WeightOp>(def)) {
     auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
@@ -172,7 +170,7 @@ std::string WeightDeriver::describe(Value value, const IRMapping &arguments) {
   SmallVector<std::string> operands;
   bool direct = true;
   for (Value operand : def->getOperands()) {
-    operands.push_back(describe(operand, arguments));
+    operands.push_back(describeWeight(operand, arguments, symbols));
     direct &= isa_and_nonnull<WeightOp>(
         arguments.lookupOrDefault(operand).getDefiningOp());
   }
@@ -180,8 +178,7 @@ std::string WeightDeriver::describe(Value value, const IRMapping &arguments) {
     if (std::string braced = bracedName(operands); !braced.empty())
       return braced;
   // `w.q8_0`: a weight in a quantized format.
-  if (auto quantize = dyn_cast<QuantizeOp>(def);
-      quantize && !quantize.getImportance())
+  if (auto quantize = dyn_cast<QuantizeOp>(def))
     return operands.front() + "." +
            stringifyQuantFormat(quantize.getFormat()).str();
   std::string name =
@@ -202,7 +199,7 @@ ParamOp WeightDeriver::createDerivedParam(Operation *root,
 
   // Named after what it reads: `a.{q_proj,k_proj,v_proj}.weight` for a
   // concatenation of `a.q_proj.weight`, ..., else `op(a,b,...)`.
-  std::string name = describe(result, argumentMap);
+  std::string name = describeWeight(result, argumentMap, symbols);
 
   ParamOp last;
   for (ParamOp param : module.getOps<ParamOp>())

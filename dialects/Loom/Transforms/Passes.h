@@ -10,6 +10,8 @@
 #include "dialects/Loom/IR/LoomOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/Pass.h"
 
 namespace loom {
@@ -45,6 +47,14 @@ bool fuseGateUp(GatedMLPOp mlp);
 /// residual, as `--loom-fuse-residual` does; false (and nothing changed) if
 /// neither operand qualifies.
 bool fuseResidual(AddOp add);
+
+/// The name `--loom-derive-weights` gives the derived param that computes
+/// `value` (a weight computation; `arguments` maps a block's arguments to
+/// the values one call passes): a param's (checkpoint) name, a concatenation
+/// of params as `p.{a,b}.s`, a quantization as `w.q8_0`, otherwise
+/// `op(operands...)`.
+std::string describeWeight(mlir::Value value, const mlir::IRMapping &arguments,
+                           mlir::SymbolTable &symbols);
 
 #define GEN_PASS_REGISTRATION
 #include "dialects/Loom/Transforms/Passes.h.inc"

@@ -116,6 +116,14 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     first match wins) give some products another format: mixed precision,
     such as more bits for the down projections. A product in a block is
     quantized alike in every call of the block, so its calls must agree.
+
+    With `importance`, each `loom.quantize` also reads the importance of the
+    product's input channels, a checkpoint param `NAME.importance` ([in],
+    f32), NAME being the name the unquantized build gives the weight the
+    product reads (its checkpoint name, or its derived name such as
+    `p.{q_proj,k_proj,v_proj}.weight`); a program's `--calibrate` run writes
+    exactly these. Inside a block, the importance is a new argument that
+    each call passes (blocks called from blocks are not supported yet).
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
@@ -130,7 +138,11 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
                "Leave weights whose name matches one of these alone">,
     ListOption<"overrides", "overrides", "std::string",
                "PATTERN=FORMAT: products whose weights' names match PATTERN "
-               "are quantized in FORMAT (the first match wins)">
+               "are quantized in FORMAT (the first match wins)">,
+    Option<"importance", "importance", "bool", /*default=*/"false",
+           "Weigh rounding errors by each input channel's importance, read "
+           "from the checkpoint tensor NAME.importance (a calibration run's "
+           "statistics; NAME as the unquantized build calls the weight)">
   ];
 }
 

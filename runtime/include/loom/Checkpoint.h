@@ -22,6 +22,12 @@ public:
   /// `model.safetensors` (or exactly one `*.safetensors` file).
   static Expected<std::shared_ptr<Checkpoint>> open(const std::string &path);
 
+  /// Opens each of `paths` (as above) as one checkpoint: the union of their
+  /// tensors, a name in two of them being an error (e.g. a model and its
+  /// calibration statistics).
+  static Expected<std::shared_ptr<Checkpoint>>
+  open(const std::vector<std::string> &paths);
+
   /// The tensor called `name`, or null.
   const TensorInfo *find(std::string_view name) const;
   /// All tensor names, sorted.
@@ -43,6 +49,8 @@ private:
 
   std::string path;
   bool sharded = false;
+  /// For several checkpoints opened as one: their descriptions.
+  std::string composite;
   std::vector<std::unique_ptr<SafetensorsFile>> files;
   std::unordered_map<std::string, const TensorInfo *> byName;
 };

@@ -31,8 +31,9 @@ struct ProgramInfo {
 
 /// The parsed command line.
 struct CliOptions {
-  /// `--weights PATH`: a .safetensors file, an index, or a directory.
-  std::string weights;
+  /// `--weights PATH` (repeatable): a .safetensors file, an index, or a
+  /// directory; several are read as one checkpoint.
+  std::vector<std::string> weights;
   /// `--prompt-ids "1 2 3"` or the contents of `--prompt-file PATH`.
   std::vector<int64_t> promptIds;
   /// `--prompt-file PATH`, if given (its ids are already in `promptIds`).
@@ -53,6 +54,9 @@ struct CliOptions {
   /// `--compare-logits PATH` (decoders): reference logits of the same
   /// prompt to compare the prompt's logits with.
   std::string compareLogits;
+  /// `--calibrate PATH`: run the input as a calibration run, write the
+  /// products' input statistics to PATH and exit.
+  std::string calibrate;
   /// `--export-weights PATH`: write the weights the model reads (derived
   /// ones computed) to PATH and exit.
   std::string exportWeights;

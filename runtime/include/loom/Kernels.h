@@ -29,6 +29,7 @@
 
 namespace loom {
 struct PackedMatrices;
+class ActivationStatistics;
 
 /// Element types of weight data: as a checkpoint stores it, and as packed
 /// panels hold it (the kernels widen F16/BF16 to f32 as they read it).
@@ -68,6 +69,9 @@ struct loom_kernel_state {
   /// Half-precision tables by the address the generated code passes for
   /// them (the embedding kernel reads their rows).
   std::map<const float *, HalfRows> halfRows;
+  /// When set, the products record the statistics of their inputs (a
+  /// calibration run).
+  loom::ActivationStatistics *statistics = nullptr;
   /// Quantized matrices rearranged for the kernels
   /// (`interleaveQuantizedMatrix`), by address.
   std::set<const void *> interleavedQuantized;

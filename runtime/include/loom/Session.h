@@ -11,6 +11,7 @@
 #ifndef LOOM_SESSION_H
 #define LOOM_SESSION_H
 
+#include "loom/Calibration.h"
 #include "loom/Kernels.h"
 #include "loom/Model.h"
 #include "loom/Support.h"
@@ -48,6 +49,11 @@ public:
   open(const loom_model_def &model, const std::string &weightsPath,
        int64_t maxSeq, int64_t numThreads = 0,
        const SessionOptions &options = {});
+  /// The same with several checkpoints read as one (`Checkpoint::open`).
+  static Expected<std::unique_ptr<Session>>
+  open(const loom_model_def &model, const std::vector<std::string> &weights,
+       int64_t maxSeq, int64_t numThreads = 0,
+       const SessionOptions &options = {});
   ~Session();
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
@@ -70,6 +76,17 @@ public:
   /// weights, computed; a program built for the model maps them directly.
   /// Needs a session opened with `keepLayouts`.
   Status writeWeights(const std::string &path) const;
+
+  /// From now on, the products record the statistics of their inputs (a
+  /// calibration run; see Calibration.h).
+  void startCalibration();
+
+  /// Writes what the products recorded since `startCalibration` to the
+  /// safetensors file at `path`: for each weight matrix, `NAME.importance`,
+  /// the mean square of each input channel ([k], f32), NAME being its
+  /// checkpoint name or its derived weight's. A checkpoint holding these
+  /// gives quantization its importance (`loomc --quantize-importance`).
+  Status writeCalibration(const std::string &path) const;
 
   /// Runs `count` tokens at the current position, appends them to the
   /// cache, and writes `count * outputWidth` floats to `out` (only the last
@@ -114,6 +131,8 @@ private:
   /// See `SessionOptions`.
   bool keepLayouts = false;
   KernelState kernels;
+  /// What a calibration run records.
+  std::unique_ptr<ActivationStatistics> statistics;
   /// What the generated code receives: `weightTable` and `kernels`.
   loom_context context{};
 };

@@ -6,6 +6,10 @@
 // FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0 and q4_1
 // KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
 // REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
+// RUN: not loom-opt %S/Inputs/nested-blocks.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=NESTED
+// NESTED: error: importance for a product in a block called from another block is not supported yet
+// RUN: not loom-opt %S/Inputs/importance-declared.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=DECLARED
+// DECLARED: error: the importance 'a.w.importance' is declared as 'tensor<16xf32>' but this product has 32 input channels
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down" 2>&1 | FileCheck %s --check-prefix=OVERRIDE
 // OVERRIDE: error: --loom-quantize-weights: bad override 'down'; write PATTERN=FORMAT with a format of q8_0, q4_0 or q4_1
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q5_k" 2>&1 | FileCheck %s --check-prefix=OVERRIDE2

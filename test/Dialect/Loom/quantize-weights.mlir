@@ -2,6 +2,8 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=attention" | FileCheck %s --check-prefix=ATTN
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 exclude=lm_head" | FileCheck %s --check-prefix=EXCL
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="include=\.down$" --loom-derive-weights | FileCheck %s --check-prefix=DERIVE
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>/dev/null | FileCheck %s --check-prefix=IMP
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=IMPERR
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 
 // A decoder block: its products are classified from the graph (attention's
@@ -69,6 +71,26 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // EXCL-LABEL: func.func @forward(
 // EXCL-NOT:     loom.quantize
 // EXCL:         loom.linear %{{.*}}, %{{.*}} : (tensor<?x32xf32>, tensor<50x32xf32>)
+
+// importance: each quantization reads its product's input statistics,
+// `NAME.importance` as the unquantized build names the weight; in a block,
+// a new argument each call passes.
+// IMP-DAG:   loom.param @l0.up.importance : tensor<32xf32>
+// IMP-DAG:   loom.param @l1.down.importance : tensor<64xf32>
+// IMP-DAG:   loom.param @lm_head.importance : tensor<32xf32>
+// IMP-LABEL: func.func private @Block(
+// IMP-SAME:    %[[UPI:[a-z0-9]+]]: tensor<32xf32>, %[[DOWNI:[a-z0-9]+]]: tensor<64xf32>)
+// IMP:         loom.quantize %{{.*}} importance %[[UPI]] format q8_0 : tensor<128x32xf32>, tensor<32xf32> -> tensor<128x34xi8>
+// IMP:         loom.quantize %{{.*}} importance %[[DOWNI]] format q8_0 : tensor<32x64xf32>, tensor<64xf32> -> tensor<32x68xi8>
+// IMP-LABEL: func.func @forward(
+// IMP:         %[[A:.*]] = loom.weight @l0.up.importance
+// IMP:         %[[B:.*]] = loom.weight @l0.down.importance
+// IMP:         call @Block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[B]])
+// IMP:         loom.weight @l1.up.importance
+// IMP:         %[[H:.*]] = loom.weight @lm_head.importance
+// IMP:         loom.quantize %{{.*}} importance %[[H]] format q8_0
+// The second case's weights are function arguments, with no names:
+// IMPERR: quantize-weights.mlir:{{[0-9]+}}:8: error: importance is read by the name of the weight, but this product's weight does not come from the model's params
 
 // overrides: the down projections in q8_0, q/k/v in q4_1, the rest q4_0.
 // MIXED-LABEL: func.func private @Block(

@@ -45,6 +45,24 @@ TEST_F(CheckpointTest, SingleFile) {
   EXPECT_EQ((*result)->getTensorNames(), std::vector<std::string>{"w"});
 }
 
+TEST_F(CheckpointTest, SeveralFilesAsOne) {
+  writeSafetensors(path("model.safetensors"), {iotaTensor("w", {2})});
+  writeSafetensors(path("stats.safetensors"),
+                   {iotaTensor("w.importance", {2})});
+  auto checkpoint = Checkpoint::open(std::vector<std::string>{
+      path("model.safetensors"), path("stats.safetensors")});
+  ASSERT_TRUE(checkpoint) << checkpoint.getError();
+  EXPECT_NE((*checkpoint)->find("w"), nullptr);
+  EXPECT_NE((*checkpoint)->find("w.importance"), nullptr);
+  EXPECT_EQ((*checkpoint)->getFiles().size(), 2u);
+  EXPECT_THAT((*checkpoint)->describe(), HasSubstr("model.safetensors + "));
+  // The same name twice is refused, naming both files.
+  auto twice = Checkpoint::open(std::vector<std::string>{
+      path("model.safetensors"), path("model.safetensors")});
+  ASSERT_FALSE(twice);
+  EXPECT_THAT(twice.getError(), HasSubstr("tensor 'w' is in both"));
+}
+
 TEST_F(CheckpointTest, DirectoryWithSingleFile) {
   writeSafetensors(path("model.safetensors"), {iotaTensor("w", {2})});
   auto result = Checkpoint::open(dir);

@@ -52,7 +52,7 @@ std::vector<std::string> withBase(std::vector<std::string> extra) {
 TEST(CliTest, Defaults) {
   Expected<CliOptions> result = parse(withBase({}));
   ASSERT_TRUE(result) << result.getError();
-  EXPECT_EQ(result->weights, "w.safetensors");
+  EXPECT_EQ(result->weights, std::vector<std::string>{"w.safetensors"});
   EXPECT_EQ(result->promptIds, (std::vector<int64_t>{1, 2, 3}));
   EXPECT_EQ(result->maxNewTokens, 32);
   EXPECT_EQ(result->sampling.temperature, 0.0);
@@ -86,7 +86,14 @@ TEST(CliTest, EqualsForm) {
              "-n=3", "--temperature=1.5", "--top-k=2", "--top-p=1", "--seed=9",
              "--threads=1"});
   ASSERT_TRUE(result) << result.getError();
-  EXPECT_EQ(result->weights, "dir/");
+  EXPECT_EQ(result->weights, std::vector<std::string>{"dir/"});
+  // Several checkpoints read as one.
+  Expected<CliOptions> several =
+      parse({"--weights", "a.safetensors", "--weights", "b.safetensors",
+             "--prompt-ids", "1"});
+  ASSERT_TRUE(several) << several.getError();
+  EXPECT_EQ(several->weights,
+            (std::vector<std::string>{"a.safetensors", "b.safetensors"}));
   EXPECT_EQ(result->promptIds, (std::vector<int64_t>{4, 5, 6}));
   EXPECT_EQ(result->maxNewTokens, 3); // The last one wins.
   EXPECT_DOUBLE_EQ(result->sampling.temperature, 1.5);
@@ -211,7 +218,7 @@ TEST(CliTest, MissingRequirements) {
   info.defaultWeights = "/opt/llama";
   Expected<CliOptions> defaulted = parse({"--prompt-ids", "1"}, info);
   ASSERT_TRUE(defaulted) << defaulted.getError();
-  EXPECT_EQ(defaulted->weights, "/opt/llama");
+  EXPECT_EQ(defaulted->weights, std::vector<std::string>{"/opt/llama"});
 }
 
 TEST(CliTest, BadNumbers) {
