@@ -95,7 +95,9 @@ Checkpoint::open(const std::string &path) {
   if (endsWith(path, ".json"))
     return openIndex(path);
 
-  Expected<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::open(path);
+  Expected<std::unique_ptr<SafetensorsFile>> file =
+      endsWith(path, ".gguf") ? SafetensorsFile::openGguf(path)
+                              : SafetensorsFile::open(path);
   if (!file)
     return file.takeError();
   std::shared_ptr<Checkpoint> checkpoint(new Checkpoint());

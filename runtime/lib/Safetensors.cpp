@@ -23,18 +23,30 @@ struct DTypeEntry {
   DType dtype;
   std::string_view name;
   size_t size;
+  /// Whether safetensors headers may name it.
+  bool safetensors = true;
 };
 } // namespace
 
 static constexpr DTypeEntry dtypeTable[] = {
-    {DType::Bool, "BOOL", 1},      {DType::U8, "U8", 1},
-    {DType::I8, "I8", 1},          {DType::U16, "U16", 2},
-    {DType::I16, "I16", 2},        {DType::F16, "F16", 2},
-    {DType::BF16, "BF16", 2},      {DType::U32, "U32", 4},
-    {DType::I32, "I32", 4},        {DType::F32, "F32", 4},
-    {DType::U64, "U64", 8},        {DType::I64, "I64", 8},
-    {DType::F64, "F64", 8},        {DType::F8E4M3, "F8_E4M3", 1},
+    {DType::Bool, "BOOL", 1},
+    {DType::U8, "U8", 1},
+    {DType::I8, "I8", 1},
+    {DType::U16, "U16", 2},
+    {DType::I16, "I16", 2},
+    {DType::F16, "F16", 2},
+    {DType::BF16, "BF16", 2},
+    {DType::U32, "U32", 4},
+    {DType::I32, "I32", 4},
+    {DType::F32, "F32", 4},
+    {DType::U64, "U64", 8},
+    {DType::I64, "I64", 8},
+    {DType::F64, "F64", 8},
+    {DType::F8E4M3, "F8_E4M3", 1},
     {DType::F8E5M2, "F8_E5M2", 1},
+    {DType::Q8_0, "Q8_0", 0, false},
+    {DType::Q4_0, "Q4_0", 0, false},
+    {DType::Q4_1, "Q4_1", 0, false},
 };
 
 std::string_view dtypeName(DType dtype) {
@@ -47,12 +59,28 @@ size_t dtypeSize(DType dtype) {
 
 std::optional<DType> parseDType(std::string_view name) {
   for (const DTypeEntry &entry : dtypeTable)
-    if (entry.name == name)
+    if (entry.name == name && entry.safetensors)
       return entry.dtype;
   return std::nullopt;
 }
 
+std::optional<QuantFormat> quantFormatOf(DType dtype) {
+  switch (dtype) {
+  case DType::Q8_0:
+    return QuantFormat::Q8_0;
+  case DType::Q4_0:
+    return QuantFormat::Q4_0;
+  case DType::Q4_1:
+    return QuantFormat::Q4_1;
+  default:
+    return std::nullopt;
+  }
+}
+
 int64_t TensorInfo::numElements() const {
+  if (std::optional<QuantFormat> format = quantFormatOf(dtype))
+    return static_cast<int64_t>(byteSize) / quantBlockBytes(*format) *
+           kQuantBlock;
   return static_cast<int64_t>(byteSize / dtypeSize(dtype));
 }
 
@@ -62,6 +90,26 @@ static constexpr uint64_t maxHeaderSize = 100u * 1000 * 1000;
 
 Expected<std::unique_ptr<SafetensorsFile>>
 SafetensorsFile::open(const std::string &path) {
+  Expected<std::unique_ptr<SafetensorsFile>> file = map(path);
+  if (!file)
+    return file.takeError();
+  if (Status status = (*file)->parseHeader(); !status)
+    return status.takeError();
+  return file;
+}
+
+Expected<std::unique_ptr<SafetensorsFile>>
+SafetensorsFile::openGguf(const std::string &path) {
+  Expected<std::unique_ptr<SafetensorsFile>> file = map(path);
+  if (!file)
+    return file.takeError();
+  if (Status status = (*file)->parseGguf(); !status)
+    return status.takeError();
+  return file;
+}
+
+Expected<std::unique_ptr<SafetensorsFile>>
+SafetensorsFile::map(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return makeError(
@@ -92,8 +140,6 @@ SafetensorsFile::open(const std::string &path) {
     file->mapping = static_cast<const unsigned char *>(address);
   }
   ::close(fd); // The mapping keeps the file alive.
-  if (Status status = file->parseHeader(); !status)
-    return status.takeError();
   return file;
 }
 

@@ -443,6 +443,20 @@ Status Session::writeWeights(const std::string &path) const {
     const TensorSpec &spec = specOf(i);
     if (bound[i] >= 0) {
       const TensorInfo &source = weights.source(size_t(bound[i]));
+      if (std::optional<QuantFormat> format = quantFormatOf(source.dtype)) {
+        // A GGUF block tensor: a quantized weight's bytes, or an f32
+        // weight decoded at load.
+        if (spec.quant)
+          tensors.push_back(
+              {spec.name,
+               DType::U8,
+               {spec.shape[0], quantRowBytes(*format, spec.shape[1])},
+               source.data});
+        else
+          tensors.push_back({spec.name, DType::F32, spec.shape,
+                             weights.data(size_t(bound[i]))});
+        continue;
+      }
       tensors.push_back({spec.name, source.dtype, source.shape, source.data});
       continue;
     }

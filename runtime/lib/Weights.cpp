@@ -3,6 +3,7 @@
 #include "loom/Weights.h"
 
 #include "loom/Half.h"
+#include "loom/Quant.h"
 
 #include <fmt/format.h>
 
@@ -11,8 +12,11 @@
 
 namespace loom {
 
+/// Whether an f32 weight can be read from `dtype` (block-quantized GGUF
+/// tensors are decoded at load).
 static bool isFloatDType(DType dtype) {
-  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
+         quantFormatOf(dtype);
 }
 
 int64_t TensorSpec::bytes() const {
@@ -44,7 +48,11 @@ checkOne(const Checkpoint &checkpoint, const TensorSpec &spec,
   }
   const std::string &file = tensor->file->getPath();
   if (spec.quant) {
-    // A quantized weight is its format's bytes, one row of blocks per row.
+    // A quantized weight is its format's bytes, one row of blocks per row:
+    // a GGUF tensor of the format, or U8 bytes.
+    if (quantFormatOf(tensor->dtype) == spec.quant &&
+        tensor->shape == spec.shape)
+      return std::nullopt;
     std::vector<int64_t> bytes = {spec.shape[0],
                                   quantRowBytes(*spec.quant, spec.shape[1])};
     if ((tensor->dtype != DType::U8 && tensor->dtype != DType::I8) ||
@@ -68,7 +76,7 @@ checkOne(const Checkpoint &checkpoint, const TensorSpec &spec,
   }
   if (!isFloatDType(tensor->dtype))
     return fmt::format("tensor '{}' in {} has dtype {}; weights must be F32, "
-                       "F16 or BF16",
+                       "F16, BF16, or in GGUF files Q8_0, Q4_0 or Q4_1",
                        spec.name, file, dtypeName(tensor->dtype));
   return std::nullopt;
 }
@@ -161,6 +169,19 @@ WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
       return makeError(fmt::format(
           "out of memory converting tensor '{}' ({} elements) to F32",
           spec.name, count));
+    if (std::optional<QuantFormat> format = quantFormatOf(tensor->dtype)) {
+      // Decoded row by row (the last dimension is a row).
+      int64_t k = tensor->shape.back();
+      int64_t rows = int64_t(count) / k;
+      for (int64_t r = 0; r < rows; ++r)
+        dequantizeRow(*format, tensor->data + r * quantRowBytes(*format, k), k,
+                      copy + r * k);
+      set.pointers.push_back(copy);
+      set.owned.emplace_back(copy);
+      bound.emplace(tensor, copy);
+      set.copied += count * sizeof(float);
+      continue;
+    }
     switch (tensor->dtype) {
     case DType::F32:
       std::memcpy(copy, tensor->data, count * sizeof(float));

@@ -12,6 +12,7 @@
 #ifndef LOOM_SAFETENSORS_H
 #define LOOM_SAFETENSORS_H
 
+#include "loom/QuantFormat.h"
 #include "loom/Support.h"
 
 #include <map>
@@ -42,14 +43,22 @@ enum class DType {
   F64,
   F8E4M3,
   F8E5M2,
+  // Block-quantized (GGUF files only): 32 weights a block, the layouts of
+  // loom_abi.h.
+  Q8_0,
+  Q4_0,
+  Q4_1,
 };
 
 /// The safetensors spelling of `dtype` ("F32", "BF16", "F8_E4M3", ...).
 std::string_view dtypeName(DType dtype);
-/// Bytes per element of `dtype`.
+/// Bytes per element of `dtype` (0 for the block-quantized types).
 size_t dtypeSize(DType dtype);
-/// Parses a safetensors dtype spelling; nullopt if unknown.
+/// Parses a safetensors dtype spelling; nullopt if unknown (the
+/// block-quantized types are GGUF's only).
 std::optional<DType> parseDType(std::string_view name);
+/// The block format of a block-quantized dtype.
+std::optional<QuantFormat> quantFormatOf(DType dtype);
 
 class SafetensorsFile;
 
@@ -82,6 +91,12 @@ public:
   static Expected<std::unique_ptr<SafetensorsFile>>
   open(const std::string &path);
 
+  /// The same for a GGUF file (llama.cpp's format, versions 2 and 3;
+  /// Gguf.cpp): its tensors with their shapes row-major (GGUF lists
+  /// dimensions innermost first), its scalar metadata as text.
+  static Expected<std::unique_ptr<SafetensorsFile>>
+  openGguf(const std::string &path);
+
   SafetensorsFile(const SafetensorsFile &) = delete;
   SafetensorsFile &operator=(const SafetensorsFile &) = delete;
   ~SafetensorsFile();
@@ -101,7 +116,11 @@ public:
 
 private:
   SafetensorsFile() = default;
+  /// Maps the file at `path` (nothing parsed yet).
+  static Expected<std::unique_ptr<SafetensorsFile>>
+  map(const std::string &path);
   Status parseHeader();
+  Status parseGguf();
 
   std::string path;
   /// The whole file, mapped read-only (null for an empty mapping).

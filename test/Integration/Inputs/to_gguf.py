@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Writes a safetensors checkpoint as a GGUF file (version 3), for tests.
+
+  to_gguf.py IN.safetensors OUT.gguf [--quantize REGEX=FORMAT ...]
+             [--rounded OUT.safetensors]
+
+Tensors keep their names; 2-D tensors whose name matches a --quantize
+pattern are stored in that block format (q8_0, q4_0, q4_1; quant_ref.py's
+bytes), the rest as F32. With --rounded, also writes the same checkpoint as
+safetensors with those tensors rounded through their format (the f32 values
+a program decodes from the GGUF file), to compare runs exactly.
+"""
+
+import argparse
+import os
+import re
+import struct
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(HERE))
+import quant_ref  # noqa: E402
+import reference as ref  # noqa: E402
+
+GGML_TYPE = {"f32": 0, "q4_0": 2, "q4_1": 3, "q8_0": 8}
+ALIGNMENT = 32
+
+
+def gguf_string(text):
+    data = text.encode()
+    return struct.pack("<Q", len(data)) + data
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("source")
+    ap.add_argument("target")
+    ap.add_argument("--quantize", action="append", default=[])
+    ap.add_argument("--rounded")
+    args = ap.parse_args()
+    rules = []
+    for rule in args.quantize:
+        pattern, fmt = rule.rsplit("=", 1)
+        rules.append((re.compile(pattern), fmt))
+
+    tensors = ref.load_safetensors(args.source)
+    records, blobs, rounded = [], [], {}
+    for name in sorted(tensors):
+        value = np.asarray(tensors[name], dtype=np.float32)
+        fmt = "f32"
+        if value.ndim == 2:
+            for pattern, candidate in rules:
+                if pattern.search(name):
+                    fmt = candidate
+                    break
+        if fmt == "f32":
+            blob = np.ascontiguousarray(value).tobytes()
+            rounded[name] = value
+        else:
+            blob = quant_ref.quantize(value, fmt).tobytes()
+            rounded[name] = quant_ref.dequantize(
+                np.frombuffer(blob, dtype=np.uint8).reshape(value.shape[0], -1),
+                fmt, value.shape[1])
+        records.append((name, list(reversed(value.shape)), GGML_TYPE[fmt]))
+        blobs.append(blob)
+
+    out = bytearray(b"GGUF")
+    out += struct.pack("<IQQ", 3, len(records), 2)
+    out += gguf_string("general.architecture") + struct.pack("<I", 8)
+    out += gguf_string("test")
+    out += gguf_string("general.alignment") + struct.pack("<II", 4, ALIGNMENT)
+    offset = 0
+    offsets = []
+    for (name, dims, kind), blob in zip(records, blobs):
+        out += gguf_string(name) + struct.pack("<I", len(dims))
+        out += b"".join(struct.pack("<Q", d) for d in dims)
+        out += struct.pack("<IQ", kind, offset)
+        offsets.append(offset)
+        offset = (offset + len(blob) + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+    out += b"\0" * (-len(out) % ALIGNMENT)
+    start = len(out)
+    out += b"\0" * offset
+    for position, blob in zip(offsets, blobs):
+        out[start + position:start + position + len(blob)] = blob
+    with open(args.target, "wb") as f:
+        f.write(out)
+    if args.rounded:
+        ref.save_safetensors(args.rounded, rounded)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
