@@ -174,6 +174,7 @@ const std::vector<BuiltinDef> &getBuiltinTable() {
         {"head_dim", T::Size, false, false},
         {"causal", T::Bool, false, false},
         {"rope", T::Number, false, false},
+        {"rope_interleaved", T::Bool, false, false},
         {"bias", T::Bool, false, false},
         {"out_bias", T::Bool, false, false},
         {"layout", T::Layout, false, false},
@@ -393,6 +394,10 @@ static bool buildAttention(const BuiltinArgs &args, AttentionSpec &spec) {
                                    llvm::Twine(spec.headDim));
     spec.ropeTheta = theta;
   }
+  spec.ropeInterleaved = args.getBool("rope_interleaved", false);
+  if (spec.ropeInterleaved && !spec.ropeTheta)
+    return args.fail("rope_interleaved",
+                     "'rope_interleaved' needs RoPE: give 'rope' its base");
   spec.qkvBias = args.getBool("bias", false);
   spec.outBias = args.getBool("out_bias", spec.qkvBias);
   spec.transposed = args.getString("layout", "out_in") == "in_out";

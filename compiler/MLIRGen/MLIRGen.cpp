@@ -296,7 +296,7 @@ FailureOr<Value> Generator::emitAttention(const dsl::Layer &layer, Value x,
     rope = builder.getF64FloatAttr(*spec.ropeTheta);
   auto op = AttentionOp::create(builder, loc, x, wq, wk, wv, wo, bq, bk, bv, bo,
                                 spec.heads, spec.kvHeads, spec.headDim,
-                                spec.causal, rope);
+                                spec.causal, rope, spec.ropeInterleaved);
   return op.getResult();
 }
 

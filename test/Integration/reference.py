@@ -252,6 +252,54 @@ def llama(weights, cfg, ids):
     return _llama_head(W, x, cfg, eps)
 
 
+def unpermute_rope_rows(w, heads):
+    """Undoes llama.cpp's GGUF converter's permutation of a q or k weight
+    ([heads * hd, dim]): it stores each head's rows for rotary embeddings on
+    adjacent pairs; Hugging Face's layout pairs the two halves."""
+    rows, cols = w.shape
+    hd = rows // heads
+    return w.reshape(heads, hd // 2, 2, cols).transpose(1, 2).reshape(rows, cols)
+
+
+class GgufLlamaNames:
+    """Hugging Face Llama names over a checkpoint with llama.cpp's GGUF names
+    (q and k un-permuted, the LM head tied to the token embedding); reads
+    are recorded in the wrapped Weights."""
+
+    def __init__(self, weights, cfg):
+        self.W = as_weights(weights)
+        self.cfg = cfg
+
+    def get(self, name, shape):
+        parts = name.split(".")
+        if name == "model.embed_tokens.weight" or name == "lm_head.weight":
+            return self.W.get("token_embd.weight", shape)
+        if name == "model.norm.weight":
+            return self.W.get("output_norm.weight", shape)
+        layer, rest = parts[2], ".".join(parts[3:])
+        table = {"input_layernorm.weight": "attn_norm.weight",
+                 "post_attention_layernorm.weight": "ffn_norm.weight",
+                 "self_attn.q_proj.weight": "attn_q.weight",
+                 "self_attn.k_proj.weight": "attn_k.weight",
+                 "self_attn.v_proj.weight": "attn_v.weight",
+                 "self_attn.o_proj.weight": "attn_output.weight",
+                 "mlp.gate_proj.weight": "ffn_gate.weight",
+                 "mlp.up_proj.weight": "ffn_up.weight",
+                 "mlp.down_proj.weight": "ffn_down.weight"}
+        w = self.W.get("blk.%s.%s" % (layer, table[rest]), shape)
+        if rest == "self_attn.q_proj.weight":
+            return unpermute_rope_rows(w, self.cfg["heads"])
+        if rest == "self_attn.k_proj.weight":
+            return unpermute_rope_rows(w, self.cfg["kv_heads"])
+        return w
+
+
+def gguf_llama(weights, cfg, ids):
+    """A Llama in llama.cpp's GGUF naming (examples/smollm2.loom): the
+    Hugging Face reference on the un-permuted weights."""
+    return llama(GgufLlamaNames(weights, cfg), cfg, ids)
+
+
 # examples/common.loom's Decoder defaults, and the models' final norm eps.
 COMMON_EPS = 1e-5
 COMMON_THETA = 10000.0
@@ -369,6 +417,7 @@ MODELS = {
     "GPT2": (gpt2, "decoder"),
     "Bert": (bert, "encoder"),
     "MiniLM": (functools.partial(bert, prefix=""), "encoder"),
+    "SmolLM2": (gguf_llama, "decoder"),
     "Looped": (looped, "decoder"),
     "Hyperloop": (hyperloop, "decoder"),
 }

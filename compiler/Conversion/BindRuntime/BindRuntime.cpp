@@ -605,8 +605,9 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
     Value q = attend.getQ(), k = attend.getK();
     int64_t headDim = attend.getHeadDim();
     if (std::optional<APFloat> theta = attend.getRopeTheta()) {
-      q = RopeOp::create(builder, loc, q, pos, headDim, *theta);
-      k = RopeOp::create(builder, loc, k, pos, headDim, *theta);
+      bool interleaved = attend.getRopeInterleaved();
+      q = RopeOp::create(builder, loc, q, pos, headDim, *theta, interleaved);
+      k = RopeOp::create(builder, loc, k, pos, headDim, *theta, interleaved);
     }
     Value attended = CachedAttentionOp::create(
         builder, loc, q, k, attend.getV(), keys, values, pos, slot,

@@ -34,7 +34,8 @@ namespace {
 /// each head, element d < hd/2 pairs with d + hd/2:
 ///   out[d]        = x[d] cos(p w_d) - x[d + hd/2] sin(p w_d)
 ///   out[d + hd/2] = x[d + hd/2] cos(p w_d) + x[d] sin(p w_d)
-/// with p = pos + row and w_d = theta^(-2d/hd).
+/// with p = pos + row and w_d = theta^(-2d/hd); interleaved, element 2d
+/// pairs with 2d + 1 instead.
 struct RopeLowering : OpConversionPattern<RopeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -47,6 +48,7 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
     int64_t headDim = op.getHeadDim();
     int64_t half = headDim / 2;
     double theta = op.getTheta().convertToDouble();
+    bool interleaved = op.getInterleaved();
 
     // Inverse frequencies, computed once at compile time.
     SmallVector<float> inverse;
@@ -109,12 +111,24 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
               Value row = linalg::IndexOp::create(b, l, 0);
               Value column = linalg::IndexOp::create(b, l, 1);
               Value d = arith::RemUIOp::create(b, l, column, index(headDim));
-              Value firstHalf = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::ult, d, index(half));
-              Value k = arith::RemUIOp::create(b, l, d, index(half));
+              // Whether the element is the first of its pair, its pair's
+              // frequency, and the distance to its partner: halves of the
+              // head, or adjacent elements when interleaved.
+              Value firstHalf, k;
+              int64_t distance = interleaved ? 1 : half;
+              if (interleaved) {
+                firstHalf = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::eq,
+                    arith::RemUIOp::create(b, l, d, index(2)), index(0));
+                k = arith::DivUIOp::create(b, l, d, index(2));
+              } else {
+                firstHalf = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::ult, d, index(half));
+                k = arith::RemUIOp::create(b, l, d, index(half));
+              }
               // The partner element and the sign of its contribution.
-              Value up = arith::AddIOp::create(b, l, column, index(half));
-              Value down = arith::SubIOp::create(b, l, column, index(half));
+              Value up = arith::AddIOp::create(b, l, column, index(distance));
+              Value down = arith::SubIOp::create(b, l, column, index(distance));
               Value partnerColumn =
                   arith::SelectOp::create(b, l, firstHalf, up, down);
               Value partner = tensor::ExtractOp::create(

@@ -479,7 +479,10 @@ static LogicalResult verifyProjection(Operation *op, StringRef name, Value w,
 /// The rules on the head counts and RoPE that attention ops share.
 static LogicalResult verifyHeads(Operation *op, int64_t heads, int64_t kvHeads,
                                  int64_t headDim,
-                                 std::optional<APFloat> ropeTheta) {
+                                 std::optional<APFloat> ropeTheta,
+                                 bool ropeInterleaved) {
+  if (ropeInterleaved && !ropeTheta)
+    return op->emitOpError("rope_interleaved needs rope_theta");
   if (heads % kvHeads != 0)
     return op->emitOpError()
            << "num_heads (" << heads << ") must be a multiple of num_kv_heads ("
@@ -500,7 +503,8 @@ LogicalResult AttentionOp::verify() {
   auto heads = static_cast<int64_t>(getNumHeads());
   auto kvHeads = static_cast<int64_t>(getNumKvHeads());
   auto headDim = static_cast<int64_t>(getHeadDim());
-  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta())))
+  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta(),
+                         getRopeInterleaved())))
     return failure();
   int64_t qWidth = heads * headDim;
   int64_t kvWidth = kvHeads * headDim;
@@ -544,7 +548,8 @@ LogicalResult AttendOp::verify() {
   auto heads = static_cast<int64_t>(getNumHeads());
   auto kvHeads = static_cast<int64_t>(getNumKvHeads());
   auto headDim = static_cast<int64_t>(getHeadDim());
-  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta())))
+  if (failed(verifyHeads(*this, heads, kvHeads, headDim, getRopeTheta(),
+                         getRopeInterleaved())))
     return failure();
   auto checkWidth = [&](StringRef name, Value value, int64_t expected,
                         StringRef what) -> LogicalResult {

@@ -344,7 +344,8 @@ def Loom_AttentionOp : Loom_Op<"attention",
     ```
     q = x wq^T + bq   : [seq, H*hd]     k = x wk^T + bk : [seq, KV*hd]
     v = x wv^T + bv   : [seq, KV*hd]
-    (rope_theta set: rotate q and k per head with RoPE, base rope_theta)
+    (rope_theta set: rotate q and k per head with RoPE, base rope_theta;
+     rope_interleaved: pairs of adjacent elements, see loom.rope)
     head h uses kv head g = h / (H / KV)
     o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
     y = concat_h(o_h) wo^T + bo       : [seq, out]
@@ -369,14 +370,15 @@ def Loom_AttentionOp : Loom_Op<"attention",
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
                        UnitAttr:$causal,
-                       OptionalAttr<F64Attr>:$rope_theta);
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       UnitAttr:$rope_interleaved);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $x `,` $wq `,` $wk `,` $wv `,` $wo
     (`bq` $bq^)? (`bk` $bk^)? (`bv` $bv^)? (`bo` $bo^)?
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
     `head_dim` `=` $head_dim (`causal` $causal^)?
-    (`rope_theta` `=` $rope_theta^)?
+    (`rope_theta` `=` $rope_theta^)? (`rope_interleaved` $rope_interleaved^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -392,7 +394,8 @@ def Loom_AttendOp : Loom_Op<"attend", [Pure, Loom_InferType]> {
     `k, v: [seq, KV*hd]`:
 
     ```
-    (rope_theta set: rotate q and k per head with RoPE, base rope_theta)
+    (rope_theta set: rotate q and k per head with RoPE, base rope_theta;
+     rope_interleaved: pairs of adjacent elements, see loom.rope)
     head h uses kv head g = h / (H / KV)
     o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
     result = concat_h(o_h)                          : [seq, H*hd]
@@ -413,13 +416,14 @@ def Loom_AttendOp : Loom_Op<"attend", [Pure, Loom_InferType]> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
                        UnitAttr:$causal,
-                       OptionalAttr<F64Attr>:$rope_theta);
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       UnitAttr:$rope_interleaved);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
     `head_dim` `=` $head_dim (`causal` $causal^)?
-    (`rope_theta` `=` $rope_theta^)?
+    (`rope_theta` `=` $rope_theta^)? (`rope_interleaved` $rope_interleaved^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -438,20 +442,30 @@ def Loom_RopeOp : Loom_Op<"rope", [Pure, Loom_InferType]> {
     p = pos + row,  w_d = theta^(-2d/hd)
     ```
 
+    With `interleaved` (GPT-J's and llama.cpp's convention, whose GGUF
+    converter permutes Llama's q and k rows to match), element `2d` pairs
+    with `2d + 1` instead, with the same frequencies:
+
+    ```
+    y[2d]     = x[2d] cos(p w_d) - x[2d + 1] sin(p w_d)
+    y[2d + 1] = x[2d + 1] cos(p w_d) + x[2d] sin(p w_d)
+    ```
+
     Produced when attention is split for KV-cached decoding; `loom.attention`
     with `rope_theta` implies it on q and k.
 
     ```mlir
     %qr = loom.rope %q, %pos head_dim = 64 theta = 1.000000e+04 : tensor<?x768xf32>
+    %kr = loom.rope %k, %pos head_dim = 64 theta = 1.000000e+04 interleaved : tensor<?x256xf32>
     ```
   }];
   let arguments = (ins Loom_Activation:$x, Index:$pos,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
-                       F64Attr:$theta);
+                       F64Attr:$theta, UnitAttr:$interleaved);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
-    $x `,` $pos `head_dim` `=` $head_dim `theta` `=` $theta attr-dict `:`
-    type($x)
+    $x `,` $pos `head_dim` `=` $head_dim `theta` `=` $theta
+    (`interleaved` $interleaved^)? attr-dict `:` type($x)
   }];
   let hasVerifier = 1;
 }

@@ -32,7 +32,8 @@ Value loom::decomposeAttention(AttentionOp attention) {
   Value attended = AttendOp::create(
       builder, loc, q, k, v, attention.getNumHeadsAttr(),
       attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(),
-      attention.getCausalAttr(), attention.getRopeThetaAttr());
+      attention.getCausalAttr(), attention.getRopeThetaAttr(),
+      attention.getRopeInterleavedAttr());
   Value y = LinearOp::create(builder, loc, attended, attention.getWo(),
                              attention.getBo());
   attention.replaceAllUsesWith(y);

@@ -227,6 +227,14 @@ func.func @attention_gqa(%x: tensor<?x768xf32>, %w: tensor<768x768xf32>, %wkv: t
 
 // -----
 
+func.func @attend_interleaved_without_rope(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>) {
+  // expected-error @+1 {{'loom.attend' op rope_interleaved needs rope_theta}}
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 causal rope_interleaved : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
 func.func @attention_rope_odd(%x: tensor<?x756xf32>, %w: tensor<756x756xf32>) {
   // expected-error @+1 {{'loom.attention' op rotary embeddings (rope_theta) need an even head_dim, got 63}}
   %0 = loom.attention %x, %w, %w, %w, %w heads = 12 kv_heads = 12 head_dim = 63 rope_theta = 1.0e4 : (tensor<?x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>, tensor<756x756xf32>) -> tensor<?x756xf32>

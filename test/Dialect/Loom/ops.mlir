@@ -169,6 +169,16 @@ func.func @decode(%ids: tensor<?xi32>, %wpe: tensor<1024x768xf32>, %pos: index, 
   return %p, %o : tensor<?x768xf32>, tensor<?x768xf32>
 }
 
+// Rotary embeddings on adjacent pairs (llama.cpp's GGUF convention).
+// CHECK-LABEL: func.func @interleaved_rope(
+// CHECK: loom.attend %{{.*}}, %{{.*}}, %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.000000e+05 rope_interleaved : (
+// CHECK: loom.rope %{{.*}}, %{{.*}} head_dim = 8 theta = 1.000000e+05 interleaved : tensor<?x32xf32>
+func.func @interleaved_rope(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %pos: index) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.0e+05 rope_interleaved : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
+  %1 = loom.rope %q, %pos head_dim = 8 theta = 1.0e5 interleaved : tensor<?x32xf32>
+  return %0, %1 : tensor<?x32xf32>, tensor<?x32xf32>
+}
+
 // CHECK-LABEL: func.func @attend_and_glu(
 // CHECK: loom.attend %{{.*}}, %{{.*}}, %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.000000e+04 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
 // CHECK: loom.glu gelu_tanh %{{.*}} : tensor<?x64xf32> -> tensor<?x32xf32>
