@@ -9,15 +9,16 @@
 //   Q4_0:  d_w d_a (sum(n_w q_a) - 8 sum(q_a))     n_w the unsigned nibbles
 //   Q4_1:  d_w d_a sum(n_w q_a) + m_w d_a sum(q_a)
 //
-// Small M (decode) streams each weight row once, every activation row
-// reusing the block in registers. Larger M (prompts) decodes panels of 32
-// weight rows to f32 and runs the f32 GEMM's register tiles over them: the
-// decode is paid once per panel and call, not per row of A.
-//
-// Integer dot products: AVX-512 VNNI (`vpdpbusd`, on 256-bit vectors) where
-// the CPU has it, AVX2 (`vpmaddubsw`) otherwise, portable loops elsewhere;
-// chosen at run time. `vpdpbusd` multiplies unsigned by signed bytes, so the
-// Q8_0 product takes |q_w| and q_a with q_w's sign.
+// With AVX-512 VNNI, the runtime interleaves each matrix at load, 16 rows to
+// a vector (QuantInterleaved.cpp), and every M runs integer products: up to
+// 4 rows of A against each group of weight rows. Otherwise, on row-major
+// blocks: small M (decode) streams each weight row once, every activation
+// row reusing the block in registers, with AVX2 (`vpmaddubsw`; it multiplies
+// unsigned by signed bytes, so the Q8_0 product takes |q_w| and q_a with
+// q_w's sign), AVX-512 VNNI on 256-bit vectors (tests), or portable loops,
+// chosen at run time; larger M decodes panels of 32 weight rows to f32 and
+// runs the f32 GEMM's register tiles over them, the decode paid once per
+// panel and call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -326,10 +327,11 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
   return {nullptr, nullptr};
 }
 
-/// Small M: each thread streams a range of weight rows once.
-void qgemmSmall(KernelState &state, QuantFormat format, int64_t m, int64_t n,
-                int64_t k, const float *a, int64_t lda, const uint8_t *w,
-                const float *bias, float *c, int64_t ldc, bool accumulate) {
+/// Integer products: each thread streams a range of weight rows (or groups
+/// of interleaved rows) once, against every row of A.
+void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+                  int64_t k, const float *a, int64_t lda, const uint8_t *w,
+                  const float *bias, float *c, int64_t ldc, bool accumulate) {
   QuantizedRows rows = quantizeActivations(m, k, a, lda, getQuantScratch());
   std::pair<DotRowsFn, DotRowsFn> kernels =
       dotRowsFor(format, selectedKernel().load(), m);
@@ -480,7 +482,8 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                        {m, n, k});
   const auto *bytes = static_cast<const uint8_t *>(w);
   if (m <= kSmallM || state.interleavedQuantized.count(w))
-    qgemmSmall(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
+    qgemmInteger(state, format, m, n, k, a, lda, bytes, bias, c, ldc,
+                 accumulate);
   else
     qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
 }
