@@ -140,6 +140,10 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
       info.derivedRearranges.push_back(rearranges != tensor.end() &&
                                        rearranges->is_boolean() &&
                                        rearranges->get<bool>());
+      auto quantizes = tensor.find(LOOM_INFO_TENSOR_QUANTIZES);
+      info.derivedQuantizes.push_back(
+          quantizes != tensor.end() && quantizes->is_boolean() &&
+          quantizes->get<bool>() && info.derivedSources.back().size() == 1);
       ++index;
     }
   }

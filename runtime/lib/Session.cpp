@@ -108,8 +108,25 @@ Session::open(const loom_model_def &model,
   size_t stored = info->tensors.size();
   size_t entries = stored + info->derived.size();
   std::vector<bool> derivedInCheckpoint(info->derived.size(), false);
-  for (size_t d = 0; d < info->derived.size(); ++d)
+  // A quantization of a checkpoint tensor that the checkpoint stores in that
+  // very format (a GGUF file's Q4_1 matrix for a q4_1 product) reads the
+  // stored bytes, under the source's name, instead of decoding them and
+  // rounding them again.
+  std::vector<std::string> storedAs(info->derived.size());
+  for (size_t d = 0; d < info->derived.size(); ++d) {
     derivedInCheckpoint[d] = (*checkpoint)->find(info->derived[d].name);
+    if (derivedInCheckpoint[d] || !info->derivedQuantizes[d] ||
+        size_t(info->derivedSources[d].front()) >= stored)
+      continue;
+    const TensorSpec &source =
+        info->tensors[size_t(info->derivedSources[d].front())];
+    const TensorInfo *tensor = (*checkpoint)->find(source.name);
+    if (tensor && quantFormatOf(tensor->dtype) == info->derived[d].quant &&
+        tensor->shape == info->derived[d].shape) {
+      derivedInCheckpoint[d] = true;
+      storedAs[d] = source.name;
+    }
+  }
   // What must be there, from the last entry back (a derived weight reads
   // only earlier entries): what the entry points read, and the sources of
   // every derived weight that is computed.
@@ -138,6 +155,8 @@ Session::open(const loom_model_def &model,
       continue;
     bound[i] = int64_t(specs.size());
     specs.push_back(isDerived ? info->derived[i - stored] : info->tensors[i]);
+    if (isDerived && !storedAs[i - stored].empty())
+      specs.back().name = storedAs[i - stored];
     bool half = info->weightType != WeightPolicy::F32 &&
                 !sessionOptions.keepLayouts && specs.back().shape.size() == 2 &&
                 (info->matrix[i] || info->storedInOut[i] || info->rows[i]) &&

@@ -136,17 +136,17 @@ WeightSet::load(std::shared_ptr<const Checkpoint> checkpoint,
     const TensorInfo *tensor = set.checkpoint->find(spec.name);
     size_t count = static_cast<size_t>(tensor->numElements());
     set.sources.push_back(tensor);
+    if (spec.quant) {
+      // Read in place, as the format's bytes (even when the same tensor is
+      // also bound as f32: a GGUF token table tied to a quantized head).
+      set.pointers.push_back(reinterpret_cast<const float *>(tensor->data));
+      set.owned.emplace_back();
+      set.total += uint64_t(spec.bytes());
+      continue;
+    }
     if (auto it = bound.find(tensor); it != bound.end()) {
       set.pointers.push_back(it->second);
       set.owned.emplace_back();
-      continue;
-    }
-    if (spec.quant) {
-      // Read in place, as the format's bytes.
-      set.pointers.push_back(reinterpret_cast<const float *>(tensor->data));
-      set.owned.emplace_back();
-      bound.emplace(tensor, set.pointers.back());
-      set.total += uint64_t(spec.bytes());
       continue;
     }
     set.total += count * sizeof(float);

@@ -673,6 +673,12 @@ void RuntimeBinder::emitModelInfo() {
           isa<WeightOp, YieldOp, ConcatOp, SplitOp, SliceOp, TransposeOp>(op);
     });
     object[LOOM_INFO_TENSOR_REARRANGES] = rearranges;
+    // `quantize(weight)` rounded to nearest: a checkpoint tensor already
+    // stored in that format may stand in for it.
+    QuantizeOp quantize = quantizationOf(param);
+    object[LOOM_INFO_TENSOR_QUANTIZES] =
+        quantize && !quantize.getImportance() &&
+        quantize.getW().getDefiningOp<WeightOp>();
     derivedTensors.push_back(std::move(object));
   }
   // Token ids must index every embedding table; positions every positional

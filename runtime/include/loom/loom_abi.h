@@ -151,6 +151,10 @@
 #define LOOM_INFO_TENSOR_REARRANGES                                            \
   "rearranges" /*   derived: only moves its sources' values (concat, split,    \
                       slice, transpose), so it is exact in their type */
+#define LOOM_INFO_TENSOR_QUANTIZES                                             \
+  "quantizes" /*   derived: exactly its one source quantized in its dtype,     \
+                   rounded to nearest (a checkpoint tensor stored in that      \
+                   format may stand in) */
 /** Derived weights: objects with the keys of a tensor (the name is the
  *  parameter's symbol), computed by the prepare entry point into memory the
  *  runtime provides; they follow the checkpoint tensors in the context's

@@ -8,7 +8,11 @@ Tensors keep their names; 2-D tensors whose name matches a --quantize
 pattern are stored in that block format (q8_0, q4_0, q4_1; quant_ref.py's
 bytes), the rest as F32. With --rounded, also writes the same checkpoint as
 safetensors with those tensors rounded through their format (the f32 values
-a program decodes from the GGUF file), to compare runs exactly.
+a program decodes from the GGUF file), to compare runs exactly. With
+--halve-q8, Q8_0 blocks store their integers halved and their scale doubled
+(valid, but not what rounding to nearest writes), so that a test can tell
+bytes used as stored from bytes decoded and rounded again; --dump NAME
+prints that tensor's stored bytes in hex.
 """
 
 import argparse
@@ -40,6 +44,8 @@ def main():
     ap.add_argument("target")
     ap.add_argument("--quantize", action="append", default=[])
     ap.add_argument("--rounded")
+    ap.add_argument("--halve-q8", action="store_true")
+    ap.add_argument("--dump")
     args = ap.parse_args()
     rules = []
     for rule in args.quantize:
@@ -60,7 +66,14 @@ def main():
             blob = np.ascontiguousarray(value).tobytes()
             rounded[name] = value
         else:
-            blob = quant_ref.quantize(value, fmt).tobytes()
+            data = quant_ref.quantize(value, fmt)
+            if fmt == "q8_0" and args.halve_q8:
+                blocks = data.reshape(data.shape[0], -1, 34)
+                d = blocks[..., 0:2].copy().view(np.float16) * np.float16(2)
+                q = (blocks[..., 2:].view(np.int8) // 2).astype(np.int8)
+                blocks[..., 0:2] = d.view(np.uint8)
+                blocks[..., 2:] = q.view(np.uint8)
+            blob = data.tobytes()
             rounded[name] = quant_ref.dequantize(
                 np.frombuffer(blob, dtype=np.uint8).reshape(value.shape[0], -1),
                 fmt, value.shape[1])
@@ -87,6 +100,8 @@ def main():
         out[start + position:start + position + len(blob)] = blob
     with open(args.target, "wb") as f:
         f.write(out)
+    if args.dump:
+        print(blobs[[r[0] for r in records].index(args.dump)].hex())
     if args.rounded:
         ref.save_safetensors(args.rounded, rounded)
     return 0
