@@ -255,8 +255,8 @@ Status Session::loadWeights() {
                                    rounded));
     derivedMemory.push_back({memory, rounded + kHugePage});
     auto address = reinterpret_cast<uintptr_t>(memory);
-    quantizedArena = reinterpret_cast<char *>(
-        (address + kHugePage - 1) / kHugePage * kHugePage);
+    quantizedArena = reinterpret_cast<char *>((address + kHugePage - 1) /
+                                              kHugePage * kHugePage);
 #if defined(MADV_HUGEPAGE)
     madvise(quantizedArena, rounded, MADV_HUGEPAGE);
 #endif

@@ -126,12 +126,12 @@
   "kv_widths" /* integers: floats a row,                                       \
                  per slot */
 #define LOOM_INFO_WEIGHT_TYPE                                                  \
-  "weight_type"                          /* "keep", "f32", "f16" or            \
-                                            "bf16": what weight                \
-                                            matrices are kept in */
-#define LOOM_INFO_TENSORS "tensors"      /* checkpoint tensors: */
-#define LOOM_INFO_TENSOR_NAME "name"     /*   checkpoint name */
-#define LOOM_INFO_TENSOR_SHAPE "shape"   /*   array of integers */
+  "weight_type"                        /* "keep", "f32", "f16" or              \
+                                          "bf16": what weight                  \
+                                          matrices are kept in */
+#define LOOM_INFO_TENSORS "tensors"    /* checkpoint tensors: */
+#define LOOM_INFO_TENSOR_NAME "name"   /*   checkpoint name */
+#define LOOM_INFO_TENSOR_SHAPE "shape" /*   array of integers */
 #define LOOM_INFO_TENSOR_DTYPE                                                 \
   "dtype"                                /*   element type in memory: F32, or  \
                                             a LOOM_QUANT_*_NAME (shape is      \
