@@ -22,17 +22,16 @@ using namespace loom;
 
 static_assert(kQuantBlock == LOOM_QUANT_BLOCK, "block size of loom_abi.h");
 
+// The runtime's format enum is the ABI's ids (loom_abi.h has the tables).
+static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
+                  int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
+                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1,
+              "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
+
 std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
-  switch (id) {
-  case LOOM_QUANT_Q8_0:
-    return QuantFormat::Q8_0;
-  case LOOM_QUANT_Q4_0:
-    return QuantFormat::Q4_0;
-  case LOOM_QUANT_Q4_1:
-    return QuantFormat::Q4_1;
-  default:
+  if (loom_quant_block_bytes(id) == 0)
     return std::nullopt;
-  }
+  return static_cast<QuantFormat>(id);
 }
 
 std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
@@ -44,27 +43,11 @@ std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
 }
 
 const char *loom::quantFormatName(QuantFormat format) {
-  switch (format) {
-  case QuantFormat::Q8_0:
-    return LOOM_QUANT_Q8_0_NAME;
-  case QuantFormat::Q4_0:
-    return LOOM_QUANT_Q4_0_NAME;
-  case QuantFormat::Q4_1:
-    return LOOM_QUANT_Q4_1_NAME;
-  }
-  return "?";
+  return loom_quant_name(int64_t(format));
 }
 
 int64_t loom::quantBlockBytes(QuantFormat format) {
-  switch (format) {
-  case QuantFormat::Q8_0:
-    return LOOM_QUANT_Q8_0_BYTES;
-  case QuantFormat::Q4_0:
-    return LOOM_QUANT_Q4_0_BYTES;
-  case QuantFormat::Q4_1:
-    return LOOM_QUANT_Q4_1_BYTES;
-  }
-  return 0;
+  return loom_quant_block_bytes(int64_t(format));
 }
 
 namespace {

@@ -4,22 +4,18 @@
 
 #include "runtime/include/loom/loom_abi.h"
 
-#include "llvm/Support/ErrorHandling.h"
-
 using namespace loom;
+
+// The dialect's format enum is the ABI's ids (loom_abi.h has the tables).
+static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
+                  int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
+                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1,
+              "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
 int64_t loom::getQuantBlockSize(QuantFormat) { return LOOM_QUANT_BLOCK; }
 
 int64_t loom::getQuantBlockBytes(QuantFormat format) {
-  switch (format) {
-  case QuantFormat::Q8_0:
-    return LOOM_QUANT_Q8_0_BYTES;
-  case QuantFormat::Q4_0:
-    return LOOM_QUANT_Q4_0_BYTES;
-  case QuantFormat::Q4_1:
-    return LOOM_QUANT_Q4_1_BYTES;
-  }
-  llvm_unreachable("unknown quantized format");
+  return loom_quant_block_bytes(getQuantKernelId(format));
 }
 
 std::optional<int64_t> loom::getQuantRowBytes(QuantFormat format, int64_t k) {
@@ -38,27 +34,11 @@ std::optional<int64_t> loom::getQuantRowWeights(QuantFormat format,
 }
 
 llvm::StringRef loom::getQuantDTypeName(QuantFormat format) {
-  switch (format) {
-  case QuantFormat::Q8_0:
-    return LOOM_QUANT_Q8_0_NAME;
-  case QuantFormat::Q4_0:
-    return LOOM_QUANT_Q4_0_NAME;
-  case QuantFormat::Q4_1:
-    return LOOM_QUANT_Q4_1_NAME;
-  }
-  llvm_unreachable("unknown quantized format");
+  return loom_quant_name(getQuantKernelId(format));
 }
 
 int64_t loom::getQuantKernelId(QuantFormat format) {
-  switch (format) {
-  case QuantFormat::Q8_0:
-    return LOOM_QUANT_Q8_0;
-  case QuantFormat::Q4_0:
-    return LOOM_QUANT_Q4_0;
-  case QuantFormat::Q4_1:
-    return LOOM_QUANT_Q4_1;
-  }
-  llvm_unreachable("unknown quantized format");
+  return static_cast<int64_t>(format);
 }
 
 double loom::getQuantBitsPerWeight(QuantFormat format) {

@@ -113,6 +113,23 @@
 #define LOOM_QUANT_Q4_1_NAME "Q4_1"
 #define LOOM_QUANT_Q4_1_BYTES 20
 
+/** Bytes of a block of format `id` (LOOM_QUANT_*); 0 for no format. */
+static inline int64_t loom_quant_block_bytes(int64_t id) {
+  return id == LOOM_QUANT_Q8_0   ? LOOM_QUANT_Q8_0_BYTES
+         : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_BYTES
+         : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_BYTES
+                                 : 0;
+}
+
+/** The description's name of format `id` (LOOM_QUANT_*_NAME); NULL for no
+ *  format. */
+static inline const char *loom_quant_name(int64_t id) {
+  return id == LOOM_QUANT_Q8_0   ? LOOM_QUANT_Q8_0_NAME
+         : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_NAME
+         : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_NAME
+                                 : (const char *)0;
+}
+
 /*--- Keys of the model description (JSON) ----------------------------------*/
 
 #define LOOM_INFO_ABI "abi"                     /* integer: LOOM_ABI_VERSION */
