@@ -65,30 +65,41 @@ QuantScratch &getQuantScratch() {
   return scratch;
 }
 
-/// Quantizes `m` rows of `a` (row stride `lda`) to 8 bits per block.
-QuantizedRows quantizeActivations(int64_t m, int64_t k, const float *a,
-                                  int64_t lda, QuantScratch &scratch) {
+/// Quantizes `m` rows of `a` (row stride `lda`) to 8 bits per block; a
+/// prompt's rows on `pool`'s threads.
+QuantizedRows quantizeActivations(ThreadPool &pool, int64_t m, int64_t k,
+                                  const float *a, int64_t lda,
+                                  QuantScratch &scratch) {
   int64_t blocks = k / kQuantBlock;
   scratch.q.resize(size_t(m * k));
   scratch.d.resize(size_t(m * blocks));
   scratch.s.resize(size_t(m * blocks));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t b = 0; b < blocks; ++b) {
-      const float *x = a + i * lda + b * kQuantBlock;
-      float amax = 0.0f;
-      for (int j = 0; j < kQuantBlock; ++j)
-        amax = std::max(amax, std::fabs(x[j]));
-      float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-      int8_t *q = scratch.q.data() + i * k + b * kQuantBlock;
-      int32_t sum = 0;
-      for (int j = 0; j < kQuantBlock; ++j) {
-        q[j] = int8_t(std::nearbyint(x[j] * id));
-        sum += q[j];
+  int8_t *qs = scratch.q.data();
+  float *ds = scratch.d.data();
+  int32_t *ss = scratch.s.data();
+  auto quantizeRows = [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i)
+      for (int64_t b = 0; b < blocks; ++b) {
+        const float *x = a + i * lda + b * kQuantBlock;
+        float amax = 0.0f;
+        for (int j = 0; j < kQuantBlock; ++j)
+          amax = std::max(amax, std::fabs(x[j]));
+        float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        int8_t *q = qs + i * k + b * kQuantBlock;
+        int32_t sum = 0;
+        for (int j = 0; j < kQuantBlock; ++j) {
+          q[j] = int8_t(std::nearbyint(x[j] * id));
+          sum += q[j];
+        }
+        ds[i * blocks + b] = d;
+        ss[i * blocks + b] = sum;
       }
-      scratch.d[size_t(i * blocks + b)] = d;
-      scratch.s[size_t(i * blocks + b)] = sum;
-    }
-  return {scratch.q.data(), scratch.d.data(), scratch.s.data(), k, blocks};
+  };
+  if (m <= kSmallM)
+    quantizeRows(0, m);
+  else
+    pool.parallelFor(0, m, 8, quantizeRows);
+  return {qs, ds, ss, k, blocks};
 }
 
 /// A block's scale (and minimum) from its first bytes.
@@ -332,7 +343,8 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
 void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                   int64_t k, const float *a, int64_t lda, const uint8_t *w,
                   const float *bias, float *c, int64_t ldc, bool accumulate) {
-  QuantizedRows rows = quantizeActivations(m, k, a, lda, getQuantScratch());
+  QuantizedRows rows =
+      quantizeActivations(state.pool, m, k, a, lda, getQuantScratch());
   std::pair<DotRowsFn, DotRowsFn> kernels =
       dotRowsFor(format, selectedKernel().load(), m);
   DotRowsFn dotRows = kernels.first, dotRow = kernels.second;
@@ -374,13 +386,14 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
             }
           }
         });
+    // The rows after the last group, one activation row at a time (any M).
+    DotRowsFn dotOne = dotRowsFor(format, selectedKernel().load(), 1).second;
     for (int64_t j = groups * kInterleave; j < n; ++j)
       for (int64_t i = 0; i < m; ++i) {
         float out[kSmallM];
         QuantizedRows one = {rows.q + i * k, rows.d + i * rows.blocks,
                              rows.s + i * rows.blocks, k, rows.blocks};
-        dotRowsFor(format, selectedKernel().load(), 1)
-            .second(w + j * rowBytes, rowBytes, one, out);
+        dotOne(w + j * rowBytes, rowBytes, one, out);
         float add = bias ? bias[j] : 0.0f;
         float &target = c[i * ldc + j];
         target = (accumulate ? target : 0.0f) + out[0] + add;
