@@ -17,8 +17,17 @@ enum class Applies { All, Decoder, Encoder };
 
 enum class FlagId {
   Weights,
-  PromptIds,
+  Prompt,
   PromptFile,
+  PromptIds,
+  PromptIdsFile,
+  Tokenizer,
+  Chat,
+  System,
+  IgnoreEos,
+  Pooling,
+  Normalize,
+  PrintPromptIds,
   MaxNewTokens,
   Temperature,
   TopK,
@@ -50,10 +59,31 @@ static constexpr FlagSpec flagTable[] = {
      "checkpoint: a .safetensors file, a model.safetensors.index.json, or a "
      "directory holding either; repeat it to read several files as one (a "
      "model and its calibration statistics)"},
+    {FlagId::Prompt, "--prompt", "-p", "TEXT", Applies::All,
+     "input text, tokenized with the checkpoint's tokenizer"},
+    {FlagId::PromptFile, "--prompt-file", "", "PATH", Applies::All,
+     "read the input text from a file (encoders: one input per line)"},
     {FlagId::PromptIds, "--prompt-ids", "", "IDS", Applies::All,
      "input token ids, e.g. \"1 2 3\" (spaces or commas)"},
-    {FlagId::PromptFile, "--prompt-file", "", "PATH", Applies::All,
+    {FlagId::PromptIdsFile, "--prompt-ids-file", "", "PATH", Applies::All,
      "read the input token ids from a file"},
+    {FlagId::Tokenizer, "--tokenizer", "", "PATH", Applies::All,
+     "tokenizer.json, a directory holding one, or a GGUF file (default: "
+     "found next to the weights)"},
+    {FlagId::Chat, "--chat", "", "", Applies::Decoder,
+     "wrap the prompt in the model's chat template (ChatML, Llama 3)"},
+    {FlagId::System, "--system", "", "TEXT", Applies::Decoder,
+     "with --chat: the system message (default: the template's)"},
+    {FlagId::IgnoreEos, "--ignore-eos", "", "", Applies::Decoder,
+     "generate all -n tokens instead of stopping at end-of-sequence"},
+    {FlagId::Pooling, "--pooling", "", "MODE", Applies::Encoder,
+     "text inputs: mean, cls or none (default: the checkpoint's "
+     "1_Pooling/config.json, else mean)"},
+    {FlagId::Normalize, "--normalize", "", "", Applies::Encoder,
+     "L2-normalize the pooled embeddings (default: if modules.json has a "
+     "Normalize module)"},
+    {FlagId::PrintPromptIds, "--print-prompt-ids", "", "", Applies::All,
+     "print the prompt's token ids to stderr"},
     {FlagId::MaxNewTokens, "--max-new-tokens", "-n", "N", Applies::Decoder,
      "number of tokens to generate (default 32)"},
     {FlagId::Temperature, "--temperature", "", "F", Applies::Decoder,
@@ -69,8 +99,9 @@ static constexpr FlagSpec flagTable[] = {
      "worker threads (default: $LOOM_NUM_THREADS, else all cores)"},
     {FlagId::Bench, "--bench", "", "", Applies::All,
      "time the run and print throughput"},
-    {FlagId::Output, "--output", "", "PATH", Applies::Encoder,
-     "write the output as a float32 .npy file"},
+    {FlagId::Output, "--output", "-o", "PATH", Applies::Encoder,
+     "write the output to a float32 .npy file or a .json file (text inputs: "
+     "the embeddings; default: JSON on stdout)"},
     {FlagId::Logits, "--logits", "", "PATH", Applies::Decoder,
      "write the prompt's logits [prompt, vocab] as a float32 .npy file"},
     {FlagId::CompareLogits, "--compare-logits", "", "PATH", Applies::Decoder,
@@ -105,6 +136,11 @@ static bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+static bool endsWith(std::string_view text, std::string_view suffix) {
+  return text.size() > suffix.size() &&
+         text.substr(text.size() - suffix.size()) == suffix;
+}
+
 Expected<std::vector<int64_t>> parseTokenIds(std::string_view text,
                                              std::string_view source) {
   std::vector<int64_t> ids;
@@ -129,14 +165,26 @@ Expected<std::vector<int64_t>> parseTokenIds(std::string_view text,
   return ids;
 }
 
-Expected<std::vector<int64_t>> readTokenIdFile(const std::string &path) {
+/// The contents of the file `path` named by `flag`.
+static Expected<std::string> readWholeFile(std::string_view flag,
+                                           const std::string &path) {
   std::ifstream stream(path, std::ios::binary);
   if (!stream)
-    return makeError(fmt::format("--prompt-file {}: cannot open: {}", path,
+    return makeError(fmt::format("{} {}: cannot open: {}", flag, path,
                                  std::strerror(errno)));
   std::string text((std::istreambuf_iterator<char>(stream)),
                    std::istreambuf_iterator<char>());
-  return parseTokenIds(text, path);
+  if (stream.bad())
+    return makeError(fmt::format("{} {}: cannot read: {}", flag, path,
+                                 std::strerror(errno)));
+  return text;
+}
+
+Expected<std::vector<int64_t>> readTokenIdFile(const std::string &path) {
+  Expected<std::string> text = readWholeFile("--prompt-ids-file", path);
+  if (!text)
+    return text.takeError();
+  return parseTokenIds(*text, path);
 }
 
 Status checkTokenIds(const std::vector<int64_t> &ids, int64_t vocabSize) {
@@ -179,9 +227,38 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     return Status::success();
   }
   case FlagId::PromptFile:
+  case FlagId::PromptIdsFile:
+  case FlagId::Tokenizer:
     if (value.empty())
       return makeError(fmt::format("{} needs a non-empty PATH", spelling));
-    options.promptFile = std::string(value);
+    (flag.id == FlagId::PromptFile      ? options.promptFile
+     : flag.id == FlagId::PromptIdsFile ? options.promptIdsFile
+                                        : options.tokenizer) =
+        std::string(value);
+    return Status::success();
+  case FlagId::Prompt:
+    options.promptText = std::string(value);
+    return Status::success();
+  case FlagId::Chat:
+    options.chat = true;
+    return Status::success();
+  case FlagId::System:
+    options.system = std::string(value);
+    return Status::success();
+  case FlagId::IgnoreEos:
+    options.ignoreEos = true;
+    return Status::success();
+  case FlagId::Pooling:
+    options.pooling = parsePooling(value);
+    if (!options.pooling)
+      return makeError(fmt::format("{} expects mean, cls or none, got '{}'",
+                                   spelling, value));
+    return Status::success();
+  case FlagId::Normalize:
+    options.normalize = true;
+    return Status::success();
+  case FlagId::PrintPromptIds:
+    options.printPromptIds = true;
     return Status::success();
   case FlagId::MaxNewTokens: {
     Expected<int64_t> count = parseCount(spelling, value, 0);
@@ -234,12 +311,17 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     options.bench = true;
     return Status::success();
   case FlagId::Output:
+    if (!endsWith(value, ".npy") && !endsWith(value, ".json"))
+      return makeError(
+          fmt::format("{} expects a path ending in .npy or .json, got '{}'",
+                      spelling, value));
+    options.output = std::string(value);
+    return Status::success();
   case FlagId::Logits:
-    if (value.size() < 5 || value.substr(value.size() - 4) != ".npy")
+    if (!endsWith(value, ".npy"))
       return makeError(fmt::format("{} expects a path ending in .npy, got '{}'",
                                    spelling, value));
-    (flag.id == FlagId::Output ? options.output : options.logits) =
-        std::string(value);
+    options.logits = std::string(value);
     return Status::success();
   case FlagId::CompareLogits:
     options.compareLogits = std::string(value);
@@ -287,7 +369,9 @@ static Error unknownFlag(std::string_view name, const ProgramInfo &info) {
 Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
                                       const ProgramInfo &info) {
   CliOptions options;
-  bool temperatureGiven = false, filterGiven = false, idsGiven = false;
+  bool temperatureGiven = false, filterGiven = false;
+  /// The input flags given, in order (at most one may be).
+  std::vector<std::string_view> inputs;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     bool isFlag = arg.size() > 1 && arg[0] == '-' &&
@@ -295,7 +379,7 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
     if (!isFlag)
       return makeError(fmt::format(
           "unexpected argument '{}' (every input is given by a flag, e.g. "
-          "--prompt-ids \"{}\")",
+          "--prompt \"{}\")",
           arg, arg));
     std::string_view name = arg;
     std::optional<std::string_view> inlineValue;
@@ -329,8 +413,9 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
       value = next;
       ++i;
     }
-    if (flag->id == FlagId::PromptIds)
-      idsGiven = true;
+    if (flag->id == FlagId::Prompt || flag->id == FlagId::PromptFile ||
+        flag->id == FlagId::PromptIds || flag->id == FlagId::PromptIdsFile)
+      inputs.push_back(flag->longName);
     if (Status status = applyFlag(*flag, name, value, options, temperatureGiven,
                                   filterGiven);
         !status)
@@ -339,26 +424,53 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
 
   if (options.help || options.version)
     return options;
-  if (idsGiven && !options.promptFile.empty())
-    return makeError("--prompt-ids and --prompt-file cannot both be given");
-  if (!options.promptFile.empty()) {
-    Expected<std::vector<int64_t>> ids = readTokenIdFile(options.promptFile);
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (inputs[i] != inputs[0])
+      return makeError(fmt::format("{} and {} cannot both be given: the input "
+                                   "is text or token ids, from one place",
+                                   inputs[0], inputs[i]));
+  if (!options.promptIdsFile.empty()) {
+    Expected<std::vector<int64_t>> ids = readTokenIdFile(options.promptIdsFile);
     if (!ids)
       return ids.takeError();
     if (ids->empty())
-      return makeError(fmt::format(
-          "--prompt-file {}: the file has no token ids", options.promptFile));
+      return makeError(fmt::format("--prompt-ids-file {}: the file has no "
+                                   "token ids",
+                                   options.promptIdsFile));
     options.promptIds = std::move(*ids);
   }
+  if (!options.promptFile.empty()) {
+    Expected<std::string> text =
+        readWholeFile("--prompt-file", options.promptFile);
+    if (!text)
+      return text.takeError();
+    options.promptText = std::move(*text);
+  }
+  if (options.promptText && options.promptText->empty())
+    return makeError(fmt::format("{} is empty",
+                                 options.promptFile.empty()
+                                     ? "--prompt"
+                                     : "--prompt-file " + options.promptFile));
+  bool textInput = options.promptText.has_value();
+  if (options.chat && !textInput)
+    return makeError("--chat needs a text prompt (--prompt or --prompt-file)");
+  if (!options.system.empty() && !options.chat)
+    return makeError("--system is the system message of --chat; add --chat");
+  if ((options.pooling || options.normalize) && !textInput)
+    return makeError(
+        fmt::format("{} applies to text inputs (--prompt or "
+                    "--prompt-file)",
+                    options.pooling ? "--pooling" : "--normalize"));
   if (options.weights.empty() && !info.defaultWeights.empty())
     options.weights.push_back(info.defaultWeights);
   if (options.weights.empty())
     return makeError("missing --weights PATH (a .safetensors file, an index, "
                      "or a directory)");
-  if (options.promptIds.empty() && !options.bench &&
+  if (options.promptIds.empty() && !textInput && !options.bench &&
       options.exportWeights.empty())
-    return makeError(
-        "missing the input: give --prompt-ids \"1 2 3\" or --prompt-file PATH");
+    return makeError("missing the input: give --prompt \"text\", "
+                     "--prompt-file PATH, or token ids with --prompt-ids "
+                     "\"1 2 3\"");
   if (filterGiven && !temperatureGiven)
     options.sampling.temperature = 1.0;
   if (Status status = validateSamplerOptions(options.sampling); !status)
@@ -369,8 +481,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
 std::string usageText(const std::string &programName, const ProgramInfo &info) {
   std::string text = fmt::format(
       "{} - the {} model compiled by Loom {}\n\n"
-      "usage: {} --weights PATH (--prompt-ids \"1 2 3\" | --prompt-file PATH)"
-      " [options]\n\noptions:\n",
+      "usage: {} --weights PATH (--prompt TEXT | --prompt-file PATH | "
+      "--prompt-ids \"1 2 3\") [options]\n\noptions:\n",
       programName, info.modelName, info.version, programName);
   for (const FlagSpec &flag : flagTable) {
     if (!appliesTo(flag, info))

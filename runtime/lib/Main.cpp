@@ -2,9 +2,12 @@
 //
 // Linked into executables made by `loomc --emit=exe`: reads the command
 // line, opens an instance of the program's model (`loom_program_model`,
-// which loomc defines), runs the prompt
+// which loomc defines), tokenizes a text prompt with the checkpoint's
+// tokenizer (in the model's chat template with --chat), runs the prompt
 // through the model and, for decoders, generates tokens one at a time
-// reusing the KV cache.
+// reusing the KV cache, printing the text as it comes and stopping at the
+// end-of-sequence token. Encoders given text print pooled sentence
+// embeddings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,9 +18,11 @@
 #include "loom/Quality.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
+#include "loom/TextSettings.h"
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -72,6 +77,171 @@ int calibrate(const char *program, const ModelInfo &info,
   return 0;
 }
 
+/// The ids of a text prompt: the checkpoint's tokenizer over the text, in
+/// the chat template with --chat.
+Expected<std::vector<int64_t>> tokenizePrompt(const CliOptions &options,
+                                              const TextSettings &text,
+                                              const std::string &input,
+                                              std::vector<int32_t> &stopIds) {
+  std::string prompt = input;
+  bool addSpecialTokens = true;
+  if (options.chat) {
+    Expected<ChatFormat> format = ChatFormat::fromTemplate(
+        text.chatTemplate, text.chatTemplateSource, *text.tokenizer);
+    if (!format)
+      return format.takeError();
+    prompt = format->render(options.system, input);
+    // The template writes the special tokens itself (BOS included).
+    addSpecialTokens = false;
+    if (std::optional<int32_t> end = format->getEndOfTurn())
+      stopIds.push_back(*end);
+  }
+  Expected<std::vector<int32_t>> ids =
+      text.tokenizer->encode(prompt, addSpecialTokens);
+  if (!ids)
+    return ids.takeError();
+  return std::vector<int64_t>(ids->begin(), ids->end());
+}
+
+/// Checks that the tokenizer's ids fit the model.
+Status checkTokenizerFits(const std::vector<int64_t> &ids,
+                          const TextSettings &text, int64_t vocab) {
+  for (int64_t id : ids)
+    if (vocab > 0 && id >= vocab)
+      return makeError(fmt::format(
+          "the tokenizer ({}) gives token id {}, but the model's vocabulary "
+          "has {} tokens: is it this model's tokenizer?",
+          text.tokenizer->getSource(), id, vocab));
+  return Status::success();
+}
+
+/// Writes sentence embeddings [count, width] to `path` (.npy or .json), or
+/// as JSON to stdout if `path` is empty.
+Status writeEmbeddings(const std::string &path,
+                       const std::vector<std::vector<float>> &embeddings,
+                       int64_t width) {
+  if (path.size() > 4 && path.substr(path.size() - 4) == ".npy") {
+    std::vector<float> flat;
+    for (const std::vector<float> &row : embeddings)
+      flat.insert(flat.end(), row.begin(), row.end());
+    return writeNpy(path, flat.data(), {int64_t(embeddings.size()), width});
+  }
+  std::string json = "[";
+  for (size_t i = 0; i < embeddings.size(); ++i) {
+    json += i ? ",\n [" : "[";
+    for (size_t j = 0; j < embeddings[i].size(); ++j)
+      json += fmt::format("{}{:.9g}", j ? ", " : "", embeddings[i][j]);
+    json += "]";
+  }
+  json += "]\n";
+  if (path.empty()) {
+    fmt::print("{}", json);
+    return Status::success();
+  }
+  std::FILE *file = std::fopen(path.c_str(), "wb");
+  if (!file)
+    return makeError(fmt::format("{}: cannot create", path));
+  bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
+  ok &= std::fclose(file) == 0;
+  if (!ok)
+    return makeError(fmt::format("{}: cannot write", path));
+  return Status::success();
+}
+
+/// An encoder given text: each input (the prompt, or each non-empty line
+/// of --prompt-file) becomes one pooled sentence embedding.
+int embedTexts(const char *program, const ModelInfo &info,
+               const CliOptions &options, const TextSettings &text) {
+  std::vector<std::string> inputs;
+  if (options.promptFile.empty()) {
+    inputs.push_back(*options.promptText);
+  } else {
+    size_t start = 0;
+    const std::string &all = *options.promptText;
+    while (start <= all.size()) {
+      size_t end = all.find('\n', start);
+      if (end == std::string::npos)
+        end = all.size();
+      std::string line = all.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (!line.empty())
+        inputs.push_back(std::move(line));
+      start = end + 1;
+    }
+    if (inputs.empty())
+      return fail(program, fmt::format("--prompt-file {}: no non-empty lines",
+                                       options.promptFile));
+  }
+  std::vector<std::vector<int64_t>> ids;
+  int64_t longest = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<int32_t> unused;
+    Expected<std::vector<int64_t>> encoded =
+        tokenizePrompt(options, text, inputs[i], unused);
+    if (!encoded)
+      return fail(program, encoded.getError());
+    if (encoded->empty())
+      return fail(program, fmt::format("input {} has no tokens", i + 1));
+    if (Status status = checkTokenizerFits(*encoded, text, info.vocab); !status)
+      return fail(program, status.getError());
+    if (info.maxPositions > 0 && int64_t(encoded->size()) > info.maxPositions)
+      return fail(program,
+                  fmt::format("input {} has {} tokens, more than the model's "
+                              "{} positions",
+                              i + 1, encoded->size(), info.maxPositions));
+    if (options.printPromptIds) {
+      std::string line;
+      for (int64_t id : *encoded)
+        line += (line.empty() ? "" : " ") + std::to_string(id);
+      fmt::print(stderr, "{}\n", line);
+    }
+    longest = std::max<int64_t>(longest, int64_t(encoded->size()));
+    ids.push_back(std::move(*encoded));
+  }
+  Expected<std::unique_ptr<Session>> session = Session::open(
+      *loom_program_model, options.weights, longest, options.threads);
+  if (!session)
+    return fail(program, session.getError());
+  Pooling pooling =
+      options.pooling.value_or(text.pooling.value_or(Pooling::Mean));
+  bool normalize = options.normalize || text.normalize;
+  std::vector<std::vector<float>> embeddings;
+  std::vector<float> hidden(size_t(longest * info.outputWidth));
+  for (const std::vector<int64_t> &input : ids) {
+    (*session)->reset();
+    std::vector<int32_t> tokens(input.begin(), input.end());
+    int64_t count = int64_t(tokens.size());
+    if (Status status = (*session)->run(tokens.data(), count, hidden.data(),
+                                        /*lastRowOnly=*/false);
+        !status)
+      return fail(program, status.getError());
+    if (pooling == Pooling::None) {
+      embeddings.emplace_back(hidden.begin(),
+                              hidden.begin() + count * info.outputWidth);
+      continue;
+    }
+    embeddings.push_back(poolEmbedding(hidden.data(), count, info.outputWidth,
+                                       pooling, normalize));
+  }
+  int64_t width = info.outputWidth;
+  if (pooling == Pooling::None) {
+    if (embeddings.size() != 1)
+      return fail(program, "--pooling none gives one row per token: give "
+                           "one input (--prompt)");
+    width = info.outputWidth;
+    std::vector<std::vector<float>> rows;
+    for (size_t i = 0; i < embeddings[0].size(); i += size_t(width))
+      rows.emplace_back(embeddings[0].begin() + std::ptrdiff_t(i),
+                        embeddings[0].begin() + std::ptrdiff_t(i + width));
+    embeddings = std::move(rows);
+  }
+  if (Status status = writeEmbeddings(options.output, embeddings, width);
+      !status)
+    return fail(program, status.getError());
+  return 0;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -122,22 +292,45 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  // Prompt.
+  // Prompt: token ids, or text for the checkpoint's tokenizer.
   std::vector<int64_t> prompt = options.promptIds;
-  if (!options.promptFile.empty()) {
-    Expected<std::vector<int64_t>> ids = readTokenIdFile(options.promptFile);
+  std::optional<TextSettings> text;
+  std::vector<int32_t> stopIds;
+  if (options.promptText) {
+    Expected<TextSettings> loaded =
+        loadTextSettings(options.weights, options.tokenizer);
+    if (!loaded)
+      return fail(program, loaded.getError());
+    text = std::move(*loaded);
+    if (!info.decoder && options.calibrate.empty())
+      return embedTexts(program, info, options, *text);
+    Expected<std::vector<int64_t>> ids =
+        tokenizePrompt(options, *text, *options.promptText, stopIds);
     if (!ids)
       return fail(program, ids.getError());
-    prompt = *ids;
+    prompt = std::move(*ids);
+    if (prompt.empty())
+      return fail(program, "the prompt has no tokens");
+    if (Status status = checkTokenizerFits(prompt, *text, info.vocab); !status)
+      return fail(program, status.getError());
+    stopIds.insert(stopIds.end(), text->eosIds.begin(), text->eosIds.end());
+    if (options.ignoreEos)
+      stopIds.clear();
   }
   if (prompt.empty() && options.bench)
     prompt.assign(128, 1);
   if (prompt.empty())
-    return fail(program, "the prompt is empty: pass --prompt-ids or "
-                         "--prompt-file");
+    return fail(program, "the prompt is empty: pass --prompt, --prompt-file "
+                         "or --prompt-ids");
   if (info.vocab > 0) {
     if (Status status = checkTokenIds(prompt, info.vocab); !status)
       return fail(program, status.getError());
+  }
+  if (options.printPromptIds) {
+    std::string line;
+    for (int64_t id : prompt)
+      line += (line.empty() ? "" : " ") + std::to_string(id);
+    fmt::print(stderr, "{}\n", line);
   }
   if (!options.calibrate.empty())
     return calibrate(program, info, options, prompt);
@@ -227,12 +420,27 @@ int main(int argc, char **argv) {
   std::vector<float> row(size_t(info.outputWidth));
   const float *logits =
       output.data() + (lastRowOnly ? 0 : (seq - 1) * info.outputWidth);
+  // Text prompts print text as it is generated and stop at the end of the
+  // sequence; id prompts print the ids at the end.
+  std::optional<TextStream> stream;
+  if (text)
+    stream.emplace(*text->tokenizer);
   auto decodeStart = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < newTokens; ++i) {
     int64_t next = sampler->sample(logits, size_t(info.outputWidth));
     if (next < 0)
       return fail(program, "the model produced no valid logits (all NaN)");
     generated.push_back(next);
+    if (stream) {
+      if (std::find(stopIds.begin(), stopIds.end(), int32_t(next)) !=
+          stopIds.end())
+        break;
+      std::string piece = stream->push(int32_t(next));
+      if (!piece.empty()) {
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+      }
+    }
     if (i + 1 == newTokens)
       break;
     int32_t token = int32_t(next);
@@ -243,17 +451,23 @@ int main(int argc, char **argv) {
   double decodeSeconds = secondsSince(decodeStart);
   printProfile(stderr, "decoding");
 
-  std::string line;
-  for (int64_t token : generated)
-    line += (line.empty() ? "" : " ") + std::to_string(token);
-  fmt::print("{}\n", line);
+  if (stream) {
+    std::string rest = stream->finish();
+    fmt::print("{}\n", rest);
+  } else {
+    std::string line;
+    for (int64_t token : generated)
+      line += (line.empty() ? "" : " ") + std::to_string(token);
+    fmt::print("{}\n", line);
+  }
+  int64_t decoded = std::max<int64_t>(int64_t(generated.size()) - 1, 0);
   if (options.bench) {
     fmt::print(stderr, "load {:.3f} s\n", loadSeconds);
     fmt::print(stderr, "prefill {} tokens: {:.1f} tokens/s\n", seq,
                seq / prefillSeconds);
-    if (newTokens > 1)
-      fmt::print(stderr, "decode {} tokens: {:.1f} tokens/s\n", newTokens - 1,
-                 (newTokens - 1) / decodeSeconds);
+    if (decoded > 0)
+      fmt::print(stderr, "decode {} tokens: {:.1f} tokens/s\n", decoded,
+                 decoded / decodeSeconds);
   }
   return 0;
 }

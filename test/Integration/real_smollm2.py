@@ -11,6 +11,13 @@ PyTorch (float64) on it, q and k un-permuted to Hugging Face's layout. The
 prompt's logits must agree within 1e-4 relative to their largest magnitude
 and greedy decoding must give the same tokens.
 
+Then text: with `--chat --prompt QUESTION`, the program's prompt ids equal
+those of the reference chat pipeline (the GGUF file's chat template
+rendered by jinja2, tokenized by `tokenizers` running SmolLM2's
+tokenizer.json structure with the file's vocabulary and merges), and the
+answer it prints equals the reference's greedy answer (reference.py's Llama,
+stopped at the end-of-sequence token), decoded by `tokenizers`.
+
 Then quality: builds with `--quantize` against that build (its weights
 decoded to f32) on the first 256 tokens of the GPL-3, tokenized with the
 vocabulary and merges the GGUF file carries (`--compare-logits`: KL
@@ -81,6 +88,58 @@ def gpl3_ids(path, count):
         return tokenizer.encode(f.read()).ids[:count]
 
 
+# Questions for the chat check, and how many tokens each answer may take.
+QUESTIONS = ["What is the capital of France?",
+             "Name three primary colors."]
+ANSWER_TOKENS = 24
+
+
+def chat_answers(exe, weights, W, cfg, workdir):
+    """The text check (see the docstring). True if every answer matched."""
+    import gguf
+    import jinja2
+    from tokenizers import Tokenizer
+    import tokenizer_ref
+    tokenizer_dir = os.path.join(workdir, "tokenizer")
+    tokenizer_ref.smollm2(weights, tokenizer_dir)
+    tokenizer = Tokenizer.from_file(os.path.join(tokenizer_dir,
+                                                 "tokenizer.json"))
+    reader = gguf.GGUFReader(weights)
+    field = reader.fields["tokenizer.chat_template"]
+    template = jinja2.Environment().from_string(
+        bytes(field.parts[field.data[0]]).decode("utf-8"))
+    eos = int(reader.fields["tokenizer.ggml.eos_token_id"].parts[-1][0])
+    ok_all = True
+    for question in QUESTIONS:
+        text = template.render(messages=[{"role": "user",
+                                          "content": question}],
+                               add_generation_prompt=True)
+        ids = tokenizer.encode(text, add_special_tokens=False).ids
+        proc = subprocess.run([exe, "--weights", weights, "--chat",
+                               "--prompt", question, "-n",
+                               str(ANSWER_TOKENS), "--print-prompt-ids"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            print("FAIL --chat exited with %d: %s" % (
+                proc.returncode, proc.stderr.decode()[-1000:]))
+            ok_all = False
+            continue
+        got_ids = [int(t) for t in proc.stderr.decode().split()]
+        answer = proc.stdout.decode("utf-8")
+        tokens, _ = ref.greedy(ref.gguf_llama, W, cfg, ids, ANSWER_TOKENS)
+        if eos in tokens:
+            tokens = tokens[:tokens.index(eos)]
+        want = tokenizer.decode(tokens) + "\n"
+        ok = got_ids == ids and answer == want
+        ok_all &= ok
+        print("%s chat answer to %r: %r%s" % (
+            "PASS" if ok else "FAIL", question, answer.strip(),
+            "" if ok else " (reference %r%s)" % (
+                want.strip(), "" if got_ids == ids else
+                ", prompt ids differ")))
+    return ok_all
+
+
 # Quantized builds measured against the f32 build: (flags, max mean KL,
 # min same top-1), floors just under the figures of 2026-12-02.
 QUALITY = [
@@ -139,12 +198,14 @@ def main():
         "PASS" if ok else "FAIL", " ".join(map(str, got_tokens)),
         " ".join(map(str, tokens)), min(margins)))
 
+    failed |= not chat_answers(exe, weights, W, cfg, args.workdir)
+
     ids = gpl3_ids(weights, 256)
     ids_path = os.path.join(args.workdir, "gpl3.ids")
     with open(ids_path, "w") as f:
         f.write(" ".join(map(str, ids)))
     base = os.path.join(args.workdir, "base.npy")
-    run([exe, "--weights", weights, "--prompt-file", ids_path, "-n", "0",
+    run([exe, "--weights", weights, "--prompt-ids-file", ids_path, "-n", "0",
          "--logits", base])
     print("| build | mean KL | same top-1 | perplexity (f32 build) |")
     print("|---|---|---|---|")
@@ -152,7 +213,7 @@ def main():
     for n, (flags, max_kl, min_top1) in enumerate(QUALITY):
         quantized = os.path.join(args.workdir, "smollm2_%d" % n)
         run([args.loomc, example, "-o", quantized] + flags)
-        report = run([quantized, "--weights", weights, "--prompt-file",
+        report = run([quantized, "--weights", weights, "--prompt-ids-file",
                       ids_path, "-n", "0", "--compare-logits", base])
         kl = float(report.split("KL divergence")[1].split("mean")[1]
                    .split(",")[0])

@@ -2,7 +2,8 @@
 //
 // Every program `loomc` builds takes the same flags:
 //
-//   ./model --weights DIR_OR_FILE --prompt-ids "1 2 3" -n 32 --temperature 0.8
+//   ./model --weights DIR_OR_FILE --prompt "text" -n 32 --temperature 0.8
+//   ./model --weights DIR_OR_FILE --prompt-ids "1 2 3"
 //
 // Flags take their value as the next argument or after `=`. Parsing checks
 // everything it can without the model (numbers, ranges, token ids being
@@ -14,6 +15,7 @@
 #define LOOM_CLI_H
 
 #include "loom/Sampler.h"
+#include "loom/TextSettings.h"
 
 namespace loom {
 
@@ -34,10 +36,31 @@ struct CliOptions {
   /// `--weights PATH` (repeatable): a .safetensors file, an index, or a
   /// directory; several are read as one checkpoint.
   std::vector<std::string> weights;
-  /// `--prompt-ids "1 2 3"` or the contents of `--prompt-file PATH`.
+  /// `--prompt-ids "1 2 3"` or the contents of `--prompt-ids-file PATH`.
   std::vector<int64_t> promptIds;
-  /// `--prompt-file PATH`, if given (its ids are already in `promptIds`).
+  /// `--prompt-ids-file PATH`, if given (its ids are already in
+  /// `promptIds`).
+  std::string promptIdsFile;
+  /// `--prompt TEXT` or the contents of `--prompt-file PATH`: text for the
+  /// tokenizer.
+  std::optional<std::string> promptText;
+  /// `--prompt-file PATH`, if given (its text is already in `promptText`).
   std::string promptFile;
+  /// `--tokenizer PATH`: a tokenizer.json, a directory, or a GGUF file;
+  /// empty: found next to the weights.
+  std::string tokenizer;
+  /// `--chat` (decoders): wrap the prompt in the model's chat template.
+  bool chat = false;
+  /// `--system TEXT` (with `--chat`): the system message.
+  std::string system;
+  /// `--ignore-eos` (decoders): generate all `-n` tokens.
+  bool ignoreEos = false;
+  /// `--pooling mean|cls|none` (encoders); unset: the checkpoint's.
+  std::optional<Pooling> pooling;
+  /// `--normalize` (encoders): L2-normalize the pooled embedding.
+  bool normalize = false;
+  /// `--print-prompt-ids`: print the prompt's token ids to stderr.
+  bool printPromptIds = false;
   /// `-n N`, `--max-new-tokens N` (decoders): tokens to generate, >= 0.
   int64_t maxNewTokens = 32;
   /// `--temperature`, `--top-k`, `--top-p`, `--seed`. The temperature is 0
@@ -47,7 +70,8 @@ struct CliOptions {
   int64_t threads = 0;
   /// `--bench`: time prefill and decode and print tokens per second.
   bool bench = false;
-  /// `--output PATH.npy` (encoders): where to write the output array.
+  /// `--output PATH` (encoders): where to write the output, `.npy` or
+  /// `.json`.
   std::string output;
   /// Decoders: where to write the prompt's logits as .npy (empty: nowhere).
   std::string logits;

@@ -129,6 +129,9 @@ public:
   explicit TextStream(const Tokenizer &tokenizer) : tokenizer(tokenizer) {}
   /// Adds `id` and returns the new text (often empty for byte tokens).
   std::string push(int32_t id);
+  /// The text still held back (an incomplete character, as U+FFFD) at the
+  /// end of generation.
+  std::string finish();
 
 private:
   const Tokenizer &tokenizer;

@@ -197,6 +197,19 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
   return joined;
 }
 
+std::string TextStream::finish() {
+  std::vector<int32_t> window(ids.begin() + std::ptrdiff_t(prefixIndex),
+                              ids.end());
+  std::string text = tokenizer.decode(window);
+  std::string rest =
+      text.size() > prefix.size() && text.compare(0, prefix.size(), prefix) == 0
+          ? text.substr(prefix.size())
+          : "";
+  prefixIndex = ids.size();
+  prefix.clear();
+  return rest;
+}
+
 std::string TextStream::push(int32_t id) {
   ids.push_back(id);
   std::vector<int32_t> window(ids.begin() + std::ptrdiff_t(prefixIndex),

@@ -127,28 +127,71 @@ TEST(CliTest, HelpAndVersionSkipRequirements) {
   EXPECT_THAT(parseError({"--help=yes"}), HasSubstr("--help takes no value"));
 }
 
-TEST(CliTest, PromptFile) {
+TEST(CliTest, PromptIdsFile) {
   std::string file = std::filesystem::temp_directory_path() /
                      ("loom-cli-prompt-" + std::to_string(::getpid()));
   std::ofstream(file) << "10 20\n30,40\n";
   Expected<CliOptions> result =
-      parse({"--weights", "w", "--prompt-file", file});
+      parse({"--weights", "w", "--prompt-ids-file", file});
   ASSERT_TRUE(result) << result.getError();
   EXPECT_EQ(result->promptIds, (std::vector<int64_t>{10, 20, 30, 40}));
-  EXPECT_EQ(result->promptFile, file);
+  EXPECT_EQ(result->promptIdsFile, file);
 
   std::ofstream(file, std::ios::trunc) << "10 x1\n";
-  EXPECT_THAT(parseError({"--weights", "w", "--prompt-file", file}),
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids-file", file}),
               HasSubstr(file + ": 'x1' (token 2) is not a token id"));
   std::ofstream(file, std::ios::trunc) << "  \n";
-  EXPECT_THAT(parseError({"--weights", "w", "--prompt-file", file}),
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids-file", file}),
               HasSubstr("the file has no token ids"));
+  std::remove(file.c_str());
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids-file", file}),
+              HasSubstr("--prompt-ids-file " + file + ": cannot open"));
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids-file", file,
+                          "--prompt-ids", "1"}),
+              HasSubstr("--prompt-ids-file and --prompt-ids cannot both be "
+                        "given"));
+}
+
+TEST(CliTest, TextPrompts) {
+  Expected<CliOptions> result = parse(
+      {"--weights", "w", "-p", "Hello, world", "--chat", "--system", "Be brief",
+       "--ignore-eos", "--tokenizer", "t.json", "--print-prompt-ids"});
+  ASSERT_TRUE(result) << result.getError();
+  EXPECT_EQ(result->promptText, "Hello, world");
+  EXPECT_TRUE(result->chat);
+  EXPECT_EQ(result->system, "Be brief");
+  EXPECT_TRUE(result->ignoreEos);
+  EXPECT_EQ(result->tokenizer, "t.json");
+  EXPECT_TRUE(result->printPromptIds);
+  EXPECT_TRUE(result->promptIds.empty());
+
+  std::string file = std::filesystem::temp_directory_path() /
+                     ("loom-cli-text-" + std::to_string(::getpid()));
+  std::ofstream(file) << "Some text\nover two lines\n";
+  result = parse({"--weights", "w", "--prompt-file", file});
+  ASSERT_TRUE(result) << result.getError();
+  EXPECT_EQ(result->promptText, "Some text\nover two lines\n");
+  std::ofstream(file, std::ios::trunc) << "";
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-file", file}),
+              HasSubstr("--prompt-file " + file + " is empty"));
   std::remove(file.c_str());
   EXPECT_THAT(parseError({"--weights", "w", "--prompt-file", file}),
               HasSubstr("--prompt-file " + file + ": cannot open"));
-  EXPECT_THAT(parseError({"--weights", "w", "--prompt-file", file,
-                          "--prompt-ids", "1"}),
-              HasSubstr("--prompt-ids and --prompt-file cannot both be given"));
+
+  EXPECT_THAT(
+      parseError({"--weights", "w", "--prompt", "a", "--prompt-ids", "1"}),
+      HasSubstr("--prompt and --prompt-ids cannot both be given"));
+  EXPECT_THAT(
+      parseError({"--weights", "w", "--prompt", "a", "--prompt-file", "f"}),
+      HasSubstr("--prompt and --prompt-file cannot both be given"));
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt", ""}),
+              HasSubstr("--prompt is empty"));
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids", "1", "--chat"}),
+              HasSubstr("--chat needs a text prompt"));
+  EXPECT_THAT(parseError({"--weights", "w", "-p", "a", "--system", "s"}),
+              HasSubstr("--system is the system message of --chat"));
+  EXPECT_THAT(parseError({"--weights", "w", "--tokenizer="}),
+              HasSubstr("--tokenizer needs a non-empty PATH"));
 }
 
 TEST(CliTest, EncoderFlags) {
@@ -158,7 +201,7 @@ TEST(CliTest, EncoderFlags) {
   ASSERT_TRUE(result) << result.getError();
   EXPECT_EQ(result->output, "out.npy");
   EXPECT_THAT(parseError(withBase({"--output", "out.txt"}), encoderInfo()),
-              HasSubstr("--output expects a path ending in .npy, got "
+              HasSubstr("--output expects a path ending in .npy or .json, got "
                         "'out.txt'"));
   EXPECT_THAT(parseError(withBase({"-n", "3"}), encoderInfo()),
               HasSubstr("-n is only for decoder models; this program (Bert) "
@@ -201,6 +244,8 @@ TEST(CliTest, MissingValues) {
               HasSubstr("--weights needs a non-empty PATH"));
   EXPECT_THAT(parseError({"--weights", "w", "--prompt-file="}),
               HasSubstr("--prompt-file needs a non-empty PATH"));
+  EXPECT_THAT(parseError({"--weights", "w", "--prompt-ids-file="}),
+              HasSubstr("--prompt-ids-file needs a non-empty PATH"));
   EXPECT_THAT(parseError(withBase({"--bench=1"})),
               HasSubstr("--bench takes no value"));
 }
@@ -209,7 +254,8 @@ TEST(CliTest, MissingRequirements) {
   EXPECT_THAT(parseError({"--prompt-ids", "1"}),
               HasSubstr("missing --weights PATH"));
   EXPECT_THAT(parseError({"--weights", "w"}),
-              HasSubstr("missing the input: give --prompt-ids"));
+              HasSubstr("missing the input: give --prompt \"text\", "
+                        "--prompt-file PATH, or token ids"));
   // --bench may run on a synthetic prompt.
   Expected<CliOptions> bench = parse({"--weights", "w", "--bench"});
   ASSERT_TRUE(bench) << bench.getError();
@@ -282,14 +328,17 @@ TEST(CliTest, UsageListsTheFlags) {
   EXPECT_THAT(decoder, HasSubstr("./llama - the Llama model compiled by Loom"));
   EXPECT_THAT(decoder, HasSubstr("usage: ./llama --weights PATH"));
   for (const char *flag :
-       {"--weights PATH", "--prompt-ids IDS", "--prompt-file PATH",
-        "-n, --max-new-tokens N", "--temperature F", "--top-k N", "--top-p F",
-        "--seed N", "--threads N", "--bench", "-h, --help", "--version",
-        "LOOM_NUM_THREADS"})
+       {"--weights PATH", "-p, --prompt TEXT", "--prompt-file PATH",
+        "--prompt-ids IDS", "--prompt-ids-file PATH", "--tokenizer PATH",
+        "--chat", "--system TEXT", "--ignore-eos", "-n, --max-new-tokens N",
+        "--temperature F", "--top-k N", "--top-p F", "--seed N", "--threads N",
+        "--bench", "-h, --help", "--version", "LOOM_NUM_THREADS"})
     EXPECT_THAT(decoder, HasSubstr(flag));
   EXPECT_THAT(decoder, Not(HasSubstr("--output")));
   std::string encoder = usageText("./bert", encoderInfo());
-  EXPECT_THAT(encoder, HasSubstr("--output PATH"));
+  EXPECT_THAT(encoder, HasSubstr("-o, --output PATH"));
+  EXPECT_THAT(encoder, HasSubstr("--pooling MODE"));
+  EXPECT_THAT(encoder, Not(HasSubstr("--chat")));
   EXPECT_THAT(encoder, Not(HasSubstr("--temperature")));
 }
 
