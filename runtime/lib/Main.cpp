@@ -454,6 +454,7 @@ int main(int argc, char **argv) {
   if (stream) {
     std::string rest = stream->finish();
     fmt::print("{}\n", rest);
+    std::fflush(stdout); // Before the --bench figures on stderr.
   } else {
     std::string line;
     for (int64_t token : generated)
