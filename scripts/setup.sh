@@ -16,6 +16,8 @@ PACKAGES=(
   libfmt-dev libgtest-dev nlohmann-json3-dev
   # Tokenizers: split patterns (PCRE2) and Unicode tables (ICU).
   libpcre2-dev libicu-dev
+  # Architecture pictures (loomc --emit=svg).
+  graphviz
   # Reference tests and checkpoint generation.
   python3 python3-numpy python3-torch python3-venv
   # Benchmark peers (bench/): OpenBLAS sgemm and PyTorch.

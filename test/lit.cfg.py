@@ -36,6 +36,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi"):
     config.available_features.add("cuda-gpu")
 
+# Graphviz renders `loomc --emit=svg`.
+if shutil.which("dot"):
+    config.available_features.add("graphviz")
+
 # The CPU backend is always built; end-to-end tests compile and run models.
 config.available_features.add("loom-cpu-backend")
 

@@ -14,6 +14,7 @@
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "dsl/Diagnostics.h"
+#include "dsl/Dot.h"
 #include "dsl/Elab.h"
 #include "dsl/Parser.h"
 #include "runtime/include/loom/loom_abi.h"
@@ -63,6 +64,8 @@ namespace {
 /// The compilation stage `loomc` stops at and prints.
 enum class EmitAction {
   AST,         ///< the syntax tree of the main file
+  Dot,         ///< the architecture as a Graphviz graph
+  Svg,         ///< the same rendered by Graphviz's `dot`
   MLIR,        ///< `loom` dialect IR
   Params,      ///< the checkpoint manifest (JSON)
   Linalg,      ///< linalg on tensors, bound to the runtime
@@ -88,6 +91,10 @@ cl::opt<EmitAction> emitAction(
     "emit", cl::desc("Stage to emit:"), cl::init(EmitAction::Exe),
     cl::values(
         clEnumValN(EmitAction::AST, "ast", "the syntax tree"),
+        clEnumValN(EmitAction::Dot, "dot",
+                   "the architecture as a Graphviz graph"),
+        clEnumValN(EmitAction::Svg, "svg",
+                   "the architecture as an SVG picture (needs Graphviz)"),
         clEnumValN(EmitAction::MLIR, "mlir", "`loom` dialect IR"),
         clEnumValN(EmitAction::Params, "params",
                    "the checkpoint tensors the model reads (JSON)"),
@@ -371,6 +378,53 @@ LogicalResult rewriteWeights(llvm::StringRef objectPath) {
   return success();
 }
 
+/// Renders the architecture picture of `model` with Graphviz's `dot`.
+LogicalResult renderSvg(const dsl::Model &model, llvm::raw_ostream &os) {
+  auto error = []() -> llvm::raw_ostream & {
+    return llvm::WithColor::error(llvm::errs(), "loomc");
+  };
+  llvm::ErrorOr<std::string> dot = llvm::sys::findProgramByName("dot");
+  if (!dot) {
+    error() << "--emit=svg runs Graphviz's `dot`, which is not installed "
+               "(apt-get install graphviz); --emit=dot writes the graph "
+               "itself\n";
+    return failure();
+  }
+  llvm::SmallString<128> graphPath, svgPath;
+  if (llvm::sys::fs::createTemporaryFile("loomc", "dot", graphPath) ||
+      llvm::sys::fs::createTemporaryFile("loomc", "svg", svgPath)) {
+    error() << "cannot create temporary files for --emit=svg\n";
+    return failure();
+  }
+  llvm::FileRemover removeGraph(graphPath), removeSvg(svgPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream graph(graphPath, ec);
+    if (ec) {
+      error() << graphPath << ": " << ec.message() << "\n";
+      return failure();
+    }
+    dsl::writeDot(model, graph);
+  }
+  std::string message;
+  int status =
+      llvm::sys::ExecuteAndWait(*dot, {*dot, "-Tsvg", graphPath, "-o", svgPath},
+                                std::nullopt, {}, 0, 0, &message);
+  if (status != 0) {
+    error() << "Graphviz's dot failed"
+            << (message.empty() ? "" : ": " + message) << "\n";
+    return failure();
+  }
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> svg =
+      llvm::MemoryBuffer::getFile(svgPath);
+  if (!svg) {
+    error() << svgPath << ": " << svg.getError().message() << "\n";
+    return failure();
+  }
+  os << (*svg)->getBuffer();
+  return success();
+}
+
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
 LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::MLIR) {
@@ -505,9 +559,10 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
     // `loom` dialect IR (a .mlir file) skips the front end: what passes
     // produce, or what a test writes by hand, compiles like a model.
     if (isMLIRInput) {
-      if (emitAction == EmitAction::AST) {
+      if (emitAction == EmitAction::AST || emitAction == EmitAction::Dot ||
+          emitAction == EmitAction::Svg) {
         llvm::WithColor::error(llvm::errs(), "loomc")
-            << "--emit=ast needs a .loom file\n";
+            << "--emit=ast, dot and svg need a .loom file\n";
         return failure();
       }
       OwningOpRef<ModuleOp> module =
@@ -533,6 +588,12 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
     bridge.flush();
     if (!model || diags.hadError())
       return failure();
+    if (emitAction == EmitAction::Dot) {
+      dsl::writeDot(*model, os);
+      return success();
+    }
+    if (emitAction == EmitAction::Svg)
+      return renderSvg(*model, os);
 
     OwningOpRef<ModuleOp> module = mlirGen(ctx, *model, srcMgr);
     if (!module)
