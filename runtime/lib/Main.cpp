@@ -15,6 +15,7 @@
 #include "loom/Kernels.h"
 #include "loom/Npy.h"
 #include "loom/Profile.h"
+#include "loom/Progress.h"
 #include "loom/Quality.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
@@ -59,21 +60,22 @@ int calibrate(const char *program, const ModelInfo &info,
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
   std::vector<float> out(size_t(window * info.outputWidth));
   int64_t windows = (total + window - 1) / window;
-  for (int64_t start = 0, index = 1; start < total; start += window, ++index) {
+  Progress progress("calibration", total, "tokens");
+  for (int64_t start = 0; start < total; start += window) {
     (*session)->reset();
     int64_t count = std::min(window, total - start);
     if (Status status = (*session)->run(tokens.data() + start, count,
                                         out.data(), info.decoder);
         !status)
       return fail(program, status.getError());
-    if (windows > 1)
-      fmt::print(stderr, "calibration: window {}/{} ({} of {} tokens)\n", index,
-                 windows, start + count, total);
+    progress.update(start + count);
   }
+  progress.finish();
   if (Status status = (*session)->writeCalibration(options.calibrate); !status)
     return fail(program, status.getError());
-  fmt::print(stderr, "calibration: {} tokens, statistics in {}\n", total,
-             options.calibrate);
+  fmt::print(
+      stderr, "calibration: {} tokens in {} window{} of {}, statistics in {}\n",
+      total, windows, windows == 1 ? "" : "s", window, options.calibrate);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 //===- SafetensorsWriter.cpp - Writing safetensors checkpoints ------------===//
 
 #include "loom/SafetensorsWriter.h"
+#include "loom/Progress.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -59,9 +60,13 @@ loom::writeSafetensors(const std::string &path,
   if (std::fwrite(length, 1, 8, file) != 8 ||
       std::fwrite(text.data(), 1, text.size(), file) != text.size())
     return fail(errno);
-  for (size_t i = 0; i < tensors.size(); ++i)
+  Progress progress("writing " + path, int64_t(tensors.size()), "tensors");
+  for (size_t i = 0; i < tensors.size(); ++i) {
     if (sizes[i] && std::fwrite(tensors[i].data, 1, sizes[i], file) != sizes[i])
       return fail(errno);
+    progress.update(int64_t(i + 1));
+  }
+  progress.finish();
   if (std::fclose(file) != 0) {
     std::remove(temporary.c_str());
     return makeError(

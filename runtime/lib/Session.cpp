@@ -1,6 +1,7 @@
 //===- Session.cpp - A compiled model bound to its weights ----------------===//
 
 #include "loom/Session.h"
+#include "loom/Progress.h"
 
 #include "loom/Half.h"
 #include "loom/Kernels.h"
@@ -421,11 +422,14 @@ Status Session::loadWeights() {
     if (pending[i] == 0 && unread)
       releasePages(data, elementsOf(i) * weightTypeSize(type), pageSize);
   };
+  Progress progress("loading weights", int64_t(entries), "tensors");
+  int64_t done = 0;
   for (size_t i = 0; i < entries; ++i) {
     if (computed(i))
       continue;
     finish(i);
     releaseIfUnused(i);
+    progress.update(++done);
   }
   // The rest, one at a time: computed, packed, given back.
   for (size_t d = 0; d < info.derived.size(); ++d) {
@@ -434,6 +438,7 @@ Status Session::loadWeights() {
       continue;
     model.prepare(&context, int64_t(d));
     finish(i);
+    progress.update(++done);
     for (int64_t source : info.derivedSources[d]) {
       --pending[size_t(source)];
       releaseIfUnused(size_t(source));
