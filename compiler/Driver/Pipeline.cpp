@@ -208,8 +208,10 @@ LogicalResult loom::linkModel(llvm::StringRef objectPath,
     args.append({"-shared", "-Wl,--whole-archive", modelLib,
                  "-Wl,--no-whole-archive", runtimeLib});
   }
-  // PCRE2 and ICU: the tokenizers' patterns and Unicode tables.
-  args.append({"-lpcre2-8", "-licuuc", "-lm", "-lpthread", "-o", outputPath});
+  // The tokenizers' libraries: PCRE2 (split patterns), ICU (Unicode
+  // tables), SentencePiece.
+  args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lm", "-lpthread",
+               "-o", outputPath});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(program, args, /*Env=*/std::nullopt,
                                          /*Redirects=*/{}, 0, 0, &message);

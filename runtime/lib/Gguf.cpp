@@ -340,6 +340,17 @@ SafetensorsFile::getStringArray(const std::string &key) const {
   return items;
 }
 
+std::optional<std::vector<float>>
+SafetensorsFile::getFloatArray(const std::string &key) const {
+  auto found = arrays.find(key);
+  if (found == arrays.end() || found->second.itemType != kFloat32)
+    return std::nullopt;
+  std::vector<float> items(found->second.count);
+  std::memcpy(items.data(), mapping + found->second.offset,
+              items.size() * sizeof(float));
+  return items;
+}
+
 std::optional<std::vector<int64_t>>
 SafetensorsFile::getIntegerArray(const std::string &key) const {
   auto found = arrays.find(key);

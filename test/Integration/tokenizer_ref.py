@@ -13,6 +13,14 @@
     tokenizer_ref.py compare TOKENIZER.json CORPUS LOOM.jsonl [--no-special]
         encodes and decodes the corpus with `tokenizers` and checks that
         Loom's output (loom-tokenize --jsonl) has the same ids and text.
+    tokenizer_ref.py sentencepiece CORPUS DIR
+        trains a SentencePiece BPE model with byte fallback (the
+        `sentencepiece` package) and writes DIR/tokenizer.model and
+        DIR/vocab.gguf, a GGUF file carrying its pieces, scores and types as
+        llama.cpp writes a `llama` vocabulary.
+    tokenizer_ref.py compare-spm MODEL CORPUS LOOM.jsonl
+        the same check against `sentencepiece` itself, control pieces in the
+        text taken as special tokens (as transformers does), BOS added.
 """
 import json
 import os
@@ -238,6 +246,113 @@ def compare(tokenizer_path, corpus, loom_path, special):
     return 1 if bad_ids or bad_text or bad_raw else 0
 
 
+def sentencepiece_model(corpus, directory):
+    import gguf
+    import numpy as np
+    import sentencepiece as spm
+    os.makedirs(directory, exist_ok=True)
+    texts = [t for t in read_corpus(corpus) if t.strip()]
+    prefix = os.path.join(directory, "tokenizer")
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_prefix=prefix,
+        model_type="bpe", vocab_size=2000, byte_fallback=True,
+        normalization_rule_name="identity", remove_extra_whitespaces=False,
+        split_digits=True, character_coverage=0.98,
+        max_sentence_length=100000, minloglevel=2)
+    sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
+    writer = gguf.GGUFWriter(os.path.join(directory, "vocab.gguf"), "llama")
+    writer.add_tokenizer_model("llama")
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    types = []
+    for i in range(sp.get_piece_size()):
+        if sp.is_unknown(i):
+            types.append(2)
+        elif sp.is_control(i):
+            types.append(3)
+        elif sp.is_byte(i):
+            types.append(6)
+        elif sp.is_unused(i):
+            types.append(5)
+        else:
+            types.append(1)
+    writer.add_token_list(pieces)
+    writer.add_token_scores([sp.get_score(i) for i in range(len(pieces))])
+    writer.add_token_types(types)
+    writer.add_bos_token_id(sp.bos_id())
+    writer.add_eos_token_id(sp.eos_id())
+    writer.add_unk_token_id(sp.unk_id())
+    writer.add_tensor("token_embd.weight", np.zeros((4, 32), np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def compare_spm(model, corpus, loom_path):
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=model)
+    controls = sorted((sp.id_to_piece(i) for i in range(sp.get_piece_size())
+                       if sp.is_control(i)), key=len, reverse=True)
+    texts = read_corpus(corpus)
+    with open(loom_path, encoding="utf-8") as f:
+        loom = [json.loads(l) for l in f]
+
+    def encode(text):
+        ids = [sp.bos_id()]
+        start = i = 0
+        while i < len(text):
+            hit = next((c for c in controls if text.startswith(c, i)), None)
+            if hit is None:
+                i += 1
+                continue
+            if i > start:
+                ids += sp.encode(text[start:i])
+            ids.append(sp.piece_to_id(hit))
+            i += len(hit)
+            start = i
+        if start < len(text):
+            ids += sp.encode(text[start:])
+        return ids
+
+    def decode(ids, skip):
+        if skip:  # As transformers: the remaining pieces decoded together.
+            return sp.decode([i for i in ids if not sp.is_control(i)])
+        out, run = "", []
+        for i in ids:
+            if sp.is_control(i):
+                out += sp.decode(run) + sp.id_to_piece(i)
+                run = []
+            else:
+                run.append(i)
+        return out + sp.decode(run)
+
+    bad_ids = bad_text = 0
+    tokens = roundtrip = 0
+    for number, (text, ours) in enumerate(zip(texts, loom), 1):
+        want = encode(text)
+        tokens += len(want)
+        if want != ours["ids"]:
+            bad_ids += 1
+            if bad_ids <= 5:
+                print("line %d: %s\n  sentencepiece: %s\n  loom:          %s"
+                      % (number, json.dumps(text, ensure_ascii=False), want,
+                         ours["ids"]))
+            continue
+        if decode(want, True) != ours["text"] or \
+                decode(want, False) != ours["raw"]:
+            bad_text += 1
+            if bad_text <= 5:
+                print("line %d: decode differs: %r vs %r, with specials %r "
+                      "vs %r" % (number, decode(want, True), ours["text"],
+                                 decode(want, False), ours["raw"]))
+        roundtrip += ours["text"] == text
+    print("%s: %d lines, %d tokens; ids differ on %d, decoded text on %d; "
+          "%d lines decode back to the input" % (
+              os.path.basename(loom_path), len(texts), tokens, bad_ids,
+              bad_text, roundtrip))
+    return 1 if bad_ids or bad_text else 0
+
+
 def main():
     args = sys.argv[1:]
     if not args:
@@ -250,6 +365,10 @@ def main():
         make(args[1], args[2], args[3])
     elif args[0] == "smollm2":
         smollm2(args[1], args[2])
+    elif args[0] == "sentencepiece":
+        sentencepiece_model(args[1], args[2])
+    elif args[0] == "compare-spm":
+        sys.exit(compare_spm(args[1], args[2], args[3]))
     elif args[0] == "compare":
         sys.exit(compare(args[1], args[2], args[3],
                          "--no-special" not in args))

@@ -120,6 +120,8 @@ public:
   /// A GGUF metadata array of integers (any width), or nothing.
   std::optional<std::vector<int64_t>>
   getIntegerArray(const std::string &key) const;
+  /// A GGUF metadata array of float32, or nothing.
+  std::optional<std::vector<float>> getFloatArray(const std::string &key) const;
 
 private:
   SafetensorsFile() = default;

@@ -3,8 +3,10 @@
 // Hugging Face tokenizers read from `tokenizer.json` (byte-level BPE as in
 // GPT-2, Llama 3, Qwen and SmolLM2; BPE with byte fallback as in Llama 2 and
 // Mistral; WordPiece as in BERT; WordLevel) or from the vocabulary embedded
-// in a GGUF file (`tokenizer.ggml.*`). Encoding and decoding give the same
-// ids and text as the `tokenizers` library for these files:
+// in a GGUF file (`tokenizer.ggml.*`); SentencePiece models (`.model`
+// files, GGUF vocabularies of type `llama`) run on libsentencepiece. Encoding
+// and decoding give the same ids and text as the `tokenizers` library for these
+// files:
 //
 //   added tokens split off -> normalizer -> pre-tokenizer -> model
 //     -> post-processor (special tokens)
@@ -76,6 +78,16 @@ public:
   /// Reads the vocabulary embedded in a GGUF file.
   static Expected<std::unique_ptr<Tokenizer>>
   fromGguf(const SafetensorsFile &file);
+  /// Reads a SentencePiece `.model` file (with libsentencepiece). A BOS
+  /// token is added if the model has one, unless a `tokenizer_config.json`
+  /// beside it says `add_bos_token: false`.
+  static Expected<std::unique_ptr<Tokenizer>>
+  fromSentencePiece(const std::string &path);
+  /// A SentencePiece model from its serialized ModelProto; errors name
+  /// `source`.
+  static Expected<std::unique_ptr<Tokenizer>>
+  fromSentencePieceProto(const std::string &serialized,
+                         const std::string &source, bool addBos, bool addEos);
   /// Builds a tokenizer from its parts; `source` names it in messages.
   Tokenizer(TokenizerParts parts, std::string source);
   ~Tokenizer();
@@ -140,13 +152,15 @@ private:
   size_t prefixIndex = 0;
 };
 
-/// Reads the tokenizer at `path`: a `tokenizer.json` file, a directory
-/// holding one, or a GGUF file's embedded vocabulary.
+/// Reads the tokenizer at `path`: a `tokenizer.json` file, a SentencePiece
+/// `.model` file, a directory holding either, or a GGUF file's embedded
+/// vocabulary.
 Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string &path);
 
 /// Finds the tokenizer of a checkpoint given as `--weights` paths: a
-/// `tokenizer.json` in a weights directory or next to a weights file, else
-/// the vocabulary of a GGUF weights file. The error says where it looked.
+/// `tokenizer.json` (else a SentencePiece `tokenizer.model`) in a weights
+/// directory or next to a weights file, else the vocabulary of a GGUF
+/// weights file. The error says where it looked.
 Expected<std::unique_ptr<Tokenizer>>
 findTokenizer(const std::vector<std::string> &weights);
 

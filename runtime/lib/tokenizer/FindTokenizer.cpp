@@ -46,13 +46,18 @@ Expected<std::unique_ptr<Tokenizer>> fromGgufPath(const std::string &path) {
 Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string &path) {
   if (isDirectory(path)) {
     std::string json = path + "/tokenizer.json";
-    if (!isFile(json))
-      return makeError(
-          fmt::format("{}: the directory has no tokenizer.json", path));
-    return Tokenizer::fromJsonFile(json);
+    if (isFile(json))
+      return Tokenizer::fromJsonFile(json);
+    std::string model = path + "/tokenizer.model";
+    if (isFile(model))
+      return Tokenizer::fromSentencePiece(model);
+    return makeError(fmt::format(
+        "{}: the directory has no tokenizer.json or tokenizer.model", path));
   }
   if (endsWith(path, ".gguf"))
     return fromGgufPath(path);
+  if (endsWith(path, ".model"))
+    return Tokenizer::fromSentencePiece(path);
   return Tokenizer::fromJsonFile(path);
 }
 
@@ -64,6 +69,9 @@ findTokenizer(const std::vector<std::string> &weights) {
     std::string json = directory + "/tokenizer.json";
     if (isFile(json))
       return Tokenizer::fromJsonFile(json);
+    std::string model = directory + "/tokenizer.model";
+    if (isFile(model))
+      return Tokenizer::fromSentencePiece(model);
     looked.push_back(json);
   }
   for (const std::string &path : weights)
@@ -72,9 +80,10 @@ findTokenizer(const std::vector<std::string> &weights) {
   std::string list;
   for (const std::string &path : looked)
     list += (list.empty() ? "" : ", ") + path;
-  return makeError(fmt::format("no tokenizer found (looked for {} and for a "
-                               "GGUF file's vocabulary); pass --tokenizer "
-                               "PATH, or give token ids with --prompt-ids",
+  return makeError(fmt::format("no tokenizer found (looked for {}, "
+                               "tokenizer.model beside it, and a GGUF file's "
+                               "vocabulary); pass --tokenizer PATH, or give "
+                               "token ids with --prompt-ids",
                                list));
 }
 

@@ -63,6 +63,10 @@ enum TokenType : int64_t {
 
 } // namespace
 
+/// SentencePiece.cpp: a GGUF vocabulary of type `llama`.
+Expected<std::unique_ptr<Tokenizer>>
+sentencePieceFromGguf(const SafetensorsFile &file);
+
 Expected<std::unique_ptr<Tokenizer>>
 Tokenizer::fromGguf(const SafetensorsFile &file) {
   const std::string &path = file.getPath();
@@ -74,10 +78,13 @@ Tokenizer::fromGguf(const SafetensorsFile &file) {
   if (modelName == metadata.end())
     return bad("the file has no tokenizer (no tokenizer.ggml.model); pass "
                "--tokenizer tokenizer.json");
+  if (modelName->second == "llama")
+    return sentencePieceFromGguf(file);
   if (modelName->second != "gpt2")
     return bad(fmt::format("tokenizer.ggml.model is '{}'; Loom reads 'gpt2' "
-                           "(byte-level BPE) from GGUF files; pass the "
-                           "model's tokenizer.json with --tokenizer",
+                           "(byte-level BPE) and 'llama' (SentencePiece) "
+                           "from GGUF files; pass the model's tokenizer.json "
+                           "with --tokenizer",
                            modelName->second));
   std::optional<std::vector<std::string>> tokens =
       file.getStringArray("tokenizer.ggml.tokens");
