@@ -9,7 +9,8 @@ ChatML chat template with a default system message, and a
 generation_config.json; a BERT gets a WordPiece tokenizer and
 sentence-transformers' pooling files. Checks, each printed as PASS/FAIL:
   - the prompt's ids (--print-prompt-ids) are the expected ones, for plain
-    text and for --chat (the exchange laid out as the template does);
+    text and for --chat (the exchange laid out as the template does, for a
+    ChatML and a Llama 3 template);
   - text generation prints exactly the decoded greedy tokens (the same run
     with --prompt-ids) up to the end-of-sequence id, which is set to the
     third greedy token; --ignore-eos prints all of them;
@@ -36,6 +37,13 @@ TEMPLATE = ("{% for message in messages %}{% if loop.first and "
             "message['role'] + '\n' + message['content'] + '<|im_end|>' + "
             "'\n'}}{% endfor %}{% if add_generation_prompt %}{{ "
             "'<|im_start|>assistant\n' }}{% endif %}")
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + "
+    "'<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}"
+    "{% if loop.index0 == 0 %}{% set content = bos_token + content %}"
+    "{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
 failed = False
 
 
@@ -150,6 +158,32 @@ def decoder(args):
             encode("assistant\n"))
     check(got == want, "chat prompt ids with --system")
 
+
+    # A Llama 3 template: header tokens, the BOS it writes itself, trimmed
+    # content, the end-of-turn token.
+    llama3 = os.path.join(d, "llama3")
+    os.makedirs(llama3, exist_ok=True)
+    specials = ["<|begin_of_text|>", "<|start_header_id|>",
+                "<|end_header_id|>", "<|eot_id|>"]
+    with open(os.path.join(d, "tokenizer.json")) as f:
+        spec = json.load(f)
+    for i, token in enumerate(specials):
+        spec["model"]["vocab"][token] = 260 + i
+        spec["added_tokens"].append({"id": 260 + i, "content": token,
+                                     "special": True, "normalized": False})
+    with open(os.path.join(llama3, "tokenizer.json"), "w") as f:
+        json.dump(spec, f)
+    with open(os.path.join(llama3, "tokenizer_config.json"), "w") as f:
+        json.dump({"chat_template": LLAMA3_TEMPLATE}, f)
+    os.link(weights, os.path.join(llama3, "model.safetensors"))
+    out = run([exe, "--weights", os.path.join(llama3, "model.safetensors"),
+               "--prompt", " hi ", "--chat", "--system", "Be brief", "-n",
+               "0", "--print-prompt-ids"])
+    got = [int(t) for t in out.stderr.split()]
+    want = ([260, 261] + encode("system") + [262] + encode("\n\nBe brief") +
+            [263, 261] + encode("user") + [262] + encode("\n\nhi") +
+            [263, 261] + encode("assistant") + [262] + encode("\n\n"))
+    check(got == want, "Llama 3 chat prompt ids (%d tokens)" % len(got))
 
     # Greedy ids for the same prompt, then the text run must print their
     # text up to the end-of-sequence id (the third greedy token).
