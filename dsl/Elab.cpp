@@ -111,9 +111,19 @@ bool Elaborator::loadFile(unsigned bufferId, const std::string &path) {
         candidates.push_back(std::string(p));
       }
     }
+    // Regular files only: a device or a FIFO (`/dev/zero`) would never end.
     auto found = llvm::find_if(candidates, [](const std::string &c) {
+      return llvm::sys::fs::is_regular_file(c);
+    });
+    auto special = llvm::find_if(candidates, [](const std::string &c) {
       return llvm::sys::fs::exists(c) && !llvm::sys::fs::is_directory(c);
     });
+    if (found == candidates.end() && special != candidates.end()) {
+      rep.error(import.range,
+                "imported file '" + *special + "' is not a regular file");
+      ok = false;
+      continue;
+    }
     if (found == candidates.end()) {
       rep.error(import.range,
                 "cannot find imported file '" + import.path +

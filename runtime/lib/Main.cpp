@@ -338,6 +338,13 @@ int main(int argc, char **argv) {
     return calibrate(program, info, options, prompt);
   int64_t newTokens = info.decoder ? options.maxNewTokens : 0;
   int64_t seq = int64_t(prompt.size());
+  // Positions are 32-bit in the generated code.
+  constexpr int64_t kMaxPositions = int64_t(1) << 31;
+  if (newTokens > kMaxPositions - seq)
+    return fail(program, fmt::format("-n {}: {} prompt tokens and {} new "
+                                     "tokens are more positions than a "
+                                     "program handles ({})",
+                                     newTokens, seq, newTokens, kMaxPositions));
   int64_t maxSeq = seq + std::max<int64_t>(newTokens - 1, 0);
   if (info.maxPositions > 0 && maxSeq > info.maxPositions)
     return fail(program,

@@ -110,7 +110,9 @@ SafetensorsFile::openGguf(const std::string &path) {
 
 Expected<std::unique_ptr<SafetensorsFile>>
 SafetensorsFile::map(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: opening a FIFO would otherwise wait for a writer; it is
+  // refused below, as anything that is not a regular file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return makeError(
         fmt::format("{}: cannot open: {}", path, std::strerror(errno)));

@@ -97,6 +97,17 @@ Session::open(const loom_model_def &model,
     return makeError(fmt::format("the thread count must not be negative, "
                                  "got {}",
                                  numThreads));
+  // The KV cache is allocated whole: refuse one the machine cannot hold
+  // (rather than fail in the allocator, or overflow computing its size).
+  uint64_t physical =
+      uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+  double cacheBytes = 2.0 * double(maxSeq) * double(info->kvWidth) * 4.0;
+  if (info->kvWidth > 0 && cacheBytes > double(physical))
+    return makeError(fmt::format(
+        "a KV cache for {} positions needs {:.1f} GiB, more than the {:.1f} "
+        "GiB of memory of this machine: use a shorter prompt or fewer new "
+        "tokens (-n)",
+        maxSeq, cacheBytes / double(1 << 30), double(physical) / (1 << 30)));
   Expected<std::shared_ptr<Checkpoint>> checkpoint =
       Checkpoint::open(weightsPaths);
   if (!checkpoint)
