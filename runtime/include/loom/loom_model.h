@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 /** Version of this interface. */
-#define LOOM_MODEL_API_VERSION 2
+#define LOOM_MODEL_API_VERSION 3
 
 /** A compiled model's definition (loom_abi.h), e.g. `loom_model_Llama`. */
 struct loom_model_def;
@@ -85,6 +85,49 @@ int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
 /** Decoders: runs one more token after the cached ones and writes its output
  *  row (the logits of the next token) to `out`. 0 on success, -1 on error. */
 int loom_model_decode(loom_model *model, int32_t token, float *out);
+
+/* Text: the checkpoint's tokenizer.
+ *
+ *   loom_tokenizer *t = loom_tokenizer_open("model_dir");
+ *   int32_t ids[512];
+ *   int64_t n = loom_tokenizer_encode(t, text, strlen(text), 1, ids, 512);
+ *   ... generate ...
+ *   char out[4096];
+ *   loom_tokenizer_decode(t, generated, count, 1, out, sizeof out);
+ *   loom_tokenizer_close(t);
+ *
+ * A tokenizer is immutable: one may be used from several threads at once. */
+
+/** A tokenizer: text to token ids and back. */
+typedef struct loom_tokenizer loom_tokenizer;
+
+/** Opens the tokenizer at `path`: a tokenizer.json, a SentencePiece
+ *  tokenizer.model, a directory holding either, or a GGUF file (its
+ *  vocabulary). NULL on error (see loom_last_error). */
+loom_tokenizer *loom_tokenizer_open(const char *path);
+
+/** Releases the tokenizer. Accepts NULL. */
+void loom_tokenizer_close(loom_tokenizer *tokenizer);
+
+/** One more than the largest token id; 0 for NULL. */
+int64_t loom_tokenizer_vocab_size(const loom_tokenizer *tokenizer);
+
+/** Encodes the `length` bytes of UTF-8 `text`; with `add_special`, adds the
+ *  tokens the tokenizer's post-processor adds (a BOS, BERT's [CLS] and
+ *  [SEP]). Writes at most `capacity` ids to `ids` and returns how many the
+ *  text has (more than `capacity`: call again with a larger buffer), or -1
+ *  on error (text the vocabulary cannot encode, a null argument). */
+int64_t loom_tokenizer_encode(const loom_tokenizer *tokenizer, const char *text,
+                              int64_t length, int add_special, int32_t *ids,
+                              int64_t capacity);
+
+/** Decodes `count` ids to UTF-8 text, leaving out special tokens if
+ *  `skip_special`. Writes at most `capacity` bytes to `text`, NUL-terminated
+ *  when it fits, and returns the text's length in bytes (without the NUL),
+ *  or -1 on a null argument. */
+int64_t loom_tokenizer_decode(const loom_tokenizer *tokenizer,
+                              const int32_t *ids, int64_t count,
+                              int skip_special, char *text, int64_t capacity);
 
 #ifdef __cplusplus
 }
