@@ -17,6 +17,12 @@ using namespace mlir;
 
 void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                                          const LoomPipelineOptions &options) {
+  // Structured compression first: the fusions see the smaller model.
+  if (!options.dropLayers.empty()) {
+    LoomDropLayersOptions drop;
+    drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());
+    pm.addPass(createLoomDropLayers(drop));
+  }
   // Attention as separate projections, so that the fusions (and later
   // pruning) see them; the runtime binding decomposes it anyway.
   pm.addPass(createLoomDecomposeAttention());

@@ -55,6 +55,10 @@ struct LoomPipelineOptions
                      "channel (checkpoint tensors NAME.importance, from a "
                      "calibration run)"),
       llvm::cl::init(false)};
+  ListOption<std::string> dropLayers{
+      *this, "drop-layers",
+      llvm::cl::desc("Remove these layers, named by their checkpoint prefix "
+                     "(e.g. model.layers.7)")};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",
       llvm::cl::desc("Do not quantize weights whose name matches one of "

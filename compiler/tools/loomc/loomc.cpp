@@ -194,6 +194,12 @@ cl::list<std::string> quantizeExclude(
              "this regular expression alone (repeatable)"),
     cl::value_desc("regex"), cl::cat(loomcCategory));
 
+cl::list<std::string> dropLayers(
+    "drop-layers",
+    cl::desc("Remove these layers (blocks), named by their checkpoint "
+             "prefix, e.g. model.layers.7 (comma-separated or repeated)"),
+    cl::value_desc("name,..."), cl::CommaSeparated, cl::cat(loomcCategory));
+
 cl::list<std::string> quantizeOverride(
     "quantize-override",
     cl::desc("With --quantize: quantize the products whose weights' "
@@ -447,6 +453,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeExclude = quantizeExclude;
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
+  options.dropLayers = dropLayers;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);

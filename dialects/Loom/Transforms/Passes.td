@@ -146,6 +146,30 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomDropLayers : Pass<"loom-drop-layers", "::mlir::ModuleOp"> {
+  let summary = "Remove whole blocks (layers) from the model";
+  let description = [{
+    Structured compression by layer removal (ShortGPT, LaCo): each block
+    call named in `layers` is removed, the hidden state it would have
+    transformed passed on unchanged. A layer is named by the checkpoint
+    prefix its weights share, e.g. `model.layers.7` for the seventh layer of
+    a Llama stack (`blk.7` in a GGUF file); a layer of a weight-shared loop
+    leaves every iteration of the loop. The remaining layers keep their
+    weights and names, so the program runs from the original checkpoint;
+    params nothing reads any more are removed, and their KV cache is not
+    allocated.
+
+    Errors: a name no block call has (the message lists the layers there
+    are), a block whose output is not its input's shape, and removing every
+    layer.
+  }];
+  let options = [
+    ListOption<"layers", "layers", "std::string",
+               "Checkpoint prefixes of the layers to remove (e.g. "
+               "model.layers.7)">
+  ];
+}
+
 def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
   let summary = "Turn computations on weights alone into derived params";
   let description = [{

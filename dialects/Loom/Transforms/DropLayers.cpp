@@ -1,0 +1,136 @@
+//===- DropLayers.cpp - Remove whole blocks from the model ----------------===//
+//
+// Implements --loom-drop-layers. Blocks are private functions that the
+// entry points call once per layer, passing the layer's weights
+// (`loom.weight` of its params, before `--loom-derive-weights`); a call is
+// named by the checkpoint prefix of its weights. A removed call's result is
+// replaced by the hidden state it was given.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMDROPLAYERS
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// The layer name of `call`: its weights' checkpoint names without the
+/// names the block gives them (the `loom.weight` attribute of its
+/// arguments: `model.layers.3.mlp.up_proj.weight` read as
+/// `mlp.up_proj.weight` is layer `model.layers.3`), which all weights must
+/// agree on; empty if an operand is not a `loom.weight` or they disagree.
+std::string layerName(func::CallOp call, func::FuncOp callee) {
+  std::string layer;
+  bool first = true;
+  for (auto [index, operand] :
+       llvm::enumerate(call.getOperands().drop_front())) {
+    auto weight = operand.getDefiningOp<WeightOp>();
+    auto relative =
+        callee.getArgAttrOfType<StringAttr>(unsigned(index + 1), "loom.weight");
+    if (!weight || !relative)
+      return "";
+    StringRef name = weight.getParam();
+    if (!name.consume_back(relative.getValue()) || !name.consume_back("."))
+      return "";
+    if (!first && name != layer)
+      return "";
+    layer = name.str();
+    first = false;
+  }
+  return layer;
+}
+
+struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
+  using LoomDropLayersBase::LoomDropLayersBase;
+
+  void runOnOperation() override {
+    if (layers.empty())
+      return;
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+
+    // Block calls in the entry points (and the loops in them), by name.
+    llvm::StringMap<SmallVector<func::CallOp>> calls;
+    SmallVector<std::string> order;
+    module.walk([&](func::CallOp call) {
+      auto caller = call->getParentOfType<func::FuncOp>();
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      if (!caller || !caller->hasAttr("loom.entry") || !callee ||
+          !callee->hasAttr("loom.block"))
+        return;
+      std::string name = layerName(call, callee);
+      if (name.empty())
+        return;
+      if (!calls.count(name))
+        order.push_back(name);
+      calls[name].push_back(call);
+    });
+
+    llvm::StringSet<> dropped;
+    for (const std::string &name : layers) {
+      auto found = calls.find(name);
+      if (found == calls.end()) {
+        module.emitError() << "--loom-drop-layers: no layer is named '" << name
+                           << "'; the layers are " << describe(order);
+        return signalPassFailure();
+      }
+      dropped.insert(name);
+    }
+    if (dropped.size() == calls.size()) {
+      module.emitError() << "--loom-drop-layers: removing every layer ("
+                         << calls.size() << ") leaves no model";
+      return signalPassFailure();
+    }
+
+    for (const std::string &name : order) {
+      if (!dropped.contains(name))
+        continue;
+      for (func::CallOp call : calls[name]) {
+        if (call.getNumResults() != 1 || call.getNumOperands() == 0 ||
+            call.getResult(0).getType() != call.getOperand(0).getType()) {
+          call.emitError() << "--loom-drop-layers: layer '" << name
+                           << "' does not return a value of its input's "
+                              "type, so it cannot be skipped";
+          return signalPassFailure();
+        }
+        SmallVector<Operation *> weights;
+        for (Value operand : call.getOperands().drop_front())
+          weights.push_back(operand.getDefiningOp());
+        call.getResult(0).replaceAllUsesWith(call.getOperand(0));
+        call.erase();
+        for (Operation *weight : weights)
+          if (weight && weight->use_empty())
+            weight->erase();
+      }
+    }
+    // Params no entry point reads any more.
+    for (ParamOp param : llvm::make_early_inc_range(module.getOps<ParamOp>()))
+      if (SymbolTable::symbolKnownUseEmpty(param, module))
+        param.erase();
+  }
+
+  /// `a, b, ..., z` for the messages: at most the first and last few.
+  static std::string describe(ArrayRef<std::string> names) {
+    if (names.size() <= 6)
+      return llvm::join(names, ", ");
+    return llvm::join(names.take_front(3), ", ") + ", ..., " +
+           llvm::join(names.take_back(2), ", ") + " (" +
+           std::to_string(names.size()) + ")";
+  }
+};
+
+} // namespace
