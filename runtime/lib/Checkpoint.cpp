@@ -12,7 +12,6 @@
 #include <iterator>
 
 #include <dirent.h>
-#include <sys/stat.h>
 
 namespace loom {
 
@@ -21,16 +20,6 @@ using json = nlohmann::json;
 static bool endsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
          text.substr(text.size() - suffix.size()) == suffix;
-}
-
-static bool isRegularFile(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
-static bool isDirectory(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 static std::string joinPath(const std::string &directory,

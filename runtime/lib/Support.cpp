@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <sys/stat.h>
+
 namespace loom {
 
 size_t editDistance(std::string_view a, std::string_view b, size_t limit) {
@@ -106,6 +108,25 @@ std::optional<double> parseDouble(std::string_view text) {
   if (end != copy.c_str() + copy.size() || !std::isfinite(value))
     return std::nullopt;
   return value;
+}
+
+bool isDirectory(const std::string &path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool isRegularFile(const std::string &path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+std::string weightsDirectory(const std::string &path) {
+  if (isDirectory(path))
+    return path;
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 } // namespace loom

@@ -10,28 +10,11 @@
 #include <fstream>
 #include <iterator>
 
-#include <sys/stat.h>
-
 namespace loom {
 
 namespace {
 
 using Json = nlohmann::json;
-
-bool isDirectory(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-/// The directory a weights path stands for (itself, or the file's).
-std::string weightsDirectory(const std::string &path) {
-  if (isDirectory(path))
-    return path;
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 /// The JSON file at `path`: nothing if absent, an error if malformed.
 Expected<std::optional<Json>> readJson(const std::string &path) {

@@ -114,6 +114,14 @@ std::optional<int64_t> parseInt(std::string_view text);
 /// Parses a whole string as a finite double (no trailing characters).
 std::optional<double> parseDouble(std::string_view text);
 
+/// Whether `path` is a directory / a regular file (following links).
+bool isDirectory(const std::string &path);
+bool isRegularFile(const std::string &path);
+
+/// The directory a weights path stands for: the path itself if it is a
+/// directory, else the directory of the file ("." for a bare name).
+std::string weightsDirectory(const std::string &path);
+
 } // namespace loom
 
 #endif // LOOM_SUPPORT_H

@@ -5,32 +5,13 @@
 
 #include <fmt/format.h>
 
-#include <sys/stat.h>
-
 namespace loom {
 
 namespace {
 
-bool isDirectory(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-bool isFile(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
 bool endsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
          text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::string directoryOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 Expected<std::unique_ptr<Tokenizer>> fromGgufPath(const std::string &path) {
@@ -46,10 +27,10 @@ Expected<std::unique_ptr<Tokenizer>> fromGgufPath(const std::string &path) {
 Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string &path) {
   if (isDirectory(path)) {
     std::string json = path + "/tokenizer.json";
-    if (isFile(json))
+    if (isRegularFile(json))
       return Tokenizer::fromJsonFile(json);
     std::string model = path + "/tokenizer.model";
-    if (isFile(model))
+    if (isRegularFile(model))
       return Tokenizer::fromSentencePiece(model);
     return makeError(fmt::format(
         "{}: the directory has no tokenizer.json or tokenizer.model", path));
@@ -65,17 +46,17 @@ Expected<std::unique_ptr<Tokenizer>>
 findTokenizer(const std::vector<std::string> &weights) {
   std::vector<std::string> looked;
   for (const std::string &path : weights) {
-    std::string directory = isDirectory(path) ? path : directoryOf(path);
+    std::string directory = weightsDirectory(path);
     std::string json = directory + "/tokenizer.json";
-    if (isFile(json))
+    if (isRegularFile(json))
       return Tokenizer::fromJsonFile(json);
     std::string model = directory + "/tokenizer.model";
-    if (isFile(model))
+    if (isRegularFile(model))
       return Tokenizer::fromSentencePiece(model);
     looked.push_back(json);
   }
   for (const std::string &path : weights)
-    if (endsWith(path, ".gguf") && isFile(path))
+    if (endsWith(path, ".gguf") && isRegularFile(path))
       return fromGgufPath(path);
   std::string list;
   for (const std::string &path : looked)
