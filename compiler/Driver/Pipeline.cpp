@@ -218,6 +218,10 @@ LogicalResult loom::linkModel(llvm::StringRef objectPath,
   // tables), SentencePiece.
   args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lm", "-lpthread",
                "-o", outputPath});
+#ifdef LOOM_LINK_SANITIZE
+  // A sanitizer build's runtime is instrumented: link its sanitizers too.
+  args.push_back("-fsanitize=" LOOM_LINK_SANITIZE);
+#endif
   std::string message;
   int status = llvm::sys::ExecuteAndWait(program, args, /*Env=*/std::nullopt,
                                          /*Redirects=*/{}, 0, 0, &message);

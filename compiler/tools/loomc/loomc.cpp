@@ -548,16 +548,15 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
   MLIRContext ctx(registry);
   ctx.loadDialect<LoomDialect, func::FuncDialect>();
 
-  std::unique_ptr<SourceMgrDiagnosticHandler> handler;
+  // One of the two, each destroyed as what it is (MLIR's handlers have no
+  // virtual destructors).
+  std::optional<SourceMgrDiagnosticVerifierHandler> verifierHandler;
+  std::optional<SourceMgrDiagnosticHandler> plainHandler;
   SourceMgrDiagnosticVerifierHandler *verifier = nullptr;
-  if (verifyDiagnostics) {
-    auto verifierHandler =
-        std::make_unique<SourceMgrDiagnosticVerifierHandler>(srcMgr, &ctx);
-    verifier = verifierHandler.get();
-    handler = std::move(verifierHandler);
-  } else {
-    handler = std::make_unique<SourceMgrDiagnosticHandler>(srcMgr, &ctx);
-  }
+  if (verifyDiagnostics)
+    verifier = &verifierHandler.emplace(srcMgr, &ctx);
+  else
+    plainHandler.emplace(srcMgr, &ctx);
 
   LogicalResult result = [&]() -> LogicalResult {
     dsl::DiagnosticEngine diags(srcMgr);
