@@ -34,12 +34,10 @@ echo "== the compiler and the lit suite (without the real models), AddressSaniti
 # models run under the sanitizers too.
 ninja -C "$build-asan" loomc loom-opt loom-tokenize loom-runtime-check \
   LoomDSLTests LoomRuntimeTests LoomRuntimeMain >/dev/null
-# Leaks are not checked here: the generated code of `forward_last` leaks
-# two small buffers a call (found by this run; a known bug). The shared
-# library tests link their C programs without the sanitizers' runtime (the
-# ThreadSanitizer stage below runs two models from a C program), and the
-# real models are too slow under the sanitizers.
-ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+# The shared library tests link their C programs without the sanitizers'
+# runtime (the ThreadSanitizer stage below runs two models from a C
+# program), and the real models are too slow under the sanitizers.
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   /usr/lib/llvm-22/bin/lit -q \
   --filter-out 'real-|Integration/library.test|Integration/two-models.test' \
   "$build-asan/test"

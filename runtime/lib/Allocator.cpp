@@ -12,6 +12,7 @@
 
 #include "loom/Profile.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -45,7 +46,11 @@ size_t &sizeOf(void *block) {
 }
 
 void *allocate(size_t bytes) {
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  // At least one line: a block of zero bytes (a memref<0xindex> of the
+  // deallocation code) would start at the end of its allocation, and the
+  // cache's pointer to it would point past it (a leak to LeakSanitizer).
+  size_t rounded =
+      std::max((bytes + kAlignment - 1) / kAlignment * kAlignment, kAlignment);
   BlockCache &cache = getCache();
   {
     std::lock_guard<std::mutex> lock(cache.mutex);
