@@ -75,6 +75,31 @@ Expected<Pattern> Pattern::regex(std::string_view source) {
   return pattern;
 }
 
+namespace {
+/// What matching needs besides the pattern, made once per thread: a
+/// tokenizer splits every piece of text it is given, and these would
+/// otherwise be allocated (the JIT stack mapped) for each.
+struct MatchState {
+  /// Only the whole match is read: one pair of offsets.
+  pcre2_match_data *data = pcre2_match_data_create(1, nullptr);
+  pcre2_match_context *context = pcre2_match_context_create(nullptr);
+  /// Long runs of one class (a megabyte of spaces) need more than the
+  /// JIT's default 32 KiB stack.
+  pcre2_jit_stack *stack = pcre2_jit_stack_create(32 * 1024, 8 << 20, nullptr);
+  MatchState() { pcre2_jit_stack_assign(context, nullptr, stack); }
+  ~MatchState() {
+    pcre2_jit_stack_free(stack);
+    pcre2_match_context_free(context);
+    pcre2_match_data_free(data);
+  }
+};
+
+MatchState &matchState() {
+  thread_local MatchState state;
+  return state;
+}
+} // namespace
+
 Pattern Pattern::literal(std::string_view literal) {
   Pattern pattern;
   pattern.text = std::string(literal);
@@ -91,13 +116,9 @@ std::vector<Span> Pattern::findAll(std::string_view text) const {
       matches.emplace_back(at, at + this->text.size());
     return matches;
   }
-  pcre2_match_data *data =
-      pcre2_match_data_create_from_pattern(compiled->code, nullptr);
-  // Long runs of one class (a megabyte of spaces) need more than the JIT's
-  // default 32 KiB stack.
-  pcre2_jit_stack *stack = pcre2_jit_stack_create(32 * 1024, 8 << 20, nullptr);
-  pcre2_match_context *context = pcre2_match_context_create(nullptr);
-  pcre2_jit_stack_assign(context, nullptr, stack);
+  MatchState &state = matchState();
+  pcre2_match_data *data = state.data;
+  pcre2_match_context *context = state.context;
   size_t start = 0;
   while (start < text.size()) {
     int found =
@@ -118,9 +139,6 @@ std::vector<Span> Pattern::findAll(std::string_view text) const {
            (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
       ++start;
   }
-  pcre2_match_context_free(context);
-  pcre2_jit_stack_free(stack);
-  pcre2_match_data_free(data);
   return matches;
 }
 
