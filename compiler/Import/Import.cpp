@@ -209,6 +209,67 @@ std::optional<std::string> findPrefix(const TensorNames &names,
   return std::nullopt;
 }
 
+/// A Llama-shaped model (RMSNorm, rotary grouped-query attention, a gated
+/// MLP) as it is written in the language; the Hugging Face and GGUF imports
+/// differ only in sizes, options and tensor names.
+struct LlamaModel {
+  std::string header, name;
+  int64_t vocab = 0, dim = 0, layers = 0, heads = 0, kvHeads = 0, ffn = 0;
+  double eps = 0, theta = 0;
+  int64_t headDim = 0;
+  bool qkvBias = false, outBias = false, mlpBias = false;
+  std::string act = "silu";
+  /// Extra attention and MLP arguments (rope_interleaved, sub-names).
+  std::string attnExtra, mlpExtra;
+  /// Bindings inside a layer, and of the model's own layers (`layer` holds
+  /// `{i}`).
+  std::string attnNorm, attn, ffnNorm, mlp;
+  std::string embed, layer, norm, head;
+};
+
+std::string writeLlamaModel(const LlamaModel &m) {
+  std::string attnOptions = "kv_heads = kv_heads, rope = rope_theta";
+  if (m.headDim * m.heads != m.dim)
+    attnOptions += formatv(", head_dim = {0}", m.headDim).str();
+  if (m.qkvBias)
+    attnOptions +=
+        m.outBias ? ", bias = true" : ", bias = true, out_bias = false";
+  else if (m.outBias)
+    attnOptions += ", out_bias = true";
+  attnOptions += m.attnExtra;
+  std::string mlpOptions = "act = " + m.act;
+  if (m.mlpBias)
+    mlpOptions += ", bias = true";
+  mlpOptions += m.mlpExtra;
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << m.header;
+  os << "model " << m.name << " {\n  config {\n";
+  os << formatv("    vocab = {0}\n    dim = {1}\n    layers = {2}\n"
+                "    heads = {3}\n    kv_heads = {4}\n    ffn = {5}\n",
+                m.vocab, m.dim, m.layers, m.heads, m.kvHeads, m.ffn);
+  os << "    eps = " << formatNumber(m.eps) << "\n";
+  os << "    rope_theta = " << formatNumber(m.theta) << "\n  }\n\n";
+  os << "  block Decoder {\n";
+  os << "    attn_norm = RMSNorm(dim, eps) @ \"" << m.attnNorm << "\"\n";
+  os << "    attn      = Attention(dim, heads, " << attnOptions << ")\n"
+     << "                @ \"" << m.attn << "\"\n";
+  os << "    ffn_norm  = RMSNorm(dim, eps) @ \"" << m.ffnNorm << "\"\n";
+  os << "    mlp       = GatedMLP(dim, ffn, " << mlpOptions << ")\n"
+     << "                @ \"" << m.mlp << "\"\n\n";
+  os << "    forward(x) {\n      h = x + attn(attn_norm(x))\n"
+        "      return h + mlp(ffn_norm(h))\n    }\n  }\n\n";
+  os << "  embed  = Embedding(vocab, dim)            @ \"" << m.embed << "\"\n"
+     << "  blocks = Decoder[layers]                  @ \"" << m.layer << "\"\n"
+     << "  norm   = RMSNorm(dim, eps)                @ \"" << m.norm << "\"\n"
+     << "  head   = Linear(dim, vocab, bias = false) @ \"" << m.head
+     << "\"\n\n";
+  os << "  forward(tokens) {\n    return head(norm(blocks(embed(tokens))))\n"
+        "  }\n}\n";
+  return text;
+}
+
 /// Llama, Mistral and Qwen 2: RMSNorm, rotary embeddings, grouped-query
 /// attention, a SwiGLU MLP.
 llvm::Expected<std::string> writeLlama(const HfConfig &config,
@@ -267,60 +328,41 @@ llvm::Expected<std::string> writeLlama(const HfConfig &config,
                        "model.embed_tokens.weight: is it a " +
                        modelType + " checkpoint?");
   std::string layer0 = *prefix + "layers.0.";
-  bool qkvBias = names.has(layer0 + "self_attn.q_proj.bias");
-  bool outBias = names.has(layer0 + "self_attn.o_proj.bias");
-  bool mlpBias = names.has(layer0 + "mlp.gate_proj.bias");
-  std::string head;
-  if (names.has("lm_head.weight"))
-    head = "lm_head";
-  else
-    head = *prefix + "embed_tokens"; // Tied to the embedding.
-
-  std::string attnOptions = "kv_heads = kv_heads, rope = rope_theta";
-  if (*headDim * *heads != *dim)
-    attnOptions += formatv(", head_dim = {0}", *headDim).str();
-  if (qkvBias)
-    attnOptions +=
-        outBias ? ", bias = true" : ", bias = true, out_bias = false";
-  else if (outBias)
-    attnOptions += ", out_bias = true";
-
-  std::string name = modelIdentifier(config.architecture(),
-                                     modelType == "qwen2"     ? "Qwen2"
-                                     : modelType == "mistral" ? "Mistral"
-                                                              : "Llama");
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << formatv(
-      "// Imported by `loomc import` from {0} (model_type \"{1}\").\n",
-      config.getPath(), modelType);
-  os << "// Tensor names as in the checkpoint; the LM head is "
-     << (head == "lm_head" ? "its own tensor" : "tied to the embedding")
-     << ".\n";
-  os << "model " << name << " {\n  config {\n";
-  os << formatv("    vocab = {0}\n    dim = {1}\n    layers = {2}\n"
-                "    heads = {3}\n    kv_heads = {4}\n    ffn = {5}\n",
-                *vocab, *dim, *layers, *heads, *kvHeads, *ffn);
-  os << "    eps = " << formatNumber(*eps) << "\n";
-  os << "    rope_theta = " << formatNumber(*theta) << "\n  }\n\n";
-  os << "  block Decoder {\n";
-  os << "    attn_norm = RMSNorm(dim, eps) @ \"input_layernorm\"\n";
-  os << "    attn      = Attention(dim, heads, " << attnOptions
-     << ") @ \"self_attn\"\n";
-  os << "    ffn_norm  = RMSNorm(dim, eps) @ \"post_attention_layernorm\"\n";
-  os << "    mlp       = GatedMLP(dim, ffn, act = " << *act
-     << (mlpBias ? ", bias = true" : "") << ") @ \"mlp\"\n\n";
-  os << "    forward(x) {\n      h = x + attn(attn_norm(x))\n"
-        "      return h + mlp(ffn_norm(h))\n    }\n  }\n\n";
-  os << formatv(
-      "  embed  = Embedding(vocab, dim)            @ \"{0}embed_tokens\"\n"
-      "  blocks = Decoder[layers]                  @ \"{0}layers.{{i}\"\n"
-      "  norm   = RMSNorm(dim, eps)                @ \"{0}norm\"\n"
-      "  head   = Linear(dim, vocab, bias = false) @ \"{1}\"\n\n",
-      *prefix, head);
-  os << "  forward(tokens) {\n    return head(norm(blocks(embed(tokens))))\n"
-        "  }\n}\n";
-  return text;
+  LlamaModel m;
+  m.vocab = *vocab;
+  m.dim = *dim;
+  m.layers = *layers;
+  m.heads = *heads;
+  m.kvHeads = *kvHeads;
+  m.ffn = *ffn;
+  m.eps = *eps;
+  m.theta = *theta;
+  m.headDim = *headDim;
+  m.qkvBias = names.has(layer0 + "self_attn.q_proj.bias");
+  m.outBias = names.has(layer0 + "self_attn.o_proj.bias");
+  m.mlpBias = names.has(layer0 + "mlp.gate_proj.bias");
+  m.act = *act;
+  m.attnNorm = "input_layernorm";
+  m.attn = "self_attn";
+  m.ffnNorm = "post_attention_layernorm";
+  m.mlp = "mlp";
+  m.embed = *prefix + "embed_tokens";
+  m.layer = *prefix + "layers.{i}";
+  m.norm = *prefix + "norm";
+  // Tied to the embedding unless the checkpoint has its own head.
+  m.head = names.has("lm_head.weight") ? "lm_head" : m.embed;
+  m.name = modelIdentifier(config.architecture(), modelType == "qwen2" ? "Qwen2"
+                                                  : modelType == "mistral"
+                                                      ? "Mistral"
+                                                      : "Llama");
+  m.header =
+      formatv("// Imported by `loomc import` from {0} (model_type "
+              "\"{1}\").\n// Tensor names as in the checkpoint; the "
+              "LM head is {2}.\n",
+              config.getPath(), modelType,
+              m.head == "lm_head" ? "its own tensor" : "tied to the embedding")
+          .str();
+  return writeLlamaModel(m);
 }
 
 /// GPT-2: learned positions, pre-LayerNorm, Conv1D projections, tied head.
@@ -590,59 +632,44 @@ llvm::Expected<std::string> importGguf(llvm::StringRef path) {
   const TensorInfo *embedding = (*file)->find("token_embd.weight");
   if (!embedding || embedding->shape.size() != 2)
     return importError(path + ": the file has no 2-D token_embd.weight");
-  int64_t vocab = embedding->shape[0];
-  bool qkvBias = (*file)->find("blk.0.attn_q.bias") != nullptr;
-  bool outBias = (*file)->find("blk.0.attn_output.bias") != nullptr;
-  std::string head = (*file)->find("output.weight") ? "output" : "token_embd";
+  LlamaModel m;
+  m.vocab = embedding->shape[0];
+  m.dim = *dim;
+  m.layers = *layers;
+  m.heads = *heads;
+  m.kvHeads = *kvHeads;
+  m.ffn = *ffn;
+  m.eps = *eps;
+  m.theta = *theta;
+  m.headDim = headDim;
+  m.qkvBias = (*file)->find("blk.0.attn_q.bias") != nullptr;
+  m.outBias = (*file)->find("blk.0.attn_output.bias") != nullptr;
+  m.mlpBias = (*file)->find("blk.0.ffn_gate.bias") != nullptr;
   // llama.cpp's converter permutes Llama's q and k rows for rotary
   // embeddings on adjacent pairs; Qwen 2's are stored as trained.
-  bool interleaved = arch == "llama";
-
-  std::string name = modelIdentifier(get("general.basename").value_or(""),
-                                     arch == "llama" ? "Llama" : "Qwen2");
-  if (!name.empty() && llvm::isLower(name[0]))
-    name[0] = llvm::toUpper(name[0]);
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << formatv("// Imported by `loomc import` from {0} (GGUF, architecture "
-                "\"{1}\"),\n// with llama.cpp's tensor names; the LM head "
-                "is {2}.\n",
-                path, arch,
-                head == "output" ? "its own tensor" : "tied to the embedding");
-  os << "model " << name << " {\n  config {\n";
-  os << formatv("    vocab = {0}\n    dim = {1}\n    layers = {2}\n"
-                "    heads = {3}\n    kv_heads = {4}\n    ffn = {5}\n",
-                vocab, *dim, *layers, *heads, *kvHeads, *ffn);
-  os << "    eps = " << formatNumber(*eps) << "\n";
-  os << "    rope_theta = " << formatNumber(*theta) << "\n  }\n\n";
-  std::string options = "kv_heads = kv_heads, rope = rope_theta";
-  if (headDim * *heads != *dim)
-    options += formatv(", head_dim = {0}", headDim).str();
-  if (interleaved)
-    options += ",\n                          rope_interleaved = true";
-  if (qkvBias)
-    options += outBias ? ", bias = true" : ", bias = true, out_bias = false";
-  os << "  block Decoder {\n"
-        "    attn_norm = RMSNorm(dim, eps) @ \"attn_norm\"\n"
-        "    attn      = Attention(dim, heads, "
-     << options
-     << ",\n                          q = \"attn_q\", k = \"attn_k\", "
-        "v = \"attn_v\", o = \"attn_output\") @ \"\"\n"
-        "    ffn_norm  = RMSNorm(dim, eps) @ \"ffn_norm\"\n"
-        "    mlp       = GatedMLP(dim, ffn, act = silu, gate = \"ffn_gate\",\n"
-        "                         up = \"ffn_up\", down = \"ffn_down\") @ "
-        "\"\"\n\n"
-        "    forward(x) {\n      h = x + attn(attn_norm(x))\n"
-        "      return h + mlp(ffn_norm(h))\n    }\n  }\n\n";
-  os << formatv(
-      "  embed  = Embedding(vocab, dim)            @ \"token_embd\"\n"
-      "  blocks = Decoder[layers]                  @ \"blk.{{i}\"\n"
-      "  norm   = RMSNorm(dim, eps)                @ \"output_norm\"\n"
-      "  head   = Linear(dim, vocab, bias = false) @ \"{0}\"\n\n",
-      head);
-  os << "  forward(tokens) {\n    return head(norm(blocks(embed(tokens))))\n"
-        "  }\n}\n";
-  return text;
+  if (arch == "llama")
+    m.attnExtra = ", rope_interleaved = true";
+  m.attnExtra += ",\n                          q = \"attn_q\", k = \"attn_k\", "
+                 "v = \"attn_v\", o = \"attn_output\"";
+  m.mlpExtra = ", gate = \"ffn_gate\", up = \"ffn_up\", down = \"ffn_down\"";
+  m.attnNorm = "attn_norm";
+  m.ffnNorm = "ffn_norm";
+  m.embed = "token_embd";
+  m.layer = "blk.{i}";
+  m.norm = "output_norm";
+  m.head = (*file)->find("output.weight") ? "output" : "token_embd";
+  m.name = modelIdentifier(get("general.basename").value_or(""),
+                           arch == "llama" ? "Llama" : "Qwen2");
+  if (!m.name.empty() && llvm::isLower(m.name[0]))
+    m.name[0] = llvm::toUpper(m.name[0]);
+  m.header =
+      formatv("// Imported by `loomc import` from {0} (GGUF, "
+              "architecture \"{1}\"),\n// with llama.cpp's tensor "
+              "names; the LM head is {2}.\n",
+              path, arch,
+              m.head == "output" ? "its own tensor" : "tied to the embedding")
+          .str();
+  return writeLlamaModel(m);
 }
 
 } // namespace
