@@ -17,11 +17,6 @@ namespace loom {
 
 using json = nlohmann::json;
 
-static bool endsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() &&
-         text.substr(text.size() - suffix.size()) == suffix;
-}
-
 static std::string joinPath(const std::string &directory,
                             const std::string &name) {
   if (directory.empty() || directory == ".")

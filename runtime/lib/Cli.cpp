@@ -136,9 +136,9 @@ static bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-static bool endsWith(std::string_view text, std::string_view suffix) {
-  return text.size() > suffix.size() &&
-         text.substr(text.size() - suffix.size()) == suffix;
+/// A path with something before its extension `suffix`.
+static bool hasExtension(std::string_view path, std::string_view suffix) {
+  return path.size() > suffix.size() && endsWith(path, suffix);
 }
 
 Expected<std::vector<int64_t>> parseTokenIds(std::string_view text,
@@ -311,14 +311,14 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     options.bench = true;
     return Status::success();
   case FlagId::Output:
-    if (!endsWith(value, ".npy") && !endsWith(value, ".json"))
+    if (!hasExtension(value, ".npy") && !hasExtension(value, ".json"))
       return makeError(
           fmt::format("{} expects a path ending in .npy or .json, got '{}'",
                       spelling, value));
     options.output = std::string(value);
     return Status::success();
   case FlagId::Logits:
-    if (!endsWith(value, ".npy"))
+    if (!hasExtension(value, ".npy"))
       return makeError(fmt::format("{} expects a path ending in .npy, got '{}'",
                                    spelling, value));
     options.logits = std::string(value);

@@ -180,7 +180,7 @@ Expected<TextSettings> loadTextSettings(const std::vector<std::string> &weights,
         !status)
       return status.takeError();
   for (const std::string &path : weights) {
-    if (path.size() < 5 || path.substr(path.size() - 5) != ".gguf")
+    if (!endsWith(path, ".gguf"))
       continue;
     Expected<std::unique_ptr<SafetensorsFile>> file =
         SafetensorsFile::openGguf(path);

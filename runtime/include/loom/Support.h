@@ -114,6 +114,9 @@ std::optional<int64_t> parseInt(std::string_view text);
 /// Parses a whole string as a finite double (no trailing characters).
 std::optional<double> parseDouble(std::string_view text);
 
+/// Whether `text` ends with `suffix`.
+bool endsWith(std::string_view text, std::string_view suffix);
+
 /// Whether `path` is a directory / a regular file (following links).
 bool isDirectory(const std::string &path);
 bool isRegularFile(const std::string &path);

@@ -9,11 +9,6 @@ namespace loom {
 
 namespace {
 
-bool endsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() &&
-         text.substr(text.size() - suffix.size()) == suffix;
-}
-
 Expected<std::unique_ptr<Tokenizer>> fromGgufPath(const std::string &path) {
   Expected<std::unique_ptr<SafetensorsFile>> file =
       SafetensorsFile::openGguf(path);
