@@ -20,6 +20,7 @@
 
 #include "loom/Support.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -131,6 +132,9 @@ private:
   std::unordered_map<std::string, int32_t> byText;
   /// Added tokens by id.
   std::unordered_map<int32_t, const AddedToken *> addedById;
+  /// The first bytes of added tokens: positions starting with another byte
+  /// are skipped when splitting.
+  std::array<bool, 256> startsAddedToken{};
 };
 
 /// Turns generated ids into text as they come: `push` returns the text

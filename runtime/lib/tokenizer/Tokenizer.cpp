@@ -43,6 +43,8 @@ Tokenizer::Tokenizer(TokenizerParts partsIn, std::string sourceIn)
       tokens.resize(size_t(token.id) + 1);
     tokens[size_t(token.id)] = token.content;
     addedById[token.id] = &token;
+    if (!token.content.empty())
+      startsAddedToken[static_cast<unsigned char>(token.content[0])] = true;
   }
   for (size_t id = 0; id < tokens.size(); ++id)
     if (!tokens[id].empty())
@@ -92,7 +94,11 @@ std::vector<Tokenizer::Segment> Tokenizer::splitAdded(std::string_view text,
   std::vector<Segment> segments;
   size_t last = 0, position = 0;
   while (position < text.size()) {
-    // The longest added token starting here.
+    // The longest added token starting here (most bytes start none).
+    if (!startsAddedToken[static_cast<unsigned char>(text[position])]) {
+      ++position;
+      continue;
+    }
     const AddedToken *best = nullptr;
     for (const AddedToken &token : parts.addedTokens)
       if (token.normalized == normalized && !token.content.empty() &&
