@@ -15,8 +15,10 @@ its default ~125M-parameter config, on a random checkpoint):
   llama  fuse-residual --fuse-qkv=false --fuse-gate-up=false
   llama  fused        (the default)
   llama  fused + fold-norm --fold-norm
-  gpt2   plain        --fuse-qkv=false --fuse-residual=false  (baseline)
-  gpt2   fuse-residual --fuse-qkv=false
+  gpt2   plain        --fuse-qkv=false --fuse-residual=false
+                      --fuse-activation=false                 (baseline)
+  gpt2   fuse-residual --fuse-qkv=false --fuse-activation=false
+  gpt2   fuse-activation --fuse-qkv=false --fuse-residual=false
   gpt2   fused        (the default)
   llama  bf16/f32     BF16 checkpoint, --weight-type=f32      (baseline)
   llama  bf16/keep    BF16 checkpoint, kept in BF16 (the default)
@@ -52,8 +54,10 @@ GROUPS = [
         ("fused + fold-norm", ["--fold-norm"]),
     ]),
     ("fusion (GPT-2)", "gpt2", "F32", [
-        ("plain", ["--fuse-qkv=false", "--fuse-residual=false"]),
-        ("fuse-residual", ["--fuse-qkv=false"]),
+        ("plain", ["--fuse-qkv=false", "--fuse-residual=false",
+                   "--fuse-activation=false"]),
+        ("fuse-residual", ["--fuse-qkv=false", "--fuse-activation=false"]),
+        ("fuse-activation", ["--fuse-qkv=false", "--fuse-residual=false"]),
         ("fused", []),
     ]),
     ("weight type (Llama, BF16 checkpoint)", "llama", "BF16", [

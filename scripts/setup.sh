@@ -16,6 +16,8 @@ PACKAGES=(
   libfmt-dev libgtest-dev nlohmann-json3-dev
   # Tokenizers: split patterns (PCRE2), Unicode tables (ICU), SentencePiece.
   libpcre2-dev libicu-dev libsentencepiece-dev
+  # Vectorized exp and erfc for the products' activation epilogue (SLEEF).
+  libsleef-dev
   # Architecture pictures (loomc --emit=svg).
   graphviz
   # Reference tests and checkpoint generation.

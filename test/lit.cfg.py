@@ -2,6 +2,7 @@
 """lit configuration for the Loom regression suite (check-loom)."""
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -22,6 +23,12 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%loom_src", config.loom_src_root))
 config.substitutions.append(("%examples", os.path.join(config.loom_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
+# The runtime ABI version (loom_abi.h), for checks of what is written with it
+# (`FileCheck -DABI=%loom_abi`).
+with open(os.path.join(config.loom_src_root, "runtime", "include", "loom",
+                       "loom_abi.h")) as header:
+    abi = re.search(r"#define LOOM_ABI_VERSION (\d+)", header.read()).group(1)
+config.substitutions.append(("%loom_abi", abi))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

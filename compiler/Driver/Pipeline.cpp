@@ -51,6 +51,10 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     quantize.importance = options.quantizeImportance;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
+  // After the residual fusion, which takes only products without an
+  // activation, and after quantization, which keeps it.
+  if (options.fuseActivation)
+    pm.addPass(createLoomFuseActivation());
   // Folds concatenations of a split's pieces (GPT-2's c_attn back to one
   // tensor) before what is left becomes derived weights.
   pm.addPass(createCanonicalizerPass());
@@ -215,9 +219,9 @@ LogicalResult loom::linkModel(llvm::StringRef objectPath,
                  "-Wl,--no-whole-archive", runtimeLib});
   }
   // The tokenizers' libraries: PCRE2 (split patterns), ICU (Unicode
-  // tables), SentencePiece.
-  args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lm", "-lpthread",
-               "-o", outputPath});
+  // tables), SentencePiece; SLEEF (the products' vectorized activations).
+  args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lsleef", "-lm",
+               "-lpthread", "-o", outputPath});
 #ifdef LOOM_LINK_SANITIZE
   // A sanitizer build's runtime is instrumented: link its sanitizers too.
   args.push_back("-fsanitize=" LOOM_LINK_SANITIZE);

@@ -29,6 +29,11 @@ struct LoomPipelineOptions
       *this, "fuse-residual",
       llvm::cl::desc("Start each product from the residual it is added to"),
       llvm::cl::init(true)};
+  Option<bool> fuseActivation{
+      *this, "fuse-activation",
+      llvm::cl::desc("Apply activations in the epilogue of the products they "
+                     "follow"),
+      llvm::cl::init(true)};
   Option<bool> foldNorm{*this, "fold-norm",
                         llvm::cl::desc("Fold RMSNorm scales into the products "
                                        "that read the norm"),

@@ -15,14 +15,20 @@
 //
 // AVX-512 kernels are chosen at run time; other CPUs get portable loops.
 //
+// An activation in the product's epilogue is applied where C is finished and
+// still in cache: each register tile after its last block of depth, each
+// task's columns of a small product after its dot products.
+//
 //===----------------------------------------------------------------------===//
 
+#include "loom/Activation.h"
 #include "loom/Calibration.h"
 #include "loom/Half.h"
 #include "loom/Kernels.h"
 #include "loom/Profile.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -412,39 +418,50 @@ smallPackedChunkAvx512(int64_t m, int64_t first, int64_t last, const float *a,
 }
 #endif
 
+/// Small M on packed panels [first, last), on this CPU's best kernel.
+void smallPackedChunk(int64_t m, int64_t first, int64_t last, const float *a,
+                      int64_t lda, const PackedView &b, float *c, int64_t ldc) {
+#if LOOM_X86
+  if (hasAvx512()) {
+    switch (b.type) {
+    case WeightType::F32:
+      return smallPackedChunkAvx512<WeightType::F32>(m, first, last, a, lda, b,
+                                                     c, ldc);
+    case WeightType::F16:
+      return smallPackedChunkAvx512<WeightType::F16>(m, first, last, a, lda, b,
+                                                     c, ldc);
+    case WeightType::BF16:
+      return smallPackedChunkAvx512<WeightType::BF16>(m, first, last, a, lda, b,
+                                                      c, ldc);
+    }
+  }
+#endif
+  smallPackedPortable(m, first, last, a, lda, b, c, ldc);
+}
+
 void smallGemmPacked(ThreadPool &pool, int64_t m, const float *a, int64_t lda,
-                     const PackedView &b, float *c, int64_t ldc) {
+                     const PackedView &b, float *c, int64_t ldc,
+                     Activation activation) {
   int64_t panels = (b.n + kNR - 1) / kNR;
   pool.parallelFor(0, panels, 2, [&](int64_t first, int64_t last) {
-#if LOOM_X86
-    if (hasAvx512()) {
-      switch (b.type) {
-      case WeightType::F32:
-        return smallPackedChunkAvx512<WeightType::F32>(m, first, last, a, lda,
-                                                       b, c, ldc);
-      case WeightType::F16:
-        return smallPackedChunkAvx512<WeightType::F16>(m, first, last, a, lda,
-                                                       b, c, ldc);
-      case WeightType::BF16:
-        return smallPackedChunkAvx512<WeightType::BF16>(m, first, last, a, lda,
-                                                        b, c, ldc);
-      }
-    }
-#endif
-    smallPackedPortable(m, first, last, a, lda, b, c, ldc);
+    smallPackedChunk(m, first, last, a, lda, b, c, ldc);
+    int64_t j0 = first * kNR;
+    applyActivation(activation, c + j0, m, std::min(b.n, last * kNR) - j0, ldc);
   });
 }
 
 void smallGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
                const float *a, int64_t lda, const float *b, int64_t ldb,
-               float *c, int64_t ldc) {
+               float *c, int64_t ldc, Activation activation) {
   // Chunks of 64 weight rows: enough work per task, fine enough to balance.
   pool.parallelFor(0, n, 64, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
     if (hasAvx512())
-      return smallAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+      smallAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+    else
 #endif
-    smallPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+      smallPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+    applyActivation(activation, c + n0, m, n1 - n0, ldc);
   });
 }
 
@@ -591,7 +608,7 @@ void widenPanel(const PackedView &view, int64_t from, int64_t count, float *out,
 void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
                       const float *a, int64_t lda, const float *b, int64_t ldb,
                       bool bKN, const PackedView *packed, float *c, int64_t ldc,
-                      bool accumulate) {
+                      bool accumulate, Activation activation) {
   Scratch &scratch = getScratch();
   int64_t panels = (n1 - n0 + kNR - 1) / kNR;
   // Half panels are widened a depth block at a time, for all the rows.
@@ -604,8 +621,10 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
   float tile[kMR * kNR];
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     int64_t kc = std::min(kKC, k - p0);
-    // The first depth block writes C when the product overwrites it.
+    // The first depth block writes C when the product overwrites it; the
+    // last one finishes it (the epilogue's turn).
     bool overwrite = !accumulate && p0 == 0;
+    bool last = p0 + kc == k;
     for (int64_t panel = 0; !packed && panel < panels; ++panel) {
       int64_t j0 = n0 + panel * kNR;
       (bKN ? packBFromKN : packB)(b, ldb, j0, std::min(kNR, n1 - j0), p0, kc,
@@ -638,17 +657,20 @@ void largeGemmColumns(int64_t m, int64_t n0, int64_t n1, int64_t k,
               tileAvx512<false>(kc, aTile, lda, bp, tile, kNR, false);
               addTile(tile, mr, nr, cTile, ldc, overwrite);
             }
-            continue;
-          }
+          } else
 #endif
-          const float *strip = scratch.a.data() + (ii - fullRows) * kKC;
+          {
+            const float *strip = scratch.a.data() + (ii - fullRows) * kKC;
 #if LOOM_X86
-          if (avx512)
-            tileAvx512<true>(kc, strip, kMR, bp, tile, kNR, false);
-          else
+            if (avx512)
+              tileAvx512<true>(kc, strip, kMR, bp, tile, kNR, false);
+            else
 #endif
-            tilePortable(kc, strip, bp, tile);
-          addTile(tile, mr, nr, cTile, ldc, overwrite);
+              tilePortable(kc, strip, bp, tile);
+            addTile(tile, mr, nr, cTile, ldc, overwrite);
+          }
+          if (last)
+            applyActivation(activation, cTile, mr, nr, ldc);
         }
       }
     }
@@ -663,7 +685,7 @@ bool conflictingRowStride(int64_t lda) { return lda % 512 == 0; }
 void largeGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
                const float *a, int64_t lda, const float *b, int64_t ldb,
                bool bKN, const PackedView *packed, float *c, int64_t ldc,
-               bool accumulate) {
+               bool accumulate, Activation activation) {
   if (hasAvx512() && conflictingRowStride(lda)) {
     // Copy A with a cache line of padding per row (the caller's buffer: a
     // product may run inside another's chunk).
@@ -682,7 +704,7 @@ void largeGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
   int64_t panels = (n + kNR - 1) / kNR;
   pool.parallelFor(0, panels, 2, [&](int64_t first, int64_t last) {
     largeGemmColumns(m, first * kNR, std::min(n, last * kNR), k, a, lda, b, ldb,
-                     bKN, packed, c, ldc, accumulate);
+                     bKN, packed, c, ldc, accumulate, activation);
   });
 }
 
@@ -702,28 +724,34 @@ extern "C" void loom_parallel_loop(loom_context *context,
 
 /// What both products do first: clears C where the kernels that follow only
 /// add to it (a few rows, cheap; larger products write C directly), and
-/// says whether there is any product left to compute.
+/// says whether there is any product left to compute. Without one (k = 0),
+/// C is final: the activation is applied here.
 static bool startProduct(int64_t m, int64_t n, int64_t k, float *c, int64_t ldc,
-                         bool accumulate) {
+                         bool accumulate, Activation activation) {
   if (m == 0 || n == 0)
     return false;
   if (!accumulate && (m <= kSmallM || k == 0))
     zeroRows(m, n, c, ldc);
+  if (k == 0)
+    applyActivation(activation, c, m, n, ldc);
   return k != 0;
 }
 
 void loom::sgemmNT(KernelState &state, int64_t m, int64_t n, int64_t k,
                    const float *a, int64_t lda, const float *b, int64_t ldb,
-                   float *c, int64_t ldc, bool accumulate) {
-  if (!startProduct(m, n, k, c, ldc, accumulate))
+                   float *c, int64_t ldc, bool accumulate,
+                   Activation activation) {
+  if (!startProduct(m, n, k, c, ldc, accumulate, activation))
     return;
   std::optional<PackedView> packed =
       findPacked(state, b, n, k, ldb, /*bKN=*/false);
   if (m <= kSmallM)
-    return packed ? smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc)
-                  : smallGemm(state.pool, m, n, k, a, lda, b, ldb, c, ldc);
+    return packed ? smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc,
+                                    activation)
+                  : smallGemm(state.pool, m, n, k, a, lda, b, ldb, c, ldc,
+                              activation);
   largeGemm(state.pool, m, n, k, a, lda, b, ldb, /*bKN=*/false,
-            packed ? &*packed : nullptr, c, ldc, accumulate);
+            packed ? &*packed : nullptr, c, ldc, accumulate, activation);
 }
 
 /// Small M with B as [K, N]: C rows accumulate scaled rows of B, which are
@@ -756,23 +784,27 @@ smallNNAvx512(int64_t m, int64_t n0, int64_t n1, int64_t k, const float *a,
 
 void loom::sgemmNN(KernelState &state, int64_t m, int64_t n, int64_t k,
                    const float *a, int64_t lda, const float *b, int64_t ldb,
-                   float *c, int64_t ldc, bool accumulate) {
-  if (!startProduct(m, n, k, c, ldc, accumulate))
+                   float *c, int64_t ldc, bool accumulate,
+                   Activation activation) {
+  if (!startProduct(m, n, k, c, ldc, accumulate, activation))
     return;
   std::optional<PackedView> packed =
       findPacked(state, b, n, k, ldb, /*bKN=*/true);
   if (m <= kSmallM && packed)
-    return smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc);
+    return smallGemmPacked(state.pool, m, a, lda, *packed, c, ldc, activation);
   if (m > kSmallM)
     return largeGemm(state.pool, m, n, k, a, lda, b, ldb, /*bKN=*/true,
-                     packed ? &*packed : nullptr, c, ldc, accumulate);
+                     packed ? &*packed : nullptr, c, ldc, accumulate,
+                     activation);
   // Column chunks of 256 floats: each thread streams its part of every row.
   state.pool.parallelFor(0, n, 256, [&](int64_t n0, int64_t n1) {
 #if LOOM_X86
     if (hasAvx512())
-      return smallNNAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+      smallNNAvx512(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+    else
 #endif
-    smallNNPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+      smallNNPortable(m, n0, n1, k, a, lda, b, ldb, c, ldc);
+    applyActivation(activation, c + n0, m, n1 - n0, ldc);
   });
 }
 
@@ -804,7 +836,7 @@ void loom::sgemmPanels(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
   // runs `k` steps; every M goes through it.
   PackedView view{b.data, b.n, b.k, WeightType::F32};
   largeGemm(pool, m, n, k, a, lda, /*b=*/nullptr, /*ldb=*/0, /*bKN=*/false,
-            &view, c, ldc, accumulate);
+            &view, c, ldc, accumulate, Activation::None);
 }
 
 void loom::reservePackedMatrices(KernelState &state,
@@ -952,7 +984,7 @@ static const float *unpackView(const KernelState &state, const float *b,
 /// inner stride, which generated code does not pass, take plain loops.
 static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
                          MemRef<float, 2> *b, MemRef<float, 2> *c, bool bKN,
-                         bool accumulate) {
+                         bool accumulate, Activation activation) {
   const float *pa = a->aligned + a->offset;
   const float *pb = b->aligned + b->offset;
   float *pc = c->aligned + c->offset;
@@ -977,9 +1009,10 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
   if (a->strides[1] == 1 && c->strides[1] == 1 && (copy || unitB)) {
     if (copy)
       return sgemmNT(state, m, n, k, pa, a->strides[0], copy, k, pc,
-                     c->strides[0], accumulate);
+                     c->strides[0], accumulate, activation);
     (bKN ? sgemmNN : sgemmNT)(state, m, n, k, pa, a->strides[0], pb,
-                              b->strides[0], pc, c->strides[0], accumulate);
+                              b->strides[0], pc, c->strides[0], accumulate,
+                              activation);
     return;
   }
   // B[j, p] in either layout.
@@ -998,16 +1031,28 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
                pb[j * strideJ + p * strideP];
       float &out = pc[i * c->strides[0] + j * c->strides[1]];
       out = (accumulate ? out : 0.0f) + sum;
+      applyActivation(activation, &out, 1, 1, 1);
     }
 }
 
+/// Stops the program: generated code passed what no compiled model passes.
+[[noreturn]] static void badActivation(const char *kernel, int64_t id) {
+  std::fprintf(stderr, "loom runtime: %s: unknown activation %lld\n", kernel,
+               static_cast<long long>(id));
+  std::abort();
+}
+
 /// The entry points generated code calls: B as [k, n] (`nn`) or [n, k]
-/// (`nt`); C added to, or overwritten (`_overwrite`).
+/// (`nt`); C added to, or overwritten (`_overwrite`); then the activation
+/// `activationId` (LOOM_ACTIVATION_*).
 #define LOOM_SGEMM_ENTRY(NAME, B_KN, ACCUMULATE)                               \
   extern "C" void _mlir_ciface_##NAME(                                         \
       loom_context *context, MemRef<float, 2> *a, MemRef<float, 2> *b,         \
-      MemRef<float, 2> *c) {                                                   \
-    sgemmMemRefs(*context->kernels, a, b, c, B_KN, ACCUMULATE);                \
+      MemRef<float, 2> *c, int64_t activationId) {                             \
+    std::optional<Activation> activation = activationFromId(activationId);     \
+    if (!activation)                                                           \
+      badActivation(#NAME, activationId);                                      \
+    sgemmMemRefs(*context->kernels, a, b, c, B_KN, ACCUMULATE, *activation);   \
   }
 LOOM_SGEMM_ENTRY(loom_sgemm_nn, /*bKN=*/true, /*accumulate=*/true)
 LOOM_SGEMM_ENTRY(loom_sgemm_nt, /*bKN=*/false, /*accumulate=*/true)

@@ -342,7 +342,8 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
 /// of interleaved rows) once, against every row of A.
 void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                   int64_t k, const float *a, int64_t lda, const uint8_t *w,
-                  const float *bias, float *c, int64_t ldc, bool accumulate) {
+                  const float *bias, float *c, int64_t ldc, bool accumulate,
+                  Activation activation) {
   QuantizedRows rows =
       quantizeActivations(state.pool, m, k, a, lda, getQuantScratch());
   std::pair<DotRowsFn, DotRowsFn> kernels =
@@ -383,6 +384,8 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                            out[i * kInterleave + r] + add;
                 }
               }
+              applyActivation(activation, c + i0 * ldc + g * kInterleave, count,
+                              kInterleave, ldc);
             }
           }
         });
@@ -397,6 +400,7 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
         float add = bias ? bias[j] : 0.0f;
         float &target = c[i * ldc + j];
         target = (accumulate ? target : 0.0f) + out[0] + add;
+        applyActivation(activation, &target, 1, 1, 1);
       }
     return;
   }
@@ -414,6 +418,7 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
       dotRow(w + j * rowBytes, rowBytes, rows, out);
       store(j, out, 1);
     }
+    applyActivation(activation, c + first, m, last - first, ldc);
   });
 }
 
@@ -422,7 +427,8 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
 /// block of columns at a time.
 void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                 int64_t k, const float *a, int64_t lda, const uint8_t *w,
-                const float *bias, float *c, int64_t ldc, bool accumulate) {
+                const float *bias, float *c, int64_t ldc, bool accumulate,
+                Activation activation) {
   // Columns per pass: their f32 panels stay within a few MiB.
   constexpr int64_t kPanel = 32;
   int64_t columns =
@@ -450,10 +456,15 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     sgemmPanels(state.pool, m, width, k, a, lda, PanelMatrix{packed, width, k},
                 c + j0, ldc, accumulate);
   }
-  if (bias)
-    for (int64_t i = 0; i < m; ++i)
+  if (!bias && activation == Activation::None)
+    return;
+  // The bias and the activation, a few rows per task.
+  state.pool.parallelFor(0, m, 4, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last && bias; ++i)
       for (int64_t j = 0; j < n; ++j)
         c[i * ldc + j] += bias[j];
+    applyActivation(activation, c + first * ldc, last - first, n, ldc);
+  });
 }
 
 } // namespace
@@ -484,7 +495,8 @@ bool loom::setQuantKernel(QuantKernel kernel) {
 
 void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                    int64_t k, const float *a, int64_t lda, const void *w,
-                   const float *bias, float *c, int64_t ldc, bool accumulate) {
+                   const float *bias, float *c, int64_t ldc, bool accumulate,
+                   Activation activation) {
   if (m == 0 || n == 0)
     return;
   // Decode steps count the weights' bytes; prompts their arithmetic.
@@ -496,9 +508,10 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   const auto *bytes = static_cast<const uint8_t *>(w);
   if (m <= kSmallM || state.interleavedQuantized.count(w))
     qgemmInteger(state, format, m, n, k, a, lda, bytes, bias, c, ldc,
-                 accumulate);
+                 accumulate, activation);
   else
-    qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate);
+    qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate,
+               activation);
 }
 
 /// Stops the program: generated code passed what no compiled model passes.
@@ -511,10 +524,13 @@ extern "C" void
 _mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
                            MemRef<int8_t, 2> *w, MemRef<float, 1> *bias,
                            MemRef<float, 2> *out, int64_t formatId,
-                           int64_t accumulate) {
+                           int64_t accumulate, int64_t activationId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format)
     badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
+  std::optional<Activation> activation = activationFromId(activationId);
+  if (!activation)
+    badCall(fmt::format("loom_qgemm_nt: unknown activation {}", activationId));
   int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
   if (k % kQuantBlock != 0 || w->sizes[1] != quantRowBytes(*format, k) ||
       w->strides[1] != 1 || w->strides[0] != w->sizes[1] ||
@@ -525,7 +541,8 @@ _mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
   qgemmNT(*context->kernels, *format, m, n, k, x->aligned + x->offset,
           x->strides[0], w->aligned + w->offset,
           bias->sizes[0] ? bias->aligned + bias->offset : nullptr,
-          out->aligned + out->offset, out->strides[0], accumulate != 0);
+          out->aligned + out->offset, out->strides[0], accumulate != 0,
+          *activation);
 }
 
 extern "C" void _mlir_ciface_loom_quantize(loom_context *context,

@@ -11,13 +11,20 @@
 // in between) calls the kernel's `_overwrite` form instead, which writes C
 // without reading it, and the fill (or the copy of a shared fill) goes away.
 //
+// The products' kernels take an activation as their last argument: an
+// epilogue that follows the product on its output buffer (`loom.epilogue`,
+// dialects/Loom/Utils/Epilogue.h), with nothing using the buffer in
+// between, becomes that argument and goes away.
+//
 //===----------------------------------------------------------------------===//
 
 #include "targets/cpu/Passes.h"
 
+#include "dialects/Loom/Utils/Epilogue.h"
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -124,6 +131,44 @@ Operation *findZeroInit(linalg::GenericOp op) {
   return fill ? copy.getOperation() : nullptr;
 }
 
+/// Kernels that apply an activation to their result.
+bool takesActivation(StringRef name) {
+  return name == LOOM_KERNEL_SGEMM_NT || name == LOOM_KERNEL_SGEMM_NN;
+}
+
+/// The epilogue that applies an activation in place to the output buffer of
+/// `op` (one output) right after it: a marked elementwise op on that buffer
+/// alone, in `op`'s block, with no use of the buffer in between; null if
+/// there is none.
+linalg::GenericOp findEpilogue(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1)
+    return nullptr;
+  Value out = op.getDpsInits()[0];
+  // The first use of the buffer after the product (or an op that holds
+  // one).
+  Block *block = op->getBlock();
+  Operation *first = nullptr;
+  for (Operation *user : out.getUsers()) {
+    Operation *ancestor = block->findAncestorOpInBlock(*user);
+    if (!ancestor)
+      return nullptr;
+    if (ancestor == op || ancestor->isBeforeInBlock(op))
+      continue;
+    if (!first || ancestor->isBeforeInBlock(first))
+      first = ancestor;
+  }
+  auto epilogue = dyn_cast_or_null<linalg::GenericOp>(first);
+  if (!epilogue ||
+      !epilogue->hasAttrOfType<loom::ActivationKindAttr>(loom::kEpilogueAttr))
+    return nullptr;
+  if (epilogue.getNumDpsInputs() != 0 || epilogue.getNumDpsInits() != 1 ||
+      epilogue.getDpsInits()[0] != out ||
+      !epilogue.getIndexingMapsArray().front().isIdentity() ||
+      epilogue.getNumReductionLoops() != 0)
+    return nullptr;
+  return epilogue;
+}
+
 /// Erases allocations that are only filled and freed.
 void eraseUnreadAllocations(ModuleOp module) {
   SmallVector<memref::AllocOp> allocations;
@@ -145,13 +190,16 @@ struct LowerLibraryCallsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
-    WalkResult result = module.walk([&](linalg::GenericOp op) {
+    SmallVector<linalg::GenericOp> calls;
+    module.walk([&](linalg::GenericOp op) {
+      if (op.getLibraryCallAttr())
+        calls.push_back(op);
+    });
+    for (linalg::GenericOp op : calls) {
       StringAttr name = op.getLibraryCallAttr();
-      if (!name)
-        return WalkResult::advance();
       if (!op.hasPureBufferSemantics()) {
         op.emitError("library calls need buffers: bufferize first");
-        return WalkResult::interrupt();
+        return signalPassFailure();
       }
       // The runtime's products are f32 (weights of other types are widened
       // by the kernels as they read their packed copies): anything else has
@@ -162,13 +210,13 @@ struct LowerLibraryCallsPass
           op.emitError("the runtime has no '")
               << name.getValue() << "' kernel for " << operand.getType()
               << "; its products take f32 activations";
-          return WalkResult::interrupt();
+          return signalPassFailure();
         }
       Value context = loom::getModelContext(op);
       if (!context) {
         op.emitError("library calls pass the model context, but the "
                      "enclosing function has no 'loom.context' argument");
-        return WalkResult::interrupt();
+        return signalPassFailure();
       }
       OpBuilder builder(op);
       Location loc = op.getLoc();
@@ -185,6 +233,17 @@ struct LowerLibraryCallsPass
         auto type = erasedType(cast<MemRefType>(operand.getType()));
         operands.push_back(memref::CastOp::create(builder, loc, type, operand));
       }
+      linalg::GenericOp epilogue;
+      if (takesActivation(name.getValue())) {
+        int64_t activation = LOOM_ACTIVATION_NONE;
+        if ((epilogue = findEpilogue(op)))
+          activation = loom::getActivationKernelId(
+              epilogue
+                  ->getAttrOfType<loom::ActivationKindAttr>(loom::kEpilogueAttr)
+                  .getValue());
+        operands.push_back(
+            arith::ConstantIntOp::create(builder, loc, activation, 64));
+      }
       auto callee = symbols.lookup<func::FuncOp>(calleeName);
       FunctionType type =
           builder.getFunctionType(ValueRange(operands).getTypes(), {});
@@ -197,14 +256,13 @@ struct LowerLibraryCallsPass
       } else if (callee.getFunctionType() != type) {
         op.emitError("library call '")
             << calleeName << "' used with another signature";
-        return WalkResult::interrupt();
+        return signalPassFailure();
       }
       func::CallOp::create(builder, loc, callee, operands);
       op.erase();
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      return signalPassFailure();
+      if (epilogue)
+        epilogue.erase();
+    }
     eraseUnreadAllocations(module);
   }
 };

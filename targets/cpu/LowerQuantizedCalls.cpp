@@ -14,6 +14,7 @@
 
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/IR/QuantFormat.h"
+#include "dialects/Loom/Utils/Epilogue.h"
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
 
@@ -77,7 +78,11 @@ LogicalResult lowerProduct(loom::LinearOp op) {
        optionalVector(builder, loc, op.getBias()),
        castToAnyLayout(builder, loc, out),
        i64Constant(builder, loc, loom::getQuantKernelId(*op.getFormat())),
-       i64Constant(builder, loc, op.getResidual() ? 1 : 0)});
+       i64Constant(builder, loc, op.getResidual() ? 1 : 0),
+       i64Constant(builder, loc,
+                   op.getActivation()
+                       ? loom::getActivationKernelId(*op.getActivation())
+                       : LOOM_ACTIVATION_NONE)});
   replaceWithBuffer(builder, op, out);
   return success();
 }

@@ -67,9 +67,12 @@ def LoomLowerLibraryCalls
     a call of `name` (the enclosing function's model context first, then its
     operands as dynamically shaped, strided memrefs). A product whose output
     was just zero-filled for it calls the kernel's `_overwrite` form, and the
-    fill goes.
+    fill goes. The products' kernels take an activation id last: that of the
+    `loom.epilogue` that follows the product on its output, which goes, or
+    none.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
 }
 

@@ -1,4 +1,4 @@
-// RUN: loom-opt %s --loom-add-last-row-entry --loom-bind-runtime --split-input-file | FileCheck %s
+// RUN: loom-opt %s --loom-add-last-row-entry --loom-bind-runtime --split-input-file | FileCheck %s -DABI=%loom_abi
 
 // A decoder with one attention before a weight-shared loop of one attention:
 // 1 + 3 * 1 KV cache slots, 4 floats a position each; the loop's slot
@@ -45,7 +45,7 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 8] [1, 1] : tensor<?x8xf32> to tensor<1x8xf32>
 // CHECK-NEXT: loom.linear %[[ROW]], %{{.*}} : (tensor<1x8xf32>, tensor<50x8xf32>) -> tensor<1x50xf32>
 // CHECK: llvm.mlir.global external constant @loom.model_info
-// CHECK-SAME: \22abi\22:3
+// CHECK-SAME: \22abi\22:[[ABI]]
 // CHECK-SAME: \22decoder\22:true,\22derived\22:[]
 // CHECK-SAME: \22kv_slots\22:4,\22kv_widths\22:[4,4,4,4]
 // CHECK-SAME: \22max_positions\22:16

@@ -44,6 +44,20 @@ func.func @linear_bias_residual(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: te
 
 // -----
 
+// An activation is an elementwise op in place on the contraction's result,
+// marked as its epilogue (which the CPU target folds into the kernel call).
+// CHECK-LABEL: func.func @linear_activation(
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(%[[P]] : tensor<?x4xf32>) attrs = {loom.epilogue = #loom.activation<silu>}
+// CHECK: math.exp
+// CHECK: return %[[Y]]
+func.func @linear_activation(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf32> {
+  %y = loom.linear %x, %w activation silu : (tensor<?x8xf32>, tensor<4x8xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rms_norm
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
 // CHECK: math.rsqrt

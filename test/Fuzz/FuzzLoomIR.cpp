@@ -36,12 +36,14 @@ constexpr const char *kPipelines[] = {
     "loom-fuse-qkv",
     "loom-fuse-gate-up",
     "loom-fuse-residual",
+    "loom-fuse-activation",
     "loom-fold-norm",
     "loom-derive-weights",
     "loom-quantize-weights{format=q8_0}",
     "loom-quantize-weights{format=q4_1 layers=attention,ffn}",
     "loom-infer-shapes,loom-unroll-loops,loom-fuse-qkv,loom-fuse-gate-up,"
-    "loom-fuse-residual,loom-fold-norm,loom-derive-weights",
+    "loom-fuse-residual,loom-fuse-activation,loom-fold-norm,"
+    "loom-derive-weights",
 };
 
 MLIRContext &context() {

@@ -1,4 +1,4 @@
-// RUN: loom-opt %s --loom-export-model | FileCheck %s
+// RUN: loom-opt %s --loom-export-model | FileCheck %s -DABI=%loom_abi
 // RUN: loom-opt %s --loom-export-model="symbol=my_model program=true" | FileCheck %s --check-prefix=PROGRAM
 
 // The model's one exported symbol: a constant loom_model_def (ABI version,
@@ -25,8 +25,8 @@ module attributes {loom.model = "Tiny"} {
 // Declarations stay external.
 // CHECK: llvm.func @loom_sgemm_nt(!llvm.ptr)
 // CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
-// CHECK:   %[[ABI:.*]] = llvm.mlir.constant(3 : i64) : i64
-// CHECK:   llvm.insertvalue %[[ABI]], %{{.*}}[0]
+// CHECK:   %[[VERSION:.*]] = llvm.mlir.constant([[ABI]] : i64) : i64
+// CHECK:   llvm.insertvalue %[[VERSION]], %{{.*}}[0]
 // CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom.model_info
 // CHECK:   llvm.insertvalue %[[INFO]], %{{.*}}[1]
 // CHECK:   %[[FORWARD:.*]] = llvm.mlir.addressof @_mlir_ciface_forward

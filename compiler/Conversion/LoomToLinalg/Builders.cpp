@@ -2,6 +2,8 @@
 
 #include "compiler/Conversion/LoomToLinalg/Builders.h"
 
+#include "dialects/Loom/Utils/Epilogue.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -100,7 +102,8 @@ static Value peelTranspose(OpBuilder &b, Location loc, Value w) {
 }
 
 Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
-                        Value bias, Value residual) {
+                        Value bias, Value residual,
+                        std::optional<ActivationKind> activation) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   Type elementType = xType.getElementType();
@@ -167,7 +170,22 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
       });
   contraction.setLibraryCallAttr(
       b.getStringAttr(stored ? kSgemmNNLibraryCall : kSgemmNTLibraryCall));
-  return contraction.getResult(0);
+  Value product = contraction.getResult(0);
+  if (!activation)
+    return product;
+  // The activation in place on the product, marked as its epilogue.
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto epilogue = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{}, ValueRange{product},
+      ArrayRef<AffineMap>{identity},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, nloc, buildActivation(nb, nloc, *activation, args[0]));
+      });
+  epilogue->setAttr(kEpilogueAttr, ActivationKindAttr::get(ctx, *activation));
+  return epilogue.getResult(0);
 }
 
 Value loom::buildElementwise(

@@ -39,12 +39,15 @@ inline constexpr const char *kSgemmNTLibraryCall = "loom_sgemm_nt";
 /// The same with the weight stored [in, out]: `C += A * B`.
 inline constexpr const char *kSgemmNNLibraryCall = "loom_sgemm_nn";
 
-/// `result[i, j] = sum_k x[i, k] * w[j, k] (+ bias[j]) (+ residual[i, j])`:
-/// x [seq, in], w [out, in], bias [out] or null, residual [seq, out] or
-/// null. Bias and residual are the accumulator's starting value.
+/// `result[i, j] = act(sum_k x[i, k] * w[j, k] (+ bias[j]) (+
+/// residual[i, j]))`: x [seq, in], w [out, in], bias [out] or null, residual
+/// [seq, out] or null, `activation` none or act. Bias and residual are the
+/// accumulator's starting value; the activation is an epilogue
+/// (dialects/Loom/Utils/Epilogue.h).
 mlir::Value buildLinear(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value w, mlir::Value bias,
-                        mlir::Value residual = {});
+                        mlir::Value residual = {},
+                        std::optional<ActivationKind> activation = {});
 
 /// Applies `fn` elementwise to `inputs` (all of the shape of `inputs[0]`, or
 /// rank-1 tensors that broadcast along its last dimension).

@@ -84,9 +84,10 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   LogicalResult
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildLinear(rewriter, op.getLoc(), adaptor.getX(),
-                                       adaptor.getW(), adaptor.getBias(),
-                                       adaptor.getResidual()));
+    rewriter.replaceOp(op,
+                       buildLinear(rewriter, op.getLoc(), adaptor.getX(),
+                                   adaptor.getW(), adaptor.getBias(),
+                                   adaptor.getResidual(), op.getActivation()));
     return success();
   }
 };

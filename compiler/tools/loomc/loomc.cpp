@@ -156,6 +156,12 @@ cl::opt<bool>
                           "(default true)"),
                  cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> fuseActivation(
+    "fuse-activation",
+    cl::desc("Apply activations in the epilogue of the products they follow "
+             "(default true)"),
+    cl::init(true), cl::cat(loomcCategory));
+
 cl::opt<bool> foldNorm("fold-norm",
                        cl::desc("Fold RMSNorm scales into the products that "
                                 "read the norm (default false)"),
@@ -445,6 +451,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.fuseQKV = fuseQKV;
   options.fuseGateUp = fuseGateUp;
   options.fuseResidual = fuseResidual;
+  options.fuseActivation = fuseActivation;
   options.foldNorm = foldNorm;
   options.weightType = weightType;
   options.quantize = quantize;

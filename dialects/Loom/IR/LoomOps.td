@@ -198,14 +198,16 @@ def Loom_EmbeddingRowOp : Loom_Op<"embedding_row", [Pure, Loom_InferType]> {
 
 def Loom_LinearOp : Loom_Op<"linear",
     [Pure, Loom_InferType, AttrSizedOperandSegments]> {
-  let summary = "affine projection y = x W^T + b (+ residual)";
+  let summary = "affine projection y = act(x W^T + b (+ residual))";
   let description = [{
-    `y[s, o] = sum_i x[s, i] * w[o, i] + bias[o] + residual[s, o]`;
+    `y[s, o] = act(sum_i x[s, i] * w[o, i] + bias[o] + residual[s, o])`;
     `x: [seq, in]`, `w: [out, in]` (always; other checkpoint layouts are
     expressed with `loom.transpose` on the weight), `bias: [out]`,
     `residual: [seq, out]`, result `[seq, out]`. The residual is the
     product's starting value, so a residual connection costs no pass of its
-    own (`--loom-fuse-residual`).
+    own (`--loom-fuse-residual`). The activation, if any, is applied to the
+    finished sum, in the product's epilogue (`--loom-fuse-activation`), so
+    it costs no pass of its own either.
 
     With `format`, the weight is block-quantized: `w` holds the bytes of the
     `[out, in]` matrix in that format (`tensor<out x R x i8>`, R the bytes of
@@ -215,17 +217,20 @@ def Loom_LinearOp : Loom_Op<"linear",
     %y = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
     %h = loom.linear %a, %wo residual %x : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<?x768xf32>) -> tensor<?x768xf32>
     %q = loom.linear %x, %wq format q8_0 : (tensor<?x768xf32>, tensor<3072x816xi8>) -> tensor<?x3072xf32>
+    %u = loom.linear %x, %wu, %bu activation gelu_tanh : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
     ```
   }];
   let arguments = (ins Loom_Activation:$x,
                        AnyTypeOf<[Loom_Matrix, Loom_QuantizedMatrix]>:$w,
                        Optional<Loom_Vector>:$bias,
                        Optional<Loom_Activation>:$residual,
-                       OptionalAttr<Loom_QuantFormatAttr>:$format);
+                       OptionalAttr<Loom_QuantFormatAttr>:$format,
+                       OptionalAttr<Loom_ActivationAttr>:$activation);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $x `,` $w (`,` $bias^)? (`residual` $residual^)?
-    (`format` custom<QuantFormat>($format)^)? attr-dict `:`
+    (`format` custom<QuantFormat>($format)^)?
+    (`activation` custom<ActivationKind>($activation)^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let extraClassDeclaration = [{
@@ -238,7 +243,7 @@ def Loom_LinearOp : Loom_Op<"linear",
     OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$w,
                    "::mlir::Value":$bias), [{
       build($_builder, $_state, x, w, bias, ::mlir::Value(),
-            ::loom::QuantFormatAttr());
+            ::loom::QuantFormatAttr(), ::loom::ActivationKindAttr());
     }]>
   ];
   let hasVerifier = 1;

@@ -24,10 +24,10 @@ namespace loom {
 using namespace mlir;
 using namespace loom;
 
-/// Fuses `linears` (same input, all with or all without bias, each used
-/// only by `user`) into one product, built just before `user`, whose output
-/// is split back into their results. Returns false (changing nothing) when
-/// they do not qualify.
+/// Fuses `linears` (same input, all with or all without bias, none with a
+/// residual or an activation, each used only by `user`) into one product, built
+/// just before `user`, whose output is split back into their results. Returns
+/// false (changing nothing) when they do not qualify.
 static bool fuseSiblingLinears(ArrayRef<LinearOp> linears, Operation *user) {
   LinearOp first = linears.front();
   Value x = first.getX();
@@ -38,6 +38,7 @@ static bool fuseSiblingLinears(ArrayRef<LinearOp> linears, Operation *user) {
   for (LinearOp linear : linears) {
     auto type = cast<RankedTensorType>(linear.getW().getType());
     if (linear.getX() != x || bool(linear.getBias()) != biased ||
+        linear.getResidual() || linear.getActivation() ||
         type.getElementType() != elementType || type.isDynamicDim(0) ||
         !llvm::all_of(linear->getUsers(),
                       [&](Operation *other) { return other == user; }))

@@ -23,33 +23,17 @@ using namespace mlir;
 using namespace loom;
 
 /// True if `value` is computed by a product (or MLP) that can take a
-/// residual in the add `add`: used by the add alone, in its block, and
-/// without a residual yet.
+/// residual in the add `add`: used by the add alone, in its block, without a
+/// residual yet, and without an activation (which would then apply to the
+/// residual too).
 static bool canTakeResidual(Value value, AddOp add) {
   Operation *producer = value.getDefiningOp();
   if (!producer || !value.hasOneUse() ||
       producer->getBlock() != add->getBlock())
     return false;
   if (auto linear = dyn_cast<LinearOp>(producer))
-    return !linear.getResidual();
+    return !linear.getResidual() && !linear.getActivation();
   return isa<MLPOp>(producer);
-}
-
-/// The product `producer` (a `loom.linear` or a `loom.mlp`) rebuilt at the
-/// builder's point with `residual` as its starting value.
-static Value rebuildWithResidual(OpBuilder &builder, Operation *producer,
-                                 Value residual) {
-  Location loc = producer->getLoc();
-  if (auto linear = dyn_cast<LinearOp>(producer))
-    return LinearOp::create(builder, loc, linear.getX(), linear.getW(),
-                            linear.getBias(), residual, linear.getFormatAttr());
-  auto mlp = cast<MLPOp>(producer);
-  Value hidden =
-      LinearOp::create(builder, loc, mlp.getX(), mlp.getWUp(), mlp.getBUp());
-  Value activated =
-      ActivationOp::create(builder, loc, mlp.getActivationAttr(), hidden);
-  return LinearOp::create(builder, loc, activated, mlp.getWDown(),
-                          mlp.getBDown(), residual, QuantFormatAttr());
 }
 
 bool loom::fuseResidual(AddOp add) {
@@ -66,8 +50,13 @@ bool loom::fuseResidual(AddOp add) {
       return false;
   }
   Operation *producer = product.getDefiningOp();
+  if (auto mlp = dyn_cast<MLPOp>(producer))
+    producer = splitMLP(mlp);
+  auto linear = cast<LinearOp>(producer);
   OpBuilder builder(add);
-  Value fused = rebuildWithResidual(builder, producer, residual);
+  Value fused = LinearOp::create(builder, linear.getLoc(), linear.getX(),
+                                 linear.getW(), linear.getBias(), residual,
+                                 linear.getFormatAttr(), ActivationKindAttr());
   // The inferred type is compatible with the add's (the product's); keep the
   // add's, which its users were verified against.
   fused.setType(add.getType());

@@ -48,6 +48,15 @@ bool fuseGateUp(GatedMLPOp mlp);
 /// neither operand qualifies.
 bool fuseResidual(AddOp add);
 
+/// Replaces `mlp` by its up product, `loom.activation` and its down product;
+/// returns the down product.
+LinearOp splitMLP(MLPOp mlp);
+
+/// Makes the product that `activation` reads apply it in its epilogue, as
+/// `--loom-fuse-activation` does; false (and nothing changed) if that
+/// product does not qualify.
+bool fuseActivation(ActivationOp activation);
+
 /// The name `--loom-derive-weights` gives the derived param that computes
 /// `value` (a weight computation; `arguments` maps a block's arguments to
 /// the values one call passes): a param's (checkpoint) name, a concatenation

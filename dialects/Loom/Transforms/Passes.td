@@ -84,6 +84,20 @@ def LoomFuseResidual : Pass<"loom-fuse-residual"> {
   }];
 }
 
+def LoomFuseActivation : Pass<"loom-fuse-activation"> {
+  let summary = "Apply activations in the epilogue of the products they follow";
+  let description = [{
+    `loom.activation A (loom.linear ...)`, the product used by the
+    activation alone and without an activation of its own, becomes
+    `loom.linear ... activation A`: the product applies it to each finished
+    part of its result while that part is in cache, and the activation's
+    pass over [seq, width] (a read and a write) goes away. A `loom.mlp` is
+    first split into its up product, its activation and its down product.
+    Run it after `--loom-fuse-residual`, which leaves a product with an
+    activation alone.
+  }];
+}
+
 def LoomFoldNorm : Pass<"loom-fold-norm"> {
   let summary = "Fold RMSNorm scales into the products that read the norm";
   let description = [{

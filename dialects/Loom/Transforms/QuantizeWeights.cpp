@@ -171,17 +171,7 @@ void WeightQuantizer::exposeProducts() {
                           "they could not be rewritten as linear layers");
       continue;
     }
-    auto mlp = cast<MLPOp>(op);
-    OpBuilder builder(mlp);
-    Location loc = mlp.getLoc();
-    Value hidden =
-        LinearOp::create(builder, loc, mlp.getX(), mlp.getWUp(), mlp.getBUp());
-    Value activated =
-        ActivationOp::create(builder, loc, mlp.getActivationAttr(), hidden);
-    Value out = LinearOp::create(builder, loc, activated, mlp.getWDown(),
-                                 mlp.getBDown());
-    mlp.replaceAllUsesWith(out);
-    mlp.erase();
+    splitMLP(cast<MLPOp>(op));
   }
 }
 

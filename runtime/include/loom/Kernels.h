@@ -16,6 +16,7 @@
 #ifndef LOOM_KERNELS_H
 #define LOOM_KERNELS_H
 
+#include "loom/Activation.h"
 #include "loom/Model.h"
 #include "loom/ThreadPool.h"
 #include "loom/loom_abi.h"
@@ -142,17 +143,20 @@ bool readPackedRow(const KernelState &state, const float *key, int64_t row,
                    int64_t k, float *out);
 
 /// `C[m, n] += sum_k A[m, k] * B[n, k]` for row-major strided matrices
-/// (`=` without `accumulate`: C's old values are not read), on `state`'s
-/// threads and with its packed copy of B if it has one.
+/// (`=` without `accumulate`: C's old values are not read), then
+/// `activation` on every element of C, on `state`'s threads and with its
+/// packed copy of B if it has one.
 void sgemmNT(KernelState &state, int64_t m, int64_t n, int64_t k,
              const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
-             int64_t ldc, bool accumulate = true);
+             int64_t ldc, bool accumulate = true,
+             Activation activation = Activation::None);
 
 /// `C[m, n] += sum_k A[m, k] * B[k, n]`: weights stored [in, out] (GPT-2's
 /// Conv1D), used without transposing them.
 void sgemmNN(KernelState &state, int64_t m, int64_t n, int64_t k,
              const float *a, int64_t lda, const float *b, int64_t ldb, float *c,
-             int64_t ldc, bool accumulate = true);
+             int64_t ldc, bool accumulate = true,
+             Activation activation = Activation::None);
 
 } // namespace loom
 
@@ -168,28 +172,31 @@ void loom_parallel_loop(loom_context *context,
                         void *taskContext, int64_t begin, int64_t end,
                         int64_t grain);
 
-/// The library call generated code makes (MLIR C interface).
+/// The library call generated code makes (MLIR C interface): `C += A * B^T`,
+/// then the activation `activation` (LOOM_ACTIVATION_*) on each element.
 void _mlir_ciface_loom_sgemm_nt(loom_context *context,
                                 loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
-                                loom::MemRef<float, 2> *c);
+                                loom::MemRef<float, 2> *c, int64_t activation);
 
-/// `C += A * B` with B as [K, N] (MLIR C interface).
+/// `C += A * B` with B as [K, N] (MLIR C interface), then the activation.
 void _mlir_ciface_loom_sgemm_nn(loom_context *context,
                                 loom::MemRef<float, 2> *a,
                                 loom::MemRef<float, 2> *b,
-                                loom::MemRef<float, 2> *c);
+                                loom::MemRef<float, 2> *c, int64_t activation);
 
-/// `C = A * B^T` and `C = A * B`: C's old values are not read (generated
-/// code calls these instead of zero-filling C first).
+/// `C = A * B^T` and `C = A * B`, then the activation: C's old values are
+/// not read (generated code calls these instead of zero-filling C first).
 void _mlir_ciface_loom_sgemm_nt_overwrite(loom_context *context,
                                           loom::MemRef<float, 2> *a,
                                           loom::MemRef<float, 2> *b,
-                                          loom::MemRef<float, 2> *c);
+                                          loom::MemRef<float, 2> *c,
+                                          int64_t activation);
 void _mlir_ciface_loom_sgemm_nn_overwrite(loom_context *context,
                                           loom::MemRef<float, 2> *a,
                                           loom::MemRef<float, 2> *b,
-                                          loom::MemRef<float, 2> *c);
+                                          loom::MemRef<float, 2> *c,
+                                          int64_t activation);
 
 /// `out[i] = table[ids[i]]`, reading the table where the context keeps it:
 /// packed (a table tied to the LM head), in half precision, or as f32.

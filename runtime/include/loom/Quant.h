@@ -32,11 +32,13 @@ void quantizeRow(QuantFormat format, const float *x, int64_t k,
 void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);
 
 /// `C[m, n] (=|+=) A[m, k] * W^T + bias` for W a [n, k] matrix of `format`
-/// (rows `quantRowBytes(format, k)` bytes apart), on `state`'s threads.
-/// `bias` may be null. The activations are quantized to 8 bits per block.
+/// (rows `quantRowBytes(format, k)` bytes apart), then `activation` on each
+/// element of C, on `state`'s threads. `bias` may be null. The activations
+/// are quantized to 8 bits per block.
 void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
              int64_t k, const float *a, int64_t lda, const void *w,
-             const float *bias, float *c, int64_t ldc, bool accumulate);
+             const float *bias, float *c, int64_t ldc, bool accumulate,
+             Activation activation = Activation::None);
 
 /// Rearranges the [n, k] `format` matrix `data` (row-major blocks, as
 /// quantized) in place for this CPU's fastest products, and records it in
@@ -65,7 +67,7 @@ void _mlir_ciface_loom_qgemm_nt(loom_context *context,
                                 loom::MemRef<int8_t, 2> *w,
                                 loom::MemRef<float, 1> *bias,
                                 loom::MemRef<float, 2> *out, int64_t format,
-                                int64_t accumulate);
+                                int64_t accumulate, int64_t activation);
 
 /// `loom_quantize` (LOOM_KERNEL_QUANTIZE).
 void _mlir_ciface_loom_quantize(loom_context *context,

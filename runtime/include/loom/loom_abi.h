@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 3
+#define LOOM_ABI_VERSION 4
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -62,9 +62,11 @@
 /* Each takes the context first, then MLIR C-interface arguments; the
  * generated call is to `_mlir_ciface_<name>`. */
 
-/** C (+)= A * B^T, B as [n, k]: (ctx, A, B, C) over MemRef<float, 2>. */
+/** C (+)= A * B^T, B as [n, k]: (ctx, A, B, C, activation) with A, B, C
+ *  MemRef<float, 2> and activation an int64_t LOOM_ACTIVATION_*, applied to
+ *  every element of C once the product is added (the epilogue). */
 #define LOOM_KERNEL_SGEMM_NT "loom_sgemm_nt"
-/** C (+)= A * B, B as [k, n]. */
+/** C (+)= A * B, B as [k, n]; the same arguments. */
 #define LOOM_KERNEL_SGEMM_NN "loom_sgemm_nn"
 /** The forms that overwrite C without reading it. */
 #define LOOM_KERNEL_SGEMM_NT_OVERWRITE "loom_sgemm_nt_overwrite"
@@ -81,14 +83,24 @@
  *  [begin, end) on the context's threads. */
 #define LOOM_KERNEL_PARALLEL_LOOP "loom_parallel_loop"
 
-/** Quantized products: (ctx, x, w, bias, out, format, accumulate) with x and
- *  out MemRef<float, 2>, w MemRef<int8_t, 2> (a LOOM_QUANT_* matrix, one row
- *  of blocks per output), bias MemRef<float, 1> (size 0: none); out = x *
- *  dequant(w)^T + bias, or out += it with accumulate != 0. */
+/** Quantized products: (ctx, x, w, bias, out, format, accumulate,
+ *  activation) with x and out MemRef<float, 2>, w MemRef<int8_t, 2> (a
+ *  LOOM_QUANT_* matrix, one row of blocks per output), bias MemRef<float, 1>
+ *  (size 0: none), activation an int64_t LOOM_ACTIVATION_*; out =
+ *  act(x * dequant(w)^T + bias), or act(out + it) with accumulate != 0. */
 #define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
 /** Quantizes a [n, k] f32 matrix: (ctx, w, out, format) with w
  *  MemRef<float, 2> and out MemRef<int8_t, 2> of [n, row bytes]. */
 #define LOOM_KERNEL_QUANTIZE "loom_quantize"
+
+/*--- Activations in a product's epilogue ----------------------------------*/
+/* What the products apply to each element of their result, after the bias
+ * and the residual (`loom.linear ... activation A`). */
+#define LOOM_ACTIVATION_NONE 0
+#define LOOM_ACTIVATION_RELU 1      /* max(x, 0) */
+#define LOOM_ACTIVATION_GELU 2      /* x * Phi(x) (the erf form) */
+#define LOOM_ACTIVATION_GELU_TANH 3 /* GELU's tanh approximation */
+#define LOOM_ACTIVATION_SILU 4      /* x * sigmoid(x) */
 
 /*--- Quantized weight formats ----------------------------------------------*/
 /* Block formats whose bytes are GGUF's (ggml's block_q8_0, block_q4_0 and

@@ -34,7 +34,8 @@ std::vector<float> randomVector(size_t size, unsigned seed) {
 /// A's rows `lda` apart, k + 3 unless given). Without `accumulate`, C starts
 /// as NaN, which must not show through.
 void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
-                int64_t lda = 0, bool accumulate = true) {
+                int64_t lda = 0, bool accumulate = true,
+                Activation activation = Activation::None) {
   unsigned seed = unsigned(m * 131 + n * 7 + k);
   lda = lda ? lda : k + 3;
   int64_t ldb = packed ? k : k + 5, ldc = n + 2;
@@ -48,19 +49,20 @@ void checkShape(int64_t m, int64_t n, int64_t k, bool packed = false,
       for (int64_t p = 0; p < k; ++p)
         sum += double(a[i * lda + p]) * double(b[j * ldb + p]);
       float &out = expected[i * ldc + j];
-      out = (accumulate ? out : 0.0f) + float(sum);
+      out = float(activate(activation, (accumulate ? out : 0.0f) + sum));
       if (!accumulate)
         c[i * ldc + j] = std::nanf("");
     }
   if (packed)
     packConstantMatrix(kernels(), b.data(), n, k);
   sgemmNT(kernels(), m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc,
-          accumulate);
+          accumulate, activation);
   if (packed)
     clearPackedMatrices(kernels());
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
-      ASSERT_NEAR(c[i * ldc + j], expected[i * ldc + j], 1e-4 * std::sqrt(k))
+      ASSERT_NEAR(c[i * ldc + j], expected[i * ldc + j],
+                  1e-4 * std::sqrt(k) + 1e-6 * std::fabs(expected[i * ldc + j]))
           << "m=" << m << " n=" << n << " k=" << k << " at " << i << "," << j;
   // Padding between rows is never written.
   for (int64_t i = 0; i < m; ++i)
@@ -76,6 +78,39 @@ TEST(GemmTest, OverwriteIgnoresOldValues) {
           checkShape(m, n, k, packed, /*lda=*/0, /*accumulate=*/false);
   checkShape(25, 70, 512, /*packed=*/false, /*lda=*/1024,
              /*accumulate=*/false);
+}
+
+TEST(GemmTest, EpiloguesApplyTheActivation) {
+  // Every path (small and large M, packed or not, a partial last tile,
+  // k = 0) applies it once to each element, and to nothing else.
+  for (Activation activation : {Activation::Relu, Activation::Gelu,
+                                Activation::GeluTanh, Activation::Silu})
+    for (bool packed : {false, true})
+      for (int64_t m : {1, 4, 13, 97})
+        for (int64_t n : {1, 33, 70})
+          for (int64_t k : {0, 17, 300})
+            for (bool accumulate : {false, true})
+              checkShape(m, n, k, packed, /*lda=*/0, accumulate, activation);
+}
+
+TEST(GemmTest, EpiloguesOfWeightsStoredInputMajor) {
+  // sgemmNN: the column-chunked small path and the large path.
+  const int64_t n = 70, k = 45;
+  std::vector<float> b = randomVector(size_t(k * n), 31);
+  for (int64_t m : {2, 13}) {
+    std::vector<float> a = randomVector(size_t(m * k), 32);
+    std::vector<float> c(size_t(m * n), std::nanf(""));
+    sgemmNN(kernels(), m, n, k, a.data(), k, b.data(), n, c.data(), n,
+            /*accumulate=*/false, Activation::Silu);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p)
+          sum += double(a[i * k + p]) * double(b[p * n + j]);
+        ASSERT_NEAR(c[i * n + j], activate(Activation::Silu, sum), 1e-4)
+            << "m=" << m << " at " << i << "," << j;
+      }
+  }
 }
 
 TEST(GemmTest, SmallMPath) {
@@ -237,8 +272,15 @@ TEST(GemmTest, CInterfaceHandlesStridedViews) {
   MemRef<float, 2> bRef{b.data(), b.data(), 0, {1, 2}, {2, 1}};
   MemRef<float, 2> cRef{c.data(), c.data(), 0, {1, 1}, {1, 1}};
   loom_context context{nullptr, &kernels()};
-  _mlir_ciface_loom_sgemm_nt(&context, &aRef, &bRef, &cRef);
+  _mlir_ciface_loom_sgemm_nt(&context, &aRef, &bRef, &cRef,
+                             LOOM_ACTIVATION_NONE);
   EXPECT_FLOAT_EQ(c[0], 1 * 3 + 2 * 4);
+  // With an activation in the epilogue.
+  b = {-3, -4};
+  c = {0};
+  _mlir_ciface_loom_sgemm_nt(&context, &aRef, &bRef, &cRef,
+                             LOOM_ACTIVATION_RELU);
+  EXPECT_EQ(c[0], 0.0f);
 }
 
 } // namespace
@@ -315,7 +357,8 @@ TEST(GemmTest, ViewsOfPackedMatricesReadThePackedCopy) {
   MemRef<float, 2> bRef{b.data(), b.data(), offset, {k, n}, {total, 1}};
   MemRef<float, 2> cRef{c.data(), c.data(), 0, {3, n}, {n, 1}};
   loom_context context{nullptr, &state};
-  _mlir_ciface_loom_sgemm_nn_overwrite(&context, &aRef, &bRef, &cRef);
+  _mlir_ciface_loom_sgemm_nn_overwrite(&context, &aRef, &bRef, &cRef,
+                                       LOOM_ACTIVATION_NONE);
   for (int64_t i = 0; i < 3; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double sum = 0;

@@ -40,9 +40,12 @@ void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
     outRef->aligned[0] = -1.0f;
 }
 
+#define LOOM_TEST_STRING(x) #x
+#define LOOM_TEST_VERSION(x) LOOM_TEST_STRING(x)
 constexpr const char *kInfo =
-    R"({"abi": 3, "model": "Fake", "decoder": false, "vocab": 10,
-        "max_positions": 0, "output_width": 4, "kv_slots": 0, "kv_widths": [],
+    "{\"abi\": " LOOM_TEST_VERSION(LOOM_ABI_VERSION) R"(, "model": "Fake",
+        "decoder": false, "vocab": 10, "max_positions": 0, "output_width": 4,
+        "kv_slots": 0, "kv_widths": [],
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
 const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr,
@@ -103,19 +106,23 @@ TEST_F(ModelApiTest, RefusesAnotherAbi) {
   old.abi_version = LOOM_ABI_VERSION - 1;
   EXPECT_EQ(loom_model_open(&old, path("a.safetensors").c_str(), 8, 1),
             nullptr);
+  std::string older = std::to_string(LOOM_ABI_VERSION - 1);
+  std::string current = std::to_string(LOOM_ABI_VERSION);
+  std::string newer = std::to_string(LOOM_ABI_VERSION + 1);
   EXPECT_THAT(loom_last_error(),
-              HasSubstr("the model was built for runtime ABI 2, this runtime "
-                        "speaks ABI 3"));
+              HasSubstr("the model was built for runtime ABI " + older +
+                        ", this runtime speaks ABI " + current));
 
   // A description that disagrees with its definition.
   std::string info = kInfo;
-  info.replace(info.find("\"abi\": 3"), 8, "\"abi\": 4");
+  std::string field = "\"abi\": " + current;
+  info.replace(info.find(field), field.size(), "\"abi\": " + newer);
   loom_model_def mixed = kFake;
   mixed.info = info.c_str();
   EXPECT_EQ(loom_model_open(&mixed, path("a.safetensors").c_str(), 8, 1),
             nullptr);
   EXPECT_THAT(loom_last_error(),
-              HasSubstr("the model's description is for runtime ABI 4"));
+              HasSubstr("the model's description is for runtime ABI " + newer));
 }
 
 TEST_F(ModelApiTest, RefusesBadArguments) {

@@ -130,7 +130,8 @@ TEST(QuantTest, ImportanceLowersWeightedError) {
 /// M on row-major weights).
 void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
                   int64_t k, bool bias, bool accumulate,
-                  bool interleave = false) {
+                  bool interleave = false,
+                  Activation activation = Activation::None) {
   ASSERT_TRUE(setQuantKernel(kernel));
   unsigned seed = unsigned(m * 31 + n * 7 + k + int(format));
   std::vector<float> w = randomVector(size_t(n * k), seed, 0.05f);
@@ -164,7 +165,7 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   if (interleave)
     ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(), format, n, k));
   qgemmNT(state, format, m, n, k, a.data(), k + 3, bytes.data(),
-          bias ? b.data() : nullptr, c.data(), ldc, accumulate);
+          bias ? b.data() : nullptr, c.data(), ldc, accumulate, activation);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double want = accumulate ? start[i * ldc + j] : 0.0;
@@ -176,7 +177,12 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
         want += term;
         magnitude += std::fabs(term);
       }
-      ASSERT_NEAR(c[i * ldc + j], want, 1e-5 * magnitude + 1e-6)
+      // GELU and SiLU change by at most 1.2 times their input's change; the
+      // vector forms are within a few ulp.
+      double slope = activation == Activation::None ? 1.0 : 1.2;
+      want = activate(activation, want);
+      ASSERT_NEAR(c[i * ldc + j], want,
+                  slope * (1e-5 * magnitude + 1e-6) + 1e-6 * std::fabs(want))
           << quantFormatName(format) << " kernel " << int(kernel) << " m=" << m
           << " n=" << n << " k=" << k << " at (" << i << ", " << j << ")";
     }
@@ -201,13 +207,17 @@ TEST(QuantTest, ProductsMatchDecodedWeights) {
   setQuantKernel(bestQuantKernel());
 }
 
-TEST(QuantTest, InterleavedProductsMatchDecodedWeights) {
+/// True if this CPU has a kernel for interleaved quantized weights.
+bool cpuInterleaves() {
   KernelState probe(1);
   std::vector<uint8_t> bytes(size_t(64 * quantRowBytes(QuantFormat::Q8_0, 32)));
-  if (!interleaveQuantizedMatrix(probe, bytes.data(), QuantFormat::Q8_0, 64,
-                                 32)) {
+  return interleaveQuantizedMatrix(probe, bytes.data(), QuantFormat::Q8_0, 64,
+                                   32);
+}
+
+TEST(QuantTest, InterleavedProductsMatchDecodedWeights) {
+  if (!cpuInterleaves())
     GTEST_SKIP() << "no interleaved kernel on this CPU";
-  }
   for (QuantFormat format : kFormats)
     for (int64_t m : {1, 2, 3, 4, 9}) {
       // 37 rows: two groups of 16 and 5 rows left as they are.
@@ -223,6 +233,22 @@ TEST(QuantTest, LargeProductsSpanColumnBlocks) {
   // the GEMM's depth.
   checkProduct(bestQuantKernel(), QuantFormat::Q4_1, 13, 1100, 1056,
                /*bias=*/true, /*accumulate=*/true);
+}
+
+TEST(QuantTest, ProductsApplyTheirActivation) {
+  // Every path: small M and large M, row-major and interleaved weights.
+  for (Activation activation : {Activation::Gelu, Activation::Silu})
+    for (bool interleave : {false, true})
+      for (int64_t m : {1, 4, 9}) {
+        if (interleave && !cpuInterleaves())
+          continue;
+        checkProduct(bestQuantKernel(), QuantFormat::Q8_0, m, 37, 96,
+                     /*bias=*/true, /*accumulate=*/true, interleave,
+                     activation);
+        checkProduct(bestQuantKernel(), QuantFormat::Q4_1, m, 70, 256,
+                     /*bias=*/false, /*accumulate=*/false, interleave,
+                     activation);
+      }
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
