@@ -60,6 +60,9 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLoomDeriveWeights());
   pm.addPass(createSymbolDCEPass());
+  // Last: the passes above rewrite weights call by call.
+  if (options.rollLayers)
+    pm.addPass(createLoomRollLayers());
 }
 
 llvm::Expected<const loom::Target *>

@@ -34,6 +34,10 @@ struct LoomPipelineOptions
       llvm::cl::desc("Apply activations in the epilogue of the products they "
                      "follow"),
       llvm::cl::init(true)};
+  Option<bool> rollLayers{
+      *this, "roll-layers",
+      llvm::cl::desc("Roll stacks of layers into loops over their weights"),
+      llvm::cl::init(true)};
   Option<bool> foldNorm{*this, "fold-norm",
                         llvm::cl::desc("Fold RMSNorm scales into the products "
                                        "that read the norm"),

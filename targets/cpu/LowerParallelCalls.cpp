@@ -48,8 +48,22 @@ struct LowerParallelCallsPass
       return;
     SymbolTable symbols(module);
     LLVM::LLVMFuncOp parallelFor = getOrDeclareParallelFor(module, symbols);
+    // The calls of every body, found in one walk (a walk per body would make
+    // the pass quadratic in the model's depth).
+    llvm::DenseMap<StringAttr, SmallVector<LLVM::CallOp>> calls;
     for (LLVM::LLVMFuncOp body : bodies)
-      if (failed(lowerCalls(module, symbols, body, parallelFor)))
+      calls[body.getSymNameAttr()];
+    module.walk([&](LLVM::CallOp call) {
+      FlatSymbolRefAttr callee = call.getCalleeAttr();
+      if (!callee)
+        return;
+      auto it = calls.find(callee.getAttr());
+      if (it != calls.end())
+        it->second.push_back(call);
+    });
+    for (LLVM::LLVMFuncOp body : bodies)
+      if (failed(lowerCalls(symbols, body, parallelFor,
+                            calls[body.getSymNameAttr()])))
         return signalPassFailure();
   }
 
@@ -71,9 +85,11 @@ struct LowerParallelCallsPass
     return declaration;
   }
 
-  LogicalResult lowerCalls(ModuleOp module, SymbolTable &symbols,
-                           LLVM::LLVMFuncOp body,
-                           LLVM::LLVMFuncOp parallelFor) {
+  /// Replaces `calls`, the calls of the outlined loop `body`, by runs of it
+  /// on the runtime's threads.
+  LogicalResult lowerCalls(SymbolTable &symbols, LLVM::LLVMFuncOp body,
+                           LLVM::LLVMFuncOp parallelFor,
+                           ArrayRef<LLVM::CallOp> calls) {
     MLIRContext *context = &getContext();
     Location loc = body.getLoc();
     auto grainAttr =
@@ -115,17 +131,6 @@ struct LowerParallelCallsPass
       LLVM::ReturnOp::create(builder, loc, ValueRange());
     }
 
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(body, module);
-    if (!uses)
-      return success();
-    SmallVector<LLVM::CallOp> calls;
-    for (const SymbolTable::SymbolUse &use : *uses) {
-      auto call = dyn_cast<LLVM::CallOp>(use.getUser());
-      if (!call || call->getParentOfType<LLVM::LLVMFuncOp>() == task)
-        continue;
-      calls.push_back(call);
-    }
     for (LLVM::CallOp call : calls) {
       auto caller = call->getParentOfType<LLVM::LLVMFuncOp>();
       // The captured values live in a stack slot of the caller.

@@ -171,3 +171,22 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %y = func.call @even(%x) : (tensor<?x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// Params picked by an index are read from the entry point's weight table.
+loom.param @a : tensor<8x8xf32>
+loom.param @b : tensor<8x8xf32>
+func.func private @block(%x: tensor<?x8xf32>, %i: index) -> tensor<?x8xf32> {
+  // expected-error @below {{loom.weight_select is supported in the entry point only (where --loom-roll-layers puts it)}}
+  %w = loom.weight_select [@a, @b][%i] : tensor<8x8xf32>
+  %y = loom.linear %x, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @a : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %c0 = arith.constant 0 : index
+  %y = func.call @block(%x, %c0) : (tensor<?x8xf32>, index) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

@@ -37,6 +37,8 @@ constexpr const char *kPipelines[] = {
     "loom-fuse-gate-up",
     "loom-fuse-residual",
     "loom-fuse-activation",
+    "loom-roll-layers",
+    "loom-roll-layers,loom-unroll-loops,canonicalize",
     "loom-fold-norm",
     "loom-derive-weights",
     "loom-quantize-weights{format=q8_0}",

@@ -121,6 +121,16 @@ private:
   Value loadWeightTable(Location loc, Value context);
   /// Table entry `index` (a `param`'s data) as a memref of its shape.
   Value loadParamBuffer(Value table, int64_t index, ParamOp param);
+  /// The data `pointer` points to, as a memref of `param`'s shape.
+  Value paramBuffer(Value pointer, ParamOp param);
+  /// Element `index` of `values`, a constant array (an internal global),
+  /// as an i64 loaded at the builder's point.
+  Value loadConstantEntry(Location loc, ArrayRef<int64_t> values, Value index);
+  /// The data of table entry `indices[index]`, a memref of `param`'s shape.
+  Value loadSelectedBuffer(Location loc, Value table, ArrayRef<int64_t> indices,
+                           Value index, ParamOp param);
+  /// The data of the param `select` picks.
+  Value loadSelectedBuffer(Value table, WeightSelectOp select);
   /// Reads `entry`'s parameters from the weight table of the model context.
   void bindWeights(func::FuncOp entry, Value context);
   /// The `prepare` entry point: evaluates each derived param's `init` into
@@ -155,6 +165,8 @@ private:
   /// Private functions (blocks) and their slot counts.
   SmallVector<func::FuncOp> blocks;
   llvm::DenseMap<Operation *, Footprint> footprints;
+  /// Constant arrays of table indices made for `loom.weight_select`.
+  int64_t selectTables = 0;
   bool causal = false;
 };
 
@@ -178,6 +190,18 @@ LogicalResult RuntimeBinder::checkForm() {
     return failure();
   if (auto last = module.lookupSymbol<func::FuncOp>(LOOM_ENTRY_FORWARD_LAST);
       last && !last.isPrivate() && failed(checkEntry(last)))
+    return failure();
+  // Params picked by an index are read from the weight table the entry
+  // points hold.
+  WalkResult selects = module.walk([&](WeightSelectOp select) {
+    auto func = select->getParentOfType<func::FuncOp>();
+    if (func && (func == entry || func.getSymName() == LOOM_ENTRY_FORWARD_LAST))
+      return WalkResult::advance();
+    select.emitError("loom.weight_select is supported in the entry point "
+                     "only (where --loom-roll-layers puts it)");
+    return WalkResult::interrupt();
+  });
+  if (selects.wasInterrupted())
     return failure();
   if (Attribute name = module->getAttr("loom.model");
       name && !isa<StringAttr>(name))
@@ -436,6 +460,57 @@ Value RuntimeBinder::loadParamBuffer(Value table, int64_t index,
   Value element = LLVM::GEPOp::create(builder, loc, ptrType, ptrType, table,
                                       ArrayRef<LLVM::GEPArg>{int32_t(index)});
   Value pointer = LLVM::LoadOp::create(builder, loc, ptrType, element);
+  return paramBuffer(pointer, param);
+}
+
+Value RuntimeBinder::loadConstantEntry(Location loc, ArrayRef<int64_t> values,
+                                       Value index) {
+  MLIRContext *ctx = module.getContext();
+  auto i64 = IntegerType::get(ctx, 64);
+  auto arrayType = LLVM::LLVMArrayType::get(i64, values.size());
+  LLVM::GlobalOp global;
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToEnd(module.getBody());
+    global = LLVM::GlobalOp::create(
+        builder, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+        "loom.select." + std::to_string(selectTables++),
+        DenseElementsAttr::get(
+            RankedTensorType::get({int64_t(values.size())}, i64), values));
+  }
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  Value address = LLVM::AddressOfOp::create(builder, loc, global);
+  if (!index.getType().isInteger(64))
+    index = arith::IndexCastOp::create(builder, loc, i64, index);
+  Value entry = LLVM::GEPOp::create(builder, loc, ptrType, arrayType, address,
+                                    ArrayRef<LLVM::GEPArg>{0, index});
+  return LLVM::LoadOp::create(builder, loc, i64, entry);
+}
+
+Value RuntimeBinder::loadSelectedBuffer(Location loc, Value table,
+                                        ArrayRef<int64_t> indices, Value index,
+                                        ParamOp param) {
+  auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
+  Value slot = loadConstantEntry(loc, indices, index);
+  Value element = LLVM::GEPOp::create(builder, loc, ptrType, ptrType, table,
+                                      ArrayRef<LLVM::GEPArg>{slot});
+  Value pointer = LLVM::LoadOp::create(builder, loc, ptrType, element);
+  return paramBuffer(pointer, param);
+}
+
+Value RuntimeBinder::loadSelectedBuffer(Value table, WeightSelectOp select) {
+  SmallVector<int64_t> indices;
+  for (Attribute name : select.getParams())
+    indices.push_back(
+        tableIndex.lookup(cast<FlatSymbolRefAttr>(name).getAttr()));
+  auto first = module.lookupSymbol<ParamOp>(
+      cast<FlatSymbolRefAttr>(select.getParams()[0]).getAttr());
+  return loadSelectedBuffer(select.getLoc(), table, indices, select.getIndex(),
+                            first);
+}
+
+Value RuntimeBinder::paramBuffer(Value pointer, ParamOp param) {
+  Location loc = param.getLoc();
   RankedTensorType tensorType = param.getTensorType();
   auto memrefType =
       MemRefType::get(tensorType.getShape(), tensorType.getElementType());
@@ -447,12 +522,17 @@ Value RuntimeBinder::loadParamBuffer(Value table, int64_t index,
 }
 
 void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
-  // The table's address, then each parameter's, once at the top of the entry
-  // point.
+  // The table's address, then each parameter the entry point reads by name,
+  // once at its top.
   llvm::DenseMap<StringAttr, Value> loaded;
   builder.setInsertionPointToStart(&entry.front());
   Value table = loadWeightTable(entry.getLoc(), context);
+  llvm::DenseSet<StringAttr> named;
+  entry.walk(
+      [&](WeightOp weight) { named.insert(weight.getParamAttr().getAttr()); });
   for (ParamOp param : llvm::concat<ParamOp>(params, derived)) {
+    if (!named.contains(param.getSymNameAttr()))
+      continue;
     Value memref = loadParamBuffer(
         table, tableIndex.lookup(param.getSymNameAttr()), param);
     loaded[param.getSymNameAttr()] = bufferization::ToTensorOp::create(
@@ -463,6 +543,48 @@ void RuntimeBinder::bindWeights(func::FuncOp entry, Value context) {
     weight.replaceAllUsesWith(loaded.lookup(weight.getParamAttr().getAttr()));
     weight.erase();
   });
+  // Params picked by an index (rolled layers): where they are read.
+  entry.walk([&](WeightSelectOp select) {
+    builder.setInsertionPoint(select);
+    Value memref = loadSelectedBuffer(table, select);
+    select.replaceAllUsesWith(
+        bufferization::ToTensorOp::create(builder, select.getLoc(),
+                                          select.getType(), memref,
+                                          /*restrict=*/true, /*writable=*/false)
+            .getResult());
+    select.erase();
+  });
+}
+
+/// True if the inits of `a` and `b` compute alike: the same ops with the
+/// same attributes on corresponding values, reading params of the same
+/// types (whichever they are). Appends the names of the params `b` reads to
+/// `names`, in the order of its ops.
+static bool computeAlike(ParamOp a, ParamOp b,
+                         SmallVectorImpl<StringAttr> &names) {
+  Block &first = a.getInit().front(), &second = b.getInit().front();
+  if (first.getOperations().size() != second.getOperations().size())
+    return false;
+  IRMapping mapping;
+  for (auto [x, y] : llvm::zip(first, second)) {
+    if (x.getName() != y.getName() || x.getNumRegions() || y.getNumRegions() ||
+        x.getResultTypes() != y.getResultTypes() ||
+        x.getNumOperands() != y.getNumOperands())
+      return false;
+    for (auto [u, v] : llvm::zip(x.getOperands(), y.getOperands()))
+      if (mapping.lookupOrDefault(u) != v)
+        return false;
+    if (auto weight = dyn_cast<WeightOp>(y)) {
+      names.push_back(weight.getParamAttr().getAttr());
+    } else if (!OperationEquivalence::isEquivalentTo(
+                   &x, &y, OperationEquivalence::ignoreValueEquivalence,
+                   /*markEquivalent=*/nullptr,
+                   OperationEquivalence::IgnoreLocations)) {
+      return false;
+    }
+    mapping.map(x.getResults(), y.getResults());
+  }
+  return true;
 }
 
 void RuntimeBinder::createPrepare() {
@@ -480,28 +602,105 @@ void RuntimeBinder::createPrepare() {
   Block *body = prepare.addEntryBlock();
   builder.setInsertionPointToStart(body);
   Value table = loadWeightTable(loc, body->getArgument(0));
+  Value index = body->getArgument(1);
 
-  // One case per derived param: the runtime computes them one at a time, so
-  // that each can be packed and its memory given back before the next.
+  // Derived params that compute alike from params of the same types (the
+  // fused q/k/v of every layer) share one case, which reads its sources and
+  // its destination through tables indexed by the param's position in the
+  // group: the code stays the same size whatever the depth.
+  struct Group {
+    SmallVector<int64_t> members;
+    /// Per weight the init reads (in op order), its table index per member.
+    SmallVector<SmallVector<int64_t>> sources;
+  };
+  SmallVector<Group> groups;
+  SmallVector<int64_t> groupOf, positionOf;
+  for (auto [i, param] : llvm::enumerate(derived)) {
+    SmallVector<StringAttr> names;
+    auto group = llvm::find_if(groups, [&](const Group &group) {
+      names.clear();
+      return computeAlike(derived[group.members.front()], param, names);
+    });
+    if (group == groups.end()) {
+      names.clear();
+      computeAlike(param, param, names);
+      groups.push_back({{}, SmallVector<SmallVector<int64_t>>(names.size())});
+      group = std::prev(groups.end());
+    }
+    groupOf.push_back(group - groups.begin());
+    positionOf.push_back(int64_t(group->members.size()));
+    group->members.push_back(int64_t(i));
+    for (auto [source, name] : llvm::zip_equal(group->sources, names))
+      source.push_back(tableIndex.lookup(name));
+  }
+
+  // The runtime computes derived params one at a time (each can be packed
+  // and its memory given back before the next): one case per group, or per
+  // param when no two compute alike.
+  Value selected = index;
+  if (groups.size() < derived.size())
+    selected = arith::IndexCastOp::create(
+        builder, loc, indexType, loadConstantEntry(loc, groupOf, index));
   SmallVector<int64_t> cases =
-      llvm::to_vector(llvm::seq<int64_t>(0, int64_t(derived.size())));
-  auto selector = scf::IndexSwitchOp::create(
-      builder, loc, TypeRange(), body->getArgument(1), cases, cases.size());
+      llvm::to_vector(llvm::seq<int64_t>(0, int64_t(groups.size())));
+  auto selector = scf::IndexSwitchOp::create(builder, loc, TypeRange(),
+                                             selected, cases, cases.size());
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.createBlock(&selector.getDefaultRegion());
     scf::YieldOp::create(builder, loc);
   }
-  for (auto [index, param] : llvm::enumerate(derived)) {
+  for (auto [caseIndex, group] : llvm::enumerate(groups)) {
     OpBuilder::InsertionGuard guard(builder);
-    builder.createBlock(&selector.getCaseRegions()[index]);
+    builder.createBlock(&selector.getCaseRegions()[caseIndex]);
+    ParamOp param = derived[group.members.front()];
+    // The position of the member computed in the group.
+    Value position;
+    if (group.members.size() > 1)
+      position = loadConstantEntry(loc, positionOf, index);
     IRMapping mapping;
     Block &init = param.getInit().front();
     for (Operation &op : init.without_terminator())
       builder.clone(op, mapping);
     Value result = mapping.lookup(init.getTerminator()->getOperand(0));
-    Value destination = loadParamBuffer(
-        table, tableIndex.lookup(param.getSymNameAttr()), param);
+    if (group.members.size() == 1) {
+      // Its sources are read by name, below.
+      Value destination = loadParamBuffer(
+          table, tableIndex.lookup(param.getSymNameAttr()), param);
+      bufferization::MaterializeInDestinationOp::create(
+          builder, param.getLoc(), Type(), result, destination,
+          /*restrict=*/true, /*writable=*/true);
+      scf::YieldOp::create(builder, loc);
+      continue;
+    }
+    // The sources and the destination of the member at `position`.
+    int64_t source = 0;
+    for (Operation &op : init.without_terminator()) {
+      auto weight = dyn_cast<WeightOp>(op);
+      if (!weight)
+        continue;
+      auto copy =
+          cast<WeightOp>(mapping.lookup(weight.getResult()).getDefiningOp());
+      builder.setInsertionPoint(copy);
+      Value memref = loadSelectedBuffer(
+          copy.getLoc(), table, group.sources[source++], position,
+          module.lookupSymbol<ParamOp>(copy.getParamAttr().getAttr()));
+      copy.replaceAllUsesWith(
+          bufferization::ToTensorOp::create(builder, copy.getLoc(),
+                                            copy.getType(), memref,
+                                            /*restrict=*/true,
+                                            /*writable=*/false)
+              .getResult());
+      copy.erase();
+    }
+    builder.setInsertionPointToEnd(
+        &selector.getCaseRegions()[caseIndex].front());
+    SmallVector<int64_t> destinations;
+    for (int64_t member : group.members)
+      destinations.push_back(
+          tableIndex.lookup(derived[member].getSymNameAttr()));
+    Value destination = loadSelectedBuffer(param.getLoc(), table, destinations,
+                                           position, param);
     bufferization::MaterializeInDestinationOp::create(
         builder, param.getLoc(), Type(), result, destination,
         /*restrict=*/true, /*writable=*/true);
@@ -510,8 +709,8 @@ void RuntimeBinder::createPrepare() {
   builder.setInsertionPointAfter(selector);
   func::ReturnOp::create(builder, loc);
 
-  // The params each case reads come from the table (derived ones were
-  // computed by earlier calls).
+  // The params each case reads by name come from the table (derived ones
+  // were computed by earlier calls).
   prepare.walk([&](WeightOp weight) {
     StringAttr name = weight.getParamAttr().getAttr();
     builder.setInsertionPoint(weight);
@@ -629,6 +828,11 @@ void RuntimeBinder::emitModelInfo() {
   module.walk([&](WeightOp weight) {
     if (!weight->getParentOfType<ParamOp>())
       read.insert(weight.getParamAttr().getAttr());
+  });
+  module.walk([&](WeightSelectOp select) {
+    if (!select->getParentOfType<ParamOp>())
+      for (Attribute name : select.getParams())
+        read.insert(cast<FlatSymbolRefAttr>(name).getAttr());
   });
   auto describe = [&](ParamOp param, StringRef name) {
     // A quantized weight is described by its format and its [n, k] shape in

@@ -118,5 +118,12 @@ loom::analyzeWeightUses(ModuleOp module, func::FuncOp entry) {
     WeightUse use = analysis.classify(weight.getResult());
     WeightUseAnalysis::merge(uses[weight.getParamAttr().getAttr()], use);
   });
+  // A param picked by an index is used as its pick is.
+  entry.walk([&](WeightSelectOp select) {
+    WeightUse use = analysis.classify(select.getResult());
+    for (Attribute name : select.getParams())
+      WeightUseAnalysis::merge(uses[cast<FlatSymbolRefAttr>(name).getAttr()],
+                               use);
+  });
   return uses;
 }

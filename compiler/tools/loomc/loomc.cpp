@@ -162,6 +162,12 @@ cl::opt<bool> fuseActivation(
              "(default true)"),
     cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> rollLayers(
+    "roll-layers",
+    cl::desc("Roll stacks of layers into loops over their weights, so that "
+             "compile time stays flat in depth (default true)"),
+    cl::init(true), cl::cat(loomcCategory));
+
 cl::opt<bool> foldNorm("fold-norm",
                        cl::desc("Fold RMSNorm scales into the products that "
                                 "read the norm (default false)"),
@@ -452,6 +458,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.fuseGateUp = fuseGateUp;
   options.fuseResidual = fuseResidual;
   options.fuseActivation = fuseActivation;
+  options.rollLayers = rollLayers;
   options.foldNorm = foldNorm;
   options.weightType = weightType;
   options.quantize = quantize;

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -258,6 +259,53 @@ struct ForwardAliasedParam : OpRewritePattern<WeightOp> {
 void WeightOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *context) {
   results.add<ForwardAliasedParam>(context);
+}
+
+LogicalResult WeightSelectOp::verify() {
+  if (getParams().empty())
+    return emitOpError("selects from no parameters");
+  return success();
+}
+
+LogicalResult
+WeightSelectOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  for (Attribute attr : getParams()) {
+    auto name = cast<FlatSymbolRefAttr>(attr);
+    auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, name);
+    if (!param)
+      return emitOpError() << "no loom.param named " << name;
+    if (param.getType() != getType())
+      return emitOpError() << "result type " << getType()
+                           << " does not match the type " << param.getType()
+                           << " of parameter " << name;
+  }
+  return success();
+}
+
+namespace {
+/// `loom.weight_select [...][c]` for a constant c in range reads `params[c]`.
+struct SelectConstantWeight : OpRewritePattern<WeightSelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(WeightSelectOp op,
+                                PatternRewriter &rewriter) const override {
+    APInt index;
+    if (!matchPattern(op.getIndex(), m_ConstantInt(&index)))
+      return failure();
+    ArrayAttr params = op.getParams();
+    if (index.isNegative() || index.uge(params.size()))
+      return failure();
+    rewriter.replaceOpWithNewOp<WeightOp>(
+        op, op.getType(),
+        cast<FlatSymbolRefAttr>(params[index.getZExtValue()]));
+    return success();
+  }
+};
+} // namespace
+
+void WeightSelectOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                 MLIRContext *context) {
+  results.add<SelectConstantWeight>(context);
 }
 
 //===----------------------------------------------------------------------===//

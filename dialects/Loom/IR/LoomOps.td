@@ -125,6 +125,30 @@ def Loom_WeightOp : Loom_Op<"weight", [
   let hasCanonicalizer = 1;
 }
 
+def Loom_WeightSelectOp : Loom_Op<"weight_select", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>
+  ]> {
+  let summary = "reads one of several model parameters, chosen by an index";
+  let description = [{
+    Yields the value of `params[index]`; every parameter has the result
+    type, and `index` is in `[0, size(params))`. Inside a `loom.loop` whose
+    iteration index selects the parameter, one loop body runs layers with
+    distinct weights: `--loom-roll-layers` writes it, and a target reads the
+    parameter through a table of the runtime's weights. A constant index
+    folds to `loom.weight` (so `--loom-unroll-loops` gives back one
+    `loom.weight` per layer).
+
+    ```mlir
+    %w = loom.weight_select [@"l.0.w", @"l.1.w", @"l.2.w"][%i] : tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefArrayAttr:$params, Index:$index);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$params `[` $index `]` attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Embeddings
 //===----------------------------------------------------------------------===//

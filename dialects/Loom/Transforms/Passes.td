@@ -35,6 +35,25 @@ def LoomUnrollLoops : Pass<"loom-unroll-loops"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def LoomRollLayers : Pass<"loom-roll-layers"> {
+  let summary = "Roll stacks of layers into loops over their weights";
+  let description = [{
+    A chain of calls of one block, each taking the previous one's result and
+    its own weights (`loom.weight`), becomes a `loom.loop` with one call
+    whose distinct weights are read by `loom.weight_select` at the iteration
+    index; arguments every call shares stay as they are. The block is called
+    from one place whatever the depth, so the code around the stack and the
+    time to compile it no longer grow with it; results are bit-identical.
+    `--loom-unroll-loops` (then canonicalization) gives the calls back.
+    Chains of fewer than `min-layers` calls stay. Run it after the passes
+    that rewrite weights per call (`--loom-derive-weights`).
+  }];
+  let options = [
+    Option<"minLayers", "min-layers", "int64_t", /*default=*/"2",
+           "Roll chains of at least this many calls (at least 2)">
+  ];
+}
+
 def LoomDecomposeAttention : Pass<"loom-decompose-attention"> {
   let summary = "Split loom.attention into its projections and loom.attend";
   let description = [{
