@@ -23,6 +23,15 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());
     pm.addPass(createLoomDropLayers(drop));
   }
+  if (options.pruneFFN != 0.0 || options.pruneImportance) {
+    LoomPruneFFNOptions prune;
+    prune.ratio = options.pruneFFN;
+    prune.importance = options.pruneImportance;
+    // Quantized down weights have rows of whole blocks.
+    if (!options.quantize.empty())
+      prune.multipleOf = 32;
+    pm.addPass(createLoomPruneFFN(prune));
+  }
   // Attention as separate projections, so that the fusions (and later
   // pruning) see them; the runtime binding decomposes it anyway.
   pm.addPass(createLoomDecomposeAttention());

@@ -68,6 +68,16 @@ struct LoomPipelineOptions
       *this, "drop-layers",
       llvm::cl::desc("Remove these layers, named by their checkpoint prefix "
                      "(e.g. model.layers.7)")};
+  Option<double> pruneFFN{
+      *this, "prune-ffn",
+      llvm::cl::desc("Remove this fraction of every feed-forward network's "
+                     "neurons, the least important of each layer (0: none)"),
+      llvm::cl::init(0.0)};
+  Option<bool> pruneImportance{
+      *this, "prune-importance",
+      llvm::cl::desc("Score neurons by calibrated activations (checkpoint "
+                     "tensors NAME.importance) instead of weight magnitude"),
+      llvm::cl::init(false)};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",
       llvm::cl::desc("Do not quantize weights whose name matches one of "

@@ -178,6 +178,7 @@ public:
     pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
     pm.addPass(loom::cpu::createLoomLowerEmbeddingCalls());
     pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());
+    pm.addPass(loom::cpu::createLoomLowerPruneCalls());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

@@ -2,6 +2,9 @@
 
 #include "targets/cpu/KernelCalls.h"
 
+#include "dialects/Loom/Utils/ModelContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -46,6 +49,29 @@ Value loom::cpu::allocateResult(OpBuilder &builder, Location loc,
   if (type.isDynamicDim(0))
     sizes.push_back(tensor::DimOp::create(builder, loc, rowsOf, 0));
   return memref::AllocOp::create(builder, loc, bufferType, sizes);
+}
+
+Value loom::cpu::optionalBuffer(OpBuilder &builder, Location loc, Value tensor,
+                                int64_t rank) {
+  if (tensor)
+    return readOnlyBuffer(builder, loc, tensor);
+  Value empty = memref::AllocaOp::create(
+      builder, loc,
+      MemRefType::get(SmallVector<int64_t>(rank, 0), builder.getF32Type()));
+  return castToAnyLayout(builder, loc, empty);
+}
+
+Value loom::cpu::i64Constant(OpBuilder &builder, Location loc, int64_t value) {
+  return arith::ConstantIntOp::create(builder, loc, value, 64);
+}
+
+FailureOr<Value> loom::cpu::contextFor(Operation *op, StringRef kernel) {
+  if (Value context = loom::getModelContext(op))
+    return context;
+  return op->emitError("the runtime's ")
+         << kernel
+         << " kernel needs the model context: the enclosing function has no "
+            "'loom.context' argument";
 }
 
 void loom::cpu::callKernel(OpBuilder &builder, Location loc, Operation *op,

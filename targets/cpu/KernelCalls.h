@@ -31,6 +31,21 @@ mlir::Value readOnlyBuffer(mlir::OpBuilder &builder, mlir::Location loc,
 mlir::Value allocateResult(mlir::OpBuilder &builder, mlir::Location loc,
                            mlir::RankedTensorType type, mlir::Value rowsOf);
 
+/// A read-only buffer of `tensor`, or an empty 1-D f32 buffer for an absent
+/// optional operand (the kernels read a size of 0 as "none"); `rank` is the
+/// empty buffer's rank.
+mlir::Value optionalBuffer(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::Value tensor, int64_t rank = 1);
+
+/// An `i64` constant (a kernel's scalar argument).
+mlir::Value i64Constant(mlir::OpBuilder &builder, mlir::Location loc,
+                        int64_t value);
+
+/// The model context of the function enclosing `op`, or an error at `op`
+/// naming `kernel`.
+mlir::FailureOr<mlir::Value> contextFor(mlir::Operation *op,
+                                        llvm::StringRef kernel);
+
 /// Calls the runtime kernel `name` with `operands`, declaring it (private,
 /// with a C interface) in `op`'s module the first time.
 void callKernel(mlir::OpBuilder &builder, mlir::Location loc,

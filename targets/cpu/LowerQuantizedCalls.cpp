@@ -30,30 +30,6 @@ using namespace loom::cpu;
 
 namespace {
 
-/// A read-only buffer of `tensor`, or an empty 1-D f32 buffer for an absent
-/// optional operand (the kernels read a size of 0 as "none").
-Value optionalVector(OpBuilder &builder, Location loc, Value tensor) {
-  if (tensor)
-    return readOnlyBuffer(builder, loc, tensor);
-  Value empty = memref::AllocaOp::create(
-      builder, loc, MemRefType::get({0}, builder.getF32Type()));
-  return castToAnyLayout(builder, loc, empty);
-}
-
-Value i64Constant(OpBuilder &builder, Location loc, int64_t value) {
-  return arith::ConstantIntOp::create(builder, loc, value, 64);
-}
-
-/// The enclosing function's model context, or an error at `op`.
-FailureOr<Value> contextFor(Operation *op, StringRef kernel) {
-  if (Value context = loom::getModelContext(op))
-    return context;
-  return op->emitError("the runtime's ")
-         << kernel
-         << " kernel needs the model context: the enclosing function has no "
-            "'loom.context' argument";
-}
-
 LogicalResult lowerProduct(loom::LinearOp op) {
   FailureOr<Value> context = contextFor(op, LOOM_KERNEL_QGEMM_NT);
   if (failed(context))
@@ -75,7 +51,7 @@ LogicalResult lowerProduct(loom::LinearOp op) {
       builder, loc, op, LOOM_KERNEL_QGEMM_NT,
       {*context, readOnlyBuffer(builder, loc, op.getX()),
        readOnlyBuffer(builder, loc, op.getW()),
-       optionalVector(builder, loc, op.getBias()),
+       optionalBuffer(builder, loc, op.getBias()),
        castToAnyLayout(builder, loc, out),
        i64Constant(builder, loc, loom::getQuantKernelId(*op.getFormat())),
        i64Constant(builder, loc, op.getResidual() ? 1 : 0),
@@ -103,7 +79,7 @@ LogicalResult lowerQuantization(loom::QuantizeOp op) {
   callKernel(
       builder, loc, op, LOOM_KERNEL_QUANTIZE,
       {*context, readOnlyBuffer(builder, loc, op.getW()),
-       optionalVector(builder, loc, op.getImportance()),
+       optionalBuffer(builder, loc, op.getImportance()),
        castToAnyLayout(builder, loc, out),
        i64Constant(builder, loc, loom::getQuantKernelId(op.getFormat()))});
   replaceWithBuffer(builder, op, out);

@@ -40,6 +40,24 @@ def LoomLowerEmbeddingCalls
   ];
 }
 
+def LoomLowerPruneCalls
+    : Pass<"loom-lower-prune-calls", "::mlir::ModuleOp"> {
+  let summary = "Neuron selection (loom.prune_neurons) as runtime calls";
+  let description = [{
+    Each `loom.prune_neurons` (in `prepare`, computing a pruned weight at
+    load) calls `loom_prune_neurons` (loom_abi.h) with the enclosing
+    function's model context, the target, the gate (an empty buffer if
+    none), up and down weights, the importance (empty if none) and a new
+    result buffer; a [F] bias goes as a [F, 1] matrix. Runs on bound `loom`
+    IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LoomLowerQuantizedCalls
     : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
   let summary = "Quantized products and quantizations as calls of the runtime";

@@ -60,9 +60,9 @@ struct ConvertLoomToLinalgPass
     // Attention needs the runtime's KV cache; left alone here, it is
     // reported below with advice.
     target.addLegalOp<ParamOp, WeightOp, YieldOp, AttentionOp>();
-    // Quantized weights are read by the target's kernels only; left alone
-    // here, they are reported below.
-    target.addLegalOp<QuantizeOp>();
+    // Quantized weights are read by the target's kernels only, and neurons
+    // selected by them; left alone here, they are reported below.
+    target.addLegalOp<QuantizeOp, PruneNeuronsOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
 
@@ -86,6 +86,11 @@ struct ConvertLoomToLinalgPass
         op->emitError("quantized weights are read and written by the "
                       "target's kernels: compile with the runtime's kernels "
                       "(loomc --kernels=runtime)");
+        return WalkResult::interrupt();
+      }
+      if (isa<PruneNeuronsOp>(op)) {
+        op->emitError("neurons are selected by the target's kernels: compile "
+                      "with the runtime's kernels (loomc --kernels=runtime)");
         return WalkResult::interrupt();
       }
       op->emitError("cannot be lowered: bind the model to the runtime first "

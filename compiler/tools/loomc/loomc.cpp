@@ -212,6 +212,20 @@ cl::list<std::string> dropLayers(
              "prefix, e.g. model.layers.7 (comma-separated or repeated)"),
     cl::value_desc("name,..."), cl::CommaSeparated, cl::cat(loomcCategory));
 
+cl::opt<double>
+    pruneFFN("prune-ffn",
+             cl::desc("Remove this fraction of every feed-forward network's "
+                      "neurons, the least important of each layer, in [0, 1) "
+                      "(default 0: none)"),
+             cl::value_desc("ratio"), cl::init(0.0), cl::cat(loomcCategory));
+
+cl::opt<bool> pruneImportance(
+    "prune-importance",
+    cl::desc("With --prune-ffn: score neurons by their calibrated activations "
+             "(checkpoint tensors NAME.importance, from a program's "
+             "--calibrate run) instead of weight magnitude"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::list<std::string> quantizeOverride(
     "quantize-override",
     cl::desc("With --quantize: quantize the products whose weights' "
@@ -468,6 +482,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
   options.dropLayers = dropLayers;
+  options.pruneFFN = pruneFFN;
+  options.pruneImportance = pruneImportance;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);

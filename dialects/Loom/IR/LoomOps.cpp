@@ -456,6 +456,41 @@ LogicalResult QuantizeOp::verify() {
   return success();
 }
 
+LogicalResult PruneNeuronsOp::verify() {
+  int64_t neurons = dimOf(getUp(), 0), width = dimOf(getUp(), 1);
+  if (ShapedType::isDynamic(neurons))
+    return emitOpError() << "scores static weights only, got "
+                         << getUp().getType();
+  if (Value gate = getGate(); gate && (conflicts(dimOf(gate, 0), neurons) ||
+                                       conflicts(dimOf(gate, 1), width)))
+    return emitOpError() << "the gate weight " << gate.getType()
+                         << " does not match the up weight "
+                         << getUp().getType();
+  if (conflicts(dimOf(getDown(), 1), neurons))
+    return emitOpError() << "the down weight " << getDown().getType()
+                         << " does not read the " << neurons
+                         << " neurons of the up weight";
+  if (Value importance = getImportance();
+      importance && conflicts(dimOf(importance, 0), neurons))
+    return emitOpError() << "importance has " << dimOf(importance, 0)
+                         << " entries for " << neurons << " neurons";
+  if (getKeep() > neurons)
+    return emitOpError() << "keeps " << getKeep() << " of " << neurons
+                         << " neurons";
+  auto target = cast<RankedTensorType>(getTarget().getType());
+  int64_t axis = getAxis();
+  if (axis >= target.getRank() || conflicts(target.getDimSize(axis), neurons))
+    return emitOpError() << "axis " << axis << " of " << target
+                         << " is not the " << neurons << " neurons";
+  SmallVector<int64_t> shape(target.getShape());
+  shape[axis] = getKeep();
+  auto expected = RankedTensorType::get(shape, target.getElementType());
+  if (getType() != expected)
+    return emitOpError() << "result type " << getType() << " should be "
+                         << expected;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Norms
 //===----------------------------------------------------------------------===//

@@ -306,6 +306,42 @@ def Loom_QuantizeOp : Loom_Op<"quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Loom_PruneNeuronsOp : Loom_Op<"prune_neurons",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "keeps the most important neurons of a feed-forward weight";
+  let description = [{
+    Scores the F neurons of a feed-forward network from its weights
+    (`scores(up, down[, gate])`: `up: [F, D]`, `down: [D', F]`, optional
+    `gate: [F, D]`) and keeps the
+    `keep` of highest score (ties: the lower index), in their order: the
+    result is `target`'s rows (`axis = 0`: the gate or up weight, or a
+    `[F]` bias) or columns (`axis = 1`: the down weight) at those neurons.
+
+    Scores: without `importance`, the magnitude
+    `|up[j, :]| * |down[:, j]| (* |gate[j, :]|)` (L2 norms); with it (`[F]`,
+    the mean square of each neuron's activation over calibration data, the
+    down product's input), the activation-aware `|down[:, j]| *
+    sqrt(importance[j])` (Wanda-sp / FLAP). `--loom-prune-ffn` writes it;
+    `--loom-derive-weights` makes it a derived weight computed at load.
+
+    ```mlir
+    %g = loom.prune_neurons %wg axis 0 keep 96 scores(%wu, %wd, %wg) : (tensor<128x64xf32>, tensor<128x64xf32>, tensor<128x64xf32>, tensor<64x128xf32>) -> tensor<96x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[Loom_Matrix, Loom_Vector]>:$target,
+                       Optional<Loom_Matrix>:$gate, Loom_Matrix:$up,
+                       Loom_Matrix:$down, Optional<Loom_Vector>:$importance,
+                       ConfinedAttr<I64Attr, [IntMinValue<0>, IntMaxValue<1>]>:$axis,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$keep);
+  let results = (outs AnyTypeOf<[Loom_Matrix, Loom_Vector]>:$result);
+  let assemblyFormat = [{
+    $target `axis` $axis `keep` $keep `scores` `(` $up `,` $down (`,` $gate^)?
+    `)` (`importance` $importance^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Loom_NormOp<string mnemonic, list<Trait> traits = []>
     : Loom_Op<mnemonic, !listconcat([Pure, Loom_InferType], traits)> {
   let results = (outs Loom_Activation:$result);

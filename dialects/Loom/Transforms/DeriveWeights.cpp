@@ -37,7 +37,7 @@ namespace {
 
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
-  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp>(op);
+  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -181,6 +181,9 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
   if (auto quantize = dyn_cast<QuantizeOp>(def))
     return operands.front() + "." +
            stringifyQuantFormat(quantize.getFormat()).str();
+  // `w.pruned96`: a weight's 96 most important neurons.
+  if (auto prune = dyn_cast<PruneNeuronsOp>(def))
+    return operands.front() + ".pruned" + std::to_string(prune.getKeep());
   std::string name =
       (def->getName().stripDialect() + "(" + llvm::join(operands, ",")).str();
   if (auto split = dyn_cast<SplitOp>(def))

@@ -48,6 +48,16 @@ bool fuseGateUp(GatedMLPOp mlp);
 /// neither operand qualifies.
 bool fuseResidual(AddOp add);
 
+/// The calibrated importance of the `k` channels of the weight `source`
+/// (a value computed from params) that `user` reads: a `loom.weight` of the
+/// checkpoint param `NAME.importance` (NAME the weight's name, as
+/// `describeWeight` gives it), declared if need be; in a block, a new
+/// argument each call passes for its layer. Errors at `user`.
+mlir::FailureOr<mlir::Value> importanceFor(mlir::Operation *user,
+                                           mlir::Value source, int64_t k,
+                                           mlir::ModuleOp module,
+                                           mlir::SymbolTable &symbols);
+
 /// Replaces `mlp` by its up product, `loom.activation` and its down product;
 /// returns the down product.
 LinearOp splitMLP(MLPOp mlp);
@@ -60,7 +70,8 @@ bool fuseActivation(ActivationOp activation);
 /// The name `--loom-derive-weights` gives the derived param that computes
 /// `value` (a weight computation; `arguments` maps a block's arguments to
 /// the values one call passes): a param's (checkpoint) name, a concatenation
-/// of params as `p.{a,b}.s`, a quantization as `w.q8_0`, otherwise
+/// of params as `p.{a,b}.s`, a quantization as `w.q8_0`, the kept neurons
+/// of a weight as `w.pruned96`, otherwise
 /// `op(operands...)`.
 std::string describeWeight(mlir::Value value, const mlir::IRMapping &arguments,
                            mlir::SymbolTable &symbols);

@@ -203,6 +203,36 @@ def LoomDropLayers : Pass<"loom-drop-layers", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
+  let summary = "Remove the least important neurons of every feed-forward network";
+  let description = [{
+    Structured pruning of feed-forward networks (LLM-Pruner, FLAP, Wanda-sp
+    style): each `loom.gated_mlp` and `loom.mlp` keeps `F - floor(ratio *
+    F)` of its F neurons, chosen per layer by score, and loses the others'
+    rows of the gate and up weights (and biases) and columns of the down
+    weight. The pruned weights are `loom.prune_neurons` of the original
+    ones, so `--loom-derive-weights` computes them at load from the original
+    checkpoint (or `--emit=weights` ahead of time); layers keep one shape,
+    so a stack stays one block. Scores: the weights' magnitude, or with
+    `importance`, the calibrated activation of each neuron (the checkpoint
+    tensor `NAME.importance` of the down projection's weight NAME, from a
+    program's `--calibrate` run) times the magnitude of its down column.
+    `ratio=0` changes nothing; `multiple-of` rounds the neurons kept up to
+    a multiple (32 for the block formats of `--loom-quantize-weights`).
+    Run it before the fusions.
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "Fraction of each layer's neurons to remove, in [0, 1)">,
+    Option<"importance", "importance", "bool", /*default=*/"false",
+           "Score neurons by calibrated activations (checkpoint tensors "
+           "NAME.importance) instead of weight magnitude">,
+    Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"1",
+           "Keep a multiple of this many neurons (rounding up): the group "
+           "size of a quantized format the down weight's rows must fill">
+  ];
+}
+
 def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
   let summary = "Turn computations on weights alone into derived params";
   let description = [{

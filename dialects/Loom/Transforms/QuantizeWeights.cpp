@@ -123,13 +123,6 @@ private:
   /// The checkpoint names `value` is computed from, once per way of calling
   /// its function (a block called per layer gives one list per layer).
   SmallVector<SmallVector<std::string>> namesPerCall(Value value);
-  /// The importance of `linear`'s input channels (`k` of them): a
-  /// `loom.weight` of the checkpoint param `NAME.importance` in the entry
-  /// point, or, in a block, a new argument each call passes.
-  FailureOr<Value> importanceFor(LinearOp linear, int64_t k);
-  /// The param `NAME.importance` of `k` channels, declared if need be.
-  FailureOr<ParamOp> importanceParam(Operation *user, StringRef name,
-                                     int64_t k);
   /// Whether the names of one call select the product.
   bool selects(ArrayRef<std::string> names, bool record);
   /// The format of a selected product reading `names`: the first override
@@ -242,103 +235,6 @@ bool WeightQuantizer::selects(ArrayRef<std::string> names, bool record) {
   return selected;
 }
 
-FailureOr<ParamOp> WeightQuantizer::importanceParam(Operation *user,
-                                                    StringRef name, int64_t k) {
-  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
-  if (auto param = symbols.lookup<ParamOp>(name)) {
-    if (param.getTensorType() != type)
-      return user->emitError("the importance '")
-             << name << "' is declared as " << param.getTensorType()
-             << " but this product has " << k << " input channels";
-    return param;
-  }
-  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-  // Params come before the functions.
-  if (auto first = module.getOps<func::FuncOp>(); !first.empty())
-    builder.setInsertionPoint(*first.begin());
-  auto param = ParamOp::create(builder, user->getLoc(), name, type);
-  symbols.insert(param);
-  return param;
-}
-
-FailureOr<Value> WeightQuantizer::importanceFor(LinearOp linear, int64_t k) {
-  // The matrix the unquantized build's product reads: views are read in
-  // place, so their source's name is the product's.
-  Value source = linear.getW();
-  while (Operation *def = source.getDefiningOp()) {
-    if (!isa<TransposeOp, SplitOp, SliceOp>(def))
-      break;
-    source = def->getOperand(0);
-  }
-  // Importance is read by name: the weight must be computed from params.
-  std::function<bool(Value, const IRMapping &)> fromParams =
-      [&](Value value, const IRMapping &mapping) {
-        if (Value mapped = mapping.lookupOrNull(value))
-          return fromParams(mapped, IRMapping());
-        Operation *def = value.getDefiningOp();
-        if (!def)
-          return false;
-        if (isa<WeightOp>(def))
-          return true;
-        return def->getNumOperands() > 0 &&
-               llvm::all_of(def->getOperands(), [&](Value operand) {
-                 return fromParams(operand, mapping);
-               });
-      };
-  auto func = linear->getParentOfType<func::FuncOp>();
-  if (!func || !func.isPrivate()) {
-    if (!fromParams(source, IRMapping()))
-      return linear.emitError("importance is read by the name of the weight, "
-                              "but this product's weight does not come from "
-                              "the model's params");
-    std::string name = describeWeight(source, IRMapping(), symbols);
-    FailureOr<ParamOp> param = importanceParam(linear, name + ".importance", k);
-    if (failed(param))
-      return failure();
-    OpBuilder builder(linear);
-    return WeightOp::create(builder, linear.getLoc(), *param).getResult();
-  }
-  // A block: each call passes its layer's importance.
-  SmallVector<func::CallOp> calls;
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(func, module);
-  for (const SymbolTable::SymbolUse &use :
-       uses ? *uses : SymbolTable::UseRange({})) {
-    auto call = dyn_cast<func::CallOp>(use.getUser());
-    if (!call)
-      return linear.emitError("importance for a block used other than by "
-                              "calls is not supported");
-    auto caller = call->getParentOfType<func::FuncOp>();
-    if (caller && caller.isPrivate())
-      return linear.emitError("importance for a product in a block called "
-                              "from another block is not supported yet");
-    calls.push_back(call);
-  }
-  unsigned index = func.getNumArguments();
-  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
-  for (func::CallOp call : calls) {
-    IRMapping mapping;
-    for (auto [argument, operand] :
-         llvm::zip_equal(func.getArguments(), call.getOperands()))
-      mapping.map(argument, operand);
-    if (!fromParams(source, mapping))
-      return linear.emitError("importance is read by the name of the weight, "
-                              "but this product's weight does not come from "
-                              "the model's params");
-    std::string name = describeWeight(source, mapping, symbols);
-    FailureOr<ParamOp> param = importanceParam(linear, name + ".importance", k);
-    if (failed(param))
-      return failure();
-    OpBuilder builder(call);
-    Value value = WeightOp::create(builder, call.getLoc(), *param);
-    call.getOperandsMutable().append(value);
-  }
-  if (failed(
-          func.insertArgument(index, type, DictionaryAttr(), linear.getLoc())))
-    return failure();
-  return func.getArgument(index);
-}
-
 QuantFormat WeightQuantizer::formatFor(ArrayRef<std::string> names,
                                        bool record) {
   for (auto [index, override] : llvm::enumerate(overrides))
@@ -411,7 +307,16 @@ LogicalResult WeightQuantizer::run() {
         RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
     Value importance;
     if (useImportance) {
-      FailureOr<Value> found = importanceFor(linear, k);
+      // The matrix the unquantized build's product reads: views are read
+      // in place, so their source's name is the product's.
+      Value source = linear.getW();
+      while (Operation *def = source.getDefiningOp()) {
+        if (!isa<TransposeOp, SplitOp, SliceOp>(def))
+          break;
+        source = def->getOperand(0);
+      }
+      FailureOr<Value> found =
+          importanceFor(linear, source, k, module, symbols);
       if (failed(found))
         return failure();
       importance = *found;

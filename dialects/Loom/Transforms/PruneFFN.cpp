@@ -1,0 +1,133 @@
+//===- PruneFFN.cpp - Remove the least important feed-forward neurons -----===//
+//
+// Implements --loom-prune-ffn. A feed-forward network's neuron j is row j of
+// its gate and up weights (and entry j of their biases) and column j of its
+// down weight; removing it removes them all and leaves the layer's input
+// and output widths alone. Each weight is replaced by `loom.prune_neurons`
+// of itself, which scores the neurons from all the layer's weights and keeps
+// the best: computed at load per layer (a block's weights are arguments, so
+// `--loom-derive-weights` makes one derived param per call).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMPRUNEFFN
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// What pruning one network needs: its weights, and where the pruned ones
+/// go.
+struct Network {
+  Operation *op;
+  Value gate, up, down;
+  OpOperand *gateWeight, *upWeight, *downWeight;
+  OpOperand *gateBias, *upBias;
+};
+
+std::optional<Network> networkOf(Operation *op) {
+  if (auto gated = dyn_cast<GatedMLPOp>(op))
+    return Network{op,
+                   gated.getWGate(),
+                   gated.getWUp(),
+                   gated.getWDown(),
+                   &gated.getWGateMutable(),
+                   &gated.getWUpMutable(),
+                   &gated.getWDownMutable(),
+                   gated.getBGate() ? &gated.getBGateMutable()[0] : nullptr,
+                   gated.getBUp() ? &gated.getBUpMutable()[0] : nullptr};
+  if (auto mlp = dyn_cast<MLPOp>(op))
+    return Network{op,
+                   Value(),
+                   mlp.getWUp(),
+                   mlp.getWDown(),
+                   nullptr,
+                   &mlp.getWUpMutable(),
+                   &mlp.getWDownMutable(),
+                   nullptr,
+                   mlp.getBUp() ? &mlp.getBUpMutable()[0] : nullptr};
+  return std::nullopt;
+}
+
+struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
+  using LoomPruneFFNBase::LoomPruneFFNBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!(ratio >= 0.0 && ratio < 1.0)) {
+      emitError(module.getLoc())
+          << "--loom-prune-ffn: ratio must be in [0, 1), got "
+          << llvm::formatv("{0}", double(ratio)).str();
+      return signalPassFailure();
+    }
+    if (multipleOf < 1) {
+      emitError(module.getLoc())
+          << "--loom-prune-ffn: multiple-of must be positive, got "
+          << int64_t(multipleOf);
+      return signalPassFailure();
+    }
+    SmallVector<Network> networks;
+    module.walk([&](Operation *op) {
+      if (std::optional<Network> network = networkOf(op))
+        networks.push_back(*network);
+    });
+    SymbolTable symbols(module);
+    for (Network &network : networks)
+      if (failed(prune(network, module, symbols)))
+        return signalPassFailure();
+  }
+
+  LogicalResult prune(Network &network, ModuleOp module, SymbolTable &symbols) {
+    Operation *op = network.op;
+    auto upType = cast<RankedTensorType>(network.up.getType());
+    int64_t neurons = upType.getDimSize(0);
+    if (ShapedType::isDynamic(neurons))
+      return op->emitError("cannot prune a feed-forward network of dynamic "
+                           "width");
+    int64_t keep = neurons - int64_t(std::floor(ratio * double(neurons)));
+    keep = std::min<int64_t>(neurons, llvm::alignTo(keep, multipleOf));
+    if (keep == neurons)
+      return success();
+    Value importance;
+    if (this->importance) {
+      FailureOr<Value> found =
+          importanceFor(op, network.down, neurons, module, symbols);
+      if (failed(found))
+        return failure();
+      importance = *found;
+    }
+    OpBuilder builder(op);
+    auto pruned = [&](OpOperand *operand, int64_t axis) {
+      if (!operand)
+        return;
+      auto type = cast<RankedTensorType>(operand->get().getType());
+      SmallVector<int64_t> shape(type.getShape());
+      shape[axis] = keep;
+      Value value = PruneNeuronsOp::create(
+          builder, op->getLoc(),
+          RankedTensorType::get(shape, type.getElementType()), operand->get(),
+          network.gate, network.up, network.down, importance, axis, keep);
+      operand->set(value);
+    };
+    pruned(network.gateWeight, 0);
+    pruned(network.upWeight, 0);
+    pruned(network.downWeight, 1);
+    pruned(network.gateBias, 0);
+    pruned(network.upBias, 0);
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,51 @@
+//===- Prune.h - Structured pruning of weights at load ----------*- C++ -*-===//
+//
+// The computations behind `loom.prune_neurons`, which the compiled program
+// runs once at load (or `loomc --emit=weights` ahead of time): which neurons
+// of a feed-forward network to keep, and the weights without the others.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_PRUNE_H
+#define LOOM_PRUNE_H
+
+#include "loom/Model.h"
+#include "loom/loom_abi.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace loom {
+
+/// A strided view of a float matrix.
+struct MatrixView {
+  const float *data = nullptr;
+  int64_t rows = 0, cols = 0;
+  int64_t rowStride = 0, colStride = 1;
+
+  float at(int64_t r, int64_t c) const {
+    return data[r * rowStride + c * colStride];
+  }
+};
+
+/// The `keep` neurons of highest score, in increasing order (ties: the lower
+/// index). Scores of neuron j: |up[j, :]| * |down[:, j]| (* |gate[j, :]|
+/// with a gate) without importance, |down[:, j]| * sqrt(importance[j]) with
+/// it (L2 norms). `gate` and `importance` may be empty (null data).
+std::vector<int64_t> selectNeurons(const MatrixView &gate, const MatrixView &up,
+                                   const MatrixView &down,
+                                   const float *importance,
+                                   int64_t importanceStride, int64_t keep);
+
+} // namespace loom
+
+extern "C" {
+/// `loom_prune_neurons` (LOOM_KERNEL_PRUNE_NEURONS).
+void _mlir_ciface_loom_prune_neurons(
+    loom_context *context, loom::MemRef<float, 2> *target,
+    loom::MemRef<float, 2> *gate, loom::MemRef<float, 2> *up,
+    loom::MemRef<float, 2> *down, loom::MemRef<float, 1> *importance,
+    loom::MemRef<float, 2> *out, int64_t axis, int64_t keep);
+}
+
+#endif // LOOM_PRUNE_H
