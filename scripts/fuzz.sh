@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing (libFuzzer, with AddressSanitizer and
 # UndefinedBehaviorSanitizer) of the readers of untrusted input: the .loom
 # front end, safetensors files, GGUF files with their vocabularies,
-# tokenizer.json files with the text they encode, and loom IR through the
+# tokenizer.json files with the text they encode, the JSON files of a
+# checkpoint directory (shard index, configs), and loom IR through the
 # dialect's passes. Each fuzzer runs for a
 # bounded time from the seed corpora (test/Fuzz/corpus/, plus the examples
 # and the front end's tests); a crash, leak or timeout fails the script and
@@ -19,7 +20,8 @@ build="${LOOM_BUILD_DIR:-$src/build}-fuzz"
 seconds="${LOOM_FUZZ_SECONDS:-30}"
 fuzzers=("$@")
 if [ ${#fuzzers[@]} -eq 0 ]; then
-  fuzzers=(FuzzFrontend FuzzSafetensors FuzzGguf FuzzTokenizerJson FuzzLoomIR)
+  fuzzers=(FuzzFrontend FuzzSafetensors FuzzGguf FuzzTokenizerJson
+    FuzzCheckpointDir FuzzLoomIR)
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -34,6 +36,7 @@ seeds() { # FUZZER -> seed directories
   FuzzSafetensors) echo "$src/test/Fuzz/corpus/safetensors" ;;
   FuzzGguf) echo "$src/test/Fuzz/corpus/gguf" ;;
   FuzzTokenizerJson) echo "$src/test/Fuzz/corpus/tokenizer-json" ;;
+  FuzzCheckpointDir) echo "$src/test/Fuzz/corpus/checkpoint-dir" ;;
   FuzzLoomIR) echo "$src/test/Fuzz/corpus/loom-ir" ;;
   esac
 }

@@ -13,6 +13,7 @@
 
 #include "loom/Cli.h"
 #include "loom/Kernels.h"
+#include "loom/MappedFiles.h"
 #include "loom/Npy.h"
 #include "loom/Profile.h"
 #include "loom/Progress.h"
@@ -253,6 +254,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char **argv) {
   const char *program = argc > 0 ? argv[0] : "model";
+  // A checkpoint shrinking under its mapping is reported, not a crash.
+  installMappedFileFaultHandler();
   Expected<ModelInfo> described = describeModel(*loom_program_model);
   if (!described)
     return fail(program, described.getError());

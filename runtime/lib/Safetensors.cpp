@@ -2,6 +2,8 @@
 
 #include "loom/Safetensors.h"
 
+#include "loom/MappedFiles.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -140,14 +142,17 @@ SafetensorsFile::map(const std::string &path) {
           fmt::format("{}: cannot map: {}", path, std::strerror(savedErrno)));
     }
     file->mapping = static_cast<const unsigned char *>(address);
+    registerMapping(address, file->fileSize, path);
   }
   ::close(fd); // The mapping keeps the file alive.
   return file;
 }
 
 SafetensorsFile::~SafetensorsFile() {
-  if (mapping)
+  if (mapping) {
+    unregisterMapping(mapping);
     ::munmap(const_cast<unsigned char *>(mapping), fileSize);
+  }
 }
 
 const TensorInfo *SafetensorsFile::find(std::string_view name) const {
