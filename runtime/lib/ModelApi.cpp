@@ -4,11 +4,43 @@
 
 #include "loom/Session.h"
 
+#include <atomic>
+
 using namespace loom;
 
 struct loom_model {
   std::unique_ptr<Session> session;
+  /// Set while a call runs the instance: a second thread's call is refused
+  /// instead of racing on the KV cache and the scratch state.
+  std::atomic<bool> busy{false};
 };
+
+namespace {
+/// Holds an instance for one call, if no other thread holds it.
+class Hold {
+public:
+  explicit Hold(loom_model &model)
+      : model(model), held(!model.busy.exchange(true)) {}
+  ~Hold() {
+    if (held)
+      model.busy.store(false);
+  }
+  Hold(const Hold &) = delete;
+  Hold &operator=(const Hold &) = delete;
+  explicit operator bool() const { return held; }
+
+private:
+  loom_model &model;
+  bool held;
+};
+
+/// The message of a call that found its instance held by another thread.
+std::string inUse(const char *function) {
+  return std::string(function) +
+         ": the instance is in use by another thread (an instance serves one "
+         "call at a time; open one per thread)";
+}
+} // namespace
 
 /// Records `message` for loom_last_error() and returns `result`.
 template <typename T> static T failWith(const std::string &message, T result) {
@@ -57,6 +89,9 @@ int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
                        float *out) {
   if (!model || !tokens || !out)
     return failWith("loom_model_prefill: null argument", -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_prefill"), -1);
   model->session->reset();
   Status status = model->session->run(tokens, count, out);
   return status ? 0 : failWith(status.getError(), -1);
@@ -68,6 +103,9 @@ int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
     return failWith("loom_model_prefill_last: null argument", -1);
   if (!model->session->getInfo().decoder)
     return failWith("loom_model_prefill_last: the model is an encoder", -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_prefill_last"), -1);
   model->session->reset();
   Status status = model->session->run(tokens, count, out, /*lastRowOnly=*/true);
   return status ? 0 : failWith(status.getError(), -1);
@@ -78,6 +116,9 @@ int loom_model_decode(loom_model *model, int32_t token, float *out) {
     return failWith("loom_model_decode: null argument", -1);
   if (!model->session->getInfo().decoder)
     return failWith("loom_model_decode: the model is an encoder", -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_decode"), -1);
   if (model->session->getPosition() == 0)
     return failWith("loom_model_decode: call loom_model_prefill first", -1);
   Status status = model->session->run(&token, 1, out);

@@ -16,8 +16,12 @@
  *
  * Instances share nothing: a process may open several, of one model or of
  * several (link each library; models built by one loomc share its runtime),
- * and use them from different threads at once. One instance must not be
- * used by two threads at the same time.
+ * and use them from different threads at once. One instance serves one call
+ * at a time: a call made while another thread's call runs on the same
+ * instance fails (-1, loom_last_error() says so) and changes nothing.
+ * Null instances and null buffers are errors too (accessors of a null
+ * instance return "" or 0); decoding before a prefill is an error. An
+ * instance must not be used after loom_model_close.
  *
  *===----------------------------------------------------------------------===*/
 

@@ -15,6 +15,7 @@
 
 #include <gmock/gmock.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,9 +26,17 @@ using ::testing::HasSubstr;
 
 namespace {
 
+/// While set, `forward` signals `entered` and waits for `released`.
+std::atomic<bool> blockForward{false}, entered{false}, released{false};
+
 /// An encoder with one weight `w` [4]: out[i, j] = w[j] * token[i] + pos + i.
 void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
              void *out) {
+  if (blockForward) {
+    entered = true;
+    while (!released)
+      std::this_thread::yield();
+  }
   auto *tokenRef = static_cast<MemRef<int32_t, 1> *>(tokens);
   auto *outRef = static_cast<MemRef<float, 2> *>(out);
   const float *w = static_cast<const float *>(context->weights[0]);
@@ -99,6 +108,38 @@ TEST_F(ModelApiTest, InstancesShareNothing) {
   EXPECT_TRUE(okB);
   loom_model_close(a);
   loom_model_close(b);
+}
+
+TEST_F(ModelApiTest, OneCallAtATimePerInstance) {
+  // A call on an instance another thread is running fails and changes
+  // nothing; the running call completes.
+  loom_model *model =
+      loom_model_open(&kFake, path("a.safetensors").c_str(), 8, 1);
+  ASSERT_NE(model, nullptr) << loom_last_error();
+  blockForward = true;
+  int first = -2;
+  float firstOut[4];
+  std::thread running([&] {
+    int32_t token = 2;
+    first = loom_model_prefill(model, &token, 1, firstOut);
+  });
+  while (!entered)
+    std::this_thread::yield();
+  int32_t token = 3;
+  float out[4] = {0, 0, 0, 0};
+  EXPECT_EQ(loom_model_prefill(model, &token, 1, out), -1);
+  EXPECT_THAT(loom_last_error(),
+              HasSubstr("loom_model_prefill: the instance is in use by "
+                        "another thread"));
+  EXPECT_THAT(out, ::testing::ElementsAre(0, 0, 0, 0));
+  released = true;
+  running.join();
+  blockForward = false;
+  EXPECT_EQ(first, 0);
+  EXPECT_THAT(firstOut, ::testing::ElementsAre(2, 4, 6, 8));
+  // Free again.
+  EXPECT_EQ(loom_model_prefill(model, &token, 1, out), 0) << loom_last_error();
+  loom_model_close(model);
 }
 
 TEST_F(ModelApiTest, RefusesAnotherAbi) {
