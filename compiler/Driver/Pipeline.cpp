@@ -23,7 +23,13 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());
     pm.addPass(createLoomDropLayers(drop));
   }
-  if (options.pruneFFN != 0.0 || options.pruneImportance) {
+  if (options.pruneHeads != 0.0) {
+    LoomPruneHeadsOptions prune;
+    prune.ratio = options.pruneHeads;
+    prune.importance = options.pruneImportance;
+    pm.addPass(createLoomPruneHeads(prune));
+  }
+  if (options.pruneFFN != 0.0) {
     LoomPruneFFNOptions prune;
     prune.ratio = options.pruneFFN;
     prune.importance = options.pruneImportance;

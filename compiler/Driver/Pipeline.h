@@ -73,10 +73,16 @@ struct LoomPipelineOptions
       llvm::cl::desc("Remove this fraction of every feed-forward network's "
                      "neurons, the least important of each layer (0: none)"),
       llvm::cl::init(0.0)};
+  Option<double> pruneHeads{
+      *this, "prune-heads",
+      llvm::cl::desc("Remove this fraction of every attention's head groups, "
+                     "the least important of each layer (0: none)"),
+      llvm::cl::init(0.0)};
   Option<bool> pruneImportance{
       *this, "prune-importance",
-      llvm::cl::desc("Score neurons by calibrated activations (checkpoint "
-                     "tensors NAME.importance) instead of weight magnitude"),
+      llvm::cl::desc("Score neurons and heads by calibrated activations "
+                     "(checkpoint tensors NAME.importance) instead of weight "
+                     "magnitude"),
       llvm::cl::init(false)};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",

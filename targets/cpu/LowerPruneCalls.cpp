@@ -1,10 +1,11 @@
 //===- LowerPruneCalls.cpp - Neuron selection through the runtime ---------===//
 //
-// Implements `loom-lower-prune-calls`: each `loom.prune_neurons` (in the
-// model's `prepare` entry point, once per weight at load) calls the
-// runtime's `loom_prune_neurons` (loom_abi.h), which scores the neurons,
-// keeps the best and gathers the target's rows or columns at them. A [F]
-// bias goes through as a [F, 1] matrix.
+// Implements `loom-lower-prune-calls`: each `loom.prune_neurons` and
+// `loom.prune_heads` (in the model's `prepare` entry point, once per weight
+// at load) calls the runtime's `loom_prune_neurons` / `loom_prune_heads`
+// (loom_abi.h), which score the neurons or head groups, keep the best and
+// gather the target's rows or columns at them. A bias goes through as a
+// matrix of one column.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,19 +29,24 @@ using namespace loom::cpu;
 
 namespace {
 
-LogicalResult lowerPruning(loom::PruneNeuronsOp op) {
-  FailureOr<Value> context = contextFor(op, LOOM_KERNEL_PRUNE_NEURONS);
+/// Lowers `op` (a pruning whose target is its first operand) to a call of
+/// `kernel` with the target, the score matrices `operands`, `importance`,
+/// the result buffer, then `scalars`.
+LogicalResult lowerPruning(Operation *op, StringRef kernel,
+                           ArrayRef<Value> operands, ArrayRef<int64_t> scalars,
+                           Value importance) {
+  FailureOr<Value> context = contextFor(op, kernel);
   if (failed(context))
     return failure();
   for (Value operand : op->getOperands())
     if (!getElementTypeOrSelf(operand).isF32())
-      return op.emitError("the runtime prunes f32 weights, got ")
+      return op->emitError("the runtime prunes f32 weights, got ")
              << operand.getType();
   OpBuilder builder(op);
-  Location loc = op.getLoc();
-  auto resultType = cast<RankedTensorType>(op.getType());
+  Location loc = op->getLoc();
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   // A vector is the matrix of its one column.
-  Value target = op.getTarget();
+  Value target = op->getOperand(0);
   bool vector = resultType.getRank() == 1;
   SmallVector<ReassociationIndices> columnOf = {{0, 1}};
   if (vector) {
@@ -55,15 +61,19 @@ LogicalResult lowerPruning(loom::PruneNeuronsOp op) {
     shape.push_back(1);
   Value out = memref::AllocOp::create(
       builder, loc, MemRefType::get(shape, resultType.getElementType()));
-  callKernel(builder, loc, op, LOOM_KERNEL_PRUNE_NEURONS,
-             {*context, readOnlyBuffer(builder, loc, target),
-              optionalBuffer(builder, loc, op.getGate(), /*rank=*/2),
-              readOnlyBuffer(builder, loc, op.getUp()),
-              readOnlyBuffer(builder, loc, op.getDown()),
-              optionalBuffer(builder, loc, op.getImportance()),
-              castToAnyLayout(builder, loc, out),
-              i64Constant(builder, loc, op.getAxis()),
-              i64Constant(builder, loc, op.getKeep())});
+  SmallVector<Value> arguments = {*context,
+                                  readOnlyBuffer(builder, loc, target)};
+  // Matrices of the scores; a missing matrix (a gate) or vector
+  // (importance) is an empty buffer.
+  for (Value operand : operands)
+    arguments.push_back(operand ? readOnlyBuffer(builder, loc, operand)
+                                : optionalBuffer(builder, loc, Value(),
+                                                 /*rank=*/2));
+  arguments.push_back(optionalBuffer(builder, loc, importance));
+  arguments.push_back(castToAnyLayout(builder, loc, out));
+  for (int64_t scalar : scalars)
+    arguments.push_back(i64Constant(builder, loc, scalar));
+  callKernel(builder, loc, op, kernel, arguments);
   if (vector)
     out = memref::CollapseShapeOp::create(builder, loc, out, columnOf);
   replaceWithBuffer(builder, op, out);
@@ -73,15 +83,36 @@ LogicalResult lowerPruning(loom::PruneNeuronsOp op) {
 struct LowerPruneCallsPass
     : loom::cpu::impl::LoomLowerPruneCallsBase<LowerPruneCallsPass> {
   void runOnOperation() override {
-    SmallVector<loom::PruneNeuronsOp> ops;
-    getOperation().walk([&](loom::PruneNeuronsOp op) {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
       // Prunings inside a param's init are computed by `prepare`.
-      if (!op->getParentOfType<loom::ParamOp>())
+      if (isa<loom::PruneNeuronsOp, loom::PruneHeadsOp>(op) &&
+          !op->getParentOfType<loom::ParamOp>())
         ops.push_back(op);
     });
-    for (loom::PruneNeuronsOp op : ops)
-      if (failed(lowerPruning(op)))
+    for (Operation *op : ops) {
+      LogicalResult lowered = failure();
+      if (auto neurons = dyn_cast<loom::PruneNeuronsOp>(op)) {
+        lowered = lowerPruning(
+            op, LOOM_KERNEL_PRUNE_NEURONS,
+            {neurons.getGate(), neurons.getUp(), neurons.getDown()},
+            {int64_t(neurons.getAxis()), int64_t(neurons.getKeep())},
+            neurons.getImportance());
+      } else {
+        auto heads = cast<loom::PruneHeadsOp>(op);
+        int64_t part = heads.getPart() == "q"    ? 0
+                       : heads.getPart() == "kv" ? 1
+                                                 : 2;
+        lowered = lowerPruning(
+            op, LOOM_KERNEL_PRUNE_HEADS,
+            {heads.getWq(), heads.getWk(), heads.getWv(), heads.getWo()},
+            {part, int64_t(heads.getKeep()), int64_t(heads.getHeads()),
+             int64_t(heads.getKvHeads()), int64_t(heads.getHeadDim())},
+            heads.getImportance());
+      }
+      if (failed(lowered))
         return signalPassFailure();
+    }
   }
 };
 

@@ -41,6 +41,7 @@ constexpr const char *kPipelines[] = {
     "loom-roll-layers,loom-unroll-loops,canonicalize",
     "loom-fold-norm",
     "loom-prune-ffn{ratio=0.5}",
+    "loom-prune-heads{ratio=0.5}",
     "loom-derive-weights",
     "loom-quantize-weights{format=q8_0}",
     "loom-quantize-weights{format=q4_1 layers=attention,ffn}",

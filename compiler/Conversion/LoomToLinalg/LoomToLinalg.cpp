@@ -62,7 +62,7 @@ struct ConvertLoomToLinalgPass
     target.addLegalOp<ParamOp, WeightOp, YieldOp, AttentionOp>();
     // Quantized weights are read by the target's kernels only, and neurons
     // selected by them; left alone here, they are reported below.
-    target.addLegalOp<QuantizeOp, PruneNeuronsOp>();
+    target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
 
@@ -88,9 +88,10 @@ struct ConvertLoomToLinalgPass
                       "(loomc --kernels=runtime)");
         return WalkResult::interrupt();
       }
-      if (isa<PruneNeuronsOp>(op)) {
-        op->emitError("neurons are selected by the target's kernels: compile "
-                      "with the runtime's kernels (loomc --kernels=runtime)");
+      if (isa<PruneNeuronsOp, PruneHeadsOp>(op)) {
+        op->emitError("what a pruned weight keeps is selected by the target's "
+                      "kernels: compile with the runtime's kernels "
+                      "(loomc --kernels=runtime)");
         return WalkResult::interrupt();
       }
       op->emitError("cannot be lowered: bind the model to the runtime first "

@@ -219,9 +219,18 @@ cl::opt<double>
                       "(default 0: none)"),
              cl::value_desc("ratio"), cl::init(0.0), cl::cat(loomcCategory));
 
+cl::opt<double>
+    pruneHeads("prune-heads",
+               cl::desc("Remove this fraction of every attention's head "
+                        "groups (a key/value head and its query heads), the "
+                        "least important of each layer, in [0, 1) (default "
+                        "0: none)"),
+               cl::value_desc("ratio"), cl::init(0.0), cl::cat(loomcCategory));
+
 cl::opt<bool> pruneImportance(
     "prune-importance",
-    cl::desc("With --prune-ffn: score neurons by their calibrated activations "
+    cl::desc("With --prune-ffn or --prune-heads: score neurons and heads by "
+             "their calibrated activations "
              "(checkpoint tensors NAME.importance, from a program's "
              "--calibrate run) instead of weight magnitude"),
     cl::init(false), cl::cat(loomcCategory));
@@ -483,6 +492,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeImportance = quantizeImportance;
   options.dropLayers = dropLayers;
   options.pruneFFN = pruneFFN;
+  options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;

@@ -491,6 +491,50 @@ LogicalResult PruneNeuronsOp::verify() {
   return success();
 }
 
+LogicalResult PruneHeadsOp::verify() {
+  StringRef part = getPart();
+  if (part != "q" && part != "kv" && part != "o")
+    return emitOpError() << "part must be \"q\", \"kv\" or \"o\", got \""
+                         << part << "\"";
+  int64_t heads = getHeads(), kvHeads = getKvHeads(), hd = getHeadDim();
+  if (heads % kvHeads != 0)
+    return emitOpError() << heads << " heads do not form groups of " << kvHeads
+                         << " key/value heads";
+  if (getKeep() > kvHeads)
+    return emitOpError() << "keeps " << getKeep() << " of " << kvHeads
+                         << " head groups";
+  auto expect = [&](Value value, StringRef name, int64_t dim,
+                    int64_t size) -> LogicalResult {
+    if (conflicts(dimOf(value, dim), size))
+      return emitOpError() << name << " " << value.getType() << " should have "
+                           << size << " " << (dim ? "columns" : "rows")
+                           << " for " << heads << " heads of " << hd;
+    return success();
+  };
+  if (failed(expect(getWq(), "wq", 0, heads * hd)) ||
+      failed(expect(getWk(), "wk", 0, kvHeads * hd)) ||
+      failed(expect(getWv(), "wv", 0, kvHeads * hd)) ||
+      failed(expect(getWo(), "wo", 1, heads * hd)))
+    return failure();
+  if (Value importance = getImportance();
+      importance && failed(expect(importance, "importance", 0, heads * hd)))
+    return failure();
+  auto target = cast<RankedTensorType>(getTarget().getType());
+  int64_t axis = getAxis(), block = getGroupSize();
+  if (axis >= target.getRank() ||
+      conflicts(target.getDimSize(axis), block * kvHeads))
+    return emitOpError() << "the " << part << " part of " << target
+                         << " should span " << block * kvHeads
+                         << (axis ? " columns" : " rows");
+  SmallVector<int64_t> shape(target.getShape());
+  shape[axis] = block * getKeep();
+  auto expected = RankedTensorType::get(shape, target.getElementType());
+  if (getType() != expected)
+    return emitOpError() << "result type " << getType() << " should be "
+                         << expected;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Norms
 //===----------------------------------------------------------------------===//

@@ -342,6 +342,58 @@ def Loom_PruneNeuronsOp : Loom_Op<"prune_neurons",
   let hasVerifier = 1;
 }
 
+def Loom_PruneHeadsOp : Loom_Op<"prune_heads", [Pure]> {
+  let summary = "keeps the most important head groups of an attention weight";
+  let description = [{
+    An attention with `H = heads` query heads, `KV = kv_heads` key/value
+    heads and `hd = head_dim` has KV groups: KV head g and the H / KV query
+    heads that read it. Scores the groups from the attention's weights
+    (`scores(wq, wk, wv, wo)`, shapes as `loom.attention`'s) and keeps the
+    `keep` of highest score (ties: the lower index), in their order. The
+    result is `target`'s part of them: `part "q"`, rows of the query
+    weight or bias (H / KV * hd per group); `part "kv"`, rows of the key or
+    value weight or bias (hd per group); `part "o"`, columns of the output
+    weight.
+
+    Scores: without `importance`, `(sum over the group's query heads h of
+    |wq_h| * |wo_h|) * |wk_g| * |wv_g|` (Frobenius norms of the heads' rows
+    of wq, wk, wv and columns of wo); with it (`[H*hd]`, the mean square of
+    each input channel of the output projection over calibration data),
+    `sqrt(sum over the group's channels c of |wo[:, c]|^2 * importance[c])`,
+    the expected size of the group's contribution to the output.
+    `--loom-prune-heads` writes it.
+
+    ```mlir
+    %q = loom.prune_heads %wq part "q" keep 1 heads = 4 kv_heads = 2 head_dim = 8 scores(%wq, %wk, %wv, %wo) : (...) -> tensor<16x32xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[Loom_Matrix, Loom_Vector]>:$target,
+                       Loom_Matrix:$wq, Loom_Matrix:$wk, Loom_Matrix:$wv,
+                       Loom_Matrix:$wo, Optional<Loom_Vector>:$importance,
+                       StrAttr:$part,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$keep,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim);
+  let results = (outs AnyTypeOf<[Loom_Matrix, Loom_Vector]>:$result);
+  let assemblyFormat = [{
+    $target `part` $part `keep` $keep `heads` `=` $heads `kv_heads` `=`
+    $kv_heads `head_dim` `=` $head_dim `scores` `(` $wq `,` $wk `,` $wv `,`
+    $wo `)` (`importance` $importance^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The axis of `target` the part spans (1 for "o", else 0).
+    int64_t getAxis() { return getPart() == "o" ? 1 : 0; }
+    /// Rows (or columns) of `target` per group.
+    int64_t getGroupSize() {
+      return getPart() == "kv" ? getHeadDim()
+                               : getHeads() / getKvHeads() * getHeadDim();
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 class Loom_NormOp<string mnemonic, list<Trait> traits = []>
     : Loom_Op<mnemonic, !listconcat([Pure, Loom_InferType], traits)> {
   let results = (outs Loom_Activation:$result);

@@ -37,7 +37,8 @@ namespace {
 
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
-  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp>(op);
+  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp,
+             PruneHeadsOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -184,6 +185,14 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
   // `w.pruned96`: a weight's 96 most important neurons.
   if (auto prune = dyn_cast<PruneNeuronsOp>(def))
     return operands.front() + ".pruned" + std::to_string(prune.getKeep());
+  // `w.heads6`, `w.kv_heads2`: a weight's part of the head groups kept.
+  if (auto prune = dyn_cast<PruneHeadsOp>(def)) {
+    if (prune.getPart() == "kv")
+      return operands.front() + ".kv_heads" + std::to_string(prune.getKeep());
+    return operands.front() + ".heads" +
+           std::to_string(prune.getKeep() * prune.getHeads() /
+                          prune.getKvHeads());
+  }
   std::string name =
       (def->getName().stripDialect() + "(" + llvm::join(operands, ",")).str();
   if (auto split = dyn_cast<SplitOp>(def))

@@ -42,6 +42,13 @@ static FailureOr<ParamOp> importanceParam(Operation *user, StringRef name,
 
 FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
                                      ModuleOp module, SymbolTable &symbols) {
+  // The matrix the unquantized build's product reads: views are read in
+  // place, so their source's name is the product's.
+  while (Operation *def = source.getDefiningOp()) {
+    if (!isa<TransposeOp, SplitOp, SliceOp>(def))
+      break;
+    source = def->getOperand(0);
+  }
   // Importance is read by name: the weight must be computed from params.
   std::function<bool(Value, const IRMapping &)> fromParams =
       [&](Value value, const IRMapping &mapping) {

@@ -49,7 +49,8 @@ bool fuseGateUp(GatedMLPOp mlp);
 bool fuseResidual(AddOp add);
 
 /// The calibrated importance of the `k` channels of the weight `source`
-/// (a value computed from params) that `user` reads: a `loom.weight` of the
+/// (a value computed from params; views of a matrix are named after it)
+/// that `user` reads: a `loom.weight` of the
 /// checkpoint param `NAME.importance` (NAME the weight's name, as
 /// `describeWeight` gives it), declared if need be; in a block, a new
 /// argument each call passes for its layer. Errors at `user`.

@@ -233,6 +233,31 @@ def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomPruneHeads : Pass<"loom-prune-heads", "::mlir::ModuleOp"> {
+  let summary = "Remove the least important attention heads of every layer";
+  let description = [{
+    Structured pruning of attention heads, aware of grouped-query attention:
+    each `loom.attention` with KV key/value heads keeps `KV - floor(ratio *
+    KV)` head groups (a key/value head and the query heads that read it;
+    with as many key/value heads as query heads, single heads), chosen per
+    layer by score. Its query, key and value weights and biases lose the
+    rows of the other groups and its output weight their columns (each a
+    `loom.prune_heads` of the original weight, a derived weight computed at
+    load); its head counts shrink, and with them its KV cache. Scores: the
+    weights' magnitude, or with `importance`, the calibrated activations of
+    the output projection's input (`NAME.importance` of its weight NAME,
+    from a program's `--calibrate` run). `ratio=0` changes nothing. Run it
+    before `--loom-decompose-attention`.
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "Fraction of each layer's head groups to remove, in [0, 1)">,
+    Option<"importance", "importance", "bool", /*default=*/"false",
+           "Score head groups by calibrated activations (checkpoint tensors "
+           "NAME.importance) instead of weight magnitude">
+  ];
+}
+
 def LoomDeriveWeights : Pass<"loom-derive-weights", "::mlir::ModuleOp"> {
   let summary = "Turn computations on weights alone into derived params";
   let description = [{

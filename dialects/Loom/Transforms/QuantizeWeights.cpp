@@ -307,16 +307,8 @@ LogicalResult WeightQuantizer::run() {
         RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
     Value importance;
     if (useImportance) {
-      // The matrix the unquantized build's product reads: views are read
-      // in place, so their source's name is the product's.
-      Value source = linear.getW();
-      while (Operation *def = source.getDefiningOp()) {
-        if (!isa<TransposeOp, SplitOp, SliceOp>(def))
-          break;
-        source = def->getOperand(0);
-      }
       FailureOr<Value> found =
-          importanceFor(linear, source, k, module, symbols);
+          importanceFor(linear, linear.getW(), k, module, symbols);
       if (failed(found))
         return failure();
       importance = *found;

@@ -37,9 +37,36 @@ std::vector<int64_t> selectNeurons(const MatrixView &gate, const MatrixView &up,
                                    const float *importance,
                                    int64_t importanceStride, int64_t keep);
 
+/// The weights of an attention, for scoring its head groups: `wq` [H*hd,
+/// D], `wk`, `wv` [KV*hd, D], `wo` [D', H*hd].
+struct AttentionWeights {
+  MatrixView wq, wk, wv, wo;
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+};
+
+/// The `keep` groups (a KV head and the H / KV query heads that read it) of
+/// highest score, in increasing order (ties: the lower index). Scores of
+/// group g: (sum over its query heads h of |wq_h| * |wo_h|) * |wk_g| *
+/// |wv_g| (Frobenius norms of the heads' rows, or columns of wo) without
+/// importance; with it ([H*hd], the mean square of each input channel of
+/// the output projection), sqrt(sum over the group's channels c of
+/// |wo[:, c]|^2 * importance[c]).
+std::vector<int64_t> selectHeadGroups(const AttentionWeights &weights,
+                                      const float *importance,
+                                      int64_t importanceStride, int64_t keep);
+
 } // namespace loom
 
 extern "C" {
+/// `loom_prune_heads` (LOOM_KERNEL_PRUNE_HEADS).
+void _mlir_ciface_loom_prune_heads(
+    loom_context *context, loom::MemRef<float, 2> *target,
+    loom::MemRef<float, 2> *wq, loom::MemRef<float, 2> *wk,
+    loom::MemRef<float, 2> *wv, loom::MemRef<float, 2> *wo,
+    loom::MemRef<float, 1> *importance, loom::MemRef<float, 2> *out,
+    int64_t part, int64_t keep, int64_t heads, int64_t kvHeads,
+    int64_t headDim);
+
 /// `loom_prune_neurons` (LOOM_KERNEL_PRUNE_NEURONS).
 void _mlir_ciface_loom_prune_neurons(
     loom_context *context, loom::MemRef<float, 2> *target,

@@ -98,6 +98,13 @@
  *  MemRef<float, 1>, gate and importance of size 0 when absent, axis and keep
  *  int64_t (loom.prune_neurons). */
 #define LOOM_KERNEL_PRUNE_NEURONS "loom_prune_neurons"
+/** Keeps the most important head groups of an attention weight: (ctx,
+ *  target, wq, wk, wv, wo, importance, out, part, keep, heads, kv_heads,
+ *  head_dim) with target, wq, wk, wv, wo and out MemRef<float, 2> (a bias
+ *  as [n, 1]), importance MemRef<float, 1> (size 0 when absent), the rest
+ *  int64_t; part 0: rows of q heads, 1: rows of kv heads, 2: columns of
+ *  the output projection (loom.prune_heads). */
+#define LOOM_KERNEL_PRUNE_HEADS "loom_prune_heads"
 
 /*--- Activations in a product's epilogue ----------------------------------*/
 /* What the products apply to each element of their result, after the bias

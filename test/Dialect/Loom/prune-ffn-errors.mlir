@@ -10,7 +10,7 @@
 // NEGATIVE: error: --loom-prune-ffn: ratio must be in [0, 1), got -0.10
 // NAMELESS: error: importance is read by the name of the weight, but this weight does not come from the model's params
 // NONE-NOT: error
-// GENERATED: error: neurons are selected by the target's kernels: compile with the runtime's kernels (loomc --kernels=runtime)
+// GENERATED: error: what a pruned weight keeps is selected by the target's kernels: compile with the runtime's kernels (loomc --kernels=runtime)
 
 // Weights that are arguments of a public function have no name to read
 // their importance by.

@@ -1,0 +1,99 @@
+//===- PruneHeads.cpp - Remove the least important attention heads --------===//
+//
+// Implements --loom-prune-heads. With grouped-query attention a key/value
+// head serves H / KV query heads; removing a query head alone would leave
+// groups of different sizes, which the attention kernels do not run, so the
+// unit removed is the group: its key/value head (rows of wk, wv and their
+// biases), its query heads (rows of wq and bq) and their columns of wo.
+// Each weight is replaced by `loom.prune_heads` of itself, which scores the
+// groups from all the attention's weights and keeps the best: computed at
+// load per layer (`--loom-derive-weights`). The attention's head counts
+// shrink; its output width and head size stay.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMPRUNEHEADS
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
+  using LoomPruneHeadsBase::LoomPruneHeadsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!(ratio >= 0.0 && ratio < 1.0)) {
+      emitError(module.getLoc())
+          << "--loom-prune-heads: ratio must be in [0, 1), got "
+          << llvm::formatv("{0}", double(ratio)).str();
+      return signalPassFailure();
+    }
+    SmallVector<AttentionOp> attentions;
+    module.walk([&](AttentionOp op) { attentions.push_back(op); });
+    SymbolTable symbols(module);
+    for (AttentionOp attention : attentions)
+      if (failed(prune(attention, module, symbols)))
+        return signalPassFailure();
+  }
+
+  LogicalResult prune(AttentionOp op, ModuleOp module, SymbolTable &symbols) {
+    int64_t heads = op.getNumHeads(), groups = op.getNumKvHeads();
+    int64_t headDim = op.getHeadDim();
+    int64_t keep = groups - int64_t(std::floor(ratio * double(groups)));
+    if (keep == groups)
+      return success();
+    Value importance;
+    if (this->importance) {
+      FailureOr<Value> found =
+          importanceFor(op, op.getWo(), heads * headDim, module, symbols);
+      if (failed(found))
+        return failure();
+      importance = *found;
+    }
+    Value wq = op.getWq(), wk = op.getWk(), wv = op.getWv(), wo = op.getWo();
+    OpBuilder builder(op);
+    auto pruned = [&](OpOperand &operand, StringRef part) {
+      auto type = cast<RankedTensorType>(operand.get().getType());
+      int64_t axis = part == "o" ? 1 : 0;
+      int64_t block = part == "kv" ? headDim : heads / groups * headDim;
+      SmallVector<int64_t> shape(type.getShape());
+      shape[axis] = block * keep;
+      Value value = PruneHeadsOp::create(
+          builder, op.getLoc(),
+          RankedTensorType::get(shape, type.getElementType()), operand.get(),
+          wq, wk, wv, wo, importance, builder.getStringAttr(part),
+          builder.getI64IntegerAttr(keep), builder.getI64IntegerAttr(heads),
+          builder.getI64IntegerAttr(groups),
+          builder.getI64IntegerAttr(headDim));
+      operand.set(value);
+    };
+    pruned(op.getWqMutable(), "q");
+    pruned(op.getWkMutable(), "kv");
+    pruned(op.getWvMutable(), "kv");
+    pruned(op.getWoMutable(), "o");
+    if (op.getBq())
+      pruned(op.getBqMutable()[0], "q");
+    if (op.getBk())
+      pruned(op.getBkMutable()[0], "kv");
+    if (op.getBv())
+      pruned(op.getBvMutable()[0], "kv");
+    op.setNumHeads(keep * (heads / groups));
+    op.setNumKvHeads(keep);
+    return success();
+  }
+};
+
+} // namespace
