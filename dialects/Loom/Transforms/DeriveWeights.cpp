@@ -175,7 +175,12 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
     direct &= isa_and_nonnull<WeightOp>(
         arguments.lookupOrDefault(operand).getDefiningOp());
   }
-  if (isa<ConcatOp>(def) && direct && operands.size() > 1)
+  // Braces around what differs, for params or names as plain as theirs
+  // (`a.gate.weight.pruned96`).
+  bool plain = llvm::all_of(operands, [](const std::string &name) {
+    return name.find_first_of("(){},#") == std::string::npos;
+  });
+  if (isa<ConcatOp>(def) && (direct || plain) && operands.size() > 1)
     if (std::string braced = bracedName(operands); !braced.empty())
       return braced;
   // `w.q8_0`: a weight in a quantized format.
