@@ -808,6 +808,12 @@ int main(int argc, char **argv) {
            "--quantize=FORMAT\n";
     return 1;
   }
+  if (pruneImportance && pruneFFN == 0.0 && pruneHeads == 0.0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--prune-importance scores what --prune-ffn or --prune-heads "
+           "removes: give one of them\n";
+    return 1;
+  }
   if (optLevel > 3) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "-O" << optLevel << " is not an optimization level (0-3)\n";

@@ -6,6 +6,8 @@
 
 // RUN: not loomc %examples/llama.loom -D layers=1 -D dim=32 -D heads=2 -D kv_heads=1 -D ffn=64 -D vocab=50 --prune-ffn=1.5 2>&1 | FileCheck %s --check-prefix=LOOMC
 // LOOMC: llama.loom:5:1: error: --loom-prune-ffn: ratio must be in [0, 1), got 1.50
+// RUN: not loomc %examples/llama.loom -D layers=1 -D dim=32 -D heads=2 -D kv_heads=1 -D ffn=64 -D vocab=50 --prune-importance 2>&1 | FileCheck %s --check-prefix=ALONE
+// ALONE: loomc: error: --prune-importance scores what --prune-ffn or --prune-heads removes: give one of them
 // ONE: error: --loom-prune-ffn: ratio must be in [0, 1), got 1.00
 // NEGATIVE: error: --loom-prune-ffn: ratio must be in [0, 1), got -0.10
 // NAMELESS: error: importance is read by the name of the weight, but this weight does not come from the model's params
