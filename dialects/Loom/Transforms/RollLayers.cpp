@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMROLLLAYERS
@@ -118,12 +119,13 @@ void roll(ArrayRef<func::CallOp> calls, ArrayRef<ArgumentKind> kinds) {
         YieldOp::create(body, bodyLoc, call.getResults());
       });
   last.getResult(0).replaceAllUsesWith(loop.getResult(0));
-  // The weights the calls read, erased once nothing reads them.
-  SmallVector<Operation *> weights;
+  // The weights the calls read (once each: calls may share one), erased
+  // once nothing reads them.
+  llvm::SetVector<Operation *> weights;
   for (func::CallOp call : llvm::reverse(calls)) {
     for (Value operand : call.getOperands())
       if (auto weight = operand.getDefiningOp<WeightOp>())
-        weights.push_back(weight);
+        weights.insert(weight);
     call.erase();
   }
   for (Operation *weight : weights)

@@ -88,3 +88,29 @@ func.func @broken(%x: tensor<?x8xf32>, %v: tensor<8x8xf32>) -> (tensor<?x8xf32>,
   %5 = func.call @layer(%4, %c) : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %5, %4 : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// A weight a call passes twice (its own weights used as two arguments) is
+// selected for both, and each weight op is erased once (a fuzzer found a
+// double erase here).
+
+loom.param @t.0.w : tensor<8x8xf32>
+loom.param @t.1.w : tensor<8x8xf32>
+func.func private @twice(%x: tensor<?x8xf32>, %a: tensor<8x8xf32>, %b: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %0 = loom.linear %x, %a : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %1 = loom.linear %0, %b : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+// CHECK-LABEL: func.func @forward_twice(
+// CHECK:         loom.loop 2 times(%[[I:[a-z0-9]+]])
+// CHECK-DAG:       loom.weight_select [@t.0.w, @t.1.w][%[[I]]]
+// CHECK-DAG:       loom.weight_select [@t.0.w, @t.1.w][%[[I]]]
+// CHECK-NOT:     loom.weight @
+func.func @forward_twice(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %w0 = loom.weight @t.0.w : tensor<8x8xf32>
+  %w1 = loom.weight @t.1.w : tensor<8x8xf32>
+  %0 = func.call @twice(%x, %w0, %w0) : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %1 = func.call @twice(%0, %w1, %w1) : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
