@@ -29,6 +29,20 @@ Expected<std::optional<Json>> readJson(const std::string &path) {
   return std::optional<Json>(std::move(json));
 }
 
+/// `object[key]` if it is a string, else "" (nlohmann's `value` throws on a
+/// value of another type, which a hostile file may hold).
+std::string stringField(const Json &object, const char *key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>()
+                                                     : "";
+}
+
+/// `object[key]` if it is a boolean, else false.
+bool boolField(const Json &object, const char *key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_boolean() && found->get<bool>();
+}
+
 /// `eos_token_id`: an id or a list of ids.
 std::vector<int32_t> eosIdsOf(const Json &config) {
   std::vector<int32_t> ids;
@@ -65,7 +79,7 @@ std::string chatTemplateOf(const Json &config) {
     return found->get<std::string>();
   if (found->is_array())
     for (const Json &entry : *found)
-      if (entry.is_object() && entry.value("name", "") == "default" &&
+      if (entry.is_object() && stringField(entry, "name") == "default" &&
           entry.contains("template") && entry["template"].is_string())
         return entry["template"].get<std::string>();
   return "";
@@ -107,9 +121,9 @@ Status readDirectorySettings(const std::string &directory,
   if (!pooling)
     return pooling.takeError();
   if (*pooling) {
-    if ((*pooling)->value("pooling_mode_mean_tokens", false))
+    if (boolField(**pooling, "pooling_mode_mean_tokens"))
       settings.pooling = Pooling::Mean;
-    else if ((*pooling)->value("pooling_mode_cls_token", false))
+    else if (boolField(**pooling, "pooling_mode_cls_token"))
       settings.pooling = Pooling::Cls;
     else
       return makeError(fmt::format("{}: Loom pools by mean or by the CLS "
@@ -127,7 +141,7 @@ Status readDirectorySettings(const std::string &directory,
     if (list.is_array())
       for (const Json &module : list)
         if (module.is_object() &&
-            module.value("type", "").find("Normalize") != std::string::npos)
+            stringField(module, "type").find("Normalize") != std::string::npos)
           settings.normalize = true;
   }
   return Status::success();
