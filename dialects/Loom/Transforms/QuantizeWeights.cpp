@@ -5,28 +5,23 @@
 // integer kernels read the quantized bytes; `--loom-derive-weights` then
 // computes each quantization once at load.
 //
-// Products are selected by kind (found from the graph, not from names: a
-// product that feeds attention or reads its output is an attention
-// projection, one that feeds or reads an activation is a feed-forward one, a
-// product the entry point returns is the head) and by the checkpoint names
-// of the weights they read. A block is one function called once per layer,
-// so a product inside it is quantized in every layer or in none: the names
-// it reads in each call must lead to the same choice.
+// Products are selected by kind and by the checkpoint names of the weights
+// they read (ProductSelection.h). A block is one function called once per
+// layer, so a product inside it is quantized in every layer or in none: the
+// names it reads in each call must lead to the same choice.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/IR/QuantFormat.h"
 #include "dialects/Loom/Transforms/Passes.h"
+#include "dialects/Loom/Transforms/ProductSelection.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
-#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
-
-#include <functional>
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMQUANTIZEWEIGHTS
@@ -38,61 +33,6 @@ using namespace loom;
 
 namespace {
 
-/// What a product computes in the model.
-enum class ProductKind { Attention, Ffn, Head, Other };
-
-/// The kinds' option spellings.
-constexpr StringLiteral kKindNames[] = {"attention", "ffn", "head", "other"};
-
-/// Views a value passes through on its way to attention or an activation.
-bool isPassThrough(Operation *op) {
-  return isa<SplitOp, SliceOp, RopeOp, TransposeOp>(op);
-}
-
-/// True if `value` reaches an op satisfying `isTarget` through views only.
-bool reaches(Value value, function_ref<bool(Operation *)> isTarget) {
-  SmallVector<Value> work = {value};
-  llvm::SmallPtrSet<Operation *, 8> seen;
-  while (!work.empty()) {
-    Value next = work.pop_back_val();
-    for (Operation *user : next.getUsers()) {
-      if (isTarget(user))
-        return true;
-      if (isPassThrough(user) && seen.insert(user).second)
-        llvm::append_range(work, user->getResults());
-    }
-  }
-  return false;
-}
-
-bool isAttentionCore(Operation *op) {
-  return isa<AttendOp, CachedAttentionOp>(op);
-}
-
-bool isActivation(Operation *op) { return isa<ActivationOp, GluOp>(op); }
-
-ProductKind classify(LinearOp linear) {
-  Value result = linear.getResult();
-  for (Operation *user : result.getUsers()) {
-    auto func = user->getParentOfType<func::FuncOp>();
-    if (isa<func::ReturnOp>(user) && func && !func.isPrivate())
-      return ProductKind::Head;
-  }
-  Operation *input = linear.getX().getDefiningOp();
-  if (reaches(result, isAttentionCore) || (input && isAttentionCore(input)))
-    return ProductKind::Attention;
-  // An unfused gated MLP's down projection reads activation(gate) * up.
-  if (reaches(result, isActivation) ||
-      (input && (isActivation(input) ||
-                 (isa<MulOp>(input) &&
-                  llvm::any_of(input->getOperands(), [](Value operand) {
-                    Operation *def = operand.getDefiningOp();
-                    return def && isActivation(def);
-                  })))))
-    return ProductKind::Ffn;
-  return ProductKind::Other;
-}
-
 /// `--loom-quantize-weights`'s `overrides`: products whose weights' names
 /// match `pattern` are quantized in `format` instead.
 struct FormatOverride {
@@ -103,16 +43,12 @@ struct FormatOverride {
 
 class WeightQuantizer {
 public:
-  WeightQuantizer(ModuleOp module, QuantFormat format,
-                  llvm::SmallBitVector kinds, ArrayRef<llvm::Regex> include,
-                  ArrayRef<std::string> includeTexts,
-                  ArrayRef<llvm::Regex> exclude,
-                  ArrayRef<FormatOverride> overrides, bool useImportance)
-      : module(module), symbols(module), format(format),
-        useImportance(useImportance), kinds(std::move(kinds)), include(include),
-        includeTexts(includeTexts), exclude(exclude), overrides(overrides),
-        overrideMatched(overrides.size(), false),
-        includeMatched(include.size(), false) {}
+  WeightQuantizer(ModuleOp module, ProductSelection selection,
+                  QuantFormat format, ArrayRef<FormatOverride> overrides,
+                  bool useImportance)
+      : module(module), selection(std::move(selection)), format(format),
+        useImportance(useImportance), overrides(overrides),
+        overrideMatched(overrides.size(), false) {}
 
   LogicalResult run();
 
@@ -120,29 +56,17 @@ private:
   /// Rewrites the layers that hide products (attention, MLPs) into
   /// `loom.linear`s; a gated MLP that cannot be stays (with a warning).
   void exposeProducts();
-  /// The checkpoint names `value` is computed from, once per way of calling
-  /// its function (a block called per layer gives one list per layer).
-  SmallVector<SmallVector<std::string>> namesPerCall(Value value);
-  /// Whether the names of one call select the product.
-  bool selects(ArrayRef<std::string> names, bool record);
   /// The format of a selected product reading `names`: the first override
   /// that matches one of them, else `format`.
   QuantFormat formatFor(ArrayRef<std::string> names, bool record);
 
   ModuleOp module;
-  SymbolTable symbols;
+  ProductSelection selection;
   QuantFormat format;
   bool useImportance;
-  llvm::SmallBitVector kinds;
-  ArrayRef<llvm::Regex> include;
-  /// The include patterns as written.
-  ArrayRef<std::string> includeTexts;
-  ArrayRef<llvm::Regex> exclude;
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
   SmallVector<bool> overrideMatched;
-  /// Which include patterns matched a quantized weight.
-  SmallVector<bool> includeMatched;
 };
 
 } // namespace
@@ -168,73 +92,6 @@ void WeightQuantizer::exposeProducts() {
   }
 }
 
-SmallVector<SmallVector<std::string>>
-WeightQuantizer::namesPerCall(Value value) {
-  if (auto weight = value.getDefiningOp<WeightOp>()) {
-    auto param =
-        symbols.lookupNearestSymbolFrom<ParamOp>(weight, weight.getParamAttr());
-    std::string name =
-        param ? param.getCheckpointName().str() : weight.getParam().str();
-    return {{name}};
-  }
-  if (auto argument = dyn_cast<BlockArgument>(value)) {
-    auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
-    if (!func || !func.isPrivate())
-      return {{}};
-    // One list per call (and per call of each caller).
-    SmallVector<SmallVector<std::string>> calls;
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(func, module);
-    for (const SymbolTable::SymbolUse &use :
-         uses ? *uses : SymbolTable::UseRange({})) {
-      auto call = dyn_cast<func::CallOp>(use.getUser());
-      if (!call || argument.getArgNumber() >= call.getNumOperands())
-        continue;
-      llvm::append_range(
-          calls, namesPerCall(call.getOperand(argument.getArgNumber())));
-    }
-    if (calls.empty())
-      calls.push_back({});
-    return calls;
-  }
-  Operation *op = value.getDefiningOp();
-  if (!op)
-    return {{}};
-  // A computation on weights: the names of each operand, call by call (the
-  // operands of one op come from the same calls).
-  SmallVector<SmallVector<std::string>> merged;
-  for (Value operand : op->getOperands()) {
-    SmallVector<SmallVector<std::string>> names = namesPerCall(operand);
-    if (merged.empty()) {
-      merged = std::move(names);
-      continue;
-    }
-    for (size_t i = 0; i < merged.size() && i < names.size(); ++i)
-      llvm::append_range(merged[i], names[i]);
-  }
-  if (merged.empty())
-    merged.push_back({});
-  return merged;
-}
-
-bool WeightQuantizer::selects(ArrayRef<std::string> names, bool record) {
-  for (const std::string &name : names)
-    for (const llvm::Regex &pattern : exclude)
-      if (pattern.match(name))
-        return false;
-  if (include.empty())
-    return true;
-  bool selected = false;
-  for (const std::string &name : names)
-    for (auto [index, pattern] : llvm::enumerate(include))
-      if (pattern.match(name)) {
-        selected = true;
-        if (record)
-          includeMatched[index] = true;
-      }
-  return selected;
-}
-
 QuantFormat WeightQuantizer::formatFor(ArrayRef<std::string> names,
                                        bool record) {
   for (auto [index, override] : llvm::enumerate(overrides))
@@ -255,23 +112,13 @@ LogicalResult WeightQuantizer::run() {
       linears.push_back(linear);
   });
   for (LinearOp linear : linears) {
-    if (!kinds.test(unsigned(classify(linear))))
+    FailureOr<bool> selected = selection.selects(linear);
+    if (failed(selected))
+      return failure();
+    if (!*selected)
       continue;
-    SmallVector<SmallVector<std::string>> calls = namesPerCall(linear.getW());
-    bool first = selects(calls.front(), /*record=*/false);
-    for (ArrayRef<std::string> names : ArrayRef(calls).drop_front()) {
-      if (selects(names, /*record=*/false) == first)
-        continue;
-      ArrayRef<std::string> in = first ? calls.front() : names;
-      ArrayRef<std::string> out = first ? names : calls.front();
-      return linear.emitError("the name patterns quantize this product when "
-                              "it reads '")
-             << llvm::join(in, "', '") << "' but not when it reads '"
-             << llvm::join(out, "', '")
-             << "'; a block's products are quantized alike in every call";
-    }
-    if (!first)
-      continue;
+    SmallVector<SmallVector<std::string>> calls =
+        namesPerCall(linear.getW(), module, selection.getSymbols());
     QuantFormat chosen = formatFor(calls.front(), /*record=*/false);
     for (ArrayRef<std::string> names : ArrayRef(calls).drop_front()) {
       QuantFormat other = formatFor(names, /*record=*/false);
@@ -284,10 +131,8 @@ LogicalResult WeightQuantizer::run() {
              << llvm::join(names, "', '")
              << "'; a block's products are quantized alike in every call";
     }
-    for (ArrayRef<std::string> names : calls) {
-      selects(names, /*record=*/true);
+    for (ArrayRef<std::string> names : calls)
       formatFor(names, /*record=*/true);
-    }
     QuantFormat format = chosen;
 
     auto weightType = cast<RankedTensorType>(linear.getW().getType());
@@ -307,8 +152,8 @@ LogicalResult WeightQuantizer::run() {
         RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
     Value importance;
     if (useImportance) {
-      FailureOr<Value> found =
-          importanceFor(linear, linear.getW(), k, module, symbols);
+      FailureOr<Value> found = importanceFor(linear, linear.getW(), k, module,
+                                             selection.getSymbols());
       if (failed(found))
         return failure();
       importance = *found;
@@ -320,10 +165,7 @@ LogicalResult WeightQuantizer::run() {
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
   }
-  for (auto [index, matched] : llvm::enumerate(includeMatched))
-    if (!matched)
-      module.emitWarning("--loom-quantize-weights: the include pattern '")
-          << includeTexts[index] << "' matches no weight it quantizes";
+  selection.warnUnmatched();
   for (auto [index, matched] : llvm::enumerate(overrideMatched))
     if (!matched)
       module.emitWarning("--loom-quantize-weights: the override '")
@@ -344,33 +186,11 @@ struct LoomQuantizeWeightsPass
           << format << "'; the formats are q8_0, q4_0 and q4_1";
       return signalPassFailure();
     }
-    llvm::SmallBitVector kinds(std::size(kKindNames), layers.empty());
-    for (const std::string &layer : layers) {
-      auto found = llvm::find(kKindNames, StringRef(layer));
-      if (found == std::end(kKindNames)) {
-        module.emitError("--loom-quantize-weights: unknown layer kind '")
-            << layer << "'; the kinds are "
-            << llvm::join(SmallVector<StringRef>(std::begin(kKindNames),
-                                                 std::end(kKindNames)),
-                          ", ");
-        return signalPassFailure();
-      }
-      kinds.set(unsigned(found - std::begin(kKindNames)));
-    }
-    SmallVector<llvm::Regex> includePatterns, excludePatterns;
-    for (auto [option, patterns] : {std::pair{&include, &includePatterns},
-                                    std::pair{&exclude, &excludePatterns}}) {
-      for (const std::string &text : *option) {
-        llvm::Regex pattern(text);
-        std::string why;
-        if (!pattern.isValid(why)) {
-          module.emitError("--loom-quantize-weights: bad pattern '")
-              << text << "': " << why;
-          return signalPassFailure();
-        }
-        patterns->push_back(std::move(pattern));
-      }
-    }
+    FailureOr<ProductSelection> selection =
+        ProductSelection::parse(module, "loom-quantize-weights", "quantize",
+                                "quantized", layers, include, exclude);
+    if (failed(selection))
+      return signalPassFailure();
     SmallVector<FormatOverride> formatOverrides;
     for (const std::string &text : overrides) {
       size_t equals = text.rfind('=');
@@ -393,8 +213,7 @@ struct LoomQuantizeWeightsPass
       }
       formatOverrides.push_back({std::move(pattern), text, *chosen});
     }
-    if (failed(WeightQuantizer(module, *parsed, std::move(kinds),
-                               includePatterns, include, excludePatterns,
+    if (failed(WeightQuantizer(module, std::move(*selection), *parsed,
                                formatOverrides, importance)
                    .run()))
       return signalPassFailure();
