@@ -18,6 +18,9 @@ PACKAGES=(
   libpcre2-dev libicu-dev libsentencepiece-dev
   # Vectorized exp and erfc for the products' activation epilogue (SLEEF).
   libsleef-dev
+  # Singular value decompositions for low-rank factorization (LAPACK's C
+  # interface; OpenBLAS below provides a fast LAPACK).
+  liblapacke-dev
   # Architecture pictures (loomc --emit=svg).
   graphviz
   # Reference tests and checkpoint generation.

@@ -41,6 +41,23 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   // Attention as separate projections, so that the fusions (and later
   // pruning) see them; the runtime binding decomposes it anyway.
   pm.addPass(createLoomDecomposeAttention());
+  // Before the fusions: each matrix is factored on its own, and the
+  // fusions leave the thin products alone.
+  if (options.lowRank != 0 || options.lowRankKeep != 0.0) {
+    LoomLowRankOptions lowRank;
+    lowRank.rank = options.lowRank;
+    lowRank.keep = options.lowRankKeep;
+    // Quantized factors have rows of whole blocks.
+    if (!options.quantize.empty())
+      lowRank.multipleOf = 32;
+    lowRank.layers.assign(options.lowRankLayers.begin(),
+                          options.lowRankLayers.end());
+    lowRank.include.assign(options.lowRankInclude.begin(),
+                           options.lowRankInclude.end());
+    lowRank.exclude.assign(options.lowRankExclude.begin(),
+                           options.lowRankExclude.end());
+    pm.addPass(createLoomLowRank(lowRank));
+  }
   if (options.fuseQKV)
     pm.addPass(createLoomFuseQKV());
   if (options.fuseGateUp)
@@ -237,9 +254,10 @@ LogicalResult loom::linkModel(llvm::StringRef objectPath,
                  "-Wl,--no-whole-archive", runtimeLib});
   }
   // The tokenizers' libraries: PCRE2 (split patterns), ICU (Unicode
-  // tables), SentencePiece; SLEEF (the products' vectorized activations).
-  args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lsleef", "-lm",
-               "-lpthread", "-o", outputPath});
+  // tables), SentencePiece; SLEEF (the products' vectorized activations);
+  // LAPACKE (the decompositions of low-rank factors).
+  args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lsleef",
+               "-llapacke", "-lm", "-lpthread", "-o", outputPath});
 #ifdef LOOM_LINK_SANITIZE
   // A sanitizer build's runtime is instrumented: link its sanitizers too.
   args.push_back("-fsanitize=" LOOM_LINK_SANITIZE);

@@ -84,6 +84,28 @@ struct LoomPipelineOptions
                      "(checkpoint tensors NAME.importance) instead of weight "
                      "magnitude"),
       llvm::cl::init(false)};
+  Option<int64_t> lowRank{
+      *this, "low-rank",
+      llvm::cl::desc("Factor the selected linear layers' weights into two "
+                     "of this rank by truncated SVD (0: none)"),
+      llvm::cl::init(0)};
+  Option<double> lowRankKeep{
+      *this, "low-rank-keep",
+      llvm::cl::desc("Factor the selected linear layers' weights, keeping "
+                     "this fraction of each one's parameters (0: none)"),
+      llvm::cl::init(0.0)};
+  ListOption<std::string> lowRankLayers{
+      *this, "low-rank-layers",
+      llvm::cl::desc("Kinds of products to factor: attention, ffn, head, "
+                     "other (default: all)")};
+  ListOption<std::string> lowRankInclude{
+      *this, "low-rank-include",
+      llvm::cl::desc("Factor only weights whose name matches one of these "
+                     "regular expressions")};
+  ListOption<std::string> lowRankExclude{
+      *this, "low-rank-exclude",
+      llvm::cl::desc("Do not factor weights whose name matches one of these "
+                     "regular expressions")};
   ListOption<std::string> quantizeExclude{
       *this, "quantize-exclude",
       llvm::cl::desc("Do not quantize weights whose name matches one of "

@@ -25,6 +25,7 @@
 #include "loom/Calibration.h"
 #include "loom/Half.h"
 #include "loom/Kernels.h"
+#include "loom/LowRank.h"
 #include "loom/Profile.h"
 
 #include <algorithm>
@@ -711,7 +712,8 @@ void largeGemm(ThreadPool &pool, int64_t m, int64_t n, int64_t k,
 } // namespace
 
 loom_kernel_state::loom_kernel_state(int64_t numThreads)
-    : pool(numThreads), packed(std::make_unique<PackedMatrices>()) {}
+    : pool(numThreads), packed(std::make_unique<PackedMatrices>()),
+      lowRank(std::make_unique<LowRankCache>()) {}
 
 loom_kernel_state::~loom_kernel_state() = default;
 

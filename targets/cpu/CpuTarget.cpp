@@ -179,6 +179,7 @@ public:
     pm.addPass(loom::cpu::createLoomLowerEmbeddingCalls());
     pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());
     pm.addPass(loom::cpu::createLoomLowerPruneCalls());
+    pm.addPass(loom::cpu::createLoomLowerLowRankCalls());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

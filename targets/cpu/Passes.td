@@ -58,6 +58,21 @@ def LoomLowerPruneCalls
   ];
 }
 
+def LoomLowerLowRankCalls
+    : Pass<"loom-lower-low-rank-calls", "::mlir::ModuleOp"> {
+  let summary = "Low-rank factors (loom.low_rank) as runtime calls";
+  let description = [{
+    Each `loom.low_rank` (in `prepare`, computing a factor at load) calls
+    `loom_low_rank` (loom_abi.h) with the enclosing function's model
+    context, the weight, a new result buffer, the part (0: `a`, 1: `b`) and
+    the rank. Runs on bound `loom` IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def LoomLowerQuantizedCalls
     : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
   let summary = "Quantized products and quantizations as calls of the runtime";

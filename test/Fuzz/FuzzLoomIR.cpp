@@ -42,6 +42,8 @@ constexpr const char *kPipelines[] = {
     "loom-fold-norm",
     "loom-prune-ffn{ratio=0.5}",
     "loom-prune-heads{ratio=0.5}",
+    "loom-low-rank{rank=4}",
+    "loom-low-rank{keep=0.5 layers=ffn}",
     "loom-derive-weights",
     "loom-quantize-weights{format=q8_0}",
     "loom-quantize-weights{format=q4_1 layers=attention,ffn}",

@@ -60,9 +60,10 @@ struct ConvertLoomToLinalgPass
     // Attention needs the runtime's KV cache; left alone here, it is
     // reported below with advice.
     target.addLegalOp<ParamOp, WeightOp, YieldOp, AttentionOp>();
-    // Quantized weights are read by the target's kernels only, and neurons
-    // selected by them; left alone here, they are reported below.
-    target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp>();
+    // Quantized weights are read by the target's kernels only, neurons
+    // selected and factors computed by them; left alone here, they are
+    // reported below.
+    target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
 
@@ -90,6 +91,12 @@ struct ConvertLoomToLinalgPass
       }
       if (isa<PruneNeuronsOp, PruneHeadsOp>(op)) {
         op->emitError("what a pruned weight keeps is selected by the target's "
+                      "kernels: compile with the runtime's kernels "
+                      "(loomc --kernels=runtime)");
+        return WalkResult::interrupt();
+      }
+      if (isa<LowRankOp>(op)) {
+        op->emitError("a weight's factors are computed by the target's "
                       "kernels: compile with the runtime's kernels "
                       "(loomc --kernels=runtime)");
         return WalkResult::interrupt();

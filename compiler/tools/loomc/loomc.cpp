@@ -235,6 +235,38 @@ cl::opt<bool> pruneImportance(
              "--calibrate run) instead of weight magnitude"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<int64_t> lowRank(
+    "low-rank",
+    cl::desc("Factor the weights of linear layers into two of this rank "
+             "(truncated SVD at load), where that makes them smaller "
+             "(default 0: none)"),
+    cl::value_desc("rank"), cl::init(0), cl::cat(loomcCategory));
+
+cl::opt<double> lowRankKeep(
+    "low-rank-keep",
+    cl::desc("Factor the weights of linear layers, keeping this fraction of "
+             "each one's parameters, in [0, 1) (default 0: none)"),
+    cl::value_desc("fraction"), cl::init(0.0), cl::cat(loomcCategory));
+
+cl::list<std::string> lowRankLayers(
+    "low-rank-layers", cl::CommaSeparated,
+    cl::desc("With --low-rank or --low-rank-keep: the kinds of products to "
+             "factor, of attention, ffn, head, other (default all)"),
+    cl::value_desc("kind,..."), cl::cat(loomcCategory));
+
+cl::list<std::string> lowRankInclude(
+    "low-rank-include",
+    cl::desc("With --low-rank or --low-rank-keep: factor only weights whose "
+             "checkpoint name matches this regular expression (repeatable)"),
+    cl::value_desc("regex"), cl::cat(loomcCategory));
+
+cl::list<std::string> lowRankExclude(
+    "low-rank-exclude",
+    cl::desc("With --low-rank or --low-rank-keep: leave weights whose "
+             "checkpoint name matches this regular expression alone "
+             "(repeatable)"),
+    cl::value_desc("regex"), cl::cat(loomcCategory));
+
 cl::list<std::string> quantizeOverride(
     "quantize-override",
     cl::desc("With --quantize: quantize the products whose weights' "
@@ -494,6 +526,11 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.pruneFFN = pruneFFN;
   options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
+  options.lowRank = lowRank;
+  options.lowRankKeep = lowRankKeep;
+  options.lowRankLayers = lowRankLayers;
+  options.lowRankInclude = lowRankInclude;
+  options.lowRankExclude = lowRankExclude;
   options.runtimeKernels = kernels == Kernels::Runtime;
   options.parallelLoops = parallelLoops;
   std::string symbol = exportedSymbol(module);
@@ -812,6 +849,15 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--prune-importance scores what --prune-ffn or --prune-heads "
            "removes: give one of them\n";
+    return 1;
+  }
+  if (lowRank == 0 && lowRankKeep == 0.0 &&
+      (!lowRankLayers.empty() || !lowRankInclude.empty() ||
+       !lowRankExclude.empty())) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--low-rank-layers, --low-rank-include and --low-rank-exclude "
+           "select what --low-rank or --low-rank-keep factors: give one of "
+           "them\n";
     return 1;
   }
   if (optLevel > 3) {

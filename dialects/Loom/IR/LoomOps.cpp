@@ -491,6 +491,28 @@ LogicalResult PruneNeuronsOp::verify() {
   return success();
 }
 
+LogicalResult LowRankOp::verify() {
+  StringRef part = getPart();
+  if (part != "a" && part != "b")
+    return emitOpError() << "part must be \"a\" or \"b\", got \"" << part
+                         << "\"";
+  auto type = cast<RankedTensorType>(getW().getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  if (type.isDynamicDim(0) || type.isDynamicDim(1))
+    return emitOpError() << "factors static weights only, got " << type;
+  int64_t rank = getRank();
+  if (rank > std::min(rows, cols))
+    return emitOpError() << "rank " << rank << " is above the smaller side of "
+                         << type;
+  SmallVector<int64_t> shape = part == "a" ? SmallVector<int64_t>{rank, cols}
+                                           : SmallVector<int64_t>{rows, rank};
+  auto expected = RankedTensorType::get(shape, type.getElementType());
+  if (getType() != expected)
+    return emitOpError() << "result type " << getType() << " should be "
+                         << expected;
+  return success();
+}
+
 LogicalResult PruneHeadsOp::verify() {
   StringRef part = getPart();
   if (part != "q" && part != "kv" && part != "o")

@@ -342,6 +342,32 @@ def Loom_PruneNeuronsOp : Loom_Op<"prune_neurons",
   let hasVerifier = 1;
 }
 
+def Loom_LowRankOp : Loom_Op<"low_rank", [Pure]> {
+  let summary = "one factor of a weight's truncated singular value decomposition";
+  let description = [{
+    With `w = U S V^T` the singular value decomposition of `w: [N, K]`
+    (singular values in decreasing order) and `r = rank`, the two factors of
+    the best rank-r approximation `w ~= b a`: `part "a"` is `a = V_r^T`
+    (`[r, K]`, orthonormal rows), `part "b"` is `b = U_r S_r` (`[N, r]`). A
+    product `x w^T` then becomes the two thin products `(x a^T) b^T`, which
+    read `r (N + K)` weights instead of `N K`. `--loom-low-rank` writes
+    both parts of a weight; `--loom-derive-weights` makes each a derived
+    weight computed at load, from one decomposition.
+
+    ```mlir
+    %a = loom.low_rank %w part "a" rank 16 : (tensor<64x48xf32>) -> tensor<16x48xf32>
+    %b = loom.low_rank %w part "b" rank 16 : (tensor<64x48xf32>) -> tensor<64x16xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Matrix:$w, StrAttr:$part,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$rank);
+  let results = (outs Loom_Matrix:$result);
+  let assemblyFormat = [{
+    $w `part` $part `rank` $rank attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Loom_PruneHeadsOp : Loom_Op<"prune_heads", [Pure]> {
   let summary = "keeps the most important head groups of an attention weight";
   let description = [{

@@ -38,7 +38,7 @@ namespace {
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
   return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp,
-             PruneHeadsOp>(op);
+             PruneHeadsOp, LowRankOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -198,6 +198,11 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
            std::to_string(prune.getKeep() * prune.getHeads() /
                           prune.getKvHeads());
   }
+  // `w.rank16.a`, `w.rank16.b`: the factors of a weight's rank-16
+  // approximation.
+  if (auto lowRank = dyn_cast<LowRankOp>(def))
+    return operands.front() + ".rank" + std::to_string(lowRank.getRank()) +
+           "." + lowRank.getPart().str();
   std::string name =
       (def->getName().stripDialect() + "(" + llvm::join(operands, ",")).str();
   if (auto split = dyn_cast<SplitOp>(def))

@@ -40,6 +40,24 @@ LinearOp loom::splitMLP(MLPOp mlp) {
   return down;
 }
 
+LinearOp loom::splitGatedMLP(GatedMLPOp mlp) {
+  OpBuilder builder(mlp);
+  Location loc = mlp.getLoc();
+  Value gate = LinearOp::create(builder, loc, mlp.getX(), mlp.getWGate(),
+                                mlp.getBGate());
+  Value up =
+      LinearOp::create(builder, loc, mlp.getX(), mlp.getWUp(), mlp.getBUp());
+  Value activated =
+      ActivationOp::create(builder, loc, mlp.getActivationAttr(), gate);
+  Value hidden = MulOp::create(builder, loc, activated, up);
+  auto down =
+      LinearOp::create(builder, loc, hidden, mlp.getWDown(), mlp.getBDown());
+  down.getResult().setType(mlp.getType());
+  mlp.replaceAllUsesWith(down.getResult());
+  mlp.erase();
+  return down;
+}
+
 bool loom::fuseActivation(ActivationOp activation) {
   Value input = activation.getX();
   auto linear = input.getDefiningOp<LinearOp>();

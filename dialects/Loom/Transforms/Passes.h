@@ -63,6 +63,10 @@ mlir::FailureOr<mlir::Value> importanceFor(mlir::Operation *user,
 /// returns the down product.
 LinearOp splitMLP(MLPOp mlp);
 
+/// Replaces `mlp` by its gate and up products, `loom.activation` of the
+/// gate, their `loom.mul` and the down product; returns the down product.
+LinearOp splitGatedMLP(GatedMLPOp mlp);
+
 /// Makes the product that `activation` reads apply it in its epilogue, as
 /// `--loom-fuse-activation` does; false (and nothing changed) if that
 /// product does not qualify.

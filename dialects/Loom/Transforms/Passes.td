@@ -233,6 +233,49 @@ def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
+  let summary = "Factor the weights of linear layers by truncated SVD";
+  let description = [{
+    Low-rank factorization (PELA, DSFormer style): each selected product
+    `x w^T` with `w: [N, K]` becomes the two thin products `(x a^T) b^T`,
+    `a: [r, K]` and `b: [N, r]` the factors of `w`'s best rank-r
+    approximation (`loom.low_rank`, derived weights computed at load from
+    one singular value decomposition, or ahead of time with
+    `--emit=weights`). The second product keeps the first's bias, residual
+    and activation. The rank is `rank`, or with `keep`, the largest that
+    keeps at most that fraction of each weight's parameters
+    (`floor(keep N K / (N + K))`, at least 1); `multiple-of` rounds it up
+    (32 for the block formats of `--loom-quantize-weights`, whose rows the
+    rank fills). A product whose factors would not be smaller than its
+    weight is left alone, so `rank` of the full size changes nothing; a
+    `rank` above a selected weight's smaller side is an error.
+
+    Products are selected as `--loom-quantize-weights` selects them: by kind
+    (`layers`: attention, ffn, head, other) and by regular expressions
+    searched in their weights' checkpoint names (`include`, `exclude`).
+    Attention and MLP layers with a selected weight become separate
+    products first. Run it before the fusions: each matrix is factored on
+    its own.
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "The rank of every selected weight's factors (0: use keep)">,
+    Option<"keep", "keep", "double", /*default=*/"0.0",
+           "Fraction of each weight's parameters its factors keep, in "
+           "[0, 1) (0: use rank)">,
+    Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"1",
+           "Round the rank up to a multiple of this">,
+    ListOption<"layers", "layers", "std::string",
+               "Kinds of products to factor: attention, ffn, head, other "
+               "(default: all)">,
+    ListOption<"include", "include", "std::string",
+               "Factor only weights whose name matches one of these regular "
+               "expressions">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Leave weights whose name matches one of these alone">
+  ];
+}
+
 def LoomPruneHeads : Pass<"loom-prune-heads", "::mlir::ModuleOp"> {
   let summary = "Remove the least important attention heads of every layer";
   let description = [{

@@ -57,15 +57,17 @@ ProductKind loom::classifyProduct(LinearOp linear) {
   if (reaches(result, isAttentionCore) || (input && isAttentionCore(input)))
     return ProductKind::Attention;
   // A product with an activation epilogue, one whose result is activated,
-  // and an unfused gated MLP's down projection, which reads
-  // activation(gate) * up.
+  // and an unfused gated MLP's up and down projections, which a product
+  // activation(gate) * up reads and is read by.
+  auto isGating = [](Operation *op) {
+    return isa<MulOp>(op) && llvm::any_of(op->getOperands(), [](Value operand) {
+             Operation *def = operand.getDefiningOp();
+             return def && isActivation(def);
+           });
+  };
   if (linear.getActivation() || reaches(result, isActivation) ||
-      (input && (isActivation(input) ||
-                 (isa<MulOp>(input) &&
-                  llvm::any_of(input->getOperands(), [](Value operand) {
-                    Operation *def = operand.getDefiningOp();
-                    return def && isActivation(def);
-                  })))))
+      reaches(result, isGating) ||
+      (input && (isActivation(input) || isGating(input))))
     return ProductKind::Ffn;
   return ProductKind::Other;
 }

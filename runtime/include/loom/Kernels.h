@@ -30,6 +30,7 @@
 
 namespace loom {
 struct PackedMatrices;
+struct LowRankCache;
 class ActivationStatistics;
 
 /// Element types of weight data: as a checkpoint stores it, and as packed
@@ -76,6 +77,9 @@ struct loom_kernel_state {
   /// Quantized matrices rearranged for the kernels
   /// (`interleaveQuantizedMatrix`), by address.
   std::set<const void *> interleavedQuantized;
+  /// Weights' decompositions waiting for their second factor
+  /// (`loom_low_rank`).
+  std::unique_ptr<loom::LowRankCache> lowRank;
 };
 
 namespace loom {

@@ -105,6 +105,11 @@
  *  int64_t; part 0: rows of q heads, 1: rows of kv heads, 2: columns of
  *  the output projection (loom.prune_heads). */
 #define LOOM_KERNEL_PRUNE_HEADS "loom_prune_heads"
+/** One factor of a weight's best rank-r approximation w ~= b a: (ctx, w,
+ *  out, part, rank) with w ([n, k]) and out MemRef<float, 2>, part and rank
+ *  int64_t; part 0: a = V_r^T ([r, k]), 1: b = U_r S_r ([n, r])
+ *  (loom.low_rank). */
+#define LOOM_KERNEL_LOW_RANK "loom_low_rank"
 
 /*--- Activations in a product's epilogue ----------------------------------*/
 /* What the products apply to each element of their result, after the bias

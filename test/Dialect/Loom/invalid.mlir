@@ -628,3 +628,35 @@ func.func @loop_results(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   }) {trip_count = 2 : i64} : (tensor<?x8xf32>) -> ()
   return %x : tensor<?x8xf32>
 }
+
+// -----
+
+func.func @low_rank_part(%w: tensor<8x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'loom.low_rank' op part must be "a" or "b", got "c"}}
+  %0 = loom.low_rank %w part "c" rank 2 : (tensor<8x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @low_rank_too_high(%w: tensor<8x4xf32>) -> tensor<5x4xf32> {
+  // expected-error @+1 {{'loom.low_rank' op rank 5 is above the smaller side of 'tensor<8x4xf32>'}}
+  %0 = loom.low_rank %w part "a" rank 5 : (tensor<8x4xf32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+func.func @low_rank_result(%w: tensor<8x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'loom.low_rank' op result type 'tensor<2x4xf32>' should be 'tensor<8x2xf32>'}}
+  %0 = loom.low_rank %w part "b" rank 2 : (tensor<8x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @low_rank_dynamic(%w: tensor<?x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'loom.low_rank' op factors static weights only, got 'tensor<?x4xf32>'}}
+  %0 = loom.low_rank %w part "a" rank 2 : (tensor<?x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -1,0 +1,63 @@
+//===- LowRank.h - Factors of weights by truncated SVD ----------*- C++ -*-===//
+//
+// The computation behind `loom.low_rank`, which the compiled program runs
+// once at load (or `loomc --emit=weights` ahead of time): the factors of a
+// weight's best approximation of a given rank. The singular value
+// decomposition is LAPACK's (`dgesdd`), in double precision.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_LOWRANK_H
+#define LOOM_LOWRANK_H
+
+#include "loom/Model.h"
+#include "loom/Prune.h"
+#include "loom/loom_abi.h"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+namespace loom {
+
+/// The factors of `w ~= b a` at rank r: `a` [r, K] (row-major, orthonormal
+/// rows) and `b` [N, r] (row-major).
+struct LowRankFactors {
+  std::vector<float> a, b;
+};
+
+/// The factors of `w`'s best rank-`rank` approximation: with `w = U S V^T`,
+/// `a = V_r^T` and `b = U_r S_r`, each singular pair's sign chosen so that
+/// the largest entry of its row of `a` is positive (the result does not
+/// depend on LAPACK's choice). A weight with a NaN or an infinity gives NaN
+/// factors. `rank` must be in [1, min(N, K)].
+LowRankFactors factorLowRank(const MatrixView &w, int64_t rank);
+
+/// The factorizations whose two parts have not both been taken yet, so that
+/// one decomposition serves a weight's `a` and `b` (`loom_low_rank` is
+/// called once per part).
+struct LowRankCache {
+  /// A weight, as generated code passes it, and the rank.
+  using Key = std::tuple<const float *, int64_t, int64_t, int64_t, int64_t,
+                         int64_t>;
+  struct Entry {
+    LowRankFactors factors;
+    bool taken[2] = {false, false};
+  };
+  std::mutex mutex;
+  std::map<Key, Entry> entries;
+};
+
+} // namespace loom
+
+extern "C" {
+/// `loom_low_rank` (LOOM_KERNEL_LOW_RANK).
+void _mlir_ciface_loom_low_rank(loom_context *context,
+                                loom::MemRef<float, 2> *w,
+                                loom::MemRef<float, 2> *out, int64_t part,
+                                int64_t rank);
+}
+
+#endif // LOOM_LOWRANK_H

@@ -1,0 +1,115 @@
+//===- LowRank.cpp - Factors of weights by truncated SVD ------------------===//
+
+#include "loom/LowRank.h"
+
+#include "loom/Kernels.h"
+
+#include <lapacke.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+using namespace loom;
+
+[[noreturn]] static void badCall(const char *message) {
+  std::fprintf(stderr, "loom runtime: %s: %s\n", LOOM_KERNEL_LOW_RANK, message);
+  std::abort();
+}
+
+LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank) {
+  const int64_t n = w.rows, k = w.cols, shorter = std::min(n, k);
+  LowRankFactors factors;
+  factors.a.assign(size_t(rank * k), 0.0f);
+  factors.b.assign(size_t(n * rank), 0.0f);
+  // Column-major, as LAPACK reads it.
+  std::vector<double> m(size_t(n * k));
+  bool finite = true;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      double x = w.at(i, j);
+      finite &= std::isfinite(x);
+      m[size_t(i + j * n)] = x;
+    }
+  if (!finite) {
+    std::fill(factors.a.begin(), factors.a.end(),
+              std::numeric_limits<float>::quiet_NaN());
+    std::fill(factors.b.begin(), factors.b.end(),
+              std::numeric_limits<float>::quiet_NaN());
+    return factors;
+  }
+  std::vector<double> s(static_cast<size_t>(shorter)),
+      u(static_cast<size_t>(n * shorter)), vt(static_cast<size_t>(shorter * k));
+  lapack_int info = LAPACKE_dgesdd(
+      LAPACK_COL_MAJOR, 'S', lapack_int(n), lapack_int(k), m.data(),
+      lapack_int(n), s.data(), u.data(), lapack_int(n), vt.data(),
+      lapack_int(shorter));
+  if (info > 0) {
+    // Divide and conquer did not converge: the QR iteration, on a fresh
+    // copy (dgesdd overwrote it).
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        m[size_t(i + j * n)] = w.at(i, j);
+    std::vector<double> superb(size_t(std::max<int64_t>(shorter - 1, 1)));
+    info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', lapack_int(n),
+                          lapack_int(k), m.data(), lapack_int(n), s.data(),
+                          u.data(), lapack_int(n), vt.data(),
+                          lapack_int(shorter), superb.data());
+  }
+  if (info != 0)
+    badCall("the singular value decomposition did not converge");
+  for (int64_t r = 0; r < rank; ++r) {
+    // The row of V^T, signed so that its largest entry is positive.
+    int64_t largest = 0;
+    for (int64_t j = 1; j < k; ++j)
+      if (std::abs(vt[size_t(r + j * shorter)]) >
+          std::abs(vt[size_t(r + largest * shorter)]))
+        largest = j;
+    double sign = vt[size_t(r + largest * shorter)] < 0 ? -1.0 : 1.0;
+    for (int64_t j = 0; j < k; ++j)
+      factors.a[size_t(r * k + j)] = float(sign * vt[size_t(r + j * shorter)]);
+    for (int64_t i = 0; i < n; ++i)
+      factors.b[size_t(i * rank + r)] =
+          float(sign * u[size_t(i + r * n)] * s[size_t(r)]);
+  }
+  return factors;
+}
+
+extern "C" void _mlir_ciface_loom_low_rank(loom_context *context,
+                                           MemRef<float, 2> *w,
+                                           MemRef<float, 2> *out, int64_t part,
+                                           int64_t rank) {
+  const int64_t n = w->sizes[0], k = w->sizes[1];
+  if ((part != 0 && part != 1) || rank < 1 || rank > std::min(n, k) ||
+      out->sizes[0] != (part == 0 ? rank : n) ||
+      out->sizes[1] != (part == 0 ? k : rank))
+    badCall("operands of mismatched shapes");
+  MatrixView view{w->aligned + w->offset, n, k, w->strides[0], w->strides[1]};
+  LowRankCache &cache = *context->kernels->lowRank;
+  LowRankCache::Key key{view.data,      n, k, view.rowStride, view.colStride,
+                        rank};
+  std::unique_lock<std::mutex> lock(cache.mutex);
+  auto found = cache.entries.find(key);
+  if (found == cache.entries.end()) {
+    lock.unlock();
+    LowRankFactors factors = factorLowRank(view, rank);
+    lock.lock();
+    found = cache.entries.try_emplace(key).first;
+    found->second.factors = std::move(factors);
+  }
+  LowRankCache::Entry &entry = found->second;
+  const std::vector<float> &factor =
+      part == 0 ? entry.factors.a : entry.factors.b;
+  int64_t cols = out->sizes[1];
+  float *to = out->aligned + out->offset;
+  for (int64_t i = 0; i < out->sizes[0]; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      to[i * out->strides[0] + j * out->strides[1]] =
+          factor[size_t(i * cols + j)];
+  entry.taken[part] = true;
+  // Both parts taken: nothing will ask for this decomposition again.
+  if (entry.taken[0] && entry.taken[1])
+    cache.entries.erase(found);
+}
