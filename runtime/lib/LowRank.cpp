@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 using namespace loom;
@@ -77,6 +78,19 @@ LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank) {
   return factors;
 }
 
+uint64_t loom::hashMatrix(const MatrixView &w) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (int64_t i = 0; i < w.rows; ++i)
+    for (int64_t j = 0; j < w.cols; ++j) {
+      float x = w.at(i, j);
+      unsigned char bytes[sizeof(float)];
+      std::memcpy(bytes, &x, sizeof(float));
+      for (unsigned char byte : bytes)
+        hash = (hash ^ byte) * 0x100000001b3ull;
+    }
+  return hash;
+}
+
 extern "C" void _mlir_ciface_loom_low_rank(loom_context *context,
                                            MemRef<float, 2> *w,
                                            MemRef<float, 2> *out, int64_t part,
@@ -88,8 +102,7 @@ extern "C" void _mlir_ciface_loom_low_rank(loom_context *context,
     badCall("operands of mismatched shapes");
   MatrixView view{w->aligned + w->offset, n, k, w->strides[0], w->strides[1]};
   LowRankCache &cache = *context->kernels->lowRank;
-  LowRankCache::Key key{view.data,      n, k, view.rowStride, view.colStride,
-                        rank};
+  LowRankCache::Key key{n, k, hashMatrix(view), rank};
   std::unique_lock<std::mutex> lock(cache.mutex);
   auto found = cache.entries.find(key);
   if (found == cache.entries.end()) {

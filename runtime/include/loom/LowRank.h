@@ -35,13 +35,17 @@ struct LowRankFactors {
 /// factors. `rank` must be in [1, min(N, K)].
 LowRankFactors factorLowRank(const MatrixView &w, int64_t rank);
 
+/// A 64-bit hash (FNV-1a) of `w`'s values in row-major order.
+uint64_t hashMatrix(const MatrixView &w);
+
 /// The factorizations whose two parts have not both been taken yet, so that
 /// one decomposition serves a weight's `a` and `b` (`loom_low_rank` is
 /// called once per part).
 struct LowRankCache {
-  /// A weight, as generated code passes it, and the rank.
-  using Key = std::tuple<const float *, int64_t, int64_t, int64_t, int64_t,
-                         int64_t>;
+  /// A weight's shape, a hash of its values and the rank. By content, not
+  /// by address: a weight computed at load (a difference of weights) is a
+  /// temporary buffer whose address a later one may reuse.
+  using Key = std::tuple<int64_t, int64_t, uint64_t, int64_t>;
   struct Entry {
     LowRankFactors factors;
     bool taken[2] = {false, false};

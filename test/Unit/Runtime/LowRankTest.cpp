@@ -126,6 +126,18 @@ TEST(LowRankTest, KernelServesBothPartsFromOneDecomposition) {
   LowRankFactors expected = factorLowRank(view(w, n, k), r);
   EXPECT_EQ(a, expected.a);
   EXPECT_EQ(b, expected.b);
+  // By content: a copy of the weight (a weight computed at load lives in a
+  // temporary buffer) finds the pending decomposition; another weight at
+  // the same address does not.
+  std::vector<float> copy = w;
+  MemRef<float, 2> copyRef = makeMemRef(copy.data(), {n, k});
+  _mlir_ciface_loom_low_rank(&context, &wRef, &aRef, 0, r);
+  _mlir_ciface_loom_low_rank(&context, &copyRef, &bRef, 1, r);
+  EXPECT_TRUE(state.lowRank->entries.empty());
+  _mlir_ciface_loom_low_rank(&context, &wRef, &aRef, 0, r);
+  w[0] += 1.0f;
+  _mlir_ciface_loom_low_rank(&context, &wRef, &bRef, 1, r);
+  EXPECT_EQ(state.lowRank->entries.size(), 2u);
 }
 
 TEST(LowRankTest, KernelRejectsMismatchedShapes) {
