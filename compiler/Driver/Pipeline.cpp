@@ -38,6 +38,16 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
       prune.multipleOf = 32;
     pm.addPass(createLoomPruneFFN(prune));
   }
+  // After pruning, whose passes find the layers whole; the LoRA deltas
+  // split the layers they touch into products.
+  if (options.loopify != 0) {
+    LoomLoopifyOptions loopify;
+    loopify.blocks = options.loopify;
+    loopify.init = options.loopifyInit;
+    loopify.rank = options.loopifyRank;
+    loopify.shareVectors = options.loopifyShareVectors;
+    pm.addPass(createLoomLoopify(loopify));
+  }
   // Attention as separate projections, so that the fusions (and later
   // pruning) see them; the runtime binding decomposes it anyway.
   pm.addPass(createLoomDecomposeAttention());

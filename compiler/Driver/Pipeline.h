@@ -84,6 +84,25 @@ struct LoomPipelineOptions
                      "(checkpoint tensors NAME.importance) instead of weight "
                      "magnitude"),
       llvm::cl::init(false)};
+  Option<int64_t> loopify{
+      *this, "loopify",
+      llvm::cl::desc("Share each stack's weights among this many blocks "
+                     "applied in a loop (0: none)"),
+      llvm::cl::init(0)};
+  Option<std::string> loopifyInit{
+      *this, "loopify-init",
+      llvm::cl::desc("Shared weights from the layers they stand for: "
+                     "average or first"),
+      llvm::cl::init("average")};
+  Option<int64_t> loopifyRank{
+      *this, "loopify-rank",
+      llvm::cl::desc("Rank of each layer's LoRA delta on the shared "
+                     "matrices (0: none)"),
+      llvm::cl::init(0)};
+  Option<bool> loopifyShareVectors{
+      *this, "loopify-share-vectors",
+      llvm::cl::desc("Share vector weights (norm scales, biases) too"),
+      llvm::cl::init(false)};
   Option<int64_t> lowRank{
       *this, "low-rank",
       llvm::cl::desc("Factor the selected linear layers' weights into two "

@@ -235,6 +235,33 @@ cl::opt<bool> pruneImportance(
              "--calibrate run) instead of weight magnitude"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<int64_t> loopify(
+    "loopify",
+    cl::desc("Share each stack's weights among this many blocks, applied in "
+             "a loop (Relaxed Recursive Transformers); they must divide the "
+             "layers (default 0: none)"),
+    cl::value_desc("blocks"), cl::init(0), cl::cat(loomcCategory));
+
+cl::opt<std::string> loopifyInit(
+    "loopify-init",
+    cl::desc("With --loopify: a shared weight is the average of the layers' "
+             "weights it stands for, or the first of them"),
+    cl::value_desc("average|first"), cl::init("average"),
+    cl::cat(loomcCategory));
+
+cl::opt<int64_t> loopifyRank(
+    "loopify-rank",
+    cl::desc("With --loopify: give each layer a LoRA delta of this rank on "
+             "each shared matrix, from the SVD of its difference from the "
+             "shared weight (default 0: none)"),
+    cl::value_desc("rank"), cl::init(0), cl::cat(loomcCategory));
+
+cl::opt<bool> loopifyShareVectors(
+    "loopify-share-vectors",
+    cl::desc("With --loopify: share the vector weights (norm scales, biases) "
+             "too, instead of keeping each layer's"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<int64_t> lowRank(
     "low-rank",
     cl::desc("Factor the weights of linear layers into two of this rank "
@@ -526,6 +553,10 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.pruneFFN = pruneFFN;
   options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
+  options.loopify = loopify;
+  options.loopifyInit = loopifyInit;
+  options.loopifyRank = loopifyRank;
+  options.loopifyShareVectors = loopifyShareVectors;
   options.lowRank = lowRank;
   options.lowRankKeep = lowRankKeep;
   options.lowRankLayers = lowRankLayers;
@@ -849,6 +880,13 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--prune-importance scores what --prune-ffn or --prune-heads "
            "removes: give one of them\n";
+    return 1;
+  }
+  if (loopify == 0 &&
+      (loopifyInit.getNumOccurrences() || loopifyRank || loopifyShareVectors)) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--loopify-init, --loopify-rank and --loopify-share-vectors "
+           "describe what --loopify=BLOCKS shares: give it\n";
     return 1;
   }
   if (lowRank == 0 && lowRankKeep == 0.0 &&

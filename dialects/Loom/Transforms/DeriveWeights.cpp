@@ -44,9 +44,9 @@ bool isComputation(Operation *op) {
 /// Ops that only view weights: the kernels read them in place.
 bool isView(Operation *op) { return isa<TransposeOp, SplitOp, SliceOp>(op); }
 
-/// `p.{a,b}.s` for names `p.a.s` and `p.b.s`: the longest dotted prefix and
-/// suffix all `names` share, around what differs; "" if they share none.
-std::string bracedName(ArrayRef<std::string> names) {
+} // namespace
+
+std::string loom::bracedName(ArrayRef<std::string> names) {
   StringRef first = names.front();
   size_t prefix = first.size(), suffix = first.size();
   for (StringRef name : names.drop_front()) {
@@ -78,6 +78,8 @@ std::string bracedName(ArrayRef<std::string> names) {
       .str();
 }
 
+namespace {
+
 class WeightDeriver {
 public:
   explicit WeightDeriver(ModuleOp module) : module(module), symbols(module) {}
@@ -92,6 +94,10 @@ private:
   /// True if some computation reads `op`'s results (through views) and is
   /// computed from weights alone, so `op` belongs to a larger computation.
   bool feedsComputation(Operation *op);
+  /// True if `op` is a computation of its own: no larger computation reads
+  /// it, or something else reads it too (a derived weight that another is
+  /// computed from, as a loop's shared weight and the differences from it).
+  bool isRoot(Operation *op);
   /// Clones the computation of `value` at the builder's insertion point,
   /// with `mapping` providing the values of block arguments.
   Value cloneTree(OpBuilder &builder, Value value, IRMapping &mapping);
@@ -147,6 +153,12 @@ bool WeightDeriver::feedsComputation(Operation *op) {
   return false;
 }
 
+bool WeightDeriver::isRoot(Operation *op) {
+  return !feedsComputation(op) ||
+         llvm::any_of(op->getUsers(),
+                      [](Operation *user) { return !isComputation(user); });
+}
+
 Value WeightDeriver::cloneTree(OpBuilder &builder, Value value,
                                IRMapping &mapping) {
   if (Value mapped = mapping.lookupOrNull(value))
@@ -163,6 +175,9 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
   if (Value mapped = arguments.lookupOrNull(value))
     return describeWeight(mapped, IRMapping(), symbols);
   Operation *def = value.getDefiningOp();
+  // The name the pass that wrote the computation chose.
+  if (auto name = def->getAttrOfType<StringAttr>(kDerivedNameAttr))
+    return name.str();
   if (auto weight = dyn_cast<WeightOp>(def)) {
     auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
     return param.isDerived() ? param.getSymName().str()
@@ -346,7 +361,7 @@ void WeightDeriver::run() {
         op->getParentOfType<ModuleOp>() != module)
       return;
     llvm::SetVector<BlockArgument> arguments;
-    if (!isWeightValue(op->getResult(0), &arguments) || feedsComputation(op))
+    if (!isWeightValue(op->getResult(0), &arguments) || !isRoot(op))
       return;
     roots.push_back(op);
   });

@@ -76,10 +76,18 @@ bool fuseActivation(ActivationOp activation);
 /// `value` (a weight computation; `arguments` maps a block's arguments to
 /// the values one call passes): a param's (checkpoint) name, a concatenation
 /// of params as `p.{a,b}.s`, a quantization as `w.q8_0`, the kept neurons
-/// of a weight as `w.pruned96`, otherwise
-/// `op(operands...)`.
+/// of a weight as `w.pruned96`, the name its pass chose
+/// (`kDerivedNameAttr`), otherwise `op(operands...)`.
 std::string describeWeight(mlir::Value value, const mlir::IRMapping &arguments,
                            mlir::SymbolTable &symbols);
+
+/// A weight computation's name chosen by the pass that wrote it (a string
+/// attribute on the computation's last op), which `describeWeight` returns.
+constexpr llvm::StringLiteral kDerivedNameAttr = "loom.derived_name";
+
+/// `p.{a,b}.s` for names `p.a.s` and `p.b.s`: the longest dotted prefix and
+/// suffix all `names` share, around what differs; "" if they share none.
+std::string bracedName(llvm::ArrayRef<std::string> names);
 
 #define GEN_PASS_REGISTRATION
 #include "dialects/Loom/Transforms/Passes.h.inc"

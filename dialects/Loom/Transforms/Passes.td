@@ -233,6 +233,45 @@ def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
+  let summary = "Share a stack's weights among fewer blocks applied in a loop";
+  let description = [{
+    Relaxed Recursive Transformers: a stack of N layers (a chain of N calls
+    of one block) becomes `blocks` = K shared blocks applied N / K times,
+    layer l running shared block l mod K. Each matrix weight of shared
+    block j is initialized from the layers it stands for, j, j + K, ...:
+    their average (`init=average`) or the first of them (`init=first`,
+    "lower"). Vector weights (norm scales, biases) stay per layer unless
+    `share-vectors`. With `rank` = r > 0, each layer also gets a LoRA delta
+    on each shared matrix: the products of a layer become
+    `x S^T + (x a^T) b^T` with `a`, `b` the rank-r factors (`loom.low_rank`)
+    of the difference between the layer's own weight and the shared one, so
+    that at full rank the model computes what the original computes.
+
+    The shared weights and the factors are derived weights, computed at
+    load from the original checkpoint (or ahead of time with
+    `--emit=weights`): `model.layers.{0,15}.mlp.up_proj.weight.mean`,
+    `model.layers.15.mlp.up_proj.weight.lora64.a`. The block gains the
+    factors as arguments (a copy of it does, if others call it too), and
+    its attention and MLP layers become products. Each layer keeps its own
+    KV cache. Run `--loom-roll-layers` afterwards to emit the stack as one
+    loop. `blocks=0` changes nothing.
+  }];
+  let options = [
+    Option<"blocks", "blocks", "int64_t", /*default=*/"0",
+           "Shared blocks; they must divide the layers of each stack "
+           "(0: none)">,
+    Option<"init", "init", "std::string", /*default=*/"\"average\"",
+           "Shared weights from the layers they stand for: average or "
+           "first">,
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "Rank of each layer's LoRA delta on the shared matrices (0: no "
+           "delta)">,
+    Option<"shareVectors", "share-vectors", "bool", /*default=*/"false",
+           "Share vector weights (norm scales, biases) as well">
+  ];
+}
+
 def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
   let summary = "Factor the weights of linear layers by truncated SVD";
   let description = [{

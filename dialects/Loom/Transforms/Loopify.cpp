@@ -1,0 +1,296 @@
+//===- Loopify.cpp - A stack's weights shared by fewer blocks -------------===//
+//
+// Implements --loom-loopify (Relaxed Recursive Transformers). A stack of N
+// layers, found as a chain of calls (LayerChains.h), becomes K shared blocks
+// applied N / K times: call l passes shared block l mod K's weights, which
+// are computed from the weights of the layers the block stands for. With a
+// rank, each call also passes the factors of its own LoRA delta, and the
+// block (a copy, with the factors as new arguments) adds the delta's
+// product to each product that reads a shared matrix.
+//
+// Everything computed here is a computation on weights in the entry
+// function, which `--loom-derive-weights` turns into derived params; the
+// names are chosen here (`kDerivedNameAttr`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LayerChains.h"
+#include "dialects/Loom/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace loom {
+#define GEN_PASS_DEF_LOOMLOOPIFY
+#include "dialects/Loom/Transforms/Passes.h.inc"
+} // namespace loom
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+/// The checkpoint name of the param `weight` reads.
+std::string checkpointName(WeightOp weight, SymbolTable &symbols) {
+  auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
+  return param ? param.getCheckpointName().str() : weight.getParam().str();
+}
+
+/// How a block names its argument `index`: its `loom.weight` name, else its
+/// position.
+std::string argumentName(func::FuncOp func, unsigned index) {
+  if (auto name = func.getArgAttrOfType<StringAttr>(index, "loom.weight"))
+    return name.str();
+  return "argument #" + std::to_string(index);
+}
+
+struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
+  using LoomLoopifyBase::LoomLoopifyBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(checkOptions(module)))
+      return signalPassFailure();
+    if (blocks == 0)
+      return;
+    SmallVector<LayerChain> chains;
+    module->walk([&](Block *block) {
+      llvm::append_range(chains, findLayerChains(*block, /*minLayers=*/2));
+    });
+    if (chains.empty()) {
+      emitError(module.getLoc())
+          << "--loom-loopify: the model has no stack of layers (calls of one "
+             "block, each with its own weights) to share";
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
+    for (LayerChain &chain : chains)
+      if (failed(loopify(chain, symbols)))
+        return signalPassFailure();
+    // The layers' own weights that nothing reads any more.
+    SmallVector<WeightOp> unused;
+    module.walk([&](WeightOp weight) {
+      if (weight.use_empty() && !weight->getParentOfType<ParamOp>())
+        unused.push_back(weight);
+    });
+    for (WeightOp weight : unused)
+      weight.erase();
+  }
+
+  LogicalResult checkOptions(ModuleOp module) {
+    if (blocks < 0)
+      return emitError(module.getLoc())
+             << "--loom-loopify: blocks must not be negative, got "
+             << int64_t(blocks);
+    if (init != "average" && init != "first")
+      return emitError(module.getLoc())
+             << "--loom-loopify: unknown init '" << init
+             << "'; the inits are average and first";
+    if (rank < 0)
+      return emitError(module.getLoc())
+             << "--loom-loopify: rank must not be negative, got "
+             << int64_t(rank);
+    return success();
+  }
+
+  LogicalResult loopify(const LayerChain &chain, SymbolTable &symbols) {
+    SmallVector<func::CallOp> calls(chain.calls);
+    int64_t layers = calls.size();
+    if (layers % blocks != 0)
+      return calls.front().emitError("--loom-loopify: ")
+             << layers << " layers cannot be shared by " << int64_t(blocks)
+             << " blocks applied alike: the blocks must divide the layers";
+    if (blocks == layers)
+      return success();
+    // Operand positions whose weights are shared, and those of them that
+    // get a delta.
+    SmallVector<unsigned> shared, deltas;
+    for (auto [i, kind] : llvm::enumerate(chain.kinds)) {
+      if (kind != ChainArgument::Weight)
+        continue;
+      auto type = cast<RankedTensorType>(calls.front().getOperand(i + 1).getType());
+      bool matrix = type.getRank() == 2;
+      if (matrix || shareVectors)
+        shared.push_back(unsigned(i + 1));
+      if (matrix && rank > 0)
+        deltas.push_back(unsigned(i + 1));
+    }
+    auto callee =
+        symbols.lookup<func::FuncOp>(calls.front().getCalleeAttr().getAttr());
+    if (!callee || callee.isExternal())
+      return calls.front().emitError(
+          "--loom-loopify: the layers' block is not defined here");
+    func::FuncOp target = callee;
+    if (!deltas.empty()) {
+      FailureOr<func::FuncOp> withDeltas =
+          addDeltas(callee, deltas, calls.front(), symbols);
+      if (failed(withDeltas))
+        return failure();
+      target = *withDeltas;
+    }
+
+    // The shared weights, before the first call: per block, per position.
+    OpBuilder builder(calls.front());
+    int64_t times = layers / blocks;
+    SmallVector<DenseMap<unsigned, Value>> sharedValues(blocks);
+    for (int64_t block = 0; block < blocks; ++block)
+      for (unsigned position : shared)
+        sharedValues[block][position] = sharedWeight(
+            builder, calls, block, times, position, symbols);
+
+    for (auto [layer, call] : llvm::enumerate(calls)) {
+      int64_t block = int64_t(layer) % blocks;
+      SmallVector<Value> operands(call.getOperands());
+      for (unsigned position : shared)
+        operands[position] = sharedValues[block][position];
+      OpBuilder before(call);
+      for (unsigned position : deltas) {
+        auto own = call.getOperand(position).getDefiningOp<WeightOp>();
+        std::string name = checkpointName(own, symbols);
+        // The layer's difference from the shared weight, and its factors.
+        Value negated = ScaleOp::create(
+            before, call.getLoc(), sharedValues[block][position], -1.0);
+        Value difference =
+            AddOp::create(before, call.getLoc(), own.getResult(), negated);
+        auto type = cast<RankedTensorType>(own.getType());
+        for (StringRef part : {"a", "b"}) {
+          SmallVector<int64_t> shape =
+              part == "a" ? SmallVector<int64_t>{rank, type.getDimSize(1)}
+                          : SmallVector<int64_t>{type.getDimSize(0), rank};
+          auto factor = LowRankOp::create(
+              before, call.getLoc(),
+              RankedTensorType::get(shape, type.getElementType()), difference,
+              part, int64_t(rank));
+          factor->setAttr(kDerivedNameAttr,
+                          before.getStringAttr(name + ".lora" +
+                                               std::to_string(rank) + "." +
+                                               part));
+          operands.push_back(factor);
+        }
+      }
+      call->setOperands(operands);
+      call.setCallee(target.getSymName());
+    }
+    return success();
+  }
+
+  /// Shared block `block`'s weight at operand `position`, from the layers
+  /// it stands for: `block`, `block + blocks`, ...
+  Value sharedWeight(OpBuilder &builder, MutableArrayRef<func::CallOp> calls,
+                     int64_t block, int64_t times, unsigned position,
+                     SymbolTable &symbols) {
+    auto weightOf = [&](int64_t time) {
+      return calls[size_t(block + time * blocks)]
+          .getOperand(position)
+          .getDefiningOp<WeightOp>();
+    };
+    // A fresh read: the layers' own may come after the first call.
+    Value sum = builder.clone(*weightOf(0))->getResult(0);
+    if (init == "first")
+      return sum;
+    SmallVector<std::string> names = {checkpointName(weightOf(0), symbols)};
+    for (int64_t time = 1; time < times; ++time) {
+      Value next = builder.clone(*weightOf(time))->getResult(0);
+      names.push_back(checkpointName(weightOf(time), symbols));
+      sum = AddOp::create(builder, sum.getLoc(), sum, next);
+    }
+    auto mean = ScaleOp::create(builder, sum.getLoc(), sum, 1.0 / double(times));
+    std::string braced = bracedName(names);
+    mean->setAttr(kDerivedNameAttr,
+                  builder.getStringAttr(
+                      (braced.empty() ? llvm::join(names, "+") : braced) +
+                      ".mean"));
+    return mean;
+  }
+
+  /// A copy of `callee` that takes, after its arguments, the factors `a`
+  /// and `b` of a delta for each argument in `positions` (operand indices of
+  /// the calls), and adds `(x a^T) b^T` to each product reading one.
+  FailureOr<func::FuncOp> addDeltas(func::FuncOp callee,
+                                    ArrayRef<unsigned> positions,
+                                    func::CallOp at, SymbolTable &symbols) {
+    for (unsigned position : positions) {
+      auto type = cast<RankedTensorType>(at.getOperand(position).getType());
+      if (rank > std::min(type.getDimSize(0), type.getDimSize(1)))
+        return at.emitError("--loom-loopify: rank ")
+               << int64_t(rank) << " is above the smaller side of '"
+               << argumentName(callee, position) << "' (" << type << ")";
+    }
+    auto copy = callee.clone();
+    copy.setSymName((callee.getSymName() + "_lora" + Twine(int64_t(rank))).str());
+    symbols.insert(copy, std::next(Block::iterator(callee)));
+    exposeProducts(copy, positions);
+    for (unsigned position : positions) {
+      BlockArgument shared = copy.getArgument(position);
+      for (OpOperand &use : shared.getUses()) {
+        auto linear = dyn_cast<LinearOp>(use.getOwner());
+        if (!linear || use.getOperandNumber() != 1 || linear.getFormat())
+          return use.getOwner()->emitError("--loom-loopify: a LoRA delta is "
+                                           "added to products, but this "
+                                           "reads the shared weight '")
+                 << argumentName(copy, position)
+                 << "' otherwise; loopify without a rank";
+      }
+      auto type = cast<RankedTensorType>(shared.getType());
+      Type element = type.getElementType();
+      unsigned index = copy.getNumArguments();
+      Location loc = copy.getLoc();
+      if (failed(copy.insertArgument(
+              index, RankedTensorType::get({rank, type.getDimSize(1)}, element),
+              DictionaryAttr(), loc)) ||
+          failed(copy.insertArgument(
+              index + 1,
+              RankedTensorType::get({type.getDimSize(0), rank}, element),
+              DictionaryAttr(), loc)))
+        return copy.emitError("--loom-loopify: cannot add the delta's "
+                              "arguments");
+      Value a = copy.getArgument(index), b = copy.getArgument(index + 1);
+      for (Operation *user : llvm::to_vector(shared.getUsers()))
+        addDelta(cast<LinearOp>(user), a, b);
+    }
+    return copy;
+  }
+
+  /// Makes `linear` (`act(x w^T + bias + residual)`) compute
+  /// `act(x w^T + bias + residual + (x a^T) b^T)`.
+  static void addDelta(LinearOp linear, Value a, Value b) {
+    OpBuilder builder(linear);
+    Location loc = linear.getLoc();
+    ActivationKindAttr activation = linear.getActivationAttr();
+    linear.removeActivationAttr();
+    Value thin = LinearOp::create(builder, loc, linear.getX(), a, Value());
+    builder.setInsertionPointAfter(linear);
+    auto sum = LinearOp::create(builder, loc, linear.getType(), thin, b,
+                                Value(), linear.getResult(),
+                                QuantFormatAttr(), activation);
+    linear.getResult().replaceAllUsesExcept(sum, sum);
+  }
+
+  /// Splits the layers of `func` that read an argument in `positions` into
+  /// products.
+  static void exposeProducts(func::FuncOp func, ArrayRef<unsigned> positions) {
+    auto readsOne = [&](Operation *op) {
+      return llvm::any_of(op->getOperands(), [&](Value operand) {
+        auto argument = dyn_cast<BlockArgument>(operand);
+        return argument && argument.getOwner() == &func.front() &&
+               llvm::is_contained(positions, argument.getArgNumber());
+      });
+    };
+    SmallVector<Operation *> layers;
+    func.walk([&](Operation *op) {
+      if (isa<AttentionOp, MLPOp, GatedMLPOp>(op) && readsOne(op))
+        layers.push_back(op);
+    });
+    for (Operation *op : layers) {
+      if (auto attention = dyn_cast<AttentionOp>(op))
+        decomposeAttention(attention);
+      else if (auto gated = dyn_cast<GatedMLPOp>(op))
+        splitGatedMLP(gated);
+      else
+        splitMLP(cast<MLPOp>(op));
+    }
+  }
+};
+
+} // namespace
