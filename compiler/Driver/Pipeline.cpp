@@ -46,6 +46,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     loopify.init = options.loopifyInit;
     loopify.rank = options.loopifyRank;
     loopify.shareVectors = options.loopifyShareVectors;
+    loopify.importance = options.loopifyImportance;
     pm.addPass(createLoomLoopify(loopify));
   }
   // Attention as separate projections, so that the fusions (and later
@@ -57,6 +58,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     LoomLowRankOptions lowRank;
     lowRank.rank = options.lowRank;
     lowRank.keep = options.lowRankKeep;
+    lowRank.importance = options.lowRankImportance;
     // Quantized factors have rows of whole blocks.
     if (!options.quantize.empty())
       lowRank.multipleOf = 32;

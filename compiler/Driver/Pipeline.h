@@ -113,6 +113,16 @@ struct LoomPipelineOptions
       llvm::cl::desc("Factor the selected linear layers' weights, keeping "
                      "this fraction of each one's parameters (0: none)"),
       llvm::cl::init(0.0)};
+  Option<bool> lowRankImportance{
+      *this, "low-rank-importance",
+      llvm::cl::desc("Activation-aware factors: weigh input channels by "
+                     "their calibrated importance (NAME.importance)"),
+      llvm::cl::init(false)};
+  Option<bool> loopifyImportance{
+      *this, "loopify-importance",
+      llvm::cl::desc("Activation-aware LoRA deltas: weigh input channels by "
+                     "their calibrated importance (NAME.importance)"),
+      llvm::cl::init(false)};
   ListOption<std::string> lowRankLayers{
       *this, "low-rank-layers",
       llvm::cl::desc("Kinds of products to factor: attention, ffn, head, "

@@ -20,20 +20,49 @@ using namespace loom;
   std::abort();
 }
 
-LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank) {
+/// The column scales of an activation-aware decomposition: the square
+/// roots of `importance`, floored at 1e-5 of the largest; all ones without
+/// it or when no entry is positive.
+static std::vector<double> columnScales(const float *importance, int64_t stride,
+                                        int64_t k) {
+  std::vector<double> scales(size_t(k), 1.0);
+  if (!importance)
+    return scales;
+  double largest = 0;
+  for (int64_t j = 0; j < k; ++j) {
+    double x = importance[j * stride];
+    if (std::isfinite(x))
+      largest = std::max(largest, x);
+  }
+  if (!(largest > 0))
+    return scales;
+  for (int64_t j = 0; j < k; ++j) {
+    double x = importance[j * stride];
+    scales[size_t(j)] =
+        std::sqrt(std::max(std::isfinite(x) ? x : 0.0, 1e-10 * largest));
+  }
+  return scales;
+}
+
+LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank,
+                                   const float *importance, int64_t stride) {
   const int64_t n = w.rows, k = w.cols, shorter = std::min(n, k);
   LowRankFactors factors;
   factors.a.assign(size_t(rank * k), 0.0f);
   factors.b.assign(size_t(n * rank), 0.0f);
+  std::vector<double> scales = columnScales(importance, stride, k);
   // Column-major, as LAPACK reads it.
   std::vector<double> m(size_t(n * k));
   bool finite = true;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < k; ++j) {
-      double x = w.at(i, j);
-      finite &= std::isfinite(x);
-      m[size_t(i + j * n)] = x;
-    }
+  auto fill = [&] {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        double x = w.at(i, j);
+        finite &= std::isfinite(x);
+        m[size_t(i + j * n)] = x * scales[size_t(j)];
+      }
+  };
+  fill();
   if (!finite) {
     std::fill(factors.a.begin(), factors.a.end(),
               std::numeric_limits<float>::quiet_NaN());
@@ -50,9 +79,7 @@ LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank) {
   if (info > 0) {
     // Divide and conquer did not converge: the QR iteration, on a fresh
     // copy (dgesdd overwrote it).
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        m[size_t(i + j * n)] = w.at(i, j);
+    fill();
     std::vector<double> superb(size_t(std::max<int64_t>(shorter - 1, 1)));
     info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', lapack_int(n),
                           lapack_int(k), m.data(), lapack_int(n), s.data(),
@@ -70,7 +97,8 @@ LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank) {
         largest = j;
     double sign = vt[size_t(r + largest * shorter)] < 0 ? -1.0 : 1.0;
     for (int64_t j = 0; j < k; ++j)
-      factors.a[size_t(r * k + j)] = float(sign * vt[size_t(r + j * shorter)]);
+      factors.a[size_t(r * k + j)] =
+          float(sign * vt[size_t(r + j * shorter)] / scales[size_t(j)]);
     for (int64_t i = 0; i < n; ++i)
       factors.b[size_t(i * rank + r)] =
           float(sign * u[size_t(i + r * n)] * s[size_t(r)]);
@@ -93,21 +121,29 @@ uint64_t loom::hashMatrix(const MatrixView &w) {
 
 extern "C" void _mlir_ciface_loom_low_rank(loom_context *context,
                                            MemRef<float, 2> *w,
+                                           MemRef<float, 1> *importance,
                                            MemRef<float, 2> *out, int64_t part,
                                            int64_t rank) {
   const int64_t n = w->sizes[0], k = w->sizes[1];
+  bool hasImportance = importance->sizes[0] != 0;
   if ((part != 0 && part != 1) || rank < 1 || rank > std::min(n, k) ||
+      (hasImportance && importance->sizes[0] != k) ||
       out->sizes[0] != (part == 0 ? rank : n) ||
       out->sizes[1] != (part == 0 ? k : rank))
     badCall("operands of mismatched shapes");
   MatrixView view{w->aligned + w->offset, n, k, w->strides[0], w->strides[1]};
+  const float *scores =
+      hasImportance ? importance->aligned + importance->offset : nullptr;
+  int64_t stride = importance->strides[0];
   LowRankCache &cache = *context->kernels->lowRank;
-  LowRankCache::Key key{n, k, hashMatrix(view), rank};
+  LowRankCache::Key key{
+      n, k, hashMatrix(view),
+      scores ? hashMatrix(MatrixView{scores, 1, k, 0, stride}) : 0, rank};
   std::unique_lock<std::mutex> lock(cache.mutex);
   auto found = cache.entries.find(key);
   if (found == cache.entries.end()) {
     lock.unlock();
-    LowRankFactors factors = factorLowRank(view, rank);
+    LowRankFactors factors = factorLowRank(view, rank, scores, stride);
     lock.lock();
     found = cache.entries.try_emplace(key).first;
     found->second.factors = std::move(factors);

@@ -140,6 +140,10 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
       info.derivedRearranges.push_back(rearranges != tensor.end() &&
                                        rearranges->is_boolean() &&
                                        rearranges->get<bool>());
+      auto stacks = tensor.find(LOOM_INFO_TENSOR_STACKS_ROWS);
+      info.derivedStacksRows.push_back(stacks != tensor.end() &&
+                                       stacks->is_boolean() &&
+                                       stacks->get<bool>());
       auto quantizes = tensor.find(LOOM_INFO_TENSOR_QUANTIZES);
       info.derivedQuantizes.push_back(
           quantizes != tensor.end() && quantizes->is_boolean() &&

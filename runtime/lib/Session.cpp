@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -543,23 +544,34 @@ Status Session::writeCalibration(const std::string &path) const {
   if (!statistics)
     return makeError("no calibration run was started");
   // Each matrix under the name of the table entry generated code passes it
-  // by (an entry bound twice is written once).
+  // by (an entry bound twice is written once); a matrix of stacked rows
+  // (fused q/k/v) under its sources' names too, for builds that read them
+  // apart.
   std::vector<TensorToWrite> tensors;
-  std::vector<std::vector<float>> means;
+  std::deque<std::vector<float>> means;
   std::set<std::string> written;
+  auto add = [&](size_t entry, const std::vector<float> &mean) {
+    std::string name = specOf(entry).name + ".importance";
+    if (written.insert(name).second)
+      tensors.push_back(
+          {name, DType::F32, {int64_t(mean.size())}, mean.data()});
+  };
   const auto &sums = statistics->getSums();
+  size_t checkpointEntries = info.tensors.size();
   for (size_t i = 0; i < weightTable.size(); ++i) {
     auto found = sums.find(weightTable[i]);
     if (found == sums.end() || found->second.rows == 0)
-      continue;
-    std::string name = specOf(i).name + ".importance";
-    if (!written.insert(name).second)
       continue;
     const ActivationStatistics::Sums &entry = found->second;
     std::vector<float> &mean = means.emplace_back(entry.squares.size());
     for (size_t p = 0; p < mean.size(); ++p)
       mean[p] = float(entry.squares[p] / double(entry.rows));
-    tensors.push_back({name, DType::F32, {int64_t(mean.size())}, mean.data()});
+    add(i, mean);
+    size_t derived = i - checkpointEntries;
+    if (i >= checkpointEntries && derived < info.derivedStacksRows.size() &&
+        info.derivedStacksRows[derived])
+      for (int64_t source : info.derivedSources[derived])
+        add(size_t(source), mean);
   }
   if (tensors.empty())
     return makeError("the calibration run recorded no products (a quantized "

@@ -2,8 +2,8 @@
 //
 // Implements `loom-lower-low-rank-calls`: each `loom.low_rank` (in the
 // model's `prepare` entry point, once per factor at load) calls the
-// runtime's `loom_low_rank` (loom_abi.h), which decomposes the weight with
-// LAPACK and writes the factor asked for.
+// runtime's `loom_low_rank` (loom_abi.h), which decomposes the weight (and
+// importance, if any) with LAPACK and writes the factor asked for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,8 +39,11 @@ LogicalResult lowerLowRank(loom::LowRankOp op) {
   Value out = memref::AllocOp::create(
       builder, loc,
       MemRefType::get(resultType.getShape(), resultType.getElementType()));
+  // A missing importance is an empty buffer.
   SmallVector<Value> arguments = {
-      *context, readOnlyBuffer(builder, loc, op.getW()),
+      *context,
+      readOnlyBuffer(builder, loc, op.getW()),
+      optionalBuffer(builder, loc, op.getImportance()),
       castToAnyLayout(builder, loc, out),
       i64Constant(builder, loc, op.getPart() == "a" ? 0 : 1),
       i64Constant(builder, loc, int64_t(op.getRank()))};

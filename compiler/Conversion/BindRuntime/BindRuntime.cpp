@@ -77,6 +77,20 @@ QuantizeOp quantizationOf(ParamOp param) {
   return terminator->getOperand(0).getDefiningOp<QuantizeOp>();
 }
 
+/// True if derived `param` is its sources' rows, one matrix after the other:
+/// `loom.concat` along axis 0 of matrices read straight from params.
+bool stacksRows(ParamOp param) {
+  Operation *terminator = param.getInit().front().getTerminator();
+  if (terminator->getNumOperands() != 1)
+    return false;
+  auto concat = terminator->getOperand(0).getDefiningOp<ConcatOp>();
+  return concat && concat.getAxis() == 0 &&
+         llvm::all_of(concat.getInputs(), [](Value input) {
+           return input.getDefiningOp<WeightOp>() &&
+                  cast<RankedTensorType>(input.getType()).getRank() == 2;
+         });
+}
+
 /// The values every function of the model receives from the runtime.
 struct RuntimeState {
   /// The model context (`loom_context *`): weights and the kernels' state.
@@ -877,6 +891,7 @@ void RuntimeBinder::emitModelInfo() {
           isa<WeightOp, YieldOp, ConcatOp, SplitOp, SliceOp, TransposeOp>(op);
     });
     object[LOOM_INFO_TENSOR_REARRANGES] = rearranges;
+    object[LOOM_INFO_TENSOR_STACKS_ROWS] = stacksRows(param);
     // `quantize(weight)` rounded to nearest: a checkpoint tensor already
     // stored in that format may stand in for it.
     QuantizeOp quantize = quantizationOf(param);

@@ -275,6 +275,21 @@ cl::opt<double> lowRankKeep(
              "each one's parameters, in [0, 1) (default 0: none)"),
     cl::value_desc("fraction"), cl::init(0.0), cl::cat(loomcCategory));
 
+cl::opt<bool> lowRankImportance(
+    "low-rank-importance",
+    cl::desc("With --low-rank or --low-rank-keep: activation-aware factors "
+             "(ASVD), each input channel weighed by its calibrated "
+             "importance (checkpoint tensors NAME.importance, from a "
+             "program's --calibrate run)"),
+    cl::init(false), cl::cat(loomcCategory));
+
+cl::opt<bool> loopifyImportance(
+    "loopify-importance",
+    cl::desc("With --loopify-rank: activation-aware LoRA deltas, each input "
+             "channel weighed by its calibrated importance (checkpoint "
+             "tensors NAME.importance, from a program's --calibrate run)"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::list<std::string> lowRankLayers(
     "low-rank-layers", cl::CommaSeparated,
     cl::desc("With --low-rank or --low-rank-keep: the kinds of products to "
@@ -558,6 +573,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.loopifyRank = loopifyRank;
   options.loopifyShareVectors = loopifyShareVectors;
   options.lowRank = lowRank;
+  options.lowRankImportance = lowRankImportance;
+  options.loopifyImportance = loopifyImportance;
   options.lowRankKeep = lowRankKeep;
   options.lowRankLayers = lowRankLayers;
   options.lowRankInclude = lowRankInclude;
@@ -882,20 +899,27 @@ int main(int argc, char **argv) {
            "removes: give one of them\n";
     return 1;
   }
-  if (loopify == 0 &&
-      (loopifyInit.getNumOccurrences() || loopifyRank || loopifyShareVectors)) {
+  if (loopify == 0 && (loopifyInit.getNumOccurrences() || loopifyRank ||
+                       loopifyShareVectors || loopifyImportance)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--loopify-init, --loopify-rank and --loopify-share-vectors "
-           "describe what --loopify=BLOCKS shares: give it\n";
+        << "--loopify-init, --loopify-rank, --loopify-share-vectors and "
+           "--loopify-importance describe what --loopify=BLOCKS shares: "
+           "give it\n";
+    return 1;
+  }
+  if (loopifyImportance && loopifyRank == 0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--loopify-importance weighs the LoRA deltas of --loopify-rank: "
+           "give a rank\n";
     return 1;
   }
   if (lowRank == 0 && lowRankKeep == 0.0 &&
       (!lowRankLayers.empty() || !lowRankInclude.empty() ||
-       !lowRankExclude.empty())) {
+       !lowRankExclude.empty() || lowRankImportance)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--low-rank-layers, --low-rank-include and --low-rank-exclude "
-           "select what --low-rank or --low-rank-keep factors: give one of "
-           "them\n";
+        << "--low-rank-layers, --low-rank-include, --low-rank-exclude and "
+           "--low-rank-importance describe what --low-rank or "
+           "--low-rank-keep factors: give one of them\n";
     return 1;
   }
   if (optLevel > 3) {

@@ -500,6 +500,10 @@ LogicalResult LowRankOp::verify() {
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   if (type.isDynamicDim(0) || type.isDynamicDim(1))
     return emitOpError() << "factors static weights only, got " << type;
+  if (Value importance = getImportance();
+      importance && conflicts(dimOf(importance, 0), cols))
+    return emitOpError() << "importance has " << dimOf(importance, 0)
+                         << " entries for " << cols << " input channels";
   int64_t rank = getRank();
   if (rank > std::min(rows, cols))
     return emitOpError() << "rank " << rank << " is above the smaller side of "

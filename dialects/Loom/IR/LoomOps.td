@@ -354,17 +354,31 @@ def Loom_LowRankOp : Loom_Op<"low_rank", [Pure]> {
     both parts of a weight; `--loom-derive-weights` makes each a derived
     weight computed at load, from one decomposition.
 
+    With `importance` (`[K]`, the mean square of each input channel over
+    calibration data), the decomposition is activation-aware (ASVD): with
+    `s = sqrt(importance)` (floored at 1e-5 of its largest entry) and
+    `w diag(s) = U S V^T`, `a = V_r^T diag(s)^-1` and `b = U_r S_r`, the
+    rank-r factors that best preserve `w x` for inputs of those statistics.
+
     ```mlir
     %a = loom.low_rank %w part "a" rank 16 : (tensor<64x48xf32>) -> tensor<16x48xf32>
-    %b = loom.low_rank %w part "b" rank 16 : (tensor<64x48xf32>) -> tensor<64x16xf32>
+    %b = loom.low_rank %w importance %i part "b" rank 16 : (tensor<64x48xf32>, tensor<48xf32>) -> tensor<64x16xf32>
     ```
   }];
-  let arguments = (ins Loom_Matrix:$w, StrAttr:$part,
+  let arguments = (ins Loom_Matrix:$w, Optional<Loom_Vector>:$importance,
+                       StrAttr:$part,
                        ConfinedAttr<I64Attr, [IntPositive]>:$rank);
   let results = (outs Loom_Matrix:$result);
   let assemblyFormat = [{
-    $w `part` $part `rank` $rank attr-dict `:` functional-type(operands, results)
+    $w (`importance` $importance^)? `part` $part `rank` $rank attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$w,
+                   "::llvm::StringRef":$part, "int64_t":$rank), [{
+      build($_builder, $_state, result, w, ::mlir::Value(), part, rank);
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

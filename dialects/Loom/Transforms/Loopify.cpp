@@ -144,16 +144,26 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       SmallVector<Value> operands(call.getOperands());
       for (unsigned position : shared)
         operands[position] = sharedValues[block][position];
-      OpBuilder before(call);
       for (unsigned position : deltas) {
         auto own = call.getOperand(position).getDefiningOp<WeightOp>();
         std::string name = checkpointName(own, symbols);
+        auto type = cast<RankedTensorType>(own.getType());
+        // The calibrated importance of the layer's own weight's inputs.
+        Value scores;
+        if (importance) {
+          FailureOr<Value> found =
+              importanceFor(call, own.getResult(), type.getDimSize(1),
+                            call->getParentOfType<ModuleOp>(), symbols);
+          if (failed(found))
+            return failure();
+          scores = *found;
+        }
+        OpBuilder before(call);
         // The layer's difference from the shared weight, and its factors.
         Value negated = ScaleOp::create(
             before, call.getLoc(), sharedValues[block][position], -1.0);
         Value difference =
             AddOp::create(before, call.getLoc(), own.getResult(), negated);
-        auto type = cast<RankedTensorType>(own.getType());
         for (StringRef part : {"a", "b"}) {
           SmallVector<int64_t> shape =
               part == "a" ? SmallVector<int64_t>{rank, type.getDimSize(1)}
@@ -161,7 +171,7 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
           auto factor = LowRankOp::create(
               before, call.getLoc(),
               RankedTensorType::get(shape, type.getElementType()), difference,
-              part, int64_t(rank));
+              scores, part, int64_t(rank));
           factor->setAttr(kDerivedNameAttr,
                           before.getStringAttr(name + ".lora" +
                                                std::to_string(rank) + "." +

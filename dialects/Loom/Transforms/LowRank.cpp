@@ -59,7 +59,7 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
         selected.push_back(linear);
     }
     for (LinearOp linear : selected)
-      if (failed(factor(linear)))
+      if (failed(factor(linear, module, selection->getSymbols())))
         return signalPassFailure();
     selection->warnUnmatched();
   }
@@ -126,7 +126,7 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
 
   /// Replaces `linear` by the products of its weight's factors, unless they
   /// would not be smaller.
-  LogicalResult factor(LinearOp linear) {
+  LogicalResult factor(LinearOp linear, ModuleOp module, SymbolTable &symbols) {
     auto type = cast<RankedTensorType>(linear.getW().getType());
     int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
     if (type.isDynamicDim(0) || type.isDynamicDim(1))
@@ -144,15 +144,23 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
     r = llvm::alignTo(r, uint64_t(multipleOf));
     if (r * (rows + cols) >= rows * cols)
       return success();
+    Value scores;
+    if (importance) {
+      FailureOr<Value> found =
+          importanceFor(linear, linear.getW(), cols, module, symbols);
+      if (failed(found))
+        return failure();
+      scores = *found;
+    }
     OpBuilder builder(linear);
     Location loc = linear.getLoc();
     Type element = type.getElementType();
     Value a = LowRankOp::create(builder, loc,
                                 RankedTensorType::get({r, cols}, element),
-                                linear.getW(), "a", r);
+                                linear.getW(), scores, "a", r);
     Value b = LowRankOp::create(builder, loc,
                                 RankedTensorType::get({rows, r}, element),
-                                linear.getW(), "b", r);
+                                linear.getW(), scores, "b", r);
     Value thin = LinearOp::create(builder, loc, linear.getX(), a, Value());
     linear.getXMutable().assign(thin);
     linear.getWMutable().assign(b);

@@ -268,7 +268,10 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
            "Rank of each layer's LoRA delta on the shared matrices (0: no "
            "delta)">,
     Option<"shareVectors", "share-vectors", "bool", /*default=*/"false",
-           "Share vector weights (norm scales, biases) as well">
+           "Share vector weights (norm scales, biases) as well">,
+    Option<"importance", "importance", "bool", /*default=*/"false",
+           "Activation-aware deltas: weigh each input channel by its "
+           "calibrated importance (the layer's NAME.importance)">
   ];
 }
 
@@ -288,6 +291,13 @@ def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
     rank fills). A product whose factors would not be smaller than its
     weight is left alone, so `rank` of the full size changes nothing; a
     `rank` above a selected weight's smaller side is an error.
+
+    With `importance`, the factors are activation-aware (ASVD): those of
+    `w diag(s)`, `s` the square roots of the calibrated importance of the
+    product's input channels (the checkpoint tensor `NAME.importance` a
+    program's `--calibrate` run writes, NAME the weight's name), with `a`
+    scaled back, so that the approximation is best for the inputs the
+    product sees rather than for all inputs alike.
 
     Products are selected as `--loom-quantize-weights` selects them: by kind
     (`layers`: attention, ffn, head, other) and by regular expressions
@@ -311,7 +321,11 @@ def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
                "Factor only weights whose name matches one of these regular "
                "expressions">,
     ListOption<"exclude", "exclude", "std::string",
-               "Leave weights whose name matches one of these alone">
+               "Leave weights whose name matches one of these alone">,
+    Option<"importance", "importance", "bool", /*default=*/"false",
+           "Activation-aware factors (ASVD): weigh each input channel by "
+           "its calibrated importance, the checkpoint tensor "
+           "NAME.importance">
   ];
 }
 

@@ -31,9 +31,15 @@ struct LowRankFactors {
 /// The factors of `w`'s best rank-`rank` approximation: with `w = U S V^T`,
 /// `a = V_r^T` and `b = U_r S_r`, each singular pair's sign chosen so that
 /// the largest entry of its row of `a` is positive (the result does not
-/// depend on LAPACK's choice). A weight with a NaN or an infinity gives NaN
-/// factors. `rank` must be in [1, min(N, K)].
-LowRankFactors factorLowRank(const MatrixView &w, int64_t rank);
+/// depend on LAPACK's choice). With `importance` ([K], entries `stride`
+/// apart: the mean square of each input channel), activation-aware (ASVD):
+/// the factors of `w diag(s)`, `s = sqrt(importance)` floored at 1e-5 of
+/// its largest entry, with `a` then scaled by `diag(s)^-1`; an importance
+/// of no positive entry is ignored. A weight with a NaN or an infinity
+/// gives NaN factors. `rank` must be in [1, min(N, K)].
+LowRankFactors factorLowRank(const MatrixView &w, int64_t rank,
+                             const float *importance = nullptr,
+                             int64_t stride = 1);
 
 /// A 64-bit hash (FNV-1a) of `w`'s values in row-major order.
 uint64_t hashMatrix(const MatrixView &w);
@@ -42,10 +48,11 @@ uint64_t hashMatrix(const MatrixView &w);
 /// one decomposition serves a weight's `a` and `b` (`loom_low_rank` is
 /// called once per part).
 struct LowRankCache {
-  /// A weight's shape, a hash of its values and the rank. By content, not
-  /// by address: a weight computed at load (a difference of weights) is a
-  /// temporary buffer whose address a later one may reuse.
-  using Key = std::tuple<int64_t, int64_t, uint64_t, int64_t>;
+  /// A weight's shape, hashes of its values and of its importance (0 for
+  /// none), and the rank. By content, not by address: a weight computed at
+  /// load (a difference of weights) is a temporary buffer whose address a
+  /// later one may reuse.
+  using Key = std::tuple<int64_t, int64_t, uint64_t, uint64_t, int64_t>;
   struct Entry {
     LowRankFactors factors;
     bool taken[2] = {false, false};
@@ -60,6 +67,7 @@ extern "C" {
 /// `loom_low_rank` (LOOM_KERNEL_LOW_RANK).
 void _mlir_ciface_loom_low_rank(loom_context *context,
                                 loom::MemRef<float, 2> *w,
+                                loom::MemRef<float, 1> *importance,
                                 loom::MemRef<float, 2> *out, int64_t part,
                                 int64_t rank);
 }

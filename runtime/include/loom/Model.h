@@ -86,6 +86,9 @@ struct ModelInfo {
   /// ... and whether it only moves their values (so it is exact in their
   /// type) rather than computing new ones.
   std::vector<bool> derivedRearranges;
+  /// ... and whether it is its sources' rows, one matrix after the other
+  /// (fused q/k/v: a product reading it reads each source's inputs) ...
+  std::vector<bool> derivedStacksRows;
   /// ... and whether it is its one source quantized in its dtype, rounded to
   /// nearest (so a checkpoint tensor stored in that format can be used).
   std::vector<bool> derivedQuantizes;

@@ -106,9 +106,11 @@
  *  the output projection (loom.prune_heads). */
 #define LOOM_KERNEL_PRUNE_HEADS "loom_prune_heads"
 /** One factor of a weight's best rank-r approximation w ~= b a: (ctx, w,
- *  out, part, rank) with w ([n, k]) and out MemRef<float, 2>, part and rank
- *  int64_t; part 0: a = V_r^T ([r, k]), 1: b = U_r S_r ([n, r])
- *  (loom.low_rank). */
+ *  importance, out, part, rank) with w ([n, k]) and out MemRef<float, 2>,
+ *  importance MemRef<float, 1> ([k], size 0 when absent), part and rank
+ *  int64_t; part 0: a = V_r^T ([r, k]), 1: b = U_r S_r ([n, r]); with
+ *  importance, the factors of w diag(s), a then scaled by diag(s)^-1, s the
+ *  square roots of the importance (loom.low_rank). */
 #define LOOM_KERNEL_LOW_RANK "loom_low_rank"
 
 /*--- Activations in a product's epilogue ----------------------------------*/
@@ -198,6 +200,10 @@ static inline const char *loom_quant_name(int64_t id) {
 #define LOOM_INFO_TENSOR_REARRANGES                                            \
   "rearranges" /*   derived: only moves its sources' values (concat, split,    \
                       slice, transpose), so it is exact in their type */
+#define LOOM_INFO_TENSOR_STACKS_ROWS                                           \
+  "stacks_rows" /*   derived: its sources' rows, one matrix after the other    \
+                     (fused q/k/v), so a product reading it has each source's  \
+                     input channels */
 #define LOOM_INFO_TENSOR_QUANTIZES                                             \
   "quantizes" /*   derived: exactly its one source quantized in its dtype,     \
                    rounded to nearest (a checkpoint tensor stored in that      \

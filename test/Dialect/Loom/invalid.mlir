@@ -660,3 +660,11 @@ func.func @low_rank_dynamic(%w: tensor<?x4xf32>) -> tensor<2x4xf32> {
   %0 = loom.low_rank %w part "a" rank 2 : (tensor<?x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @low_rank_importance(%w: tensor<8x4xf32>, %i: tensor<8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'loom.low_rank' op importance has 8 entries for 4 input channels}}
+  %0 = loom.low_rank %w importance %i part "a" rank 2 : (tensor<8x4xf32>, tensor<8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

@@ -5,6 +5,7 @@
 // RUN: loom-opt %s --loom-low-rank="rank=8 layers=ffn" --split-input-file | FileCheck %s --check-prefix=FFN
 // RUN: loom-opt %s --loom-low-rank="rank=8" --loom-derive-weights --split-input-file | FileCheck %s --check-prefix=DERIVED
 // RUN: loom-opt %s --loom-low-rank --split-input-file | FileCheck %s --check-prefix=NONE
+// RUN: loom-opt %s --loom-low-rank="rank=8 importance=true" --split-input-file | FileCheck %s --check-prefix=IMP
 
 // A product x w^T becomes (x a^T) b^T, a and b the factors of w; the second
 // product keeps the bias and the residual. keep=0.25 of a 64x48 weight is
@@ -27,6 +28,13 @@ loom.param @p.b : tensor<64xf32>
 // DERIVED-LABEL: func.func @product(
 // DERIVED-NOT:   loom.low_rank
 // DERIVED:       return
+// IMP-LABEL: func.func @product(
+// IMP:         %[[I:.*]] = loom.weight @p.w.importance : tensor<48xf32>
+// IMP:         loom.low_rank %{{.*}} importance %[[I]] part "a" rank 8
+// IMP:         loom.low_rank %{{.*}} importance %[[I]] part "b" rank 8
+// IMP-LABEL: func.func @stack(
+// IMP-DAG:     loom.weight @l.0.down.importance : tensor<64xf32>
+// IMP-DAG:     loom.weight @l.1.down.importance : tensor<64xf32>
 // NONE-LABEL: func.func @product(
 // NONE-NOT:     loom.low_rank
 func.func @product(%x: tensor<?x48xf32>, %r: tensor<?x64xf32>) -> tensor<?x64xf32> {

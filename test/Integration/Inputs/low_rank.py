@@ -2,11 +2,14 @@
 """The independent reference of --low-rank: writes the checkpoint in which
 each factored weight is replaced by its best rank-r approximation.
 
-    low_rank.py SOURCE.safetensors TARGET.safetensors RANK PATTERN
+    low_rank.py SOURCE.safetensors TARGET.safetensors RANK PATTERN [STATS]
 
 Every 2-D tensor whose name matches the regular expression PATTERN, and
 whose factors at RANK would be smaller than it (RANK * (N + K) < N * K), is
-replaced by U_r S_r V_r^T (numpy's SVD, float64). Every other tensor is
+replaced by U_r S_r V_r^T (numpy's SVD, float64); with STATS (a
+--calibrate output), activation-aware: the rank-r approximation of
+W diag(s), times diag(s)^-1, with s the square roots of the tensor
+`<name>.importance` floored at 1e-5 of their largest. Every other tensor is
 copied as it is. The model that reads TARGET computes what the factored
 program computes, up to the rounding of two thin products against one.
 """
@@ -19,9 +22,16 @@ import numpy as np
 from f32_safetensors import read, write
 
 
+def whitening(importance):
+    """The column scales of an activation-aware decomposition."""
+    importance = importance.astype(np.float64)
+    return np.sqrt(np.maximum(importance, 1e-10 * importance.max()))
+
+
 def main():
     source, target, rank, pattern = sys.argv[1:5]
     rank = int(rank)
+    stats = read(sys.argv[5]) if len(sys.argv) > 5 else None
     tensors = dict(read(source))
     factored = 0
     for name, w in tensors.items():
@@ -30,8 +40,13 @@ def main():
         n, k = w.shape
         if rank * (n + k) >= n * k:
             continue
-        u, s, vt = np.linalg.svd(w.astype(np.float64), full_matrices=False)
-        tensors[name] = ((u[:, :rank] * s[:rank]) @ vt[:rank]).astype(np.float32)
+        scales = np.ones(k)
+        if stats is not None:
+            scales = whitening(stats[name + ".importance"])
+        u, s, vt = np.linalg.svd(w.astype(np.float64) * scales,
+                                 full_matrices=False)
+        approx = (u[:, :rank] * s[:rank]) @ vt[:rank] / scales
+        tensors[name] = approx.astype(np.float32)
         factored += 1
     print(f"factored {factored} weights at rank {rank}")
     write(target, tensors)

@@ -109,19 +109,54 @@ TEST(LowRankTest, StridedAndNonFiniteWeights) {
   EXPECT_TRUE(std::isnan(bad.a[0]) && std::isnan(bad.b[0]));
 }
 
+TEST(LowRankTest, ImportanceWeighsTheInputChannels) {
+  const int64_t n = 16, k = 6, r = 2;
+  std::vector<float> w = rankTwo(n, k, 0.5f);
+  // A uniform importance changes nothing but rounding.
+  std::vector<float> uniform(size_t(k), 4.0f);
+  LowRankFactors plain = factorLowRank(view(w, n, k), r);
+  LowRankFactors same = factorLowRank(view(w, n, k), r, uniform.data(), 1);
+  std::vector<double> p = product(plain, n, k, r), q = product(same, n, k, r);
+  for (size_t i = 0; i < p.size(); ++i)
+    EXPECT_NEAR(p[i], q[i], 1e-4);
+  // One channel far more important: its column is kept better than
+  // without the weighting, and at full rank the weight comes back.
+  std::vector<float> skewed(size_t(k), 1.0f);
+  skewed[3] = 1e4f;
+  LowRankFactors aware = factorLowRank(view(w, n, k), r, skewed.data(), 1);
+  std::vector<double> t = product(aware, n, k, r);
+  auto columnError = [&](const std::vector<double> &approx, int64_t j) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double d = approx[size_t(i * k + j)] - w[size_t(i * k + j)];
+      sum += d * d;
+    }
+    return sum;
+  };
+  EXPECT_LT(columnError(t, 3), 0.1 * columnError(p, 3));
+  std::vector<double> full =
+      product(factorLowRank(view(w, n, k), k, skewed.data(), 1), n, k, k);
+  for (size_t i = 0; i < w.size(); ++i)
+    EXPECT_NEAR(full[i], w[i], 1e-4);
+  // No positive entry: ignored.
+  std::vector<float> zeros(size_t(k), 0.0f);
+  EXPECT_EQ(factorLowRank(view(w, n, k), r, zeros.data(), 1).a, plain.a);
+}
+
 TEST(LowRankTest, KernelServesBothPartsFromOneDecomposition) {
   const int64_t n = 10, k = 8, r = 3;
   std::vector<float> w = rankTwo(n, k, 0.1f);
   KernelState state(1);
   void *weights[1] = {nullptr};
   loom_context context{weights, &state};
+  MemRef<float, 1> none = makeMemRef<float, 1>(nullptr, {0});
   std::vector<float> a(size_t(r * k)), b(size_t(n * r));
   MemRef<float, 2> wRef = makeMemRef(w.data(), {n, k});
   MemRef<float, 2> aRef = makeMemRef(a.data(), {r, k});
   MemRef<float, 2> bRef = makeMemRef(b.data(), {n, r});
-  _mlir_ciface_loom_low_rank(&context, &wRef, &aRef, 0, r);
+  _mlir_ciface_loom_low_rank(&context, &wRef, &none, &aRef, 0, r);
   EXPECT_EQ(state.lowRank->entries.size(), 1u);
-  _mlir_ciface_loom_low_rank(&context, &wRef, &bRef, 1, r);
+  _mlir_ciface_loom_low_rank(&context, &wRef, &none, &bRef, 1, r);
   EXPECT_TRUE(state.lowRank->entries.empty());
   LowRankFactors expected = factorLowRank(view(w, n, k), r);
   EXPECT_EQ(a, expected.a);
@@ -131,12 +166,12 @@ TEST(LowRankTest, KernelServesBothPartsFromOneDecomposition) {
   // the same address does not.
   std::vector<float> copy = w;
   MemRef<float, 2> copyRef = makeMemRef(copy.data(), {n, k});
-  _mlir_ciface_loom_low_rank(&context, &wRef, &aRef, 0, r);
-  _mlir_ciface_loom_low_rank(&context, &copyRef, &bRef, 1, r);
+  _mlir_ciface_loom_low_rank(&context, &wRef, &none, &aRef, 0, r);
+  _mlir_ciface_loom_low_rank(&context, &copyRef, &none, &bRef, 1, r);
   EXPECT_TRUE(state.lowRank->entries.empty());
-  _mlir_ciface_loom_low_rank(&context, &wRef, &aRef, 0, r);
+  _mlir_ciface_loom_low_rank(&context, &wRef, &none, &aRef, 0, r);
   w[0] += 1.0f;
-  _mlir_ciface_loom_low_rank(&context, &wRef, &bRef, 1, r);
+  _mlir_ciface_loom_low_rank(&context, &wRef, &none, &bRef, 1, r);
   EXPECT_EQ(state.lowRank->entries.size(), 2u);
 }
 
@@ -150,8 +185,10 @@ TEST(LowRankTest, KernelRejectsMismatchedShapes) {
   loom_context context{weights, &state};
   MemRef<float, 2> wRef = makeMemRef(w.data(), {n, k});
   MemRef<float, 2> outRef = makeMemRef(out.data(), {4, 3});
-  EXPECT_DEATH(_mlir_ciface_loom_low_rank(&context, &wRef, &outRef, 0, 4),
-               "loom_low_rank: operands of mismatched shapes");
+  MemRef<float, 1> none = makeMemRef<float, 1>(nullptr, {0});
+  EXPECT_DEATH(
+      _mlir_ciface_loom_low_rank(&context, &wRef, &none, &outRef, 0, 4),
+      "loom_low_rank: operands of mismatched shapes");
 }
 
 } // namespace
