@@ -47,6 +47,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     loopify.rank = options.loopifyRank;
     loopify.shareVectors = options.loopifyShareVectors;
     loopify.importance = options.loopifyImportance;
+    loopify.fullRank = options.loopifyFullRank;
     pm.addPass(createLoomLoopify(loopify));
   }
   // Attention as separate projections, so that the fusions (and later

@@ -99,6 +99,11 @@ struct LoomPipelineOptions
       llvm::cl::desc("Rank of each layer's LoRA delta on the shared "
                      "matrices (0: none)"),
       llvm::cl::init(0)};
+  Option<bool> loopifyFullRank{
+      *this, "loopify-full-rank",
+      llvm::cl::desc("LoRA deltas of each shared matrix's full rank (the "
+                     "original model, up to rounding)"),
+      llvm::cl::init(false)};
   Option<bool> loopifyShareVectors{
       *this, "loopify-share-vectors",
       llvm::cl::desc("Share vector weights (norm scales, biases) too"),

@@ -256,6 +256,13 @@ cl::opt<int64_t> loopifyRank(
              "shared weight (default 0: none)"),
     cl::value_desc("rank"), cl::init(0), cl::cat(loomcCategory));
 
+cl::opt<bool> loopifyFullRank(
+    "loopify-full-rank",
+    cl::desc("With --loopify: LoRA deltas of each shared matrix's full rank "
+             "(its smaller side), which reproduce the original model up to "
+             "rounding (a check, or a start for truncating later)"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<bool> loopifyShareVectors(
     "loopify-share-vectors",
     cl::desc("With --loopify: share the vector weights (norm scales, biases) "
@@ -571,6 +578,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.loopify = loopify;
   options.loopifyInit = loopifyInit;
   options.loopifyRank = loopifyRank;
+  options.loopifyFullRank = loopifyFullRank;
   options.loopifyShareVectors = loopifyShareVectors;
   options.lowRank = lowRank;
   options.lowRankImportance = lowRankImportance;
@@ -899,15 +907,16 @@ int main(int argc, char **argv) {
            "removes: give one of them\n";
     return 1;
   }
-  if (loopify == 0 && (loopifyInit.getNumOccurrences() || loopifyRank ||
-                       loopifyShareVectors || loopifyImportance)) {
+  if (loopify == 0 &&
+      (loopifyInit.getNumOccurrences() || loopifyRank || loopifyFullRank ||
+       loopifyShareVectors || loopifyImportance)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--loopify-init, --loopify-rank, --loopify-share-vectors and "
-           "--loopify-importance describe what --loopify=BLOCKS shares: "
-           "give it\n";
+        << "--loopify-init, --loopify-rank, --loopify-full-rank, "
+           "--loopify-share-vectors and --loopify-importance describe what "
+           "--loopify=BLOCKS shares: give it\n";
     return 1;
   }
-  if (loopifyImportance && loopifyRank == 0) {
+  if (loopifyImportance && loopifyRank == 0 && !loopifyFullRank) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--loopify-importance weighs the LoRA deltas of --loopify-rank: "
            "give a rank\n";

@@ -91,6 +91,9 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       return emitError(module.getLoc())
              << "--loom-loopify: rank must not be negative, got "
              << int64_t(rank);
+    if (rank > 0 && fullRank)
+      return emitError(module.getLoc())
+             << "--loom-loopify: give rank or full-rank, not both";
     return success();
   }
 
@@ -113,7 +116,7 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       bool matrix = type.getRank() == 2;
       if (matrix || shareVectors)
         shared.push_back(unsigned(i + 1));
-      if (matrix && rank > 0)
+      if (matrix && (rank > 0 || fullRank))
         deltas.push_back(unsigned(i + 1));
     }
     auto callee =
@@ -164,18 +167,18 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
             before, call.getLoc(), sharedValues[block][position], -1.0);
         Value difference =
             AddOp::create(before, call.getLoc(), own.getResult(), negated);
+        int64_t r = rankFor(type);
         for (StringRef part : {"a", "b"}) {
           SmallVector<int64_t> shape =
-              part == "a" ? SmallVector<int64_t>{rank, type.getDimSize(1)}
-                          : SmallVector<int64_t>{type.getDimSize(0), rank};
+              part == "a" ? SmallVector<int64_t>{r, type.getDimSize(1)}
+                          : SmallVector<int64_t>{type.getDimSize(0), r};
           auto factor = LowRankOp::create(
               before, call.getLoc(),
               RankedTensorType::get(shape, type.getElementType()), difference,
-              scores, part, int64_t(rank));
+              scores, part, r);
           factor->setAttr(kDerivedNameAttr,
                           before.getStringAttr(name + ".lora" +
-                                               std::to_string(rank) + "." +
-                                               part));
+                                               std::to_string(r) + "." + part));
           operands.push_back(factor);
         }
       }
@@ -183,6 +186,12 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       call.setCallee(target.getSymName());
     }
     return success();
+  }
+
+  /// The rank of the delta on a shared matrix of `type`.
+  int64_t rankFor(RankedTensorType type) const {
+    return fullRank ? std::min(type.getDimSize(0), type.getDimSize(1))
+                    : int64_t(rank);
   }
 
   /// Shared block `block`'s weight at operand `position`, from the layers
@@ -222,13 +231,15 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
                                     func::CallOp at, SymbolTable &symbols) {
     for (unsigned position : positions) {
       auto type = cast<RankedTensorType>(at.getOperand(position).getType());
-      if (rank > std::min(type.getDimSize(0), type.getDimSize(1)))
+      if (!fullRank && rank > std::min(type.getDimSize(0), type.getDimSize(1)))
         return at.emitError("--loom-loopify: rank ")
                << int64_t(rank) << " is above the smaller side of '"
                << argumentName(callee, position) << "' (" << type << ")";
     }
     auto copy = callee.clone();
-    copy.setSymName((callee.getSymName() + "_lora" + Twine(int64_t(rank))).str());
+    copy.setSymName((callee.getSymName() + "_lora" +
+                     (fullRank ? Twine("full") : Twine(int64_t(rank))))
+                        .str());
     symbols.insert(copy, std::next(Block::iterator(callee)));
     exposeProducts(copy, positions);
     for (unsigned position : positions) {
@@ -244,14 +255,15 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       }
       auto type = cast<RankedTensorType>(shared.getType());
       Type element = type.getElementType();
+      int64_t r = rankFor(type);
       unsigned index = copy.getNumArguments();
       Location loc = copy.getLoc();
       if (failed(copy.insertArgument(
-              index, RankedTensorType::get({rank, type.getDimSize(1)}, element),
+              index, RankedTensorType::get({r, type.getDimSize(1)}, element),
               DictionaryAttr(), loc)) ||
           failed(copy.insertArgument(
               index + 1,
-              RankedTensorType::get({type.getDimSize(0), rank}, element),
+              RankedTensorType::get({type.getDimSize(0), r}, element),
               DictionaryAttr(), loc)))
         return copy.emitError("--loom-loopify: cannot add the delta's "
                               "arguments");

@@ -246,7 +246,8 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
     on each shared matrix: the products of a layer become
     `x S^T + (x a^T) b^T` with `a`, `b` the rank-r factors (`loom.low_rank`)
     of the difference between the layer's own weight and the shared one, so
-    that at full rank the model computes what the original computes.
+    that at full rank (`full-rank`: each matrix's smaller side) the model
+    computes what the original computes.
 
     The shared weights and the factors are derived weights, computed at
     load from the original checkpoint (or ahead of time with
@@ -267,6 +268,9 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
     Option<"rank", "rank", "int64_t", /*default=*/"0",
            "Rank of each layer's LoRA delta on the shared matrices (0: no "
            "delta)">,
+    Option<"fullRank", "full-rank", "bool", /*default=*/"false",
+           "Deltas of each shared matrix's full rank (its smaller side): "
+           "the original model, up to rounding">,
     Option<"shareVectors", "share-vectors", "bool", /*default=*/"false",
            "Share vector weights (norm scales, biases) as well">,
     Option<"importance", "importance", "bool", /*default=*/"false",

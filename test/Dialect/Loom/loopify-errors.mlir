@@ -2,10 +2,12 @@
 // RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=-1" 2>&1 | FileCheck %s --check-prefix=BLOCKS
 // RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 init=middle" 2>&1 | FileCheck %s --check-prefix=INIT
 // RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 rank=-3" 2>&1 | FileCheck %s --check-prefix=RANK
+// RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 rank=3 full-rank=true" 2>&1 | FileCheck %s --check-prefix=BOTH
 
 // BLOCKS: error: --loom-loopify: blocks must not be negative, got -1
 // INIT: error: --loom-loopify: unknown init 'middle'; the inits are average and first
 // RANK: error: --loom-loopify: rank must not be negative, got -3
+// BOTH: error: --loom-loopify: give rank or full-rank, not both
 
 // Three layers do not form two blocks applied alike.
 loom.param @l.0.w : tensor<16x16xf32>

@@ -4,6 +4,7 @@
 // RUN: loom-opt %s --loom-loopify="blocks=2 rank=4" --split-input-file | FileCheck %s --check-prefix=LORA
 // RUN: loom-opt %s --loom-loopify="blocks=2 rank=4" --loom-derive-weights --split-input-file | FileCheck %s --check-prefix=DERIVED
 // RUN: loom-opt %s --loom-loopify="blocks=2 rank=4 importance=true" --split-input-file | FileCheck %s --check-prefix=IMP
+// RUN: loom-opt %s --loom-loopify="blocks=2 full-rank=true" --split-input-file | FileCheck %s --check-prefix=FULL
 // RUN: loom-opt %s --loom-loopify="blocks=4" --split-input-file | FileCheck %s --check-prefix=SAME
 // RUN: loom-opt %s --loom-loopify --split-input-file | FileCheck %s --check-prefix=SAME
 
@@ -79,6 +80,10 @@ func.func private @layer(%x: tensor<?x16xf32>, %w: tensor<16x16xf32> {loom.weigh
 // IMP-LABEL: func.func @forward(
 // IMP:         %[[I3:.*]] = loom.weight @l.3.w.importance : tensor<16xf32>
 // IMP:         loom.low_rank %{{.*}} importance %[[I3]] part "a" rank 4 {loom.derived_name = "l.3.w.lora4.a"}
+// FULL-LABEL: func.func private @layer_lorafull(
+// FULL-SAME:    tensor<16x16xf32>, %{{.*}}: tensor<16x16xf32>)
+// FULL-LABEL: func.func @forward(
+// FULL:         loom.low_rank %{{.*}} part "a" rank 16 {loom.derived_name = "l.0.w.lora16.a"}
 // SAME-LABEL: func.func @forward(
 // SAME-NOT:     loom.scale
 // SAME:         call @layer(%{{.*}}, %{{.*}}, %{{.*}}) :
