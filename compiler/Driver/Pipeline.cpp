@@ -23,6 +23,11 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());
     pm.addPass(createLoomDropLayers(drop));
   }
+  if (options.extractFFN != 0) {
+    LoomExtractSubmodelOptions extract;
+    extract.ffn = options.extractFFN;
+    pm.addPass(createLoomExtractSubmodel(extract));
+  }
   if (options.pruneHeads != 0.0) {
     LoomPruneHeadsOptions prune;
     prune.ratio = options.pruneHeads;

@@ -84,6 +84,11 @@ struct LoomPipelineOptions
                      "(checkpoint tensors NAME.importance) instead of weight "
                      "magnitude"),
       llvm::cl::init(false)};
+  Option<int64_t> extractFFN{
+      *this, "extract-ffn",
+      llvm::cl::desc("Keep the first this many neurons of every "
+                     "feed-forward network: a MatFormer sub-model (0: all)"),
+      llvm::cl::init(0)};
   Option<int64_t> loopify{
       *this, "loopify",
       llvm::cl::desc("Share each stack's weights among this many blocks "

@@ -235,6 +235,13 @@ cl::opt<bool> pruneImportance(
              "--calibrate run) instead of weight magnitude"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<int64_t> extractFFN(
+    "extract-ffn",
+    cl::desc("Run the MatFormer sub-model that keeps the first N neurons of "
+             "every feed-forward network, from the full checkpoint (default "
+             "0: all)"),
+    cl::value_desc("neurons"), cl::init(0), cl::cat(loomcCategory));
+
 cl::opt<int64_t> loopify(
     "loopify",
     cl::desc("Share each stack's weights among this many blocks, applied in "
@@ -575,6 +582,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.pruneFFN = pruneFFN;
   options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
+  options.extractFFN = extractFFN;
   options.loopify = loopify;
   options.loopifyInit = loopifyInit;
   options.loopifyRank = loopifyRank;

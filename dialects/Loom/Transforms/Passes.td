@@ -279,6 +279,24 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomExtractSubmodel : Pass<"loom-extract-submodel", "::mlir::ModuleOp"> {
+  let summary = "Keep the first neurons of every feed-forward network (MatFormer)";
+  let description = [{
+    A MatFormer-trained model nests smaller feed-forward networks in each
+    larger one, so that the first m neurons of every layer form a sub-model
+    that works on its own. This keeps, in each `loom.gated_mlp` and
+    `loom.mlp`, rows [0, `ffn`) of the gate and up weights and biases and
+    columns [0, `ffn`) of the down weight (`loom.slice` views of the
+    original weights), so the program runs the sub-model from the full
+    checkpoint. `ffn` equal to a network's width leaves it alone; above it
+    is an error; `ffn=0` changes nothing.
+  }];
+  let options = [
+    Option<"ffn", "ffn", "int64_t", /*default=*/"0",
+           "Neurons each feed-forward network keeps (0: all)">
+  ];
+}
+
 def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
   let summary = "Factor the weights of linear layers by truncated SVD";
   let description = [{
