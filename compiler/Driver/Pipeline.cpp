@@ -18,6 +18,12 @@ using namespace mlir;
 void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                                          const LoomPipelineOptions &options) {
   // Structured compression first: the fusions see the smaller model.
+  if (!options.mergeLayers.empty()) {
+    LoomMergeLayersOptions merge;
+    merge.groups.assign(options.mergeLayers.begin(), options.mergeLayers.end());
+    merge.mode = options.mergeMode;
+    pm.addPass(createLoomMergeLayers(merge));
+  }
   if (!options.dropLayers.empty()) {
     LoomDropLayersOptions drop;
     drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());

@@ -64,6 +64,14 @@ struct LoomPipelineOptions
                      "channel (checkpoint tensors NAME.importance, from a "
                      "calibration run)"),
       llvm::cl::init(false)};
+  ListOption<std::string> mergeLayers{
+      *this, "merge-layers",
+      llvm::cl::desc("Groups of layers to merge into their first, each "
+                     "A+B(+...) (LaCo)")};
+  Option<std::string> mergeMode{
+      *this, "merge-mode",
+      llvm::cl::desc("How merged weights combine: laco or average"),
+      llvm::cl::init("laco")};
   ListOption<std::string> dropLayers{
       *this, "drop-layers",
       llvm::cl::desc("Remove these layers, named by their checkpoint prefix "

@@ -44,6 +44,7 @@ constexpr const char *kPipelines[] = {
     "loom-prune-heads{ratio=0.5}",
     "loom-low-rank{rank=4}",
     "loom-extract-submodel{ffn=2}",
+    "loom-merge-layers{groups=l.0+l.1}",
     "loom-loopify{blocks=1}",
     "loom-loopify{blocks=1 rank=1 init=first}",
     "loom-low-rank{keep=0.5 layers=ffn}",

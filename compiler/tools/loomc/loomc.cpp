@@ -206,6 +206,19 @@ cl::list<std::string> quantizeExclude(
              "this regular expression alone (repeatable)"),
     cl::value_desc("regex"), cl::cat(loomcCategory));
 
+cl::list<std::string> mergeLayers(
+    "merge-layers",
+    cl::desc("Merge groups of layers into their first by parameter merging "
+             "(LaCo), each group A+B(+...), e.g. "
+             "model.layers.12+model.layers.13 (comma-separated or repeated)"),
+    cl::value_desc("A+B,..."), cl::CommaSeparated, cl::cat(loomcCategory));
+
+cl::opt<std::string> mergeMode(
+    "merge-mode",
+    cl::desc("With --merge-layers: laco (the first layer plus the others' "
+             "changes from it) or average"),
+    cl::value_desc("laco|average"), cl::init("laco"), cl::cat(loomcCategory));
+
 cl::list<std::string> dropLayers(
     "drop-layers",
     cl::desc("Remove these layers (blocks), named by their checkpoint "
@@ -583,6 +596,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
   options.extractFFN = extractFFN;
+  options.mergeLayers = mergeLayers;
+  options.mergeMode = mergeMode;
   options.loopify = loopify;
   options.loopifyInit = loopifyInit;
   options.loopifyRank = loopifyRank;

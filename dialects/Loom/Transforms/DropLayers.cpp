@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -54,6 +55,49 @@ std::string layerName(func::CallOp call, func::FuncOp callee) {
   return layer;
 }
 
+} // namespace
+
+void loom::eraseCall(func::CallOp call) {
+  // Each once: a call may pass one weight twice.
+  llvm::SetVector<Operation *> weights;
+  for (Value operand : call.getOperands().drop_front())
+    if (Operation *def = operand.getDefiningOp())
+      weights.insert(def);
+  call.getResult(0).replaceAllUsesWith(call.getOperand(0));
+  call.erase();
+  for (Operation *weight : weights)
+    if (weight->use_empty())
+      weight->erase();
+}
+
+std::string loom::describeLayers(ArrayRef<std::string> names) {
+  if (names.size() <= 6)
+    return llvm::join(names, ", ");
+  return llvm::join(names.take_front(3), ", ") + ", ..., " +
+         llvm::join(names.take_back(2), ", ") + " (" +
+         std::to_string(names.size()) + ")";
+}
+
+Layers loom::findLayers(ModuleOp module, SymbolTable &symbols) {
+  Layers layers;
+  module.walk([&](func::CallOp call) {
+    auto caller = call->getParentOfType<func::FuncOp>();
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!caller || !caller->hasAttr("loom.entry") || !callee ||
+        !callee->hasAttr("loom.block"))
+      return;
+    std::string name = layerName(call, callee);
+    if (name.empty())
+      return;
+    if (!layers.calls.count(name))
+      layers.order.push_back(name);
+    layers.calls[name].push_back(call);
+  });
+  return layers;
+}
+
+namespace {
+
 struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
   using LoomDropLayersBase::LoomDropLayersBase;
 
@@ -63,29 +107,16 @@ struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
 
-    // Block calls in the entry points (and the loops in them), by name.
-    llvm::StringMap<SmallVector<func::CallOp>> calls;
-    SmallVector<std::string> order;
-    module.walk([&](func::CallOp call) {
-      auto caller = call->getParentOfType<func::FuncOp>();
-      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-      if (!caller || !caller->hasAttr("loom.entry") || !callee ||
-          !callee->hasAttr("loom.block"))
-        return;
-      std::string name = layerName(call, callee);
-      if (name.empty())
-        return;
-      if (!calls.count(name))
-        order.push_back(name);
-      calls[name].push_back(call);
-    });
+    Layers model = findLayers(module, symbols);
+    llvm::StringMap<SmallVector<func::CallOp>> &calls = model.calls;
+    ArrayRef<std::string> order = model.order;
 
     llvm::StringSet<> dropped;
     for (const std::string &name : layers) {
       auto found = calls.find(name);
       if (found == calls.end()) {
         module.emitError() << "--loom-drop-layers: no layer is named '" << name
-                           << "'; the layers are " << describe(order);
+                           << "'; the layers are " << describeLayers(order);
         return signalPassFailure();
       }
       dropped.insert(name);
@@ -107,29 +138,13 @@ struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
                               "type, so it cannot be skipped";
           return signalPassFailure();
         }
-        SmallVector<Operation *> weights;
-        for (Value operand : call.getOperands().drop_front())
-          weights.push_back(operand.getDefiningOp());
-        call.getResult(0).replaceAllUsesWith(call.getOperand(0));
-        call.erase();
-        for (Operation *weight : weights)
-          if (weight && weight->use_empty())
-            weight->erase();
+        eraseCall(call);
       }
     }
     // Params no entry point reads any more.
     for (ParamOp param : llvm::make_early_inc_range(module.getOps<ParamOp>()))
       if (SymbolTable::symbolKnownUseEmpty(param, module))
         param.erase();
-  }
-
-  /// `a, b, ..., z` for the messages: at most the first and last few.
-  static std::string describe(ArrayRef<std::string> names) {
-    if (names.size() <= 6)
-      return llvm::join(names, ", ");
-    return llvm::join(names.take_front(3), ", ") + ", ..., " +
-           llvm::join(names.take_back(2), ", ") + " (" +
-           std::to_string(names.size()) + ")";
   }
 };
 

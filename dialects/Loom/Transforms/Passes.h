@@ -9,10 +9,12 @@
 
 #include "dialects/Loom/IR/LoomOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace loom {
 
@@ -66,6 +68,24 @@ LinearOp splitMLP(MLPOp mlp);
 /// Replaces `mlp` by its gate and up products, `loom.activation` of the
 /// gate, their `loom.mul` and the down product; returns the down product.
 LinearOp splitGatedMLP(GatedMLPOp mlp);
+
+/// Removes the layer `call` (one result, of its first operand's type): its
+/// result becomes its first operand, and the weights only it read go.
+void eraseCall(mlir::func::CallOp call);
+
+/// The layers of a model: the block calls of its entry points (and the
+/// loops in them), by the checkpoint prefix their weights share
+/// (`model.layers.3`, the block's own names for its weights removed).
+struct Layers {
+  llvm::StringMap<llvm::SmallVector<mlir::func::CallOp>> calls;
+  /// The names in the order the calls come.
+  llvm::SmallVector<std::string> order;
+};
+Layers findLayers(mlir::ModuleOp module, mlir::SymbolTable &symbols);
+
+/// `a, b, ..., z`: layer names for a message, at most the first and last
+/// few.
+std::string describeLayers(llvm::ArrayRef<std::string> names);
 
 /// Makes the product that `activation` reads apply it in its epilogue, as
 /// `--loom-fuse-activation` does; false (and nothing changed) if that

@@ -203,6 +203,31 @@ def LoomDropLayers : Pass<"loom-drop-layers", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomMergeLayers : Pass<"loom-merge-layers", "::mlir::ModuleOp"> {
+  let summary = "Merge groups of layers into one by parameter merging (LaCo)";
+  let description = [{
+    Each group of `groups` (layers named by their checkpoint prefixes,
+    joined by `+`: `model.layers.12+model.layers.13+model.layers.14`)
+    becomes its first layer with merged weights, and the others are removed,
+    the hidden state they would have transformed passed on. `mode=laco`
+    (LaCo's reserving-differences merge) keeps the first layer and adds what
+    each other one changes from it, `W_1 + sum_i (W_i - W_1)`;
+    `mode=average` averages them. Every weight of the layers is merged
+    (norm scales too); the merged weights are derived params computed at
+    load (`model.layers.{12,13,14}.mlp.up_proj.weight.merged`). The layers
+    of a group must be calls of one block that run once (not iterations of
+    a weight-shared loop); a layer may be in one group only.
+  }];
+  let options = [
+    ListOption<"groups", "groups", "std::string",
+               "Groups of layers to merge, each A+B(+...): the first takes "
+               "the merged weights">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"laco\"",
+           "How weights merge: laco (the first plus the others' changes "
+           "from it) or average">
+  ];
+}
+
 def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
   let summary = "Remove the least important neurons of every feed-forward network";
   let description = [{
