@@ -72,10 +72,10 @@ LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank,
   }
   std::vector<double> s(static_cast<size_t>(shorter)),
       u(static_cast<size_t>(n * shorter)), vt(static_cast<size_t>(shorter * k));
-  lapack_int info = LAPACKE_dgesdd(
-      LAPACK_COL_MAJOR, 'S', lapack_int(n), lapack_int(k), m.data(),
-      lapack_int(n), s.data(), u.data(), lapack_int(n), vt.data(),
-      lapack_int(shorter));
+  lapack_int info =
+      LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', lapack_int(n), lapack_int(k),
+                     m.data(), lapack_int(n), s.data(), u.data(), lapack_int(n),
+                     vt.data(), lapack_int(shorter));
   if (info > 0) {
     // Divide and conquer did not converge: the QR iteration, on a fresh
     // copy (dgesdd overwrote it).

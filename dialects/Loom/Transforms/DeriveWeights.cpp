@@ -153,10 +153,18 @@ bool WeightDeriver::feedsComputation(Operation *op) {
   return false;
 }
 
+/// True if something other than a computation on weights reads `op`'s
+/// results, directly or through views.
+static bool readOutsideComputations(Operation *op) {
+  return llvm::any_of(op->getUsers(), [](Operation *user) {
+    if (isComputation(user))
+      return false;
+    return !isView(user) || readOutsideComputations(user);
+  });
+}
+
 bool WeightDeriver::isRoot(Operation *op) {
-  return !feedsComputation(op) ||
-         llvm::any_of(op->getUsers(),
-                      [](Operation *user) { return !isComputation(user); });
+  return !feedsComputation(op) || readOutsideComputations(op);
 }
 
 Value WeightDeriver::cloneTree(OpBuilder &builder, Value value,

@@ -58,6 +58,15 @@ LinearOp loom::splitGatedMLP(GatedMLPOp mlp) {
   return down;
 }
 
+void loom::splitIntoProducts(Operation *layer) {
+  if (auto attention = dyn_cast<AttentionOp>(layer))
+    decomposeAttention(attention);
+  else if (auto gated = dyn_cast<GatedMLPOp>(layer))
+    splitGatedMLP(gated);
+  else
+    splitMLP(cast<MLPOp>(layer));
+}
+
 bool loom::fuseActivation(ActivationOp activation) {
   Value input = activation.getX();
   auto linear = input.getDefiningOp<LinearOp>();

@@ -35,7 +35,7 @@ func::CallOp nextInChain(func::CallOp call) {
 /// The kind of each argument (but the first) of `first` when `other`
 /// follows it in a chain; none if they do not agree.
 std::optional<SmallVector<ChainArgument>> classify(func::CallOp first,
-                                                  func::CallOp other) {
+                                                   func::CallOp other) {
   SmallVector<ChainArgument> kinds;
   for (unsigned i = 1, e = first.getNumOperands(); i < e; ++i) {
     Value a = first.getOperand(i), b = other.getOperand(i);

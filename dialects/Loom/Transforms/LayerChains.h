@@ -1,4 +1,4 @@
-//===- LayerChains.h - Stacks of layers as chains of block calls -*- C++ -*-===//
+//===- LayerChains.h - Stacks of layers as block calls ----------*- C++ -*-===//
 //
 // A stack `Decoder[N]` elaborates to N calls of the block, each reading its
 // own weights. The passes that restructure stacks (rolling them into loops,

@@ -31,12 +31,6 @@ using namespace loom;
 
 namespace {
 
-/// The checkpoint name of the param `weight` reads.
-std::string checkpointName(WeightOp weight, SymbolTable &symbols) {
-  auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
-  return param ? param.getCheckpointName().str() : weight.getParam().str();
-}
-
 /// How a block names its argument `index`: its `loom.weight` name, else its
 /// position.
 std::string argumentName(func::FuncOp func, unsigned index) {
@@ -112,7 +106,8 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     for (auto [i, kind] : llvm::enumerate(chain.kinds)) {
       if (kind != ChainArgument::Weight)
         continue;
-      auto type = cast<RankedTensorType>(calls.front().getOperand(i + 1).getType());
+      auto type =
+          cast<RankedTensorType>(calls.front().getOperand(i + 1).getType());
       bool matrix = type.getRank() == 2;
       if (matrix || shareVectors)
         shared.push_back(unsigned(i + 1));
@@ -139,8 +134,8 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     SmallVector<DenseMap<unsigned, Value>> sharedValues(blocks);
     for (int64_t block = 0; block < blocks; ++block)
       for (unsigned position : shared)
-        sharedValues[block][position] = sharedWeight(
-            builder, calls, block, times, position, symbols);
+        sharedValues[block][position] =
+            sharedWeight(builder, calls, block, times, position, symbols);
 
     for (auto [layer, call] : llvm::enumerate(calls)) {
       int64_t block = int64_t(layer) % blocks;
@@ -149,7 +144,7 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
         operands[position] = sharedValues[block][position];
       for (unsigned position : deltas) {
         auto own = call.getOperand(position).getDefiningOp<WeightOp>();
-        std::string name = checkpointName(own, symbols);
+        std::string name = checkpointNameOf(own, symbols);
         auto type = cast<RankedTensorType>(own.getType());
         // The calibrated importance of the layer's own weight's inputs.
         Value scores;
@@ -163,8 +158,8 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
         }
         OpBuilder before(call);
         // The layer's difference from the shared weight, and its factors.
-        Value negated = ScaleOp::create(
-            before, call.getLoc(), sharedValues[block][position], -1.0);
+        Value negated = ScaleOp::create(before, call.getLoc(),
+                                        sharedValues[block][position], -1.0);
         Value difference =
             AddOp::create(before, call.getLoc(), own.getResult(), negated);
         int64_t r = rankFor(type);
@@ -208,18 +203,19 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     Value sum = builder.clone(*weightOf(0))->getResult(0);
     if (init == "first")
       return sum;
-    SmallVector<std::string> names = {checkpointName(weightOf(0), symbols)};
+    SmallVector<std::string> names = {checkpointNameOf(weightOf(0), symbols)};
     for (int64_t time = 1; time < times; ++time) {
       Value next = builder.clone(*weightOf(time))->getResult(0);
-      names.push_back(checkpointName(weightOf(time), symbols));
+      names.push_back(checkpointNameOf(weightOf(time), symbols));
       sum = AddOp::create(builder, sum.getLoc(), sum, next);
     }
-    auto mean = ScaleOp::create(builder, sum.getLoc(), sum, 1.0 / double(times));
+    auto mean =
+        ScaleOp::create(builder, sum.getLoc(), sum, 1.0 / double(times));
     std::string braced = bracedName(names);
-    mean->setAttr(kDerivedNameAttr,
-                  builder.getStringAttr(
-                      (braced.empty() ? llvm::join(names, "+") : braced) +
-                      ".mean"));
+    mean->setAttr(
+        kDerivedNameAttr,
+        builder.getStringAttr(
+            (braced.empty() ? llvm::join(names, "+") : braced) + ".mean"));
     return mean;
   }
 
@@ -283,9 +279,9 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     linear.removeActivationAttr();
     Value thin = LinearOp::create(builder, loc, linear.getX(), a, Value());
     builder.setInsertionPointAfter(linear);
-    auto sum = LinearOp::create(builder, loc, linear.getType(), thin, b,
-                                Value(), linear.getResult(),
-                                QuantFormatAttr(), activation);
+    auto sum =
+        LinearOp::create(builder, loc, linear.getType(), thin, b, Value(),
+                         linear.getResult(), QuantFormatAttr(), activation);
     linear.getResult().replaceAllUsesExcept(sum, sum);
   }
 
@@ -304,14 +300,8 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
       if (isa<AttentionOp, MLPOp, GatedMLPOp>(op) && readsOne(op))
         layers.push_back(op);
     });
-    for (Operation *op : layers) {
-      if (auto attention = dyn_cast<AttentionOp>(op))
-        decomposeAttention(attention);
-      else if (auto gated = dyn_cast<GatedMLPOp>(op))
-        splitGatedMLP(gated);
-      else
-        splitMLP(cast<MLPOp>(op));
-    }
+    for (Operation *op : layers)
+      splitIntoProducts(op);
   }
 };
 

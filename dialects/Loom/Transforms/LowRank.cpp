@@ -39,9 +39,9 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
       return signalPassFailure();
     if (rank == 0 && keep == 0.0)
       return;
-    FailureOr<ProductSelection> selection = ProductSelection::parse(
-        module, "loom-low-rank", "factor", "factored", layers, include,
-        exclude);
+    FailureOr<ProductSelection> selection =
+        ProductSelection::parse(module, "loom-low-rank", "factor", "factored",
+                                layers, include, exclude);
     if (failed(selection) || failed(exposeProducts(module, *selection)))
       return signalPassFailure();
     SmallVector<LinearOp> linears;
@@ -112,14 +112,8 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
           return failure();
         any |= *chosen;
       }
-      if (!any)
-        continue;
-      if (auto attention = dyn_cast<AttentionOp>(op))
-        decomposeAttention(attention);
-      else if (auto gated = dyn_cast<GatedMLPOp>(op))
-        splitGatedMLP(gated);
-      else
-        splitMLP(cast<MLPOp>(op));
+      if (any)
+        splitIntoProducts(op);
     }
     return success();
   }

@@ -124,12 +124,12 @@ struct LoomMergeLayersPass
         return base.emitError("--loom-merge-layers: argument #")
                << i << " of the merged layers is not a weight in each";
       }
-      SmallVector<std::string> names = {name(own, symbols)};
+      SmallVector<std::string> names = {checkpointNameOf(own, symbols)};
       Value sum = own.getResult();
       Value negated;
       for (WeightOp weight : others) {
         Value read = builder.clone(*weight)->getResult(0);
-        names.push_back(name(weight, symbols));
+        names.push_back(checkpointNameOf(weight, symbols));
         if (mode == "average") {
           sum = AddOp::create(builder, loc, sum, read);
           continue;
@@ -141,8 +141,8 @@ struct LoomMergeLayersPass
       }
       Operation *merged = sum.getDefiningOp();
       if (mode == "average")
-        merged = ScaleOp::create(builder, loc, sum,
-                                 1.0 / double(members.size()));
+        merged =
+            ScaleOp::create(builder, loc, sum, 1.0 / double(members.size()));
       std::string braced = bracedName(names);
       merged->setAttr(kDerivedNameAttr,
                       builder.getStringAttr(
@@ -155,13 +155,6 @@ struct LoomMergeLayersPass
       eraseCall(other);
     return success();
   }
-
-  /// The checkpoint name of the param `weight` reads.
-  static std::string name(WeightOp weight, SymbolTable &symbols) {
-    auto param = symbols.lookup<ParamOp>(weight.getParamAttr().getAttr());
-    return param ? param.getCheckpointName().str() : weight.getParam().str();
-  }
-
 };
 
 } // namespace

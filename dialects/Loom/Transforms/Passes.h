@@ -69,6 +69,15 @@ LinearOp splitMLP(MLPOp mlp);
 /// gate, their `loom.mul` and the down product; returns the down product.
 LinearOp splitGatedMLP(GatedMLPOp mlp);
 
+/// Rewrites `layer` (a `loom.attention`, `loom.gated_mlp` or `loom.mlp`)
+/// into separate `loom.linear` products: `decomposeAttention`,
+/// `splitGatedMLP` or `splitMLP`.
+void splitIntoProducts(mlir::Operation *layer);
+
+/// The checkpoint name of the param `weight` reads (its symbol if the param
+/// is not found).
+std::string checkpointNameOf(WeightOp weight, mlir::SymbolTable &symbols);
+
 /// Removes the layer `call` (one result, of its first operand's type): its
 /// result becomes its first operand, and the weights only it read go.
 void eraseCall(mlir::func::CallOp call);

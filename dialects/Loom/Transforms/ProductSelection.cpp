@@ -2,6 +2,8 @@
 
 #include "dialects/Loom/Transforms/ProductSelection.h"
 
+#include "dialects/Loom/Transforms/Passes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -46,6 +48,12 @@ bool isActivation(Operation *op) {
 
 } // namespace
 
+std::string loom::checkpointNameOf(WeightOp weight, SymbolTable &symbols) {
+  auto param =
+      symbols.lookupNearestSymbolFrom<ParamOp>(weight, weight.getParamAttr());
+  return param ? param.getCheckpointName().str() : weight.getParam().str();
+}
+
 ProductKind loom::classifyProduct(LinearOp linear) {
   Value result = linear.getResult();
   for (Operation *user : result.getUsers()) {
@@ -74,13 +82,8 @@ ProductKind loom::classifyProduct(LinearOp linear) {
 
 SmallVector<SmallVector<std::string>>
 loom::namesPerCall(Value value, ModuleOp module, SymbolTable &symbols) {
-  if (auto weight = value.getDefiningOp<WeightOp>()) {
-    auto param =
-        symbols.lookupNearestSymbolFrom<ParamOp>(weight, weight.getParamAttr());
-    std::string name =
-        param ? param.getCheckpointName().str() : weight.getParam().str();
-    return {{name}};
-  }
+  if (auto weight = value.getDefiningOp<WeightOp>())
+    return {{checkpointNameOf(weight, symbols)}};
   if (auto argument = dyn_cast<BlockArgument>(value)) {
     auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
     if (!func || !func.isPrivate())
@@ -94,9 +97,9 @@ loom::namesPerCall(Value value, ModuleOp module, SymbolTable &symbols) {
       auto call = dyn_cast<func::CallOp>(use.getUser());
       if (!call || argument.getArgNumber() >= call.getNumOperands())
         continue;
-      llvm::append_range(
-          calls, namesPerCall(call.getOperand(argument.getArgNumber()), module,
-                              symbols));
+      llvm::append_range(calls,
+                         namesPerCall(call.getOperand(argument.getArgNumber()),
+                                      module, symbols));
     }
     if (calls.empty())
       calls.push_back({});
@@ -134,8 +137,7 @@ ProductSelection::parse(ModuleOp module, StringRef pass, StringRef verb,
     auto found = llvm::find(kKindNames, StringRef(layer));
     if (found == std::end(kKindNames))
       return module.emitError("--")
-             << pass << ": unknown layer kind '" << layer
-             << "'; the kinds are "
+             << pass << ": unknown layer kind '" << layer << "'; the kinds are "
              << llvm::join(SmallVector<StringRef>(std::begin(kKindNames),
                                                   std::end(kKindNames)),
                            ", ");
