@@ -24,9 +24,11 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     merge.mode = options.mergeMode;
     pm.addPass(createLoomMergeLayers(merge));
   }
-  if (!options.dropLayers.empty()) {
+  if (!options.dropLayers.empty() || options.dropCount != 0) {
     LoomDropLayersOptions drop;
     drop.layers.assign(options.dropLayers.begin(), options.dropLayers.end());
+    drop.count = options.dropCount;
+    drop.scores.assign(options.dropScores.begin(), options.dropScores.end());
     pm.addPass(createLoomDropLayers(drop));
   }
   if (options.extractFFN != 0) {
@@ -61,6 +63,9 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     loopify.fullRank = options.loopifyFullRank;
     pm.addPass(createLoomLoopify(loopify));
   }
+  // Once the layers are final, while their calls still name them.
+  if (options.observeLayers)
+    pm.addPass(createLoomObserveLayers());
   // Attention as separate projections, so that the fusions (and later
   // pruning) see them; the runtime binding decomposes it anyway.
   pm.addPass(createLoomDecomposeAttention());

@@ -76,6 +76,20 @@ struct LoomPipelineOptions
       *this, "drop-layers",
       llvm::cl::desc("Remove these layers, named by their checkpoint prefix "
                      "(e.g. model.layers.7)")};
+  Option<unsigned> dropCount{
+      *this, "drop-count",
+      llvm::cl::desc("Remove this many layers, those of least block "
+                     "influence (see drop-scores)"),
+      llvm::cl::init(0)};
+  ListOption<std::string> dropScores{
+      *this, "drop-scores",
+      llvm::cl::desc("With drop-count: each layer's block influence, "
+                     "NAME=VALUE")};
+  Option<bool> observeLayers{
+      *this, "observe-layers",
+      llvm::cl::desc("Let calibration runs measure each layer's block "
+                     "influence"),
+      llvm::cl::init(true)};
   Option<double> pruneFFN{
       *this, "prune-ffn",
       llvm::cl::desc("Remove this fraction of every feed-forward network's "

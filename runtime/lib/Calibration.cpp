@@ -2,6 +2,10 @@
 
 #include "loom/Calibration.h"
 
+#include "loom/Kernels.h"
+
+#include <cmath>
+
 using namespace loom;
 
 void ActivationStatistics::record(const void *weight, const float *a,
@@ -19,4 +23,56 @@ void ActivationStatistics::record(const void *weight, const float *a,
       entry.squares[size_t(p)] += x * x;
     }
   entry.rows += m;
+}
+
+void ActivationStatistics::startForward() {
+  std::lock_guard<std::mutex> lock(mutex);
+  nextLayer = 0;
+  inputRows = 0;
+}
+
+void ActivationStatistics::observe(const float *x, int64_t ld, int64_t rows,
+                                   int64_t width, bool output) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!output) {
+    input.resize(size_t(rows * width));
+    for (int64_t i = 0; i < rows; ++i)
+      std::copy(x + i * ld, x + i * ld + width, input.begin() + i * width);
+    inputRows = rows;
+    inputWidth = width;
+    return;
+  }
+  if (influence.size() <= nextLayer)
+    influence.resize(nextLayer + 1);
+  Influence &layer = influence[nextLayer++];
+  if (rows != inputRows || width != inputWidth)
+    return;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *a = input.data() + i * width, *b = x + i * ld;
+    double dot = 0, aa = 0, bb = 0;
+    for (int64_t j = 0; j < width; ++j) {
+      dot += double(a[j]) * b[j];
+      aa += double(a[j]) * a[j];
+      bb += double(b[j]) * b[j];
+    }
+    // A zero row has no direction: it counts as unchanged only if both are.
+    double cosine = aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb)
+                    : aa == bb       ? 1.0
+                                     : 0.0;
+    layer.sum += 1.0 - cosine;
+    ++layer.rows;
+  }
+  inputRows = 0;
+}
+
+extern "C" void _mlir_ciface_loom_observe(loom_context *context,
+                                          MemRef<float, 2> *x, int64_t output) {
+  ActivationStatistics *statistics = context->kernels->statistics;
+  if (!statistics)
+    return;
+  // Generated code passes rows of contiguous elements.
+  if (x->strides[1] != 1)
+    return;
+  statistics->observe(x->aligned + x->offset, x->strides[0], x->sizes[0],
+                      x->sizes[1], output != 0);
 }

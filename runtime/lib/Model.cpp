@@ -151,5 +151,14 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
       ++index;
     }
   }
+  if (auto list = root.find(LOOM_INFO_LAYERS); list != root.end()) {
+    if (!list->is_array())
+      return makeError("the model's embedded description has bad layers");
+    for (const nlohmann::json &name : *list) {
+      if (!name.is_string())
+        return makeError("the model's embedded description has bad layers");
+      info.layers.push_back(name.get<std::string>());
+    }
+  }
   return info;
 }

@@ -576,6 +576,24 @@ Status Session::writeCalibration(const std::string &path) const {
   if (tensors.empty())
     return makeError("the calibration run recorded no products (a quantized "
                      "build records nothing: calibrate the unquantized one)");
+  // Each observed layer's block influence, under `NAME.block_influence`
+  // (a layer called more than once: over all its calls).
+  std::map<std::string, ActivationStatistics::Influence> layers;
+  const auto &influence = statistics->getInfluence();
+  for (size_t call = 0; call < influence.size() && call < info.layers.size();
+       ++call) {
+    auto &layer = layers[info.layers[call]];
+    layer.sum += influence[call].sum;
+    layer.rows += influence[call].rows;
+  }
+  for (const auto &[name, layer] : layers) {
+    if (layer.rows == 0)
+      continue;
+    std::vector<float> &value =
+        means.emplace_back(1, float(layer.sum / double(layer.rows)));
+    tensors.push_back(
+        {name + ".block_influence", DType::F32, {1}, value.data()});
+  }
   return writeSafetensors(path, tensors,
                           {{"format", "pt"},
                            {"producer", "loom calibration"},
@@ -604,6 +622,8 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
                                    tokens[i], i + 1, info.vocab));
   }
   ProfileScope profile(ProfileEntry::Forward);
+  if (statistics)
+    statistics->startForward();
   auto tokenRef =
       makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
   auto keyRef = makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});

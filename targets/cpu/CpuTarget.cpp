@@ -180,6 +180,7 @@ public:
     pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());
     pm.addPass(loom::cpu::createLoomLowerPruneCalls());
     pm.addPass(loom::cpu::createLoomLowerLowRankCalls());
+    pm.addPass(loom::cpu::createLoomLowerObserveCalls());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

@@ -73,6 +73,22 @@ def LoomLowerLowRankCalls
   ];
 }
 
+def LoomLowerObserveCalls
+    : Pass<"loom-lower-observe-calls", "::mlir::ModuleOp"> {
+  let summary = "Layer observations (loom.observe) as runtime calls";
+  let description = [{
+    Each `loom.observe` calls `loom_observe` (loom_abi.h) with the enclosing
+    function's model context, the observed hidden state and the side (0:
+    the layer's input, 1: its output). The runtime returns at once outside
+    a calibration run. Runs on bound `loom` IR, before
+    `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def LoomLowerQuantizedCalls
     : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
   let summary = "Quantized products and quantizations as calls of the runtime";

@@ -45,6 +45,8 @@ constexpr const char *kPipelines[] = {
     "loom-low-rank{rank=4}",
     "loom-extract-submodel{ffn=2}",
     "loom-merge-layers{groups=l.0+l.1}",
+    "loom-drop-layers{count=1 scores=l.0=0.5,l.1=0.25,l.2=0.75}",
+    "loom-observe-layers,loom-roll-layers,loom-derive-weights",
     "loom-loopify{blocks=1}",
     "loom-loopify{blocks=1 rank=1 init=first}",
     "loom-low-rank{keep=0.5 layers=ffn}",

@@ -931,6 +931,12 @@ void RuntimeBinder::emitModelInfo() {
       {LOOM_INFO_WEIGHT_TYPE, weightType},
       {LOOM_INFO_TENSORS, std::move(tensors)},
       {LOOM_INFO_DERIVED, std::move(derivedTensors)}};
+  if (auto layers = module->getAttrOfType<ArrayAttr>(kLayersAttr)) {
+    llvm::json::Array names;
+    for (auto name : layers.getAsRange<StringAttr>())
+      names.push_back(name.getValue());
+    info[LOOM_INFO_LAYERS] = std::move(names);
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(info));

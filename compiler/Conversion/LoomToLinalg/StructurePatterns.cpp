@@ -136,11 +136,23 @@ struct LoopLowering : OpConversionPattern<LoopOp> {
   }
 };
 
+/// `loom.observe` left for the generic lowering (a build without the
+/// runtime's kernels, which records no calibration) shows nothing.
+struct ObserveLowering : OpConversionPattern<ObserveOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ObserveOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void loom::populateStructureLoweringPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns) {
   patterns.add<TransposeLowering, SplitLowering, SliceLowering, ConcatLowering,
-               EmbeddingRowLowering, LoopLowering>(converter,
-                                                   patterns.getContext());
+               EmbeddingRowLowering, LoopLowering, ObserveLowering>(
+      converter, patterns.getContext());
 }

@@ -10,6 +10,7 @@
 #include "compiler/Driver/Manifest.h"
 #include "compiler/Driver/Pipeline.h"
 #include "compiler/Import/Import.h"
+#include "compiler/Import/LayerInfluence.h"
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
@@ -36,11 +37,14 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -68,6 +72,7 @@ enum class EmitAction {
   Svg,         ///< the same rendered by Graphviz's `dot`
   MLIR,        ///< `loom` dialect IR
   Params,      ///< the checkpoint manifest (JSON)
+  Layers,      ///< the layers, with their block influence
   Linalg,      ///< linalg on tensors, bound to the runtime
   LLVMDialect, ///< the LLVM dialect
   LLVMIR,      ///< optimized LLVM IR
@@ -98,6 +103,10 @@ cl::opt<EmitAction> emitAction(
         clEnumValN(EmitAction::MLIR, "mlir", "`loom` dialect IR"),
         clEnumValN(EmitAction::Params, "params",
                    "the checkpoint tensors the model reads (JSON)"),
+        clEnumValN(EmitAction::Layers, "layers",
+                   "the layers, with their block influence (from "
+                   "--layer-influence) and what --drop-layers-count "
+                   "removes"),
         clEnumValN(EmitAction::Linalg, "linalg",
                    "linalg on tensors bound to the runtime"),
         clEnumValN(EmitAction::LLVMDialect, "llvm-mlir", "the LLVM dialect"),
@@ -224,6 +233,30 @@ cl::list<std::string> dropLayers(
     cl::desc("Remove these layers (blocks), named by their checkpoint "
              "prefix, e.g. model.layers.7 (comma-separated or repeated)"),
     cl::value_desc("name,..."), cl::CommaSeparated, cl::cat(loomcCategory));
+
+cl::opt<unsigned> dropLayersCount(
+    "drop-layers-count",
+    cl::desc("Remove this many layers, those of least block influence "
+             "(ShortGPT) in the statistics of --layer-influence (default 0: "
+             "none)"),
+    cl::value_desc("count"), cl::init(0), cl::cat(loomcCategory));
+
+cl::opt<std::string> layerInfluence(
+    "layer-influence",
+    cl::desc("Statistics file of a program's --calibrate run, whose "
+             "LAYER.block_influence tensors --drop-layers-count and "
+             "--emit=layers read"),
+    cl::value_desc("path"), cl::cat(loomcCategory));
+
+cl::opt<bool> observeLayers(
+    "observe-layers",
+    cl::desc("Let the program's --calibrate runs measure each layer's block "
+             "influence, at the cost of a call per layer that returns at "
+             "once outside them (default true)"),
+    cl::init(true), cl::cat(loomcCategory));
+
+/// The block influence read from --layer-influence, if given.
+llvm::StringMap<double> influenceScores;
 
 cl::opt<double>
     pruneFFN("prune-ffn",
@@ -567,6 +600,55 @@ LogicalResult renderSvg(const dsl::Model &model, llvm::raw_ostream &os) {
   return success();
 }
 
+/// `--emit=layers`: the layers of `module` in call order, with their block
+/// influence and rank (1: the least) when --layer-influence gives them, and
+/// those --drop-layers-count would remove.
+LogicalResult writeLayerReport(ModuleOp module, llvm::raw_ostream &os) {
+  SymbolTable symbols(module);
+  Layers layers = findLayers(module, symbols);
+  if (layers.order.empty()) {
+    module.emitError("the model has no layers (block calls named by their "
+                     "weights' checkpoint prefix)");
+    return failure();
+  }
+  if (influenceScores.empty()) {
+    for (const std::string &name : layers.order)
+      os << name << "\n";
+    return success();
+  }
+  for (const std::string &name : layers.order)
+    if (!influenceScores.count(name)) {
+      module.emitError() << "no block influence for layer '" << name << "' in "
+                         << layerInfluence
+                         << " (were the statistics measured on another "
+                            "model?)";
+      return failure();
+    }
+  SmallVector<std::string> ranked =
+      leastInfluential(layers.order, influenceScores, layers.order.size());
+  llvm::sort(ranked, [&](const std::string &a, const std::string &b) {
+    return influenceScores.lookup(a) < influenceScores.lookup(b);
+  });
+  llvm::StringSet<> dropped;
+  for (const std::string &name :
+       leastInfluential(layers.order, influenceScores, dropLayersCount))
+    dropped.insert(name);
+  size_t width = 5;
+  for (const std::string &name : layers.order)
+    width = std::max(width, name.size());
+  os << llvm::left_justify("layer", width) << "   influence  rank\n";
+  for (const std::string &name : layers.order) {
+    size_t rank = llvm::find(ranked, name) - ranked.begin() + 1;
+    os << llvm::left_justify(name, width) << "  "
+       << llvm::format("%10.6f", influenceScores.lookup(name)) << "  "
+       << llvm::format_decimal(int64_t(rank), 4);
+    if (dropped.contains(name))
+      os << "  removed by --drop-layers-count=" << dropLayersCount;
+    os << "\n";
+  }
+  return success();
+}
+
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
 LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::MLIR) {
@@ -592,6 +674,11 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
   options.dropLayers = dropLayers;
+  options.dropCount = dropLayersCount;
+  for (const auto &entry : influenceScores)
+    options.dropScores.addValue(entry.first().str() + "=" +
+                                llvm::formatv("{0:e}", entry.second).str());
+  options.observeLayers = observeLayers;
   options.pruneFFN = pruneFFN;
   options.pruneHeads = pruneHeads;
   options.pruneImportance = pruneImportance;
@@ -733,6 +820,8 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
         return failure();
       if (emitAction == EmitAction::Params)
         return writeManifest(*module, os);
+      if (emitAction == EmitAction::Layers)
+        return writeLayerReport(*module, os);
       return emitLowered(*module, os);
     }
 
@@ -763,6 +852,8 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
 
     if (emitAction == EmitAction::Params)
       return writeManifest(*module, os);
+    if (emitAction == EmitAction::Layers)
+      return writeLayerReport(*module, os);
 
     return emitLowered(*module, os);
   }();
@@ -923,6 +1014,29 @@ int main(int argc, char **argv) {
            "--quantize-override and --quantize-importance need "
            "--quantize=FORMAT\n";
     return 1;
+  }
+  if (dropLayersCount != 0 && !dropLayers.empty()) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "give the layers to remove (--drop-layers) or their count "
+           "(--drop-layers-count), not both\n";
+    return 1;
+  }
+  if (dropLayersCount != 0 && layerInfluence.empty()) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--drop-layers-count removes the layers of least block influence: "
+           "give the statistics of a --calibrate run with "
+           "--layer-influence=PATH\n";
+    return 1;
+  }
+  if (!layerInfluence.empty()) {
+    llvm::Expected<llvm::StringMap<double>> scores =
+        readLayerInfluence(layerInfluence);
+    if (!scores) {
+      llvm::WithColor::error(llvm::errs(), "loomc")
+          << llvm::toString(scores.takeError()) << "\n";
+      return 1;
+    }
+    influenceScores = std::move(*scores);
   }
   if (pruneImportance && pruneFFN == 0.0 && pruneHeads == 0.0) {
     llvm::WithColor::error(llvm::errs(), "loomc")

@@ -137,6 +137,25 @@ static void printActivationKind(OpAsmPrinter &printer, Operation *,
   printer << stringifyActivationKind(attr.getValue());
 }
 
+/// Parses which side of a layer `loom.observe` shows: `input` or `output`
+/// (the unit attribute `output`).
+static ParseResult parseObserveSide(OpAsmParser &parser, UnitAttr &output) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  if (keyword != "input" && keyword != "output")
+    return parser.emitError(loc)
+           << "expected input or output, got '" << keyword << "'";
+  output = keyword == "output" ? parser.getBuilder().getUnitAttr() : UnitAttr();
+  return success();
+}
+
+static void printObserveSide(OpAsmPrinter &printer, Operation *,
+                             UnitAttr output) {
+  printer << (output ? "output" : "input");
+}
+
 /// Parses a quantized format written as a bare keyword (`q8_0`).
 static ParseResult parseQuantFormat(OpAsmParser &parser,
                                     QuantFormatAttr &attr) {

@@ -674,6 +674,30 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
   let hasVerifier = 1;
 }
 
+def Loom_ObserveOp : Loom_Op<"observe", [
+    MemoryEffects<[MemWrite]>
+  ]> {
+  let summary = "shows a layer's input or output to a calibration run";
+  let description = [{
+    Computes nothing. A calibration run (the program's `--calibrate`)
+    receives the activation (`[seq, width]`): a layer's `input` at the start
+    of its block and its `output` at the end, as `--loom-observe-layers`
+    places them. From each pair the run measures the layer's block
+    influence, 1 - cos(input row, output row) averaged over rows
+    (ShortGPT), which `--loom-drop-layers` ranks layers by. Outside a
+    calibration run the runtime returns at once; a build without the
+    runtime's kernels drops the op.
+
+    ```mlir
+    loom.observe input %x : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, UnitAttr:$output);
+  let assemblyFormat = [{
+    custom<ObserveSide>($output) $x attr-dict `:` type($x)
+  }];
+}
+
 def Loom_MLPOp : Loom_Op<"mlp",
     [Pure, AttrSizedOperandSegments, Loom_InferType]> {
   let summary = "two-layer feed-forward network";

@@ -19,6 +19,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+
 namespace loom {
 #define GEN_PASS_DEF_LOOMDROPLAYERS
 #include "dialects/Loom/Transforms/Passes.h.inc"
@@ -78,6 +80,24 @@ std::string loom::describeLayers(ArrayRef<std::string> names) {
          std::to_string(names.size()) + ")";
 }
 
+SmallVector<std::string>
+loom::leastInfluential(ArrayRef<std::string> order,
+                       const llvm::StringMap<double> &influence,
+                       unsigned count) {
+  auto indices = llvm::to_vector(llvm::seq<size_t>(0, order.size()));
+  // Least influence first; of equals, the later layer.
+  llvm::stable_sort(indices, [&](size_t a, size_t b) {
+    double x = influence.lookup(order[a]), y = influence.lookup(order[b]);
+    return x != y ? x < y : a > b;
+  });
+  indices.resize(std::min<size_t>(count, indices.size()));
+  llvm::sort(indices);
+  SmallVector<std::string> names;
+  for (size_t index : indices)
+    names.push_back(order[index]);
+  return names;
+}
+
 Layers loom::findLayers(ModuleOp module, SymbolTable &symbols) {
   Layers layers;
   module.walk([&](func::CallOp call) {
@@ -101,8 +121,45 @@ namespace {
 struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
   using LoomDropLayersBase::LoomDropLayersBase;
 
+  /// The layers `count` names, by their `scores`; an error at `module` if
+  /// the scores do not cover them.
+  FailureOr<SmallVector<std::string>>
+  chooseByScore(ModuleOp module, ArrayRef<std::string> order) {
+    if (!layers.empty()) {
+      module.emitError() << "--loom-drop-layers: give the layers to remove "
+                            "or a count, not both";
+      return failure();
+    }
+    if (scores.empty()) {
+      module.emitError() << "--loom-drop-layers: count=" << unsigned(count)
+                         << " needs each layer's block influence (scores; "
+                            "loomc reads them from a calibration run's "
+                            "statistics with --layer-influence)";
+      return failure();
+    }
+    llvm::StringMap<double> influence;
+    for (const std::string &entry : scores) {
+      auto [name, text] = StringRef(entry).rsplit('=');
+      double value;
+      if (name.empty() || text.getAsDouble(value) || !std::isfinite(value)) {
+        module.emitError() << "--loom-drop-layers: bad score '" << entry
+                           << "' (expected NAME=VALUE)";
+        return failure();
+      }
+      influence[name] = value;
+    }
+    for (const std::string &name : order)
+      if (!influence.count(name)) {
+        module.emitError()
+            << "--loom-drop-layers: no block influence for layer '" << name
+            << "' (were the statistics measured on another model?)";
+        return failure();
+      }
+    return leastInfluential(order, influence, count);
+  }
+
   void runOnOperation() override {
-    if (layers.empty())
+    if (layers.empty() && count == 0)
       return;
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -111,8 +168,23 @@ struct LoomDropLayersPass : loom::impl::LoomDropLayersBase<LoomDropLayersPass> {
     llvm::StringMap<SmallVector<func::CallOp>> &calls = model.calls;
     ArrayRef<std::string> order = model.order;
 
+    SmallVector<std::string> chosen(layers.begin(), layers.end());
+    if (count != 0) {
+      if (count >= order.size()) {
+        module.emitError() << "--loom-drop-layers: removing " << unsigned(count)
+                           << " of the " << order.size()
+                           << " layers leaves no model";
+        return signalPassFailure();
+      }
+      FailureOr<SmallVector<std::string>> byScore =
+          chooseByScore(module, order);
+      if (failed(byScore))
+        return signalPassFailure();
+      chosen = std::move(*byScore);
+    }
+
     llvm::StringSet<> dropped;
-    for (const std::string &name : layers) {
+    for (const std::string &name : chosen) {
       auto found = calls.find(name);
       if (found == calls.end()) {
         module.emitError() << "--loom-drop-layers: no layer is named '" << name

@@ -92,6 +92,17 @@ struct Layers {
 };
 Layers findLayers(mlir::ModuleOp module, mlir::SymbolTable &symbols);
 
+/// The module attribute `--loom-observe-layers` sets: the names of the
+/// layers whose blocks observe their input and output, in call order.
+constexpr llvm::StringLiteral kLayersAttr = "loom.layers";
+
+/// The `count` layers of `order` of least `influence` (every layer has
+/// one; ties go to the later layer), in the order of `order`: what
+/// `--loom-drop-layers{count}` removes.
+llvm::SmallVector<std::string>
+leastInfluential(llvm::ArrayRef<std::string> order,
+                 const llvm::StringMap<double> &influence, unsigned count);
+
 /// `a, b, ..., z`: layer names for a message, at most the first and last
 /// few.
 std::string describeLayers(llvm::ArrayRef<std::string> names);

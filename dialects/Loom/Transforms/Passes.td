@@ -192,15 +192,43 @@ def LoomDropLayers : Pass<"loom-drop-layers", "::mlir::ModuleOp"> {
     params nothing reads any more are removed, and their KV cache is not
     allocated.
 
+    With `count` instead of `layers`, the `count` layers of least block
+    influence go: `scores` gives each layer's influence as `NAME=VALUE`
+    (what a calibration run measured, 1 - cos(input, output) averaged over
+    rows, ShortGPT's score; `loomc --drop-layers-count` reads them from the
+    run's statistics file). Ties go to the later layer.
+
     Errors: a name no block call has (the message lists the layers there
-    are), a block whose output is not its input's shape, and removing every
-    layer.
+    are), a block whose output is not its input's shape, removing every
+    layer; with `count`: both `layers` and `count`, no `scores`, a malformed
+    score, or a layer without a score (statistics of another model).
   }];
   let options = [
     ListOption<"layers", "layers", "std::string",
                "Checkpoint prefixes of the layers to remove (e.g. "
-               "model.layers.7)">
+               "model.layers.7)">,
+    Option<"count", "count", "unsigned", "0",
+           "Remove this many layers, those of least block influence in "
+           "`scores`">,
+    ListOption<"scores", "scores", "std::string",
+               "With `count`: each layer's block influence, NAME=VALUE">
   ];
+}
+
+def LoomObserveLayers : Pass<"loom-observe-layers", "::mlir::ModuleOp"> {
+  let summary = "Show each layer's input and output to calibration runs";
+  let description = [{
+    Each block that the entry point calls once per layer (a call naming its
+    layer by its weights' checkpoint prefix, as `--loom-drop-layers` names
+    them; not inside a loop) starts with `loom.observe input` of its hidden
+    state and ends with `loom.observe output` of what it returns. The module
+    gets `loom.layers`, the layer names in the order of those calls, which
+    the model description carries; the runtime pairs the n-th observed call
+    of a forward pass with the n-th name. Blocks called otherwise (in a
+    loop, from another block, without layer names) and blocks whose result
+    is not their input's type are left alone. Outside a calibration run the
+    observations cost a call that returns at once.
+  }];
 }
 
 def LoomMergeLayers : Pass<"loom-merge-layers", "::mlir::ModuleOp"> {

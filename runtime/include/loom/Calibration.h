@@ -5,7 +5,9 @@
 // record, per weight matrix, the mean square of each input channel of the
 // activations it multiplies. Quantization weighs rounding errors by these
 // (importance), and the other weight-rewriting passes (pruning, looping)
-// read the same statistics.
+// read the same statistics. The blocks of layers show their input and
+// output too (`loom.observe`), from which the run measures each layer's
+// block influence (ShortGPT) for layer removal.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,9 +39,34 @@ public:
   /// What was recorded.
   const std::map<const void *, Sums> &getSums() const { return sums; }
 
+  /// Per observed layer call (the n-th of a forward pass): the sum over
+  /// rows of 1 - cos(input row, output row), and how many rows.
+  struct Influence {
+    double sum = 0;
+    int64_t rows = 0;
+  };
+
+  /// A forward pass starts: its next observed output is layer 0's.
+  void startForward();
+
+  /// A layer's hidden state `x` ([rows, width], rows `ld` apart): its input
+  /// (kept until the output comes), or its output, whose rows' cosines with
+  /// the input's are added to the layer's influence. An output without an
+  /// input of its shape is counted as a layer but adds nothing.
+  void observe(const float *x, int64_t ld, int64_t rows, int64_t width,
+               bool output);
+
+  /// What was observed, by call index.
+  const std::vector<Influence> &getInfluence() const { return influence; }
+
 private:
   std::mutex mutex;
   std::map<const void *, Sums> sums;
+  std::vector<Influence> influence;
+  /// The input of the layer being run, and the layer's index.
+  std::vector<float> input;
+  int64_t inputRows = 0, inputWidth = 0;
+  size_t nextLayer = 0;
 };
 
 } // namespace loom

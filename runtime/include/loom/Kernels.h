@@ -209,6 +209,11 @@ void _mlir_ciface_loom_embedding(loom_context *context,
                                  loom::MemRef<int32_t, 1> *ids,
                                  loom::MemRef<float, 2> *out);
 
+/// A layer's input (`output` 0) or output (1) shown to a calibration run
+/// (`loom_observe`); returns at once outside one.
+void _mlir_ciface_loom_observe(loom_context *context, loom::MemRef<float, 2> *x,
+                               int64_t output);
+
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal
 /// masks positions after each token's own.

@@ -94,6 +94,9 @@ struct ModelInfo {
   std::vector<bool> derivedQuantizes;
   /// The type weight matrices are kept in for the kernels.
   WeightPolicy weightType = WeightPolicy::Keep;
+  /// The layers whose blocks a calibration run observes, in the order of
+  /// a forward pass's calls (LOOM_INFO_LAYERS).
+  std::vector<std::string> layers;
 };
 
 /// Parses the JSON model info embedded in a compiled model.

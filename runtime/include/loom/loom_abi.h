@@ -112,6 +112,12 @@
  *  importance, the factors of w diag(s), a then scaled by diag(s)^-1, s the
  *  square roots of the importance (loom.low_rank). */
 #define LOOM_KERNEL_LOW_RANK "loom_low_rank"
+/** A layer's hidden state shown to a calibration run: (ctx, x, output) with
+ *  x MemRef<float, 2> ([seq, width]) and output int64_t, 0 for the input
+ *  at the start of the layer's block and 1 for its output; the n-th output
+ *  of a forward pass is layer n of LOOM_INFO_LAYERS. Returns at once
+ *  outside a calibration run (loom.observe). */
+#define LOOM_KERNEL_OBSERVE "loom_observe"
 
 /*--- Activations in a product's epilogue ----------------------------------*/
 /* What the products apply to each element of their result, after the bias
@@ -208,6 +214,10 @@ static inline const char *loom_quant_name(int64_t id) {
   "quantizes" /*   derived: exactly its one source quantized in its dtype,     \
                    rounded to nearest (a checkpoint tensor stored in that      \
                    format may stand in) */
+/** Strings: the layers whose blocks show their input and output
+ *  (LOOM_KERNEL_OBSERVE), in the order of the forward pass's calls; absent
+ *  when none do. */
+#define LOOM_INFO_LAYERS "layers"
 /** Derived weights: objects with the keys of a tensor (the name is the
  *  parameter's symbol), computed by the prepare entry point into memory the
  *  runtime provides; they follow the checkpoint tensors in the context's

@@ -2,6 +2,19 @@
 // RUN: not loom-opt %s --loom-drop-layers="layers=m.layers.0,m.layers.1,m.wide.0" 2>&1 | FileCheck %s --check-prefix=ALL
 // RUN: not loom-opt %s --loom-drop-layers="layers=m.wide.0" 2>&1 | FileCheck %s --check-prefix=SHAPE
 
+// RUN: not loom-opt %s --loom-drop-layers="count=3" 2>&1 | FileCheck %s --check-prefix=COUNT-ALL
+// RUN: not loom-opt %s --loom-drop-layers="count=1" 2>&1 | FileCheck %s --check-prefix=NO-SCORES
+// RUN: not loom-opt %s --loom-drop-layers="count=1 layers=m.layers.0 scores=m.layers.0=1" 2>&1 | FileCheck %s --check-prefix=BOTH
+// RUN: not loom-opt %s --loom-drop-layers="count=1 scores=m.layers.0=1,m.layers.1" 2>&1 | FileCheck %s --check-prefix=MALFORMED
+// RUN: not loom-opt %s --loom-drop-layers="count=1 scores=m.layers.0=1,m.layers.1=nan" 2>&1 | FileCheck %s --check-prefix=NAN
+// RUN: not loom-opt %s --loom-drop-layers="count=1 scores=m.layers.0=1,m.layers.1=2,other.0=3" 2>&1 | FileCheck %s --check-prefix=UNSCORED
+
+// COUNT-ALL: error: --loom-drop-layers: removing 3 of the 3 layers leaves no model
+// NO-SCORES: error: --loom-drop-layers: count=1 needs each layer's block influence (scores; loomc reads them from a calibration run's statistics with --layer-influence)
+// BOTH: error: --loom-drop-layers: give the layers to remove or a count, not both
+// MALFORMED: error: --loom-drop-layers: bad score 'm.layers.1' (expected NAME=VALUE)
+// NAN: error: --loom-drop-layers: bad score 'm.layers.1=nan' (expected NAME=VALUE)
+// UNSCORED: error: --loom-drop-layers: no block influence for layer 'm.wide.0' (were the statistics measured on another model?)
 // NAME: error: --loom-drop-layers: no layer is named 'm.layers.7'; the layers are m.layers.0, m.layers.1, m.wide.0
 // ALL: error: --loom-drop-layers: removing every layer (3) leaves no model
 // SHAPE: error: --loom-drop-layers: layer 'm.wide.0' does not return a value of its input's type, so it cannot be skipped

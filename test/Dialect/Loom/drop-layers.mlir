@@ -1,5 +1,16 @@
 // RUN: loom-opt %s --loom-drop-layers="layers=m.layers.1,m.layers.3" | FileCheck %s
 // RUN: loom-opt %s --loom-drop-layers | FileCheck %s --check-prefix=NONE
+// RUN: loom-opt %s --loom-drop-layers="count=2 scores=m.layers.0=0.5,m.layers.1=0.01,m.layers.2=0.3,m.layers.3=0.02" | FileCheck %s
+// RUN: loom-opt %s --loom-drop-layers="count=1 scores=m.layers.0=0.5,m.layers.1=0.25,m.layers.2=0.5,m.layers.3=0.25" | FileCheck %s --check-prefix=TIE
+
+// With a count, the layers of least block influence go (here 1 and 3, the
+// same as naming them); of equal scores, the later layer.
+// TIE-LABEL: func.func @forward
+// TIE: call @Block(%{{.*}}, %{{.*}}, %{{.*}})
+// TIE: call @Block
+// TIE: call @Block
+// TIE-NOT: call @Block
+// TIE-NOT: loom.param @m.layers.3.
 
 // Layers are named by their weights' checkpoint names without the names the
 // block gives them. A removed layer's output is its input; its params go,
