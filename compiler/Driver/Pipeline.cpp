@@ -15,9 +15,8 @@
 
 using namespace mlir;
 
-void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
-                                         const LoomPipelineOptions &options) {
-  // Structured compression first: the fusions see the smaller model.
+void loom::buildLoomStructuralPipeline(OpPassManager &pm,
+                                       const LoomPipelineOptions &options) {
   if (!options.mergeLayers.empty()) {
     LoomMergeLayersOptions merge;
     merge.groups.assign(options.mergeLayers.begin(), options.mergeLayers.end());
@@ -36,16 +35,23 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     extract.ffn = options.extractFFN;
     pm.addPass(createLoomExtractSubmodel(extract));
   }
+}
+
+void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
+                                         const LoomPipelineOptions &options) {
+  // Structured compression first: the fusions see the smaller model.
+  buildLoomStructuralPipeline(pm, options);
   if (options.pruneHeads != 0.0) {
     LoomPruneHeadsOptions prune;
     prune.ratio = options.pruneHeads;
     prune.importance = options.pruneImportance;
     pm.addPass(createLoomPruneHeads(prune));
   }
-  if (options.pruneFFN != 0.0) {
+  if (options.pruneFFN != 0.0 || !options.pruneFFNKeep.empty()) {
     LoomPruneFFNOptions prune;
     prune.ratio = options.pruneFFN;
     prune.importance = options.pruneImportance;
+    prune.keep.assign(options.pruneFFNKeep.begin(), options.pruneFFNKeep.end());
     // Quantized down weights have rows of whole blocks.
     if (!options.quantize.empty())
       prune.multipleOf = 32;

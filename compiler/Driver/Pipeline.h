@@ -100,6 +100,10 @@ struct LoomPipelineOptions
       llvm::cl::desc("Remove this fraction of every attention's head groups, "
                      "the least important of each layer (0: none)"),
       llvm::cl::init(0.0)};
+  ListOption<std::string> pruneFFNKeep{
+      *this, "prune-ffn-keep",
+      llvm::cl::desc("Per network, DOWN=N: the network whose down weight is "
+                     "DOWN keeps N neurons (global pruning)")};
   Option<bool> pruneImportance{
       *this, "prune-importance",
       llvm::cl::desc("Score neurons and heads by calibrated activations "
@@ -194,6 +198,12 @@ struct LoomPipelineOptions
                                       "executables)"),
                        llvm::cl::init(false)};
 };
+
+/// The passes that remove or merge whole layers (merge, drop, extract), the
+/// first of `buildLoomOptimizationPipeline`: what global pruning scores
+/// the remaining layers after.
+void buildLoomStructuralPipeline(mlir::OpPassManager &pm,
+                                 const LoomPipelineOptions &options);
 
 /// `loom` → `loom`: the architecture-level optimizations, each switched by
 /// its option (`loom-optimize-pipeline`).

@@ -48,10 +48,11 @@ static double norm(const MatrixView &m, int64_t index, bool column) {
   return std::sqrt(sum);
 }
 
-std::vector<int64_t>
-loom::selectNeurons(const MatrixView &gate, const MatrixView &up,
-                    const MatrixView &down, const float *importance,
-                    int64_t importanceStride, int64_t keep) {
+std::vector<double> loom::neuronScores(const MatrixView &gate,
+                                       const MatrixView &up,
+                                       const MatrixView &down,
+                                       const float *importance,
+                                       int64_t importanceStride) {
   int64_t neurons = up.rows;
   std::vector<double> scores(static_cast<size_t>(neurons));
   for (int64_t j = 0; j < neurons; ++j) {
@@ -66,13 +67,19 @@ loom::selectNeurons(const MatrixView &gate, const MatrixView &up,
     }
     scores[size_t(j)] = score;
   }
-  return best(scores, keep);
+  return scores;
 }
 
-std::vector<int64_t> loom::selectHeadGroups(const AttentionWeights &w,
-                                            const float *importance,
-                                            int64_t importanceStride,
-                                            int64_t keep) {
+std::vector<int64_t>
+loom::selectNeurons(const MatrixView &gate, const MatrixView &up,
+                    const MatrixView &down, const float *importance,
+                    int64_t importanceStride, int64_t keep) {
+  return best(neuronScores(gate, up, down, importance, importanceStride), keep);
+}
+
+std::vector<double> loom::headGroupScores(const AttentionWeights &w,
+                                          const float *importance,
+                                          int64_t importanceStride) {
   int64_t perGroup = w.heads / w.kvHeads, hd = w.headDim;
   std::vector<double> scores(static_cast<size_t>(w.kvHeads));
   for (int64_t g = 0; g < w.kvHeads; ++g) {
@@ -91,7 +98,14 @@ std::vector<int64_t> loom::selectHeadGroups(const AttentionWeights &w,
     }
     scores[size_t(g)] = score;
   }
-  return best(scores, keep);
+  return scores;
+}
+
+std::vector<int64_t> loom::selectHeadGroups(const AttentionWeights &w,
+                                            const float *importance,
+                                            int64_t importanceStride,
+                                            int64_t keep) {
+  return best(headGroupScores(w, importance, importanceStride), keep);
 }
 
 /// Stops the program: generated code passed what no compiled model passes.

@@ -9,6 +9,7 @@
 #include "compiler/Driver/DiagnosticBridge.h"
 #include "compiler/Driver/Manifest.h"
 #include "compiler/Driver/Pipeline.h"
+#include "compiler/Import/GlobalPruning.h"
 #include "compiler/Import/Import.h"
 #include "compiler/Import/LayerInfluence.h"
 #include "compiler/MLIRGen/MLIRGen.h"
@@ -234,6 +235,14 @@ cl::list<std::string> dropLayers(
              "prefix, e.g. model.layers.7 (comma-separated or repeated)"),
     cl::value_desc("name,..."), cl::CommaSeparated, cl::cat(loomcCategory));
 
+cl::opt<std::string> pruneScope(
+    "prune-scope",
+    cl::desc("With --prune-ffn: remove that fraction of each layer's "
+             "neurons (layer), or of all the model's, each layer losing as "
+             "many as its scores say (global; reads the checkpoint given "
+             "with --weights at compile time)"),
+    cl::value_desc("layer|global"), cl::init("layer"), cl::cat(loomcCategory));
+
 cl::opt<unsigned> dropLayersCount(
     "drop-layers-count",
     cl::desc("Remove this many layers, those of least block influence "
@@ -407,9 +416,11 @@ cl::opt<std::string> modelName("model",
 
 cl::list<std::string> weightsPath(
     "weights",
-    cl::desc("Checkpoint to rewrite with --emit=weights (a .safetensors file, "
-             "an index or a directory; repeat it to read several files as "
-             "one, e.g. a model and its calibration statistics)"),
+    cl::desc("Checkpoint to rewrite with --emit=weights, or to score every "
+             "layer's neurons from with --prune-scope=global (a "
+             ".safetensors file, an index, a directory or a .gguf file; "
+             "repeat it to read several files as one, e.g. a model and its "
+             "calibration statistics)"),
     cl::value_desc("path"), cl::cat(loomcCategory));
 
 cl::opt<std::string> modelSymbol(
@@ -703,6 +714,29 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.modelSymbol = symbol;
   options.program =
       emitAction == EmitAction::Exe || emitAction == EmitAction::Weights;
+  if (pruneScope == "global" && pruneFFN != 0.0) {
+    // The counts per layer, from the layers that remain after the
+    // structural passes.
+    OwningOpRef<ModuleOp> structural(module.clone());
+    PassManager structuralPM(module.getContext());
+    buildLoomStructuralPipeline(structuralPM, options);
+    if (failed(structuralPM.run(*structural)))
+      return failure();
+    GlobalPruningOptions global;
+    global.checkpoints.assign(weightsPath.begin(), weightsPath.end());
+    global.ratio = pruneFFN;
+    global.importance = pruneImportance;
+    global.multipleOf = quantize.empty() ? 1 : 32;
+    llvm::Expected<std::vector<std::string>> counts =
+        globalNeuronCounts(*structural, global);
+    if (!counts) {
+      llvm::WithColor::error(llvm::errs(), "loomc")
+          << llvm::toString(counts.takeError()) << "\n";
+      return failure();
+    }
+    for (const std::string &count : *counts)
+      options.pruneFFNKeep.addValue(count);
+  }
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   if (emitAction == EmitAction::Linalg) {
@@ -971,9 +1005,32 @@ int main(int argc, char **argv) {
            "PATH\n";
     return 1;
   }
-  if (emitAction != EmitAction::Weights && !weightsPath.empty()) {
+  if (!llvm::is_contained({"layer", "global"}, llvm::StringRef(pruneScope))) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--weights is only read by --emit=weights\n";
+        << "--prune-scope must be layer or global, got '" << pruneScope
+        << "'\n";
+    return 1;
+  }
+  bool globalPruning = pruneScope == "global";
+  if (emitAction != EmitAction::Weights && !weightsPath.empty() &&
+      !globalPruning) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--weights is only read by --emit=weights and "
+           "--prune-scope=global\n";
+    return 1;
+  }
+  if (globalPruning && pruneFFN == 0.0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--prune-scope=global says how --prune-ffn removes neurons: give "
+           "a ratio\n";
+    return 1;
+  }
+  if (globalPruning && weightsPath.empty()) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--prune-scope=global scores every layer's neurons at compile "
+           "time: give the checkpoint with --weights PATH (and, with "
+           "--prune-importance, the statistics of a --calibrate run with a "
+           "second --weights)\n";
     return 1;
   }
   bool binary = emitAction == EmitAction::Object || linked;

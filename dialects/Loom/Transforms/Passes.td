@@ -266,13 +266,21 @@ def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
     weight. The pruned weights are `loom.prune_neurons` of the original
     ones, so `--loom-derive-weights` computes them at load from the original
     checkpoint (or `--emit=weights` ahead of time); layers keep one shape,
-    so a stack stays one block. Scores: the weights' magnitude, or with
+    so a stack stays one block (unless `keep` gives layers counts of their
+    own). Scores: the weights' magnitude, or with
     `importance`, the calibrated activation of each neuron (the checkpoint
     tensor `NAME.importance` of the down projection's weight NAME, from a
     program's `--calibrate` run) times the magnitude of its down column.
     `ratio=0` changes nothing; `multiple-of` rounds the neurons kept up to
     a multiple (32 for the block formats of `--loom-quantize-weights`).
     Run it before the fusions.
+
+    With `keep=NAME=N,...` (what `loomc --prune-scope=global` computes),
+    the network whose down weight is the checkpoint tensor NAME keeps N
+    neurons instead: layers then differ in width, and a block whose layers
+    keep different counts is copied per layer first. Errors: a malformed
+    count, a name no network's down weight has, a count above the
+    network's width.
   }];
   let options = [
     Option<"ratio", "ratio", "double", /*default=*/"0.0",
@@ -282,7 +290,11 @@ def LoomPruneFFN : Pass<"loom-prune-ffn", "::mlir::ModuleOp"> {
            "NAME.importance) instead of weight magnitude">,
     Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"1",
            "Keep a multiple of this many neurons (rounding up): the group "
-           "size of a quantized format the down weight's rows must fill">
+           "size of a quantized format the down weight's rows must fill">,
+    ListOption<"keep", "keep", "std::string",
+               "Per network, NAME=N: the network whose down weight is the "
+               "checkpoint tensor NAME keeps N neurons (global pruning; "
+               "the others follow `ratio`)">
   ];
 }
 

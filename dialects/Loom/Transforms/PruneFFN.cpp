@@ -11,9 +11,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LayerCounts.h"
 #include "dialects/Loom/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -78,15 +80,57 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
           << int64_t(multipleOf);
       return signalPassFailure();
     }
-    SmallVector<Network> networks;
-    module.walk([&](Operation *op) {
-      if (std::optional<Network> network = networkOf(op))
-        networks.push_back(*network);
-    });
+    FailureOr<LayerCounts> parsed =
+        LayerCounts::parse(keep, "--loom-prune-ffn", module);
+    if (failed(parsed))
+      return signalPassFailure();
+    counts = std::move(*parsed);
+    auto collect = [&] {
+      SmallVector<Network> networks;
+      module.walk([&](Operation *op) {
+        if (std::optional<Network> network = networkOf(op))
+          networks.push_back(*network);
+      });
+      return networks;
+    };
     SymbolTable symbols(module);
-    for (Network &network : networks)
+    // A block whose layers keep different counts: one copy per layer.
+    for (bool copied = !counts.counts.empty(); copied;) {
+      copied = false;
+      for (Network &network : collect())
+        if (countsPerCall(network, symbols).size() > 1 &&
+            copyBlockPerCall(network.op, symbols)) {
+          copied = true;
+          break;
+        }
+    }
+    for (Network &network : collect())
       if (failed(prune(network, module, symbols)))
         return signalPassFailure();
+    if (failed(counts.checkAllUsed(
+            "--loom-prune-ffn", "feed-forward network's down weight", module)))
+      return signalPassFailure();
+  }
+
+  /// The neurons a network of `neurons` keeps without a count of its own.
+  int64_t keepByRatio(int64_t neurons) const {
+    return neurons - int64_t(std::floor(ratio * double(neurons)));
+  }
+
+  /// The distinct counts the calls of `network`'s function ask for (one
+  /// outside blocks), by its down weight's name.
+  llvm::SmallSetVector<int64_t, 2> countsPerCall(Network &network,
+                                                 SymbolTable &symbols) {
+    llvm::SmallSetVector<int64_t, 2> distinct;
+    int64_t neurons =
+        cast<RankedTensorType>(network.up.getType()).getDimSize(0);
+    std::optional<SmallVector<std::string>> names =
+        weightNamesPerCall(network.op, network.down, symbols);
+    if (!names)
+      return distinct;
+    for (const std::string &name : *names)
+      distinct.insert(counts.lookup(name).value_or(keepByRatio(neurons)));
+    return distinct;
   }
 
   LogicalResult prune(Network &network, ModuleOp module, SymbolTable &symbols) {
@@ -96,7 +140,11 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
     if (ShapedType::isDynamic(neurons))
       return op->emitError("cannot prune a feed-forward network of dynamic "
                            "width");
-    int64_t keep = neurons - int64_t(std::floor(ratio * double(neurons)));
+    llvm::SmallSetVector<int64_t, 2> asked = countsPerCall(network, symbols);
+    int64_t keep = asked.empty() ? keepByRatio(neurons) : asked.front();
+    if (keep > neurons)
+      return op->emitError("--loom-prune-ffn: a count keeps ")
+             << keep << " neurons of a network of " << neurons;
     keep = std::min<int64_t>(neurons, llvm::alignTo(keep, multipleOf));
     if (keep == neurons)
       return success();
@@ -128,6 +176,8 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
     pruned(network.upBias, 0);
     return success();
   }
+
+  LayerCounts counts;
 };
 
 } // namespace

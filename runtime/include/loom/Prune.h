@@ -28,10 +28,17 @@ struct MatrixView {
   }
 };
 
-/// The `keep` neurons of highest score, in increasing order (ties: the lower
-/// index). Scores of neuron j: |up[j, :]| * |down[:, j]| (* |gate[j, :]|
-/// with a gate) without importance, |down[:, j]| * sqrt(importance[j]) with
-/// it (L2 norms). `gate` and `importance` may be empty (null data).
+/// Each neuron's score: for neuron j, |up[j, :]| * |down[:, j]| (*
+/// |gate[j, :]| with a gate) without importance, |down[:, j]| *
+/// sqrt(importance[j]) with it (L2 norms). `gate` and `importance` may be
+/// empty (null data).
+std::vector<double> neuronScores(const MatrixView &gate, const MatrixView &up,
+                                 const MatrixView &down,
+                                 const float *importance,
+                                 int64_t importanceStride);
+
+/// The `keep` neurons of highest score (`neuronScores`), in increasing
+/// order (ties: the lower index).
 std::vector<int64_t> selectNeurons(const MatrixView &gate, const MatrixView &up,
                                    const MatrixView &down,
                                    const float *importance,
@@ -44,13 +51,18 @@ struct AttentionWeights {
   int64_t heads = 0, kvHeads = 0, headDim = 0;
 };
 
-/// The `keep` groups (a KV head and the H / KV query heads that read it) of
-/// highest score, in increasing order (ties: the lower index). Scores of
-/// group g: (sum over its query heads h of |wq_h| * |wo_h|) * |wk_g| *
-/// |wv_g| (Frobenius norms of the heads' rows, or columns of wo) without
-/// importance; with it ([H*hd], the mean square of each input channel of
-/// the output projection), sqrt(sum over the group's channels c of
-/// |wo[:, c]|^2 * importance[c]).
+/// Each head group's score (a KV head and the H / KV query heads that read
+/// it). Scores of group g: (sum over its query heads h of |wq_h| * |wo_h|) *
+/// |wk_g| * |wv_g| (Frobenius norms of the heads' rows, or columns of wo)
+/// without importance; with it ([H*hd], the mean square of each input channel
+/// of the output projection), sqrt(sum over the group's channels c of |wo[:,
+/// c]|^2 * importance[c]).
+std::vector<double> headGroupScores(const AttentionWeights &weights,
+                                    const float *importance,
+                                    int64_t importanceStride);
+
+/// The `keep` groups of highest score (`headGroupScores`), in increasing
+/// order (ties: the lower index).
 std::vector<int64_t> selectHeadGroups(const AttentionWeights &weights,
                                       const float *importance,
                                       int64_t importanceStride, int64_t keep);

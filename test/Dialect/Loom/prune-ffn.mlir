@@ -58,3 +58,4 @@ func.func @mlp(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = loom.mlp gelu %x, %u, %d b_up %bu b_down %bd : (tensor<?x4xf32>, tensor<8x4xf32>, tensor<4x8xf32>, tensor<8xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+

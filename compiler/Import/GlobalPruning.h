@@ -1,0 +1,64 @@
+//===- GlobalPruning.h - Cross-layer pruning counts from a checkpoint -----===//
+//
+// `--prune-ffn=RATIO --prune-scope=global` removes RATIO of all feed-forward
+// neurons of the model, not of each layer: layers whose neurons matter less
+// lose more. Which layer keeps how many decides the program's shapes, so it
+// is computed at compile time, from the checkpoint (and a calibration
+// run's statistics), with the runtime's own scores; the pruning pass then
+// gets one count per network (`keep=NAME=N`) and the program selects the
+// neurons at load as usual.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_COMPILER_IMPORT_GLOBALPRUNING_H
+#define LOOM_COMPILER_IMPORT_GLOBALPRUNING_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace loom {
+
+/// What `globalNeuronCounts` reads and how much it removes.
+struct GlobalPruningOptions {
+  /// The checkpoint (and, with `importance`, the statistics file): opened
+  /// as one.
+  std::vector<std::string> checkpoints;
+  /// Fraction of all neurons to remove, in [0, 1).
+  double ratio = 0;
+  /// Score by calibrated activations (`NAME.importance` of each down
+  /// weight) instead of weight magnitude.
+  bool importance = false;
+  /// Each network keeps a multiple of this many neurons (at least one
+  /// multiple).
+  int64_t multipleOf = 1;
+};
+
+/// A feed-forward network as one layer runs it: its weights' checkpoint
+/// names (no gate for a plain MLP) and its width.
+struct FeedForwardNetwork {
+  std::string gate, up, down;
+  int64_t neurons = 0;
+};
+
+/// Every feed-forward network of `module`, once per layer that runs it; an
+/// error naming the place of one whose weights are computed (merged or
+/// sliced layers) rather than checkpoint tensors.
+llvm::Expected<std::vector<FeedForwardNetwork>>
+findFeedForwardNetworks(mlir::ModuleOp module);
+
+/// One `DOWN=N` count per feed-forward network of `module` (per layer that
+/// runs it; DOWN its down weight's checkpoint name): each neuron's score
+/// (the runtime's `neuronScores`) is divided by the mean score of its
+/// network, and the `floor(ratio * total)` lowest across the model go,
+/// every network keeping at least `multipleOf`; counts are rounded up to a
+/// multiple of it. Errors name the checkpoint and tensor, or say which
+/// network's weights are not checkpoint tensors.
+llvm::Expected<std::vector<std::string>>
+globalNeuronCounts(mlir::ModuleOp module, const GlobalPruningOptions &options);
+
+} // namespace loom
+
+#endif // LOOM_COMPILER_IMPORT_GLOBALPRUNING_H
