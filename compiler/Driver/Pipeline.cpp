@@ -41,10 +41,12 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                                          const LoomPipelineOptions &options) {
   // Structured compression first: the fusions see the smaller model.
   buildLoomStructuralPipeline(pm, options);
-  if (options.pruneHeads != 0.0) {
+  if (options.pruneHeads != 0.0 || !options.pruneHeadsKeep.empty()) {
     LoomPruneHeadsOptions prune;
     prune.ratio = options.pruneHeads;
     prune.importance = options.pruneImportance;
+    prune.keep.assign(options.pruneHeadsKeep.begin(),
+                      options.pruneHeadsKeep.end());
     pm.addPass(createLoomPruneHeads(prune));
   }
   if (options.pruneFFN != 0.0 || !options.pruneFFNKeep.empty()) {

@@ -100,6 +100,10 @@ struct LoomPipelineOptions
       llvm::cl::desc("Remove this fraction of every attention's head groups, "
                      "the least important of each layer (0: none)"),
       llvm::cl::init(0.0)};
+  ListOption<std::string> pruneHeadsKeep{
+      *this, "prune-heads-keep",
+      llvm::cl::desc("Per attention, WO=G: the attention whose output "
+                     "weight is WO keeps G head groups (global pruning)")};
   ListOption<std::string> pruneFFNKeep{
       *this, "prune-ffn-keep",
       llvm::cl::desc("Per network, DOWN=N: the network whose down weight is "

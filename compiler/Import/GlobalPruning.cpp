@@ -22,18 +22,108 @@ llvm::Error pruningError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// A tensor's shape in `checkpoint`, for binding it as f32.
-std::vector<int64_t> shapeOf(const Checkpoint &checkpoint,
-                             const std::string &name) {
-  const TensorInfo *tensor = checkpoint.find(name);
-  return tensor ? tensor->shape : std::vector<int64_t>();
-}
+/// The tensors global pruning scores from, as f32 (GGUF blocks
+/// dequantized), by name.
+class ScoredTensors {
+public:
+  /// Opens `options.checkpoints` and binds `names` (empty ones skipped); a
+  /// missing tensor is named with the checkpoint, and a missing
+  /// `.importance` says where it comes from.
+  static llvm::Expected<ScoredTensors>
+  load(const GlobalPruningOptions &options,
+       const std::vector<std::string> &names) {
+    Expected<std::shared_ptr<Checkpoint>> checkpoint =
+        Checkpoint::open(options.checkpoints);
+    if (!checkpoint)
+      return pruningError(checkpoint.getError());
+    std::vector<TensorSpec> specs;
+    for (const std::string &name : names) {
+      if (name.empty())
+        continue;
+      const TensorInfo *tensor = (*checkpoint)->find(name);
+      if (!tensor)
+        return pruningError(
+            "global pruning: tensor '" + name + "' is not in " +
+            (*checkpoint)->describe() +
+            (llvm::StringRef(name).ends_with(".importance")
+                 ? " (write it with a program's --calibrate run and give "
+                   "the statistics with a second --weights)"
+                 : ""));
+      specs.push_back({name, tensor->shape});
+    }
+    Expected<WeightSet> weights = WeightSet::load(*checkpoint, specs);
+    if (!weights)
+      return pruningError(weights.getError());
+    return ScoredTensors(std::move(*checkpoint), std::move(*weights));
+  }
 
-/// A row-major view of an f32 matrix.
-MatrixView viewOf(const float *data, const std::vector<int64_t> &shape) {
-  if (!data || shape.size() != 2)
-    return {};
-  return {data, shape[0], shape[1], shape[1], 1};
+  /// The shape of tensor `name`.
+  std::vector<int64_t> shape(const std::string &name) const {
+    const TensorInfo *tensor = checkpoint->find(name);
+    return tensor ? tensor->shape : std::vector<int64_t>();
+  }
+
+  /// A row-major view of the matrix `name` (empty for no name).
+  MatrixView matrix(const std::string &name) const {
+    std::vector<int64_t> dims = shape(name);
+    if (name.empty() || dims.size() != 2)
+      return {};
+    return {weights.data(name), dims[0], dims[1], dims[1], 1};
+  }
+
+  /// The vector `name` if it has `size` entries; an error otherwise.
+  llvm::Expected<const float *> vector(const std::string &name,
+                                       int64_t size) const {
+    if (shape(name) != std::vector<int64_t>{size})
+      return pruningError("global pruning: '" + name + "' in " +
+                          checkpoint->describe() + " does not have " +
+                          llvm::Twine(size) + " entries");
+    return weights.data(name);
+  }
+
+  /// What was opened, for messages.
+  std::string describe() const { return checkpoint->describe(); }
+
+private:
+  ScoredTensors(std::shared_ptr<Checkpoint> checkpoint, WeightSet weights)
+      : checkpoint(std::move(checkpoint)), weights(std::move(weights)) {}
+
+  std::shared_ptr<Checkpoint> checkpoint;
+  WeightSet weights;
+};
+
+/// How many of its scored units (neurons, head groups) each layer keeps
+/// when the `floor(ratio * all)` lowest scores relative to their layer's
+/// mean go across layers (ties: the earlier layer, then the lower unit),
+/// no layer going below `least`.
+std::vector<int64_t> keepAcross(const std::vector<std::vector<double>> &scores,
+                                double ratio, int64_t least) {
+  struct Unit {
+    double score;
+    size_t layer;
+  };
+  std::vector<Unit> units;
+  std::vector<int64_t> kept;
+  for (auto [layer, layerScores] : llvm::enumerate(scores)) {
+    double mean = std::accumulate(layerScores.begin(), layerScores.end(), 0.0) /
+                  double(std::max<size_t>(layerScores.size(), 1));
+    for (double score : layerScores)
+      units.push_back({mean > 0 ? score / mean : 0.0, layer});
+    kept.push_back(int64_t(layerScores.size()));
+  }
+  std::stable_sort(
+      units.begin(), units.end(),
+      [](const Unit &a, const Unit &b) { return a.score < b.score; });
+  int64_t remove = int64_t(std::floor(ratio * double(units.size())));
+  for (const Unit &unit : units) {
+    if (remove == 0)
+      break;
+    if (kept[unit.layer] <= least)
+      continue;
+    --kept[unit.layer];
+    --remove;
+  }
+  return kept;
 }
 
 } // namespace
@@ -48,92 +138,97 @@ loom::globalNeuronCounts(ModuleOp module, const GlobalPruningOptions &options) {
   if (networks.empty())
     return pruningError("global pruning: the model has no feed-forward "
                         "network");
-  Expected<std::shared_ptr<Checkpoint>> checkpoint =
-      Checkpoint::open(options.checkpoints);
-  if (!checkpoint)
-    return pruningError(checkpoint.getError());
-
-  // Every tensor the scores read, bound as f32 (GGUF blocks dequantized);
-  // a missing one is named with the checkpoint.
-  std::vector<TensorSpec> specs;
-  auto add = [&](const std::string &name) {
-    if (!name.empty())
-      specs.push_back({name, shapeOf(**checkpoint, name)});
-  };
+  std::vector<std::string> names;
   for (const FeedForwardNetwork &network : networks) {
-    add(network.gate);
-    add(network.up);
-    add(network.down);
+    names.insert(names.end(), {network.gate, network.up, network.down});
     if (options.importance)
-      add(network.down + ".importance");
+      names.push_back(network.down + ".importance");
   }
-  for (TensorSpec &spec : specs)
-    if (spec.shape.empty() && !(*checkpoint)->find(spec.name))
-      return pruningError("global pruning: tensor '" + spec.name +
-                          "' is not in " + (*checkpoint)->describe() +
-                          (llvm::StringRef(spec.name).ends_with(".importance")
-                               ? " (write it with a program's --calibrate run "
-                                 "and give the statistics with a second "
-                                 "--weights)"
-                               : ""));
-  Expected<WeightSet> weights = WeightSet::load(*checkpoint, specs);
-  if (!weights)
-    return pruningError(weights.getError());
+  llvm::Expected<ScoredTensors> tensors = ScoredTensors::load(options, names);
+  if (!tensors)
+    return tensors.takeError();
 
-  // Scores relative to their network's mean, all networks together.
-  struct Neuron {
-    double score;
-    size_t network;
-  };
-  std::vector<Neuron> neurons;
-  std::vector<int64_t> kept;
-  for (auto [index, network] : llvm::enumerate(networks)) {
-    auto matrix = [&](const std::string &name) -> MatrixView {
-      if (name.empty())
-        return {};
-      return viewOf(weights->data(name), shapeOf(**checkpoint, name));
-    };
-    MatrixView up = matrix(network.up), down = matrix(network.down);
+  std::vector<std::vector<double>> scores;
+  for (const FeedForwardNetwork &network : networks) {
+    MatrixView up = tensors->matrix(network.up);
+    MatrixView down = tensors->matrix(network.down);
     if (up.rows != network.neurons || down.cols != network.neurons)
       return pruningError("global pruning: '" + network.up + "' and '" +
-                          network.down + "' in " + (*checkpoint)->describe() +
+                          network.down + "' in " + tensors->describe() +
                           " do not have the model's " +
                           llvm::Twine(network.neurons) + " neurons");
     const float *importance = nullptr;
     if (options.importance) {
-      std::string name = network.down + ".importance";
-      if (shapeOf(**checkpoint, name) != std::vector<int64_t>{network.neurons})
-        return pruningError("global pruning: '" + name + "' in " +
-                            (*checkpoint)->describe() + " does not have " +
-                            llvm::Twine(network.neurons) + " entries");
-      importance = weights->data(name);
+      llvm::Expected<const float *> found =
+          tensors->vector(network.down + ".importance", network.neurons);
+      if (!found)
+        return found.takeError();
+      importance = *found;
     }
-    std::vector<double> scores =
-        neuronScores(matrix(network.gate), up, down, importance, /*stride=*/1);
-    double mean =
-        std::accumulate(scores.begin(), scores.end(), 0.0) / scores.size();
-    for (double score : scores)
-      neurons.push_back({mean > 0 ? score / mean : 0.0, index});
-    kept.push_back(network.neurons);
+    scores.push_back(neuronScores(tensors->matrix(network.gate), up, down,
+                                  importance, /*importanceStride=*/1));
   }
-  std::stable_sort(
-      neurons.begin(), neurons.end(),
-      [](const Neuron &a, const Neuron &b) { return a.score < b.score; });
-  int64_t remove = int64_t(std::floor(options.ratio * double(neurons.size())));
-  int64_t floor = std::max<int64_t>(options.multipleOf, 1);
-  for (const Neuron &neuron : neurons) {
-    if (remove == 0)
-      break;
-    if (kept[neuron.network] <= floor)
-      continue;
-    --kept[neuron.network];
-    --remove;
-  }
+  int64_t least = std::max<int64_t>(options.multipleOf, 1);
+  std::vector<int64_t> kept = keepAcross(scores, options.ratio, least);
   std::vector<std::string> counts;
-  for (auto [index, network] : llvm::enumerate(networks)) {
-    int64_t keep = std::min<int64_t>(
-        network.neurons, llvm::alignTo(kept[index], uint64_t(floor)));
-    counts.push_back(network.down + "=" + std::to_string(keep));
+  for (auto [network, keep] : llvm::zip_equal(networks, kept))
+    counts.push_back(network.down + "=" +
+                     std::to_string(std::min<int64_t>(
+                         network.neurons, llvm::alignTo(keep, least))));
+  return counts;
+}
+
+llvm::Expected<std::vector<std::string>>
+loom::globalHeadCounts(ModuleOp module, const GlobalPruningOptions &options) {
+  llvm::Expected<std::vector<AttentionLayer>> found = findAttentions(module);
+  if (!found)
+    return found.takeError();
+  std::vector<AttentionLayer> &attentions = *found;
+  if (attentions.empty())
+    return pruningError("global pruning: the model has no attention");
+  std::vector<std::string> names;
+  for (const AttentionLayer &attention : attentions) {
+    names.insert(names.end(),
+                 {attention.wq, attention.wk, attention.wv, attention.wo});
+    if (options.importance)
+      names.push_back(attention.wo + ".importance");
   }
+  llvm::Expected<ScoredTensors> tensors = ScoredTensors::load(options, names);
+  if (!tensors)
+    return tensors.takeError();
+
+  std::vector<std::vector<double>> scores;
+  for (const AttentionLayer &attention : attentions) {
+    AttentionWeights weights{tensors->matrix(attention.wq),
+                             tensors->matrix(attention.wk),
+                             tensors->matrix(attention.wv),
+                             tensors->matrix(attention.wo),
+                             attention.heads,
+                             attention.kvHeads,
+                             attention.headDim};
+    int64_t queries = attention.heads * attention.headDim;
+    int64_t keys = attention.kvHeads * attention.headDim;
+    if (weights.wq.rows != queries || weights.wk.rows != keys ||
+        weights.wv.rows != keys || weights.wo.cols != queries)
+      return pruningError("global pruning: the weights of '" + attention.wo +
+                          "''s attention in " + tensors->describe() +
+                          " do not have the model's " +
+                          llvm::Twine(attention.heads) + " heads of " +
+                          llvm::Twine(attention.headDim));
+    const float *importance = nullptr;
+    if (options.importance) {
+      llvm::Expected<const float *> found =
+          tensors->vector(attention.wo + ".importance", queries);
+      if (!found)
+        return found.takeError();
+      importance = *found;
+    }
+    scores.push_back(
+        headGroupScores(weights, importance, /*importanceStride=*/1));
+  }
+  std::vector<int64_t> kept = keepAcross(scores, options.ratio, 1);
+  std::vector<std::string> counts;
+  for (auto [attention, keep] : llvm::zip_equal(attentions, kept))
+    counts.push_back(attention.wo + "=" + std::to_string(keep));
   return counts;
 }

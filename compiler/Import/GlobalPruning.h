@@ -49,6 +49,18 @@ struct FeedForwardNetwork {
 llvm::Expected<std::vector<FeedForwardNetwork>>
 findFeedForwardNetworks(mlir::ModuleOp module);
 
+/// An attention as one layer runs it: its weights' checkpoint names and its
+/// heads.
+struct AttentionLayer {
+  std::string wq, wk, wv, wo;
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+};
+
+/// Every attention of `module`, once per layer that runs it; an error as
+/// for `findFeedForwardNetworks`.
+llvm::Expected<std::vector<AttentionLayer>>
+findAttentions(mlir::ModuleOp module);
+
 /// One `DOWN=N` count per feed-forward network of `module` (per layer that
 /// runs it; DOWN its down weight's checkpoint name): each neuron's score
 /// (the runtime's `neuronScores`) is divided by the mean score of its
@@ -58,6 +70,15 @@ findFeedForwardNetworks(mlir::ModuleOp module);
 /// network's weights are not checkpoint tensors.
 llvm::Expected<std::vector<std::string>>
 globalNeuronCounts(mlir::ModuleOp module, const GlobalPruningOptions &options);
+
+/// One `WO=G` count per attention of `module` (per layer that runs it; WO
+/// its output weight's checkpoint name): each head group's score (the
+/// runtime's `headGroupScores`, with `importance` the `WO.importance` of a
+/// calibration run) is divided by the mean score of its attention, and the
+/// `floor(ratio * all groups)` lowest across the model go, every attention
+/// keeping at least one group.
+llvm::Expected<std::vector<std::string>>
+globalHeadCounts(mlir::ModuleOp module, const GlobalPruningOptions &options);
 
 } // namespace loom
 

@@ -237,10 +237,10 @@ cl::list<std::string> dropLayers(
 
 cl::opt<std::string> pruneScope(
     "prune-scope",
-    cl::desc("With --prune-ffn: remove that fraction of each layer's "
-             "neurons (layer), or of all the model's, each layer losing as "
-             "many as its scores say (global; reads the checkpoint given "
-             "with --weights at compile time)"),
+    cl::desc("With --prune-ffn or --prune-heads: remove that fraction of "
+             "each layer's neurons or head groups (layer), or of all the "
+             "model's, each layer losing as many as its scores say (global; "
+             "reads the checkpoint given with --weights at compile time)"),
     cl::value_desc("layer|global"), cl::init("layer"), cl::cat(loomcCategory));
 
 cl::opt<unsigned> dropLayersCount(
@@ -714,7 +714,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.modelSymbol = symbol;
   options.program =
       emitAction == EmitAction::Exe || emitAction == EmitAction::Weights;
-  if (pruneScope == "global" && pruneFFN != 0.0) {
+  if (pruneScope == "global") {
     // The counts per layer, from the layers that remain after the
     // structural passes.
     OwningOpRef<ModuleOp> structural(module.clone());
@@ -724,18 +724,31 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
       return failure();
     GlobalPruningOptions global;
     global.checkpoints.assign(weightsPath.begin(), weightsPath.end());
-    global.ratio = pruneFFN;
     global.importance = pruneImportance;
-    global.multipleOf = quantize.empty() ? 1 : 32;
-    llvm::Expected<std::vector<std::string>> counts =
-        globalNeuronCounts(*structural, global);
-    if (!counts) {
-      llvm::WithColor::error(llvm::errs(), "loomc")
-          << llvm::toString(counts.takeError()) << "\n";
-      return failure();
+    auto addCounts = [&](llvm::Expected<std::vector<std::string>> counts,
+                         decltype(options.pruneFFNKeep) &keep) {
+      if (!counts) {
+        llvm::WithColor::error(llvm::errs(), "loomc")
+            << llvm::toString(counts.takeError()) << "\n";
+        return failure();
+      }
+      for (const std::string &count : *counts)
+        keep.addValue(count);
+      return success();
+    };
+    if (pruneHeads != 0.0) {
+      global.ratio = pruneHeads;
+      if (failed(addCounts(globalHeadCounts(*structural, global),
+                           options.pruneHeadsKeep)))
+        return failure();
     }
-    for (const std::string &count : *counts)
-      options.pruneFFNKeep.addValue(count);
+    if (pruneFFN != 0.0) {
+      global.ratio = pruneFFN;
+      global.multipleOf = quantize.empty() ? 1 : 32;
+      if (failed(addCounts(globalNeuronCounts(*structural, global),
+                           options.pruneFFNKeep)))
+        return failure();
+    }
   }
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
@@ -1019,16 +1032,16 @@ int main(int argc, char **argv) {
            "--prune-scope=global\n";
     return 1;
   }
-  if (globalPruning && pruneFFN == 0.0) {
+  if (globalPruning && pruneFFN == 0.0 && pruneHeads == 0.0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--prune-scope=global says how --prune-ffn removes neurons: give "
-           "a ratio\n";
+        << "--prune-scope=global says how --prune-ffn and --prune-heads "
+           "remove neurons and heads: give a ratio\n";
     return 1;
   }
   if (globalPruning && weightsPath.empty()) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--prune-scope=global scores every layer's neurons at compile "
-           "time: give the checkpoint with --weights PATH (and, with "
+        << "--prune-scope=global scores every layer's neurons and heads at "
+           "compile time: give the checkpoint with --weights PATH (and, with "
            "--prune-importance, the statistics of a --calibrate run with a "
            "second --weights)\n";
     return 1;

@@ -100,3 +100,18 @@ bool loom::copyBlockPerCall(Operation *op, SymbolTable &symbols) {
   }
   return true;
 }
+
+void loom::separateLayerCounts(
+    llvm::function_ref<SmallVector<Operation *>()> collect,
+    llvm::function_ref<size_t(Operation *)> distinctCounts,
+    SymbolTable &symbols) {
+  // Each copy changes the ops, so look again after each.
+  for (bool copied = true; copied;) {
+    copied = false;
+    for (Operation *op : collect())
+      if (distinctCounts(op) > 1 && copyBlockPerCall(op, symbols)) {
+        copied = true;
+        break;
+      }
+  }
+}

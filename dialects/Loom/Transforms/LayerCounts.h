@@ -55,6 +55,14 @@ weightNamesPerCall(mlir::Operation *op, mlir::Value weight,
 /// once.
 bool copyBlockPerCall(mlir::Operation *op, mlir::SymbolTable &symbols);
 
+/// Copies blocks (`copyBlockPerCall`) until none of the ops `collect`
+/// finds sits in a block whose calls ask for different counts
+/// (`distinctCounts(op)` above 1).
+void separateLayerCounts(
+    llvm::function_ref<llvm::SmallVector<mlir::Operation *>()> collect,
+    llvm::function_ref<size_t(mlir::Operation *)> distinctCounts,
+    mlir::SymbolTable &symbols);
+
 } // namespace loom
 
 #endif // LOOM_DIALECT_LOOM_TRANSFORMS_LAYERCOUNTS_H

@@ -431,13 +431,23 @@ def LoomPruneHeads : Pass<"loom-prune-heads", "::mlir::ModuleOp"> {
     the output projection's input (`NAME.importance` of its weight NAME,
     from a program's `--calibrate` run). `ratio=0` changes nothing. Run it
     before `--loom-decompose-attention`.
+
+    With `keep=WO=G,...` (what `loomc --prune-scope=global` computes), the
+    attention whose output weight is the checkpoint tensor WO keeps G head
+    groups instead; a block whose layers keep different counts is copied
+    per layer first. Errors: a malformed count, a name no attention's
+    output weight has, a count above the attention's groups.
   }];
   let options = [
     Option<"ratio", "ratio", "double", /*default=*/"0.0",
            "Fraction of each layer's head groups to remove, in [0, 1)">,
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Score head groups by calibrated activations (checkpoint tensors "
-           "NAME.importance) instead of weight magnitude">
+           "NAME.importance) instead of weight magnitude">,
+    ListOption<"keep", "keep", "std::string",
+               "Per attention, WO=G: the attention whose output weight is "
+               "the checkpoint tensor WO keeps G head groups (global "
+               "pruning; the others follow `ratio`)">
   ];
 }
 

@@ -95,15 +95,17 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
     };
     SymbolTable symbols(module);
     // A block whose layers keep different counts: one copy per layer.
-    for (bool copied = !counts.counts.empty(); copied;) {
-      copied = false;
-      for (Network &network : collect())
-        if (countsPerCall(network, symbols).size() > 1 &&
-            copyBlockPerCall(network.op, symbols)) {
-          copied = true;
-          break;
-        }
-    }
+    if (!counts.counts.empty())
+      separateLayerCounts(
+          [&] {
+            return llvm::to_vector(llvm::map_range(
+                collect(), [](const Network &network) { return network.op; }));
+          },
+          [&](Operation *op) {
+            Network network = *networkOf(op);
+            return countsPerCall(network, symbols).size();
+          },
+          symbols);
     for (Network &network : collect())
       if (failed(prune(network, module, symbols)))
         return signalPassFailure();

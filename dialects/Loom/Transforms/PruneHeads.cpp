@@ -13,9 +13,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LayerCounts.h"
 #include "dialects/Loom/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -41,18 +43,62 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
           << llvm::formatv("{0}", double(ratio)).str();
       return signalPassFailure();
     }
-    SmallVector<AttentionOp> attentions;
-    module.walk([&](AttentionOp op) { attentions.push_back(op); });
+    FailureOr<LayerCounts> parsed =
+        LayerCounts::parse(keep, "--loom-prune-heads", module);
+    if (failed(parsed))
+      return signalPassFailure();
+    counts = std::move(*parsed);
+    auto collect = [&] {
+      SmallVector<Operation *> attentions;
+      module.walk([&](AttentionOp op) { attentions.push_back(op); });
+      return attentions;
+    };
     SymbolTable symbols(module);
-    for (AttentionOp attention : attentions)
-      if (failed(prune(attention, module, symbols)))
+    // A block whose layers keep different counts: one copy per layer.
+    if (!counts.counts.empty())
+      separateLayerCounts(
+          collect,
+          [&](Operation *op) {
+            return countsPerCall(cast<AttentionOp>(op), symbols).size();
+          },
+          symbols);
+    for (Operation *attention : collect())
+      if (failed(prune(cast<AttentionOp>(attention), module, symbols)))
         return signalPassFailure();
+    if (failed(counts.checkAllUsed("--loom-prune-heads",
+                                   "attention's output weight", module)))
+      return signalPassFailure();
+  }
+
+  /// The head groups an attention of `groups` keeps without a count of its
+  /// own.
+  int64_t keepByRatio(int64_t groups) const {
+    return groups - int64_t(std::floor(ratio * double(groups)));
+  }
+
+  /// The distinct counts the calls of `op`'s function ask for (one outside
+  /// blocks), by its output weight's name.
+  llvm::SmallSetVector<int64_t, 2> countsPerCall(AttentionOp op,
+                                                 SymbolTable &symbols) {
+    llvm::SmallSetVector<int64_t, 2> distinct;
+    std::optional<SmallVector<std::string>> names =
+        weightNamesPerCall(op, op.getWo(), symbols);
+    if (!names)
+      return distinct;
+    for (const std::string &name : *names)
+      distinct.insert(
+          counts.lookup(name).value_or(keepByRatio(op.getNumKvHeads())));
+    return distinct;
   }
 
   LogicalResult prune(AttentionOp op, ModuleOp module, SymbolTable &symbols) {
     int64_t heads = op.getNumHeads(), groups = op.getNumKvHeads();
     int64_t headDim = op.getHeadDim();
-    int64_t keep = groups - int64_t(std::floor(ratio * double(groups)));
+    llvm::SmallSetVector<int64_t, 2> asked = countsPerCall(op, symbols);
+    int64_t keep = asked.empty() ? keepByRatio(groups) : asked.front();
+    if (keep > groups)
+      return op.emitError("--loom-prune-heads: a count keeps ")
+             << keep << " head groups of an attention of " << groups;
     if (keep == groups)
       return success();
     Value importance;
@@ -94,6 +140,8 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
     op.setNumKvHeads(keep);
     return success();
   }
+
+  LayerCounts counts;
 };
 
 } // namespace

@@ -1,0 +1,106 @@
+//===- PrunableLayers.cpp - What global pruning scores, by checkpoint name ===//
+//
+// The feed-forward networks and attentions of a module, once per layer that
+// runs them, with the checkpoint names of their weights: what
+// `globalNeuronCounts` and `globalHeadCounts` read from the checkpoint.
+// Kept apart from GlobalPruning.cpp, which includes the runtime's headers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Import/GlobalPruning.h"
+
+#include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LayerCounts.h"
+
+using namespace mlir;
+using namespace loom;
+
+/// The error for a layer whose weights are computed rather than read.
+static llvm::Error computedWeights(Operation *op, llvm::StringRef what) {
+  std::string where;
+  if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
+    where = (file.getFilename().getValue() + ":" + llvm::Twine(file.getLine()) +
+             ":" + llvm::Twine(file.getColumn()) + ": ")
+                .str();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      where + "global pruning scores each " + what +
+          " from its checkpoint tensors, but this one reads computed weights "
+          "(merged or sliced layers)");
+}
+
+/// The checkpoint names of `weights` (values of `op`'s function) per call;
+/// none if one of them is computed.
+static std::optional<SmallVector<SmallVector<std::string>>>
+namesPerCall(Operation *op, ArrayRef<Value> weights, SymbolTable &symbols) {
+  SmallVector<SmallVector<std::string>> names;
+  for (Value weight : weights) {
+    if (!weight) {
+      names.emplace_back();
+      continue;
+    }
+    std::optional<SmallVector<std::string>> perCall =
+        weightNamesPerCall(op, weight, symbols);
+    if (!perCall)
+      return std::nullopt;
+    names.push_back(std::move(*perCall));
+  }
+  return names;
+}
+
+llvm::Expected<std::vector<FeedForwardNetwork>>
+loom::findFeedForwardNetworks(ModuleOp module) {
+  SymbolTable symbols(module);
+  std::vector<FeedForwardNetwork> networks;
+  Operation *computed = nullptr;
+  module.walk([&](Operation *op) {
+    Value gate, up, down;
+    if (auto gated = dyn_cast<GatedMLPOp>(op)) {
+      gate = gated.getWGate();
+      up = gated.getWUp();
+      down = gated.getWDown();
+    } else if (auto mlp = dyn_cast<MLPOp>(op)) {
+      up = mlp.getWUp();
+      down = mlp.getWDown();
+    } else {
+      return WalkResult::advance();
+    }
+    auto names = namesPerCall(op, {gate, up, down}, symbols);
+    if (!names) {
+      computed = op;
+      return WalkResult::interrupt();
+    }
+    int64_t neurons = cast<RankedTensorType>(up.getType()).getDimSize(0);
+    for (size_t call = 0; call < (*names)[1].size(); ++call)
+      networks.push_back({gate ? (*names)[0][call] : std::string(),
+                          (*names)[1][call], (*names)[2][call], neurons});
+    return WalkResult::advance();
+  });
+  if (computed)
+    return computedWeights(computed, "feed-forward network");
+  return networks;
+}
+
+llvm::Expected<std::vector<AttentionLayer>>
+loom::findAttentions(ModuleOp module) {
+  SymbolTable symbols(module);
+  std::vector<AttentionLayer> attentions;
+  Operation *computed = nullptr;
+  module.walk([&](AttentionOp op) {
+    auto names = namesPerCall(
+        op, {op.getWq(), op.getWk(), op.getWv(), op.getWo()}, symbols);
+    if (!names) {
+      computed = op;
+      return WalkResult::interrupt();
+    }
+    for (size_t call = 0; call < (*names)[0].size(); ++call)
+      attentions.push_back(
+          {(*names)[0][call], (*names)[1][call], (*names)[2][call],
+           (*names)[3][call], int64_t(op.getNumHeads()),
+           int64_t(op.getNumKvHeads()), int64_t(op.getHeadDim())});
+    return WalkResult::advance();
+  });
+  if (computed)
+    return computedWeights(computed, "attention");
+  return attentions;
+}
