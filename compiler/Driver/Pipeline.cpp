@@ -30,9 +30,10 @@ void loom::buildLoomStructuralPipeline(OpPassManager &pm,
     drop.scores.assign(options.dropScores.begin(), options.dropScores.end());
     pm.addPass(createLoomDropLayers(drop));
   }
-  if (options.extractFFN != 0) {
+  if (options.extractFFN != 0 || options.extractHeads != 0) {
     LoomExtractSubmodelOptions extract;
     extract.ffn = options.extractFFN;
+    extract.heads = options.extractHeads;
     pm.addPass(createLoomExtractSubmodel(extract));
   }
 }
@@ -41,9 +42,11 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                                          const LoomPipelineOptions &options) {
   // Structured compression first: the fusions see the smaller model.
   buildLoomStructuralPipeline(pm, options);
-  if (options.pruneHeads != 0.0 || !options.pruneHeadsKeep.empty()) {
+  if (options.pruneHeads != 0.0 || options.pruneHeadsCount != 0 ||
+      !options.pruneHeadsKeep.empty()) {
     LoomPruneHeadsOptions prune;
     prune.ratio = options.pruneHeads;
+    prune.count = options.pruneHeadsCount;
     prune.importance = options.pruneImportance;
     prune.keep.assign(options.pruneHeadsKeep.begin(),
                       options.pruneHeadsKeep.end());
@@ -79,10 +82,13 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createLoomDecomposeAttention());
   // Before the fusions: each matrix is factored on its own, and the
   // fusions leave the thin products alone.
-  if (options.lowRank != 0 || options.lowRankKeep != 0.0) {
+  if (options.lowRank != 0 || options.lowRankKeep != 0.0 ||
+      !options.lowRankRanks.empty()) {
     LoomLowRankOptions lowRank;
     lowRank.rank = options.lowRank;
     lowRank.keep = options.lowRankKeep;
+    lowRank.ranks.assign(options.lowRankRanks.begin(),
+                         options.lowRankRanks.end());
     lowRank.importance = options.lowRankImportance;
     // Quantized factors have rows of whole blocks.
     if (!options.quantize.empty())

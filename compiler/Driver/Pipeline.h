@@ -100,6 +100,11 @@ struct LoomPipelineOptions
       llvm::cl::desc("Remove this fraction of every attention's head groups, "
                      "the least important of each layer (0: none)"),
       llvm::cl::init(0.0)};
+  Option<unsigned> pruneHeadsCount{
+      *this, "prune-heads-count",
+      llvm::cl::desc("Remove this many head groups from every attention "
+                     "(0: none)"),
+      llvm::cl::init(0)};
   ListOption<std::string> pruneHeadsKeep{
       *this, "prune-heads-keep",
       llvm::cl::desc("Per attention, WO=G: the attention whose output "
@@ -118,6 +123,11 @@ struct LoomPipelineOptions
       *this, "extract-ffn",
       llvm::cl::desc("Keep the first this many neurons of every "
                      "feed-forward network: a MatFormer sub-model (0: all)"),
+      llvm::cl::init(0)};
+  Option<int64_t> extractHeads{
+      *this, "extract-heads",
+      llvm::cl::desc("Keep the first this many key/value head groups of "
+                     "every attention: a MatFormer sub-model (0: all)"),
       llvm::cl::init(0)};
   Option<int64_t> loopify{
       *this, "loopify",
@@ -153,6 +163,10 @@ struct LoomPipelineOptions
       llvm::cl::desc("Factor the selected linear layers' weights, keeping "
                      "this fraction of each one's parameters (0: none)"),
       llvm::cl::init(0.0)};
+  ListOption<std::string> lowRankRanks{
+      *this, "low-rank-ranks",
+      llvm::cl::desc("Per weight, NAME=R: factor the selected product whose "
+                     "weight is NAME at rank R")};
   Option<bool> lowRankImportance{
       *this, "low-rank-importance",
       llvm::cl::desc("Activation-aware factors: weigh input channels by "

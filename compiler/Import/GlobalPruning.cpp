@@ -93,11 +93,14 @@ private:
 };
 
 /// How many of its scored units (neurons, head groups) each layer keeps
-/// when the `floor(ratio * all)` lowest scores relative to their layer's
-/// mean go across layers (ties: the earlier layer, then the lower unit),
-/// no layer going below `least`.
-std::vector<int64_t> keepAcross(const std::vector<std::vector<double>> &scores,
-                                double ratio, int64_t least) {
+/// when the `count` (if not 0) or `floor(ratio * all)` lowest scores
+/// relative to their layer's mean go across layers (ties: the earlier
+/// layer, then the lower unit), no layer going below `least`; an error if
+/// that cannot remove as many.
+llvm::Expected<std::vector<int64_t>>
+keepAcross(const std::vector<std::vector<double>> &scores,
+           const GlobalPruningOptions &options, int64_t least,
+           llvm::StringRef what) {
   struct Unit {
     double score;
     size_t layer;
@@ -114,7 +117,11 @@ std::vector<int64_t> keepAcross(const std::vector<std::vector<double>> &scores,
   std::stable_sort(
       units.begin(), units.end(),
       [](const Unit &a, const Unit &b) { return a.score < b.score; });
-  int64_t remove = int64_t(std::floor(ratio * double(units.size())));
+  int64_t remove =
+      options.count != 0
+          ? options.count
+          : int64_t(std::floor(options.ratio * double(units.size())));
+  int64_t asked = remove;
   for (const Unit &unit : units) {
     if (remove == 0)
       break;
@@ -123,6 +130,11 @@ std::vector<int64_t> keepAcross(const std::vector<std::vector<double>> &scores,
     --kept[unit.layer];
     --remove;
   }
+  if (remove != 0)
+    return pruningError("global pruning: removing " + llvm::Twine(asked) +
+                        " of the model's " + llvm::Twine(units.size()) + " " +
+                        what + " would leave a layer fewer than " +
+                        llvm::Twine(least));
   return kept;
 }
 
@@ -169,9 +181,12 @@ loom::globalNeuronCounts(ModuleOp module, const GlobalPruningOptions &options) {
                                   importance, /*importanceStride=*/1));
   }
   int64_t least = std::max<int64_t>(options.multipleOf, 1);
-  std::vector<int64_t> kept = keepAcross(scores, options.ratio, least);
+  llvm::Expected<std::vector<int64_t>> kept =
+      keepAcross(scores, options, least, "neurons");
+  if (!kept)
+    return kept.takeError();
   std::vector<std::string> counts;
-  for (auto [network, keep] : llvm::zip_equal(networks, kept))
+  for (auto [network, keep] : llvm::zip_equal(networks, *kept))
     counts.push_back(network.down + "=" +
                      std::to_string(std::min<int64_t>(
                          network.neurons, llvm::alignTo(keep, least))));
@@ -226,9 +241,12 @@ loom::globalHeadCounts(ModuleOp module, const GlobalPruningOptions &options) {
     scores.push_back(
         headGroupScores(weights, importance, /*importanceStride=*/1));
   }
-  std::vector<int64_t> kept = keepAcross(scores, options.ratio, 1);
+  llvm::Expected<std::vector<int64_t>> kept =
+      keepAcross(scores, options, 1, "head groups");
+  if (!kept)
+    return kept.takeError();
   std::vector<std::string> counts;
-  for (auto [attention, keep] : llvm::zip_equal(attentions, kept))
+  for (auto [attention, keep] : llvm::zip_equal(attentions, *kept))
     counts.push_back(attention.wo + "=" + std::to_string(keep));
   return counts;
 }

@@ -26,8 +26,10 @@ struct GlobalPruningOptions {
   /// The checkpoint (and, with `importance`, the statistics file): opened
   /// as one.
   std::vector<std::string> checkpoints;
-  /// Fraction of all neurons to remove, in [0, 1).
+  /// Fraction of all neurons (head groups) to remove, in [0, 1).
   double ratio = 0;
+  /// How many to remove instead, if not 0.
+  int64_t count = 0;
   /// Score by calibrated activations (`NAME.importance` of each down
   /// weight) instead of weight magnitude.
   bool importance = false;

@@ -44,6 +44,41 @@ static std::vector<double> columnScales(const float *importance, int64_t stride,
   return scales;
 }
 
+std::vector<double> loom::singularValues(const MatrixView &w,
+                                         const float *importance,
+                                         int64_t stride) {
+  const int64_t n = w.rows, k = w.cols;
+  std::vector<double> scales = columnScales(importance, stride, k);
+  std::vector<double> m(size_t(n * k));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      double x = w.at(i, j);
+      if (!std::isfinite(x))
+        return {};
+      m[size_t(i + j * n)] = x * scales[size_t(j)];
+    }
+  std::vector<double> s(size_t(std::min(n, k)));
+  lapack_int info =
+      LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', lapack_int(n), lapack_int(k),
+                     m.data(), lapack_int(n), s.data(), nullptr, 1, nullptr, 1);
+  if (info != 0)
+    badCall("the singular value decomposition did not converge");
+  return s;
+}
+
+int64_t loom::rankForEnergy(const std::vector<double> &values, double energy) {
+  double total = 0;
+  for (double value : values)
+    total += value * value;
+  double kept = 0;
+  for (size_t r = 0; r < values.size(); ++r) {
+    kept += values[r] * values[r];
+    if (kept >= energy * total)
+      return int64_t(r + 1);
+  }
+  return int64_t(values.size());
+}
+
 LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank,
                                    const float *importance, int64_t stride) {
   const int64_t n = w.rows, k = w.cols, shorter = std::min(n, k);

@@ -12,6 +12,7 @@
 #include "compiler/Import/GlobalPruning.h"
 #include "compiler/Import/Import.h"
 #include "compiler/Import/LayerInfluence.h"
+#include "compiler/Import/LowRankEnergy.h"
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
@@ -243,6 +244,13 @@ cl::opt<std::string> pruneScope(
              "reads the checkpoint given with --weights at compile time)"),
     cl::value_desc("layer|global"), cl::init("layer"), cl::cat(loomcCategory));
 
+cl::opt<unsigned> pruneHeadsCount(
+    "prune-heads-count",
+    cl::desc("Remove this many head groups from every attention (with "
+             "--prune-scope=global: this many of the whole model's), the "
+             "least important (default 0: none)"),
+    cl::value_desc("groups"), cl::init(0), cl::cat(loomcCategory));
+
 cl::opt<unsigned> dropLayersCount(
     "drop-layers-count",
     cl::desc("Remove this many layers, those of least block influence "
@@ -297,6 +305,13 @@ cl::opt<int64_t> extractFFN(
              "0: all)"),
     cl::value_desc("neurons"), cl::init(0), cl::cat(loomcCategory));
 
+cl::opt<int64_t> extractHeads(
+    "extract-heads",
+    cl::desc("Run the MatFormer sub-model that keeps the first N key/value "
+             "head groups of every attention (with their query heads), from "
+             "the full checkpoint (default 0: all)"),
+    cl::value_desc("groups"), cl::init(0), cl::cat(loomcCategory));
+
 cl::opt<int64_t> loopify(
     "loopify",
     cl::desc("Share each stack's weights among this many blocks, applied in "
@@ -342,6 +357,14 @@ cl::opt<double> lowRankKeep(
     "low-rank-keep",
     cl::desc("Factor the weights of linear layers, keeping this fraction of "
              "each one's parameters, in [0, 1) (default 0: none)"),
+    cl::value_desc("fraction"), cl::init(0.0), cl::cat(loomcCategory));
+
+cl::opt<double> lowRankEnergy(
+    "low-rank-energy",
+    cl::desc("Factor the weights of linear layers, each at the smallest rank "
+             "whose singular values keep this fraction of its squared norm, "
+             "in (0, 1] (reads the checkpoint given with --weights at "
+             "compile time; default 0: none)"),
     cl::value_desc("fraction"), cl::init(0.0), cl::cat(loomcCategory));
 
 cl::opt<bool> lowRankImportance(
@@ -692,8 +715,10 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.observeLayers = observeLayers;
   options.pruneFFN = pruneFFN;
   options.pruneHeads = pruneHeads;
+  options.pruneHeadsCount = pruneHeadsCount;
   options.pruneImportance = pruneImportance;
   options.extractFFN = extractFFN;
+  options.extractHeads = extractHeads;
   options.mergeLayers = mergeLayers;
   options.mergeMode = mergeMode;
   options.loopify = loopify;
@@ -736,19 +761,52 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
         keep.addValue(count);
       return success();
     };
-    if (pruneHeads != 0.0) {
+    if (pruneHeads != 0.0 || pruneHeadsCount != 0) {
       global.ratio = pruneHeads;
+      global.count = pruneHeadsCount;
       if (failed(addCounts(globalHeadCounts(*structural, global),
                            options.pruneHeadsKeep)))
         return failure();
     }
     if (pruneFFN != 0.0) {
       global.ratio = pruneFFN;
+      global.count = 0;
       global.multipleOf = quantize.empty() ? 1 : 32;
       if (failed(addCounts(globalNeuronCounts(*structural, global),
                            options.pruneFFNKeep)))
         return failure();
     }
+  }
+  if (lowRankEnergy != 0.0) {
+    // The products --loom-low-rank selects, as it selects them, then each
+    // one's rank from its weight's singular values.
+    OwningOpRef<ModuleOp> selected(module.clone());
+    PassManager selectPM(module.getContext());
+    buildLoomStructuralPipeline(selectPM, options);
+    selectPM.addPass(createLoomDecomposeAttention());
+    LoomLowRankOptions select;
+    select.rank = 1;
+    select.layers.assign(lowRankLayers.begin(), lowRankLayers.end());
+    select.include.assign(lowRankInclude.begin(), lowRankInclude.end());
+    select.exclude.assign(lowRankExclude.begin(), lowRankExclude.end());
+    selectPM.addPass(createLoomLowRank(select));
+    if (failed(selectPM.run(*selected)))
+      return failure();
+    llvm::Expected<std::vector<FactoredWeight>> weights =
+        findFactoredWeights(*selected);
+    LowRankEnergyOptions energy;
+    energy.checkpoints.assign(weightsPath.begin(), weightsPath.end());
+    energy.energy = lowRankEnergy;
+    energy.importance = lowRankImportance;
+    llvm::Expected<std::vector<std::string>> ranks =
+        weights ? energyRanks(*weights, energy) : weights.takeError();
+    if (!ranks) {
+      llvm::WithColor::error(llvm::errs(), "loomc")
+          << llvm::toString(ranks.takeError()) << "\n";
+      return failure();
+    }
+    for (const std::string &rank : *ranks)
+      options.lowRankRanks.addValue(rank);
   }
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
@@ -1026,13 +1084,19 @@ int main(int argc, char **argv) {
   }
   bool globalPruning = pruneScope == "global";
   if (emitAction != EmitAction::Weights && !weightsPath.empty() &&
-      !globalPruning) {
+      !globalPruning && lowRankEnergy == 0.0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--weights is only read by --emit=weights and "
-           "--prune-scope=global\n";
+        << "--weights is only read by --emit=weights, --prune-scope=global "
+           "and --low-rank-energy\n";
     return 1;
   }
-  if (globalPruning && pruneFFN == 0.0 && pruneHeads == 0.0) {
+  if (pruneHeadsCount != 0 && pruneHeads != 0.0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "give --prune-heads (a ratio) or --prune-heads-count, not both\n";
+    return 1;
+  }
+  if (globalPruning && pruneFFN == 0.0 && pruneHeads == 0.0 &&
+      pruneHeadsCount == 0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--prune-scope=global says how --prune-ffn and --prune-heads "
            "remove neurons and heads: give a ratio\n";
@@ -1108,7 +1172,8 @@ int main(int argc, char **argv) {
     }
     influenceScores = std::move(*scores);
   }
-  if (pruneImportance && pruneFFN == 0.0 && pruneHeads == 0.0) {
+  if (pruneImportance && pruneFFN == 0.0 && pruneHeads == 0.0 &&
+      pruneHeadsCount == 0) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--prune-importance scores what --prune-ffn or --prune-heads "
            "removes: give one of them\n";
@@ -1129,7 +1194,28 @@ int main(int argc, char **argv) {
            "give a rank\n";
     return 1;
   }
-  if (lowRank == 0 && lowRankKeep == 0.0 &&
+  if (lowRankEnergy != 0.0) {
+    auto fail = [](const char *message) {
+      llvm::WithColor::error(llvm::errs(), "loomc") << message << "\n";
+      return 1;
+    };
+    if (!(lowRankEnergy > 0.0 && lowRankEnergy <= 1.0))
+      return fail("--low-rank-energy must be in (0, 1]");
+    if (lowRank != 0 || lowRankKeep != 0.0)
+      return fail("give one of --low-rank, --low-rank-keep and "
+                  "--low-rank-energy");
+    if (weightsPath.empty())
+      return fail("--low-rank-energy reads each weight's singular values at "
+                  "compile time: give the checkpoint with --weights PATH "
+                  "(and, with --low-rank-importance, the statistics of a "
+                  "--calibrate run with a second --weights)");
+    if (pruneFFN != 0.0 || pruneHeads != 0.0 || pruneHeadsCount != 0 ||
+        loopify != 0 || extractFFN != 0 || extractHeads != 0)
+      return fail("--low-rank-energy reads the checkpoint's weights as they "
+                  "are: it does not combine with pruning, --extract-* or "
+                  "--loopify yet");
+  }
+  if (lowRank == 0 && lowRankKeep == 0.0 && lowRankEnergy == 0.0 &&
       (!lowRankLayers.empty() || !lowRankInclude.empty() ||
        !lowRankExclude.empty() || lowRankImportance)) {
     llvm::WithColor::error(llvm::errs(), "loomc")

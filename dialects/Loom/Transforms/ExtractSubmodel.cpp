@@ -30,22 +30,56 @@ struct LoomExtractSubmodelPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (ffn < 0) {
+    if (ffn < 0 || heads < 0) {
       emitError(module.getLoc())
-          << "--loom-extract-submodel: ffn must not be negative, got "
-          << int64_t(ffn);
+          << "--loom-extract-submodel: " << (ffn < 0 ? "ffn" : "heads")
+          << " must not be negative, got " << int64_t(ffn < 0 ? ffn : heads);
       return signalPassFailure();
     }
-    if (ffn == 0)
-      return;
-    SmallVector<Operation *> networks;
+    SmallVector<Operation *> layers;
     module.walk([&](Operation *op) {
-      if (isa<GatedMLPOp, MLPOp>(op) && !op->getParentOfType<ParamOp>())
-        networks.push_back(op);
+      if (((ffn != 0 && isa<GatedMLPOp, MLPOp>(op)) ||
+           (heads != 0 && isa<AttentionOp>(op))) &&
+          !op->getParentOfType<ParamOp>())
+        layers.push_back(op);
     });
-    for (Operation *op : networks)
-      if (failed(extract(op)))
+    for (Operation *op : layers)
+      if (failed(isa<AttentionOp>(op) ? extractHeads(cast<AttentionOp>(op))
+                                      : extract(op)))
         return signalPassFailure();
+  }
+
+  /// Keeps the first `heads` key/value head groups of `op`: rows of the
+  /// query, key and value weights and biases, columns of the output weight.
+  LogicalResult extractHeads(AttentionOp op) {
+    int64_t groups = op.getNumKvHeads(), perGroup = op.getNumHeads() / groups;
+    int64_t headDim = op.getHeadDim();
+    if (heads > groups)
+      return op.emitError("--loom-extract-submodel: the sub-model keeps ")
+             << int64_t(heads) << " key/value head groups, but this "
+             << "attention has " << groups;
+    if (heads == groups)
+      return success();
+    OpBuilder builder(op);
+    auto first = [&](OpOperand &operand, int64_t axis, int64_t count) {
+      operand.set(SliceOp::create(builder, op.getLoc(), operand.get(),
+                                  uint64_t(axis), /*offset=*/uint64_t(0),
+                                  uint64_t(count)));
+    };
+    int64_t queries = heads * perGroup * headDim, keys = heads * headDim;
+    first(op.getWqMutable(), 0, queries);
+    first(op.getWkMutable(), 0, keys);
+    first(op.getWvMutable(), 0, keys);
+    first(op.getWoMutable(), 1, queries);
+    if (op.getBq())
+      first(op.getBqMutable()[0], 0, queries);
+    if (op.getBk())
+      first(op.getBkMutable()[0], 0, keys);
+    if (op.getBv())
+      first(op.getBvMutable()[0], 0, keys);
+    op.setNumHeads(heads * perGroup);
+    op.setNumKvHeads(heads);
+    return success();
   }
 
   LogicalResult extract(Operation *op) {

@@ -11,10 +11,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LayerCounts.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "dialects/Loom/Transforms/ProductSelection.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -37,31 +39,84 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
     ModuleOp module = getOperation();
     if (failed(checkOptions(module)))
       return signalPassFailure();
-    if (rank == 0 && keep == 0.0)
+    if (rank == 0 && keep == 0.0 && ranks.empty())
       return;
+    FailureOr<LayerCounts> parsed =
+        LayerCounts::parse(ranks, "--loom-low-rank", module);
+    if (failed(parsed))
+      return signalPassFailure();
+    perWeight = std::move(*parsed);
     FailureOr<ProductSelection> selection =
         ProductSelection::parse(module, "loom-low-rank", "factor", "factored",
                                 layers, include, exclude);
     if (failed(selection) || failed(exposeProducts(module, *selection)))
       return signalPassFailure();
-    SmallVector<LinearOp> linears;
-    module.walk([&](LinearOp linear) {
-      if (!linear.getFormat() && !linear->getParentOfType<ParamOp>())
-        linears.push_back(linear);
-    });
+    SymbolTable &symbols = selection->getSymbols();
     // Selected first: factoring changes what the graph says of the others.
-    SmallVector<LinearOp> selected;
-    for (LinearOp linear : linears) {
-      FailureOr<bool> chosen = selection->selects(linear);
-      if (failed(chosen))
-        return signalPassFailure();
-      if (*chosen)
-        selected.push_back(linear);
-    }
-    for (LinearOp linear : selected)
-      if (failed(factor(linear, module, selection->getSymbols())))
+    auto collect = [&]() -> FailureOr<SmallVector<Operation *>> {
+      SmallVector<Operation *> selected;
+      SmallVector<LinearOp> linears;
+      module.walk([&](LinearOp linear) {
+        if (!linear.getFormat() && !linear->getParentOfType<ParamOp>())
+          linears.push_back(linear);
+      });
+      for (LinearOp linear : linears) {
+        FailureOr<bool> chosen = selection->selects(linear);
+        if (failed(chosen))
+          return failure();
+        if (*chosen)
+          selected.push_back(linear);
+      }
+      return selected;
+    };
+    if (failed(collect()))
+      return signalPassFailure();
+    // A block whose layers' weights have different ranks: one copy per
+    // layer.
+    if (!perWeight.counts.empty())
+      separateLayerCounts(
+          [&] { return *collect(); },
+          [&](Operation *op) {
+            return ranksPerCall(cast<LinearOp>(op), symbols).size();
+          },
+          symbols);
+    FailureOr<SmallVector<Operation *>> selected = collect();
+    if (failed(selected))
+      return signalPassFailure();
+    for (Operation *linear : *selected)
+      if (failed(factor(cast<LinearOp>(linear), module, symbols)))
         return signalPassFailure();
     selection->warnUnmatched();
+    if (failed(perWeight.checkAllUsed("--loom-low-rank", "selected product",
+                                      module)))
+      return signalPassFailure();
+  }
+
+  /// The ranks the calls of `linear`'s function ask for, by its weight's
+  /// name (`ranks`), or `rank` / `keep` (0: leave it alone).
+  llvm::SmallSetVector<int64_t, 2> ranksPerCall(LinearOp linear,
+                                                SymbolTable &symbols) {
+    llvm::SmallSetVector<int64_t, 2> distinct;
+    std::optional<SmallVector<std::string>> names =
+        weightNamesPerCall(linear, linear.getW(), symbols);
+    if (!names) {
+      distinct.insert(defaultRank(linear));
+      return distinct;
+    }
+    for (const std::string &name : *names)
+      distinct.insert(perWeight.lookup(name).value_or(defaultRank(linear)));
+    return distinct;
+  }
+
+  /// The rank of `rank` or `keep` for `linear`'s weight (0 for neither).
+  int64_t defaultRank(LinearOp linear) const {
+    auto type = cast<RankedTensorType>(linear.getW().getType());
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    if (rank != 0 || keep == 0.0)
+      return rank;
+    return std::max<int64_t>(
+        1, int64_t(std::floor(keep * double(rows) * double(cols) /
+                              double(rows + cols))));
   }
 
   LogicalResult checkOptions(ModuleOp module) {
@@ -126,17 +181,16 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
     if (type.isDynamicDim(0) || type.isDynamicDim(1))
       return linear.emitError("cannot factor a weight of dynamic shape ")
              << type;
-    int64_t r = rank;
+    llvm::SmallSetVector<int64_t, 2> asked = ranksPerCall(linear, symbols);
+    int64_t r = asked.front();
     if (r > std::min(rows, cols))
       return linear.emitError("--loom-low-rank: rank ")
              << r << " is above the smaller side of this product's weight "
              << type;
     if (r == 0)
-      r = std::max<int64_t>(
-          1, int64_t(std::floor(keep * double(rows) * double(cols) /
-                                double(rows + cols))));
+      return success();
     r = llvm::alignTo(r, uint64_t(multipleOf));
-    if (r * (rows + cols) >= rows * cols)
+    if (r * (rows + cols) >= rows * cols || r > std::min(rows, cols))
       return success();
     Value scores;
     if (importance) {
@@ -160,6 +214,8 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
     linear.getWMutable().assign(b);
     return success();
   }
+
+  LayerCounts perWeight;
 };
 
 } // namespace

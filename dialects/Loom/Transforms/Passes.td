@@ -354,11 +354,16 @@ def LoomExtractSubmodel : Pass<"loom-extract-submodel", "::mlir::ModuleOp"> {
     columns [0, `ffn`) of the down weight (`loom.slice` views of the
     original weights), so the program runs the sub-model from the full
     checkpoint. `ffn` equal to a network's width leaves it alone; above it
-    is an error; `ffn=0` changes nothing.
+    is an error; `ffn=0` changes nothing. `heads` = G likewise keeps the
+    first G key/value head groups of every `loom.attention` (with the query
+    heads that read them): rows of the query, key and value weights and
+    biases, columns of the output weight; its KV cache shrinks with them.
   }];
   let options = [
     Option<"ffn", "ffn", "int64_t", /*default=*/"0",
-           "Neurons each feed-forward network keeps (0: all)">
+           "Neurons each feed-forward network keeps (0: all)">,
+    Option<"heads", "heads", "int64_t", /*default=*/"0",
+           "Key/value head groups each attention keeps (0: all)">
   ];
 }
 
@@ -392,6 +397,14 @@ def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
     Attention and MLP layers with a selected weight become separate
     products first. Run it before the fusions: each matrix is factored on
     its own.
+
+    With `ranks=NAME=R,...`, a selected product whose weight is the
+    checkpoint tensor NAME gets rank R (`loomc --low-rank-energy` computes
+    them from each weight's singular values); selected products without
+    one follow `rank` or `keep`, or stay whole with neither. A block whose
+    layers' weights get different ranks is copied per layer first. Errors
+    as above, and: a malformed rank, a name no selected product's weight
+    has.
   }];
   let options = [
     Option<"rank", "rank", "int64_t", /*default=*/"0",
@@ -401,6 +414,10 @@ def LoomLowRank : Pass<"loom-low-rank", "::mlir::ModuleOp"> {
            "[0, 1) (0: use rank)">,
     Option<"multipleOf", "multiple-of", "int64_t", /*default=*/"1",
            "Round the rank up to a multiple of this">,
+    ListOption<"ranks", "ranks", "std::string",
+               "Per weight, NAME=R: the selected product whose weight is the "
+               "checkpoint tensor NAME is factored at rank R (what loomc "
+               "--low-rank-energy computes; the others follow rank or keep)">,
     ListOption<"layers", "layers", "std::string",
                "Kinds of products to factor: attention, ffn, head, other "
                "(default: all)">,
@@ -435,7 +452,9 @@ def LoomPruneHeads : Pass<"loom-prune-heads", "::mlir::ModuleOp"> {
     With `keep=WO=G,...` (what `loomc --prune-scope=global` computes), the
     attention whose output weight is the checkpoint tensor WO keeps G head
     groups instead; a block whose layers keep different counts is copied
-    per layer first. Errors: a malformed count, a name no attention's
+    per layer first. `count=N` instead of `ratio` removes N groups from
+    each attention. Errors: a ratio and a count, a count that leaves an
+    attention no group, a malformed per-layer count, a name no attention's
     output weight has, a count above the attention's groups.
   }];
   let options = [
@@ -444,6 +463,8 @@ def LoomPruneHeads : Pass<"loom-prune-heads", "::mlir::ModuleOp"> {
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Score head groups by calibrated activations (checkpoint tensors "
            "NAME.importance) instead of weight magnitude">,
+    Option<"count", "count", "unsigned", /*default=*/"0",
+           "Head groups to remove from each attention (instead of a ratio)">,
     ListOption<"keep", "keep", "std::string",
                "Per attention, WO=G: the attention whose output weight is "
                "the checkpoint tensor WO keeps G head groups (global "

@@ -43,6 +43,11 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
           << llvm::formatv("{0}", double(ratio)).str();
       return signalPassFailure();
     }
+    if (count != 0 && ratio != 0.0) {
+      emitError(module.getLoc()) << "--loom-prune-heads: give a ratio or a "
+                                    "count of head groups, not both";
+      return signalPassFailure();
+    }
     FailureOr<LayerCounts> parsed =
         LayerCounts::parse(keep, "--loom-prune-heads", module);
     if (failed(parsed))
@@ -71,8 +76,10 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
   }
 
   /// The head groups an attention of `groups` keeps without a count of its
-  /// own.
+  /// own (`count` removed, or `ratio` of them).
   int64_t keepByRatio(int64_t groups) const {
+    if (count != 0)
+      return groups - int64_t(count);
     return groups - int64_t(std::floor(ratio * double(groups)));
   }
 
@@ -96,6 +103,10 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
     int64_t headDim = op.getHeadDim();
     llvm::SmallSetVector<int64_t, 2> asked = countsPerCall(op, symbols);
     int64_t keep = asked.empty() ? keepByRatio(groups) : asked.front();
+    if (keep < 1)
+      return op.emitError("--loom-prune-heads: removing ")
+             << int64_t(count) << " of its " << groups
+             << " head groups leaves the attention none";
     if (keep > groups)
       return op.emitError("--loom-prune-heads: a count keeps ")
              << keep << " head groups of an attention of " << groups;

@@ -41,6 +41,18 @@ LowRankFactors factorLowRank(const MatrixView &w, int64_t rank,
                              const float *importance = nullptr,
                              int64_t stride = 1);
 
+/// The singular values of `w` (of `w diag(s)` with `importance`, as
+/// `factorLowRank` weighs it), largest first; empty if `w` has a NaN or an
+/// infinity.
+std::vector<double> singularValues(const MatrixView &w,
+                                   const float *importance = nullptr,
+                                   int64_t stride = 1);
+
+/// The smallest rank whose largest singular values of `values` (largest
+/// first) keep at least `energy` (in (0, 1]) of their squares' sum: what
+/// a truncation keeps of the weight's squared Frobenius norm.
+int64_t rankForEnergy(const std::vector<double> &values, double energy);
+
 /// A 64-bit hash (FNV-1a) of `w`'s values in row-major order.
 uint64_t hashMatrix(const MatrixView &w);
 

@@ -2,6 +2,9 @@
 // RUN: not loom-opt %s --loom-prune-heads="keep=m.0.o" 2>&1 | FileCheck %s --check-prefix=MALFORMED
 // RUN: not loom-opt %s --loom-prune-heads="keep=m.0.q=1" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not loom-opt %s --loom-prune-heads="keep=m.0.o=5" 2>&1 | FileCheck %s --check-prefix=MORE
+// RUN: loom-opt %s --loom-prune-heads="count=1" | FileCheck %s --check-prefix=COUNT
+// RUN: not loom-opt %s --loom-prune-heads="count=4" 2>&1 | FileCheck %s --check-prefix=NONE-LEFT
+// RUN: not loom-opt %s --loom-prune-heads="count=1 ratio=0.5" 2>&1 | FileCheck %s --check-prefix=BOTH
 
 // Per-layer counts (global pruning): layer 0 keeps 1 of its 4 head groups,
 // layer 1 keeps 3, layer 2 (no count, ratio 0) all 4. The block is copied
@@ -19,6 +22,12 @@
 // CHECK:         call @attend_2(
 // MALFORMED: error: --loom-prune-heads: bad count 'm.0.o' (expected NAME=N, N at least 1)
 // UNKNOWN: error: --loom-prune-heads: no attention's output weight reads 'm.0.q'
+// A count instead of a ratio: one group of each attention goes.
+// COUNT-LABEL: func.func private @attend(
+// COUNT:         loom.attention {{.*}} heads = 6 kv_heads = 3 head_dim = 4
+// COUNT-NOT:     func.func private @attend_1
+// NONE-LEFT: error: --loom-prune-heads: removing 4 of its 4 head groups leaves the attention none
+// BOTH: error: --loom-prune-heads: give a ratio or a count of head groups, not both
 // MORE: error: --loom-prune-heads: a count keeps 5 head groups of an attention of 4
 
 loom.param @m.0.q : tensor<32x32xf32>

@@ -1,13 +1,16 @@
-//===- PrunableLayers.cpp - What global pruning scores, by checkpoint name ===//
+//===- CheckpointNames.cpp - Layers and products by checkpoint name -------===//
 //
-// The feed-forward networks and attentions of a module, once per layer that
-// runs them, with the checkpoint names of their weights: what
-// `globalNeuronCounts` and `globalHeadCounts` read from the checkpoint.
-// Kept apart from GlobalPruning.cpp, which includes the runtime's headers.
+// The feed-forward networks, attentions and factored products of a module,
+// once per layer that runs them, with the checkpoint names of their
+// weights: what global pruning and energy ranks read from the checkpoint at
+// compile time. Kept apart from GlobalPruning.cpp and LowRankEnergy.cpp,
+// which include the runtime's headers (whose names clash with the
+// dialect's).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Import/GlobalPruning.h"
+#include "compiler/Import/LowRankEnergy.h"
 
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/Transforms/LayerCounts.h"
@@ -103,4 +106,28 @@ loom::findAttentions(ModuleOp module) {
   if (computed)
     return computedWeights(computed, "attention");
   return attentions;
+}
+
+llvm::Expected<std::vector<FactoredWeight>>
+loom::findFactoredWeights(ModuleOp module) {
+  SymbolTable symbols(module);
+  std::vector<FactoredWeight> weights;
+  Operation *computed = nullptr;
+  module.walk([&](LowRankOp op) {
+    if (op.getPart() != "a")
+      return WalkResult::advance();
+    std::optional<SmallVector<std::string>> names =
+        weightNamesPerCall(op, op.getW(), symbols);
+    if (!names) {
+      computed = op;
+      return WalkResult::interrupt();
+    }
+    auto type = cast<RankedTensorType>(op.getW().getType());
+    for (const std::string &name : *names)
+      weights.push_back({name, type.getDimSize(0), type.getDimSize(1)});
+    return WalkResult::advance();
+  });
+  if (computed)
+    return computedWeights(computed, "factored product");
+  return weights;
 }
