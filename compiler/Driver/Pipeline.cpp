@@ -38,10 +38,8 @@ void loom::buildLoomStructuralPipeline(OpPassManager &pm,
   }
 }
 
-void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
-                                         const LoomPipelineOptions &options) {
-  // Structured compression first: the fusions see the smaller model.
-  buildLoomStructuralPipeline(pm, options);
+void loom::buildLoomPruningPipeline(OpPassManager &pm,
+                                    const LoomPipelineOptions &options) {
   if (options.pruneHeads != 0.0 || options.pruneHeadsCount != 0 ||
       !options.pruneHeadsKeep.empty()) {
     LoomPruneHeadsOptions prune;
@@ -62,6 +60,13 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
       prune.multipleOf = 32;
     pm.addPass(createLoomPruneFFN(prune));
   }
+}
+
+void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
+                                         const LoomPipelineOptions &options) {
+  // Structured compression first: the fusions see the smaller model.
+  buildLoomStructuralPipeline(pm, options);
+  buildLoomPruningPipeline(pm, options);
   // After pruning, whose passes find the layers whole; the LoRA deltas
   // split the layers they touch into products.
   if (options.loopify != 0) {

@@ -223,6 +223,11 @@ struct LoomPipelineOptions
 void buildLoomStructuralPipeline(mlir::OpPassManager &pm,
                                  const LoomPipelineOptions &options);
 
+/// The passes that remove neurons and head groups (prune-heads,
+/// prune-ffn), after the structural ones in `buildLoomOptimizationPipeline`.
+void buildLoomPruningPipeline(mlir::OpPassManager &pm,
+                              const LoomPipelineOptions &options);
+
 /// `loom` → `loom`: the architecture-level optimizations, each switched by
 /// its option (`loom-optimize-pipeline`).
 void buildLoomOptimizationPipeline(mlir::OpPassManager &pm,

@@ -18,8 +18,11 @@
 using namespace mlir;
 using namespace loom;
 
-/// The error for a layer whose weights are computed rather than read.
-static llvm::Error computedWeights(Operation *op, llvm::StringRef what) {
+/// The error for a layer whose weights are computed rather than read:
+/// `reader` (global pruning, --low-rank-energy) reads each `what`'s weights
+/// from the checkpoint.
+static llvm::Error computedWeights(Operation *op, llvm::StringRef reader,
+                                   llvm::StringRef what) {
   std::string where;
   if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
     where = (file.getFilename().getValue() + ":" + llvm::Twine(file.getLine()) +
@@ -27,9 +30,10 @@ static llvm::Error computedWeights(Operation *op, llvm::StringRef what) {
                 .str();
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
-      where + "global pruning scores each " + what +
-          " from its checkpoint tensors, but this one reads computed weights "
-          "(merged or sliced layers)");
+      where + reader + " reads each " + what +
+          "'s weights as checkpoint tensors, but this one's are computed or "
+          "rearranged (merged or sliced layers, or a checkpoint that stores "
+          "them transposed or fused, as GPT-2's Conv1D layers)");
 }
 
 /// The checkpoint names of `weights` (values of `op`'s function) per call;
@@ -80,7 +84,7 @@ loom::findFeedForwardNetworks(ModuleOp module) {
     return WalkResult::advance();
   });
   if (computed)
-    return computedWeights(computed, "feed-forward network");
+    return computedWeights(computed, "global pruning", "feed-forward network");
   return networks;
 }
 
@@ -104,7 +108,7 @@ loom::findAttentions(ModuleOp module) {
     return WalkResult::advance();
   });
   if (computed)
-    return computedWeights(computed, "attention");
+    return computedWeights(computed, "global pruning", "attention");
   return attentions;
 }
 
@@ -128,6 +132,54 @@ loom::findFactoredWeights(ModuleOp module) {
     return WalkResult::advance();
   });
   if (computed)
-    return computedWeights(computed, "factored product");
+    return computedWeights(computed, "--low-rank-energy", "factored product");
   return weights;
+}
+
+std::vector<PrunedLayer> loom::describePruning(ModuleOp module) {
+  SymbolTable symbols(module);
+  std::vector<PrunedLayer> layers;
+  // The weight a pruned value was cut from, and the neurons or groups of
+  // the original and of the cut.
+  auto original = [](Value weight) {
+    if (auto neurons = weight.getDefiningOp<PruneNeuronsOp>())
+      return neurons.getTarget();
+    if (auto heads = weight.getDefiningOp<PruneHeadsOp>())
+      return heads.getTarget();
+    return weight;
+  };
+  auto add = [&](Operation *op, Value weight, bool attention, int64_t kept,
+                 int64_t total) {
+    std::optional<SmallVector<std::string>> names =
+        weightNamesPerCall(op, original(weight), symbols);
+    for (const std::string &name :
+         names ? *names : SmallVector<std::string>{"(computed weight)"})
+      layers.push_back({name, attention, kept, total});
+  };
+  module.walk([&](Operation *op) {
+    if (auto attention = dyn_cast<AttentionOp>(op)) {
+      Value wo = attention.getWo();
+      int64_t total = attention.getNumKvHeads();
+      if (auto pruned = wo.getDefiningOp<PruneHeadsOp>())
+        total = pruned.getKvHeads();
+      add(op, wo, true, attention.getNumKvHeads(), total);
+      return;
+    }
+    Value down;
+    if (auto gated = dyn_cast<GatedMLPOp>(op))
+      down = gated.getWDown();
+    else if (auto mlp = dyn_cast<MLPOp>(op))
+      down = mlp.getWDown();
+    else
+      return;
+    auto width = [](Value value) {
+      return cast<RankedTensorType>(value.getType()).getDimSize(1);
+    };
+    add(op, down, false, width(down), width(original(down)));
+  });
+  // By layer: numbers in names compare as numbers.
+  llvm::stable_sort(layers, [](const PrunedLayer &a, const PrunedLayer &b) {
+    return llvm::StringRef(a.name).compare_numeric(b.name) < 0;
+  });
+  return layers;
 }

@@ -82,6 +82,19 @@ globalNeuronCounts(mlir::ModuleOp module, const GlobalPruningOptions &options);
 llvm::Expected<std::vector<std::string>>
 globalHeadCounts(mlir::ModuleOp module, const GlobalPruningOptions &options);
 
+/// What a pruned feed-forward network or attention keeps, for a report:
+/// its output weight's checkpoint name (down or o projection), and what it
+/// keeps of how many (neurons, or key/value head groups).
+struct PrunedLayer {
+  std::string name;
+  bool attention = false;
+  int64_t kept = 0, total = 0;
+};
+
+/// The networks and attentions of `module` after the pruning passes, once
+/// per layer, in module order; one that was not pruned keeps all.
+std::vector<PrunedLayer> describePruning(mlir::ModuleOp module);
+
 } // namespace loom
 
 #endif // LOOM_COMPILER_IMPORT_GLOBALPRUNING_H

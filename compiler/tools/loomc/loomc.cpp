@@ -75,6 +75,7 @@ enum class EmitAction {
   MLIR,        ///< `loom` dialect IR
   Params,      ///< the checkpoint manifest (JSON)
   Layers,      ///< the layers, with their block influence
+  Pruning,     ///< what the pruning settings keep of each layer
   Linalg,      ///< linalg on tensors, bound to the runtime
   LLVMDialect, ///< the LLVM dialect
   LLVMIR,      ///< optimized LLVM IR
@@ -105,6 +106,9 @@ cl::opt<EmitAction> emitAction(
         clEnumValN(EmitAction::MLIR, "mlir", "`loom` dialect IR"),
         clEnumValN(EmitAction::Params, "params",
                    "the checkpoint tensors the model reads (JSON)"),
+        clEnumValN(EmitAction::Pruning, "pruning",
+                   "what --prune-ffn and --prune-heads (and --prune-scope) "
+                   "keep of each layer's neurons and head groups"),
         clEnumValN(EmitAction::Layers, "layers",
                    "the layers, with their block influence (from "
                    "--layer-influence) and what --drop-layers-count "
@@ -683,6 +687,41 @@ LogicalResult writeLayerReport(ModuleOp module, llvm::raw_ostream &os) {
   return success();
 }
 
+/// `--emit=pruning`: what the structural and pruning passes of `options`
+/// keep of each layer's feed-forward neurons and attention head groups,
+/// and the totals.
+LogicalResult writePruningReport(ModuleOp module,
+                                 const LoomPipelineOptions &options,
+                                 llvm::raw_ostream &os) {
+  PassManager pm(module.getContext());
+  buildLoomStructuralPipeline(pm, options);
+  buildLoomPruningPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return failure();
+  std::vector<PrunedLayer> layers = describePruning(module);
+  size_t width = 6;
+  for (const PrunedLayer &layer : layers)
+    width = std::max(width, layer.name.size());
+  os << llvm::left_justify("weight", width) << "  kind          kept    of\n";
+  int64_t kept[2] = {0, 0}, total[2] = {0, 0};
+  for (const PrunedLayer &layer : layers) {
+    os << llvm::left_justify(layer.name, width) << "  "
+       << llvm::left_justify(layer.attention ? "head groups" : "neurons", 12)
+       << llvm::format_decimal(layer.kept, 6)
+       << llvm::format_decimal(layer.total, 6) << "\n";
+    kept[layer.attention] += layer.kept;
+    total[layer.attention] += layer.total;
+  }
+  for (int attention : {0, 1})
+    if (total[attention] != 0)
+      os << (attention ? "head groups" : "neurons") << ": " << kept[attention]
+         << " of " << total[attention] << " kept ("
+         << llvm::format("%.1f", 100.0 * double(kept[attention]) /
+                                     double(total[attention]))
+         << "%)\n";
+  return success();
+}
+
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
 LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::MLIR) {
@@ -808,6 +847,8 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     for (const std::string &rank : *ranks)
       options.lowRankRanks.addValue(rank);
   }
+  if (emitAction == EmitAction::Pruning)
+    return writePruningReport(module, options, os);
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   if (emitAction == EmitAction::Linalg) {
