@@ -25,14 +25,11 @@ model's, next to the ratio of the weight bytes a decode step reads. Prints
 a markdown table; docs/compression.md keeps the latest figures.
 """
 
-import argparse
 import time
-from pathlib import Path
 
-from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
-                     quality, run, write_texts)
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, arguments, decode_speed,
+                     prepare, quality, run)
 
-ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, VOCAB, KV = 576, 1536, 30, 49152, 192
 # The products of a layer by kind, as (rows, columns).
 SHAPES = {"attention": [(DIM, DIM), (KV, DIM), (KV, DIM), (DIM, DIM)],
@@ -58,22 +55,9 @@ def layer_weights(kinds, keep):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", default=str(ROOT / "build" / "bench-low-rank"))
-    ap.add_argument("--tokens", type=int, default=512)
-    ap.add_argument("--keep", default="0.75,0.5,0.25")
-    args = ap.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    model = gguf()
-    write_texts(work, args.tokens)
-    stats = calibrate(work, model)
-
-    base = work / "base.npy"
+    args = arguments(__doc__, "bench-low-rank", keep="0.75,0.5,0.25")
+    work, model, stats, base, prompt = prepare(args)
     full = work / "smollm2-full"
-    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
-    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-    run([full, "--weights", model] + prompt + ["--logits", base])
     # Q4_1 bytes a decode step reads: 20 a block of 32 weights; the Q8_0
     # head, 34.
     def step_bytes(kinds, keep):

@@ -18,33 +18,17 @@ Every build stores its products in Q4_1 (the embedding and head in Q8_0).
 Prints a markdown table; docs/compression.md keeps the latest figures.
 """
 
-import argparse
 import re
-from pathlib import Path
 
-from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, gguf, quality, run,
-                     write_texts)
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, arguments, prepare, quality,
+                     run)
 
-ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS = 576, 1536, 30
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", default=str(ROOT / "build" / "bench-energy"))
-    ap.add_argument("--tokens", type=int, default=512)
-    ap.add_argument("--energy", default="0.8,0.9")
-    args = ap.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    model = gguf()
-    write_texts(work, args.tokens)
-    stats = calibrate(work, model)
-    full = work / "smollm2-full"
-    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
-    base = work / "base.npy"
-    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-    run([full, "--weights", model] + prompt + ["--logits", base])
+    args = arguments(__doc__, "bench-energy", energy="0.8,0.9")
+    work, model, stats, base, prompt = prepare(args)
     print("| energy kept | scores | ranks (min / median / max) | ffn "
           "parameters kept | perplexity | mean KL | same top-1 |")
     print("|---|---|---|---|---|---|---|")

@@ -22,35 +22,19 @@ ratio of the weight bytes a decode step reads. Prints a markdown table;
 docs/compression.md keeps the latest figures.
 """
 
-import argparse
 import re
-from pathlib import Path
 
-from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
-                     quality, run, write_texts)
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, arguments, decode_speed,
+                     prepare, quality, run)
 
-ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, VOCAB, KV = 576, 1536, 30, 49152, 192
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", default=str(ROOT / "build" / "bench-prune"))
-    ap.add_argument("--tokens", type=int, default=512)
-    ap.add_argument("--ratios", default="0.1,0.25,0.5")
-    args = ap.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    model = gguf()
-    write_texts(work, args.tokens)
-    # The calibration statistics, from the unpruned f32 build.
-    stats = calibrate(work, model)
-
-    base = work / "base.npy"
+    args = arguments(__doc__, "bench-prune", ratios="0.1,0.25,0.5")
+    # The calibration statistics come from the unpruned f32 build.
+    work, model, stats, base, prompt = prepare(args)
     full = work / "smollm2-full"
-    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
-    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-    run([full, "--weights", model] + prompt + ["--logits", base])
     rows = [("none", "", None, decode_speed(full, ["--weights", model]), 1.0)]
     # Bytes a decode step reads (Q4_1: 20 bytes a block of 32; Q8_0 head:
     # 34), as a function of the neurons each layer keeps.

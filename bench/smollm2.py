@@ -75,3 +75,34 @@ def decode_speed(exe, weights):
         speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
                                       err).group(1)))
     return sorted(speeds)[1]
+
+
+def arguments(doc, work, **extra):
+    """The command line of a bench: --work (default build/WORK), --tokens
+    (512) and `extra` options (name -> default string)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--work", default=str(ROOT / "build" / work))
+    ap.add_argument("--tokens", type=int, default=512)
+    for name, default in extra.items():
+        ap.add_argument("--" + name.replace("_", "-"), default=default)
+    return ap.parse_args()
+
+
+def prepare(args):
+    """The work directory (made), the GGUF file, the texts for args.tokens,
+    the statistics of a calibration run, and the unmodified quantized
+    build's logits on the GPL-3 text: (work, model, stats, base, prompt),
+    prompt the arguments that run a build on that text."""
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    model = gguf()
+    write_texts(work, args.tokens)
+    stats = calibrate(work, model)
+    full = work / "smollm2-full"
+    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
+    base = work / "base.npy"
+    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
+    run([full, "--weights", model] + prompt + ["--logits", base])
+    return work, model, stats, base, prompt
+
