@@ -204,6 +204,7 @@ struct BlockParam {
 ///   name = Block[count]                      @ "model.layers.{i}"
 ///   name = loop Block x count                @ "model.shared"
 ///   name = loop Block[count] x loopCount     @ "model.middle.{i}"
+///   name = loop Block x count lora(rank)      @ "model.shared"
 ///
 /// `Callee` is a built-in layer (`Linear`, `Attention`, ...) or a block.
 struct LayerDecl {
@@ -222,6 +223,10 @@ struct LayerDecl {
   ExprPtr stackCount;
   /// `x count` after a `loop`: number of iterations; null if absent.
   ExprPtr loopCount;
+  /// `lora(rank)` after a loop's count: each iteration's low-rank delta on
+  /// the shared matrices; null if absent.
+  ExprPtr loraRank;
+  llvm::SMLoc loraLoc;
   /// `@ "binding"`: checkpoint name (template) of this layer; absent when not
   /// written, in which case the layer's own name is used.
   std::optional<std::string> binding;

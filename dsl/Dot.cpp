@@ -148,6 +148,10 @@ std::string describe(const Layer &layer) {
     if (use.loop && use.count > 1)
       return formatv("loop {0}[{1}] × {2}\n(weights shared across loops)", name,
                      use.count, use.iterations);
+    if (use.loop && use.loraRank != 0)
+      return formatv("loop {0} × {1}\n(one set of weights, a rank-{2} "
+                     "LoRA delta per iteration)",
+                     name, use.iterations, use.loraRank);
     if (use.loop)
       return formatv("loop {0} × {1}\n(one set of weights)", name,
                      use.iterations);

@@ -514,6 +514,20 @@ bool Elaborator::elabBlockLayer(const LayerDecl &decl, const BlockDecl &block,
     else
       layer.blockUse.iterations = *count;
   }
+  if (decl.loraRank && llvm::StringRef(body.owner).starts_with("block")) {
+    // Deltas are chosen by the loop index, which the entry point has.
+    rep.error(decl.range, "a 'lora' loop selects each iteration's deltas by "
+                          "the loop index, which only the model's forward "
+                          "can: loop the block in the model");
+    ok = false;
+  } else if (decl.loraRank) {
+    std::optional<int64_t> rank = eval.evalPositiveInt(
+        *decl.loraRank, *body.scope, "the LoRA rank of '" + decl.name + "'");
+    if (!rank)
+      ok = false;
+    else
+      layer.blockUse.loraRank = *rank;
+  }
   layer.blockUse.loop = decl.isLoop;
   return ok;
 }

@@ -140,6 +140,9 @@ struct BlockUseSpec {
   bool loop = false;
   /// Loop iterations (1 when not looped).
   int64_t iterations = 1;
+  /// The rank of each iteration's low-rank delta on the shared matrices
+  /// (`lora(rank)`); 0 without deltas.
+  int64_t loraRank = 0;
 };
 
 /// One concrete layer of a block or model.

@@ -444,6 +444,23 @@ LogicalResult Parser::parseLayerDecl(LayerDecl &layer) {
     return emitError("expected 'x N' (the number of iterations) after 'loop " +
                      layer.callee + "', found " + describeTok());
   }
+  // `lora(rank)`: per-iteration deltas on a loop's shared matrices.
+  if (tok.is(Token::identifier) && tok.getSpelling() == "lora") {
+    layer.loraLoc = tok.getLoc();
+    consume();
+    if (!layer.isLoop)
+      return emitError(layer.loraLoc,
+                       "'lora(r)' gives each iteration of a weight-shared loop "
+                       "its own low-rank delta and needs 'loop': write '" +
+                           layer.name + " = loop " + layer.callee +
+                           " x N lora(r)'",
+                       {layer.loraLoc, prevEnd});
+    if (failed(expect(Token::l_paren, "after 'lora' (write 'lora(rank)')")))
+      return failure();
+    layer.loraRank = parseExpr();
+    if (!layer.loraRank || failed(expect(Token::r_paren, "after the rank")))
+      return failure();
+  }
   if (tok.is(Token::at)) {
     consume();
     if (tok.isNot(Token::string))

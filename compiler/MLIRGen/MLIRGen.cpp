@@ -5,6 +5,7 @@
 #include "compiler/MLIRGen/Locations.h"
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/IR/LoomOps.h"
+#include "dialects/Loom/Transforms/LoraDeltas.h"
 #include "dsl/Elab.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -120,6 +121,12 @@ private:
   FailureOr<Value> emitMLP(const dsl::Layer &layer, Value x,
                            ArrayRef<Value> weights, Location loc);
   FailureOr<Value> emitBlockUse(const dsl::Layer &layer, ValueRange inputs,
+                                ArrayRef<Value> weights, Location loc);
+  /// A weight-shared loop with per-iteration LoRA deltas (`lora(r)`): the
+  /// block's copy that adds `(x a^T) b^T` to each product of a shared
+  /// matrix, called with each iteration's factors (`NAME.lora.I.a/b`,
+  /// chosen by the loop index).
+  FailureOr<Value> emitLoraLoop(const dsl::Layer &layer, ValueRange inputs,
                                 ArrayRef<Value> weights, Location loc);
 
   /// Returns the parameter bound to checkpoint tensor `name`, creating it on
@@ -345,6 +352,8 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
 
   if (!use.loop)
     return applyStack(inputs).front();
+  if (use.loraRank != 0)
+    return emitLoraLoop(layer, inputs, weights, loc);
 
   auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
   {
@@ -354,6 +363,92 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
     SmallVector<Value> result = applyStack(body->getArguments().drop_front());
     YieldOp::create(builder, loc, result);
   }
+  return loop.getResult(0);
+}
+
+FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
+                                         ValueRange inputs,
+                                         ArrayRef<Value> weights,
+                                         Location loc) {
+  const dsl::BlockUseSpec &use = layer.blockUse;
+  int64_t rank = use.loraRank;
+  // Errors at the declaration; ops at the use.
+  Location declared = this->loc(layer.range);
+  const std::vector<WeightSlot> &slots = blockWeights(*use.block);
+  // The shared matrices: the block's 2-D weights, as arguments after its
+  // inputs.
+  SmallVector<unsigned> matrices, positions;
+  for (auto [index, slot] : llvm::enumerate(slots)) {
+    if (slot.type.getRank() != 2)
+      continue;
+    int64_t side = std::min(slot.type.getDimSize(0), slot.type.getDimSize(1));
+    if (rank > side)
+      return emitError(declared) << "the LoRA rank " << rank
+                                 << " is above the smaller side of the shared "
+                                    "weight '"
+                                 << slot.name << "' " << slot.type;
+    matrices.push_back(unsigned(index));
+    positions.push_back(unsigned(inputs.size() + index));
+  }
+  if (matrices.empty())
+    return emitError(declared) << "'lora' adds deltas to the block's "
+                                  "matrices, but it has none";
+  func::FuncOp callee = blockFuncs.lookup(use.block);
+  std::string name = (callee.getSymName() + "_lora" + Twine(rank)).str();
+  auto deltas = module.lookupSymbol<func::FuncOp>(name);
+  if (!deltas) {
+    SymbolTable symbols(module);
+    FailureOr<func::FuncOp> added = addLoraDeltas(
+        callee, positions, name, [&](RankedTensorType) { return rank; }, "lora",
+        "write the block with Linear, Attention and MLP layers whose weights "
+        "are stored as [out, in]",
+        symbols, declared);
+    if (failed(added))
+      return failure();
+    deltas = *added;
+  }
+
+  auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
+  OpBuilder::InsertionGuard guard(builder);
+  Block *body = loop.getBody();
+  builder.setInsertionPointToStart(body);
+  Value index = loop.getIterationIndex();
+  size_t perCopy = slots.size();
+  SmallVector<Value> current(body->getArguments().drop_front());
+  for (int64_t copy = 0; copy < use.count; ++copy) {
+    SmallVector<Value> operands(current);
+    llvm::append_range(operands, weights.slice(copy * perCopy, perCopy));
+    std::string prefix = instantiate(layer.binding, copy);
+    // Each shared matrix's factors, `NAME.lora.I.a` ([r, K]) and `.b`
+    // ([N, r]), chosen by iteration.
+    for (unsigned matrix : matrices) {
+      const WeightSlot &slot = slots[matrix];
+      Type element = slot.type.getElementType();
+      for (StringRef part : {"a", "b"}) {
+        auto type = part == "a"
+                        ? RankedTensorType::get({rank, slot.type.getDimSize(1)},
+                                                element)
+                        : RankedTensorType::get({slot.type.getDimSize(0), rank},
+                                                element);
+        SmallVector<Attribute> params;
+        for (int64_t iteration = 0; iteration < use.iterations; ++iteration) {
+          FailureOr<ParamOp> param =
+              getOrCreateParam(joinPath(prefix, slot.name + ".lora." +
+                                                    std::to_string(iteration) +
+                                                    "." + part.str()),
+                               type, loc);
+          if (failed(param))
+            return failure();
+          params.push_back(FlatSymbolRefAttr::get(param->getSymNameAttr()));
+        }
+        operands.push_back(WeightSelectOp::create(
+            builder, loc, type, builder.getArrayAttr(params), index));
+      }
+    }
+    auto call = func::CallOp::create(builder, loc, deltas, operands);
+    current.assign(call.getResults().begin(), call.getResults().end());
+  }
+  YieldOp::create(builder, loc, current);
   return loop.getResult(0);
 }
 

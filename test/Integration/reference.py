@@ -407,6 +407,41 @@ def bert(weights, cfg, ids, prefix="bert."):
 
 
 # ---------------------------------------------------------------------------
+# Relaxed recursive: a looped block with a LoRA delta per iteration.
+# ---------------------------------------------------------------------------
+
+
+class _LoraIteration:
+    """The weights iteration `i` of a relaxed recursive loop reads: each
+    shared matrix `P.X.weight` (P the loop's prefix) is W + B_i A_i, with
+    A_i = `P.X.weight.lora.I.a` [rank, in] and B_i = `...b` [out, rank]
+    (x W^T + (x A_i^T) B_i^T is x (W + B_i A_i)^T); the rest as it is."""
+
+    def __init__(self, W, prefix, i, rank):
+        self.W, self.prefix, self.i, self.rank = W, prefix + ".", i, rank
+
+    def get(self, name, shape):
+        w = self.W.get(name, shape)
+        if len(shape) != 2 or not name.startswith(self.prefix):
+            return w
+        base = "%s.lora.%d." % (name, self.i)
+        a = self.W.get(base + "a", (self.rank, shape[1]))
+        b = self.W.get(base + "b", (shape[0], self.rank))
+        return w + b @ a
+
+
+def relaxed_recursive(weights, cfg, ids):
+    """`looped` with a LoRA delta of rank `rank` per iteration on every
+    shared matrix (Relaxed Recursive Transformers)."""
+    W = as_weights(weights)
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], cfg["dim"])
+    for i in range(cfg["loops"]):
+        view = _LoraIteration(W, "model.shared", i, cfg["rank"])
+        x = _common_block(view, "model.shared", x, cfg)
+    return _llama_head(W, x, cfg, COMMON_EPS)
+
+
+# ---------------------------------------------------------------------------
 # Registry and generation.
 # ---------------------------------------------------------------------------
 
@@ -419,6 +454,7 @@ MODELS = {
     "MiniLM": (functools.partial(bert, prefix=""), "encoder"),
     "SmolLM2": (gguf_llama, "decoder"),
     "Looped": (looped, "decoder"),
+    "RelaxedRecursive": (relaxed_recursive, "decoder"),
     "Hyperloop": (hyperloop, "decoder"),
 }
 

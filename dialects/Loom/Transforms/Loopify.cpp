@@ -16,6 +16,7 @@
 
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/Transforms/LayerChains.h"
+#include "dialects/Loom/Transforms/LoraDeltas.h"
 #include "dialects/Loom/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -33,12 +34,6 @@ namespace {
 
 /// How a block names its argument `index`: its `loom.weight` name, else its
 /// position.
-std::string argumentName(func::FuncOp func, unsigned index) {
-  if (auto name = func.getArgAttrOfType<StringAttr>(index, "loom.weight"))
-    return name.str();
-  return "argument #" + std::to_string(index);
-}
-
 struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
   using LoomLoopifyBase::LoomLoopifyBase;
 
@@ -232,76 +227,13 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
                << int64_t(rank) << " is above the smaller side of '"
                << argumentName(callee, position) << "' (" << type << ")";
     }
-    auto copy = callee.clone();
-    copy.setSymName((callee.getSymName() + "_lora" +
-                     (fullRank ? Twine("full") : Twine(int64_t(rank))))
-                        .str());
-    symbols.insert(copy, std::next(Block::iterator(callee)));
-    exposeProducts(copy, positions);
-    for (unsigned position : positions) {
-      BlockArgument shared = copy.getArgument(position);
-      for (OpOperand &use : shared.getUses()) {
-        auto linear = dyn_cast<LinearOp>(use.getOwner());
-        if (!linear || use.getOperandNumber() != 1 || linear.getFormat())
-          return use.getOwner()->emitError("--loom-loopify: a LoRA delta is "
-                                           "added to products, but this "
-                                           "reads the shared weight '")
-                 << argumentName(copy, position)
-                 << "' otherwise; loopify without a rank";
-      }
-      auto type = cast<RankedTensorType>(shared.getType());
-      Type element = type.getElementType();
-      int64_t r = rankFor(type);
-      unsigned index = copy.getNumArguments();
-      Location loc = copy.getLoc();
-      if (failed(copy.insertArgument(
-              index, RankedTensorType::get({r, type.getDimSize(1)}, element),
-              DictionaryAttr(), loc)) ||
-          failed(copy.insertArgument(
-              index + 1,
-              RankedTensorType::get({type.getDimSize(0), r}, element),
-              DictionaryAttr(), loc)))
-        return copy.emitError("--loom-loopify: cannot add the delta's "
-                              "arguments");
-      Value a = copy.getArgument(index), b = copy.getArgument(index + 1);
-      for (Operation *user : llvm::to_vector(shared.getUsers()))
-        addDelta(cast<LinearOp>(user), a, b);
-    }
-    return copy;
-  }
-
-  /// Makes `linear` (`act(x w^T + bias + residual)`) compute
-  /// `act(x w^T + bias + residual + (x a^T) b^T)`.
-  static void addDelta(LinearOp linear, Value a, Value b) {
-    OpBuilder builder(linear);
-    Location loc = linear.getLoc();
-    ActivationKindAttr activation = linear.getActivationAttr();
-    linear.removeActivationAttr();
-    Value thin = LinearOp::create(builder, loc, linear.getX(), a, Value());
-    builder.setInsertionPointAfter(linear);
-    auto sum =
-        LinearOp::create(builder, loc, linear.getType(), thin, b, Value(),
-                         linear.getResult(), QuantFormatAttr(), activation);
-    linear.getResult().replaceAllUsesExcept(sum, sum);
-  }
-
-  /// Splits the layers of `func` that read an argument in `positions` into
-  /// products.
-  static void exposeProducts(func::FuncOp func, ArrayRef<unsigned> positions) {
-    auto readsOne = [&](Operation *op) {
-      return llvm::any_of(op->getOperands(), [&](Value operand) {
-        auto argument = dyn_cast<BlockArgument>(operand);
-        return argument && argument.getOwner() == &func.front() &&
-               llvm::is_contained(positions, argument.getArgNumber());
-      });
-    };
-    SmallVector<Operation *> layers;
-    func.walk([&](Operation *op) {
-      if (isa<AttentionOp, MLPOp, GatedMLPOp>(op) && readsOne(op))
-        layers.push_back(op);
-    });
-    for (Operation *op : layers)
-      splitIntoProducts(op);
+    return addLoraDeltas(
+        callee, positions,
+        (callee.getSymName() + "_lora" +
+         (fullRank ? Twine("full") : Twine(int64_t(rank))))
+            .str(),
+        [&](RankedTensorType type) { return rankFor(type); }, "--loom-loopify",
+        "loopify without a rank", symbols);
   }
 };
 
