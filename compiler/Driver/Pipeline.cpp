@@ -75,6 +75,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     loopify.init = options.loopifyInit;
     loopify.rank = options.loopifyRank;
     loopify.shareVectors = options.loopifyShareVectors;
+    loopify.prefix = options.loopifyPrefix;
     loopify.importance = options.loopifyImportance;
     loopify.fullRank = options.loopifyFullRank;
     pm.addPass(createLoomLoopify(loopify));

@@ -153,6 +153,10 @@ struct LoomPipelineOptions
       *this, "loopify-share-vectors",
       llvm::cl::desc("Share vector weights (norm scales, biases) too"),
       llvm::cl::init(false)};
+  Option<std::string> loopifyPrefix{
+      *this, "loopify-prefix",
+      llvm::cl::desc("Name the shared weights and deltas as a relaxed "
+                     "recursive loop bound to this path reads them")};
   Option<int64_t> lowRank{
       *this, "low-rank",
       llvm::cl::desc("Factor the selected linear layers' weights into two "

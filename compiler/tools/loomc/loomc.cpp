@@ -350,6 +350,16 @@ cl::opt<bool> loopifyShareVectors(
              "too, instead of keeping each layer's"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<std::string> loopifyPrefix(
+    "loopify-prefix",
+    cl::desc("With --loopify: name the shared weights and LoRA factors as "
+             "the language's relaxed recursive loop bound to this "
+             "checkpoint path reads them ('loop Decoder x N lora(r) @ "
+             "\"PATH\"'; with several blocks, PATH has {i}), so that "
+             "--emit=weights writes its checkpoint; needs "
+             "--loopify-share-vectors"),
+    cl::value_desc("path"), cl::cat(loomcCategory));
+
 cl::opt<int64_t> lowRank(
     "low-rank",
     cl::desc("Factor the weights of linear layers into two of this rank "
@@ -765,6 +775,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.loopifyRank = loopifyRank;
   options.loopifyFullRank = loopifyFullRank;
   options.loopifyShareVectors = loopifyShareVectors;
+  options.loopifyPrefix = loopifyPrefix;
   options.lowRank = lowRank;
   options.lowRankImportance = lowRankImportance;
   options.loopifyImportance = loopifyImportance;
@@ -1222,10 +1233,11 @@ int main(int argc, char **argv) {
   }
   if (loopify == 0 &&
       (loopifyInit.getNumOccurrences() || loopifyRank || loopifyFullRank ||
-       loopifyShareVectors || loopifyImportance)) {
+       loopifyShareVectors || loopifyImportance || !loopifyPrefix.empty())) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--loopify-init, --loopify-rank, --loopify-full-rank, "
-           "--loopify-share-vectors and --loopify-importance describe what "
+           "--loopify-share-vectors, --loopify-importance and "
+           "--loopify-prefix describe what "
            "--loopify=BLOCKS shares: give it\n";
     return 1;
   }

@@ -947,7 +947,10 @@ LogicalResult ScaleOp::inferReturnTypes(MLIRContext *,
 }
 
 OpFoldResult ScaleOp::fold(FoldAdaptor) {
-  if (getFactor().convertToDouble() == 1.0 && getX().getType() == getType())
+  // A scale by one that carries a derived weight's name (`loom.derived_name`)
+  // stays: it names a weight read as it is (`--loom-loopify{prefix}`).
+  if (getFactor().convertToDouble() == 1.0 && getX().getType() == getType() &&
+      !(*this)->hasAttr("loom.derived_name"))
     return getX();
   return {};
 }

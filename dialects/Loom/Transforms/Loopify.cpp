@@ -83,7 +83,35 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     if (rank > 0 && fullRank)
       return emitError(module.getLoc())
              << "--loom-loopify: give rank or full-rank, not both";
+    if (!prefix.empty()) {
+      if (!shareVectors)
+        return emitError(module.getLoc())
+               << "--loom-loopify: prefix names a loop of the language, "
+                  "which shares norm scales and biases too: add "
+                  "share-vectors";
+      if (fullRank)
+        return emitError(module.getLoc())
+               << "--loom-loopify: prefix names a loop of the language, "
+                  "whose deltas have one rank: give rank, not full-rank";
+      bool indexed = StringRef(prefix).contains("{i}");
+      if (indexed != (blocks > 1))
+        return emitError(module.getLoc())
+               << "--loom-loopify: with " << int64_t(blocks)
+               << (blocks > 1 ? " blocks the prefix needs {i} (the block: "
+                                "'loop Block[K] x N lora(r) @ \"P.{i}\"')"
+                              : " block the prefix must not have {i}");
+    }
     return success();
+  }
+
+  /// Where the language's loop reads shared block `block`'s weights (the
+  /// prefix, `{i}` replaced by the block).
+  std::string prefixOf(int64_t block) const {
+    std::string path = prefix;
+    size_t at = path.find("{i}");
+    if (at != std::string::npos)
+      path.replace(at, 3, std::to_string(block));
+    return path;
   }
 
   LogicalResult loopify(const LayerChain &chain, SymbolTable &symbols) {
@@ -128,9 +156,23 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
     int64_t times = layers / blocks;
     SmallVector<DenseMap<unsigned, Value>> sharedValues(blocks);
     for (int64_t block = 0; block < blocks; ++block)
-      for (unsigned position : shared)
-        sharedValues[block][position] =
+      for (unsigned position : shared) {
+        Value value =
             sharedWeight(builder, calls, block, times, position, symbols);
+        if (!prefix.empty()) {
+          // The language's name; a weight read as it is gets a (exact)
+          // computation to carry it.
+          Operation *named = value.getDefiningOp();
+          if (isa<WeightOp>(named)) {
+            named = ScaleOp::create(builder, value.getLoc(), value, 1.0);
+            value = named->getResult(0);
+          }
+          named->setAttr(kDerivedNameAttr,
+                         builder.getStringAttr(prefixOf(block) + "." +
+                                               argumentName(callee, position)));
+        }
+        sharedValues[block][position] = value;
+      }
 
     for (auto [layer, call] : llvm::enumerate(calls)) {
       int64_t block = int64_t(layer) % blocks;
@@ -166,9 +208,13 @@ struct LoomLoopifyPass : loom::impl::LoomLoopifyBase<LoomLoopifyPass> {
               before, call.getLoc(),
               RankedTensorType::get(shape, type.getElementType()), difference,
               scores, part, r);
-          factor->setAttr(kDerivedNameAttr,
-                          before.getStringAttr(name + ".lora" +
-                                               std::to_string(r) + "." + part));
+          std::string factorName =
+              prefix.empty()
+                  ? name + ".lora" + std::to_string(r) + "." + part.str()
+                  : prefixOf(block) + "." + argumentName(callee, position) +
+                        ".lora." + std::to_string(int64_t(layer) / blocks) +
+                        "." + part.str();
+          factor->setAttr(kDerivedNameAttr, before.getStringAttr(factorName));
           operands.push_back(factor);
         }
       }

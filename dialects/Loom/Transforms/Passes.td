@@ -322,6 +322,15 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
     its attention and MLP layers become products. Each layer keeps its own
     KV cache. Run `--loom-roll-layers` afterwards to emit the stack as one
     loop. `blocks=0` changes nothing.
+
+    With `prefix=P`, the derived weights are named as a relaxed recursive
+    loop in the language reads them, so that `--emit=weights` writes a
+    checkpoint for `loop Block x N lora(r) @ "P"` (one block) or
+    `loop Block[K] x N/K lora(r) @ "P"` (K blocks; P then has `{i}`, the
+    block's index): shared weights `P.NAME`, layer l's factors
+    `P.NAME.lora.T.a/b` with T = l / K. It needs `share-vectors` (a loop
+    shares its norm scales and biases) and one rank for every matrix (not
+    `full-rank`).
   }];
   let options = [
     Option<"blocks", "blocks", "int64_t", /*default=*/"0",
@@ -340,7 +349,11 @@ def LoomLoopify : Pass<"loom-loopify", "::mlir::ModuleOp"> {
            "Share vector weights (norm scales, biases) as well">,
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Activation-aware deltas: weigh each input channel by its "
-           "calibrated importance (the layer's NAME.importance)">
+           "calibrated importance (the layer's NAME.importance)">,
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"\"",
+           "Name the derived weights as the language's relaxed recursive "
+           "loop bound to this checkpoint path reads them ({i}: the "
+           "block)">
   ];
 }
 

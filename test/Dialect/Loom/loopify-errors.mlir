@@ -4,6 +4,10 @@
 // RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 rank=-3" 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 rank=3 full-rank=true" 2>&1 | FileCheck %s --check-prefix=BOTH
 
+// RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=2 prefix=p.{i}" 2>&1 | FileCheck %s --check-prefix=PREFIX-VECTORS
+// RUN: not loom-opt %s --split-input-file --loom-loopify="blocks=1 share-vectors=true prefix=p.{i}" 2>&1 | FileCheck %s --check-prefix=PREFIX-INDEX
+// PREFIX-VECTORS: error: --loom-loopify: prefix names a loop of the language, which shares norm scales and biases too: add share-vectors
+// PREFIX-INDEX: error: --loom-loopify: with 1 block the prefix must not have {i}
 // BLOCKS: error: --loom-loopify: blocks must not be negative, got -1
 // INIT: error: --loom-loopify: unknown init 'middle'; the inits are average and first
 // RANK: error: --loom-loopify: rank must not be negative, got -3

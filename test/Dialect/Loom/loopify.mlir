@@ -7,6 +7,16 @@
 // RUN: loom-opt %s --loom-loopify="blocks=2 full-rank=true" --split-input-file | FileCheck %s --check-prefix=FULL
 // RUN: loom-opt %s --loom-loopify="blocks=4" --split-input-file | FileCheck %s --check-prefix=SAME
 // RUN: loom-opt %s --loom-loopify --split-input-file | FileCheck %s --check-prefix=SAME
+// RUN: loom-opt %s --loom-loopify="blocks=2 rank=4 share-vectors=true prefix=m.shared.{i}" --loom-derive-weights --split-input-file | FileCheck %s --check-prefix=PREFIX
+
+// With a prefix, the derived weights have the names a relaxed recursive
+// loop of the language reads (`loop B[2] x 2 lora(4) @ "m.shared.{i}"`):
+// block j's shared weights `m.shared.J.NAME`, layer l's factors
+// `m.shared.J.NAME.lora.T.a/b`, J = l mod 2, T = l / 2.
+// PREFIX-DAG: loom.param @m.shared.0.g
+// PREFIX-DAG: loom.param @m.shared.1.w
+// PREFIX-DAG: loom.param @m.shared.0.w.lora.1.a
+// PREFIX-DAG: loom.param @m.shared.1.w.lora.0.b
 
 // Four layers, two shared blocks: layers 0 and 2 run block 0, layers 1
 // and 3 block 1, whose matrix is the average of theirs (or the first's);
