@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -149,6 +150,8 @@ private:
   ParamOp lastParam;
   llvm::StringMap<ParamOp> params;
   llvm::DenseMap<const dsl::Block *, func::FuncOp> blockFuncs;
+  /// Blocks that `lora` loops copied with deltas.
+  llvm::SetVector<func::FuncOp> loraBases;
   llvm::DenseMap<const dsl::Block *, std::vector<WeightSlot>> blockSlots;
 };
 
@@ -406,6 +409,7 @@ FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
     if (failed(added))
       return failure();
     deltas = *added;
+    loraBases.insert(callee);
   }
 
   auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
@@ -667,6 +671,11 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
   if (failed(result) || paramsFailed)
     return nullptr;
   func::ReturnOp::create(builder, forwardLoc, *result);
+
+  // A block that only `lora` loops use runs as its copies with deltas.
+  for (func::FuncOp base : loraBases)
+    if (SymbolTable::symbolKnownUseEmpty(base, module))
+      base.erase();
 
   if (failed(verify(module)))
     return nullptr;

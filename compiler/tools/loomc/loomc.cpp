@@ -947,6 +947,9 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
   registry.insert<LoomDialect>();
   MLIRContext ctx(registry);
   ctx.loadDialect<LoomDialect, func::FuncDialect>();
+  // A diagnostic names the place in the .loom file; the IR of the whole
+  // module after it is for compiler developers (loom-opt prints it).
+  ctx.printOpOnDiagnostic(false);
 
   // One of the two, each destroyed as what it is (MLIR's handlers have no
   // virtual destructors).

@@ -115,3 +115,9 @@ void loom::separateLayerCounts(
       }
   }
 }
+
+bool loom::hasEntryPoint(ModuleOp module) {
+  return llvm::any_of(module.getOps<func::FuncOp>(), [](func::FuncOp func) {
+    return func->hasAttr("loom.entry");
+  });
+}

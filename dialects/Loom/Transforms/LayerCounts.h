@@ -63,6 +63,10 @@ void separateLayerCounts(
     llvm::function_ref<size_t(mlir::Operation *)> distinctCounts,
     mlir::SymbolTable &symbols);
 
+/// True if `module` has a model entry point (a function marked
+/// `loom.entry`): a whole model, not a fragment of one.
+bool hasEntryPoint(mlir::ModuleOp module);
+
 } // namespace loom
 
 #endif // LOOM_DIALECT_LOOM_TRANSFORMS_LAYERCOUNTS_H

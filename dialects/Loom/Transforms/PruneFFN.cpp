@@ -106,7 +106,14 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
             return countsPerCall(network, symbols).size();
           },
           symbols);
-    for (Network &network : collect())
+    SmallVector<Network> networks = collect();
+    if (networks.empty() && (ratio != 0.0 || !keep.empty()) &&
+        hasEntryPoint(module))
+      module.emitWarning() << "--loom-prune-ffn: the model has no "
+                              "feed-forward network (MLP or GatedMLP layer) "
+                              "to prune; a loop with LoRA deltas reads its "
+                              "products one by one";
+    for (Network &network : networks)
       if (failed(prune(network, module, symbols)))
         return signalPassFailure();
     if (failed(counts.checkAllUsed(

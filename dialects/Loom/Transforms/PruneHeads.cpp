@@ -67,7 +67,13 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
             return countsPerCall(cast<AttentionOp>(op), symbols).size();
           },
           symbols);
-    for (Operation *attention : collect())
+    SmallVector<Operation *> attentions = collect();
+    if (attentions.empty() && (ratio != 0.0 || count != 0 || !keep.empty()) &&
+        hasEntryPoint(module))
+      module.emitWarning() << "--loom-prune-heads: the model has no "
+                              "attention layer to prune; a loop with LoRA "
+                              "deltas reads its products one by one";
+    for (Operation *attention : attentions)
       if (failed(prune(cast<AttentionOp>(attention), module, symbols)))
         return signalPassFailure();
     if (failed(counts.checkAllUsed("--loom-prune-heads",
