@@ -40,7 +40,7 @@ LogicalResult LayerCounts::checkAllUsed(StringRef pass, StringRef what,
   for (const auto &entry : counts)
     if (!used.contains(entry.first()))
       return module.emitError()
-             << pass << ": no " << what << " reads '" << entry.first() << "'";
+             << pass << ": no " << what << " '" << entry.first() << "'";
   return success();
 }
 

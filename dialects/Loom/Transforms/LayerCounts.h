@@ -35,7 +35,8 @@ struct LayerCounts {
   /// The count for `name`, if given (and marks it used).
   std::optional<int64_t> lookup(llvm::StringRef name);
 
-  /// An error at `module` for the first entry no op looked up.
+  /// An error at `module` for the first entry no op looked up: "PASS: no
+  /// WHAT 'NAME'".
   mlir::LogicalResult checkAllUsed(llvm::StringRef pass, llvm::StringRef what,
                                    mlir::ModuleOp module) const;
 };

@@ -87,8 +87,8 @@ struct LoomLowRankPass : loom::impl::LoomLowRankBase<LoomLowRankPass> {
       if (failed(factor(cast<LinearOp>(linear), module, symbols)))
         return signalPassFailure();
     selection->warnUnmatched();
-    if (failed(perWeight.checkAllUsed("--loom-low-rank", "selected product",
-                                      module)))
+    if (failed(perWeight.checkAllUsed(
+            "--loom-low-rank", "selected product has the weight", module)))
       return signalPassFailure();
   }
 

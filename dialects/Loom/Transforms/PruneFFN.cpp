@@ -116,8 +116,9 @@ struct LoomPruneFFNPass : loom::impl::LoomPruneFFNBase<LoomPruneFFNPass> {
     for (Network &network : networks)
       if (failed(prune(network, module, symbols)))
         return signalPassFailure();
-    if (failed(counts.checkAllUsed(
-            "--loom-prune-ffn", "feed-forward network's down weight", module)))
+    if (failed(counts.checkAllUsed("--loom-prune-ffn",
+                                   "feed-forward network has the down weight",
+                                   module)))
       return signalPassFailure();
   }
 

@@ -77,7 +77,7 @@ struct LoomPruneHeadsPass : loom::impl::LoomPruneHeadsBase<LoomPruneHeadsPass> {
       if (failed(prune(cast<AttentionOp>(attention), module, symbols)))
         return signalPassFailure();
     if (failed(counts.checkAllUsed("--loom-prune-heads",
-                                   "attention's output weight", module)))
+                                   "attention has the output weight", module)))
       return signalPassFailure();
   }
 

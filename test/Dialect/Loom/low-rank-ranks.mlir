@@ -18,7 +18,7 @@
 // SAME-NOT:      func.func private @layer_1
 // SAME:          loom.low_rank %{{.*}} part "a" rank 4
 // MALFORMED: error: --loom-low-rank: bad count 'm.0.w' (expected NAME=N, N at least 1)
-// UNKNOWN: error: --loom-low-rank: no selected product reads 'm.2.w'
+// UNKNOWN: error: --loom-low-rank: no selected product has the weight 'm.2.w'
 // ABOVE: error: --loom-low-rank: rank 40 is above the smaller side of this product's weight 'tensor<32x32xf32>'
 
 loom.param @m.0.w : tensor<32x32xf32>

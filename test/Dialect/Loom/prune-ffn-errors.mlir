@@ -82,7 +82,7 @@ func.func @result_shape(%u: tensor<8x4xf32>, %d: tensor<4x8xf32>) -> tensor<4x3x
 // MALFORMED: error: --loom-prune-ffn: bad count 'l.0.down' (expected NAME=N, N at least 1)
 // ZERO: error: --loom-prune-ffn: bad count 'l.0.down=0' (expected NAME=N, N at least 1)
 // TWICE: error: --loom-prune-ffn: 'l.0.down' has two counts
-// UNKNOWN: error: --loom-prune-ffn: no feed-forward network's down weight reads 'l.0.up'
+// UNKNOWN: error: --loom-prune-ffn: no feed-forward network has the down weight 'l.0.up'
 // MORE: error: --loom-prune-ffn: a count keeps 9 neurons of a network of 8
 loom.param @l.0.up : tensor<8x4xf32>
 loom.param @l.0.down : tensor<4x8xf32>

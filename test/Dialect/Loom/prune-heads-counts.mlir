@@ -21,7 +21,7 @@
 // CHECK:         call @attend_1(
 // CHECK:         call @attend_2(
 // MALFORMED: error: --loom-prune-heads: bad count 'm.0.o' (expected NAME=N, N at least 1)
-// UNKNOWN: error: --loom-prune-heads: no attention's output weight reads 'm.0.q'
+// UNKNOWN: error: --loom-prune-heads: no attention has the output weight 'm.0.q'
 // A count instead of a ratio: one group of each attention goes.
 // COUNT-LABEL: func.func private @attend(
 // COUNT:         loom.attention {{.*}} heads = 6 kv_heads = 3 head_dim = 4
