@@ -25,37 +25,21 @@ model's. Prints a markdown table; docs/looping.md keeps the latest
 figures.
 """
 
-import argparse
 import time
-from pathlib import Path
 
-from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, calibrate, decode_speed, gguf,
-                     quality, run, write_texts)
+from smollm2 import (EXAMPLE, LOOMC, QUANTIZED, arguments, decode_speed,
+                     prepare, quality, run)
 
-ROOT = Path(__file__).resolve().parent.parent
 DIM, FFN, LAYERS, KV = 576, 1536, 30, 192
 MATRICES = [(DIM, DIM), (KV, DIM), (KV, DIM), (DIM, DIM), (FFN, DIM),
             (FFN, DIM), (DIM, FFN)]
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--work", default=str(ROOT / "build" / "bench-loopify"))
-    ap.add_argument("--tokens", type=int, default=512)
-    ap.add_argument("--settings",
-                    default="15:0,15:64,15:64a,15:192,15:192a,10:0,10:192a")
-    args = ap.parse_args()
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    model = gguf()
-    write_texts(work, args.tokens)
-    stats = calibrate(work, model)
-    prompt = ["--prompt-file", work / "gpl3.txt", "-n", "0"]
-
-    base = work / "base.npy"
+    args = arguments(__doc__, "bench-loopify",
+                     settings="15:0,15:64,15:64a,15:192,15:192a,10:0,10:192a")
+    work, model, stats, base, prompt = prepare(args)
     full = work / "smollm2-full"
-    run([LOOMC, EXAMPLE, "-o", full] + QUANTIZED)
-    run([full, "--weights", model] + prompt + ["--logits", base])
     _, _, reference, _ = quality(run([full, "--weights", model] + prompt +
                                   ["--compare-logits", base]).stdout)
     layer = sum(r * c for r, c in MATRICES)

@@ -18,10 +18,6 @@ using namespace loom;
 
 namespace {
 
-llvm::Error pruningError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 /// The tensors global pruning scores from, as f32 (GGUF blocks
 /// dequantized), by name.
 class ScoredTensors {
@@ -35,14 +31,14 @@ public:
     Expected<std::shared_ptr<Checkpoint>> checkpoint =
         Checkpoint::open(options.checkpoints);
     if (!checkpoint)
-      return pruningError(checkpoint.getError());
+      return llvm::createStringError(checkpoint.getError());
     std::vector<TensorSpec> specs;
     for (const std::string &name : names) {
       if (name.empty())
         continue;
       const TensorInfo *tensor = (*checkpoint)->find(name);
       if (!tensor)
-        return pruningError(
+        return llvm::createStringError(
             "global pruning: tensor '" + name + "' is not in " +
             (*checkpoint)->describe() +
             (llvm::StringRef(name).ends_with(".importance")
@@ -53,7 +49,7 @@ public:
     }
     Expected<WeightSet> weights = WeightSet::load(*checkpoint, specs);
     if (!weights)
-      return pruningError(weights.getError());
+      return llvm::createStringError(weights.getError());
     return ScoredTensors(std::move(*checkpoint), std::move(*weights));
   }
 
@@ -75,9 +71,9 @@ public:
   llvm::Expected<const float *> vector(const std::string &name,
                                        int64_t size) const {
     if (shape(name) != std::vector<int64_t>{size})
-      return pruningError("global pruning: '" + name + "' in " +
-                          checkpoint->describe() + " does not have " +
-                          llvm::Twine(size) + " entries");
+      return llvm::createStringError(
+          "global pruning: '" + name + "' in " + checkpoint->describe() +
+          " does not have " + llvm::Twine(size) + " entries");
     return weights.data(name);
   }
 
@@ -131,10 +127,10 @@ keepAcross(const std::vector<std::vector<double>> &scores,
     --remove;
   }
   if (remove != 0)
-    return pruningError("global pruning: removing " + llvm::Twine(asked) +
-                        " of the model's " + llvm::Twine(units.size()) + " " +
-                        what + " would leave a layer fewer than " +
-                        llvm::Twine(least));
+    return llvm::createStringError(
+        "global pruning: removing " + llvm::Twine(asked) + " of the model's " +
+        llvm::Twine(units.size()) + " " + what +
+        " would leave a layer fewer than " + llvm::Twine(least));
   return kept;
 }
 
@@ -148,8 +144,9 @@ loom::globalNeuronCounts(ModuleOp module, const GlobalPruningOptions &options) {
     return found.takeError();
   std::vector<FeedForwardNetwork> &networks = *found;
   if (networks.empty())
-    return pruningError("global pruning: the model has no feed-forward "
-                        "network");
+    return llvm::createStringError(
+        "global pruning: the model has no feed-forward "
+        "network");
   std::vector<std::string> names;
   for (const FeedForwardNetwork &network : networks) {
     names.insert(names.end(), {network.gate, network.up, network.down});
@@ -165,10 +162,10 @@ loom::globalNeuronCounts(ModuleOp module, const GlobalPruningOptions &options) {
     MatrixView up = tensors->matrix(network.up);
     MatrixView down = tensors->matrix(network.down);
     if (up.rows != network.neurons || down.cols != network.neurons)
-      return pruningError("global pruning: '" + network.up + "' and '" +
-                          network.down + "' in " + tensors->describe() +
-                          " do not have the model's " +
-                          llvm::Twine(network.neurons) + " neurons");
+      return llvm::createStringError(
+          "global pruning: '" + network.up + "' and '" + network.down +
+          "' in " + tensors->describe() + " do not have the model's " +
+          llvm::Twine(network.neurons) + " neurons");
     const float *importance = nullptr;
     if (options.importance) {
       llvm::Expected<const float *> found =
@@ -200,7 +197,8 @@ loom::globalHeadCounts(ModuleOp module, const GlobalPruningOptions &options) {
     return found.takeError();
   std::vector<AttentionLayer> &attentions = *found;
   if (attentions.empty())
-    return pruningError("global pruning: the model has no attention");
+    return llvm::createStringError(
+        "global pruning: the model has no attention");
   std::vector<std::string> names;
   for (const AttentionLayer &attention : attentions) {
     names.insert(names.end(),
@@ -225,11 +223,11 @@ loom::globalHeadCounts(ModuleOp module, const GlobalPruningOptions &options) {
     int64_t keys = attention.kvHeads * attention.headDim;
     if (weights.wq.rows != queries || weights.wk.rows != keys ||
         weights.wv.rows != keys || weights.wo.cols != queries)
-      return pruningError("global pruning: the weights of '" + attention.wo +
-                          "''s attention in " + tensors->describe() +
-                          " do not have the model's " +
-                          llvm::Twine(attention.heads) + " heads of " +
-                          llvm::Twine(attention.headDim));
+      return llvm::createStringError(
+          "global pruning: the weights of '" + attention.wo +
+          "''s attention in " + tensors->describe() +
+          " do not have the model's " + llvm::Twine(attention.heads) +
+          " heads of " + llvm::Twine(attention.headDim));
     const float *importance = nullptr;
     if (options.importance) {
       llvm::Expected<const float *> found =

@@ -9,16 +9,12 @@
 
 using namespace loom;
 
-static llvm::Error influenceError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 llvm::Expected<llvm::StringMap<double>>
 loom::readLayerInfluence(llvm::StringRef path) {
   Expected<std::shared_ptr<Checkpoint>> checkpoint =
       Checkpoint::open(path.str());
   if (!checkpoint)
-    return influenceError(checkpoint.getError());
+    return llvm::createStringError(checkpoint.getError());
   constexpr llvm::StringLiteral suffix = ".block_influence";
   llvm::StringMap<double> influence;
   for (const std::string &name : (*checkpoint)->getTensorNames()) {
@@ -28,19 +24,19 @@ loom::readLayerInfluence(llvm::StringRef path) {
     const TensorInfo *tensor = (*checkpoint)->find(name);
     float value = 0;
     if (tensor->dtype != DType::F32 || tensor->numElements() != 1)
-      return influenceError(path + ": tensor '" + name +
-                            "' is not one f32 value");
+      return llvm::createStringError(path + ": tensor '" + name +
+                                     "' is not one f32 value");
     std::memcpy(&value, tensor->data, sizeof(float));
     if (!std::isfinite(value))
-      return influenceError(path + ": tensor '" + name +
-                            "' is not a finite number");
+      return llvm::createStringError(path + ": tensor '" + name +
+                                     "' is not a finite number");
     influence[layer] = value;
   }
   if (influence.empty())
-    return influenceError(path +
-                          ": no block influence (LAYER.block_influence "
-                          "tensors): write it with a program's --calibrate "
-                          "run, built by this loomc without "
-                          "--observe-layers=false");
+    return llvm::createStringError(
+        path + ": no block influence (LAYER.block_influence "
+               "tensors): write it with a program's --calibrate "
+               "run, built by this loomc without "
+               "--observe-layers=false");
   return influence;
 }

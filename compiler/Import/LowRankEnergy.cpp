@@ -10,17 +10,13 @@
 
 using namespace loom;
 
-static llvm::Error energyError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 llvm::Expected<std::vector<std::string>>
 loom::energyRanks(const std::vector<FactoredWeight> &weights,
                   const LowRankEnergyOptions &options) {
   Expected<std::shared_ptr<Checkpoint>> checkpoint =
       Checkpoint::open(options.checkpoints);
   if (!checkpoint)
-    return energyError(checkpoint.getError());
+    return llvm::createStringError(checkpoint.getError());
   // Each weight once, as f32 (GGUF blocks dequantized), checked against the
   // model's shape.
   std::vector<TensorSpec> specs;
@@ -33,15 +29,16 @@ loom::energyRanks(const std::vector<FactoredWeight> &weights,
       continue;
     std::string importance = weight.name + ".importance";
     if (!(*checkpoint)->find(importance))
-      return energyError("--low-rank-energy: tensor '" + importance +
-                         "' is not in " + (*checkpoint)->describe() +
-                         " (the importance comes from a program's --calibrate "
-                         "run, given with a second --weights)");
+      return llvm::createStringError(
+          "--low-rank-energy: tensor '" + importance + "' is not in " +
+          (*checkpoint)->describe() +
+          " (the importance comes from a program's --calibrate "
+          "run, given with a second --weights)");
     specs.push_back({importance, {weight.cols}});
   }
   Expected<WeightSet> loaded = WeightSet::load(*checkpoint, specs);
   if (!loaded)
-    return energyError(loaded.getError());
+    return llvm::createStringError(loaded.getError());
   std::vector<std::string> ranks;
   for (const FactoredWeight &weight : weights) {
     MatrixView view{loaded->data(weight.name), weight.rows, weight.cols,
@@ -51,9 +48,9 @@ loom::energyRanks(const std::vector<FactoredWeight> &weights,
                                   : nullptr;
     std::vector<double> values = singularValues(view, importance);
     if (values.empty())
-      return energyError("--low-rank-energy: tensor '" + weight.name + "' in " +
-                         (*checkpoint)->describe() +
-                         " has a NaN or an infinity");
+      return llvm::createStringError(
+          "--low-rank-energy: tensor '" + weight.name + "' in " +
+          (*checkpoint)->describe() + " has a NaN or an infinity");
     ranks.push_back(weight.name + "=" +
                     std::to_string(rankForEnergy(values, options.energy)));
   }

@@ -32,12 +32,15 @@ void ActivationStatistics::startForward() {
 }
 
 void ActivationStatistics::observe(const float *x, int64_t ld, int64_t rows,
-                                   int64_t width, bool output) {
+                                   int64_t width, bool output,
+                                   int64_t columnStride) {
   std::lock_guard<std::mutex> lock(mutex);
+  auto at = [&](int64_t i, int64_t j) { return x[i * ld + j * columnStride]; };
   if (!output) {
     input.resize(size_t(rows * width));
     for (int64_t i = 0; i < rows; ++i)
-      std::copy(x + i * ld, x + i * ld + width, input.begin() + i * width);
+      for (int64_t j = 0; j < width; ++j)
+        input[size_t(i * width + j)] = at(i, j);
     inputRows = rows;
     inputWidth = width;
     return;
@@ -48,12 +51,13 @@ void ActivationStatistics::observe(const float *x, int64_t ld, int64_t rows,
   if (rows != inputRows || width != inputWidth)
     return;
   for (int64_t i = 0; i < rows; ++i) {
-    const float *a = input.data() + i * width, *b = x + i * ld;
+    const float *a = input.data() + i * width;
     double dot = 0, aa = 0, bb = 0;
     for (int64_t j = 0; j < width; ++j) {
-      dot += double(a[j]) * b[j];
+      double b = at(i, j);
+      dot += double(a[j]) * b;
       aa += double(a[j]) * a[j];
-      bb += double(b[j]) * b[j];
+      bb += b * b;
     }
     // A zero row has no direction: it counts as unchanged only if both are.
     double cosine = aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb)
@@ -70,9 +74,6 @@ extern "C" void _mlir_ciface_loom_observe(loom_context *context,
   ActivationStatistics *statistics = context->kernels->statistics;
   if (!statistics)
     return;
-  // Generated code passes rows of contiguous elements.
-  if (x->strides[1] != 1)
-    return;
   statistics->observe(x->aligned + x->offset, x->strides[0], x->sizes[0],
-                      x->sizes[1], output != 0);
+                      x->sizes[1], output != 0, x->strides[1]);
 }

@@ -39,7 +39,6 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -672,25 +671,21 @@ LogicalResult writeLayerReport(ModuleOp module, llvm::raw_ostream &os) {
                             "model?)";
       return failure();
     }
-  SmallVector<std::string> ranked =
-      leastInfluential(layers.order, influenceScores, layers.order.size());
-  llvm::sort(ranked, [&](const std::string &a, const std::string &b) {
-    return influenceScores.lookup(a) < influenceScores.lookup(b);
-  });
-  llvm::StringSet<> dropped;
-  for (const std::string &name :
-       leastInfluential(layers.order, influenceScores, dropLayersCount))
-    dropped.insert(name);
+  // Rank 1 is the first a count removes.
+  SmallVector<size_t> rankOf(layers.order.size());
+  for (auto [rank, index] :
+       llvm::enumerate(rankByInfluence(layers.order, influenceScores)))
+    rankOf[index] = rank + 1;
   size_t width = 5;
   for (const std::string &name : layers.order)
     width = std::max(width, name.size());
   os << llvm::left_justify("layer", width) << "   influence  rank\n";
-  for (const std::string &name : layers.order) {
-    size_t rank = llvm::find(ranked, name) - ranked.begin() + 1;
+  for (auto [index, name] : llvm::enumerate(layers.order)) {
+    size_t rank = rankOf[index];
     os << llvm::left_justify(name, width) << "  "
        << llvm::format("%10.6f", influenceScores.lookup(name)) << "  "
        << llvm::format_decimal(int64_t(rank), 4);
-    if (dropped.contains(name))
+    if (rank <= dropLayersCount)
       os << "  removed by --drop-layers-count=" << dropLayersCount;
     os << "\n";
   }

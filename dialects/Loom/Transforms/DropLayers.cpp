@@ -80,16 +80,23 @@ std::string loom::describeLayers(ArrayRef<std::string> names) {
          std::to_string(names.size()) + ")";
 }
 
+SmallVector<size_t>
+loom::rankByInfluence(ArrayRef<std::string> order,
+                      const llvm::StringMap<double> &influence) {
+  auto indices = llvm::to_vector(llvm::seq<size_t>(0, order.size()));
+  // Least influence first; of equals, the later layer.
+  llvm::sort(indices, [&](size_t a, size_t b) {
+    double x = influence.lookup(order[a]), y = influence.lookup(order[b]);
+    return x != y ? x < y : a > b;
+  });
+  return indices;
+}
+
 SmallVector<std::string>
 loom::leastInfluential(ArrayRef<std::string> order,
                        const llvm::StringMap<double> &influence,
                        unsigned count) {
-  auto indices = llvm::to_vector(llvm::seq<size_t>(0, order.size()));
-  // Least influence first; of equals, the later layer.
-  llvm::stable_sort(indices, [&](size_t a, size_t b) {
-    double x = influence.lookup(order[a]), y = influence.lookup(order[b]);
-    return x != y ? x < y : a > b;
-  });
+  SmallVector<size_t> indices = rankByInfluence(order, influence);
   indices.resize(std::min<size_t>(count, indices.size()));
   llvm::sort(indices);
   SmallVector<std::string> names;

@@ -96,6 +96,13 @@ Layers findLayers(mlir::ModuleOp module, mlir::SymbolTable &symbols);
 /// layers whose blocks observe their input and output, in call order.
 constexpr llvm::StringLiteral kLayersAttr = "loom.layers";
 
+/// The indices of `order`'s layers from least to most `influence` (every
+/// layer has one; of equals, the later layer first): the order in which
+/// `--loom-drop-layers{count}` removes them.
+llvm::SmallVector<size_t>
+rankByInfluence(llvm::ArrayRef<std::string> order,
+                const llvm::StringMap<double> &influence);
+
 /// The `count` layers of `order` of least `influence` (every layer has
 /// one; ties go to the later layer), in the order of `order`: what
 /// `--loom-drop-layers{count}` removes.

@@ -49,12 +49,13 @@ public:
   /// A forward pass starts: its next observed output is layer 0's.
   void startForward();
 
-  /// A layer's hidden state `x` ([rows, width], rows `ld` apart): its input
+  /// A layer's hidden state `x` ([rows, width], rows `ld` and columns
+  /// `columnStride` apart): its input
   /// (kept until the output comes), or its output, whose rows' cosines with
   /// the input's are added to the layer's influence. An output without an
   /// input of its shape is counted as a layer but adds nothing.
   void observe(const float *x, int64_t ld, int64_t rows, int64_t width,
-               bool output);
+               bool output, int64_t columnStride = 1);
 
   /// What was observed, by call index.
   const std::vector<Influence> &getInfluence() const { return influence; }

@@ -66,6 +66,25 @@ TEST(CalibrationTest, StridedRowsAndZeroRows) {
   EXPECT_NEAR(influence[0].sum, 1.0, 1e-12);
 }
 
+TEST(CalibrationTest, ColumnStridedViewsReadLikeContiguousOnes) {
+  // [2, 2] rows read through a transposed layout (columns 2 apart) give
+  // what the same rows contiguous give.
+  // Rows (1, 0), (0, 2) turned by 90 and 180 degrees: (0, 1), (0, -2).
+  std::vector<float> input = {1, 0, 0, 2}, output = {0, 1, 0, -2};
+  std::vector<float> inputT = {1, 0, 0, 2}, outputT = {0, 0, 1, -2};
+  ActivationStatistics contiguous, strided;
+  contiguous.startForward();
+  observeLayer(contiguous, input, output, 2, 2);
+  strided.startForward();
+  strided.observe(inputT.data(), 1, 2, 2, false, /*columnStride=*/2);
+  strided.observe(outputT.data(), 1, 2, 2, true, /*columnStride=*/2);
+  ASSERT_EQ(strided.getInfluence().size(), 1u);
+  EXPECT_EQ(strided.getInfluence()[0].rows, 2);
+  EXPECT_NEAR(strided.getInfluence()[0].sum, contiguous.getInfluence()[0].sum,
+              1e-12);
+  EXPECT_NEAR(strided.getInfluence()[0].sum, 3.0, 1e-12);
+}
+
 TEST(CalibrationTest, OutputOfAnotherShapeCountsTheLayerOnly) {
   ActivationStatistics statistics;
   statistics.startForward();
