@@ -1,7 +1,8 @@
 // RUN: loom-opt %s --loom-prune-ffn="ratio=0.25 keep=m.0.down=8,m.2.down=16" | FileCheck %s
 
-// Per-layer counts (global pruning): layers 0 and 2 keep 8 and 16 neurons
-// by name, layer 1 follows the ratio (48 - 12 = 36). Their block is copied
+// Per-layer counts (LayerCounts.h, global pruning), through
+// --loom-prune-ffn: layers 0 and 2 keep 8 and 16 neurons by name, layer 1
+// follows the ratio (48 - 12 = 36). Their block is copied
 // per layer first, each copy pruned to its layer's width.
 loom.param @m.0.gate : tensor<48x16xf32>
 loom.param @m.0.up : tensor<48x16xf32>
