@@ -205,6 +205,7 @@ struct BlockParam {
 ///   name = loop Block x count                @ "model.shared"
 ///   name = loop Block[count] x loopCount     @ "model.middle.{i}"
 ///   name = loop Block x count lora(rank)      @ "model.shared"
+///   name = loop Block x count exit(gate = g, threshold = 0.5) @ "model"
 ///
 /// `Callee` is a built-in layer (`Linear`, `Attention`, ...) or a block.
 struct LayerDecl {
@@ -227,6 +228,11 @@ struct LayerDecl {
   /// the shared matrices; null if absent.
   ExprPtr loraRank;
   llvm::SMLoc loraLoc;
+  /// `exit(...)` after a loop's count: how a token leaves the loop early
+  /// (`gate = layer` or `converge`, and `threshold = t`); empty if absent.
+  std::vector<Arg> exitArgs;
+  /// `exit` (the keyword) when written; invalid otherwise.
+  llvm::SMRange exitRange;
   /// `@ "binding"`: checkpoint name (template) of this layer; absent when not
   /// written, in which case the layer's own name is used.
   std::optional<std::string> binding;

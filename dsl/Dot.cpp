@@ -145,6 +145,18 @@ std::string describe(const Layer &layer) {
   case LayerKind::Block: {
     const BlockUseSpec &use = layer.blockUse;
     std::string name = use.block->name;
+    // Adaptive depth: the rule on its own line.
+    if (use.exit != BlockUseSpec::Exit::None) {
+      BlockUseSpec plain = use;
+      plain.exit = BlockUseSpec::Exit::None;
+      Layer shown = layer;
+      shown.blockUse = plain;
+      return formatv("{0}\n(tokens leave early: {1} {2})", describe(shown),
+                     use.exit == BlockUseSpec::Exit::Gate
+                         ? "exit gate '" + use.exitGateName + "' ≥"
+                         : std::string("change <"),
+                     use.exitThreshold);
+    }
     if (use.loop && use.count > 1)
       return formatv("loop {0}[{1}] × {2}\n(weights shared across loops)", name,
                      use.count, use.iterations);

@@ -529,6 +529,84 @@ bool Elaborator::elabBlockLayer(const LayerDecl &decl, const BlockDecl &block,
       layer.blockUse.loraRank = *rank;
   }
   layer.blockUse.loop = decl.isLoop;
+  if (!decl.exitArgs.empty())
+    ok &= elabExit(decl, body, layer);
+  return ok;
+}
+
+bool Elaborator::elabExit(const LayerDecl &decl, Body &body, Layer &layer) {
+  BlockUseSpec &use = layer.blockUse;
+  if (llvm::StringRef(body.owner).starts_with("block")) {
+    rep.error(decl.exitRange, "a loop with 'exit' decides its depth per token "
+                              "in the model's forward: loop the block in the "
+                              "model");
+    return false;
+  }
+  const char *forms = "write 'exit(gate = LAYER, threshold = T)' or "
+                      "'exit(converge, threshold = T)'";
+  bool ok = true, sawThreshold = false;
+  for (const Arg &arg : decl.exitArgs) {
+    auto *ident = llvm::dyn_cast<IdentExpr>(arg.value.get());
+    if (!arg.isKeyword()) {
+      if (!ident || ident->getName() != "converge" ||
+          use.exit != BlockUseSpec::Exit::None) {
+        rep.error(arg.value->getRange(),
+                  llvm::Twine("expected the exit rule: ") + forms);
+        ok = false;
+        continue;
+      }
+      use.exit = BlockUseSpec::Exit::Converge;
+      continue;
+    }
+    if (arg.name == "gate") {
+      if (!ident || use.exit != BlockUseSpec::Exit::None) {
+        rep.error(arg.value->getRange(),
+                  "'gate' names the model's exit gate layer (a Linear(width, "
+                  "1)): " +
+                      llvm::Twine(forms));
+        ok = false;
+        continue;
+      }
+      use.exit = BlockUseSpec::Exit::Gate;
+      // Resolved when the loop is called (the gate may be declared later).
+      use.exitGateName = ident->getName().str();
+      use.exitGateRange = ident->getRange();
+      continue;
+    }
+    if (arg.name == "threshold") {
+      sawThreshold = true;
+      std::optional<ConfigValue> value = eval.eval(*arg.value, *body.scope);
+      if (!value) {
+        ok = false;
+        continue;
+      }
+      double threshold =
+          value->kind == ConfigValue::Kind::Int     ? double(value->intValue)
+          : value->kind == ConfigValue::Kind::Float ? value->floatValue
+                                                    : -1.0;
+      if (!(threshold > 0 && threshold <= 1)) {
+        rep.error(arg.value->getRange(),
+                  "the exit threshold of '" + decl.name +
+                      "' must be a number in (0, 1], got " +
+                      describeValue(*value));
+        ok = false;
+        continue;
+      }
+      use.exitThreshold = threshold;
+      continue;
+    }
+    rep.error(arg.nameRange, "'exit' has no argument '" + arg.name +
+                                 "': " + llvm::Twine(forms));
+    ok = false;
+  }
+  if (ok && use.exit == BlockUseSpec::Exit::None) {
+    rep.error(decl.exitRange, llvm::Twine("'exit' needs a rule: ") + forms);
+    ok = false;
+  }
+  if (ok && !sawThreshold) {
+    rep.error(decl.exitRange, "'exit' needs 'threshold = T' (T in (0, 1])");
+    ok = false;
+  }
   return ok;
 }
 
@@ -622,6 +700,9 @@ void Elaborator::finishBody(Body &body, Forward &forward, bool warnUnused) {
   for (Node &node : forward.nodes)
     if (node.op == Node::Op::CallLayer || node.op == Node::Op::EmbeddingRow)
       node.layer = newIndex[node.layer];
+  for (Layer &layer : kept)
+    if (layer.blockUse.exitGate != ~0u)
+      layer.blockUse.exitGate = newIndex[layer.blockUse.exitGate];
   body.layers = std::move(kept);
 }
 

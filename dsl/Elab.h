@@ -143,6 +143,17 @@ struct BlockUseSpec {
   /// The rank of each iteration's low-rank delta on the shared matrices
   /// (`lora(rank)`); 0 without deltas.
   int64_t loraRank = 0;
+  /// How a token may leave a loop early (`exit(...)`).
+  enum class Exit { None, Gate, Converge };
+  Exit exit = Exit::None;
+  /// The exit threshold, in (0, 1].
+  double exitThreshold = 1.0;
+  /// `exit(gate = NAME)`: the gate layer's name and where it is written,
+  /// and, once the loop is called, its index among the model's layers (a
+  /// `Linear(width, 1)` applied to each iteration's result).
+  std::string exitGateName;
+  llvm::SMRange exitGateRange;
+  unsigned exitGate = ~0u;
 };
 
 /// One concrete layer of a block or model.

@@ -240,6 +240,9 @@ public:
   bool elabBlockLayer(const LayerDecl &decl, const BlockDecl &block, Body &body,
                       Layer &layer, BodyLayer &info);
   bool checkBinding(const LayerDecl &decl, const Layer &layer);
+  /// Reads `exit(gate = NAME | converge, threshold = T)` into `layer`; the
+  /// gate's name is resolved when the loop is called.
+  bool elabExit(const LayerDecl &decl, Body &body, Layer &layer);
   /// Instantiates `decl` for the given parameters and input types.
   const Block *
   instantiate(const BlockDecl &decl,

@@ -63,6 +63,9 @@ private:
   FValue callBuiltin(unsigned index, const CallExpr &call, const FValue &arg);
   FValue callBlock(unsigned index, const CallExpr &call,
                    llvm::ArrayRef<FValue> args);
+  /// Finds the exit gate of adaptive loop `loop` (whose result is `output`)
+  /// among the body's layers and checks that it is a `Linear(width, 1)`.
+  bool resolveExitGate(Layer &loop, const ValueType &output);
 
   unsigned addNode(Node node) {
     forward.nodes.push_back(std::move(node));
@@ -528,11 +531,46 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
                   describeType(output));
     return FValue::invalid();
   }
+  if (layer.blockUse.exit == BlockUseSpec::Exit::Gate &&
+      !resolveExitGate(layer, output))
+    return FValue::invalid();
   FValue result = addTensor(Node::Op::CallLayer, call.getRange(), output);
   forward.nodes[result.node].layer = index;
   for (const FValue &arg : args)
     forward.nodes[result.node].operands.push_back(arg.node);
   return result;
+}
+
+bool ForwardBuilder::resolveExitGate(Layer &loop, const ValueType &output) {
+  BlockUseSpec &use = loop.blockUse;
+  auto it = body.layerIndex.find(use.exitGateName);
+  if (it == body.layerIndex.end()) {
+    std::vector<llvm::StringRef> names;
+    for (const Layer &layer : body.layers)
+      names.push_back(layer.name);
+    rep.error(use.exitGateRange, "unknown exit gate layer '" +
+                                     use.exitGateName + "'" +
+                                     didYouMean(use.exitGateName, names));
+    return false;
+  }
+  BodyLayer &info = body.info[it->second];
+  info.used = true;
+  if (info.failed)
+    return false;
+  const Layer &gate = body.layers[it->second];
+  if (gate.kind != LayerKind::Linear || gate.linear.out != 1 ||
+      output.kind != ValueType::Kind::Features ||
+      gate.linear.in != output.width) {
+    rep.error(use.exitGateRange,
+              "the exit gate '" + use.exitGateName + "' of '" + loop.name +
+                  "' must be a Linear(" + llvm::Twine(output.width) +
+                  ", 1) (one logit per token from the loop's " +
+                  describeType(output) + " result)");
+    rep.note(info.decl->nameRange.Start, "the gate is declared here");
+    return false;
+  }
+  use.exitGate = it->second;
+  return true;
 }
 
 bool Elaborator::elabForward(const ForwardDecl &decl, Body &body,

@@ -461,6 +461,27 @@ LogicalResult Parser::parseLayerDecl(LayerDecl &layer) {
     if (!layer.loraRank || failed(expect(Token::r_paren, "after the rank")))
       return failure();
   }
+  // `exit(...)`: adaptive depth, a token may leave the loop early.
+  if (tok.is(Token::identifier) && tok.getSpelling() == "exit" &&
+      peek().is(Token::l_paren)) {
+    layer.exitRange = tok.getLocRange();
+    consume();
+    if (!layer.isLoop)
+      return emitError(layer.exitRange.Start,
+                       "'exit(...)' lets tokens leave a loop early and needs "
+                       "'loop': write '" +
+                           layer.name + " = loop " + layer.callee +
+                           " x N exit(...)'",
+                       layer.exitRange);
+    SMLoc open = tok.getLoc();
+    if (failed(parseArgs(layer.exitArgs, 0)))
+      return failure();
+    if (layer.exitArgs.empty())
+      return emitError(open,
+                       "'exit()' needs a rule: write 'exit(gate = LAYER, "
+                       "threshold = T)' or 'exit(converge, threshold = T)'",
+                       {open, prevEnd});
+  }
   if (tok.is(Token::at)) {
     consume();
     if (tok.isNot(Token::string))

@@ -128,7 +128,15 @@ private:
   /// matrix, called with each iteration's factors (`NAME.lora.I.a/b`,
   /// chosen by the loop index).
   FailureOr<Value> emitLoraLoop(const dsl::Layer &layer, ValueRange inputs,
-                                ArrayRef<Value> weights, Location loc);
+                                ArrayRef<Value> weights,
+                                ArrayRef<Value> gateWeights, Location loc);
+  /// Marks `loop` adaptive when `use` has an exit rule.
+  void setExitRule(LoopOp loop, const dsl::BlockUseSpec &use);
+  /// For an exit gate: appends its logits on the iteration's result
+  /// (`yielded`'s first value) to what the loop body yields.
+  void appendExitLogits(SmallVectorImpl<Value> &yielded,
+                        const dsl::BlockUseSpec &use,
+                        ArrayRef<Value> gateWeights, Location loc);
 
   /// Returns the parameter bound to checkpoint tensor `name`, creating it on
   /// first use. Fails if the tensor is bound again with another shape.
@@ -152,6 +160,8 @@ private:
   llvm::DenseMap<const dsl::Block *, func::FuncOp> blockFuncs;
   /// Blocks that `lora` loops copied with deltas.
   llvm::SetVector<func::FuncOp> loraBases;
+  /// The exit gate of the adaptive loop being emitted (a model layer).
+  const dsl::Layer *exitGate = nullptr;
   llvm::DenseMap<const dsl::Block *, std::vector<WeightSlot>> blockSlots;
 };
 
@@ -355,23 +365,54 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
 
   if (!use.loop)
     return applyStack(inputs).front();
+  // The exit gate's weights come last.
+  ArrayRef<Value> gateWeights;
+  if (use.exitGate != ~0u) {
+    gateWeights = weights.drop_front(perCopy * use.count);
+    weights = weights.take_front(perCopy * use.count);
+  }
   if (use.loraRank != 0)
-    return emitLoraLoop(layer, inputs, weights, loc);
+    return emitLoraLoop(layer, inputs, weights, gateWeights, loc);
 
   auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
+  setExitRule(loop, use);
   {
     OpBuilder::InsertionGuard guard(builder);
     Block *body = loop.getBody();
     builder.setInsertionPointToStart(body);
     SmallVector<Value> result = applyStack(body->getArguments().drop_front());
+    appendExitLogits(result, use, gateWeights, loc);
     YieldOp::create(builder, loc, result);
   }
   return loop.getResult(0);
 }
 
+void Generator::setExitRule(LoopOp loop, const dsl::BlockUseSpec &use) {
+  if (use.exit == dsl::BlockUseSpec::Exit::None)
+    return;
+  loop.setExitRuleAttr(ExitRuleAttr::get(
+      builder.getContext(), use.exit == dsl::BlockUseSpec::Exit::Gate
+                                ? ExitRule::Gate
+                                : ExitRule::Converge));
+  loop.setExitThresholdAttr(builder.getF64FloatAttr(use.exitThreshold));
+}
+
+void Generator::appendExitLogits(SmallVectorImpl<Value> &yielded,
+                                 const dsl::BlockUseSpec &use,
+                                 ArrayRef<Value> gateWeights, Location loc) {
+  if (use.exit != dsl::BlockUseSpec::Exit::Gate)
+    return;
+  const dsl::Layer &gate = *exitGate;
+  Value w = asOutIn(gateWeights[0], gate.linear.transposed, loc);
+  Value bias = gate.linear.bias ? gateWeights[1] : Value();
+  yielded.push_back(
+      LinearOp::create(builder, loc, yielded.front(), w, bias).getResult());
+}
+
 FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
                                          ValueRange inputs,
                                          ArrayRef<Value> weights,
+                                         ArrayRef<Value> gateWeights,
                                          Location loc) {
   const dsl::BlockUseSpec &use = layer.blockUse;
   int64_t rank = use.loraRank;
@@ -413,6 +454,7 @@ FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
   }
 
   auto loop = LoopOp::create(builder, loc, use.iterations, inputs);
+  setExitRule(loop, use);
   OpBuilder::InsertionGuard guard(builder);
   Block *body = loop.getBody();
   builder.setInsertionPointToStart(body);
@@ -452,6 +494,7 @@ FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
     auto call = func::CallOp::create(builder, loc, deltas, operands);
     current.assign(call.getResults().begin(), call.getResults().end());
   }
+  appendExitLogits(current, use, gateWeights, loc);
   YieldOp::create(builder, loc, current);
   return loop.getResult(0);
 }
@@ -508,7 +551,14 @@ FailureOr<Value> Generator::emitForward(
       for (unsigned i = 0, e = node.operands.size(); i != e; ++i)
         operands.push_back(operand(i));
       SmallVector<Value> weights = weightsOf(node.layer);
-      value = emitLayer(layers[node.layer], operands, weights, nodeLoc);
+      // An adaptive loop's exit gate: its weights follow the block's.
+      const dsl::Layer &layer = layers[node.layer];
+      if (layer.kind == dsl::LayerKind::Block &&
+          layer.blockUse.exitGate != ~0u) {
+        llvm::append_range(weights, weightsOf(layer.blockUse.exitGate));
+        exitGate = &layers[layer.blockUse.exitGate];
+      }
+      value = emitLayer(layer, operands, weights, nodeLoc);
       break;
     }
     case dsl::Node::Op::Activation:

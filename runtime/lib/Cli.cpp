@@ -34,6 +34,8 @@ enum class FlagId {
   TopP,
   Seed,
   Threads,
+  ExitThreshold,
+  FullDepth,
   Bench,
   Output,
   Logits,
@@ -97,6 +99,11 @@ static constexpr FlagSpec flagTable[] = {
      "random seed for sampling (default 0)"},
     {FlagId::Threads, "--threads", "", "N", Applies::All,
      "worker threads (default: $LOOM_NUM_THREADS, else all cores)"},
+    {FlagId::ExitThreshold, "--exit-threshold", "", "T", Applies::All,
+     "loops with 'exit(...)': the threshold in (0, 1] tokens leave at "
+     "(default: the model's)"},
+    {FlagId::FullDepth, "--full-depth", "", "", Applies::All,
+     "loops with 'exit(...)': every token runs every iteration"},
     {FlagId::Bench, "--bench", "", "", Applies::All,
      "time the run and print throughput"},
     {FlagId::Output, "--output", "-o", "PATH", Applies::Encoder,
@@ -307,6 +314,17 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     options.threads = *count;
     return Status::success();
   }
+  case FlagId::ExitThreshold: {
+    std::optional<double> number = parseDouble(value);
+    if (!number || !(*number > 0 && *number <= 1))
+      return makeError(fmt::format("{} expects a number in (0, 1], got '{}'",
+                                   spelling, value));
+    options.exitThreshold = *number;
+    return Status::success();
+  }
+  case FlagId::FullDepth:
+    options.fullDepth = true;
+    return Status::success();
   case FlagId::Bench:
     options.bench = true;
     return Status::success();
@@ -471,6 +489,9 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
     return makeError("missing the input: give --prompt \"text\", "
                      "--prompt-file PATH, or token ids with --prompt-ids "
                      "\"1 2 3\"");
+  if (options.fullDepth && options.exitThreshold)
+    return makeError("--full-depth runs every iteration; --exit-threshold "
+                     "sets when tokens leave early: give one");
   if (filterGiven && !temperatureGiven)
     options.sampling.temperature = 1.0;
   if (Status status = validateSamplerOptions(options.sampling); !status)

@@ -250,6 +250,19 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+/// For models with adaptive loops: the iterations their tokens ran.
+void printDepth(const ExitState &state) {
+  if (state.tokens == 0)
+    return;
+  fmt::print(stderr,
+             "adaptive depth: {:.2f} iterations per token on average, {} of "
+             "{} ({:.1f}%), over {} tokens\n",
+             double(state.iterations) / double(state.tokens), state.iterations,
+             state.maxIterations,
+             100.0 * double(state.iterations) / double(state.maxIterations),
+             state.tokens);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -361,6 +374,9 @@ int main(int argc, char **argv) {
   if (!session)
     return fail(program, session.getError());
   double loadSeconds = secondsSince(loadStart);
+  ExitState &earlyExit = (*session)->getEarlyExit();
+  earlyExit.thresholdOverride = options.exitThreshold;
+  earlyExit.fullDepth = options.fullDepth;
 
   // The prompt in one call (prefill, or the encoder's forward pass).
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
@@ -407,6 +423,7 @@ int main(int argc, char **argv) {
     if (options.bench)
       fmt::print(stderr, "load {:.3f} s, forward {} tokens: {:.1f} tokens/s\n",
                  loadSeconds, seq, seq / prefillSeconds);
+    printDepth(earlyExit);
     return 0;
   }
 
@@ -482,5 +499,6 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "decode {} tokens: {:.1f} tokens/s\n", decoded,
                  decoded / decodeSeconds);
   }
+  printDepth(earlyExit);
   return 0;
 }

@@ -74,19 +74,20 @@ FailureOr<Value> loom::cpu::contextFor(Operation *op, StringRef kernel) {
             "'loom.context' argument";
 }
 
-void loom::cpu::callKernel(OpBuilder &builder, Location loc, Operation *op,
-                           StringRef name, ValueRange operands) {
+func::CallOp loom::cpu::callKernel(OpBuilder &builder, Location loc,
+                                   Operation *op, StringRef name,
+                                   ValueRange operands, TypeRange results) {
   auto module = op->getParentOfType<ModuleOp>();
   auto callee = module.lookupSymbol<func::FuncOp>(name);
   if (!callee) {
     OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-    callee =
-        func::FuncOp::create(moduleBuilder, loc, name,
-                             builder.getFunctionType(operands.getTypes(), {}));
+    callee = func::FuncOp::create(
+        moduleBuilder, loc, name,
+        builder.getFunctionType(operands.getTypes(), results));
     callee.setPrivate();
     callee->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
   }
-  func::CallOp::create(builder, loc, callee, operands);
+  return func::CallOp::create(builder, loc, callee, operands);
 }
 
 void loom::cpu::replaceWithBuffer(OpBuilder &builder, Operation *op,

@@ -9,6 +9,7 @@
 #ifndef LOOM_TARGETS_CPU_KERNELCALLS_H
 #define LOOM_TARGETS_CPU_KERNELCALLS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -47,10 +48,11 @@ mlir::FailureOr<mlir::Value> contextFor(mlir::Operation *op,
                                         llvm::StringRef kernel);
 
 /// Calls the runtime kernel `name` with `operands`, declaring it (private,
-/// with a C interface) in `op`'s module the first time.
-void callKernel(mlir::OpBuilder &builder, mlir::Location loc,
-                mlir::Operation *op, llvm::StringRef name,
-                mlir::ValueRange operands);
+/// with a C interface, returning `results`) in `op`'s module the first time.
+mlir::func::CallOp callKernel(mlir::OpBuilder &builder, mlir::Location loc,
+                              mlir::Operation *op, llvm::StringRef name,
+                              mlir::ValueRange operands,
+                              mlir::TypeRange results = {});
 
 /// Replaces `op`'s one result by the tensor of `buffer` (which the kernel
 /// wrote and nothing else aliases) and erases `op`.

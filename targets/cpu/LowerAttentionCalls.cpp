@@ -34,8 +34,11 @@ namespace {
 /// The runtime's attention kernel (`_mlir_ciface_loom_attention`).
 constexpr const char *kAttentionKernel = LOOM_KERNEL_ATTENTION;
 
-/// Replaces `op` by the cache writes and the kernel call.
-LogicalResult lowerToKernelCall(CachedAttentionOp op) {
+/// Replaces `op` by the cache writes and the kernel call. With
+/// `adaptive` (the module has a loop that tokens may leave early), the
+/// runtime writes the cache rows (`loom_write_kv`): inside such a loop a
+/// token's rows also stand for the iterations it skips.
+LogicalResult lowerToKernelCall(CachedAttentionOp op, bool adaptive) {
   OpBuilder rewriter(op);
   Location loc = op.getLoc();
   Value context = loom::getModelContext(op);
@@ -46,18 +49,28 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op) {
   Value pos = op.getPos();
   Value slot = op.getSlot();
   Value q = op.getQ();
-  loom::writeCacheRows(rewriter, loc, op.getKeyCache(), slot, pos, op.getK());
-  loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos, op.getV());
+  auto toI64 = [&](Value index) {
+    return arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                      index)
+        .getResult();
+  };
+  if (adaptive) {
+    callKernel(rewriter, loc, op, LOOM_KERNEL_WRITE_KV,
+               {context, castToAnyLayout(rewriter, loc, op.getKeyCache()),
+                castToAnyLayout(rewriter, loc, op.getValueCache()),
+                readOnlyBuffer(rewriter, loc, op.getK()),
+                readOnlyBuffer(rewriter, loc, op.getV()), toI64(slot),
+                toI64(pos)});
+  } else {
+    loom::writeCacheRows(rewriter, loc, op.getKeyCache(), slot, pos, op.getK());
+    loom::writeCacheRows(rewriter, loc, op.getValueCache(), slot, pos,
+                         op.getV());
+  }
 
   auto resultType = cast<RankedTensorType>(op.getType());
   Value out = allocateResult(rewriter, loc, resultType, q);
   auto i64 = [&](int64_t value) {
     return arith::ConstantIntOp::create(rewriter, loc, value, 64).getResult();
-  };
-  auto toI64 = [&](Value index) {
-    return arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
-                                      index)
-        .getResult();
   };
   SmallVector<Value> operands = {
       context,
@@ -82,8 +95,11 @@ struct LowerAttentionCallsPass
     SmallVector<CachedAttentionOp> attentions;
     getOperation().walk(
         [&](CachedAttentionOp op) { attentions.push_back(op); });
+    bool adaptive = false;
+    getOperation().walk(
+        [&](loom::LoopOp loop) { adaptive |= loop.isAdaptive(); });
     for (CachedAttentionOp op : attentions)
-      if (failed(lowerToKernelCall(op)))
+      if (failed(lowerToKernelCall(op, adaptive)))
         return signalPassFailure();
   }
 };

@@ -89,6 +89,29 @@ def LoomLowerObserveCalls
   ];
 }
 
+def LoomLowerExitLoops
+    : Pass<"loom-lower-exit-loops", "::mlir::ModuleOp"> {
+  let summary = "Adaptive loops (loom.loop ... exit) through the runtime";
+  let description = [{
+    Each adaptive `loom.loop` becomes a plain loop that also carries the
+    number of tokens still running (an i64). An iteration runs the body
+    only while some token does; after it, `loom_exit_step` (loom_abi.h)
+    keeps the rows of the tokens that had left, applies the exit rule
+    (the gate's logits the body yields, or convergence) and returns how
+    many still run. `loom_exit_begin` (rows, rule, threshold, trip count,
+    the iteration's cache width from `--loom-bind-runtime`) and
+    `loom_exit_end` bracket the loop. Runs on bound `loom` IR after
+    `--loom-lower-attention-calls` (whose cache writes go through the
+    runtime when the module has an adaptive loop), before
+    `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LoomLowerQuantizedCalls
     : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
   let summary = "Quantized products and quantizations as calls of the runtime";

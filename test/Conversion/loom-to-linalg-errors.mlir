@@ -17,3 +17,14 @@ func.func @quantized(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) -> tensor<?x16x
   %y = loom.linear %x, %w format q4_0 : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// Adaptive loops need the runtime, which decides per token when to stop.
+func.func @adaptive(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @below {{a loop that tokens may leave early ('exit') needs the runtime's kernels: compile with them (loomc --kernels=runtime)}}
+  %0 = loom.loop 3 times(%i) iter_args(%h = %x) exit converge threshold = 0.1 : tensor<?x8xf32> {
+    loom.yield %h : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}

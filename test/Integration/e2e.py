@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end numerical test of one example model.
 
-  e2e.py --loomc PATH --example NAME.loom --workdir DIR [-D k=v ...]
+  e2e.py --loomc PATH --example NAME.loom --workdir DIR [-D k=v ...] [-I DIR]
          [--prompt "1 2 3"] [--steps 16] [--tol 1e-4] [--seed 0] [--skip-run]
 
 Steps:
@@ -176,6 +176,8 @@ def parse_args():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("-D", dest="defines", action="append", default=[],
                     metavar="NAME=VALUE")
+    ap.add_argument("-I", dest="includes", action="append", default=[],
+                    metavar="DIR", help="directory searched by import")
     ap.add_argument("--prompt", default=DEFAULT_PROMPT)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--tol", type=float, default=1e-4)
@@ -212,6 +214,8 @@ def main():
         if "=" not in d:
             die("-D expects NAME=VALUE, got %r" % d)
         dflags += ["-D", d]
+    for include in args.includes:
+        dflags += ["-I", include]
     try:
         prompt = [int(t) for t in args.prompt.split()]
     except ValueError:
@@ -380,7 +384,26 @@ def main():
                     rep.ok(msg + "\n  (near-tie: accepted)")
                 else:
                     rep.fail(msg)
+    if model in ref.DEPTHS and got_tokens is not None:
+        check_depths(rep, ref.DEPTHS[model](W, cfg, prompt + tokens[:-1]),
+                     p.stderr)
     return 1 if rep.failed else 0
+
+
+def check_depths(rep, depths, stderr):
+    """Adaptive loops: the program's count of iterations (its `adaptive
+    depth` line) is the reference's, and tokens left at different depths
+    (else the test would not exercise the KV rule for skipped iterations)."""
+    rep.check(len(set(depths)) > 1,
+              "depths vary: %s" % " ".join(map(str, depths)))
+    match = re.search(r"adaptive depth: [0-9.]+ iterations per token on "
+                      r"average, (\d+) of (\d+)", stderr)
+    if not match:
+        rep.fail("depth: no 'adaptive depth' line on the program's stderr")
+        return
+    rep.check(int(match.group(1)) == sum(depths),
+              "depth: %s iterations, reference %d over %d tokens"
+              % (match.group(1), sum(depths), len(depths)))
 
 
 if __name__ == "__main__":

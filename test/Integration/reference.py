@@ -442,6 +442,171 @@ def relaxed_recursive(weights, cfg, ids):
 
 
 # ---------------------------------------------------------------------------
+# Adaptive depth: loops that tokens leave early (Ouro's exit gate, or
+# convergence), computed token by token with one KV cache per (iteration,
+# layer). The rule for iterations a token skips: its cached key and value
+# rows there are those of the last iteration it ran.
+# ---------------------------------------------------------------------------
+
+
+def _rope_at(x, pos, theta):
+    """HF rotary embedding of x [heads, hd] at position `pos`."""
+    hd = x.shape[-1]
+    inv_freq = 1.0 / (theta ** (torch.arange(0, hd, 2, dtype=DTYPE) / hd))
+    freqs = pos * inv_freq
+    emb = torch.cat((freqs, freqs))
+    return x * emb.cos() + rotate_half(x) * emb.sin()
+
+
+class _TokenAttention:
+    """Llama attention of one token at a time over its (iteration, layer)
+    cache. `run` returns the output row and the token's (k, v)."""
+
+    def __init__(self, dim, heads, kv_heads, theta):
+        self.dim, self.heads, self.kv_heads = dim, heads, kv_heads
+        self.hd, self.theta = dim // heads, theta
+
+    def run(self, W, p, x, pos, cached):
+        dim, heads, kv, hd = self.dim, self.heads, self.kv_heads, self.hd
+        row = x[None]
+        q = linear(W, p + ".q_proj", row, dim, heads * hd, False)[0]
+        k = linear(W, p + ".k_proj", row, dim, kv * hd, False)[0]
+        v = linear(W, p + ".v_proj", row, dim, kv * hd, False)[0]
+        q = _rope_at(q.reshape(heads, hd), pos, self.theta)
+        k = _rope_at(k.reshape(kv, hd), pos, self.theta)
+        v = v.reshape(kv, hd)
+        keys = torch.stack([c[0] for c in cached] + [k])      # [n, kv, hd]
+        values = torch.stack([c[1] for c in cached] + [v])
+        group = heads // kv
+        out = []
+        for h in range(heads):
+            g = h // group
+            scores = keys[:, g, :] @ q[h] / math.sqrt(hd)
+            out.append(torch.softmax(scores, dim=0) @ values[:, g, :])
+        o = torch.cat(out)[None]
+        return linear(W, p + ".o_proj", o, heads * hd, dim, False)[0], (k, v)
+
+
+def _gate_exits(logit, t, trip, threshold, state):
+    """Ouro's exit rule after step t (0-based): lambda = sigmoid(logit), the
+    step's exit probability lambda * survival (the last step takes the
+    rest); the token leaves once their sum reaches the threshold (never
+    before the last step for a threshold of 1)."""
+    lam = 1.0 / (1.0 + math.exp(-logit))
+    last = t + 1 == trip
+    state["cdf"] += state["survival"] if last else lam * state["survival"]
+    state["survival"] *= 1.0 - lam
+    return last or (threshold < 1 and state["cdf"] >= threshold)
+
+
+def _adaptive(W, cfg, ids, step, rule, threshold, trip, head):
+    """Runs the tokens in order through `trip` iterations of `step` (x, pos,
+    t, cached(layer) -> (x, logit or None, [(k, v) per layer])), leaving
+    early by `rule`; returns the logits [seq, vocab] of `head` on each
+    token's final row and the iterations each ran."""
+    caches = collections.defaultdict(list)    # (t, layer) -> [(k, v)]
+    x0 = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], cfg["dim"])
+    rows, depths = [], []
+    for pos in range(len(ids)):
+        x = x0[pos]
+        state = {"cdf": 0.0, "survival": 1.0}
+        ran = []
+        for t in range(trip):
+            nxt, logit, kv = step(x, pos, t, lambda layer: caches[(t, layer)])
+            ran.append(kv)
+            if rule == "gate":
+                done = _gate_exits(float(logit), t, trip, threshold, state)
+            else:
+                change = float(torch.linalg.norm(nxt - x))
+                size = float(torch.linalg.norm(x))
+                done = t + 1 == trip or (change / size if size else
+                                         (0.0 if change == 0 else 1.0)) < threshold
+            x = nxt
+            if done:
+                break
+        depths.append(len(ran))
+        for t in range(trip):
+            for layer, kv in enumerate(ran[min(t, len(ran) - 1)]):
+                caches[(t, layer)].append(kv)
+        rows.append(x)
+    return head(torch.stack(rows)), depths
+
+
+def _ouro(weights, cfg, ids):
+    """Ouro (LoopLM): layers with norms after attention and MLP, the final
+    norm after every step, and the early exit gate."""
+    W = as_weights(weights)
+    dim, eps, layers = cfg["dim"], cfg["eps"], cfg["layers"]
+    attention = _TokenAttention(dim, cfg["heads"], cfg["kv_heads"],
+                                cfg["rope_theta"])
+
+    def step(x, pos, t, cached):
+        kvs = []
+        for i in range(layers):
+            p = "model.layers.%d" % i
+            a, kv = attention.run(W, p + ".self_attn",
+                                  rms_norm(W, p + ".input_layernorm", x, dim, eps),
+                                  pos, cached(i))
+            kvs.append(kv)
+            h = x + rms_norm(W, p + ".input_layernorm_2", a, dim, eps)
+            m = llama_mlp(W, p + ".mlp",
+                          rms_norm(W, p + ".post_attention_layernorm", h, dim,
+                                   eps)[None], dim, cfg["ffn"])[0]
+            x = h + rms_norm(W, p + ".post_attention_layernorm_2", m, dim, eps)
+        x = rms_norm(W, "model.norm", x, dim, eps)
+        logit = linear(W, "model.early_exit_gate", x[None], dim, 1, True)[0, 0]
+        return x, logit, kvs
+
+    def head(x):
+        return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+    return _adaptive(W, cfg, ids, step, "gate", cfg["exit_threshold"],
+                     cfg["ut_steps"], head)
+
+
+def _looped_converge(weights, cfg, ids):
+    """`looped` whose tokens leave once an iteration changes their row by
+    less than `exit_threshold` (relative L2)."""
+    W = as_weights(weights)
+    dim = cfg["dim"]
+    attention = _TokenAttention(dim, cfg["heads"], cfg["kv_heads"],
+                                COMMON_THETA)
+
+    def step(x, pos, t, cached):
+        p = "model.shared"
+        a, kv = attention.run(W, p + ".self_attn",
+                              rms_norm(W, p + ".input_layernorm", x, dim,
+                                       COMMON_EPS), pos, cached(0))
+        h = x + a
+        m = llama_mlp(W, p + ".mlp",
+                      rms_norm(W, p + ".post_attention_layernorm", h, dim,
+                               COMMON_EPS)[None], dim, cfg["ffn"])[0]
+        return h + m, None, [kv]
+
+    def head(x):
+        return _llama_head(W, x, cfg, COMMON_EPS)
+
+    return _adaptive(W, cfg, ids, step, "converge", cfg["exit_threshold"],
+                     cfg["loops"], head)
+
+
+def ouro(weights, cfg, ids):
+    return _ouro(weights, cfg, ids)[0]
+
+
+def looped_converge(weights, cfg, ids):
+    return _looped_converge(weights, cfg, ids)[0]
+
+
+# Models with adaptive loops: manifest "model" name -> (weights, config, ids)
+# -> the iterations each token ran.
+DEPTHS = {
+    "Ouro": lambda w, c, i: _ouro(w, c, i)[1],
+    "LoopedConverge": lambda w, c, i: _looped_converge(w, c, i)[1],
+}
+
+
+# ---------------------------------------------------------------------------
 # Registry and generation.
 # ---------------------------------------------------------------------------
 
@@ -456,6 +621,8 @@ MODELS = {
     "Looped": (looped, "decoder"),
     "RelaxedRecursive": (relaxed_recursive, "decoder"),
     "Hyperloop": (hyperloop, "decoder"),
+    "Ouro": (ouro, "decoder"),
+    "LoopedConverge": (looped_converge, "decoder"),
 }
 
 

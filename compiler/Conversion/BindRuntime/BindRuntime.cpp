@@ -6,6 +6,7 @@
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/IR/QuantFormat.h"
 #include "dialects/Loom/Transforms/Passes.h"
+#include "dialects/Loom/Utils/KVCache.h"
 #include "dialects/Loom/Utils/ModelContext.h"
 #include "runtime/include/loom/loom_abi.h"
 
@@ -753,6 +754,11 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
         bindAttention(*body, base, state);
         continue;
       }
+      // An adaptive loop's kernels copy a token's rows to the iterations
+      // after its current one: they are this far apart.
+      if (loop.isAdaptive())
+        loop->setAttr(kIterationWidthAttr,
+                      builder.getI64IntegerAttr(perIteration));
       builder.setInsertionPointToStart(body);
       Location loc = loop.getLoc();
       Value stride = indexConstant(loc, perIteration);

@@ -66,6 +66,9 @@ struct ConvertLoomToLinalgPass
     target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
+    // So are loops that tokens may leave early (the runtime decides).
+    target.addDynamicallyLegalOp<LoopOp>(
+        [](LoopOp op) { return op.isAdaptive(); });
 
     RewritePatternSet patterns(ctx);
     populateLayerLoweringPatterns(converter, patterns);
@@ -76,7 +79,7 @@ struct ConvertLoomToLinalgPass
       return signalPassFailure();
 
     // Anything of the loom dialect left now cannot run on this target.
-    WalkResult leftover = module.walk([&](Operation *op) {
+    WalkResult leftover = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
       if (isa<ParamOp>(op) ||
           op->getDialect() != ctx->getLoadedDialect<LoomDialect>())
         return WalkResult::advance();
@@ -93,6 +96,12 @@ struct ConvertLoomToLinalgPass
         op->emitError("what a pruned weight keeps is selected by the target's "
                       "kernels: compile with the runtime's kernels "
                       "(loomc --kernels=runtime)");
+        return WalkResult::interrupt();
+      }
+      if (auto loop = dyn_cast<LoopOp>(op); loop && loop.isAdaptive()) {
+        op->emitError("a loop that tokens may leave early ('exit') needs the "
+                      "runtime's kernels: compile with them (loomc "
+                      "--kernels=runtime)");
         return WalkResult::interrupt();
       }
       if (isa<LowRankOp>(op)) {

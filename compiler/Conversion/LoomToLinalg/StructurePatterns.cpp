@@ -113,6 +113,9 @@ struct LoopLowering : OpConversionPattern<LoopOp> {
   LogicalResult
   matchAndRewrite(LoopOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // Which tokens leave when is decided by the runtime's kernels.
+    if (op.isAdaptive())
+      return failure();
     Location loc = op.getLoc();
     Value lower = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value upper =

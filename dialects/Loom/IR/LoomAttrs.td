@@ -41,4 +41,18 @@ def Loom_QuantFormatAttr : EnumAttr<Loom_Dialect, Loom_QuantFormat, "quant"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Loom_ExitRule : I32Enum<"ExitRule",
+    "when a token leaves an adaptive loop early", [
+  I32EnumCase<"Gate", 0, "gate">,
+  I32EnumCase<"Converge", 1, "converge">
+]> {
+  let cppNamespace = "::loom";
+}
+
+/// `#loom.exit<gate>`: the rule of an adaptive `loom.loop`. Inside the op
+/// the bare keyword is written (`exit gate threshold = 0.5`).
+def Loom_ExitRuleAttr : EnumAttr<Loom_Dialect, Loom_ExitRule, "exit"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // LOOM_DIALECT_LOOM_IR_LOOMATTRS_TD

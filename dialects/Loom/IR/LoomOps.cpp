@@ -1231,8 +1231,29 @@ ParseResult LoopOp::parse(OpAsmParser &parser, OperationState &result) {
   SmallVector<Type> types;
   SMLoc initsLoc = parser.getCurrentLocation();
   if (parser.parseKeyword("iter_args") ||
-      parser.parseAssignmentList(iterArgs, inits) ||
-      parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseAssignmentList(iterArgs, inits))
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword("exit"))) {
+    StringRef keyword;
+    SMLoc ruleLoc = parser.getCurrentLocation();
+    double threshold = 0;
+    if (parser.parseKeyword(&keyword))
+      return failure();
+    std::optional<ExitRule> rule = symbolizeExitRule(keyword);
+    if (!rule)
+      return parser.emitError(ruleLoc)
+             << "expected an exit rule (gate or converge), got '" << keyword
+             << "'";
+    if (parser.parseKeyword("threshold") || parser.parseEqual() ||
+        parser.parseFloat(threshold))
+      return failure();
+    MLIRContext *ctx = parser.getContext();
+    result.addAttribute(getExitRuleAttrName(result.name),
+                        ExitRuleAttr::get(ctx, *rule));
+    result.addAttribute(getExitThresholdAttrName(result.name),
+                        parser.getBuilder().getF64FloatAttr(threshold));
+  }
+  if (parser.parseOptionalAttrDict(result.attributes) ||
       parser.parseColonTypeList(types))
     return failure();
   if (types.size() != iterArgs.size())
@@ -1262,7 +1283,13 @@ void LoopOp::print(OpAsmPrinter &printer) {
                                   << std::get<1>(pair);
                         });
   printer << ")";
-  printer.printOptionalAttrDict((*this)->getAttrs(), {getTripCountAttrName()});
+  if (std::optional<ExitRule> rule = getExitRule()) {
+    printer << " exit " << stringifyExitRule(*rule) << " threshold = ";
+    printer.printFloat(getExitThresholdAttr().getValue());
+  }
+  printer.printOptionalAttrDict((*this)->getAttrs(),
+                                {getTripCountAttrName(), getExitRuleAttrName(),
+                                 getExitThresholdAttrName()});
   printer << " : ";
   llvm::interleaveComma(getResultTypes(), printer);
   printer << ' ';
@@ -1279,6 +1306,23 @@ LogicalResult LoopOp::verify() {
   if (getNumResults() != getInits().size())
     return emitOpError() << "has " << getInits().size() << " iter_args but "
                          << getNumResults() << " results";
+  if (getExitRule().has_value() != getExitThreshold().has_value())
+    return emitOpError("an adaptive loop needs both an exit rule and a "
+                       "threshold");
+  if (std::optional<APFloat> threshold = getExitThreshold()) {
+    double value = threshold->convertToDouble();
+    if (!(value > 0 && value <= 1))
+      return emitOpError() << "exit threshold must be in (0, 1], got " << value;
+    if (getInits().size() != 1)
+      return emitOpError() << "an adaptive loop carries one value (the "
+                              "tokens' rows), got "
+                           << getInits().size();
+    auto first = dyn_cast<RankedTensorType>(getInits()[0].getType());
+    if (!first || first.getRank() != 2 || !first.getElementType().isFloat())
+      return emitOpError() << "an adaptive loop's first iter_arg must be a "
+                              "[seq, width] activation, got "
+                           << getInits()[0].getType();
+  }
   Block &body = *getBody();
   if (body.getNumArguments() != getInits().size() + 1)
     return emitOpError() << "body expects " << getInits().size() + 1
@@ -1306,12 +1350,27 @@ LogicalResult LoopOp::verifyRegions() {
   auto yield = body.empty() ? YieldOp() : dyn_cast<YieldOp>(body.back());
   if (!yield)
     return emitOpError("body must end with loom.yield");
-  if (yield.getValues().size() != getInits().size())
+  // A gated loop's body yields the exit gate's logits after the iter_args.
+  bool gated = getExitRule() == ExitRule::Gate;
+  size_t expected = getInits().size() + (gated ? 1 : 0);
+  if (yield.getValues().size() != expected)
     return emitOpError() << "body yields " << yield.getValues().size()
                          << " values but the loop has " << getInits().size()
-                         << " iter_args";
-  for (auto [i, pair] :
-       llvm::enumerate(llvm::zip_equal(yield.getValues(), getInits()))) {
+                         << " iter_args"
+                         << (gated ? " and an exit gate's logits" : "");
+  if (gated) {
+    auto logits =
+        dyn_cast<RankedTensorType>(yield.getValues().back().getType());
+    auto first = cast<RankedTensorType>(getInits()[0].getType());
+    if (!logits || logits.getRank() != 2 || logits.getDimSize(1) != 1 ||
+        logits.getElementType() != first.getElementType() ||
+        logits.getDimSize(0) != first.getDimSize(0))
+      return emitOpError() << "the exit gate's logits must be [seq, 1] of "
+                              "the first iter_arg's rows and type, got "
+                           << yield.getValues().back().getType();
+  }
+  for (auto [i, pair] : llvm::enumerate(llvm::zip_equal(
+           yield.getValues().take_front(getInits().size()), getInits()))) {
     auto [yielded, init] = pair;
     if (yielded.getType() != init.getType())
       return emitOpError() << "yielded value #" << i << " has type "
@@ -1328,7 +1387,7 @@ struct InlineSingleTripLoop : OpRewritePattern<LoopOp> {
 
   LogicalResult matchAndRewrite(LoopOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getTripCountAttr().getInt() != 1)
+    if (op.getTripCountAttr().getInt() != 1 || op.isAdaptive())
       return failure();
     Block *body = op.getBodyBlock();
     auto yield = cast<YieldOp>(body->getTerminator());

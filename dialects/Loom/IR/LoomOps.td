@@ -950,8 +950,38 @@ def Loom_LoopOp : Loom_Op<"loop", [
       loom.yield %h2 : tensor<?x768xf32>
     }
     ```
+
+    **Adaptive depth.** With `exit RULE threshold = T` each token (row of
+    the first iter_arg, a `[seq, width]` activation) may leave the loop
+    before `trip_count` iterations; a token that has left keeps the row it
+    had then, and the loop stops when every token has left. After iteration
+    t (1-based) a token leaves when
+
+    - `gate` (Ouro): the body yields one more value, the exit gate's logits
+      `l` (`[seq, 1]`). With `lambda_t = sigmoid(l)`, survival
+      `S_t = S_{t-1} (1 - lambda_t)` (`S_0 = 1`) and exit probability
+      `p_t = lambda_t S_{t-1}` (`p_N = S_{N-1}`), the token leaves once
+      `p_1 + ... + p_t >= T` (with `T = 1`, only after the last);
+    - `converge`: `|h_t - h_{t-1}| / |h_{t-1}| < T` (L2 norms of its row);
+
+    and always after the last. `T` is in (0, 1]. Key and value rows the
+    body caches for a token after it left are those of its last iteration:
+    a later token that attends to an iteration this one skipped reads the
+    rows of the iteration it left after. Only the runtime's kernels run
+    adaptive loops (the CPU target's `--loom-lower-exit-loops`).
+
+    ```mlir
+    %r = loom.loop 4 times(%i) iter_args(%h = %x) exit gate threshold = 5.000000e-01
+           : tensor<?x768xf32> {
+      %h2 = func.call @step(%h) : (tensor<?x768xf32>) -> tensor<?x768xf32>
+      %l = loom.linear %h2, %gw bias %gb : (...) -> tensor<?x1xf32>
+      loom.yield %h2, %l : tensor<?x768xf32>, tensor<?x1xf32>
+    }
+    ```
   }];
-  let arguments = (ins I64Attr:$trip_count, Variadic<AnyType>:$inits);
+  let arguments = (ins I64Attr:$trip_count, Variadic<AnyType>:$inits,
+                       OptionalAttr<Loom_ExitRuleAttr>:$exit_rule,
+                       OptionalAttr<F64Attr>:$exit_threshold);
   let results = (outs Variadic<AnyType>:$results);
   // Named `region` so that SingleBlock's `Block *getBody()` is the accessor
   // of the body block (as for scf.for).
@@ -977,6 +1007,8 @@ def Loom_LoopOp : Loom_Op<"loop", [
     ::mlir::Block::BlockArgListType getRegionIterArgs() {
       return getBodyBlock()->getArguments().drop_front();
     }
+    /// True for a loop that tokens may leave early (`exit ...`).
+    bool isAdaptive() { return getExitRule().has_value(); }
   }];
 }
 

@@ -44,7 +44,11 @@ static void unrollLoop(LoopOp loop) {
 void loom::unrollLoops(Operation *root) {
   // Post-order: inner loops are unrolled before the loops containing them.
   SmallVector<LoopOp> loops;
-  root->walk([&](LoopOp loop) { loops.push_back(loop); });
+  // Adaptive loops stay loops: their depth is decided per token at run time.
+  root->walk([&](LoopOp loop) {
+    if (!loop.isAdaptive())
+      loops.push_back(loop);
+  });
   for (LoopOp loop : loops)
     unrollLoop(loop);
 }

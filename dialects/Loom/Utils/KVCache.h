@@ -18,6 +18,10 @@
 
 namespace loom {
 
+/// On an adaptive `loom.loop` once bound to the runtime: the floats per
+/// cached position that one iteration's attention slots take (i64).
+constexpr const char *kIterationWidthAttr = "loom.kv_iteration_width";
+
 /// Rows [first, first + count) of slot `slot` of `cache`, as a
 /// [count, width] memref view.
 inline mlir::Value cacheRows(mlir::OpBuilder &b, mlir::Location loc,

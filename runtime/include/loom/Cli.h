@@ -68,6 +68,11 @@ struct CliOptions {
   SamplerOptions sampling;
   /// `--threads N`: 0 means `LOOM_NUM_THREADS` or all hardware threads.
   int64_t threads = 0;
+  /// `--exit-threshold T`: overrides the threshold of the model's adaptive
+  /// loops (`exit(...)`), in (0, 1].
+  std::optional<double> exitThreshold;
+  /// `--full-depth`: tokens never leave adaptive loops early.
+  bool fullDepth = false;
   /// `--bench`: time prefill and decode and print tokens per second.
   bool bench = false;
   /// `--output PATH` (encoders): where to write the output, `.npy` or

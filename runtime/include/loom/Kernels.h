@@ -17,6 +17,7 @@
 #define LOOM_KERNELS_H
 
 #include "loom/Activation.h"
+#include "loom/EarlyExit.h"
 #include "loom/Model.h"
 #include "loom/ThreadPool.h"
 #include "loom/loom_abi.h"
@@ -80,6 +81,8 @@ struct loom_kernel_state {
   /// Weights' decompositions waiting for their second factor
   /// (`loom_low_rank`).
   std::unique_ptr<loom::LowRankCache> lowRank;
+  /// The adaptive loop running now, its settings and counts.
+  loom::ExitState earlyExit;
 };
 
 namespace loom {
@@ -213,6 +216,30 @@ void _mlir_ciface_loom_embedding(loom_context *context,
 /// (`loom_observe`); returns at once outside one.
 void _mlir_ciface_loom_observe(loom_context *context, loom::MemRef<float, 2> *x,
                                int64_t output);
+
+/// Adaptive loops (EarlyExit.h): a run over `rows` tokens starts; after
+/// each iteration, `out` gets the new rows of the tokens still running and
+/// the old rows of those that had left, and the call returns how many still
+/// run; the run ends.
+void _mlir_ciface_loom_exit_begin(loom_context *context, int64_t rows,
+                                  int64_t rule, double threshold,
+                                  int64_t tripCount, int64_t iterationWidth);
+int64_t _mlir_ciface_loom_exit_step(loom_context *context, int64_t iteration,
+                                    loom::MemRef<float, 2> *previous,
+                                    loom::MemRef<float, 2> *next,
+                                    loom::MemRef<float, 2> *logits,
+                                    loom::MemRef<float, 2> *out);
+void _mlir_ciface_loom_exit_end(loom_context *context);
+
+/// Writes `keys` and `values` ([seq, width]) into rows [pos, pos + seq) of
+/// cache slot `slot`; inside an adaptive loop, only the running tokens'
+/// rows, also into the same slot of every later iteration.
+void _mlir_ciface_loom_write_kv(loom_context *context,
+                                loom::MemRef<float, 3> *keyCache,
+                                loom::MemRef<float, 3> *valueCache,
+                                loom::MemRef<float, 2> *keys,
+                                loom::MemRef<float, 2> *values, int64_t slot,
+                                int64_t pos);
 
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal

@@ -71,6 +71,9 @@ public:
   /// Forgets the cached tokens.
   void reset() { position = 0; }
 
+  /// The settings and counts of the model's adaptive loops (EarlyExit.h).
+  ExitState &getEarlyExit() { return kernels.earlyExit; }
+
   /// Writes what the model reads to the safetensors file at `path`: the
   /// checkpoint tensors its entry points use, as they are, and its derived
   /// weights, computed; a program built for the model maps them directly.

@@ -118,6 +118,24 @@
  *  of a forward pass is layer n of LOOM_INFO_LAYERS. Returns at once
  *  outside a calibration run (loom.observe). */
 #define LOOM_KERNEL_OBSERVE "loom_observe"
+/** Adaptive loops (loom.loop ... exit): (ctx, rows, rule, threshold,
+ *  trip_count, iteration_width) with rule LOOM_EXIT_*, threshold a double
+ *  and iteration_width the floats per cached position of one iteration's
+ *  slots, starts a run; (ctx, iteration, previous, next, logits, out) ->
+ *  int64_t after each iteration, with MemRef<float, 2> rows (logits [rows,
+ *  1], size 0 for converge), writes the kept rows to out and returns the
+ *  tokens still running; (ctx) ends the run. */
+#define LOOM_KERNEL_EXIT_BEGIN "loom_exit_begin"
+#define LOOM_KERNEL_EXIT_STEP "loom_exit_step"
+#define LOOM_KERNEL_EXIT_END "loom_exit_end"
+/** Caches keys and values: (ctx, key_cache, value_cache, keys, values,
+ *  slot, pos) with caches MemRef<float, 3> and rows MemRef<float, 2>;
+ *  inside an adaptive loop it writes only running tokens' rows, to this
+ *  iteration's slot and the same slot of every later iteration. */
+#define LOOM_KERNEL_WRITE_KV "loom_write_kv"
+/** Exit rules of adaptive loops. */
+#define LOOM_EXIT_GATE 0     /* Ouro: cumulative exit probability >= t */
+#define LOOM_EXIT_CONVERGE 1 /* |h_t - h_{t-1}| / |h_{t-1}| < t */
 
 /*--- Activations in a product's epilogue ----------------------------------*/
 /* What the products apply to each element of their result, after the bias

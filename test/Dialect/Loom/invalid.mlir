@@ -499,6 +499,87 @@ func.func @loop_yield_type(%x: tensor<4xf32>, %y: tensor<8xf32>) {
 
 // -----
 
+func.func @exit_threshold(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'loom.loop' op exit threshold must be in (0, 1], got 1.5}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit converge threshold = 1.5 : tensor<?x8xf32> {
+    loom.yield %h : tensor<?x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_threshold_zero(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'loom.loop' op exit threshold must be in (0, 1], got 0}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit converge threshold = 0.0 : tensor<?x8xf32> {
+    loom.yield %h : tensor<?x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_rule_unknown(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{expected an exit rule (gate or converge), got 'never'}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit never threshold = 0.5 : tensor<?x8xf32> {
+    loom.yield %h : tensor<?x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_rule_without_threshold(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'loom.loop' op an adaptive loop needs both an exit rule and a threshold}}
+  %0 = "loom.loop"(%x) <{trip_count = 2 : i64, exit_rule = #loom.exit<gate>}> ({
+  ^bb0(%i: index, %h: tensor<?x8xf32>):
+    loom.yield %h : tensor<?x8xf32>
+  }) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @exit_two_values(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'loom.loop' op an adaptive loop carries one value (the tokens' rows), got 2}}
+  %0:2 = loom.loop 2 times(%i) iter_args(%h = %x, %g = %x) exit converge threshold = 0.5 : tensor<?x8xf32>, tensor<?x8xf32> {
+    loom.yield %h, %g : tensor<?x8xf32>, tensor<?x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_not_rows(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'loom.loop' op an adaptive loop's first iter_arg must be a [seq, width] activation, got 'tensor<8xf32>'}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit converge threshold = 0.5 : tensor<8xf32> {
+    loom.yield %h : tensor<8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_gate_no_logits(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{'loom.loop' op body yields 1 values but the loop has 1 iter_args and an exit gate's logits}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit gate threshold = 0.5 : tensor<?x8xf32> {
+    loom.yield %h : tensor<?x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @exit_gate_logits_type(%x: tensor<?x8xf32>, %l: tensor<?x2xf32>) {
+  // expected-error @+1 {{'loom.loop' op the exit gate's logits must be [seq, 1] of the first iter_arg's rows and type, got 'tensor<?x2xf32>'}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit gate threshold = 0.5 : tensor<?x8xf32> {
+    loom.yield %h, %l : tensor<?x8xf32>, tensor<?x2xf32>
+  }
+  return
+}
+
+// -----
+
 func.func @loop_no_iter_args() {
   // expected-error @+1 {{'loom.loop' op expects at least one iter_arg}}
   "loom.loop"() <{trip_count = 2 : i64}> ({

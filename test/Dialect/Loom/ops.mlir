@@ -137,6 +137,21 @@ func.func @loop(%x: tensor<?x768xf32>, %b: tensor<768xf32>) -> tensor<?x768xf32>
   return %r#0 : tensor<?x768xf32>
 }
 
+// CHECK-LABEL: func.func @adaptive_loops
+// CHECK: loom.loop 4 times(%{{.*}}) iter_args(%{{.*}} = %{{.*}}) exit gate threshold = 7.500000e-01 : tensor<?x768xf32> {
+// CHECK:   loom.yield %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<?x1xf32>
+// CHECK: loom.loop 8 times(%{{.*}}) iter_args(%{{.*}} = %{{.*}}) exit converge threshold = 1.000000e-03 : tensor<?x768xf32> {
+func.func @adaptive_loops(%x: tensor<?x768xf32>, %w: tensor<1x768xf32>) -> tensor<?x768xf32> {
+  %r = loom.loop 4 times(%i) iter_args(%h = %x) exit gate threshold = 0.75 : tensor<?x768xf32> {
+    %l = loom.linear %h, %w : (tensor<?x768xf32>, tensor<1x768xf32>) -> tensor<?x1xf32>
+    loom.yield %h, %l : tensor<?x768xf32>, tensor<?x1xf32>
+  }
+  %s = loom.loop 8 times(%i) iter_args(%h = %r) exit converge threshold = 1.0e-3 : tensor<?x768xf32> {
+    loom.yield %h : tensor<?x768xf32>
+  }
+  return %s : tensor<?x768xf32>
+}
+
 // CHECK-LABEL: func.func @weights_as_arguments
 // CHECK: %[[W:.*]] = loom.weight @plain : tensor<768xf32>
 // CHECK: call @block(%{{.*}}, %[[W]])

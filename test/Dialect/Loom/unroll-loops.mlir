@@ -81,3 +81,17 @@ func.func @shared(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   }
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// A loop that tokens may leave early stays a loop: its depth is decided
+// per token at run time.
+// CHECK-LABEL: func.func @adaptive
+// CHECK: loom.loop 3 times(%{{.*}}) iter_args(%{{.*}} = %{{.*}}) exit converge threshold = 1.000000e-01
+func.func @adaptive(%x: tensor<?x8xf32>, %g: tensor<8xf32>) -> tensor<?x8xf32> {
+  %0 = loom.loop 3 times(%i) iter_args(%h = %x) exit converge threshold = 0.1 : tensor<?x8xf32> {
+    %n = loom.rms_norm %h, %g eps = 1.0e-5 : tensor<?x8xf32>, tensor<8xf32>
+    loom.yield %n : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}
