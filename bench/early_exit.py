@@ -8,10 +8,12 @@ layers, 16 heads, FFN 2816, vocab 8192, 4 steps; 70M parameters, 280 MB in
 f32) on random weights (scripts/make_checkpoint.py, seed 0, std 0.02; the
 exit gate gets its own scale so that its probabilities spread), run with
 --full-depth and with lower --exit-threshold values: the average
-iterations per token the program reports (prompt and generated tokens),
-decode tokens/s (STEPS - 1 steps after a 32-token prompt, 2 threads,
-median of 3) and its ratio to the full-depth run, next to the ratio of
-iterations (what a decode whose time is all in the loop would gain).
+iterations per decoded token (from the program's report, less
+a prompt-only run's), decode tokens/s (STEPS - 1 steps after a 32-token
+prompt, 2 threads, median of 3) and its ratio to the full-depth run, next
+to the ratio of iterations (what a decode whose time is all in the loop
+would gain); and the same model with a plain loop (the `exit` clause
+removed), which shows what the adaptive machinery itself costs.
 Random weights say nothing about quality: that needs a trained gate (an
 Ouro checkpoint). Prints a markdown table; docs/looping.md keeps the
 latest figures.
@@ -64,25 +66,55 @@ def main():
     spread_gate(weights, manifest, scale=3.0)
 
     prompt = " ".join(str(7 + i) for i in range(32))
+    command = [exe, "--weights", weights, "--prompt-ids", prompt, "--bench",
+               "--threads", "2"]
+    # The same model with a plain loop: what the adaptive machinery costs.
+    plain_source = work / "ouro-plain.loom"
+    source = (ROOT / "examples" / "ouro.loom").read_text()
+    plain_source.write_text(re.sub(r"\s*exit\(gate = gate, threshold = "
+                                   r"exit_threshold\)", "", source))
+    plain = work / "ouro-plain"
+    run([LOOMC, plain_source, "-o", plain] + SIZES)
+    plain_speed = sorted(decode_speed([plain, "--weights", weights,
+                                       "--prompt-ids", prompt, "--bench",
+                                       "--threads", "2", "-n",
+                                       str(args.steps)]) for _ in range(3))[1]
     rows = []
     for name, flags in SETTINGS:
-        speeds, depth = [], None
+        # The decoded tokens' iterations: the whole run's less the prompt's.
+        prompt_iterations = iterations(run(command + ["-n", "1"] +
+                                           flags).stderr)
+        speeds = []
         for _ in range(3):
-            err = run([exe, "--weights", weights, "--prompt-ids", prompt, "-n",
-                       str(args.steps), "--bench", "--threads", "2"] +
-                      flags).stderr
-            speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                          err).group(1)))
-            depth = float(re.search(r"adaptive depth: ([0-9.]+)",
-                                    err).group(1))
+            err = run(command + ["-n", str(args.steps)] + flags).stderr
+            speeds.append(decode_speed(err))
+            total = iterations(err)
+        depth = (total - prompt_iterations) / (args.steps - 1)
         rows.append((name, depth, sorted(speeds)[1]))
     full_depth, full_speed = rows[0][1], rows[0][2]
     print("| run | iterations per token | decode tok/s | speed vs full depth "
           "| iterations saved (full / average) |")
     print("|---|---|---|---|---|")
+    print("| plain loop (no exit) | 4 | %.1f | %.2f | 1.00 |"
+          % (plain_speed, plain_speed / full_speed))
     for name, depth, speed in rows:
         print("| %s | %.2f | %.1f | %.2f | %.2f |"
               % (name, depth, speed, speed / full_speed, full_depth / depth))
+
+
+def decode_speed(command_or_stderr):
+    """Decode tokens/s from a run's --bench report (running `command` first
+    when given a list)."""
+    err = command_or_stderr
+    if isinstance(err, list):
+        err = run(err).stderr
+    return float(re.search(r"decode \d+ tokens: ([0-9.]+)", err).group(1))
+
+
+def iterations(stderr):
+    """The iterations all tokens ran, from the program's report."""
+    return int(re.search(r"adaptive depth: [0-9.]+ iterations per token on "
+                         r"average, (\d+) of", stderr).group(1))
 
 
 def spread_gate(path, manifest, scale):
