@@ -22,14 +22,13 @@ latest figures.
 import argparse
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-LOOMC = ROOT / "build" / "bin" / "loomc"
+from smollm2 import LOOMC, ROOT, run
+
 SIZES = ["-D", "dim=1024", "-D", "layers=4", "-D", "heads=16", "-D",
          "kv_heads=16", "-D", "ffn=2816", "-D", "vocab=8192"]
 SETTINGS = [("full depth", ["--full-depth"]),
@@ -37,15 +36,6 @@ SETTINGS = [("full depth", ["--full-depth"]),
             ("threshold 0.7", ["--exit-threshold=0.7"]),
             ("threshold 0.5", ["--exit-threshold=0.5"]),
             ("threshold 0.3", ["--exit-threshold=0.3"])]
-
-
-def run(cmd):
-    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(map(str, cmd)),
-                                     proc.stderr[-2000:]))
-    return proc
 
 
 def main():

@@ -130,6 +130,15 @@ private:
   FailureOr<Value> emitLoraLoop(const dsl::Layer &layer, ValueRange inputs,
                                 ArrayRef<Value> weights,
                                 ArrayRef<Value> gateWeights, Location loc);
+  /// Where each layer's weights start among `block`'s weights (one more
+  /// entry at the end: their count).
+  SmallVector<size_t> layerWeightOffsets(const dsl::Block &block);
+  /// True if `block` has layers that are blocks.
+  static bool usesBlocks(const dsl::Block &block);
+  /// Emits `block`'s forward on `inputs` where the builder is, reading
+  /// `weights` (its function's weight arguments).
+  FailureOr<Value> emitInPlace(const dsl::Block &block, ValueRange inputs,
+                               ArrayRef<Value> weights);
   /// Marks `loop` adaptive when `use` has an exit rule.
   void setExitRule(LoopOp loop, const dsl::BlockUseSpec &use);
   /// For an exit gate: appends its logits on the iteration's result
@@ -351,20 +360,37 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
   func::FuncOp callee = blockFuncs.lookup(use.block);
   size_t perCopy = blockWeights(*use.block).size();
 
+  // A block that uses blocks is emitted in place, so that the blocks it
+  // uses are called with the model's weights themselves: the passes that
+  // rewrite weights (fusion, quantization, pruning) follow one call from
+  // the entry point to a weight, not a chain of them.
+  bool inPlace = usesBlocks(*use.block);
   // Applies the `count` stacked copies in order to `state`.
-  auto applyStack = [&](ValueRange state) -> SmallVector<Value> {
+  auto applyStack = [&](ValueRange state) -> FailureOr<SmallVector<Value>> {
     SmallVector<Value> current(state.begin(), state.end());
     for (int64_t copy = 0; copy < use.count; ++copy) {
+      ArrayRef<Value> copyWeights = weights.slice(copy * perCopy, perCopy);
+      if (inPlace) {
+        FailureOr<Value> result = emitInPlace(*use.block, current, copyWeights);
+        if (failed(result))
+          return failure();
+        current.assign({*result});
+        continue;
+      }
       SmallVector<Value> operands(current);
-      llvm::append_range(operands, weights.slice(copy * perCopy, perCopy));
+      llvm::append_range(operands, copyWeights);
       auto call = func::CallOp::create(builder, loc, callee, operands);
       current.assign(call.getResults().begin(), call.getResults().end());
     }
     return current;
   };
 
-  if (!use.loop)
-    return applyStack(inputs).front();
+  if (!use.loop) {
+    FailureOr<SmallVector<Value>> result = applyStack(inputs);
+    if (failed(result))
+      return failure();
+    return result->front();
+  }
   // The exit gate's weights come last.
   ArrayRef<Value> gateWeights;
   if (use.exitGate != ~0u) {
@@ -380,11 +406,46 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
     OpBuilder::InsertionGuard guard(builder);
     Block *body = loop.getBody();
     builder.setInsertionPointToStart(body);
-    SmallVector<Value> result = applyStack(body->getArguments().drop_front());
-    appendExitLogits(result, use, gateWeights, loc);
-    YieldOp::create(builder, loc, result);
+    FailureOr<SmallVector<Value>> result =
+        applyStack(body->getArguments().drop_front());
+    if (failed(result))
+      return failure();
+    appendExitLogits(*result, use, gateWeights, loc);
+    YieldOp::create(builder, loc, *result);
   }
   return loop.getResult(0);
+}
+
+SmallVector<size_t> Generator::layerWeightOffsets(const dsl::Block &block) {
+  SmallVector<size_t> first;
+  size_t offset = 0;
+  for (const dsl::Layer &layer : block.layers) {
+    first.push_back(offset);
+    std::vector<WeightSlot> layerSlots;
+    collectWeights(layer, layerSlots);
+    offset += layerSlots.size();
+  }
+  first.push_back(offset);
+  return first;
+}
+
+bool Generator::usesBlocks(const dsl::Block &block) {
+  return llvm::any_of(block.layers, [](const dsl::Layer &layer) {
+    return layer.kind == dsl::LayerKind::Block;
+  });
+}
+
+FailureOr<Value> Generator::emitInPlace(const dsl::Block &block,
+                                        ValueRange inputs,
+                                        ArrayRef<Value> weights) {
+  // Each layer's weights are a contiguous run of `weights`, as the
+  // arguments of the block's function are.
+  SmallVector<size_t> firstWeight = layerWeightOffsets(block);
+  auto weightsOf = [&](unsigned layer) {
+    return SmallVector<Value>(weights.slice(
+        firstWeight[layer], firstWeight[layer + 1] - firstWeight[layer]));
+  };
+  return emitForward(block.forward, block.layers, inputs, weightsOf);
 }
 
 void Generator::setExitRule(LoopOp loop, const dsl::BlockUseSpec &use) {
@@ -626,19 +687,11 @@ void Generator::emitBlock(const dsl::Block &block) {
   builder.setInsertionPointToStart(entry);
 
   // Each layer's weights are a contiguous run of the weight arguments.
-  SmallVector<size_t> firstWeight;
-  size_t offset = numInputs;
-  for (const dsl::Layer &layer : block.layers) {
-    firstWeight.push_back(offset);
-    std::vector<WeightSlot> layerSlots;
-    collectWeights(layer, layerSlots);
-    offset += layerSlots.size();
-  }
-  firstWeight.push_back(offset);
+  SmallVector<size_t> firstWeight = layerWeightOffsets(block);
   auto weightsOf = [&](unsigned layer) {
     SmallVector<Value> weights;
     for (size_t i = firstWeight[layer]; i < firstWeight[layer + 1]; ++i)
-      weights.push_back(entry->getArgument(i));
+      weights.push_back(entry->getArgument(numInputs + i));
     return weights;
   };
 
@@ -722,10 +775,17 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
     return nullptr;
   func::ReturnOp::create(builder, forwardLoc, *result);
 
-  // A block that only `lora` loops use runs as its copies with deltas.
+  // A block that only `lora` loops use runs as its copies with deltas; a
+  // block that uses blocks is emitted in place.
   for (func::FuncOp base : loraBases)
     if (SymbolTable::symbolKnownUseEmpty(base, module))
       base.erase();
+  for (const std::unique_ptr<dsl::Block> &block : model.blocks) {
+    func::FuncOp func = blockFuncs.lookup(block.get());
+    if (func && usesBlocks(*block) &&
+        SymbolTable::symbolKnownUseEmpty(func, module))
+      func.erase();
+  }
 
   if (failed(verify(module)))
     return nullptr;
