@@ -182,7 +182,10 @@ const std::vector<BuiltinDef> &getBuiltinTable() {
         {"q", T::Name, false, false},
         {"k", T::Name, false, false},
         {"v", T::Name, false, false},
-        {"o", T::Name, false, false}}},
+        {"o", T::Name, false, false},
+        {"qk_norm", T::Bool, false, false},
+        {"qk_norm_eps", T::Number, false, false},
+        {"window", T::Size, false, false}}},
       {"MLP",
        LayerKind::MLP,
        {{"dim", T::Size, true, true},
@@ -411,6 +414,21 @@ static bool buildAttention(const BuiltinArgs &args, AttentionSpec &spec) {
   spec.k = args.getString("k", "k_proj");
   spec.v = args.getString("v", "v_proj");
   spec.o = args.getString("o", "o_proj");
+  spec.qkNorm = args.getBool("qk_norm", false);
+  if (args.has("qk_norm_eps")) {
+    if (!spec.qkNorm)
+      return args.fail("qk_norm_eps", "'qk_norm_eps' is the epsilon of "
+                                      "qk-norm: add 'qk_norm = true'");
+    spec.qkNormEps = args.getNumber("qk_norm_eps", 0);
+    if (!(spec.qkNormEps >= 0))
+      return args.fail("qk_norm_eps", "'qk_norm_eps' must not be negative");
+  }
+  if (args.has("window")) {
+    if (!spec.causal)
+      return args.fail("window", "a sliding 'window' limits how far back a "
+                                 "token looks and needs causal attention");
+    spec.window = args.getInt("window", 0);
+  }
   return true;
 }
 

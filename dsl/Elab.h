@@ -112,6 +112,14 @@ struct AttentionSpec {
   std::string q = "q_proj", k = "k_proj", v = "v_proj", o = "o_proj";
   /// Sub-name of a fused QKV projection; empty when q/k/v are separate.
   std::string qkv;
+  /// qk-norm (Qwen3): each head's query and key RMS-normalized before RoPE,
+  /// with scales `{qNorm}.weight` and `{kNorm}.weight` ([headDim]).
+  bool qkNorm = false;
+  double qkNormEps = 1e-6;
+  std::string qNorm = "q_norm", kNorm = "k_norm";
+  /// Sliding window: a token attends to itself and the `window - 1` tokens
+  /// before it; 0 for none.
+  int64_t window = 0;
 };
 
 /// `MLP(dim, hidden, act, ...)` and `GatedMLP(dim, hidden, act, ...)`.

@@ -217,6 +217,10 @@ void Generator::collectWeights(const dsl::Layer &layer,
       projection(spec.qkv, qWidth + 2 * kvWidth, spec.dim, spec.qkvBias);
     }
     projection(spec.o, spec.dim, qWidth, spec.outBias);
+    if (spec.qkNorm) {
+      add(joinPath(spec.qNorm, "weight"), f32Type({spec.headDim}));
+      add(joinPath(spec.kNorm, "weight"), f32Type({spec.headDim}));
+    }
     return;
   }
   case dsl::LayerKind::MLP:
@@ -319,13 +323,21 @@ FailureOr<Value> Generator::emitAttention(const dsl::Layer &layer, Value x,
   }
   Value wo = asOutIn(take(), spec.transposed, loc);
   Value bo = spec.outBias ? take() : Value();
+  Value qNorm = spec.qkNorm ? take() : Value();
+  Value kNorm = spec.qkNorm ? take() : Value();
 
-  FloatAttr rope;
+  FloatAttr rope, qkNormEps;
   if (spec.ropeTheta)
     rope = builder.getF64FloatAttr(*spec.ropeTheta);
+  if (spec.qkNorm)
+    qkNormEps = builder.getF64FloatAttr(spec.qkNormEps);
+  IntegerAttr window;
+  if (spec.window)
+    window = builder.getI64IntegerAttr(spec.window);
   auto op = AttentionOp::create(builder, loc, x, wq, wk, wv, wo, bq, bk, bv, bo,
-                                spec.heads, spec.kvHeads, spec.headDim,
-                                spec.causal, rope, spec.ropeInterleaved);
+                                qNorm, kNorm, spec.heads, spec.kvHeads,
+                                spec.headDim, spec.causal, rope,
+                                spec.ropeInterleaved, qkNormEps, window);
   return op.getResult();
 }
 

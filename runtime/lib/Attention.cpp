@@ -38,6 +38,13 @@ struct AttentionProblem {
   int64_t outStride;
   int64_t seq, pos, heads, kvHeads, headDim;
   bool causal;
+  /// Sliding window (0: none): a token sees the `window` positions ending
+  /// at its own.
+  int64_t window;
+  /// The first cached position token `token` of this call sees.
+  int64_t firstVisible(int64_t token) const {
+    return window > 0 ? std::max<int64_t>(0, pos + token + 1 - window) : 0;
+  }
   /// The model instance's threads.
   ThreadPool *pool;
 };
@@ -77,7 +84,7 @@ void attendPortable(const AttentionProblem &p, int64_t token, int64_t head,
   float scale = 1.0f / std::sqrt(float(p.headDim));
   float maximum = -INFINITY, total = 0.0f;
   std::fill(acc, acc + p.headDim, 0.0f);
-  for (int64_t j = 0; j < context; ++j) {
+  for (int64_t j = p.firstVisible(token); j < context; ++j) {
     const float *key = p.keys + j * p.cacheRowStride + kvHead * p.headDim;
     const float *value = p.values + j * p.cacheRowStride + kvHead * p.headDim;
     float score = dotPortable(query, key, p.headDim) * scale;
@@ -141,9 +148,11 @@ __attribute__((target("avx512f"))) void attendAvx512(const AttentionProblem &p,
                                                      int64_t head, float *acc,
                                                      float *scores) {
   int64_t group = p.heads / p.kvHeads;
-  int64_t kvOffset = (head / group) * p.headDim;
+  // The visible rows [first, end) as rows [0, context) from `keys`.
+  int64_t first = p.firstVisible(token);
+  int64_t kvOffset = first * p.cacheRowStride + (head / group) * p.headDim;
   const float *query = p.q + token * p.qStride + head * p.headDim;
-  int64_t context = p.causal ? p.pos + token + 1 : p.pos + p.seq;
+  int64_t context = (p.causal ? p.pos + token + 1 : p.pos + p.seq) - first;
   float scale = 1.0f / std::sqrt(float(p.headDim));
 
   float maximum = -INFINITY;
@@ -208,18 +217,20 @@ int64_t queryBlockTokens(int64_t group) {
 }
 
 /// Softmax of `scores` ([rows, stride]) in place: row r keeps columns
-/// [0, valid(r)) and gets zeros beyond; returns each row's sum in `sums`.
-template <typename Valid>
-void softmaxRows(float *scores, int64_t rows, int64_t stride, Valid valid,
-                 float scale, float *sums) {
+/// [first(r), valid(r)) and gets zeros elsewhere; returns each row's sum in
+/// `sums`.
+template <typename First, typename Valid>
+void softmaxRows(float *scores, int64_t rows, int64_t stride, First first,
+                 Valid valid, float scale, float *sums) {
   for (int64_t r = 0; r < rows; ++r) {
     float *row = scores + r * stride;
-    int64_t n = valid(r);
+    int64_t begin = first(r), n = valid(r);
+    std::fill(row, row + begin, 0.0f);
     float maximum = -INFINITY;
-    for (int64_t j = 0; j < n; ++j)
+    for (int64_t j = begin; j < n; ++j)
       maximum = std::max(maximum, row[j]);
     float total = 0.0f;
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = begin; j < n; ++j) {
       row[j] = std::exp((row[j] - maximum) * scale);
       total += row[j];
     }
@@ -230,19 +241,20 @@ void softmaxRows(float *scores, int64_t rows, int64_t stride, Valid valid,
 
 #if LOOM_X86
 /// The same with 16 exponentials at a time.
-template <typename Valid>
+template <typename First, typename Valid>
 __attribute__((target("avx512f"))) void
-softmaxRowsAvx512(float *scores, int64_t rows, int64_t stride, Valid valid,
-                  float scale, float *sums) {
+softmaxRowsAvx512(float *scores, int64_t rows, int64_t stride, First first,
+                  Valid valid, float scale, float *sums) {
   for (int64_t r = 0; r < rows; ++r) {
     float *row = scores + r * stride;
-    int64_t n = valid(r);
+    int64_t begin = first(r), n = valid(r);
+    std::fill(row, row + begin, 0.0f);
     float maximum = -INFINITY;
-    for (int64_t j = 0; j < n; ++j)
+    for (int64_t j = begin; j < n; ++j)
       maximum = std::max(maximum, row[j]);
     __m512 shift = _mm512_set1_ps(maximum), factor = _mm512_set1_ps(scale);
     __m512 total = _mm512_setzero_ps();
-    for (int64_t j = 0; j < n; j += 16) {
+    for (int64_t j = begin; j < n; j += 16) {
       __mmask16 mask =
           n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
       __m512 x = _mm512_maskz_loadu_ps(mask, row + j);
@@ -298,13 +310,15 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
   auto valid = [&](int64_t r) {
     return p.causal ? p.pos + t0 + r % tokens + 1 : context;
   };
+  auto first = [&](int64_t r) { return p.firstVisible(t0 + r % tokens); };
   float scale = 1.0f / std::sqrt(float(hd));
 #if LOOM_X86
   if (avx512)
-    softmaxRowsAvx512(scores, rows, stride, valid, scale, scratch.sums.data());
+    softmaxRowsAvx512(scores, rows, stride, first, valid, scale,
+                      scratch.sums.data());
   else
 #endif
-    softmaxRows(scores, rows, stride, valid, scale, scratch.sums.data());
+    softmaxRows(scores, rows, stride, first, valid, scale, scratch.sums.data());
   (void)avx512;
   sgemmPanels(*p.pool, rows, hd, context, scores, stride, values,
               scratch.outputs.data(), hd, /*accumulate=*/false);
@@ -321,12 +335,11 @@ void attendBlock(const AttentionProblem &p, int64_t t0, int64_t t1,
 
 } // namespace
 
-extern "C" void
-_mlir_ciface_loom_attention(loom_context *context, MemRef<float, 2> *q,
-                            MemRef<float, 3> *keyCache,
-                            MemRef<float, 3> *valueCache, MemRef<float, 2> *out,
-                            int64_t pos, int64_t slot, int64_t heads,
-                            int64_t kvHeads, int64_t headDim, int64_t causal) {
+extern "C" void _mlir_ciface_loom_attention(
+    loom_context *context, MemRef<float, 2> *q, MemRef<float, 3> *keyCache,
+    MemRef<float, 3> *valueCache, MemRef<float, 2> *out, int64_t pos,
+    int64_t slot, int64_t heads, int64_t kvHeads, int64_t headDim,
+    int64_t causal, int64_t window) {
   AttentionProblem p;
   ThreadPool &pool = context->kernels->pool;
   p.pool = &pool;
@@ -345,6 +358,7 @@ _mlir_ciface_loom_attention(loom_context *context, MemRef<float, 2> *q,
   p.kvHeads = kvHeads;
   p.headDim = headDim;
   p.causal = causal != 0;
+  p.window = p.causal ? window : 0;
   // Two products of head_dim per (query, visible key, head).
   double visible = p.causal ? double(p.seq) * double(pos) +
                                   double(p.seq) * double(p.seq + 1) / 2

@@ -83,7 +83,8 @@ LogicalResult lowerToKernelCall(CachedAttentionOp op, bool adaptive) {
       i64(op.getNumHeads()),
       i64(op.getNumKvHeads()),
       i64(op.getHeadDim()),
-      i64(op.getCausal() ? 1 : 0)};
+      i64(op.getCausal() ? 1 : 0),
+      i64(op.getWindow() ? int64_t(*op.getWindow()) : 0)};
   callKernel(rewriter, loc, op, kAttentionKernel, operands);
   replaceWithBuffer(rewriter, op, out);
   return success();

@@ -300,6 +300,77 @@ def gguf_llama(weights, cfg, ids):
     return llama(GgufLlamaNames(weights, cfg), cfg, ids)
 
 
+# ---------------------------------------------------------------------------
+# Qwen3 (Qwen3ForCausalLM): per-head qk-norm and its own head size; and a
+# Llama with a sliding window (Mistral's `sliding_window`).
+# ---------------------------------------------------------------------------
+
+
+def sdpa_window(q, k, v, window):
+    """Causal attention where token i sees only j > i - window (all j <= i
+    when window is 0)."""
+    hd = q.shape[-1]
+    scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+    s = q.shape[-2]
+    i = torch.arange(s)[:, None]
+    j = torch.arange(s)[None, :]
+    hidden = j > i
+    if window:
+        hidden = hidden | (j <= i - window)
+    scores = scores.masked_fill(hidden, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def qwen3_attention(W, p, x, cfg, qk_norm_eps=None, window=0):
+    dim, heads, kv_heads = cfg["dim"], cfg["heads"], cfg["kv_heads"]
+    hd = cfg.get("head_dim", dim // heads)
+    q = split_heads(linear(W, p + ".q_proj", x, dim, heads * hd, False), heads, hd)
+    k = split_heads(linear(W, p + ".k_proj", x, dim, kv_heads * hd, False), kv_heads, hd)
+    v = split_heads(linear(W, p + ".v_proj", x, dim, kv_heads * hd, False), kv_heads, hd)
+    if qk_norm_eps is not None:
+        # Qwen3Attention: RMSNorm over head_dim of each head, before RoPE.
+        q = rms_norm(W, p + ".q_norm", q, hd, qk_norm_eps)
+        k = rms_norm(W, p + ".k_norm", k, hd, qk_norm_eps)
+    theta = cfg.get("rope_theta", COMMON_THETA)
+    q, k = rope(q, theta), rope(k, theta)
+    n_rep = heads // kv_heads
+    o = sdpa_window(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep), window)
+    return linear(W, p + ".o_proj", merge_heads(o), heads * hd, dim, False)
+
+
+def _decoder_stack(W, cfg, ids, eps, attention, head_name):
+    dim = cfg["dim"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        h = x + attention(W, p + ".self_attn",
+                          rms_norm(W, p + ".input_layernorm", x, dim, eps))
+        x = h + llama_mlp(W, p + ".mlp",
+                          rms_norm(W, p + ".post_attention_layernorm", h, dim,
+                                   eps), dim, cfg["ffn"])
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, head_name, x, dim, cfg["vocab"], False)
+
+
+def qwen3(weights, cfg, ids):
+    """Qwen3ForCausalLM with a tied LM head (Qwen3-0.6B)."""
+    W = as_weights(weights)
+    eps = cfg["eps"]
+    return _decoder_stack(
+        W, cfg, ids, eps,
+        lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=eps),
+        "model.embed_tokens")
+
+
+def windowed(weights, cfg, ids):
+    """A Llama whose attention has a sliding window of `window` positions."""
+    W = as_weights(weights)
+    return _decoder_stack(
+        W, cfg, ids, COMMON_EPS,
+        lambda W, p, x: qwen3_attention(W, p, x, cfg, window=cfg["window"]),
+        "lm_head")
+
+
 # examples/common.loom's Decoder defaults, and the models' final norm eps.
 COMMON_EPS = 1e-5
 COMMON_THETA = 10000.0
@@ -622,6 +693,8 @@ MODELS = {
     "RelaxedRecursive": (relaxed_recursive, "decoder"),
     "Hyperloop": (hyperloop, "decoder"),
     "Ouro": (ouro, "decoder"),
+    "Qwen3": (qwen3, "decoder"),
+    "Windowed": (windowed, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }
 

@@ -830,8 +830,9 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
     }
     Value attended = CachedAttentionOp::create(
         builder, loc, q, k, attend.getV(), keys, values, pos, slot,
-        attend.getNumHeads(), attend.getNumKvHeads(), headDim,
-        attend.getCausal());
+        attend.getNumHeadsAttr(), attend.getNumKvHeadsAttr(),
+        attend.getHeadDimAttr(), attend.getCausalAttr(),
+        attend.getWindowAttr());
     attend.replaceAllUsesWith(attended);
     attend.erase();
   }

@@ -252,6 +252,15 @@ struct CachedAttentionLowering : OpConversionPattern<CachedAttentionOp> {
               Value limit = arith::AddIOp::create(b, l, pos, row);
               Value future = arith::CmpIOp::create(
                   b, l, arith::CmpIPredicate::ugt, column, limit);
+              // A sliding window also hides j <= pos + i - window.
+              if (std::optional<uint64_t> window = op.getWindow()) {
+                Value reach = arith::AddIOp::create(
+                    b, l, column,
+                    arith::ConstantIndexOp::create(b, l, int64_t(*window)));
+                Value past = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::ule, reach, limit);
+                future = arith::OrIOp::create(b, l, future, past);
+              }
               Value minusInf = floatConstant(
                   b, l, elementType, -std::numeric_limits<double>::infinity());
               linalg::YieldOp::create(

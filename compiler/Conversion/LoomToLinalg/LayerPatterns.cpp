@@ -250,17 +250,43 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
-    int64_t width = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t width = type.getDimSize(1);
+    // With a group, each run of `group` elements is a row of its own:
+    // [seq, width] as [seq * width / group, group] and back.
+    int64_t group = op.getGroup() ? int64_t(*op.getGroup()) : width;
+    int64_t runs = width / group;
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}},
+                                      merge = {{0, 1}, {2}};
+    auto runsType = RankedTensorType::get({type.getDimSize(0), runs, group},
+                                          type.getElementType());
+    OpFoldResult seq = tensor::getMixedSize(rewriter, loc, x, 0);
+    SmallVector<OpFoldResult> runsShape = {seq, rewriter.getIndexAttr(runs),
+                                           rewriter.getIndexAttr(group)};
+    Value rows = x;
+    if (group != width)
+      rows = tensor::CollapseShapeOp::create(
+          rewriter, loc,
+          tensor::ExpandShapeOp::create(rewriter, loc, runsType, x, split,
+                                        runsShape),
+          merge);
     Value squares = buildRowReduction(
-        rewriter, loc, x, 0.0,
+        rewriter, loc, rows, 0.0,
         [](OpBuilder &b, Location l, Value v, Value acc) {
           Value square = arith::MulFOp::create(b, l, v, v);
           return arith::AddFOp::create(b, l, acc, square).getResult();
         });
-    Value meanSquare = divideBy(rewriter, loc, squares, width);
-    rewriter.replaceOp(op, buildNormalize(rewriter, loc, x, Value(), meanSquare,
-                                          adaptor.getGamma(), Value(),
-                                          op.getEpsilon().convertToDouble()));
+    Value meanSquare = divideBy(rewriter, loc, squares, group);
+    Value normalized = buildNormalize(rewriter, loc, rows, Value(), meanSquare,
+                                      adaptor.getGamma(), Value(),
+                                      op.getEpsilon().convertToDouble());
+    if (group != width)
+      normalized = tensor::CollapseShapeOp::create(
+          rewriter, loc, type,
+          tensor::ExpandShapeOp::create(rewriter, loc, runsType, normalized,
+                                        merge, runsShape),
+          split);
+    rewriter.replaceOp(op, normalized);
     return success();
   }
 };

@@ -616,8 +616,21 @@ LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult RMSNormOp::verify() {
-  return verifyNorm(*this, getX(), getGamma(), Value(),
-                    getEpsilon().convertToDouble());
+  std::optional<uint64_t> group = getGroup();
+  if (!group)
+    return verifyNorm(*this, getX(), getGamma(), Value(),
+                      getEpsilon().convertToDouble());
+  int64_t width = dimOf(getX(), 1);
+  if (!ShapedType::isDynamic(width) && width % int64_t(*group) != 0)
+    return emitOpError() << "group " << *group << " does not divide x's width "
+                         << width;
+  if (failed(verifyBiasLength(*this, "gamma", getGamma(), int64_t(*group),
+                              "the group has {0} elements")))
+    return failure();
+  if (!(getEpsilon().convertToDouble() >= 0.0))
+    return emitOpError() << "epsilon must be non-negative, got "
+                         << getEpsilon().convertToDouble();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -630,6 +643,15 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                                             SmallVectorImpl<Type> &inferred) {
   return inferActivation(loc, adaptor.getX(), dimOf(adaptor.getWo(), 0),
                          inferred);
+}
+
+/// A sliding window masks positions before a token's own: only causal
+/// attention has one.
+static LogicalResult verifyWindow(Operation *op, std::optional<uint64_t> window,
+                                  bool causal) {
+  if (window && !causal)
+    return op->emitOpError("a sliding window needs causal attention");
+  return success();
 }
 
 /// Checks a `[rows, cols]` projection weight against the expected extents;
@@ -702,7 +724,15 @@ LogicalResult AttentionOp::verify() {
       failed(verifyBiasLength(*this, "bo", getBo(), dimOf(getWo(), 0),
                               "wo has {0} output rows")))
     return failure();
-  return success();
+  if (bool(getQNorm()) != bool(getKNorm()) ||
+      bool(getQNorm()) != getQkNormEps().has_value())
+    return emitOpError("qk-norm needs q_norm, k_norm and qk_norm_eps together");
+  if (failed(verifyBiasLength(*this, "q_norm", getQNorm(), headDim,
+                              "head_dim = {0}")) ||
+      failed(verifyBiasLength(*this, "k_norm", getKNorm(), headDim,
+                              "head_dim = {0}")))
+    return failure();
+  return verifyWindow(*this, getWindow(), getCausal());
 }
 
 //===----------------------------------------------------------------------===//
@@ -734,6 +764,8 @@ LogicalResult AttendOp::verify() {
                            << " rows but q has " << dimOf(getQ(), 0);
     return success();
   };
+  if (failed(verifyWindow(*this, getWindow(), getCausal())))
+    return failure();
   return success(succeeded(checkWidth("q", getQ(), heads * headDim,
                                       "num_heads * head_dim")) &&
                  succeeded(checkWidth("k", getK(), kvHeads * headDim,
@@ -794,6 +826,8 @@ LogicalResult CachedAttentionOp::verify() {
   auto cacheWidth = [](Value cache) {
     return cast<MemRefType>(cache.getType()).getDimSize(2);
   };
+  if (failed(verifyWindow(*this, getWindow(), getCausal())))
+    return failure();
   return failure(
       failed(check("q", dimOf(getQ(), 1), qWidth, "num_heads * head_dim")) ||
       failed(

@@ -472,7 +472,10 @@ def Loom_RMSNormOp : Loom_NormOp<"rms_norm"> {
   let description = [{
     `y = x / sqrt(mean(x^2) + epsilon) * gamma`; `x: [seq, D]`, `gamma: [D]`.
     Without `gamma` (folded into the next products by `--loom-fold-norm`),
-    `y = x / sqrt(mean(x^2) + epsilon)`.
+    `y = x / sqrt(mean(x^2) + epsilon)`. With `group = G` (G divides D),
+    each run of G elements of a row is normalized on its own and `gamma`
+    is `[G]`, the same for every run: the per-head norm of queries and keys
+    (qk-norm, `x: [seq, heads * G]`).
 
     ```mlir
     %y = loom.rms_norm %x, %g eps = 1.000000e-05 : tensor<?x768xf32>, tensor<768xf32>
@@ -480,14 +483,18 @@ def Loom_RMSNormOp : Loom_NormOp<"rms_norm"> {
     ```
   }];
   let arguments = (ins Loom_Activation:$x, Optional<Loom_Vector>:$gamma,
-                       F64Attr:$epsilon);
+                       F64Attr:$epsilon,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group);
   let assemblyFormat = [{
-    $x (`,` $gamma^)? `eps` `=` $epsilon attr-dict `:` type(operands)
+    $x (`,` $gamma^)? `eps` `=` $epsilon (`group` `=` $group^)? attr-dict `:`
+    type(operands)
   }];
   let builders = [
     OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$gamma,
-                   "double":$epsilon), [{
-      build($_builder, $_state, x, gamma, $_builder.getF64FloatAttr(epsilon));
+                   "double":$epsilon, CArg<"int64_t", "0">:$group), [{
+      build($_builder, $_state, x, gamma, $_builder.getF64FloatAttr(epsilon),
+            group > 0 ? $_builder.getI64IntegerAttr(group)
+                      : ::mlir::IntegerAttr());
     }]>
   ];
 }
@@ -503,8 +510,11 @@ def Loom_AttentionOp : Loom_Op<"attention",
     v = x wv^T + bv   : [seq, KV*hd]
     (rope_theta set: rotate q and k per head with RoPE, base rope_theta;
      rope_interleaved: pairs of adjacent elements, see loom.rope)
+    (q_norm, k_norm set: each head's q and k RMS-normalized, scales [hd],
+     epsilon qk_norm_eps, before RoPE)
     head h uses kv head g = h / (H / KV)
-    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
+    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set;
+          window W: token i sees only j > i - W)
     y = concat_h(o_h) wo^T + bo       : [seq, out]
     ```
 
@@ -523,19 +533,25 @@ def Loom_AttentionOp : Loom_Op<"attention",
                        Loom_Matrix:$wv, Loom_Matrix:$wo,
                        Optional<Loom_Vector>:$bq, Optional<Loom_Vector>:$bk,
                        Optional<Loom_Vector>:$bv, Optional<Loom_Vector>:$bo,
+                       Optional<Loom_Vector>:$q_norm,
+                       Optional<Loom_Vector>:$k_norm,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
                        UnitAttr:$causal,
                        OptionalAttr<F64Attr>:$rope_theta,
-                       UnitAttr:$rope_interleaved);
+                       UnitAttr:$rope_interleaved,
+                       OptionalAttr<F64Attr>:$qk_norm_eps,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $x `,` $wq `,` $wk `,` $wv `,` $wo
     (`bq` $bq^)? (`bk` $bk^)? (`bv` $bv^)? (`bo` $bo^)?
+    (`q_norm` $q_norm^)? (`k_norm` $k_norm^)?
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
     `head_dim` `=` $head_dim (`causal` $causal^)?
     (`rope_theta` `=` $rope_theta^)? (`rope_interleaved` $rope_interleaved^)?
+    (`qk_norm_eps` `=` $qk_norm_eps^)? (`window` `=` $window^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -554,7 +570,8 @@ def Loom_AttendOp : Loom_Op<"attend", [Pure, Loom_InferType]> {
     (rope_theta set: rotate q and k per head with RoPE, base rope_theta;
      rope_interleaved: pairs of adjacent elements, see loom.rope)
     head h uses kv head g = h / (H / KV)
-    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set)
+    o_h = softmax(q_h k_g^T / sqrt(hd) + mask) v_g   (mask: causal if set;
+          window W: token i sees only j > i - W)
     result = concat_h(o_h)                          : [seq, H*hd]
     ```
 
@@ -574,13 +591,15 @@ def Loom_AttendOp : Loom_Op<"attend", [Pure, Loom_InferType]> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
                        UnitAttr:$causal,
                        OptionalAttr<F64Attr>:$rope_theta,
-                       UnitAttr:$rope_interleaved);
+                       UnitAttr:$rope_interleaved,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
     `head_dim` `=` $head_dim (`causal` $causal^)?
     (`rope_theta` `=` $rope_theta^)? (`rope_interleaved` $rope_interleaved^)?
+    (`window` `=` $window^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -639,6 +658,7 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
     ```
     s[h, i, j] = q[i, h] . K[j, g] / sqrt(hd)      j < pos + seq
     s[h, i, j] = -inf where causal and j > pos + i
+    s[h, i, j] = -inf where window W and j <= pos + i - W
     o[i, h]    = sum_j softmax_j(s[h, i, :])[j] V[j, g]
     ```
 
@@ -663,12 +683,13 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
-                       UnitAttr:$causal);
+                       UnitAttr:$causal,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $key_cache `,` $value_cache `,` $pos `,` $slot
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
-    `head_dim` `=` $head_dim (`causal` $causal^)?
+    `head_dim` `=` $head_dim (`causal` $causal^)? (`window` `=` $window^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -64,7 +64,8 @@ static bool readElsewhere(Value w) {
 
 bool loom::foldNorm(RMSNormOp norm) {
   Value gamma = norm.getGamma();
-  if (!gamma || norm->use_empty())
+  // A per-group scale is no product's input-channel scale.
+  if (!gamma || norm->use_empty() || norm.getGroup())
     return false;
   SmallVector<LinearOp> linears;
   for (Operation *user : norm->getUsers()) {

@@ -243,14 +243,13 @@ void _mlir_ciface_loom_write_kv(loom_context *context,
 
 /// Attention of `q` ([seq, heads * headDim]) over rows [0, pos + seq) of KV
 /// cache slot `slot` (the new rows already written), into `out`; causal
-/// masks positions after each token's own.
-void _mlir_ciface_loom_attention(loom_context *context,
-                                 loom::MemRef<float, 2> *q,
-                                 loom::MemRef<float, 3> *keyCache,
-                                 loom::MemRef<float, 3> *valueCache,
-                                 loom::MemRef<float, 2> *out, int64_t pos,
-                                 int64_t slot, int64_t heads, int64_t kvHeads,
-                                 int64_t headDim, int64_t causal);
+/// masks positions after each token's own, and a `window` > 0 (causal
+/// only) those `window` or more before it.
+void _mlir_ciface_loom_attention(
+    loom_context *context, loom::MemRef<float, 2> *q,
+    loom::MemRef<float, 3> *keyCache, loom::MemRef<float, 3> *valueCache,
+    loom::MemRef<float, 2> *out, int64_t pos, int64_t slot, int64_t heads,
+    int64_t kvHeads, int64_t headDim, int64_t causal, int64_t window);
 }
 
 #endif // LOOM_KERNELS_H

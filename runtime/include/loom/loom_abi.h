@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 4
+#define LOOM_ABI_VERSION 5
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -72,7 +72,8 @@
 #define LOOM_KERNEL_SGEMM_NT_OVERWRITE "loom_sgemm_nt_overwrite"
 #define LOOM_KERNEL_SGEMM_NN_OVERWRITE "loom_sgemm_nn_overwrite"
 /** Attention over a KV cache slot: (ctx, q, key_cache, value_cache, out,
- *  pos, slot, heads, kv_heads, head_dim, causal). */
+ *  pos, slot, heads, kv_heads, head_dim, causal, window); window > 0 (causal
+ *  only) hides positions `window` or more before each token's own. */
 #define LOOM_KERNEL_ATTENTION "loom_attention"
 /** Token embedding: (ctx, table, ids, out), out[i] = table[ids[i]]; the
  *  kernel finds the table by its address (it may be packed, or half

@@ -211,6 +211,46 @@ func.func @rms_norm_gamma(%x: tensor<?x768xf32>, %g: tensor<512xf32>) {
 
 // -----
 
+func.func @rms_norm_group(%x: tensor<?x768xf32>, %g: tensor<100xf32>) {
+  // expected-error @+1 {{'loom.rms_norm' op group 100 does not divide x's width 768}}
+  %0 = loom.rms_norm %x, %g eps = 1.0e-5 group = 100 : tensor<?x768xf32>, tensor<100xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_group_gamma(%x: tensor<?x768xf32>, %g: tensor<768xf32>) {
+  // expected-error @+1 {{'loom.rms_norm' op gamma has 768 elements but the group has 64 elements}}
+  %0 = loom.rms_norm %x, %g eps = 1.0e-5 group = 64 : tensor<?x768xf32>, tensor<768xf32>
+  return
+}
+
+// -----
+
+func.func @attention_q_norm_alone(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %n: tensor<16xf32>) {
+  // expected-error @+1 {{'loom.attention' op qk-norm needs q_norm, k_norm and qk_norm_eps together}}
+  %0 = loom.attention %x, %w, %w, %w, %w q_norm %n heads = 4 kv_heads = 4 head_dim = 16 causal qk_norm_eps = 1.0e-6 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<16xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_q_norm_size(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %n: tensor<64xf32>) {
+  // expected-error @+1 {{'loom.attention' op q_norm has 64 elements but head_dim = 16}}
+  %0 = loom.attention %x, %w, %w, %w, %w q_norm %n k_norm %n heads = 4 kv_heads = 4 head_dim = 16 causal qk_norm_eps = 1.0e-6 : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @attend_window_not_causal(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>) {
+  // expected-error @+1 {{'loom.attend' op a sliding window needs causal attention}}
+  %0 = loom.attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 window = 4 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
 func.func @rms_norm_epsilon(%x: tensor<?x768xf32>, %g: tensor<768xf32>) {
   // expected-error @+1 {{'loom.rms_norm' op epsilon must be non-negative, got -1.0}}
   %0 = loom.rms_norm %x, %g eps = -1.0 : tensor<?x768xf32>, tensor<768xf32>
