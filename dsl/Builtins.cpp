@@ -195,6 +195,19 @@ const std::vector<BuiltinDef> &getBuiltinTable() {
         {"layout", T::Layout, false, false},
         {"up", T::Name, false, false},
         {"down", T::Name, false, false}}},
+      {"MoE",
+       LayerKind::MoE,
+       {{"dim", T::Size, true, true},
+        {"hidden", T::Size, true, true},
+        {"experts", T::Size, true, true},
+        {"top_k", T::Size, true, true},
+        {"act", T::Act, true, false},
+        {"renormalize", T::Bool, false, false},
+        {"router", T::Name, false, false},
+        {"expert_prefix", T::Name, false, false},
+        {"gate", T::Name, false, false},
+        {"up", T::Name, false, false},
+        {"down", T::Name, false, false}}},
       {"GatedMLP",
        LayerKind::GatedMLP,
        {{"dim", T::Size, true, true},
@@ -482,6 +495,25 @@ bool loom::dsl::detail::buildBuiltinLayer(const LayerDecl &decl,
     spec.gate = args.getString("gate", "gate_proj");
     spec.up = args.getString("up", "up_proj");
     spec.down = args.getString("down", "down_proj");
+    return true;
+  }
+  case LayerKind::MoE: {
+    MoESpec &spec = layer.moe;
+    spec.dim = args.getInt("dim", 0);
+    spec.hidden = args.getInt("hidden", 0);
+    spec.experts = args.getInt("experts", 0);
+    spec.topK = args.getInt("top_k", 0);
+    if (spec.topK > spec.experts)
+      return args.fail("top_k", "top_k (" + llvm::Twine(spec.topK) +
+                                    ") must not exceed experts (" +
+                                    llvm::Twine(spec.experts) + ")");
+    spec.act = *parseActivation(args.getString("act", "silu"));
+    spec.renormalize = args.getBool("renormalize", true);
+    spec.router = args.getString("router", "gate");
+    spec.expertPrefix = args.getString("expert_prefix", "experts");
+    spec.gate = args.getString("gate", "w1");
+    spec.up = args.getString("up", "w3");
+    spec.down = args.getString("down", "w2");
     return true;
   }
   case LayerKind::Block:

@@ -99,6 +99,15 @@ std::string tensorList(const Layer &layer, llvm::StringRef prefix) {
     add(m.down, "bias", m.bias);
     break;
   }
+  case LayerKind::MoE: {
+    const MoESpec &m = layer.moe;
+    add(m.router, "weight", true);
+    for (const std::string &part : {m.gate, m.up, m.down})
+      add(m.expertPrefix + ".{0.." + std::to_string(m.experts - 1) + "}." +
+              part,
+          "weight", true);
+    break;
+  }
   case LayerKind::Block:
     out += join(base, "...") + "\n";
     break;
@@ -142,6 +151,10 @@ std::string describe(const Layer &layer) {
                    layer.kind == LayerKind::GatedMLP ? "GatedMLP" : "MLP",
                    layer.mlp.dim, layer.mlp.hidden,
                    stringifyActivation(layer.mlp.act));
+  case LayerKind::MoE:
+    return formatv("MoE {0} experts {1} → {2} → {1}, top {3}, {4}",
+                   layer.moe.experts, layer.moe.dim, layer.moe.hidden,
+                   layer.moe.topK, stringifyActivation(layer.moe.act));
   case LayerKind::Block: {
     const BlockUseSpec &use = layer.blockUse;
     std::string name = use.block->name;
@@ -189,6 +202,7 @@ const char *colorOf(LayerKind kind) {
     return "#cfe2ff";
   case LayerKind::MLP:
   case LayerKind::GatedMLP:
+  case LayerKind::MoE:
     return "#d4f0d4";
   case LayerKind::Block:
     return "#e6dcf5";

@@ -59,6 +59,7 @@ enum class LayerKind {
   Attention,           ///< [seq, dim] -> [seq, dim]
   MLP,                 ///< [seq, dim] -> [seq, dim]
   GatedMLP,            ///< [seq, dim] -> [seq, dim]
+  MoE,                 ///< [seq, dim] -> [seq, dim]
   Block,               ///< a user block, possibly stacked and/or looped
 };
 
@@ -122,6 +123,22 @@ struct AttentionSpec {
   int64_t window = 0;
 };
 
+/// `MoE(dim, hidden, experts, top_k, ...)`: a mixture of gated MLPs.
+/// Tensors: `{router}.weight` [experts, dim]; for each expert e,
+/// `{expertPrefix}.e.{gate}.weight` and `.{up}.weight` [hidden, dim],
+/// `.{down}.weight` [dim, hidden] (Mixtral's names by default).
+struct MoESpec {
+  int64_t dim = 0;
+  int64_t hidden = 0;
+  int64_t experts = 0;
+  int64_t topK = 0;
+  Activation act = Activation::Silu;
+  /// The chosen experts' router probabilities scaled to sum to 1.
+  bool renormalize = true;
+  std::string router = "gate", expertPrefix = "experts";
+  std::string gate = "w1", up = "w3", down = "w2";
+};
+
 /// `MLP(dim, hidden, act, ...)` and `GatedMLP(dim, hidden, act, ...)`.
 /// Tensors: `{up}.weight` [hidden, dim], `{down}.weight` [dim, hidden],
 /// `{gate}.weight` [hidden, dim] (gated only), and `.bias` tensors when
@@ -182,6 +199,7 @@ struct Layer {
   NormSpec norm;
   AttentionSpec attention;
   MLPSpec mlp;
+  MoESpec moe;
   BlockUseSpec blockUse;
 };
 

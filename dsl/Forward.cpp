@@ -446,6 +446,9 @@ FValue ForwardBuilder::callBuiltin(unsigned index, const CallExpr &call,
   case LayerKind::GatedMLP:
     expected = output = ValueType::features(layer.mlp.dim);
     break;
+  case LayerKind::MoE:
+    expected = output = ValueType::features(layer.moe.dim);
+    break;
   case LayerKind::Block:
     return FValue::invalid();
   }

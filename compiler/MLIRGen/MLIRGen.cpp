@@ -121,6 +121,8 @@ private:
                                  ArrayRef<Value> weights, Location loc);
   FailureOr<Value> emitMLP(const dsl::Layer &layer, Value x,
                            ArrayRef<Value> weights, Location loc);
+  FailureOr<Value> emitMoE(const dsl::Layer &layer, Value x,
+                           ArrayRef<Value> weights, Location loc);
   FailureOr<Value> emitBlockUse(const dsl::Layer &layer, ValueRange inputs,
                                 ArrayRef<Value> weights, Location loc);
   /// A weight-shared loop with per-iteration LoRA deltas (`lora(r)`): the
@@ -220,6 +222,21 @@ void Generator::collectWeights(const dsl::Layer &layer,
     if (spec.qkNorm) {
       add(joinPath(spec.qNorm, "weight"), f32Type({spec.headDim}));
       add(joinPath(spec.kNorm, "weight"), f32Type({spec.headDim}));
+    }
+    return;
+  }
+  case dsl::LayerKind::MoE: {
+    const dsl::MoESpec &spec = layer.moe;
+    add(joinPath(spec.router, "weight"), f32Type({spec.experts, spec.dim}));
+    // Expert by expert: its gate, up and down matrices.
+    for (int64_t e = 0; e < spec.experts; ++e) {
+      std::string expert = joinPath(spec.expertPrefix, std::to_string(e));
+      add(joinPath(joinPath(expert, spec.gate), "weight"),
+          f32Type({spec.hidden, spec.dim}));
+      add(joinPath(joinPath(expert, spec.up), "weight"),
+          f32Type({spec.hidden, spec.dim}));
+      add(joinPath(joinPath(expert, spec.down), "weight"),
+          f32Type({spec.dim, spec.hidden}));
     }
     return;
   }
@@ -361,6 +378,27 @@ FailureOr<Value> Generator::emitMLP(const dsl::Layer &layer, Value x,
                               bDown, act)
         .getResult();
   return MLPOp::create(builder, loc, x, wUp, wDown, bUp, bDown, act)
+      .getResult();
+}
+
+FailureOr<Value> Generator::emitMoE(const dsl::Layer &layer, Value x,
+                                    ArrayRef<Value> weights, Location loc) {
+  const dsl::MoESpec &spec = layer.moe;
+  // The experts' matrices stacked expert after expert, for one kernel call.
+  SmallVector<Value> gates, ups, downs;
+  for (int64_t e = 0; e < spec.experts; ++e) {
+    gates.push_back(weights[1 + 3 * e]);
+    ups.push_back(weights[2 + 3 * e]);
+    downs.push_back(weights[3 + 3 * e]);
+  }
+  auto stack = [&](ArrayRef<Value> parts) -> Value {
+    if (parts.size() == 1)
+      return parts.front();
+    return ConcatOp::create(builder, loc, parts, /*axis=*/0).getResult();
+  };
+  return MoEOp::create(builder, loc, x, weights[0], stack(gates), stack(ups),
+                       stack(downs), spec.experts, spec.topK, spec.renormalize,
+                       convertActivation(spec.act))
       .getResult();
 }
 
@@ -600,6 +638,8 @@ FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
   case dsl::LayerKind::MLP:
   case dsl::LayerKind::GatedMLP:
     return emitMLP(layer, x, weights, loc);
+  case dsl::LayerKind::MoE:
+    return emitMoE(layer, x, weights, loc);
   case dsl::LayerKind::Block:
     return emitBlockUse(layer, inputs, weights, loc);
   }

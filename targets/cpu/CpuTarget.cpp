@@ -181,6 +181,7 @@ public:
     pm.addPass(loom::cpu::createLoomLowerPruneCalls());
     pm.addPass(loom::cpu::createLoomLowerLowRankCalls());
     pm.addPass(loom::cpu::createLoomLowerObserveCalls());
+    pm.addPass(loom::cpu::createLoomLowerMoECalls());
     pm.addPass(loom::cpu::createLoomLowerExitLoops());
   }
   LogicalResult

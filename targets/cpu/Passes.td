@@ -112,6 +112,23 @@ def LoomLowerExitLoops
   ];
 }
 
+def LoomLowerMoECalls
+    : Pass<"loom-lower-moe-calls", "::mlir::ModuleOp"> {
+  let summary = "Mixtures of experts (loom.moe) as runtime calls";
+  let description = [{
+    Each `loom.moe` calls `loom_moe` (loom_abi.h) with the enclosing
+    function's model context, the activations, the router, the experts'
+    stacked gate, up and down matrices, the result buffer, the expert count,
+    top_k, whether the chosen probabilities are renormalized and the
+    activation id. The kernel reads only the chosen experts' weights, each
+    once per call. Runs on bound `loom` IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def LoomLowerQuantizedCalls
     : Pass<"loom-lower-quantized-calls", "::mlir::ModuleOp"> {
   let summary = "Quantized products and quantizations as calls of the runtime";

@@ -371,6 +371,46 @@ def windowed(weights, cfg, ids):
         "lm_head")
 
 
+def mixtral_moe(W, p, x, cfg, renormalize=True):
+    """MixtralSparseMoeBlock: softmax router, top-k experts (ties: the lower
+    index), probabilities renormalized over the chosen ones; expert e is
+    w2(silu(w1 x) * w3 x)."""
+    dim, ffn, experts, top_k = cfg["dim"], cfg["ffn"], cfg["experts"], cfg["top_k"]
+    probs = torch.softmax(linear(W, p + ".gate", x, dim, experts, False), dim=-1)
+    out = torch.zeros_like(x)
+    for t in range(x.shape[0]):
+        # Stable order: among equal probabilities the lower expert first.
+        order = sorted(range(experts), key=lambda e: (-float(probs[t, e]), e))
+        chosen = order[:top_k]
+        weights = probs[t, chosen]
+        if renormalize:
+            weights = weights / weights.sum()
+        for e, w in zip(chosen, weights):
+            q = "%s.experts.%d" % (p, e)
+            row = x[t:t + 1]
+            h = silu(linear(W, q + ".w1", row, dim, ffn, False)) * \
+                linear(W, q + ".w3", row, dim, ffn, False)
+            out[t] += w * linear(W, q + ".w2", h, ffn, dim, False)[0]
+    return out
+
+
+def mixtral(weights, cfg, ids, renormalize=True):
+    """MixtralForCausalLM."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        h = x + llama_attention(W, p + ".self_attn",
+                                rms_norm(W, p + ".input_layernorm", x, dim, eps),
+                                dim, cfg["heads"], cfg["kv_heads"],
+                                cfg["rope_theta"])
+        x = h + mixtral_moe(W, p + ".block_sparse_moe",
+                            rms_norm(W, p + ".post_attention_layernorm", h,
+                                     dim, eps), cfg, renormalize)
+    return _llama_head(W, x, cfg, eps)
+
+
 # examples/common.loom's Decoder defaults, and the models' final norm eps.
 COMMON_EPS = 1e-5
 COMMON_THETA = 10000.0
@@ -694,6 +734,8 @@ MODELS = {
     "Hyperloop": (hyperloop, "decoder"),
     "Ouro": (ouro, "decoder"),
     "Qwen3": (qwen3, "decoder"),
+    "Mixtral": (mixtral, "decoder"),
+    "MixtralTop1": (functools.partial(mixtral, renormalize=False), "decoder"),
     "Windowed": (windowed, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }

@@ -63,7 +63,8 @@ struct ConvertLoomToLinalgPass
     // Quantized weights are read by the target's kernels only, neurons
     // selected and factors computed by them; left alone here, they are
     // reported below.
-    target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp>();
+    target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp,
+                      MoEOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
     // So are loops that tokens may leave early (the runtime decides).
@@ -101,6 +102,12 @@ struct ConvertLoomToLinalgPass
       if (auto loop = dyn_cast<LoopOp>(op); loop && loop.isAdaptive()) {
         op->emitError("a loop that tokens may leave early ('exit') needs the "
                       "runtime's kernels: compile with them (loomc "
+                      "--kernels=runtime)");
+        return WalkResult::interrupt();
+      }
+      if (isa<MoEOp>(op)) {
+        op->emitError("a mixture of experts routes tokens in the target's "
+                      "kernels: compile with the runtime's kernels (loomc "
                       "--kernels=runtime)");
         return WalkResult::interrupt();
       }

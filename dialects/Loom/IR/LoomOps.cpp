@@ -841,6 +841,45 @@ LogicalResult CachedAttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// MoEOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoEOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+LogicalResult MoEOp::verify() {
+  auto experts = int64_t(getExperts());
+  if (int64_t(getTopK()) > experts)
+    return emitOpError() << "top_k " << getTopK() << " exceeds the " << experts
+                         << " experts";
+  int64_t width = dimOf(getX(), 1);
+  if (failed(verifyProjection(*this, "router", getRouter(), experts,
+                              "experts = {0}", width, "x has width {0}")))
+    return failure();
+  int64_t rows = dimOf(getWGate(), 0);
+  if (!ShapedType::isDynamic(rows) && rows % experts != 0)
+    return emitOpError() << "w_gate has " << rows
+                         << " rows, not a multiple of the " << experts
+                         << " experts";
+  int64_t hidden = ShapedType::isDynamic(rows) ? rows : rows / experts;
+  if (failed(verifyProjection(*this, "w_gate", getWGate(), ShapedType::kDynamic,
+                              "", width, "x has width {0}")) ||
+      failed(verifyProjection(*this, "w_up", getWUp(), rows,
+                              "w_gate has {0} rows", width,
+                              "x has width {0}")) ||
+      failed(verifyProjection(
+          *this, "w_down", getWDown(),
+          ShapedType::isDynamic(width) ? width : experts * width,
+          "experts * width = {0}", hidden, "the experts' hidden size {0}")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MLPOp / GatedMLPOp
 //===----------------------------------------------------------------------===//
 

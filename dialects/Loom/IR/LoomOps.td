@@ -777,6 +777,48 @@ def Loom_GatedMLPOp : Loom_Op<"gated_mlp",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+def Loom_MoEOp : Loom_Op<"moe", [Pure, Loom_InferType]> {
+  let summary = "mixture-of-experts feed-forward network (Mixtral, OLMoE)";
+  let description = [{
+    `E = experts` gated MLPs; each token goes to the `top_k` of them its
+    router scores highest. With `x: [seq, D]`, `router: [E, D]`, the
+    experts' matrices stacked expert after expert, `w_gate, w_up: [E*F, D]`
+    and `w_down: [E*D, F]`:
+
+    ```
+    p = softmax(x router^T)                        : [seq, E]
+    S = the top_k experts of each row (ties: the lower index)
+    g_e = p_e / sum_{e' in S} p_e'  (renormalize)   or  p_e
+    y = sum_{e in S} g_e (act(x Wg_e^T) * (x Wu_e^T)) Wd_e^T
+    ```
+
+    The runtime's kernel (`loom_moe`) reads only the chosen experts'
+    weights, and in a prompt each expert's weights once for all the tokens
+    that chose it.
+
+    ```mlir
+    %y = loom.moe silu %x, %router, %wg, %wu, %wd experts = 8 top_k = 2 renormalize
+           : (tensor<?x64xf32>, tensor<8x64xf32>, tensor<1024x64xf32>,
+              tensor<1024x64xf32>, tensor<512x128xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$x, Loom_Matrix:$router,
+                       Loom_Matrix:$w_gate, Loom_Matrix:$w_up,
+                       Loom_Matrix:$w_down,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$experts,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
+                       UnitAttr:$renormalize,
+                       Loom_ActivationAttr:$activation);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    custom<ActivationKind>($activation) $x `,` $router `,` $w_gate `,` $w_up
+    `,` $w_down `experts` `=` $experts `top_k` `=` $top_k
+    (`renormalize` $renormalize^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Loom_ActivationOp : Loom_Op<"activation", [Pure, Loom_InferType]> {
   let summary = "pointwise activation function";
   let description = [{

@@ -251,6 +251,38 @@ func.func @attend_window_not_causal(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>) 
 
 // -----
 
+func.func @moe_top_k(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x16xf32>) {
+  // expected-error @+1 {{'loom.moe' op top_k 5 exceeds the 4 experts}}
+  %y = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 5 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_router(%x: tensor<?x8xf32>, %r: tensor<3x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x16xf32>) {
+  // expected-error @+1 {{'loom.moe' op router has 3 rows but experts = 4}}
+  %y = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<3x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_stack(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<62x8xf32>, %d: tensor<32x16xf32>) {
+  // expected-error @+1 {{'loom.moe' op w_gate has 62 rows, not a multiple of the 4 experts}}
+  %y = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<62x8xf32>, tensor<62x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_down(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x8xf32>) {
+  // expected-error @+1 {{'loom.moe' op w_down expects input width 8 but the experts' hidden size 16}}
+  %y = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
 func.func @rms_norm_epsilon(%x: tensor<?x768xf32>, %g: tensor<768xf32>) {
   // expected-error @+1 {{'loom.rms_norm' op epsilon must be non-negative, got -1.0}}
   %0 = loom.rms_norm %x, %g eps = -1.0 : tensor<?x768xf32>, tensor<768xf32>

@@ -198,6 +198,15 @@ func.func @attention_variants(%x: tensor<?x768xf32>, %wq: tensor<768x768xf32>, %
   return %0, %1, %2, %3 : tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>
 }
 
+// CHECK-LABEL: func.func @moe(
+// CHECK: loom.moe silu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} experts = 4 top_k = 2 renormalize : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+// CHECK: loom.moe gelu %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} experts = 4 top_k = 1 :
+func.func @moe(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x16xf32>) -> tensor<?x8xf32> {
+  %0 = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 2 renormalize : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+  %1 = loom.moe gelu %0, %r, %g, %g, %d experts = 4 top_k = 1 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>) -> tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+
 // Rotary embeddings on adjacent pairs (llama.cpp's GGUF convention).
 // CHECK-LABEL: func.func @interleaved_rope(
 // CHECK: loom.attend %{{.*}}, %{{.*}}, %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 causal rope_theta = 1.000000e+05 rope_interleaved : (
