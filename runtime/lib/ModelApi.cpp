@@ -125,4 +125,37 @@ int loom_model_decode(loom_model *model, int32_t token, float *out) {
   return status ? 0 : failWith(status.getError(), -1);
 }
 
+int loom_model_set_exit_threshold(loom_model *model, double threshold) {
+  if (!model)
+    return failWith("loom_model_set_exit_threshold: null model", -1);
+  if (!(threshold >= 0 && threshold <= 1))
+    return failWith("loom_model_set_exit_threshold: the threshold must be in "
+                    "(0, 1], or 0 for the model's own",
+                    -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_set_exit_threshold"), -1);
+  ExitState &exits = model->session->getEarlyExit();
+  exits.thresholdOverride =
+      threshold > 0 ? std::optional<double>(threshold) : std::nullopt;
+  return 0;
+}
+
+int loom_model_set_full_depth(loom_model *model, int full) {
+  if (!model)
+    return failWith("loom_model_set_full_depth: null model", -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_set_full_depth"), -1);
+  model->session->getEarlyExit().fullDepth = full != 0;
+  return 0;
+}
+
+double loom_model_average_depth(loom_model *model) {
+  if (!model)
+    return 0;
+  const ExitState &exits = model->session->getEarlyExit();
+  return exits.tokens ? double(exits.iterations) / double(exits.tokens) : 0;
+}
+
 } // extern "C"

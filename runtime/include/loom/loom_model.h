@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /** Version of this interface. */
-#define LOOM_MODEL_API_VERSION 3
+#define LOOM_MODEL_API_VERSION 4
 
 /** A compiled model's definition (loom_abi.h), e.g. `loom_model_Llama`. */
 struct loom_model_def;
@@ -89,6 +89,21 @@ int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
 /** Decoders: runs one more token after the cached ones and writes its output
  *  row (the logits of the next token) to `out`. 0 on success, -1 on error. */
 int loom_model_decode(loom_model *model, int32_t token, float *out);
+
+/* Adaptive depth: models with a loop that tokens leave early (`exit(...)`
+ * in the .loom file). */
+
+/** Sets the loops' exit threshold, in (0, 1]; 0 restores the model's own.
+ *  0 on success, -1 on error. */
+int loom_model_set_exit_threshold(loom_model *model, double threshold);
+
+/** With `full` non-zero, every token runs every iteration; 0 restores the
+ *  exit rule. 0 on success, -1 on error. */
+int loom_model_set_full_depth(loom_model *model, int full);
+
+/** The iterations per token the loops have run since the instance was
+ *  opened, on average; 0 if none ran. */
+double loom_model_average_depth(loom_model *model);
 
 /* Text: the checkpoint's tokenizer.
  *

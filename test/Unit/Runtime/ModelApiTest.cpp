@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "loom/Kernels.h"
 #include "loom/Model.h"
 #include "loom/loom_abi.h"
 #include "loom/loom_model.h"
@@ -60,6 +61,27 @@ constexpr const char *kInfo =
 const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr,
                               nullptr};
 
+/// `forward` in a loop of 4 iterations that tokens leave by an exit gate
+/// of logit 0 (probability 1/2 each) at the model's threshold 1: every
+/// token runs all 4 unless the instance's settings say otherwise.
+void adaptiveForward(loom_context *context, void *tokens, int64_t pos,
+                     void *keys, void *values, void *out) {
+  forward(context, tokens, pos, keys, values, out);
+  auto *outRef = static_cast<MemRef<float, 2> *>(out);
+  int64_t rows = outRef->sizes[0];
+  std::vector<float> logits(size_t(rows), 0.0f);
+  MemRef<float, 2> gate{logits.data(), logits.data(), 0, {rows, 1}, {1, 1}};
+  _mlir_ciface_loom_exit_begin(context, rows, LOOM_EXIT_GATE, 1.0, 4, 0);
+  for (int64_t i = 0; i < 4; ++i)
+    if (_mlir_ciface_loom_exit_step(context, i, outRef, outRef, &gate,
+                                    outRef) == 0)
+      break;
+  _mlir_ciface_loom_exit_end(context);
+}
+
+const loom_model_def kAdaptive = {LOOM_ABI_VERSION, kInfo, adaptiveForward,
+                                  nullptr, nullptr};
+
 class ModelApiTest : public TempDirTest {
 protected:
   void SetUp() override {
@@ -81,6 +103,27 @@ TEST_F(ModelApiTest, RunsThroughTheContext) {
   float out[8];
   ASSERT_EQ(loom_model_prefill(model, tokens, 2, out), 0) << loom_last_error();
   EXPECT_THAT(out, ::testing::ElementsAre(2, 4, 6, 8, 4, 7, 10, 13));
+  loom_model_close(model);
+}
+
+TEST_F(ModelApiTest, SetsTheExitThreshold) {
+  loom_model *model =
+      loom_model_open(&kAdaptive, path("a.safetensors").c_str(), 8, 1);
+  ASSERT_NE(model, nullptr) << loom_last_error();
+  EXPECT_EQ(loom_model_average_depth(model), 0.0);
+  int32_t tokens[] = {2, 3};
+  float out[8];
+  ASSERT_EQ(loom_model_prefill(model, tokens, 2, out), 0) << loom_last_error();
+  EXPECT_EQ(loom_model_average_depth(model), 4.0);
+  // Exit probabilities 1/2, 1/4, ...: 0.7 is reached after 2 iterations.
+  ASSERT_EQ(loom_model_set_exit_threshold(model, 0.7), 0);
+  ASSERT_EQ(loom_model_prefill(model, tokens, 2, out), 0) << loom_last_error();
+  EXPECT_EQ(loom_model_average_depth(model), (8.0 + 4.0) / 4.0);
+  ASSERT_EQ(loom_model_set_full_depth(model, 1), 0);
+  ASSERT_EQ(loom_model_prefill(model, tokens, 2, out), 0) << loom_last_error();
+  EXPECT_EQ(loom_model_average_depth(model), (8.0 + 4.0 + 8.0) / 6.0);
+  EXPECT_EQ(loom_model_set_exit_threshold(model, 1.5), -1);
+  EXPECT_THAT(loom_last_error(), HasSubstr("must be in (0, 1]"));
   loom_model_close(model);
 }
 
