@@ -207,7 +207,10 @@ const std::vector<BuiltinDef> &getBuiltinTable() {
         {"expert_prefix", T::Name, false, false},
         {"gate", T::Name, false, false},
         {"up", T::Name, false, false},
-        {"down", T::Name, false, false}}},
+        {"down", T::Name, false, false},
+        {"shared", T::Size, false, false},
+        {"shared_prefix", T::Name, false, false},
+        {"shared_gate", T::String, false, false}}},
       {"GatedMLP",
        LayerKind::GatedMLP,
        {{"dim", T::Size, true, true},
@@ -514,6 +517,14 @@ bool loom::dsl::detail::buildBuiltinLayer(const LayerDecl &decl,
     spec.gate = args.getString("gate", "w1");
     spec.up = args.getString("up", "w3");
     spec.down = args.getString("down", "w2");
+    for (StringRef name : {"shared_prefix", "shared_gate"})
+      if (args.has(name) && !args.has("shared"))
+        return args.fail(name, "'" + name +
+                                   "' names a shared expert's tensors: give "
+                                   "its hidden size with 'shared'");
+    spec.sharedHidden = args.has("shared") ? args.getInt("shared", 0) : 0;
+    spec.sharedPrefix = args.getString("shared_prefix", "shared_expert");
+    spec.sharedGate = args.getString("shared_gate", "shared_expert_gate");
     return true;
   }
   case LayerKind::Block:

@@ -137,6 +137,12 @@ struct MoESpec {
   bool renormalize = true;
   std::string router = "gate", expertPrefix = "experts";
   std::string gate = "w1", up = "w3", down = "w2";
+  /// A shared expert every token goes through (Qwen2-MoE), of this hidden
+  /// size (0: none): `{sharedPrefix}.{gate,up,down}.weight`, its output
+  /// scaled by sigmoid(x `{sharedGate}.weight`^T) ([1, dim]) unless
+  /// `sharedGate` is empty.
+  int64_t sharedHidden = 0;
+  std::string sharedPrefix = "shared_expert", sharedGate = "shared_expert_gate";
 };
 
 /// `MLP(dim, hidden, act, ...)` and `GatedMLP(dim, hidden, act, ...)`.

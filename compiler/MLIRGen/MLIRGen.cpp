@@ -238,6 +238,16 @@ void Generator::collectWeights(const dsl::Layer &layer,
       add(joinPath(joinPath(expert, spec.down), "weight"),
           f32Type({spec.dim, spec.hidden}));
     }
+    if (spec.sharedHidden != 0) {
+      add(joinPath(joinPath(spec.sharedPrefix, spec.gate), "weight"),
+          f32Type({spec.sharedHidden, spec.dim}));
+      add(joinPath(joinPath(spec.sharedPrefix, spec.up), "weight"),
+          f32Type({spec.sharedHidden, spec.dim}));
+      add(joinPath(joinPath(spec.sharedPrefix, spec.down), "weight"),
+          f32Type({spec.dim, spec.sharedHidden}));
+      if (!spec.sharedGate.empty())
+        add(joinPath(spec.sharedGate, "weight"), f32Type({1, spec.dim}));
+    }
     return;
   }
   case dsl::LayerKind::MLP:
@@ -396,9 +406,21 @@ FailureOr<Value> Generator::emitMoE(const dsl::Layer &layer, Value x,
       return parts.front();
     return ConcatOp::create(builder, loc, parts, /*axis=*/0).getResult();
   };
-  return MoEOp::create(builder, loc, x, weights[0], stack(gates), stack(ups),
-                       stack(downs), spec.experts, spec.topK, spec.renormalize,
-                       convertActivation(spec.act))
+  // A shared expert is a gated MLP of its own, added in the kernel.
+  Value shared, sharedGate;
+  size_t next = 1 + 3 * size_t(spec.experts);
+  ActivationKind act = convertActivation(spec.act);
+  if (spec.sharedHidden != 0) {
+    shared =
+        GatedMLPOp::create(builder, loc, x, weights[next], weights[next + 1],
+                           weights[next + 2], Value(), Value(), Value(), act)
+            .getResult();
+    if (!spec.sharedGate.empty())
+      sharedGate = weights[next + 3];
+  }
+  return MoEOp::create(builder, loc, x.getType(), x, weights[0], stack(gates),
+                       stack(ups), stack(downs), shared, sharedGate,
+                       spec.experts, spec.topK, spec.renormalize, act)
       .getResult();
 }
 

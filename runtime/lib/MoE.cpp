@@ -40,6 +40,7 @@ extern "C" void
 _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
                       MemRef<float, 2> *router, MemRef<float, 2> *gate,
                       MemRef<float, 2> *up, MemRef<float, 2> *down,
+                      MemRef<float, 2> *shared, MemRef<float, 2> *sharedGate,
                       MemRef<float, 2> *out, int64_t experts, int64_t topK,
                       int64_t renormalize, int64_t activation) {
   KernelState &state = *context->kernels;
@@ -49,8 +50,25 @@ _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
   int64_t ldx = x->strides[0];
   float *ys = out->aligned + out->offset;
   int64_t ldy = out->strides[0];
-  for (int64_t t = 0; t < seq; ++t)
-    std::fill(ys + t * ldy, ys + t * ldy + dim, 0.0f);
+  // The shared expert's output, scaled by its gate, or zeros.
+  std::vector<float> scales(static_cast<size_t>(seq), 1.0f);
+  if (sharedGate->sizes[0] > 0) {
+    sgemmNT(state, seq, 1, dim, xs, ldx,
+            sharedGate->aligned + sharedGate->offset, sharedGate->strides[0],
+            scales.data(), 1, /*accumulate=*/false);
+    for (float &scale : scales)
+      scale = 1.0f / (1.0f + std::exp(-scale));
+  }
+  for (int64_t t = 0; t < seq; ++t) {
+    float *y = ys + t * ldy;
+    if (shared->sizes[0] == 0) {
+      std::fill(y, y + dim, 0.0f);
+      continue;
+    }
+    const float *s = shared->aligned + shared->offset + t * shared->strides[0];
+    for (int64_t d = 0; d < dim; ++d)
+      y[d] = scales[size_t(t)] * s[d * shared->strides[1]];
+  }
 
   // The router's logits, then each token's experts.
   std::vector<float> logits(static_cast<size_t>(seq * experts));

@@ -45,6 +45,8 @@ LogicalResult lowerMoE(loom::MoEOp op) {
               readOnlyBuffer(builder, loc, op.getWGate()),
               readOnlyBuffer(builder, loc, op.getWUp()),
               readOnlyBuffer(builder, loc, op.getWDown()),
+              optionalBuffer(builder, loc, op.getShared(), 2),
+              optionalBuffer(builder, loc, op.getSharedGate(), 2),
               castToAnyLayout(builder, loc, out),
               i64Constant(builder, loc, int64_t(op.getExperts())),
               i64Constant(builder, loc, int64_t(op.getTopK())),

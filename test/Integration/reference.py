@@ -371,11 +371,12 @@ def windowed(weights, cfg, ids):
         "lm_head")
 
 
-def mixtral_moe(W, p, x, cfg, renormalize=True):
+def mixtral_moe(W, p, x, cfg, renormalize=True, names=("w1", "w3", "w2")):
     """MixtralSparseMoeBlock: softmax router, top-k experts (ties: the lower
     index), probabilities renormalized over the chosen ones; expert e is
-    w2(silu(w1 x) * w3 x)."""
+    w2(silu(w1 x) * w3 x) (`names`: the gate, up and down projections)."""
     dim, ffn, experts, top_k = cfg["dim"], cfg["ffn"], cfg["experts"], cfg["top_k"]
+    gate, up, down = names
     probs = torch.softmax(linear(W, p + ".gate", x, dim, experts, False), dim=-1)
     out = torch.zeros_like(x)
     for t in range(x.shape[0]):
@@ -388,14 +389,28 @@ def mixtral_moe(W, p, x, cfg, renormalize=True):
         for e, w in zip(chosen, weights):
             q = "%s.experts.%d" % (p, e)
             row = x[t:t + 1]
-            h = silu(linear(W, q + ".w1", row, dim, ffn, False)) * \
-                linear(W, q + ".w3", row, dim, ffn, False)
-            out[t] += w * linear(W, q + ".w2", h, ffn, dim, False)[0]
+            h = silu(linear(W, q + "." + gate, row, dim, ffn, False)) * \
+                linear(W, q + "." + up, row, dim, ffn, False)
+            out[t] += w * linear(W, q + "." + down, h, ffn, dim, False)[0]
     return out
 
 
-def mixtral(weights, cfg, ids, renormalize=True):
-    """MixtralForCausalLM."""
+def qwen2_moe_block(W, p, x, cfg):
+    """Qwen2MoeSparseMoeBlock (norm_topk_prob = false): the routed experts
+    plus a shared expert scaled by sigmoid(shared_expert_gate(x))."""
+    routed = mixtral_moe(W, p, x, cfg, renormalize=False,
+                         names=("gate_proj", "up_proj", "down_proj"))
+    shared = llama_mlp(W, p + ".shared_expert", x, cfg["dim"],
+                       cfg["shared_ffn"])
+    gate = torch.sigmoid(linear(W, p + ".shared_expert_gate", x, cfg["dim"],
+                                1, False))
+    return routed + gate * shared
+
+
+def mixtral(weights, cfg, ids, renormalize=True, block=None,
+            block_name="block_sparse_moe"):
+    """MixtralForCausalLM (`block`: another sparse MoE block, read under
+    `block_name`)."""
     W = as_weights(weights)
     dim, eps = cfg["dim"], cfg["eps"]
     x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
@@ -405,9 +420,10 @@ def mixtral(weights, cfg, ids, renormalize=True):
                                 rms_norm(W, p + ".input_layernorm", x, dim, eps),
                                 dim, cfg["heads"], cfg["kv_heads"],
                                 cfg["rope_theta"])
-        x = h + mixtral_moe(W, p + ".block_sparse_moe",
-                            rms_norm(W, p + ".post_attention_layernorm", h,
-                                     dim, eps), cfg, renormalize)
+        y = rms_norm(W, p + ".post_attention_layernorm", h, dim, eps)
+        q = p + "." + block_name
+        x = h + (block(W, q, y, cfg) if block else
+                 mixtral_moe(W, q, y, cfg, renormalize))
     return _llama_head(W, x, cfg, eps)
 
 
@@ -736,6 +752,8 @@ MODELS = {
     "Qwen3": (qwen3, "decoder"),
     "Mixtral": (mixtral, "decoder"),
     "MixtralTop1": (functools.partial(mixtral, renormalize=False), "decoder"),
+    "SharedExpertMoE": (functools.partial(mixtral, block=qwen2_moe_block,
+                                          block_name="mlp"), "decoder"),
     "Windowed": (windowed, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }

@@ -876,6 +876,18 @@ LogicalResult MoEOp::verify() {
           ShapedType::isDynamic(width) ? width : experts * width,
           "experts * width = {0}", hidden, "the experts' hidden size {0}")))
     return failure();
+  if (getSharedGate() && !getShared())
+    return emitOpError("shared_gate scales a shared expert's output: give "
+                       "shared too");
+  if (Value shared = getShared())
+    if (conflicts(dimOf(shared, 1), width) ||
+        conflicts(dimOf(shared, 0), dimOf(getX(), 0)))
+      return emitOpError() << "shared must be [seq, " << width << "] as x, got "
+                           << shared.getType();
+  if (Value gate = getSharedGate())
+    if (failed(verifyProjection(*this, "shared_gate", gate, 1, "one row ({0})",
+                                width, "x has width {0}")))
+      return failure();
   return success();
 }
 

@@ -777,7 +777,8 @@ def Loom_GatedMLPOp : Loom_Op<"gated_mlp",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Loom_MoEOp : Loom_Op<"moe", [Pure, Loom_InferType]> {
+def Loom_MoEOp : Loom_Op<"moe",
+    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
   let summary = "mixture-of-experts feed-forward network (Mixtral, OLMoE)";
   let description = [{
     `E = experts` gated MLPs; each token goes to the `top_k` of them its
@@ -792,6 +793,10 @@ def Loom_MoEOp : Loom_Op<"moe", [Pure, Loom_InferType]> {
     y = sum_{e in S} g_e (act(x Wg_e^T) * (x Wu_e^T)) Wd_e^T
     ```
 
+    With `shared %s` (a shared expert's output, `[seq, D]`, computed by the
+    ops before: Qwen2-MoE, DeepSeek-MoE), `y += s`, or with
+    `shared_gate %g` (`[1, D]`), `y += sigmoid(x g^T) * s`.
+
     The runtime's kernel (`loom_moe`) reads only the chosen experts'
     weights, and in a prompt each expert's weights once for all the tokens
     that chose it.
@@ -805,6 +810,8 @@ def Loom_MoEOp : Loom_Op<"moe", [Pure, Loom_InferType]> {
   let arguments = (ins Loom_Activation:$x, Loom_Matrix:$router,
                        Loom_Matrix:$w_gate, Loom_Matrix:$w_up,
                        Loom_Matrix:$w_down,
+                       Optional<Loom_Activation>:$shared,
+                       Optional<Loom_Matrix>:$shared_gate,
                        ConfinedAttr<I64Attr, [IntPositive]>:$experts,
                        ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
                        UnitAttr:$renormalize,
@@ -812,8 +819,8 @@ def Loom_MoEOp : Loom_Op<"moe", [Pure, Loom_InferType]> {
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     custom<ActivationKind>($activation) $x `,` $router `,` $w_gate `,` $w_up
-    `,` $w_down `experts` `=` $experts `top_k` `=` $top_k
-    (`renormalize` $renormalize^)?
+    `,` $w_down (`shared` $shared^)? (`shared_gate` $shared_gate^)?
+    `experts` `=` $experts `top_k` `=` $top_k (`renormalize` $renormalize^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -34,14 +34,13 @@ ExpertChoice chooseExperts(const float *logits, int64_t experts, int64_t topK,
 
 extern "C" {
 /// `loom_moe` (LOOM_KERNEL_MOE).
-void _mlir_ciface_loom_moe(loom_context *context, loom::MemRef<float, 2> *x,
-                           loom::MemRef<float, 2> *router,
-                           loom::MemRef<float, 2> *gate,
-                           loom::MemRef<float, 2> *up,
-                           loom::MemRef<float, 2> *down,
-                           loom::MemRef<float, 2> *out, int64_t experts,
-                           int64_t topK, int64_t renormalize,
-                           int64_t activation);
+void _mlir_ciface_loom_moe(
+    loom_context *context, loom::MemRef<float, 2> *x,
+    loom::MemRef<float, 2> *router, loom::MemRef<float, 2> *gate,
+    loom::MemRef<float, 2> *up, loom::MemRef<float, 2> *down,
+    loom::MemRef<float, 2> *shared, loom::MemRef<float, 2> *sharedGate,
+    loom::MemRef<float, 2> *out, int64_t experts, int64_t topK,
+    int64_t renormalize, int64_t activation);
 }
 
 #endif // LOOM_MOE_H

@@ -119,11 +119,12 @@
  *  of a forward pass is layer n of LOOM_INFO_LAYERS. Returns at once
  *  outside a calibration run (loom.observe). */
 #define LOOM_KERNEL_OBSERVE "loom_observe"
-/** A mixture of experts (loom.moe): (ctx, x, router, gate, up, down, out,
- *  experts, top_k, renormalize, activation) with MemRef<float, 2> x [seq,
- *  D], router [E, D], gate and up [E*F, D], down [E*D, F] (the experts'
- *  matrices stacked) and out [seq, D], the rest int64_t (activation a
- *  LOOM_ACTIVATION_*). */
+/** A mixture of experts (loom.moe): (ctx, x, router, gate, up, down,
+ *  shared, shared_gate, out, experts, top_k, renormalize, activation) with
+ *  MemRef<float, 2> x [seq, D], router [E, D], gate and up [E*F, D], down
+ *  [E*D, F] (the experts' matrices stacked), shared [seq, D] (a shared
+ *  expert's output) and shared_gate [1, D] (size 0 when absent) and out
+ *  [seq, D], the rest int64_t (activation a LOOM_ACTIVATION_*). */
 #define LOOM_KERNEL_MOE "loom_moe"
 /** Adaptive loops (loom.loop ... exit): (ctx, rows, rule, threshold,
  *  trip_count, iteration_width) with rule LOOM_EXIT_*, threshold a double

@@ -275,6 +275,22 @@ func.func @moe_stack(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<62x8xf
 
 // -----
 
+func.func @moe_shared_gate_alone(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x16xf32>, %sg: tensor<1x8xf32>) {
+  // expected-error @+1 {{'loom.moe' op shared_gate scales a shared expert's output: give shared too}}
+  %y = loom.moe silu %x, %r, %g, %g, %d shared_gate %sg experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>, tensor<1x8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_shared_width(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x16xf32>, %s: tensor<?x16xf32>) {
+  // expected-error @+1 {{'loom.moe' op shared must be [seq, 8] as x, got 'tensor<?x16xf32>'}}
+  %y = loom.moe silu %x, %r, %g, %g, %d shared %s experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x16xf32>, tensor<?x16xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
 func.func @moe_down(%x: tensor<?x8xf32>, %r: tensor<4x8xf32>, %g: tensor<64x8xf32>, %d: tensor<32x8xf32>) {
   // expected-error @+1 {{'loom.moe' op w_down expects input width 8 but the experts' hidden size 16}}
   %y = loom.moe silu %x, %r, %g, %g, %d experts = 4 top_k = 2 : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<64x8xf32>, tensor<64x8xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
