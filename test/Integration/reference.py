@@ -395,11 +395,15 @@ def mixtral_moe(W, p, x, cfg, renormalize=True, names=("w1", "w3", "w2")):
     return out
 
 
-def qwen2_moe_block(W, p, x, cfg):
+def qwen2_moe_block(W, p, x, cfg, gated=True):
     """Qwen2MoeSparseMoeBlock (norm_topk_prob = false): the routed experts
-    plus a shared expert scaled by sigmoid(shared_expert_gate(x))."""
+    plus a shared expert scaled by sigmoid(shared_expert_gate(x)); without
+    `gated`, DeepSeekMoE's: the shared experts added as they are."""
     routed = mixtral_moe(W, p, x, cfg, renormalize=False,
                          names=("gate_proj", "up_proj", "down_proj"))
+    if not gated:
+        return routed + llama_mlp(W, p + ".shared_experts", x, cfg["dim"],
+                                  cfg["shared_ffn"])
     shared = llama_mlp(W, p + ".shared_expert", x, cfg["dim"],
                        cfg["shared_ffn"])
     gate = torch.sigmoid(linear(W, p + ".shared_expert_gate", x, cfg["dim"],
@@ -754,6 +758,9 @@ MODELS = {
     "MixtralTop1": (functools.partial(mixtral, renormalize=False), "decoder"),
     "SharedExpertMoE": (functools.partial(mixtral, block=qwen2_moe_block,
                                           block_name="mlp"), "decoder"),
+    "UngatedSharedMoE": (functools.partial(
+        mixtral, block=functools.partial(qwen2_moe_block, gated=False),
+        block_name="mlp"), "decoder"),
     "Windowed": (windowed, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }
