@@ -385,33 +385,31 @@ extern "C" void _mlir_ciface_loom_attention(
     thread_local std::vector<float> panels;
     panels.resize(std::max(panels.size(), size_t(kvHeads) * headFloats));
     float *packed = panels.data();
-    pool.parallelFor(
-        0, 2 * kvHeads, 1, [&](int64_t first, int64_t last) {
-          for (int64_t item = first; item < last; ++item) {
-            int64_t kvHead = item / 2;
-            float *out = packed + kvHead * headFloats;
-            if (item % 2 == 0)
-              packPanels(p.keys + kvHead * headDim, p.cacheRowStride, length,
-                         headDim, /*bKN=*/false, out);
-            else
-              packPanels(p.values + kvHead * headDim, p.cacheRowStride, headDim,
-                         length, /*bKN=*/true, out + keyFloats);
-          }
-        });
-    pool.parallelFor(
-        0, blocks * kvHeads, 1, [&](int64_t first, int64_t last) {
-          thread_local BlockScratch scratch;
-          for (int64_t item = first; item < last; ++item) {
-            int64_t block = blocks - 1 - item / kvHeads;
-            int64_t kvHead = item % kvHeads;
-            const float *head = packed + kvHead * headFloats;
-            int64_t t0 = block * blockTokens;
-            attendBlock(p, t0, std::min(p.seq, t0 + blockTokens), kvHead,
-                        PanelMatrix{head, length, headDim},
-                        PanelMatrix{head + keyFloats, headDim, length}, scratch,
-                        avx512);
-          }
-        });
+    pool.parallelFor(0, 2 * kvHeads, 1, [&](int64_t first, int64_t last) {
+      for (int64_t item = first; item < last; ++item) {
+        int64_t kvHead = item / 2;
+        float *out = packed + kvHead * headFloats;
+        if (item % 2 == 0)
+          packPanels(p.keys + kvHead * headDim, p.cacheRowStride, length,
+                     headDim, /*bKN=*/false, out);
+        else
+          packPanels(p.values + kvHead * headDim, p.cacheRowStride, headDim,
+                     length, /*bKN=*/true, out + keyFloats);
+      }
+    });
+    pool.parallelFor(0, blocks * kvHeads, 1, [&](int64_t first, int64_t last) {
+      thread_local BlockScratch scratch;
+      for (int64_t item = first; item < last; ++item) {
+        int64_t block = blocks - 1 - item / kvHeads;
+        int64_t kvHead = item % kvHeads;
+        const float *head = packed + kvHead * headFloats;
+        int64_t t0 = block * blockTokens;
+        attendBlock(p, t0, std::min(p.seq, t0 + blockTokens), kvHead,
+                    PanelMatrix{head, length, headDim},
+                    PanelMatrix{head + keyFloats, headDim, length}, scratch,
+                    avx512);
+      }
+    });
     return;
   }
   bool vectorized = avx512 && headDim % 16 == 0;

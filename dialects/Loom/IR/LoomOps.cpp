@@ -585,10 +585,19 @@ LogicalResult PruneHeadsOp::verify() {
 //===----------------------------------------------------------------------===//
 
 /// Shared checks of the norm ops: scale/shift length and epsilon.
+/// With `group`, the scales are one group's (`gamma: [group]`), which must
+/// divide x's width.
 static LogicalResult verifyNorm(Operation *op, Value x, Value gamma, Value beta,
-                                double epsilon) {
+                                double epsilon,
+                                std::optional<uint64_t> group = {}) {
   int64_t width = dimOf(x, 1);
-  if (failed(verifyBiasLength(op, "gamma", gamma, width, "x has width {0}")) ||
+  if (group && !ShapedType::isDynamic(width) && width % int64_t(*group) != 0)
+    return op->emitOpError()
+           << "group " << *group << " does not divide x's width " << width;
+  if (failed(group ? verifyBiasLength(op, "gamma", gamma, int64_t(*group),
+                                      "the group has {0} elements")
+                   : verifyBiasLength(op, "gamma", gamma, width,
+                                      "x has width {0}")) ||
       failed(verifyBiasLength(op, "beta", beta, width, "x has width {0}")))
     return failure();
   if (!(epsilon >= 0.0))
@@ -616,21 +625,8 @@ LogicalResult RMSNormOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult RMSNormOp::verify() {
-  std::optional<uint64_t> group = getGroup();
-  if (!group)
-    return verifyNorm(*this, getX(), getGamma(), Value(),
-                      getEpsilon().convertToDouble());
-  int64_t width = dimOf(getX(), 1);
-  if (!ShapedType::isDynamic(width) && width % int64_t(*group) != 0)
-    return emitOpError() << "group " << *group << " does not divide x's width "
-                         << width;
-  if (failed(verifyBiasLength(*this, "gamma", getGamma(), int64_t(*group),
-                              "the group has {0} elements")))
-    return failure();
-  if (!(getEpsilon().convertToDouble() >= 0.0))
-    return emitOpError() << "epsilon must be non-negative, got "
-                         << getEpsilon().convertToDouble();
-  return success();
+  return verifyNorm(*this, getX(), getGamma(), Value(),
+                    getEpsilon().convertToDouble(), getGroup());
 }
 
 //===----------------------------------------------------------------------===//
