@@ -36,6 +36,15 @@ ExpertChoice loom::chooseExperts(const float *logits, int64_t experts,
   return choice;
 }
 
+namespace {
+/// Per-thread buffers of `loom_moe`, grown on demand and reused.
+struct MoEScratch {
+  std::vector<float> scales, logits, rows, gated, ups, result;
+  /// Per expert: its tokens and their weights.
+  std::vector<std::vector<std::pair<int64_t, float>>> tokensOf;
+};
+} // namespace
+
 extern "C" void
 _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
                       MemRef<float, 2> *router, MemRef<float, 2> *gate,
@@ -50,8 +59,11 @@ _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
   int64_t ldx = x->strides[0];
   float *ys = out->aligned + out->offset;
   int64_t ldy = out->strides[0];
+  // Buffers kept from call to call: a decode step allocates nothing.
+  thread_local MoEScratch scratch;
   // The shared expert's output, scaled by its gate, or zeros.
-  std::vector<float> scales(static_cast<size_t>(seq), 1.0f);
+  std::vector<float> &scales = scratch.scales;
+  scales.assign(static_cast<size_t>(seq), 1.0f);
   if (sharedGate->sizes[0] > 0) {
     sgemmNT(state, seq, 1, dim, xs, ldx,
             sharedGate->aligned + sharedGate->offset, sharedGate->strides[0],
@@ -71,11 +83,14 @@ _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
   }
 
   // The router's logits, then each token's experts.
-  std::vector<float> logits(static_cast<size_t>(seq * experts));
+  std::vector<float> &logits = scratch.logits;
+  logits.resize(static_cast<size_t>(seq * experts));
   sgemmNT(state, seq, experts, dim, xs, ldx, router->aligned + router->offset,
           router->strides[0], logits.data(), experts, /*accumulate=*/false);
-  std::vector<std::vector<std::pair<int64_t, float>>> tokensOf(
-      static_cast<size_t>(experts));
+  auto &tokensOf = scratch.tokensOf;
+  tokensOf.resize(static_cast<size_t>(experts));
+  for (auto &tokens : tokensOf)
+    tokens.clear();
   for (int64_t t = 0; t < seq; ++t) {
     ExpertChoice choice = chooseExperts(logits.data() + t * experts, experts,
                                         topK, renormalize != 0);
@@ -85,7 +100,8 @@ _mlir_ciface_loom_moe(loom_context *context, MemRef<float, 2> *x,
 
   // Each chosen expert once, on all its tokens' rows gathered.
   Activation act = activationFromId(activation).value_or(Activation::Silu);
-  std::vector<float> rows, gated, ups, result;
+  std::vector<float> &rows = scratch.rows, &gated = scratch.gated,
+                     &ups = scratch.ups, &result = scratch.result;
   for (int64_t e = 0; e < experts; ++e) {
     const auto &tokens = tokensOf[size_t(e)];
     if (tokens.empty())
