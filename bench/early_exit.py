@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from smollm2 import LOOMC, ROOT, run
+from smollm2 import LOOMC, ROOT, decode_rate, run
 
 SIZES = ["-D", "dim=1024", "-D", "layers=4", "-D", "heads=16", "-D",
          "kv_heads=16", "-D", "ffn=2816", "-D", "vocab=8192"]
@@ -65,10 +65,10 @@ def main():
                                    r"exit_threshold\)", "", source))
     plain = work / "ouro-plain"
     run([LOOMC, plain_source, "-o", plain] + SIZES)
-    plain_speed = sorted(decode_speed([plain, "--weights", weights,
-                                       "--prompt-ids", prompt, "--bench",
-                                       "--threads", "2", "-n",
-                                       str(args.steps)]) for _ in range(3))[1]
+    plain_command = [plain, "--weights", weights, "--prompt-ids", prompt,
+                     "--bench", "--threads", "2", "-n", str(args.steps)]
+    plain_speed = sorted(decode_rate(run(plain_command).stderr)
+                         for _ in range(3))[1]
     rows = []
     for name, flags in SETTINGS:
         # The decoded tokens' iterations: the whole run's less the prompt's.
@@ -77,7 +77,7 @@ def main():
         speeds = []
         for _ in range(3):
             err = run(command + ["-n", str(args.steps)] + flags).stderr
-            speeds.append(decode_speed(err))
+            speeds.append(decode_rate(err))
             total = iterations(err)
         depth = (total - prompt_iterations) / (args.steps - 1)
         rows.append((name, depth, sorted(speeds)[1]))
@@ -90,15 +90,6 @@ def main():
     for name, depth, speed in rows:
         print("| %s | %.2f | %.1f | %.2f | %.2f |"
               % (name, depth, speed, speed / full_speed, full_depth / depth))
-
-
-def decode_speed(command_or_stderr):
-    """Decode tokens/s from a run's --bench report (running `command` first
-    when given a list)."""
-    err = command_or_stderr
-    if isinstance(err, list):
-        err = run(err).stderr
-    return float(re.search(r"decode \d+ tokens: ([0-9.]+)", err).group(1))
 
 
 def iterations(stderr):

@@ -15,11 +15,10 @@ docs/language.md keeps the latest figures.
 """
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
-from smollm2 import LOOMC, ROOT, run
+from smollm2 import LOOMC, ROOT, decode_rate, run
 
 SIZES = {"dim": 512, "layers": 4, "heads": 8, "kv_heads": 2, "ffn": 1408,
          "experts": 8, "vocab": 8192}
@@ -67,8 +66,7 @@ def main():
             err = run([exe, "--weights", weights, "--prompt-ids", prompt,
                        "-n", str(args.steps), "--bench", "--threads",
                        "2"]).stderr
-            speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                          err).group(1)))
+            speeds.append(decode_rate(err))
         rows.append((top_k, step_bytes(top_k), sorted(speeds)[1]))
     dense_bytes, dense_speed = rows[-1][1], rows[-1][2]
     print("| top_k | weight MB read per decode step | vs all 8 experts "

@@ -64,6 +64,11 @@ def quality(out):
             re.search(r"reference ([0-9.]+)", out).group(1))
 
 
+def decode_rate(stderr):
+    """Decode tokens/s from a program's --bench report."""
+    return float(re.search(r"decode \d+ tokens: ([0-9.]+)", stderr).group(1))
+
+
 def decode_speed(exe, weights):
     """Decode tokens/s: 127 steps after a 128-token prompt, 2 threads,
     median of 3."""
@@ -72,8 +77,7 @@ def decode_speed(exe, weights):
         err = run([exe] + weights + ["--prompt-ids", " ".join(["1"] * 128),
                                      "-n", "128", "--bench", "--threads",
                                      "2"]).stderr
-        speeds.append(float(re.search(r"decode \d+ tokens: ([0-9.]+)",
-                                      err).group(1)))
+        speeds.append(decode_rate(err))
     return sorted(speeds)[1]
 
 
