@@ -250,10 +250,16 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-/// For models with adaptive loops: the iterations their tokens ran.
+/// For models with adaptive loops: the iterations their tokens ran. For
+/// other models, that --exit-threshold and --full-depth did nothing.
 void printDepth(const ExitState &state) {
-  if (state.tokens == 0)
+  if (state.tokens == 0) {
+    if (state.thresholdOverride || state.fullDepth)
+      fmt::print(stderr, "warning: {} has no effect: the model has no loop "
+                         "that tokens leave early (exit(...))\n",
+                 state.fullDepth ? "--full-depth" : "--exit-threshold");
     return;
+  }
   fmt::print(stderr,
              "adaptive depth: {:.2f} iterations per token on average, {} of "
              "{} ({:.1f}%), over {} tokens\n",
