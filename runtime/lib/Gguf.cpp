@@ -54,7 +54,7 @@ constexpr GgmlType kGgmlTypes[] = {
     {6, "Q5_0", std::nullopt},  {7, "Q5_1", std::nullopt},
     {8, "Q8_0", DType::Q8_0},   {9, "Q8_1", std::nullopt},
     {10, "Q2_K", std::nullopt}, {11, "Q3_K", std::nullopt},
-    {12, "Q4_K", std::nullopt}, {13, "Q5_K", std::nullopt},
+    {12, "Q4_K", DType::Q4_K},  {13, "Q5_K", std::nullopt},
     {14, "Q6_K", std::nullopt}, {15, "Q8_K", std::nullopt},
     {30, "BF16", DType::BF16},
 };
@@ -269,8 +269,8 @@ Status SafetensorsFile::parseGguf() {
       return named(fmt::format("has unknown tensor type {}", typeId));
     if (!type->dtype)
       return named(fmt::format("has type {}, which this runtime does not "
-                               "read (it reads F32, F16, BF16, Q8_0, Q4_0 "
-                               "and Q4_1)",
+                               "read (it reads F32, F16, BF16, Q8_0, Q4_0, "
+                               "Q4_1 and Q4_K)",
                                type->name));
     record.dtype = *type->dtype;
     // Row-major: GGUF lists the innermost dimension first.
@@ -284,11 +284,12 @@ Status SafetensorsFile::parseGguf() {
     for (size_t d = extents.size(); d-- > 0;)
       record.shape.push_back(int64_t(extents[d]));
     if (std::optional<QuantFormat> format = quantFormatOf(record.dtype)) {
-      if (extents[0] % kQuantBlock != 0)
+      int64_t block = quantBlockWeights(*format);
+      if (extents[0] % uint64_t(block) != 0)
         return named(fmt::format("has rows of {} weights, not whole {} "
                                  "blocks of {}",
-                                 extents[0], type->name, kQuantBlock));
-      record.bytes = elements / kQuantBlock * quantBlockBytes(*format);
+                                 extents[0], type->name, block));
+      record.bytes = elements / uint64_t(block) * quantBlockBytes(*format);
     } else {
       record.bytes = elements * dtypeSize(record.dtype);
     }

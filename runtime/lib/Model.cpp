@@ -93,7 +93,8 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
           if (!spec.quant)
             return makeError("the model's embedded description has tensor '" +
                              spec.name + "' of unknown dtype '" + type + "'");
-          if (spec.shape.size() != 2 || spec.shape[1] % kQuantBlock != 0)
+          if (spec.shape.size() != 2 ||
+              spec.shape[1] % quantBlockWeights(*spec.quant) != 0)
             return makeError("the model's embedded description has a "
                              "quantized tensor '" +
                              spec.name + "' that is not whole blocks");

@@ -10,6 +10,7 @@
 
 #include "loom/Quant.h"
 
+#include "QuantInternal.h"
 #include "loom/Half.h"
 #include "loom/loom_abi.h"
 
@@ -25,7 +26,8 @@ static_assert(kQuantBlock == LOOM_QUANT_BLOCK, "block size of loom_abi.h");
 // The runtime's format enum is the ABI's ids (loom_abi.h has the tables).
 static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
                   int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
-                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1,
+                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1 &&
+                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K,
               "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
 std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
@@ -35,8 +37,8 @@ std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
 }
 
 std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
-  for (QuantFormat format :
-       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1})
+  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
+                             QuantFormat::Q4_1, QuantFormat::Q4_K})
     if (name == quantFormatName(format))
       return format;
   return std::nullopt;
@@ -69,6 +71,8 @@ float decoded(QuantFormat format, const BlockCode &code, int j) {
     return d * float(code.q[j] - 8);
   case QuantFormat::Q4_1:
     return d * float(code.q[j]) + halfToFloat(floatToHalf(code.m));
+  case QuantFormat::Q4_K:
+    break; // QuantK.cpp
   }
   return 0.0f;
 }
@@ -91,6 +95,8 @@ void roundBlock(QuantFormat format, const float *x, float d, float m,
     case QuantFormat::Q4_1:
       code.q[j] = std::clamp(int(int8_t((x[j] - m) * id + 0.5f)), 0, 15);
       break;
+    case QuantFormat::Q4_K:
+      break; // QuantK.cpp
     }
   }
 }
@@ -126,6 +132,8 @@ BlockCode plainCode(QuantFormat format, const float *x) {
     roundBlock(format, x, (max - min) / 15.0f, min, code);
     break;
   }
+  case QuantFormat::Q4_K:
+    break; // QuantK.cpp
   }
   return code;
 }
@@ -174,15 +182,8 @@ void refit(QuantFormat format, const float *x, const float *weights,
 BlockCode weightedCode(QuantFormat format, const float *x,
                        const float *importance) {
   BlockCode best = plainCode(format, x);
-  // A channel that never mattered still counts a little, so that its weight
-  // is not left arbitrary.
   float weights[kQuantBlock];
-  float mean = 0.0f;
-  for (int j = 0; j < kQuantBlock; ++j)
-    mean += importance[j];
-  mean /= float(kQuantBlock);
-  for (int j = 0; j < kQuantBlock; ++j)
-    weights[j] = importance[j] + 1e-3f * mean + 1e-30f;
+  detail::blockErrorWeights(importance, weights);
   double bestError = weightedError(format, x, weights, best);
   BlockCode plain = best;
   for (int step = -12; step <= 12; ++step) {
@@ -219,14 +220,27 @@ void storeBlock(QuantFormat format, const BlockCode &code, uint8_t *out) {
       out[4 + j] = uint8_t(code.q[j] | (code.q[j + 16] << 4));
     return;
   }
+  case QuantFormat::Q4_K:
+    return; // QuantK.cpp
   }
 }
 
 } // namespace
 
+void loom::detail::blockErrorWeights(const float *importance, float *weights) {
+  float mean = 0.0f;
+  for (int j = 0; j < kQuantBlock; ++j)
+    mean += importance[j];
+  mean /= float(kQuantBlock);
+  for (int j = 0; j < kQuantBlock; ++j)
+    weights[j] = importance[j] + 1e-3f * mean + 1e-30f;
+}
+
 void loom::quantizeRow(QuantFormat format, const float *x, int64_t k,
                        const float *importance, void *out) {
   auto *bytes = static_cast<uint8_t *>(out);
+  if (format == QuantFormat::Q4_K)
+    return detail::quantizeRowQ4K(x, k, importance, bytes);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
     const float *block = x + b * kQuantBlock;
@@ -240,6 +254,8 @@ void loom::quantizeRow(QuantFormat format, const float *x, int64_t k,
 void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
                          float *out) {
   const auto *bytes = static_cast<const uint8_t *>(row);
+  if (format == QuantFormat::Q4_K)
+    return detail::dequantizeRowQ4K(bytes, k, out);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
     const uint8_t *block = bytes + b * blockBytes;
@@ -267,6 +283,8 @@ void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
       }
       break;
     }
+    case QuantFormat::Q4_K:
+      break; // above
     }
   }
 }

@@ -8,6 +8,7 @@
 //   Q8_0:  d_w d_a sum(q_w q_a)
 //   Q4_0:  d_w d_a (sum(n_w q_a) - 8 sum(q_a))     n_w the unsigned nibbles
 //   Q4_1:  d_w d_a sum(n_w q_a) + m_w d_a sum(q_a)
+//   Q4_K:  d_w sc_w d_a sum(n_w q_a) - dmin_w m_w d_a sum(q_a)  per sub-block
 //
 // With AVX-512 VNNI, the runtime interleaves each matrix at load, 16 rows to
 // a vector (QuantInterleaved.cpp), and every M runs integer products: up to
@@ -38,12 +39,8 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define LOOM_X86 1
-#endif
-
 using namespace loom;
+using loom::detail::DotRowsFn;
 using loom::detail::kInterleave;
 using loom::detail::QuantizedRows;
 
@@ -167,17 +164,7 @@ void dotRowPortable(const uint8_t *w, const QuantizedRows &a, float *out) {
 }
 
 #if LOOM_X86
-#define LOOM_QUANT_AVX2 "avx2,fma,f16c"
-#define LOOM_QUANT_VNNI "avx2,fma,f16c,avx512f,avx512vl,avx512vnni"
-
-/// The sum of a vector's lanes.
-__attribute__((target(LOOM_QUANT_AVX2))) inline float hsum(__m256 v) {
-  __m128 sum =
-      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-  return _mm_cvtss_f32(sum);
-}
+using loom::detail::hsum;
 
 /// A Q4 block's 32 nibbles as unsigned bytes, in weight order.
 __attribute__((target(LOOM_QUANT_AVX2))) inline __m256i
@@ -268,10 +255,6 @@ dotRowsSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
 }
 #endif
 
-/// A kernel for R weight rows against M activation rows.
-using DotRowsFn = void (*)(const uint8_t *, int64_t, const QuantizedRows &,
-                           float *);
-
 bool cpuHas(QuantKernel kernel) {
 #if LOOM_X86
   switch (kernel) {
@@ -334,6 +317,8 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
     return dotRowsFor<QuantFormat::Q4_0>(kernel, m);
   case QuantFormat::Q4_1:
     return dotRowsFor<QuantFormat::Q4_1>(kernel, m);
+  case QuantFormat::Q4_K:
+    return detail::dotRowsQ4K(kernel, m);
   }
   return {nullptr, nullptr};
 }
@@ -532,10 +517,11 @@ _mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
   if (!activation)
     badCall(fmt::format("loom_qgemm_nt: unknown activation {}", activationId));
   int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
-  if (k % kQuantBlock != 0 || w->sizes[1] != quantRowBytes(*format, k) ||
-      w->strides[1] != 1 || w->strides[0] != w->sizes[1] ||
-      x->strides[1] != 1 || out->strides[1] != 1 || out->sizes[0] != m ||
-      out->sizes[1] != n || (bias->sizes[0] != 0 && bias->sizes[0] != n) ||
+  if (k % quantBlockWeights(*format) != 0 ||
+      w->sizes[1] != quantRowBytes(*format, k) || w->strides[1] != 1 ||
+      w->strides[0] != w->sizes[1] || x->strides[1] != 1 ||
+      out->strides[1] != 1 || out->sizes[0] != m || out->sizes[1] != n ||
+      (bias->sizes[0] != 0 && bias->sizes[0] != n) ||
       (bias->sizes[0] != 0 && bias->strides[0] != 1))
     badCall("loom_qgemm_nt: operands of mismatched shapes or layouts");
   qgemmNT(*context->kernels, *format, m, n, k, x->aligned + x->offset,
@@ -554,7 +540,7 @@ extern "C" void _mlir_ciface_loom_quantize(loom_context *context,
   if (!format)
     badCall(fmt::format("loom_quantize: unknown format {}", formatId));
   int64_t n = w->sizes[0], k = w->sizes[1];
-  if (k % kQuantBlock != 0 || out->sizes[0] != n ||
+  if (k % quantBlockWeights(*format) != 0 || out->sizes[0] != n ||
       out->sizes[1] != quantRowBytes(*format, k) || out->strides[1] != 1 ||
       (importance->sizes[0] != 0 && importance->sizes[0] != k))
     badCall("loom_quantize: operands of mismatched shapes or layouts");

@@ -19,11 +19,6 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define LOOM_X86 1
-#endif
-
 using namespace loom;
 using namespace loom::detail;
 
@@ -83,6 +78,50 @@ void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
             uint8_t(values[r][4 * v + t] | (values[r][16 + 4 * v + t] << 4));
 }
 
+/// Q4_K: bytes of a group's super-block before its sub-blocks' nibbles
+/// (16 d, 16 dmin, then three vectors of the rows' 6-bit scales and
+/// minimums: lane r of the first holds row r's eight scales' low 4 bits,
+/// 4 bits a sub-block; the second the minimums' likewise; the third their
+/// high 2 bits, scales at bit 2j, minimums at bit 16 + 2j); the bytes of a
+/// sub-block's nibbles (as a Q4_0 group block's).
+constexpr int64_t kQ4KHeader = 256;
+constexpr int64_t kQ4KSubBlock = 16 * kInterleave;
+
+/// Writes the group super-block of the Q4_K super-blocks `blocks[r]` to
+/// `out`.
+void interleaveSuperBlock(const uint8_t *const *blocks, uint8_t *out) {
+  constexpr int subBlocks = int(kQuantSuperBlock / kQuantBlock);
+  uint32_t scLow[kInterleave], mLow[kInterleave], high[kInterleave];
+  for (int r = 0; r < kInterleave; ++r) {
+    std::memcpy(out + 2 * r, blocks[r], 2);                       // d
+    std::memcpy(out + 2 * kInterleave + 2 * r, blocks[r] + 2, 2); // dmin
+    uint8_t sc[subBlocks], m[subBlocks];
+    unpackQ4KScales(blocks[r] + 4, sc, m);
+    scLow[r] = mLow[r] = high[r] = 0;
+    for (int j = 0; j < subBlocks; ++j) {
+      scLow[r] |= uint32_t(sc[j] & 15) << (4 * j);
+      mLow[r] |= uint32_t(m[j] & 15) << (4 * j);
+      high[r] |= uint32_t(sc[j] >> 4) << (2 * j);
+      high[r] |= uint32_t(m[j] >> 4) << (16 + 2 * j);
+    }
+  }
+  std::memcpy(out + 64, scLow, sizeof(scLow));
+  std::memcpy(out + 128, mLow, sizeof(mLow));
+  std::memcpy(out + 192, high, sizeof(high));
+  for (int j = 0; j < subBlocks; ++j) {
+    uint8_t values[kInterleave][kQuantBlock];
+    for (int r = 0; r < kInterleave; ++r)
+      for (int l = 0; l < kQuantBlock; ++l)
+        values[r][l] = (blocks[r][16 + 32 * (j / 2) + l] >> (4 * (j % 2))) & 15;
+    uint8_t *data = out + kQ4KHeader + j * kQ4KSubBlock;
+    for (int v = 0; v < 4; ++v)
+      for (int r = 0; r < kInterleave; ++r)
+        for (int t = 0; t < 4; ++t)
+          data[4 * kInterleave * v + 4 * r + t] =
+              uint8_t(values[r][4 * v + t] | (values[r][16 + 4 * v + t] << 4));
+  }
+}
+
 } // namespace
 
 bool loom::detail::hasInterleavedKernel() {
@@ -98,7 +137,8 @@ bool loom::detail::hasInterleavedKernel() {
 
 void loom::detail::interleaveRows(QuantFormat format, uint8_t *data, int64_t n,
                                   int64_t k) {
-  int64_t rowBytes = quantRowBytes(format, k), blocks = k / kQuantBlock;
+  int64_t rowBytes = quantRowBytes(format, k);
+  int64_t blocks = k / quantBlockWeights(format);
   int64_t blockBytes = quantBlockBytes(format);
   std::vector<uint8_t> group(size_t(kInterleave * rowBytes));
   for (int64_t g = 0; g < n / kInterleave; ++g) {
@@ -108,7 +148,11 @@ void loom::detail::interleaveRows(QuantFormat format, uint8_t *data, int64_t n,
       const uint8_t *sources[kInterleave];
       for (int r = 0; r < kInterleave; ++r)
         sources[r] = group.data() + r * rowBytes + b * blockBytes;
-      interleaveBlock(format, sources, rows + b * kInterleave * blockBytes);
+      uint8_t *target = rows + b * kInterleave * blockBytes;
+      if (format == QuantFormat::Q4_K)
+        interleaveSuperBlock(sources, target);
+      else
+        interleaveBlock(format, sources, target);
     }
   }
 }
@@ -187,19 +231,98 @@ dotGroup(const uint8_t *group, const QuantizedRows &a, float *out,
     _mm512_storeu_ps(out + i * ldo, acc[i]);
 }
 
+/// One Q4_K group's rows against M activation rows: `out[i * ldo + r]`.
+template <int M>
+__attribute__((target(LOOM_INTERLEAVED_TARGET))) void
+dotGroupQ4K(const uint8_t *group, const QuantizedRows &a, float *out,
+            int64_t ldo) {
+  constexpr int64_t groupBlock = kInterleave * LOOM_QUANT_Q4_K_BYTES;
+  constexpr int subBlocks = int(kQuantSuperBlock / kQuantBlock);
+  const __m512i low = _mm512_set1_epi8(0x0F);
+  const __m512i four = _mm512_set1_epi32(0x0F);
+  const __m512i two = _mm512_set1_epi32(0x03);
+  __m512 acc[M];
+  for (int i = 0; i < M; ++i)
+    acc[i] = _mm512_setzero_ps();
+  for (int64_t sb = 0; sb < a.blocks / subBlocks; ++sb) {
+    const uint8_t *block = group + sb * groupBlock;
+    __m512 d = _mm512_cvtph_ps(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block)));
+    __m512 dmin = _mm512_cvtph_ps(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block + 32)));
+    __m512i scLow = _mm512_loadu_si512(block + 64);
+    __m512i mLow = _mm512_loadu_si512(block + 128);
+    __m512i high = _mm512_loadu_si512(block + 192);
+    for (int j = 0; j < subBlocks; ++j) {
+      const uint8_t *data = block + kQ4KHeader + j * kQ4KSubBlock;
+      _mm_prefetch(reinterpret_cast<const char *>(data) + 2 * groupBlock,
+                   _MM_HINT_T0);
+      __m512i sc = _mm512_or_si512(
+          _mm512_and_si512(_mm512_srli_epi32(scLow, unsigned(4 * j)), four),
+          _mm512_slli_epi32(
+              _mm512_and_si512(_mm512_srli_epi32(high, unsigned(2 * j)), two),
+              4));
+      __m512i m = _mm512_or_si512(
+          _mm512_and_si512(_mm512_srli_epi32(mLow, unsigned(4 * j)), four),
+          _mm512_slli_epi32(
+              _mm512_and_si512(_mm512_srli_epi32(high, unsigned(16 + 2 * j)),
+                               two),
+              4));
+      __m512 scales = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+      __m512 mins = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(m));
+      __m512i weights[8];
+      for (int v = 0; v < 4; ++v) {
+        __m512i raw = _mm512_loadu_si512(data + 64 * v);
+        weights[v] = _mm512_and_si512(raw, low);
+        weights[v + 4] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low);
+      }
+      int64_t b = sb * subBlocks + j;
+      for (int i = 0; i < M; ++i) {
+        __m512i dot = _mm512_setzero_si512();
+        for (int c = 0; c < 8; ++c) {
+          int32_t x;
+          std::memcpy(&x, a.q + i * a.k + b * kQuantBlock + 4 * c, 4);
+          dot = _mm512_dpbusd_epi32(dot, weights[c], _mm512_set1_epi32(x));
+        }
+        float da = a.d[i * a.blocks + b];
+        acc[i] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
+                            _mm512_mul_ps(scales, _mm512_set1_ps(da)), acc[i]);
+        acc[i] = _mm512_fnmadd_ps(
+            mins, _mm512_set1_ps(da * float(a.s[i * a.blocks + b])), acc[i]);
+      }
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    _mm512_storeu_ps(out + i * ldo, acc[i]);
+}
+
 using DotGroupFn = void (*)(const uint8_t *, const QuantizedRows &, float *,
                             int64_t);
 
 template <QuantFormat Format> DotGroupFn dotGroupFor(int64_t m) {
-  switch (m) {
-  case 1:
-    return dotGroup<Format, 1>;
-  case 2:
-    return dotGroup<Format, 2>;
-  case 3:
-    return dotGroup<Format, 3>;
-  default:
-    return dotGroup<Format, 4>;
+  if constexpr (Format == QuantFormat::Q4_K) {
+    switch (m) {
+    case 1:
+      return dotGroupQ4K<1>;
+    case 2:
+      return dotGroupQ4K<2>;
+    case 3:
+      return dotGroupQ4K<3>;
+    default:
+      return dotGroupQ4K<4>;
+    }
+  } else {
+    switch (m) {
+    case 1:
+      return dotGroup<Format, 1>;
+    case 2:
+      return dotGroup<Format, 2>;
+    case 3:
+      return dotGroup<Format, 3>;
+    default:
+      return dotGroup<Format, 4>;
+    }
   }
 }
 
@@ -214,7 +337,8 @@ void loom::detail::dotGroups(QuantFormat format, int64_t m,
   DotGroupFn dot =
       format == QuantFormat::Q8_0   ? dotGroupFor<QuantFormat::Q8_0>(m)
       : format == QuantFormat::Q4_0 ? dotGroupFor<QuantFormat::Q4_0>(m)
-                                    : dotGroupFor<QuantFormat::Q4_1>(m);
+      : format == QuantFormat::Q4_1 ? dotGroupFor<QuantFormat::Q4_1>(m)
+                                    : dotGroupFor<QuantFormat::Q4_K>(m);
   int64_t groupBytes = kInterleave * quantRowBytes(format, a.k);
   for (int64_t g = firstGroup; g < lastGroup; ++g)
     dot(groups + g * groupBytes, a, out + (g - firstGroup) * kInterleave, ldo);

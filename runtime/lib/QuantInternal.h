@@ -12,8 +12,29 @@
 #include "loom/Quant.h"
 
 #include <cstdint>
+#include <utility>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LOOM_X86 1
+/// Targets of the row-major kernels: AVX2, and AVX-512 VNNI on 256-bit
+/// vectors.
+#define LOOM_QUANT_AVX2 "avx2,fma,f16c"
+#define LOOM_QUANT_VNNI "avx2,fma,f16c,avx512f,avx512vl,avx512vnni"
+#endif
 
 namespace loom::detail {
+
+#if LOOM_X86
+/// The sum of a vector's lanes.
+__attribute__((target(LOOM_QUANT_AVX2))) inline float hsum(__m256 v) {
+  __m128 sum =
+      _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+  return _mm_cvtss_f32(sum);
+}
+#endif
 
 /// Rows of A quantized per block: `q[i * k + p]`, and per block `b` its
 /// scale `d[i * blocks + b]` and integer sum `s[i * blocks + b]`.
@@ -23,6 +44,31 @@ struct QuantizedRows {
   const int32_t *s;
   int64_t k, blocks;
 };
+
+/// A kernel for R weight rows (`rowBytes` apart) against M activation rows:
+/// `out[r * M + i]`.
+using DotRowsFn = void (*)(const uint8_t *w, int64_t rowBytes,
+                           const QuantizedRows &a, float *out);
+
+/// The weights of a block's importance-weighted error: `importance` (32
+/// values), each raised by a thousandth of their mean, so that a channel
+/// that never mattered still counts a little and its weight is not left
+/// arbitrary.
+void blockErrorWeights(const float *importance, float *weights);
+
+/// The 6-bit scales and minimums of a Q4_K super-block's 12 packed bytes.
+void unpackQ4KScales(const uint8_t *packed, uint8_t *sc, uint8_t *m);
+
+/// Quantizes a row of `k` weights (a multiple of 256) to Q4_K (QuantK.cpp).
+void quantizeRowQ4K(const float *x, int64_t k, const float *importance,
+                    uint8_t *out);
+
+/// Decodes a row of `k` Q4_K weights.
+void dequantizeRowQ4K(const uint8_t *row, int64_t k, float *out);
+
+/// The row-major Q4_K kernels of `kernel` for `m` activation rows: several
+/// weight rows at once (4 for m <= 2, else 2), and one.
+std::pair<DotRowsFn, DotRowsFn> dotRowsQ4K(QuantKernel kernel, int64_t m);
 
 /// Weight rows an interleaved group holds (a 512-bit vector's 32-bit lanes).
 constexpr int64_t kInterleave = 16;

@@ -49,6 +49,7 @@ static constexpr DTypeEntry dtypeTable[] = {
     {DType::Q8_0, "Q8_0", 0, false},
     {DType::Q4_0, "Q4_0", 0, false},
     {DType::Q4_1, "Q4_1", 0, false},
+    {DType::Q4_K, "Q4_K", 0, false},
 };
 
 std::string_view dtypeName(DType dtype) {
@@ -74,6 +75,8 @@ std::optional<QuantFormat> quantFormatOf(DType dtype) {
     return QuantFormat::Q4_0;
   case DType::Q4_1:
     return QuantFormat::Q4_1;
+  case DType::Q4_K:
+    return QuantFormat::Q4_K;
   default:
     return std::nullopt;
   }
@@ -82,7 +85,7 @@ std::optional<QuantFormat> quantFormatOf(DType dtype) {
 int64_t TensorInfo::numElements() const {
   if (std::optional<QuantFormat> format = quantFormatOf(dtype))
     return static_cast<int64_t>(byteSize) / quantBlockBytes(*format) *
-           kQuantBlock;
+           quantBlockWeights(*format);
   return static_cast<int64_t>(byteSize / dtypeSize(dtype));
 }
 

@@ -1,8 +1,9 @@
-"""Reference block quantization (GGUF's Q8_0, Q4_0, Q4_1) in numpy.
+"""Reference block quantization (GGUF's Q8_0, Q4_0, Q4_1, Q4_K) in numpy.
 
 An independent implementation of the formats of runtime/include/loom/loom_abi.h,
 written from the GGUF format description (ggml's reference quantizers: round
-to nearest, half-precision scales), for the tests: `quantize` returns the
+to nearest, half-precision scales; Q4_K by the runtime's rule of
+runtime/lib/QuantK.cpp), for the tests: `quantize` returns the
 bytes of a [n, k] matrix, `dequantize` decodes them, and
 `fake_quantize` is the round trip the tests' PyTorch references compute on.
 """
@@ -10,7 +11,8 @@ bytes of a [n, k] matrix, `dequantize` decodes them, and
 import numpy as np
 
 BLOCK = 32
-BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20}
+SUPER_BLOCK = 256
+BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q4_k": 144}
 
 
 def _round_away(x):
@@ -23,10 +25,63 @@ def _inverse(d):
         return np.where(d != 0, np.float32(1.0) / d, np.float32(0.0)).astype(np.float32)
 
 
+def _quantize_q4_k(w):
+    """Q4_K bytes of `w` ([n, k], k a multiple of 256): each sub-block's
+    range (its minimum at most 0) rounded to 6-bit levels of the
+    super-block's largest scale and offset, then each weight to nearest."""
+    n, k = w.shape
+    x = w.reshape(n, k // SUPER_BLOCK, 8, BLOCK)
+    mn = np.minimum(x.min(axis=3), np.float32(0))
+    scale = ((x.max(axis=3) - mn) / np.float32(15)).astype(np.float32)
+    offset = -mn
+    d = (scale.max(axis=2) / np.float32(63)).astype(np.float16)
+    dmin = (offset.max(axis=2) / np.float32(63)).astype(np.float16)
+    df, dminf = d.astype(np.float32), dmin.astype(np.float32)
+    sc = np.clip(np.rint(scale * _inverse(df)[..., None]), 0, 63).astype(np.uint8)
+    m = np.clip(np.rint(offset * _inverse(dminf)[..., None]), 0, 63).astype(np.uint8)
+    step = (df[..., None] * sc.astype(np.float32)).astype(np.float32)
+    shift = (dminf[..., None] * m.astype(np.float32)).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (x + shift[..., None]) / step[..., None]
+    q = np.where(step[..., None] != 0, np.clip(np.rint(v), 0, 15), 0).astype(np.uint8)
+    packed = np.zeros(d.shape + (12,), dtype=np.uint8)
+    packed[..., 0:4] = (sc[..., :4] & 63) | ((sc[..., 4:] >> 4) << 6)
+    packed[..., 4:8] = (m[..., :4] & 63) | ((m[..., 4:] >> 4) << 6)
+    packed[..., 8:12] = (sc[..., 4:] & 15) | ((m[..., 4:] & 15) << 4)
+    pairs = q.reshape(n, k // SUPER_BLOCK, 4, 2, BLOCK)
+    nibbles = (pairs[:, :, :, 0, :] | (pairs[:, :, :, 1, :] << 4)).reshape(
+        n, k // SUPER_BLOCK, 128)
+    out = np.concatenate([d[..., None].view(np.uint8), dmin[..., None].view(np.uint8),
+                          packed, nibbles], axis=2)
+    return np.ascontiguousarray(out.reshape(n, -1))
+
+
+def _dequantize_q4_k(data, k):
+    """The float32 [n, k] matrix of Q4_K bytes, decoded as loom_abi.h says."""
+    n = data.shape[0]
+    b = data.reshape(n, k // SUPER_BLOCK, 144)
+    d = b[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
+    dmin = b[..., 2:4].copy().view(np.float16)[..., 0].astype(np.float32)
+    s = b[..., 4:16].astype(np.uint32)
+    sc = np.concatenate([s[..., 0:4] & 63,
+                         (s[..., 8:12] & 15) | ((s[..., 0:4] >> 6) << 4)], axis=2)
+    m = np.concatenate([s[..., 4:8] & 63,
+                        (s[..., 8:12] >> 4) | ((s[..., 4:8] >> 6) << 4)], axis=2)
+    nib = b[..., 16:].reshape(n, k // SUPER_BLOCK, 4, 1, BLOCK)
+    q = ((nib >> np.array([0, 4], dtype=np.uint8).reshape(1, 1, 1, 2, 1)) & 15)
+    q = q.reshape(n, k // SUPER_BLOCK, 8, BLOCK).astype(np.float32)
+    step = d[..., None] * sc.astype(np.float32)
+    shift = dmin[..., None] * m.astype(np.float32)
+    return (step[..., None] * q - shift[..., None]).reshape(n, k).astype(np.float32)
+
+
 def quantize(w, fmt):
-    """The bytes of float32 matrix `w` ([n, k], k a multiple of 32)."""
+    """The bytes of float32 matrix `w` ([n, k], k a multiple of the block)."""
     w = np.asarray(w, dtype=np.float32)
     n, k = w.shape
+    if fmt == "q4_k":
+        assert k % SUPER_BLOCK == 0, "rows must be whole super-blocks"
+        return _quantize_q4_k(w)
     assert k % BLOCK == 0, "rows must be whole blocks"
     x = w.reshape(n, k // BLOCK, BLOCK)
     if fmt == "q8_0":
@@ -58,6 +113,8 @@ def quantize(w, fmt):
 
 def dequantize(data, fmt, k):
     """The float32 [n, k] matrix the bytes `data` ([n, row bytes]) hold."""
+    if fmt == "q4_k":
+        return _dequantize_q4_k(data, k)
     n = data.shape[0]
     b = data.reshape(n, k // BLOCK, BLOCK_BYTES[fmt])
     d = b[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)

@@ -789,7 +789,8 @@ def greedy(fn, weights, cfg, prompt, steps):
 # ---------------------------------------------------------------------------
 
 _NP_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64,
-              "I32": np.int32, "I64": np.int64, "I8": np.int8}
+              "I32": np.int32, "I64": np.int64, "I8": np.int8,
+              "U8": np.uint8}
 
 
 def load_safetensors(path):

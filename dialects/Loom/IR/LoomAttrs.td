@@ -28,7 +28,8 @@ def Loom_QuantFormat : I32Enum<"QuantFormat",
     "block-quantized weight format (byte layouts in loom_abi.h)", [
   I32EnumCase<"Q8_0", 0, "q8_0">,
   I32EnumCase<"Q4_0", 1, "q4_0">,
-  I32EnumCase<"Q4_1", 2, "q4_1">
+  I32EnumCase<"Q4_1", 2, "q4_1">,
+  I32EnumCase<"Q4_K", 3, "q4_k">
 ]> {
   let cppNamespace = "::loom";
 }

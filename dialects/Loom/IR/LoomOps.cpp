@@ -166,7 +166,7 @@ static ParseResult parseQuantFormat(OpAsmParser &parser,
   std::optional<QuantFormat> format = symbolizeQuantFormat(keyword);
   if (!format)
     return parser.emitError(loc) << "unknown quantized format '" << keyword
-                                 << "' (expected q8_0, q4_0 or q4_1)";
+                                 << "' (expected q8_0, q4_0, q4_1 or q4_k)";
   attr = QuantFormatAttr::get(parser.getContext(), *format);
   return success();
 }

@@ -279,9 +279,10 @@ def Loom_QuantizeOp : Loom_Op<"quantize", [Pure]> {
     Encodes the f32 matrix `w` (`[n, k]`) in the block format `format`: the
     result holds its bytes, row after row (`tensor<n x R x i8>`, R the bytes
     of a row of k weights; layouts in loom_abi.h, identical to GGUF's). The
-    block size must divide k. Each block is rounded to nearest: its scale
-    maps the block's largest magnitude (Q8_0, Q4_0) or its range (Q4_1) onto
-    the integer grid.
+    block size (32; 256 for Q4_K's super-blocks) must divide k. Each block
+    is rounded to nearest: its scale maps the block's largest magnitude
+    (Q8_0, Q4_0) or its range (Q4_1, each Q4_K sub-block of 32, whose scale
+    and minimum are then rounded to 6 bits) onto the integer grid.
 
     With `importance` (`[k]`, non-negative: how much each input channel
     matters, e.g. its mean squared activation), each block's scale is the

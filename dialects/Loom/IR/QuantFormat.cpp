@@ -9,10 +9,13 @@ using namespace loom;
 // The dialect's format enum is the ABI's ids (loom_abi.h has the tables).
 static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
                   int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
-                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1,
+                  int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1 &&
+                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K,
               "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
-int64_t loom::getQuantBlockSize(QuantFormat) { return LOOM_QUANT_BLOCK; }
+int64_t loom::getQuantBlockSize(QuantFormat format) {
+  return loom_quant_block_weights(getQuantKernelId(format));
+}
 
 int64_t loom::getQuantBlockBytes(QuantFormat format) {
   return loom_quant_block_bytes(getQuantKernelId(format));

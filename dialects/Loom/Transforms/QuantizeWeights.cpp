@@ -67,6 +67,10 @@ private:
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
   SmallVector<bool> overrideMatched;
+  /// Products quantized in q4_1 because their rows do not fit q4_k, and the
+  /// first one's weight name and row length.
+  int64_t fallbacks = 0;
+  std::pair<std::string, int64_t> firstFallback;
 };
 
 } // namespace
@@ -141,6 +145,14 @@ LogicalResult WeightQuantizer::run() {
         ShapedType::isDynamic(k))
       return linear.emitError("only static f32 weights can be quantized, got ")
              << weightType;
+    // Q4_K's super-blocks need rows of 256: shorter or odd rows take the
+    // affine 4-bit format of 32-weight blocks instead.
+    if (format == QuantFormat::Q4_K && !getQuantRowBytes(format, k) &&
+        getQuantRowBytes(QuantFormat::Q4_1, k)) {
+      format = QuantFormat::Q4_1;
+      if (fallbacks++ == 0)
+        firstFallback = {llvm::join(calls.front(), "', '"), k};
+    }
     std::optional<int64_t> rowBytes = getQuantRowBytes(format, k);
     if (!rowBytes)
       return linear.emitError("cannot quantize this product's weight to ")
@@ -165,6 +177,16 @@ LogicalResult WeightQuantizer::run() {
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
   }
+  if (fallbacks) {
+    InFlightDiagnostic remark =
+        module.emitRemark("--loom-quantize-weights: ")
+        << fallbacks << (fallbacks == 1 ? " product" : " products")
+        << " whose rows are not whole 256-weight q4_k super-blocks "
+        << (fallbacks == 1 ? "is" : "are") << " quantized in q4_1 instead (";
+    if (!firstFallback.first.empty())
+      remark << "the first: '" << firstFallback.first << "', ";
+    remark << "rows of " << firstFallback.second << ")";
+  }
   selection.warnUnmatched();
   for (auto [index, matched] : llvm::enumerate(overrideMatched))
     if (!matched)
@@ -183,7 +205,7 @@ struct LoomQuantizeWeightsPass
     std::optional<QuantFormat> parsed = symbolizeQuantFormat(format);
     if (!parsed) {
       module.emitError("--loom-quantize-weights: unknown format '")
-          << format << "'; the formats are q8_0, q4_0 and q4_1";
+          << format << "'; the formats are q8_0, q4_0, q4_1 and q4_k";
       return signalPassFailure();
     }
     FailureOr<ProductSelection> selection =
@@ -200,8 +222,8 @@ struct LoomQuantizeWeightsPass
               : symbolizeQuantFormat(StringRef(text).substr(equals + 1));
       if (!chosen) {
         module.emitError("--loom-quantize-weights: bad override '")
-            << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0 "
-            << "or q4_1";
+            << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0, "
+            << "q4_1 or q4_k";
         return signalPassFailure();
       }
       llvm::Regex pattern(StringRef(text).take_front(equals));

@@ -1,7 +1,7 @@
 //===- Quant.h - Block-quantized weights ------------------------*- C++ -*-===//
 //
-// The block formats of loom_abi.h (GGUF's Q8_0, Q4_0 and Q4_1 bytes): how a
-// row of weights is quantized and read back, and the products of f32
+// The block formats of loom_abi.h (GGUF's Q8_0, Q4_0, Q4_1 and Q4_K bytes):
+// how a row of weights is quantized and read back, and the products of f32
 // activations with quantized weight matrices that generated code calls
 // (`loom_qgemm_nt`). Products quantize the activations to 8 bits per block
 // of 32 on the fly and take integer dot products, so a decode step reads
@@ -20,11 +20,12 @@
 
 namespace loom {
 
-/// Quantizes `k` weights (a multiple of kQuantBlock) into `out`, rounding
-/// each block to nearest as GGUF's reference code does (the same input gives
-/// the same bytes). With `importance` (`k` non-negative weights), each
-/// block's scale is instead the one, of candidates around the plain scale,
-/// that minimizes the importance-weighted squared error.
+/// Quantizes `k` weights (a multiple of `quantBlockWeights(format)`) into
+/// `out`, rounding each block to nearest as GGUF's reference code does (the
+/// same input gives the same bytes; Q4_K rounds by QuantK.cpp's rule). With
+/// `importance` (`k` non-negative weights), each block's scale is instead the
+/// one, of candidates around the plain scale, that minimizes the
+/// importance-weighted squared error.
 void quantizeRow(QuantFormat format, const float *x, int64_t k,
                  const float *importance, void *out);
 

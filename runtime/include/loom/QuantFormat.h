@@ -15,10 +15,19 @@
 namespace loom {
 
 /// A block format (values are the LOOM_QUANT_* ids of loom_abi.h).
-enum class QuantFormat { Q8_0 = 0, Q4_0 = 1, Q4_1 = 2 };
+enum class QuantFormat { Q8_0 = 0, Q4_0 = 1, Q4_1 = 2, Q4_K = 3 };
 
-/// Weights a block holds (every format).
+/// Weights a block of Q8_0, Q4_0 and Q4_1 holds, a Q4_K sub-block, and a
+/// block of quantized activations.
 constexpr int64_t kQuantBlock = 32;
+
+/// Weights a Q4_K super-block holds.
+constexpr int64_t kQuantSuperBlock = 256;
+
+/// Weights a block of `format` holds: a row's length is a multiple of it.
+constexpr int64_t quantBlockWeights(QuantFormat format) {
+  return format == QuantFormat::Q4_K ? kQuantSuperBlock : kQuantBlock;
+}
 
 /// The format with kernel id `id`, if there is one.
 std::optional<QuantFormat> quantFormatFromId(int64_t id);
@@ -32,9 +41,10 @@ const char *quantFormatName(QuantFormat format);
 /// Bytes a block of `format` takes.
 int64_t quantBlockBytes(QuantFormat format);
 
-/// Bytes a row of `k` weights takes (`k` a multiple of kQuantBlock).
+/// Bytes a row of `k` weights takes (`k` a multiple of
+/// `quantBlockWeights(format)`).
 inline int64_t quantRowBytes(QuantFormat format, int64_t k) {
-  return k / kQuantBlock * quantBlockBytes(format);
+  return k / quantBlockWeights(format) * quantBlockBytes(format);
 }
 
 } // namespace loom

@@ -43,11 +43,11 @@ enum class DType {
   F64,
   F8E4M3,
   F8E5M2,
-  // Block-quantized (GGUF files only): 32 weights a block, the layouts of
-  // loom_abi.h.
+  // Block-quantized (GGUF files only): the layouts of loom_abi.h.
   Q8_0,
   Q4_0,
   Q4_1,
+  Q4_K,
 };
 
 /// The safetensors spelling of `dtype` ("F32", "BF16", "F8_E4M3", ...).

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 5
+#define LOOM_ABI_VERSION 6
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -155,13 +155,15 @@
 #define LOOM_ACTIVATION_SILU 4      /* x * sigmoid(x) */
 
 /*--- Quantized weight formats ----------------------------------------------*/
-/* Block formats whose bytes are GGUF's (ggml's block_q8_0, block_q4_0 and
- * block_q4_1): a row of k weights is k / 32 blocks, each for 32 consecutive
- * weights; a [n, k] matrix is n such rows, one after another. `d` and `m`
- * are IEEE half floats (little-endian). The format ids are what
+/* Block formats whose bytes are GGUF's (ggml's block_q8_0, block_q4_0,
+ * block_q4_1 and block_q4_K): a row of k weights is k / B blocks, each for B
+ * consecutive weights (B = LOOM_QUANT_BLOCK, or LOOM_QUANT_SUPER_BLOCK for
+ * Q4_K); a [n, k] matrix is n such rows, one after another. `d`, `dmin` and
+ * `m` are IEEE half floats (little-endian). The format ids are what
  * LOOM_KERNEL_QGEMM_NT and LOOM_KERNEL_QUANTIZE take; the names are the
  * description's dtype of a quantized tensor. */
-#define LOOM_QUANT_BLOCK 32 /* weights a block */
+#define LOOM_QUANT_BLOCK 32        /* weights a block */
+#define LOOM_QUANT_SUPER_BLOCK 256 /* weights a Q4_K super-block */
 /** Q8_0, 34 bytes (8.5 bits a weight): d, then int8 q[32]; w[i] = d * q[i]. */
 #define LOOM_QUANT_Q8_0 0
 #define LOOM_QUANT_Q8_0_NAME "Q8_0"
@@ -176,13 +178,31 @@
 #define LOOM_QUANT_Q4_1 2
 #define LOOM_QUANT_Q4_1_NAME "Q4_1"
 #define LOOM_QUANT_Q4_1_BYTES 20
+/** Q4_K, 144 bytes a super-block of 256 weights (4.5 bits): d, dmin, 12
+ *  bytes of eight 6-bit scales sc[j] and minimums m[j] (j < 4: sc[j] =
+ *  s[j] & 63, m[j] = s[j + 4] & 63; j >= 4: sc[j] = (s[j + 4] & 15) |
+ *  (s[j - 4] >> 6) << 4, m[j] = (s[j + 4] >> 4) | (s[j] >> 6) << 4), then
+ *  128 bytes of nibbles: byte 32p + l holds weight 64p + l (low nibble) and
+ *  64p + 32 + l (high). Weight i of sub-block j = i / 32 is
+ *  d * sc[j] * q[i] - dmin * m[j]. */
+#define LOOM_QUANT_Q4_K 3
+#define LOOM_QUANT_Q4_K_NAME "Q4_K"
+#define LOOM_QUANT_Q4_K_BYTES 144
 
 /** Bytes of a block of format `id` (LOOM_QUANT_*); 0 for no format. */
 static inline int64_t loom_quant_block_bytes(int64_t id) {
   return id == LOOM_QUANT_Q8_0   ? LOOM_QUANT_Q8_0_BYTES
          : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_BYTES
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_BYTES
+         : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_BYTES
                                  : 0;
+}
+
+/** Weights a block of format `id` (LOOM_QUANT_*) holds; 0 for no format. */
+static inline int64_t loom_quant_block_weights(int64_t id) {
+  return id == LOOM_QUANT_Q4_K             ? LOOM_QUANT_SUPER_BLOCK
+         : loom_quant_block_bytes(id) != 0 ? LOOM_QUANT_BLOCK
+                                           : 0;
 }
 
 /** The description's name of format `id` (LOOM_QUANT_*_NAME); NULL for no
@@ -191,6 +211,7 @@ static inline const char *loom_quant_name(int64_t id) {
   return id == LOOM_QUANT_Q8_0   ? LOOM_QUANT_Q8_0_NAME
          : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_NAME
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_NAME
+         : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_NAME
                                  : (const char *)0;
 }
 

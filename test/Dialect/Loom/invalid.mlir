@@ -115,7 +115,7 @@ func.func @linear_quantized_width(%x: tensor<?x96xf32>, %w: tensor<16x36xi8>) {
 // -----
 
 func.func @linear_unknown_format(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) {
-  // expected-error @+1 {{unknown quantized format 'q3_k' (expected q8_0, q4_0 or q4_1)}}
+  // expected-error @+1 {{unknown quantized format 'q3_k' (expected q8_0, q4_0, q4_1 or q4_k)}}
   %0 = loom.linear %x, %w format q3_k : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
   return
 }
@@ -125,6 +125,14 @@ func.func @linear_unknown_format(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) {
 func.func @quantize_group(%w: tensor<16x48xf32>) {
   // expected-error @+1 {{'loom.quantize' op the q4_0 group size 32 does not divide the row length 48}}
   %0 = loom.quantize %w format q4_0 : tensor<16x48xf32> -> tensor<16x27xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_super_block(%w: tensor<16x288xf32>) {
+  // expected-error @+1 {{'loom.quantize' op the q4_k group size 256 does not divide the row length 288}}
+  %0 = loom.quantize %w format q4_k : tensor<16x288xf32> -> tensor<16x162xi8>
   return
 }
 

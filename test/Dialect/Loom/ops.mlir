@@ -47,6 +47,15 @@ func.func @linear(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<30
   return %0, %1, %2, %3 : tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>
 }
 
+// CHECK-LABEL: func.func @super_blocks
+// CHECK: loom.quantize %{{.*}} format q4_k : tensor<64x512xf32> -> tensor<64x288xi8>
+// CHECK: loom.linear %{{.*}}, %{{.*}} format q4_k : (tensor<?x512xf32>, tensor<64x288xi8>) -> tensor<?x64xf32>
+func.func @super_blocks(%x: tensor<?x512xf32>, %w: tensor<64x512xf32>) -> tensor<?x64xf32> {
+  %q = loom.quantize %w format q4_k : tensor<64x512xf32> -> tensor<64x288xi8>
+  %y = loom.linear %x, %q format q4_k : (tensor<?x512xf32>, tensor<64x288xi8>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
 // CHECK-LABEL: func.func @quantized
 // CHECK: %[[Q:.*]] = loom.quantize %{{.*}} format q4_1 : tensor<3072x768xf32> -> tensor<3072x480xi8>
 // CHECK: loom.quantize %{{.*}} importance %{{.*}} format q8_0 : tensor<3072x768xf32>, tensor<768xf32> -> tensor<3072x816xi8>

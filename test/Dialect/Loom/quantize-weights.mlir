@@ -5,6 +5,7 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>/dev/null | FileCheck %s --check-prefix=IMP
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=IMPERR
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
 
 // A decoder block: its products are classified from the graph (attention's
 // projections, the feed-forward ones) and the entry's last product is the
@@ -100,6 +101,17 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // MIXED:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32>
 // MIXED-LABEL: func.func @forward(
 // MIXED:         loom.quantize %{{.*}} format q4_0 : tensor<50x32xf32>
+
+// q4_k: rows of 32 weights are not whole 256-weight super-blocks, so the
+// products take q4_1 instead (a remark counts them); overrides still apply.
+// SUPER:       remark: --loom-quantize-weights: 4 products whose rows are not whole 256-weight q4_k super-blocks are quantized in q4_1 instead (the first: 'l0.qkv', rows of 32)
+// SUPER-LABEL: func.func private @Block(
+// SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<96x32xf32>
+// SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<32x32xf32>
+// SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<128x32xf32>
+// SUPER:         loom.quantize %{{.*}} format q8_0 : tensor<32x64xf32>
+// SUPER-LABEL: func.func @forward(
+// SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<50x32xf32>
 
 // include=\.down$, then derived: one quantized param per layer, named
 // after its source and format, passed to the block.

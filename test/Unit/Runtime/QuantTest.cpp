@@ -29,7 +29,13 @@ std::vector<float> randomVector(size_t size, unsigned seed, float scale = 1) {
 }
 
 constexpr QuantFormat kFormats[] = {QuantFormat::Q8_0, QuantFormat::Q4_0,
-                                    QuantFormat::Q4_1};
+                                    QuantFormat::Q4_1, QuantFormat::Q4_K};
+
+/// A row length near `k` that `format`'s blocks divide.
+int64_t rowLength(QuantFormat format, int64_t k) {
+  int64_t block = quantBlockWeights(format);
+  return (k + block - 1) / block * block;
+}
 
 std::vector<uint8_t> quantize(QuantFormat format, const std::vector<float> &w,
                               int64_t n, int64_t k,
@@ -72,6 +78,58 @@ TEST(QuantTest, BlockBytesAreGguf) {
   EXPECT_EQ(block[4 + 15] >> 4, 15);
 }
 
+TEST(QuantTest, Q4KBytesFollowTheLayout) {
+  // Sub-block j holds (j + 1) * (l % 16) - 2 j: scale j + 1, minimum -2 j.
+  // The largest scale, 8, and offset, 14, are 63 steps of d and dmin.
+  float x[256];
+  for (int j = 0; j < 8; ++j)
+    for (int l = 0; l < 32; ++l)
+      x[32 * j + l] = float((j + 1) * (l % 16) - 2 * j);
+  uint8_t block[144];
+  quantizeRow(QuantFormat::Q4_K, x, 256, nullptr, block);
+  uint16_t d, dmin;
+  std::memcpy(&d, block, 2);
+  std::memcpy(&dmin, block + 2, 2);
+  EXPECT_EQ(d, floatToHalf(8.0f / 63.0f));
+  EXPECT_EQ(dmin, floatToHalf(14.0f / 63.0f));
+  // The 6-bit fields as loom_abi.h packs them.
+  const uint8_t *s = block + 4;
+  auto scale = [&](int j) {
+    return j < 4 ? s[j] & 63 : (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+  };
+  auto minimum = [&](int j) {
+    return j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  };
+  float dd = halfToFloat(d), dm = halfToFloat(dmin);
+  for (int j = 0; j < 8; ++j) {
+    EXPECT_EQ(scale(j), int(std::nearbyint(float(j + 1) / dd))) << j;
+    EXPECT_EQ(minimum(j), int(std::nearbyint(float(2 * j) / dm))) << j;
+  }
+  EXPECT_EQ(scale(7), 63);
+  EXPECT_EQ(minimum(7), 63);
+  // Byte 32 p + l: weight 64 p + l (low nibble), 64 p + 32 + l (high).
+  const uint8_t *q = block + 16;
+  EXPECT_EQ(q[32 * 3 + 5] >> 4, 5);    // sub-block 7, l = 5
+  EXPECT_EQ(q[32 * 3 + 21] >> 4, 5);   // l = 21: 21 % 16
+  EXPECT_EQ(q[32 * 0 + 15] & 0xF, 15); // sub-block 0, l = 15
+  std::vector<float> back(256);
+  dequantizeRow(QuantFormat::Q4_K, block, 256, back.data());
+  // Within half a step, plus what rounding the scale (up to d / 2 a level,
+  // 15 levels) and the minimum (dmin / 2) to 6 bits costs.
+  for (int i = 0; i < 256; ++i) {
+    int j = i / 32;
+    float step = dd * float(scale(j));
+    EXPECT_LE(std::fabs(back[i] - x[i]),
+              0.5f * step + 7.5f * dd + 0.5f * dm + 1e-5f)
+        << i;
+    int level = (q[32 * (j / 2) + i % 32] >> (4 * (j % 2))) & 15;
+    EXPECT_EQ(back[i], step * float(level) - dm * float(minimum(j))) << i;
+  }
+  // Sub-block 7's scale and minimum are 63 steps: its weights are off by
+  // the half-precision rounding of d and dmin only.
+  EXPECT_NEAR(back[7 * 32 + 15], x[7 * 32 + 15], 0.05f);
+}
+
 TEST(QuantTest, RoundTripErrorIsWithinHalfAStep) {
   const int64_t k = 256;
   std::vector<float> w = randomVector(k, 1);
@@ -89,10 +147,16 @@ TEST(QuantTest, RoundTripErrorIsWithinHalfAStep) {
       // Half a quantization step, and a little for the f16 scale; Q4_0's
       // grid is -8..7 steps with the largest magnitude at -8, so values of
       // the other sign near it clip by up to a whole step.
+      // Q4_K's ranges start at 0 at most, and its scale and minimum are
+      // rounded to 6 bits: a few percent of a step more.
+      if (format == QuantFormat::Q4_K)
+        lo = std::min(lo, 0.0f);
       float step = format == QuantFormat::Q8_0   ? amax / 127
                    : format == QuantFormat::Q4_0 ? amax / 8
                                                  : (hi - lo) / 15;
-      float bound = format == QuantFormat::Q4_0 ? step : 0.5f * step;
+      float bound = format == QuantFormat::Q4_0   ? step
+                    : format == QuantFormat::Q4_K ? 0.75f * step
+                                                  : 0.5f * step;
       for (int j = 0; j < 32; ++j)
         EXPECT_LE(std::fabs(back[b * 32 + j] - w[b * 32 + j]),
                   bound * 1.01f + 1e-3f * amax)
@@ -198,10 +262,10 @@ TEST(QuantTest, ProductsMatchDecodedWeights) {
     }
     for (QuantFormat format : kFormats)
       for (int64_t m : {1, 2, 3, 4, 9}) {
-        checkProduct(kernel, format, m, 37, 96, /*bias=*/false,
-                     /*accumulate=*/true);
-        checkProduct(kernel, format, m, 70, 256, /*bias=*/true,
-                     /*accumulate=*/false);
+        checkProduct(kernel, format, m, 37, rowLength(format, 96),
+                     /*bias=*/false, /*accumulate=*/true);
+        checkProduct(kernel, format, m, 70, rowLength(format, 257),
+                     /*bias=*/true, /*accumulate=*/false);
       }
   }
   setQuantKernel(bestQuantKernel());
@@ -221,10 +285,10 @@ TEST(QuantTest, InterleavedProductsMatchDecodedWeights) {
   for (QuantFormat format : kFormats)
     for (int64_t m : {1, 2, 3, 4, 9}) {
       // 37 rows: two groups of 16 and 5 rows left as they are.
-      checkProduct(bestQuantKernel(), format, m, 37, 96, /*bias=*/false,
-                   /*accumulate=*/true, /*interleave=*/true);
-      checkProduct(bestQuantKernel(), format, m, 72, 256, /*bias=*/true,
-                   /*accumulate=*/false, /*interleave=*/true);
+      checkProduct(bestQuantKernel(), format, m, 37, rowLength(format, 96),
+                   /*bias=*/false, /*accumulate=*/true, /*interleave=*/true);
+      checkProduct(bestQuantKernel(), format, m, 72, rowLength(format, 257),
+                   /*bias=*/true, /*accumulate=*/false, /*interleave=*/true);
     }
 }
 
@@ -233,6 +297,8 @@ TEST(QuantTest, LargeProductsSpanColumnBlocks) {
   // the GEMM's depth.
   checkProduct(bestQuantKernel(), QuantFormat::Q4_1, 13, 1100, 1056,
                /*bias=*/true, /*accumulate=*/true);
+  checkProduct(bestQuantKernel(), QuantFormat::Q4_K, 13, 300, 1280,
+               /*bias=*/false, /*accumulate=*/true);
 }
 
 TEST(QuantTest, ProductsApplyTheirActivation) {
@@ -255,8 +321,11 @@ TEST(QuantTest, FormatNamesAndIds) {
   EXPECT_EQ(quantFormatFromName("Q4_1"), QuantFormat::Q4_1);
   EXPECT_EQ(quantFormatFromName("q4_1"), std::nullopt);
   EXPECT_EQ(quantFormatFromId(0), QuantFormat::Q8_0);
-  EXPECT_EQ(quantFormatFromId(3), std::nullopt);
+  EXPECT_EQ(quantFormatFromId(3), QuantFormat::Q4_K);
+  EXPECT_EQ(quantFormatFromId(4), std::nullopt);
+  EXPECT_EQ(quantFormatFromName("Q4_K"), QuantFormat::Q4_K);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_0, 64), 36);
+  EXPECT_EQ(quantRowBytes(QuantFormat::Q4_K, 512), 288);
 }
 
 } // namespace
