@@ -114,6 +114,12 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   // After the fusions, so that one scaled weight serves q, k and v.
   if (options.foldNorm)
     pm.addPass(createLoomFoldNorm());
+  // After the fusions (one scale for q, k and v), before quantization.
+  if (options.smoothActivations >= 0.0) {
+    LoomSmoothActivationsOptions smooth;
+    smooth.alpha = options.smoothActivations;
+    pm.addPass(createLoomSmoothActivations(smooth));
+  }
   // After the gate-up fusion, whose down projection then takes the residual.
   if (options.fuseResidual)
     pm.addPass(createLoomFuseResidual());

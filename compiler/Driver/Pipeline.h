@@ -58,6 +58,12 @@ struct LoomPipelineOptions
       *this, "quantize-override",
       llvm::cl::desc("PATTERN=FORMAT: quantize the products whose weights' "
                      "names match PATTERN in FORMAT instead")};
+  Option<double> smoothActivations{
+      *this, "smooth-activations",
+      llvm::cl::desc("Smooth the inputs of products that read a norm with "
+                     "this migration strength in [0, 1] "
+                     "(--loom-smooth-activations; negative: off)"),
+      llvm::cl::init(-1.0)};
   Option<bool> quantizeImportance{
       *this, "quantize-importance",
       llvm::cl::desc("Weigh rounding errors by the importance of each input "

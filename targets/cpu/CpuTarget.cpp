@@ -180,6 +180,7 @@ public:
     pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());
     pm.addPass(loom::cpu::createLoomLowerPruneCalls());
     pm.addPass(loom::cpu::createLoomLowerLowRankCalls());
+    pm.addPass(loom::cpu::createLoomLowerSmoothCalls());
     pm.addPass(loom::cpu::createLoomLowerObserveCalls());
     pm.addPass(loom::cpu::createLoomLowerMoECalls());
     pm.addPass(loom::cpu::createLoomLowerExitLoops());

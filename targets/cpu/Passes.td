@@ -58,6 +58,22 @@ def LoomLowerPruneCalls
   ];
 }
 
+def LoomLowerSmoothCalls
+    : Pass<"loom-lower-smooth-calls", "::mlir::ModuleOp"> {
+  let summary = "Smoothing scales (loom.smooth_scales) as runtime calls";
+  let description = [{
+    Each `loom.smooth_scales` (in `prepare`, computing a product's
+    activation-aware input scales at load) calls `loom_smooth_scales`
+    (loom_abi.h) with the enclosing function's model context, the weight,
+    the importance, a new result buffer, alpha and whether the inverse is
+    asked for. Runs on bound `loom` IR, before `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def LoomLowerLowRankCalls
     : Pass<"loom-lower-low-rank-calls", "::mlir::ModuleOp"> {
   let summary = "Low-rank factors (loom.low_rank) as runtime calls";

@@ -64,7 +64,7 @@ struct ConvertLoomToLinalgPass
     // selected and factors computed by them; left alone here, they are
     // reported below.
     target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp,
-                      MoEOp>();
+                      SmoothScalesOp, MoEOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
     // So are loops that tokens may leave early (the runtime decides).
@@ -113,6 +113,12 @@ struct ConvertLoomToLinalgPass
       }
       if (isa<LowRankOp>(op)) {
         op->emitError("a weight's factors are computed by the target's "
+                      "kernels: compile with the runtime's kernels "
+                      "(loomc --kernels=runtime)");
+        return WalkResult::interrupt();
+      }
+      if (isa<SmoothScalesOp>(op)) {
+        op->emitError("smoothing scales are computed by the target's "
                       "kernels: compile with the runtime's kernels "
                       "(loomc --kernels=runtime)");
         return WalkResult::interrupt();

@@ -422,6 +422,15 @@ cl::list<std::string> quantizeOverride(
              "first match wins), e.g. 'down_proj=q8_0'"),
     cl::value_desc("regex=format"), cl::cat(loomcCategory));
 
+cl::opt<double> smoothActivations(
+    "smooth-activations",
+    cl::desc("Move the range of each normed input into the weights of the "
+             "products that read it, with migration strength ALPHA in [0, 1] "
+             "(SmoothQuant / AWQ), from checkpoint tensors NAME.importance "
+             "(what a program's --calibrate run writes); for quantized "
+             "builds"),
+    cl::value_desc("alpha"), cl::init(-1.0), cl::cat(loomcCategory));
+
 cl::opt<bool> quantizeImportance(
     "quantize-importance",
     cl::desc("With --quantize: weigh rounding errors by each input channel's "
@@ -752,6 +761,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeExclude = quantizeExclude;
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
+  options.smoothActivations = smoothActivations;
   options.dropLayers = dropLayers;
   options.dropCount = dropLayersCount;
   for (const auto &entry : influenceScores)
@@ -1189,6 +1199,13 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--quantize must be q8_0, q4_0, q4_1 or q4_k, got '" << quantize
         << "'\n";
+    return 1;
+  }
+  if (smoothActivations.getNumOccurrences() &&
+      !(smoothActivations >= 0.0 && smoothActivations <= 1.0)) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--smooth-activations must be in [0, 1], got " << smoothActivations
+        << "\n";
     return 1;
   }
   if (quantize.empty() &&

@@ -510,6 +510,20 @@ LogicalResult PruneNeuronsOp::verify() {
   return success();
 }
 
+LogicalResult SmoothScalesOp::verify() {
+  double alpha = getAlpha().convertToDouble();
+  if (!(alpha >= 0.0 && alpha <= 1.0))
+    return emitOpError() << "alpha must be in [0, 1], got " << alpha;
+  int64_t cols = dimOf(getW(), 1);
+  if (conflicts(dimOf(getImportance(), 0), cols))
+    return emitOpError() << "importance has " << dimOf(getImportance(), 0)
+                         << " entries for " << cols << " input channels";
+  if (conflicts(dimOf(getResult(), 0), cols))
+    return emitOpError() << "has " << dimOf(getResult(), 0) << " scales for "
+                         << cols << " input channels";
+  return success();
+}
+
 LogicalResult LowRankOp::verify() {
   StringRef part = getPart();
   if (part != "a" && part != "b")

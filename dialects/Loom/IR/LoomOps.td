@@ -343,6 +343,47 @@ def Loom_PruneNeuronsOp : Loom_Op<"prune_neurons",
   let hasVerifier = 1;
 }
 
+def Loom_SmoothScalesOp : Loom_Op<"smooth_scales", [Pure]> {
+  let summary = "activation-aware per-channel scales of a product's input";
+  let description = [{
+    Scales `s` (`[K]`) that move the range of a product's input channels
+    into its weight (SmoothQuant / AWQ-style smoothing): the product
+    `x w^T` equals `(x / s) (w diag(s))^T`, and with `s_j = a_j^alpha /
+    m_j^(1 - alpha)` (`a_j = sqrt(importance[j])`, the root mean square of
+    input channel j over calibration data; `m_j = max_i |w[i, j]|`) channels
+    of large activations are scaled down before the activations are
+    rounded, and their weights scaled up before the weights are. `alpha`
+    (in [0, 1]) balances the two. The scales are normalized to a geometric
+    mean of 1; channels that never carried a value, or whose weights are
+    all zero, keep 1. With `inverse`, the result is `1 / s`.
+    `--loom-smooth-activations` writes it; `--loom-derive-weights` makes it
+    a derived weight computed at load.
+
+    ```mlir
+    %s = loom.smooth_scales %w, %i alpha 5.000000e-01 : (tensor<64x48xf32>, tensor<48xf32>) -> tensor<48xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Matrix:$w, Loom_Vector:$importance,
+                       F64Attr:$alpha, UnitAttr:$inverse);
+  let results = (outs Loom_Vector:$result);
+  let assemblyFormat = [{
+    $w `,` $importance `alpha` $alpha (`inverse` $inverse^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$w, "::mlir::Value":$importance,
+                   "double":$alpha, "bool":$inverse), [{
+      auto type = ::llvm::cast<::mlir::RankedTensorType>(w.getType());
+      build($_builder, $_state,
+            ::mlir::RankedTensorType::get({type.getDimSize(1)},
+                                          type.getElementType()),
+            w, importance, $_builder.getF64FloatAttr(alpha),
+            inverse ? $_builder.getUnitAttr() : ::mlir::UnitAttr());
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
 def Loom_LowRankOp : Loom_Op<"low_rank", [Pure]> {
   let summary = "one factor of a weight's truncated singular value decomposition";
   let description = [{

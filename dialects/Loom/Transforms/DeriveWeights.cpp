@@ -38,7 +38,7 @@ namespace {
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
   return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp,
-             PruneHeadsOp, LowRankOp>(op);
+             PruneHeadsOp, LowRankOp, SmoothScalesOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -221,6 +221,13 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
            std::to_string(prune.getKeep() * prune.getHeads() /
                           prune.getKvHeads());
   }
+  // `w.smooth`, `w.smooth_inverse`: the smoothing scales of a product's
+  // input; `w.smoothed`: a weight (or a norm's scale) multiplied by them.
+  if (auto scales = dyn_cast<SmoothScalesOp>(def))
+    return operands.front() +
+           (scales.getInverse() ? ".smooth_inverse" : ".smooth");
+  if (isa<MulOp>(def) && def->getOperand(1).getDefiningOp<SmoothScalesOp>())
+    return operands.front() + ".smoothed";
   // `w.rank16.a`, `w.rank16.b`: the factors of a weight's rank-16
   // approximation.
   if (auto lowRank = dyn_cast<LowRankOp>(def))

@@ -38,9 +38,7 @@ static ParamOp paramOf(Value value) {
   return {};
 }
 
-/// True if the param behind `w` is read other than as a linear layer's
-/// weight (a tied embedding table, say).
-static bool readElsewhere(Value w) {
+bool loom::isReadElsewhere(Value w) {
   ParamOp param = paramOf(w);
   if (!param)
     return false;
@@ -62,23 +60,35 @@ static bool readElsewhere(Value w) {
   return false;
 }
 
+std::optional<SmallVector<LinearOp>> loom::productsReading(Value value) {
+  SmallVector<LinearOp> linears;
+  for (OpOperand &use : value.getUses()) {
+    auto linear = dyn_cast<LinearOp>(use.getOwner());
+    if (!linear || &use != &linear.getXMutable())
+      return std::nullopt;
+    linears.push_back(linear);
+  }
+  llvm::sort(linears,
+             [](LinearOp a, LinearOp b) { return a->isBeforeInBlock(b); });
+  return linears;
+}
+
 bool loom::foldNorm(RMSNormOp norm) {
   Value gamma = norm.getGamma();
   // A per-group scale is no product's input-channel scale.
   if (!gamma || norm->use_empty() || norm.getGroup())
     return false;
-  SmallVector<LinearOp> linears;
-  for (Operation *user : norm->getUsers()) {
-    auto linear = dyn_cast<LinearOp>(user);
-    // A quantized weight cannot take the scale exactly: fold before
-    // quantizing.
-    if (!linear || linear.getX() != norm.getResult() || linear.getFormat() ||
-        readElsewhere(linear.getW()))
+  std::optional<SmallVector<LinearOp>> linears =
+      productsReading(norm.getResult());
+  if (!linears)
+    return false;
+  // A quantized weight cannot take the scale exactly: fold before
+  // quantizing.
+  for (LinearOp linear : *linears)
+    if (linear.getFormat() || isReadElsewhere(linear.getW()))
       return false;
-    linears.push_back(linear);
-  }
   // Each product takes its weight times gamma along the input dimension.
-  for (LinearOp linear : linears) {
+  for (LinearOp linear : *linears) {
     OpBuilder builder(linear);
     Value scaled =
         MulOp::create(builder, linear.getLoc(), linear.getW(), gamma);

@@ -41,6 +41,19 @@ bool fuseQKV(AttendOp attend);
 /// does; false (and nothing changed) if it does not qualify.
 bool foldNorm(RMSNormOp norm);
 
+/// The linear layers that read `value`, in program order, if each of its
+/// uses is one's input (not a residual, not anything else); else none.
+std::optional<llvm::SmallVector<LinearOp>> productsReading(mlir::Value value);
+
+/// True if the param behind the weight `w` is read other than as a linear
+/// layer's weight (a tied embedding table, say): a rescaled copy of it
+/// would be a second table in memory.
+bool isReadElsewhere(mlir::Value w);
+
+/// If `w` is a weight smoothed by `--loom-smooth-activations` (`w *
+/// loom.smooth_scales`), that scale op; else null.
+SmoothScalesOp getSmoothing(mlir::Value w);
+
 /// Rewrites `mlp` as one gate-and-up product, `loom.glu` and the down
 /// projection, as `--loom-fuse-gate-up` does; false if it does not qualify.
 bool fuseGateUp(GatedMLPOp mlp);

@@ -129,6 +129,36 @@ def LoomFoldNorm : Pass<"loom-fold-norm"> {
   }];
 }
 
+def LoomSmoothActivations
+    : Pass<"loom-smooth-activations", "::mlir::ModuleOp"> {
+  let summary = "Move the range of normed inputs into the products' weights";
+  let description = [{
+    SmoothQuant / AWQ-style reparameterization, exact before rounding: a
+    norm (RMSNorm, or LayerNorm) whose result feeds only linear layers
+    scales its output by `1 / s` (its gamma, and beta, times `1 / s`) and
+    each of those products takes `w diag(s)`, `s = loom.smooth_scales` of
+    their weights (stacked) and the calibrated importance of their input
+    (`NAME.importance`, as `--loom-quantize-weights{importance=true}` reads
+    it). Channels that are loud in the calibration data are scaled down
+    before the quantized products round the activations, and their weights
+    scaled up before the weights are rounded; `alpha` balances the two
+    (0: the weights' ranges alone; 1: the activations' alone). Quantizing a
+    smoothed product with importance weighs its channels by the importance
+    of the smoothed input (`importance / s^2`).
+
+    Run it after the fusions (q, k and v, or gate and up, then share one
+    matrix) and before `--loom-quantize-weights`. Norms whose result also
+    goes elsewhere (post-norm residuals, as in BERT) are left alone, as
+    are products that are already quantized and weights read elsewhere too
+    (a tied embedding table). `--loom-derive-weights` then makes the scales
+    and the scaled weights derived weights, computed at load.
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", /*default=*/"0.5",
+           "Migration strength in [0, 1]">
+  ];
+}
+
 def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Block-quantize the weights of linear layers";
   let description = [{

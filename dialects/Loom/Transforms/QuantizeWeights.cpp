@@ -164,12 +164,26 @@ LogicalResult WeightQuantizer::run() {
         RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
     Value importance;
     if (useImportance) {
-      FailureOr<Value> found = importanceFor(linear, linear.getW(), k, module,
-                                             selection.getSymbols());
+      // A smoothed weight's statistics are its source's, of the input before
+      // smoothing: the smoothed input's mean squares are importance / s^2.
+      SmoothScalesOp smoothing = getSmoothing(linear.getW());
+      Value source = smoothing ? linear.getW().getDefiningOp()->getOperand(0)
+                               : linear.getW();
+      FailureOr<Value> found =
+          importanceFor(linear, source, k, module, selection.getSymbols());
       if (failed(found))
         return failure();
       importance = *found;
       builder.setInsertionPoint(linear);
+      if (smoothing) {
+        Value inverse = SmoothScalesOp::create(
+            builder, linear.getLoc(), smoothing.getW(),
+            smoothing.getImportance(), smoothing.getAlpha().convertToDouble(),
+            /*inverse=*/true);
+        for (int i = 0; i < 2; ++i)
+          importance =
+              MulOp::create(builder, linear.getLoc(), importance, inverse);
+      }
     }
     Value quantized = QuantizeOp::create(
         builder, linear.getLoc(), bytesType, linear.getW(), importance,

@@ -113,6 +113,13 @@
  *  importance, the factors of w diag(s), a then scaled by diag(s)^-1, s the
  *  square roots of the importance (loom.low_rank). */
 #define LOOM_KERNEL_LOW_RANK "loom_low_rank"
+/** Activation-aware scales of a product's input channels: (ctx, w,
+ *  importance, out, alpha, inverse) with w MemRef<float, 2> ([n, k]),
+ *  importance and out MemRef<float, 1> ([k]), alpha double, inverse
+ *  int64_t; s[j] = sqrt(importance[j])^alpha / max_i |w[i, j]|^(1 - alpha),
+ *  normalized to a geometric mean of 1 (1 where either factor is 0), or
+ *  1 / s[j] when inverse is 1 (loom.smooth_scales). */
+#define LOOM_KERNEL_SMOOTH_SCALES "loom_smooth_scales"
 /** A layer's hidden state shown to a calibration run: (ctx, x, output) with
  *  x MemRef<float, 2> ([seq, width]) and output int64_t, 0 for the input
  *  at the start of the layer's block and 1 for its output; the n-th output

@@ -38,3 +38,16 @@ func.func @kept(%ids: tensor<?xi32>, %g: tensor<8xf32>, %w: tensor<8x8xf32>) -> 
   %logits = loom.linear %m, %head : (tensor<?x8xf32>, tensor<50x8xf32>) -> tensor<?x50xf32>
   return %r, %logits : tensor<?x8xf32>, tensor<?x50xf32>
 }
+
+// -----
+
+// A product that reads the norm both as its input and as its residual: the
+// residual needs the scaled norm, so the scale stays.
+// CHECK-LABEL: func.func @own_residual(
+// CHECK:         loom.rms_norm %{{.*}}, %{{.*}} eps
+// CHECK-NOT:     loom.mul
+func.func @own_residual(%x: tensor<?x8xf32>, %g: tensor<8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %n = loom.rms_norm %x, %g eps = 1.0e-05 : tensor<?x8xf32>, tensor<8xf32>
+  %y = loom.linear %n, %w residual %n : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

@@ -130,6 +130,30 @@ func.func @quantize_group(%w: tensor<16x48xf32>) {
 
 // -----
 
+func.func @smooth_alpha(%w: tensor<16x32xf32>, %i: tensor<32xf32>) {
+  // expected-error @+1 {{'loom.smooth_scales' op alpha must be in [0, 1], got 2}}
+  %0 = loom.smooth_scales %w, %i alpha 2.000000e+00 : (tensor<16x32xf32>, tensor<32xf32>) -> tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @smooth_importance(%w: tensor<16x32xf32>, %i: tensor<16xf32>) {
+  // expected-error @+1 {{'loom.smooth_scales' op importance has 16 entries for 32 input channels}}
+  %0 = loom.smooth_scales %w, %i alpha 5.000000e-01 : (tensor<16x32xf32>, tensor<16xf32>) -> tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @smooth_result(%w: tensor<16x32xf32>, %i: tensor<32xf32>) {
+  // expected-error @+1 {{'loom.smooth_scales' op has 16 scales for 32 input channels}}
+  %0 = loom.smooth_scales %w, %i alpha 5.000000e-01 : (tensor<16x32xf32>, tensor<32xf32>) -> tensor<16xf32>
+  return
+}
+
+// -----
+
 func.func @quantize_super_block(%w: tensor<16x288xf32>) {
   // expected-error @+1 {{'loom.quantize' op the q4_k group size 256 does not divide the row length 288}}
   %0 = loom.quantize %w format q4_k : tensor<16x288xf32> -> tensor<16x162xi8>
