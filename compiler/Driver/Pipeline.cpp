@@ -118,6 +118,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
   if (options.smoothActivations >= 0.0) {
     LoomSmoothActivationsOptions smooth;
     smooth.alpha = options.smoothActivations;
+    smooth.allProducts = options.smoothAllProducts;
     pm.addPass(createLoomSmoothActivations(smooth));
   }
   // After the gate-up fusion, whose down projection then takes the residual.

@@ -64,6 +64,12 @@ struct LoomPipelineOptions
                      "this migration strength in [0, 1] "
                      "(--loom-smooth-activations; negative: off)"),
       llvm::cl::init(-1.0)};
+  Option<bool> smoothAllProducts{
+      *this, "smooth-all-products",
+      llvm::cl::desc("With smooth-activations: also smooth products whose "
+                     "input is not a norm's (their input times 1 / s at run "
+                     "time)"),
+      llvm::cl::init(false)};
   Option<bool> quantizeImportance{
       *this, "quantize-importance",
       llvm::cl::desc("Weigh rounding errors by the importance of each input "

@@ -431,6 +431,13 @@ cl::opt<double> smoothActivations(
              "builds"),
     cl::value_desc("alpha"), cl::init(-1.0), cl::cat(loomcCategory));
 
+cl::opt<bool> smoothAllProducts(
+    "smooth-all-products",
+    cl::desc("With --smooth-activations: also smooth products whose input is "
+             "not a norm's (post-norm models, output and down projections), "
+             "multiplying their input by 1 / s as they run"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<bool> quantizeImportance(
     "quantize-importance",
     cl::desc("With --quantize: weigh rounding errors by each input channel's "
@@ -762,6 +769,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
   options.smoothActivations = smoothActivations;
+  options.smoothAllProducts = smoothAllProducts;
   options.dropLayers = dropLayers;
   options.dropCount = dropLayersCount;
   for (const auto &entry : influenceScores)

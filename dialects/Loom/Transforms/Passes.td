@@ -155,7 +155,10 @@ def LoomSmoothActivations
   }];
   let options = [
     Option<"alpha", "alpha", "double", /*default=*/"0.5",
-           "Migration strength in [0, 1]">
+           "Migration strength in [0, 1]">,
+    Option<"allProducts", "all-products", "bool", /*default=*/"false",
+           "Also smooth products whose input is not a norm's, multiplying "
+           "their input by 1 / s as they run">
   ];
 }
 

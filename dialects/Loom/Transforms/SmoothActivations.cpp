@@ -77,6 +77,10 @@ struct Smoother {
   /// Smooths the products `norm` feeds; false if it does not qualify,
   /// failure on an error.
   FailureOr<bool> smooth(NormParts norm);
+
+  /// Smooths `linear` alone: its input times 1 / s as it runs; false if it
+  /// does not qualify, failure on an error.
+  FailureOr<bool> smooth(LinearOp linear);
 };
 
 } // namespace
@@ -130,6 +134,29 @@ FailureOr<bool> Smoother::smooth(NormParts norm) {
   return true;
 }
 
+FailureOr<bool> Smoother::smooth(LinearOp linear) {
+  auto weightType = cast<RankedTensorType>(linear.getW().getType());
+  if (linear.getFormat() || getSmoothing(linear.getW()) ||
+      isReadElsewhere(linear.getW()) || !weightType.hasStaticShape() ||
+      !weightType.getElementType().isF32())
+    return false;
+  FailureOr<Value> importance = importanceFor(
+      linear, linear.getW(), weightType.getDimSize(1), module, symbols);
+  if (failed(importance))
+    return failure();
+  OpBuilder builder(linear);
+  Location loc = linear.getLoc();
+  Value scales = SmoothScalesOp::create(builder, loc, linear.getW(),
+                                        *importance, alpha, /*inverse=*/false);
+  Value inverse = SmoothScalesOp::create(builder, loc, linear.getW(),
+                                         *importance, alpha, /*inverse=*/true);
+  linear.getXMutable().assign(
+      MulOp::create(builder, loc, linear.getX(), inverse));
+  linear.getWMutable().assign(
+      MulOp::create(builder, loc, linear.getW(), scales));
+  return true;
+}
+
 namespace {
 struct LoomSmoothActivationsPass
     : loom::impl::LoomSmoothActivationsBase<LoomSmoothActivationsPass> {
@@ -155,6 +182,16 @@ struct LoomSmoothActivationsPass
       if (failed(done))
         return signalPassFailure();
       smoothed += *done;
+    }
+    if (allProducts) {
+      SmallVector<LinearOp> linears;
+      module.walk([&](LinearOp linear) { linears.push_back(linear); });
+      for (LinearOp linear : linears) {
+        FailureOr<bool> done = smoother.smooth(linear);
+        if (failed(done))
+          return signalPassFailure();
+        smoothed += *done;
+      }
     }
     if (!smoothed)
       module.emitWarning("--loom-smooth-activations: no norm feeds only "

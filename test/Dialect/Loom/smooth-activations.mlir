@@ -1,6 +1,7 @@
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations | FileCheck %s
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations="alpha=0.8" --loom-quantize-weights="importance=true" | FileCheck %s --check-prefix=QUANT
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations --loom-derive-weights | FileCheck %s --check-prefix=DERIVE
+// RUN: loom-opt %s --split-input-file --loom-smooth-activations="all-products=true" | FileCheck %s --check-prefix=ALL
 
 // A pre-norm block: each norm feeds only products (the fused q/k/v; gate
 // and up), so the norm's scale takes 1 / s and the products' weights
@@ -99,6 +100,26 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> attributes {loom.ent
 // QUANT:         %[[I1:.*]] = loom.mul %[[J:[a-z0-9]+]], %[[INV]]
 // QUANT:         %[[I2:.*]] = loom.mul %[[I1]], %[[INV]]
 // QUANT:         loom.quantize %[[W]] importance %[[I2]] format q8_0
+
+// all-products: the products whose input is not a norm's (the output and
+// down projections; the tied head stays) multiply their input by 1 / s as
+// they run.
+// ALL-LABEL: func.func private @Block(
+// ALL:         %[[SO:.*]] = loom.smooth_scales %[[O:[a-z0-9]+]], %[[IO:[a-z0-9]+]] alpha 5.000000e-01 : (tensor<32x32xf32>
+// ALL:         %[[VO:.*]] = loom.smooth_scales %[[O]], %[[IO]] alpha 5.000000e-01 inverse
+// ALL:         %[[XO:.*]] = loom.mul %{{.*}}, %[[VO]] : tensor<?x32xf32>, tensor<32xf32>
+// ALL:         %[[WO:.*]] = loom.mul %[[O]], %[[SO]] : tensor<32x32xf32>, tensor<32xf32>
+// ALL:         loom.linear %[[XO]], %[[WO]] residual
+// ALL:         loom.smooth_scales %{{.*}} : (tensor<32x64xf32>, tensor<64xf32>) -> tensor<64xf32>
+// ALL-LABEL: func.func @forward(
+// ALL-NOT:     loom.smooth_scales
+// ALL-LABEL: func.func @post_norm(
+// A post-norm product: its own input scaled as it runs.
+// ALL:         %[[S:.*]] = loom.smooth_scales %[[A:[0-9]+]], %{{.*}} alpha 5.000000e-01 : (tensor<32x32xf32>
+// ALL:         %[[V:.*]] = loom.smooth_scales %[[A]], %{{.*}} inverse
+// ALL:         %[[X:.*]] = loom.mul %[[N:[0-9]+]], %[[V]] : tensor<?x32xf32>, tensor<32xf32>
+// ALL:         loom.linear %[[X]], %{{.*}} :
+// ALL:         loom.add %{{.*}}, %[[N]]
 
 // Derived: the scaled norm and weights are computed at load, one per layer.
 // DERIVE-DAG:  loom.param @l0.norm.smoothed : tensor<32xf32> init {
