@@ -2,7 +2,7 @@
 """Quantized weights against the memory's ceiling and against fp32, in one run.
 
   /usr/bin/python3 bench/quant.py [--work DIR] [--repeats 3] [--quick]
-                                  [--formats q8_0,q4_0,q4_1,q4_k]
+                                  [--formats q8_0,q4_0,q4_1,q4_k,int8]
 
 Compiles examples/llama.loom at its default (`small`, ~125M parameters)
 config as fp32 and with `loomc --quantize=FORMAT` for each format, on one
@@ -13,7 +13,8 @@ run measures the bandwidth; a decode step's ceiling is the triad bandwidth
 (as in bench.py) over the bytes it reads:
 
   bytes per token = sum over products of weights x bits per weight / 8
-                    (fp32: 32; q8_0: 8.5; q4_0: 4.5; q4_1: 5; q4_k: 4.5)
+                    (fp32: 32; q8_0: 8.5; q4_0: 4.5; q4_1: 5; q4_k: 4.5;
+                     int8: 8, and a 4-byte scale a row)
                   + one f32 row of the token embedding
                   + the KV cache read at the mean context (keys and values,
                     f32, every layer)
@@ -38,7 +39,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.dont_write_bytecode = True
 import bench  # noqa: E402
 
-BITS = {"fp32": 32.0, "q8_0": 8.5, "q4_0": 4.5, "q4_1": 5.0, "q4_k": 4.5}
+BITS = {"fp32": 32.0, "q8_0": 8.5, "q4_0": 4.5, "q4_1": 5.0, "q4_k": 4.5,
+        "int8": 8.0}
+# Bytes a row of a product's weight takes besides its weights (int8's scale).
+ROW_BYTES = {"int8": 4}
 QUICK = ["layers=2", "dim=128", "heads=4", "kv_heads=2", "ffn=256",
          "vocab=1000"]
 
@@ -54,7 +58,8 @@ def bytes_per_token(manifest, fmt, context):
         if t["name"] == "model.embed_tokens.weight":
             total += 4 * t["shape"][1]       # one f32 row
         elif len(t["shape"]) == 2:
-            total += count * BITS[fmt] / 8   # a product's weight, whole
+            total += (count * BITS[fmt] / 8  # a product's weight, whole
+                      + ROW_BYTES.get(fmt, 0) * t["shape"][0])
         else:
             total += 4 * count               # norms
     kv_width = cfg["kv_heads"] * (cfg["dim"] // cfg["heads"])
@@ -94,7 +99,7 @@ def main(argv):
     parser.add_argument("--work", default=str(ROOT / "build" / "quant-bench"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--formats", default="q8_0,q4_0,q4_1,q4_k")
+    parser.add_argument("--formats", default="q8_0,q4_0,q4_1,q4_k,int8")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny model, one repeat (checks the harness)")
     args = parser.parse_args(argv)

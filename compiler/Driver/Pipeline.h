@@ -45,7 +45,7 @@ struct LoomPipelineOptions
   Option<std::string> quantize{
       *this, "quantize",
       llvm::cl::desc("Block-quantize the weights of linear layers: q8_0, "
-                     "q4_0, q4_1 or q4_k (default: none)")};
+                     "q4_0, q4_1, q4_k or int8 (default: none)")};
   ListOption<std::string> quantizeLayers{
       *this, "quantize-layers",
       llvm::cl::desc("Kinds of products to quantize: attention, ffn, head, "

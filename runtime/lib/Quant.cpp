@@ -27,7 +27,8 @@ static_assert(kQuantBlock == LOOM_QUANT_BLOCK, "block size of loom_abi.h");
 static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
                   int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
                   int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1 &&
-                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K,
+                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K &&
+                  int(QuantFormat::Int8) == LOOM_QUANT_INT8,
               "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
 std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
@@ -37,8 +38,9 @@ std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
 }
 
 std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
-  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
-                             QuantFormat::Q4_1, QuantFormat::Q4_K})
+  for (QuantFormat format :
+       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1,
+        QuantFormat::Q4_K, QuantFormat::Int8})
     if (name == quantFormatName(format))
       return format;
   return std::nullopt;
@@ -72,7 +74,8 @@ float decoded(QuantFormat format, const BlockCode &code, int j) {
   case QuantFormat::Q4_1:
     return d * float(code.q[j]) + halfToFloat(floatToHalf(code.m));
   case QuantFormat::Q4_K:
-    break; // QuantK.cpp
+  case QuantFormat::Int8:
+    break; // QuantK.cpp, QuantInt8.cpp
   }
   return 0.0f;
 }
@@ -96,7 +99,8 @@ void roundBlock(QuantFormat format, const float *x, float d, float m,
       code.q[j] = std::clamp(int(int8_t((x[j] - m) * id + 0.5f)), 0, 15);
       break;
     case QuantFormat::Q4_K:
-      break; // QuantK.cpp
+    case QuantFormat::Int8:
+      break; // QuantK.cpp, QuantInt8.cpp
     }
   }
 }
@@ -133,7 +137,8 @@ BlockCode plainCode(QuantFormat format, const float *x) {
     break;
   }
   case QuantFormat::Q4_K:
-    break; // QuantK.cpp
+  case QuantFormat::Int8:
+    break; // QuantK.cpp, QuantInt8.cpp
   }
   return code;
 }
@@ -221,7 +226,8 @@ void storeBlock(QuantFormat format, const BlockCode &code, uint8_t *out) {
     return;
   }
   case QuantFormat::Q4_K:
-    return; // QuantK.cpp
+  case QuantFormat::Int8:
+    return; // QuantK.cpp, QuantInt8.cpp
   }
 }
 
@@ -241,6 +247,8 @@ void loom::quantizeRow(QuantFormat format, const float *x, int64_t k,
   auto *bytes = static_cast<uint8_t *>(out);
   if (format == QuantFormat::Q4_K)
     return detail::quantizeRowQ4K(x, k, importance, bytes);
+  if (format == QuantFormat::Int8)
+    return detail::quantizeRowInt8(x, k, importance, bytes);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
     const float *block = x + b * kQuantBlock;
@@ -256,6 +264,8 @@ void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
   const auto *bytes = static_cast<const uint8_t *>(row);
   if (format == QuantFormat::Q4_K)
     return detail::dequantizeRowQ4K(bytes, k, out);
+  if (format == QuantFormat::Int8)
+    return detail::dequantizeRowInt8(bytes, k, out);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
     const uint8_t *block = bytes + b * blockBytes;
@@ -284,6 +294,7 @@ void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
       break;
     }
     case QuantFormat::Q4_K:
+    case QuantFormat::Int8:
       break; // above
     }
   }

@@ -319,6 +319,8 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
     return dotRowsFor<QuantFormat::Q4_1>(kernel, m);
   case QuantFormat::Q4_K:
     return detail::dotRowsQ4K(kernel, m);
+  case QuantFormat::Int8:
+    return detail::dotRowsInt8(kernel, m);
   }
   return {nullptr, nullptr};
 }

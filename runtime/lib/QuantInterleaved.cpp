@@ -27,17 +27,19 @@ namespace {
 /// Bytes of the scales (and minimums) of a group's block; offset of a row
 /// block's integers.
 constexpr int64_t headerBytes(QuantFormat format) {
-  return (format == QuantFormat::Q4_1 ? 4 : 2) * kInterleave;
+  return format == QuantFormat::Int8
+             ? 0
+             : (format == QuantFormat::Q4_1 ? 4 : 2) * kInterleave;
 }
 constexpr int64_t integerOffset(QuantFormat format) {
-  return format == QuantFormat::Q4_1 ? 4 : 2;
+  return format == QuantFormat::Int8 ? 0 : format == QuantFormat::Q4_1 ? 4 : 2;
 }
 
 /// The 32 integers of a row-major block, as 0..255 (Q8_0 offset by 128) or
 /// 0..15 (Q4).
 void blockIntegers(QuantFormat format, const uint8_t *block, uint8_t *out) {
   const uint8_t *data = block + integerOffset(format);
-  if (format == QuantFormat::Q8_0) {
+  if (format == QuantFormat::Q8_0 || format == QuantFormat::Int8) {
     for (int j = 0; j < kQuantBlock; ++j)
       out[j] = uint8_t(data[j] ^ 0x80);
     return;
@@ -51,7 +53,7 @@ void blockIntegers(QuantFormat format, const uint8_t *block, uint8_t *out) {
 /// Writes the group block of the row-major blocks `blocks[r]` to `out`.
 void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
                      uint8_t *out) {
-  for (int r = 0; r < kInterleave; ++r) {
+  for (int r = 0; r < kInterleave && format != QuantFormat::Int8; ++r) {
     std::memcpy(out + 2 * r, blocks[r], 2); // d
     if (format == QuantFormat::Q4_1)
       std::memcpy(out + 2 * kInterleave + 2 * r, blocks[r] + 2, 2); // m
@@ -61,7 +63,7 @@ void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
   uint8_t values[kInterleave][kQuantBlock];
   for (int r = 0; r < kInterleave; ++r)
     blockIntegers(format, blocks[r], values[r]);
-  if (format == QuantFormat::Q8_0) {
+  if (format == QuantFormat::Q8_0 || format == QuantFormat::Int8) {
     // Vector c: weights 4c..4c+3 of every row, a row to a lane.
     for (int c = 0; c < 8; ++c)
       for (int r = 0; r < kInterleave; ++r)
@@ -140,15 +142,21 @@ void loom::detail::interleaveRows(QuantFormat format, uint8_t *data, int64_t n,
   int64_t rowBytes = quantRowBytes(format, k);
   int64_t blocks = k / quantBlockWeights(format);
   int64_t blockBytes = quantBlockBytes(format);
+  // INT8: the 16 rows' f32 scales first, then the groups' blocks.
+  int64_t header = quantRowHeader(format);
   std::vector<uint8_t> group(size_t(kInterleave * rowBytes));
   for (int64_t g = 0; g < n / kInterleave; ++g) {
     uint8_t *rows = data + g * kInterleave * rowBytes;
     std::memcpy(group.data(), rows, group.size());
+    for (int r = 0; r < kInterleave; ++r)
+      std::memcpy(rows + r * header, group.data() + r * rowBytes,
+                  size_t(header));
     for (int64_t b = 0; b < blocks; ++b) {
       const uint8_t *sources[kInterleave];
       for (int r = 0; r < kInterleave; ++r)
-        sources[r] = group.data() + r * rowBytes + b * blockBytes;
-      uint8_t *target = rows + b * kInterleave * blockBytes;
+        sources[r] = group.data() + r * rowBytes + header + b * blockBytes;
+      uint8_t *target =
+          rows + kInterleave * header + b * kInterleave * blockBytes;
       if (format == QuantFormat::Q4_K)
         interleaveSuperBlock(sources, target);
       else
@@ -231,6 +239,42 @@ dotGroup(const uint8_t *group, const QuantizedRows &a, float *out,
     _mm512_storeu_ps(out + i * ldo, acc[i]);
 }
 
+/// One INT8 group's rows against M activation rows: `out[i * ldo + r]`.
+template <int M>
+__attribute__((target(LOOM_INTERLEAVED_TARGET))) void
+dotGroupInt8(const uint8_t *group, const QuantizedRows &a, float *out,
+             int64_t ldo) {
+  constexpr int64_t groupBlock = kInterleave * kQuantBlock;
+  const uint8_t *blocks = group + kInterleave * LOOM_QUANT_ROW_HEADER;
+  __m512 acc[M];
+  for (int i = 0; i < M; ++i)
+    acc[i] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < a.blocks; ++b) {
+    const uint8_t *data = blocks + b * groupBlock;
+    _mm_prefetch(reinterpret_cast<const char *>(data) + 2 * groupBlock,
+                 _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char *>(data) + 2 * groupBlock + 256,
+                 _MM_HINT_T0);
+    __m512i weights[8];
+    for (int c = 0; c < 8; ++c)
+      weights[c] = _mm512_loadu_si512(data + 64 * c);
+    for (int i = 0; i < M; ++i) {
+      // The weights are stored offset by 128, unsigned.
+      __m512i dot = _mm512_set1_epi32(-128 * a.s[i * a.blocks + b]);
+      for (int c = 0; c < 8; ++c) {
+        int32_t x;
+        std::memcpy(&x, a.q + i * a.k + b * kQuantBlock + 4 * c, 4);
+        dot = _mm512_dpbusd_epi32(dot, weights[c], _mm512_set1_epi32(x));
+      }
+      acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot),
+                               _mm512_set1_ps(a.d[i * a.blocks + b]), acc[i]);
+    }
+  }
+  __m512 scales = _mm512_loadu_ps(reinterpret_cast<const float *>(group));
+  for (int i = 0; i < M; ++i)
+    _mm512_storeu_ps(out + i * ldo, _mm512_mul_ps(acc[i], scales));
+}
+
 /// One Q4_K group's rows against M activation rows: `out[i * ldo + r]`.
 template <int M>
 __attribute__((target(LOOM_INTERLEAVED_TARGET))) void
@@ -301,7 +345,18 @@ using DotGroupFn = void (*)(const uint8_t *, const QuantizedRows &, float *,
                             int64_t);
 
 template <QuantFormat Format> DotGroupFn dotGroupFor(int64_t m) {
-  if constexpr (Format == QuantFormat::Q4_K) {
+  if constexpr (Format == QuantFormat::Int8) {
+    switch (m) {
+    case 1:
+      return dotGroupInt8<1>;
+    case 2:
+      return dotGroupInt8<2>;
+    case 3:
+      return dotGroupInt8<3>;
+    default:
+      return dotGroupInt8<4>;
+    }
+  } else if constexpr (Format == QuantFormat::Q4_K) {
     switch (m) {
     case 1:
       return dotGroupQ4K<1>;
@@ -338,7 +393,8 @@ void loom::detail::dotGroups(QuantFormat format, int64_t m,
       format == QuantFormat::Q8_0   ? dotGroupFor<QuantFormat::Q8_0>(m)
       : format == QuantFormat::Q4_0 ? dotGroupFor<QuantFormat::Q4_0>(m)
       : format == QuantFormat::Q4_1 ? dotGroupFor<QuantFormat::Q4_1>(m)
-                                    : dotGroupFor<QuantFormat::Q4_K>(m);
+      : format == QuantFormat::Q4_K ? dotGroupFor<QuantFormat::Q4_K>(m)
+                                    : dotGroupFor<QuantFormat::Int8>(m);
   int64_t groupBytes = kInterleave * quantRowBytes(format, a.k);
   for (int64_t g = firstGroup; g < lastGroup; ++g)
     dot(groups + g * groupBytes, a, out + (g - firstGroup) * kInterleave, ldo);

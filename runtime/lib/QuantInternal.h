@@ -70,6 +70,18 @@ void dequantizeRowQ4K(const uint8_t *row, int64_t k, float *out);
 /// weight rows at once (4 for m <= 2, else 2), and one.
 std::pair<DotRowsFn, DotRowsFn> dotRowsQ4K(QuantKernel kernel, int64_t m);
 
+/// Quantizes a row of `k` weights to INT8: its f32 scale, then its int8s
+/// (QuantInt8.cpp).
+void quantizeRowInt8(const float *x, int64_t k, const float *importance,
+                     uint8_t *out);
+
+/// Decodes a row of `k` INT8 weights.
+void dequantizeRowInt8(const uint8_t *row, int64_t k, float *out);
+
+/// The row-major INT8 kernels of `kernel` for `m` activation rows, as
+/// dotRowsQ4K.
+std::pair<DotRowsFn, DotRowsFn> dotRowsInt8(QuantKernel kernel, int64_t m);
+
 /// Weight rows an interleaved group holds (a 512-bit vector's 32-bit lanes).
 constexpr int64_t kInterleave = 16;
 

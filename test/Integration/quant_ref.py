@@ -12,7 +12,7 @@ import numpy as np
 
 BLOCK = 32
 SUPER_BLOCK = 256
-BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q4_k": 144}
+BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q4_k": 144, "int8": 32}
 
 
 def _round_away(x):
@@ -82,6 +82,13 @@ def quantize(w, fmt):
     if fmt == "q4_k":
         assert k % SUPER_BLOCK == 0, "rows must be whole super-blocks"
         return _quantize_q4_k(w)
+    if fmt == "int8":
+        # Per channel: the row's f32 scale (its largest magnitude to 127),
+        # then the row's int8s.
+        d = (np.abs(w).max(axis=1) / np.float32(127)).astype(np.float32)
+        q = np.clip(_round_away(w * _inverse(d)[:, None]), -127, 127).astype(np.int8)
+        return np.ascontiguousarray(np.concatenate(
+            [d[:, None].view(np.uint8), q.view(np.uint8)], axis=1))
     assert k % BLOCK == 0, "rows must be whole blocks"
     x = w.reshape(n, k // BLOCK, BLOCK)
     if fmt == "q8_0":
@@ -115,6 +122,9 @@ def dequantize(data, fmt, k):
     """The float32 [n, k] matrix the bytes `data` ([n, row bytes]) hold."""
     if fmt == "q4_k":
         return _dequantize_q4_k(data, k)
+    if fmt == "int8":
+        d = data[:, :4].copy().view(np.float32)
+        return (d * data[:, 4:].view(np.int8).astype(np.float32)).astype(np.float32)
     n = data.shape[0]
     b = data.reshape(n, k // BLOCK, BLOCK_BYTES[fmt])
     d = b[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)

@@ -52,11 +52,11 @@ import reference as ref  # noqa: E402
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 TEXT = "/usr/share/common-licenses/GPL-3"
 CALIBRATION_TEXT = "/usr/share/common-licenses/LGPL-2.1"
-GOAL = {"q8_0": 0.999, "q4_0": 0.99, "q4_1": 0.99,
+GOAL = {"q8_0": 0.999, "int8": 0.999, "q4_0": 0.99, "q4_1": 0.99,
         "q4_0+imp": 0.99, "q4_1+imp": 0.99}
 # What a test run must reach (see the docstring): the goal where it is met,
 # else a floor under today's figure.
-THRESHOLD = {"q8_0": 0.999, "q4_0": 0.93, "q4_1": 0.945,
+THRESHOLD = {"q8_0": 0.999, "int8": 0.998, "q4_0": 0.93, "q4_1": 0.945,
              "q4_0+imp": 0.945, "q4_1+imp": 0.96}
 
 
@@ -124,7 +124,7 @@ def main():
     ap.add_argument("--loomc", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--sentences", type=int, default=12)
-    ap.add_argument("--formats", default="q8_0,q4_0,q4_1")
+    ap.add_argument("--formats", default="q8_0,int8,q4_0,q4_1")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 

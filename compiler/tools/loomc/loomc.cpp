@@ -199,8 +199,9 @@ cl::opt<std::string>
     quantize("quantize",
              cl::desc("Block-quantize the weights of linear layers (the "
                       "runtime's integer kernels read them): q8_0 (8.5 bits "
-                      "a weight), q4_0 (4.5), q4_1 (5) or q4_k (4.5, in "
-                      "256-weight super-blocks); default none"),
+                      "a weight), q4_0 (4.5), q4_1 (5), q4_k (4.5, in "
+                      "256-weight super-blocks) or int8 (8, one scale per "
+                      "output channel); default none"),
              cl::value_desc("format"), cl::cat(loomcCategory));
 
 cl::list<std::string> quantizeLayers(
@@ -1202,11 +1203,12 @@ int main(int argc, char **argv) {
         << "'\n";
     return 1;
   }
-  if (!quantize.empty() && !llvm::is_contained({"q8_0", "q4_0", "q4_1", "q4_k"},
-                                               llvm::StringRef(quantize))) {
+  if (!quantize.empty() &&
+      !llvm::is_contained({"q8_0", "q4_0", "q4_1", "q4_k", "int8"},
+                          llvm::StringRef(quantize))) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--quantize must be q8_0, q4_0, q4_1 or q4_k, got '" << quantize
-        << "'\n";
+        << "--quantize must be q8_0, q4_0, q4_1, q4_k or int8, got '"
+        << quantize << "'\n";
     return 1;
   }
   if (smoothActivations.getNumOccurrences() &&

@@ -29,7 +29,8 @@ def Loom_QuantFormat : I32Enum<"QuantFormat",
   I32EnumCase<"Q8_0", 0, "q8_0">,
   I32EnumCase<"Q4_0", 1, "q4_0">,
   I32EnumCase<"Q4_1", 2, "q4_1">,
-  I32EnumCase<"Q4_K", 3, "q4_k">
+  I32EnumCase<"Q4_K", 3, "q4_k">,
+  I32EnumCase<"INT8", 4, "int8">
 ]> {
   let cppNamespace = "::loom";
 }

@@ -165,8 +165,9 @@ static ParseResult parseQuantFormat(OpAsmParser &parser,
     return failure();
   std::optional<QuantFormat> format = symbolizeQuantFormat(keyword);
   if (!format)
-    return parser.emitError(loc) << "unknown quantized format '" << keyword
-                                 << "' (expected q8_0, q4_0, q4_1 or q4_k)";
+    return parser.emitError(loc)
+           << "unknown quantized format '" << keyword
+           << "' (expected q8_0, q4_0, q4_1, q4_k or int8)";
   attr = QuantFormatAttr::get(parser.getContext(), *format);
   return success();
 }

@@ -10,7 +10,8 @@ using namespace loom;
 static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
                   int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
                   int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1 &&
-                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K,
+                  int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K &&
+                  int(QuantFormat::INT8) == LOOM_QUANT_INT8,
               "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
 int64_t loom::getQuantBlockSize(QuantFormat format) {
@@ -25,12 +26,14 @@ std::optional<int64_t> loom::getQuantRowBytes(QuantFormat format, int64_t k) {
   int64_t block = getQuantBlockSize(format);
   if (k < 0 || k % block != 0)
     return std::nullopt;
-  return k / block * getQuantBlockBytes(format);
+  return loom_quant_row_header(getQuantKernelId(format)) +
+         k / block * getQuantBlockBytes(format);
 }
 
 std::optional<int64_t> loom::getQuantRowWeights(QuantFormat format,
                                                 int64_t rowBytes) {
   int64_t bytes = getQuantBlockBytes(format);
+  rowBytes -= loom_quant_row_header(getQuantKernelId(format));
   if (rowBytes < 0 || rowBytes % bytes != 0)
     return std::nullopt;
   return rowBytes / bytes * getQuantBlockSize(format);
@@ -45,6 +48,7 @@ int64_t loom::getQuantKernelId(QuantFormat format) {
 }
 
 double loom::getQuantBitsPerWeight(QuantFormat format) {
+  // INT8's row scale is not counted: 32 bits over a whole row.
   return 8.0 * double(getQuantBlockBytes(format)) /
          double(getQuantBlockSize(format));
 }

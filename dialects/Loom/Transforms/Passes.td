@@ -168,7 +168,7 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     Each selected `loom.linear` reads its weight through `loom.quantize` in
     `format` and multiplies by the quantized bytes (`format` on the linear),
     so the runtime's integer kernels stream 8.5 (q8_0), 4.5 (q4_0, q4_k) or
-    5 (q4_1) bits a weight instead of 32. q4_k needs rows of whole 256-weight
+    5 (q4_1) or 8 (int8, one f32 scale a row) bits a weight instead of 32. q4_k needs rows of whole 256-weight
     super-blocks: a product whose rows are not is quantized in q4_1 instead
     (a remark counts them), as llama.cpp falls back for such tensors. `--loom-derive-weights` then turns
     each quantization into a derived param, computed once at load (or ahead
@@ -195,7 +195,7 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
-           "Block format: q8_0, q4_0, q4_1 or q4_k">,
+           "Block format: q8_0, q4_0, q4_1, q4_k or int8 (per channel)">,
     ListOption<"layers", "layers", "std::string",
                "Kinds of products to quantize: attention, ffn, head, other "
                "(default: all)">,

@@ -219,7 +219,7 @@ struct LoomQuantizeWeightsPass
     std::optional<QuantFormat> parsed = symbolizeQuantFormat(format);
     if (!parsed) {
       module.emitError("--loom-quantize-weights: unknown format '")
-          << format << "'; the formats are q8_0, q4_0, q4_1 and q4_k";
+          << format << "'; the formats are q8_0, q4_0, q4_1, q4_k and int8";
       return signalPassFailure();
     }
     FailureOr<ProductSelection> selection =
@@ -237,7 +237,7 @@ struct LoomQuantizeWeightsPass
       if (!chosen) {
         module.emitError("--loom-quantize-weights: bad override '")
             << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0, "
-            << "q4_1 or q4_k";
+            << "q4_1, q4_k or int8";
         return signalPassFailure();
       }
       llvm::Regex pattern(StringRef(text).take_front(equals));

@@ -15,7 +15,7 @@
 namespace loom {
 
 /// A block format (values are the LOOM_QUANT_* ids of loom_abi.h).
-enum class QuantFormat { Q8_0 = 0, Q4_0 = 1, Q4_1 = 2, Q4_K = 3 };
+enum class QuantFormat { Q8_0 = 0, Q4_0 = 1, Q4_1 = 2, Q4_K = 3, Int8 = 4 };
 
 /// Weights a block of Q8_0, Q4_0 and Q4_1 holds, a Q4_K sub-block, and a
 /// block of quantized activations.
@@ -41,10 +41,16 @@ const char *quantFormatName(QuantFormat format);
 /// Bytes a block of `format` takes.
 int64_t quantBlockBytes(QuantFormat format);
 
+/// Bytes before a row's blocks: INT8's f32 scale.
+constexpr int64_t quantRowHeader(QuantFormat format) {
+  return format == QuantFormat::Int8 ? 4 : 0;
+}
+
 /// Bytes a row of `k` weights takes (`k` a multiple of
 /// `quantBlockWeights(format)`).
 inline int64_t quantRowBytes(QuantFormat format, int64_t k) {
-  return k / quantBlockWeights(format) * quantBlockBytes(format);
+  return quantRowHeader(format) +
+         k / quantBlockWeights(format) * quantBlockBytes(format);
 }
 
 } // namespace loom

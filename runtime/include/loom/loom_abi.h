@@ -195,6 +195,13 @@
 #define LOOM_QUANT_Q4_K 3
 #define LOOM_QUANT_Q4_K_NAME "Q4_K"
 #define LOOM_QUANT_Q4_K_BYTES 144
+/** INT8, per-channel int8 (8 bits and 32 a row): a row of k weights is its
+ *  f32 scale d (LOOM_QUANT_ROW_HEADER bytes), then int8 q[k]; w[i] = d *
+ *  q[i]. Its "blocks" are the int8s of 32 weights (k a multiple of 32). */
+#define LOOM_QUANT_INT8 4
+#define LOOM_QUANT_INT8_NAME "INT8"
+#define LOOM_QUANT_INT8_BYTES 32
+#define LOOM_QUANT_ROW_HEADER 4 /* bytes before an INT8 row's blocks */
 
 /** Bytes of a block of format `id` (LOOM_QUANT_*); 0 for no format. */
 static inline int64_t loom_quant_block_bytes(int64_t id) {
@@ -202,7 +209,13 @@ static inline int64_t loom_quant_block_bytes(int64_t id) {
          : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_BYTES
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_BYTES
          : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_BYTES
+         : id == LOOM_QUANT_INT8 ? LOOM_QUANT_INT8_BYTES
                                  : 0;
+}
+
+/** Bytes before the blocks of a row of format `id` (LOOM_QUANT_*). */
+static inline int64_t loom_quant_row_header(int64_t id) {
+  return id == LOOM_QUANT_INT8 ? LOOM_QUANT_ROW_HEADER : 0;
 }
 
 /** Weights a block of format `id` (LOOM_QUANT_*) holds; 0 for no format. */
@@ -219,6 +232,7 @@ static inline const char *loom_quant_name(int64_t id) {
          : id == LOOM_QUANT_Q4_0 ? LOOM_QUANT_Q4_0_NAME
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_NAME
          : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_NAME
+         : id == LOOM_QUANT_INT8 ? LOOM_QUANT_INT8_NAME
                                  : (const char *)0;
 }
 

@@ -115,7 +115,7 @@ func.func @linear_quantized_width(%x: tensor<?x96xf32>, %w: tensor<16x36xi8>) {
 // -----
 
 func.func @linear_unknown_format(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>) {
-  // expected-error @+1 {{unknown quantized format 'q3_k' (expected q8_0, q4_0, q4_1 or q4_k)}}
+  // expected-error @+1 {{unknown quantized format 'q3_k' (expected q8_0, q4_0, q4_1, q4_k or int8)}}
   %0 = loom.linear %x, %w format q3_k : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
   return
 }

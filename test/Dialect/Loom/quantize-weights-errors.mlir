@@ -3,7 +3,7 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=attention,mlp" 2>&1 | FileCheck %s --check-prefix=KIND
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=(" 2>&1 | FileCheck %s --check-prefix=REGEX
 
-// FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0, q4_1 and q4_k
+// FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0, q4_1, q4_k and int8
 // KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
 // REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
 // RUN: not loom-opt %S/Inputs/nested-blocks.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=NESTED
@@ -11,7 +11,7 @@
 // RUN: not loom-opt %S/Inputs/importance-declared.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=DECLARED
 // DECLARED: error: the importance 'a.w.importance' is declared as 'tensor<16xf32>' but this product has 32 input channels
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down" 2>&1 | FileCheck %s --check-prefix=OVERRIDE
-// OVERRIDE: error: --loom-quantize-weights: bad override 'down'; write PATTERN=FORMAT with a format of q8_0, q4_0, q4_1 or q4_k
+// OVERRIDE: error: --loom-quantize-weights: bad override 'down'; write PATTERN=FORMAT with a format of q8_0, q4_0, q4_1, q4_k or int8
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q5_k" 2>&1 | FileCheck %s --check-prefix=OVERRIDE2
 // OVERRIDE2: error: --loom-quantize-weights: bad override 'down=q5_k'
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=[=q8_0" 2>&1 | FileCheck %s --check-prefix=OVERRIDE3

@@ -29,7 +29,8 @@ std::vector<float> randomVector(size_t size, unsigned seed, float scale = 1) {
 }
 
 constexpr QuantFormat kFormats[] = {QuantFormat::Q8_0, QuantFormat::Q4_0,
-                                    QuantFormat::Q4_1, QuantFormat::Q4_K};
+                                    QuantFormat::Q4_1, QuantFormat::Q4_K,
+                                    QuantFormat::Int8};
 
 /// A row length near `k` that `format`'s blocks divide.
 int64_t rowLength(QuantFormat format, int64_t k) {
@@ -76,6 +77,26 @@ TEST(QuantTest, BlockBytesAreGguf) {
   EXPECT_EQ(d, floatToHalf(31.0f / 15.0f));
   EXPECT_EQ(m, floatToHalf(0.0f));
   EXPECT_EQ(block[4 + 15] >> 4, 15);
+}
+
+TEST(QuantTest, Int8RowsAreAScaleAndIntegers) {
+  // A row of 64: its largest magnitude, -6.35, maps to -127.
+  float x[64];
+  for (int p = 0; p < 64; ++p)
+    x[p] = 0.1f * float(p % 32) - (p == 40 ? 9.45f : 0.0f);
+  uint8_t row[4 + 64];
+  quantizeRow(QuantFormat::Int8, x, 64, nullptr, row);
+  float d;
+  std::memcpy(&d, row, 4);
+  EXPECT_FLOAT_EQ(d, (9.45f - 0.8f) / 127.0f);
+  EXPECT_EQ(int8_t(row[4 + 40]), -127);
+  EXPECT_EQ(int8_t(row[4 + 0]), 0);
+  EXPECT_EQ(int8_t(row[4 + 31]), int8_t(std::round(3.1f / d)));
+  std::vector<float> back(64);
+  dequantizeRow(QuantFormat::Int8, row, 64, back.data());
+  for (int p = 0; p < 64; ++p)
+    EXPECT_NEAR(back[p], x[p], 0.5f * d * 1.001f) << p;
+  EXPECT_EQ(quantRowBytes(QuantFormat::Int8, 64), 68);
 }
 
 TEST(QuantTest, Q4KBytesFollowTheLayout) {
@@ -151,7 +172,12 @@ TEST(QuantTest, RoundTripErrorIsWithinHalfAStep) {
       // rounded to 6 bits: a few percent of a step more.
       if (format == QuantFormat::Q4_K)
         lo = std::min(lo, 0.0f);
-      float step = format == QuantFormat::Q8_0   ? amax / 127
+      // INT8's step is the whole row's.
+      float rowMax = 0.0f;
+      for (float value : w)
+        rowMax = std::max(rowMax, std::fabs(value));
+      float step = format == QuantFormat::Int8   ? rowMax / 127
+                   : format == QuantFormat::Q8_0 ? amax / 127
                    : format == QuantFormat::Q4_0 ? amax / 8
                                                  : (hi - lo) / 15;
       float bound = format == QuantFormat::Q4_0   ? step
@@ -184,7 +210,11 @@ TEST(QuantTest, ImportanceLowersWeightedError) {
     };
     double plain = weightedError(nullptr);
     double weighted = weightedError(importance.data());
-    EXPECT_LT(weighted, 0.9 * plain) << quantFormatName(format);
+    // One scale a row leaves importance little to choose: never worse.
+    if (format == QuantFormat::Int8)
+      EXPECT_LE(weighted, plain);
+    else
+      EXPECT_LT(weighted, 0.9 * plain) << quantFormatName(format);
   }
 }
 
@@ -299,6 +329,8 @@ TEST(QuantTest, LargeProductsSpanColumnBlocks) {
                /*bias=*/true, /*accumulate=*/true);
   checkProduct(bestQuantKernel(), QuantFormat::Q4_K, 13, 300, 1280,
                /*bias=*/false, /*accumulate=*/true);
+  checkProduct(bestQuantKernel(), QuantFormat::Int8, 13, 300, 1088,
+               /*bias=*/true, /*accumulate=*/false);
 }
 
 TEST(QuantTest, ProductsApplyTheirActivation) {
@@ -322,7 +354,9 @@ TEST(QuantTest, FormatNamesAndIds) {
   EXPECT_EQ(quantFormatFromName("q4_1"), std::nullopt);
   EXPECT_EQ(quantFormatFromId(0), QuantFormat::Q8_0);
   EXPECT_EQ(quantFormatFromId(3), QuantFormat::Q4_K);
-  EXPECT_EQ(quantFormatFromId(4), std::nullopt);
+  EXPECT_EQ(quantFormatFromId(4), QuantFormat::Int8);
+  EXPECT_EQ(quantFormatFromId(5), std::nullopt);
+  EXPECT_EQ(quantFormatFromName("INT8"), QuantFormat::Int8);
   EXPECT_EQ(quantFormatFromName("Q4_K"), QuantFormat::Q4_K);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_0, 64), 36);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_K, 512), 288);
