@@ -147,8 +147,8 @@ def chat_answers(exe, weights, W, cfg, workdir):
 # statistics of the LGPL-2.1 (another text than the one measured).
 QUALITY = [
     (["--quantize=q8_0"], 0.009, 0.92),
-    (["--quantize=q8_0", "--smooth-activations=0.5",
-      "--quantize-importance"], 0.0045, 0.96),
+    (["--quantize=q8_0", "--smooth-activations=0.5", "--smooth-all-products",
+      "--quantize-importance"], 0.004, 0.96),
     (["--quantize=q4_1", "--quantize-override=token_embd=q8_0"], 0.006, 0.93),
 ]
 
