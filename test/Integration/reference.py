@@ -371,6 +371,38 @@ def windowed(weights, cfg, ids):
         "lm_head")
 
 
+def wide_attention(weights, cfg, ids):
+    """A Llama-style decoder whose attention has `heads` heads of
+    `head_dim` each, wider than the model (Brown et al., 2022's single wide
+    layer)."""
+    W = as_weights(weights)
+    return _decoder_stack(
+        W, cfg, ids, cfg["eps"],
+        lambda W, p, x: qwen3_attention(W, p, x, cfg), "lm_head")
+
+
+def peri_ln(weights, cfg, ids):
+    """Peri-LN: every sublayer's input and output RMS-normalized,
+    h = x + Norm(Attn(Norm(x))), y = h + Norm(MLP(Norm(h))) (Kim et al.,
+    2025; Gemma 2's sandwich norms), on a Llama-style decoder."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        a = llama_attention(W, p + ".self_attn",
+                            rms_norm(W, p + ".input_layernorm", x, dim, eps),
+                            dim, cfg["heads"], cfg["kv_heads"],
+                            cfg["rope_theta"])
+        h = x + rms_norm(W, p + ".post_attention_layernorm", a, dim, eps)
+        m = llama_mlp(W, p + ".mlp",
+                      rms_norm(W, p + ".pre_feedforward_layernorm", h, dim,
+                               eps), dim, cfg["ffn"])
+        x = h + rms_norm(W, p + ".post_feedforward_layernorm", m, dim, eps)
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
 def mixtral_moe(W, p, x, cfg, renormalize=True, names=("w1", "w3", "w2")):
     """MixtralSparseMoeBlock: softmax router, top-k experts (ties: the lower
     index), probabilities renormalized over the chosen ones; expert e is
@@ -762,6 +794,8 @@ MODELS = {
         mixtral, block=functools.partial(qwen2_moe_block, gated=False),
         block_name="mlp"), "decoder"),
     "Windowed": (windowed, "decoder"),
+    "PeriLN": (peri_ln, "decoder"),
+    "WideAttention": (wide_attention, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }
 
