@@ -55,7 +55,7 @@ constexpr GgmlType kGgmlTypes[] = {
     {8, "Q8_0", DType::Q8_0},   {9, "Q8_1", std::nullopt},
     {10, "Q2_K", std::nullopt}, {11, "Q3_K", std::nullopt},
     {12, "Q4_K", DType::Q4_K},  {13, "Q5_K", std::nullopt},
-    {14, "Q6_K", std::nullopt}, {15, "Q8_K", std::nullopt},
+    {14, "Q6_K", DType::Q6_K},  {15, "Q8_K", std::nullopt},
     {30, "BF16", DType::BF16},
 };
 
@@ -270,7 +270,7 @@ Status SafetensorsFile::parseGguf() {
     if (!type->dtype)
       return named(fmt::format("has type {}, which this runtime does not "
                                "read (it reads F32, F16, BF16, Q8_0, Q4_0, "
-                               "Q4_1 and Q4_K)",
+                               "Q4_1, Q4_K and Q6_K)",
                                type->name));
     record.dtype = *type->dtype;
     // Row-major: GGUF lists the innermost dimension first.

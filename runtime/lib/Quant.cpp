@@ -28,7 +28,8 @@ static_assert(int(QuantFormat::Q8_0) == LOOM_QUANT_Q8_0 &&
                   int(QuantFormat::Q4_0) == LOOM_QUANT_Q4_0 &&
                   int(QuantFormat::Q4_1) == LOOM_QUANT_Q4_1 &&
                   int(QuantFormat::Q4_K) == LOOM_QUANT_Q4_K &&
-                  int(QuantFormat::Int8) == LOOM_QUANT_INT8,
+                  int(QuantFormat::Int8) == LOOM_QUANT_INT8 &&
+                  int(QuantFormat::Q6_K) == LOOM_QUANT_Q6_K,
               "QuantFormat values are loom_abi.h's LOOM_QUANT_* ids");
 
 std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
@@ -40,7 +41,7 @@ std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
 std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
   for (QuantFormat format :
        {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1,
-        QuantFormat::Q4_K, QuantFormat::Int8})
+        QuantFormat::Q4_K, QuantFormat::Int8, QuantFormat::Q6_K})
     if (name == quantFormatName(format))
       return format;
   return std::nullopt;
@@ -75,6 +76,7 @@ float decoded(QuantFormat format, const BlockCode &code, int j) {
     return d * float(code.q[j]) + halfToFloat(floatToHalf(code.m));
   case QuantFormat::Q4_K:
   case QuantFormat::Int8:
+  case QuantFormat::Q6_K:
     break; // QuantK.cpp, QuantInt8.cpp
   }
   return 0.0f;
@@ -100,6 +102,7 @@ void roundBlock(QuantFormat format, const float *x, float d, float m,
       break;
     case QuantFormat::Q4_K:
     case QuantFormat::Int8:
+    case QuantFormat::Q6_K:
       break; // QuantK.cpp, QuantInt8.cpp
     }
   }
@@ -138,6 +141,7 @@ BlockCode plainCode(QuantFormat format, const float *x) {
   }
   case QuantFormat::Q4_K:
   case QuantFormat::Int8:
+  case QuantFormat::Q6_K:
     break; // QuantK.cpp, QuantInt8.cpp
   }
   return code;
@@ -227,6 +231,7 @@ void storeBlock(QuantFormat format, const BlockCode &code, uint8_t *out) {
   }
   case QuantFormat::Q4_K:
   case QuantFormat::Int8:
+  case QuantFormat::Q6_K:
     return; // QuantK.cpp, QuantInt8.cpp
   }
 }
@@ -266,6 +271,8 @@ void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
     return detail::dequantizeRowQ4K(bytes, k, out);
   if (format == QuantFormat::Int8)
     return detail::dequantizeRowInt8(bytes, k, out);
+  if (format == QuantFormat::Q6_K)
+    return detail::dequantizeRowQ6K(bytes, k, out);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
     const uint8_t *block = bytes + b * blockBytes;
@@ -295,6 +302,7 @@ void loom::dequantizeRow(QuantFormat format, const void *row, int64_t k,
     }
     case QuantFormat::Q4_K:
     case QuantFormat::Int8:
+    case QuantFormat::Q6_K:
       break; // above
     }
   }

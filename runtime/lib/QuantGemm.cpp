@@ -321,6 +321,8 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
     return detail::dotRowsQ4K(kernel, m);
   case QuantFormat::Int8:
     return detail::dotRowsInt8(kernel, m);
+  case QuantFormat::Q6_K:
+    break; // decoded at load, never multiplied
   }
   return {nullptr, nullptr};
 }
@@ -458,7 +460,8 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
 
 bool loom::interleaveQuantizedMatrix(KernelState &state, void *data,
                                      QuantFormat format, int64_t n, int64_t k) {
-  if (!detail::hasInterleavedKernel() || n < kInterleave)
+  if (!detail::hasInterleavedKernel() || n < kInterleave ||
+      !quantHasKernels(format))
     return false;
   detail::interleaveRows(format, static_cast<uint8_t *>(data), n, k);
   state.interleavedQuantized.insert(data);
@@ -513,7 +516,7 @@ _mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
                            MemRef<float, 2> *out, int64_t formatId,
                            int64_t accumulate, int64_t activationId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
-  if (!format)
+  if (!format || !quantHasKernels(*format))
     badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
   std::optional<Activation> activation = activationFromId(activationId);
   if (!activation)
@@ -539,7 +542,7 @@ extern "C" void _mlir_ciface_loom_quantize(loom_context *context,
                                            MemRef<int8_t, 2> *out,
                                            int64_t formatId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
-  if (!format)
+  if (!format || !quantHasKernels(*format))
     badCall(fmt::format("loom_quantize: unknown format {}", formatId));
   int64_t n = w->sizes[0], k = w->sizes[1];
   if (k % quantBlockWeights(*format) != 0 || out->sizes[0] != n ||

@@ -70,6 +70,9 @@ void dequantizeRowQ4K(const uint8_t *row, int64_t k, float *out);
 /// weight rows at once (4 for m <= 2, else 2), and one.
 std::pair<DotRowsFn, DotRowsFn> dotRowsQ4K(QuantKernel kernel, int64_t m);
 
+/// Decodes a row of `k` Q6_K weights (QuantK.cpp).
+void dequantizeRowQ6K(const uint8_t *row, int64_t k, float *out);
+
 /// Quantizes a row of `k` weights to INT8: its f32 scale, then its int8s
 /// (QuantInt8.cpp).
 void quantizeRowInt8(const float *x, int64_t k, const float *importance,

@@ -209,6 +209,26 @@ void loom::detail::dequantizeRowQ4K(const uint8_t *row, int64_t k, float *out) {
   }
 }
 
+void loom::detail::dequantizeRowQ6K(const uint8_t *row, int64_t k, float *out) {
+  for (int64_t b = 0; b < k / kQuantSuperBlock; ++b) {
+    const uint8_t *block = row + b * LOOM_QUANT_Q6_K_BYTES;
+    const uint8_t *ql = block, *qh = block + 128;
+    const auto *scales = reinterpret_cast<const int8_t *>(block + 192);
+    uint16_t dBits;
+    std::memcpy(&dBits, block + 208, 2);
+    float d = halfToFloat(dBits);
+    float *y = out + b * kQuantSuperBlock;
+    for (int n = 0; n < 2; ++n)
+      for (int p = 0; p < 128; ++p) {
+        int t = p / 32, l = p % 32;
+        int low = (ql[64 * n + l + 32 * (t & 1)] >> (4 * (t >> 1))) & 15;
+        int high = (qh[32 * n + l] >> (2 * t)) & 3;
+        y[128 * n + p] = d * float(scales[(128 * n + p) / 16]) *
+                         float((low | (high << 4)) - 32);
+      }
+  }
+}
+
 namespace {
 
 /// A super-block's two scales.

@@ -50,6 +50,7 @@ static constexpr DTypeEntry dtypeTable[] = {
     {DType::Q4_0, "Q4_0", 0, false},
     {DType::Q4_1, "Q4_1", 0, false},
     {DType::Q4_K, "Q4_K", 0, false},
+    {DType::Q6_K, "Q6_K", 0, false},
 };
 
 std::string_view dtypeName(DType dtype) {
@@ -77,6 +78,8 @@ std::optional<QuantFormat> quantFormatOf(DType dtype) {
     return QuantFormat::Q4_1;
   case DType::Q4_K:
     return QuantFormat::Q4_K;
+  case DType::Q6_K:
+    return QuantFormat::Q6_K;
   default:
     return std::nullopt;
   }

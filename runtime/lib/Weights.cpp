@@ -75,9 +75,10 @@ checkOne(const Checkpoint &checkpoint, const TensorSpec &spec,
     return message;
   }
   if (!isFloatDType(tensor->dtype))
-    return fmt::format("tensor '{}' in {} has dtype {}; weights must be F32, "
-                       "F16, BF16, or in GGUF files Q8_0, Q4_0, Q4_1 or Q4_K",
-                       spec.name, file, dtypeName(tensor->dtype));
+    return fmt::format(
+        "tensor '{}' in {} has dtype {}; weights must be F32, "
+        "F16, BF16, or in GGUF files Q8_0, Q4_0, Q4_1, Q4_K or Q6_K",
+        spec.name, file, dtypeName(tensor->dtype));
   return std::nullopt;
 }
 

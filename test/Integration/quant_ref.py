@@ -12,7 +12,8 @@ import numpy as np
 
 BLOCK = 32
 SUPER_BLOCK = 256
-BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q4_k": 144, "int8": 32}
+BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q4_k": 144, "int8": 32,
+               "q6_k": 210}
 
 
 def _round_away(x):
@@ -75,6 +76,52 @@ def _dequantize_q4_k(data, k):
     return (step[..., None] * q - shift[..., None]).reshape(n, k).astype(np.float32)
 
 
+def _quantize_q6_k(w):
+    """Q6_K bytes of `w` ([n, k], k a multiple of 256), as GGUF lays them
+    out: each 16 weights' largest magnitude to 31 steps of its int8 scale,
+    the scales in steps of d (the largest to 127). A simple rounding of its
+    own (the runtime only decodes Q6_K; GGUF files bring it)."""
+    n, k = w.shape
+    x = w.reshape(n, k // SUPER_BLOCK, 16, 16)
+    scale = (np.abs(x).max(axis=3) / np.float32(31)).astype(np.float32)
+    d = (scale.max(axis=2) / np.float32(127)).astype(np.float16)
+    df = d.astype(np.float32)
+    sc = np.clip(np.rint(scale * _inverse(df)[..., None]), 0, 127).astype(np.int8)
+    step = (df[..., None] * sc.astype(np.float32)).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = x / step[..., None]
+    q = (np.where(step[..., None] != 0, np.clip(np.rint(v), -32, 31), 0)
+         + 32).astype(np.uint8).reshape(n, k // SUPER_BLOCK, 2, 4, 32)
+    # Quarter t of half h: low nibbles in ql[h, 32 (t & 1) + l] (shifted by
+    # 4 (t >> 1)), high bits in qh[h, l] (shifted by 2 t).
+    low, high = q & 15, q >> 4
+    ql = np.concatenate([low[:, :, :, 0] | (low[:, :, :, 2] << 4),
+                         low[:, :, :, 1] | (low[:, :, :, 3] << 4)], axis=3)
+    qh = (high[:, :, :, 0] | (high[:, :, :, 1] << 2) | (high[:, :, :, 2] << 4)
+          | (high[:, :, :, 3] << 6))
+    blocks = n, k // SUPER_BLOCK
+    out = np.concatenate([ql.reshape(*blocks, 128), qh.reshape(*blocks, 64),
+                          sc.view(np.uint8), d[..., None].view(np.uint8)], axis=2)
+    return np.ascontiguousarray(out.reshape(n, -1))
+
+
+def _dequantize_q6_k(data, k):
+    """The float32 [n, k] matrix of Q6_K bytes, decoded as loom_abi.h says."""
+    n = data.shape[0]
+    b = data.reshape(n, k // SUPER_BLOCK, 210)
+    ql = b[..., :128].reshape(n, -1, 2, 2, 32)   # half, 32 (t & 1), l
+    qh = b[..., 128:192].reshape(n, -1, 2, 32)   # half, l
+    sc = b[..., 192:208].view(np.int8).astype(np.float32)
+    d = b[..., 208:210].copy().view(np.float16)[..., 0].astype(np.float32)
+    quarters = []
+    for t in range(4):
+        low = (ql[:, :, :, t & 1, :] >> (4 * (t >> 1))) & 15
+        high = (qh >> (2 * t)) & 3
+        quarters.append((low | (high << 4)).astype(np.float32) - 32)
+    q = np.stack(quarters, axis=3).reshape(n, -1, 16, 16)
+    return (d[..., None, None] * sc[..., None] * q).reshape(n, k).astype(np.float32)
+
+
 def quantize(w, fmt):
     """The bytes of float32 matrix `w` ([n, k], k a multiple of the block)."""
     w = np.asarray(w, dtype=np.float32)
@@ -82,6 +129,9 @@ def quantize(w, fmt):
     if fmt == "q4_k":
         assert k % SUPER_BLOCK == 0, "rows must be whole super-blocks"
         return _quantize_q4_k(w)
+    if fmt == "q6_k":
+        assert k % SUPER_BLOCK == 0, "rows must be whole super-blocks"
+        return _quantize_q6_k(w)
     if fmt == "int8":
         # Per channel: the row's f32 scale (its largest magnitude to 127),
         # then the row's int8s.
@@ -122,6 +172,8 @@ def dequantize(data, fmt, k):
     """The float32 [n, k] matrix the bytes `data` ([n, row bytes]) hold."""
     if fmt == "q4_k":
         return _dequantize_q4_k(data, k)
+    if fmt == "q6_k":
+        return _dequantize_q6_k(data, k)
     if fmt == "int8":
         d = data[:, :4].copy().view(np.float32)
         return (d * data[:, 4:].view(np.int8).astype(np.float32)).astype(np.float32)

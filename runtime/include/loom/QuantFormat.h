@@ -15,18 +15,35 @@
 namespace loom {
 
 /// A block format (values are the LOOM_QUANT_* ids of loom_abi.h).
-enum class QuantFormat { Q8_0 = 0, Q4_0 = 1, Q4_1 = 2, Q4_K = 3, Int8 = 4 };
+/// Q6_K is read from GGUF files and decoded at load: no product takes it
+/// (`quantHasKernels`).
+enum class QuantFormat {
+  Q8_0 = 0,
+  Q4_0 = 1,
+  Q4_1 = 2,
+  Q4_K = 3,
+  Int8 = 4,
+  Q6_K = 5
+};
 
 /// Weights a block of Q8_0, Q4_0 and Q4_1 holds, a Q4_K sub-block, and a
 /// block of quantized activations.
 constexpr int64_t kQuantBlock = 32;
 
-/// Weights a Q4_K super-block holds.
+/// Weights a Q4_K or Q6_K super-block holds.
 constexpr int64_t kQuantSuperBlock = 256;
 
 /// Weights a block of `format` holds: a row's length is a multiple of it.
 constexpr int64_t quantBlockWeights(QuantFormat format) {
-  return format == QuantFormat::Q4_K ? kQuantSuperBlock : kQuantBlock;
+  return format == QuantFormat::Q4_K || format == QuantFormat::Q6_K
+             ? kQuantSuperBlock
+             : kQuantBlock;
+}
+
+/// Whether products take weights of `format` and the runtime quantizes to
+/// it (every format but Q6_K, which is only decoded).
+constexpr bool quantHasKernels(QuantFormat format) {
+  return format != QuantFormat::Q6_K;
 }
 
 /// The format with kernel id `id`, if there is one.

@@ -48,6 +48,7 @@ enum class DType {
   Q4_0,
   Q4_1,
   Q4_K,
+  Q6_K,
 };
 
 /// The safetensors spelling of `dtype` ("F32", "BF16", "F8_E4M3", ...).

@@ -202,6 +202,16 @@
 #define LOOM_QUANT_INT8_NAME "INT8"
 #define LOOM_QUANT_INT8_BYTES 32
 #define LOOM_QUANT_ROW_HEADER 4 /* bytes before an INT8 row's blocks */
+/** Q6_K, 210 bytes a super-block of 256 weights (6.5625 bits), read from
+ *  GGUF files and decoded at load (no kernel takes it): ql[128] (low 4
+ *  bits), qh[64] (high 2 bits), int8 scales[16] (one per 16 weights), then
+ *  d. Weight p of half n (p < 128) of the super-block, t = p / 32,
+ *  l = p % 32: q = ((ql[64n + l + 32 (t & 1)] >> 4 (t >> 1)) & 15) |
+ *  ((qh[32n + l] >> 2t) & 3) << 4; w = d * scales[(128n + p) / 16] *
+ *  (q - 32). */
+#define LOOM_QUANT_Q6_K 5
+#define LOOM_QUANT_Q6_K_NAME "Q6_K"
+#define LOOM_QUANT_Q6_K_BYTES 210
 
 /** Bytes of a block of format `id` (LOOM_QUANT_*); 0 for no format. */
 static inline int64_t loom_quant_block_bytes(int64_t id) {
@@ -210,6 +220,7 @@ static inline int64_t loom_quant_block_bytes(int64_t id) {
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_BYTES
          : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_BYTES
          : id == LOOM_QUANT_INT8 ? LOOM_QUANT_INT8_BYTES
+         : id == LOOM_QUANT_Q6_K ? LOOM_QUANT_Q6_K_BYTES
                                  : 0;
 }
 
@@ -220,9 +231,9 @@ static inline int64_t loom_quant_row_header(int64_t id) {
 
 /** Weights a block of format `id` (LOOM_QUANT_*) holds; 0 for no format. */
 static inline int64_t loom_quant_block_weights(int64_t id) {
-  return id == LOOM_QUANT_Q4_K             ? LOOM_QUANT_SUPER_BLOCK
-         : loom_quant_block_bytes(id) != 0 ? LOOM_QUANT_BLOCK
-                                           : 0;
+  return id == LOOM_QUANT_Q4_K || id == LOOM_QUANT_Q6_K ? LOOM_QUANT_SUPER_BLOCK
+         : loom_quant_block_bytes(id) != 0              ? LOOM_QUANT_BLOCK
+                                                        : 0;
 }
 
 /** The description's name of format `id` (LOOM_QUANT_*_NAME); NULL for no
@@ -233,6 +244,7 @@ static inline const char *loom_quant_name(int64_t id) {
          : id == LOOM_QUANT_Q4_1 ? LOOM_QUANT_Q4_1_NAME
          : id == LOOM_QUANT_Q4_K ? LOOM_QUANT_Q4_K_NAME
          : id == LOOM_QUANT_INT8 ? LOOM_QUANT_INT8_NAME
+         : id == LOOM_QUANT_Q6_K ? LOOM_QUANT_Q6_K_NAME
                                  : (const char *)0;
 }
 

@@ -5,7 +5,7 @@
              [--rounded OUT.safetensors]
 
 Tensors keep their names; 2-D tensors whose name matches a --quantize
-pattern are stored in that block format (q8_0, q4_0, q4_1, q4_k; quant_ref.py's
+pattern are stored in that block format (q8_0, q4_0, q4_1, q4_k, q6_k; quant_ref.py's
 bytes), the rest as F32. With --rounded, also writes the same checkpoint as
 safetensors with those tensors rounded through their format (the f32 values
 a program decodes from the GGUF file), to compare runs exactly. With
@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 import quant_ref  # noqa: E402
 import reference as ref  # noqa: E402
 
-GGML_TYPE = {"f32": 0, "q4_0": 2, "q4_1": 3, "q8_0": 8, "q4_k": 12}
+GGML_TYPE = {"f32": 0, "q4_0": 2, "q4_1": 3, "q8_0": 8, "q4_k": 12,
+             "q6_k": 14}
 ALIGNMENT = 32
 
 

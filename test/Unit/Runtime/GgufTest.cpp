@@ -160,8 +160,8 @@ TEST_F(GgufTest, RejectsBrokenFiles) {
                                     "2 and 3)"));
 
   bad = valid();
-  bad.tensors[1].type = 14;
-  EXPECT_THAT(error(bad), HasSubstr("tensor 'q' has type Q6_K, which this "
+  bad.tensors[1].type = 13;
+  EXPECT_THAT(error(bad), HasSubstr("tensor 'q' has type Q5_K, which this "
                                     "runtime does not read"));
   bad.tensors[1].type = 99;
   EXPECT_THAT(error(bad), HasSubstr("tensor 'q' has unknown tensor type 99"));

@@ -99,6 +99,26 @@ TEST(QuantTest, Int8RowsAreAScaleAndIntegers) {
   EXPECT_EQ(quantRowBytes(QuantFormat::Int8, 64), 68);
 }
 
+TEST(QuantTest, Q6KDecodesAsGgufLaysItOut) {
+  // d = 1, scale s = s + 1; every ql byte 0x21 (low nibble 1, high 2),
+  // every qh byte 0b11100100 (quarter t of a half has high bits t).
+  uint8_t block[210] = {};
+  std::memset(block, 0x21, 128);
+  std::memset(block + 128, 0xE4, 64);
+  for (int s = 0; s < 16; ++s)
+    block[192 + s] = uint8_t(s + 1);
+  uint16_t one = floatToHalf(1.0f);
+  std::memcpy(block + 208, &one, 2);
+  float w[256];
+  dequantizeRow(QuantFormat::Q6_K, block, 256, w);
+  // Quarter t: q = (t < 2 ? 1 : 2) | t << 4, minus 32.
+  const int q[4] = {1 - 32, 17 - 32, 34 - 32, 50 - 32};
+  for (int n = 0; n < 2; ++n)
+    for (int p = 0; p < 128; ++p)
+      ASSERT_EQ(w[128 * n + p], float((128 * n + p) / 16 + 1) * q[p / 32])
+          << "half " << n << " weight " << p;
+}
+
 TEST(QuantTest, Q4KBytesFollowTheLayout) {
   // Sub-block j holds (j + 1) * (l % 16) - 2 j: scale j + 1, minimum -2 j.
   // The largest scale, 8, and offset, 14, are 63 steps of d and dmin.
@@ -355,7 +375,10 @@ TEST(QuantTest, FormatNamesAndIds) {
   EXPECT_EQ(quantFormatFromId(0), QuantFormat::Q8_0);
   EXPECT_EQ(quantFormatFromId(3), QuantFormat::Q4_K);
   EXPECT_EQ(quantFormatFromId(4), QuantFormat::Int8);
-  EXPECT_EQ(quantFormatFromId(5), std::nullopt);
+  EXPECT_EQ(quantFormatFromId(5), QuantFormat::Q6_K);
+  EXPECT_EQ(quantFormatFromId(6), std::nullopt);
+  EXPECT_FALSE(quantHasKernels(QuantFormat::Q6_K));
+  EXPECT_EQ(quantRowBytes(QuantFormat::Q6_K, 512), 420);
   EXPECT_EQ(quantFormatFromName("INT8"), QuantFormat::Int8);
   EXPECT_EQ(quantFormatFromName("Q4_K"), QuantFormat::Q4_K);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_0, 64), 36);

@@ -168,7 +168,7 @@ TEST_F(WeightsTest, UnsupportedDType) {
   EXPECT_THAT(loadError({{"position_ids", {2}}}),
               HasSubstr("tensor 'position_ids' in " + file +
                         " has dtype I64; weights must be F32, F16, BF16, or in "
-                        "GGUF files Q8_0, Q4_0, Q4_1 or Q4_K"));
+                        "GGUF files Q8_0, Q4_0, Q4_1, Q4_K or Q6_K"));
 }
 
 TEST_F(WeightsTest, ReportsEveryProblemUpToACap) {
