@@ -57,6 +57,9 @@ constexpr const char *kPipelines[] = {
     "loom-derive-weights",
     "loom-quantize-weights{format=q8_0}",
     "loom-quantize-weights{format=q4_1 layers=attention,ffn}",
+    "loom-quantize-weights{format=q4_k}",
+    "loom-smooth-activations{all-products=true},"
+    "loom-quantize-weights{format=int8 importance=true},loom-derive-weights",
     "loom-infer-shapes,loom-unroll-loops,loom-fuse-qkv,loom-fuse-gate-up,"
     "loom-fuse-residual,loom-fuse-activation,loom-fold-norm,"
     "loom-derive-weights",
