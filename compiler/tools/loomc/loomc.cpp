@@ -1218,6 +1218,11 @@ int main(int argc, char **argv) {
         << "\n";
     return 1;
   }
+  if (smoothAllProducts && smoothActivations < 0.0) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--smooth-all-products needs --smooth-activations=ALPHA\n";
+    return 1;
+  }
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
        !quantizeExclude.empty() || !quantizeOverride.empty() ||
