@@ -16,10 +16,10 @@
 // blocks: small M (decode) streams each weight row once, every activation
 // row reusing the block in registers, with AVX2 (`vpmaddubsw`; it multiplies
 // unsigned by signed bytes, so the Q8_0 product takes |q_w| and q_a with
-// q_w's sign), AVX-512 VNNI on 256-bit vectors (tests), or portable loops,
-// chosen at run time; larger M decodes panels of 32 weight rows to f32 and
-// runs the f32 GEMM's register tiles over them, the decode paid once per
-// panel and call.
+// q_w's sign; compiled for AVX2 alone, so that a CPU without AVX-512 runs
+// it) or portable loops, chosen at run time; larger M decodes panels of 32
+// weight rows to f32 and runs the f32 GEMM's register tiles over them, the
+// decode paid once per panel and call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -174,24 +174,11 @@ unpackNibbles(const uint8_t *data) {
   return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
 }
 
-/// The integer dot products of a weight block with one activation block,
-/// as 8 lanes of partial sums: `Vnni` with vpdpbusd, else vpmaddubsw.
-template <bool Vnni>
-__attribute__((target(LOOM_QUANT_VNNI))) inline __m256i
-dotUnsignedSigned(__m256i u, __m256i s) {
-  if constexpr (Vnni) {
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
-  } else {
-    __m256i pairs = _mm256_maddubs_epi16(u, s);
-    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-  }
-}
-
 /// Weight rows [0, R) (`rowBytes` apart) against M activation rows:
 /// `out[r * M + i]`. Several rows at once keep several memory streams in
 /// flight and R * M independent accumulators.
-template <QuantFormat Format, int M, int R, bool Vnni>
-__attribute__((target(LOOM_QUANT_VNNI))) void
+template <QuantFormat Format, int M, int R>
+__attribute__((target(LOOM_QUANT_AVX2))) void
 dotRowsSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
             float *out) {
   constexpr int64_t bytes = Format == QuantFormat::Q8_0 ? LOOM_QUANT_Q8_0_BYTES
@@ -232,10 +219,10 @@ dotRowsSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
       for (int i = 0; i < M; ++i) {
         __m256i dot;
         if constexpr (Format == QuantFormat::Q8_0)
-          dot = dotUnsignedSigned<Vnni>(magnitudes,
-                                        _mm256_sign_epi8(q[i], weights));
+          dot = detail::dotUnsignedSigned(magnitudes,
+                                          _mm256_sign_epi8(q[i], weights));
         else
-          dot = dotUnsignedSigned<Vnni>(weights, q[i]);
+          dot = detail::dotUnsignedSigned(weights, q[i]);
         acc[r][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
                                     _mm256_set1_ps(dw * da[i]), acc[r][i]);
         if constexpr (Format == QuantFormat::Q4_0)
@@ -281,10 +268,9 @@ std::atomic<QuantKernel> &selectedKernel() {
 template <QuantFormat Format, int M, int R>
 DotRowsFn dotRowsFor(QuantKernel kernel) {
 #if LOOM_X86
-  if (kernel == QuantKernel::Avx512Vnni)
-    return dotRowsSimd<Format, M, R, true>;
-  if (kernel == QuantKernel::Avx2)
-    return dotRowsSimd<Format, M, R, false>;
+  // Row-major blocks take the AVX2 kernels on AVX-512 machines too.
+  if (kernel == QuantKernel::Avx512Vnni || kernel == QuantKernel::Avx2)
+    return dotRowsSimd<Format, M, R>;
 #endif
   return dotRowsPortable<Format, M, R>;
 }

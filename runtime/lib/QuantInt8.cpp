@@ -130,8 +130,8 @@ void dotRowsInt8Portable(const uint8_t *w, int64_t rowBytes,
 /// Weight rows [0, R) against M activation rows, 256-bit vectors:
 /// `out[r * M + i]`. vpmaddubsw multiplies unsigned by signed bytes, so
 /// it takes |q_w| and q_a with q_w's sign.
-template <int M, int R, bool Vnni>
-__attribute__((target(LOOM_QUANT_VNNI))) void
+template <int M, int R>
+__attribute__((target(LOOM_QUANT_AVX2))) void
 dotRowsInt8Simd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
                 float *out) {
   __m256 acc[R][M];
@@ -154,13 +154,7 @@ dotRowsInt8Simd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
       __m256i magnitudes = _mm256_sign_epi8(weights, weights);
       for (int i = 0; i < M; ++i) {
         __m256i signs = _mm256_sign_epi8(q[i], weights);
-        __m256i dot;
-        if constexpr (Vnni) {
-          dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitudes, signs);
-        } else {
-          dot = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitudes, signs),
-                                  _mm256_set1_epi16(1));
-        }
+        __m256i dot = dotUnsignedSigned(magnitudes, signs);
         acc[r][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), da[i], acc[r][i]);
       }
     }
@@ -176,10 +170,8 @@ dotRowsInt8Simd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
 
 template <int M, int R> DotRowsFn dotRowsInt8For(QuantKernel kernel) {
 #if LOOM_X86
-  if (kernel == QuantKernel::Avx512Vnni)
-    return dotRowsInt8Simd<M, R, true>;
-  if (kernel == QuantKernel::Avx2)
-    return dotRowsInt8Simd<M, R, false>;
+  if (kernel == QuantKernel::Avx512Vnni || kernel == QuantKernel::Avx2)
+    return dotRowsInt8Simd<M, R>;
 #endif
   return dotRowsInt8Portable<M, R>;
 }

@@ -17,10 +17,10 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define LOOM_X86 1
-/// Targets of the row-major kernels: AVX2, and AVX-512 VNNI on 256-bit
-/// vectors.
+/// Target of the row-major kernels: AVX2 only. Code compiled for AVX-512
+/// (even on 256-bit vectors) may use its registers ymm16-31, masks and
+/// encodings such as vpternlog, which a CPU with AVX2 alone does not run.
 #define LOOM_QUANT_AVX2 "avx2,fma,f16c"
-#define LOOM_QUANT_VNNI "avx2,fma,f16c,avx512f,avx512vl,avx512vnni"
 #endif
 
 namespace loom::detail {
@@ -33,6 +33,15 @@ __attribute__((target(LOOM_QUANT_AVX2))) inline float hsum(__m256 v) {
   sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
   sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
   return _mm_cvtss_f32(sum);
+}
+
+/// The integer dot products of 32 unsigned bytes `u` with 32 signed bytes
+/// `s`, as 8 lanes of partial sums (vpmaddubsw; exact for nibbles, and for
+/// magnitudes up to 127 against int8 activations, which never reach -128).
+__attribute__((target(LOOM_QUANT_AVX2))) inline __m256i
+dotUnsignedSigned(__m256i u, __m256i s) {
+  __m256i pairs = _mm256_maddubs_epi16(u, s);
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 #endif
 

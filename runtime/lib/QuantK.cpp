@@ -274,23 +274,10 @@ void dotRowsQ4KPortable(const uint8_t *w, int64_t rowBytes,
 
 #if LOOM_X86
 
-/// The integer dot products of 32 unsigned nibbles with 32 signed
-/// activations, as 8 lanes of partial sums.
-template <bool Vnni>
-__attribute__((target(LOOM_QUANT_VNNI))) inline __m256i dotNibbles(__m256i u,
-                                                                   __m256i s) {
-  if constexpr (Vnni) {
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
-  } else {
-    __m256i pairs = _mm256_maddubs_epi16(u, s);
-    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-  }
-}
-
 /// Weight rows [0, R) against M activation rows, 256-bit vectors:
 /// `out[r * M + i]`.
-template <int M, int R, bool Vnni>
-__attribute__((target(LOOM_QUANT_VNNI))) void
+template <int M, int R>
+__attribute__((target(LOOM_QUANT_AVX2))) void
 dotRowsQ4KSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
                float *out) {
   __m256 acc[R][M];
@@ -322,7 +309,7 @@ dotRowsQ4KSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
                 a.q + i * a.k + b * kQuantBlock));
             float da = a.d[i * a.blocks + b];
             acc[r][i] = _mm256_fmadd_ps(
-                _mm256_cvtepi32_ps(dotNibbles<Vnni>(halves[h], q)),
+                _mm256_cvtepi32_ps(dotUnsignedSigned(halves[h], q)),
                 _mm256_set1_ps(d * float(sc[j]) * da), acc[r][i]);
             correction[r][i] -=
                 dmin * float(m[j]) * da * float(a.s[i * a.blocks + b]);
@@ -339,10 +326,8 @@ dotRowsQ4KSimd(const uint8_t *w, int64_t rowBytes, const QuantizedRows &a,
 
 template <int M, int R> DotRowsFn dotRowsQ4KFor(QuantKernel kernel) {
 #if LOOM_X86
-  if (kernel == QuantKernel::Avx512Vnni)
-    return dotRowsQ4KSimd<M, R, true>;
-  if (kernel == QuantKernel::Avx2)
-    return dotRowsQ4KSimd<M, R, false>;
+  if (kernel == QuantKernel::Avx512Vnni || kernel == QuantKernel::Avx2)
+    return dotRowsQ4KSimd<M, R>;
 #endif
   return dotRowsQ4KPortable<M, R>;
 }

@@ -48,8 +48,9 @@ void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
 bool interleaveQuantizedMatrix(KernelState &state, void *data,
                                QuantFormat format, int64_t n, int64_t k);
 
-/// Which integer dot product `qgemmNT` uses on this CPU (for matrices not
-/// interleaved).
+/// Which integer dot products `qgemmNT` uses on this CPU. Avx512Vnni
+/// interleaves matrices (`interleaveQuantizedMatrix`); rows that are not
+/// interleaved take the AVX2 kernels there too.
 enum class QuantKernel { Portable, Avx2, Avx512Vnni };
 
 /// The best kernel this CPU runs.
