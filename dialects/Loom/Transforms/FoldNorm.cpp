@@ -64,7 +64,10 @@ std::optional<SmallVector<LinearOp>> loom::productsReading(Value value) {
   SmallVector<LinearOp> linears;
   for (OpOperand &use : value.getUses()) {
     auto linear = dyn_cast<LinearOp>(use.getOwner());
-    if (!linear || &use != &linear.getXMutable())
+    // In the value's own block: ordered, and what it reads can be moved
+    // ahead of it.
+    if (!linear || &use != &linear.getXMutable() ||
+        linear->getBlock() != value.getParentBlock())
       return std::nullopt;
     linears.push_back(linear);
   }

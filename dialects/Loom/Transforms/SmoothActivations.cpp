@@ -185,7 +185,11 @@ struct LoomSmoothActivationsPass
     }
     if (allProducts) {
       SmallVector<LinearOp> linears;
-      module.walk([&](LinearOp linear) { linears.push_back(linear); });
+      // Not the computations of derived params (their products are none).
+      module.walk([&](LinearOp linear) {
+        if (!linear->getParentOfType<ParamOp>())
+          linears.push_back(linear);
+      });
       for (LinearOp linear : linears) {
         FailureOr<bool> done = smoother.smooth(linear);
         if (failed(done))
