@@ -51,3 +51,18 @@ func.func @own_residual(%x: tensor<?x8xf32>, %g: tensor<8xf32>, %w: tensor<8x8xf
   %y = loom.linear %n, %w residual %n : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// A norm whose product sits in a loop's body (another block): left alone.
+// CHECK-LABEL: func.func @in_loop(
+// CHECK:         loom.rms_norm %{{.*}}, %{{.*}} eps
+// CHECK-NOT:     loom.mul
+func.func @in_loop(%x: tensor<?x8xf32>, %g: tensor<8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %n = loom.rms_norm %x, %g eps = 1.0e-05 : tensor<?x8xf32>, tensor<8xf32>
+  %r = loom.loop 2 times(%i) iter_args(%h = %x) : tensor<?x8xf32> {
+    %y = loom.linear %n, %w residual %h : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+    loom.yield %y : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
+}

@@ -161,3 +161,22 @@ func.func @post_norm(%x: tensor<?x32xf32>) -> tensor<?x16xf32> attributes {loom.
   %z = loom.linear %n2, %w2 : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
   return %z : tensor<?x16xf32>
 }
+
+// -----
+
+// A norm whose product sits in a loop's body (another block) is left alone
+// (the statistics could not be read ahead of the norm there).
+// CHECK-LABEL: func.func @in_loop(
+// CHECK-NOT:     loom.smooth_scales
+loom.param @c.gamma : tensor<32xf32>
+loom.param @c.w : tensor<32x32xf32>
+func.func @in_loop(%x: tensor<?x32xf32>) -> tensor<?x32xf32> attributes {loom.entry} {
+  %g = loom.weight @c.gamma : tensor<32xf32>
+  %n = loom.rms_norm %x, %g eps = 1.000000e-05 : tensor<?x32xf32>, tensor<32xf32>
+  %w = loom.weight @c.w : tensor<32x32xf32>
+  %r = loom.loop 2 times(%i) iter_args(%h = %x) : tensor<?x32xf32> {
+    %y = loom.linear %n, %w residual %h : (tensor<?x32xf32>, tensor<32x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+    loom.yield %y : tensor<?x32xf32>
+  }
+  return %r : tensor<?x32xf32>
+}
