@@ -255,8 +255,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 void printDepth(const ExitState &state) {
   if (state.tokens == 0) {
     if (state.thresholdOverride || state.fullDepth)
-      fmt::print(stderr, "warning: {} has no effect: the model has no loop "
-                         "that tokens leave early (exit(...))\n",
+      fmt::print(stderr,
+                 "warning: {} has no effect: the model has no loop "
+                 "that tokens leave early (exit(...))\n",
                  state.fullDepth ? "--full-depth" : "--exit-threshold");
     return;
   }
