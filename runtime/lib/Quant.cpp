@@ -41,7 +41,7 @@ std::optional<QuantFormat> loom::quantFormatFromId(int64_t id) {
 std::optional<QuantFormat> loom::quantFormatFromName(std::string_view name) {
   for (QuantFormat format :
        {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1,
-        QuantFormat::Q4_K, QuantFormat::Int8, QuantFormat::Q6_K})
+        QuantFormat::Q4_K, QuantFormat::Int8})
     if (name == quantFormatName(format))
       return format;
   return std::nullopt;

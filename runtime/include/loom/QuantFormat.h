@@ -49,7 +49,8 @@ constexpr bool quantHasKernels(QuantFormat format) {
 /// The format with kernel id `id`, if there is one.
 std::optional<QuantFormat> quantFormatFromId(int64_t id);
 
-/// The format called `name` in a model description (LOOM_QUANT_*_NAME).
+/// The format called `name` in a model description (LOOM_QUANT_*_NAME):
+/// one that products take, so not Q6_K.
 std::optional<QuantFormat> quantFormatFromName(std::string_view name);
 
 /// The format's name (LOOM_QUANT_*_NAME).

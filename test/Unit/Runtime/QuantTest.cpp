@@ -381,6 +381,8 @@ TEST(QuantTest, FormatNamesAndIds) {
   EXPECT_EQ(quantRowBytes(QuantFormat::Q6_K, 512), 420);
   EXPECT_EQ(quantFormatFromName("INT8"), QuantFormat::Int8);
   EXPECT_EQ(quantFormatFromName("Q4_K"), QuantFormat::Q4_K);
+  // A description naming Q6_K is refused: no product takes it.
+  EXPECT_EQ(quantFormatFromName("Q6_K"), std::nullopt);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_0, 64), 36);
   EXPECT_EQ(quantRowBytes(QuantFormat::Q4_K, 512), 288);
 }
