@@ -197,9 +197,15 @@ struct LoomSmoothActivationsPass
         smoothed += *done;
       }
     }
-    if (!smoothed)
+    if (!smoothed && allProducts)
+      module.emitWarning("--loom-smooth-activations: no product could be "
+                         "smoothed; nothing was");
+    else if (!smoothed)
       module.emitWarning("--loom-smooth-activations: no norm feeds only "
-                         "linear layers; nothing was smoothed");
+                         "linear layers (post-norm models' norms feed the "
+                         "residual too); nothing was smoothed. "
+                         "all-products=true (loomc --smooth-all-products) "
+                         "smooths every product's own input");
   }
 };
 } // namespace

@@ -1,6 +1,8 @@
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations --verify-diagnostics
 // RUN: not loom-opt %s --split-input-file --loom-smooth-activations="alpha=1.5" 2>&1 | FileCheck %s --check-prefix=ALPHA
 // ALPHA: error: --loom-smooth-activations: alpha must be in [0, 1], got 1.5
+// RUN: loom-opt %S/Inputs/no-products.mlir --loom-smooth-activations="all-products=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=NONE
+// NONE: warning: --loom-smooth-activations: no product could be smoothed; nothing was
 
 // The statistics are read by the name of the weight: a weight that is a
 // function argument has none.
@@ -14,7 +16,7 @@ func.func @unnamed(%x: tensor<?x32xf32>, %g: tensor<32xf32>, %w: tensor<16x32xf3
 // -----
 
 // Nothing to smooth: every norm also feeds a residual.
-// expected-warning @below {{--loom-smooth-activations: no norm feeds only linear layers; nothing was smoothed}}
+// expected-warning @below {{--loom-smooth-activations: no norm feeds only linear layers (post-norm models' norms feed the residual too); nothing was smoothed. all-products=true (loomc --smooth-all-products) smooths every product's own input}}
 module {
   loom.param @g : tensor<32xf32>
   loom.param @w : tensor<32x32xf32>
