@@ -35,7 +35,17 @@ namespace loom::dsl {
 /// `llvm::dyn_cast`) on `getKind()`.
 class Expr {
 public:
-  enum class Kind { Int, Float, Bool, String, Ident, Unary, Binary, Call };
+  enum class Kind {
+    Int,
+    Float,
+    Bool,
+    String,
+    Ident,
+    Unary,
+    Binary,
+    Call,
+    Index
+  };
 
   Expr(Kind kind, llvm::SMRange range) : kind(kind), range(range) {}
   virtual ~Expr() = default;
@@ -177,6 +187,24 @@ private:
   std::string callee;
   llvm::SMRange calleeRange;
   std::vector<Arg> args;
+};
+
+/// An element of a named value: `weight[0]`.
+class IndexExpr : public Expr {
+public:
+  IndexExpr(std::string base, llvm::SMRange baseRange, ExprPtr index,
+            llvm::SMRange range)
+      : Expr(Kind::Index, range), base(std::move(base)), baseRange(baseRange),
+        index(std::move(index)) {}
+  llvm::StringRef getBase() const { return base; }
+  llvm::SMRange getBaseRange() const { return baseRange; }
+  const Expr &getIndex() const { return *index; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Index; }
+
+private:
+  std::string base;
+  llvm::SMRange baseRange;
+  ExprPtr index;
 };
 
 //===----------------------------------------------------------------------===//

@@ -208,6 +208,12 @@ void ASTPrinter::printExpr(const Expr &expr) {
     printExpr(e->getLHS());
     printExpr(e->getRHS());
     return;
+  } else if (const auto *e = llvm::dyn_cast<IndexExpr>(&expr)) {
+    line() << "Index " << e->getBase();
+    end(expr.getLoc());
+    Indent in(indent);
+    printExpr(e->getIndex());
+    return;
   } else if (const auto *e = llvm::dyn_cast<CallExpr>(&expr)) {
     line() << "Call " << e->getCallee();
     end(expr.getLoc());

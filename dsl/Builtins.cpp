@@ -221,6 +221,9 @@ const std::vector<BuiltinDef> &getBuiltinTable() {
         {"gate", T::Name, false, false},
         {"up", T::Name, false, false},
         {"down", T::Name, false, false}}},
+      {"Param",
+       LayerKind::Param,
+       {{"d0", T::Size, true, true}, {"d1", T::Size, true, false}}},
   };
   return table;
 }
@@ -527,6 +530,14 @@ bool loom::dsl::detail::buildBuiltinLayer(const LayerDecl &decl,
     spec.sharedGate = args.getString("shared_gate", "shared_expert_gate");
     return true;
   }
+  case LayerKind::Param:
+    if (args.has("d1")) {
+      layer.param.rows = args.getInt("d0", 0);
+      layer.param.width = args.getInt("d1", 0);
+    } else {
+      layer.param.width = args.getInt("d0", 0);
+    }
+    return true;
   case LayerKind::Block:
     break;
   }

@@ -322,6 +322,14 @@ std::optional<ConfigValue> ConstEvaluator::eval(const Expr &expr,
       return std::nullopt;
     return applyBinary(binary.getOp(), *lhs, *rhs, binary.getOpLoc(), range);
   }
+  case Expr::Kind::Index: {
+    const auto &index = llvm::cast<IndexExpr>(expr);
+    rep.error(index.getRange(),
+              "cannot index '" + index.getBase() +
+                  "' here: only constants, names and + - * / are allowed "
+                  "in this expression");
+    return std::nullopt;
+  }
   case Expr::Kind::Call: {
     const auto &call = llvm::cast<CallExpr>(expr);
     rep.error(call.getCalleeRange(),

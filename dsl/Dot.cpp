@@ -44,6 +44,8 @@ std::string shapeOf(const Node &node) {
     return "[seq] ids";
   if (node.isRow)
     return formatv("[{0}]", node.width).str();
+  if (node.isMatrix)
+    return formatv("[{0}, {1}]", node.rows, node.width).str();
   return formatv("[seq, {0}]", node.width).str();
 }
 
@@ -108,6 +110,9 @@ std::string tensorList(const Layer &layer, llvm::StringRef prefix) {
           "weight", true);
     break;
   }
+  case LayerKind::Param:
+    out += base + "\n";
+    break;
   case LayerKind::Block:
     out += join(base, "...") + "\n";
     break;
@@ -155,6 +160,10 @@ std::string describe(const Layer &layer) {
     return formatv("MoE {0} experts {1} → {2} → {1}, top {3}, {4}",
                    layer.moe.experts, layer.moe.dim, layer.moe.hidden,
                    layer.moe.topK, stringifyActivation(layer.moe.act));
+  case LayerKind::Param:
+    if (layer.param.rows)
+      return formatv("Param {0} × {1}", layer.param.rows, layer.param.width);
+    return formatv("Param {0}", layer.param.width);
   case LayerKind::Block: {
     const BlockUseSpec &use = layer.blockUse;
     std::string name = use.block->name;
@@ -188,6 +197,34 @@ std::string describe(const Layer &layer) {
   return "";
 }
 
+/// The function a node applies: "max", "exp", "mean", "matmul", ...
+std::string functionLabel(const Node &node) {
+  switch (node.op) {
+  case Node::Op::Max:
+    return "max";
+  case Node::Op::Min:
+    return "min";
+  case Node::Op::Pow:
+    return "pow";
+  case Node::Op::MatMul:
+    return "matmul";
+  case Node::Op::Transpose:
+    return "transpose";
+  case Node::Op::Math: {
+    static const char *const names[] = {"exp",  "log",   "tanh", "sigmoid",
+                                        "sqrt", "rsqrt", "abs",  "−"};
+    return names[unsigned(node.fn)];
+  }
+  case Node::Op::Reduce: {
+    static const char *const names[] = {"sum", "mean", "max", "min",
+                                        "vector_norm"};
+    return names[unsigned(node.reduction)];
+  }
+  default:
+    return "";
+  }
+}
+
 /// Fill colours by kind of layer.
 const char *colorOf(LayerKind kind) {
   switch (kind) {
@@ -204,6 +241,8 @@ const char *colorOf(LayerKind kind) {
   case LayerKind::GatedMLP:
   case LayerKind::MoE:
     return "#d4f0d4";
+  case LayerKind::Param:
+    return "#f5e6c8";
   case LayerKind::Block:
     return "#e6dcf5";
   }
@@ -309,6 +348,38 @@ private:
         attributes = formatv("fillcolor = \"{0}\"", colorOf(layer.kind)).str();
         break;
       }
+      case Node::Op::Param: {
+        const Layer &layer = layers[node.layer];
+        label = layer.name + "\n" + describe(layer) + "\n@ \"" + layer.binding +
+                "\"";
+        attributes =
+            formatv("shape = note, fillcolor = \"{0}\"", colorOf(layer.kind))
+                .str();
+        break;
+      }
+      case Node::Op::Constant:
+        label = formatNumber(node.factor);
+        attributes = "shape = plaintext, style = \"\"";
+        break;
+      case Node::Op::Sub:
+      case Node::Op::Div:
+        label = node.op == Node::Op::Sub ? "−" : "÷";
+        attributes = "shape = circle, width = 0.3, fixedsize = true";
+        break;
+      case Node::Op::Max:
+      case Node::Op::Min:
+      case Node::Op::Pow:
+      case Node::Op::Math:
+      case Node::Op::Reduce:
+      case Node::Op::MatMul:
+      case Node::Op::Transpose:
+        label = functionLabel(node);
+        attributes = "shape = oval, fillcolor = \"#fde0c5\"";
+        break;
+      case Node::Op::Element:
+        label = formatv("[{0}]", node.row).str();
+        attributes = "shape = oval";
+        break;
       }
       os << indent << nodeId(i) << " [label = \"" << escape(label) << "\", "
          << attributes << "];\n";

@@ -44,6 +44,9 @@ std::string loom::dsl::detail::describeType(const ValueType &type) {
     return "[seq, " + std::to_string(type.width) + "]";
   case ValueType::Kind::Row:
     return "a row [" + std::to_string(type.width) + "]";
+  case ValueType::Kind::Matrix:
+    return "a matrix [" + std::to_string(type.rows) + ", " +
+           std::to_string(type.width) + "]";
   }
   return "?";
 }
@@ -51,6 +54,8 @@ std::string loom::dsl::detail::describeType(const ValueType &type) {
 ValueType loom::dsl::detail::typeOf(const Node &node) {
   if (node.isIds)
     return ValueType::ids();
+  if (node.isMatrix)
+    return ValueType::matrix(node.rows, node.width);
   if (node.isRow)
     return ValueType::row(node.width);
   return ValueType::features(node.width);
@@ -417,6 +422,13 @@ bool Elaborator::checkBinding(const LayerDecl &decl, const Layer &layer) {
     pos = close;
   }
 
+  if (layer.kind == LayerKind::Param && binding.empty()) {
+    rep.error(range, "'" + decl.name +
+                         "' (Param) is one checkpoint tensor and its binding "
+                         "names it, so it cannot be empty");
+    return false;
+  }
+
   bool isStack = decl.stackCount != nullptr;
   if (!isStack && decl.isLoop) {
     if (hasIndex) {
@@ -698,7 +710,8 @@ void Elaborator::finishBody(Body &body, Forward &forward, bool warnUnused) {
     kept.push_back(std::move(body.layers[i]));
   }
   for (Node &node : forward.nodes)
-    if (node.op == Node::Op::CallLayer || node.op == Node::Op::EmbeddingRow)
+    if (node.op == Node::Op::CallLayer || node.op == Node::Op::EmbeddingRow ||
+        node.op == Node::Op::Param)
       node.layer = newIndex[node.layer];
   for (Layer &layer : kept)
     if (layer.blockUse.exitGate != ~0u)

@@ -37,6 +37,12 @@ enum class Activation { Relu, Gelu, GeluTanh, Silu };
 /// Returns the DSL spelling of `act` (`relu`, `gelu`, `gelu_tanh`, `silu`).
 llvm::StringRef stringifyActivation(Activation act);
 
+/// Elementwise math functions of a forward body.
+enum class MathFn { Exp, Log, Tanh, Sigmoid, Sqrt, Rsqrt, Abs, Neg };
+
+/// Reductions over the last axis of a value, which is kept with extent 1.
+enum class Reduction { Sum, Mean, Max, Min, Norm2 };
+
 /// A concrete config value.
 struct ConfigValue {
   enum class Kind { Int, Float, Bool, String };
@@ -60,6 +66,7 @@ enum class LayerKind {
   MLP,                 ///< [seq, dim] -> [seq, dim]
   GatedMLP,            ///< [seq, dim] -> [seq, dim]
   MoE,                 ///< [seq, dim] -> [seq, dim]
+  Param,               ///< a learnable tensor: a vector [n] or a matrix [k, n]
   Block,               ///< a user block, possibly stacked and/or looped
 };
 
@@ -158,6 +165,15 @@ struct MLPSpec {
   std::string gate = "gate_proj", up = "up_proj", down = "down_proj";
 };
 
+/// `Param(d0)` or `Param(d0, d1)`: one checkpoint tensor, named by the
+/// layer's binding itself, used as a value in forward bodies.
+struct ParamLayerSpec {
+  /// Rows of a matrix; 0 for a vector.
+  int64_t rows = 0;
+  /// Elements of a vector, columns of a matrix.
+  int64_t width = 0;
+};
+
 struct Block;
 
 /// A use of a block: a single instance, a stack of `count` copies with
@@ -206,6 +222,7 @@ struct Layer {
   AttentionSpec attention;
   MLPSpec mlp;
   MoESpec moe;
+  ParamLayerSpec param;
   BlockUseSpec blockUse;
 };
 
@@ -220,18 +237,40 @@ struct Node {
     Mul,          ///< operands[0] * operands[1] (elementwise)
     Scale,        ///< operands[0] * `factor`
     EmbeddingRow, ///< row `row` of embedding layer number `layer`: [width]
+    Param,        ///< the value of Param layer number `layer`
+    Constant,     ///< the number `factor`, a [1] tensor
+    Sub,          ///< operands[0] - operands[1]
+    Div,          ///< operands[0] / operands[1]
+    Max,          ///< max(operands[0], operands[1]) (elementwise)
+    Min,          ///< min(operands[0], operands[1]) (elementwise)
+    Pow,          ///< operands[0] ^ operands[1]
+    Math,         ///< `fn(operands[0])`
+    Reduce,       ///< `reduction` over the last axis of operands[0], kept as 1
+    Element,      ///< element `row` of the vector operands[0]: [1]
+    MatMul,       ///< operands[0] [seq, K] times the matrix operands[1] [K, N]
+    Transpose,    ///< the transpose of the matrix operands[0]
   };
+  // Add, Sub, Mul, Div, Max, Min and Pow broadcast as NumPy does: a row
+  // [N] or [1] applies to every token, a [seq, 1] column to every feature.
   Op op;
   llvm::SMRange range;
   /// True when the value is token ids [seq] (integer); false for features.
   bool isIds = false;
   /// True for a single row [width] that broadcasts over the sequence.
   bool isRow = false;
-  /// Feature width of the result ([seq, width] or [width]); 0 for ids.
+  /// True for a matrix [rows, width] (a Param); usable only by matmul and
+  /// transpose.
+  bool isMatrix = false;
+  /// Feature width of the result ([seq, width], [width] or [rows, width]);
+  /// 0 for ids.
   int64_t width = 0;
+  /// Rows of a matrix.
+  int64_t rows = 0;
   unsigned input = 0;
   unsigned layer = 0;
   Activation act = Activation::Relu;
+  MathFn fn = MathFn::Exp;
+  Reduction reduction = Reduction::Sum;
   double factor = 1.0;
   int64_t row = 0;
   llvm::SmallVector<unsigned, 2> operands;

@@ -170,20 +170,23 @@ bool buildBuiltinLayer(const LayerDecl &decl, const ConstScope &scope,
 
 /// The type of a tensor value in a forward body.
 struct ValueType {
-  enum class Kind { Ids, Features, Row };
+  enum class Kind { Ids, Features, Row, Matrix };
   Kind kind = Kind::Features;
   int64_t width = 0;
+  /// Rows of a matrix.
+  int64_t rows = 0;
 
   static ValueType ids() { return {Kind::Ids, 0}; }
   static ValueType features(int64_t w) { return {Kind::Features, w}; }
   static ValueType row(int64_t w) { return {Kind::Row, w}; }
+  static ValueType matrix(int64_t r, int64_t w) { return {Kind::Matrix, w, r}; }
   bool operator==(const ValueType &o) const {
-    return kind == o.kind && width == o.width;
+    return kind == o.kind && width == o.width && rows == o.rows;
   }
   bool operator!=(const ValueType &o) const { return !(*this == o); }
 };
 
-/// "token ids [seq]", "[seq, 768]" or "a row [768]".
+/// "token ids [seq]", "[seq, 768]", "a row [768]" or "a matrix [64, 768]".
 std::string describeType(const ValueType &type);
 ValueType typeOf(const Node &node);
 

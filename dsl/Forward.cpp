@@ -2,15 +2,20 @@
 //
 // Turns a `forward` body into a typed dataflow graph (Forward). Every value
 // is token ids [seq], features [seq, width], a row [width] (an embedding row
-// that broadcasts in `+`), or a constant (a number, usable as a scale). Layer
-// calls check their input's type; block layers are instantiated here, with
-// the types of their inputs.
+// or a vector Param, which broadcasts over the sequence), a matrix
+// [rows, width] (a matrix Param, for matmul), or a constant (a number).
+// Layer calls check their input's type; block layers are instantiated here,
+// with the types of their inputs. Elementwise operators and functions
+// broadcast as NumPy does; reductions keep the reduced last axis as 1.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dsl/ElabImpl.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
 
 using namespace loom::dsl;
 using namespace loom::dsl::detail;
@@ -18,6 +23,34 @@ using llvm::SMRange;
 using llvm::StringRef;
 
 namespace {
+
+/// The elementwise math functions, by name.
+std::optional<MathFn> parseMathFn(StringRef name) {
+  return llvm::StringSwitch<std::optional<MathFn>>(name)
+      .Case("exp", MathFn::Exp)
+      .Case("log", MathFn::Log)
+      .Case("tanh", MathFn::Tanh)
+      .Case("sigmoid", MathFn::Sigmoid)
+      .Case("sqrt", MathFn::Sqrt)
+      .Case("rsqrt", MathFn::Rsqrt)
+      .Case("abs", MathFn::Abs)
+      .Default(std::nullopt);
+}
+
+/// Functions of forward bodies other than activations: math functions,
+/// `sum`/`mean`/`vector_norm` and `max`/`min` (reductions with one input,
+/// elementwise with two), `pow`, `matmul` and `transpose`.
+llvm::ArrayRef<StringRef> getFunctionNames() {
+  static const StringRef names[] = {
+      "exp",   "log", "tanh",   "sigmoid",   "sqrt",
+      "rsqrt", "abs", "sum",    "mean",      "max",
+      "min",   "pow", "matmul", "transpose", "vector_norm"};
+  return names;
+}
+
+bool isFunction(StringRef name) {
+  return llvm::is_contained(getFunctionNames(), name);
+}
 
 /// A value in a forward body.
 struct FValue {
@@ -61,6 +94,20 @@ private:
   FValue callLayer(unsigned index, const CallExpr &call,
                    llvm::ArrayRef<FValue> args);
   FValue callBuiltin(unsigned index, const CallExpr &call, const FValue &arg);
+  FValue callFunction(const CallExpr &call, llvm::ArrayRef<FValue> args);
+  /// `fn(input)` on a number, computed now.
+  FValue foldMath(MathFn fn, const CallExpr &call, const ConfigValue &input);
+  FValue evalName(StringRef name, SMRange range);
+  FValue evalIndex(const IndexExpr &expr, unsigned depth);
+  /// `lhs op rhs` for an elementwise `op` (Add, Sub, Mul, Div, Max, Min,
+  /// Pow), broadcasting; `what` starts the error ("cannot add").
+  FValue combine(Node::Op op, FValue lhs, FValue rhs, SMRange range,
+                 llvm::SMLoc at, const llvm::Twine &what);
+  /// A [1] tensor holding the number `value`.
+  FValue constantTensor(const ConfigValue &value, SMRange range);
+  /// `fn(x)` or `reduction(x)`: x must be features or a row.
+  FValue reduce(Reduction reduction, const CallExpr &call,
+                llvm::ArrayRef<FValue> args);
   FValue callBlock(unsigned index, const CallExpr &call,
                    llvm::ArrayRef<FValue> args);
   /// Finds the exit gate of adaptive loop `loop` (whose result is `output`)
@@ -77,7 +124,9 @@ private:
     node.range = range;
     node.isIds = type.kind == ValueType::Kind::Ids;
     node.isRow = type.kind == ValueType::Kind::Row;
+    node.isMatrix = type.kind == ValueType::Kind::Matrix;
     node.width = type.width;
+    node.rows = type.rows;
     return FValue::tensor(addNode(std::move(node)));
   }
   ValueType typeOfValue(const FValue &value) const {
@@ -120,6 +169,8 @@ std::vector<StringRef> ForwardBuilder::visibleNames() const {
     names.push_back(name);
   for (StringRef act : getActivationNames())
     names.push_back(act);
+  for (StringRef fn : getFunctionNames())
+    names.push_back(fn);
   return names;
 }
 
@@ -202,9 +253,16 @@ FValue ForwardBuilder::evalExpr(const Expr &expr, unsigned depth) {
     if (operand.isInvalid())
       return operand;
     if (operand.isTensor()) {
-      rep.error(expr.getRange(),
-                "cannot negate a tensor: '-' is not supported on tensors");
-      return FValue::invalid();
+      ValueType type = typeOfValue(operand);
+      if (type.kind != ValueType::Kind::Features &&
+          type.kind != ValueType::Kind::Row) {
+        rep.error(expr.getRange(), "cannot negate " + describeType(type));
+        return FValue::invalid();
+      }
+      FValue result = addTensor(Node::Op::Math, expr.getRange(), type);
+      forward.nodes[result.node].fn = MathFn::Neg;
+      forward.nodes[result.node].operands = {operand.node};
+      return result;
     }
     std::optional<ConfigValue> value =
         elab.eval.negate(operand.value, expr.getRange());
@@ -214,37 +272,141 @@ FValue ForwardBuilder::evalExpr(const Expr &expr, unsigned depth) {
     return evalBinary(llvm::cast<BinaryExpr>(expr), depth);
   case Expr::Kind::Call:
     return evalCall(llvm::cast<CallExpr>(expr), depth);
+  case Expr::Kind::Index:
+    return evalIndex(llvm::cast<IndexExpr>(expr), depth);
   }
   return FValue::invalid();
 }
 
 FValue ForwardBuilder::evalIdent(const IdentExpr &expr) {
-  StringRef name = expr.getName();
+  return evalName(expr.getName(), expr.getRange());
+}
+
+FValue ForwardBuilder::evalName(StringRef name, SMRange range) {
   auto local = locals.find(name);
   if (local != locals.end())
     return local->second;
-  if (body.layerIndex.count(name)) {
-    rep.error(expr.getRange(), "layer '" + name +
-                                   "' must be called with its input, e.g. '" +
-                                   name + "(x)'");
+  auto layerIt = body.layerIndex.find(name);
+  if (layerIt != body.layerIndex.end()) {
+    unsigned index = layerIt->second;
+    const Layer &layer = body.layers[index];
+    if (layer.kind == LayerKind::Param) {
+      body.info[index].used = true;
+      if (body.info[index].failed)
+        return FValue::invalid();
+      const ParamLayerSpec &spec = layer.param;
+      FValue result =
+          addTensor(Node::Op::Param, range,
+                    spec.rows ? ValueType::matrix(spec.rows, spec.width)
+                              : ValueType::row(spec.width));
+      forward.nodes[result.node].layer = index;
+      return result;
+    }
+    rep.error(range, "layer '" + name +
+                         "' must be called with its input, e.g. '" + name +
+                         "(x)'");
     return FValue::invalid();
   }
   if (const ConfigValue *value = body.scope->lookup(name)) {
     ConfigValue copy = *value;
-    copy.range = expr.getRange();
+    copy.range = range;
     return FValue::constant(copy);
   }
   if (body.scope->poisoned.contains(name))
     return FValue::invalid();
-  if (parseActivation(name)) {
-    rep.error(expr.getRange(), "activation '" + name +
-                                   "' must be called with its input, e.g. '" +
-                                   name + "(x)'");
+  if (parseActivation(name) || isFunction(name)) {
+    rep.error(range, (parseActivation(name) ? "activation '" : "function '") +
+                         name + "' must be called with its input, e.g. '" +
+                         name + "(x)'");
     return FValue::invalid();
   }
-  rep.error(expr.getRange(),
+  rep.error(range,
             "unknown name '" + name + "'" + didYouMean(name, visibleNames()));
   return FValue::invalid();
+}
+
+FValue ForwardBuilder::evalIndex(const IndexExpr &expr, unsigned depth) {
+  FValue base = evalName(expr.getBase(), expr.getBaseRange());
+  FValue index = evalExpr(expr.getIndex(), depth + 1);
+  if (base.isInvalid() || index.isInvalid())
+    return FValue::invalid();
+  SMRange indexRange = expr.getIndex().getRange();
+  if (!index.isConst() || index.value.kind != ConfigValue::Kind::Int) {
+    rep.error(indexRange, "an index must be a constant integer, but this is " +
+                              describe(index));
+    return FValue::invalid();
+  }
+  ValueType type = base.isTensor() ? typeOfValue(base) : ValueType();
+  if (!base.isTensor() || type.kind != ValueType::Kind::Row) {
+    rep.error(expr.getBaseRange(),
+              "only a vector (a Param(n) or a row) can be indexed, but '" +
+                  expr.getBase() + "' is " + describe(base));
+    return FValue::invalid();
+  }
+  int64_t i = index.value.intValue;
+  if (i < 0 || i >= type.width) {
+    rep.error(indexRange, "index " + llvm::Twine(i) + " is out of range for '" +
+                              expr.getBase() + "', " + describeType(type));
+    return FValue::invalid();
+  }
+  FValue result =
+      addTensor(Node::Op::Element, expr.getRange(), ValueType::row(1));
+  forward.nodes[result.node].row = i;
+  forward.nodes[result.node].operands = {base.node};
+  return result;
+}
+
+FValue ForwardBuilder::constantTensor(const ConfigValue &value, SMRange range) {
+  FValue result = addTensor(Node::Op::Constant, range, ValueType::row(1));
+  forward.nodes[result.node].factor = toDouble(value);
+  return result;
+}
+
+FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
+                               SMRange range, llvm::SMLoc at,
+                               const llvm::Twine &what) {
+  auto fail = [&](const llvm::Twine &msg) {
+    rep.error(at, msg, {range});
+    return FValue::invalid();
+  };
+  // A number is a [1] tensor; a product with one stays a scale.
+  for (FValue *side : {&lhs, &rhs}) {
+    if (!side->isConst())
+      continue;
+    const FValue &other = side == &lhs ? rhs : lhs;
+    if (!isNumber(side->value))
+      return fail(what + " " + describe(lhs) + " and " + describe(rhs) +
+                  ": only numbers combine with tensors");
+    if (op == Node::Op::Mul && other.isTensor() &&
+        typeOfValue(other).kind != ValueType::Kind::Ids &&
+        typeOfValue(other).kind != ValueType::Kind::Matrix) {
+      FValue result = addTensor(Node::Op::Scale, range, typeOfValue(other));
+      forward.nodes[result.node].factor = toDouble(side->value);
+      forward.nodes[result.node].operands = {other.node};
+      return result;
+    }
+    *side = constantTensor(
+        side->value, side->value.range.isValid() ? side->value.range : range);
+  }
+  ValueType a = typeOfValue(lhs), b = typeOfValue(rhs);
+  auto describeBoth = [&]() -> std::string {
+    return (what + " " + describeType(a) + " and " + describeType(b)).str();
+  };
+  if (a.kind == ValueType::Kind::Ids || b.kind == ValueType::Kind::Ids)
+    return fail(describeBoth() +
+                ": token ids must go through an embedding first");
+  if (a.kind == ValueType::Kind::Matrix || b.kind == ValueType::Kind::Matrix)
+    return fail(describeBoth() +
+                ": a matrix is used only by matmul and transpose");
+  if (a.width != b.width && a.width != 1 && b.width != 1)
+    return fail(describeBoth() + ": the widths differ (and neither is 1)");
+  int64_t width = a.width == 1 ? b.width : a.width;
+  bool features = a.kind == ValueType::Kind::Features ||
+                  b.kind == ValueType::Kind::Features;
+  FValue result = addTensor(
+      op, range, features ? ValueType::features(width) : ValueType::row(width));
+  forward.nodes[result.node].operands = {lhs.node, rhs.node};
+  return result;
 }
 
 FValue ForwardBuilder::evalBinary(const BinaryExpr &expr, unsigned depth) {
@@ -259,52 +421,20 @@ FValue ForwardBuilder::evalBinary(const BinaryExpr &expr, unsigned depth) {
         elab.eval.applyBinary(op, lhs.value, rhs.value, expr.getOpLoc(), range);
     return value ? FValue::constant(*value) : FValue::invalid();
   }
-  auto fail = [&](const llvm::Twine &msg) {
-    rep.error(expr.getOpLoc(), msg, {range});
-    return FValue::invalid();
-  };
-  if (op == '-' || op == '/')
-    return fail("operator '" + llvm::Twine(op) +
-                "' is not supported on tensors (only '+', elementwise '*' "
-                "and scaling by a number)");
-
-  if (lhs.isConst() || rhs.isConst()) {
-    const FValue &tensor = lhs.isTensor() ? lhs : rhs;
-    const FValue &scalar = lhs.isTensor() ? rhs : lhs;
-    ValueType type = typeOfValue(tensor);
-    if (op == '+')
-      return fail("cannot add " + describe(scalar) + " to a tensor " +
-                  describeType(type) + "; '+' needs two tensors");
-    if (!isNumber(scalar.value))
-      return fail("cannot scale a tensor by " + describe(scalar));
-    if (type.kind != ValueType::Kind::Features)
-      return fail("cannot scale " + describeType(type) +
-                  "; only [seq, N] tensors can be scaled");
-    FValue result = addTensor(Node::Op::Scale, range, type);
-    forward.nodes[result.node].factor = toDouble(scalar.value);
-    forward.nodes[result.node].operands = {tensor.node};
-    return result;
+  switch (op) {
+  case '+':
+    return combine(Node::Op::Add, lhs, rhs, range, expr.getOpLoc(),
+                   "cannot add");
+  case '-':
+    return combine(Node::Op::Sub, lhs, rhs, range, expr.getOpLoc(),
+                   "cannot subtract");
+  case '*':
+    return combine(Node::Op::Mul, lhs, rhs, range, expr.getOpLoc(),
+                   "cannot multiply");
+  default:
+    return combine(Node::Op::Div, lhs, rhs, range, expr.getOpLoc(),
+                   "cannot divide");
   }
-
-  ValueType a = typeOfValue(lhs), b = typeOfValue(rhs);
-  StringRef verb = op == '+' ? "add" : "multiply";
-  if (a.kind == ValueType::Kind::Ids || b.kind == ValueType::Kind::Ids)
-    return fail("cannot " + verb + " " + describeType(a) + " and " +
-                describeType(b) +
-                ": token ids must go through an embedding first");
-  if (op == '*' &&
-      (a.kind == ValueType::Kind::Row || b.kind == ValueType::Kind::Row))
-    return fail("cannot multiply " + describeType(a) + " and " +
-                describeType(b) + ": a row can only be added");
-  if (a.kind == ValueType::Kind::Row && b.kind == ValueType::Kind::Row)
-    return fail("cannot add two rows; add a row to a [seq, N] tensor");
-  if (a.width != b.width)
-    return fail("cannot " + verb + " " + describeType(a) + " and " +
-                describeType(b) + ": the widths differ");
-  FValue result = addTensor(op == '+' ? Node::Op::Add : Node::Op::Mul, range,
-                            ValueType::features(a.width));
-  forward.nodes[result.node].operands = {lhs.node, rhs.node};
-  return result;
 }
 
 FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
@@ -313,7 +443,8 @@ FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
   auto layerIt = body.layerIndex.find(callee);
   std::optional<Activation> act = parseActivation(callee);
 
-  if (layerIt == body.layerIndex.end() && !act) {
+  bool function = isFunction(callee);
+  if (layerIt == body.layerIndex.end() && !act && !function) {
     std::string what;
     if (locals.count(callee))
       what = "a value";
@@ -356,12 +487,22 @@ FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
     body.info[layerIt->second].used = true;
     if (!ok || body.info[layerIt->second].failed)
       return FValue::invalid();
+    if (body.layers[layerIt->second].kind == LayerKind::Param) {
+      rep.error(calleeRange, "'" + callee +
+                                 "' is a Param, a value: use it in an "
+                                 "expression (e.g. 'x * " +
+                                 callee + "' or 'matmul(x, " + callee +
+                                 ")') instead of calling it");
+      return FValue::invalid();
+    }
     return callLayer(layerIt->second, call, args);
   }
-
-  // An activation function.
   if (!ok)
     return FValue::invalid();
+  if (!act)
+    return callFunction(call, args);
+
+  // An activation function.
   if (args.size() != 1) {
     rep.error(calleeRange, "'" + callee + "' takes one input, but " +
                                llvm::Twine(args.size()) + " were given");
@@ -379,6 +520,217 @@ FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
   forward.nodes[result.node].act = *act;
   forward.nodes[result.node].operands = {args[0].node};
   return result;
+}
+
+FValue ForwardBuilder::callFunction(const CallExpr &call,
+                                    llvm::ArrayRef<FValue> args) {
+  StringRef callee = call.getCallee();
+  SMRange calleeRange = call.getCalleeRange();
+  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
+  auto arity = [&](size_t min, size_t max, llvm::StringRef form) {
+    if (args.size() >= min && args.size() <= max)
+      return true;
+    rep.error(calleeRange, "'" + callee + "' takes " + form + ", but " +
+                               llvm::Twine(args.size()) +
+                               (args.size() == 1 ? " was" : " were") +
+                               " given");
+    return false;
+  };
+  /// A tensor of features or a row, else an error at argument `i`.
+  auto elementwiseInput = [&](size_t i) {
+    if (args[i].isTensor()) {
+      ValueType::Kind kind = typeOfValue(args[i]).kind;
+      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row)
+        return true;
+    }
+    rep.error(argRange(i), "'" + callee +
+                               "' expects a [seq, N] tensor or a row, but "
+                               "got " +
+                               describe(args[i]));
+    return false;
+  };
+
+  if (std::optional<MathFn> fn = parseMathFn(callee)) {
+    if (!arity(1, 1, "one input"))
+      return FValue::invalid();
+    if (args[0].isConst() && isNumber(args[0].value))
+      return foldMath(*fn, call, args[0].value);
+    if (!elementwiseInput(0))
+      return FValue::invalid();
+    FValue result =
+        addTensor(Node::Op::Math, call.getRange(), typeOfValue(args[0]));
+    forward.nodes[result.node].fn = *fn;
+    forward.nodes[result.node].operands = {args[0].node};
+    return result;
+  }
+  if (callee == "max" || callee == "min") {
+    if (!arity(1, 2, "one input (a reduction) or two (elementwise)"))
+      return FValue::invalid();
+    if (args.size() == 1)
+      return reduce(callee == "max" ? Reduction::Max : Reduction::Min, call,
+                    args);
+    return combine(callee == "max" ? Node::Op::Max : Node::Op::Min, args[0],
+                   args[1], call.getRange(), calleeRange.Start,
+                   "'" + callee + "' cannot take");
+  }
+  if (callee == "sum" || callee == "mean" || callee == "vector_norm") {
+    if (!arity(1, 2, "an input and optionally the axis"))
+      return FValue::invalid();
+    return reduce(callee == "sum"    ? Reduction::Sum
+                  : callee == "mean" ? Reduction::Mean
+                                     : Reduction::Norm2,
+                  call, args);
+  }
+  if (callee == "pow") {
+    if (!arity(2, 2, "two inputs (the base and the exponent)") ||
+        !elementwiseInput(0))
+      return FValue::invalid();
+    return combine(Node::Op::Pow, args[0], args[1], call.getRange(),
+                   calleeRange.Start, "'pow' cannot take");
+  }
+  if (callee == "transpose") {
+    if (!arity(1, 1, "one input"))
+      return FValue::invalid();
+    if (!args[0].isTensor() ||
+        typeOfValue(args[0]).kind != ValueType::Kind::Matrix) {
+      rep.error(argRange(0), "'transpose' takes a matrix (a Param(k, n)), but "
+                             "got " +
+                                 describe(args[0]) +
+                                 "; transposing activations (which mixes "
+                                 "tokens) is not supported yet");
+      return FValue::invalid();
+    }
+    ValueType type = typeOfValue(args[0]);
+    FValue result = addTensor(Node::Op::Transpose, call.getRange(),
+                              ValueType::matrix(type.width, type.rows));
+    forward.nodes[result.node].operands = {args[0].node};
+    return result;
+  }
+  // matmul
+  if (!arity(2, 2, "two inputs"))
+    return FValue::invalid();
+  if (!args[0].isTensor() ||
+      typeOfValue(args[0]).kind != ValueType::Kind::Features) {
+    rep.error(argRange(0), "the first input of 'matmul' must be a [seq, K] "
+                           "tensor, but got " +
+                               describe(args[0]));
+    return FValue::invalid();
+  }
+  ValueType x = typeOfValue(args[0]);
+  if (!args[1].isTensor() ||
+      typeOfValue(args[1]).kind != ValueType::Kind::Matrix) {
+    rep.error(argRange(1),
+              "the second input of 'matmul' must be a matrix [K, N] (a "
+              "Param(k, n), or its transpose), but got " +
+                  describe(args[1]) +
+                  (args[1].isTensor() && typeOfValue(args[1]).kind ==
+                                             ValueType::Kind::Features
+                       ? "; products of two activations (which mix tokens) "
+                         "are not supported yet"
+                       : ""));
+    return FValue::invalid();
+  }
+  ValueType w = typeOfValue(args[1]);
+  if (w.rows != x.width) {
+    rep.error(call.getRange().Start,
+              "'matmul' cannot multiply " + describeType(x) + " by " +
+                  describeType(w) + ": " + llvm::Twine(x.width) +
+                  " columns against " + llvm::Twine(w.rows) + " rows",
+              {call.getRange()});
+    return FValue::invalid();
+  }
+  FValue result = addTensor(Node::Op::MatMul, call.getRange(),
+                            ValueType::features(w.width));
+  forward.nodes[result.node].operands = {args[0].node, args[1].node};
+  return result;
+}
+
+FValue ForwardBuilder::foldMath(MathFn fn, const CallExpr &call,
+                                const ConfigValue &input) {
+  double x = toDouble(input), y = 0.0;
+  switch (fn) {
+  case MathFn::Exp:
+    y = std::exp(x);
+    break;
+  case MathFn::Log:
+    y = std::log(x);
+    break;
+  case MathFn::Tanh:
+    y = std::tanh(x);
+    break;
+  case MathFn::Sigmoid:
+    y = 1.0 / (1.0 + std::exp(-x));
+    break;
+  case MathFn::Sqrt:
+    y = std::sqrt(x);
+    break;
+  case MathFn::Rsqrt:
+    y = 1.0 / std::sqrt(x);
+    break;
+  case MathFn::Abs:
+    y = std::fabs(x);
+    break;
+  case MathFn::Neg:
+    y = -x;
+    break;
+  }
+  if (!std::isfinite(y)) {
+    rep.error(call.getRange(), "'" + call.getCallee() + "' of " +
+                                   describeValue(input) +
+                                   " is not a finite number");
+    return FValue::invalid();
+  }
+  ConfigValue value;
+  value.kind = ConfigValue::Kind::Float;
+  value.floatValue = y;
+  value.range = call.getRange();
+  return FValue::constant(value);
+}
+
+FValue ForwardBuilder::reduce(Reduction reduction, const CallExpr &call,
+                              llvm::ArrayRef<FValue> args) {
+  StringRef callee = call.getCallee();
+  SMRange inputRange = call.getArgs()[0].value->getRange();
+  ValueType type = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
+  if (!args[0].isTensor() || (type.kind != ValueType::Kind::Features &&
+                              type.kind != ValueType::Kind::Row)) {
+    rep.error(inputRange, "'" + callee +
+                              "' reduces a [seq, N] tensor or a row, but got " +
+                              describe(args[0]));
+    return FValue::invalid();
+  }
+  if (args.size() == 2) {
+    SMRange axisRange = call.getArgs()[1].value->getRange();
+    const FValue &axis = args[1];
+    if (!axis.isConst() || axis.value.kind != ConfigValue::Kind::Int) {
+      rep.error(axisRange, "the axis of '" + callee +
+                               "' must be a constant integer, but is " +
+                               describe(axis));
+      return FValue::invalid();
+    }
+    int64_t rank = type.kind == ValueType::Kind::Features ? 2 : 1;
+    int64_t value = axis.value.intValue;
+    if (value < -rank || value >= rank) {
+      rep.error(axisRange, "axis " + llvm::Twine(value) +
+                               " is out of range for " + describeType(type) +
+                               " (" + llvm::Twine(rank) + " axes)");
+      return FValue::invalid();
+    }
+    if (value != -1 && value != rank - 1) {
+      rep.error(axisRange, "'" + callee +
+                               "' over axis 0, the sequence, mixes tokens, "
+                               "which forward bodies cannot express yet; "
+                               "reduce the last axis (-1)");
+      return FValue::invalid();
+    }
+  }
+  ValueType result = type.kind == ValueType::Kind::Features
+                         ? ValueType::features(1)
+                         : ValueType::row(1);
+  FValue value = addTensor(Node::Op::Reduce, call.getRange(), result);
+  forward.nodes[value.node].reduction = reduction;
+  forward.nodes[value.node].operands = {args[0].node};
+  return value;
 }
 
 FValue ForwardBuilder::callLayer(unsigned index, const CallExpr &call,
@@ -449,6 +801,7 @@ FValue ForwardBuilder::callBuiltin(unsigned index, const CallExpr &call,
   case LayerKind::MoE:
     expected = output = ValueType::features(layer.moe.dim);
     break;
+  case LayerKind::Param:
   case LayerKind::Block:
     return FValue::invalid();
   }

@@ -674,6 +674,16 @@ ExprPtr Parser::parsePrimary(unsigned depth) {
     std::string name = tok.getSpelling().str();
     SMRange nameRange = tok.getLocRange();
     consume();
+    if (tok.is(Token::l_square)) {
+      if (failed(checkDepth(depth + 1)))
+        return nullptr;
+      consume();
+      ExprPtr index = parseAdd(depth + 1);
+      if (!index || failed(expect(Token::r_square, "to close '['")))
+        return nullptr;
+      return std::make_unique<IndexExpr>(std::move(name), nameRange,
+                                         std::move(index), rangeFrom(start));
+    }
     if (tok.isNot(Token::l_paren))
       return std::make_unique<IdentExpr>(std::move(name), nameRange);
     if (failed(checkDepth(depth + 1)))

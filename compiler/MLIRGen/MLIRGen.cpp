@@ -8,6 +8,7 @@
 #include "dialects/Loom/Transforms/LoraDeltas.h"
 #include "dsl/Elab.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -64,6 +65,44 @@ ActivationKind convertActivation(dsl::Activation act) {
   llvm_unreachable("unknown activation");
 }
 
+UnaryFn convertMathFn(dsl::MathFn fn) {
+  switch (fn) {
+  case dsl::MathFn::Exp:
+    return UnaryFn::Exp;
+  case dsl::MathFn::Log:
+    return UnaryFn::Log;
+  case dsl::MathFn::Tanh:
+    return UnaryFn::Tanh;
+  case dsl::MathFn::Sigmoid:
+    return UnaryFn::Sigmoid;
+  case dsl::MathFn::Sqrt:
+    return UnaryFn::Sqrt;
+  case dsl::MathFn::Rsqrt:
+    return UnaryFn::Rsqrt;
+  case dsl::MathFn::Abs:
+    return UnaryFn::Abs;
+  case dsl::MathFn::Neg:
+    return UnaryFn::Neg;
+  }
+  llvm_unreachable("unknown math function");
+}
+
+ReduceKind convertReduction(dsl::Reduction reduction) {
+  switch (reduction) {
+  case dsl::Reduction::Sum:
+    return ReduceKind::Sum;
+  case dsl::Reduction::Mean:
+    return ReduceKind::Mean;
+  case dsl::Reduction::Max:
+    return ReduceKind::Max;
+  case dsl::Reduction::Min:
+    return ReduceKind::Min;
+  case dsl::Reduction::Norm2:
+    return ReduceKind::Norm2;
+  }
+  llvm_unreachable("unknown reduction");
+}
+
 class Generator {
 public:
   Generator(MLIRContext &ctx, const llvm::SourceMgr &srcMgr)
@@ -103,6 +142,8 @@ private:
       return idsType();
     if (node.isRow)
       return f32Type({node.width});
+    if (node.isMatrix)
+      return f32Type({node.rows, node.width});
     return featureType(node.width);
   }
 
@@ -264,6 +305,11 @@ void Generator::collectWeights(const dsl::Layer &layer,
     projection(spec.down, spec.dim, spec.hidden);
     return;
   }
+  case dsl::LayerKind::Param:
+    // The binding names the tensor itself.
+    add("", layer.param.rows ? f32Type({layer.param.rows, layer.param.width})
+                             : f32Type({layer.param.width}));
+    return;
   case dsl::LayerKind::Block: {
     const dsl::BlockUseSpec &use = layer.blockUse;
     for (int64_t copy = 0; copy < use.count; ++copy) {
@@ -664,8 +710,10 @@ FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
     return emitMoE(layer, x, weights, loc);
   case dsl::LayerKind::Block:
     return emitBlockUse(layer, inputs, weights, loc);
+  case dsl::LayerKind::Param:
+    break;
   }
-  llvm_unreachable("unknown layer kind");
+  llvm_unreachable("a Param is read, not called");
 }
 
 FailureOr<Value> Generator::emitForward(
@@ -724,6 +772,63 @@ FailureOr<Value> Generator::emitForward(
                   .getResult();
       break;
     }
+    case dsl::Node::Op::Param:
+      value = weightsOf(node.layer)[0];
+      break;
+    case dsl::Node::Op::Constant: {
+      auto type = f32Type({1});
+      value = arith::ConstantOp::create(
+                  builder, nodeLoc, type,
+                  DenseElementsAttr::get(type, float(node.factor)))
+                  .getResult();
+      break;
+    }
+    case dsl::Node::Op::Sub:
+      value =
+          SubOp::create(builder, nodeLoc, operand(0), operand(1)).getResult();
+      break;
+    case dsl::Node::Op::Div:
+      value =
+          DivOp::create(builder, nodeLoc, operand(0), operand(1)).getResult();
+      break;
+    case dsl::Node::Op::Max:
+      value =
+          MaxOp::create(builder, nodeLoc, operand(0), operand(1)).getResult();
+      break;
+    case dsl::Node::Op::Min:
+      value =
+          MinOp::create(builder, nodeLoc, operand(0), operand(1)).getResult();
+      break;
+    case dsl::Node::Op::Pow:
+      value =
+          PowOp::create(builder, nodeLoc, operand(0), operand(1)).getResult();
+      break;
+    case dsl::Node::Op::Math:
+      value =
+          UnaryOp::create(builder, nodeLoc, convertMathFn(node.fn), operand(0))
+              .getResult();
+      break;
+    case dsl::Node::Op::Reduce:
+      value = ReduceOp::create(builder, nodeLoc,
+                               convertReduction(node.reduction), operand(0))
+                  .getResult();
+      break;
+    case dsl::Node::Op::Element:
+      value = SliceOp::create(builder, nodeLoc, operand(0), /*axis=*/0,
+                              node.row, /*size=*/1)
+                  .getResult();
+      break;
+    case dsl::Node::Op::MatMul:
+      // x W for W [K, N] is the product with W^T stored [N, K] (the
+      // kernels read a transposed weight in place).
+      value = LinearOp::create(
+                  builder, nodeLoc, operand(0),
+                  TransposeOp::create(builder, nodeLoc, operand(1)), Value())
+                  .getResult();
+      break;
+    case dsl::Node::Op::Transpose:
+      value = TransposeOp::create(builder, nodeLoc, operand(0)).getResult();
+      break;
     }
     if (failed(value))
       return failure();
@@ -868,6 +973,7 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
 
 OwningOpRef<ModuleOp> loom::mlirGen(MLIRContext &ctx, const dsl::Model &model,
                                     const llvm::SourceMgr &srcMgr) {
-  ctx.loadDialect<LoomDialect, func::FuncDialect, tensor::TensorDialect>();
+  ctx.loadDialect<LoomDialect, arith::ArithDialect, func::FuncDialect,
+                  tensor::TensorDialect>();
   return Generator(ctx, srcMgr).generate(model);
 }

@@ -178,6 +178,8 @@ def parse_args():
                     metavar="NAME=VALUE")
     ap.add_argument("-I", dest="includes", action="append", default=[],
                     metavar="DIR", help="directory searched by import")
+    ap.add_argument("--model", help="the model of the example to compile "
+                    "(loomc --model), when it holds several")
     ap.add_argument("--prompt", default=DEFAULT_PROMPT)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--tol", type=float, default=1e-4)
@@ -216,6 +218,8 @@ def main():
         dflags += ["-D", d]
     for include in args.includes:
         dflags += ["-I", include]
+    if args.model:
+        dflags += ["--model", args.model]
     try:
         prompt = [int(t) for t in args.prompt.split()]
     except ValueError:

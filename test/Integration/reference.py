@@ -338,16 +338,16 @@ def qwen3_attention(W, p, x, cfg, qk_norm_eps=None, window=0):
     return linear(W, p + ".o_proj", merge_heads(o), heads * hd, dim, False)
 
 
-def _decoder_stack(W, cfg, ids, eps, attention, head_name):
+def _decoder_stack(W, cfg, ids, eps, attention, head_name, mlp=llama_mlp):
     dim = cfg["dim"]
     x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
     for i in range(cfg["layers"]):
         p = "model.layers.%d" % i
         h = x + attention(W, p + ".self_attn",
                           rms_norm(W, p + ".input_layernorm", x, dim, eps))
-        x = h + llama_mlp(W, p + ".mlp",
-                          rms_norm(W, p + ".post_attention_layernorm", h, dim,
-                                   eps), dim, cfg["ffn"])
+        x = h + mlp(W, p + ".mlp",
+                    rms_norm(W, p + ".post_attention_layernorm", h, dim,
+                             eps), dim, cfg["ffn"])
     x = rms_norm(W, "model.norm", x, dim, eps)
     return linear(W, head_name, x, dim, cfg["vocab"], False)
 
@@ -400,6 +400,106 @@ def peri_ln(weights, cfg, ids):
                                eps), dim, cfg["ffn"])
         x = h + rms_norm(W, p + ".post_feedforward_layernorm", m, dim, eps)
     x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
+def poly_norm(W, p, x, eps):
+    """PolyNorm (Zhuo et al., 2025): a0 N(x^3) + a1 N(x^2) + a2 N(x) + b,
+    N(v) = v / sqrt(mean(v^2) + eps) over the features."""
+    a, b = W.get(p + ".weight", (3,)), W.get(p + ".bias", (1,))
+
+    def n(v):
+        return v / torch.sqrt((v * v).mean(-1, keepdim=True) + eps)
+    return a[0] * n(x ** 3) + a[1] * n(x ** 2) + a[2] * n(x) + b
+
+
+def poly_relu(W, p, x):
+    """PolyReLU (Zhuo et al., 2025): a0 relu(x)^3 + a1 relu(x)^2 +
+    a2 relu(x) + b."""
+    a, b = W.get(p + ".weight", (3,)), W.get(p + ".bias", (1,))
+    r = torch.clamp(x, min=0)
+    return a[0] * r ** 3 + a[1] * r ** 2 + a[2] * r + b
+
+
+def polycom_lm(weights, cfg, ids, act):
+    """A Llama-style decoder whose MLP is down(act(up(x))) with a polynomial
+    composition activation `act` ("norm" or "relu") under `mlp.act_fn`."""
+    W = as_weights(weights)
+    eps = cfg["eps"]
+
+    def mlp(W, p, x, dim, ffn):
+        h = linear(W, p + ".up_proj", x, dim, ffn, False)
+        h = poly_norm(W, p + ".act_fn", h, 1e-6) if act == "norm" else \
+            poly_relu(W, p + ".act_fn", h)
+        return linear(W, p + ".down_proj", h, ffn, dim, False)
+    return _decoder_stack(
+        W, cfg, ids, eps,
+        lambda W, p, x: llama_attention(W, p, x, cfg["dim"], cfg["heads"],
+                                        cfg["kv_heads"], cfg["rope_theta"]),
+        "lm_head", mlp=mlp)
+
+
+def tensor_mix(W, p, x, dim):
+    """test/Integration/Inputs/tensor-math.loom's block Mix, in PyTorch."""
+    scale = W.get(p + ".scale", (dim,))
+    coeff = W.get(p + ".coeff", (4,))
+    proj = W.get(p + ".proj", (dim, dim))
+    one = torch.ones((), dtype=x.dtype)
+    a = torch.exp(-x.abs()) + torch.log(1 + x * x) - torch.tanh(x) / 2
+    b = torch.sigmoid(x) * torch.sqrt(x.abs() + 0.5) + torch.rsqrt(x * x + 1)
+    c = torch.maximum(a, b) - torch.minimum(a, 0.25 * one) + \
+        (x.abs() + 1) ** 1.5 + x ** 3 * coeff[3]
+    d = c + (x.abs() + 1) ** (coeff[0] + 1) - x ** -2 / 1000
+    r = d.sum(-1, keepdim=True) / dim + a.mean(-1, keepdim=True) - \
+        b.amax(-1, keepdim=True) + torch.minimum(c, one) + \
+        torch.linalg.vector_norm(x, dim=-1, keepdim=True) * 0.1
+    y = d * coeff[0] + r * coeff[1] + scale * coeff[2] - \
+        a.amin(-1, keepdim=True) * math.exp(1)
+    z = y @ proj + x @ proj.T / math.sqrt(dim)
+    return 1 - z / (2 + z.abs())
+
+
+def tensor_math(weights, cfg, ids):
+    """A decoder whose layers add tensor_mix after attention."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        h = x + llama_attention(
+            W, p + ".self_attn", rms_norm(W, p + ".input_layernorm", x, dim,
+                                          eps),
+            dim, cfg["heads"], cfg["heads"], cfg["rope_theta"])
+        x = h + tensor_mix(W, p + ".mix", h, dim)
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
+def pattention(W, p, x, d_in, d_out, n):
+    """TokenFormer's Pattention (Wang et al., 2024): Theta(x K^T) V with
+    Theta(S)_ij = gelu(S_ij sqrt(n) / ||S_i||_2); K [n, d_in], V [n, d_out]."""
+    k = W.get(p + ".key_param_tokens", (n, d_in))
+    v = W.get(p + ".value_param_tokens", (n, d_out))
+    s = x @ k.T
+    return gelu_erf(s * math.sqrt(n) / s.norm(dim=-1, keepdim=True)) @ v
+
+
+def tokenformer(weights, cfg, ids):
+    """Pre-LN decoder (LayerNorm, Llama-style attention) whose feed-forward
+    network is one Pattention layer with `ffn_tokens` parameter tokens."""
+    W = as_weights(weights)
+    dim, eps, n = cfg["dim"], cfg["eps"], cfg["ffn_tokens"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        h = x + llama_attention(
+            W, p + ".self_attn", layer_norm(W, p + ".input_layernorm", x, dim,
+                                            eps),
+            dim, cfg["heads"], cfg["kv_heads"], cfg["rope_theta"])
+        x = h + pattention(W, p + ".mlp",
+                           layer_norm(W, p + ".post_attention_layernorm", h,
+                                      dim, eps), dim, dim, n)
+    x = layer_norm(W, "model.norm", x, dim, eps)
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
 
@@ -796,6 +896,10 @@ MODELS = {
     "Windowed": (windowed, "decoder"),
     "PeriLN": (peri_ln, "decoder"),
     "WideAttention": (wide_attention, "decoder"),
+    "PolyNormLM": (functools.partial(polycom_lm, act="norm"), "decoder"),
+    "PolyReLULM": (functools.partial(polycom_lm, act="relu"), "decoder"),
+    "TokenFormer": (tokenformer, "decoder"),
+    "TensorMath": (tensor_math, "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }
 

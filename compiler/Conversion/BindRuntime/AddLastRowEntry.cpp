@@ -3,9 +3,10 @@
 // Implements --loom-add-last-row-entry: decoders generate from the last
 // position's logits, so they get `@forward_last`, a copy of `@forward` that
 // returns only the last row, with that row selection moved up through every
-// row-wise op (linear layers, norms, MLPs, elementwise ops) so that they run
-// on one row instead of the whole sequence; ops that mix rows (attention,
-// blocks, loops) stay whole. The LM head then runs once per prompt.
+// row-wise op (`Loom_RowWise`: linear layers, norms, MLPs, elementwise
+// math) so that they run on one row instead of the whole sequence; ops that
+// mix rows (attention, blocks, loops) stay whole. The LM head then runs once
+// per prompt.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,8 +41,7 @@ struct SinkRowSlice : OpRewritePattern<tensor::ExtractSliceOp> {
                                 PatternRewriter &rewriter) const override {
     Operation *producer = slice.getSource().getDefiningOp();
     if (!producer || producer->getNumResults() != 1 ||
-        !isa<LinearOp, RMSNormOp, LayerNormOp, ActivationOp, AddOp, MulOp,
-             ScaleOp, MLPOp, GatedMLPOp, GluOp>(producer))
+        !producer->hasTrait<loom::OpTrait::RowWise>())
       return failure();
     // Only whole rows: offsets [r, 0], unit strides, full width.
     auto sourceType = cast<RankedTensorType>(slice.getSourceType());

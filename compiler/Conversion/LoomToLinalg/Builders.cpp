@@ -257,22 +257,61 @@ Value loom::buildRowReduction(
     OpBuilder &b, Location loc, Value x, double init,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
   auto resultType =
-      RankedTensorType::get({type.getDimSize(0)}, type.getElementType());
-  Value filled =
-      createFilled(b, loc, resultType, {getSizes(b, loc, x)[0]}, init);
+      RankedTensorType::get(type.getShape().drop_back(), type.getElementType());
+  Value filled = createFilled(b, loc, resultType,
+                              ArrayRef(getSizes(b, loc, x)).drop_back(), init);
   MLIRContext *ctx = b.getContext();
-  AffineExpr i, j;
-  bindDims(ctx, i, j);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
   return linalg::GenericOp::create(
              b, loc, resultType, ValueRange{x}, ValueRange{filled},
-             ArrayRef<AffineMap>{AffineMap::get(2, 0, {i, j}, ctx),
-                                 AffineMap::get(2, 0, {i}, ctx)},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction},
+             ArrayRef<AffineMap>{identity, identity.dropResult(rank - 1)},
+             iterators,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                linalg::YieldOp::create(nb, nloc,
                                        combine(nb, nloc, args[0], args[1]));
+             })
+      .getResult(0);
+}
+
+Value loom::buildBroadcast(
+    OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t extent : resultType.getShape())
+    sizes.push_back(b.getIndexAttr(extent));
+  for (Value input : inputs) {
+    auto type = cast<RankedTensorType>(input.getType());
+    unsigned missing = rank - type.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d = 0; d < type.getRank(); ++d) {
+      unsigned i = missing + d;
+      if (type.getDimSize(d) == 1 && resultType.getDimSize(i) != 1) {
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+        continue;
+      }
+      exprs.push_back(getAffineDimExpr(i, ctx));
+      if (resultType.isDynamicDim(i) && type.isDynamicDim(d))
+        sizes[i] = getSizes(b, loc, input)[d];
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value empty = createEmpty(b, loc, resultType, sizes);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, resultType, inputs, ValueRange{empty}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       fn(nb, nloc, args.drop_back()));
              })
       .getResult(0);
 }

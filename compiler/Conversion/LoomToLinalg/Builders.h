@@ -57,12 +57,23 @@ mlir::Value buildElementwise(
                                    mlir::ValueRange)>
         fn);
 
+/// Applies `fn` elementwise to `inputs`, broadcast to `resultType` as NumPy
+/// does (trailing dimensions aligned; missing and unit dimensions stretch).
+/// A dynamic result dimension takes its size from an input whose matching
+/// dimension is dynamic.
+mlir::Value
+buildBroadcast(mlir::OpBuilder &b, mlir::Location loc,
+               mlir::RankedTensorType resultType, mlir::ValueRange inputs,
+               llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>
+                   fn);
+
 /// `act(x)` for one scalar.
 mlir::Value buildActivation(mlir::OpBuilder &b, mlir::Location loc,
                             ActivationKind kind, mlir::Value x);
 
-/// Reduces the last dimension of a [seq, D] tensor: `acc = combine(acc,
-/// map(x))` starting from `init`; returns [seq].
+/// Reduces the last dimension of a tensor ([seq, D] -> [seq], [D] -> []):
+/// `acc = combine(x, acc)` starting from `init`.
 mlir::Value buildRowReduction(
     mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, double init,
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,

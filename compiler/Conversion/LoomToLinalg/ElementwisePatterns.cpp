@@ -1,6 +1,6 @@
 //===- ElementwisePatterns.cpp - Lower loom elementwise ops ---------------===//
 //
-// Activations, residual additions, products and scaling.
+// Activations, scaling and gated linear units.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,25 +27,6 @@ struct ActivationLowering : OpConversionPattern<ActivationOp> {
                              [&](OpBuilder &b, Location loc, ValueRange args) {
                                return buildActivation(b, loc, kind, args[0]);
                              }));
-    return success();
-  }
-};
-
-/// `loom.add` and `loom.mul`: the right-hand side may be a row that
-/// broadcasts over the sequence.
-template <typename OpTy, typename ArithOp>
-struct BinaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, buildElementwise(
-                rewriter, op.getLoc(),
-                ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-                [](OpBuilder &b, Location loc, ValueRange args) {
-                  return ArithOp::create(b, loc, args[0], args[1]).getResult();
-                }));
     return success();
   }
 };
@@ -105,8 +86,6 @@ struct GluLowering : OpConversionPattern<GluOp> {
 
 void loom::populateElementwiseLoweringPatterns(TypeConverter &converter,
                                                RewritePatternSet &patterns) {
-  patterns
-      .add<ActivationLowering, BinaryLowering<AddOp, arith::AddFOp>,
-           BinaryLowering<MulOp, arith::MulFOp>, ScaleLowering, GluLowering>(
-          converter, patterns.getContext());
+  patterns.add<ActivationLowering, ScaleLowering, GluLowering>(
+      converter, patterns.getContext());
 }

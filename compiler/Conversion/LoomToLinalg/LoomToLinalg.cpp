@@ -74,6 +74,7 @@ struct ConvertLoomToLinalgPass
     RewritePatternSet patterns(ctx);
     populateLayerLoweringPatterns(converter, patterns);
     populateElementwiseLoweringPatterns(converter, patterns);
+    populateMathLoweringPatterns(converter, patterns);
     populateStructureLoweringPatterns(converter, patterns);
     populateAttentionLoweringPatterns(converter, patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))

@@ -13,9 +13,12 @@ namespace loom {
 /// Embeddings, linear layers, MLPs and norms.
 void populateLayerLoweringPatterns(mlir::TypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);
-/// Activations, add, mul and scale.
+/// Activations, scale and glu.
 void populateElementwiseLoweringPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
+/// Broadcasting binary ops, math functions and reductions.
+void populateMathLoweringPatterns(mlir::TypeConverter &converter,
+                                  mlir::RewritePatternSet &patterns);
 /// Weight reshaping ops and weight-shared loops.
 void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);

@@ -966,7 +966,28 @@ LogicalResult ActivationOp::inferReturnTypes(MLIRContext *,
   return inferSameAs(loc, adaptor.getX(), inferred);
 }
 
-/// `lhs`'s type, refined by `rhs` where both have the same rank.
+FailureOr<SmallVector<int64_t>>
+loom::detail::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> shape(rank);
+  auto at = [&](ArrayRef<int64_t> dims, size_t i) -> int64_t {
+    size_t missing = rank - dims.size();
+    return i < missing ? 1 : dims[i - missing];
+  };
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t a = at(lhs, i), b = at(rhs, i);
+    if (a == 1 || (ShapedType::isDynamic(a) && b != 1))
+      shape[i] = b;
+    else if (b == 1 || ShapedType::isDynamic(b) || a == b)
+      shape[i] = a;
+    else
+      return failure();
+  }
+  return shape;
+}
+
+/// The broadcast of `lhs` and `rhs`; `lhs`'s type when they do not
+/// broadcast (the verifier reports it).
 static LogicalResult inferBinary(std::optional<Location> loc, Value lhs,
                                  Value rhs, SmallVectorImpl<Type> &inferred) {
   auto lhsType =
@@ -975,20 +996,19 @@ static LogicalResult inferBinary(std::optional<Location> loc, Value lhs,
     return emitOptionalError(loc, "expects a ranked tensor lhs");
   auto rhsType =
       dyn_cast_or_null<RankedTensorType>(rhs ? rhs.getType() : Type());
-  if (!rhsType || rhsType.getRank() != lhsType.getRank() ||
-      failed(verifyCompatibleShape(lhsType, rhsType))) {
+  FailureOr<SmallVector<int64_t>> shape = failure();
+  if (rhsType)
+    shape =
+        loom::detail::broadcastShapes(lhsType.getShape(), rhsType.getShape());
+  if (failed(shape)) {
     inferred.push_back(lhsType);
     return success();
   }
-  SmallVector<int64_t> shape(lhsType.getShape());
-  for (auto [i, extent] : llvm::enumerate(rhsType.getShape()))
-    if (ShapedType::isDynamic(shape[i]))
-      shape[i] = extent;
-  inferred.push_back(RankedTensorType::get(shape, lhsType.getElementType()));
+  inferred.push_back(RankedTensorType::get(*shape, lhsType.getElementType()));
   return success();
 }
 
-/// `rhs` matches `lhs`, or is a rank-1 tensor of its trailing extent.
+/// `lhs` and `rhs` have one element type and broadcast.
 static LogicalResult verifyBinary(Operation *op, Value lhs, Value rhs) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -996,43 +1016,64 @@ static LogicalResult verifyBinary(Operation *op, Value lhs, Value rhs) {
     return op->emitOpError()
            << "element types differ: " << lhsType.getElementType() << " vs "
            << rhsType.getElementType();
-  if (rhsType.getRank() == lhsType.getRank()) {
-    if (failed(verifyCompatibleShape(lhsType, rhsType)))
-      return op->emitOpError()
-             << "shape of rhs " << rhsType << " does not match lhs " << lhsType;
-    return success();
-  }
-  if (rhsType.getRank() != 1)
+  if (failed(loom::detail::broadcastShapes(lhsType.getShape(),
+                                           rhsType.getShape())))
     return op->emitOpError()
-           << "rhs must have the rank of lhs or be rank 1, got " << rhsType;
-  int64_t trailing = lhsType.getDimSize(lhsType.getRank() - 1);
-  if (conflicts(rhsType.getDimSize(0), trailing))
-    return op->emitOpError()
-           << "rhs has " << rhsType.getDimSize(0)
-           << " elements but lhs has trailing dimension " << trailing;
+           << "shapes " << lhsType << " and " << rhsType << " do not broadcast";
   return success();
 }
 
-LogicalResult AddOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
-  return inferBinary(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);
+#define LOOM_BINARY_OP(Op)                                                     \
+  LogicalResult Op::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferBinary(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);     \
+  }                                                                            \
+  LogicalResult Op::verify() { return verifyBinary(*this, getLhs(), getRhs()); }
+LOOM_BINARY_OP(AddOp)
+LOOM_BINARY_OP(SubOp)
+LOOM_BINARY_OP(MulOp)
+LOOM_BINARY_OP(DivOp)
+LOOM_BINARY_OP(MaxOp)
+LOOM_BINARY_OP(MinOp)
+LOOM_BINARY_OP(PowOp)
+#undef LOOM_BINARY_OP
+
+LogicalResult UnaryOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
 }
 
-LogicalResult AddOp::verify() {
-  return verifyBinary(*this, getLhs(), getRhs());
+/// `x`'s shape with the last dimension 1.
+static RankedTensorType reducedType(RankedTensorType type) {
+  SmallVector<int64_t> shape(type.getShape());
+  if (!shape.empty())
+    shape.back() = 1;
+  return RankedTensorType::get(shape, type.getElementType());
 }
 
-LogicalResult MulOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
-  return inferBinary(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getX().getType());
+  if (!type)
+    return emitOptionalError(loc, "expects a ranked tensor");
+  inferred.push_back(reducedType(type));
+  return success();
 }
 
-LogicalResult MulOp::verify() {
-  return verifyBinary(*this, getLhs(), getRhs());
+LogicalResult ReduceOp::verify() {
+  auto type = cast<RankedTensorType>(getX().getType());
+  if (type.getRank() == 0)
+    return emitOpError("needs a dimension to reduce, but the input is a "
+                       "scalar");
+  if (type.isDynamicDim(type.getRank() - 1))
+    return emitOpError() << "the reduced (last) dimension must be static, got "
+                         << type;
+  return success();
 }
 
 LogicalResult ScaleOp::inferReturnTypes(MLIRContext *,

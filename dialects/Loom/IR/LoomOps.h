@@ -24,7 +24,19 @@ namespace detail {
 /// compatible shapes (equal rank; each dimension equal or dynamic on one
 /// side). Lets a declared result type be less precise than the inferred one.
 bool areCompatibleReturnTypes(mlir::TypeRange lhs, mlir::TypeRange rhs);
+/// NumPy's broadcast of two shapes (trailing dimensions aligned; a missing
+/// or unit dimension stretches; a dynamic one agrees with anything), or
+/// failure if they do not broadcast.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 } // namespace detail
+
+namespace OpTrait {
+/// Marks ops that compute each row of their result from the same row of
+/// their sequence operands (`Loom_RowWise` in LoomOps.td).
+template <typename ConcreteType>
+class RowWise : public mlir::OpTrait::TraitBase<ConcreteType, RowWise> {};
+} // namespace OpTrait
 } // namespace loom
 
 #define GET_OP_CLASSES

@@ -47,6 +47,15 @@ def Loom_InferType : InferTypeOpAdaptorBase<[{
   }
 }]>;
 
+/// Each row of the result is computed from the same row of every operand
+/// that is a sequence (`[seq, D]`, `seq` dynamic); the other operands
+/// (weights, rows that broadcast) are read whole. A computation that needs
+/// only some rows of the result (the last one, for a decoder's logits) may
+/// compute the op on those rows alone (`--loom-add-last-row-entry`).
+def Loom_RowWise : NativeOpTrait<"RowWise"> {
+  let cppNamespace = "::loom::OpTrait";
+}
+
 //===----------------------------------------------------------------------===//
 // Parameters
 //===----------------------------------------------------------------------===//
@@ -221,7 +230,7 @@ def Loom_EmbeddingRowOp : Loom_Op<"embedding_row", [Pure, Loom_InferType]> {
 //===----------------------------------------------------------------------===//
 
 def Loom_LinearOp : Loom_Op<"linear",
-    [Pure, Loom_InferType, AttrSizedOperandSegments]> {
+    [Pure, Loom_InferType, AttrSizedOperandSegments, Loom_RowWise]> {
   let summary = "affine projection y = act(x W^T + b (+ residual))";
   let description = [{
     `y[s, o] = act(sum_i x[s, i] * w[o, i] + bias[o] + residual[s, o])`;
@@ -477,7 +486,8 @@ def Loom_PruneHeadsOp : Loom_Op<"prune_heads", [Pure]> {
 }
 
 class Loom_NormOp<string mnemonic, list<Trait> traits = []>
-    : Loom_Op<mnemonic, !listconcat([Pure, Loom_InferType], traits)> {
+    : Loom_Op<mnemonic, !listconcat([Pure, Loom_InferType, Loom_RowWise],
+                                   traits)> {
   let results = (outs Loom_Activation:$result);
   let hasVerifier = 1;
 }
@@ -762,7 +772,7 @@ def Loom_ObserveOp : Loom_Op<"observe", [
 }
 
 def Loom_MLPOp : Loom_Op<"mlp",
-    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
+    [Pure, AttrSizedOperandSegments, Loom_InferType, Loom_RowWise]> {
   let summary = "two-layer feed-forward network";
   let description = [{
     `y = act(x w_up^T + b_up) w_down^T + b_down`; `x: [seq, D]`,
@@ -788,7 +798,7 @@ def Loom_MLPOp : Loom_Op<"mlp",
 }
 
 def Loom_GatedMLPOp : Loom_Op<"gated_mlp",
-    [Pure, AttrSizedOperandSegments, Loom_InferType]> {
+    [Pure, AttrSizedOperandSegments, Loom_InferType, Loom_RowWise]> {
   let summary = "gated feed-forward network (SwiGLU, GeGLU, ...)";
   let description = [{
     `y = (act(x w_gate^T + b_gate) * (x w_up^T + b_up)) w_down^T + b_down`;
@@ -868,7 +878,8 @@ def Loom_MoEOp : Loom_Op<"moe",
   let hasVerifier = 1;
 }
 
-def Loom_ActivationOp : Loom_Op<"activation", [Pure, Loom_InferType]> {
+def Loom_ActivationOp : Loom_Op<"activation",
+    [Pure, Loom_InferType, Loom_RowWise]> {
   let summary = "pointwise activation function";
   let description = [{
     `y = act(x)` elementwise: `relu(x) = max(x, 0)`,
@@ -887,7 +898,7 @@ def Loom_ActivationOp : Loom_Op<"activation", [Pure, Loom_InferType]> {
   }];
 }
 
-def Loom_GluOp : Loom_Op<"glu", [Pure, Loom_InferType]> {
+def Loom_GluOp : Loom_Op<"glu", [Pure, Loom_InferType, Loom_RowWise]> {
   let summary = "gated linear unit: act(first half) * second half";
   let description = [{
     `y[s, j] = act(x[s, j]) * x[s, n + j]` for `x: [seq, 2n]`, result
@@ -908,15 +919,22 @@ def Loom_GluOp : Loom_Op<"glu", [Pure, Loom_InferType]> {
 }
 
 class Loom_BinaryOp<string mnemonic, string math>
-    : Loom_Op<mnemonic, [Pure, Loom_InferType]> {
+    : Loom_Op<mnemonic, [Pure, Loom_InferType, Loom_RowWise]> {
   let description = [{
-    `}] # math # [{` elementwise. `rhs` has the type of `lhs`, or is a
-    rank-1 tensor of `lhs`'s trailing dimension that broadcasts over the
-    leading dimensions. The result has the type of `lhs`.
+    `}] # math # [{` elementwise, with NumPy's broadcasting: the shapes
+    are aligned at their trailing dimensions, a missing leading dimension
+    or a dimension of 1 stretches to the other side's, and other dimensions
+    must agree (a dynamic one, the sequence, is taken to agree). So a row
+    `[D]` applies to every token of a `[seq, D]` tensor, a column
+    `[seq, 1]` (a reduction's result) to every feature of its token, and a
+    `[1]` tensor (a scalar parameter or constant) to everything. The
+    result type is the broadcast shape (the last example's is
+    `tensor<?x768xf32>`).
 
     ```mlir
     %y = loom.}] # mnemonic # [{ %a, %b : tensor<?x768xf32>, tensor<?x768xf32>
     %z = loom.}] # mnemonic # [{ %a, %v : tensor<?x768xf32>, tensor<768xf32>
+    %c = loom.}] # mnemonic # [{ %s, %a : tensor<?x1xf32>, tensor<?x768xf32>
     ```
   }];
   let arguments = (ins Loom_Tensor:$lhs, Loom_Tensor:$rhs);
@@ -929,11 +947,89 @@ def Loom_AddOp : Loom_BinaryOp<"add", "y = lhs + rhs"> {
   let summary = "elementwise addition (residual connections)";
 }
 
+def Loom_SubOp : Loom_BinaryOp<"sub", "y = lhs - rhs"> {
+  let summary = "elementwise subtraction";
+}
+
 def Loom_MulOp : Loom_BinaryOp<"mul", "y = lhs * rhs"> {
   let summary = "elementwise multiplication";
 }
 
-def Loom_ScaleOp : Loom_Op<"scale", [Pure, Loom_InferType]> {
+def Loom_DivOp : Loom_BinaryOp<"div", "y = lhs / rhs"> {
+  let summary = "elementwise division";
+}
+
+def Loom_MaxOp : Loom_BinaryOp<"max", "y = max(lhs, rhs)"> {
+  let summary = "elementwise maximum (NaN if either side is NaN)";
+}
+
+def Loom_MinOp : Loom_BinaryOp<"min", "y = min(lhs, rhs)"> {
+  let summary = "elementwise minimum (NaN if either side is NaN)";
+}
+
+def Loom_PowOp : Loom_BinaryOp<"pow", "y = lhs ^ rhs"> {
+  let summary = "elementwise power";
+}
+
+def Loom_UnaryFn : I32EnumAttr<"UnaryFn", "elementwise math function", [
+  I32EnumAttrCase<"Exp", 0, "exp">,
+  I32EnumAttrCase<"Log", 1, "log">,
+  I32EnumAttrCase<"Tanh", 2, "tanh">,
+  I32EnumAttrCase<"Sigmoid", 3, "sigmoid">,
+  I32EnumAttrCase<"Sqrt", 4, "sqrt">,
+  I32EnumAttrCase<"Rsqrt", 5, "rsqrt">,
+  I32EnumAttrCase<"Abs", 6, "abs">,
+  I32EnumAttrCase<"Neg", 7, "neg">
+]> {
+  let cppNamespace = "::loom";
+}
+
+def Loom_UnaryOp : Loom_Op<"unary", [Pure, Loom_InferType, Loom_RowWise]> {
+  let summary = "elementwise math function";
+  let description = [{
+    `y = fn(x)` elementwise: `exp`, `log` (natural), `tanh`,
+    `sigmoid(x) = 1 / (1 + exp(-x))`, `sqrt`, `rsqrt(x) = 1 / sqrt(x)`,
+    `abs`, `neg(x) = -x`.
+
+    ```mlir
+    %y = loom.unary exp %x : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_UnaryFn:$fn, Loom_Tensor:$x);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = "$fn $x attr-dict `:` type($x)";
+}
+
+def Loom_ReduceKind : I32EnumAttr<"ReduceKind", "reduction over an axis", [
+  I32EnumAttrCase<"Sum", 0, "sum">,
+  I32EnumAttrCase<"Mean", 1, "mean">,
+  I32EnumAttrCase<"Max", 2, "max">,
+  I32EnumAttrCase<"Min", 3, "min">,
+  I32EnumAttrCase<"Norm2", 4, "norm2">
+]> {
+  let cppNamespace = "::loom";
+}
+
+def Loom_ReduceOp : Loom_Op<"reduce", [Pure, Loom_InferType, Loom_RowWise]> {
+  let summary = "reduction over the last dimension, kept as extent 1";
+  let description = [{
+    Reduces the last dimension of `x` to one element, keeping it (PyTorch's
+    `keepdim=True`): `[seq, D] -> [seq, 1]`, `[D] -> [1]`. `sum`, `mean`,
+    `max`, `min`, and `norm2`, the Euclidean norm `sqrt(sum(x^2))`.
+
+    ```mlir
+    %m = loom.reduce mean %x : tensor<?x768xf32> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins Loom_ReduceKind:$kind, Loom_Tensor:$x);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $x attr-dict `:` type($x) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_ScaleOp : Loom_Op<"scale", [Pure, Loom_InferType, Loom_RowWise]> {
   let summary = "multiplication by a constant";
   let description = [{
     `y = x * factor`.

@@ -476,7 +476,7 @@ func.func @gated_mlp_down(%x: tensor<?x768xf32>, %up: tensor<3072x768xf32>, %dow
 // -----
 
 func.func @add_shapes(%a: tensor<?x768xf32>, %b: tensor<?x512xf32>) {
-  // expected-error @+1 {{'loom.add' op shape of rhs 'tensor<?x512xf32>' does not match lhs 'tensor<?x768xf32>'}}
+  // expected-error @+1 {{'loom.add' op shapes 'tensor<?x768xf32>' and 'tensor<?x512xf32>' do not broadcast}}
   %0 = loom.add %a, %b : tensor<?x768xf32>, tensor<?x512xf32>
   return
 }
@@ -484,7 +484,7 @@ func.func @add_shapes(%a: tensor<?x768xf32>, %b: tensor<?x512xf32>) {
 // -----
 
 func.func @add_broadcast(%a: tensor<?x768xf32>, %b: tensor<512xf32>) {
-  // expected-error @+1 {{'loom.add' op rhs has 512 elements but lhs has trailing dimension 768}}
+  // expected-error @+1 {{'loom.add' op shapes 'tensor<?x768xf32>' and 'tensor<512xf32>' do not broadcast}}
   %0 = loom.add %a, %b : tensor<?x768xf32>, tensor<512xf32>
   return
 }

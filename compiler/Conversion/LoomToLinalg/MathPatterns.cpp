@@ -1,0 +1,201 @@
+//===- MathPatterns.cpp - Lower loom's tensor math ------------------------===//
+//
+// The primitives a forward body writes out: elementwise binary ops with
+// NumPy broadcasting, elementwise math functions, and reductions over the
+// last dimension. Each becomes one `linalg.generic` (a reduction two: the
+// reduction, then its finish into the kept unit dimension).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Conversion/LoomToLinalg/Builders.h"
+#include "compiler/Conversion/LoomToLinalg/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace loom;
+
+namespace {
+
+using ScalarFn = function_ref<Value(OpBuilder &, Location, Value, Value)>;
+
+/// `lhs ^ k` for a small integer `k`, by multiplications (as PyTorch
+/// computes `x ** 2` and `x ** 3`), so that negative bases stay exact.
+Value integerPower(OpBuilder &b, Location loc, Value x, int64_t k) {
+  Value one = floatConstant(b, loc, x.getType(), 1.0);
+  Value result = one, base = x;
+  for (int64_t e = std::abs(k); e != 0; e >>= 1) {
+    if (e & 1)
+      result =
+          result == one ? base : arith::MulFOp::create(b, loc, result, base);
+    if (e > 1)
+      base = arith::MulFOp::create(b, loc, base, base);
+  }
+  return k < 0 ? arith::DivFOp::create(b, loc, one, result).getResult()
+               : result;
+}
+
+/// The constant, integral exponent of `pow` when it is one (|k| <= 16).
+std::optional<int64_t> integralExponent(Value rhs) {
+  DenseElementsAttr attr;
+  if (!matchPattern(rhs, m_Constant(&attr)) || !attr.isSplat())
+    return std::nullopt;
+  double value = attr.getSplatValue<APFloat>().convertToDouble();
+  if (value != std::trunc(value) || std::abs(value) > 16)
+    return std::nullopt;
+  return int64_t(value);
+}
+
+template <typename OpTy> struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    std::optional<int64_t> exponent;
+    if constexpr (std::is_same_v<OpTy, PowOp>)
+      exponent = integralExponent(op.getRhs());
+    rewriter.replaceOp(
+        op, buildBroadcast(
+                rewriter, op.getLoc(), type,
+                ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+                [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+                  Value x = args[0], y = args[1];
+                  if constexpr (std::is_same_v<OpTy, AddOp>)
+                    return arith::AddFOp::create(b, loc, x, y);
+                  if constexpr (std::is_same_v<OpTy, SubOp>)
+                    return arith::SubFOp::create(b, loc, x, y);
+                  if constexpr (std::is_same_v<OpTy, MulOp>)
+                    return arith::MulFOp::create(b, loc, x, y);
+                  if constexpr (std::is_same_v<OpTy, DivOp>)
+                    return arith::DivFOp::create(b, loc, x, y);
+                  if constexpr (std::is_same_v<OpTy, MaxOp>)
+                    return arith::MaximumFOp::create(b, loc, x, y);
+                  if constexpr (std::is_same_v<OpTy, MinOp>)
+                    return arith::MinimumFOp::create(b, loc, x, y);
+                  if (exponent)
+                    return integerPower(b, loc, x, *exponent);
+                  return math::PowFOp::create(b, loc, x, y);
+                }));
+    return success();
+  }
+};
+
+/// `fn(x)` for one scalar.
+Value buildUnary(OpBuilder &b, Location loc, UnaryFn fn, Value x) {
+  switch (fn) {
+  case UnaryFn::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case UnaryFn::Log:
+    return math::LogOp::create(b, loc, x);
+  case UnaryFn::Tanh:
+    return math::TanhOp::create(b, loc, x);
+  case UnaryFn::Sigmoid: {
+    Value one = floatConstant(b, loc, x.getType(), 1.0);
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, one,
+                                 arith::AddFOp::create(b, loc, one, e));
+  }
+  case UnaryFn::Sqrt:
+    return math::SqrtOp::create(b, loc, x);
+  case UnaryFn::Rsqrt:
+    return math::RsqrtOp::create(b, loc, x);
+  case UnaryFn::Abs:
+    return math::AbsFOp::create(b, loc, x);
+  case UnaryFn::Neg:
+    return arith::NegFOp::create(b, loc, x);
+  }
+  llvm_unreachable("unknown unary function");
+}
+
+struct UnaryLowering : OpConversionPattern<UnaryOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnaryOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    UnaryFn fn = op.getFn();
+    rewriter.replaceOp(
+        op, buildElementwise(rewriter, op.getLoc(), adaptor.getX(),
+                             [&](OpBuilder &b, Location loc, ValueRange args) {
+                               return buildUnary(b, loc, fn, args[0]);
+                             }));
+    return success();
+  }
+};
+
+/// The reduction over the last dimension, then its finish (the mean's
+/// division, the norm's square root) written into the kept unit dimension.
+struct ReduceLowering : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto type = cast<RankedTensorType>(x.getType());
+    ReduceKind kind = op.getKind();
+    double init = kind == ReduceKind::Max   ? -INFINITY
+                  : kind == ReduceKind::Min ? INFINITY
+                                            : 0.0;
+    Value reduced = buildRowReduction(
+        rewriter, loc, x, init,
+        [&](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+          switch (kind) {
+          case ReduceKind::Max:
+            return arith::MaximumFOp::create(b, l, v, acc);
+          case ReduceKind::Min:
+            return arith::MinimumFOp::create(b, l, v, acc);
+          case ReduceKind::Norm2:
+            return arith::AddFOp::create(b, l, acc,
+                                         arith::MulFOp::create(b, l, v, v));
+          case ReduceKind::Sum:
+          case ReduceKind::Mean:
+            return arith::AddFOp::create(b, l, acc, v);
+          }
+          llvm_unreachable("unknown reduction");
+        });
+    double extent = double(type.getShape().back());
+    // result[..., 0] = finish(reduced[...]).
+    auto resultType = cast<RankedTensorType>(op.getType());
+    unsigned rank = resultType.getRank();
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+    sizes.back() = rewriter.getIndexAttr(1);
+    Value empty = createEmpty(rewriter, loc, resultType, sizes);
+    AffineMap identity =
+        AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext());
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto finish = linalg::GenericOp::create(
+        rewriter, loc, resultType, reduced, empty,
+        ArrayRef<AffineMap>{identity.dropResult(rank - 1), identity}, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = args[0];
+          if (kind == ReduceKind::Mean)
+            v = arith::DivFOp::create(b, l, v,
+                                      floatConstant(b, l, v.getType(), extent));
+          else if (kind == ReduceKind::Norm2)
+            v = math::SqrtOp::create(b, l, v);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, finish.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void loom::populateMathLoweringPatterns(TypeConverter &converter,
+                                        RewritePatternSet &patterns) {
+  patterns
+      .add<BinaryLowering<AddOp>, BinaryLowering<SubOp>, BinaryLowering<MulOp>,
+           BinaryLowering<DivOp>, BinaryLowering<MaxOp>, BinaryLowering<MinOp>,
+           BinaryLowering<PowOp>, UnaryLowering, ReduceLowering>(
+          converter, patterns.getContext());
+}
