@@ -107,3 +107,56 @@ func.func @cached_attention(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor
   return %o : tensor<?x8xf32>
 }
 
+
+// -----
+
+// Broadcasting: a [seq, 1] column is read at column 0 of every row, a [1]
+// value everywhere; the sequence length comes from an operand that has it.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-DAG: #[[ONE:.*]] = affine_map<(d0, d1) -> (0)>
+// CHECK-LABEL: func.func @broadcast(
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
+// CHECK: tensor.empty(%[[N]]) : tensor<?x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[COL]], #[[ID]], #[[ID]]]
+// CHECK: arith.subf
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ONE]], #[[ID]]]
+// CHECK: arith.divf
+func.func @broadcast(%c: tensor<?x1xf32>, %x: tensor<?x8xf32>, %s: tensor<1xf32>) -> tensor<?x8xf32> {
+  %0 = loom.sub %c, %x : tensor<?x1xf32>, tensor<?x8xf32>
+  %1 = loom.div %0, %s : tensor<?x8xf32>, tensor<1xf32>
+  return %1 : tensor<?x8xf32>
+}
+
+// -----
+
+// A mean: the sum over the last dimension, then its division into the kept
+// unit dimension.
+// CHECK-LABEL: func.func @reduce_mean(
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[S]] : tensor<?xf32>) outs(%{{.*}} : tensor<?x1xf32>)
+// CHECK: arith.divf %{{.*}}, %cst
+func.func @reduce_mean(%x: tensor<?x8xf32>) -> tensor<?x1xf32> {
+  %0 = loom.reduce mean %x : tensor<?x8xf32> -> tensor<?x1xf32>
+  return %0 : tensor<?x1xf32>
+}
+
+// -----
+
+// A constant integral exponent is multiplications (exact for negative
+// bases); any other is math.powf.
+// CHECK-LABEL: func.func @pow(
+// CHECK: linalg.generic
+// CHECK-NOT: math.powf
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: linalg.generic
+// CHECK: math.powf
+func.func @pow(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %three = arith.constant dense<3.0> : tensor<1xf32>
+  %half = arith.constant dense<0.5> : tensor<1xf32>
+  %0 = loom.pow %x, %three : tensor<?x8xf32>, tensor<1xf32>
+  %1 = loom.pow %0, %half : tensor<?x8xf32>, tensor<1xf32>
+  return %1 : tensor<?x8xf32>
+}

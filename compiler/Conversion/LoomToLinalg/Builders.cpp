@@ -285,8 +285,11 @@ Value loom::buildBroadcast(
   unsigned rank = resultType.getRank();
   SmallVector<AffineMap> maps;
   SmallVector<OpFoldResult> sizes;
-  for (int64_t extent : resultType.getShape())
+  SmallVector<bool> known;
+  for (int64_t extent : resultType.getShape()) {
     sizes.push_back(b.getIndexAttr(extent));
+    known.push_back(!ShapedType::isDynamic(extent));
+  }
   for (Value input : inputs) {
     auto type = cast<RankedTensorType>(input.getType());
     unsigned missing = rank - type.getRank();
@@ -298,8 +301,10 @@ Value loom::buildBroadcast(
         continue;
       }
       exprs.push_back(getAffineDimExpr(i, ctx));
-      if (resultType.isDynamicDim(i) && type.isDynamicDim(d))
-        sizes[i] = getSizes(b, loc, input)[d];
+      if (!known[i] && type.isDynamicDim(d)) {
+        sizes[i] = tensor::DimOp::create(b, loc, input, d).getResult();
+        known[i] = true;
+      }
     }
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
   }

@@ -869,3 +869,36 @@ func.func @low_rank_importance(%w: tensor<8x4xf32>, %i: tensor<8xf32>) -> tensor
   %0 = loom.low_rank %w importance %i part "a" rank 2 : (tensor<8x4xf32>, tensor<8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @sub_broadcast(%a: tensor<?x768xf32>, %b: tensor<?x2xf32>) {
+  // expected-error @+1 {{'loom.sub' op shapes 'tensor<?x768xf32>' and 'tensor<?x2xf32>' do not broadcast}}
+  %0 = loom.sub %a, %b : tensor<?x768xf32>, tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_dynamic(%a: tensor<4x?xf32>) {
+  // expected-error @+1 {{'loom.reduce' op the reduced (last) dimension must be static, got 'tensor<4x?xf32>'}}
+  %0 = loom.reduce sum %a : tensor<4x?xf32> -> tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_result(%a: tensor<?x8xf32>) {
+  // expected-error @+2 {{'loom.reduce' op inferred type(s) 'tensor<?x1xf32>' are incompatible with return type(s) of operation 'tensor<?x8xf32>'}}
+  // expected-error @+1 {{'loom.reduce' op failed to infer returned types}}
+  %0 = loom.reduce sum %a : tensor<?x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @unary_fn(%a: tensor<?x8xf32>) {
+  // expected-error @+1 {{expected}}
+  %0 = loom.unary cube %a : tensor<?x8xf32>
+  return
+}

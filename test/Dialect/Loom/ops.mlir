@@ -119,6 +119,29 @@ func.func @elementwise(%x: tensor<?x768xf32>, %v: tensor<768xf32>) -> tensor<?x7
   return %5 : tensor<?x768xf32>
 }
 
+// CHECK-LABEL: func.func @tensor_math
+// CHECK: loom.sub %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<?x1xf32>
+// CHECK: loom.div %{{.*}}, %{{.*}} : tensor<1xf32>, tensor<?x768xf32>
+// CHECK: loom.max %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<768xf32>
+// CHECK: loom.min %{{.*}}, %{{.*}} : tensor<?x1xf32>, tensor<768xf32>
+// CHECK: loom.pow %{{.*}}, %{{.*}} : tensor<?x768xf32>, tensor<1xf32>
+// CHECK: loom.unary sigmoid %{{.*}} : tensor<?x768xf32>
+// CHECK: loom.reduce norm2 %{{.*}} : tensor<?x768xf32> -> tensor<?x1xf32>
+// CHECK: loom.reduce max %{{.*}} : tensor<768xf32> -> tensor<1xf32>
+func.func @tensor_math(%x: tensor<?x768xf32>, %v: tensor<768xf32>, %s: tensor<1xf32>) -> (tensor<?x768xf32>, tensor<1xf32>) {
+  %m = loom.reduce mean %x : tensor<?x768xf32> -> tensor<?x1xf32>
+  %0 = loom.sub %x, %m : tensor<?x768xf32>, tensor<?x1xf32>
+  %1 = loom.div %s, %0 : tensor<1xf32>, tensor<?x768xf32>
+  %2 = loom.max %1, %v : tensor<?x768xf32>, tensor<768xf32>
+  %3 = loom.min %m, %v : tensor<?x1xf32>, tensor<768xf32>
+  %4 = loom.pow %3, %s : tensor<?x768xf32>, tensor<1xf32>
+  %5 = loom.unary sigmoid %4 : tensor<?x768xf32>
+  %6 = loom.reduce norm2 %5 : tensor<?x768xf32> -> tensor<?x1xf32>
+  %7 = loom.mul %5, %6 : tensor<?x768xf32>, tensor<?x1xf32>
+  %8 = loom.reduce max %v : tensor<768xf32> -> tensor<1xf32>
+  return %7, %8 : tensor<?x768xf32>, tensor<1xf32>
+}
+
 // CHECK-LABEL: func.func @tensors
 // CHECK: loom.transpose %{{.*}} : tensor<768x2304xf32> -> tensor<2304x768xf32>
 // CHECK: loom.split %{{.*}} axis = 0 sizes = [768, 768, 768] : tensor<2304x768xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
