@@ -40,13 +40,25 @@ std::string join(llvm::StringRef prefix, llvm::StringRef name) {
 
 /// A width as a shape: `[seq, 768]`, `[seq] ids`, `[768]`.
 std::string shapeOf(const Node &node) {
-  if (node.isIds)
+  switch (node.kind) {
+  case ValueKind::Ids:
     return "[seq] ids";
-  if (node.isRow)
+  case ValueKind::Features:
+    return formatv("[seq, {0}]", node.width).str();
+  case ValueKind::Row:
     return formatv("[{0}]", node.width).str();
-  if (node.isMatrix)
+  case ValueKind::Matrix:
     return formatv("[{0}, {1}]", node.rows, node.width).str();
-  return formatv("[seq, {0}]", node.width).str();
+  case ValueKind::Heads:
+  case ValueKind::RopedHeads:
+    return formatv("[{0}, seq, {1}]", node.rows, node.width).str();
+  case ValueKind::HeadsT:
+    return formatv("[{0}, {1}, seq]", node.rows, node.width).str();
+  case ValueKind::Scores:
+  case ValueKind::Probs:
+    return formatv("[{0}, seq, seq]", node.rows).str();
+  }
+  return "";
 }
 
 std::string formatNumber(double value) {
@@ -210,6 +222,18 @@ std::string functionLabel(const Node &node) {
     return "matmul";
   case Node::Op::Transpose:
     return "transpose";
+  case Node::Op::SplitHeads:
+    return formatv("split_heads {0}", node.rows).str();
+  case Node::Op::MergeHeads:
+    return "merge_heads";
+  case Node::Op::Rope:
+    return "rope " + formatNumber(node.theta);
+  case Node::Op::Scores:
+    return "q · kᵀ";
+  case Node::Op::Mask:
+    return node.window ? formatv("window {0}", node.window).str() : "causal";
+  case Node::Op::Softmax:
+    return "softmax";
   case Node::Op::Math: {
     static const char *const names[] = {"exp",  "log",   "tanh", "sigmoid",
                                         "sqrt", "rsqrt", "abs",  "−"};
@@ -379,6 +403,25 @@ private:
       case Node::Op::Element:
         label = formatv("[{0}]", node.row).str();
         attributes = "shape = oval";
+        break;
+      case Node::Op::SplitHeads:
+      case Node::Op::MergeHeads:
+      case Node::Op::Rope:
+      case Node::Op::Scores:
+      case Node::Op::Mask:
+      case Node::Op::Softmax:
+        label = functionLabel(node);
+        attributes = "shape = oval, fillcolor = \"#cfe2ff\"";
+        break;
+      case Node::Op::Attend:
+        label = "attention";
+        if (node.causal)
+          label += node.window ? formatv("\nwindow {0}", node.window).str()
+                               : std::string("\ncausal");
+        if (node.theta > 0)
+          label += "\nRoPE " + formatNumber(node.theta);
+        attributes =
+            formatv("fillcolor = \"{0}\"", colorOf(LayerKind::Attention)).str();
         break;
       }
       os << indent << nodeId(i) << " [label = \"" << escape(label) << "\", "

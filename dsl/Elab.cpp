@@ -37,28 +37,33 @@ static constexpr unsigned kMaxNesting = 64;
 //===----------------------------------------------------------------------===//
 
 std::string loom::dsl::detail::describeType(const ValueType &type) {
+  std::string rows = std::to_string(type.rows);
+  std::string width = std::to_string(type.width);
   switch (type.kind) {
   case ValueType::Kind::Ids:
     return "token ids [seq]";
   case ValueType::Kind::Features:
-    return "[seq, " + std::to_string(type.width) + "]";
+    return "[seq, " + width + "]";
   case ValueType::Kind::Row:
-    return "a row [" + std::to_string(type.width) + "]";
+    return "a row [" + width + "]";
   case ValueType::Kind::Matrix:
-    return "a matrix [" + std::to_string(type.rows) + ", " +
-           std::to_string(type.width) + "]";
+    return "a matrix [" + rows + ", " + width + "]";
+  case ValueType::Kind::Heads:
+    return "heads [" + rows + ", seq, " + width + "]";
+  case ValueType::Kind::RopedHeads:
+    return "rotated heads [" + rows + ", seq, " + width + "]";
+  case ValueType::Kind::HeadsT:
+    return "transposed heads [" + rows + ", " + width + ", seq]";
+  case ValueType::Kind::Scores:
+    return "attention scores [" + rows + ", seq, seq]";
+  case ValueType::Kind::Probs:
+    return "attention weights [" + rows + ", seq, seq]";
   }
   return "?";
 }
 
 ValueType loom::dsl::detail::typeOf(const Node &node) {
-  if (node.isIds)
-    return ValueType::ids();
-  if (node.isMatrix)
-    return ValueType::matrix(node.rows, node.width);
-  if (node.isRow)
-    return ValueType::row(node.width);
-  return ValueType::features(node.width);
+  return {node.kind, node.width, node.rows};
 }
 
 //===----------------------------------------------------------------------===//

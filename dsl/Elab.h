@@ -43,6 +43,28 @@ enum class MathFn { Exp, Log, Tanh, Sigmoid, Sqrt, Rsqrt, Abs, Neg };
 /// Reductions over the last axis of a value, which is kept with extent 1.
 enum class Reduction { Sum, Mean, Max, Min, Norm2 };
 
+/// What a value of a forward body is. `rows` and `width` of a Node give its
+/// extents.
+enum class ValueKind {
+  Ids,        ///< token ids [seq]
+  Features,   ///< [seq, width]
+  Row,        ///< [width], broadcast over the sequence
+  Matrix,     ///< [rows, width] (a Param)
+  Heads,      ///< per-head vectors [rows heads, seq, width]
+  RopedHeads, ///< heads rotated by RoPE: only for attention scores
+  HeadsT,     ///< transposed heads [rows, width, seq]: keys for scores
+  Scores,     ///< attention scores [rows heads, seq, seq]
+  Probs,      ///< softmax of attention scores [rows heads, seq, seq]
+};
+
+/// True for the kinds that exist only inside an attention written out
+/// (scores and what leads to them), which compiles to one attention op: no
+/// IR of their own.
+inline bool isAttentionPart(ValueKind kind) {
+  return kind == ValueKind::RopedHeads || kind == ValueKind::HeadsT ||
+         kind == ValueKind::Scores || kind == ValueKind::Probs;
+}
+
 /// A concrete config value.
 struct ConfigValue {
   enum class Kind { Int, Float, Bool, String };
@@ -248,23 +270,28 @@ struct Node {
     Reduce,       ///< `reduction` over the last axis of operands[0], kept as 1
     Element,      ///< element `row` of the vector operands[0]: [1]
     MatMul,       ///< operands[0] [seq, K] times the matrix operands[1] [K, N]
-    Transpose,    ///< the transpose of the matrix operands[0]
+    Transpose,    ///< the transpose of operands[0] (a matrix, or heads)
+    SplitHeads,   ///< operands[0] [seq, rows * width] as heads
+    MergeHeads,   ///< heads operands[0] as [seq, rows * width]
+    Rope,         ///< heads operands[0] rotated by RoPE with base `factor`
+    Scores,       ///< heads operands[0] times transposed heads operands[1]
+    Mask,         ///< scores operands[0] masked: `causal`, `window`
+    Softmax,      ///< softmax of scores operands[0] over the keys
+    /// Attention (an attention written out, recognized): queries
+    /// operands[0], keys operands[1], values operands[2] (heads), scores
+    /// scaled by `factor`, `causal`, `window`, RoPE base `theta` (0: none).
+    Attend,
   };
   // Add, Sub, Mul, Div, Max, Min and Pow broadcast as NumPy does: a row
   // [N] or [1] applies to every token, a [seq, 1] column to every feature.
   Op op;
   llvm::SMRange range;
-  /// True when the value is token ids [seq] (integer); false for features.
-  bool isIds = false;
-  /// True for a single row [width] that broadcasts over the sequence.
-  bool isRow = false;
-  /// True for a matrix [rows, width] (a Param); usable only by matmul and
-  /// transpose.
-  bool isMatrix = false;
-  /// Feature width of the result ([seq, width], [width] or [rows, width]);
-  /// 0 for ids.
+  /// What the value is; `width` and `rows` are its extents.
+  ValueKind kind = ValueKind::Features;
+  /// Feature width of the result ([seq, width], [width], [rows, width], a
+  /// head's width); 0 for ids.
   int64_t width = 0;
-  /// Rows of a matrix.
+  /// Rows of a matrix; heads of heads, scores and softmax weights.
   int64_t rows = 0;
   unsigned input = 0;
   unsigned layer = 0;
@@ -272,6 +299,11 @@ struct Node {
   MathFn fn = MathFn::Exp;
   Reduction reduction = Reduction::Sum;
   double factor = 1.0;
+  /// Masks of scores and attention: causal, and a sliding window (0: none).
+  bool causal = false;
+  int64_t window = 0;
+  /// RoPE base of an attention's queries and keys; 0 without RoPE.
+  double theta = 0.0;
   int64_t row = 0;
   llvm::SmallVector<unsigned, 2> operands;
 };

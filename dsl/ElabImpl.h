@@ -170,7 +170,7 @@ bool buildBuiltinLayer(const LayerDecl &decl, const ConstScope &scope,
 
 /// The type of a tensor value in a forward body.
 struct ValueType {
-  enum class Kind { Ids, Features, Row, Matrix };
+  using Kind = ValueKind;
   Kind kind = Kind::Features;
   int64_t width = 0;
   /// Rows of a matrix.
@@ -180,13 +180,17 @@ struct ValueType {
   static ValueType features(int64_t w) { return {Kind::Features, w}; }
   static ValueType row(int64_t w) { return {Kind::Row, w}; }
   static ValueType matrix(int64_t r, int64_t w) { return {Kind::Matrix, w, r}; }
+  static ValueType heads(Kind kind, int64_t h, int64_t w) {
+    return {kind, w, h};
+  }
   bool operator==(const ValueType &o) const {
     return kind == o.kind && width == o.width && rows == o.rows;
   }
   bool operator!=(const ValueType &o) const { return !(*this == o); }
 };
 
-/// "token ids [seq]", "[seq, 768]", "a row [768]" or "a matrix [64, 768]".
+/// "token ids [seq]", "[seq, 768]", "a row [768]", "a matrix [64, 768]",
+/// "heads [12, seq, 64]", ...
 std::string describeType(const ValueType &type);
 ValueType typeOf(const Node &node);
 

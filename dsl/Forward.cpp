@@ -39,12 +39,16 @@ std::optional<MathFn> parseMathFn(StringRef name) {
 
 /// Functions of forward bodies other than activations: math functions,
 /// `sum`/`mean`/`vector_norm` and `max`/`min` (reductions with one input,
-/// elementwise with two), `pow`, `matmul` and `transpose`.
+/// elementwise with two), `pow`, `softmax`, `matmul` and `transpose`, and
+/// the parts of an attention written out (`split_heads`, `merge_heads`,
+/// `rope`, `causal`, `window`).
 llvm::ArrayRef<StringRef> getFunctionNames() {
   static const StringRef names[] = {
-      "exp",   "log", "tanh",   "sigmoid",   "sqrt",
-      "rsqrt", "abs", "sum",    "mean",      "max",
-      "min",   "pow", "matmul", "transpose", "vector_norm"};
+      "exp",     "log",  "tanh",        "sigmoid",     "sqrt",
+      "rsqrt",   "abs",  "sum",         "mean",        "max",
+      "min",     "pow",  "matmul",      "transpose",   "vector_norm",
+      "softmax", "rope", "split_heads", "merge_heads", "causal",
+      "window"};
   return names;
 }
 
@@ -105,9 +109,16 @@ private:
                  llvm::SMLoc at, const llvm::Twine &what);
   /// A [1] tensor holding the number `value`.
   FValue constantTensor(const ConfigValue &value, SMRange range);
-  /// `fn(x)` or `reduction(x)`: x must be features or a row.
+  /// `reduction(x)` over the last axis: x must be features, a row or heads.
   FValue reduce(Reduction reduction, const CallExpr &call,
                 llvm::ArrayRef<FValue> args);
+  /// `softmax` and the parts of an attention written out.
+  FValue callHeadsFunction(const CallExpr &call, llvm::ArrayRef<FValue> args);
+  /// `matmul(a, b)` for every kind of `a` and `b`.
+  FValue matmul(const CallExpr &call, llvm::ArrayRef<FValue> args);
+  /// `matmul(p, v)` with `p` softmax weights of scores: the attention that
+  /// led to `p`, recognized as one op.
+  FValue attend(const CallExpr &call, const FValue &probs, const FValue &v);
   FValue callBlock(unsigned index, const CallExpr &call,
                    llvm::ArrayRef<FValue> args);
   /// Finds the exit gate of adaptive loop `loop` (whose result is `output`)
@@ -122,9 +133,7 @@ private:
     Node node;
     node.op = op;
     node.range = range;
-    node.isIds = type.kind == ValueType::Kind::Ids;
-    node.isRow = type.kind == ValueType::Kind::Row;
-    node.isMatrix = type.kind == ValueType::Kind::Matrix;
+    node.kind = type.kind;
     node.width = type.width;
     node.rows = type.rows;
     return FValue::tensor(addNode(std::move(node)));
@@ -255,7 +264,8 @@ FValue ForwardBuilder::evalExpr(const Expr &expr, unsigned depth) {
     if (operand.isTensor()) {
       ValueType type = typeOfValue(operand);
       if (type.kind != ValueType::Kind::Features &&
-          type.kind != ValueType::Kind::Row) {
+          type.kind != ValueType::Kind::Row &&
+          type.kind != ValueType::Kind::Heads) {
         rep.error(expr.getRange(), "cannot negate " + describeType(type));
         return FValue::invalid();
       }
@@ -369,6 +379,30 @@ FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
     rep.error(at, msg, {range});
     return FValue::invalid();
   };
+  // Attention scores are scaled by numbers, and nothing else.
+  auto isScores = [&](const FValue &v) {
+    return v.isTensor() && typeOfValue(v).kind == ValueType::Kind::Scores;
+  };
+  const FValue &number = isScores(lhs) ? rhs : lhs;
+  if (((op == Node::Op::Div && isScores(lhs)) ||
+       (op == Node::Op::Mul && (isScores(lhs) || isScores(rhs)))) &&
+      number.isConst() && isNumber(number.value) &&
+      toDouble(number.value) != 0.0) {
+    const FValue &scores = isScores(lhs) ? lhs : rhs;
+    double factor = toDouble(number.value);
+    FValue result = addTensor(Node::Op::Scale, range, typeOfValue(scores));
+    forward.nodes[result.node].factor =
+        op == Node::Op::Div ? 1.0 / factor : factor;
+    forward.nodes[result.node].operands = {scores.node};
+    return result;
+  }
+  for (const FValue *side : {&lhs, &rhs})
+    if (side->isTensor() && isAttentionPart(typeOfValue(*side).kind))
+      return fail(what + " " + describe(lhs) + " and " + describe(rhs) +
+                  ": the parts of an attention are only scaled by a "
+                  "number, masked, normalized with softmax and multiplied "
+                  "with the values (see 'Attention written out' in "
+                  "docs/language.md)");
   // A number is a [1] tensor; a product with one stays a scale.
   for (FValue *side : {&lhs, &rhs}) {
     if (!side->isConst())
@@ -401,6 +435,23 @@ FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
   if (a.width != b.width && a.width != 1 && b.width != 1)
     return fail(describeBoth() + ": the widths differ (and neither is 1)");
   int64_t width = a.width == 1 ? b.width : a.width;
+  bool aHeads = a.kind == ValueType::Kind::Heads,
+       bHeads = b.kind == ValueType::Kind::Heads;
+  if (aHeads || bHeads) {
+    if (a.kind == ValueType::Kind::Features ||
+        b.kind == ValueType::Kind::Features)
+      return fail(describeBoth() +
+                  ": merge the heads (merge_heads) or split the features "
+                  "(split_heads) first");
+    if (aHeads && bHeads && a.rows != b.rows)
+      return fail(describeBoth() + ": the numbers of heads differ");
+    FValue result =
+        addTensor(op, range,
+                  ValueType::heads(ValueType::Kind::Heads,
+                                   aHeads ? a.rows : b.rows, width));
+    forward.nodes[result.node].operands = {lhs.node, rhs.node};
+    return result;
+  }
   bool features = a.kind == ValueType::Kind::Features ||
                   b.kind == ValueType::Kind::Features;
   FValue result = addTensor(
@@ -536,16 +587,17 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
                                " given");
     return false;
   };
-  /// A tensor of features or a row, else an error at argument `i`.
+  /// Features, a row or heads, else an error at argument `i`.
   auto elementwiseInput = [&](size_t i) {
     if (args[i].isTensor()) {
       ValueType::Kind kind = typeOfValue(args[i]).kind;
-      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row)
+      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row ||
+          kind == ValueType::Kind::Heads)
         return true;
     }
     rep.error(argRange(i), "'" + callee +
-                               "' expects a [seq, N] tensor or a row, but "
-                               "got " +
+                               "' expects a [seq, N] tensor, a row or heads, "
+                               "but got " +
                                describe(args[i]));
     return false;
   };
@@ -588,60 +640,257 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
     return combine(Node::Op::Pow, args[0], args[1], call.getRange(),
                    calleeRange.Start, "'pow' cannot take");
   }
-  if (callee == "transpose") {
-    if (!arity(1, 1, "one input"))
+  if (callee == "matmul") {
+    if (!arity(2, 2, "two inputs"))
       return FValue::invalid();
-    if (!args[0].isTensor() ||
-        typeOfValue(args[0]).kind != ValueType::Kind::Matrix) {
-      rep.error(argRange(0), "'transpose' takes a matrix (a Param(k, n)), but "
-                             "got " +
-                                 describe(args[0]) +
-                                 "; transposing activations (which mixes "
-                                 "tokens) is not supported yet");
-      return FValue::invalid();
+    return matmul(call, args);
+  }
+  return callHeadsFunction(call, args);
+}
+
+FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
+                                         llvm::ArrayRef<FValue> args) {
+  StringRef callee = call.getCallee();
+  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
+  auto fail = [&](SMRange range, const llvm::Twine &msg) {
+    rep.error(range, msg);
+    return FValue::invalid();
+  };
+  size_t expected =
+      callee == "split_heads" || callee == "rope" || callee == "window" ? 2 : 1;
+  if (args.size() != expected)
+    return fail(call.getCalleeRange(),
+                "'" + callee + "' takes " +
+                    (expected == 1 ? "one input" : "two inputs") + ", but " +
+                    llvm::Twine(args.size()) +
+                    (args.size() == 1 ? " was" : " were") + " given");
+  ValueType type = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
+  auto is = [&](ValueType::Kind kind) {
+    return args[0].isTensor() && type.kind == kind;
+  };
+  /// The second input as a positive integer.
+  auto positive = [&](int64_t &out) {
+    const FValue &v = args[1];
+    if (v.isConst() && v.value.kind == ConfigValue::Kind::Int &&
+        v.value.intValue > 0) {
+      out = v.value.intValue;
+      return true;
     }
-    ValueType type = typeOfValue(args[0]);
-    FValue result = addTensor(Node::Op::Transpose, call.getRange(),
-                              ValueType::matrix(type.width, type.rows));
-    forward.nodes[result.node].operands = {args[0].node};
-    return result;
+    rep.error(argRange(1), "the second input of '" + callee +
+                               "' must be a positive integer, but is " +
+                               describe(v));
+    return false;
+  };
+  auto result = [&](Node::Op op, ValueType out) {
+    FValue value = addTensor(op, call.getRange(), out);
+    forward.nodes[value.node].operands = {args[0].node};
+    return value;
+  };
+
+  if (callee == "softmax") {
+    if (is(ValueType::Kind::Scores))
+      return result(Node::Op::Softmax,
+                    ValueType::heads(ValueType::Kind::Probs, type.rows, 0));
+    if (is(ValueType::Kind::Features) || is(ValueType::Kind::Row) ||
+        is(ValueType::Kind::Heads))
+      return result(Node::Op::Softmax, type);
+    return fail(argRange(0), "'softmax' takes attention scores, a [seq, N] "
+                             "tensor, a row or heads, but got " +
+                                 describe(args[0]));
   }
-  // matmul
-  if (!arity(2, 2, "two inputs"))
-    return FValue::invalid();
-  if (!args[0].isTensor() ||
-      typeOfValue(args[0]).kind != ValueType::Kind::Features) {
-    rep.error(argRange(0), "the first input of 'matmul' must be a [seq, K] "
-                           "tensor, but got " +
-                               describe(args[0]));
-    return FValue::invalid();
+  if (callee == "transpose") {
+    if (is(ValueType::Kind::Matrix))
+      return result(Node::Op::Transpose,
+                    ValueType::matrix(type.width, type.rows));
+    if (is(ValueType::Kind::Heads) || is(ValueType::Kind::RopedHeads))
+      return result(
+          Node::Op::Transpose,
+          ValueType::heads(ValueType::Kind::HeadsT, type.rows, type.width));
+    return fail(argRange(0), "'transpose' takes a matrix (a Param(k, n)) or "
+                             "heads (the keys of an attention), but got " +
+                                 describe(args[0]));
   }
-  ValueType x = typeOfValue(args[0]);
-  if (!args[1].isTensor() ||
-      typeOfValue(args[1]).kind != ValueType::Kind::Matrix) {
-    rep.error(argRange(1),
-              "the second input of 'matmul' must be a matrix [K, N] (a "
-              "Param(k, n), or its transpose), but got " +
-                  describe(args[1]) +
-                  (args[1].isTensor() && typeOfValue(args[1]).kind ==
-                                             ValueType::Kind::Features
-                       ? "; products of two activations (which mix tokens) "
-                         "are not supported yet"
-                       : ""));
-    return FValue::invalid();
+  if (callee == "split_heads") {
+    int64_t heads = 0;
+    if (!is(ValueType::Kind::Features))
+      return fail(argRange(0), "'split_heads' takes a [seq, N] tensor, but "
+                               "got " +
+                                   describe(args[0]));
+    if (!positive(heads))
+      return FValue::invalid();
+    if (type.width % heads != 0)
+      return fail(call.getRange(), "'split_heads' cannot split " +
+                                       describeType(type) + " into " +
+                                       llvm::Twine(heads) +
+                                       " heads: the width is not a multiple "
+                                       "of it");
+    return result(
+        Node::Op::SplitHeads,
+        ValueType::heads(ValueType::Kind::Heads, heads, type.width / heads));
   }
-  ValueType w = typeOfValue(args[1]);
-  if (w.rows != x.width) {
+  if (callee == "merge_heads") {
+    if (!is(ValueType::Kind::Heads))
+      return fail(argRange(0),
+                  "'merge_heads' takes heads, but got " + describe(args[0]));
+    return result(Node::Op::MergeHeads,
+                  ValueType::features(type.rows * type.width));
+  }
+  if (callee == "rope") {
+    if (!is(ValueType::Kind::Heads))
+      return fail(argRange(0),
+                  "'rope' takes heads, but got " + describe(args[0]));
+    const FValue &theta = args[1];
+    if (!theta.isConst() || !isNumber(theta.value) ||
+        !(toDouble(theta.value) > 0))
+      return fail(argRange(1), "the RoPE base of 'rope' must be a positive "
+                               "number, but is " +
+                                   describe(theta));
+    if (type.width % 2 != 0)
+      return fail(argRange(0), "'rope' needs heads of even width, but they "
+                               "are " +
+                                   describeType(type));
+    FValue value =
+        result(Node::Op::Rope, ValueType::heads(ValueType::Kind::RopedHeads,
+                                                type.rows, type.width));
+    forward.nodes[value.node].theta = toDouble(theta.value);
+    return value;
+  }
+  // causal, window
+  if (!is(ValueType::Kind::Scores))
+    return fail(argRange(0), "'" + callee +
+                                 "' masks attention scores (matmul(q, "
+                                 "transpose(k))), but got " +
+                                 describe(args[0]));
+  int64_t window = 0;
+  if (callee == "window" && !positive(window))
+    return FValue::invalid();
+  FValue value = result(Node::Op::Mask, type);
+  forward.nodes[value.node].causal = true;
+  forward.nodes[value.node].window = window;
+  return value;
+}
+
+FValue ForwardBuilder::matmul(const CallExpr &call,
+                              llvm::ArrayRef<FValue> args) {
+  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
+  auto fail = [&](SMRange range, const llvm::Twine &msg) {
+    rep.error(range, msg);
+    return FValue::invalid();
+  };
+  ValueType a = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
+  ValueType b = args[1].isTensor() ? typeOfValue(args[1]) : ValueType();
+  bool aTensor = args[0].isTensor(), bTensor = args[1].isTensor();
+  // Queries times transposed keys: scores.
+  if (aTensor && (a.kind == ValueType::Kind::Heads ||
+                  a.kind == ValueType::Kind::RopedHeads)) {
+    if (!bTensor || b.kind != ValueType::Kind::HeadsT)
+      return fail(argRange(1), "the second input of 'matmul' with heads "
+                               "(the queries) must be transposed heads "
+                               "(transpose(k)), but got " +
+                                   describe(args[1]));
+    if (a.width != b.width)
+      return fail(call.getRange(),
+                  "'matmul' cannot take the scores of " + describeType(a) +
+                      " and " + describeType(b) +
+                      ": queries and keys must have the same width");
+    if (a.rows % b.rows != 0)
+      return fail(call.getRange(),
+                  "'matmul' cannot take the scores of " + describeType(a) +
+                      " and " + describeType(b) +
+                      ": the query heads must be a multiple of the key "
+                      "heads");
+    FValue value =
+        addTensor(Node::Op::Scores, call.getRange(),
+                  ValueType::heads(ValueType::Kind::Scores, a.rows, 0));
+    // The keys themselves, not their transposed view.
+    forward.nodes[value.node].operands = {
+        args[0].node, forward.nodes[args[1].node].operands[0]};
+    return value;
+  }
+  // Softmax weights times values: the attention.
+  if (aTensor && a.kind == ValueType::Kind::Probs)
+    return attend(call, args[0], args[1]);
+  if (aTensor && a.kind == ValueType::Kind::Scores)
+    return fail(argRange(0), "attention scores must go through softmax "
+                             "before they weigh the values");
+  if (!aTensor || a.kind != ValueType::Kind::Features)
+    return fail(argRange(0), "the first input of 'matmul' must be a [seq, K] "
+                             "tensor, heads or attention weights, but got " +
+                                 describe(args[0]));
+  if (!bTensor || b.kind != ValueType::Kind::Matrix)
+    return fail(argRange(1),
+                "the second input of 'matmul' with a [seq, K] tensor must be "
+                "a matrix [K, N] (a Param(k, n), or its transpose), but got " +
+                    describe(args[1]) +
+                    (bTensor && b.kind == ValueType::Kind::Features
+                         ? "; to mix tokens, write attention (split_heads, "
+                           "matmul(q, transpose(k)), softmax)"
+                         : ""));
+  if (b.rows != a.width) {
     rep.error(call.getRange().Start,
-              "'matmul' cannot multiply " + describeType(x) + " by " +
-                  describeType(w) + ": " + llvm::Twine(x.width) +
-                  " columns against " + llvm::Twine(w.rows) + " rows",
+              "'matmul' cannot multiply " + describeType(a) + " by " +
+                  describeType(b) + ": " + llvm::Twine(a.width) +
+                  " columns against " + llvm::Twine(b.rows) + " rows",
               {call.getRange()});
     return FValue::invalid();
   }
   FValue result = addTensor(Node::Op::MatMul, call.getRange(),
-                            ValueType::features(w.width));
+                            ValueType::features(b.width));
   forward.nodes[result.node].operands = {args[0].node, args[1].node};
+  return result;
+}
+
+FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
+                              const FValue &v) {
+  auto fail = [&](const llvm::Twine &msg) {
+    rep.error(call.getRange(), msg);
+    return FValue::invalid();
+  };
+  // Back from the softmax to the scores: scales and masks on the way.
+  double scale = 1.0;
+  bool causal = false;
+  int64_t window = 0;
+  unsigned index = forward.nodes[probs.node].operands[0];
+  while (forward.nodes[index].op != Node::Op::Scores) {
+    const Node &node = forward.nodes[index];
+    if (node.op == Node::Op::Scale) {
+      scale *= node.factor;
+    } else {
+      causal = true;
+      if (node.window)
+        window = window ? std::min(window, node.window) : node.window;
+    }
+    index = node.operands[0];
+  }
+  const Node &scores = forward.nodes[index];
+  const Node &q = forward.nodes[scores.operands[0]];
+  const Node &k = forward.nodes[scores.operands[1]];
+  bool qRoped = q.op == Node::Op::Rope, kRoped = k.op == Node::Op::Rope;
+  if (qRoped != kRoped || (qRoped && q.theta != k.theta))
+    return fail("the queries and keys of an attention must both be rotated "
+                "by 'rope' with the same base, or neither");
+  ValueType keys = typeOf(k);
+  ValueType values = v.isTensor()
+                         ? typeOfValue(v)
+                         : ValueType::heads(ValueType::Kind::Ids, 0, 0);
+  if (!v.isTensor() || values.kind != ValueType::Kind::Heads)
+    return fail("the values of an attention (the second input of 'matmul' "
+                "with attention weights) must be heads, but got " +
+                describe(v));
+  if (values.rows != keys.rows || values.width != keys.width)
+    return fail("the values " + describeType(values) +
+                " must have the heads and width of the keys " +
+                describeType(keys));
+  FValue result =
+      addTensor(Node::Op::Attend, call.getRange(),
+                ValueType::heads(ValueType::Kind::Heads, q.rows, keys.width));
+  Node &node = forward.nodes[result.node];
+  node.operands = {qRoped ? q.operands[0] : scores.operands[0],
+                   kRoped ? k.operands[0] : scores.operands[1], v.node};
+  node.factor = scale;
+  node.causal = causal;
+  node.window = window;
+  node.theta = qRoped ? q.theta : 0.0;
   return result;
 }
 
@@ -693,9 +942,11 @@ FValue ForwardBuilder::reduce(Reduction reduction, const CallExpr &call,
   SMRange inputRange = call.getArgs()[0].value->getRange();
   ValueType type = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
   if (!args[0].isTensor() || (type.kind != ValueType::Kind::Features &&
-                              type.kind != ValueType::Kind::Row)) {
+                              type.kind != ValueType::Kind::Row &&
+                              type.kind != ValueType::Kind::Heads)) {
     rep.error(inputRange, "'" + callee +
-                              "' reduces a [seq, N] tensor or a row, but got " +
+                              "' reduces a [seq, N] tensor, a row or heads, "
+                              "but got " +
                               describe(args[0]));
     return FValue::invalid();
   }
@@ -708,7 +959,9 @@ FValue ForwardBuilder::reduce(Reduction reduction, const CallExpr &call,
                                describe(axis));
       return FValue::invalid();
     }
-    int64_t rank = type.kind == ValueType::Kind::Features ? 2 : 1;
+    int64_t rank = type.kind == ValueType::Kind::Heads      ? 3
+                   : type.kind == ValueType::Kind::Features ? 2
+                                                            : 1;
     int64_t value = axis.value.intValue;
     if (value < -rank || value >= rank) {
       rep.error(axisRange, "axis " + llvm::Twine(value) +
@@ -717,16 +970,18 @@ FValue ForwardBuilder::reduce(Reduction reduction, const CallExpr &call,
       return FValue::invalid();
     }
     if (value != -1 && value != rank - 1) {
-      rep.error(axisRange, "'" + callee +
-                               "' over axis 0, the sequence, mixes tokens, "
-                               "which forward bodies cannot express yet; "
-                               "reduce the last axis (-1)");
+      rep.error(axisRange,
+                "'" + callee + "' over axis " + llvm::Twine(value) + " of " +
+                    describeType(type) +
+                    (type.kind == ValueType::Kind::Heads
+                         ? " (the heads or the sequence)"
+                         : " (the sequence)") +
+                    " is not supported yet; reduce the last axis (-1)");
       return FValue::invalid();
     }
   }
-  ValueType result = type.kind == ValueType::Kind::Features
-                         ? ValueType::features(1)
-                         : ValueType::row(1);
+  ValueType result = type;
+  result.width = 1;
   FValue value = addTensor(Node::Op::Reduce, call.getRange(), result);
   forward.nodes[value.node].reduction = reduction;
   forward.nodes[value.node].operands = {args[0].node};
@@ -857,6 +1112,13 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
     if (type.kind == ValueType::Kind::Row) {
       rep.error(argRange, "cannot pass " + describeType(type) + " to '" + name +
                               "'; add it to a [seq, N] tensor first");
+      return FValue::invalid();
+    }
+    if (type.kind != ValueType::Kind::Features &&
+        type.kind != ValueType::Kind::Ids) {
+      rep.error(argRange, "cannot pass " + describeType(type) + " to '" + name +
+                              "'; blocks take [seq, N] tensors and token "
+                              "ids");
       return FValue::invalid();
     }
     types.push_back(type);

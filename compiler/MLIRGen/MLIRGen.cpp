@@ -19,6 +19,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace loom;
 
@@ -138,13 +140,18 @@ private:
   const std::vector<WeightSlot> &blockWeights(const dsl::Block &block);
 
   Type nodeType(const dsl::Node &node) {
-    if (node.isIds)
+    switch (node.kind) {
+    case dsl::ValueKind::Ids:
       return idsType();
-    if (node.isRow)
+    case dsl::ValueKind::Row:
       return f32Type({node.width});
-    if (node.isMatrix)
+    case dsl::ValueKind::Matrix:
       return f32Type({node.rows, node.width});
-    return featureType(node.width);
+    case dsl::ValueKind::Heads:
+      return f32Type({ShapedType::kDynamic, node.rows, node.width});
+    default:
+      return featureType(node.width);
+    }
   }
 
   /// Creates the function of an instantiated block.
@@ -196,6 +203,55 @@ private:
                                       RankedTensorType type, Location loc);
 
   /// A weight stored [in, out] is transposed to the [out, in] the ops use.
+  /// [seq, heads * width] as heads [seq, heads, width].
+  Value splitHeads(Value x, int64_t heads, int64_t width, Location loc) {
+    auto type = f32Type({ShapedType::kDynamic, heads, width});
+    SmallVector<OpFoldResult> shape = {tensor::getMixedSize(builder, loc, x, 0),
+                                       builder.getIndexAttr(heads),
+                                       builder.getIndexAttr(width)};
+    return tensor::ExpandShapeOp::create(
+        builder, loc, type, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+        shape);
+  }
+  /// Heads [seq, heads, width] as [seq, heads * width].
+  Value mergeHeads(Value x, Location loc) {
+    return tensor::CollapseShapeOp::create(
+        builder, loc, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  }
+  /// softmax over the last axis: exp(x - max(x)) / sum(exp(x - max(x))).
+  Value emitSoftmax(Value x, Location loc) {
+    Value peak = ReduceOp::create(builder, loc, ReduceKind::Max, x);
+    Value e = UnaryOp::create(builder, loc, UnaryFn::Exp,
+                              SubOp::create(builder, loc, x, peak));
+    Value total = ReduceOp::create(builder, loc, ReduceKind::Sum, e);
+    return DivOp::create(builder, loc, e, total);
+  }
+  /// The attention of queries `q` over keys `k` and values `v` (heads) that
+  /// `node` describes: the op built-in attention becomes, on [seq, heads *
+  /// width] rows; its scores are scaled by 1 / sqrt(width), so the queries
+  /// take the rest of the written scale.
+  Value emitAttend(const dsl::Node &node, Value q, Value k, Value v,
+                   Location loc) {
+    auto type = [](Value x) { return cast<RankedTensorType>(x.getType()); };
+    int64_t heads = type(q).getDimSize(1), kvHeads = type(k).getDimSize(1);
+    int64_t width = type(q).getDimSize(2);
+    Value rows = mergeHeads(q, loc);
+    double natural = 1.0 / std::sqrt(double(width));
+    if (node.factor != natural)
+      rows = ScaleOp::create(builder, loc, rows, node.factor / natural);
+    FloatAttr rope =
+        node.theta > 0 ? builder.getF64FloatAttr(node.theta) : FloatAttr();
+    IntegerAttr window =
+        node.window ? builder.getI64IntegerAttr(node.window) : IntegerAttr();
+    Value attended = AttendOp::create(
+        builder, loc, rows, mergeHeads(k, loc), mergeHeads(v, loc),
+        builder.getI64IntegerAttr(heads), builder.getI64IntegerAttr(kvHeads),
+        builder.getI64IntegerAttr(width),
+        node.causal ? builder.getUnitAttr() : UnitAttr(), rope, UnitAttr(),
+        window);
+    return splitHeads(attended, heads, width, loc);
+  }
+
   Value asOutIn(Value weight, bool transposed, Location loc) {
     if (!transposed)
       return weight;
@@ -722,6 +778,12 @@ FailureOr<Value> Generator::emitForward(
   SmallVector<Value> values;
   values.reserve(forward.nodes.size());
   for (const dsl::Node &node : forward.nodes) {
+    // Scores and what leads to them become part of the attention op that
+    // reads them.
+    if (dsl::isAttentionPart(node.kind)) {
+      values.push_back(Value());
+      continue;
+    }
     Location nodeLoc = loc(node.range);
     auto operand = [&](unsigned i) { return values[node.operands[i]]; };
     FailureOr<Value> value = failure();
@@ -753,8 +815,8 @@ FailureOr<Value> Generator::emitForward(
     case dsl::Node::Op::Mul: {
       Value lhs = operand(0), rhs = operand(1);
       // Rows broadcast from the right-hand side; both ops commute.
-      if (forward.nodes[node.operands[0]].isRow &&
-          !forward.nodes[node.operands[1]].isRow)
+      if (forward.nodes[node.operands[0]].kind == dsl::ValueKind::Row &&
+          forward.nodes[node.operands[1]].kind != dsl::ValueKind::Row)
         std::swap(lhs, rhs);
       if (node.op == dsl::Node::Op::Add)
         value = AddOp::create(builder, nodeLoc, lhs, rhs).getResult();
@@ -829,6 +891,22 @@ FailureOr<Value> Generator::emitForward(
     case dsl::Node::Op::Transpose:
       value = TransposeOp::create(builder, nodeLoc, operand(0)).getResult();
       break;
+    case dsl::Node::Op::SplitHeads:
+      value = splitHeads(operand(0), node.rows, node.width, nodeLoc);
+      break;
+    case dsl::Node::Op::MergeHeads:
+      value = mergeHeads(operand(0), nodeLoc);
+      break;
+    case dsl::Node::Op::Softmax:
+      value = emitSoftmax(operand(0), nodeLoc);
+      break;
+    case dsl::Node::Op::Attend:
+      value = emitAttend(node, operand(0), operand(1), operand(2), nodeLoc);
+      break;
+    case dsl::Node::Op::Rope:
+    case dsl::Node::Op::Scores:
+    case dsl::Node::Op::Mask:
+      llvm_unreachable("parts of an attention have no IR of their own");
     }
     if (failed(value))
       return failure();

@@ -900,6 +900,11 @@ MODELS = {
     "PolyReLULM": (functools.partial(polycom_lm, act="relu"), "decoder"),
     "TokenFormer": (tokenformer, "decoder"),
     "TensorMath": (tensor_math, "decoder"),
+    "QkNormWindow": (lambda weights, cfg, ids: _decoder_stack(
+        as_weights(weights), cfg, ids, cfg["eps"],
+        lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=cfg["eps"],
+                                        window=cfg["window"]),
+        "lm_head"), "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
 }
 

@@ -210,9 +210,9 @@ TEST(Elab, ForwardGraph) {
       Node::Op::Activation, Node::Op::CallLayer,    Node::Op::Mul,
       Node::Op::Scale,      Node::Op::Scale};
   EXPECT_EQ(ops, expected);
-  EXPECT_TRUE(f.nodes[0].isIds);
+  EXPECT_EQ(f.nodes[0].kind, ValueKind::Ids);
   EXPECT_EQ(f.nodes[4].row, 1);
-  EXPECT_TRUE(f.nodes[4].isRow);
+  EXPECT_EQ(f.nodes[4].kind, ValueKind::Row);
   EXPECT_EQ(f.nodes[4].layer, 2u);
   EXPECT_EQ(f.nodes[6].act, Activation::GeluTanh);
   EXPECT_EQ(f.nodes[8].operands.size(), 2u);

@@ -128,7 +128,7 @@ TEST(Examples, BertSegmentRow) {
   for (const Node &node : model->forward.nodes)
     if (node.op == Node::Op::EmbeddingRow) {
       sawRow = true;
-      EXPECT_TRUE(node.isRow);
+      EXPECT_EQ(node.kind, ValueKind::Row);
       EXPECT_EQ(node.row, 0);
       EXPECT_EQ(node.width, 768);
       EXPECT_EQ(model->layers[node.layer].name, "segment");
