@@ -432,19 +432,19 @@ FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
   if (a.kind == ValueType::Kind::Matrix || b.kind == ValueType::Kind::Matrix)
     return fail(describeBoth() +
                 ": a matrix is used only by matmul and transpose");
+  bool aHeads = a.kind == ValueType::Kind::Heads,
+       bHeads = b.kind == ValueType::Kind::Heads;
+  if ((aHeads || bHeads) && (a.kind == ValueType::Kind::Features ||
+                             b.kind == ValueType::Kind::Features))
+    return fail(describeBoth() +
+                ": merge the heads (merge_heads) or split the features "
+                "(split_heads) first");
+  if (aHeads && bHeads && a.rows != b.rows)
+    return fail(describeBoth() + ": the numbers of heads differ");
   if (a.width != b.width && a.width != 1 && b.width != 1)
     return fail(describeBoth() + ": the widths differ (and neither is 1)");
   int64_t width = a.width == 1 ? b.width : a.width;
-  bool aHeads = a.kind == ValueType::Kind::Heads,
-       bHeads = b.kind == ValueType::Kind::Heads;
   if (aHeads || bHeads) {
-    if (a.kind == ValueType::Kind::Features ||
-        b.kind == ValueType::Kind::Features)
-      return fail(describeBoth() +
-                  ": merge the heads (merge_heads) or split the features "
-                  "(split_heads) first");
-    if (aHeads && bHeads && a.rows != b.rows)
-      return fail(describeBoth() + ": the numbers of heads differ");
     FValue result =
         addTensor(op, range,
                   ValueType::heads(ValueType::Kind::Heads,

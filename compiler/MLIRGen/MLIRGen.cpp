@@ -213,8 +213,12 @@ private:
         builder, loc, type, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
         shape);
   }
-  /// Heads [seq, heads, width] as [seq, heads * width].
+  /// Heads [seq, heads, width] as [seq, heads * width]; the rows of heads
+  /// that were split from rows, so that the products and attention ops that
+  /// the passes match (q/k/v fusion, ...) read each other directly.
   Value mergeHeads(Value x, Location loc) {
+    if (auto split = x.getDefiningOp<tensor::ExpandShapeOp>())
+      return split.getSrc();
     return tensor::CollapseShapeOp::create(
         builder, loc, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   }
@@ -1043,6 +1047,18 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
         SymbolTable::symbolKnownUseEmpty(func, module))
       func.erase();
   }
+  // Views of heads that an attention or a merge read through leave unused
+  // reshapes behind; the passes that match products (q/k/v fusion) want
+  // the products' only uses.
+  SmallVector<Operation *> views;
+  module.walk([&](Operation *op) {
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::DimOp,
+            arith::ConstantOp>(op))
+      views.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(views))
+    if (op->use_empty())
+      op->erase();
 
   if (failed(verify(module)))
     return nullptr;

@@ -439,6 +439,29 @@ def polycom_lm(weights, cfg, ids, act):
         "lm_head", mlp=mlp)
 
 
+def minimal(weights, cfg, ids):
+    """An attention-only transformer with collapsed matrices: per layer,
+    x += sum_h softmax(causal(n W_QK^h n^T / sqrt(dim))) n W_OV^h with
+    n = RMSNorm(x); learned positions added to the embeddings."""
+    W = as_weights(weights)
+    dim, heads, eps = cfg["dim"], cfg["heads"], cfg["eps"]
+    seq = len(ids)
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim) + \
+        W.get("model.embed_positions.weight",
+              (cfg["max_positions"], dim))[:seq]
+    for i in range(cfg["layers"]):
+        p = "model.layers.%d" % i
+        n = rms_norm(W, p + ".norm", x, dim, eps)
+        w_qk = W.get(p + ".attn.w_qk", (dim, heads * dim))
+        w_ov = W.get(p + ".attn.w_ov", (heads * dim, dim))
+        q = split_heads(n @ w_qk, heads, dim)               # [H, seq, dim]
+        o = sdpa(q, n[None].expand(heads, seq, dim),
+                 n[None].expand(heads, seq, dim), causal=True)
+        x = x + merge_heads(o) @ w_ov
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
 def tensor_mix(W, p, x, dim):
     """test/Integration/Inputs/tensor-math.loom's block Mix, in PyTorch."""
     scale = W.get(p + ".scale", (dim,))
@@ -456,7 +479,11 @@ def tensor_mix(W, p, x, dim):
     y = d * coeff[0] + r * coeff[1] + scale * coeff[2] - \
         a.amin(-1, keepdim=True) * math.exp(1)
     z = y @ proj + x @ proj.T / math.sqrt(dim)
-    return 1 - z / (2 + z.abs())
+    hs = x.reshape(x.shape[0], 4, dim // 4)
+    g = (torch.softmax(hs, -1) * torch.rsqrt((hs * hs).mean(-1, keepdim=True)
+                                             + 1) - hs / 4)
+    g = g.reshape(x.shape[0], dim) + torch.softmax(x, -1)
+    return 1 - z / (2 + z.abs()) + g
 
 
 def tensor_math(weights, cfg, ids):
@@ -900,6 +927,7 @@ MODELS = {
     "PolyReLULM": (functools.partial(polycom_lm, act="relu"), "decoder"),
     "TokenFormer": (tokenformer, "decoder"),
     "TensorMath": (tensor_math, "decoder"),
+    "Minimal": (minimal, "decoder"),
     "QkNormWindow": (lambda weights, cfg, ids: _decoder_stack(
         as_weights(weights), cfg, ids, cfg["eps"],
         lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=cfg["eps"],
