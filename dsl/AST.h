@@ -234,6 +234,7 @@ struct BlockParam {
 ///   name = loop Block[count] x loopCount     @ "model.middle.{i}"
 ///   name = loop Block x count lora(rank)      @ "model.shared"
 ///   name = loop Block x count exit(gate = g, threshold = 0.5) @ "model"
+///   name = loop Block x count unshared(norm1, norm2) @ "model.shared"
 ///
 /// `Callee` is a built-in layer (`Linear`, `Attention`, ...) or a block.
 struct LayerDecl {
@@ -261,6 +262,11 @@ struct LayerDecl {
   std::vector<Arg> exitArgs;
   /// `exit` (the keyword) when written; invalid otherwise.
   llvm::SMRange exitRange;
+  /// `unshared(a, b, ...)` after a loop's count: layers of the looped block
+  /// that each iteration has its own copy of; empty if absent.
+  std::vector<Arg> unsharedArgs;
+  /// `unshared` (the keyword) when written; invalid otherwise.
+  llvm::SMRange unsharedRange;
   /// `@ "binding"`: checkpoint name (template) of this layer; absent when not
   /// written, in which case the layer's own name is used.
   std::optional<std::string> binding;

@@ -548,6 +548,8 @@ bool Elaborator::elabBlockLayer(const LayerDecl &decl, const BlockDecl &block,
   layer.blockUse.loop = decl.isLoop;
   if (!decl.exitArgs.empty())
     ok &= elabExit(decl, body, layer);
+  if (!decl.unsharedArgs.empty())
+    ok &= elabUnshared(decl, body, layer);
   return ok;
 }
 
@@ -623,6 +625,42 @@ bool Elaborator::elabExit(const LayerDecl &decl, Body &body, Layer &layer) {
   if (ok && !sawThreshold) {
     rep.error(decl.exitRange, "'exit' needs 'threshold = T' (T in (0, 1])");
     ok = false;
+  }
+  return ok;
+}
+
+bool Elaborator::elabUnshared(const LayerDecl &decl, const Body &body,
+                              Layer &layer) {
+  const char *form = "write 'unshared(layer, ...)' with names of the looped "
+                     "block's layers";
+  if (llvm::StringRef(body.owner).starts_with("block")) {
+    // The copies are chosen by the loop index, which the entry point has.
+    rep.error(decl.unsharedRange,
+              "an 'unshared' loop selects each iteration's layers by the loop "
+              "index, which only the model's forward can: loop the block in "
+              "the model");
+    return false;
+  }
+  if (decl.stackCount) {
+    rep.error(decl.unsharedRange, "'unshared' is for a loop over one block "
+                                  "('loop B x N'), not over a stack");
+    return false;
+  }
+  if (decl.loraRank) {
+    rep.error(decl.unsharedRange,
+              "'unshared' and 'lora' cannot be combined yet");
+    return false;
+  }
+  bool ok = true;
+  for (const Arg &arg : decl.unsharedArgs) {
+    const auto *ident = llvm::dyn_cast<IdentExpr>(arg.value.get());
+    if (arg.isKeyword() || !ident) {
+      rep.error(arg.isKeyword() ? arg.nameRange : arg.value->getRange(), form);
+      ok = false;
+      continue;
+    }
+    layer.blockUse.unsharedNames.emplace_back(ident->getName().str(),
+                                              ident->getRange());
   }
   return ok;
 }

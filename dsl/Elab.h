@@ -223,6 +223,12 @@ struct BlockUseSpec {
   std::string exitGateName;
   llvm::SMRange exitGateRange;
   unsigned exitGate = ~0u;
+  /// `unshared(...)`: the looped block's layers (indices into its `layers`)
+  /// that each iteration has its own copy of; their tensors are named
+  /// `{binding}.{layer binding}.{iteration}.{tensor}`.
+  std::vector<unsigned> unshared;
+  /// The names as written, resolved once the block is instantiated.
+  std::vector<std::pair<std::string, llvm::SMRange>> unsharedNames;
 };
 
 /// One concrete layer of a block or model.

@@ -250,6 +250,9 @@ public:
   /// Reads `exit(gate = NAME | converge, threshold = T)` into `layer`; the
   /// gate's name is resolved when the loop is called.
   bool elabExit(const LayerDecl &decl, Body &body, Layer &layer);
+  /// Reads `unshared(a, b, ...)` into `layer`; the names are resolved when
+  /// the loop is called (against the instantiated block).
+  bool elabUnshared(const LayerDecl &decl, const Body &body, Layer &layer);
   /// Instantiates `decl` for the given parameters and input types.
   const Block *
   instantiate(const BlockDecl &decl,

@@ -124,6 +124,9 @@ private:
   /// Finds the exit gate of adaptive loop `loop` (whose result is `output`)
   /// among the body's layers and checks that it is a `Linear(width, 1)`.
   bool resolveExitGate(Layer &loop, const ValueType &output);
+  /// Resolves the names of `unshared(...)` of loop `loop` against its
+  /// instantiated block.
+  bool resolveUnshared(Layer &loop);
 
   unsigned addNode(Node node) {
     forward.nodes.push_back(std::move(node));
@@ -1152,11 +1155,49 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
   if (layer.blockUse.exit == BlockUseSpec::Exit::Gate &&
       !resolveExitGate(layer, output))
     return FValue::invalid();
+  if (!resolveUnshared(layer))
+    return FValue::invalid();
   FValue result = addTensor(Node::Op::CallLayer, call.getRange(), output);
   forward.nodes[result.node].layer = index;
   for (const FValue &arg : args)
     forward.nodes[result.node].operands.push_back(arg.node);
   return result;
+}
+
+bool ForwardBuilder::resolveUnshared(Layer &loop) {
+  BlockUseSpec &use = loop.blockUse;
+  const Block &block = *use.block;
+  use.unshared.clear();
+  bool ok = true;
+  for (const auto &[name, range] : use.unsharedNames) {
+    auto it = llvm::find_if(block.layers, [&, &name = name](const Layer &l) {
+      return l.name == name;
+    });
+    if (it == block.layers.end()) {
+      std::vector<StringRef> names;
+      for (const Layer &l : block.layers)
+        names.push_back(l.name);
+      rep.error(range, "block '" + block.name + "' has no layer '" + name +
+                           "'" + didYouMean(name, names));
+      ok = false;
+      continue;
+    }
+    if (it->kind == LayerKind::Block) {
+      rep.error(range, "'" + name +
+                           "' is a block; 'unshared' takes the looped block's "
+                           "built-in layers (norms, projections, ...)");
+      ok = false;
+      continue;
+    }
+    unsigned index = unsigned(it - block.layers.begin());
+    if (llvm::is_contained(use.unshared, index)) {
+      rep.error(range, "'" + name + "' is named twice in 'unshared'");
+      ok = false;
+      continue;
+    }
+    use.unshared.push_back(index);
+  }
+  return ok;
 }
 
 bool ForwardBuilder::resolveExitGate(Layer &loop, const ValueType &output) {

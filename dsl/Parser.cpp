@@ -482,6 +482,27 @@ LogicalResult Parser::parseLayerDecl(LayerDecl &layer) {
                        "threshold = T)' or 'exit(converge, threshold = T)'",
                        {open, prevEnd});
   }
+  // `unshared(a, b)`: layers of the looped block with a copy per iteration.
+  if (tok.is(Token::identifier) && tok.getSpelling() == "unshared" &&
+      peek().is(Token::l_paren)) {
+    layer.unsharedRange = tok.getLocRange();
+    consume();
+    if (!layer.isLoop)
+      return emitError(layer.unsharedRange.Start,
+                       "'unshared(...)' gives each iteration of a loop its "
+                       "own copy of some layers and needs 'loop': write '" +
+                           layer.name + " = loop " + layer.callee +
+                           " x N unshared(...)'",
+                       layer.unsharedRange);
+    SMLoc open = tok.getLoc();
+    if (failed(parseArgs(layer.unsharedArgs, 0)))
+      return failure();
+    if (layer.unsharedArgs.empty())
+      return emitError(open,
+                       "'unshared()' needs the names of the block's layers "
+                       "that each iteration has its own copy of",
+                       {open, prevEnd});
+  }
   if (tok.is(Token::at)) {
     consume();
     if (tok.isNot(Token::string))

@@ -154,6 +154,31 @@ private:
     }
   }
 
+  /// Per weight slot of the block `use` loops, whether it belongs to a
+  /// layer each iteration has its own copy of (`unshared`).
+  SmallVector<bool> unsharedSlots(const dsl::BlockUseSpec &use) {
+    SmallVector<bool> result(blockWeights(*use.block).size(), false);
+    SmallVector<size_t> first = layerWeightOffsets(*use.block);
+    for (unsigned layer : use.unshared)
+      for (size_t j = first[layer]; j < first[layer + 1]; ++j)
+        result[j] = true;
+    return result;
+  }
+  /// The name of iteration `it`'s copy of slot `j` of the looped block:
+  /// `{layer binding}.{it}.{tensor}`.
+  std::string iterationName(const dsl::BlockUseSpec &use, size_t j,
+                            int64_t it) {
+    SmallVector<size_t> first = layerWeightOffsets(*use.block);
+    unsigned layer = 0;
+    while (first[layer + 1] <= j)
+      ++layer;
+    llvm::StringRef binding = use.block->layers[layer].binding;
+    llvm::StringRef name = blockWeights(*use.block)[j].name;
+    llvm::StringRef tensor =
+        binding.empty() ? name : name.drop_front(binding.size() + 1);
+    return joinPath(joinPath(binding, std::to_string(it)), tensor);
+  }
+
   /// Creates the function of an instantiated block.
   void emitBlock(const dsl::Block &block);
   /// Emits a forward graph. `weightsOf(i)` yields the weight values of layer
@@ -191,6 +216,13 @@ private:
                                ArrayRef<Value> weights);
   /// Marks `loop` adaptive when `use` has an exit rule.
   void setExitRule(LoopOp loop, const dsl::BlockUseSpec &use);
+  /// The weights of one copy of the block `use` loops, as its body reads
+  /// them in the loop over `state` (the body's arguments): each unshared
+  /// slot's copies `weights` holds become the copy the iteration selects.
+  SmallVector<Value> selectIterationWeights(const dsl::BlockUseSpec &use,
+                                            ArrayRef<bool> unshared,
+                                            ArrayRef<Value> weights,
+                                            ValueRange state, Location loc);
   /// For an exit gate: appends its logits on the iteration's result
   /// (`yielded`'s first value) to what the loop body yields.
   void appendExitLogits(SmallVectorImpl<Value> &yielded,
@@ -372,10 +404,20 @@ void Generator::collectWeights(const dsl::Layer &layer,
     return;
   case dsl::LayerKind::Block: {
     const dsl::BlockUseSpec &use = layer.blockUse;
+    SmallVector<bool> unshared = unsharedSlots(use);
+    const std::vector<WeightSlot> &inner = blockWeights(*use.block);
     for (int64_t copy = 0; copy < use.count; ++copy) {
       std::string prefix = instantiate(layer.binding, copy);
-      for (const WeightSlot &slot : blockWeights(*use.block))
-        slots.push_back({joinPath(prefix, slot.name), slot.type});
+      for (auto [j, slot] : llvm::enumerate(inner)) {
+        if (!unshared[j]) {
+          slots.push_back({joinPath(prefix, slot.name), slot.type});
+          continue;
+        }
+        // One copy per iteration: the iteration after the layer's path.
+        for (int64_t it = 0; it < use.iterations; ++it)
+          slots.push_back(
+              {joinPath(prefix, iterationName(use, j, it)), slot.type});
+      }
     }
     return;
   }
@@ -536,7 +578,11 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
                                          Location loc) {
   const dsl::BlockUseSpec &use = layer.blockUse;
   func::FuncOp callee = blockFuncs.lookup(use.block);
-  size_t perCopy = blockWeights(*use.block).size();
+  SmallVector<bool> unshared = unsharedSlots(use);
+  // The weights of a copy; an unshared slot has one per iteration.
+  size_t perCopy = 0;
+  for (bool one : unshared)
+    perCopy += one ? size_t(use.iterations) : 1;
 
   // A block that uses blocks is emitted in place, so that the blocks it
   // uses are called with the model's weights themselves: the passes that
@@ -547,7 +593,14 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
   auto applyStack = [&](ValueRange state) -> FailureOr<SmallVector<Value>> {
     SmallVector<Value> current(state.begin(), state.end());
     for (int64_t copy = 0; copy < use.count; ++copy) {
+      SmallVector<Value> selected;
       ArrayRef<Value> copyWeights = weights.slice(copy * perCopy, perCopy);
+      if (!use.unshared.empty()) {
+        copyWeights = selected =
+            selectIterationWeights(use, unshared, copyWeights, state, loc);
+        if (selected.empty())
+          return failure();
+      }
       if (inPlace) {
         FailureOr<Value> result = emitInPlace(*use.block, current, copyWeights);
         if (failed(result))
@@ -624,6 +677,35 @@ FailureOr<Value> Generator::emitInPlace(const dsl::Block &block,
         firstWeight[layer], firstWeight[layer + 1] - firstWeight[layer]));
   };
   return emitForward(block.forward, block.layers, inputs, weightsOf);
+}
+
+SmallVector<Value> Generator::selectIterationWeights(
+    const dsl::BlockUseSpec &use, ArrayRef<bool> unshared,
+    ArrayRef<Value> weights, ValueRange state, Location loc) {
+  // Inside the loop's body: its first argument is the iteration index.
+  Value index = cast<BlockArgument>(state.front()).getOwner()->getArgument(0);
+  SmallVector<Value> result;
+  size_t next = 0;
+  for (bool one : unshared) {
+    if (!one) {
+      result.push_back(weights[next++]);
+      continue;
+    }
+    SmallVector<Attribute> params;
+    for (Value copy : weights.slice(next, use.iterations)) {
+      auto read = copy.getDefiningOp<WeightOp>();
+      if (!read) {
+        emitError(loc) << "an 'unshared' loop needs the model's weights";
+        return {};
+      }
+      params.push_back(read.getParamAttr());
+    }
+    result.push_back(
+        WeightSelectOp::create(builder, loc, weights[next].getType(),
+                               builder.getArrayAttr(params), index));
+    next += use.iterations;
+  }
+  return result;
 }
 
 void Generator::setExitRule(LoopOp loop, const dsl::BlockUseSpec &use) {

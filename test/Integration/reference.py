@@ -512,20 +512,27 @@ def pattention(W, p, x, d_in, d_out, n):
 
 
 def tokenformer(weights, cfg, ids):
-    """Pre-LN decoder (LayerNorm, Llama-style attention) whose feed-forward
-    network is one Pattention layer with `ffn_tokens` parameter tokens."""
+    """TokenFormer (Wang et al., 2024): a pre-LN decoder whose every
+    projection is a Pattention layer: the attention's q, k, v and o with
+    `attn_tokens` parameter tokens each (multi-head causal attention with
+    RoPE between them) and the feed-forward network with `ffn_tokens`."""
     W = as_weights(weights)
-    dim, eps, n = cfg["dim"], cfg["eps"], cfg["ffn_tokens"]
+    dim, eps, heads = cfg["dim"], cfg["eps"], cfg["heads"]
+    hd, na, nf = dim // heads, cfg["attn_tokens"], cfg["ffn_tokens"]
     x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
     for i in range(cfg["layers"]):
         p = "model.layers.%d" % i
-        h = x + llama_attention(
-            W, p + ".self_attn", layer_norm(W, p + ".input_layernorm", x, dim,
-                                            eps),
-            dim, cfg["heads"], cfg["kv_heads"], cfg["rope_theta"])
+        n = layer_norm(W, p + ".input_layernorm", x, dim, eps)
+        a = p + ".self_attn"
+        q = split_heads(pattention(W, a + ".query", n, dim, dim, na), heads, hd)
+        k = split_heads(pattention(W, a + ".key", n, dim, dim, na), heads, hd)
+        v = split_heads(pattention(W, a + ".value", n, dim, dim, na), heads, hd)
+        theta = cfg["rope_theta"]
+        o = sdpa(rope(q, theta), rope(k, theta), v, causal=True)
+        h = x + pattention(W, a + ".out", merge_heads(o), dim, dim, na)
         x = h + pattention(W, p + ".mlp",
                            layer_norm(W, p + ".post_attention_layernorm", h,
-                                      dim, eps), dim, dim, n)
+                                      dim, eps), dim, dim, nf)
     x = layer_norm(W, "model.norm", x, dim, eps)
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
@@ -552,6 +559,26 @@ def mixtral_moe(W, p, x, cfg, renormalize=True, names=("w1", "w3", "w2")):
                 linear(W, q + "." + up, row, dim, ffn, False)
             out[t] += w * linear(W, q + "." + down, h, ffn, dim, False)[0]
     return out
+
+
+def widenet(weights, cfg, ids):
+    """WideNet (Xue et al., 2022): one layer (attention, then a top-k MoE
+    in place of the FFN) applied `layers` times with shared weights, its
+    two LayerNorms per iteration (model.shared.{attn,moe}_norm.I)."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    p = "model.shared"
+    for i in range(cfg["layers"]):
+        h = x + llama_attention(
+            W, p + ".self_attn",
+            layer_norm(W, "%s.attn_norm.%d" % (p, i), x, dim, eps), dim,
+            cfg["heads"], cfg["kv_heads"], cfg["rope_theta"])
+        x = h + mixtral_moe(W, p + ".moe",
+                            layer_norm(W, "%s.moe_norm.%d" % (p, i), h, dim,
+                                       eps), cfg)
+    x = layer_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
 
 def qwen2_moe_block(W, p, x, cfg, gated=True):
@@ -928,6 +955,7 @@ MODELS = {
     "TokenFormer": (tokenformer, "decoder"),
     "TensorMath": (tensor_math, "decoder"),
     "Minimal": (minimal, "decoder"),
+    "WideNet": (widenet, "decoder"),
     "QkNormWindow": (lambda weights, cfg, ids: _decoder_stack(
         as_weights(weights), cfg, ids, cfg["eps"],
         lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=cfg["eps"],
