@@ -282,7 +282,12 @@ struct Stmt {
   /// Assigned name (for Assign).
   std::string target;
   llvm::SMRange targetRange;
+  /// Further names of `a, b = block(x, y)`, which assigns each value a block
+  /// returns.
+  std::vector<std::pair<std::string, llvm::SMRange>> moreTargets;
   ExprPtr value;
+  /// Further values of `return a, b` (a block returning several values).
+  std::vector<ExprPtr> moreValues;
   llvm::SMRange range;
 };
 

@@ -441,11 +441,15 @@ private:
              << found->second << "\", constraint = false];\n";
       }
     }
-    os << indent << nodeId(forward.result) << "_out [label = \"output\\n"
-       << escape(shapeOf(forward.nodes[forward.result]))
-       << "\", shape = plaintext, style = \"\"];\n";
-    os << indent << nodeId(forward.result) << " -> " << nodeId(forward.result)
-       << "_out;\n";
+    std::vector<unsigned> results = forward.results;
+    if (results.empty())
+      results.push_back(forward.result);
+    for (unsigned result : results) {
+      os << indent << nodeId(result) << "_out [label = \"output\\n"
+         << escape(shapeOf(forward.nodes[result]))
+         << "\", shape = plaintext, style = \"\"];\n";
+      os << indent << nodeId(result) << " -> " << nodeId(result) << "_out;\n";
+    }
   }
 
   const Model &model;

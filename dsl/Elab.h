@@ -287,6 +287,8 @@ struct Node {
     /// operands[0], keys operands[1], values operands[2] (heads), scores
     /// scaled by `factor`, `causal`, `window`, RoPE base `theta` (0: none).
     Attend,
+    /// Value `row` of operands[0], a call of a block returning several.
+    Result,
   };
   // Add, Sub, Mul, Div, Max, Min and Pow broadcast as NumPy does: a row
   // [N] or [1] applies to every token, a [seq, 1] column to every feature.
@@ -324,8 +326,11 @@ struct Forward {
   };
   std::vector<Input> inputs;
   std::vector<Node> nodes;
-  /// Index of the returned node.
+  /// Index of the returned node (the first, when several are returned).
   unsigned result = 0;
+  /// Indices of the returned nodes: one, or several for a block returning
+  /// several values (`return h, v`).
+  std::vector<unsigned> results;
 };
 
 /// A block instantiated with concrete parameter values. Two uses of the same

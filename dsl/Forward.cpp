@@ -58,10 +58,12 @@ bool isFunction(StringRef name) {
 
 /// A value in a forward body.
 struct FValue {
-  enum class Kind { Invalid, Tensor, Const };
+  enum class Kind { Invalid, Tensor, Const, Tuple };
   Kind kind = Kind::Invalid;
   /// The node of a tensor.
   unsigned node = 0;
+  /// The nodes of the values of a block that returns several.
+  llvm::SmallVector<unsigned, 2> nodes;
   /// The value of a constant.
   ConfigValue value;
 
@@ -78,7 +80,14 @@ struct FValue {
     v.value = std::move(value);
     return v;
   }
+  static FValue tuple(llvm::ArrayRef<unsigned> nodes) {
+    FValue v;
+    v.kind = Kind::Tuple;
+    v.nodes.assign(nodes.begin(), nodes.end());
+    return v;
+  }
   bool isInvalid() const { return kind == Kind::Invalid; }
+  bool isTuple() const { return kind == Kind::Tuple; }
   bool isTensor() const { return kind == Kind::Tensor; }
   bool isConst() const { return kind == Kind::Const; }
 };
@@ -145,6 +154,8 @@ private:
     return typeOf(forward.nodes[value.node]);
   }
   std::string describe(const FValue &value) const {
+    if (value.isTuple())
+      return std::to_string(value.nodes.size()) + " values";
     return value.isConst() ? describeValue(value.value)
                            : describeType(typeOfValue(value));
   }
@@ -157,6 +168,8 @@ private:
   Body &body;
   Forward &forward;
   llvm::StringMap<FValue> locals;
+  /// The call whose several values a statement assigns (`a, b = f(x)`).
+  const Expr *tupleCall = nullptr;
 };
 
 } // namespace
@@ -214,28 +227,71 @@ bool ForwardBuilder::build(const ForwardDecl &decl,
       break;
     }
     if (stmt.kind == Stmt::Kind::Assign) {
-      std::string what = describeName(stmt.target);
-      if (!what.empty() && !locals.count(stmt.target)) {
-        rep.error(stmt.targetRange,
-                  "cannot assign to '" + stmt.target + "': it is " + what);
+      std::vector<std::pair<std::string, SMRange>> targets = {
+          {stmt.target, stmt.targetRange}};
+      llvm::append_range(targets, stmt.moreTargets);
+      bool clash = false;
+      for (const auto &[target, range] : targets) {
+        std::string what = describeName(target);
+        if (!what.empty() && !locals.count(target)) {
+          rep.error(range, "cannot assign to '" + target + "': it is " + what);
+          clash = true;
+        }
+      }
+      if (clash)
+        continue;
+      if (targets.size() > 1)
+        tupleCall = stmt.value.get();
+      FValue value = evalExpr(*stmt.value, 0);
+      tupleCall = nullptr;
+      if (targets.size() == 1) {
+        locals[stmt.target] = value;
         continue;
       }
-      locals[stmt.target] = evalExpr(*stmt.value, 0);
+      size_t count = value.isTuple() ? value.nodes.size() : 1;
+      if (!value.isInvalid() && count != targets.size()) {
+        rep.error(stmt.value->getRange(),
+                  "this is " + llvm::Twine(count) + " value" +
+                      (count == 1 ? "" : "s") + ", but " +
+                      llvm::Twine(targets.size()) + " names are assigned");
+        value = FValue::invalid();
+      }
+      for (size_t i = 0; i < targets.size(); ++i)
+        locals[targets[i].first] = value.isInvalid()
+                                       ? FValue::invalid()
+                                       : FValue::tensor(value.nodes[i]);
       continue;
     }
     returnStmt = &stmt;
-    FValue value = evalExpr(*stmt.value, 0);
-    if (value.isInvalid())
-      continue;
-    if (value.isConst() ||
-        typeOfValue(value).kind != ValueType::Kind::Features) {
-      rep.error(stmt.value->getRange(),
-                "'forward' must return a [seq, N] tensor of features, but "
-                "this is " +
-                    describe(value));
+    std::vector<const Expr *> returned = {stmt.value.get()};
+    for (const ExprPtr &more : stmt.moreValues)
+      returned.push_back(more.get());
+    if (returned.size() > 1 &&
+        llvm::StringRef(body.owner).starts_with("model")) {
+      rep.error(stmt.moreValues.front()->getRange(),
+                "the forward of " + body.owner +
+                    " returns one tensor (the logits or features), but "
+                    "returns " +
+                    llvm::Twine(returned.size()));
       continue;
     }
-    forward.result = value.node;
+    forward.results.clear();
+    for (const Expr *expr : returned) {
+      FValue value = evalExpr(*expr, 0);
+      if (value.isInvalid())
+        continue;
+      if (value.isTuple() || value.isConst() ||
+          typeOfValue(value).kind != ValueType::Kind::Features) {
+        rep.error(expr->getRange(),
+                  "'forward' must return a [seq, N] tensor of features, but "
+                  "this is " +
+                      describe(value));
+        continue;
+      }
+      forward.results.push_back(value.node);
+    }
+    if (!forward.results.empty())
+      forward.result = forward.results.front();
   }
   if (!returnStmt)
     rep.error(decl.range.Start,
@@ -541,6 +597,18 @@ FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
     body.info[layerIt->second].used = true;
     if (!ok || body.info[layerIt->second].failed)
       return FValue::invalid();
+    if (body.layers[layerIt->second].kind == LayerKind::Block) {
+      FValue result = callBlock(layerIt->second, call, args);
+      if (result.isTuple() && &call != tupleCall) {
+        rep.error(
+            call.getRange(),
+            "'" + callee + "' returns " + llvm::Twine(result.nodes.size()) +
+                " values; assign them to as many names ('a, b = " + callee +
+                "(...)')");
+        return FValue::invalid();
+      }
+      return result;
+    }
     if (body.layers[layerIt->second].kind == LayerKind::Param) {
       rep.error(calleeRange, "'" + callee +
                                  "' is a Param, a value: use it in an "
@@ -1086,11 +1154,13 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
   StringRef name = layer.name;
   bool repeated = layerDecl.stackCount || layerDecl.isLoop;
   size_t numParams = decl.forward ? decl.forward->params.size() : 1;
-  if (repeated && numParams != 1) {
+  bool special = layer.blockUse.exit != BlockUseSpec::Exit::None ||
+                 layer.blockUse.loraRank != 0;
+  if (repeated && special && numParams != 1) {
     rep.error(call.getCalleeRange(),
-              "'" + name + "' repeats block '" + decl.name +
-                  "', which must then take exactly one input, but its "
-                  "forward takes " +
+              "'" + name + "' loops block '" + decl.name +
+                  "' with 'exit' or 'lora', so the block must take exactly "
+                  "one input, but its forward takes " +
                   llvm::Twine(numParams));
     return FValue::invalid();
   }
@@ -1139,17 +1209,26 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
   }
   const Block *block =
       elab.instantiate(decl, info.blockArgs, types, call.getRange());
-  if (!block || block->forward.result >= block->forward.nodes.size())
+  if (!block || block->forward.results.empty() ||
+      block->forward.result >= block->forward.nodes.size())
     return FValue::invalid();
   layer.blockUse.block = block;
   info.inputTypes = types;
   ValueType output = typeOf(block->forward.nodes[block->forward.result]);
-  if (repeated && output != types[0]) {
+  std::vector<ValueType> outputs;
+  for (unsigned node : block->forward.results)
+    outputs.push_back(typeOf(block->forward.nodes[node]));
+  if (repeated && outputs != types) {
+    auto list = [](llvm::ArrayRef<ValueType> values) {
+      std::string text;
+      for (size_t i = 0; i < values.size(); ++i)
+        text += (i ? ", " : "") + describeType(values[i]);
+      return text;
+    };
     rep.error(call.getRange(),
               "'" + name + "' repeats block '" + decl.name +
                   "', so the block must return what it takes, but it takes " +
-                  describeType(types[0]) + " and returns " +
-                  describeType(output));
+                  list(types) + " and returns " + list(outputs));
     return FValue::invalid();
   }
   if (layer.blockUse.exit == BlockUseSpec::Exit::Gate &&
@@ -1161,7 +1240,17 @@ FValue ForwardBuilder::callBlock(unsigned index, const CallExpr &call,
   forward.nodes[result.node].layer = index;
   for (const FValue &arg : args)
     forward.nodes[result.node].operands.push_back(arg.node);
-  return result;
+  if (outputs.size() == 1)
+    return result;
+  // Several values: one node each, reading the call's.
+  llvm::SmallVector<unsigned, 2> values;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    FValue value = addTensor(Node::Op::Result, call.getRange(), outputs[i]);
+    forward.nodes[value.node].operands = {result.node};
+    forward.nodes[value.node].row = int64_t(i);
+    values.push_back(value.node);
+  }
+  return FValue::tuple(values);
 }
 
 bool ForwardBuilder::resolveUnshared(Layer &loop) {

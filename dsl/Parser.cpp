@@ -565,10 +565,21 @@ LogicalResult Parser::parseStmt(Stmt &stmt) {
     stmt.value = parseExpr();
     if (!stmt.value)
       return failure();
+    // `return a, b`: a block returning several values. A ',' before the
+    // closing brace is a separator.
+    while (tok.is(Token::comma) && peek().isNot(Token::r_brace) &&
+           peek().isNot(Token::eof)) {
+      consume();
+      ExprPtr value = parseExpr();
+      if (!value)
+        return failure();
+      stmt.moreValues.push_back(std::move(value));
+    }
     stmt.range = rangeFrom(start);
     return success();
   }
-  if (tok.isNot(Token::identifier) || peek().isNot(Token::equal))
+  if (tok.isNot(Token::identifier) ||
+      (peek().isNot(Token::equal) && peek().isNot(Token::comma)))
     return emitError("expected a statement ('name = expression' or 'return "
                      "expression'), found " +
                      describeTok());
@@ -576,7 +587,17 @@ LogicalResult Parser::parseStmt(Stmt &stmt) {
   stmt.target = tok.getSpelling().str();
   stmt.targetRange = tok.getLocRange();
   consume(); // name
-  consume(); // '='
+  // `a, b = ...`: one name per value of a block returning several.
+  while (consumeIf(Token::comma)) {
+    if (tok.isNot(Token::identifier))
+      return emitError("expected a name after ',' in an assignment of "
+                       "several values, found " +
+                       describeTok());
+    stmt.moreTargets.emplace_back(tok.getSpelling().str(), tok.getLocRange());
+    consume();
+  }
+  if (failed(expect(Token::equal, "after the names assigned")))
+    return failure();
   stmt.value = parseExpr();
   if (!stmt.value)
     return failure();

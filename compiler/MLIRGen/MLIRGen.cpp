@@ -181,9 +181,9 @@ private:
 
   /// Creates the function of an instantiated block.
   void emitBlock(const dsl::Block &block);
-  /// Emits a forward graph. `weightsOf(i)` yields the weight values of layer
-  /// `i`, materializing them on demand.
-  FailureOr<Value>
+  /// Emits a forward graph and returns the values it returns. `weightsOf(i)`
+  /// yields the weight values of layer `i`, materializing them on demand.
+  FailureOr<SmallVector<Value>>
   emitForward(const dsl::Forward &forward, ArrayRef<dsl::Layer> layers,
               ValueRange inputs,
               llvm::function_ref<SmallVector<Value>(unsigned)> weightsOf);
@@ -196,15 +196,20 @@ private:
                            ArrayRef<Value> weights, Location loc);
   FailureOr<Value> emitMoE(const dsl::Layer &layer, Value x,
                            ArrayRef<Value> weights, Location loc);
-  FailureOr<Value> emitBlockUse(const dsl::Layer &layer, ValueRange inputs,
-                                ArrayRef<Value> weights, Location loc);
+  /// A use of a block (a call, a stack, a loop): the values it returns.
+  FailureOr<SmallVector<Value>> emitBlockUse(const dsl::Layer &layer,
+                                             ValueRange inputs,
+                                             ArrayRef<Value> weights,
+                                             Location loc);
   /// A weight-shared loop with per-iteration LoRA deltas (`lora(r)`): the
   /// block's copy that adds `(x a^T) b^T` to each product of a shared
   /// matrix, called with each iteration's factors (`NAME.lora.I.a/b`,
   /// chosen by the loop index).
-  FailureOr<Value> emitLoraLoop(const dsl::Layer &layer, ValueRange inputs,
-                                ArrayRef<Value> weights,
-                                ArrayRef<Value> gateWeights, Location loc);
+  FailureOr<SmallVector<Value>> emitLoraLoop(const dsl::Layer &layer,
+                                             ValueRange inputs,
+                                             ArrayRef<Value> weights,
+                                             ArrayRef<Value> gateWeights,
+                                             Location loc);
   /// Where each layer's weights start among `block`'s weights (one more
   /// entry at the end: their count).
   SmallVector<size_t> layerWeightOffsets(const dsl::Block &block);
@@ -212,8 +217,9 @@ private:
   static bool usesBlocks(const dsl::Block &block);
   /// Emits `block`'s forward on `inputs` where the builder is, reading
   /// `weights` (its function's weight arguments).
-  FailureOr<Value> emitInPlace(const dsl::Block &block, ValueRange inputs,
-                               ArrayRef<Value> weights);
+  FailureOr<SmallVector<Value>> emitInPlace(const dsl::Block &block,
+                                            ValueRange inputs,
+                                            ArrayRef<Value> weights);
   /// Marks `loop` adaptive when `use` has an exit rule.
   void setExitRule(LoopOp loop, const dsl::BlockUseSpec &use);
   /// The weights of one copy of the block `use` loops, as its body reads
@@ -572,10 +578,10 @@ FailureOr<Value> Generator::emitMoE(const dsl::Layer &layer, Value x,
       .getResult();
 }
 
-FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
-                                         ValueRange inputs,
-                                         ArrayRef<Value> weights,
-                                         Location loc) {
+FailureOr<SmallVector<Value>> Generator::emitBlockUse(const dsl::Layer &layer,
+                                                      ValueRange inputs,
+                                                      ArrayRef<Value> weights,
+                                                      Location loc) {
   const dsl::BlockUseSpec &use = layer.blockUse;
   func::FuncOp callee = blockFuncs.lookup(use.block);
   SmallVector<bool> unshared = unsharedSlots(use);
@@ -602,10 +608,11 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
           return failure();
       }
       if (inPlace) {
-        FailureOr<Value> result = emitInPlace(*use.block, current, copyWeights);
+        FailureOr<SmallVector<Value>> result =
+            emitInPlace(*use.block, current, copyWeights);
         if (failed(result))
           return failure();
-        current.assign({*result});
+        current.assign(result->begin(), result->end());
         continue;
       }
       SmallVector<Value> operands(current);
@@ -617,10 +624,7 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
   };
 
   if (!use.loop) {
-    FailureOr<SmallVector<Value>> result = applyStack(inputs);
-    if (failed(result))
-      return failure();
-    return result->front();
+    return applyStack(inputs);
   }
   // The exit gate's weights come last.
   ArrayRef<Value> gateWeights;
@@ -644,7 +648,7 @@ FailureOr<Value> Generator::emitBlockUse(const dsl::Layer &layer,
     appendExitLogits(*result, use, gateWeights, loc);
     YieldOp::create(builder, loc, *result);
   }
-  return loop.getResult(0);
+  return SmallVector<Value>(loop.getResults().take_front(inputs.size()));
 }
 
 SmallVector<size_t> Generator::layerWeightOffsets(const dsl::Block &block) {
@@ -666,9 +670,9 @@ bool Generator::usesBlocks(const dsl::Block &block) {
   });
 }
 
-FailureOr<Value> Generator::emitInPlace(const dsl::Block &block,
-                                        ValueRange inputs,
-                                        ArrayRef<Value> weights) {
+FailureOr<SmallVector<Value>> Generator::emitInPlace(const dsl::Block &block,
+                                                     ValueRange inputs,
+                                                     ArrayRef<Value> weights) {
   // Each layer's weights are a contiguous run of `weights`, as the
   // arguments of the block's function are.
   SmallVector<size_t> firstWeight = layerWeightOffsets(block);
@@ -730,11 +734,10 @@ void Generator::appendExitLogits(SmallVectorImpl<Value> &yielded,
       LinearOp::create(builder, loc, yielded.front(), w, bias).getResult());
 }
 
-FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
-                                         ValueRange inputs,
-                                         ArrayRef<Value> weights,
-                                         ArrayRef<Value> gateWeights,
-                                         Location loc) {
+FailureOr<SmallVector<Value>>
+Generator::emitLoraLoop(const dsl::Layer &layer, ValueRange inputs,
+                        ArrayRef<Value> weights, ArrayRef<Value> gateWeights,
+                        Location loc) {
   const dsl::BlockUseSpec &use = layer.blockUse;
   int64_t rank = use.loraRank;
   // Errors at the declaration; ops at the use.
@@ -817,7 +820,7 @@ FailureOr<Value> Generator::emitLoraLoop(const dsl::Layer &layer,
   }
   appendExitLogits(current, use, gateWeights, loc);
   YieldOp::create(builder, loc, current);
-  return loop.getResult(0);
+  return SmallVector<Value>(loop.getResults().take_front(inputs.size()));
 }
 
 FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
@@ -851,17 +854,18 @@ FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
   case dsl::LayerKind::MoE:
     return emitMoE(layer, x, weights, loc);
   case dsl::LayerKind::Block:
-    return emitBlockUse(layer, inputs, weights, loc);
   case dsl::LayerKind::Param:
     break;
   }
-  llvm_unreachable("a Param is read, not called");
+  llvm_unreachable("blocks are emitted by emitBlockUse; a Param is read");
 }
 
-FailureOr<Value> Generator::emitForward(
+FailureOr<SmallVector<Value>> Generator::emitForward(
     const dsl::Forward &forward, ArrayRef<dsl::Layer> layers, ValueRange inputs,
     llvm::function_ref<SmallVector<Value>(unsigned)> weightsOf) {
   SmallVector<Value> values;
+  // The values of calls of blocks that return several.
+  llvm::DenseMap<unsigned, SmallVector<Value>> calls;
   values.reserve(forward.nodes.size());
   for (const dsl::Node &node : forward.nodes) {
     // Scores and what leads to them become part of the attention op that
@@ -889,9 +893,21 @@ FailureOr<Value> Generator::emitForward(
         llvm::append_range(weights, weightsOf(layer.blockUse.exitGate));
         exitGate = &layers[layer.blockUse.exitGate];
       }
-      value = emitLayer(layer, operands, weights, nodeLoc);
+      if (layer.kind != dsl::LayerKind::Block) {
+        value = emitLayer(layer, operands, weights, nodeLoc);
+        break;
+      }
+      FailureOr<SmallVector<Value>> results =
+          emitBlockUse(layer, operands, weights, nodeLoc);
+      if (failed(results))
+        return failure();
+      value = results->front();
+      calls[values.size()] = std::move(*results);
       break;
     }
+    case dsl::Node::Op::Result:
+      value = calls.lookup(node.operands[0])[node.row];
+      break;
     case dsl::Node::Op::Activation:
       value = ActivationOp::create(builder, nodeLoc,
                                    convertActivation(node.act), operand(0))
@@ -998,7 +1014,12 @@ FailureOr<Value> Generator::emitForward(
       return failure();
     values.push_back(*value);
   }
-  return values[forward.result];
+  if (forward.results.empty())
+    return SmallVector<Value>{values[forward.result]};
+  SmallVector<Value> results;
+  for (unsigned node : forward.results)
+    results.push_back(values[node]);
+  return results;
 }
 
 void Generator::emitBlock(const dsl::Block &block) {
@@ -1010,14 +1031,16 @@ void Generator::emitBlock(const dsl::Block &block) {
   size_t numInputs = argTypes.size();
   for (const WeightSlot &slot : slots)
     argTypes.push_back(slot.type);
-  Type resultType = nodeType(block.forward.nodes[block.forward.result]);
+  SmallVector<Type> resultTypes;
+  for (unsigned node : block.forward.results)
+    resultTypes.push_back(nodeType(block.forward.nodes[node]));
 
   Location blockLoc = loc(block.range);
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToEnd(module.getBody());
   auto func =
       func::FuncOp::create(builder, blockLoc, block.name,
-                           builder.getFunctionType(argTypes, resultType));
+                           builder.getFunctionType(argTypes, resultTypes));
   func.setPrivate();
   func->setAttr("loom.block", builder.getUnitAttr());
   // Name each weight argument after its checkpoint path inside the block.
@@ -1038,7 +1061,7 @@ void Generator::emitBlock(const dsl::Block &block) {
     return weights;
   };
 
-  FailureOr<Value> result =
+  FailureOr<SmallVector<Value>> result =
       emitForward(block.forward, block.layers,
                   entry->getArguments().take_front(numInputs), weightsOf);
   // Blocks fail only through the model's parameters; emit a return anyway so
@@ -1112,11 +1135,11 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
     }
     return weights;
   };
-  FailureOr<Value> result =
+  FailureOr<SmallVector<Value>> result =
       emitForward(forward, model.layers, entry->getArguments(), weightsOf);
   if (failed(result) || paramsFailed)
     return nullptr;
-  func::ReturnOp::create(builder, forwardLoc, *result);
+  func::ReturnOp::create(builder, forwardLoc, result->front());
 
   // A block that only `lora` loops use runs as its copies with deltas; a
   // block that uses blocks is emitted in place.

@@ -581,6 +581,44 @@ def widenet(weights, cfg, ids):
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
 
+def value_residual(weights, cfg, ids):
+    """ResFormer (Zhou et al., 2024): layers after the first attend over
+    values l_0 V_n + l_1 V_1 (V_1 the first layer's, l learned per layer);
+    a Llama-style decoder otherwise. The first layer is model.first_layer,
+    the others model.layers.I."""
+    W = as_weights(weights)
+    dim, eps, heads, kv = cfg["dim"], cfg["eps"], cfg["heads"], cfg["kv_heads"]
+    hd, theta = dim // heads, cfg["rope_theta"]
+
+    def layer(p, x, v1):
+        n = rms_norm(W, p + ".input_layernorm", x, dim, eps)
+        a = p + ".self_attn"
+        v = linear(W, a + ".v_proj", n, dim, kv * hd, False)
+        if v1 is None:
+            v1 = v
+        else:
+            mix = W.get(a + ".value_residual", (2,))
+            v = mix[0] * v + mix[1] * v1
+        q = rope(split_heads(linear(W, a + ".q_proj", n, dim, dim, False),
+                             heads, hd), theta)
+        k = rope(split_heads(linear(W, a + ".k_proj", n, dim, kv * hd,
+                                    False), kv, hd), theta)
+        o = sdpa(q, repeat_kv(k, heads // kv),
+                 repeat_kv(split_heads(v, kv, hd), heads // kv), causal=True)
+        h = x + linear(W, a + ".o_proj", merge_heads(o), dim, dim, False)
+        m = llama_mlp(W, p + ".mlp",
+                      rms_norm(W, p + ".post_attention_layernorm", h, dim,
+                               eps), dim, cfg["ffn"])
+        return h + m, v1
+
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    x, v1 = layer("model.first_layer", x, None)
+    for i in range(cfg["layers"] - 1):
+        x, v1 = layer("model.layers.%d" % i, x, v1)
+    x = rms_norm(W, "model.norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
 def qwen2_moe_block(W, p, x, cfg, gated=True):
     """Qwen2MoeSparseMoeBlock (norm_topk_prob = false): the routed experts
     plus a shared expert scaled by sigmoid(shared_expert_gate(x)); without
@@ -956,6 +994,7 @@ MODELS = {
     "TensorMath": (tensor_math, "decoder"),
     "Minimal": (minimal, "decoder"),
     "WideNet": (widenet, "decoder"),
+    "ResFormer": (value_residual, "decoder"),
     "QkNormWindow": (lambda weights, cfg, ids: _decoder_stack(
         as_weights(weights), cfg, ids, cfg["eps"],
         lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=cfg["eps"],
