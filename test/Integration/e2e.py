@@ -107,6 +107,10 @@ def init_tensor(name, shape, seed):
         return 1.0 + 0.1 * z
     if name.endswith(".bias"):
         return 0.02 * z
+    if len(shape) == 1 and shape[0] <= 4:
+        # Learned coefficients (a Param(n) of a few scalars: mixing weights,
+        # polynomial coefficients) start near 0.5, as trained ones sit.
+        return 0.5 + 0.1 * z
     return 0.05 * z
 
 

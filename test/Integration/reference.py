@@ -619,6 +619,36 @@ def value_residual(weights, cfg, ids):
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
 
+def hyper_connections(weights, cfg, ids, looped=False):
+    """Static hyper-connections (Zhu et al., 2025) with two streams around
+    each sublayer of a Llama-style layer: y = F(a0 h1 + a1 h2), h1' = b0 y +
+    m0 h1 + m1 h2, h2' = b1 y + m2 h1 + m3 h2; logits of norm(h1 + h2). With
+    `looped`, one layer (model.shared) applied `layers` times."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+
+    def hyper(p, h1, h2, sublayer, f):
+        a = W.get(p + ".hc_%s.input" % sublayer, (2,))
+        b = W.get(p + ".hc_%s.output" % sublayer, (2,))
+        m = W.get(p + ".hc_%s.mix" % sublayer, (4,))
+        y = f(a[0] * h1 + a[1] * h2)
+        return b[0] * y + m[0] * h1 + m[1] * h2, b[1] * y + m[2] * h1 + m[3] * h2
+
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    h1, h2 = x, x
+    for i in range(cfg["layers"]):
+        p = "model.shared" if looped else "model.layers.%d" % i
+        h1, h2 = hyper(p, h1, h2, "attn", lambda v: llama_attention(
+            W, p + ".self_attn", rms_norm(W, p + ".input_layernorm", v, dim,
+                                          eps),
+            dim, cfg["heads"], cfg["kv_heads"], cfg["rope_theta"]))
+        h1, h2 = hyper(p, h1, h2, "mlp", lambda v: llama_mlp(
+            W, p + ".mlp", rms_norm(W, p + ".post_attention_layernorm", v,
+                                    dim, eps), dim, cfg["ffn"]))
+    x = rms_norm(W, "model.norm", h1 + h2, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
 def qwen2_moe_block(W, p, x, cfg, gated=True):
     """Qwen2MoeSparseMoeBlock (norm_topk_prob = false): the routed experts
     plus a shared expert scaled by sigmoid(shared_expert_gate(x)); without
@@ -995,6 +1025,9 @@ MODELS = {
     "Minimal": (minimal, "decoder"),
     "WideNet": (widenet, "decoder"),
     "ResFormer": (value_residual, "decoder"),
+    "HyperConnections": (hyper_connections, "decoder"),
+    "LoopedHyperConnections": (functools.partial(hyper_connections,
+                                                 looped=True), "decoder"),
     "QkNormWindow": (lambda weights, cfg, ids: _decoder_stack(
         as_weights(weights), cfg, ids, cfg["eps"],
         lambda W, p, x: qwen3_attention(W, p, x, cfg, qk_norm_eps=cfg["eps"],
