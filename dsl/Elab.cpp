@@ -522,6 +522,7 @@ bool Elaborator::elabBlockLayer(const LayerDecl &decl, const BlockDecl &block,
       ok = false;
     else
       layer.blockUse.count = *count;
+    layer.blockUse.stacked = true;
   }
   if (decl.loopCount) {
     std::optional<int64_t> count = eval.evalPositiveInt(

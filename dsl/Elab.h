@@ -205,6 +205,8 @@ struct BlockUseSpec {
   const Block *block = nullptr;
   /// Number of stacked copies with distinct weights (1 when not stacked).
   int64_t count = 1;
+  /// True when written as a stack (`Block[n]`), even of one copy.
+  bool stacked = false;
   /// True when written with `loop`.
   bool loop = false;
   /// Loop iterations (1 when not looped).

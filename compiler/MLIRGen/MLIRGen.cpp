@@ -213,8 +213,9 @@ private:
   /// Where each layer's weights start among `block`'s weights (one more
   /// entry at the end: their count).
   SmallVector<size_t> layerWeightOffsets(const dsl::Block &block);
-  /// True if `block` has layers that are blocks.
-  static bool usesBlocks(const dsl::Block &block);
+  /// True if `block` calls blocks: has a stacked or looped block layer, or
+  /// one used once (emitted in place) that calls blocks.
+  static bool callsBlocks(const dsl::Block &block);
   /// Emits `block`'s forward on `inputs` where the builder is, reading
   /// `weights` (its function's weight arguments).
   FailureOr<SmallVector<Value>> emitInPlace(const dsl::Block &block,
@@ -590,11 +591,15 @@ FailureOr<SmallVector<Value>> Generator::emitBlockUse(const dsl::Layer &layer,
   for (bool one : unshared)
     perCopy += one ? size_t(use.iterations) : 1;
 
-  // A block that uses blocks is emitted in place, so that the blocks it
-  // uses are called with the model's weights themselves: the passes that
-  // rewrite weights (fusion, quantization, pruning) follow one call from
-  // the entry point to a weight, not a chain of them.
-  bool inPlace = usesBlocks(*use.block);
+  // A block that calls blocks is emitted in place, so that the blocks it
+  // calls read the model's weights themselves: the passes that rewrite
+  // weights (fusion, quantization, pruning) follow one call from the entry
+  // point to a weight, not a chain of them. So is a block used once (not
+  // stacked or looped): its ops then sit beside the caller's, so that the
+  // fusions see across the block's boundary (an attention written out as a
+  // block, whose output projection takes the caller's residual), and a
+  // stacked block that uses it stays one function called per layer.
+  bool inPlace = callsBlocks(*use.block) || (!use.loop && !use.stacked);
   // Applies the `count` stacked copies in order to `state`.
   auto applyStack = [&](ValueRange state) -> FailureOr<SmallVector<Value>> {
     SmallVector<Value> current(state.begin(), state.end());
@@ -664,9 +669,12 @@ SmallVector<size_t> Generator::layerWeightOffsets(const dsl::Block &block) {
   return first;
 }
 
-bool Generator::usesBlocks(const dsl::Block &block) {
+bool Generator::callsBlocks(const dsl::Block &block) {
   return llvm::any_of(block.layers, [](const dsl::Layer &layer) {
-    return layer.kind == dsl::LayerKind::Block;
+    if (layer.kind != dsl::LayerKind::Block)
+      return false;
+    const dsl::BlockUseSpec &use = layer.blockUse;
+    return use.loop || use.stacked || callsBlocks(*use.block);
   });
 }
 
@@ -1141,14 +1149,15 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
     return nullptr;
   func::ReturnOp::create(builder, forwardLoc, result->front());
 
-  // A block that only `lora` loops use runs as its copies with deltas; a
-  // block that uses blocks is emitted in place.
+  // A block that only `lora` loops use runs as its copies with deltas.
   for (func::FuncOp base : loraBases)
     if (SymbolTable::symbolKnownUseEmpty(base, module))
       base.erase();
-  for (const std::unique_ptr<dsl::Block> &block : model.blocks) {
+  // Blocks emitted in place everywhere leave their functions unused (in
+  // reverse, so that a function goes before those only it called).
+  for (const std::unique_ptr<dsl::Block> &block : llvm::reverse(model.blocks)) {
     func::FuncOp func = blockFuncs.lookup(block.get());
-    if (func && usesBlocks(*block) &&
+    if (func && !loraBases.contains(func) &&
         SymbolTable::symbolKnownUseEmpty(func, module))
       func.erase();
   }
