@@ -413,6 +413,18 @@ private:
         label = functionLabel(node);
         attributes = "shape = oval, fillcolor = \"#cfe2ff\"";
         break;
+      case Node::Op::Concat:
+        label = "concat";
+        attributes = "shape = oval";
+        break;
+      case Node::Op::Slice:
+        label = formatv("[{0}:{1}]", node.row, node.row + node.width).str();
+        attributes = "shape = oval";
+        break;
+      case Node::Op::Result:
+        label = formatv("value {0}", node.row).str();
+        attributes = "shape = plaintext, style = \"\"";
+        break;
       case Node::Op::Attend:
         label = "attention";
         if (node.causal)

@@ -276,7 +276,7 @@ struct Node {
     Pow,          ///< operands[0] ^ operands[1]
     Math,         ///< `fn(operands[0])`
     Reduce,       ///< `reduction` over the last axis of operands[0], kept as 1
-    Element,      ///< element `row` of the vector operands[0]: [1]
+    Element,      ///< element (row) `row` of the vector (matrix) operands[0]
     MatMul,       ///< operands[0] [seq, K] times the matrix operands[1] [K, N]
     Transpose,    ///< the transpose of operands[0] (a matrix, or heads)
     SplitHeads,   ///< operands[0] [seq, rows * width] as heads
@@ -291,6 +291,10 @@ struct Node {
     Attend,
     /// Value `row` of operands[0], a call of a block returning several.
     Result,
+    /// operands concatenated along their last axis.
+    Concat,
+    /// `width` elements of operands[0]'s last axis from `row` on.
+    Slice,
   };
   // Add, Sub, Mul, Div, Max, Min and Pow broadcast as NumPy does: a row
   // [N] or [1] applies to every token, a [seq, 1] column to every feature.

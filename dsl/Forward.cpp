@@ -44,11 +44,11 @@ std::optional<MathFn> parseMathFn(StringRef name) {
 /// `rope`, `causal`, `window`).
 llvm::ArrayRef<StringRef> getFunctionNames() {
   static const StringRef names[] = {
-      "exp",     "log",  "tanh",        "sigmoid",     "sqrt",
-      "rsqrt",   "abs",  "sum",         "mean",        "max",
-      "min",     "pow",  "matmul",      "transpose",   "vector_norm",
-      "softmax", "rope", "split_heads", "merge_heads", "causal",
-      "window"};
+      "exp",     "log",    "tanh",        "sigmoid",     "sqrt",
+      "rsqrt",   "abs",    "sum",         "mean",        "max",
+      "min",     "pow",    "matmul",      "transpose",   "vector_norm",
+      "softmax", "rope",   "split_heads", "merge_heads", "causal",
+      "window",  "concat", "slice",       "split"};
   return names;
 }
 
@@ -121,6 +121,8 @@ private:
   /// `reduction(x)` over the last axis: x must be features, a row or heads.
   FValue reduce(Reduction reduction, const CallExpr &call,
                 llvm::ArrayRef<FValue> args);
+  /// `concat`, `slice` and `split` along the last axis.
+  FValue callPieces(const CallExpr &call, llvm::ArrayRef<FValue> args);
   /// `softmax` and the parts of an attention written out.
   FValue callHeadsFunction(const CallExpr &call, llvm::ArrayRef<FValue> args);
   /// `matmul(a, b)` for every kind of `a` and `b`.
@@ -406,20 +408,22 @@ FValue ForwardBuilder::evalIndex(const IndexExpr &expr, unsigned depth) {
     return FValue::invalid();
   }
   ValueType type = base.isTensor() ? typeOfValue(base) : ValueType();
-  if (!base.isTensor() || type.kind != ValueType::Kind::Row) {
+  bool matrix = base.isTensor() && type.kind == ValueType::Kind::Matrix;
+  if (!base.isTensor() || (type.kind != ValueType::Kind::Row && !matrix)) {
     rep.error(expr.getBaseRange(),
-              "only a vector (a Param(n) or a row) can be indexed, but '" +
+              "only a vector (a Param(n) or a row) or a matrix (its rows) "
+              "can be indexed, but '" +
                   expr.getBase() + "' is " + describe(base));
     return FValue::invalid();
   }
   int64_t i = index.value.intValue;
-  if (i < 0 || i >= type.width) {
+  if (i < 0 || i >= (matrix ? type.rows : type.width)) {
     rep.error(indexRange, "index " + llvm::Twine(i) + " is out of range for '" +
                               expr.getBase() + "', " + describeType(type));
     return FValue::invalid();
   }
-  FValue result =
-      addTensor(Node::Op::Element, expr.getRange(), ValueType::row(1));
+  FValue result = addTensor(Node::Op::Element, expr.getRange(),
+                            ValueType::row(matrix ? type.width : 1));
   forward.nodes[result.node].row = i;
   forward.nodes[result.node].operands = {base.node};
   return result;
@@ -621,8 +625,17 @@ FValue ForwardBuilder::evalCall(const CallExpr &call, unsigned depth) {
   }
   if (!ok)
     return FValue::invalid();
-  if (!act)
-    return callFunction(call, args);
+  if (!act) {
+    FValue result = callFunction(call, args);
+    if (result.isTuple() && &call != tupleCall) {
+      rep.error(call.getRange(),
+                "'" + callee + "' returns " + llvm::Twine(result.nodes.size()) +
+                    " values; assign them to as many names ('a, b = " + callee +
+                    "(...)')");
+      return FValue::invalid();
+    }
+    return result;
+  }
 
   // An activation function.
   if (args.size() != 1) {
@@ -716,7 +729,118 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
       return FValue::invalid();
     return matmul(call, args);
   }
+  if (callee == "concat" || callee == "slice" || callee == "split")
+    return callPieces(call, args);
   return callHeadsFunction(call, args);
+}
+
+FValue ForwardBuilder::callPieces(const CallExpr &call,
+                                  llvm::ArrayRef<FValue> args) {
+  StringRef callee = call.getCallee();
+  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
+  auto fail = [&](SMRange range, const llvm::Twine &msg) {
+    rep.error(range, msg);
+    return FValue::invalid();
+  };
+  /// Argument `i` as a constant integer at least `least`.
+  auto integer = [&](size_t i, int64_t least, int64_t &out) {
+    const FValue &v = args[i];
+    if (v.isConst() && v.value.kind == ConfigValue::Kind::Int &&
+        v.value.intValue >= least) {
+      out = v.value.intValue;
+      return true;
+    }
+    rep.error(argRange(i), "'" + callee + "' needs " +
+                               (least > 0 ? "a positive" : "a non-negative") +
+                               " integer here, but this is " + describe(v));
+    return false;
+  };
+  /// Features or a row, else an error at argument `i`.
+  auto piece = [&](size_t i) {
+    if (args[i].isTensor()) {
+      ValueType::Kind kind = typeOfValue(args[i]).kind;
+      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row)
+        return true;
+    }
+    rep.error(argRange(i), "'" + callee +
+                               "' takes [seq, N] tensors or rows (along "
+                               "their last axis), but got " +
+                               describe(args[i]));
+    return false;
+  };
+
+  if (callee == "concat") {
+    if (args.size() < 2)
+      return fail(call.getCalleeRange(), "'concat' takes two inputs or more");
+    int64_t width = 0;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (!piece(i))
+        return FValue::invalid();
+      ValueType type = typeOfValue(args[i]);
+      if (type.kind != typeOfValue(args[0]).kind)
+        return fail(argRange(i), "'concat' joins values of one kind, but "
+                                 "this is " +
+                                     describeType(type) + " after " +
+                                     describe(args[0]));
+      width += type.width;
+    }
+    ValueType type = typeOfValue(args[0]);
+    type.width = width;
+    FValue result = addTensor(Node::Op::Concat, call.getRange(), type);
+    for (const FValue &arg : args)
+      forward.nodes[result.node].operands.push_back(arg.node);
+    return result;
+  }
+  if (args.empty() || !piece(0))
+    return FValue::invalid();
+  ValueType type = typeOfValue(args[0]);
+  auto slice = [&](int64_t start, int64_t size) {
+    ValueType out = type;
+    out.width = size;
+    FValue value = addTensor(Node::Op::Slice, call.getRange(), out);
+    forward.nodes[value.node].operands = {args[0].node};
+    forward.nodes[value.node].row = start;
+    return value;
+  };
+  if (callee == "slice") {
+    if (args.size() != 3)
+      return fail(call.getCalleeRange(),
+                  "'slice' takes an input, a start and a size");
+    int64_t start = 0, size = 0;
+    if (!integer(1, 0, start) || !integer(2, 1, size))
+      return FValue::invalid();
+    if (start + size > type.width)
+      return fail(call.getRange(), "'slice' of " + describeType(type) +
+                                       " from " + llvm::Twine(start) +
+                                       " of size " + llvm::Twine(size) +
+                                       " runs past its " +
+                                       llvm::Twine(type.width) + " elements");
+    return slice(start, size);
+  }
+  // split
+  if (args.size() < 3)
+    return fail(call.getCalleeRange(),
+                "'split' takes an input and two sizes or more");
+  llvm::SmallVector<int64_t> sizes;
+  int64_t total = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    int64_t size = 0;
+    if (!integer(i, 1, size))
+      return FValue::invalid();
+    sizes.push_back(size);
+    total += size;
+  }
+  if (total != type.width)
+    return fail(call.getRange(),
+                "'split' sizes add up to " + llvm::Twine(total) + ", but " +
+                    describeType(type) + " has " + llvm::Twine(type.width));
+  llvm::SmallVector<unsigned, 2> nodes;
+  int64_t start = 0;
+  for (int64_t size : sizes) {
+    nodes.push_back(slice(start, size).node);
+    start += size;
+  }
+  return FValue::tuple(nodes);
 }
 
 FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,

@@ -985,11 +985,31 @@ FailureOr<SmallVector<Value>> Generator::emitForward(
                                convertReduction(node.reduction), operand(0))
                   .getResult();
       break;
-    case dsl::Node::Op::Element:
-      value = SliceOp::create(builder, nodeLoc, operand(0), /*axis=*/0,
-                              node.row, /*size=*/1)
+    case dsl::Node::Op::Element: {
+      Value row = SliceOp::create(builder, nodeLoc, operand(0), /*axis=*/0,
+                                  node.row, /*size=*/1);
+      // A matrix's row [1, N] as a row [N].
+      if (cast<RankedTensorType>(row.getType()).getRank() == 2)
+        row = tensor::CollapseShapeOp::create(
+            builder, nodeLoc, row, ArrayRef<ReassociationIndices>{{0, 1}});
+      value = row;
+      break;
+    }
+    case dsl::Node::Op::Concat: {
+      SmallVector<Value> pieces;
+      for (unsigned i = 0, e = node.operands.size(); i != e; ++i)
+        pieces.push_back(operand(i));
+      int64_t axis = cast<RankedTensorType>(pieces[0].getType()).getRank() - 1;
+      value = ConcatOp::create(builder, nodeLoc, pieces, axis).getResult();
+      break;
+    }
+    case dsl::Node::Op::Slice: {
+      int64_t axis = cast<RankedTensorType>(operand(0).getType()).getRank() - 1;
+      value = SliceOp::create(builder, nodeLoc, operand(0), axis, node.row,
+                              node.width)
                   .getResult();
       break;
+    }
     case dsl::Node::Op::MatMul:
       // x W for W [K, N] is the product with W^T stored [N, K] (the
       // kernels read a transposed weight in place).

@@ -483,7 +483,9 @@ def tensor_mix(W, p, x, dim):
     g = (torch.softmax(hs, -1) * torch.rsqrt((hs * hs).mean(-1, keepdim=True)
                                              + 1) - hs / 4)
     g = g.reshape(x.shape[0], dim) + torch.softmax(x, -1)
-    return 1 - z / (2 + z.abs()) + g
+    cat = torch.cat([x[:, 8:], x[:, :8] * 2], -1)
+    return 1 - z / (2 + z.abs()) + g + cat * proj[3] + \
+        cat[:, 4:12].sum(-1, keepdim=True)
 
 
 def tensor_math(weights, cfg, ids):
