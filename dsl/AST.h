@@ -296,6 +296,9 @@ struct ForwardDecl {
   struct Param {
     std::string name;
     llvm::SMRange range;
+    /// `forward(x[width])`: the model's input is float features of this
+    /// width rather than token ids; null if absent.
+    std::shared_ptr<Expr> width;
   };
   std::vector<Param> params;
   std::vector<Stmt> body;

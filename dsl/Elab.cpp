@@ -869,13 +869,21 @@ std::unique_ptr<Model> Elaborator::run(unsigned mainBufferId) {
   if (decl->forward->params.size() != 1) {
     rep.error(decl->forward->range.Start,
               "the forward of model '" + decl->name +
-                  "' must take exactly one parameter (the token ids), but "
-                  "takes " +
+                  "' must take exactly one parameter (the token ids, or "
+                  "features 'x[width]'), but takes " +
                   llvm::Twine(decl->forward->params.size()));
     return nullptr;
   }
-  ValueType ids = ValueType::ids();
-  bool ok = elabForward(*decl->forward, body, ids, model->forward);
+  // Token ids, or float features of a declared width (`forward(x[768])`).
+  ValueType input = ValueType::ids();
+  if (const Expr *width = decl->forward->params.front().width.get()) {
+    std::optional<int64_t> value = eval.evalPositiveInt(
+        *width, modelScope, "the input width of model '" + decl->name + "'");
+    if (!value)
+      return nullptr;
+    input = ValueType::features(*value);
+  }
+  bool ok = elabForward(*decl->forward, body, input, model->forward);
   finishBody(body, model->forward,
              /*warnUnused=*/ok && rep.getNumErrors() == errorsBefore);
   model->layers = std::move(body.layers);

@@ -206,6 +206,10 @@ bool ForwardBuilder::build(const ForwardDecl &decl,
   unsigned errorsBefore = rep.getNumErrors();
   for (size_t i = 0; i < decl.params.size(); ++i) {
     const ForwardDecl::Param &param = decl.params[i];
+    if (param.width && llvm::StringRef(body.owner).starts_with("block"))
+      rep.error(param.width->getRange(),
+                "only the model's forward declares its input's width; a "
+                "block's inputs take the widths of what it is called with");
     ValueType type = i < inputs.size() ? inputs[i] : ValueType::ids();
     std::string what = describeName(param.name);
     if (!what.empty())
@@ -1232,6 +1236,10 @@ FValue ForwardBuilder::callBuiltin(unsigned index, const CallExpr &call,
   case LayerKind::PositionalEmbedding:
     expected = ValueType::ids();
     output = ValueType::features(layer.embedding.dim);
+    // Positions count the rows of anything with a sequence axis.
+    if (layer.kind == LayerKind::PositionalEmbedding && arg.isTensor() &&
+        typeOfValue(arg).kind == ValueType::Kind::Features)
+      expected = typeOfValue(arg);
     break;
   case LayerKind::Linear:
     expected = ValueType::features(layer.linear.in);

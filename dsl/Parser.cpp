@@ -528,10 +528,18 @@ LogicalResult Parser::parseForward(std::optional<ForwardDecl> &forward,
     if (tok.isNot(Token::identifier))
       return emitError("expected a parameter name in 'forward', found " +
                        describeTok());
-    ForwardDecl::Param param{tok.getSpelling().str(), tok.getLocRange()};
+    ForwardDecl::Param param{tok.getSpelling().str(), tok.getLocRange(),
+                             nullptr};
     if (!paramNames.insert(param.name).second)
       return emitError("duplicate parameter '" + param.name + "' of 'forward'");
     consume();
+    // `x[width]`: float features of that width.
+    if (consumeIf(Token::l_square)) {
+      param.width = parseExpr();
+      if (!param.width ||
+          failed(expect(Token::r_square, "after the input's width")))
+        return failure();
+    }
     forward->params.push_back(std::move(param));
     if (!consumeIf(Token::comma))
       break;

@@ -2,6 +2,8 @@
 
 #include "compiler/Driver/Manifest.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
 #include "dialects/Loom/IR/LoomOps.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -71,6 +73,14 @@ LogicalResult loom::writeManifest(ModuleOp module, llvm::raw_ostream &os) {
   llvm::json::Object manifest{{"tensors", std::move(tensors)}};
   if (auto name = module->getAttrOfType<StringAttr>("loom.model"))
     manifest["model"] = name.getValue();
+  // What the model reads: token ids, or float features of a width.
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr("loom.entry") || func.getNumArguments() != 1)
+      continue;
+    auto input = dyn_cast<RankedTensorType>(func.getArgument(0).getType());
+    manifest["input_width"] =
+        input && input.getRank() == 2 ? input.getDimSize(1) : int64_t(0);
+  }
   if (auto config = module->getAttrOfType<DictionaryAttr>("loom.config")) {
     llvm::json::Object values;
     for (NamedAttribute entry : config) {

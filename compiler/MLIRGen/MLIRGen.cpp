@@ -838,8 +838,15 @@ FailureOr<Value> Generator::emitLayer(const dsl::Layer &layer,
   switch (layer.kind) {
   case dsl::LayerKind::Embedding:
     return EmbeddingOp::create(builder, loc, x, weights[0]).getResult();
-  case dsl::LayerKind::PositionalEmbedding:
+  case dsl::LayerKind::PositionalEmbedding: {
+    // Only the length of the ids is read: features stand in as that many.
+    if (isa<FloatType>(cast<RankedTensorType>(x.getType()).getElementType()))
+      x = tensor::EmptyOp::create(
+          builder, loc,
+          ArrayRef<OpFoldResult>{tensor::getMixedSize(builder, loc, x, 0)},
+          builder.getI32Type());
     return PositionEmbeddingOp::create(builder, loc, x, weights[0]).getResult();
+  }
   case dsl::LayerKind::Linear: {
     Value w = asOutIn(weights[0], layer.linear.transposed, loc);
     Value bias = layer.linear.bias ? weights[1] : Value();
@@ -1133,9 +1140,13 @@ OwningOpRef<ModuleOp> Generator::generate(const dsl::Model &model) {
   Type resultType = nodeType(forward.nodes[forward.result]);
   builder.setInsertionPointToEnd(module.getBody());
   Location forwardLoc = loc(model.range);
-  auto func =
-      func::FuncOp::create(builder, forwardLoc, "forward",
-                           builder.getFunctionType({idsType()}, resultType));
+  auto func = func::FuncOp::create(
+      builder, forwardLoc, "forward",
+      builder.getFunctionType(
+          {forward.inputs.front().isIds
+               ? Type(idsType())
+               : Type(featureType(forward.inputs.front().width))},
+          resultType));
   func->setAttr("loom.entry", builder.getUnitAttr());
   Block *entry = func.addEntryBlock();
   builder.setInsertionPointToStart(entry);

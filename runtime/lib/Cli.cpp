@@ -21,6 +21,7 @@ enum class FlagId {
   PromptFile,
   PromptIds,
   PromptIdsFile,
+  InputFeatures,
   Tokenizer,
   Chat,
   System,
@@ -69,6 +70,9 @@ static constexpr FlagSpec flagTable[] = {
      "input token ids, e.g. \"1 2 3\" (spaces or commas)"},
     {FlagId::PromptIdsFile, "--prompt-ids-file", "", "PATH", Applies::All,
      "read the input token ids from a file"},
+    {FlagId::InputFeatures, "--input-features", "", "PATH", Applies::All,
+     "models that take float features: a float32 .npy file of [rows, "
+     "width], one row per input position"},
     {FlagId::Tokenizer, "--tokenizer", "", "PATH", Applies::All,
      "tokenizer.json, a directory holding one, or a GGUF file (default: "
      "found next to the weights)"},
@@ -242,6 +246,12 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
      : flag.id == FlagId::PromptIdsFile ? options.promptIdsFile
                                         : options.tokenizer) =
         std::string(value);
+    return Status::success();
+  case FlagId::InputFeatures:
+    if (!hasExtension(value, ".npy"))
+      return makeError(fmt::format("{} expects a path ending in .npy, got '{}'",
+                                   spelling, value));
+    options.inputFeatures = std::string(value);
     return Status::success();
   case FlagId::Prompt:
     options.promptText = std::string(value);
@@ -432,7 +442,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
       ++i;
     }
     if (flag->id == FlagId::Prompt || flag->id == FlagId::PromptFile ||
-        flag->id == FlagId::PromptIds || flag->id == FlagId::PromptIdsFile)
+        flag->id == FlagId::PromptIds || flag->id == FlagId::PromptIdsFile ||
+        flag->id == FlagId::InputFeatures)
       inputs.push_back(flag->longName);
     if (Status status = applyFlag(*flag, name, value, options, temperatureGiven,
                                   filterGiven);
@@ -485,7 +496,7 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
     return makeError("missing --weights PATH (a .safetensors file, an index, "
                      "or a directory)");
   if (options.promptIds.empty() && !textInput && !options.bench &&
-      options.exportWeights.empty())
+      options.exportWeights.empty() && options.inputFeatures.empty())
     return makeError("missing the input: give --prompt \"text\", "
                      "--prompt-file PATH, or token ids with --prompt-ids "
                      "\"1 2 3\"");

@@ -272,6 +272,58 @@ void printDepth(const ExitState &state) {
 
 } // namespace
 
+/// A model whose input is float features: one forward pass over the rows
+/// of `--input-features`, its output written as an encoder's is.
+static int runFeatures(const char *program, const ModelInfo &info,
+                       const CliOptions &options) {
+  if (options.inputFeatures.empty())
+    return fail(program, fmt::format("this model takes float features ({} a "
+                                     "row): pass --input-features PATH.npy",
+                                     info.inputWidth));
+  Expected<NpyArray> read = readNpy(options.inputFeatures);
+  if (!read)
+    return fail(program, read.getError());
+  const NpyArray &features = *read;
+  if (features.shape.size() != 2 || features.shape[1] != info.inputWidth ||
+      features.shape[0] < 1)
+    return fail(program,
+                fmt::format("{} holds an array of shape {}, but the model "
+                            "takes [rows, {}] (at least one row)",
+                            options.inputFeatures, formatShape(features.shape),
+                            info.inputWidth));
+  int64_t seq = features.shape[0];
+  if (info.maxPositions > 0 && seq > info.maxPositions)
+    return fail(program, fmt::format("{} rows exceed the model's {} positions",
+                                     seq, info.maxPositions));
+  auto loadStart = std::chrono::steady_clock::now();
+  Expected<std::unique_ptr<Session>> session =
+      Session::open(*loom_program_model, options.weights, seq, options.threads);
+  if (!session)
+    return fail(program, session.getError());
+  double loadSeconds = secondsSince(loadStart);
+  std::vector<float> output(size_t(seq * info.outputWidth));
+  auto start = std::chrono::steady_clock::now();
+  if (Status status =
+          (*session)->runFeatures(features.data.data(), seq, output.data());
+      !status)
+    return fail(program, status.getError());
+  double seconds = secondsSince(start);
+  std::string path = !options.output.empty() ? options.output : options.logits;
+  if (!path.empty()) {
+    if (Status status = writeNpy(path, output.data(), {seq, info.outputWidth});
+        !status)
+      return fail(program, status.getError());
+  } else if (!options.bench) {
+    fmt::print("{} rows -> [{}, {}] outputs (use --output PATH.npy to save "
+               "them)\n",
+               seq, seq, info.outputWidth);
+  }
+  if (options.bench)
+    fmt::print(stderr, "load {:.3f} s, forward {} rows: {:.1f} rows/s\n",
+               loadSeconds, seq, seq / seconds);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *program = argc > 0 ? argv[0] : "model";
   // A checkpoint shrinking under its mapping is reported, not a crash.
@@ -316,6 +368,12 @@ int main(int argc, char **argv) {
       return fail(program, status.getError());
     return 0;
   }
+
+  if (info.inputWidth > 0)
+    return runFeatures(program, info, options);
+  if (!options.inputFeatures.empty())
+    return fail(program, "--input-features is for models that take float "
+                         "features; this one takes token ids");
 
   // Prompt: token ids, or text for the checkpoint's tokenizer.
   std::vector<int64_t> prompt = options.promptIds;

@@ -43,6 +43,9 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
   }
   if (auto it = root.find(LOOM_INFO_MODEL); it != root.end() && it->is_string())
     info.name = it->get<std::string>();
+  if (!integer(LOOM_INFO_INPUT_WIDTH, info.inputWidth) || info.inputWidth < 0)
+    return makeError("the model's embedded description lacks its input "
+                     "width");
   if (auto it = root.find(LOOM_INFO_DECODER);
       it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();

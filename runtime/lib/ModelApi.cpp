@@ -97,6 +97,22 @@ int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
   return status ? 0 : failWith(status.getError(), -1);
 }
 
+int64_t loom_model_input_width(const loom_model *model) {
+  return model ? model->session->getInfo().inputWidth : 0;
+}
+
+int loom_model_prefill_features(loom_model *model, const float *features,
+                                int64_t count, float *out) {
+  if (!model || !features || !out)
+    return failWith("loom_model_prefill_features: null argument", -1);
+  Hold hold(*model);
+  if (!hold)
+    return failWith(inUse("loom_model_prefill_features"), -1);
+  model->session->reset();
+  Status status = model->session->runFeatures(features, count, out);
+  return status ? 0 : failWith(status.getError(), -1);
+}
+
 int loom_model_prefill_last(loom_model *model, const int32_t *tokens,
                             int64_t count, float *out) {
   if (!model || !tokens || !out)

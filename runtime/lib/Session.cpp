@@ -609,23 +609,43 @@ Session::~Session() {
 
 Status Session::run(const int32_t *tokens, int64_t count, float *out,
                     bool lastRowOnly) {
+  if (info.inputWidth != 0)
+    return makeError(fmt::format("this model takes float features ({} a "
+                                 "row), not token ids",
+                                 info.inputWidth));
   if (count < 1)
     return makeError("no tokens to run");
-  if (position + count > maxSeq)
-    return makeError(fmt::format("{} cached + {} new tokens exceed the "
-                                 "session's {} positions",
-                                 position, count, maxSeq));
   for (int64_t i = 0; i < count; ++i) {
     if (tokens[i] < 0 || (info.vocab > 0 && tokens[i] >= info.vocab))
       return makeError(fmt::format("token id {} (token {}) is outside the "
                                    "model's vocabulary of {}",
                                    tokens[i], i + 1, info.vocab));
   }
+  auto tokenRef =
+      makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
+  return runEntry(&tokenRef, count, out, lastRowOnly);
+}
+
+Status Session::runFeatures(const float *features, int64_t count, float *out,
+                            bool lastRowOnly) {
+  if (info.inputWidth == 0)
+    return makeError("this model takes token ids, not float features");
+  if (count < 1)
+    return makeError("no rows of features to run");
+  auto featureRef = makeMemRef<float, 2>(const_cast<float *>(features),
+                                         {count, info.inputWidth});
+  return runEntry(&featureRef, count, out, lastRowOnly);
+}
+
+Status Session::runEntry(void *input, int64_t count, float *out,
+                         bool lastRowOnly) {
+  if (position + count > maxSeq)
+    return makeError(fmt::format("{} cached + {} new tokens exceed the "
+                                 "session's {} positions",
+                                 position, count, maxSeq));
   ProfileScope profile(ProfileEntry::Forward);
   if (statistics)
     statistics->startForward();
-  auto tokenRef =
-      makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
   auto keyRef = makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});
   auto valueRef = makeMemRef<float, 1>(values.data(), {int64_t(values.size())});
   if (lastRowOnly) {
@@ -634,11 +654,10 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
       return makeError("this model has no last-row entry point (encoders "
                        "return every row)");
     auto rowRef = makeMemRef<float, 2>(out, {1, info.outputWidth});
-    model.forward_last(&context, &tokenRef, position, &keyRef, &valueRef,
-                       &rowRef);
+    model.forward_last(&context, input, position, &keyRef, &valueRef, &rowRef);
   } else {
     auto outRef = makeMemRef<float, 2>(out, {count, info.outputWidth});
-    model.forward(&context, &tokenRef, position, &keyRef, &valueRef, &outRef);
+    model.forward(&context, input, position, &keyRef, &valueRef, &outRef);
   }
   position += count;
   return Status::success();

@@ -39,6 +39,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, HERE)
 import reference as ref  # noqa: E402
 import quant_ref  # noqa: E402
+import torch  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 MAKE_CHECKPOINT = os.path.join(REPO, "scripts", "make_checkpoint.py")
@@ -251,7 +252,8 @@ def main():
                  % (model, ", ".join(sorted(ref.MODELS))))
         return 1
     fn, kind = ref.MODELS[model]
-    if max(prompt) >= cfg.get("vocab", 0) or min(prompt) < 0:
+    if not manifest.get("input_width") and (
+            max(prompt) >= cfg.get("vocab", 0) or min(prompt) < 0):
         die("prompt ids must lie in [0, vocab=%s)" % cfg.get("vocab"))
     total = len(prompt) + (args.steps if kind == "decoder" else 0)
     if "positions" in cfg and total > cfg["positions"]:
@@ -275,10 +277,21 @@ def main():
                  % (source, "; ".join(bad[:10])))
         return 1
 
+    # A model that reads float features gets one random row per prompt
+    # position instead of the ids.
+    inputs = prompt
+    width = manifest.get("input_width", 0)
+    features_path = os.path.join(wd, "features.npy")
+    if width:
+        rng = np.random.RandomState((args.seed ^ 0x5EED) & 0xFFFFFFFF)
+        features = rng.standard_normal((len(prompt), width)).astype(np.float32)
+        np.save(features_path, features)
+        inputs = torch.tensor(features, dtype=torch.float64)
+
     # 3. Reference self-test: names and shapes, both ways.
     W = ref.Weights(tensors, lenient=True)
     try:
-        out = fn(W, cfg, prompt)
+        out = fn(W, cfg, inputs)
     except Exception as e:  # noqa: BLE001
         rep.fail("reference %s raised %s: %s" % (model, type(e).__name__, e))
         return 1
@@ -302,7 +315,7 @@ def main():
         print("reference: %d matrices rounded through %s"
               % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)
-    out = fn(W, cfg, prompt).numpy()
+    out = fn(W, cfg, inputs).numpy()
     if not np.all(np.isfinite(out)):
         rep.fail("reference output not finite")
         return 1
@@ -335,7 +348,9 @@ def main():
     if err:
         rep.fail("compile: " + err)
         return 1
-    cmd = [exe, "--weights", ckpt, "--prompt-ids", " ".join(map(str, prompt))]
+    cmd = [exe, "--weights", ckpt]
+    cmd += (["--input-features", features_path] if width else
+            ["--prompt-ids", " ".join(map(str, prompt))])
     if kind == "decoder":
         got_path = os.path.join(wd, "logits.npy")
         cmd += ["-n", str(args.steps), "--temperature", "0", "--logits", got_path]

@@ -651,6 +651,37 @@ def hyper_connections(weights, cfg, ids, looped=False):
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
 
 
+def vit(weights, cfg, features):
+    """A ViT encoder on patch features [patches, patch_dim] (Dosovitskiy et
+    al., 2021, without the class token): a linear patch projection plus
+    learned positions, pre-LN layers (bidirectional attention with biases,
+    GELU MLP), a final LayerNorm; every patch's features."""
+    W = as_weights(weights)
+    dim, eps, heads = cfg["dim"], cfg["eps"], cfg["heads"]
+    hd, seq = dim // heads, features.shape[0]
+    x = linear(W, "vit.embeddings.patch_embeddings.projection", features,
+               cfg["patch_dim"], dim, True)
+    x = x + W.get("vit.embeddings.position_embeddings.weight",
+                  (cfg["patches"], dim))[:seq]
+    for i in range(cfg["layers"]):
+        p = "vit.encoder.layer.%d" % i
+        n = layer_norm(W, p + ".layernorm_before", x, dim, eps)
+        a = p + ".attention"
+        q = split_heads(linear(W, a + ".attention.query", n, dim, dim, True),
+                        heads, hd)
+        k = split_heads(linear(W, a + ".attention.key", n, dim, dim, True),
+                        heads, hd)
+        v = split_heads(linear(W, a + ".attention.value", n, dim, dim, True),
+                        heads, hd)
+        o = merge_heads(sdpa(q, k, v, causal=False))
+        x = x + linear(W, a + ".output.dense", o, dim, dim, True)
+        n = layer_norm(W, p + ".layernorm_after", x, dim, eps)
+        h = gelu_erf(linear(W, p + ".intermediate.dense", n, dim, cfg["ffn"],
+                            True))
+        x = x + linear(W, p + ".output.dense", h, cfg["ffn"], dim, True)
+    return layer_norm(W, "vit.layernorm", x, dim, eps)
+
+
 def qwen2_moe_block(W, p, x, cfg, gated=True):
     """Qwen2MoeSparseMoeBlock (norm_topk_prob = false): the routed experts
     plus a shared expert scaled by sigmoid(shared_expert_gate(x)); without
@@ -1027,6 +1058,7 @@ MODELS = {
     "Minimal": (minimal, "decoder"),
     "WideNet": (widenet, "decoder"),
     "ResFormer": (value_residual, "decoder"),
+    "ViT": (vit, "encoder"),
     "HyperConnections": (hyper_connections, "decoder"),
     "LoopedHyperConnections": (functools.partial(hyper_connections,
                                                  looped=True), "decoder"),

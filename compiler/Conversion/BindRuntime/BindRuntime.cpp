@@ -268,6 +268,16 @@ LogicalResult RuntimeBinder::checkEntry(func::FuncOp function) {
     return function.emitError("the entry point must return a [seq, width] "
                               "f32 tensor, got ")
            << type.getResult(0);
+  auto input = dyn_cast<RankedTensorType>(type.getInput(0));
+  bool ids =
+      input && input.getRank() == 1 && input.getElementType().isInteger(32);
+  bool features = input && input.getRank() == 2 &&
+                  input.getElementType().isF32() && !input.isDynamicDim(1);
+  if (!ids && !features)
+    return function.emitError("the entry point must take token ids "
+                              "(tensor<?xi32>) or features (tensor<?xNxf32>), "
+                              "got ")
+           << type.getInput(0);
   return success();
 }
 
@@ -392,8 +402,10 @@ RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
   auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
   Type f32 = Float32Type::get(ctx);
   auto cacheType = MemRefType::get({ShapedType::kDynamic}, f32);
+  // Token ids [seq] of i32, or float features [seq, width].
+  auto inputType = cast<RankedTensorType>(body.getArgument(0).getType());
   auto tokensType =
-      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 32));
+      MemRefType::get(inputType.getShape(), inputType.getElementType());
   auto outType = MemRefType::get(result.getShape(), f32);
 
   Value oldTokens = body.getArgument(0);
@@ -923,6 +935,9 @@ void RuntimeBinder::emitModelInfo() {
       tighten(maxPositions, rows(positions.getTable()));
   });
   auto result = cast<RankedTensorType>(entry.getFunctionType().getResult(0));
+  // Features in: the floats of a row; token ids: 0.
+  auto input = cast<RankedTensorType>(entry.getFunctionType().getInput(0));
+  int64_t inputWidth = input.getRank() == 2 ? input.getDimSize(1) : 0;
   llvm::json::Object info{
       {LOOM_INFO_ABI, LOOM_ABI_VERSION},
       {LOOM_INFO_MODEL,
@@ -933,6 +948,7 @@ void RuntimeBinder::emitModelInfo() {
       {LOOM_INFO_VOCAB, vocab},
       {LOOM_INFO_MAX_POSITIONS, maxPositions},
       {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
+      {LOOM_INFO_INPUT_WIDTH, inputWidth},
       {LOOM_INFO_KV_SLOTS, cache.total.slots},
       {LOOM_INFO_KV_WIDTHS, llvm::json::Array(cache.widths)},
       {LOOM_INFO_WEIGHT_TYPE, weightType},

@@ -41,6 +41,8 @@ struct CliOptions {
   /// `--prompt-ids-file PATH`, if given (its ids are already in
   /// `promptIds`).
   std::string promptIdsFile;
+  /// `--input-features PATH.npy`: float features for models that take them.
+  std::string inputFeatures;
   /// `--prompt TEXT` or the contents of `--prompt-file PATH`: text for the
   /// tokenizer.
   std::optional<std::string> promptText;

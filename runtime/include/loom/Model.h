@@ -60,6 +60,9 @@ struct ModelInfo {
   int64_t maxPositions = 0;
   /// Width of one output row (vocab for decoders, hidden size for encoders).
   int64_t outputWidth = 0;
+  /// Width of one input row of float features; 0 when the model takes
+  /// token ids.
+  int64_t inputWidth = 0;
   /// KV cache geometry: slots (one per attention execution), the floats a
   /// position takes in each, and in all of them.
   int64_t kvSlots = 0;

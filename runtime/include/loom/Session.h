@@ -99,7 +99,15 @@ public:
   Status run(const int32_t *tokens, int64_t count, float *out,
              bool lastRowOnly = false);
 
+  /// Runs `count` rows of float features (`count * info.inputWidth`
+  /// floats) for a model whose input is features, as `run` does tokens.
+  Status runFeatures(const float *features, int64_t count, float *out,
+                     bool lastRowOnly = false);
+
 private:
+  /// Runs an entry point on `input` (a memref descriptor of token ids or
+  /// features) of `count` rows.
+  Status runEntry(void *input, int64_t count, float *out, bool lastRowOnly);
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
           int64_t maxSeq, int64_t numThreads);
   /// Completes the weight table after the checkpoint's tensors: computes the

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /** Version of this interface. */
-#define LOOM_MODEL_API_VERSION 4
+#define LOOM_MODEL_API_VERSION 5
 
 /** A compiled model's definition (loom_abi.h), e.g. `loom_model_Llama`. */
 struct loom_model_def;
@@ -80,6 +80,16 @@ int64_t loom_model_position(const loom_model *model);
  *  error. */
 int loom_model_prefill(loom_model *model, const int32_t *tokens, int64_t count,
                        float *out);
+
+/** Floats per input row for a model that takes float features
+ *  (`forward(x[width])` in its .loom file); 0 when it takes token ids. */
+int64_t loom_model_input_width(const loom_model *model);
+
+/** For a model that takes float features: empties the KV cache, then runs
+ *  `count` rows of `loom_model_input_width` floats; writes `count` output
+ *  rows to `out`. 0 on success, -1 on error. */
+int loom_model_prefill_features(loom_model *model, const float *features,
+                                int64_t count, float *out);
 
 /** Decoders: like loom_model_prefill, but writes only the last token's row
  *  (the logits of the next token), skipping the other rows' LM head. */
