@@ -55,6 +55,7 @@ void forward(loom_context *context, void *tokens, int64_t pos, void *, void *,
 constexpr const char *kInfo =
     "{\"abi\": " LOOM_TEST_VERSION(LOOM_ABI_VERSION) R"(, "model": "Fake",
         "decoder": false, "vocab": 10, "max_positions": 0, "output_width": 4,
+        "input_width": 0,
         "kv_slots": 0, "kv_widths": [],
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
@@ -92,6 +93,21 @@ protected:
                      {f32Tensor("w", {4}, {-1, -2, -3, -4})});
   }
 };
+
+TEST_F(ModelApiTest, TokenModelsRefuseFeatures) {
+  loom_model *model =
+      loom_model_open(&kFake, path("a.safetensors").c_str(), 8, 1);
+  ASSERT_NE(model, nullptr) << loom_last_error();
+  EXPECT_EQ(loom_model_input_width(model), 0);
+  float features[8] = {};
+  float out[8];
+  EXPECT_EQ(loom_model_prefill_features(model, features, 2, out), -1);
+  EXPECT_STREQ(loom_last_error(),
+               "this model takes token ids, not float features");
+  EXPECT_EQ(loom_model_prefill_features(model, nullptr, 2, out), -1);
+  EXPECT_EQ(loom_model_input_width(nullptr), 0);
+  loom_model_close(model);
+}
 
 TEST_F(ModelApiTest, RunsThroughTheContext) {
   loom_model *model =
