@@ -108,6 +108,15 @@ private:
                    llvm::ArrayRef<FValue> args);
   FValue callBuiltin(unsigned index, const CallExpr &call, const FValue &arg);
   FValue callFunction(const CallExpr &call, llvm::ArrayRef<FValue> args);
+  /// True if `value` is a tensor of one of `kinds`; else reports "WHAT,
+  /// but got ..." at `range`.
+  bool expectKind(const FValue &value, llvm::ArrayRef<ValueType::Kind> kinds,
+                  SMRange range, const llvm::Twine &what) {
+    if (value.isTensor() && llvm::is_contained(kinds, typeOfValue(value).kind))
+      return true;
+    rep.error(range, what + ", but got " + describe(value));
+    return false;
+  }
   /// `fn(input)` on a number, computed now.
   FValue foldMath(MathFn fn, const CallExpr &call, const ConfigValue &input);
   FValue evalName(StringRef name, SMRange range);
@@ -677,17 +686,13 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
   };
   /// Features, a row or heads, else an error at argument `i`.
   auto elementwiseInput = [&](size_t i) {
-    if (args[i].isTensor()) {
-      ValueType::Kind kind = typeOfValue(args[i]).kind;
-      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row ||
-          kind == ValueType::Kind::Heads)
-        return true;
-    }
-    rep.error(argRange(i), "'" + callee +
-                               "' expects a [seq, N] tensor, a row or heads, "
-                               "but got " +
-                               describe(args[i]));
-    return false;
+    return expectKind(args[i],
+                      {ValueType::Kind::Features, ValueType::Kind::Row,
+                       ValueType::Kind::Heads},
+                      argRange(i),
+                      "'" + callee +
+                          "' expects a [seq, N] tensor, a row or "
+                          "heads");
   };
 
   if (std::optional<MathFn> fn = parseMathFn(callee)) {
@@ -761,16 +766,11 @@ FValue ForwardBuilder::callPieces(const CallExpr &call,
   };
   /// Features or a row, else an error at argument `i`.
   auto piece = [&](size_t i) {
-    if (args[i].isTensor()) {
-      ValueType::Kind kind = typeOfValue(args[i]).kind;
-      if (kind == ValueType::Kind::Features || kind == ValueType::Kind::Row)
-        return true;
-    }
-    rep.error(argRange(i), "'" + callee +
-                               "' takes [seq, N] tensors or rows (along "
-                               "their last axis), but got " +
-                               describe(args[i]));
-    return false;
+    return expectKind(
+        args[i], {ValueType::Kind::Features, ValueType::Kind::Row}, argRange(i),
+        "'" + callee +
+            "' takes [seq, N] tensors or rows (along "
+            "their last axis)");
   };
 
   if (callee == "concat") {
