@@ -1080,16 +1080,21 @@ FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
     return fail("the values " + describeType(values) +
                 " must have the heads and width of the keys " +
                 describeType(keys));
+  // Copied before the new node moves the nodes.
+  llvm::SmallVector<unsigned, 3> operands = {
+      qRoped ? q.operands[0] : scores.operands[0],
+      kRoped ? k.operands[0] : scores.operands[1], v.node};
+  double theta = qRoped ? q.theta : 0.0;
+  int64_t heads = q.rows;
   FValue result =
       addTensor(Node::Op::Attend, call.getRange(),
-                ValueType::heads(ValueType::Kind::Heads, q.rows, keys.width));
+                ValueType::heads(ValueType::Kind::Heads, heads, keys.width));
   Node &node = forward.nodes[result.node];
-  node.operands = {qRoped ? q.operands[0] : scores.operands[0],
-                   kRoped ? k.operands[0] : scores.operands[1], v.node};
+  node.operands.assign(operands.begin(), operands.end());
   node.factor = scale;
   node.causal = causal;
   node.window = window;
-  node.theta = qRoped ? q.theta : 0.0;
+  node.theta = theta;
   return result;
 }
 
