@@ -227,7 +227,8 @@ std::string functionLabel(const Node &node) {
   case Node::Op::MergeHeads:
     return "merge_heads";
   case Node::Op::Rope:
-    return "rope " + formatNumber(node.theta);
+    return (node.interleaved ? "rope_interleaved " : "rope ") +
+           formatNumber(node.theta);
   case Node::Op::Scores:
     return "q · kᵀ";
   case Node::Op::Mask:

@@ -318,6 +318,8 @@ struct Node {
   int64_t window = 0;
   /// RoPE base of an attention's queries and keys; 0 without RoPE.
   double theta = 0.0;
+  /// RoPE on adjacent pairs (`rope_interleaved`) rather than halves.
+  bool interleaved = false;
   int64_t row = 0;
   llvm::SmallVector<unsigned, 2> operands;
 };

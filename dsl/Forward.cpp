@@ -48,7 +48,7 @@ llvm::ArrayRef<StringRef> getFunctionNames() {
       "rsqrt",   "abs",    "sum",         "mean",        "max",
       "min",     "pow",    "matmul",      "transpose",   "vector_norm",
       "softmax", "rope",   "split_heads", "merge_heads", "causal",
-      "window",  "concat", "slice",       "split"};
+      "window",  "concat", "slice",       "split",       "rope_interleaved"};
   return names;
 }
 
@@ -855,8 +855,9 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
     rep.error(range, msg);
     return FValue::invalid();
   };
+  bool rope = callee == "rope" || callee == "rope_interleaved";
   size_t expected =
-      callee == "split_heads" || callee == "rope" || callee == "window" ? 2 : 1;
+      callee == "split_heads" || rope || callee == "window" ? 2 : 1;
   if (args.size() != expected)
     return fail(call.getCalleeRange(),
                 "'" + callee + "' takes " +
@@ -934,24 +935,26 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
     return result(Node::Op::MergeHeads,
                   ValueType::features(type.rows * type.width));
   }
-  if (callee == "rope") {
+  if (rope) {
     if (!is(ValueType::Kind::Heads))
       return fail(argRange(0),
-                  "'rope' takes heads, but got " + describe(args[0]));
+                  "'" + callee + "' takes heads, but got " + describe(args[0]));
     const FValue &theta = args[1];
     if (!theta.isConst() || !isNumber(theta.value) ||
         !(toDouble(theta.value) > 0))
-      return fail(argRange(1), "the RoPE base of 'rope' must be a positive "
-                               "number, but is " +
+      return fail(argRange(1), "the RoPE base of '" + callee +
+                                   "' must be a positive number, but is " +
                                    describe(theta));
     if (type.width % 2 != 0)
-      return fail(argRange(0), "'rope' needs heads of even width, but they "
-                               "are " +
+      return fail(argRange(0), "'" + callee +
+                                   "' needs heads of even width, but they "
+                                   "are " +
                                    describeType(type));
     FValue value =
         result(Node::Op::Rope, ValueType::heads(ValueType::Kind::RopedHeads,
                                                 type.rows, type.width));
     forward.nodes[value.node].theta = toDouble(theta.value);
+    forward.nodes[value.node].interleaved = callee == "rope_interleaved";
     return value;
   }
   // causal, window
@@ -1065,9 +1068,11 @@ FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
   const Node &q = forward.nodes[scores.operands[0]];
   const Node &k = forward.nodes[scores.operands[1]];
   bool qRoped = q.op == Node::Op::Rope, kRoped = k.op == Node::Op::Rope;
-  if (qRoped != kRoped || (qRoped && q.theta != k.theta))
+  if (qRoped != kRoped ||
+      (qRoped && (q.theta != k.theta || q.interleaved != k.interleaved)))
     return fail("the queries and keys of an attention must both be rotated "
-                "by 'rope' with the same base, or neither");
+                "by 'rope' (or both by 'rope_interleaved') with the same "
+                "base, or neither");
   ValueType keys = typeOf(k);
   ValueType values = v.isTensor()
                          ? typeOfValue(v)
@@ -1085,6 +1090,7 @@ FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
       qRoped ? q.operands[0] : scores.operands[0],
       kRoped ? k.operands[0] : scores.operands[1], v.node};
   double theta = qRoped ? q.theta : 0.0;
+  bool interleaved = qRoped && q.interleaved;
   int64_t heads = q.rows;
   FValue result =
       addTensor(Node::Op::Attend, call.getRange(),
@@ -1095,6 +1101,7 @@ FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
   node.causal = causal;
   node.window = window;
   node.theta = theta;
+  node.interleaved = interleaved;
   return result;
 }
 

@@ -290,8 +290,8 @@ private:
         builder, loc, rows, mergeHeads(k, loc), mergeHeads(v, loc),
         builder.getI64IntegerAttr(heads), builder.getI64IntegerAttr(kvHeads),
         builder.getI64IntegerAttr(width),
-        node.causal ? builder.getUnitAttr() : UnitAttr(), rope, UnitAttr(),
-        window);
+        node.causal ? builder.getUnitAttr() : UnitAttr(), rope,
+        node.interleaved ? builder.getUnitAttr() : UnitAttr(), window);
     return splitHeads(attended, heads, width, loc);
   }
 

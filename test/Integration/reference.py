@@ -294,6 +294,23 @@ class GgufLlamaNames:
         return w
 
 
+class UnpermutedQK:
+    """Hugging Face Llama names whose q and k rows are stored permuted for
+    RoPE on adjacent pairs (as llama.cpp's GGUF files store them)."""
+
+    def __init__(self, weights, cfg):
+        self.W = as_weights(weights)
+        self.cfg = cfg
+
+    def get(self, name, shape):
+        w = self.W.get(name, shape)
+        if name.endswith("self_attn.q_proj.weight"):
+            return unpermute_rope_rows(w, self.cfg["heads"])
+        if name.endswith("self_attn.k_proj.weight"):
+            return unpermute_rope_rows(w, self.cfg["kv_heads"])
+        return w
+
+
 def gguf_llama(weights, cfg, ids):
     """A Llama in llama.cpp's GGUF naming (examples/smollm2.loom): the
     Hugging Face reference on the un-permuted weights."""
@@ -1059,6 +1076,8 @@ MODELS = {
     "WideNet": (widenet, "decoder"),
     "ResFormer": (value_residual, "decoder"),
     "ViT": (vit, "encoder"),
+    "RopePairs": (lambda weights, cfg, ids: llama(UnpermutedQK(weights, cfg),
+                                                  cfg, ids), "decoder"),
     "HyperConnections": (hyper_connections, "decoder"),
     "LoopedHyperConnections": (functools.partial(hyper_connections,
                                                  looped=True), "decoder"),
