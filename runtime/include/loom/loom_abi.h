@@ -257,9 +257,8 @@ static inline const char *loom_quant_name(int64_t id) {
 #define LOOM_INFO_MAX_POSITIONS "max_positions" /* integer: 0 = no limit */
 #define LOOM_INFO_OUTPUT_WIDTH "output_width"   /* integer: floats a row */
 #define LOOM_INFO_INPUT_WIDTH                                                  \
-  "input_width"                                 /* integer: 0 = token ids;     \
-                                                   else floats an input row */
-#define LOOM_INFO_KV_SLOTS "kv_slots"           /* integer: cache slots */
+  "input_width"                       /* integer: floats a row in; 0: ids */
+#define LOOM_INFO_KV_SLOTS "kv_slots" /* integer: cache slots */
 #define LOOM_INFO_KV_WIDTHS                                                    \
   "kv_widths" /* integers: floats a row,                                       \
                  per slot */
