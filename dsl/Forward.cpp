@@ -108,6 +108,15 @@ private:
                    llvm::ArrayRef<FValue> args);
   FValue callBuiltin(unsigned index, const CallExpr &call, const FValue &arg);
   FValue callFunction(const CallExpr &call, llvm::ArrayRef<FValue> args);
+  /// Where argument `i` of `call` is written.
+  static SMRange argRangeOf(const CallExpr &call, size_t i) {
+    return call.getArgs()[i].value->getRange();
+  }
+  /// Reports `msg` at `range`; an invalid value.
+  FValue failAt(SMRange range, const llvm::Twine &msg) {
+    rep.error(range, msg);
+    return FValue::invalid();
+  }
   /// True if `value` is a tensor of one of `kinds`; else reports "WHAT,
   /// but got ..." at `range`.
   bool expectKind(const FValue &value, llvm::ArrayRef<ValueType::Kind> kinds,
@@ -674,7 +683,7 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
                                     llvm::ArrayRef<FValue> args) {
   StringRef callee = call.getCallee();
   SMRange calleeRange = call.getCalleeRange();
-  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
+  auto argRange = [&](size_t i) { return argRangeOf(call, i); };
   auto arity = [&](size_t min, size_t max, llvm::StringRef form) {
     if (args.size() >= min && args.size() <= max)
       return true;
@@ -746,11 +755,7 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
 FValue ForwardBuilder::callPieces(const CallExpr &call,
                                   llvm::ArrayRef<FValue> args) {
   StringRef callee = call.getCallee();
-  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
-  auto fail = [&](SMRange range, const llvm::Twine &msg) {
-    rep.error(range, msg);
-    return FValue::invalid();
-  };
+  auto argRange = [&](size_t i) { return argRangeOf(call, i); };
   /// Argument `i` as a constant integer at least `least`.
   auto integer = [&](size_t i, int64_t least, int64_t &out) {
     const FValue &v = args[i];
@@ -775,17 +780,17 @@ FValue ForwardBuilder::callPieces(const CallExpr &call,
 
   if (callee == "concat") {
     if (args.size() < 2)
-      return fail(call.getCalleeRange(), "'concat' takes two inputs or more");
+      return failAt(call.getCalleeRange(), "'concat' takes two inputs or more");
     int64_t width = 0;
     for (size_t i = 0; i < args.size(); ++i) {
       if (!piece(i))
         return FValue::invalid();
       ValueType type = typeOfValue(args[i]);
       if (type.kind != typeOfValue(args[0]).kind)
-        return fail(argRange(i), "'concat' joins values of one kind, but "
-                                 "this is " +
-                                     describeType(type) + " after " +
-                                     describe(args[0]));
+        return failAt(argRange(i), "'concat' joins values of one kind, but "
+                                   "this is " +
+                                       describeType(type) + " after " +
+                                       describe(args[0]));
       width += type.width;
     }
     ValueType type = typeOfValue(args[0]);
@@ -808,23 +813,23 @@ FValue ForwardBuilder::callPieces(const CallExpr &call,
   };
   if (callee == "slice") {
     if (args.size() != 3)
-      return fail(call.getCalleeRange(),
-                  "'slice' takes an input, a start and a size");
+      return failAt(call.getCalleeRange(),
+                    "'slice' takes an input, a start and a size");
     int64_t start = 0, size = 0;
     if (!integer(1, 0, start) || !integer(2, 1, size))
       return FValue::invalid();
     if (start + size > type.width)
-      return fail(call.getRange(), "'slice' of " + describeType(type) +
-                                       " from " + llvm::Twine(start) +
-                                       " of size " + llvm::Twine(size) +
-                                       " runs past its " +
-                                       llvm::Twine(type.width) + " elements");
+      return failAt(call.getRange(), "'slice' of " + describeType(type) +
+                                         " from " + llvm::Twine(start) +
+                                         " of size " + llvm::Twine(size) +
+                                         " runs past its " +
+                                         llvm::Twine(type.width) + " elements");
     return slice(start, size);
   }
   // split
   if (args.size() < 3)
-    return fail(call.getCalleeRange(),
-                "'split' takes an input and two sizes or more");
+    return failAt(call.getCalleeRange(),
+                  "'split' takes an input and two sizes or more");
   llvm::SmallVector<int64_t> sizes;
   int64_t total = 0;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -835,9 +840,9 @@ FValue ForwardBuilder::callPieces(const CallExpr &call,
     total += size;
   }
   if (total != type.width)
-    return fail(call.getRange(),
-                "'split' sizes add up to " + llvm::Twine(total) + ", but " +
-                    describeType(type) + " has " + llvm::Twine(type.width));
+    return failAt(call.getRange(),
+                  "'split' sizes add up to " + llvm::Twine(total) + ", but " +
+                      describeType(type) + " has " + llvm::Twine(type.width));
   llvm::SmallVector<unsigned, 2> nodes;
   int64_t start = 0;
   for (int64_t size : sizes) {
@@ -850,20 +855,16 @@ FValue ForwardBuilder::callPieces(const CallExpr &call,
 FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
                                          llvm::ArrayRef<FValue> args) {
   StringRef callee = call.getCallee();
-  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
-  auto fail = [&](SMRange range, const llvm::Twine &msg) {
-    rep.error(range, msg);
-    return FValue::invalid();
-  };
+  auto argRange = [&](size_t i) { return argRangeOf(call, i); };
   bool rope = callee == "rope" || callee == "rope_interleaved";
   size_t expected =
       callee == "split_heads" || rope || callee == "window" ? 2 : 1;
   if (args.size() != expected)
-    return fail(call.getCalleeRange(),
-                "'" + callee + "' takes " +
-                    (expected == 1 ? "one input" : "two inputs") + ", but " +
-                    llvm::Twine(args.size()) +
-                    (args.size() == 1 ? " was" : " were") + " given");
+    return failAt(call.getCalleeRange(),
+                  "'" + callee + "' takes " +
+                      (expected == 1 ? "one input" : "two inputs") + ", but " +
+                      llvm::Twine(args.size()) +
+                      (args.size() == 1 ? " was" : " were") + " given");
   ValueType type = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
   auto is = [&](ValueType::Kind kind) {
     return args[0].isTensor() && type.kind == kind;
@@ -894,9 +895,9 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
     if (is(ValueType::Kind::Features) || is(ValueType::Kind::Row) ||
         is(ValueType::Kind::Heads))
       return result(Node::Op::Softmax, type);
-    return fail(argRange(0), "'softmax' takes attention scores, a [seq, N] "
-                             "tensor, a row or heads, but got " +
-                                 describe(args[0]));
+    return failAt(argRange(0), "'softmax' takes attention scores, a [seq, N] "
+                               "tensor, a row or heads, but got " +
+                                   describe(args[0]));
   }
   if (callee == "transpose") {
     if (is(ValueType::Kind::Matrix))
@@ -906,50 +907,50 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
       return result(
           Node::Op::Transpose,
           ValueType::heads(ValueType::Kind::HeadsT, type.rows, type.width));
-    return fail(argRange(0), "'transpose' takes a matrix (a Param(k, n)) or "
-                             "heads (the keys of an attention), but got " +
-                                 describe(args[0]));
+    return failAt(argRange(0), "'transpose' takes a matrix (a Param(k, n)) or "
+                               "heads (the keys of an attention), but got " +
+                                   describe(args[0]));
   }
   if (callee == "split_heads") {
     int64_t heads = 0;
     if (!is(ValueType::Kind::Features))
-      return fail(argRange(0), "'split_heads' takes a [seq, N] tensor, but "
-                               "got " +
-                                   describe(args[0]));
+      return failAt(argRange(0), "'split_heads' takes a [seq, N] tensor, but "
+                                 "got " +
+                                     describe(args[0]));
     if (!positive(heads))
       return FValue::invalid();
     if (type.width % heads != 0)
-      return fail(call.getRange(), "'split_heads' cannot split " +
-                                       describeType(type) + " into " +
-                                       llvm::Twine(heads) +
-                                       " heads: the width is not a multiple "
-                                       "of it");
+      return failAt(call.getRange(), "'split_heads' cannot split " +
+                                         describeType(type) + " into " +
+                                         llvm::Twine(heads) +
+                                         " heads: the width is not a multiple "
+                                         "of it");
     return result(
         Node::Op::SplitHeads,
         ValueType::heads(ValueType::Kind::Heads, heads, type.width / heads));
   }
   if (callee == "merge_heads") {
     if (!is(ValueType::Kind::Heads))
-      return fail(argRange(0),
-                  "'merge_heads' takes heads, but got " + describe(args[0]));
+      return failAt(argRange(0),
+                    "'merge_heads' takes heads, but got " + describe(args[0]));
     return result(Node::Op::MergeHeads,
                   ValueType::features(type.rows * type.width));
   }
   if (rope) {
     if (!is(ValueType::Kind::Heads))
-      return fail(argRange(0),
-                  "'" + callee + "' takes heads, but got " + describe(args[0]));
+      return failAt(argRange(0), "'" + callee + "' takes heads, but got " +
+                                     describe(args[0]));
     const FValue &theta = args[1];
     if (!theta.isConst() || !isNumber(theta.value) ||
         !(toDouble(theta.value) > 0))
-      return fail(argRange(1), "the RoPE base of '" + callee +
-                                   "' must be a positive number, but is " +
-                                   describe(theta));
+      return failAt(argRange(1), "the RoPE base of '" + callee +
+                                     "' must be a positive number, but is " +
+                                     describe(theta));
     if (type.width % 2 != 0)
-      return fail(argRange(0), "'" + callee +
-                                   "' needs heads of even width, but they "
-                                   "are " +
-                                   describeType(type));
+      return failAt(argRange(0), "'" + callee +
+                                     "' needs heads of even width, but they "
+                                     "are " +
+                                     describeType(type));
     FValue value =
         result(Node::Op::Rope, ValueType::heads(ValueType::Kind::RopedHeads,
                                                 type.rows, type.width));
@@ -959,10 +960,10 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
   }
   // causal, window
   if (!is(ValueType::Kind::Scores))
-    return fail(argRange(0), "'" + callee +
-                                 "' masks attention scores (matmul(q, "
-                                 "transpose(k))), but got " +
-                                 describe(args[0]));
+    return failAt(argRange(0), "'" + callee +
+                                   "' masks attention scores (matmul(q, "
+                                   "transpose(k))), but got " +
+                                   describe(args[0]));
   int64_t window = 0;
   if (callee == "window" && !positive(window))
     return FValue::invalid();
@@ -974,11 +975,7 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
 
 FValue ForwardBuilder::matmul(const CallExpr &call,
                               llvm::ArrayRef<FValue> args) {
-  auto argRange = [&](size_t i) { return call.getArgs()[i].value->getRange(); };
-  auto fail = [&](SMRange range, const llvm::Twine &msg) {
-    rep.error(range, msg);
-    return FValue::invalid();
-  };
+  auto argRange = [&](size_t i) { return argRangeOf(call, i); };
   ValueType a = args[0].isTensor() ? typeOfValue(args[0]) : ValueType();
   ValueType b = args[1].isTensor() ? typeOfValue(args[1]) : ValueType();
   bool aTensor = args[0].isTensor(), bTensor = args[1].isTensor();
@@ -986,21 +983,21 @@ FValue ForwardBuilder::matmul(const CallExpr &call,
   if (aTensor && (a.kind == ValueType::Kind::Heads ||
                   a.kind == ValueType::Kind::RopedHeads)) {
     if (!bTensor || b.kind != ValueType::Kind::HeadsT)
-      return fail(argRange(1), "the second input of 'matmul' with heads "
-                               "(the queries) must be transposed heads "
-                               "(transpose(k)), but got " +
-                                   describe(args[1]));
+      return failAt(argRange(1), "the second input of 'matmul' with heads "
+                                 "(the queries) must be transposed heads "
+                                 "(transpose(k)), but got " +
+                                     describe(args[1]));
     if (a.width != b.width)
-      return fail(call.getRange(),
-                  "'matmul' cannot take the scores of " + describeType(a) +
-                      " and " + describeType(b) +
-                      ": queries and keys must have the same width");
+      return failAt(call.getRange(),
+                    "'matmul' cannot take the scores of " + describeType(a) +
+                        " and " + describeType(b) +
+                        ": queries and keys must have the same width");
     if (a.rows % b.rows != 0)
-      return fail(call.getRange(),
-                  "'matmul' cannot take the scores of " + describeType(a) +
-                      " and " + describeType(b) +
-                      ": the query heads must be a multiple of the key "
-                      "heads");
+      return failAt(call.getRange(),
+                    "'matmul' cannot take the scores of " + describeType(a) +
+                        " and " + describeType(b) +
+                        ": the query heads must be a multiple of the key "
+                        "heads");
     FValue value =
         addTensor(Node::Op::Scores, call.getRange(),
                   ValueType::heads(ValueType::Kind::Scores, a.rows, 0));
@@ -1013,21 +1010,22 @@ FValue ForwardBuilder::matmul(const CallExpr &call,
   if (aTensor && a.kind == ValueType::Kind::Probs)
     return attend(call, args[0], args[1]);
   if (aTensor && a.kind == ValueType::Kind::Scores)
-    return fail(argRange(0), "attention scores must go through softmax "
-                             "before they weigh the values");
+    return failAt(argRange(0), "attention scores must go through softmax "
+                               "before they weigh the values");
   if (!aTensor || a.kind != ValueType::Kind::Features)
-    return fail(argRange(0), "the first input of 'matmul' must be a [seq, K] "
-                             "tensor, heads or attention weights, but got " +
-                                 describe(args[0]));
+    return failAt(argRange(0), "the first input of 'matmul' must be a [seq, K] "
+                               "tensor, heads or attention weights, but got " +
+                                   describe(args[0]));
   if (!bTensor || b.kind != ValueType::Kind::Matrix)
-    return fail(argRange(1),
-                "the second input of 'matmul' with a [seq, K] tensor must be "
-                "a matrix [K, N] (a Param(k, n), or its transpose), but got " +
-                    describe(args[1]) +
-                    (bTensor && b.kind == ValueType::Kind::Features
-                         ? "; to mix tokens, write attention (split_heads, "
-                           "matmul(q, transpose(k)), softmax)"
-                         : ""));
+    return failAt(
+        argRange(1),
+        "the second input of 'matmul' with a [seq, K] tensor must be "
+        "a matrix [K, N] (a Param(k, n), or its transpose), but got " +
+            describe(args[1]) +
+            (bTensor && b.kind == ValueType::Kind::Features
+                 ? "; to mix tokens, write attention (split_heads, "
+                   "matmul(q, transpose(k)), softmax)"
+                 : ""));
   if (b.rows != a.width) {
     rep.error(call.getRange().Start,
               "'matmul' cannot multiply " + describeType(a) + " by " +

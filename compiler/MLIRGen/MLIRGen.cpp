@@ -154,28 +154,26 @@ private:
     }
   }
 
-  /// Per weight slot of the block `use` loops, whether it belongs to a
-  /// layer each iteration has its own copy of (`unshared`).
-  SmallVector<bool> unsharedSlots(const dsl::BlockUseSpec &use) {
-    SmallVector<bool> result(blockWeights(*use.block).size(), false);
+  /// Per weight slot of the block `use` loops, the layer of the block it
+  /// belongs to when each iteration has its own copy of that layer
+  /// (`unshared`), else -1.
+  SmallVector<int> unsharedSlots(const dsl::BlockUseSpec &use) {
+    SmallVector<int> result(blockWeights(*use.block).size(), -1);
     SmallVector<size_t> first = layerWeightOffsets(*use.block);
     for (unsigned layer : use.unshared)
       for (size_t j = first[layer]; j < first[layer + 1]; ++j)
-        result[j] = true;
+        result[j] = int(layer);
     return result;
   }
-  /// The name of iteration `it`'s copy of slot `j` of the looped block:
+  /// The name of iteration `it`'s copy of `slot` of layer `layer`:
   /// `{layer binding}.{it}.{tensor}`.
-  std::string iterationName(const dsl::BlockUseSpec &use, size_t j,
-                            int64_t it) {
-    SmallVector<size_t> first = layerWeightOffsets(*use.block);
-    unsigned layer = 0;
-    while (first[layer + 1] <= j)
-      ++layer;
-    llvm::StringRef binding = use.block->layers[layer].binding;
-    llvm::StringRef name = blockWeights(*use.block)[j].name;
+  static std::string iterationName(const dsl::Layer &layer,
+                                   const WeightSlot &slot, int64_t it) {
+    llvm::StringRef binding = layer.binding;
     llvm::StringRef tensor =
-        binding.empty() ? name : name.drop_front(binding.size() + 1);
+        binding.empty()
+            ? llvm::StringRef(slot.name)
+            : llvm::StringRef(slot.name).drop_front(binding.size() + 1);
     return joinPath(joinPath(binding, std::to_string(it)), tensor);
   }
 
@@ -227,7 +225,7 @@ private:
   /// them in the loop over `state` (the body's arguments): each unshared
   /// slot's copies `weights` holds become the copy the iteration selects.
   SmallVector<Value> selectIterationWeights(const dsl::BlockUseSpec &use,
-                                            ArrayRef<bool> unshared,
+                                            ArrayRef<int> unshared,
                                             ArrayRef<Value> weights,
                                             ValueRange state, Location loc);
   /// For an exit gate: appends its logits on the iteration's result
@@ -280,7 +278,9 @@ private:
     int64_t width = type(q).getDimSize(2);
     Value rows = mergeHeads(q, loc);
     double natural = 1.0 / std::sqrt(double(width));
-    if (node.factor != natural)
+    // Not for a scale that only rounding tells from the usual one: a pass
+    // over the queries for nothing.
+    if (std::abs(node.factor / natural - 1.0) > 1e-12)
       rows = ScaleOp::create(builder, loc, rows, node.factor / natural);
     FloatAttr rope =
         node.theta > 0 ? builder.getF64FloatAttr(node.theta) : FloatAttr();
@@ -411,19 +411,20 @@ void Generator::collectWeights(const dsl::Layer &layer,
     return;
   case dsl::LayerKind::Block: {
     const dsl::BlockUseSpec &use = layer.blockUse;
-    SmallVector<bool> unshared = unsharedSlots(use);
+    SmallVector<int> unshared = unsharedSlots(use);
     const std::vector<WeightSlot> &inner = blockWeights(*use.block);
     for (int64_t copy = 0; copy < use.count; ++copy) {
       std::string prefix = instantiate(layer.binding, copy);
       for (auto [j, slot] : llvm::enumerate(inner)) {
-        if (!unshared[j]) {
+        if (unshared[j] < 0) {
           slots.push_back({joinPath(prefix, slot.name), slot.type});
           continue;
         }
         // One copy per iteration: the iteration after the layer's path.
+        const dsl::Layer &owner = use.block->layers[unshared[j]];
         for (int64_t it = 0; it < use.iterations; ++it)
           slots.push_back(
-              {joinPath(prefix, iterationName(use, j, it)), slot.type});
+              {joinPath(prefix, iterationName(owner, slot, it)), slot.type});
       }
     }
     return;
@@ -585,11 +586,11 @@ FailureOr<SmallVector<Value>> Generator::emitBlockUse(const dsl::Layer &layer,
                                                       Location loc) {
   const dsl::BlockUseSpec &use = layer.blockUse;
   func::FuncOp callee = blockFuncs.lookup(use.block);
-  SmallVector<bool> unshared = unsharedSlots(use);
+  SmallVector<int> unshared = unsharedSlots(use);
   // The weights of a copy; an unshared slot has one per iteration.
   size_t perCopy = 0;
-  for (bool one : unshared)
-    perCopy += one ? size_t(use.iterations) : 1;
+  for (int owner : unshared)
+    perCopy += owner >= 0 ? size_t(use.iterations) : 1;
 
   // A block that calls blocks is emitted in place, so that the blocks it
   // calls read the model's weights themselves: the passes that rewrite
@@ -692,14 +693,14 @@ FailureOr<SmallVector<Value>> Generator::emitInPlace(const dsl::Block &block,
 }
 
 SmallVector<Value> Generator::selectIterationWeights(
-    const dsl::BlockUseSpec &use, ArrayRef<bool> unshared,
+    const dsl::BlockUseSpec &use, ArrayRef<int> unshared,
     ArrayRef<Value> weights, ValueRange state, Location loc) {
   // Inside the loop's body: its first argument is the iteration index.
   Value index = cast<BlockArgument>(state.front()).getOwner()->getArgument(0);
   SmallVector<Value> result;
   size_t next = 0;
-  for (bool one : unshared) {
-    if (!one) {
+  for (int owner : unshared) {
+    if (owner < 0) {
       result.push_back(weights[next++]);
       continue;
     }
