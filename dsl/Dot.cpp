@@ -56,6 +56,7 @@ std::string shapeOf(const Node &node) {
     return formatv("[{0}, {1}, seq]", node.rows, node.width).str();
   case ValueKind::Scores:
   case ValueKind::Probs:
+  case ValueKind::LinearScores:
     return formatv("[{0}, seq, seq]", node.rows).str();
   }
   return "";
@@ -235,9 +236,16 @@ std::string functionLabel(const Node &node) {
     return node.window ? formatv("window {0}", node.window).str() : "causal";
   case Node::Op::Softmax:
     return "softmax";
+  case Node::Op::Tril:
+    return "tril";
+  case Node::Op::CumSum:
+    return "cumsum";
+  case Node::Op::Positions:
+    return "positions";
   case Node::Op::Math: {
     static const char *const names[] = {"exp",  "log",   "tanh", "sigmoid",
-                                        "sqrt", "rsqrt", "abs",  "−"};
+                                        "sqrt", "rsqrt", "abs",  "−",
+                                        "sin",  "cos"};
     return names[unsigned(node.fn)];
   }
   case Node::Op::Reduce: {
@@ -382,6 +390,10 @@ private:
                 .str();
         break;
       }
+      case Node::Op::Range:
+        label = formatv("arange {0}", node.width).str();
+        attributes = "shape = plaintext, style = \"\"";
+        break;
       case Node::Op::Constant:
         label = formatNumber(node.factor);
         attributes = "shape = plaintext, style = \"\"";
@@ -394,6 +406,8 @@ private:
       case Node::Op::Max:
       case Node::Op::Min:
       case Node::Op::Pow:
+      case Node::Op::CumSum:
+      case Node::Op::Positions:
       case Node::Op::Math:
       case Node::Op::Reduce:
       case Node::Op::MatMul:
@@ -410,6 +424,7 @@ private:
       case Node::Op::Rope:
       case Node::Op::Scores:
       case Node::Op::Mask:
+      case Node::Op::Tril:
       case Node::Op::Softmax:
         label = functionLabel(node);
         attributes = "shape = oval, fillcolor = \"#cfe2ff\"";
@@ -433,6 +448,11 @@ private:
                                : std::string("\ncausal");
         if (node.theta > 0)
           label += "\nRoPE " + formatNumber(node.theta);
+        attributes =
+            formatv("fillcolor = \"{0}\"", colorOf(LayerKind::Attention)).str();
+        break;
+      case Node::Op::LinearAttend:
+        label = "linear attention\ncausal";
         attributes =
             formatv("fillcolor = \"{0}\"", colorOf(LayerKind::Attention)).str();
         break;

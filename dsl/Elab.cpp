@@ -58,6 +58,8 @@ std::string loom::dsl::detail::describeType(const ValueType &type) {
     return "attention scores [" + rows + ", seq, seq]";
   case ValueType::Kind::Probs:
     return "attention weights [" + rows + ", seq, seq]";
+  case ValueType::Kind::LinearScores:
+    return "masked attention scores [" + rows + ", seq, seq]";
   }
   return "?";
 }

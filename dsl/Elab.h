@@ -38,7 +38,7 @@ enum class Activation { Relu, Gelu, GeluTanh, Silu };
 llvm::StringRef stringifyActivation(Activation act);
 
 /// Elementwise math functions of a forward body.
-enum class MathFn { Exp, Log, Tanh, Sigmoid, Sqrt, Rsqrt, Abs, Neg };
+enum class MathFn { Exp, Log, Tanh, Sigmoid, Sqrt, Rsqrt, Abs, Neg, Sin, Cos };
 
 /// Reductions over the last axis of a value, which is kept with extent 1.
 enum class Reduction { Sum, Mean, Max, Min, Norm2 };
@@ -55,6 +55,9 @@ enum class ValueKind {
   HeadsT,     ///< transposed heads [rows, width, seq]: keys for scores
   Scores,     ///< attention scores [rows heads, seq, seq]
   Probs,      ///< softmax of attention scores [rows heads, seq, seq]
+  /// Attention scores with the future zeroed (`tril`) [rows heads, seq,
+  /// seq]: the weights of causal linear attention.
+  LinearScores,
 };
 
 /// True for the kinds that exist only inside an attention written out
@@ -62,7 +65,8 @@ enum class ValueKind {
 /// IR of their own.
 inline bool isAttentionPart(ValueKind kind) {
   return kind == ValueKind::RopedHeads || kind == ValueKind::HeadsT ||
-         kind == ValueKind::Scores || kind == ValueKind::Probs;
+         kind == ValueKind::Scores || kind == ValueKind::Probs ||
+         kind == ValueKind::LinearScores;
 }
 
 /// A concrete config value.
@@ -269,6 +273,7 @@ struct Node {
     EmbeddingRow, ///< row `row` of embedding layer number `layer`: [width]
     Param,        ///< the value of Param layer number `layer`
     Constant,     ///< the number `factor`, a [1] tensor
+    Range,        ///< the row [0, 1, ..., width - 1] (`arange`)
     Sub,          ///< operands[0] - operands[1]
     Div,          ///< operands[0] / operands[1]
     Max,          ///< max(operands[0], operands[1]) (elementwise)
@@ -295,6 +300,16 @@ struct Node {
     Concat,
     /// `width` elements of operands[0]'s last axis from `row` on.
     Slice,
+    /// Cumulative sum of operands[0] (features or heads) along the sequence.
+    CumSum,
+    /// The absolute position of each row of operands[0]: [seq, 1].
+    Positions,
+    /// Scores operands[0] with the future zeroed (`tril`).
+    Tril,
+    /// Causal linear attention (`matmul(tril(matmul(q, transpose(k))), v)`,
+    /// recognized): queries operands[0], keys operands[1], values
+    /// operands[2] (heads), scores scaled by `factor`.
+    LinearAttend,
   };
   // Add, Sub, Mul, Div, Max, Min and Pow broadcast as NumPy does: a row
   // [N] or [1] applies to every token, a [seq, 1] column to every feature.

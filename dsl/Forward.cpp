@@ -34,6 +34,8 @@ std::optional<MathFn> parseMathFn(StringRef name) {
       .Case("sqrt", MathFn::Sqrt)
       .Case("rsqrt", MathFn::Rsqrt)
       .Case("abs", MathFn::Abs)
+      .Case("sin", MathFn::Sin)
+      .Case("cos", MathFn::Cos)
       .Default(std::nullopt);
 }
 
@@ -41,14 +43,17 @@ std::optional<MathFn> parseMathFn(StringRef name) {
 /// `sum`/`mean`/`vector_norm` and `max`/`min` (reductions with one input,
 /// elementwise with two), `pow`, `softmax`, `matmul` and `transpose`, and
 /// the parts of an attention written out (`split_heads`, `merge_heads`,
-/// `rope`, `causal`, `window`).
+/// `rope`, `causal`, `window`, `tril`), and mixing along the sequence
+/// (`cumsum`, `positions`).
 llvm::ArrayRef<StringRef> getFunctionNames() {
   static const StringRef names[] = {
       "exp",     "log",    "tanh",        "sigmoid",     "sqrt",
       "rsqrt",   "abs",    "sum",         "mean",        "max",
       "min",     "pow",    "matmul",      "transpose",   "vector_norm",
       "softmax", "rope",   "split_heads", "merge_heads", "causal",
-      "window",  "concat", "slice",       "split",       "rope_interleaved"};
+      "window",  "concat", "slice",       "split",       "rope_interleaved",
+      "cumsum",  "tril",   "positions",   "sin",         "cos",
+      "arange"};
   return names;
 }
 
@@ -148,6 +153,13 @@ private:
   /// `matmul(p, v)` with `p` softmax weights of scores: the attention that
   /// led to `p`, recognized as one op.
   FValue attend(const CallExpr &call, const FValue &probs, const FValue &v);
+  /// `matmul(t, v)` with `t` scores with the future zeroed (`tril`): the
+  /// causal linear attention that led to `t`, recognized as one op.
+  FValue linearAttend(const CallExpr &call, const FValue &masked,
+                      const FValue &v);
+  /// `cumsum(x)` and `positions(x)`: along the sequence.
+  FValue callSequenceFunction(const CallExpr &call,
+                              llvm::ArrayRef<FValue> args);
   FValue callBlock(unsigned index, const CallExpr &call,
                    llvm::ArrayRef<FValue> args);
   /// Finds the exit gate of adaptive loop `loop` (whose result is `output`)
@@ -466,7 +478,9 @@ FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
   };
   // Attention scores are scaled by numbers, and nothing else.
   auto isScores = [&](const FValue &v) {
-    return v.isTensor() && typeOfValue(v).kind == ValueType::Kind::Scores;
+    return v.isTensor() &&
+           (typeOfValue(v).kind == ValueType::Kind::Scores ||
+            typeOfValue(v).kind == ValueType::Kind::LinearScores);
   };
   const FValue &number = isScores(lhs) ? rhs : lhs;
   if (((op == Node::Op::Div && isScores(lhs)) ||
@@ -519,8 +533,12 @@ FValue ForwardBuilder::combine(Node::Op op, FValue lhs, FValue rhs,
                 ": a matrix is used only by matmul and transpose");
   bool aHeads = a.kind == ValueType::Kind::Heads,
        bHeads = b.kind == ValueType::Kind::Heads;
-  if ((aHeads || bHeads) && (a.kind == ValueType::Kind::Features ||
-                             b.kind == ValueType::Kind::Features))
+  // A [seq, 1] column (one number a token, as `positions` gives) applies to
+  // every head; wider features do not.
+  auto wideFeatures = [](const ValueType &type) {
+    return type.kind == ValueType::Kind::Features && type.width != 1;
+  };
+  if ((aHeads || bHeads) && (wideFeatures(a) || wideFeatures(b)))
     return fail(describeBoth() +
                 ": merge the heads (merge_heads) or split the features "
                 "(split_heads) first");
@@ -749,7 +767,55 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
   }
   if (callee == "concat" || callee == "slice" || callee == "split")
     return callPieces(call, args);
+  if (callee == "cumsum" || callee == "positions")
+    return callSequenceFunction(call, args);
+  if (callee == "arange") {
+    if (!arity(1, 1, "one input (the length)"))
+      return FValue::invalid();
+    const FValue &n = args[0];
+    if (!n.isConst() || n.value.kind != ConfigValue::Kind::Int ||
+        n.value.intValue < 1 || n.value.intValue > (int64_t(1) << 24))
+      return failAt(argRange(0), "'arange' needs a positive integer length "
+                                 "(at most 2^24), but this is " +
+                                     describe(n));
+    return addTensor(Node::Op::Range, call.getRange(),
+                     ValueType::row(n.value.intValue));
+  }
   return callHeadsFunction(call, args);
+}
+
+FValue ForwardBuilder::callSequenceFunction(const CallExpr &call,
+                                            llvm::ArrayRef<FValue> args) {
+  StringRef callee = call.getCallee();
+  if (args.size() != 1)
+    return failAt(call.getCalleeRange(),
+                  "'" + callee + "' takes one input, but " +
+                      llvm::Twine(args.size()) +
+                      (args.size() == 1 ? " was" : " were") + " given");
+  if (callee == "cumsum") {
+    if (!expectKind(args[0],
+                    {ValueType::Kind::Features, ValueType::Kind::Heads},
+                    argRangeOf(call, 0),
+                    "'cumsum' sums along the sequence: it takes a [seq, N] "
+                    "tensor or heads"))
+      return FValue::invalid();
+    FValue result =
+        addTensor(Node::Op::CumSum, call.getRange(), typeOfValue(args[0]));
+    forward.nodes[result.node].operands = {args[0].node};
+    return result;
+  }
+  // positions
+  if (!expectKind(args[0],
+                  {ValueType::Kind::Ids, ValueType::Kind::Features,
+                   ValueType::Kind::Heads},
+                  argRangeOf(call, 0),
+                  "'positions' numbers the tokens of a sequence: it takes "
+                  "token ids, a [seq, N] tensor or heads"))
+    return FValue::invalid();
+  FValue result =
+      addTensor(Node::Op::Positions, call.getRange(), ValueType::features(1));
+  forward.nodes[result.node].operands = {args[0].node};
+  return result;
 }
 
 FValue ForwardBuilder::callPieces(const CallExpr &call,
@@ -859,6 +925,8 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
   bool rope = callee == "rope" || callee == "rope_interleaved";
   size_t expected =
       callee == "split_heads" || rope || callee == "window" ? 2 : 1;
+  // `tril` zeroes the future of scores (linear attention); `causal` and
+  // `window` hide it from a softmax.
   if (args.size() != expected)
     return failAt(call.getCalleeRange(),
                   "'" + callee + "' takes " +
@@ -958,6 +1026,15 @@ FValue ForwardBuilder::callHeadsFunction(const CallExpr &call,
     forward.nodes[value.node].interleaved = callee == "rope_interleaved";
     return value;
   }
+  if (callee == "tril") {
+    if (!is(ValueType::Kind::Scores))
+      return failAt(argRange(0), "'tril' zeroes the future of attention "
+                                 "scores (matmul(q, transpose(k))), but got " +
+                                     describe(args[0]));
+    return result(
+        Node::Op::Tril,
+        ValueType::heads(ValueType::Kind::LinearScores, type.rows, 0));
+  }
   // causal, window
   if (!is(ValueType::Kind::Scores))
     return failAt(argRange(0), "'" + callee +
@@ -1009,8 +1086,11 @@ FValue ForwardBuilder::matmul(const CallExpr &call,
   // Softmax weights times values: the attention.
   if (aTensor && a.kind == ValueType::Kind::Probs)
     return attend(call, args[0], args[1]);
+  if (aTensor && a.kind == ValueType::Kind::LinearScores)
+    return linearAttend(call, args[0], args[1]);
   if (aTensor && a.kind == ValueType::Kind::Scores)
     return failAt(argRange(0), "attention scores must go through softmax "
+                               "(or tril, for causal linear attention) "
                                "before they weigh the values");
   if (!aTensor || a.kind != ValueType::Kind::Features)
     return failAt(argRange(0), "the first input of 'matmul' must be a [seq, K] "
@@ -1103,6 +1183,51 @@ FValue ForwardBuilder::attend(const CallExpr &call, const FValue &probs,
   return result;
 }
 
+FValue ForwardBuilder::linearAttend(const CallExpr &call, const FValue &masked,
+                                    const FValue &v) {
+  auto fail = [&](const llvm::Twine &msg) {
+    rep.error(call.getRange(), msg);
+    return FValue::invalid();
+  };
+  // Back from the masked scores to the scores: scales on either side of
+  // `tril`.
+  double scale = 1.0;
+  unsigned index = masked.node;
+  while (forward.nodes[index].op != Node::Op::Scores) {
+    const Node &node = forward.nodes[index];
+    if (node.op == Node::Op::Scale)
+      scale *= node.factor;
+    index = node.operands[0];
+  }
+  const Node &scores = forward.nodes[index];
+  const Node &q = forward.nodes[scores.operands[0]];
+  const Node &k = forward.nodes[scores.operands[1]];
+  if (q.op == Node::Op::Rope || k.op == Node::Op::Rope)
+    return fail("causal linear attention takes queries and keys as they are: "
+                "'rope' is for softmax attention");
+  ValueType keys = typeOf(k);
+  if (!v.isTensor() || typeOfValue(v).kind != ValueType::Kind::Heads)
+    return fail("the values of a linear attention (the second input of "
+                "'matmul' with masked scores) must be heads, but got " +
+                describe(v));
+  ValueType values = typeOfValue(v);
+  if (values.rows != keys.rows)
+    return fail("the values " + describeType(values) +
+                " must have as many heads as the keys " + describeType(keys));
+  // Copied before the new node moves the nodes.
+  llvm::SmallVector<unsigned, 3> operands = {scores.operands[0],
+                                             scores.operands[1], v.node};
+  int64_t heads = q.rows;
+  FValue result =
+      addTensor(Node::Op::LinearAttend, call.getRange(),
+                ValueType::heads(ValueType::Kind::Heads, heads, values.width));
+  Node &node = forward.nodes[result.node];
+  node.operands.assign(operands.begin(), operands.end());
+  node.factor = scale;
+  node.causal = true;
+  return result;
+}
+
 FValue ForwardBuilder::foldMath(MathFn fn, const CallExpr &call,
                                 const ConfigValue &input) {
   double x = toDouble(input), y = 0.0;
@@ -1130,6 +1255,12 @@ FValue ForwardBuilder::foldMath(MathFn fn, const CallExpr &call,
     break;
   case MathFn::Neg:
     y = -x;
+    break;
+  case MathFn::Sin:
+    y = std::sin(x);
+    break;
+  case MathFn::Cos:
+    y = std::cos(x);
     break;
   }
   if (!std::isfinite(y)) {

@@ -85,6 +85,10 @@ UnaryFn convertMathFn(dsl::MathFn fn) {
     return UnaryFn::Abs;
   case dsl::MathFn::Neg:
     return UnaryFn::Neg;
+  case dsl::MathFn::Sin:
+    return UnaryFn::Sin;
+  case dsl::MathFn::Cos:
+    return UnaryFn::Cos;
   }
   llvm_unreachable("unknown math function");
 }
@@ -293,6 +297,21 @@ private:
         node.causal ? builder.getUnitAttr() : UnitAttr(), rope,
         node.interleaved ? builder.getUnitAttr() : UnitAttr(), window);
     return splitHeads(attended, heads, width, loc);
+  }
+
+  /// The causal linear attention of queries `q` over keys `k` and values
+  /// `v` (heads) that `node` describes, on [seq, heads * width] rows.
+  Value emitLinearAttend(const dsl::Node &node, Value q, Value k, Value v,
+                         Location loc) {
+    auto type = [](Value x) { return cast<RankedTensorType>(x.getType()); };
+    int64_t heads = type(q).getDimSize(1), kvHeads = type(k).getDimSize(1);
+    int64_t width = type(q).getDimSize(2), valueWidth = type(v).getDimSize(2);
+    Value attended = LinearAttendOp::create(
+        builder, loc, mergeHeads(q, loc), mergeHeads(k, loc),
+        mergeHeads(v, loc), /*state=*/Value(), /*pos=*/Value(),
+        builder.getI64IntegerAttr(heads), builder.getI64IntegerAttr(kvHeads),
+        builder.getI64IntegerAttr(width), builder.getF64FloatAttr(node.factor));
+    return splitHeads(attended, heads, valueWidth, loc);
   }
 
   Value asOutIn(Value weight, bool transposed, Location loc) {
@@ -891,7 +910,23 @@ FailureOr<SmallVector<Value>> Generator::emitForward(
       continue;
     }
     Location nodeLoc = loc(node.range);
-    auto operand = [&](unsigned i) { return values[node.operands[i]]; };
+    // A [seq, 1] column combined with heads [seq, heads, width] applies to
+    // every head: [seq, 1, 1].
+    auto operand = [&](unsigned i) {
+      Value value = values[node.operands[i]];
+      const dsl::Node &input = forward.nodes[node.operands[i]];
+      if (node.kind != dsl::ValueKind::Heads ||
+          input.kind != dsl::ValueKind::Features ||
+          node.op == dsl::Node::Op::SplitHeads)
+        return value;
+      auto type = cast<RankedTensorType>(value.getType());
+      return Value(tensor::ExpandShapeOp::create(
+          builder, nodeLoc, f32Type({type.getDimSize(0), 1, 1}), value,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+          ArrayRef<OpFoldResult>{
+              tensor::getMixedSize(builder, nodeLoc, value, 0),
+              builder.getIndexAttr(1), builder.getIndexAttr(1)}));
+    };
     FailureOr<Value> value = failure();
     switch (node.op) {
     case dsl::Node::Op::Input:
@@ -960,6 +995,17 @@ FailureOr<SmallVector<Value>> Generator::emitForward(
       value = arith::ConstantOp::create(
                   builder, nodeLoc, type,
                   DenseElementsAttr::get(type, float(node.factor)))
+                  .getResult();
+      break;
+    }
+    case dsl::Node::Op::Range: {
+      auto type = f32Type({node.width});
+      SmallVector<float> elements;
+      for (int64_t i = 0; i < node.width; ++i)
+        elements.push_back(float(i));
+      value = arith::ConstantOp::create(
+                  builder, nodeLoc, type,
+                  DenseElementsAttr::get(type, ArrayRef<float>(elements)))
                   .getResult();
       break;
     }
@@ -1041,8 +1087,19 @@ FailureOr<SmallVector<Value>> Generator::emitForward(
     case dsl::Node::Op::Attend:
       value = emitAttend(node, operand(0), operand(1), operand(2), nodeLoc);
       break;
+    case dsl::Node::Op::LinearAttend:
+      value =
+          emitLinearAttend(node, operand(0), operand(1), operand(2), nodeLoc);
+      break;
+    case dsl::Node::Op::CumSum:
+      value = CumSumOp::create(builder, nodeLoc, operand(0)).getResult();
+      break;
+    case dsl::Node::Op::Positions:
+      value = PositionsOp::create(builder, nodeLoc, operand(0)).getResult();
+      break;
     case dsl::Node::Op::Rope:
     case dsl::Node::Op::Scores:
+    case dsl::Node::Op::Tril:
     case dsl::Node::Op::Mask:
       llvm_unreachable("parts of an attention have no IR of their own");
     }

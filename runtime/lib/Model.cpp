@@ -46,6 +46,14 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
   if (!integer(LOOM_INFO_INPUT_WIDTH, info.inputWidth) || info.inputWidth < 0)
     return makeError("the model's embedded description lacks its input "
                      "width");
+  // Running states (absent: none).
+  if (auto it = root.find(LOOM_INFO_STATE_FLOATS); it != root.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+        it->get<int64_t>() > (int64_t(1) << 34))
+      return makeError("the model's embedded description has a bad running "
+                       "state size");
+    info.stateFloats = it->get<int64_t>();
+  }
   if (auto it = root.find(LOOM_INFO_DECODER);
       it != root.end() && it->is_boolean())
     info.decoder = it->get<bool>();

@@ -200,12 +200,14 @@ Session::Session(const loom_model_def &model, ModelInfo modelInfo,
                  WeightSet weightSet, int64_t maxSeq, int64_t numThreads)
     : model(model), info(std::move(modelInfo)), weights(std::move(weightSet)),
       maxSeq(maxSeq), keys(size_t(maxSeq * info.kvWidth), 0.0f),
-      values(keys.size(), 0.0f), kernels(numThreads) {
+      values(keys.size(), 0.0f), states(size_t(info.stateFloats), 0.0f),
+      kernels(numThreads) {
   size_t entries = info.tensors.size() + info.derived.size();
   weightTable.assign(entries, nullptr);
   panelTypes.assign(entries, WeightType::F32);
   context.weights = weightTable.data();
   context.kernels = &kernels;
+  context.states = states.empty() ? nullptr : states.data();
 }
 
 /// The weight type of checkpoint dtype `dtype` (F32 for anything else).

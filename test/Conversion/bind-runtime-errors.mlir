@@ -190,3 +190,18 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %y = func.call @block(%x, %c0) : (tensor<?x8xf32>, index) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// A running state in a loop that tokens may leave early.
+loom.param @w : tensor<1x8xf32>
+func.func @forward(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<1x8xf32>
+  // expected-error @below {{a loop that tokens may leave early cannot hold a cumulative sum or linear attention (their running state needs every token in every iteration)}}
+  %r = loom.loop 4 times(%i) iter_args(%h = %x) exit gate threshold = 0.75 : tensor<?x8xf32> {
+    %c = loom.cumsum %h : (tensor<?x8xf32>) -> tensor<?x8xf32>
+    %l = loom.linear %c, %w : (tensor<?x8xf32>, tensor<1x8xf32>) -> tensor<?x1xf32>
+    loom.yield %c, %l : tensor<?x8xf32>, tensor<?x1xf32>
+  }
+  return %r : tensor<?x8xf32>
+}

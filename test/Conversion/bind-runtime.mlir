@@ -16,7 +16,7 @@ loom.param @head : tensor<50x8xf32>
 // CHECK-LABEL: func.func @forward(
 // CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}, %[[TOKENS:.*]]: memref<?xi32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<?xf32>, %[[VC:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?x50xf32>)
 // CHECK-SAME: llvm.emit_c_interface
-// CHECK: %[[FIELD:.*]] = llvm.getelementptr %[[CTX]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr)>
+// CHECK: %[[FIELD:.*]] = llvm.getelementptr %[[CTX]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr)>
 // CHECK: %[[TABLE:.*]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.getelementptr %[[TABLE]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: llvm.getelementptr %[[TABLE]][4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
@@ -100,13 +100,14 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 // -----
 
 // Blocks stay functions: each takes the position, the caches, where its
-// first slot starts (in floats a position) and the model context; a stack
-// of two calls uses slots 0 and 1.
+// first slot starts (in floats a position), where its first running state
+// starts (in floats) and the model context; a stack of two calls uses slots
+// 0 and 1.
 
 loom.param @w : tensor<8x8xf32>
 
 // CHECK-LABEL: func.func private @block
-// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<?xf32>, %[[VC:.*]]: memref<?xf32>, %[[BASE:.*]]: index, %{{.*}}: !llvm.ptr {loom.context})
+// CHECK-SAME: %{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<8x8xf32>, %[[POS:.*]]: index, %[[KC:.*]]: memref<?xf32>, %[[VC:.*]]: memref<?xf32>, %[[BASE:.*]]: index, %{{.*}}: index, %{{.*}}: !llvm.ptr {loom.context})
 // CHECK: %[[START:.*]] = arith.addi %[[BASE]], %{{.*}} : index
 // CHECK: %[[OFFSET:.*]] = arith.muli %[[START]], %{{.*}} : index
 // CHECK: %[[KS:.*]] = memref.reinterpret_cast %[[KC]] to offset: [%[[OFFSET]]]
@@ -120,9 +121,9 @@ func.func private @block(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x8
 // CHECK-SAME: %[[CTX:.*]]: !llvm.ptr {loom.context}
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
 // CHECK: %[[S0:.*]] = arith.addi %[[C0]], %{{.*}} : index
-// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %[[CTX]])
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %{{.*}}, %[[CTX]])
 // CHECK: %[[S1:.*]] = arith.addi %[[C0]], %{{.*}} : index
-// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]], %[[CTX]])
+// CHECK: call @block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S1]], %{{.*}}, %[[CTX]])
 // CHECK: \22kv_slots\22:2,\22kv_widths\22:[8,8]
 func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf32>
@@ -238,4 +239,59 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %a = loom.attention %x, %w, %w, %w, %w heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   %b = loom.attention %a, %w, %kv, %kv, %w heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %b : tensor<?x8xf32>
+}
+
+// -----
+
+// Running states: each cumulative sum and linear attention gets floats of
+// the flat state buffer (context field 2), as a view of its shape; a block
+// called twice gets two ranges (through its state base), and a loop one per
+// iteration. Positions read the first token's position. The model is a
+// decoder, and the description counts the state's floats: block 2 x (4 + 2
+// x 2 x 3) + loop 3 x 8 = 56.
+
+loom.param @w : tensor<8x8xf32>
+
+// CHECK-LABEL: func.func private @mix
+// CHECK-SAME: %[[POS:[a-z0-9]+]]: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %[[SBASE:[a-z0-9]+]]: index, %[[CTX:[a-z0-9]+]]: !llvm.ptr {loom.context})
+// CHECK: %[[FIELD:.*]] = llvm.getelementptr %[[CTX]][0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr)>
+// CHECK: %[[PTR:.*]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[STATES:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<{{.*}}> to memref<56xf32>
+// CHECK: loom.positions %{{.*}} offset %[[POS]]
+// CHECK: %[[O1:.*]] = arith.addi %[[SBASE]], %{{.*}} : index
+// CHECK: %[[V1:.*]] = memref.reinterpret_cast %[[STATES]] to offset: [%[[O1]]], sizes: [4], strides: [1] : memref<56xf32> to memref<4xf32, strided<[1], offset: ?>>
+// CHECK: loom.cumsum %{{.*}} state %[[V1]] at %[[POS]]
+// CHECK: %[[O2:.*]] = arith.addi %[[SBASE]], %{{.*}} : index
+// CHECK: %[[V2:.*]] = memref.reinterpret_cast %[[STATES]] to offset: [%[[O2]]], sizes: [2, 2, 3], strides: [6, 3, 1] : memref<56xf32> to memref<2x2x3xf32, strided<[6, 3, 1], offset: ?>>
+// CHECK: loom.linear_attend %{{.*}}, %{{.*}}, %{{.*}} state %[[V2]] at %[[POS]] heads = 2 kv_heads = 2 head_dim = 2
+func.func private @mix(%x: tensor<?x4xf32>, %v: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  %p = loom.positions %x : tensor<?x4xf32> -> tensor<?x1xf32>
+  %y = loom.mul %x, %p : tensor<?x4xf32>, tensor<?x1xf32>
+  %c = loom.cumsum %y : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %a = loom.linear_attend %c, %c, %v heads = 2 kv_heads = 2 head_dim = 2 : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %a : tensor<?x6xf32>
+}
+
+// CHECK-LABEL: func.func @forward(
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: call @mix(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: call @mix(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK: loom.loop 3 times(%[[I:[a-z0-9]+]])
+// CHECK: %[[STEP:.*]] = arith.muli %[[I]], %{{.*}} : index
+// CHECK: loom.cumsum %{{.*}} state %{{.*}} at %{{.*}} : (tensor<?x8xf32>, memref<8xf32, strided<[1], offset: ?>>, index) -> tensor<?x8xf32>
+// CHECK: \22decoder\22:true
+// CHECK-SAME: \22state_floats\22:56
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  %w = loom.weight @w : tensor<8x8xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %a, %b = loom.split %x axis = 1 sizes = [4, 4] : tensor<?x8xf32> -> tensor<?x4xf32>, tensor<?x4xf32>
+  %v = loom.concat %a, %a, %b axis = 1 : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x12xf32>
+  %v6 = loom.slice %v axis = 1 offset = 0 size = 6 : tensor<?x12xf32> -> tensor<?x6xf32>
+  %m1 = func.call @mix(%a, %v6) : (tensor<?x4xf32>, tensor<?x6xf32>) -> tensor<?x6xf32>
+  %m2 = func.call @mix(%b, %m1) : (tensor<?x4xf32>, tensor<?x6xf32>) -> tensor<?x6xf32>
+  %r = loom.loop 3 times(%i) iter_args(%h = %x) : tensor<?x8xf32> {
+    %c = loom.cumsum %h : (tensor<?x8xf32>) -> tensor<?x8xf32>
+    loom.yield %c : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
 }

@@ -506,10 +506,16 @@ def tensor_mix(W, p, x, dim):
 
 
 def tensor_math(weights, cfg, ids):
-    """A decoder whose layers add tensor_mix after attention."""
+    """A decoder whose layers add tensor_mix after attention, with
+    sinusoidal positions (sin and cos halves concatenated) added to the
+    embeddings."""
     W = as_weights(weights)
     dim, eps = cfg["dim"], cfg["eps"]
-    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim)
+    freq = torch.exp(torch.arange(dim // 2, dtype=DTYPE) *
+                     (-2 * math.log(10000.0) / dim))
+    angle = torch.arange(len(ids), dtype=DTYPE)[:, None] * freq
+    x = embed(W, "model.embed_tokens.weight", ids, cfg["vocab"], dim) + \
+        torch.cat([torch.sin(angle), torch.cos(angle)], -1)
     for i in range(cfg["layers"]):
         p = "model.layers.%d" % i
         h = x + llama_attention(
@@ -636,6 +642,83 @@ def value_residual(weights, cfg, ids):
         x, v1 = layer("model.layers.%d" % i, x, v1)
     x = rms_norm(W, "model.norm", x, dim, eps)
     return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
+def flow_attention(W, p, x, dim, heads, eps):
+    """Flowformer's causal flow attention (Wu et al., 2022), as its authors'
+    causal code computes it: sigmoid feature maps, incoming/outgoing flows
+    over the tokens so far (cumulative sums), conservation, competition
+    (clamped to [-1, 1] before exp) and allocation, and the causal product
+    sum_{j<=i} q_i k_j^T v_j through a cumulative sum of outer products."""
+    hd = dim // heads
+    q = torch.sigmoid(split_heads(linear(W, p + ".query_projection", x, dim,
+                                         dim, True), heads, hd))
+    k = torch.sigmoid(split_heads(linear(W, p + ".key_projection", x, dim,
+                                         dim, True), heads, hd))
+    v = split_heads(linear(W, p + ".value_projection", x, dim, dim, True),
+                    heads, hd)
+    seq = x.shape[0]
+    normal = torch.arange(seq, dtype=DTYPE) + 1.0                  # [seq]
+    dot = lambda a, b: (a * b).sum(-1)                             # [H, seq]
+    incoming = normal / dot(q + eps, k.cumsum(1) + eps)
+    outgoing = normal / dot(k + eps, q.cumsum(1) + eps)
+    sink = dot(q + eps, (k * outgoing[..., None]).cumsum(1) + eps) / normal
+    source = dot(k + eps, (q * incoming[..., None]).cumsum(1) + eps) / normal
+    source = torch.exp(torch.clamp(source, -1.0, 1.0))
+    competition = source / source.cumsum(-1) * normal
+    qn = q * (incoming / normal)[..., None]
+    vc = v * competition[..., None]
+    kv = torch.einsum("hld,hlm->hldm", k, vc).cumsum(1)
+    flow = torch.einsum("hld,hldm->hlm", qn, kv) * \
+        torch.sigmoid(sink)[..., None]
+    return linear(W, p + ".out_projection", merge_heads(flow), dim, dim, True)
+
+
+def flowformer(weights, cfg, ids):
+    """A pre-LN decoder with Flowformer's causal flow attention and a GELU
+    MLP; final LayerNorm and an untied LM head."""
+    W = as_weights(weights)
+    dim, eps = cfg["dim"], cfg["eps"]
+    x = embed(W, "embed_tokens.weight", ids, cfg["vocab"], dim)
+    for i in range(cfg["layers"]):
+        p = "layers.%d" % i
+        x = x + flow_attention(W, p + ".attn",
+                               layer_norm(W, p + ".attn_norm", x, dim, eps),
+                               dim, cfg["heads"], cfg["flow_eps"])
+        h = layer_norm(W, p + ".mlp_norm", x, dim, eps)
+        h = gelu_erf(linear(W, p + ".mlp.fc1", h, dim, cfg["ffn"], True))
+        x = x + linear(W, p + ".mlp.fc2", h, cfg["ffn"], dim, True)
+    x = layer_norm(W, "norm", x, dim, eps)
+    return linear(W, "lm_head", x, dim, cfg["vocab"], False)
+
+
+def activator(weights, cfg, features):
+    """Activator (Abdullah and Aydin, 2024), as the authors' code computes
+    it: per layer h = x + g(LN(x)), out = h + ffn(LN(h)) with one LayerNorm,
+    g(x) = W3 (LN'(gelu(W1 x)) * LN'(W2 x)) with one LayerNorm LN' for both
+    branches; the classifier on the mean of patches 0..i for row i (the last
+    row: global average pooling of the image)."""
+    W = as_weights(weights)
+    dim, ffn, eps = cfg["dim"], cfg["ffn"], cfg["eps"]
+    x = linear(W, "patcher", torch.as_tensor(features, dtype=DTYPE),
+               cfg["patch_dim"], dim, True)
+    for i in range(cfg["layers"]):
+        p = "model.%d" % i
+        g = p + ".actgu"
+        n = layer_norm(W, p + ".norm", x, dim, eps)
+        u = layer_norm(W, g + ".norm",
+                       gelu_erf(linear(W, g + ".proj_1", n, dim, ffn, True)),
+                       ffn, eps)
+        v = layer_norm(W, g + ".norm", linear(W, g + ".proj_2", n, dim, ffn,
+                                              True), ffn, eps)
+        h = x + linear(W, g + ".proj_3", u * v, ffn, dim, True)
+        m = gelu_erf(linear(W, p + ".ffn.net.0", layer_norm(W, p + ".norm", h,
+                                                          dim, eps),
+                            dim, ffn, True))
+        x = h + linear(W, p + ".ffn.net.3", m, ffn, dim, True)
+    count = torch.arange(1, x.shape[0] + 1, dtype=DTYPE)[:, None]
+    return linear(W, "classifier", x.cumsum(0) / count, dim, cfg["classes"],
+                  True)
 
 
 def hyper_connections(weights, cfg, ids, looped=False):
@@ -1087,6 +1170,8 @@ MODELS = {
                                         window=cfg["window"]),
         "lm_head"), "decoder"),
     "LoopedConverge": (looped_converge, "decoder"),
+    "Flowformer": (flowformer, "decoder"),
+    "Activator": (activator, "encoder"),
 }
 
 

@@ -143,13 +143,16 @@ struct LoomAddLastRowEntryPass
       }
       return;
     }
-    // Only decoders generate: models with causal attention.
+    // Only decoders generate: models with causal attention, cumulative sums
+    // or linear attention.
     bool causal = false;
     module.walk([&](Operation *op) {
       if (auto attention = dyn_cast<AttentionOp>(op))
         causal |= attention.getCausal();
       else if (auto attend = dyn_cast<AttendOp>(op))
         causal |= attend.getCausal();
+      else
+        causal |= isa<CumSumOp, LinearAttendOp>(op);
     });
     if (!causal)
       return;

@@ -38,21 +38,43 @@ int64_t kvWidth(AttendOp attend) {
   return int64_t(attend.getNumKvHeads()) * int64_t(attend.getHeadDim());
 }
 
-/// What one run of a block (or of the model) takes of the KV cache.
+/// Floats the running state of a cumulative sum or of a causal linear
+/// attention takes; 0 for other ops.
+int64_t stateFloats(Operation *op) {
+  if (auto cumsum = dyn_cast<CumSumOp>(op)) {
+    int64_t floats = 1;
+    for (int64_t size : cast<RankedTensorType>(cumsum.getX().getType())
+                            .getShape()
+                            .drop_front())
+      floats *= size;
+    return floats;
+  }
+  if (auto attend = dyn_cast<LinearAttendOp>(op))
+    return int64_t(attend.getNumKvHeads()) * int64_t(attend.getHeadDim()) *
+           attend.getValueDim();
+  return 0;
+}
+
+/// What one run of a block (or of the model) takes of the KV cache and of
+/// the running states.
 struct Footprint {
   /// Attention executions: each has a slot of its own.
   int64_t slots = 0;
   /// Floats per cached position over those slots: the sum of their widths
   /// (kv_heads * head_dim each).
   int64_t width = 0;
+  /// Floats of running state (cumulative sums, linear attention), one
+  /// range per execution.
+  int64_t state = 0;
 
   Footprint &operator+=(const Footprint &other) {
     slots += other.slots;
     width += other.width;
+    state += other.state;
     return *this;
   }
   Footprint times(int64_t count) const {
-    return {slots * count, width * count};
+    return {slots * count, width * count, state * count};
   }
 };
 
@@ -98,6 +120,9 @@ struct RuntimeState {
   Value context;
   /// The position of the first token, and the KV cache (flat buffers).
   Value pos, keyCache, valueCache;
+  /// The running states of the whole model (a flat buffer the context
+  /// points to), if it has any.
+  Value states;
 };
 
 class RuntimeBinder {
@@ -131,6 +156,9 @@ private:
   /// Gives each block function the runtime state and its first slot as
   /// trailing arguments.
   void extendBlockSignatures(Type cacheType);
+  /// Pointer field `field` (LOOM_CONTEXT_*) of the model context `context`,
+  /// loaded at the builder's insertion point.
+  Value loadContextField(Location loc, Value context, int32_t field);
   /// The address of the weight table of `context`, loaded at the builder's
   /// insertion point.
   Value loadWeightTable(Location loc, Value context);
@@ -152,9 +180,18 @@ private:
   /// its table entry.
   void createPrepare();
   /// Binds the attention cores (`loom.attend`) of `block` to their KV cache
-  /// slots (and passes the state on to called blocks); `base` is the slot of
-  /// the first attention.
-  void bindAttention(Block &block, Value base, const RuntimeState &state);
+  /// slots and the ops with a running state to theirs (and passes the
+  /// runtime state on to called blocks); `base` is the slot of the first
+  /// attention, `stateBase` the offset of the first running state.
+  void bindAttention(Block &block, Value base, Value stateBase,
+                     const RuntimeState &state);
+  /// The flat buffer of running states `context` points to (null when the
+  /// model has none), loaded at the builder's point.
+  Value loadStates(Location loc, Value context);
+  /// `op`'s running state: `floats` floats of the flat `states` from
+  /// `offset` on, as a memref of `shape`.
+  Value stateView(Location loc, Value states, Value offset,
+                  ArrayRef<int64_t> shape);
   void emitModelInfo();
 
   Value indexConstant(Location loc, int64_t value) {
@@ -364,7 +401,9 @@ Footprint RuntimeBinder::footprint(Block &block) {
   Footprint result;
   for (Operation &op : block) {
     if (auto attend = dyn_cast<AttendOp>(op))
-      result += {1, kvWidth(attend)};
+      result += {1, kvWidth(attend), 0};
+    else if (int64_t floats = stateFloats(&op))
+      result += {0, 0, floats};
     else if (auto loop = dyn_cast<LoopOp>(op))
       result += footprint(*loop.getBodyBlock()).times(loop.getTripCount());
     else if (auto call = dyn_cast<func::CallOp>(op))
@@ -392,7 +431,21 @@ LogicalResult RuntimeBinder::computeGeometry() {
   cache.total = footprint(entry);
   collectWidths(entry.front(), cache.widths);
   module.walk([&](AttendOp op) { causal |= op.getCausal(); });
-  return success();
+  // Cumulative sums and linear attention mix along the sequence causally: a
+  // model with them generates tokens.
+  module.walk(
+      [&](Operation *op) { causal |= isa<CumSumOp, LinearAttendOp>(op); });
+  // A token that leaves an adaptive loop early would skip the later
+  // iterations' updates of a running state.
+  WalkResult adaptive = module.walk([&](LoopOp loop) {
+    if (!loop.isAdaptive() || footprint(*loop.getBodyBlock()).state == 0)
+      return WalkResult::advance();
+    loop.emitError("a loop that tokens may leave early cannot hold a "
+                   "cumulative sum or linear attention (their running state "
+                   "needs every token in every iteration)");
+    return WalkResult::interrupt();
+  });
+  return failure(adaptive.wasInterrupted());
 }
 
 RuntimeState RuntimeBinder::rewriteSignature(func::FuncOp entry) {
@@ -450,12 +503,12 @@ void RuntimeBinder::extendBlockSignatures(Type cacheType) {
   for (func::FuncOp func : blocks) {
     Location loc = func.getLoc();
     unsigned first = func.getNumArguments();
-    SmallVector<unsigned> indices(5, first);
-    SmallVector<Type> types = {indexType, cacheType, cacheType, indexType,
-                               ptrType};
-    SmallVector<DictionaryAttr> attrs(4, DictionaryAttr());
+    SmallVector<unsigned> indices(6, first);
+    SmallVector<Type> types = {indexType, cacheType, cacheType,
+                               indexType, indexType, ptrType};
+    SmallVector<DictionaryAttr> attrs(5, DictionaryAttr());
     attrs.push_back(contextAttrs);
-    SmallVector<Location> locs(5, loc);
+    SmallVector<Location> locs(6, loc);
     if (failed(func.insertArguments(indices, types, attrs, locs)))
       llvm_unreachable("appending arguments cannot fail");
     Block &body = func.front();
@@ -464,20 +517,58 @@ void RuntimeBinder::extendBlockSignatures(Type cacheType) {
     state.keyCache = body.getArgument(first + 1);
     state.valueCache = body.getArgument(first + 2);
     Value base = body.getArgument(first + 3);
-    state.context = body.getArgument(first + 4);
-    bindAttention(body, base, state);
+    Value stateBase = body.getArgument(first + 4);
+    state.context = body.getArgument(first + 5);
+    builder.setInsertionPointToStart(&body);
+    state.states = loadStates(loc, state.context);
+    bindAttention(body, base, stateBase, state);
   }
 }
 
-Value RuntimeBinder::loadWeightTable(Location loc, Value context) {
+Value RuntimeBinder::loadStates(Location loc, Value context) {
+  if (cache.total.state == 0)
+    return Value();
+  Value pointer = loadContextField(loc, context, LOOM_CONTEXT_STATES);
+  auto memrefType = MemRefType::get({cache.total.state}, builder.getF32Type());
+  Value descriptor = MemRefDescriptor::fromStaticShape(
+      builder, loc, llvmConverter, memrefType, pointer);
+  return UnrealizedConversionCastOp::create(builder, loc, memrefType,
+                                            descriptor)
+      .getResult(0);
+}
+
+Value RuntimeBinder::stateView(Location loc, Value states, Value offset,
+                               ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  auto type =
+      MemRefType::get(shape, builder.getF32Type(),
+                      StridedLayoutAttr::get(builder.getContext(),
+                                             ShapedType::kDynamic, strides));
+  SmallVector<OpFoldResult> sizes, strideValues;
+  for (auto [size, stride] : llvm::zip(shape, strides)) {
+    sizes.push_back(builder.getIndexAttr(size));
+    strideValues.push_back(builder.getIndexAttr(stride));
+  }
+  return memref::ReinterpretCastOp::create(
+      builder, loc, type, states, OpFoldResult(offset), sizes, strideValues);
+}
+
+Value RuntimeBinder::loadContextField(Location loc, Value context,
+                                      int32_t field) {
   MLIRContext *ctx = module.getContext();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   auto contextType = LLVM::LLVMStructType::getLiteral(
       ctx, SmallVector<Type>(LOOM_CONTEXT_FIELDS, ptrType));
-  Value field = LLVM::GEPOp::create(
-      builder, loc, ptrType, contextType, context,
-      ArrayRef<LLVM::GEPArg>{0, int32_t(LOOM_CONTEXT_WEIGHTS)});
-  return LLVM::LoadOp::create(builder, loc, ptrType, field);
+  Value address =
+      LLVM::GEPOp::create(builder, loc, ptrType, contextType, context,
+                          ArrayRef<LLVM::GEPArg>{0, field});
+  return LLVM::LoadOp::create(builder, loc, ptrType, address);
+}
+
+Value RuntimeBinder::loadWeightTable(Location loc, Value context) {
+  return loadContextField(loc, context, LOOM_CONTEXT_WEIGHTS);
 }
 
 Value RuntimeBinder::loadParamBuffer(Value table, int64_t index,
@@ -752,18 +843,34 @@ void RuntimeBinder::createPrepare() {
   });
 }
 
-void RuntimeBinder::bindAttention(Block &block, Value base,
+void RuntimeBinder::bindAttention(Block &block, Value base, Value stateBase,
                                   const RuntimeState &state) {
   Value pos = state.pos;
-  int64_t next = 0;
+  int64_t next = 0, nextState = 0;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (auto loop = dyn_cast<LoopOp>(op)) {
       // Iteration i of a loop whose body's slots are w floats wide in all
-      // starts at base + next + i * w.
+      // starts at base + next + i * w; its running states at stateBase +
+      // nextState + i * (the body's state floats).
       Block *body = loop.getBodyBlock();
-      int64_t perIteration = footprint(*body).width;
+      Footprint perIterationFootprint = footprint(*body);
+      int64_t perIteration = perIterationFootprint.width;
+      int64_t perIterationState = perIterationFootprint.state;
+      Value iterationStateBase = stateBase;
+      if (perIterationState != 0) {
+        builder.setInsertionPointToStart(body);
+        Location loc = loop.getLoc();
+        Value offset =
+            arith::MulIOp::create(builder, loc, loop.getIterationIndex(),
+                                  indexConstant(loc, perIterationState));
+        iterationStateBase = arith::AddIOp::create(
+            builder, loc, stateBase,
+            arith::AddIOp::create(builder, loc, offset,
+                                  indexConstant(loc, nextState)));
+        nextState += loop.getTripCount() * perIterationState;
+      }
       if (perIteration == 0) {
-        bindAttention(*body, base, state);
+        bindAttention(*body, base, iterationStateBase, state);
         continue;
       }
       // An adaptive loop's kernels copy a token's rows to the iterations
@@ -780,24 +887,61 @@ void RuntimeBinder::bindAttention(Block &block, Value base,
           builder, loc, base,
           arith::AddIOp::create(builder, loc, offset,
                                 indexConstant(loc, next)));
-      bindAttention(*body, start, state);
+      bindAttention(*body, start, iterationStateBase, state);
       next += loop.getTripCount() * perIteration;
       continue;
     }
     if (auto call = dyn_cast<func::CallOp>(op)) {
-      // The callee's slots start at base + next.
+      // The callee's slots start at base + next, its states at stateBase +
+      // nextState.
       Location loc = call.getLoc();
       builder.setInsertionPoint(call);
       Value start =
           arith::AddIOp::create(builder, loc, base, indexConstant(loc, next));
-      call.getOperandsMutable().append(
-          {pos, state.keyCache, state.valueCache, start, state.context});
-      next +=
-          footprint(module.lookupSymbol<func::FuncOp>(call.getCallee())).width;
+      Value stateStart = arith::AddIOp::create(builder, loc, stateBase,
+                                               indexConstant(loc, nextState));
+      call.getOperandsMutable().append({pos, state.keyCache, state.valueCache,
+                                        start, stateStart, state.context});
+      Footprint callee =
+          footprint(module.lookupSymbol<func::FuncOp>(call.getCallee()));
+      next += callee.width;
+      nextState += callee.state;
       continue;
     }
     if (auto embedding = dyn_cast<PositionEmbeddingOp>(op)) {
       embedding.getOffsetMutable().assign(pos);
+      continue;
+    }
+    if (auto positions = dyn_cast<PositionsOp>(op)) {
+      positions.getOffsetMutable().assign(pos);
+      continue;
+    }
+    if (int64_t floats = stateFloats(&op)) {
+      // The op's running state: the next `floats` floats of the states.
+      Location loc = op.getLoc();
+      builder.setInsertionPoint(&op);
+      Value offset = arith::AddIOp::create(builder, loc, stateBase,
+                                           indexConstant(loc, nextState));
+      nextState += floats;
+      Value replacement;
+      if (auto cumsum = dyn_cast<CumSumOp>(op)) {
+        auto type = cast<RankedTensorType>(cumsum.getX().getType());
+        Value view =
+            stateView(loc, state.states, offset, type.getShape().drop_front());
+        replacement = CumSumOp::create(builder, loc, cumsum.getX(), view, pos);
+      } else {
+        auto attend = cast<LinearAttendOp>(op);
+        Value view =
+            stateView(loc, state.states, offset,
+                      {int64_t(attend.getNumKvHeads()),
+                       int64_t(attend.getHeadDim()), attend.getValueDim()});
+        replacement = LinearAttendOp::create(
+            builder, loc, attend.getQ(), attend.getK(), attend.getV(), view,
+            pos, attend.getNumHeadsAttr(), attend.getNumKvHeadsAttr(),
+            attend.getHeadDimAttr(), attend.getScaleAttr());
+      }
+      op.getResult(0).replaceAllUsesWith(replacement);
+      op.erase();
       continue;
     }
     auto attend = dyn_cast<AttendOp>(op);
@@ -944,13 +1088,16 @@ void RuntimeBinder::emitModelInfo() {
        module->getAttrOfType<StringAttr>("loom.model")
            ? module->getAttrOfType<StringAttr>("loom.model").getValue()
            : llvm::StringRef("model")},
-      {LOOM_INFO_DECODER, causal},
+      // A model of token ids that mixes them causally generates tokens;
+      // one of float features has no token to feed back.
+      {LOOM_INFO_DECODER, causal && inputWidth == 0},
       {LOOM_INFO_VOCAB, vocab},
       {LOOM_INFO_MAX_POSITIONS, maxPositions},
       {LOOM_INFO_OUTPUT_WIDTH, result.getDimSize(1)},
       {LOOM_INFO_INPUT_WIDTH, inputWidth},
       {LOOM_INFO_KV_SLOTS, cache.total.slots},
       {LOOM_INFO_KV_WIDTHS, llvm::json::Array(cache.widths)},
+      {LOOM_INFO_STATE_FLOATS, cache.total.state},
       {LOOM_INFO_WEIGHT_TYPE, weightType},
       {LOOM_INFO_TENSORS, std::move(tensors)},
       {LOOM_INFO_DERIVED, std::move(derivedTensors)}};
@@ -996,7 +1143,9 @@ LogicalResult RuntimeBinder::run() {
   for (auto [function, state] : llvm::zip(entries, states)) {
     bindWeights(function, state.context);
     builder.setInsertionPointToStart(&function.front());
-    bindAttention(function.front(), indexConstant(function.getLoc(), 0), state);
+    state.states = loadStates(function.getLoc(), state.context);
+    Value zero = indexConstant(function.getLoc(), 0);
+    bindAttention(function.front(), zero, zero, state);
   }
   return success();
 }

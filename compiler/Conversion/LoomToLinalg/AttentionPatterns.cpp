@@ -151,19 +151,6 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
   }
 };
 
-/// Splits the last dimension of a [n, heads * hd] tensor: [n, heads, hd].
-Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
-                 int64_t headDim) {
-  auto type = cast<RankedTensorType>(x.getType());
-  auto resultType = RankedTensorType::get({type.getDimSize(0), heads, headDim},
-                                          type.getElementType());
-  SmallVector<OpFoldResult> shape = {
-      getSizes(b, loc, x)[0], b.getIndexAttr(heads), b.getIndexAttr(headDim)};
-  return tensor::ExpandShapeOp::create(
-      b, loc, resultType, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
-      shape);
-}
-
 /// Scaled dot-product attention of this chunk's queries over the cache:
 ///
 ///   s[h, i, j] = q[i, h] . K[j, h / G] / sqrt(hd)     G = heads / kv_heads

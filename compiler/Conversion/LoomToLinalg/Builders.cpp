@@ -320,3 +320,15 @@ Value loom::buildBroadcast(
              })
       .getResult(0);
 }
+
+Value loom::splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads,
+                       int64_t headDim) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto resultType = RankedTensorType::get({type.getDimSize(0), heads, headDim},
+                                          type.getElementType());
+  SmallVector<OpFoldResult> shape = {
+      getSizes(b, loc, x)[0], b.getIndexAttr(heads), b.getIndexAttr(headDim)};
+  return tensor::ExpandShapeOp::create(
+      b, loc, resultType, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+      shape);
+}

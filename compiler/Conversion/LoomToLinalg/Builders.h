@@ -80,6 +80,10 @@ mlir::Value buildRowReduction(
                                    mlir::Value /*x*/, mlir::Value /*acc*/)>
         combine);
 
+/// Splits the last dimension of a [n, heads * hd] tensor: [n, heads, hd].
+mlir::Value splitHeads(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       int64_t heads, int64_t headDim);
+
 /// A floating-point constant of type `type`.
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, double value);

@@ -77,6 +77,7 @@ struct ConvertLoomToLinalgPass
     populateMathLoweringPatterns(converter, patterns);
     populateStructureLoweringPatterns(converter, patterns);
     populateAttentionLoweringPatterns(converter, patterns);
+    populateSequenceLoweringPatterns(converter, patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

@@ -111,6 +111,10 @@ Value buildUnary(OpBuilder &b, Location loc, UnaryFn fn, Value x) {
     return math::AbsFOp::create(b, loc, x);
   case UnaryFn::Neg:
     return arith::NegFOp::create(b, loc, x);
+  case UnaryFn::Sin:
+    return math::SinOp::create(b, loc, x);
+  case UnaryFn::Cos:
+    return math::CosOp::create(b, loc, x);
   }
   llvm_unreachable("unknown unary function");
 }

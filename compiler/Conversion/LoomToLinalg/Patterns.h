@@ -22,6 +22,10 @@ void populateMathLoweringPatterns(mlir::TypeConverter &converter,
 /// Weight reshaping ops and weight-shared loops.
 void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// Cumulative sums, causal linear attention (running states) and
+/// positions.
+void populateSequenceLoweringPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
 /// RoPE and attention over the KV cache, as generated loops.
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);

@@ -1076,6 +1076,111 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// CumSumOp / PositionsOp / LinearAttendOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that `state` and `pos` of a sequence op with a running state are
+/// given together, and that `state`'s shape is `expected`.
+static LogicalResult verifyRunningState(Operation *op, Value state, Value pos,
+                                        ArrayRef<int64_t> expected) {
+  if (bool(state) != bool(pos))
+    return op->emitOpError("takes a state and a position together");
+  if (!state)
+    return success();
+  auto type = cast<MemRefType>(state.getType());
+  if (type.getRank() != int64_t(expected.size()))
+    return op->emitOpError()
+           << "state must have rank " << expected.size() << ", got " << type;
+  for (auto [actual, want] : llvm::zip(type.getShape(), expected))
+    if (ShapedType::isDynamic(actual) || conflicts(actual, want))
+      return op->emitOpError()
+             << "state must have the static shape ["
+             << llvm::make_range(expected.begin(), expected.end()) << "], got "
+             << type;
+  return success();
+}
+
+LogicalResult CumSumOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferSameAs(loc, adaptor.getX(), inferred);
+}
+
+LogicalResult CumSumOp::verify() {
+  auto type = cast<RankedTensorType>(getX().getType());
+  if (type.getRank() == 0)
+    return emitOpError("needs a sequence axis, but the input is a scalar");
+  ArrayRef<int64_t> row = type.getShape().drop_front();
+  if (llvm::any_of(row, ShapedType::isDynamic))
+    return emitOpError() << "all but the sequence dimension must be static, "
+                            "got "
+                         << type;
+  return verifyRunningState(*this, getState(), getPos(), row);
+}
+
+LogicalResult PositionsOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto like = dyn_cast_or_null<RankedTensorType>(adaptor.getLike().getType());
+  if (!like || like.getRank() == 0)
+    return emitOptionalError(loc, "expects a tensor with a sequence axis");
+  inferred.push_back(
+      RankedTensorType::get({like.getDimSize(0), 1}, Float32Type::get(ctx)));
+  return success();
+}
+
+int64_t LinearAttendOp::getValueDim() {
+  int64_t width = dimOf(getV(), 1);
+  auto kvHeads = static_cast<int64_t>(getNumKvHeads());
+  return ShapedType::isDynamic(width) ? width : width / kvHeads;
+}
+
+LogicalResult
+LinearAttendOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                 Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
+  int64_t width = dimOf(adaptor.getV(), 1);
+  auto heads = static_cast<int64_t>(adaptor.getNumHeads());
+  auto kvHeads = static_cast<int64_t>(adaptor.getNumKvHeads());
+  if (!ShapedType::isDynamic(width))
+    width = width / kvHeads * heads;
+  return inferActivation(loc, adaptor.getQ(), width, inferred);
+}
+
+LogicalResult LinearAttendOp::verify() {
+  auto heads = static_cast<int64_t>(getNumHeads());
+  auto kvHeads = static_cast<int64_t>(getNumKvHeads());
+  auto headDim = static_cast<int64_t>(getHeadDim());
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads
+                         << ") must be a multiple of num_kv_heads (" << kvHeads
+                         << ")";
+  auto check = [&](StringRef name, Value value,
+                   int64_t expected) -> LogicalResult {
+    if (conflicts(dimOf(value, 0), dimOf(getQ(), 0)))
+      return emitOpError() << name << " has " << dimOf(value, 0)
+                           << " rows but q has " << dimOf(getQ(), 0);
+    if (!conflicts(dimOf(value, 1), expected))
+      return success();
+    return emitOpError() << name << " has width " << dimOf(value, 1)
+                         << " but expected " << expected;
+  };
+  int64_t vWidth = dimOf(getV(), 1);
+  if (ShapedType::isDynamic(vWidth) || vWidth % kvHeads != 0)
+    return emitOpError() << "v must have a static width that is a multiple "
+                            "of num_kv_heads ("
+                         << kvHeads << "), got " << getV().getType();
+  if (failed(check("q", getQ(), heads * headDim)) ||
+      failed(check("k", getK(), kvHeads * headDim)) ||
+      failed(check("v", getV(), vWidth)))
+    return failure();
+  return verifyRunningState(*this, getState(), getPos(),
+                            {kvHeads, headDim, getValueDim()});
+}
+
 LogicalResult ScaleOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,

@@ -979,7 +979,9 @@ def Loom_UnaryFn : I32EnumAttr<"UnaryFn", "elementwise math function", [
   I32EnumAttrCase<"Sqrt", 4, "sqrt">,
   I32EnumAttrCase<"Rsqrt", 5, "rsqrt">,
   I32EnumAttrCase<"Abs", 6, "abs">,
-  I32EnumAttrCase<"Neg", 7, "neg">
+  I32EnumAttrCase<"Neg", 7, "neg">,
+  I32EnumAttrCase<"Sin", 8, "sin">,
+  I32EnumAttrCase<"Cos", 9, "cos">
 ]> {
   let cppNamespace = "::loom";
 }
@@ -989,7 +991,7 @@ def Loom_UnaryOp : Loom_Op<"unary", [Pure, Loom_InferType, Loom_RowWise]> {
   let description = [{
     `y = fn(x)` elementwise: `exp`, `log` (natural), `tanh`,
     `sigmoid(x) = 1 / (1 + exp(-x))`, `sqrt`, `rsqrt(x) = 1 / sqrt(x)`,
-    `abs`, `neg(x) = -x`.
+    `abs`, `neg(x) = -x`, `sin`, `cos`.
 
     ```mlir
     %y = loom.unary exp %x : tensor<?x768xf32>
@@ -1047,6 +1049,120 @@ def Loom_ScaleOp : Loom_Op<"scale", [Pure, Loom_InferType, Loom_RowWise]> {
     }]>
   ];
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Mixing along the sequence with a running state
+//===----------------------------------------------------------------------===//
+
+def Loom_CumSumOp : Loom_Op<"cumsum",
+    [Loom_InferType, AttrSizedOperandSegments]> {
+  let summary = "cumulative sum along the sequence (axis 0)";
+  let description = [{
+    `y[i] = s + x[0] + ... + x[i]` for each row `i` of `x` (`[seq, ...]`:
+    features `[seq, D]`, heads `[seq, H, D]`). Without `state`, `s` is 0: the
+    rows are the whole sequence. Binding the model to the runtime
+    (`--loom-bind-runtime`) gives each cumulative sum a `state` (one row's
+    shape, `x`'s without its first dimension) that carries the sum across
+    calls: `s` is 0 when `pos` (the position of the first row) is 0 and the
+    state otherwise, and the state holds `y`'s last row afterwards. So a
+    decoder keeps one row per cumulative sum, whatever the length of the
+    sequence.
+
+    ```mlir
+    %y = loom.cumsum %x : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+    %y = loom.cumsum %x state %s at %pos
+           : (tensor<?x4x8xf32>, memref<4x8xf32, strided<[8, 1], offset: ?>>, index) -> tensor<?x4x8xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$x,
+                       Arg<Optional<MemRefOf<[AnyFloat]>>, "running sum",
+                           [MemRead, MemWrite]>:$state,
+                       Optional<Index>:$pos);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $x (`state` $state^ `at` $pos)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$x), [{
+      build($_builder, $_state, x, ::mlir::Value(), ::mlir::Value());
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def Loom_PositionsOp : Loom_Op<"positions", [Pure, Loom_InferType]> {
+  let summary = "the absolute position of each row, as a [seq, 1] column";
+  let description = [{
+    `y[i, 0] = offset + i` (as a float) for each row `i` of `like` (token ids
+    `[seq]` or any `[seq, ...]` tensor; only its length is used). `offset`
+    (default 0) is the position of the first row: the number of tokens
+    already processed when decoding, set by `--loom-bind-runtime`.
+
+    ```mlir
+    %p = loom.positions %x : tensor<?x64xf32> -> tensor<?x1xf32>
+    %p = loom.positions %x offset %pos : tensor<?x64xf32> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$like, Optional<Index>:$offset);
+  let results = (outs TensorRankOf<[F32], [2]>:$result);
+  let assemblyFormat = [{
+    $like (`offset` $offset^)? attr-dict `:` type($like) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$like), [{
+      build($_builder, $_state, like, ::mlir::Value());
+    }]>
+  ];
+}
+
+def Loom_LinearAttendOp : Loom_Op<"linear_attend",
+    [Loom_InferType, AttrSizedOperandSegments]> {
+  let summary = "causal linear attention (no softmax) with a running state";
+  let description = [{
+    With `H = num_heads`, `KV = num_kv_heads`, `hd = head_dim`,
+    `q: [seq, H*hd]`, `k: [seq, KV*hd]`, `v: [seq, KV*dv]`:
+
+    ```
+    head h uses kv head g = h / (H / KV)
+    o[i, h] = scale * sum_{j <= i} (q[i, h] . k[j, g]) v[j, g]
+            = scale * q[i, h] S_i[g],   S_i[g] = S + sum_{j <= i} k[j, g]^T v[j, g]
+    result  = concat_h(o[:, h])                         : [seq, H*dv]
+    ```
+
+    The masked product `tril(q k^T) v` of causal linear attention, computed
+    through the running state `S` (`[KV, hd, dv]`), so that decoding a token
+    costs the same whatever came before. Without `state`, `S` starts at 0;
+    with it (given by `--loom-bind-runtime`), `S` is 0 when `pos` is 0 and
+    the state otherwise, and the state holds `S_{seq-1}` afterwards.
+
+    ```mlir
+    %o = loom.linear_attend %q, %k, %v heads = 4 kv_heads = 4 head_dim = 8
+           : (tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Activation:$q, Loom_Activation:$k,
+                       Loom_Activation:$v,
+                       Arg<Optional<MemRefRankOf<[AnyFloat], [3]>>,
+                           "running state", [MemRead, MemWrite]>:$state,
+                       Optional<Index>:$pos,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Loom_Activation:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`state` $state^ `at` $pos)?
+    `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
+    `head_dim` `=` $head_dim (`scale` `=` $scale^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The width of a value head (`v`'s width over `num_kv_heads`).
+    int64_t getValueDim();
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

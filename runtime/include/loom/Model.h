@@ -68,6 +68,9 @@ struct ModelInfo {
   int64_t kvSlots = 0;
   std::vector<int64_t> kvWidths;
   int64_t kvWidth = 0;
+  /// Floats of running state (cumulative sums, linear attention), reset at
+  /// position 0 and carried from call to call.
+  int64_t stateFloats = 0;
   /// The checkpoint tensors, in the order of `loom_context::weights`.
   std::vector<TensorSpec> tensors;
   /// Weights computed from the checkpoint's at load (the model's `prepare`

@@ -125,6 +125,9 @@ private:
   int64_t position = 0;
   int64_t packedBytes = 0;
   std::vector<float> keys, values;
+  /// Running states of cumulative sums and linear attention
+  /// (`loom_context::states`).
+  std::vector<float> states;
   /// One pointer per tensor of `info` (checkpoint tensors, then derived
   /// weights), for the generated code.
   std::vector<void *> weightTable;

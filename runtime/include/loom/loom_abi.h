@@ -28,9 +28,13 @@
  * one output row per token (only the last token's with
  * LOOM_ENTRY_FORWARD_LAST). A cache is max_seq * (sum of LOOM_INFO_KV_WIDTHS)
  * floats, slot after slot: slot s is [max_seq, kv_widths[s]], so layers may
- * cache rows of different widths. Generated code keeps no state of its
- * own between calls: weights and the kernels' state come through `ctx`, so
- * several instances of one model run at once, from different threads.
+ * cache rows of different widths. Cumulative sums and causal linear
+ * attention keep a running state instead of rows: LOOM_INFO_STATE_FLOATS
+ * floats that `ctx->states` points to, which an entry point resets when
+ * `pos` is 0 and carries on otherwise (so calls must come in order).
+ * Generated code keeps no state of its own between calls: weights, running
+ * states and the kernels' state come through `ctx`, so several instances
+ * of one model run at once, from different threads.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -40,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 7
+#define LOOM_ABI_VERSION 8
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -262,6 +266,9 @@ static inline const char *loom_quant_name(int64_t id) {
 #define LOOM_INFO_KV_WIDTHS                                                    \
   "kv_widths" /* integers: floats a row,                                       \
                  per slot */
+#define LOOM_INFO_STATE_FLOATS                                                 \
+  "state_floats" /* integer: floats of running state (cumulative sums,         \
+                    linear attention) */
 #define LOOM_INFO_WEIGHT_TYPE                                                  \
   "weight_type"                        /* "keep", "f32", "f16" or              \
                                           "bf16": what weight                  \
@@ -317,19 +324,23 @@ extern "C" {
 typedef struct loom_kernel_state loom_kernel_state;
 
 /** What generated code receives as its first argument. Generated code reads
- *  field LOOM_CONTEXT_WEIGHTS and passes the whole context to kernels. */
+ *  fields LOOM_CONTEXT_WEIGHTS and LOOM_CONTEXT_STATES and passes the whole
+ *  context to kernels. */
 typedef struct loom_context {
   /** One pointer per tensor of the description, in its order. */
   void *const *weights;
   /** The kernels' state. */
   loom_kernel_state *kernels;
+  /** LOOM_INFO_STATE_FLOATS floats of running state (null when 0). */
+  float *states;
 } loom_context;
 
 /** Field indices of loom_context, as generated code addresses them. */
 enum {
   LOOM_CONTEXT_WEIGHTS = 0,
   LOOM_CONTEXT_KERNELS = 1,
-  LOOM_CONTEXT_FIELDS = 2
+  LOOM_CONTEXT_STATES = 2,
+  LOOM_CONTEXT_FIELDS = 3
 };
 
 /** An entry point (memref descriptors passed as pointers). */

@@ -902,3 +902,59 @@ func.func @unary_fn(%a: tensor<?x8xf32>) {
   %0 = loom.unary cube %a : tensor<?x8xf32>
   return
 }
+
+// -----
+
+func.func @cumsum_dynamic_row(%x: tensor<?x?xf32>) {
+  // expected-error @+1 {{'loom.cumsum' op all but the sequence dimension must be static, got 'tensor<?x?xf32>'}}
+  %0 = loom.cumsum %x : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @cumsum_state_shape(%x: tensor<?x4x8xf32>, %s: memref<4x4xf32>, %p: index) {
+  // expected-error @+1 {{'loom.cumsum' op state must have the static shape [4, 8], got 'memref<4x4xf32>'}}
+  %0 = loom.cumsum %x state %s at %p : (tensor<?x4x8xf32>, memref<4x4xf32>, index) -> tensor<?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @cumsum_state_rank(%x: tensor<?x8xf32>, %s: memref<1x8xf32>, %p: index) {
+  // expected-error @+1 {{'loom.cumsum' op state must have rank 1, got 'memref<1x8xf32>'}}
+  %0 = loom.cumsum %x state %s at %p : (tensor<?x8xf32>, memref<1x8xf32>, index) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attend_group(%q: tensor<?x24xf32>, %k: tensor<?x16xf32>) {
+  // expected-error @+1 {{'loom.linear_attend' op num_heads (3) must be a multiple of num_kv_heads (2)}}
+  %0 = loom.linear_attend %q, %k, %k heads = 3 kv_heads = 2 head_dim = 8 : (tensor<?x24xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x24xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attend_key_width(%q: tensor<?x32xf32>, %k: tensor<?x12xf32>) {
+  // expected-error @+1 {{'loom.linear_attend' op k has width 12 but expected 16}}
+  %0 = loom.linear_attend %q, %k, %k heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x12xf32>, tensor<?x12xf32>) -> tensor<?x24xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attend_value_width(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %v: tensor<?x15xf32>) {
+  // expected-error @+1 {{'loom.linear_attend' op v must have a static width that is a multiple of num_kv_heads (2), got 'tensor<?x15xf32>'}}
+  %0 = loom.linear_attend %q, %k, %v heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x15xf32>) -> tensor<?x28xf32>
+  return
+}
+
+// -----
+
+func.func @linear_attend_state(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %s: memref<2x8x4xf32>, %p: index) {
+  // expected-error @+1 {{'loom.linear_attend' op state must have the static shape [2, 8, 8], got 'memref<2x8x4xf32>'}}
+  %0 = loom.linear_attend %q, %k, %k state %s at %p heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>, memref<2x8x4xf32>, index) -> tensor<?x32xf32>
+  return
+}

@@ -264,3 +264,24 @@ func.func @unscaled_norm(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = loom.rms_norm %x eps = 1.0e-05 : tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
 }
+
+// CHECK-LABEL: func.func @sequence_mixing
+// CHECK: loom.cumsum %{{.*}} : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+// CHECK: loom.cumsum %{{.*}} state %{{.*}} at %{{.*}} : (tensor<?x4x1xf32>, memref<4x1xf32, strided<[1, 1], offset: ?>>, index) -> tensor<?x4x1xf32>
+// CHECK: loom.positions %{{.*}} : tensor<?x32xf32> -> tensor<?x1xf32>
+// CHECK: loom.positions %{{.*}} offset %{{.*}} : tensor<?xi32> -> tensor<?x1xf32>
+// CHECK: loom.linear_attend %{{.*}}, %{{.*}}, %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>) -> tensor<?x48xf32>
+// CHECK: loom.linear_attend %{{.*}}, %{{.*}}, %{{.*}} state %{{.*}} at %{{.*}} heads = 4 kv_heads = 2 head_dim = 8 scale = 5.000000e-01 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>, memref<2x8x12xf32>, index) -> tensor<?x48xf32>
+func.func @sequence_mixing(%h: tensor<?x4x8xf32>, %c: tensor<?x4x1xf32>,
+                           %s: memref<4x1xf32, strided<[1, 1], offset: ?>>,
+                           %x: tensor<?x32xf32>, %ids: tensor<?xi32>,
+                           %k: tensor<?x16xf32>, %v: tensor<?x24xf32>,
+                           %state: memref<2x8x12xf32>, %pos: index) {
+  %0 = loom.cumsum %h : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+  %1 = loom.cumsum %c state %s at %pos : (tensor<?x4x1xf32>, memref<4x1xf32, strided<[1, 1], offset: ?>>, index) -> tensor<?x4x1xf32>
+  %2 = loom.positions %x : tensor<?x32xf32> -> tensor<?x1xf32>
+  %3 = loom.positions %ids offset %pos : tensor<?xi32> -> tensor<?x1xf32>
+  %4 = loom.linear_attend %x, %k, %v heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>) -> tensor<?x48xf32>
+  %5 = loom.linear_attend %x, %k, %v state %state at %pos heads = 4 kv_heads = 2 head_dim = 8 scale = 0.5 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>, memref<2x8x12xf32>, index) -> tensor<?x48xf32>
+  return
+}
