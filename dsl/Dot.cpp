@@ -240,6 +240,11 @@ std::string functionLabel(const Node &node) {
     return "tril";
   case Node::Op::CumSum:
     return "cumsum";
+  case Node::Op::TopK:
+    return formatv("topk {0}{1}", node.width, node.row ? " (indices)" : "")
+        .str();
+  case Node::Op::Gather:
+    return "gather";
   case Node::Op::Positions:
     return "positions";
   case Node::Op::Math: {
@@ -408,6 +413,8 @@ private:
       case Node::Op::Pow:
       case Node::Op::CumSum:
       case Node::Op::Positions:
+      case Node::Op::TopK:
+      case Node::Op::Gather:
       case Node::Op::Math:
       case Node::Op::Reduce:
       case Node::Op::MatMul:

@@ -274,22 +274,27 @@ struct Node {
     Param,        ///< the value of Param layer number `layer`
     Constant,     ///< the number `factor`, a [1] tensor
     Range,        ///< the row [0, 1, ..., width - 1] (`arange`)
-    Sub,          ///< operands[0] - operands[1]
-    Div,          ///< operands[0] / operands[1]
-    Max,          ///< max(operands[0], operands[1]) (elementwise)
-    Min,          ///< min(operands[0], operands[1]) (elementwise)
-    Pow,          ///< operands[0] ^ operands[1]
-    Math,         ///< `fn(operands[0])`
-    Reduce,       ///< `reduction` over the last axis of operands[0], kept as 1
-    Element,      ///< element (row) `row` of the vector (matrix) operands[0]
-    MatMul,       ///< operands[0] [seq, K] times the matrix operands[1] [K, N]
-    Transpose,    ///< the transpose of operands[0] (a matrix, or heads)
-    SplitHeads,   ///< operands[0] [seq, rows * width] as heads
-    MergeHeads,   ///< heads operands[0] as [seq, rows * width]
-    Rope,         ///< heads operands[0] rotated by RoPE with base `factor`
-    Scores,       ///< heads operands[0] times transposed heads operands[1]
-    Mask,         ///< scores operands[0] masked: `causal`, `window`
-    Softmax,      ///< softmax of scores operands[0] over the keys
+    /// The `width` largest elements of operands[0]'s last axis (`row` 0) or
+    /// their indices (`row` 1).
+    TopK,
+    /// Elements of operands[0]'s last axis at the indices operands[1].
+    Gather,
+    Sub,        ///< operands[0] - operands[1]
+    Div,        ///< operands[0] / operands[1]
+    Max,        ///< max(operands[0], operands[1]) (elementwise)
+    Min,        ///< min(operands[0], operands[1]) (elementwise)
+    Pow,        ///< operands[0] ^ operands[1]
+    Math,       ///< `fn(operands[0])`
+    Reduce,     ///< `reduction` over the last axis of operands[0], kept as 1
+    Element,    ///< element (row) `row` of the vector (matrix) operands[0]
+    MatMul,     ///< operands[0] [seq, K] times the matrix operands[1] [K, N]
+    Transpose,  ///< the transpose of operands[0] (a matrix, or heads)
+    SplitHeads, ///< operands[0] [seq, rows * width] as heads
+    MergeHeads, ///< heads operands[0] as [seq, rows * width]
+    Rope,       ///< heads operands[0] rotated by RoPE with base `factor`
+    Scores,     ///< heads operands[0] times transposed heads operands[1]
+    Mask,       ///< scores operands[0] masked: `causal`, `window`
+    Softmax,    ///< softmax of scores operands[0] over the keys
     /// Attention (an attention written out, recognized): queries
     /// operands[0], keys operands[1], values operands[2] (heads), scores
     /// scaled by `factor`, `causal`, `window`, RoPE base `theta` (0: none).

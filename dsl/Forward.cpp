@@ -44,7 +44,7 @@ std::optional<MathFn> parseMathFn(StringRef name) {
 /// elementwise with two), `pow`, `softmax`, `matmul` and `transpose`, and
 /// the parts of an attention written out (`split_heads`, `merge_heads`,
 /// `rope`, `causal`, `window`, `tril`), and mixing along the sequence
-/// (`cumsum`, `positions`).
+/// (`cumsum`, `positions`), `arange`, `topk` and `gather`.
 llvm::ArrayRef<StringRef> getFunctionNames() {
   static const StringRef names[] = {
       "exp",     "log",    "tanh",        "sigmoid",     "sqrt",
@@ -53,7 +53,7 @@ llvm::ArrayRef<StringRef> getFunctionNames() {
       "softmax", "rope",   "split_heads", "merge_heads", "causal",
       "window",  "concat", "slice",       "split",       "rope_interleaved",
       "cumsum",  "tril",   "positions",   "sin",         "cos",
-      "arange"};
+      "arange",  "topk",   "gather"};
   return names;
 }
 
@@ -769,6 +769,55 @@ FValue ForwardBuilder::callFunction(const CallExpr &call,
     return callPieces(call, args);
   if (callee == "cumsum" || callee == "positions")
     return callSequenceFunction(call, args);
+  if (callee == "topk") {
+    if (!arity(2, 2, "an input and k"))
+      return FValue::invalid();
+    if (!elementwiseInput(0))
+      return FValue::invalid();
+    ValueType type = typeOfValue(args[0]);
+    const FValue &k = args[1];
+    if (!k.isConst() || k.value.kind != ConfigValue::Kind::Int ||
+        k.value.intValue < 1)
+      return failAt(argRange(1), "'topk' needs a positive integer k, but "
+                                 "this is " +
+                                     describe(k));
+    if (k.value.intValue > type.width)
+      return failAt(call.getRange(), "'topk' cannot take the " +
+                                         llvm::Twine(k.value.intValue) +
+                                         " largest of " + describeType(type) +
+                                         ": its last "
+                                         "axis has " +
+                                         llvm::Twine(type.width) + " elements");
+    if (type.width > 4096)
+      return failAt(argRange(0), "'topk' selects along axes of at most 4096 "
+                                 "elements (routers, heads), but " +
+                                     describeType(type) + " has " +
+                                     llvm::Twine(type.width));
+    type.width = k.value.intValue;
+    llvm::SmallVector<unsigned, 2> nodes;
+    for (int64_t part : {0, 1}) {
+      FValue value = addTensor(Node::Op::TopK, call.getRange(), type);
+      forward.nodes[value.node].operands = {args[0].node};
+      forward.nodes[value.node].row = part;
+      nodes.push_back(value.node);
+    }
+    return FValue::tuple(nodes);
+  }
+  if (callee == "gather") {
+    if (!arity(2, 2, "an input and indices"))
+      return FValue::invalid();
+    if (!elementwiseInput(0) || !elementwiseInput(1))
+      return FValue::invalid();
+    ValueType from = typeOfValue(args[0]), at = typeOfValue(args[1]);
+    if (from.kind != at.kind || from.rows != at.rows)
+      return failAt(call.getRange(), "'gather' takes indices of the kind of "
+                                     "its input, but got " +
+                                         describeType(at) + " for " +
+                                         describeType(from));
+    FValue result = addTensor(Node::Op::Gather, call.getRange(), at);
+    forward.nodes[result.node].operands = {args[0].node, args[1].node};
+    return result;
+  }
   if (callee == "arange") {
     if (!arity(1, 1, "one input (the length)"))
       return FValue::invalid();

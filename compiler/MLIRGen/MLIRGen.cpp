@@ -998,6 +998,15 @@ FailureOr<SmallVector<Value>> Generator::emitForward(
                   .getResult();
       break;
     }
+    case dsl::Node::Op::TopK:
+      value = TopKOp::create(builder, nodeLoc, operand(0),
+                             builder.getI64IntegerAttr(node.width))
+                  .getResult(node.row);
+      break;
+    case dsl::Node::Op::Gather:
+      value = GatherOp::create(builder, nodeLoc, operand(0), operand(1))
+                  .getResult();
+      break;
     case dsl::Node::Op::Range: {
       auto type = f32Type({node.width});
       SmallVector<float> elements;

@@ -100,3 +100,24 @@ func.func @reduce_heads(%h: tensor<?x4x16xf32>) -> tensor<?x4x1xf32> {
   %0 = loom.reduce norm2 %h : tensor<?x4x16xf32> -> tensor<?x4x1xf32>
   return %0 : tensor<?x4x1xf32>
 }
+
+// -----
+
+// topk: each element's place (how many elements are ahead of it) in one
+// generic reducing over the row, then the k places' values and indices
+// summed out of the row in a second; gather reads x at the clamped index.
+// CHECK-LABEL: func.func @topk_gather(
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK:   arith.cmpf ogt
+// CHECK:   arith.cmpf oeq
+// CHECK:   arith.cmpi ult
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[P]], %{{.*}} : tensor<?x8xf32>, tensor<?x8xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x2xf32>, tensor<?x2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[R]]#1 : tensor<?x2xf32>)
+// CHECK:   math.roundeven
+// CHECK:   arith.minimumf
+// CHECK:   tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<?x8xf32>
+func.func @topk_gather(%x: tensor<?x8xf32>) -> tensor<?x2xf32> {
+  %v, %i = loom.topk %x k = 2 : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xf32>
+  %g = loom.gather %x, %i : (tensor<?x8xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %g : tensor<?x2xf32>
+}

@@ -501,8 +501,12 @@ def tensor_mix(W, p, x, dim):
                                              + 1) - hs / 4)
     g = g.reshape(x.shape[0], dim) + torch.softmax(x, -1)
     cat = torch.cat([x[:, 8:], x[:, :8] * 2], -1)
+    tv, ti = torch.topk(x, 3, dim=-1)
+    t = tv.sum(-1, keepdim=True) * 0.1 + \
+        torch.gather(a, -1, ti).sum(-1, keepdim=True) * 0.1 + \
+        ti.to(x.dtype).sum(-1, keepdim=True) / 1000
     return 1 - z / (2 + z.abs()) + g + cat * proj[3] + \
-        cat[:, 4:12].sum(-1, keepdim=True)
+        cat[:, 4:12].sum(-1, keepdim=True) + t
 
 
 def tensor_math(weights, cfg, ids):

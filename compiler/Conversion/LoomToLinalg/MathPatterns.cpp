@@ -193,6 +193,153 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   }
 };
 
+/// Identity maps of the leading dimensions `dims` of a loop nest of `rank`
+/// loops, followed by `tail` (loop positions of the trailing dimensions).
+AffineMap leadingMap(MLIRContext *ctx, unsigned rank, unsigned leading,
+                     ArrayRef<unsigned> tail) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned i = 0; i < leading; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  for (unsigned t : tail)
+    exprs.push_back(getAffineDimExpr(t, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// The k largest elements of the last dimension and their indices: each
+/// element's place is the count of elements ahead of it (larger, or equal
+/// with a lower index); place j's element is then summed out of those whose
+/// place is j. Both steps are parallel over every element (N^2 a row).
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getX();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type element = type.getElementType();
+    unsigned leading = type.getRank() - 1;
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+    auto parallel = utils::IteratorType::parallel;
+    auto reduction = utils::IteratorType::reduction;
+    SmallVector<utils::IteratorType> iterators(leading, parallel);
+    iterators.append({parallel, reduction});
+
+    // place[..., e] = #{f : x[f] > x[e] or (x[f] == x[e] and f < e)}
+    Value places =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{x, x},
+            ValueRange{createFilled(rewriter, loc, type, sizes, 0.0)},
+            ArrayRef<AffineMap>{
+                leadingMap(ctx, leading + 2, leading, {leading}),
+                leadingMap(ctx, leading + 2, leading, {leading + 1}),
+                leadingMap(ctx, leading + 2, leading, {leading})},
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value e = linalg::IndexOp::create(b, l, leading);
+              Value f = linalg::IndexOp::create(b, l, leading + 1);
+              Value larger = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::OGT, args[1], args[0]);
+              Value equal = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::OEQ, args[1], args[0]);
+              Value before =
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, f, e);
+              Value ahead = arith::OrIOp::create(
+                  b, l, larger, arith::AndIOp::create(b, l, equal, before));
+              Value count = arith::SelectOp::create(
+                  b, l, ahead, floatConstant(b, l, element, 1.0),
+                  floatConstant(b, l, element, 0.0));
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, args[2], count).getResult());
+            })
+            .getResult(0);
+
+    // values[..., j] = sum_e (place[e] == j) x[e]; indices likewise with e.
+    auto resultType = cast<RankedTensorType>(op.getValues().getType());
+    SmallVector<OpFoldResult> resultSizes(sizes);
+    resultSizes.back() = rewriter.getIndexAttr(resultType.getShape().back());
+    Value zeros = createFilled(rewriter, loc, resultType, resultSizes, 0.0);
+    auto picked = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType, resultType}, ValueRange{places, x},
+        ValueRange{zeros, zeros},
+        ArrayRef<AffineMap>{
+            leadingMap(ctx, leading + 2, leading, {leading + 1}),
+            leadingMap(ctx, leading + 2, leading, {leading + 1}),
+            leadingMap(ctx, leading + 2, leading, {leading}),
+            leadingMap(ctx, leading + 2, leading, {leading})},
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value j = linalg::IndexOp::create(b, l, leading);
+          Value e = linalg::IndexOp::create(b, l, leading + 1);
+          auto asFloat = [&](Value index) {
+            Value wide =
+                arith::IndexCastUIOp::create(b, l, b.getI64Type(), index);
+            return arith::UIToFPOp::create(b, l, element, wide).getResult();
+          };
+          Value here = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                             args[0], asFloat(j));
+          Value zero = floatConstant(b, l, element, 0.0);
+          Value value = arith::SelectOp::create(b, l, here, args[1], zero);
+          Value index = arith::SelectOp::create(b, l, here, asFloat(e), zero);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::AddFOp::create(b, l, args[2], value),
+                         arith::AddFOp::create(b, l, args[3], index)});
+        });
+    rewriter.replaceOp(op, picked.getResults());
+    return success();
+  }
+};
+
+/// y[..., j] = x[..., clamp(indices[..., j], 0, N - 1)].
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), indices = adaptor.getIndices();
+    auto type = cast<RankedTensorType>(op.getType());
+    unsigned rank = type.getRank();
+    int64_t n = cast<RankedTensorType>(x.getType()).getShape().back();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{indices},
+            ValueRange{createEmpty(rewriter, loc, type,
+                                   getSizes(rewriter, loc, indices))},
+            ArrayRef<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              // Rounded to the nearest integer, then into [0, n - 1].
+              Value rounded = math::RoundEvenOp::create(b, l, args[0]);
+              Value low = floatConstant(b, l, rounded.getType(), 0.0);
+              Value high =
+                  floatConstant(b, l, rounded.getType(), double(n - 1));
+              Value clamped = arith::MinimumFOp::create(
+                  b, l, arith::MaximumFOp::create(b, l, rounded, low), high);
+              // NaN compares false both ways: it reads element 0.
+              Value ordered = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::ORD, clamped, clamped);
+              clamped = arith::SelectOp::create(b, l, ordered, clamped, low);
+              Value wide =
+                  arith::FPToSIOp::create(b, l, b.getI64Type(), clamped);
+              SmallVector<Value> at;
+              for (unsigned i = 0; i + 1 < rank; ++i)
+                at.push_back(linalg::IndexOp::create(b, l, i));
+              at.push_back(
+                  arith::IndexCastOp::create(b, l, b.getIndexType(), wide));
+              linalg::YieldOp::create(
+                  b, l, tensor::ExtractOp::create(b, l, x, at).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void loom::populateMathLoweringPatterns(TypeConverter &converter,
@@ -200,6 +347,6 @@ void loom::populateMathLoweringPatterns(TypeConverter &converter,
   patterns
       .add<BinaryLowering<AddOp>, BinaryLowering<SubOp>, BinaryLowering<MulOp>,
            BinaryLowering<DivOp>, BinaryLowering<MaxOp>, BinaryLowering<MinOp>,
-           BinaryLowering<PowOp>, UnaryLowering, ReduceLowering>(
-          converter, patterns.getContext());
+           BinaryLowering<PowOp>, UnaryLowering, ReduceLowering, TopKLowering,
+           GatherLowering>(converter, patterns.getContext());
 }

@@ -1181,6 +1181,74 @@ LogicalResult LinearAttendOp::verify() {
                             {kvHeads, headDim, getValueDim()});
 }
 
+//===----------------------------------------------------------------------===//
+// TopKOp / GatherOp
+//===----------------------------------------------------------------------===//
+
+/// `type` with the last dimension `size`.
+static RankedTensorType withLastDim(RankedTensorType type, int64_t size) {
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = size;
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getX().getType());
+  if (!type || type.getRank() == 0)
+    return emitOptionalError(loc, "expects a tensor with a dimension");
+  auto result = withLastDim(type, static_cast<int64_t>(adaptor.getK()));
+  inferred.append({result, result});
+  return success();
+}
+
+LogicalResult TopKOp::verify() {
+  auto type = cast<RankedTensorType>(getX().getType());
+  if (type.getRank() == 0)
+    return emitOpError("needs a dimension to select from, but the input is a "
+                       "scalar");
+  int64_t n = type.getShape().back();
+  auto k = static_cast<int64_t>(getK());
+  if (ShapedType::isDynamic(n) || n > 4096)
+    return emitOpError() << "the last dimension must be static and at most "
+                            "4096, got "
+                         << type;
+  if (k > n)
+    return emitOpError() << "k = " << k << " exceeds the " << n
+                         << " elements of the last dimension";
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto x = dyn_cast_or_null<RankedTensorType>(adaptor.getX().getType());
+  auto indices =
+      dyn_cast_or_null<RankedTensorType>(adaptor.getIndices().getType());
+  if (!x || !indices || x.getRank() == 0 || indices.getRank() != x.getRank())
+    return emitOptionalError(loc, "expects x and indices of one rank");
+  inferred.push_back(withLastDim(x, indices.getShape().back()));
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  if (x.getRank() != indices.getRank() || x.getRank() == 0)
+    return emitOpError() << "x " << x << " and indices " << indices
+                         << " must have one rank (at least 1)";
+  for (int64_t i = 0, e = x.getRank() - 1; i < e; ++i)
+    if (conflicts(x.getDimSize(i), indices.getDimSize(i)))
+      return emitOpError() << "x " << x << " and indices " << indices
+                           << " differ in dimension " << i;
+  if (x.isDynamicDim(x.getRank() - 1))
+    return emitOpError() << "the last dimension of x must be static, got " << x;
+  return success();
+}
+
 LogicalResult ScaleOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,

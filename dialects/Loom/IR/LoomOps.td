@@ -1031,6 +1031,48 @@ def Loom_ReduceOp : Loom_Op<"reduce", [Pure, Loom_InferType, Loom_RowWise]> {
   let hasVerifier = 1;
 }
 
+def Loom_TopKOp : Loom_Op<"topk", [Pure, Loom_InferType, Loom_RowWise]> {
+  let summary = "the k largest elements of the last dimension, and where";
+  let description = [{
+    Along the last dimension of `x` (static, at most 4096 elements):
+    `values[..., j]` is the j-th largest element (j = 0 the largest; equal
+    elements in index order) and `indices[..., j]` its index, as an exact
+    float. Other dimensions are kept. Each element's place is counted from
+    comparisons with every other (N^2 per row, all in parallel), which suits
+    the small axes it is for (routers over experts, heads).
+
+    ```mlir
+    %v, %i = loom.topk %x k = 2 : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$x, ConfinedAttr<I64Attr, [IntPositive]>:$k);
+  let results = (outs Loom_Tensor:$values, Loom_Tensor:$indices);
+  let assemblyFormat = [{
+    $x `k` `=` $k attr-dict `:` type($x) `->` type($values) `,` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+def Loom_GatherOp : Loom_Op<"gather", [Pure, Loom_InferType, Loom_RowWise]> {
+  let summary = "elements of the last dimension picked by index";
+  let description = [{
+    `y[..., j] = x[..., clamp(indices[..., j], 0, N - 1)]` with `N` the last
+    extent of `x`; `indices` (floats holding integers, as `loom.topk` gives
+    them) has `x`'s other dimensions. An index outside [0, N) reads the
+    nearest end (never memory outside `x`).
+
+    ```mlir
+    %y = loom.gather %x, %i : (tensor<?x8xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$x, Loom_Tensor:$indices);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Loom_ScaleOp : Loom_Op<"scale", [Pure, Loom_InferType, Loom_RowWise]> {
   let summary = "multiplication by a constant";
   let description = [{

@@ -958,3 +958,35 @@ func.func @linear_attend_state(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %s: m
   %0 = loom.linear_attend %q, %k, %k state %s at %p heads = 4 kv_heads = 2 head_dim = 8 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x16xf32>, memref<2x8x4xf32>, index) -> tensor<?x32xf32>
   return
 }
+
+// -----
+
+func.func @topk_k(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'loom.topk' op k = 5 exceeds the 4 elements of the last dimension}}
+  %v, %i = loom.topk %x k = 5 : tensor<?x4xf32> -> tensor<?x5xf32>, tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func.func @topk_wide(%x: tensor<?x5000xf32>) {
+  // expected-error @+1 {{'loom.topk' op the last dimension must be static and at most 4096, got 'tensor<?x5000xf32>'}}
+  %v, %i = loom.topk %x k = 2 : tensor<?x5000xf32> -> tensor<?x2xf32>, tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rank(%x: tensor<?x4xf32>, %i: tensor<2xf32>) {
+  // expected-error @+1 {{'loom.gather' op x 'tensor<?x4xf32>' and indices 'tensor<2xf32>' must have one rank (at least 1)}}
+  %0 = loom.gather %x, %i : (tensor<?x4xf32>, tensor<2xf32>) -> tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rows(%x: tensor<3x4xf32>, %i: tensor<5x2xf32>) {
+  // expected-error @+1 {{'loom.gather' op x 'tensor<3x4xf32>' and indices 'tensor<5x2xf32>' differ in dimension 0}}
+  %0 = loom.gather %x, %i : (tensor<3x4xf32>, tensor<5x2xf32>) -> tensor<3x2xf32>
+  return
+}

@@ -285,3 +285,12 @@ func.func @sequence_mixing(%h: tensor<?x4x8xf32>, %c: tensor<?x4x1xf32>,
   %5 = loom.linear_attend %x, %k, %v state %state at %pos heads = 4 kv_heads = 2 head_dim = 8 scale = 0.5 : (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>, memref<2x8x12xf32>, index) -> tensor<?x48xf32>
   return
 }
+
+// CHECK-LABEL: func.func @topk_gather
+// CHECK: %[[V:.*]], %[[I:.*]] = loom.topk %{{.*}} k = 2 : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xf32>
+// CHECK: loom.gather %{{.*}}, %[[I]] : (tensor<?x8xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+func.func @topk_gather(%x: tensor<?x8xf32>) -> tensor<?x2xf32> {
+  %v, %i = loom.topk %x k = 2 : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xf32>
+  %g = loom.gather %x, %i : (tensor<?x8xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %g : tensor<?x2xf32>
+}
