@@ -42,7 +42,7 @@ ninja -C "$build-asan" loomc loom-opt loom-tokenize loom-runtime-check \
 ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 \
   UBSAN_OPTIONS=print_stacktrace=1 \
   /usr/lib/llvm-22/bin/lit -q \
-  --filter-out 'real-|Integration/library.test|Integration/two-models.test|Integration/feature-input-library.test' \
+  --filter-out 'real-|Integration/library.test|Integration/two-models.test|Integration/feature-input-library.test|Integration/running-state-library.test' \
   "$build-asan/test"
 
 echo "== runtime unit tests, ThreadSanitizer"
