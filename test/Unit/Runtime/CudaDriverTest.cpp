@@ -1,0 +1,110 @@
+//===- CudaDriverTest.cpp - The CUDA driver loader and mgpu entry points --===//
+//
+// Without a GPU: a missing driver, a library that is not one, a driver that
+// finds no device, and (with a stand-in driver whose device memory is host
+// memory, test/Unit/FakeCuda) the GPU entry points MLIR's host code calls.
+
+#include "loom/CudaDriver.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <vector>
+
+extern "C" {
+void *mgpuModuleLoad(void *data, size_t size);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedBytes, void *stream,
+                      void **params, void **extra, size_t paramsCount);
+void *mgpuStreamCreate();
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamDestroy(void *stream);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void mgpuMemFree(void *pointer, void *stream);
+void mgpuMemcpy(void *destination, void *source, size_t bytes, void *stream);
+void mgpuMemset32(void *destination, unsigned value, size_t count,
+                  void *stream);
+}
+
+using namespace loom;
+
+namespace {
+
+TEST(CudaDriver, MissingDriverSaysSo) {
+  auto driver = cuda::Driver::load("/nonexistent/libcuda.so.1");
+  ASSERT_FALSE(driver);
+  EXPECT_NE(driver.getError().find("no usable GPU: the CUDA driver "
+                                   "(/nonexistent/libcuda.so.1) could not be "
+                                   "loaded"),
+            std::string::npos)
+      << driver.getError();
+  EXPECT_NE(driver.getError().find("run on the CPU"), std::string::npos);
+}
+
+TEST(CudaDriver, LibraryWithoutTheDriverApi) {
+  auto driver = cuda::Driver::load("libm.so.6");
+  ASSERT_FALSE(driver);
+  EXPECT_EQ(driver.getError(), "no usable GPU: the CUDA driver (libm.so.6) "
+                               "lacks cuInit; it is too old for this program");
+}
+
+TEST(CudaDriver, NoDevice) {
+  setenv("FAKE_CUDA_DEVICES", "0", 1);
+  auto driver = cuda::Driver::load(LOOM_FAKE_CUDA_DRIVER);
+  unsetenv("FAKE_CUDA_DEVICES");
+  ASSERT_FALSE(driver);
+  EXPECT_EQ(driver.getError(),
+            "no usable GPU: the CUDA driver found no device");
+}
+
+TEST(CudaDriver, Loads) {
+  auto driver = cuda::Driver::load(LOOM_FAKE_CUDA_DRIVER);
+  ASSERT_TRUE(driver) << driver.getError();
+  EXPECT_EQ((*driver)->deviceName(), "Fake GPU");
+  EXPECT_EQ((*driver)->deviceCount(), 1);
+  EXPECT_EQ((*driver)->describe("cuModuleGetFunction", 500),
+            "cuModuleGetFunction failed: CUDA_ERROR_NOT_FOUND (500)");
+}
+
+// The entry points on the stand-in driver: memory, copies, a module, a
+// launch; then a function the module lacks, reported and not crashing.
+TEST(CudaDriver, EntryPoints) {
+  setenv("LOOM_CUDA_DRIVER", LOOM_FAKE_CUDA_DRIVER, 1);
+  void *stream = mgpuStreamCreate();
+  ASSERT_NE(stream, nullptr) << cuda::firstError();
+  std::vector<float> host = {1.0f, 2.0f, 3.0f};
+  auto *device = static_cast<float *>(
+      mgpuMemAlloc(host.size() * sizeof(float), stream, false));
+  ASSERT_NE(device, nullptr);
+  mgpuMemcpy(device, host.data(), host.size() * sizeof(float), stream);
+  static const char image[] = "fake cubin";
+  void *module = mgpuModuleLoad(const_cast<char *>(image), sizeof(image));
+  ASSERT_NE(module, nullptr);
+  void *addOne = mgpuModuleGetFunction(module, "add_one");
+  ASSERT_NE(addOne, nullptr);
+  int64_t count = int64_t(host.size());
+  void *params[] = {&device, &count};
+  mgpuLaunchKernel(addOne, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuStreamSynchronize(stream);
+  std::vector<float> back(host.size());
+  mgpuMemcpy(back.data(), device, back.size() * sizeof(float), stream);
+  EXPECT_EQ(back, (std::vector<float>{2.0f, 3.0f, 4.0f}));
+  mgpuMemset32(device, 0x3f800000u, host.size(), stream); // 1.0f
+  mgpuMemcpy(back.data(), device, back.size() * sizeof(float), stream);
+  EXPECT_EQ(back, (std::vector<float>{1.0f, 1.0f, 1.0f}));
+  EXPECT_EQ(cuda::firstError(), "");
+
+  EXPECT_EQ(mgpuModuleGetFunction(module, "missing"), nullptr);
+  EXPECT_EQ(cuda::firstError(),
+            "cuModuleGetFunction failed: CUDA_ERROR_NOT_FOUND (500)");
+  // A launch of what did not load does nothing.
+  mgpuLaunchKernel(nullptr, 1, 1, 1, 1, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuMemFree(device, stream);
+  mgpuModuleUnload(module);
+  mgpuStreamDestroy(stream);
+}
+
+} // namespace
