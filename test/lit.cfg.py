@@ -45,6 +45,14 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi"):
     config.available_features.add("cuda-gpu")
 
+# The CUDA toolkit (ptxas, fatbinary, libdevice) compiles GPU kernels; no
+# GPU is needed for that. $CUDA_HOME, else /usr/local/cuda, as the CUDA
+# target's default.
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_home, "bin", "ptxas")):
+    config.available_features.add("cuda-toolkit")
+    config.environment["CUDA_HOME"] = cuda_home
+
 # Graphviz renders `loomc --emit=svg`.
 if shutil.which("dot"):
     config.available_features.add("graphviz")

@@ -1,7 +1,8 @@
 //===- loom-opt.cpp - The loom optimizer driver ---------------------------===//
 //
 // MlirOptMain with the loom dialect, its passes and conversions, the CPU
-// target's passes, and every upstream dialect and pass (a Loom pipeline
+// target's passes, the CUDA target's kernel pipeline, and every upstream
+// dialect and pass (a Loom pipeline
 // goes all the way to LLVM).
 //
 //===----------------------------------------------------------------------===//
@@ -11,11 +12,13 @@
 #include "dialects/Loom/IR/LoomDialect.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "targets/cpu/CpuTarget.h"
+#include "targets/cuda/CudaTarget.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -26,12 +29,15 @@ int main(int argc, char **argv) {
   // Interface implementations promised by upstream dialects (the func
   // inliner and bufferization interfaces among them).
   mlir::registerAllExtensions(registry);
+  // Serializing GPU modules (the CUDA target) translates them to LLVM IR.
+  mlir::registerAllToLLVMIRTranslations(registry);
 
   mlir::registerAllPasses();
   loom::registerLoomPasses();
   loom::registerLoomConversionPasses();
   loom::cpu::registerCpuTargetPasses();
   loom::cpu::registerCpuTarget();
+  loom::cuda::registerCudaPipelines();
   loom::registerLoomPipelines();
 
   return mlir::asMainReturnCode(

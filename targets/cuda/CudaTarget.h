@@ -1,0 +1,63 @@
+//===- CudaTarget.h - NVIDIA GPU code generation ----------------*- C++ -*-===//
+//
+// The CUDA target's code generation, first step: bufferized linalg on
+// memrefs becomes GPU kernels (one thread an element, blocks of
+// `block-size`), lowered to NVVM, compiled to PTX for `chip` and assembled
+// by the toolkit's ptxas into the host module (`gpu.binary`), with
+// `gpu.launch_func` calls that MLIR's host lowering turns into the runtime's
+// `mgpu*` entry points (runtime/lib/GpuRuntime.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOOM_TARGETS_CUDA_CUDATARGET_H
+#define LOOM_TARGETS_CUDA_CUDATARGET_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+
+namespace loom::cuda {
+
+/// Options of `--loom-cuda-kernels`.
+struct KernelPipelineOptions
+    : mlir::PassPipelineOptions<KernelPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("the GPU architecture (sm_80, "
+                                          "sm_90a, ...)"),
+                           llvm::cl::init("sm_90a")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (sm_90a needs PTX 8.0: +ptx80)"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("what the host module embeds: isa (PTX text), bin "
+                     "(a cubin from ptxas) or fatbin"),
+      llvm::cl::init("fatbin")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("the CUDA toolkit (ptxas, fatbinary, libdevice); "
+                     "default $CUDA_HOME, else /usr/local/cuda"),
+      llvm::cl::init("")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("threads a block"),
+                            llvm::cl::init(256)};
+};
+
+/// The kernel pipeline's passes, as a textual pipeline (for messages and
+/// tests).
+std::string kernelPipeline(const KernelPipelineOptions &options);
+
+/// Adds the kernel pipeline to `pm` (on a module); a bad option is reported
+/// through `errorHandler`.
+mlir::LogicalResult buildKernelPipeline(
+    mlir::OpPassManager &pm, const KernelPipelineOptions &options,
+    llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> errorHandler);
+
+/// Registers `--loom-cuda-kernels` with the pass registry.
+void registerCudaPipelines();
+
+} // namespace loom::cuda
+
+#endif // LOOM_TARGETS_CUDA_CUDATARGET_H
