@@ -31,8 +31,12 @@ void recordError(const std::string &message) {
 }
 
 /// The driver with its context current on this thread, or null (the error
-/// recorded).
+/// recorded). The context is made current once a thread, not on every
+/// launch and copy.
 Driver *currentDriver() {
+  thread_local Driver *current = nullptr;
+  if (current)
+    return current;
   Expected<Driver *> driver = Driver::get();
   if (!driver) {
     recordError(driver.getError());
@@ -42,7 +46,8 @@ Driver *currentDriver() {
     recordError(status.getError());
     return nullptr;
   }
-  return *driver;
+  current = *driver;
+  return current;
 }
 
 /// Records `what`'s failure; true when `result` is success.
