@@ -4,6 +4,10 @@
   /usr/bin/python3 bench/quant.py [--work DIR] [--repeats 3] [--quick]
                                   [--formats q8_0,q4_0,q4_1,q4_k,int8]
 
+A format written FORMAT:a16 is built with `--quantize-input-bits=16` (each
+product's input rounded to 8 bits and its error to 8 more, two integer
+products).
+
 Compiles examples/llama.loom at its default (`small`, ~125M parameters)
 config as fp32 and with `loomc --quantize=FORMAT` for each format, on one
 random checkpoint, and runs each alternately (so the machine's drift hits
@@ -58,8 +62,9 @@ def bytes_per_token(manifest, fmt, context):
         if t["name"] == "model.embed_tokens.weight":
             total += 4 * t["shape"][1]       # one f32 row
         elif len(t["shape"]) == 2:
-            total += (count * BITS[fmt] / 8  # a product's weight, whole
-                      + ROW_BYTES.get(fmt, 0) * t["shape"][0])
+            base = fmt.split(":")[0]
+            total += (count * BITS[base] / 8  # a product's weight, whole
+                      + ROW_BYTES.get(base, 0) * t["shape"][0])
         else:
             total += 4 * count               # norms
     kv_width = cfg["kv_heads"] * (cfg["dim"] // cfg["heads"])
@@ -79,7 +84,7 @@ def render(runs, manifest, formats, context, prefill, args):
         size = bytes_per_token(manifest, fmt, context)
         lines.append("| %s | %.1f | %.1f MB | %.1f | %.1f | %.0f%% | %.2fx | "
                      "%.1f | %.2fx |" % (
-                         fmt, BITS[fmt], size / 1e6, m["decode"],
+                         fmt, BITS[fmt.split(":")[0]], size / 1e6, m["decode"],
                          m["decode"] * size / 1e9, 100 * m["fraction"],
                          m["decode"] / med["fp32"]["decode"], m["prefill"],
                          m["prefill"] / med["fp32"]["prefill"]))
@@ -127,7 +132,13 @@ def main(argv):
     exes = {}
     for fmt in formats:
         exes[fmt] = work / ("llama_" + fmt)
-        flags = [] if fmt == "fp32" else ["--quantize=" + fmt]
+        base, _, variant = fmt.partition(":")
+        if variant not in ("", "a16"):
+            sys.exit("unknown variant '%s' of %s (a16 is the one)" % (variant,
+                                                                      base))
+        flags = [] if fmt == "fp32" else ["--quantize=" + base]
+        if variant == "a16":
+            flags.append("--quantize-input-bits=16")
         bench.log("compiling %s" % fmt)
         bench.run(bench.loomc_cmd(loomc, source, defines) + flags +
                   ["-o", exes[fmt]], work)

@@ -137,6 +137,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     quantize.overrides.assign(options.quantizeOverride.begin(),
                               options.quantizeOverride.end());
     quantize.importance = options.quantizeImportance;
+    quantize.inputBits = options.quantizeInputBits;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
   // After the residual fusion, which takes only products without an

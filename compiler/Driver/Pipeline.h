@@ -76,6 +76,11 @@ struct LoomPipelineOptions
                      "channel (checkpoint tensors NAME.importance, from a "
                      "calibration run)"),
       llvm::cl::init(false)};
+  Option<unsigned> quantizeInputBits{
+      *this, "quantize-input-bits",
+      llvm::cl::desc("Bits of each quantized product's input: 8 (one 8-bit "
+                     "rounding per block) or 16 (its error rounded again)"),
+      llvm::cl::init(8)};
   ListOption<std::string> mergeLayers{
       *this, "merge-layers",
       llvm::cl::desc("Groups of layers to merge into their first, each "

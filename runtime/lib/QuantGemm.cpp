@@ -54,7 +54,7 @@ constexpr int64_t kPrefetchBytes = 1024;
 /// Per-thread buffers, grown on demand and reused.
 struct QuantScratch {
   std::vector<int8_t> q;
-  std::vector<float> d, rows, panels;
+  std::vector<float> d, rows, panels, parts;
   std::vector<int32_t> s;
 };
 QuantScratch &getQuantScratch() {
@@ -62,34 +62,57 @@ QuantScratch &getQuantScratch() {
   return scratch;
 }
 
+/// Quantizes a block of 32 values `x` to 8 bits: writes `q` and returns its
+/// scale, with the integers' sum in `sum`.
+inline float quantizeBlock(const float *x, int8_t *q, int32_t &sum) {
+  float amax = 0.0f;
+  for (int j = 0; j < kQuantBlock; ++j)
+    amax = std::max(amax, std::fabs(x[j]));
+  float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+  sum = 0;
+  for (int j = 0; j < kQuantBlock; ++j) {
+    q[j] = int8_t(std::nearbyint(x[j] * id));
+    sum += q[j];
+  }
+  return d;
+}
+
 /// Quantizes `m` rows of `a` (row stride `lda`) to 8 bits per block; a
-/// prompt's rows on `pool`'s threads.
+/// prompt's rows on `pool`'s threads. With `refine`, each row becomes two:
+/// its 8-bit blocks, then their rounding errors quantized again (scale at
+/// most 1/254 of the first), so that a product with both rows, summed, sees
+/// the activations to about 15 bits.
 QuantizedRows quantizeActivations(ThreadPool &pool, int64_t m, int64_t k,
-                                  const float *a, int64_t lda,
+                                  const float *a, int64_t lda, bool refine,
                                   QuantScratch &scratch) {
   int64_t blocks = k / kQuantBlock;
-  scratch.q.resize(size_t(m * k));
-  scratch.d.resize(size_t(m * blocks));
-  scratch.s.resize(size_t(m * blocks));
+  int64_t parts = refine ? 2 : 1;
+  scratch.q.resize(size_t(parts * m * k));
+  scratch.d.resize(size_t(parts * m * blocks));
+  scratch.s.resize(size_t(parts * m * blocks));
   int8_t *qs = scratch.q.data();
   float *ds = scratch.d.data();
   int32_t *ss = scratch.s.data();
   auto quantizeRows = [&](int64_t first, int64_t last) {
+    float error[kQuantBlock];
     for (int64_t i = first; i < last; ++i)
       for (int64_t b = 0; b < blocks; ++b) {
         const float *x = a + i * lda + b * kQuantBlock;
-        float amax = 0.0f;
-        for (int j = 0; j < kQuantBlock; ++j)
-          amax = std::max(amax, std::fabs(x[j]));
-        float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-        int8_t *q = qs + i * k + b * kQuantBlock;
-        int32_t sum = 0;
+        int64_t row = i * parts;
+        int8_t *q = qs + row * k + b * kQuantBlock;
+        float d = quantizeBlock(x, q, ss[row * blocks + b]);
+        ds[row * blocks + b] = d;
+        if (!refine)
+          continue;
+        // Rounded product, then difference (not one fused multiply-add):
+        // the error of the value the first row stands for.
         for (int j = 0; j < kQuantBlock; ++j) {
-          q[j] = int8_t(std::nearbyint(x[j] * id));
-          sum += q[j];
+          float coarse = d * float(q[j]);
+          error[j] = x[j] - coarse;
         }
-        ds[i * blocks + b] = d;
-        ss[i * blocks + b] = sum;
+        ++row;
+        ds[row * blocks + b] = quantizeBlock(
+            error, qs + row * k + b * kQuantBlock, ss[row * blocks + b]);
       }
   };
   if (m <= kSmallM)
@@ -313,14 +336,13 @@ std::pair<DotRowsFn, DotRowsFn> dotRowsFor(QuantFormat format,
   return {nullptr, nullptr};
 }
 
-/// Integer products: each thread streams a range of weight rows (or groups
-/// of interleaved rows) once, against every row of A.
+/// Integer products of the `m` quantized activation rows `rows`: each thread
+/// streams a range of weight rows (or groups of interleaved rows) once,
+/// against every row of A.
 void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
-                  int64_t k, const float *a, int64_t lda, const uint8_t *w,
+                  int64_t k, const QuantizedRows &rows, const uint8_t *w,
                   const float *bias, float *c, int64_t ldc, bool accumulate,
                   Activation activation) {
-  QuantizedRows rows =
-      quantizeActivations(state.pool, m, k, a, lda, getQuantScratch());
   std::pair<DotRowsFn, DotRowsFn> kernels =
       dotRowsFor(format, selectedKernel().load(), m);
   DotRowsFn dotRows = kernels.first, dotRow = kernels.second;
@@ -472,7 +494,7 @@ bool loom::setQuantKernel(QuantKernel kernel) {
 void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                    int64_t k, const float *a, int64_t lda, const void *w,
                    const float *bias, float *c, int64_t ldc, bool accumulate,
-                   Activation activation) {
+                   Activation activation, int inputBits) {
   if (m == 0 || n == 0)
     return;
   // Decode steps count the weights' bytes; prompts their arithmetic.
@@ -482,12 +504,38 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                              : 2.0 * double(m) * double(n) * double(k),
                        {m, n, k});
   const auto *bytes = static_cast<const uint8_t *>(w);
-  if (m <= kSmallM || state.interleavedQuantized.count(w))
-    qgemmInteger(state, format, m, n, k, a, lda, bytes, bias, c, ldc,
-                 accumulate, activation);
-  else
+  bool interleaved = state.interleavedQuantized.count(w);
+  bool refine = inputBits > 8;
+  // Row-major weights take at most kSmallM activation rows at once; beyond
+  // that, f32 panels (whose activations are exact).
+  if (!interleaved && (refine ? 2 * m : m) > kSmallM) {
     qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate,
                activation);
+    return;
+  }
+  QuantScratch &scratch = getQuantScratch();
+  QuantizedRows rows =
+      quantizeActivations(state.pool, m, k, a, lda, refine, scratch);
+  if (!refine) {
+    qgemmInteger(state, format, m, n, k, rows, bytes, bias, c, ldc, accumulate,
+                 activation);
+    return;
+  }
+  // Each activation row is two rows of 8-bit blocks: their products, summed.
+  scratch.parts.resize(size_t(2 * m * n));
+  float *parts = scratch.parts.data();
+  qgemmInteger(state, format, 2 * m, n, k, rows, bytes, nullptr, parts, n,
+               /*accumulate=*/false, Activation::None);
+  state.pool.parallelFor(0, m, 4, [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      const float *coarse = parts + 2 * i * n, *fine = coarse + n;
+      float *row = c + i * ldc;
+      for (int64_t j = 0; j < n; ++j)
+        row[j] = (accumulate ? row[j] : 0.0f) + coarse[j] + fine[j] +
+                 (bias ? bias[j] : 0.0f);
+    }
+    applyActivation(activation, c + first * ldc, last - first, n, ldc);
+  });
 }
 
 /// Stops the program: generated code passed what no compiled model passes.
@@ -496,14 +544,15 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   std::abort();
 }
 
-extern "C" void
-_mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
-                           MemRef<int8_t, 2> *w, MemRef<float, 1> *bias,
-                           MemRef<float, 2> *out, int64_t formatId,
-                           int64_t accumulate, int64_t activationId) {
+extern "C" void _mlir_ciface_loom_qgemm_nt(
+    loom_context *context, MemRef<float, 2> *x, MemRef<int8_t, 2> *w,
+    MemRef<float, 1> *bias, MemRef<float, 2> *out, int64_t formatId,
+    int64_t accumulate, int64_t activationId, int64_t inputBits) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format || !quantHasKernels(*format))
     badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
+  if (inputBits != 8 && inputBits != 16)
+    badCall(fmt::format("loom_qgemm_nt: {} input bits", inputBits));
   std::optional<Activation> activation = activationFromId(activationId);
   if (!activation)
     badCall(fmt::format("loom_qgemm_nt: unknown activation {}", activationId));
@@ -519,7 +568,7 @@ _mlir_ciface_loom_qgemm_nt(loom_context *context, MemRef<float, 2> *x,
           x->strides[0], w->aligned + w->offset,
           bias->sizes[0] ? bias->aligned + bias->offset : nullptr,
           out->aligned + out->offset, out->strides[0], accumulate != 0,
-          *activation);
+          *activation, int(inputBits));
 }
 
 extern "C" void _mlir_ciface_loom_quantize(loom_context *context,

@@ -58,7 +58,8 @@ LogicalResult lowerProduct(loom::LinearOp op) {
        i64Constant(builder, loc,
                    op.getActivation()
                        ? loom::getActivationKernelId(*op.getActivation())
-                       : LOOM_ACTIVATION_NONE)});
+                       : LOOM_ACTIVATION_NONE),
+       i64Constant(builder, loc, op.getInputBits().value_or(8))});
   replaceWithBuffer(builder, op, out);
   return success();
 }

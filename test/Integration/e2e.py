@@ -200,6 +200,10 @@ def parse_args():
                     "then computes on the matrices it quantizes (those "
                     "matching --quantized) rounded through the format, and "
                     "rounds their products' inputs to 8 bits per block")
+    ap.add_argument("--quantize-input-bits", type=int, choices=(8, 16),
+                    default=8,
+                    help="with --quantize: loomc --quantize-input-bits; the "
+                    "reference rounds the products' inputs alike")
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
@@ -312,6 +316,7 @@ def main():
             tensors[n] = quant_ref.fake_quantize(tensors[n], args.quantize)
         # Their products also round the activations they read.
         ref.QUANTIZED_INPUTS.update(rounded)
+        ref.QUANTIZED_INPUT_BITS = args.quantize_input_bits
         print("reference: %d matrices rounded through %s"
               % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)
@@ -343,6 +348,8 @@ def main():
     # 4. Compile and run.
     exe = os.path.join(wd, "model")
     quantize = ["--quantize=" + args.quantize] if args.quantize else []
+    if args.quantize and args.quantize_input_bits != 8:
+        quantize.append("--quantize-input-bits=%d" % args.quantize_input_bits)
     _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags + quantize,
                  args.timeout, "loomc --emit=exe")
     if err:

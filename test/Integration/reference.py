@@ -92,17 +92,28 @@ def as_weights(w):
 # quantized products do (8 bits per block of 32, one scale each): set by
 # tests of quantized builds.
 QUANTIZED_INPUTS = set()
+# 8, or 16 for builds with --quantize-input-bits=16 (the rounding error
+# rounded again, in blocks of its own).
+QUANTIZED_INPUT_BITS = 8
+
+
+def _round_blocks(x32):
+    """Blocks [..., 32] rounded to 8 bits: scale amax / 127, round half to
+    even (in float32, as the runtime)."""
+    d = x32.abs().amax(dim=-1, keepdim=True) / 127.0
+    inv = torch.where(d != 0, 1.0 / d, torch.zeros_like(d))
+    return torch.round(x32 * inv) * d  # half to even, like nearbyint
 
 
 def quantize_activations(x):
-    """x rounded as a quantized product's input: per row, per block of 32,
-    scale amax / 127, round half to even (in float32, as the runtime)."""
+    """x rounded as a quantized product's input, per row and block of 32:
+    to 8 bits, and with 16 input bits its error to 8 bits again."""
     shape = x.shape
     x32 = x.to(torch.float32).reshape(-1, shape[-1] // 32, 32)
-    d = x32.abs().amax(dim=-1, keepdim=True) / 127.0
-    inv = torch.where(d != 0, 1.0 / d, torch.zeros_like(d))
-    q = torch.round(x32 * inv)  # half to even, like nearbyint
-    return (q * d).reshape(shape).to(x.dtype)
+    y = _round_blocks(x32)
+    if QUANTIZED_INPUT_BITS == 16:
+        y = y + _round_blocks(x32 - y)
+    return y.reshape(shape).to(x.dtype)
 
 
 def linear(W, prefix, x, n_in, n_out, bias):

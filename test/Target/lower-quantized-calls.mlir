@@ -2,8 +2,9 @@
 
 // A product with a quantized weight calls the runtime's integer kernel with
 // the weight's bytes, an empty bias buffer when it has none, the format id,
-// whether it accumulates (into the residual, copied to the result first) and
-// the activation of its epilogue (LOOM_ACTIVATION_*).
+// whether it accumulates (into the residual, copied to the result first),
+// the activation of its epilogue (LOOM_ACTIVATION_*) and its input bits (8
+// unless the product says otherwise).
 
 // CHECK-LABEL: func.func @product(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x64xf32>, %[[W:[a-z0-9]+]]: tensor<16x36xi8>, %[[CTX:[a-z0-9]+]]: !llvm.ptr
@@ -14,7 +15,8 @@
 // CHECK:         %[[Q40:.*]] = arith.constant 1 : i64
 // CHECK:         %[[SET:.*]] = arith.constant 0 : i64
 // CHECK:         %[[NONE:.*]] = arith.constant 0 : i64
-// CHECK:         call @loom_qgemm_nt(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q40]], %[[SET]], %[[NONE]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64) -> ()
+// CHECK:         %[[BITS:.*]] = arith.constant 8 : i64
+// CHECK:         call @loom_qgemm_nt(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q40]], %[[SET]], %[[NONE]], %[[BITS]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64) -> ()
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 func.func @product(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
   %y = loom.linear %x, %w format q4_0 : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
@@ -30,7 +32,7 @@ func.func @product(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>, %ctx: !llvm.ptr {
 // CHECK:         bufferization.to_buffer %[[B]] read_only
 // CHECK:         %[[Q80:.*]] = arith.constant 0 : i64
 // CHECK:         %[[ADD:.*]] = arith.constant 1 : i64
-// CHECK:         call @loom_qgemm_nt(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q80]], %[[ADD]], %{{.*}})
+// CHECK:         call @loom_qgemm_nt(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q80]], %[[ADD]], %{{.*}}, %{{.*}})
 func.func @residual(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %b: tensor<16xf32>, %r: tensor<?x16xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
   %y = loom.linear %x, %w, %b residual %r format q8_0 : (tensor<?x64xf32>, tensor<16x68xi8>, tensor<16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
@@ -38,9 +40,17 @@ func.func @residual(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %b: tensor<16xf3
 
 // CHECK-LABEL: func.func @activation(
 // CHECK:         %[[GELU:.*]] = arith.constant 2 : i64
-// CHECK:         call @loom_qgemm_nt({{.*}}, %[[GELU]])
+// CHECK:         call @loom_qgemm_nt({{.*}}, %[[GELU]], %{{.*}})
 func.func @activation(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
   %y = loom.linear %x, %w format q8_0 activation gelu : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// CHECK-LABEL: func.func @input_bits(
+// CHECK:         %[[SIXTEEN:.*]] = arith.constant 16 : i64
+// CHECK:         call @loom_qgemm_nt({{.*}}, %[[SIXTEEN]])
+func.func @input_bits(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
+  %y = loom.linear %x, %w format q8_0 input_bits 16 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
 

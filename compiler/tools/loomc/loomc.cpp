@@ -446,6 +446,13 @@ cl::opt<bool> quantizeImportance(
              "a program's --calibrate run writes)"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<unsigned> quantizeInputBits(
+    "quantize-input-bits",
+    cl::desc("With --quantize: round each product's input to 8 bits per block "
+             "of 32 (8, the default), or to 8 bits and its rounding error to 8 "
+             "more (16: a second integer product, about 15 bits)"),
+    cl::value_desc("8|16"), cl::init(8), cl::cat(loomcCategory));
+
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
 
@@ -769,6 +776,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeExclude = quantizeExclude;
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
+  options.quantizeInputBits = quantizeInputBits;
   options.smoothActivations = smoothActivations;
   options.smoothAllProducts = smoothAllProducts;
   options.dropLayers = dropLayers;
@@ -1226,11 +1234,17 @@ int main(int argc, char **argv) {
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
        !quantizeExclude.empty() || !quantizeOverride.empty() ||
-       quantizeImportance)) {
+       quantizeImportance || quantizeInputBits.getNumOccurrences())) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--quantize-layers, --quantize-include, --quantize-exclude, "
-           "--quantize-override and --quantize-importance need "
-           "--quantize=FORMAT\n";
+           "--quantize-override, --quantize-importance and "
+           "--quantize-input-bits need --quantize=FORMAT\n";
+    return 1;
+  }
+  if (quantizeInputBits != 8 && quantizeInputBits != 16) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--quantize-input-bits must be 8 or 16, got " << quantizeInputBits
+        << "\n";
     return 1;
   }
   if (dropLayersCount != 0 && !dropLayers.empty()) {

@@ -423,6 +423,12 @@ LogicalResult LinearOp::verify() {
                          << " bytes is not a whole number of "
                          << stringifyQuantFormat(*format) << " blocks ("
                          << getQuantBlockBytes(*format) << " bytes each)";
+  if (std::optional<int64_t> bits = getInputBits()) {
+    if (!format)
+      return emitOpError("'input_bits' needs a quantized 'format'");
+    if (*bits != 8 && *bits != 16)
+      return emitOpError() << "'input_bits' must be 8 or 16, got " << *bits;
+  }
   int64_t weightIn = getWeightInputWidth();
   if (conflicts(weightIn, in))
     return emitOpError() << "weight expects input width " << weightIn

@@ -54,9 +54,10 @@ bool loom::fuseResidual(AddOp add) {
     producer = splitMLP(mlp);
   auto linear = cast<LinearOp>(producer);
   OpBuilder builder(add);
-  Value fused = LinearOp::create(builder, linear.getLoc(), linear.getX(),
-                                 linear.getW(), linear.getBias(), residual,
-                                 linear.getFormatAttr(), ActivationKindAttr());
+  Value fused =
+      LinearOp::create(builder, linear.getLoc(), linear.getX(), linear.getW(),
+                       linear.getBias(), residual, linear.getFormatAttr(),
+                       linear.getInputBitsAttr(), ActivationKindAttr());
   // The inferred type is compatible with the add's (the product's); keep the
   // add's, which its users were verified against.
   fused.setType(add.getType());

@@ -23,9 +23,9 @@ static void addDelta(LinearOp linear, Value a, Value b) {
   linear.removeActivationAttr();
   Value thin = LinearOp::create(builder, loc, linear.getX(), a, Value());
   builder.setInsertionPointAfter(linear);
-  auto sum =
-      LinearOp::create(builder, loc, linear.getType(), thin, b, Value(),
-                       linear.getResult(), QuantFormatAttr(), activation);
+  auto sum = LinearOp::create(builder, loc, linear.getType(), thin, b, Value(),
+                              linear.getResult(), QuantFormatAttr(),
+                              IntegerAttr(), activation);
   linear.getResult().replaceAllUsesExcept(sum, sum);
 }
 

@@ -192,6 +192,11 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     `p.{q_proj,k_proj,v_proj}.weight`); a program's `--calibrate` run writes
     exactly these. Inside a block, the importance is a new argument that
     each call passes (blocks called from blocks are not supported yet).
+
+    `input-bits` 16 marks every quantized product `input_bits 16`: the
+    runtime rounds its input to 8 bits per block and that rounding's error
+    to 8 bits more, and sums two integer products. A decode step still
+    reads each weight once; prompts cost twice the integer arithmetic.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
@@ -210,7 +215,11 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Weigh rounding errors by each input channel's importance, read "
            "from the checkpoint tensor NAME.importance (a calibration run's "
-           "statistics; NAME as the unquantized build calls the weight)">
+           "statistics; NAME as the unquantized build calls the weight)">,
+    Option<"inputBits", "input-bits", "int64_t", /*default=*/"8",
+           "Bits of each quantized product's input: 8 (rounded to 8 bits "
+           "per block of 32) or 16 (its rounding error rounded to 8 more "
+           "bits, for a second integer product)">
   ];
 }
 

@@ -45,10 +45,10 @@ class WeightQuantizer {
 public:
   WeightQuantizer(ModuleOp module, ProductSelection selection,
                   QuantFormat format, ArrayRef<FormatOverride> overrides,
-                  bool useImportance)
+                  bool useImportance, int64_t inputBits)
       : module(module), selection(std::move(selection)), format(format),
-        useImportance(useImportance), overrides(overrides),
-        overrideMatched(overrides.size(), false) {}
+        useImportance(useImportance), inputBits(inputBits),
+        overrides(overrides), overrideMatched(overrides.size(), false) {}
 
   LogicalResult run();
 
@@ -64,6 +64,8 @@ private:
   ProductSelection selection;
   QuantFormat format;
   bool useImportance;
+  /// The `input_bits` of every quantized product (8 is left unwritten).
+  int64_t inputBits;
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
   SmallVector<bool> overrideMatched;
@@ -190,6 +192,9 @@ LogicalResult WeightQuantizer::run() {
         QuantFormatAttr::get(module.getContext(), format));
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
+    if (inputBits != 8)
+      linear.setInputBitsAttr(IntegerAttr::get(
+          IntegerType::get(module.getContext(), 64), inputBits));
   }
   if (fallbacks) {
     InFlightDiagnostic remark =
@@ -249,8 +254,14 @@ struct LoomQuantizeWeightsPass
       }
       formatOverrides.push_back({std::move(pattern), text, *chosen});
     }
+    if (inputBits != 8 && inputBits != 16) {
+      module.emitError("--loom-quantize-weights: input-bits must be 8 or 16, "
+                       "got ")
+          << static_cast<int64_t>(inputBits);
+      return signalPassFailure();
+    }
     if (failed(WeightQuantizer(module, std::move(*selection), *parsed,
-                               formatOverrides, importance)
+                               formatOverrides, importance, inputBits)
                    .run()))
       return signalPassFailure();
   }

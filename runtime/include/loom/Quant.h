@@ -35,11 +35,14 @@ void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);
 /// `C[m, n] (=|+=) A[m, k] * W^T + bias` for W a [n, k] matrix of `format`
 /// (rows `quantRowBytes(format, k)` bytes apart), then `activation` on each
 /// element of C, on `state`'s threads. `bias` may be null. The activations
-/// are quantized to 8 bits per block.
+/// are quantized to 8 bits per block (`inputBits` 8), or, with `inputBits`
+/// 16, to 8 bits and their rounding errors to 8 bits again, which costs a
+/// second integer product (about 15 bits; a decode step still reads each
+/// weight once).
 void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
              int64_t k, const float *a, int64_t lda, const void *w,
              const float *bias, float *c, int64_t ldc, bool accumulate,
-             Activation activation = Activation::None);
+             Activation activation = Activation::None, int inputBits = 8);
 
 /// Rearranges the [n, k] `format` matrix `data` (row-major blocks, as
 /// quantized) in place for this CPU's fastest products, and records it in
@@ -69,7 +72,8 @@ void _mlir_ciface_loom_qgemm_nt(loom_context *context,
                                 loom::MemRef<int8_t, 2> *w,
                                 loom::MemRef<float, 1> *bias,
                                 loom::MemRef<float, 2> *out, int64_t format,
-                                int64_t accumulate, int64_t activation);
+                                int64_t accumulate, int64_t activation,
+                                int64_t inputBits);
 
 /// `loom_quantize` (LOOM_KERNEL_QUANTIZE).
 void _mlir_ciface_loom_quantize(loom_context *context,

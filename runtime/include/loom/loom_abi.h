@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 8
+#define LOOM_ABI_VERSION 9
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -89,9 +89,11 @@
 #define LOOM_KERNEL_PARALLEL_LOOP "loom_parallel_loop"
 
 /** Quantized products: (ctx, x, w, bias, out, format, accumulate,
- *  activation) with x and out MemRef<float, 2>, w MemRef<int8_t, 2> (a
- *  LOOM_QUANT_* matrix, one row of blocks per output), bias MemRef<float, 1>
- *  (size 0: none), activation an int64_t LOOM_ACTIVATION_*; out =
+ *  activation, input_bits) with x and out MemRef<float, 2>, w
+ *  MemRef<int8_t, 2> (a LOOM_QUANT_* matrix, one row of blocks per output),
+ *  bias MemRef<float, 1> (size 0: none), activation an int64_t
+ *  LOOM_ACTIVATION_*, input_bits 8 (x rounded to 8 bits per block of 32) or
+ *  16 (x to 8 bits and its rounding error to 8 more); out =
  *  act(x * dequant(w)^T + bias), or act(out + it) with accumulate != 0. */
 #define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
 /** Quantizes a [n, k] f32 matrix: (ctx, w, out, format) with w

@@ -15,6 +15,8 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q5_k" 2>&1 | FileCheck %s --check-prefix=OVERRIDE2
 // OVERRIDE2: error: --loom-quantize-weights: bad override 'down=q5_k'
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=[=q8_0" 2>&1 | FileCheck %s --check-prefix=OVERRIDE3
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="input-bits=4" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: --loom-quantize-weights: input-bits must be 8 or 16, got 4
 // OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced
 
 // Rows of 48 weights are not whole blocks of 32.

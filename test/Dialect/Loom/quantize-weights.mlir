@@ -6,6 +6,7 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=IMPERR
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
 
 // A decoder block: its products are classified from the graph (attention's
 // projections, the feed-forward ones) and the entry's last product is the
@@ -47,6 +48,15 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
   %logits = loom.linear %h1, %w : (tensor<?x32xf32>, tensor<50x32xf32>) -> tensor<?x50xf32>
   return %logits : tensor<?x50xf32>
 }
+
+// With 16 input bits, every quantized product says so.
+// BITS-LABEL: func.func private @Block(
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
+// BITS-LABEL: func.func @forward(
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
 
 // By default every product, in q8_0 (34 bytes a block of 32).
 // CHECK-LABEL: func.func private @Block(

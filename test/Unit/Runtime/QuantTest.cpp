@@ -238,14 +238,37 @@ TEST(QuantTest, ImportanceLowersWeightedError) {
   }
 }
 
+/// Rounds a block of 32 activations to 8 bits, as the products do.
+void roundBlock(float *x) {
+  float amax = 0;
+  for (int j = 0; j < 32; ++j)
+    amax = std::max(amax, std::fabs(x[j]));
+  float d = amax / 127, id = d ? 1 / d : 0;
+  for (int j = 0; j < 32; ++j)
+    x[j] = d * std::nearbyint(x[j] * id);
+}
+
+/// A block of activations as a product with `inputBits` sees it: rounded to
+/// 8 bits, plus (16 bits) its rounding error rounded to 8 bits.
+void roundInputs(float *x, int inputBits) {
+  float rounded[32], error[32];
+  std::copy(x, x + 32, rounded);
+  roundBlock(rounded);
+  for (int j = 0; j < 32; ++j)
+    error[j] = x[j] - rounded[j];
+  roundBlock(error);
+  for (int j = 0; j < 32; ++j)
+    x[j] = inputBits == 16 ? rounded[j] + error[j] : rounded[j];
+}
+
 /// Checks qgemmNT with `kernel` against a double-precision product of the
 /// decoded weights with the activations as the kernels see them (quantized
-/// to 8 bits per block for small M and interleaved weights, exact for large
-/// M on row-major weights).
+/// per block for small M and interleaved weights, exact for larger M on
+/// row-major weights: above 4 rows, or 2 with 16 input bits).
 void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
                   int64_t k, bool bias, bool accumulate,
                   bool interleave = false,
-                  Activation activation = Activation::None) {
+                  Activation activation = Activation::None, int inputBits = 8) {
   ASSERT_TRUE(setQuantKernel(kernel));
   unsigned seed = unsigned(m * 31 + n * 7 + k + int(format));
   std::vector<float> w = randomVector(size_t(n * k), seed, 0.05f);
@@ -256,20 +279,13 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   for (int64_t r = 0; r < n; ++r)
     dequantizeRow(format, bytes.data() + r * quantRowBytes(format, k), k,
                   decoded.data() + r * k);
-  // What the small-M and interleaved paths multiply: 8-bit activations per
-  // block.
+  // What the small-M and interleaved paths multiply: activations rounded
+  // per block.
   std::vector<float> seen(a);
-  if (m <= 4 || interleave)
+  if ((inputBits == 16 ? 2 * m : m) <= 4 || interleave)
     for (int64_t i = 0; i < m; ++i)
-      for (int64_t p0 = 0; p0 < k; p0 += 32) {
-        float *x = seen.data() + i * (k + 3) + p0;
-        float amax = 0;
-        for (int j = 0; j < 32; ++j)
-          amax = std::max(amax, std::fabs(x[j]));
-        float d = amax / 127, id = d ? 1 / d : 0;
-        for (int j = 0; j < 32; ++j)
-          x[j] = d * std::nearbyint(x[j] * id);
-      }
+      for (int64_t p0 = 0; p0 < k; p0 += 32)
+        roundInputs(seen.data() + i * (k + 3) + p0, inputBits);
   int64_t ldc = n + 1;
   std::vector<float> c = randomVector(size_t(m * ldc), seed + 3);
   std::vector<float> start = c;
@@ -279,7 +295,8 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   if (interleave)
     ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(), format, n, k));
   qgemmNT(state, format, m, n, k, a.data(), k + 3, bytes.data(),
-          bias ? b.data() : nullptr, c.data(), ldc, accumulate, activation);
+          bias ? b.data() : nullptr, c.data(), ldc, accumulate, activation,
+          inputBits);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double want = accumulate ? start[i * ldc + j] : 0.0;
@@ -298,7 +315,8 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
       ASSERT_NEAR(c[i * ldc + j], want,
                   slope * (1e-5 * magnitude + 1e-6) + 1e-6 * std::fabs(want))
           << quantFormatName(format) << " kernel " << int(kernel) << " m=" << m
-          << " n=" << n << " k=" << k << " at (" << i << ", " << j << ")";
+          << " n=" << n << " k=" << k << " input bits " << inputBits << " at ("
+          << i << ", " << j << ")";
     }
   setQuantKernel(bestQuantKernel());
 }
@@ -367,6 +385,70 @@ TEST(QuantTest, ProductsApplyTheirActivation) {
                      /*bias=*/false, /*accumulate=*/false, interleave,
                      activation);
       }
+}
+
+TEST(QuantTest, SixteenBitInputsMatchDecodedWeights) {
+  // Every path: each kernel on row-major weights (two rows of blocks per
+  // activation row up to m = 2, f32 panels beyond), and interleaved weights.
+  for (QuantKernel kernel :
+       {QuantKernel::Portable, QuantKernel::Avx2, QuantKernel::Avx512Vnni}) {
+    if (!setQuantKernel(kernel))
+      continue;
+    for (QuantFormat format : kFormats)
+      for (int64_t m : {1, 2, 3, 9})
+        for (bool interleave : {false, true}) {
+          if (interleave && (kernel != bestQuantKernel() || !cpuInterleaves()))
+            continue;
+          checkProduct(kernel, format, m, 37, rowLength(format, 96),
+                       /*bias=*/true, /*accumulate=*/true, interleave,
+                       Activation::Silu, /*inputBits=*/16);
+          checkProduct(kernel, format, m, 72, rowLength(format, 257),
+                       /*bias=*/false, /*accumulate=*/false, interleave,
+                       Activation::None, /*inputBits=*/16);
+        }
+  }
+  setQuantKernel(bestQuantKernel());
+}
+
+TEST(QuantTest, SixteenBitInputsAreNearlyExact) {
+  // Against the product of the decoded weights with the exact activations:
+  // the error of 16 input bits is a small fraction of 8 bits' (the second
+  // rounding has 1/254 of the first's step, or less).
+  int64_t n = 64, k = 256;
+  std::vector<float> w = randomVector(size_t(n * k), 11, 0.05f);
+  std::vector<float> a = randomVector(size_t(k), 12);
+  for (int64_t p = 0; p < k; p += 17)
+    a[size_t(p)] *= 20; // outlier channels
+  for (bool interleave : {false, true}) {
+    if (interleave && !cpuInterleaves())
+      continue;
+    std::vector<uint8_t> bytes = quantize(QuantFormat::Q8_0, w, n, k);
+    std::vector<float> decoded(size_t(n * k));
+    for (int64_t r = 0; r < n; ++r)
+      dequantizeRow(QuantFormat::Q8_0,
+                    bytes.data() + r * quantRowBytes(QuantFormat::Q8_0, k), k,
+                    decoded.data() + r * k);
+    KernelState interleavedState(2);
+    KernelState &state = interleave ? interleavedState : kernels();
+    if (interleave)
+      ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(),
+                                            QuantFormat::Q8_0, n, k));
+    double error[2] = {0, 0};
+    for (int bits : {8, 16}) {
+      std::vector<float> c(static_cast<size_t>(n));
+      qgemmNT(state, QuantFormat::Q8_0, 1, n, k, a.data(), k, bytes.data(),
+              nullptr, c.data(), n, /*accumulate=*/false, Activation::None,
+              bits);
+      for (int64_t j = 0; j < n; ++j) {
+        double want = 0;
+        for (int64_t p = 0; p < k; ++p)
+          want += double(a[size_t(p)]) * decoded[size_t(j * k + p)];
+        error[bits / 16] = std::max(error[bits / 16], std::fabs(c[j] - want));
+      }
+    }
+    EXPECT_GT(error[0], 0.0);
+    EXPECT_LT(error[1], error[0] / 50) << "interleaved " << interleave;
+  }
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
