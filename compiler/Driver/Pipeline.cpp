@@ -138,6 +138,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
                               options.quantizeOverride.end());
     quantize.importance = options.quantizeImportance;
     quantize.inputBits = options.quantizeInputBits;
+    quantize.covariance = options.quantizeGptq;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
   // After the residual fusion, which takes only products without an

@@ -76,6 +76,11 @@ struct LoomPipelineOptions
                      "channel (checkpoint tensors NAME.importance, from a "
                      "calibration run)"),
       llvm::cl::init(false)};
+  Option<bool> quantizeGptq{
+      *this, "quantize-gptq",
+      llvm::cl::desc("Round with error feedback (GPTQ) from the inputs' "
+                     "covariance (checkpoint tensors NAME.covariance)"),
+      llvm::cl::init(false)};
   Option<unsigned> quantizeInputBits{
       *this, "quantize-input-bits",
       llvm::cl::desc("Bits of each quantized product's input: 8 (one 8-bit "

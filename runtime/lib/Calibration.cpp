@@ -3,13 +3,15 @@
 #include "loom/Calibration.h"
 
 #include "loom/Kernels.h"
+#include "loom/ThreadPool.h"
 
 #include <cmath>
 
 using namespace loom;
 
 void ActivationStatistics::record(const void *weight, const float *a,
-                                  int64_t lda, int64_t m, int64_t k) {
+                                  int64_t lda, int64_t m, int64_t k,
+                                  ThreadPool *pool) {
   std::lock_guard<std::mutex> lock(mutex);
   Sums &entry = sums[weight];
   if (entry.squares.empty())
@@ -23,6 +25,29 @@ void ActivationStatistics::record(const void *weight, const float *a,
       entry.squares[size_t(p)] += x * x;
     }
   entry.rows += m;
+  if (!withCovariance)
+    return;
+  if (entry.covariance.empty())
+    entry.covariance.assign(size_t(width * width), 0.0);
+  // Row p of the upper triangle: sum over inputs of x_p x_t, t >= p.
+  double *covariance = entry.covariance.data();
+  auto addRows = [&](int64_t first, int64_t last) {
+    for (int64_t p = first; p < last; ++p) {
+      double *row = covariance + p * width;
+      for (int64_t i = 0; i < m; ++i) {
+        const float *x = a + i * lda;
+        double xp = x[p];
+        if (xp == 0.0)
+          continue;
+        for (int64_t t = p; t < width; ++t)
+          row[t] += xp * double(x[t]);
+      }
+    }
+  };
+  if (pool)
+    pool->parallelFor(0, width, 16, addRows);
+  else
+    addRows(0, width);
 }
 
 void ActivationStatistics::startForward() {

@@ -42,6 +42,7 @@ enum class FlagId {
   Logits,
   CompareLogits,
   Calibrate,
+  CalibrateCovariance,
   ExportWeights,
   Help,
   Version,
@@ -122,6 +123,10 @@ static constexpr FlagSpec flagTable[] = {
      "a calibration run: run the input (in windows of the model's positions) "
      "and write each product's input statistics to a .safetensors file, for "
      "loomc --quantize-importance; then exit"},
+    {FlagId::CalibrateCovariance, "--calibrate-covariance", "", "",
+     Applies::All,
+     "with --calibrate: also write each product's input covariance (k x k "
+     "floats a product), for loomc --quantize-gptq"},
     {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
      "write the weights the model reads, derived ones computed, to a "
      ".safetensors file this program loads directly, and exit"},
@@ -361,6 +366,9 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
                                    spelling, value));
     options.calibrate = std::string(value);
     return Status::success();
+  case FlagId::CalibrateCovariance:
+    options.calibrateCovariance = true;
+    return Status::success();
   case FlagId::ExportWeights:
     if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")
       return makeError(fmt::format("{} expects a path ending in "
@@ -500,6 +508,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
     return makeError("missing the input: give --prompt \"text\", "
                      "--prompt-file PATH, or token ids with --prompt-ids "
                      "\"1 2 3\"");
+  if (options.calibrateCovariance && options.calibrate.empty())
+    return makeError("--calibrate-covariance needs --calibrate PATH");
   if (options.fullDepth && options.exitThreshold)
     return makeError("--full-depth runs every iteration; --exit-threshold "
                      "sets when tokens leave early: give one");

@@ -993,7 +993,7 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
   int64_t m = a->sizes[0], k = a->sizes[1];
   int64_t n = bKN ? b->sizes[1] : b->sizes[0];
   if (state.statistics && a->strides[1] == 1)
-    state.statistics->record(b->aligned, pa, a->strides[0], m, k);
+    state.statistics->record(b->aligned, pa, a->strides[0], m, k, &state.pool);
   bool small = m <= kSmallM;
   ProfileScope profile(small ? ProfileEntry::Gemv : ProfileEntry::Gemm,
                        small ? double(n) * double(k) * sizeof(float)

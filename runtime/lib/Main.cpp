@@ -57,7 +57,7 @@ int calibrate(const char *program, const ModelInfo &info,
       *loom_program_model, options.weights, window, options.threads);
   if (!session)
     return fail(program, session.getError());
-  (*session)->startCalibration();
+  (*session)->startCalibration(options.calibrateCovariance);
   std::vector<int32_t> tokens(prompt.begin(), prompt.end());
   std::vector<float> out(size_t(window * info.outputWidth));
   int64_t windows = (total + window - 1) / window;

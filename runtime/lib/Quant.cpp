@@ -82,6 +82,26 @@ float decoded(QuantFormat format, const BlockCode &code, int j) {
   return 0.0f;
 }
 
+/// The integer of `x` with inverse scale `id` (and minimum `m`), as ggml's
+/// reference rounds.
+int roundWeight(QuantFormat format, float x, float id, float m) {
+  switch (format) {
+  case QuantFormat::Q8_0:
+    return int(std::max(-127.0f, std::min(127.0f, roundf(x * id))));
+  case QuantFormat::Q4_0:
+    return std::clamp(int(int8_t(std::clamp(x * id + 8.5f, 0.0f, 15.5f))), 0,
+                      15);
+  case QuantFormat::Q4_1:
+    return std::clamp(int(int8_t(std::clamp((x - m) * id + 0.5f, 0.0f, 15.5f))),
+                      0, 15);
+  case QuantFormat::Q4_K:
+  case QuantFormat::Int8:
+  case QuantFormat::Q6_K:
+    break; // QuantK.cpp, QuantInt8.cpp
+  }
+  return 0;
+}
+
 /// Rounds `x` with scale `d` (and minimum `m`), as ggml's reference does
 /// for the plain scale.
 void roundBlock(QuantFormat format, const float *x, float d, float m,
@@ -89,23 +109,8 @@ void roundBlock(QuantFormat format, const float *x, float d, float m,
   float id = d != 0.0f ? 1.0f / d : 0.0f;
   code.d = d;
   code.m = m;
-  for (int j = 0; j < kQuantBlock; ++j) {
-    switch (format) {
-    case QuantFormat::Q8_0:
-      code.q[j] = int(std::max(-127.0f, std::min(127.0f, roundf(x[j] * id))));
-      break;
-    case QuantFormat::Q4_0:
-      code.q[j] = std::clamp(int(int8_t(x[j] * id + 8.5f)), 0, 15);
-      break;
-    case QuantFormat::Q4_1:
-      code.q[j] = std::clamp(int(int8_t((x[j] - m) * id + 0.5f)), 0, 15);
-      break;
-    case QuantFormat::Q4_K:
-    case QuantFormat::Int8:
-    case QuantFormat::Q6_K:
-      break; // QuantK.cpp, QuantInt8.cpp
-    }
-  }
+  for (int j = 0; j < kQuantBlock; ++j)
+    code.q[j] = roundWeight(format, x[j], id, m);
 }
 
 /// The plain (round-to-nearest) code of a block.
@@ -261,6 +266,36 @@ void loom::quantizeRow(QuantFormat format, const float *x, int64_t k,
         importance ? weightedCode(format, block, importance + b * kQuantBlock)
                    : plainCode(format, block);
     storeBlock(format, code, bytes + b * blockBytes);
+  }
+}
+
+void loom::detail::quantizeRowWithFeedback(QuantFormat format, double *x,
+                                           int64_t k, const double *u,
+                                           const float *importance,
+                                           uint8_t *out) {
+  int64_t blockBytes = quantBlockBytes(format);
+  for (int64_t b = 0; b < k / kQuantBlock; ++b) {
+    int64_t first = b * kQuantBlock;
+    // The block's scale from its values as the earlier blocks' errors left
+    // them, then each weight rounded in turn, its error passed on.
+    float values[kQuantBlock];
+    for (int j = 0; j < kQuantBlock; ++j)
+      values[j] = float(x[first + j]);
+    BlockCode code = importance
+                         ? weightedCode(format, values, importance + first)
+                         : plainCode(format, values);
+    code.d = halfToFloat(floatToHalf(code.d));
+    code.m = halfToFloat(floatToHalf(code.m));
+    float id = code.d != 0.0f ? 1.0f / code.d : 0.0f;
+    for (int j = 0; j < kQuantBlock; ++j) {
+      int64_t p = first + j;
+      code.q[j] = roundWeight(format, float(x[p]), id, code.m);
+      double error = (x[p] - double(decoded(format, code, j))) / u[p * k + p];
+      const double *spread = u + p * k;
+      for (int64_t t = p + 1; t < k; ++t)
+        x[t] -= error * spread[t];
+    }
+    storeBlock(format, code, out + b * blockBytes);
   }
 }
 

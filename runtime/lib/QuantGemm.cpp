@@ -571,18 +571,20 @@ extern "C" void _mlir_ciface_loom_qgemm_nt(
           *activation, int(inputBits));
 }
 
-extern "C" void _mlir_ciface_loom_quantize(loom_context *context,
-                                           MemRef<float, 2> *w,
-                                           MemRef<float, 1> *importance,
-                                           MemRef<int8_t, 2> *out,
-                                           int64_t formatId) {
+extern "C" void _mlir_ciface_loom_quantize(
+    loom_context *context, MemRef<float, 2> *w, MemRef<float, 1> *importance,
+    MemRef<float, 2> *covariance, MemRef<int8_t, 2> *out, int64_t formatId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format || !quantHasKernels(*format))
     badCall(fmt::format("loom_quantize: unknown format {}", formatId));
   int64_t n = w->sizes[0], k = w->sizes[1];
   if (k % quantBlockWeights(*format) != 0 || out->sizes[0] != n ||
       out->sizes[1] != quantRowBytes(*format, k) || out->strides[1] != 1 ||
-      (importance->sizes[0] != 0 && importance->sizes[0] != k))
+      (importance->sizes[0] != 0 && importance->sizes[0] != k) ||
+      (covariance->sizes[0] != 0 &&
+       (covariance->sizes[0] != k || covariance->sizes[1] != k ||
+        covariance->strides[1] != 1 || w->strides[1] != 1 ||
+        out->strides[0] != out->sizes[1])))
     badCall("loom_quantize: operands of mismatched shapes or layouts");
   // Rows of any stride (a transposed view is copied a row at a time).
   const float *imp =
@@ -593,6 +595,19 @@ extern "C" void _mlir_ciface_loom_quantize(loom_context *context,
     for (int64_t p = 0; p < k; ++p)
       scaled[size_t(p)] = imp[p * importance->strides[0]];
     imp = scaled.data();
+  }
+  if (covariance->sizes[0] != 0) {
+    Status done = quantizeWithFeedback(
+        context->kernels->pool, *format, w->aligned + w->offset, w->strides[0],
+        n, k, covariance->aligned + covariance->offset, covariance->strides[0],
+        imp, reinterpret_cast<uint8_t *>(out->aligned + out->offset));
+    if (done)
+      return;
+    // Rounding to nearest is still a correct model.
+    std::fprintf(stderr,
+                 "loom runtime: warning: quantizing a [%lld, %lld] matrix with "
+                 "error feedback failed (%s); rounding it to nearest instead\n",
+                 (long long)n, (long long)k, done.getError().c_str());
   }
   context->kernels->pool.parallelFor(
       0, n, 16, [&](int64_t first, int64_t last) {

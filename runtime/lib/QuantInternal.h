@@ -65,6 +65,16 @@ using DotRowsFn = void (*)(const uint8_t *w, int64_t rowBytes,
 /// arbitrary.
 void blockErrorWeights(const float *importance, float *weights);
 
+/// Quantizes a row of `k` weights `x` (updated in place) to `format` (Q8_0,
+/// Q4_0 or Q4_1) with error feedback: weights are rounded in order, each
+/// block's scale chosen from its values when its turn comes, and each
+/// rounding error, divided by `u[p][p]`, is taken off the later weights
+/// `t` in proportion to `u[p][t]` (`u`: the [k, k] row-major upper Cholesky
+/// factor of the inverse input covariance, GPTQ's).
+void quantizeRowWithFeedback(QuantFormat format, double *x, int64_t k,
+                             const double *u, const float *importance,
+                             uint8_t *out);
+
 /// The 6-bit scales and minimums of a Q4_K super-block's 12 packed bytes.
 void unpackQ4KScales(const uint8_t *packed, uint8_t *sc, uint8_t *m);
 

@@ -537,8 +537,8 @@ Status Session::writeWeights(const std::string &path) const {
       {{"format", "pt"}, {"producer", "loom"}, {"model", info.name}});
 }
 
-void Session::startCalibration() {
-  statistics = std::make_unique<ActivationStatistics>();
+void Session::startCalibration(bool covariance) {
+  statistics = std::make_unique<ActivationStatistics>(covariance);
   kernels.statistics = statistics.get();
 }
 
@@ -552,11 +552,15 @@ Status Session::writeCalibration(const std::string &path) const {
   std::vector<TensorToWrite> tensors;
   std::deque<std::vector<float>> means;
   std::set<std::string> written;
-  auto add = [&](size_t entry, const std::vector<float> &mean) {
+  auto add = [&](size_t entry, const std::vector<float> &mean,
+                 const std::vector<float> *covariance) {
     std::string name = specOf(entry).name + ".importance";
+    int64_t k = int64_t(mean.size());
     if (written.insert(name).second)
-      tensors.push_back(
-          {name, DType::F32, {int64_t(mean.size())}, mean.data()});
+      tensors.push_back({name, DType::F32, {k}, mean.data()});
+    name = specOf(entry).name + ".covariance";
+    if (covariance && written.insert(name).second)
+      tensors.push_back({name, DType::F32, {k, k}, covariance->data()});
   };
   const auto &sums = statistics->getSums();
   size_t checkpointEntries = info.tensors.size();
@@ -568,12 +572,22 @@ Status Session::writeCalibration(const std::string &path) const {
     std::vector<float> &mean = means.emplace_back(entry.squares.size());
     for (size_t p = 0; p < mean.size(); ++p)
       mean[p] = float(entry.squares[p] / double(entry.rows));
-    add(i, mean);
+    // The covariance's mean, both triangles from the upper one.
+    std::vector<float> *covariance = nullptr;
+    if (!entry.covariance.empty()) {
+      size_t k = mean.size();
+      covariance = &means.emplace_back(k * k);
+      for (size_t p = 0; p < k; ++p)
+        for (size_t t = p; t < k; ++t)
+          (*covariance)[p * k + t] = (*covariance)[t * k + p] =
+              float(entry.covariance[p * k + t] / double(entry.rows));
+    }
+    add(i, mean, covariance);
     size_t derived = i - checkpointEntries;
     if (i >= checkpointEntries && derived < info.derivedStacksRows.size() &&
         info.derivedStacksRows[derived])
       for (int64_t source : info.derivedSources[derived])
-        add(size_t(source), mean);
+        add(size_t(source), mean, covariance);
   }
   if (tensors.empty())
     return makeError("the calibration run recorded no products (a quantized "

@@ -81,6 +81,7 @@ LogicalResult lowerQuantization(loom::QuantizeOp op) {
       builder, loc, op, LOOM_KERNEL_QUANTIZE,
       {*context, readOnlyBuffer(builder, loc, op.getW()),
        optionalBuffer(builder, loc, op.getImportance()),
+       optionalBuffer(builder, loc, op.getCovariance(), /*rank=*/2),
        castToAnyLayout(builder, loc, out),
        i64Constant(builder, loc, loom::getQuantKernelId(op.getFormat()))});
   replaceWithBuffer(builder, op, out);

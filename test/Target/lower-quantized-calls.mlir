@@ -57,12 +57,24 @@ func.func @input_bits(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.pt
 // A quantization (as in `prepare`) writes a new byte buffer.
 // CHECK-LABEL: func.func @quantize(
 // CHECK:         %[[OUT:.*]] = memref.alloc() : memref<16x40xi8>
+// CHECK:         %[[NOCOV:.*]] = memref.alloca() : memref<0x0xf32>
 // CHECK:         %[[Q41:.*]] = arith.constant 2 : i64
-// CHECK:         call @loom_quantize(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q41]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, i64) -> ()
+// CHECK:         call @loom_quantize(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q41]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, i64) -> ()
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable : memref<16x40xi8> to tensor<16x40xi8>
+// A covariance (error feedback) is passed as a [k, k] buffer.
+// CHECK-LABEL: func.func @quantize_with_feedback(
+// CHECK-SAME:    %{{[a-z0-9]+}}: tensor<16x64xf32>, %[[H:[a-z0-9]+]]: tensor<64x64xf32>
+// CHECK:         %[[HB:.*]] = bufferization.to_buffer %[[H]] read_only
+// CHECK-NEXT:    %[[HC:.*]] = memref.cast %[[HB]]
+// CHECK:         call @loom_quantize(%{{.*}}, %{{.*}}, %{{.*}}, %[[HC]], %{{.*}}, %{{.*}})
 // CHECK:       func.func private @loom_qgemm_nt({{.*}}) attributes {llvm.emit_c_interface}
 // CHECK:       func.func private @loom_quantize({{.*}}) attributes {llvm.emit_c_interface}
 func.func @quantize(%w: tensor<16x64xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<16x40xi8> {
   %q = loom.quantize %w format q4_1 : tensor<16x64xf32> -> tensor<16x40xi8>
+  return %q : tensor<16x40xi8>
+}
+
+func.func @quantize_with_feedback(%w: tensor<16x64xf32>, %h: tensor<64x64xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<16x40xi8> {
+  %q = loom.quantize %w covariance %h format q4_1 : tensor<16x64xf32> covariance tensor<64x64xf32> -> tensor<16x40xi8>
   return %q : tensor<16x40xi8>
 }

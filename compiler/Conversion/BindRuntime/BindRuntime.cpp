@@ -1059,7 +1059,7 @@ void RuntimeBinder::emitModelInfo() {
     // stored in that format may stand in for it.
     QuantizeOp quantize = quantizationOf(param);
     object[LOOM_INFO_TENSOR_QUANTIZES] =
-        quantize && !quantize.getImportance() &&
+        quantize && !quantize.getImportance() && !quantize.getCovariance() &&
         quantize.getW().getDefiningOp<WeightOp>();
     derivedTensors.push_back(std::move(object));
   }

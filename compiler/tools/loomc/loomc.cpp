@@ -446,6 +446,14 @@ cl::opt<bool> quantizeImportance(
              "a program's --calibrate run writes)"),
     cl::init(false), cl::cat(loomcCategory));
 
+cl::opt<bool> quantizeGptq(
+    "quantize-gptq",
+    cl::desc("With --quantize (q8_0, q4_0 or q4_1): round with error feedback "
+             "(GPTQ), each rounding error compensated on the weights not yet "
+             "rounded, from checkpoint tensors NAME.covariance (what a "
+             "program's --calibrate run with --calibrate-covariance writes)"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<unsigned> quantizeInputBits(
     "quantize-input-bits",
     cl::desc("With --quantize: round each product's input to 8 bits per block "
@@ -777,6 +785,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
   options.quantizeInputBits = quantizeInputBits;
+  options.quantizeGptq = quantizeGptq;
   options.smoothActivations = smoothActivations;
   options.smoothAllProducts = smoothAllProducts;
   options.dropLayers = dropLayers;
@@ -1234,10 +1243,11 @@ int main(int argc, char **argv) {
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
        !quantizeExclude.empty() || !quantizeOverride.empty() ||
-       quantizeImportance || quantizeInputBits.getNumOccurrences())) {
+       quantizeImportance || quantizeInputBits.getNumOccurrences() ||
+       quantizeGptq)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--quantize-layers, --quantize-include, --quantize-exclude, "
-           "--quantize-override, --quantize-importance and "
+           "--quantize-override, --quantize-importance, --quantize-gptq and "
            "--quantize-input-bits need --quantize=FORMAT\n";
     return 1;
   }

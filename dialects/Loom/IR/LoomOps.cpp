@@ -479,6 +479,18 @@ LogicalResult QuantizeOp::verify() {
       importance && conflicts(dimOf(importance, 0), k))
     return emitOpError() << "importance has " << dimOf(importance, 0)
                          << " entries but the rows have " << k << " weights";
+  if (Value covariance = getCovariance()) {
+    if (conflicts(dimOf(covariance, 0), k) ||
+        conflicts(dimOf(covariance, 1), k))
+      return emitOpError() << "the covariance of " << k
+                           << " input channels is [" << k << ", " << k
+                           << "], got " << covariance.getType();
+    if (format != QuantFormat::Q8_0 && format != QuantFormat::Q4_0 &&
+        format != QuantFormat::Q4_1)
+      return emitOpError() << "error feedback (a covariance) needs q8_0, "
+                              "q4_0 or q4_1, not "
+                           << stringifyQuantFormat(format);
+  }
   return success();
 }
 

@@ -289,7 +289,7 @@ def Loom_LinearOp : Loom_Op<"linear",
   let hasVerifier = 1;
 }
 
-def Loom_QuantizeOp : Loom_Op<"quantize", [Pure]> {
+def Loom_QuantizeOp : Loom_Op<"quantize", [Pure, AttrSizedOperandSegments]> {
   let summary = "block-quantizes a weight matrix";
   let description = [{
     Encodes the f32 matrix `w` (`[n, k]`) in the block format `format`: the
@@ -308,17 +308,26 @@ def Loom_QuantizeOp : Loom_Op<"quantize", [Pure]> {
     `--loom-quantize-weights` writes this op, and `--loom-derive-weights`
     turns it into a derived param computed once at load.
 
+    With `covariance` (`[k, k]`: the sum of `x x^T` over calibration inputs
+    of the product that reads the weight), the weights are rounded with
+    error feedback (GPTQ): each row's weights in order, each rounding error
+    compensated on the weights not yet rounded as the inputs correlate them.
+    Formats q8_0, q4_0 and q4_1.
+
     ```mlir
     %q = loom.quantize %w format q8_0 : tensor<3072x768xf32> -> tensor<3072x816xi8>
+    %g = loom.quantize %w covariance %h format q4_1 : tensor<3072x768xf32> covariance tensor<768x768xf32> -> tensor<3072x480xi8>
     ```
   }];
   let arguments = (ins Loom_Matrix:$w, Optional<Loom_Vector>:$importance,
+                       Optional<Loom_Matrix>:$covariance,
                        Loom_QuantFormatAttr:$format);
   let results = (outs Loom_QuantizedMatrix:$result);
   let assemblyFormat = [{
-    $w (`importance` $importance^)? `format` custom<QuantFormat>($format)
-    attr-dict `:`
-    type($w) (`,` type($importance)^)? `->` type($result)
+    $w (`importance` $importance^)? (`covariance` $covariance^)?
+    `format` custom<QuantFormat>($format) attr-dict `:`
+    type($w) (`,` type($importance)^)? (`covariance` type($covariance)^)?
+    `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -3,10 +3,12 @@
 // A calibration run (`./program --calibrate stats.safetensors`) records, for
 // each product, the mean square of each of its input channels over the
 // calibration data, as a checkpoint tensor `NAME.importance` (NAME the
-// product's weight as the unquantized build names it). Passes that weigh
-// their decisions by it (importance-weighted quantization, activation-aware
-// pruning) read it here: as a `loom.weight` of a param of that name, or, in
-// a block called once per layer, as a new argument each call passes.
+// product's weight as the unquantized build names it), and on request the
+// inputs' covariance, `NAME.covariance`. Passes that weigh their decisions
+// by them (importance-weighted quantization and error feedback,
+// activation-aware pruning) read them here: as a `loom.weight` of a param of
+// that name, or, in a block called once per layer, as a new argument each
+// call passes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,16 +21,18 @@
 using namespace mlir;
 using namespace loom;
 
-/// The param `name` of `k` channels, declared if need be.
-static FailureOr<ParamOp> importanceParam(Operation *user, StringRef name,
-                                          int64_t k, ModuleOp module,
-                                          SymbolTable &symbols) {
-  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
+/// The param `name` of `type`, a `statistic` of `k` channels, declared if
+/// need be.
+static FailureOr<ParamOp> statisticParam(Operation *user, StringRef statistic,
+                                         StringRef name, RankedTensorType type,
+                                         int64_t k, ModuleOp module,
+                                         SymbolTable &symbols) {
   if (auto param = symbols.lookup<ParamOp>(name)) {
     if (param.getTensorType() != type)
-      return user->emitError("the importance '")
-             << name << "' is declared as " << param.getTensorType()
-             << " but this product has " << k << " input channels";
+      return user->emitError("the ")
+             << statistic << " '" << name << "' is declared as "
+             << param.getTensorType() << " but this product has " << k
+             << " input channels";
     return param;
   }
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
@@ -42,6 +46,17 @@ static FailureOr<ParamOp> importanceParam(Operation *user, StringRef name,
 
 FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
                                      ModuleOp module, SymbolTable &symbols) {
+  return calibrationFor(user, source, "importance", k, module, symbols);
+}
+
+FailureOr<Value> loom::calibrationFor(Operation *user, Value source,
+                                      StringRef statistic, int64_t k,
+                                      ModuleOp module, SymbolTable &symbols) {
+  auto type = RankedTensorType::get(statistic == "covariance"
+                                        ? SmallVector<int64_t>{k, k}
+                                        : SmallVector<int64_t>{k},
+                                    Float32Type::get(module.getContext()));
+  std::string suffix = ("." + statistic).str();
   // The matrix the unquantized build's product reads: views are read in
   // place, so their source's name is the product's.
   while (Operation *def = source.getDefiningOp()) {
@@ -65,17 +80,18 @@ FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
                });
       };
   auto notFromParams = [&] {
-    return user->emitError("importance is read by the name of the weight, "
-                           "but this weight does not come from the model's "
-                           "params");
+    return user->emitError()
+           << statistic
+           << " is read by the name of the weight, but this weight does not "
+              "come from the model's params";
   };
   auto func = user->getParentOfType<func::FuncOp>();
   if (!func || !func.isPrivate()) {
     if (!fromParams(source, IRMapping()))
       return notFromParams();
     std::string name = describeWeight(source, IRMapping(), symbols);
-    FailureOr<ParamOp> param =
-        importanceParam(user, name + ".importance", k, module, symbols);
+    FailureOr<ParamOp> param = statisticParam(user, statistic, name + suffix,
+                                              type, k, module, symbols);
     if (failed(param))
       return failure();
     OpBuilder builder(user);
@@ -89,16 +105,18 @@ FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
        uses ? *uses : SymbolTable::UseRange({})) {
     auto call = dyn_cast<func::CallOp>(use.getUser());
     if (!call)
-      return user->emitError("importance for a block used other than by "
-                             "calls is not supported");
+      return user->emitError()
+             << statistic
+             << " for a block used other than by calls is not supported";
     auto caller = call->getParentOfType<func::FuncOp>();
     if (caller && caller.isPrivate())
-      return user->emitError("importance for a weight in a block called "
-                             "from another block is not supported yet");
+      return user->emitError()
+             << statistic
+             << " for a weight in a block called from another block is not "
+                "supported yet";
     calls.push_back(call);
   }
   unsigned index = func.getNumArguments();
-  auto type = RankedTensorType::get({k}, Float32Type::get(module.getContext()));
   for (func::CallOp call : calls) {
     IRMapping mapping;
     for (auto [argument, operand] :
@@ -107,8 +125,8 @@ FailureOr<Value> loom::importanceFor(Operation *user, Value source, int64_t k,
     if (!fromParams(source, mapping))
       return notFromParams();
     std::string name = describeWeight(source, mapping, symbols);
-    FailureOr<ParamOp> param =
-        importanceParam(user, name + ".importance", k, module, symbols);
+    FailureOr<ParamOp> param = statisticParam(user, statistic, name + suffix,
+                                              type, k, module, symbols);
     if (failed(param))
       return failure();
     OpBuilder builder(call);

@@ -74,6 +74,16 @@ mlir::FailureOr<mlir::Value> importanceFor(mlir::Operation *user,
                                            mlir::ModuleOp module,
                                            mlir::SymbolTable &symbols);
 
+/// The calibrated `statistic` of the `k` input channels of the weight
+/// `source` that `user` reads, as `importanceFor` finds the importance:
+/// `importance` ([k], `NAME.importance`) or `covariance` ([k, k],
+/// `NAME.covariance`).
+mlir::FailureOr<mlir::Value> calibrationFor(mlir::Operation *user,
+                                            mlir::Value source,
+                                            llvm::StringRef statistic,
+                                            int64_t k, mlir::ModuleOp module,
+                                            mlir::SymbolTable &symbols);
+
 /// Replaces `mlp` by its up product, `loom.activation` and its down product;
 /// returns the down product.
 LinearOp splitMLP(MLPOp mlp);

@@ -193,6 +193,11 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     exactly these. Inside a block, the importance is a new argument that
     each call passes (blocks called from blocks are not supported yet).
 
+    With `covariance`, each `loom.quantize` also reads the covariance of the
+    product's inputs, a param `NAME.covariance` ([in, in], found as the
+    importance is; a program's `--calibrate` run with `--calibrate-covariance`
+    writes it), and rounds with error feedback (GPTQ).
+
     `input-bits` 16 marks every quantized product `input_bits 16`: the
     runtime rounds its input to 8 bits per block and that rounding's error
     to 8 bits more, and sums two integer products. A decode step still
@@ -216,6 +221,10 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
            "Weigh rounding errors by each input channel's importance, read "
            "from the checkpoint tensor NAME.importance (a calibration run's "
            "statistics; NAME as the unquantized build calls the weight)">,
+    Option<"covariance", "covariance", "bool", /*default=*/"false",
+           "Round with error feedback (GPTQ) from the checkpoint tensor "
+           "NAME.covariance, the sum of x x^T over a calibration run's inputs "
+           "(q8_0, q4_0 and q4_1)">,
     Option<"inputBits", "input-bits", "int64_t", /*default=*/"8",
            "Bits of each quantized product's input: 8 (rounded to 8 bits "
            "per block of 32) or 16 (its rounding error rounded to 8 more "

@@ -45,10 +45,11 @@ class WeightQuantizer {
 public:
   WeightQuantizer(ModuleOp module, ProductSelection selection,
                   QuantFormat format, ArrayRef<FormatOverride> overrides,
-                  bool useImportance, int64_t inputBits)
+                  bool useImportance, bool useCovariance, int64_t inputBits)
       : module(module), selection(std::move(selection)), format(format),
-        useImportance(useImportance), inputBits(inputBits),
-        overrides(overrides), overrideMatched(overrides.size(), false) {}
+        useImportance(useImportance), useCovariance(useCovariance),
+        inputBits(inputBits), overrides(overrides),
+        overrideMatched(overrides.size(), false) {}
 
   LogicalResult run();
 
@@ -64,6 +65,8 @@ private:
   ProductSelection selection;
   QuantFormat format;
   bool useImportance;
+  /// Whether to round with error feedback from NAME.covariance (GPTQ).
+  bool useCovariance;
   /// The `input_bits` of every quantized product (8 is left unwritten).
   int64_t inputBits;
   ArrayRef<FormatOverride> overrides;
@@ -187,9 +190,27 @@ LogicalResult WeightQuantizer::run() {
               MulOp::create(builder, linear.getLoc(), importance, inverse);
       }
     }
+    Value covariance;
+    if (useCovariance) {
+      if (format != QuantFormat::Q8_0 && format != QuantFormat::Q4_0 &&
+          format != QuantFormat::Q4_1)
+        return linear.emitError("error feedback (covariance) needs q8_0, q4_0 "
+                                "or q4_1, but this product is quantized in ")
+               << stringifyQuantFormat(format);
+      if (getSmoothing(linear.getW()))
+        return linear.emitError("error feedback (covariance) for a smoothed "
+                                "product is not supported yet");
+      FailureOr<Value> found =
+          calibrationFor(linear, linear.getW(), "covariance", k, module,
+                         selection.getSymbols());
+      if (failed(found))
+        return failure();
+      covariance = *found;
+      builder.setInsertionPoint(linear);
+    }
     Value quantized = QuantizeOp::create(
         builder, linear.getLoc(), bytesType, linear.getW(), importance,
-        QuantFormatAttr::get(module.getContext(), format));
+        covariance, QuantFormatAttr::get(module.getContext(), format));
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
     if (inputBits != 8)
@@ -261,7 +282,8 @@ struct LoomQuantizeWeightsPass
       return signalPassFailure();
     }
     if (failed(WeightQuantizer(module, std::move(*selection), *parsed,
-                               formatOverrides, importance, inputBits)
+                               formatOverrides, importance, covariance,
+                               inputBits)
                    .run()))
       return signalPassFailure();
   }

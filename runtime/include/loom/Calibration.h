@@ -21,20 +21,30 @@
 
 namespace loom {
 
+class ThreadPool;
+
 /// Per weight matrix, by the address generated code passes for it: the sum
 /// over every activation row it was multiplied by of each input channel's
 /// square, and how many rows.
 class ActivationStatistics {
 public:
+  /// With `covariance`, each product also sums x x^T over its input rows
+  /// (k x k doubles a matrix), for quantization with error feedback.
+  explicit ActivationStatistics(bool covariance = false)
+      : withCovariance(covariance) {}
+
   struct Sums {
     std::vector<double> squares;
+    /// The upper triangle of sum x x^T ([k, k] row-major), if asked for.
+    std::vector<double> covariance;
     int64_t rows = 0;
   };
 
   /// Adds rows [0, m) of `a` ([m, k], rows `lda` apart), the input of a
-  /// product with the weight at `weight`.
+  /// product with the weight at `weight`; the covariance's rows on `pool`'s
+  /// threads when there is one.
   void record(const void *weight, const float *a, int64_t lda, int64_t m,
-              int64_t k);
+              int64_t k, ThreadPool *pool = nullptr);
 
   /// What was recorded.
   const std::map<const void *, Sums> &getSums() const { return sums; }
@@ -61,6 +71,7 @@ public:
   const std::vector<Influence> &getInfluence() const { return influence; }
 
 private:
+  bool withCovariance;
   std::mutex mutex;
   std::map<const void *, Sums> sums;
   std::vector<Influence> influence;

@@ -88,6 +88,9 @@ struct CliOptions {
   /// `--calibrate PATH`: run the input as a calibration run, write the
   /// products' input statistics to PATH and exit.
   std::string calibrate;
+  /// `--calibrate-covariance`: the calibration also writes each product's
+  /// input covariance.
+  bool calibrateCovariance = false;
   /// `--export-weights PATH`: write the weights the model reads (derived
   /// ones computed) to PATH and exit.
   std::string exportWeights;

@@ -29,6 +29,23 @@ namespace loom {
 void quantizeRow(QuantFormat format, const float *x, int64_t k,
                  const float *importance, void *out);
 
+/// Whether `format` has quantization with error feedback
+/// (`quantizeWithFeedback`).
+bool quantHasFeedback(QuantFormat format);
+
+/// Quantizes the [n, k] matrix `w` (rows `ldw` apart) into `out` (rows of
+/// `quantRowBytes(format, k)`) with error feedback (GPTQ): each row's
+/// weights are rounded in order and each rounding error is compensated on
+/// the weights not yet rounded, as the inputs' `covariance` ([k, k], the sum
+/// of x x^T over calibration inputs, rows `ldh` apart) says they correlate.
+/// With `importance`, each block's scale is the importance-weighted one.
+/// Fails for a format without feedback or a covariance that is not positive
+/// definite even damped.
+Status quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
+                            const float *w, int64_t ldw, int64_t n, int64_t k,
+                            const float *covariance, int64_t ldh,
+                            const float *importance, uint8_t *out);
+
 /// Decodes a row of `k` weights of `format`.
 void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);
 
@@ -79,6 +96,7 @@ void _mlir_ciface_loom_qgemm_nt(loom_context *context,
 void _mlir_ciface_loom_quantize(loom_context *context,
                                 loom::MemRef<float, 2> *w,
                                 loom::MemRef<float, 1> *importance,
+                                loom::MemRef<float, 2> *covariance,
                                 loom::MemRef<int8_t, 2> *out, int64_t format);
 }
 

@@ -81,14 +81,17 @@ public:
   Status writeWeights(const std::string &path) const;
 
   /// From now on, the products record the statistics of their inputs (a
-  /// calibration run; see Calibration.h).
-  void startCalibration();
+  /// calibration run; see Calibration.h), with `covariance` their inputs'
+  /// covariance too.
+  void startCalibration(bool covariance = false);
 
   /// Writes what the products recorded since `startCalibration` to the
   /// safetensors file at `path`: for each weight matrix, `NAME.importance`,
   /// the mean square of each input channel ([k], f32), NAME being its
-  /// checkpoint name or its derived weight's. A checkpoint holding these
-  /// gives quantization its importance (`loomc --quantize-importance`).
+  /// checkpoint name or its derived weight's, and (when asked for)
+  /// `NAME.covariance`, the mean of x x^T ([k, k], f32). A checkpoint
+  /// holding these gives quantization its importance (`loomc
+  /// --quantize-importance`) and error feedback (`--quantize-gptq`).
   Status writeCalibration(const std::string &path) const;
 
   /// Runs `count` tokens at the current position, appends them to the

@@ -96,8 +96,11 @@
  *  16 (x to 8 bits and its rounding error to 8 more); out =
  *  act(x * dequant(w)^T + bias), or act(out + it) with accumulate != 0. */
 #define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
-/** Quantizes a [n, k] f32 matrix: (ctx, w, out, format) with w
- *  MemRef<float, 2> and out MemRef<int8_t, 2> of [n, row bytes]. */
+/** Quantizes a [n, k] f32 matrix: (ctx, w, importance, covariance, out,
+ *  format) with w MemRef<float, 2>, importance MemRef<float, 1> ([k], size
+ *  0: none), covariance MemRef<float, 2> ([k, k] sum of x x^T over
+ *  calibration inputs for error feedback (GPTQ), size 0: none) and out
+ *  MemRef<int8_t, 2> of [n, row bytes]. */
 #define LOOM_KERNEL_QUANTIZE "loom_quantize"
 /** Keeps the most important neurons of a feed-forward weight: (ctx, target,
  *  gate, up, down, importance, out, axis, keep) with target, gate, up, down

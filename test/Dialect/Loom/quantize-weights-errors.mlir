@@ -17,6 +17,8 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=[=q8_0" 2>&1 | FileCheck %s --check-prefix=OVERRIDE3
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="input-bits=4" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: --loom-quantize-weights: input-bits must be 8 or 16, got 4
+// RUN: not loom-opt %S/quantize-weights.mlir --split-input-file --loom-quantize-weights="format=int8 covariance=true" 2>&1 | FileCheck %s --check-prefix=GPTQ
+// GPTQ: quantize-weights.mlir:{{[0-9]+}}:8: error: error feedback (covariance) needs q8_0, q4_0 or q4_1, but this product is quantized in int8
 // OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced
 
 // Rows of 48 weights are not whole blocks of 32.

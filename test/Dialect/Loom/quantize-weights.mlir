@@ -7,6 +7,7 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=ffn,head covariance=true importance=true" 2>/dev/null | FileCheck %s --check-prefix=GPTQ
 
 // A decoder block: its products are classified from the graph (attention's
 // projections, the feed-forward ones) and the entry's last product is the
@@ -102,6 +103,20 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // IMP:         loom.quantize %{{.*}} importance %[[H]] format q8_0
 // The second case's weights are function arguments, with no names:
 // IMPERR: quantize-weights.mlir:{{[0-9]+}}:8: error: importance is read by the name of the weight, but this weight does not come from the model's params
+
+// covariance: each quantization also reads its product's input covariance,
+// found as the importance is.
+// GPTQ-DAG:   loom.param @l0.up.covariance : tensor<32x32xf32>
+// GPTQ-DAG:   loom.param @l1.down.covariance : tensor<64x64xf32>
+// GPTQ-DAG:   loom.param @lm_head.covariance : tensor<32x32xf32>
+// GPTQ-LABEL: func.func private @Block(
+// GPTQ-SAME:    %[[UPI:[a-z0-9]+]]: tensor<32xf32>, %[[UPH:[a-z0-9]+]]: tensor<32x32xf32>, %[[DOWNI:[a-z0-9]+]]: tensor<64xf32>, %[[DOWNH:[a-z0-9]+]]: tensor<64x64xf32>)
+// GPTQ:         loom.quantize %{{.*}} importance %[[UPI]] covariance %[[UPH]] format q4_1 : tensor<128x32xf32>, tensor<32xf32> covariance tensor<32x32xf32> -> tensor<128x20xi8>
+// GPTQ:         loom.quantize %{{.*}} importance %[[DOWNI]] covariance %[[DOWNH]] format q4_1 : tensor<32x64xf32>, tensor<64xf32> covariance tensor<64x64xf32> -> tensor<32x40xi8>
+// GPTQ-LABEL: func.func @forward(
+// GPTQ:         call @Block(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// GPTQ:         %[[H:.*]] = loom.weight @lm_head.covariance
+// GPTQ:         loom.quantize %{{.*}} importance %{{.*}} covariance %[[H]] format q4_1
 
 // overrides: the down projections in q8_0, q/k/v in q4_1, the rest q4_0.
 // MIXED-LABEL: func.func private @Block(

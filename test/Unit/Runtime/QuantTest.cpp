@@ -451,6 +451,75 @@ TEST(QuantTest, SixteenBitInputsAreNearlyExact) {
   }
 }
 
+/// The squared error of the outputs X W^T of the [m, k] inputs `x` with
+/// `bytes` ([n, k] in `format`) in place of `w`.
+double outputError(QuantFormat format, const std::vector<float> &w,
+                   const std::vector<uint8_t> &bytes,
+                   const std::vector<float> &x, int64_t m, int64_t n,
+                   int64_t k) {
+  std::vector<float> decoded(static_cast<size_t>(k));
+  double error = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    dequantizeRow(format, bytes.data() + r * quantRowBytes(format, k), k,
+                  decoded.data());
+    for (int64_t i = 0; i < m; ++i) {
+      double diff = 0;
+      for (int64_t p = 0; p < k; ++p)
+        diff += double(x[size_t(i * k + p)]) *
+                (double(w[size_t(r * k + p)]) - decoded[size_t(p)]);
+      error += diff * diff;
+    }
+  }
+  return error;
+}
+
+TEST(QuantTest, ErrorFeedbackLowersOutputError) {
+  // Inputs whose channels correlate (each a mix of a few shared factors plus
+  // noise), as a layer's activations do.
+  int64_t m = 256, n = 24, k = 128, factors = 8;
+  std::vector<float> z = randomVector(size_t(m * factors), 21);
+  std::vector<float> mix = randomVector(size_t(factors * k), 22);
+  std::vector<float> x = randomVector(size_t(m * k), 23, 0.1f);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t f = 0; f < factors; ++f)
+        x[size_t(i * k + p)] +=
+            z[size_t(i * factors + f)] * mix[size_t(f * k + p)];
+  std::vector<float> h(size_t(k * k), 0.0f), importance(size_t(k), 0.0f);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t t = 0; t < k; ++t)
+        h[size_t(p * k + t)] += x[size_t(i * k + p)] * x[size_t(i * k + t)];
+  for (int64_t p = 0; p < k; ++p)
+    importance[size_t(p)] = h[size_t(p * k + p)] / float(m);
+  std::vector<float> w = randomVector(size_t(n * k), 24, 0.05f);
+  for (QuantFormat format :
+       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1}) {
+    ASSERT_TRUE(quantHasFeedback(format));
+    double nearest =
+        outputError(format, w, quantize(format, w, n, k), x, m, n, k);
+    const float *none = nullptr, *weighted = importance.data();
+    for (const float *weights : {none, weighted}) {
+      std::vector<uint8_t> bytes(size_t(n * quantRowBytes(format, k)));
+      Status done = quantizeWithFeedback(kernels().pool, format, w.data(), k, n,
+                                         k, h.data(), k, weights, bytes.data());
+      ASSERT_TRUE(done) << done.getError();
+      double feedback = outputError(format, w, bytes, x, m, n, k);
+      EXPECT_LT(feedback, 0.6 * nearest)
+          << quantFormatName(format) << (weights ? " with importance" : "");
+    }
+  }
+  // The other formats have no feedback yet: refused, not misquantized.
+  std::vector<uint8_t> bytes(size_t(n * quantRowBytes(QuantFormat::Int8, k)));
+  EXPECT_FALSE(quantHasFeedback(QuantFormat::Int8));
+  Status refused =
+      quantizeWithFeedback(kernels().pool, QuantFormat::Int8, w.data(), k, n, k,
+                           h.data(), k, nullptr, bytes.data());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.getError(), "INT8 has no quantization with error feedback "
+                                "(Q8_0, Q4_0 and Q4_1 have)");
+}
+
 TEST(QuantTest, FormatNamesAndIds) {
   EXPECT_EQ(quantFormatFromName("Q4_1"), QuantFormat::Q4_1);
   EXPECT_EQ(quantFormatFromName("q4_1"), std::nullopt);
