@@ -514,28 +514,37 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     return;
   }
   QuantScratch &scratch = getQuantScratch();
-  QuantizedRows rows =
-      quantizeActivations(state.pool, m, k, a, lda, refine, scratch);
   if (!refine) {
+    QuantizedRows rows = quantizeActivations(state.pool, m, k, a, lda,
+                                             /*refine=*/false, scratch);
     qgemmInteger(state, format, m, n, k, rows, bytes, bias, c, ldc, accumulate,
                  activation);
     return;
   }
-  // Each activation row is two rows of 8-bit blocks: their products, summed.
-  scratch.parts.resize(size_t(2 * m * n));
-  float *parts = scratch.parts.data();
-  qgemmInteger(state, format, 2 * m, n, k, rows, bytes, nullptr, parts, n,
-               /*accumulate=*/false, Activation::None);
-  state.pool.parallelFor(0, m, 4, [&](int64_t first, int64_t last) {
-    for (int64_t i = first; i < last; ++i) {
-      const float *coarse = parts + 2 * i * n, *fine = coarse + n;
-      float *row = c + i * ldc;
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = (accumulate ? row[j] : 0.0f) + coarse[j] + fine[j] +
-                 (bias ? bias[j] : 0.0f);
-    }
-    applyActivation(activation, c + first * ldc, last - first, n, ldc);
-  });
+  // Each activation row is two rows of 8-bit blocks: their products, summed;
+  // a chunk of rows at a time, so that the two rows' outputs stay small (a
+  // prompt's head would otherwise hold 2 x prompt x vocabulary floats).
+  constexpr int64_t kRefinedRows = 64;
+  for (int64_t i0 = 0; i0 < m; i0 += kRefinedRows) {
+    int64_t count = std::min(kRefinedRows, m - i0);
+    QuantizedRows rows = quantizeActivations(state.pool, count, k, a + i0 * lda,
+                                             lda, /*refine=*/true, scratch);
+    scratch.parts.resize(size_t(2 * count * n));
+    float *parts = scratch.parts.data();
+    qgemmInteger(state, format, 2 * count, n, k, rows, bytes, nullptr, parts, n,
+                 /*accumulate=*/false, Activation::None);
+    float *out = c + i0 * ldc;
+    state.pool.parallelFor(0, count, 4, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        const float *coarse = parts + 2 * i * n, *fine = coarse + n;
+        float *row = out + i * ldc;
+        for (int64_t j = 0; j < n; ++j)
+          row[j] = (accumulate ? row[j] : 0.0f) + coarse[j] + fine[j] +
+                   (bias ? bias[j] : 0.0f);
+      }
+      applyActivation(activation, out + first * ldc, last - first, n, ldc);
+    });
+  }
 }
 
 /// Stops the program: generated code passed what no compiled model passes.
@@ -582,9 +591,7 @@ extern "C" void _mlir_ciface_loom_quantize(
       out->sizes[1] != quantRowBytes(*format, k) || out->strides[1] != 1 ||
       (importance->sizes[0] != 0 && importance->sizes[0] != k) ||
       (covariance->sizes[0] != 0 &&
-       (covariance->sizes[0] != k || covariance->sizes[1] != k ||
-        covariance->strides[1] != 1 || w->strides[1] != 1 ||
-        out->strides[0] != out->sizes[1])))
+       (covariance->sizes[0] != k || covariance->sizes[1] != k)))
     badCall("loom_quantize: operands of mismatched shapes or layouts");
   // Rows of any stride (a transposed view is copied a row at a time).
   const float *imp =
@@ -597,10 +604,30 @@ extern "C" void _mlir_ciface_loom_quantize(
     imp = scaled.data();
   }
   if (covariance->sizes[0] != 0) {
+    // Views of any strides, copied dense where they are not.
+    auto dense = [](const MemRef<float, 2> *view, std::vector<float> &copy,
+                    int64_t &ld) {
+      const float *data = view->aligned + view->offset;
+      ld = view->strides[0];
+      if (view->strides[1] == 1)
+        return data;
+      int64_t rows = view->sizes[0], cols = view->sizes[1];
+      copy.resize(size_t(rows * cols));
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+          copy[size_t(i * cols + j)] =
+              data[i * view->strides[0] + j * view->strides[1]];
+      ld = cols;
+      return static_cast<const float *>(copy.data());
+    };
+    std::vector<float> wCopy, hCopy;
+    int64_t ldw = 0, ldh = 0;
+    const float *wData = dense(w, wCopy, ldw);
+    const float *hData = dense(covariance, hCopy, ldh);
     Status done = quantizeWithFeedback(
-        context->kernels->pool, *format, w->aligned + w->offset, w->strides[0],
-        n, k, covariance->aligned + covariance->offset, covariance->strides[0],
-        imp, reinterpret_cast<uint8_t *>(out->aligned + out->offset));
+        context->kernels->pool, *format, wData, ldw, n, k, hData, ldh, imp,
+        reinterpret_cast<uint8_t *>(out->aligned + out->offset),
+        out->strides[0]);
     if (done)
       return;
     // Rounding to nearest is still a correct model.

@@ -7,6 +7,9 @@
 // factor of H^-1 (H^-1 = U^T U), rounding weight p with error e takes
 // e / U[p][p] * U[p][t] off every later weight t: the output error on the
 // calibration inputs is then the least the remaining weights can make it.
+// It costs k work a weight (k^2 a row), and k^3 for the factorizations;
+// GPTQ's lazy batched updates, which matter for rows of thousands, are not
+// done here.
 // Rows are independent given U, so they run on the pool's threads. The
 // factorizations are LAPACK's (dpotrf, dpotri).
 //
@@ -19,6 +22,7 @@
 #include <fmt/format.h>
 #include <lapacke.h>
 
+#include <cmath>
 #include <vector>
 
 using namespace loom;
@@ -57,6 +61,9 @@ bool inverseCholesky(std::vector<double> h, int64_t k, double damp,
       h[size_t(row * k + col)] = h[size_t(col * k + row)];
   if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, h.data(), n) != 0)
     return false;
+  for (int64_t p = 0; p < k; ++p)
+    if (!(h[size_t(p + p * k)] > 0) || !std::isfinite(h[size_t(p + p * k)]))
+      return false;
   // Column-major upper U(p, t) is h[p + t * k]; row-major u[p * k + t].
   u.assign(size_t(k * k), 0.0);
   for (int64_t p = 0; p < k; ++p)
@@ -71,15 +78,21 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
                                   const float *w, int64_t ldw, int64_t n,
                                   int64_t k, const float *covariance,
                                   int64_t ldh, const float *importance,
-                                  uint8_t *out) {
+                                  uint8_t *out, int64_t ldo) {
   if (!quantHasFeedback(format))
     return makeError(fmt::format("{} has no quantization with error feedback "
                                  "(Q8_0, Q4_0 and Q4_1 have)",
                                  quantFormatName(format)));
   std::vector<double> h(size_t(k * k));
   for (int64_t p = 0; p < k; ++p)
-    for (int64_t t = 0; t < k; ++t)
-      h[size_t(p * k + t)] = covariance[p * ldh + t];
+    for (int64_t t = 0; t < k; ++t) {
+      double value = covariance[p * ldh + t];
+      // LAPACK would not be sure to notice (its NaN checks can be off).
+      if (!std::isfinite(value))
+        return makeError("the input covariance holds a value that is not "
+                         "finite");
+      h[size_t(p * k + t)] = value;
+    }
   // GPTQ's damping, raised until the matrix factors.
   std::vector<double> u;
   double damp = 0.01;
@@ -89,14 +102,13 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
       return makeError("the input covariance is not positive definite, even "
                        "damped (is it a calibration run's?)");
   }
-  int64_t rowBytes = quantRowBytes(format, k);
   pool.parallelFor(0, n, 4, [&](int64_t first, int64_t last) {
     std::vector<double> row(static_cast<size_t>(k));
     for (int64_t r = first; r < last; ++r) {
       for (int64_t p = 0; p < k; ++p)
         row[size_t(p)] = w[r * ldw + p];
       detail::quantizeRowWithFeedback(format, row.data(), k, u.data(),
-                                      importance, out + r * rowBytes);
+                                      importance, out + r * ldo);
     }
   });
   return Status::success();

@@ -34,17 +34,19 @@ void quantizeRow(QuantFormat format, const float *x, int64_t k,
 bool quantHasFeedback(QuantFormat format);
 
 /// Quantizes the [n, k] matrix `w` (rows `ldw` apart) into `out` (rows of
-/// `quantRowBytes(format, k)`) with error feedback (GPTQ): each row's
+/// `quantRowBytes(format, k)`, `ldo` bytes apart) with error feedback
+/// (GPTQ): each row's
 /// weights are rounded in order and each rounding error is compensated on
 /// the weights not yet rounded, as the inputs' `covariance` ([k, k], the sum
-/// of x x^T over calibration inputs, rows `ldh` apart) says they correlate.
-/// With `importance`, each block's scale is the importance-weighted one.
-/// Fails for a format without feedback or a covariance that is not positive
+/// or mean of x x^T over calibration inputs, rows `ldh` apart) says they
+/// correlate. With `importance`, each block's scale is the
+/// importance-weighted one. Fails for a format without feedback, or a
+/// covariance that holds a value that is not finite or is not positive
 /// definite even damped.
 Status quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
                             const float *w, int64_t ldw, int64_t n, int64_t k,
                             const float *covariance, int64_t ldh,
-                            const float *importance, uint8_t *out);
+                            const float *importance, uint8_t *out, int64_t ldo);
 
 /// Decodes a row of `k` weights of `format`.
 void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);

@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 9
+#define LOOM_ABI_VERSION 10
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -98,7 +98,7 @@
 #define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
 /** Quantizes a [n, k] f32 matrix: (ctx, w, importance, covariance, out,
  *  format) with w MemRef<float, 2>, importance MemRef<float, 1> ([k], size
- *  0: none), covariance MemRef<float, 2> ([k, k] sum of x x^T over
+ *  0: none), covariance MemRef<float, 2> ([k, k] sum or mean of x x^T over
  *  calibration inputs for error feedback (GPTQ), size 0: none) and out
  *  MemRef<int8_t, 2> of [n, row bytes]. */
 #define LOOM_KERNEL_QUANTIZE "loom_quantize"

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -395,7 +396,7 @@ TEST(QuantTest, SixteenBitInputsMatchDecodedWeights) {
     if (!setQuantKernel(kernel))
       continue;
     for (QuantFormat format : kFormats)
-      for (int64_t m : {1, 2, 3, 9})
+      for (int64_t m : {1, 2, 3, 9, 70}) // 70: two chunks of rows
         for (bool interleave : {false, true}) {
           if (interleave && (kernel != bestQuantKernel() || !cpuInterleaves()))
             continue;
@@ -502,7 +503,8 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
     for (const float *weights : {none, weighted}) {
       std::vector<uint8_t> bytes(size_t(n * quantRowBytes(format, k)));
       Status done = quantizeWithFeedback(kernels().pool, format, w.data(), k, n,
-                                         k, h.data(), k, weights, bytes.data());
+                                         k, h.data(), k, weights, bytes.data(),
+                                         quantRowBytes(format, k));
       ASSERT_TRUE(done) << done.getError();
       double feedback = outputError(format, w, bytes, x, m, n, k);
       EXPECT_LT(feedback, 0.6 * nearest)
@@ -512,12 +514,34 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
   // The other formats have no feedback yet: refused, not misquantized.
   std::vector<uint8_t> bytes(size_t(n * quantRowBytes(QuantFormat::Int8, k)));
   EXPECT_FALSE(quantHasFeedback(QuantFormat::Int8));
+  int64_t rowBytes = quantRowBytes(QuantFormat::Int8, k);
   Status refused =
       quantizeWithFeedback(kernels().pool, QuantFormat::Int8, w.data(), k, n, k,
-                           h.data(), k, nullptr, bytes.data());
+                           h.data(), k, nullptr, bytes.data(), rowBytes);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.getError(), "INT8 has no quantization with error feedback "
                                 "(Q8_0, Q4_0 and Q4_1 have)");
+  // A covariance that is not finite, or cannot be made positive definite
+  // (a hostile file), is refused: the caller rounds to nearest instead.
+  rowBytes = quantRowBytes(QuantFormat::Q8_0, k);
+  std::vector<float> bad = h;
+  bad[size_t(3 * k + 5)] = std::nanf("");
+  Status notFinite =
+      quantizeWithFeedback(kernels().pool, QuantFormat::Q8_0, w.data(), k, n, k,
+                           bad.data(), k, nullptr, bytes.data(), rowBytes);
+  ASSERT_FALSE(notFinite);
+  EXPECT_EQ(notFinite.getError(),
+            "the input covariance holds a value that is not finite");
+  std::fill(bad.begin(), bad.end(), 0.0f);
+  for (int64_t p = 0; p < k; ++p)
+    bad[size_t(p * k + p)] = p == 7 ? -1e30f : 1.0f;
+  Status indefinite =
+      quantizeWithFeedback(kernels().pool, QuantFormat::Q8_0, w.data(), k, n, k,
+                           bad.data(), k, nullptr, bytes.data(), rowBytes);
+  ASSERT_FALSE(indefinite);
+  EXPECT_EQ(indefinite.getError(),
+            "the input covariance is not positive definite, even damped (is "
+            "it a calibration run's?)");
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
