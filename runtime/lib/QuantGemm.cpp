@@ -604,26 +604,10 @@ extern "C" void _mlir_ciface_loom_quantize(
     imp = scaled.data();
   }
   if (covariance->sizes[0] != 0) {
-    // Views of any strides, copied dense where they are not.
-    auto dense = [](const MemRef<float, 2> *view, std::vector<float> &copy,
-                    int64_t &ld) {
-      const float *data = view->aligned + view->offset;
-      ld = view->strides[0];
-      if (view->strides[1] == 1)
-        return data;
-      int64_t rows = view->sizes[0], cols = view->sizes[1];
-      copy.resize(size_t(rows * cols));
-      for (int64_t i = 0; i < rows; ++i)
-        for (int64_t j = 0; j < cols; ++j)
-          copy[size_t(i * cols + j)] =
-              data[i * view->strides[0] + j * view->strides[1]];
-      ld = cols;
-      return static_cast<const float *>(copy.data());
-    };
+    // Views of any strides, copied where their columns are not contiguous.
     std::vector<float> wCopy, hCopy;
-    int64_t ldw = 0, ldh = 0;
-    const float *wData = dense(w, wCopy, ldw);
-    const float *hData = dense(covariance, hCopy, ldh);
+    auto [wData, ldw] = unitColumns(w, wCopy);
+    auto [hData, ldh] = unitColumns(covariance, hCopy);
     Status done = quantizeWithFeedback(
         context->kernels->pool, *format, wData, ldw, n, k, hData, ldh, imp,
         reinterpret_cast<uint8_t *>(out->aligned + out->offset),

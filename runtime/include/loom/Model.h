@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace loom {
@@ -38,6 +39,22 @@ MemRef<T, N> makeMemRef(T *data, const int64_t (&sizes)[N]) {
     stride *= sizes[i];
   }
   return ref;
+}
+
+/// The rows of `m` with unit column stride: its own memory when they have
+/// it, else a copy in `scratch`; returns the data and the row stride.
+inline std::pair<const float *, int64_t>
+unitColumns(const MemRef<float, 2> *m, std::vector<float> &scratch) {
+  const float *data = m->aligned + m->offset;
+  if (m->strides[1] == 1 || m->sizes[1] <= 1)
+    return {data, m->strides[0]};
+  int64_t rows = m->sizes[0], width = m->sizes[1];
+  scratch.resize(size_t(rows * width));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < width; ++i)
+      scratch[size_t(r * width + i)] =
+          data[r * m->strides[0] + i * m->strides[1]];
+  return {scratch.data(), width};
 }
 
 /// What the model asks the runtime to keep weight matrices in.
