@@ -39,6 +39,15 @@ struct TargetOptions {
   std::string modelSymbol;
   /// Also define `loom_program_model` (executables).
   bool program = false;
+  /// The exported definition of the model's build for a device, which the
+  /// host build's definition points to (empty: none).
+  std::string deviceModelSymbol;
+  /// Device targets: the architecture to compile kernels for (empty: the
+  /// target's default).
+  std::string chip;
+  /// Device targets: run the kernels as host loops on host memory (testing
+  /// without the device).
+  bool emulateDevice = false;
 };
 
 /// What the driver asks of a target's code generator.
@@ -79,6 +88,10 @@ public:
   /// A code generator for `options`.
   virtual llvm::Expected<std::unique_ptr<CodeGenerator>>
   createCodeGenerator(const CodegenOptions &options) const = 0;
+  /// A device target's programs also hold the model built for the host
+  /// target of this name (which they run with `--device=cpu`, and whose
+  /// definition points to the device build's); empty for host targets.
+  virtual llvm::StringRef getHostTargetName() const { return ""; }
 };
 
 /// Makes `target` available by its name.

@@ -45,6 +45,13 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi"):
     config.available_features.add("cuda-gpu")
 
+# A stand-in for the CUDA driver whose device memory is host memory: programs
+# built with `loomc --target=cuda --gpu-emulate` run on it.
+config.substitutions.append(
+    ("%fake_cuda_driver",
+     os.path.join(config.loom_obj_root, "test", "Unit",
+                  "libLoomFakeCudaDriver.so")))
+
 # The CUDA toolkit (ptxas, fatbinary, libdevice) compiles GPU kernels; no
 # GPU is needed for that. $CUDA_HOME, else /usr/local/cuda, as the CUDA
 # target's default.

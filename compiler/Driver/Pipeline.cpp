@@ -170,6 +170,9 @@ loom::TargetOptions loom::getTargetOptions(const LoomPipelineOptions &options) {
   target.parallelLoops = options.parallelLoops;
   target.modelSymbol = options.modelSymbol;
   target.program = options.program;
+  target.deviceModelSymbol = options.deviceModelSymbol;
+  target.chip = options.gpuChip;
+  target.emulateDevice = options.emulateGpu;
   return target;
 }
 

@@ -241,6 +241,19 @@ struct LoomPipelineOptions
                        llvm::cl::desc("Also define loom_program_model (for "
                                       "executables)"),
                        llvm::cl::init(false)};
+  Option<std::string> deviceModelSymbol{
+      *this, "device-model-symbol",
+      llvm::cl::desc("The exported definition of the model's device build, "
+                     "which the definition points to (default: none)")};
+  Option<std::string> gpuChip{
+      *this, "gpu-chip",
+      llvm::cl::desc("Device targets: the architecture kernels are compiled "
+                     "for (default: the target's)")};
+  Option<bool> emulateGpu{
+      *this, "emulate-gpu",
+      llvm::cl::desc("Device targets: run the kernels as host loops on host "
+                     "memory (tests without a GPU)"),
+      llvm::cl::init(false)};
 };
 
 /// The passes that remove or merge whole layers (merge, drop, extract), the

@@ -35,6 +35,7 @@ enum class FlagId {
   TopP,
   Seed,
   Threads,
+  Device,
   ExitThreshold,
   FullDepth,
   Bench,
@@ -104,6 +105,9 @@ static constexpr FlagSpec flagTable[] = {
      "random seed for sampling (default 0)"},
     {FlagId::Threads, "--threads", "", "N", Applies::All,
      "worker threads (default: $LOOM_NUM_THREADS, else all cores)"},
+    {FlagId::Device, "--device", "", "NAME", Applies::All,
+     "where the model runs: cpu, or cuda (an NVIDIA GPU; programs built "
+     "with loomc --target=cuda, whose default it is)"},
     {FlagId::ExitThreshold, "--exit-threshold", "", "T", Applies::All,
      "loops with 'exit(...)': the threshold in (0, 1] tokens leave at "
      "(default: the model's)"},
@@ -329,6 +333,12 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     options.threads = *count;
     return Status::success();
   }
+  case FlagId::Device:
+    if (value != "cpu" && value != "cuda")
+      return makeError(
+          fmt::format("{} expects cpu or cuda, got '{}'", spelling, value));
+    options.device = std::string(value);
+    return Status::success();
   case FlagId::ExitThreshold: {
     std::optional<double> number = parseDouble(value);
     if (!number || !(*number > 0 && *number <= 1))

@@ -119,19 +119,21 @@ Status Driver::makeCurrent() const {
 }
 
 Expected<Driver *> Driver::get() {
+  // Never destroyed: MLIR's generated destructors unload the kernels'
+  // modules after static objects are gone.
   static std::once_flag once;
-  static std::unique_ptr<Driver> driver;
-  static std::string error;
+  static Driver *driver = nullptr;
+  static std::string *error = nullptr;
   std::call_once(once, [] {
     const char *path = std::getenv("LOOM_CUDA_DRIVER");
     Expected<std::unique_ptr<Driver>> loaded =
         load(path && *path ? path : "libcuda.so.1");
     if (loaded)
-      driver = std::move(*loaded);
+      driver = loaded->release();
     else
-      error = loaded.getError();
+      error = new std::string(loaded.getError());
   });
   if (!driver)
-    return makeError(error);
-  return driver.get();
+    return makeError(*error);
+  return driver;
 }

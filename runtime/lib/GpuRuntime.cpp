@@ -13,22 +13,51 @@
 
 #include "loom/CudaDriver.h"
 
+#include <fmt/format.h>
+
 #include <mutex>
+#include <utility>
 
 using namespace loom;
 using namespace loom::cuda;
 
 namespace {
 
-std::mutex errorMutex;
-std::string recordedError;
-
-/// Keeps the first failure of the process.
-void recordError(const std::string &message) {
-  std::lock_guard<std::mutex> lock(errorMutex);
-  if (recordedError.empty())
-    recordedError = message;
+/// The first failure of the process. Never destroyed, and built on first
+/// use: module loading runs from MLIR's constructors, before this file's
+/// static objects would be initialized, and unloading after they are gone.
+struct ErrorState {
+  std::mutex mutex;
+  std::string message;
+};
+ErrorState &errorState() {
+  static ErrorState *state = new ErrorState;
+  return *state;
 }
+
+/// Keeps the first failure since it was last taken.
+void recordError(const std::string &message) {
+  ErrorState &state = errorState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.message.empty())
+    state.message = message;
+}
+
+/// True while a failure is recorded (and not yet taken).
+bool errorPending() {
+  ErrorState &state = errorState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return !state.message.empty();
+}
+
+/// A kernel binary embedded in the program, loaded into the driver when a
+/// kernel of it is first asked for: a program that runs on the CPU, or only
+/// prints its usage, never starts the driver.
+struct LazyModule {
+  const void *image;
+  void *module = nullptr;
+  std::once_flag once;
+};
 
 /// The driver with its context current on this thread, or null (the error
 /// recorded). The context is made current once a thread, not on every
@@ -65,41 +94,58 @@ DevicePtr devicePointer(void *pointer) {
 } // namespace
 
 std::string loom::cuda::firstError() {
-  std::lock_guard<std::mutex> lock(errorMutex);
-  return recordedError;
+  ErrorState &state = errorState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return state.message;
+}
+
+std::string loom::cuda::takeFirstError() {
+  ErrorState &state = errorState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return std::exchange(state.message, std::string());
 }
 
 extern "C" {
 
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
-  Driver *driver = currentDriver();
-  void *module = nullptr;
-  if (!driver || !check(driver, "cuModuleLoadData",
-                        driver->api().moduleLoadData(&module, data)))
-    return nullptr;
-  return module;
+  return new LazyModule{data};
 }
 
 void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
-  // PTX text: the driver compiles it for the device.
+  // PTX text: the driver compiles it for the device when it loads it.
   return mgpuModuleLoad(data, 0);
 }
 
-void mgpuModuleUnload(void *module) {
-  if (!module)
+void mgpuModuleUnload(void *handle) {
+  auto *lazy = static_cast<LazyModule *>(handle);
+  if (!lazy)
     return;
-  if (Driver *driver = currentDriver())
-    check(driver, "cuModuleUnload", driver->api().moduleUnload(module));
+  if (lazy->module)
+    if (Driver *driver = currentDriver())
+      check(driver, "cuModuleUnload", driver->api().moduleUnload(lazy->module));
+  delete lazy;
 }
 
-void *mgpuModuleGetFunction(void *module, const char *name) {
-  if (!module)
+void *mgpuModuleGetFunction(void *handle, const char *name) {
+  auto *lazy = static_cast<LazyModule *>(handle);
+  if (!lazy)
     return nullptr;
   Driver *driver = currentDriver();
+  if (!driver)
+    return nullptr;
+  std::call_once(lazy->once, [&] {
+    Result result = driver->api().moduleLoadData(&lazy->module, lazy->image);
+    if (result != 0)
+      recordError(driver->describe("loading the model's GPU kernels "
+                                   "(cuModuleLoadData)",
+                                   result) +
+                  "; a binary for another GPU architecture? (loomc "
+                  "--gpu-chip)");
+  });
   void *function = nullptr;
-  if (!driver ||
+  if (!lazy->module ||
       !check(driver, "cuModuleGetFunction",
-             driver->api().moduleGetFunction(&function, module, name)))
+             driver->api().moduleGetFunction(&function, lazy->module, name)))
     return nullptr;
   return function;
 }
@@ -108,21 +154,37 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t sharedBytes, void *stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
+  // A loop over nothing (an empty buffer) has no blocks; the driver would
+  // refuse the launch.
+  if (gridX <= 0 || gridY <= 0 || gridZ <= 0 || blockX <= 0 || blockY <= 0 ||
+      blockZ <= 0)
+    return;
+  // After a failure (an allocation that failed, say), launches would read
+  // null pointers: the call that met it is abandoned.
+  if (errorPending())
+    return;
   if (!function) {
     recordError("a GPU kernel was launched whose module did not load");
     return;
   }
-  if (Driver *driver = currentDriver())
-    check(driver, "cuLaunchKernel",
-          driver->api().launchKernel(
-              function, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
-              unsigned(blockX), unsigned(blockY), unsigned(blockZ),
-              unsigned(sharedBytes), stream, params, extra));
+  Driver *driver = currentDriver();
+  if (!driver)
+    return;
+  if (Result result = driver->api().launchKernel(
+          function, unsigned(gridX), unsigned(gridY), unsigned(gridZ),
+          unsigned(blockX), unsigned(blockY), unsigned(blockZ),
+          unsigned(sharedBytes), stream, params, extra))
+    recordError(driver->describe("cuLaunchKernel", result) +
+                fmt::format(" for a grid of {} x {} x {} blocks of {} x {} x "
+                            "{} threads",
+                            gridX, gridY, gridZ, blockX, blockY, blockZ));
 }
 
 void *mgpuStreamCreate() {
   Driver *driver = currentDriver();
   void *stream = nullptr;
+  // Flags 0: a blocking stream, which the null stream the runtime copies
+  // the inputs and outputs on waits for (DeviceModel.cpp).
   if (!driver || !check(driver, "cuStreamCreate",
                         driver->api().streamCreate(&stream, /*flags=*/0)))
     return nullptr;
@@ -143,6 +205,9 @@ void mgpuStreamDestroy(void *stream) {
 }
 
 void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
+  // An empty buffer has no memory (the driver refuses 0 bytes).
+  if (bytes == 0)
+    return nullptr;
   Driver *driver = currentDriver();
   if (!driver)
     return nullptr;
@@ -157,10 +222,15 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
   return reinterpret_cast<void *>(uintptr_t(pointer));
 }
 
-void mgpuMemFree(void *pointer, void * /*stream*/) {
+void mgpuMemFree(void *pointer, void *stream) {
   if (!pointer)
     return;
-  if (Driver *driver = currentDriver())
+  Driver *driver = currentDriver();
+  if (!driver)
+    return;
+  // Kernels queued on the stream may still read the buffer.
+  if (check(driver, "cuStreamSynchronize",
+            driver->api().streamSynchronize(stream)))
     check(driver, "cuMemFree", driver->api().memFree(devicePointer(pointer)));
 }
 

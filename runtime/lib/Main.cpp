@@ -45,6 +45,16 @@ int fail(const char *program, const std::string &message, int code = 1) {
   return code;
 }
 
+/// The session options that run the model where `--device` says: by
+/// default on the GPU when the program was built for one.
+SessionOptions runOptions(const CliOptions &options) {
+  SessionOptions sessionOptions;
+  bool cuda = options.device.empty() ? loom_program_model->device != nullptr
+                                     : options.device == "cuda";
+  sessionOptions.device = cuda ? Device::Cuda : Device::Cpu;
+  return sessionOptions;
+}
+
 /// A calibration run over `prompt` (see `--calibrate`): windows of the
 /// model's positions, each from position 0, then the statistics to
 /// `options.calibrate`.
@@ -202,8 +212,9 @@ int embedTexts(const char *program, const ModelInfo &info,
     longest = std::max<int64_t>(longest, int64_t(encoded->size()));
     ids.push_back(std::move(*encoded));
   }
-  Expected<std::unique_ptr<Session>> session = Session::open(
-      *loom_program_model, options.weights, longest, options.threads);
+  Expected<std::unique_ptr<Session>> session =
+      Session::open(*loom_program_model, options.weights, longest,
+                    options.threads, runOptions(options));
   if (!session)
     return fail(program, session.getError());
   Pooling pooling =
@@ -297,7 +308,8 @@ static int runFeatures(const char *program, const ModelInfo &info,
                                      seq, info.maxPositions));
   auto loadStart = std::chrono::steady_clock::now();
   Expected<std::unique_ptr<Session>> session =
-      Session::open(*loom_program_model, options.weights, seq, options.threads);
+      Session::open(*loom_program_model, options.weights, seq, options.threads,
+                    runOptions(options));
   if (!session)
     return fail(program, session.getError());
   double loadSeconds = secondsSince(loadStart);
@@ -434,8 +446,9 @@ int main(int argc, char **argv) {
                             seq, newTokens, info.maxPositions));
 
   auto loadStart = std::chrono::steady_clock::now();
-  Expected<std::unique_ptr<Session>> session = Session::open(
-      *loom_program_model, options.weights, maxSeq, options.threads);
+  Expected<std::unique_ptr<Session>> session =
+      Session::open(*loom_program_model, options.weights, maxSeq,
+                    options.threads, runOptions(options));
   if (!session)
     return fail(program, session.getError());
   double loadSeconds = secondsSince(loadStart);

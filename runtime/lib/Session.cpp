@@ -80,9 +80,21 @@ Session::open(const loom_model_def &model, const std::string &weightsPath,
 }
 
 Expected<std::unique_ptr<Session>>
-Session::open(const loom_model_def &model,
+Session::open(const loom_model_def &hostModel,
               const std::vector<std::string> &weightsPaths, int64_t maxSeq,
-              int64_t numThreads, const SessionOptions &sessionOptions) {
+              int64_t numThreads, const SessionOptions &requested) {
+  // On a GPU, the session binds the device build: its prepare computes the
+  // derived weights on the host, in the layouts its kernels read, which
+  // are then copied to the device.
+  SessionOptions sessionOptions = requested;
+  bool onDevice = requested.device == Device::Cuda;
+  if (onDevice && !hostModel.device)
+    return makeError("this model was built for the CPU only: build it with "
+                     "`loomc --target=cuda` to run it on a GPU, or run it "
+                     "with --device=cpu");
+  if (onDevice)
+    sessionOptions.keepLayouts = true;
+  const loom_model_def &model = onDevice ? *hostModel.device : hostModel;
   Expected<ModelInfo> info = describeModel(model);
   if (!info)
     return info.takeError();
@@ -193,6 +205,9 @@ Session::open(const loom_model_def &model,
   session->keepLayouts = sessionOptions.keepLayouts;
   if (Status status = session->loadWeights(); !status)
     return status.takeError();
+  if (onDevice)
+    if (Status status = session->moveToDevice(); !status)
+      return status.takeError();
   return session;
 }
 
@@ -637,9 +652,7 @@ Status Session::run(const int32_t *tokens, int64_t count, float *out,
                                    "model's vocabulary of {}",
                                    tokens[i], i + 1, info.vocab));
   }
-  auto tokenRef =
-      makeMemRef<int32_t, 1>(const_cast<int32_t *>(tokens), {count});
-  return runEntry(&tokenRef, count, out, lastRowOnly);
+  return runEntry({tokens, count, 0}, out, lastRowOnly);
 }
 
 Status Session::runFeatures(const float *features, int64_t count, float *out,
@@ -648,32 +661,61 @@ Status Session::runFeatures(const float *features, int64_t count, float *out,
     return makeError("this model takes token ids, not float features");
   if (count < 1)
     return makeError("no rows of features to run");
-  auto featureRef = makeMemRef<float, 2>(const_cast<float *>(features),
-                                         {count, info.inputWidth});
-  return runEntry(&featureRef, count, out, lastRowOnly);
+  return runEntry({features, count, info.inputWidth}, out, lastRowOnly);
 }
 
-Status Session::runEntry(void *input, int64_t count, float *out,
+Status Session::moveToDevice() {
+  std::vector<cuda::HostWeight> hostWeights(weightTable.size());
+  for (size_t i = 0; i < weightTable.size(); ++i)
+    if (weightTable[i] && !info.prepareOnly[i])
+      hostWeights[i] = {weightTable[i], size_t(specOf(i).bytes())};
+  Expected<std::unique_ptr<cuda::DeviceModel>> created =
+      cuda::DeviceModel::create(model, info, hostWeights, maxSeq);
+  if (!created)
+    return created.takeError();
+  device = std::move(*created);
+  return Status::success();
+}
+
+Status Session::runEntry(const cuda::EntryInput &input, float *out,
                          bool lastRowOnly) {
+  int64_t count = input.count;
   if (position + count > maxSeq)
     return makeError(fmt::format("{} cached + {} new tokens exceed the "
                                  "session's {} positions",
                                  position, count, maxSeq));
   ProfileScope profile(ProfileEntry::Forward);
+  // `out` holds one row with `lastRowOnly`: only the last-row entry may
+  // write it.
+  if (lastRowOnly && !model.forward_last)
+    return makeError("this model has no last-row entry point (encoders "
+                     "return every row)");
+  if (device) {
+    if (Status status =
+            device->run(input, position, out, lastRowOnly, &kernels);
+        !status)
+      return status;
+    position += count;
+    return Status::success();
+  }
   if (statistics)
     statistics->startForward();
+  void *data = const_cast<void *>(input.data);
+  auto tokenRef = makeMemRef<int32_t, 1>(static_cast<int32_t *>(data), {count});
+  auto featureRef =
+      makeMemRef<float, 2>(static_cast<float *>(data), {count, input.width});
+  void *inputRef = input.width == 0 ? static_cast<void *>(&tokenRef)
+                                    : static_cast<void *>(&featureRef);
   auto keyRef = makeMemRef<float, 1>(keys.data(), {int64_t(keys.size())});
   auto valueRef = makeMemRef<float, 1>(values.data(), {int64_t(values.size())});
   if (lastRowOnly) {
     // `out` holds one row: only the last-row entry may write it.
-    if (!model.forward_last)
-      return makeError("this model has no last-row entry point (encoders "
-                       "return every row)");
     auto rowRef = makeMemRef<float, 2>(out, {1, info.outputWidth});
-    model.forward_last(&context, input, position, &keyRef, &valueRef, &rowRef);
+    model.forward_last(&context, inputRef, position, &keyRef, &valueRef,
+                       &rowRef);
   } else {
     auto outRef = makeMemRef<float, 2>(out, {count, info.outputWidth});
-    model.forward(&context, input, position, &keyRef, &valueRef, &outRef);
+    model.forward(&context, inputRef, position, &keyRef, &valueRef, &outRef);
   }
   position += count;
   return Status::success();

@@ -52,10 +52,14 @@ static constexpr const char *kLoopsToLLVM =
     "convert-func-to-llvm,"
     "reconcile-unrealized-casts";
 
+LogicalResult loom::cpu::addBufferization(OpPassManager &pm) {
+  return parsePassPipeline(kBufferize, pm, llvm::errs());
+}
+
 LogicalResult
 loom::cpu::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                      const CpuPipelineOptions &options) {
-  if (failed(parsePassPipeline(kBufferize, pm, llvm::errs())))
+  if (failed(addBufferization(pm)))
     return failure();
   if (options.useRuntimeKernels)
     pm.addPass(createLoomLowerLibraryCalls());
@@ -193,6 +197,7 @@ public:
     cpuOptions.parallelLoops = options.parallelLoops;
     cpuOptions.exportModel.symbol = options.modelSymbol;
     cpuOptions.exportModel.program = options.program;
+    cpuOptions.exportModel.device = options.deviceModelSymbol;
     return loom::cpu::buildLinalgToLLVMPipeline(pm, cpuOptions);
   }
   llvm::Expected<std::unique_ptr<loom::CodeGenerator>>

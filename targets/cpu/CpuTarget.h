@@ -55,6 +55,11 @@ mlir::LogicalResult
 buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                           const CpuPipelineOptions &options = {});
 
+/// Adds bufferization (linalg on tensors to linalg on buffers) and the
+/// ownership-based deallocation, as the CPU pipeline runs them; the CUDA
+/// target's host code shares them.
+mlir::LogicalResult addBufferization(mlir::OpPassManager &pm);
+
 /// Registers the CPU target (`--target=cpu`) with the target registry.
 void registerCpuTarget();
 

@@ -73,8 +73,9 @@ struct ExportModelPass : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
       return signalPassFailure();
     }
     for (StringRef taken :
-         {StringRef(name), StringRef(LOOM_PROGRAM_MODEL_SYMBOL)})
-      if (symbols.lookup(taken)) {
+         {StringRef(name), StringRef(LOOM_PROGRAM_MODEL_SYMBOL),
+          StringRef(device)})
+      if (!taken.empty() && symbols.lookup(taken)) {
         module.emitError("the module already defines '") << taken << "'";
         return signalPassFailure();
       }
@@ -104,6 +105,19 @@ struct ExportModelPass : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
     auto defType = LLVM::LLVMStructType::getLiteral(ctx, fields);
 
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    // The GPU build of the model, defined in another module that the
+    // driver links with this one.
+    LLVM::GlobalOp deviceDef;
+    if (!device.empty()) {
+      if (!isCIdentifier(device) || device == name) {
+        module.emitError("the device model's symbol '")
+            << device << "' is not a C identifier other than '" << name << "'";
+        return signalPassFailure();
+      }
+      deviceDef =
+          LLVM::GlobalOp::create(builder, loc, defType, /*isConstant=*/true,
+                                 LLVM::Linkage::External, device, Attribute());
+    }
     auto def = LLVM::GlobalOp::create(
         builder, loc, defType,
         /*isConstant=*/true, LLVM::Linkage::External, name, Attribute());
@@ -130,6 +144,11 @@ struct ExportModelPass : loom::cpu::impl::LoomExportModelBase<ExportModelPass> {
       };
       insert(addressOrNull(forwardLast), LOOM_MODEL_DEF_FORWARD_LAST);
       insert(addressOrNull(prepare), LOOM_MODEL_DEF_PREPARE);
+      if (deviceDef)
+        insert(LLVM::AddressOfOp::create(builder, loc, deviceDef),
+               LOOM_MODEL_DEF_DEVICE);
+      else
+        insert(LLVM::ZeroOp::create(builder, loc, ptr), LOOM_MODEL_DEF_DEVICE);
       LLVM::ReturnOp::create(builder, loc, record);
     }
     if (!program)

@@ -236,14 +236,19 @@ def LoomExportModel : Pass<"loom-export-model", "::mlir::ModuleOp"> {
     the description and the entry points' C interfaces (null where the model
     has none), gives every other symbol internal linkage, and drops the
     `loom.context` marker. With `program`, also defines `loom_program_model`,
-    the pointer an executable's `main` reads.
+    the pointer an executable's `main` reads. With `device`, its `device`
+    field points to that symbol: the model's GPU build, defined in another
+    module linked with this one (`loomc --target=cuda`).
   }];
   let options = [
     Option<"symbol", "symbol", "std::string", /*default=*/"",
            "Name of the exported definition (default: loom_model_<the "
            "module's loom.model name>)">,
     Option<"program", "program", "bool", /*default=*/"false",
-           "Also define loom_program_model, for executables">
+           "Also define loom_program_model, for executables">,
+    Option<"device", "device", "std::string", /*default=*/"",
+           "The exported definition of the model's GPU build, which the "
+           "definition points to (default: none)">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

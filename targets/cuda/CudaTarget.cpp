@@ -2,37 +2,63 @@
 
 #include "targets/cuda/CudaTarget.h"
 
+#include "targets/Target.h"
+#include "targets/cpu/CpuTarget.h"
+#include "targets/cpu/Passes.h"
+#include "targets/cuda/Passes.h"
+
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstdlib>
 
 using namespace mlir;
 
-std::string loom::cuda::kernelPipeline(const KernelPipelineOptions &options) {
-  std::string toolkit = options.toolkit;
-  if (toolkit.empty()) {
-    const char *home = std::getenv("CUDA_HOME");
-    toolkit = home && *home ? home : "/usr/local/cuda";
-  }
-  // Elementwise and reduction loops become parallel loops, tiled into
-  // blocks of threads (constant inner bounds, a guard at the edge), mapped
-  // to the grid and outlined as kernels; then NVVM, PTX and the binary.
-  return llvm::formatv(
-             "func.func(convert-linalg-to-parallel-loops,"
-             "scf-parallel-loop-tiling{{parallel-loop-tile-sizes={0} "
-             "no-min-max-bounds=true},gpu-map-parallel-loops,"
-             "convert-parallel-loops-to-gpu,lower-affine),"
-             "gpu-kernel-outlining,convert-scf-to-cf,"
-             "nvvm-attach-target{{chip={1} features={2} O=3},"
-             "gpu.module(convert-gpu-to-nvvm),func.func(gpu-async-region),"
-             "gpu-to-llvm,"
-             "convert-to-llvm,reconcile-unrealized-casts,"
-             "gpu-module-to-binary{{format={3} toolkit={4}}",
-             int64_t(options.blockSize), std::string(options.chip),
-             std::string(options.features), std::string(options.format),
-             toolkit)
-      .str();
+/// The toolkit `gpu-module-to-binary` runs ptxas and fatbinary from.
+static std::string toolkitPath(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  const char *home = std::getenv("CUDA_HOME");
+  return home && *home ? home : "/usr/local/cuda";
+}
+
+/// Outlines the mapped kernels and compiles them: NVVM, PTX for the chip,
+/// and the binary the toolkit's ptxas (and fatbinary) make of it, embedded
+/// in the host module; host code (the launches, and `prepare`'s loops)
+/// becomes LLVM.
+static LogicalResult
+addKernelLowering(OpPassManager &pm,
+                  const loom::cuda::KernelPipelineOptions &options,
+                  function_ref<LogicalResult(const Twine &)> errorHandler) {
+  if (!llvm::is_contained({"isa", "bin", "fatbin"}, StringRef(options.format)))
+    return errorHandler("format must be isa, bin or fatbin, got '" +
+                        Twine(std::string(options.format)) + "'");
+  if (!StringRef(options.chip).starts_with("sm_"))
+    return errorHandler("the GPU architecture must be sm_NN (sm_80, sm_90a, "
+                        "...), got '" +
+                        Twine(std::string(options.chip)) + "'");
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline("gpu-kernel-outlining", pm, os)))
+    return errorHandler(error);
+  pm.addPass(loom::cuda::createLoomMergeGpuModules());
+  std::string text = llvm::formatv(
+      "lower-affine,convert-scf-to-cf,canonicalize,cse,"
+      "nvvm-attach-target{{chip={0} features={1} O=3},"
+      "gpu.module(convert-gpu-to-nvvm),func.func(gpu-async-region),"
+      "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,"
+      "lower-affine,gpu-to-llvm,"
+      "finalize-memref-to-llvm{{use-generic-functions},convert-to-llvm,"
+      "reconcile-unrealized-casts,"
+      "gpu-module-to-binary{{format={2} toolkit={3}}",
+      std::string(options.chip), std::string(options.features),
+      std::string(options.format), toolkitPath(options.toolkit));
+  if (failed(parsePassPipeline(text, pm, os)))
+    return errorHandler(error);
+  return success();
 }
 
 LogicalResult loom::cuda::buildKernelPipeline(
@@ -41,18 +67,104 @@ LogicalResult loom::cuda::buildKernelPipeline(
   if (options.blockSize < 1 || options.blockSize > 1024)
     return errorHandler("block-size must be in [1, 1024], got " +
                         Twine(int64_t(options.blockSize)));
-  if (!llvm::is_contained({"isa", "bin", "fatbin"}, StringRef(options.format)))
-    return errorHandler("format must be isa, bin or fatbin, got '" +
-                        Twine(std::string(options.format)) + "'");
-  if (!StringRef(options.chip).starts_with("sm_"))
-    return errorHandler("chip must name an NVIDIA architecture (sm_80, "
-                        "sm_90a, ...), got '" +
-                        Twine(std::string(options.chip)) + "'");
-  std::string error;
-  llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(kernelPipeline(options), pm, os)))
-    return errorHandler(error);
-  return success();
+  LoomMapToGpuOptions map;
+  map.blockSize = options.blockSize;
+  pm.addPass(createLoomMapToGpu(map));
+  return addKernelLowering(pm, options, errorHandler);
+}
+
+namespace {
+
+/// The host side of the kernels: the CPU target's code generator, with the
+/// translations of the kernels' binaries and launches (embedded, loaded by a
+/// constructor) registered.
+class CudaCodeGenerator : public loom::CodeGenerator {
+public:
+  explicit CudaCodeGenerator(std::unique_ptr<loom::CodeGenerator> host)
+      : host(std::move(host)) {}
+
+  llvm::Expected<std::unique_ptr<llvm::Module>>
+  translate(ModuleOp module, llvm::LLVMContext &context) override {
+    DialectRegistry registry;
+    registerGPUDialectTranslation(registry);
+    registerNVVMDialectTranslation(registry);
+    gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+    module.getContext()->appendDialectRegistry(registry);
+    return host->translate(module, context);
+  }
+  llvm::Error emitObject(llvm::Module &module,
+                         llvm::raw_pwrite_stream &os) override {
+    return host->emitObject(module, os);
+  }
+
+private:
+  std::unique_ptr<loom::CodeGenerator> host;
+};
+
+/// NVIDIA GPUs: every op a generated kernel on device memory; programs also
+/// hold the CPU build.
+class CudaTarget : public loom::Target {
+public:
+  StringRef getName() const override { return "cuda"; }
+  StringRef getDescription() const override {
+    return "NVIDIA GPUs (NVVM, PTX, ptxas), with the CPU build beside it";
+  }
+  StringRef getHostTargetName() const override { return "cpu"; }
+  void buildLoomLowering(OpPassManager &,
+                         const loom::TargetOptions &) const override {}
+  LogicalResult
+  buildLinalgLowering(OpPassManager &pm,
+                      const loom::TargetOptions &options) const override {
+    if (failed(loom::cpu::addBufferization(pm)))
+      return failure();
+    pm.addPass(loom::cpu::createLoomLowerMemRefCopy());
+    pm.addPass(loom::cuda::createLoomMapToGpu());
+    pm.addPass(loom::cuda::createLoomPlaceOnDevice());
+    if (options.emulateDevice) {
+      // The kernels run on the host, on host memory (tests without a GPU).
+      pm.addPass(loom::cuda::createLoomEmulateGpu());
+      if (failed(parsePassPipeline(
+              "lower-affine,convert-scf-to-cf,canonicalize,cse,"
+              "convert-math-to-llvm,convert-math-to-libm,"
+              "expand-strided-metadata,lower-affine,"
+              "finalize-memref-to-llvm{use-generic-functions},"
+              "convert-to-llvm,reconcile-unrealized-casts",
+              pm, llvm::errs())))
+        return failure();
+    } else {
+      loom::cuda::KernelPipelineOptions kernels;
+      kernels.chip =
+          options.chip.empty() ? loom::cuda::kDefaultChip : options.chip;
+      auto report = [](const Twine &message) {
+        llvm::errs() << "error: " << message << "\n";
+        return failure();
+      };
+      if (failed(addKernelLowering(pm, kernels, report)))
+        return failure();
+    }
+    loom::cpu::LoomExportModelOptions exportModel;
+    exportModel.symbol = options.modelSymbol;
+    pm.addPass(loom::cpu::createLoomExportModel(exportModel));
+    return success();
+  }
+  llvm::Expected<std::unique_ptr<loom::CodeGenerator>>
+  createCodeGenerator(const loom::CodegenOptions &options) const override {
+    const loom::Target *cpu = loom::lookupTarget(getHostTargetName());
+    if (!cpu)
+      return llvm::createStringError("the CPU target is not registered");
+    auto host = cpu->createCodeGenerator(options);
+    if (!host)
+      return host.takeError();
+    return std::make_unique<CudaCodeGenerator>(std::move(*host));
+  }
+};
+
+} // namespace
+
+void loom::cuda::registerCudaTargetPasses() { registerLoomCudaPasses(); }
+
+void loom::cuda::registerCudaTarget() {
+  loom::registerTarget(std::make_unique<CudaTarget>());
 }
 
 void loom::cuda::registerCudaPipelines() {

@@ -1,11 +1,13 @@
 //===- CudaTarget.h - NVIDIA GPU code generation ----------------*- C++ -*-===//
 //
-// The CUDA target's code generation, first step: bufferized linalg on
-// memrefs becomes GPU kernels (one thread an element, blocks of
-// `block-size`), lowered to NVVM, compiled to PTX for `chip` and assembled
-// by the toolkit's ptxas into the host module (`gpu.binary`), with
-// `gpu.launch_func` calls that MLIR's host lowering turns into the runtime's
-// `mgpu*` entry points (runtime/lib/GpuRuntime.cpp).
+// The CUDA target: bufferized linalg becomes GPU kernels (one thread an
+// element, blocks of `block-size`; `--loom-map-to-gpu`) over device memory
+// (`--loom-place-on-device`), lowered to NVVM, compiled to PTX for `chip`
+// and assembled by the toolkit's ptxas and fatbinary into the host module
+// (`gpu.binary`), with `gpu.launch_func` calls that MLIR's host lowering
+// turns into the runtime's `mgpu*` entry points (runtime/lib/GpuRuntime.cpp).
+// `loomc --target=cuda` links the model built this way with the same model
+// built for the CPU, whose definition points to it (loom_abi.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,10 @@
 #include <string>
 
 namespace loom::cuda {
+
+/// The architecture kernels are compiled for by default: its PTX (in the
+/// fatbin) also runs on later GPUs, which the driver compiles it for.
+inline constexpr const char *kDefaultChip = "sm_80";
 
 /// Options of `--loom-cuda-kernels`.
 struct KernelPipelineOptions
@@ -45,18 +51,22 @@ struct KernelPipelineOptions
                             llvm::cl::init(256)};
 };
 
-/// The kernel pipeline's passes, as a textual pipeline (for messages and
-/// tests).
-std::string kernelPipeline(const KernelPipelineOptions &options);
-
-/// Adds the kernel pipeline to `pm` (on a module); a bad option is reported
-/// through `errorHandler`.
+/// Adds the kernel pipeline to `pm` (on a module): `--loom-map-to-gpu`, then
+/// the kernels outlined into one GPU module and compiled for `chip`, and the
+/// host code lowered to LLVM; a bad option is reported through
+/// `errorHandler`.
 mlir::LogicalResult buildKernelPipeline(
     mlir::OpPassManager &pm, const KernelPipelineOptions &options,
     llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> errorHandler);
 
 /// Registers `--loom-cuda-kernels` with the pass registry.
 void registerCudaPipelines();
+
+/// Registers the CUDA target's passes (for loom-opt).
+void registerCudaTargetPasses();
+
+/// Registers the CUDA target (`--target=cuda`) with the target registry.
+void registerCudaTarget();
 
 } // namespace loom::cuda
 

@@ -3,6 +3,7 @@
 
   e2e.py --loomc PATH --example NAME.loom --workdir DIR [-D k=v ...] [-I DIR]
          [--prompt "1 2 3"] [--steps 16] [--tol 1e-4] [--seed 0] [--skip-run]
+         [--loomc-arg ARG ...] [--run-env NAME=VALUE ...]
 
 Steps:
   1. `loomc EXAMPLE --emit=params -D ...` -> DIR/manifest.json
@@ -70,12 +71,13 @@ def die(msg):
     sys.exit(2)
 
 
-def run(cmd, timeout, what):
+def run(cmd, timeout, what, env=None):
     print("+ " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr,
           flush=True)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True, timeout=timeout)
+                           universal_newlines=True, timeout=timeout,
+                           env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         return None, "%s timed out after %ds" % (what, timeout)
     except OSError as e:
@@ -207,6 +209,13 @@ def parse_args():
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
+    ap.add_argument("--loomc-arg", dest="loomc_args", action="append",
+                    default=[], metavar="ARG",
+                    help="one more loomc argument for the program's build "
+                    "(e.g. --target=cuda)")
+    ap.add_argument("--run-env", dest="run_env", action="append", default=[],
+                    metavar="NAME=VALUE",
+                    help="an environment variable for the program's run")
     ap.add_argument("--timeout", type=int, default=600,
                     help="seconds per subprocess")
     return ap.parse_args()
@@ -350,8 +359,8 @@ def main():
     quantize = ["--quantize=" + args.quantize] if args.quantize else []
     if args.quantize and args.quantize_input_bits != 8:
         quantize.append("--quantize-input-bits=%d" % args.quantize_input_bits)
-    _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags + quantize,
-                 args.timeout, "loomc --emit=exe")
+    _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags +
+                 quantize + args.loomc_args, args.timeout, "loomc --emit=exe")
     if err:
         rep.fail("compile: " + err)
         return 1
@@ -366,7 +375,8 @@ def main():
         cmd += ["--output", got_path]
     if os.path.exists(got_path):
         os.remove(got_path)
-    p, err = run(cmd, args.timeout, "model")
+    run_env = dict(kv.split("=", 1) for kv in args.run_env)
+    p, err = run(cmd, args.timeout, "model", run_env)
     if err:
         rep.fail("run: " + err)
         return 1

@@ -4,7 +4,7 @@
 // RUN: not loom-opt %s --loom-cuda-kernels="threads=4" 2>&1 | FileCheck %s --check-prefix=OPTION
 
 // Bad options of the CUDA target's kernel pipeline: a message, no crash.
-// CHIP: error: chip must name an NVIDIA architecture (sm_80, sm_90a, ...), got 'x86'
+// CHIP: error: the GPU architecture must be sm_NN (sm_80, sm_90a, ...), got 'x86'
 // BLOCK: error: block-size must be in [1, 1024], got 0
 // FORMAT: error: format must be isa, bin or fatbin, got 'elf'
 // OPTION: no such option threads

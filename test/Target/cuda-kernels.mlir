@@ -13,16 +13,19 @@
 
 // CHECK-LABEL: llvm.func @add_exp(
 // CHECK: gpu.launch_func <%{{.*}} : !llvm.ptr> @add_exp_kernel::@add_exp_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}})
+// One binary holds every kernel (one ptxas run).
 // CHECK: gpu.binary @add_exp_kernel
 // CHECK-SAME: .target sm_90a
+// CHECK-SAME: .entry add_exp_kernel
 // CHECK-SAME: ld.global.b32
 // CHECK-SAME: ex2.approx
-// CHECK-LABEL: llvm.func @row_sum(
-// CHECK: gpu.launch_func {{.*}} @row_sum_kernel::@row_sum_kernel
-// CHECK: gpu.binary @row_sum_kernel
+// CHECK-SAME: .entry row_sum_kernel
 // CHECK-SAME: add.rn.f32
+// CHECK-LABEL: llvm.func @row_sum(
+// CHECK: gpu.launch_func {{.*}} @add_exp_kernel::@row_sum_kernel
+// CHECK-NOT: gpu.binary
 // BIN: gpu.binary @add_exp_kernel
-// BIN: gpu.binary @row_sum_kernel
+// BIN-NOT: gpu.binary
 
 func.func @add_exp(%a: memref<?xf32>, %b: memref<?xf32>, %c: memref<?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%a, %b : memref<?xf32>, memref<?xf32>) outs(%c : memref<?xf32>) {

@@ -1,11 +1,13 @@
 // RUN: loom-opt %s --loom-export-model | FileCheck %s -DABI=%loom_abi
 // RUN: loom-opt %s --loom-export-model="symbol=my_model program=true" | FileCheck %s --check-prefix=PROGRAM
+// RUN: loom-opt %s --loom-export-model="device=loom_model_Tiny_cuda" | FileCheck %s --check-prefix=DEVICE
 
 // The model's one exported symbol: a constant loom_model_def (ABI version,
 // description, entry points; no last-row or prepare entry here, so null),
-// named after
-// the model; everything else the module defines becomes internal, and the
-// context marker goes.
+// named after the model, and no device build (null); everything else the
+// module defines becomes internal, and the context marker goes. With
+// `device`, the definition points to the device build's, which another
+// module defines (`loomc --target=cuda` links the two).
 
 module attributes {loom.model = "Tiny"} {
   llvm.mlir.global external constant @loom.model_info("{}\00") {addr_space = 0 : i32}
@@ -24,7 +26,7 @@ module attributes {loom.model = "Tiny"} {
 // CHECK: llvm.func internal @_mlir_ciface_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
 // Declarations stay external.
 // CHECK: llvm.func @loom_sgemm_nt(!llvm.ptr)
-// CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr)> {
+// CHECK: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)> {
 // CHECK:   %[[VERSION:.*]] = llvm.mlir.constant([[ABI]] : i64) : i64
 // CHECK:   llvm.insertvalue %[[VERSION]], %{{.*}}[0]
 // CHECK:   %[[INFO:.*]] = llvm.mlir.addressof @loom.model_info
@@ -35,6 +37,8 @@ module attributes {loom.model = "Tiny"} {
 // CHECK:   llvm.insertvalue %[[NULL]], %{{.*}}[3]
 // CHECK:   %[[NULL2:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK:   llvm.insertvalue %[[NULL2]], %{{.*}}[4]
+// CHECK:   %[[NULL3:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:   llvm.insertvalue %[[NULL3]], %{{.*}}[5]
 // CHECK-NOT: loom_program_model
 // CHECK-NOT: loom.context
 
@@ -42,3 +46,9 @@ module attributes {loom.model = "Tiny"} {
 // PROGRAM: llvm.mlir.global external constant @loom_program_model() {{.*}} : !llvm.ptr {
 // PROGRAM:   %[[DEF:.*]] = llvm.mlir.addressof @my_model : !llvm.ptr
 // PROGRAM:   llvm.return %[[DEF]] : !llvm.ptr
+
+// DEVICE: llvm.mlir.global external constant @loom_model_Tiny_cuda() {{.*}} : !llvm.struct<(i64, ptr, ptr, ptr, ptr, ptr)>
+// DEVICE-NOT: llvm.return
+// DEVICE: llvm.mlir.global external constant @loom_model_Tiny() {{.*}} {
+// DEVICE:   %[[DEVICE:.*]] = llvm.mlir.addressof @loom_model_Tiny_cuda
+// DEVICE:   llvm.insertvalue %[[DEVICE]], %{{.*}}[5]

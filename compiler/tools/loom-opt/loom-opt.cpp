@@ -38,6 +38,8 @@ int main(int argc, char **argv) {
   loom::cpu::registerCpuTargetPasses();
   loom::cpu::registerCpuTarget();
   loom::cuda::registerCudaPipelines();
+  loom::cuda::registerCudaTargetPasses();
+  loom::cuda::registerCudaTarget();
   loom::registerLoomPipelines();
 
   return mlir::asMainReturnCode(

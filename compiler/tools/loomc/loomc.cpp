@@ -22,6 +22,7 @@
 #include "dsl/Parser.h"
 #include "runtime/include/loom/loom_abi.h"
 #include "targets/cpu/CpuTarget.h"
+#include "targets/cuda/CudaTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -38,9 +39,11 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -130,6 +133,20 @@ cl::opt<std::string>
                cl::desc("Code generation target (default cpu; --help lists "
                         "the targets there are)"),
                cl::value_desc("name"), cl::init("cpu"), cl::cat(loomcCategory));
+
+cl::opt<std::string>
+    gpuChip("gpu-chip",
+            cl::desc("With --target=cuda: the GPU architecture to compile "
+                     "kernels for (default sm_80, whose PTX later GPUs "
+                     "also run; sm_90a for H100/H200 only)"),
+            cl::value_desc("sm_NN"), cl::init(""), cl::cat(loomcCategory));
+
+cl::opt<bool> gpuEmulate(
+    "gpu-emulate",
+    cl::desc("With --target=cuda: compile the kernels as host loops on host "
+             "memory, for testing the target without a GPU (the program "
+             "then needs a driver whose device memory is host memory)"),
+    cl::init(false), cl::Hidden, cl::cat(loomcCategory));
 
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("CPU to generate code for (default: the "
@@ -760,6 +777,19 @@ LogicalResult writePruningReport(ModuleOp module,
   return success();
 }
 
+/// Refuses what a device build cannot run yet, with the flag to blame.
+LogicalResult checkDeviceBuild(const LoomPipelineOptions &options) {
+  auto refuse = [&](StringRef flag) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << "--target=" << options.target.getValue() << " cannot build " << flag
+        << " yet: its kernels take f32 weights only\n";
+    return failure();
+  };
+  if (!options.quantize.empty())
+    return refuse("--quantize");
+  return success();
+}
+
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
 LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   if (emitAction == EmitAction::MLIR) {
@@ -892,6 +922,41 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   }
   if (emitAction == EmitAction::Pruning)
     return writePruningReport(module, options, os);
+  llvm::Expected<const Target *> target = findTarget(options);
+  auto reportError = [](llvm::Error error) {
+    llvm::WithColor::error(llvm::errs(), "loomc")
+        << llvm::toString(std::move(error)) << "\n";
+    return failure();
+  };
+  if (!target)
+    return reportError(target.takeError());
+  options.gpuChip = gpuChip;
+  options.emulateGpu = gpuEmulate;
+  // A device target's programs hold the model twice: built for the host
+  // target (which `--device=cpu` runs, and whose definition is the one
+  // exported) and for the device, all generated kernels, whose definition
+  // the host build's points to.
+  OwningOpRef<ModuleOp> hostModule;
+  StringRef hostTarget = (*target)->getHostTargetName();
+  if (!hostTarget.empty() && emitAction != EmitAction::Linalg) {
+    if (failed(checkDeviceBuild(options)))
+      return failure();
+    std::string deviceSymbol = symbol + "_" + options.target.getValue();
+    hostModule = module.clone();
+    LoomPipelineOptions hostOptions;
+    hostOptions.copyOptionValuesFrom(options);
+    hostOptions.target = hostTarget.str();
+    hostOptions.deviceModelSymbol = deviceSymbol;
+    PassManager hostPM(module.getContext());
+    if (failed(applyPassManagerCLOptions(hostPM)) ||
+        failed(buildTargetPipeline(hostPM, hostOptions)) ||
+        failed(hostPM.run(*hostModule)))
+      return failure();
+    options.modelSymbol = deviceSymbol;
+    options.program = false;
+    options.runtimeKernels = false;
+    options.parallelLoops = false;
+  }
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   if (emitAction == EmitAction::Linalg) {
@@ -901,22 +966,25 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   } else if (failed(buildTargetPipeline(pm, options))) {
     return failure();
   }
-  if (failed(pm.run(module)))
+  if (failed(pm.run(module))) {
+    if (hostModule)
+      llvm::WithColor::note(llvm::errs(), "loomc")
+          << "--target=" << options.target.getValue()
+          << " builds the model a second time with every op a generated "
+             "kernel, and the message above is about that build: the device "
+             "has no kernel for it yet\n";
     return failure();
+  }
   if (emitAction == EmitAction::Linalg ||
       emitAction == EmitAction::LLVMDialect) {
     printModule(module, os);
+    if (hostModule) {
+      os << "// -----\n";
+      printModule(*hostModule, os);
+    }
     return success();
   }
 
-  auto reportError = [](llvm::Error error) {
-    llvm::WithColor::error(llvm::errs(), "loomc")
-        << llvm::toString(std::move(error)) << "\n";
-    return failure();
-  };
-  llvm::Expected<const Target *> target = findTarget(options);
-  if (!target)
-    return reportError(target.takeError());
   auto codegen = (*target)->createCodeGenerator({mcpu, optLevel});
   if (!codegen)
     return reportError(codegen.takeError());
@@ -924,6 +992,14 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   auto llvmModule = (*codegen)->translate(module, llvmContext);
   if (!llvmModule)
     return reportError(llvmModule.takeError());
+  if (hostModule) {
+    auto hostLLVM = (*codegen)->translate(*hostModule, llvmContext);
+    if (!hostLLVM)
+      return reportError(hostLLVM.takeError());
+    if (llvm::Linker::linkModules(**llvmModule, std::move(*hostLLVM)))
+      return reportError(llvm::createStringError(
+          "cannot link the model's host and device builds"));
+  }
   if (emitAction == EmitAction::LLVMIR) {
     (*llvmModule)->print(os, nullptr);
     return success();
@@ -976,6 +1052,9 @@ LogicalResult compileBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer,
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // The CUDA target's kernels are translated to LLVM IR (NVVM) while the
+  // passes run, to be compiled to PTX.
+  registerAllToLLVMIRTranslations(registry);
   registry.insert<LoomDialect>();
   MLIRContext ctx(registry);
   ctx.loadDialect<LoomDialect, func::FuncDialect>();
@@ -1116,6 +1195,7 @@ int main(int argc, char **argv) {
     return runImport(argc, argv);
   registerAllPasses();
   cpu::registerCpuTarget();
+  cuda::registerCudaTarget();
   registerLoomPasses();
   loom::registerLoomConversionPasses();
   registerMLIRContextCLOptions();

@@ -70,6 +70,9 @@ struct CliOptions {
   SamplerOptions sampling;
   /// `--threads N`: 0 means `LOOM_NUM_THREADS` or all hardware threads.
   int64_t threads = 0;
+  /// `--device cpu|cuda`; empty: cuda for programs built for CUDA, else
+  /// cpu.
+  std::string device;
   /// `--exit-threshold T`: overrides the threshold of the model's adaptive
   /// loops (`exit(...)`), in (0, 1].
   std::optional<double> exitThreshold;

@@ -104,6 +104,10 @@ private:
 /// could be used.
 std::string firstError();
 
+/// The same, cleared: a run reads it when it ends, so that the next starts
+/// afresh.
+std::string takeFirstError();
+
 } // namespace loom::cuda
 
 #endif // LOOM_RUNTIME_CUDADRIVER_H

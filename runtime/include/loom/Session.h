@@ -12,6 +12,7 @@
 #define LOOM_SESSION_H
 
 #include "loom/Calibration.h"
+#include "loom/DeviceModel.h"
 #include "loom/Kernels.h"
 #include "loom/Model.h"
 #include "loom/Support.h"
@@ -29,11 +30,22 @@ namespace loom {
 /// runtime's ABI.
 Expected<ModelInfo> describeModel(const loom_model_def &model);
 
+/// Where a session's entry points run.
+enum class Device {
+  /// The host's cores, with the runtime's kernels.
+  Cpu,
+  /// A CUDA GPU: the model's device build (loom_model_def::device), on
+  /// weights and caches in device memory.
+  Cuda,
+};
+
 /// How `Session::open` prepares the weights.
 struct SessionOptions {
   /// Keep every weight in its checkpoint layout (no packing, nothing given
   /// back): for `writeWeights`, not for running.
   bool keepLayouts = false;
+  /// Where the entry points run.
+  Device device = Device::Cpu;
 };
 
 class Session {
@@ -65,6 +77,8 @@ public:
   int64_t getMaxSeq() const { return maxSeq; }
   /// Bytes of weight matrices repacked for the kernels.
   int64_t getPackedBytes() const { return packedBytes; }
+  /// Where the entry points run.
+  Device getDevice() const { return device ? Device::Cuda : Device::Cpu; }
   /// Tokens processed since the last `reset` (the next token's position).
   int64_t getPosition() const { return position; }
 
@@ -108,9 +122,11 @@ public:
                      bool lastRowOnly = false);
 
 private:
-  /// Runs an entry point on `input` (a memref descriptor of token ids or
-  /// features) of `count` rows.
-  Status runEntry(void *input, int64_t count, float *out, bool lastRowOnly);
+  /// Runs an entry point on `input` (token ids or features).
+  Status runEntry(const cuda::EntryInput &input, float *out, bool lastRowOnly);
+  /// Copies the weights the entry points read to the GPU and allocates the
+  /// device's caches.
+  Status moveToDevice();
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
           int64_t maxSeq, int64_t numThreads);
   /// Completes the weight table after the checkpoint's tensors: computes the
@@ -152,6 +168,8 @@ private:
   std::unique_ptr<ActivationStatistics> statistics;
   /// What the generated code receives: `weightTable` and `kernels`.
   loom_context context{};
+  /// With `Device::Cuda`: the weights, caches and calls on the GPU.
+  std::unique_ptr<cuda::DeviceModel> device;
 };
 
 } // namespace loom

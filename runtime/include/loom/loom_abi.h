@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 10
+#define LOOM_ABI_VERSION 11
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -370,6 +370,13 @@ typedef struct loom_model_def {
   loom_entry_fn forward_last;
   /** NULL when the model has no derived weights. */
   loom_prepare_fn prepare;
+  /** The same model built for a CUDA GPU (`loomc --target=cuda`), or NULL.
+   *  Its forward entry points take device memory for everything (weights,
+   *  caches, states, tokens and output rows) and run on the GPU; its own
+   *  description lists the weights it reads; its prepare runs on the host,
+   *  on host memory, before the runtime copies the weights to the device.
+   *  Its `device` is NULL. */
+  const struct loom_model_def *device;
 } loom_model_def;
 
 /** Field indices of loom_model_def, as generated code builds it. */
@@ -379,7 +386,8 @@ enum {
   LOOM_MODEL_DEF_FORWARD = 2,
   LOOM_MODEL_DEF_FORWARD_LAST = 3,
   LOOM_MODEL_DEF_PREPARE = 4,
-  LOOM_MODEL_DEF_FIELDS = 5
+  LOOM_MODEL_DEF_DEVICE = 5,
+  LOOM_MODEL_DEF_FIELDS = 6
 };
 
 #ifdef __cplusplus

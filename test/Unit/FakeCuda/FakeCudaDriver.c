@@ -76,9 +76,14 @@ CUresult cuStreamCreate(void **s, unsigned flags) {
   *s = &stream;
   return kSuccess;
 }
-CUresult cuStreamSynchronize(void *s) { return s == &stream ? kSuccess : 1; }
+/* NULL is the default stream. */
+CUresult cuStreamSynchronize(void *s) {
+  return !s || s == &stream ? kSuccess : 1;
+}
 CUresult cuStreamDestroy_v2(void *s) { return s == &stream ? kSuccess : 1; }
 CUresult cuMemAlloc_v2(unsigned long long *pointer, size_t bytes) {
+  if (bytes == 0) /* as the real driver */
+    return kInvalidValue;
   *pointer = (unsigned long long)(uintptr_t)malloc(bytes);
   return *pointer ? kSuccess : 2;
 }

@@ -88,6 +88,8 @@ TEST(CudaDriver, EntryPoints) {
   int64_t count = int64_t(host.size());
   void *params[] = {&device, &count};
   mgpuLaunchKernel(addOne, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 2);
+  // A loop over an empty buffer has no blocks: nothing runs.
+  mgpuLaunchKernel(addOne, 0, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 2);
   mgpuStreamSynchronize(stream);
   std::vector<float> back(host.size());
   mgpuMemcpy(back.data(), device, back.size() * sizeof(float), stream);
@@ -97,11 +99,26 @@ TEST(CudaDriver, EntryPoints) {
   EXPECT_EQ(back, (std::vector<float>{1.0f, 1.0f, 1.0f}));
   EXPECT_EQ(cuda::firstError(), "");
 
+  // An empty buffer has no memory, and is no error.
+  EXPECT_EQ(mgpuMemAlloc(0, stream, false), nullptr);
+  EXPECT_EQ(cuda::firstError(), "");
+
   EXPECT_EQ(mgpuModuleGetFunction(module, "missing"), nullptr);
   EXPECT_EQ(cuda::firstError(),
             "cuModuleGetFunction failed: CUDA_ERROR_NOT_FOUND (500)");
-  // A launch of what did not load does nothing.
+  // A launch of what did not load does nothing; nor does any launch while
+  // a failure is recorded (its buffers may be null).
   mgpuLaunchKernel(nullptr, 1, 1, 1, 1, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuLaunchKernel(addOne, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuMemcpy(back.data(), device, back.size() * sizeof(float), stream);
+  EXPECT_EQ(back, (std::vector<float>{1.0f, 1.0f, 1.0f}));
+  // Taking the failure clears it: launches run again.
+  EXPECT_EQ(cuda::takeFirstError(),
+            "cuModuleGetFunction failed: CUDA_ERROR_NOT_FOUND (500)");
+  EXPECT_EQ(cuda::firstError(), "");
+  mgpuLaunchKernel(addOne, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuMemcpy(back.data(), device, back.size() * sizeof(float), stream);
+  EXPECT_EQ(back, (std::vector<float>{2.0f, 2.0f, 2.0f}));
   mgpuMemFree(device, stream);
   mgpuModuleUnload(module);
   mgpuStreamDestroy(stream);

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Prepares what scripts/gpu-check.sh runs on a machine with an NVIDIA GPU
+# (which may have no compiler, no Python and none of Debian's libraries):
+# programs built with `loomc --target=cuda`, small random checkpoints, and
+# the shared libraries the programs need, packed.
+#
+#   scripts/gpu-check-prepare.sh [--emulate] [--chip sm_90a] DIR
+#
+# DIR (e.g. build/gpu-check) then holds everything; carry it to the GPU
+# machine and run `scripts/gpu-check.sh DIR` there. With --emulate the
+# programs' kernels are host loops (`loomc --gpu-emulate`) and the tests'
+# stand-in driver comes along, so that the whole check runs here, without a
+# GPU (test/Integration/gpu-check.test does so). $LOOMC, $PYTHON and
+# $FAKE_CUDA_DRIVER override the build's loomc, /usr/bin/python3 and the
+# build's stand-in driver.
+set -euo pipefail
+
+emulate=0
+chip=sm_90a
+while [ $# -gt 1 ]; do
+  case "$1" in
+    --emulate) emulate=1; shift ;;
+    --chip) chip="$2"; shift 2 ;;
+    *) echo "gpu-check-prepare.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+done
+if [ $# -ne 1 ]; then
+  echo "usage: gpu-check-prepare.sh [--emulate] [--chip sm_NN] DIR" >&2
+  exit 2
+fi
+out="$1"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+loomc="${LOOMC:-$here/build/bin/loomc}"
+python="${PYTHON:-/usr/bin/python3}"
+mkdir -p "$out"
+
+flags=(--target=cuda "--gpu-chip=$chip")
+if [ $emulate = 1 ]; then
+  flags=(--target=cuda --gpu-emulate)
+  cp "${FAKE_CUDA_DRIVER:-$here/build/test/Unit/libLoomFakeCudaDriver.so}" \
+    "$out/fake-driver.so"
+fi
+
+# name example defines...: small models of each kind the check compares on
+# both devices, and `bench`, a Llama whose decode streams 19 MB of weights a
+# token (the copy to the GPU machine holds at most 64 MiB).
+models=(
+  "llama llama.loom -D layers=2 -D dim=64 -D heads=4 -D kv_heads=2 -D ffn=128 -D vocab=97"
+  "gpt2 gpt2.loom -D layers=2 -D dim=64 -D heads=4 -D vocab=97 -D positions=32"
+  "flowformer flowformer.loom -D dim=32 -D heads=4 -D ffn=64 -D vocab=97 -D layers=2"
+  "bert bert.loom -D layers=2 -D dim=64 -D heads=4 -D ffn=128 -D vocab=97 -D positions=16"
+  "bench llama.loom -D layers=2 -D dim=384 -D heads=6 -D kv_heads=2 -D ffn=1024 -D vocab=2048"
+)
+for spec in "${models[@]}"; do
+  read -r name example defines <<<"$spec"
+  # shellcheck disable=SC2086
+  "$loomc" "$here/examples/$example" $defines --emit=params -o "$out/$name.json"
+  "$python" "$here/scripts/make_checkpoint.py" "$out/$name.json" \
+    -o "$out/$name.safetensors" --seed 1 --std 0.05 --norm-ones
+  # shellcheck disable=SC2086
+  "$loomc" "$here/examples/$example" $defines "${flags[@]}" -o "$out/$name"
+  echo "built $out/$name"
+done
+
+# The libraries the programs load (not the C library's own), packed: the
+# GPU machine need not run Debian.
+libs=$(ldd "$out/llama" | awk '/=> \// {print $3}' |
+       grep -v -E '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so' || true)
+rm -rf "$out/lib"
+mkdir -p "$out/lib"
+for lib in $libs; do
+  cp -L "$lib" "$out/lib/"
+done
+tar -C "$out" -cJf "$out/libs.tar.xz" lib
+rm -rf "$out/lib"
+du -sh "$out"

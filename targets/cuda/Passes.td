@@ -1,0 +1,79 @@
+//===- Passes.td - The CUDA target's passes ----------------*- tablegen -*-===//
+
+#ifndef LOOM_TARGETS_CUDA_PASSES_TD
+#define LOOM_TARGETS_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LoomMapToGpu : Pass<"loom-map-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Run the entry points' loops as GPU kernels";
+  let description = [{
+    On bufferized linalg, for the CUDA target. In the functions the forward
+    entry points reach, each linalg op's parallel loops are tiled into
+    blocks of `block-size` threads and mapped to the grid (`gpu.launch`, one
+    thread an output element, a guard at the edge); a loop nest with no
+    parallel loop (a reduction to one value) becomes a launch of one thread.
+    `prepare` and what only it calls stay host loops: the runtime computes
+    the derived weights on the host, then copies them to the GPU. A
+    function that both reach, or a host loop that yields a value read from
+    memory, is an error.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads a block, in [1, 1024]">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def LoomPlaceOnDevice : Pass<"loom-place-on-device", "::mlir::ModuleOp"> {
+  let summary = "Put the entry points' buffers in GPU memory";
+  let description = [{
+    After `--loom-map-to-gpu`: in the functions the forward entry points
+    reach, buffers (`memref.alloc`) become device memory (`gpu.alloc`),
+    their deallocations `gpu.dealloc`, and a constant global read by a
+    kernel is copied to device memory once a call. Index and i1 buffers are
+    the deallocation pipeline's bookkeeping and stay on the host. Any load
+    or store left on the host of a buffer that is device memory is an
+    error naming its place.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def LoomMergeGpuModules : Pass<"loom-merge-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Put every outlined kernel in one GPU module";
+  let description = [{
+    After `--gpu-kernel-outlining`, which gives each kernel a `gpu.module`
+    of its own: the kernels move into the first module and the launches
+    name them there. The toolkit then compiles one PTX file (one ptxas and
+    one fatbinary run, not one per kernel) and the program loads one
+    binary at start.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def LoomEmulateGpu : Pass<"loom-emulate-gpu", "::mlir::ModuleOp"> {
+  let summary = "Run GPU launches as host loops (testing without a GPU)";
+  let description = [{
+    Instead of outlining kernels for NVVM: each `gpu.launch` becomes loops
+    over its blocks and threads that run its body on the host, and device
+    memory (`gpu.alloc`, `gpu.dealloc`, `gpu.memcpy`) becomes host memory.
+    What `--loom-map-to-gpu` and `--loom-place-on-device` made of a model
+    then runs on a machine without a GPU, with a driver whose device memory
+    is host memory (the tests' stand-in), so that the mapping, the
+    placement and the runtime's device session are checked by numbers. A
+    launch that synchronizes its threads (`gpu.barrier`) or has more than
+    one block is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
+#endif // LOOM_TARGETS_CUDA_PASSES_TD

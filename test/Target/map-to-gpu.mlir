@@ -1,0 +1,85 @@
+// RUN: loom-opt %s --loom-map-to-gpu="block-size=128" | FileCheck %s
+
+// The CUDA target's mapping (targets/cuda/MapToGpu.cpp) on bufferized
+// linalg: what the forward entry points reach becomes GPU launches, and
+// prepare (derived weights, computed on the host at load) plain loops.
+
+// An elementwise op: blocks of 128 threads, one an element, with a guard at
+// the edge.
+// CHECK-LABEL: func.func @forward(
+// CHECK: %[[N:.*]] = memref.dim %arg0
+// CHECK: arith.constant 128 : index
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}})
+// CHECK: arith.cmpi ult, %{{.*}}, %[[N]] : index
+// CHECK: scf.if
+// CHECK: memref.load %arg0[%[[I:.*]]]
+// CHECK: math.exp
+// CHECK: memref.store %{{.*}}, %arg1[%[[I]]]
+// A reduction to one value: one thread runs the loop.
+// CHECK: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %[[ONE]], %{{.*}} = %[[ONE]], %{{.*}} = %[[ONE]]) threads({{.*}}) in (%{{.*}} = %[[ONE]], %{{.*}} = %[[ONE]], %{{.*}} = %[[ONE]])
+// CHECK-NEXT: scf.for
+// CHECK: arith.addf
+// CHECK: gpu.terminator
+// CHECK: call @layer
+// A function forward calls is mapped too.
+// CHECK-LABEL: func.func private @layer(
+// CHECK: gpu.launch
+// CHECK: memref.store %cst
+// A 2-D op is one dimension of threads, the innermost varying fastest
+// (consecutive threads, consecutive elements; any size fits the grid's x).
+// CHECK-LABEL: func.func @forward_last(
+// CHECK: %[[ROWS:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[COLS:.*]] = memref.dim %arg0, %c1
+// CHECK: %[[R:.*]] = arith.muli %{{.*}}, %[[ROWS]]
+// CHECK: %[[TOTAL:.*]] = arith.muli %[[R]], %[[COLS]]
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %[[ONE2:[^,]*]], %{{.*}} = %[[ONE2]])
+// CHECK: arith.cmpi ult, %{{.*}}, %[[TOTAL]]
+// CHECK: scf.if
+// CHECK: %[[COL:.*]] = arith.remsi %[[I:.*]], %[[COLS]]
+// CHECK: %[[ROW:.*]] = arith.divsi %[[I]], %[[COLS]]
+// CHECK: memref.load %arg0[%[[ROW]], %[[COL]]]
+// prepare stays on the host.
+// CHECK-LABEL: func.func @prepare(
+// CHECK-NOT: gpu.launch
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: memref.load %arg0
+// CHECK: memref.store
+// CHECK-NOT: gpu.launch
+
+func.func @forward(%a: memref<?xf32>, %b: memref<?xf32>, %s: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%a : memref<?xf32>) outs(%b : memref<?xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%a : memref<?xf32>) outs(%s : memref<f32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %t = arith.addf %acc, %x : f32
+    linalg.yield %t : f32
+  }
+  call @layer(%b) : (memref<?xf32>) -> ()
+  return
+}
+
+func.func private @layer(%x: memref<?xf32>) {
+  %c = arith.constant 2.0 : f32
+  linalg.fill ins(%c : f32) outs(%x : memref<?xf32>)
+  return
+}
+
+func.func @forward_last(%a: memref<?x?xf32>, %b: memref<?x?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%a : memref<?x?xf32>) outs(%b : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// prepare (derived weights, at load) runs on the host.
+func.func @prepare(%w: memref<4x8xf32>, %t: memref<8x4xf32>) {
+  linalg.transpose ins(%w : memref<4x8xf32>) outs(%t : memref<8x4xf32>) permutation = [1, 0]
+  return
+}
