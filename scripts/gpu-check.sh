@@ -6,8 +6,9 @@
 #
 # For each small model: the same program on the CPU (--device=cpu) and on
 # the GPU, the prompt's logits compared (max |difference|, KL divergence,
-# same top-1) and the greedy tokens; then tokens/s of the `bench` model on
-# both. Prints a report (also to $OUT/gpu-check.txt when $OUT is set) and
+# same top-1) and the greedy tokens; then tokens/s of the `bench` model and
+# of `big` (1.1B parameters, random weights) on both, with the GPU's copy
+# bandwidth and the share of it decode reaches. Prints a report (also to $OUT/gpu-check.txt when $OUT is set) and
 # exits 1 if a check fails.
 set -uo pipefail
 
@@ -103,14 +104,24 @@ for name in llama gpt2 flowformer bert; do
   fi
 done
 
-for device in cpu cuda; do
-  if "$dir/bench" --device=$device --weights "$dir/bench.safetensors" \
-       --bench -n 64 >"$work/bench" 2>&1; then
-    say "bench $device: $(grep -E '^(load|prefill|decode)' "$work/bench" | tr '\n' ';' | sed 's/;/; /g')"
-  else
-    say "FAIL bench on $device: $(tail -3 "$work/bench")"
-    failed=1
-  fi
+# name, then the arguments of its weights: the bench model's checkpoint,
+# and `big`'s random weights (built only for a real GPU).
+benches=("bench --weights $dir/bench.safetensors")
+if [ -x "$dir/big" ]; then
+  benches+=("big --random-weights 1 --prompt-ids $(seq -s, 1 32)")
+fi
+for spec in "${benches[@]}"; do
+  read -r name weights <<<"$spec"
+  for device in cpu cuda; do
+    # shellcheck disable=SC2086
+    if "$dir/$name" --device=$device $weights --bench -n 16 \
+         >"$work/bench" 2>&1; then
+      say "$name $device: $(grep -E '^(load|prefill|decode|gpu)' "$work/bench" | tr '\n' ';' | sed 's/;/; /g')"
+    else
+      say "FAIL $name on $device: $(tail -3 "$work/bench")"
+      failed=1
+    fi
+  done
 done
 
 if [ -n "${OUT:-}" ]; then

@@ -36,6 +36,7 @@ enum class FlagId {
   Seed,
   Threads,
   Device,
+  RandomWeights,
   ExitThreshold,
   FullDepth,
   Bench,
@@ -105,6 +106,9 @@ static constexpr FlagSpec flagTable[] = {
      "random seed for sampling (default 0)"},
     {FlagId::Threads, "--threads", "", "N", Applies::All,
      "worker threads (default: $LOOM_NUM_THREADS, else all cores)"},
+    {FlagId::RandomWeights, "--random-weights", "", "SEED", Applies::All,
+     "run on seeded random weights instead of a checkpoint (benchmarks of "
+     "large models without a file)"},
     {FlagId::Device, "--device", "", "NAME", Applies::All,
      "where the model runs: cpu, or cuda (an NVIDIA GPU; programs built "
      "with loomc --target=cuda, whose default it is)"},
@@ -333,6 +337,13 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
     options.threads = *count;
     return Status::success();
   }
+  case FlagId::RandomWeights: {
+    Expected<int64_t> seed = parseCount(spelling, value, 0);
+    if (!seed)
+      return seed.takeError();
+    options.randomWeights = static_cast<uint64_t>(*seed);
+    return Status::success();
+  }
   case FlagId::Device:
     if (value != "cpu" && value != "cuda")
       return makeError(
@@ -508,9 +519,12 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
         fmt::format("{} applies to text inputs (--prompt or "
                     "--prompt-file)",
                     options.pooling ? "--pooling" : "--normalize"));
-  if (options.weights.empty() && !info.defaultWeights.empty())
+  if (options.randomWeights && !options.weights.empty())
+    return makeError("--random-weights and --weights exclude each other");
+  if (options.weights.empty() && !info.defaultWeights.empty() &&
+      !options.randomWeights)
     options.weights.push_back(info.defaultWeights);
-  if (options.weights.empty())
+  if (options.weights.empty() && !options.randomWeights)
     return makeError("missing --weights PATH (a .safetensors file, an index, "
                      "or a directory)");
   if (options.promptIds.empty() && !textInput && !options.bench &&

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 using namespace loom;
 using namespace loom::cuda;
@@ -35,6 +36,8 @@ DeviceModel::create(const loom_model_def &model, const ModelInfo &info,
       return status.takeError();
     device->table[i] = *memory;
     device->weightBytes += int64_t(weights[i].bytes);
+    if (weights[i].streamed)
+      device->streamedBytes += int64_t(weights[i].bytes);
   }
   device->cacheFloats = maxSeq * info.kvWidth;
   int64_t inputBytes =
@@ -140,4 +143,34 @@ Status DeviceModel::run(const EntryInput &entryInput, int64_t pos, float *out,
   if (Status status = checkKernels(); !status)
     return status;
   return copy(out, output, size_t(rows * info.outputWidth) * sizeof(float));
+}
+
+Expected<double> DeviceModel::measureCopyBandwidth(size_t bytes) {
+  if (Status status = driver.makeCurrent(); !status)
+    return status.takeError();
+  DevicePtr source = 0, destination = 0;
+  if (Result result = driver.api().memAlloc(&source, bytes); result != 0)
+    return makeError(driver.describe("cuMemAlloc", result));
+  Result result = driver.api().memAlloc(&destination, bytes);
+  if (result != 0) {
+    driver.api().memFree(source);
+    return makeError(driver.describe("cuMemAlloc", result));
+  }
+  // One copy to warm up, then the best of five.
+  double best = 0;
+  for (int round = 0; round < 6 && result == 0; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    result = driver.api().memcpyAsync(destination, source, bytes, nullptr);
+    if (result == 0)
+      result = driver.api().streamSynchronize(nullptr);
+    std::chrono::duration<double> seconds =
+        std::chrono::steady_clock::now() - start;
+    if (round > 0 && seconds.count() > 0)
+      best = std::max(best, 2.0 * double(bytes) / seconds.count());
+  }
+  driver.api().memFree(source);
+  driver.api().memFree(destination);
+  if (result != 0)
+    return makeError(driver.describe("copying on the GPU", result));
+  return best;
 }

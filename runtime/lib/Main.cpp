@@ -18,6 +18,7 @@
 #include "loom/Profile.h"
 #include "loom/Progress.h"
 #include "loom/Quality.h"
+#include "loom/RandomWeights.h"
 #include "loom/Sampler.h"
 #include "loom/Session.h"
 #include "loom/TextSettings.h"
@@ -25,10 +26,15 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 extern "C" {
 /// The program's model, defined by loomc (LOOM_PROGRAM_MODEL_SYMBOL).
@@ -43,6 +49,61 @@ namespace {
 int fail(const char *program, const std::string &message, int code = 1) {
   fmt::print(stderr, "{}: error: {}\n", program, message);
   return code;
+}
+
+/// `--bench` on a GPU: the device, its copy bandwidth, and the share of it
+/// decode reaches (the weights a step reads, once each, per second).
+void printDeviceBench(cuda::DeviceModel &device, double tokensPerSecond) {
+  Expected<double> bandwidth = device.measureCopyBandwidth();
+  if (!bandwidth) {
+    fmt::print(stderr, "gpu {}: {}\n", device.getDeviceName(),
+               bandwidth.getError());
+    return;
+  }
+  double streamed = double(device.getStreamedBytes());
+  fmt::print(stderr,
+             "gpu {}: copy bandwidth {:.1f} GB/s; decode reads {:.1f} MB of "
+             "weights a token: {:.1f} GB/s, {:.1f}% of the copy bandwidth\n",
+             device.getDeviceName(), *bandwidth / 1e9, streamed / 1e6,
+             streamed * tokensPerSecond / 1e9,
+             100.0 * streamed * tokensPerSecond / *bandwidth);
+}
+
+/// Removes a file when it goes out of scope.
+struct RemoveOnExit {
+  std::string path;
+  ~RemoveOnExit() {
+    if (!path.empty())
+      std::remove(path.c_str());
+  }
+};
+
+/// Writes seeded random weights for the program's model (both builds' tensors
+/// for a program built for CUDA) to a temporary file; returns its path.
+Expected<std::string> makeRandomWeights(const ModelInfo &info, uint64_t seed) {
+  std::vector<const ModelInfo *> infos = {&info};
+  std::optional<ModelInfo> device;
+  if (loom_program_model->device) {
+    Expected<ModelInfo> described = describeModel(*loom_program_model->device);
+    if (!described)
+      return described.takeError();
+    device = std::move(*described);
+    infos.push_back(&*device);
+  }
+  const char *tmp = std::getenv("TMPDIR");
+  std::string dir = tmp && *tmp ? tmp : "/tmp";
+  std::string path = dir + "/loom-random-XXXXXX.safetensors";
+  int fd = mkstemps(path.data(), int(std::strlen(".safetensors")));
+  if (fd < 0)
+    return makeError(fmt::format("cannot create a file for the random "
+                                 "weights in {}: {}",
+                                 dir, std::strerror(errno)));
+  close(fd);
+  if (Status status = writeRandomWeights(infos, seed, path); !status) {
+    std::remove(path.c_str());
+    return status.takeError();
+  }
+  return path;
 }
 
 /// The session options that run the model where `--device` says: by
@@ -365,6 +426,18 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  // Random weights are written to a file the sessions map like any
+  // checkpoint, removed when the program ends.
+  RemoveOnExit randomCheckpoint;
+  if (options.randomWeights) {
+    Expected<std::string> path =
+        makeRandomWeights(info, *options.randomWeights);
+    if (!path)
+      return fail(program, path.getError());
+    randomCheckpoint.path = *path;
+    options.weights = {*path};
+  }
+
   if (!options.exportWeights.empty()) {
     // The weights with every rewrite the compiler recorded applied: this
     // program (or one built the same way) maps them without recomputing.
@@ -576,6 +649,8 @@ int main(int argc, char **argv) {
     if (decoded > 0)
       fmt::print(stderr, "decode {} tokens: {:.1f} tokens/s\n", decoded,
                  decoded / decodeSeconds);
+    if (cuda::DeviceModel *device = (*session)->getDeviceModel())
+      printDeviceBench(*device, decoded > 0 ? decoded / decodeSeconds : 0.0);
   }
   printDepth(earlyExit);
   return 0;

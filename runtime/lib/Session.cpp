@@ -115,7 +115,7 @@ Session::open(const loom_model_def &hostModel,
   uint64_t physical =
       uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
   double cacheBytes = 2.0 * double(maxSeq) * double(info->kvWidth) * 4.0;
-  if (info->kvWidth > 0 && cacheBytes > double(physical))
+  if (!onDevice && info->kvWidth > 0 && cacheBytes > double(physical))
     return makeError(fmt::format(
         "a KV cache for {} positions needs {:.1f} GiB, more than the {:.1f} "
         "GiB of memory of this machine: use a shorter prompt or fewer new "
@@ -198,8 +198,9 @@ Session::open(const loom_model_def &hostModel,
                       std::move(specs), options);
   if (!weights)
     return weights.takeError();
-  std::unique_ptr<Session> session(new Session(
-      model, std::move(*info), std::move(*weights), maxSeq, numThreads));
+  std::unique_ptr<Session> session(new Session(model, std::move(*info),
+                                               std::move(*weights), maxSeq,
+                                               numThreads, !onDevice));
   session->bound = std::move(bound);
   session->needed = std::move(needed);
   session->keepLayouts = sessionOptions.keepLayouts;
@@ -212,10 +213,13 @@ Session::open(const loom_model_def &hostModel,
 }
 
 Session::Session(const loom_model_def &model, ModelInfo modelInfo,
-                 WeightSet weightSet, int64_t maxSeq, int64_t numThreads)
+                 WeightSet weightSet, int64_t maxSeq, int64_t numThreads,
+                 bool hostCaches)
     : model(model), info(std::move(modelInfo)), weights(std::move(weightSet)),
-      maxSeq(maxSeq), keys(size_t(maxSeq * info.kvWidth), 0.0f),
-      values(keys.size(), 0.0f), states(size_t(info.stateFloats), 0.0f),
+      maxSeq(maxSeq),
+      keys(hostCaches ? size_t(maxSeq * info.kvWidth) : 0, 0.0f),
+      values(keys.size(), 0.0f),
+      states(hostCaches ? size_t(info.stateFloats) : 0, 0.0f),
       kernels(numThreads) {
   size_t entries = info.tensors.size() + info.derived.size();
   weightTable.assign(entries, nullptr);
@@ -668,7 +672,8 @@ Status Session::moveToDevice() {
   std::vector<cuda::HostWeight> hostWeights(weightTable.size());
   for (size_t i = 0; i < weightTable.size(); ++i)
     if (weightTable[i] && !info.prepareOnly[i])
-      hostWeights[i] = {weightTable[i], size_t(specOf(i).bytes())};
+      hostWeights[i] = {weightTable[i], size_t(specOf(i).bytes()),
+                        !info.rows[i] || info.matrix[i] || info.storedInOut[i]};
   Expected<std::unique_ptr<cuda::DeviceModel>> created =
       cuda::DeviceModel::create(model, info, hostWeights, maxSeq);
   if (!created)

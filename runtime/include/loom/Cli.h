@@ -70,6 +70,9 @@ struct CliOptions {
   SamplerOptions sampling;
   /// `--threads N`: 0 means `LOOM_NUM_THREADS` or all hardware threads.
   int64_t threads = 0;
+  /// `--random-weights SEED`: run on seeded random weights (then
+  /// `weights` is empty).
+  std::optional<uint64_t> randomWeights;
   /// `--device cpu|cuda`; empty: cuda for programs built for CUDA, else
   /// cpu.
   std::string device;

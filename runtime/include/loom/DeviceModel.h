@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace loom::cuda {
@@ -28,6 +29,8 @@ struct HostWeight {
   /// Null: not read by the entry points (nothing is copied).
   const void *data = nullptr;
   size_t bytes = 0;
+  /// Read whole by every decode step (not a table read by rows).
+  bool streamed = true;
 };
 
 /// The input of one entry-point call: token ids or rows of features.
@@ -58,6 +61,14 @@ public:
 
   /// Bytes of device memory the weights take.
   int64_t getWeightBytes() const { return weightBytes; }
+  /// Bytes of weights a decode step reads (all but tables read by rows).
+  int64_t getStreamedBytes() const { return streamedBytes; }
+  /// The device's name.
+  const std::string &getDeviceName() const { return driver.deviceName(); }
+
+  /// The device's memory bandwidth as a device-to-device copy of `bytes`
+  /// measures it (bytes read plus bytes written, per second).
+  Expected<double> measureCopyBandwidth(size_t bytes = size_t(512) << 20);
 
 private:
   DeviceModel(const loom_model_def &model, const ModelInfo &info,
@@ -81,6 +92,7 @@ private:
   void *input = nullptr, *output = nullptr;
   int64_t cacheFloats = 0;
   int64_t weightBytes = 0;
+  int64_t streamedBytes = 0;
 };
 
 } // namespace loom::cuda

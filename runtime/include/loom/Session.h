@@ -79,6 +79,8 @@ public:
   int64_t getPackedBytes() const { return packedBytes; }
   /// Where the entry points run.
   Device getDevice() const { return device ? Device::Cuda : Device::Cpu; }
+  /// With `Device::Cuda`: the model on the GPU (else null).
+  cuda::DeviceModel *getDeviceModel() const { return device.get(); }
   /// Tokens processed since the last `reset` (the next token's position).
   int64_t getPosition() const { return position; }
 
@@ -127,8 +129,10 @@ private:
   /// Copies the weights the entry points read to the GPU and allocates the
   /// device's caches.
   Status moveToDevice();
+  /// Without `hostCaches`, the KV cache and running states live elsewhere
+  /// (on the GPU).
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
-          int64_t maxSeq, int64_t numThreads);
+          int64_t maxSeq, int64_t numThreads, bool hostCaches);
   /// Completes the weight table after the checkpoint's tensors: computes the
   /// derived weights into memory of their own (the model's `prepare`, one at
   /// a time), repacks the weight matrices for the kernels, and gives back
