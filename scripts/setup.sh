@@ -27,6 +27,9 @@ PACKAGES=(
   python3 python3-numpy python3-torch python3-venv
   # Benchmark peers (bench/): OpenBLAS sgemm and PyTorch.
   libopenblas-dev
+  # The GPU check packs the libraries its programs load
+  # (scripts/gpu-check-prepare.sh).
+  xz-utils
 )
 
 export DEBIAN_FRONTEND=noninteractive
