@@ -115,6 +115,8 @@ public:
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,
                       const loom::TargetOptions &options) const override {
+    // Decode's products as partial sums over more threads, on tensors.
+    pm.addPass(loom::cuda::createLoomSplitProducts());
     if (failed(loom::cpu::addBufferization(pm)))
       return failure();
     pm.addPass(loom::cpu::createLoomLowerMemRefCopy());

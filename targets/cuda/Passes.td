@@ -29,6 +29,33 @@ def LoomMapToGpu : Pass<"loom-map-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomSplitProducts : Pass<"loom-split-products", "::mlir::ModuleOp"> {
+  let summary = "Spread the reduction of products of few rows over threads";
+  let description = [{
+    On linalg on tensors, for the CUDA target: a product `x w^T` (a
+    `linalg.generic` summing `x[m, k] * w[n, k]` over k into `out[m, n]`)
+    whose input has at most `rows` rows (decode: one) is computed in two
+    steps: `ways` partial sums per output, partial[m, n, l] = sum over j of
+    x[m, j * ways + l] * w[n, j * ways + l], then their sum into `out`.
+    Mapped to threads with the lane l varying fastest, a warp then reads 32
+    consecutive weights at once (coalesced) instead of 32 rows k apart, and
+    a decode step has `ways` times as many threads to stream the weights
+    with. Products of more rows keep one thread an output (an `scf.if` on
+    the row count); a reduction whose length `ways` does not divide is left
+    alone.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"16",
+           "Products of at most this many rows are split">,
+    Option<"ways", "ways", "int64_t", /*default=*/"32",
+           "Partial sums per output (a power of two, at most 1024)">
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 def LoomPlaceOnDevice : Pass<"loom-place-on-device", "::mlir::ModuleOp"> {
   let summary = "Put the entry points' buffers in GPU memory";
   let description = [{

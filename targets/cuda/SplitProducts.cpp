@@ -1,0 +1,194 @@
+//===- SplitProducts.cpp - Products of few rows over more threads ---------===//
+//
+// `loom-split-products`: a decode step's products are matrix-vector
+// products, bound by how fast the weights stream from memory. Mapped one
+// thread an output, a warp's 32 threads read 32 weight rows at once, k
+// floats apart: every load touches 32 cache lines. Split into `ways` partial
+// sums whose lane varies fastest, consecutive threads read consecutive
+// weights of one row, and the partial sums (ways floats an output, far fewer
+// than the weights) are added up by a second, small kernel. Neither needs
+// shared memory or barriers, so the test mode that emulates the kernels on
+// the host (`--loom-emulate-gpu`) checks them by numbers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "targets/cuda/Passes.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Matchers.h"
+
+namespace loom::cuda {
+#define GEN_PASS_DEF_LOOMSPLITPRODUCTS
+#include "targets/cuda/Passes.h.inc"
+} // namespace loom::cuda
+
+using namespace mlir;
+
+/// True if `op` is out[m, n] += x[m, k] * w[n, k] over k, in f32.
+static bool isProductWithRows(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 3)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction})
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(3, 0, results, ctx);
+  };
+  if (op.getIndexingMapsArray() !=
+      SmallVector<AffineMap>{map({m, k}), map({n, k}), map({m, n})})
+    return false;
+  Block &body = op.getRegion().front();
+  if (!body.getArgument(0).getType().isF32() ||
+      body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value accumulator = body.getArgument(2);
+  Value other = add.getLhs() == accumulator   ? add.getRhs()
+                : add.getRhs() == accumulator ? add.getLhs()
+                                              : Value();
+  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// The body `out + lhs * rhs` (or `out + lhs` without `rhs`).
+static void buildSum(OpBuilder &builder, Location loc, ValueRange args,
+                     bool product) {
+  Value term =
+      product
+          ? arith::MulFOp::create(builder, loc, args[0], args[1]).getResult()
+          : args[0];
+  Value sum = arith::AddFOp::create(builder, loc, args.back(), term);
+  linalg::YieldOp::create(builder, loc, sum);
+}
+
+namespace {
+
+struct SplitProductsPass
+    : loom::cuda::impl::LoomSplitProductsBase<SplitProductsPass> {
+  using LoomSplitProductsBase::LoomSplitProductsBase;
+
+  void runOnOperation() override {
+    if (ways < 2 || ways > 1024 || (ways & (ways - 1)) != 0) {
+      getOperation().emitError("ways must be a power of two in [2, 1024], "
+                               "got ")
+          << int64_t(ways);
+      return signalPassFailure();
+    }
+    if (rows < 1) {
+      getOperation().emitError("rows must be at least 1, got ")
+          << int64_t(rows);
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> products;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isProductWithRows(op))
+        products.push_back(op);
+    });
+    for (linalg::GenericOp op : products)
+      split(op);
+  }
+
+  /// Replaces `op` by `rows <= this.rows ? split : op`.
+  void split(linalg::GenericOp op) {
+    Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
+    Value init = op.getDpsInits()[0];
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto wType = cast<RankedTensorType>(w.getType());
+    int64_t k = wType.getDimSize(1);
+    if (ShapedType::isDynamic(k) || k % ways != 0 || k < 2 * ways ||
+        xType.getDimSize(1) != k || wType.isDynamicDim(0))
+      return;
+    int64_t n = wType.getDimSize(0), steps = k / ways;
+    OpBuilder builder(op);
+    Location loc = op.getLoc();
+    Value zeroIndex = arith::ConstantIndexOp::create(builder, loc, 0);
+    Value m = tensor::DimOp::create(builder, loc, x, zeroIndex);
+    Value limit = arith::ConstantIndexOp::create(builder, loc, rows);
+    Value few = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ule,
+                                      m, limit);
+    Type resultType = op.getResult(0).getType();
+    auto branch = scf::IfOp::create(builder, loc, TypeRange{resultType}, few,
+                                    /*withElseRegion=*/true);
+
+    // Rows as they are: the product unchanged.
+    builder.setInsertionPointToStart(&branch.getElseRegion().front());
+    Operation *kept = builder.clone(*op);
+    scf::YieldOp::create(builder, loc, kept->getResult(0));
+
+    // Few rows: partial sums, then their sum.
+    builder.setInsertionPointToStart(&branch.getThenRegion().front());
+    MLIRContext *ctx = op.getContext();
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+    Type f32 = builder.getF32Type();
+    int64_t dynamic = ShapedType::kDynamic;
+    Value xSplit = tensor::ExpandShapeOp::create(
+        builder, loc,
+        RankedTensorType::get({xType.getDimSize(0), steps, int64_t(ways)}, f32),
+        x, split,
+        ArrayRef<OpFoldResult>{
+            xType.isDynamicDim(0) ? OpFoldResult(m)
+                                  : builder.getIndexAttr(xType.getDimSize(0)),
+            builder.getIndexAttr(steps), builder.getIndexAttr(ways)});
+    Value wSplit = tensor::ExpandShapeOp::create(
+        builder, loc, RankedTensorType::get({n, steps, int64_t(ways)}, f32), w,
+        split);
+    auto partialType = RankedTensorType::get(
+        {xType.isDynamicDim(0) ? dynamic : xType.getDimSize(0), n,
+         int64_t(ways)},
+        f32);
+    SmallVector<Value> dynamicSizes;
+    if (xType.isDynamicDim(0))
+      dynamicSizes.push_back(m);
+    Value empty =
+        tensor::EmptyOp::create(builder, loc, partialType, dynamicSizes);
+    Value zero = arith::ConstantOp::create(builder, loc, f32,
+                                           builder.getF32FloatAttr(0.0f));
+    Value zeros =
+        linalg::FillOp::create(builder, loc, zero, empty).getResult(0);
+    AffineExpr d0, d1, d2, d3;
+    bindDims(ctx, d0, d1, d2, d3);
+    using utils::IteratorType;
+    auto partial = linalg::GenericOp::create(
+        builder, loc, TypeRange{partialType}, ValueRange{xSplit, wSplit},
+        ValueRange{zeros},
+        ArrayRef<AffineMap>{AffineMap::get(4, 0, {d0, d3, d2}, ctx),
+                            AffineMap::get(4, 0, {d1, d3, d2}, ctx),
+                            AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+        ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                               IteratorType::parallel, IteratorType::reduction},
+        /*doc=*/"", /*libraryCall=*/"",
+        [](OpBuilder &b, Location l, ValueRange args) {
+          buildSum(b, l, args, /*product=*/true);
+        });
+    auto total = linalg::GenericOp::create(
+        builder, loc, TypeRange{resultType}, ValueRange{partial.getResult(0)},
+        ValueRange{init},
+        ArrayRef<AffineMap>{AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+                            AffineMap::get(3, 0, {d0, d1}, ctx)},
+        ArrayRef<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                               IteratorType::reduction},
+        /*doc=*/"", /*libraryCall=*/"",
+        [](OpBuilder &b, Location l, ValueRange args) {
+          buildSum(b, l, args, /*product=*/false);
+        });
+    scf::YieldOp::create(builder, loc, total.getResult(0));
+    op.getResult(0).replaceAllUsesWith(branch.getResult(0));
+    op.erase();
+  }
+};
+
+} // namespace
