@@ -64,7 +64,7 @@ struct ConvertLoomToLinalgPass
     // selected and factors computed by them; left alone here, they are
     // reported below.
     target.addLegalOp<QuantizeOp, PruneNeuronsOp, PruneHeadsOp, LowRankOp,
-                      SmoothScalesOp, MoEOp>();
+                      SmoothScalesOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
     // So are loops that tokens may leave early (the runtime decides).
@@ -76,6 +76,7 @@ struct ConvertLoomToLinalgPass
     populateElementwiseLoweringPatterns(converter, patterns);
     populateMathLoweringPatterns(converter, patterns);
     populateStructureLoweringPatterns(converter, patterns);
+    populateMoELoweringPatterns(converter, patterns);
     populateAttentionLoweringPatterns(converter, patterns);
     populateSequenceLoweringPatterns(converter, patterns);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
@@ -104,12 +105,6 @@ struct ConvertLoomToLinalgPass
       if (auto loop = dyn_cast<LoopOp>(op); loop && loop.isAdaptive()) {
         op->emitError("a loop that tokens may leave early ('exit') needs the "
                       "runtime's kernels: compile with them (loomc "
-                      "--kernels=runtime)");
-        return WalkResult::interrupt();
-      }
-      if (isa<MoEOp>(op)) {
-        op->emitError("a mixture of experts routes tokens in the target's "
-                      "kernels: compile with the runtime's kernels (loomc "
                       "--kernels=runtime)");
         return WalkResult::interrupt();
       }

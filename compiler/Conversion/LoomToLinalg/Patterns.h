@@ -26,6 +26,9 @@ void populateStructureLoweringPatterns(mlir::TypeConverter &converter,
 /// positions.
 void populateSequenceLoweringPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
+/// Mixtures of experts that read only the chosen experts' weights.
+void populateMoELoweringPatterns(mlir::TypeConverter &converter,
+                                 mlir::RewritePatternSet &patterns);
 /// RoPE and attention over the KV cache, as generated loops.
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
