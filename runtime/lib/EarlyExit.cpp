@@ -84,6 +84,20 @@ void ExitState::end() {
   maxIterations += int64_t(depth.size()) * tripCount;
 }
 
+double ExitState::effectiveThreshold(double threshold) {
+  if (fullDepth)
+    return 0.0;
+  return thresholdOverride ? *thresholdOverride : threshold;
+}
+
+void ExitState::record(const int32_t *depths, int64_t stride, int64_t rows,
+                       int64_t tripCount) {
+  tokens += rows;
+  for (int64_t r = 0; r < rows; ++r)
+    iterations += depths[r * stride];
+  maxIterations += rows * tripCount;
+}
+
 //===----------------------------------------------------------------------===//
 // Kernels
 //===----------------------------------------------------------------------===//
@@ -123,6 +137,19 @@ int64_t _mlir_ciface_loom_exit_step(loom_context *context, int64_t iteration,
 
 void _mlir_ciface_loom_exit_end(loom_context *context) {
   context->kernels->earlyExit.end();
+}
+
+double _mlir_ciface_loom_exit_threshold(loom_context *context,
+                                        double threshold) {
+  return context->kernels->earlyExit.effectiveThreshold(threshold);
+}
+
+void _mlir_ciface_loom_exit_record(loom_context *context,
+                                   MemRef<int32_t, 1> *depths,
+                                   int64_t tripCount) {
+  context->kernels->earlyExit.record(depths->aligned + depths->offset,
+                                     depths->strides[0], depths->sizes[0],
+                                     tripCount);
 }
 
 void _mlir_ciface_loom_write_kv(loom_context *context,

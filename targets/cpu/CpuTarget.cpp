@@ -177,8 +177,10 @@ public:
   }
   void buildLoomLowering(OpPassManager &pm,
                          const loom::TargetOptions &options) const override {
-    if (!options.runtimeKernels)
+    if (!options.runtimeKernels) {
+      pm.addPass(loom::cpu::createLoomExpandExitLoops());
       return;
+    }
     pm.addPass(loom::cpu::createLoomLowerAttentionCalls());
     pm.addPass(loom::cpu::createLoomLowerEmbeddingCalls());
     pm.addPass(loom::cpu::createLoomLowerQuantizedCalls());

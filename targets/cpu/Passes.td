@@ -128,6 +128,47 @@ def LoomLowerExitLoops
   ];
 }
 
+def LoomExpandExitLoops
+    : Pass<"loom-expand-exit-loops", "::mlir::ModuleOp"> {
+  let summary = "Adaptive loops (loom.loop ... exit) as generated code";
+  let description = [{
+    For builds without the runtime's kernels (`--kernels=generated`, the
+    CUDA target's device build): each adaptive `loom.loop` becomes a plain
+    loop that also carries, per token, whether it has left (i32), its exit
+    gate's cumulative probability and survival (f64) and the iterations it
+    ran (i32). After the body, one parallel loop over the tokens applies
+    the exit rule (the gate's logits the body yields, or convergence: the
+    relative L2 change of the row) and a second keeps the rows of tokens
+    that had left. The threshold comes from `loom_exit_threshold`
+    (loom_abi.h), which applies the program's `--exit-threshold` and
+    `--full-depth`.
+
+    Key and value rows: the functions the body calls that (transitively)
+    hold a `loom.cached_attention` are cloned with two more arguments, the
+    tokens' left flags and the iterations left including this one. In
+    them each attention first writes the rows of running tokens to its
+    slot in this iteration and in every later one (the slots are
+    `loom.kv_iteration_width` floats a position apart, as
+    `--loom-bind-runtime` lays them out), and passes the rows it then
+    caches with those of tokens that left replaced by what the slot holds:
+    a token that left keeps the rows of its last iteration, which a later
+    token reads, as the runtime's kernels do. Every iteration runs for
+    every token (the loop does not stop when all have left: that would
+    need the device to tell the host).
+
+    After the loop, `loom_exit_record` adds the tokens' depths to the
+    program's statistics (on a device, `--loom-place-on-device` copies
+    them to the host for the call). Runs on bound `loom` IR before
+    `--convert-loom-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LoomLowerMoECalls
     : Pass<"loom-lower-moe-calls", "::mlir::ModuleOp"> {
   let summary = "Mixtures of experts (loom.moe) as runtime calls";

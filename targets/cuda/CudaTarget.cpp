@@ -110,8 +110,10 @@ public:
     return "NVIDIA GPUs (NVVM, PTX, ptxas), with the CPU build beside it";
   }
   StringRef getHostTargetName() const override { return "cpu"; }
-  void buildLoomLowering(OpPassManager &,
-                         const loom::TargetOptions &) const override {}
+  void buildLoomLowering(OpPassManager &pm,
+                         const loom::TargetOptions &) const override {
+    pm.addPass(loom::cpu::createLoomExpandExitLoops());
+  }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,
                       const loom::TargetOptions &options) const override {

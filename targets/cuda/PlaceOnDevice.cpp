@@ -8,7 +8,8 @@
 // copied to a device buffer at the start of each call. What the
 // deallocation pipeline allocates for its own bookkeeping (index and i1
 // buffers, read by host code) stays on the host. Anything else that would
-// read or write device memory on the host is an error.
+// read or write device memory on the host is an error, except a runtime
+// function's buffer arguments, which are copied to the host for the call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +111,9 @@ struct PlaceOnDevicePass
         gpu::MemcpyOp::create(builder, copy.getLoc(), /*asyncToken=*/Type(),
                               ValueRange(), copy.getTarget(), copy.getSource());
         copy.erase();
+      } else if (auto call = dyn_cast<func::CallOp>(op)) {
+        if (failed(stageCallBuffers(call)))
+          return failure();
       } else if (isa<memref::AllocaOp>(op) &&
                  !loom::cuda::isHostBookkeeping(op->getResult(0).getType())) {
         return op->emitError("a stack buffer on the host cannot hold data "
@@ -118,6 +122,48 @@ struct PlaceOnDevicePass
       }
     }
     return verifyPlacement(function);
+  }
+
+  /// A runtime function the host calls with a buffer (the tokens' depths
+  /// of an adaptive loop) gets a host copy of it, copied back after the
+  /// call.
+  LogicalResult stageCallBuffers(func::CallOp call) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    if (!callee || !callee.isExternal())
+      return success();
+    OpBuilder builder(call);
+    Location loc = call.getLoc();
+    for (OpOperand &operand : call->getOpOperands()) {
+      Value value = operand.get();
+      if (!isa<MemRefType>(value.getType()) ||
+          loom::cuda::isHostBookkeeping(value.getType()))
+        continue;
+      Value buffer = value;
+      while (auto cast = buffer.getDefiningOp<memref::CastOp>())
+        buffer = cast.getSource();
+      auto type = cast<MemRefType>(buffer.getType());
+      if (!type.getLayout().isIdentity())
+        return call.emitError("a runtime function called on the host reads a "
+                              "strided GPU buffer, which the CUDA target "
+                              "cannot copy to the host");
+      SmallVector<Value> sizes;
+      for (int64_t dim = 0; dim < type.getRank(); ++dim)
+        if (type.isDynamicDim(dim))
+          sizes.push_back(memref::DimOp::create(builder, loc, buffer, dim));
+      Value host = memref::AllocOp::create(builder, loc, type, sizes);
+      gpu::MemcpyOp::create(builder, loc, Type(), ValueRange(), host, buffer);
+      operand.set(
+          host.getType() == value.getType()
+              ? host
+              : memref::CastOp::create(builder, loc, value.getType(), host)
+                    .getResult());
+      OpBuilder after(call->getContext());
+      after.setInsertionPointAfter(call);
+      gpu::MemcpyOp::create(after, loc, Type(), ValueRange(), buffer, host);
+      memref::DeallocOp::create(after, loc, host);
+    }
+    return success();
   }
 
   /// Replaces a constant global's uses by a device copy made at the start

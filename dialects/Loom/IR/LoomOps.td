@@ -1349,8 +1349,9 @@ def Loom_LoopOp : Loom_Op<"loop", [
     and always after the last. `T` is in (0, 1]. Key and value rows the
     body caches for a token after it left are those of its last iteration:
     a later token that attends to an iteration this one skipped reads the
-    rows of the iteration it left after. Only the runtime's kernels run
-    adaptive loops (the CPU target's `--loom-lower-exit-loops`).
+    rows of the iteration it left after. Targets run adaptive loops
+    through the runtime's kernels (`--loom-lower-exit-loops`) or as
+    generated code (`--loom-expand-exit-loops`).
 
     ```mlir
     %r = loom.loop 4 times(%i) iter_args(%h = %x) exit gate threshold = 5.000000e-01

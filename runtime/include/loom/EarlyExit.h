@@ -51,6 +51,15 @@ struct ExitState {
   int64_t iterations = 0;
   int64_t maxIterations = 0;
 
+  /// The threshold generated code applies: the override, 0 under
+  /// `fullDepth` (no token leaves before the last iteration), else the
+  /// model's `threshold`.
+  double effectiveThreshold(double threshold);
+  /// Counts a run of generated code: `depths` (the iterations each of
+  /// `rows` tokens ran) of at most `tripCount`.
+  void record(const int32_t *depths, int64_t stride, int64_t rows,
+              int64_t tripCount);
+
   /// Starts a run over `rows` tokens.
   void begin(int64_t rows, int64_t rule, double threshold, int64_t tripCount,
              int64_t iterationWidth);

@@ -230,6 +230,14 @@ int64_t _mlir_ciface_loom_exit_step(loom_context *context, int64_t iteration,
                                     loom::MemRef<float, 2> *logits,
                                     loom::MemRef<float, 2> *out);
 void _mlir_ciface_loom_exit_end(loom_context *context);
+/// Adaptive loops in generated code: the threshold they apply
+/// (`ExitState::effectiveThreshold`), and a run's per-token depths added to
+/// the statistics.
+double _mlir_ciface_loom_exit_threshold(loom_context *context,
+                                        double threshold);
+void _mlir_ciface_loom_exit_record(loom_context *context,
+                                   loom::MemRef<int32_t, 1> *depths,
+                                   int64_t tripCount);
 
 /// Writes `keys` and `values` ([seq, width]) into rows [pos, pos + seq) of
 /// cache slot `slot`; inside an adaptive loop, only the running tokens'

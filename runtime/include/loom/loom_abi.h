@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 11
+#define LOOM_ABI_VERSION 12
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -152,6 +152,14 @@
 #define LOOM_KERNEL_EXIT_BEGIN "loom_exit_begin"
 #define LOOM_KERNEL_EXIT_STEP "loom_exit_step"
 #define LOOM_KERNEL_EXIT_END "loom_exit_end"
+/** Adaptive loops in generated code (--kernels=generated, device builds):
+ *  (ctx, threshold) -> double, the threshold the loop applies: the run's
+ *  override (the program's --exit-threshold), 0 under --full-depth (no
+ *  token leaves before the last iteration), else the model's `threshold`;
+ *  and (ctx, depths, trip_count) with depths MemRef<int32_t, 1> ([rows],
+ *  the iterations each token ran), which adds a run to the statistics. */
+#define LOOM_KERNEL_EXIT_THRESHOLD "loom_exit_threshold"
+#define LOOM_KERNEL_EXIT_RECORD "loom_exit_record"
 /** Caches keys and values: (ctx, key_cache, value_cache, keys, values,
  *  slot, pos) with caches MemRef<float, 3> and rows MemRef<float, 2>;
  *  inside an adaptive loop it writes only running tokens' rows, to this

@@ -78,6 +78,27 @@ TEST(EarlyExitTest, OverridesFromTheCommandLine) {
   EXPECT_EQ(state.step(3, row.data(), 2, row.data(), 2, 2, nullptr, 0), 0);
 }
 
+TEST(EarlyExitTest, GeneratedLoopsTakeTheRunsThreshold) {
+  ExitState state;
+  EXPECT_EQ(state.effectiveThreshold(0.75), 0.75);
+  state.thresholdOverride = 0.5;
+  EXPECT_EQ(state.effectiveThreshold(0.75), 0.5);
+  // Full depth: 0, which generated loops read as "only the last".
+  state.fullDepth = true;
+  EXPECT_EQ(state.effectiveThreshold(0.75), 0.0);
+}
+
+TEST(EarlyExitTest, GeneratedLoopsRecordTheirDepths) {
+  ExitState state;
+  // Three tokens' depths, every other element of a strided buffer.
+  std::vector<int32_t> depths = {2, -1, 4, -1, 1};
+  state.record(depths.data(), 2, 3, 4);
+  state.record(depths.data(), 2, 1, 4);
+  EXPECT_EQ(state.tokens, 4);
+  EXPECT_EQ(state.iterations, 2 + 4 + 1 + 2);
+  EXPECT_EQ(state.maxIterations, 16);
+}
+
 /// A [1, maxSeq, width] view of slot `slot` of a flat cache whose slots
 /// are `width` wide.
 MemRef<float, 3> slotView(std::vector<float> &cache, int64_t slot,
