@@ -18,6 +18,7 @@
 #include "dialects/Loom/Utils/KVCache.h"
 #include "runtime/include/loom/loom_abi.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -328,19 +329,57 @@ LogicalResult Expander::expand(LoopOp loop) {
         cdf = body->getArgument(3), survival = body->getArgument(4),
         depth = body->getArgument(5);
 
-  // The old body, its attention writes following the adaptive rule.
+  // An iteration runs only while some token does: the host reads how many
+  // (on a device, one number copied back; --loom-place-on-device).
   b.setInsertionPointToStart(body);
+  Value stillRunning =
+      buildGeneric(
+          b, loc, ValueRange{left},
+          linalg::FillOp::create(
+              b, loc, arith::ConstantIntOp::create(b, loc, i32, 0).getResult(),
+              tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{1}, i32)
+                  .getResult())
+              .getResult(0),
+          {AffineMap::get(1, 0, {b.getAffineDimExpr(0)}, ctx),
+           AffineMap::get(1, 0, {b.getAffineConstantExpr(0)}, ctx)},
+          {IteratorType::reduction},
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value running = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::eq, args[0],
+                arith::ConstantIntOp::create(nb, l, nb.getI32Type(), 0));
+            return SmallVector<Value>{arith::AddIOp::create(
+                nb, l, args[1],
+                arith::ExtUIOp::create(nb, l, nb.getI32Type(), running))};
+          })
+          .getResult(0);
+  Value anyRunning = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::sgt,
+      tensor::ExtractOp::create(
+          b, loc, stillRunning,
+          ValueRange{arith::ConstantIndexOp::create(b, loc, 0)}),
+      arith::ConstantIntOp::create(b, loc, i32, 0));
+  SmallVector<Value> carried(body->getArguments().drop_front());
+  auto branch = scf::IfOp::create(b, loc, ValueRange(carried).getTypes(),
+                                  anyRunning, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  scf::YieldOp::create(b, loc, carried);
+  b.setInsertionPointAfter(branch);
+  loom::YieldOp::create(b, loc, branch.getResults());
+
+  // Then: the old body, its attention writes following the adaptive rule.
+  Block *then = &branch.getThenRegion().front();
+  b.setInsertionPointToStart(then);
   Value copies = arith::SubIOp::create(
       b, loc, arith::ConstantIndexOp::create(b, loc, tripCount), iteration);
   Block *old = loop.getBodyBlock();
   auto yield = cast<loom::YieldOp>(old->getTerminator());
   old->getArgument(0).replaceAllUsesWith(iteration);
   old->getArgument(1).replaceAllUsesWith(h);
-  body->getOperations().splice(body->end(), old->getOperations(), old->begin(),
+  then->getOperations().splice(then->end(), old->getOperations(), old->begin(),
                                Block::iterator(yield));
-  if (failed(rewriteRegion(plain.getRegion(), left, copies)))
+  if (failed(rewriteRegion(branch.getThenRegion(), left, copies)))
     return failure();
-  b.setInsertionPointToEnd(body);
+  b.setInsertionPointToEnd(then);
   Value next = yield.getValues()[0];
   Value gateLogits = gated ? yield.getValues()[1] : Value();
 
@@ -467,10 +506,10 @@ LogicalResult Expander::expand(LoopOp loop) {
                 arith::SelectOp::create(nb, l, running, args[1], args[0])};
           })
           .getResult(0);
-  loom::YieldOp::create(b, loc,
-                        ValueRange{keptRows, decided.getResult(0),
-                                   decided.getResult(1), decided.getResult(2),
-                                   decided.getResult(3)});
+  scf::YieldOp::create(b, loc,
+                       ValueRange{keptRows, decided.getResult(0),
+                                  decided.getResult(1), decided.getResult(2),
+                                  decided.getResult(3)});
   yield.erase();
 
   b.setInsertionPointAfter(plain);

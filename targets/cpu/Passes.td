@@ -152,9 +152,10 @@ def LoomExpandExitLoops
     `--loom-bind-runtime` lays them out), and passes the rows it then
     caches with those of tokens that left replaced by what the slot holds:
     a token that left keeps the rows of its last iteration, which a later
-    token reads, as the runtime's kernels do. Every iteration runs for
-    every token (the loop does not stop when all have left: that would
-    need the device to tell the host).
+    token reads, as the runtime's kernels do. An iteration runs, for
+    every token, only while some token has not left: the host reads that
+    count (one number; on a device `--loom-place-on-device` copies it
+    back).
 
     After the loop, `loom_exit_record` adds the tokens' depths to the
     program's statistics (on a device, `--loom-place-on-device` copies
@@ -165,7 +166,7 @@ def LoomExpandExitLoops
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
   ];
 }
 

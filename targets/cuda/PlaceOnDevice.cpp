@@ -9,7 +9,8 @@
 // deallocation pipeline allocates for its own bookkeeping (index and i1
 // buffers, read by host code) stays on the host. Anything else that would
 // read or write device memory on the host is an error, except a runtime
-// function's buffer arguments, which are copied to the host for the call.
+// function's buffer arguments and a number the host reads (a 0-d buffer),
+// which are copied to the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +43,9 @@ static Value viewedBuffer(Value memref) {
     memref = view.getViewSource();
   return memref;
 }
+
+/// The largest device buffer a host load copies back whole.
+static constexpr int64_t kMaxStagedElements = 16;
 
 namespace {
 
@@ -111,6 +115,8 @@ struct PlaceOnDevicePass
         gpu::MemcpyOp::create(builder, copy.getLoc(), /*asyncToken=*/Type(),
                               ValueRange(), copy.getTarget(), copy.getSource());
         copy.erase();
+      } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        stageScalarLoad(load);
       } else if (auto call = dyn_cast<func::CallOp>(op)) {
         if (failed(stageCallBuffers(call)))
           return failure();
@@ -122,6 +128,25 @@ struct PlaceOnDevicePass
       }
     }
     return verifyPlacement(function);
+  }
+
+  /// The host reads a number a kernel computed (how many tokens still run
+  /// an adaptive loop): a small dense device buffer, copied to a host one
+  /// for the load. Other host loads are left for `verifyPlacement` to
+  /// report.
+  void stageScalarLoad(memref::LoadOp load) {
+    auto type = cast<MemRefType>(load.getMemRef().getType());
+    if (!type.hasStaticShape() || type.getNumElements() > kMaxStagedElements ||
+        !type.getLayout().isIdentity() || loom::cuda::isHostBookkeeping(type))
+      return;
+    OpBuilder builder(load);
+    Location loc = load.getLoc();
+    Value host = memref::AllocOp::create(builder, loc, type);
+    gpu::MemcpyOp::create(builder, loc, Type(), ValueRange(), host,
+                          load.getMemRef());
+    load->setOperand(0, host);
+    builder.setInsertionPointAfter(load);
+    memref::DeallocOp::create(builder, loc, host);
   }
 
   /// A runtime function the host calls with a buffer (the tokens' depths
@@ -211,7 +236,9 @@ struct PlaceOnDevicePass
       else
         return WalkResult::advance();
       bool bookkeeping = loom::cuda::isHostBookkeeping(memref.getType());
-      if (!inKernel(op) && !bookkeeping) {
+      // What host allocations remain hold host memory (staged copies).
+      bool hostBuffer = viewedBuffer(memref).getDefiningOp<memref::AllocOp>();
+      if (!inKernel(op) && !bookkeeping && !hostBuffer) {
         op->emitError("this would read or write GPU memory on the host; the "
                       "CUDA target cannot compile it");
         return WalkResult::interrupt();

@@ -42,6 +42,12 @@
 // CHECK:         %[[T:.*]] = call @loom_exit_threshold(%[[CTX]], %[[MODEL]]) : (!llvm.ptr, f64) -> f64
 // CHECK:         %[[LOOP:.*]]:5 = loom.loop 3 times(%[[I:.*]]) iter_args(%[[HH:.*]] = %[[X]], %[[L:.*]] = %{{.*}}, %[[CDF:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}, %[[D:.*]] = %{{.*}}) : tensor<?x8xf32>, tensor<?xi32>, tensor<?xf64>, tensor<?xf64>, tensor<?xi32> {
 // CHECK-NOT:       exit
+// An iteration runs only while some token has not left (the host reads
+// the count).
+// CHECK:           %[[COUNT:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[L]] : tensor<?xi32>) outs(%{{.*}} : tensor<1xi32>)
+// CHECK:           %[[RUNNING:.*]] = tensor.extract %[[COUNT]]
+// CHECK:           %[[ANY:.*]] = arith.cmpi sgt, %[[RUNNING]]
+// CHECK:           %[[IF:.*]]:5 = scf.if %[[ANY]]
 // CHECK:           %[[TRIP:.*]] = arith.constant 3 : index
 // CHECK:           %[[LEFTN:.*]] = arith.subi %[[TRIP]], %[[I]] : index
 // CHECK:           %[[NEXT:.*]] = func.call @layer_exit(%[[HH]], {{.*}}, %[[L]], %[[LEFTN]])
@@ -58,7 +64,11 @@
 // CHECK:             arith.cmpf oge, %{{.*}}, %[[T]] : f64
 // CHECK:             arith.ori %[[LAST]]
 // CHECK:           %[[KEPTROWS:.*]] = linalg.generic {{.*}} ins(%[[HH]], %[[NEXT]], %[[L]] :
-// CHECK:           loom.yield %[[KEPTROWS]], %[[RULE]]#0, %[[RULE]]#1, %[[RULE]]#2, %[[RULE]]#3
+// CHECK:             scf.yield %[[KEPTROWS]], %[[RULE]]#0, %[[RULE]]#1, %[[RULE]]#2, %[[RULE]]#3
+// CHECK:           } else {
+// CHECK:             scf.yield %[[HH]], %[[L]], %[[CDF]], %[[S]], %[[D]]
+// CHECK:           }
+// CHECK:           loom.yield %[[IF]]#0, %[[IF]]#1, %[[IF]]#2, %[[IF]]#3, %[[IF]]#4
 // The depths, for the program's statistics.
 // CHECK:         %[[DEPTHS:.*]] = bufferization.to_buffer %[[LOOP]]#4
 // CHECK:         call @loom_exit_record(%[[CTX]], %{{.*}}, %{{.*}}) : (!llvm.ptr, memref<?xi32, strided<[?], offset: ?>>, i64) -> ()

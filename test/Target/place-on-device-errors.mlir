@@ -75,3 +75,31 @@ func.func @forward(%x: memref<4xf32>) {
   return
 }
 
+
+// -----
+
+// A runtime function given a strided view of a device buffer.
+func.func private @loom_exit_record(!llvm.ptr, memref<?xi32, strided<[?], offset: ?>>, i64)
+
+func.func @forward(%ctx: !llvm.ptr) {
+  %buffer = memref.alloc() : memref<8xi32>
+  %view = memref.subview %buffer[0] [4] [2] : memref<8xi32> to memref<4xi32, strided<[2]>>
+  %cast = memref.cast %view : memref<4xi32, strided<[2]>> to memref<?xi32, strided<[?], offset: ?>>
+  %trip = arith.constant 4 : i64
+  // expected-error @+1 {{a runtime function called on the host reads a strided GPU buffer, which the CUDA target cannot copy to the host}}
+  call @loom_exit_record(%ctx, %cast, %trip) : (!llvm.ptr, memref<?xi32, strided<[?], offset: ?>>, i64) -> ()
+  memref.dealloc %buffer : memref<8xi32>
+  return
+}
+
+// -----
+
+// A host read of a device buffer too large to copy back for one number.
+func.func @forward(%n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %buffer = memref.alloc() : memref<64xf32>
+  // expected-error @+1 {{this would read or write GPU memory on the host; the CUDA target cannot compile it}}
+  %v = memref.load %buffer[%c0] : memref<64xf32>
+  memref.dealloc %buffer : memref<64xf32>
+  return %v : f32
+}
