@@ -5,6 +5,8 @@
 #include "loom/Session.h"
 
 #include <atomic>
+#include <string>
+#include <string_view>
 
 using namespace loom;
 
@@ -61,6 +63,36 @@ loom_model *loom_model_open(const loom_model_def *model,
   if (!session)
     return failWith<loom_model *>(session.getError(), nullptr);
   return new loom_model{std::move(*session)};
+}
+
+loom_model *loom_model_open_on(const loom_model_def *model,
+                               const char *weights_path, int64_t max_seq,
+                               int64_t num_threads, const char *device) {
+  if (!model || !weights_path)
+    return failWith<loom_model *>(
+        "loom_model_open_on: null model or weights path", nullptr);
+  std::string_view name = device ? device : "";
+  SessionOptions options;
+  if (name.empty())
+    options.device = model->device ? Device::Cuda : Device::Cpu;
+  else if (name == "cuda")
+    options.device = Device::Cuda;
+  else if (name != "cpu")
+    return failWith<loom_model *>("loom_model_open_on: the device must be "
+                                  "\"cpu\" or \"cuda\", got '" +
+                                      std::string(name) + "'",
+                                  nullptr);
+  Expected<std::unique_ptr<Session>> session =
+      Session::open(*model, weights_path, max_seq, num_threads, options);
+  if (!session)
+    return failWith<loom_model *>(session.getError(), nullptr);
+  return new loom_model{std::move(*session)};
+}
+
+const char *loom_model_device(const loom_model *model) {
+  if (!model)
+    return "";
+  return model->session->getDeviceModel() ? "cuda" : "cpu";
 }
 
 void loom_model_close(loom_model *model) { delete model; }

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /** Version of this interface. */
-#define LOOM_MODEL_API_VERSION 5
+#define LOOM_MODEL_API_VERSION 6
 
 /** A compiled model's definition (loom_abi.h), e.g. `loom_model_Llama`. */
 struct loom_model_def;
@@ -55,6 +55,19 @@ const char *loom_last_error(void);
 loom_model *loom_model_open(const struct loom_model_def *model,
                             const char *weights_path, int64_t max_seq,
                             int64_t num_threads);
+
+/** The same, run where `device` says: "cpu", "cuda" (the model's GPU build,
+ *  for models built with `loomc --target=cuda`: weights and caches in GPU
+ *  memory), or NULL for the model's default (cuda for `--target=cuda`
+ *  builds, else cpu). loom_model_open runs on the CPU. NULL on error: an
+ *  unknown device, cuda for a model built for the CPU only, or no usable
+ *  GPU (loom_last_error() says which). */
+loom_model *loom_model_open_on(const struct loom_model_def *model,
+                               const char *weights_path, int64_t max_seq,
+                               int64_t num_threads, const char *device);
+
+/** Where the instance runs: "cpu" or "cuda" ("" for NULL). */
+const char *loom_model_device(const loom_model *model);
 
 /** Releases the instance. Accepts NULL. */
 void loom_model_close(loom_model *model);
