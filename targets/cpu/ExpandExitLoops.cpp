@@ -76,11 +76,16 @@ class Expander {
 public:
   explicit Expander(ModuleOp module) : module(module), symbols(module) {}
 
+  /// Refuses an adaptive loop inside another (the rule decides once per
+  /// token and iteration), before any is expanded.
+  LogicalResult checkNesting(LoopOp loop);
   LogicalResult expand(LoopOp loop);
 
 private:
   /// Whether `function` (or what it calls) holds a `loom.cached_attention`.
   bool cachesRows(func::FuncOp function);
+  /// Whether `region` (or what it calls) holds an adaptive loop.
+  bool holdsAdaptiveLoop(Region &region);
   /// `function` with the left flags and the iterations left as two more
   /// arguments, its attention writes following the adaptive rule.
   FailureOr<func::FuncOp> cloneFor(func::FuncOp function);
@@ -97,6 +102,7 @@ private:
   /// the same slot in the next, of the loop being expanded.
   int64_t iterationWidth = 0;
   llvm::DenseMap<Operation *, bool> caches;
+  llvm::DenseMap<Operation *, bool> adaptive;
   llvm::DenseMap<std::pair<Operation *, int64_t>, func::FuncOp> clones;
 };
 
@@ -116,6 +122,31 @@ bool Expander::cachesRows(func::FuncOp function) {
   });
   caches[function] = found;
   return found;
+}
+
+bool Expander::holdsAdaptiveLoop(Region &region) {
+  WalkResult result = region.walk([&](Operation *op) {
+    if (auto loop = dyn_cast<LoopOp>(op); loop && loop.isAdaptive())
+      return WalkResult::interrupt();
+    auto call = dyn_cast<func::CallOp>(op);
+    if (!call)
+      return WalkResult::advance();
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal())
+      return WalkResult::advance();
+    auto [it, inserted] = adaptive.try_emplace(callee, false);
+    if (inserted)
+      adaptive[callee] = holdsAdaptiveLoop(callee.getBody());
+    return adaptive[callee] ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
+LogicalResult Expander::checkNesting(LoopOp loop) {
+  if (!holdsAdaptiveLoop(loop.getRegion()))
+    return success();
+  return loop.emitError("a loop that tokens may leave early cannot hold "
+                        "another one");
 }
 
 FailureOr<func::FuncOp> Expander::cloneFor(func::FuncOp function) {
@@ -261,11 +292,8 @@ LogicalResult Expander::maskWrites(CachedAttentionOp op, Value left,
              IteratorType::parallel},
             select)
             .getResult(0);
-    bufferization::MaterializeInDestinationOp::create(
-        b, loc, /*result=*/Type(), written, region, /*restrict=*/false,
-        /*writable=*/true);
-
-    // What the attention caches in this iteration's slot: the same rows.
+    // What the attention caches in this iteration's slot: the same rows
+    // (read from the slot before it is written).
     AffineExpr i, j;
     bindDims(ctx, i, j);
     Value kept =
@@ -277,6 +305,10 @@ LogicalResult Expander::maskWrites(CachedAttentionOp op, Value left,
              AffineMap::get(2, 0, {i, j}, ctx)},
             {IteratorType::parallel, IteratorType::parallel}, select)
             .getResult(0);
+    // Written after everything that reads the slot's old rows.
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, /*result=*/Type(), written, region, /*restrict=*/false,
+        /*writable=*/true);
     rowsOperand->set(kept);
   }
   return success();
@@ -530,6 +562,9 @@ struct ExpandExitLoopsPass
         loops.push_back(loop);
     });
     Expander expander(getOperation());
+    for (LoopOp loop : loops)
+      if (failed(expander.checkNesting(loop)))
+        return signalPassFailure();
     for (LoopOp loop : loops)
       if (failed(expander.expand(loop)))
         return signalPassFailure();

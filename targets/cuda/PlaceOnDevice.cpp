@@ -9,8 +9,8 @@
 // deallocation pipeline allocates for its own bookkeeping (index and i1
 // buffers, read by host code) stays on the host. Anything else that would
 // read or write device memory on the host is an error, except a runtime
-// function's buffer arguments and a number the host reads (a 0-d buffer),
-// which are copied to the host.
+// function's buffer arguments and a number the host reads (from a buffer
+// of at most 16 elements), which are copied to the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -165,8 +165,8 @@ struct PlaceOnDevicePass
           loom::cuda::isHostBookkeeping(value.getType()))
         continue;
       Value buffer = value;
-      while (auto cast = buffer.getDefiningOp<memref::CastOp>())
-        buffer = cast.getSource();
+      while (auto castOp = buffer.getDefiningOp<memref::CastOp>())
+        buffer = castOp.getSource();
       auto type = cast<MemRefType>(buffer.getType());
       if (!type.getLayout().isIdentity())
         return call.emitError("a runtime function called on the host reads a "

@@ -43,3 +43,17 @@ func.func @not_a_view(%x: tensor<?x8xf32>, %k: memref<1x?x8xf32>, %v: memref<1x?
   }
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// One decision per token and iteration: adaptive loops do not nest.
+func.func @nested(%x: tensor<?x8xf32>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
+  // expected-error @+1 {{a loop that tokens may leave early cannot hold another one}}
+  %0 = loom.loop 2 times(%i) iter_args(%h = %x) exit converge threshold = 0.5 : tensor<?x8xf32> {
+    %1 = loom.loop 2 times(%j) iter_args(%g = %h) exit converge threshold = 0.5 : tensor<?x8xf32> {
+      loom.yield %g : tensor<?x8xf32>
+    }
+    loom.yield %1 : tensor<?x8xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}

@@ -25,10 +25,11 @@
 // CHECK:         %[[WRITTEN:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[LEFT]], %[[BEFORE]] : tensor<?x8xf32>, tensor<?xi32>, tensor<?x?x8xf32>)
 // CHECK:           arith.cmpi eq
 // CHECK:           arith.select
-// CHECK:         bufferization.materialize_in_destination %[[WRITTEN]] in writable %[[ROWS]]
 // CHECK:         %[[KEPT:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[LEFT]], %[[BEFORE]] : {{.*}}) outs(%{{.*}} : tensor<?x8xf32>)
-// CHECK:         bufferization.materialize_in_destination
+// CHECK:         bufferization.materialize_in_destination %[[WRITTEN]] in writable %[[ROWS]]
+// CHECK:         linalg.generic
 // CHECK:         %[[VKEPT:.*]] = linalg.generic
+// CHECK:         bufferization.materialize_in_destination
 // CHECK:         loom.cached_attention %[[H]], %[[KEPT]], %[[VKEPT]], %[[SLOT]],
 
 // The original stays for callers outside adaptive loops.

@@ -71,6 +71,17 @@ struct ConvertLoomToLinalgPass
     target.addDynamicallyLegalOp<LoopOp>(
         [](LoopOp op) { return op.isAdaptive(); });
 
+    // What the generated loops cannot lower, said before converting.
+    WalkResult unsupported = module.walk([](MoEOp op) {
+      if (hasStaticExperts(op))
+        return WalkResult::advance();
+      op.emitError("a mixture of experts in generated loops needs static "
+                   "expert sizes and width");
+      return WalkResult::interrupt();
+    });
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
+
     RewritePatternSet patterns(ctx);
     populateLayerLoweringPatterns(converter, patterns);
     populateElementwiseLoweringPatterns(converter, patterns);

@@ -91,6 +91,10 @@ struct MoELowering : OpConversionPattern<MoEOp> {
     Type i32 = b.getI32Type();
     int64_t experts = int64_t(op.getExperts());
     int64_t topK = int64_t(op.getTopK());
+    // Rows of the stacked weights are found by the expert's index
+    // (`hasStaticExperts`, checked before the conversion).
+    if (!hasStaticExperts(op))
+      return rewriter.notifyMatchFailure(op, "dynamic expert sizes");
     int64_t hidden =
         cast<RankedTensorType>(adaptor.getWGate().getType()).getDimSize(0) /
         experts;
@@ -264,7 +268,10 @@ struct MoELowering : OpConversionPattern<MoEOp> {
     // zeros, and sums the slots' down projections.
     Value init;
     if (Value shared = adaptor.getShared()) {
-      init = shared;
+      init =
+          shared.getType() == resultType
+              ? shared
+              : tensor::CastOp::create(b, loc, resultType, shared).getResult();
       if (Value sharedGate = adaptor.getSharedGate()) {
         Value gateLogits = buildLinear(b, loc, x, sharedGate, Value());
         init =
@@ -311,6 +318,14 @@ struct MoELowering : OpConversionPattern<MoEOp> {
 };
 
 } // namespace
+
+bool loom::hasStaticExperts(MoEOp op) {
+  auto gate = cast<RankedTensorType>(op.getWGate().getType());
+  auto down = cast<RankedTensorType>(op.getWDown().getType());
+  auto result = cast<RankedTensorType>(op.getType());
+  return !gate.isDynamicDim(0) && down.hasStaticShape() &&
+         !result.isDynamicDim(1);
+}
 
 void loom::populateMoELoweringPatterns(TypeConverter &converter,
                                        RewritePatternSet &patterns) {

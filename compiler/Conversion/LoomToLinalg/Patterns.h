@@ -3,6 +3,8 @@
 #ifndef LOOM_COMPILER_CONVERSION_LOOMTOLINALG_PATTERNS_H
 #define LOOM_COMPILER_CONVERSION_LOOMTOLINALG_PATTERNS_H
 
+#include "dialects/Loom/IR/LoomOps.h"
+
 namespace mlir {
 class RewritePatternSet;
 class TypeConverter;
@@ -29,6 +31,9 @@ void populateSequenceLoweringPatterns(mlir::TypeConverter &converter,
 /// Mixtures of experts that read only the chosen experts' weights.
 void populateMoELoweringPatterns(mlir::TypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
+/// Whether the MoE lowering can find `op`'s experts' weight rows: static
+/// expert sizes and width.
+bool hasStaticExperts(MoEOp op);
 /// RoPE and attention over the KV cache, as generated loops.
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);

@@ -58,7 +58,7 @@ loom_model *loom_model_open(const struct loom_model_def *model,
 
 /** The same, run where `device` says: "cpu", "cuda" (the model's GPU build,
  *  for models built with `loomc --target=cuda`: weights and caches in GPU
- *  memory), or NULL for the model's default (cuda for `--target=cuda`
+ *  memory), or NULL (or "") for the model's default (cuda for `--target=cuda`
  *  builds, else cpu). loom_model_open runs on the CPU. NULL on error: an
  *  unknown device, cuda for a model built for the CPU only, or no usable
  *  GPU (loom_last_error() says which). */
