@@ -48,6 +48,9 @@ struct TargetOptions {
   /// Device targets: run the kernels as host loops on host memory (testing
   /// without the device).
   bool emulateDevice = false;
+  /// Device targets: embed the kernels' assembly (PTX for CUDA) instead of
+  /// their binary (`loomc --emit=ptx`).
+  bool deviceAssembly = false;
 };
 
 /// What the driver asks of a target's code generator.

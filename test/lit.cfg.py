@@ -59,6 +59,8 @@ cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
 if os.path.exists(os.path.join(cuda_home, "bin", "ptxas")):
     config.available_features.add("cuda-toolkit")
     config.environment["CUDA_HOME"] = cuda_home
+    config.substitutions.append(
+        ("%ptxas", os.path.join(cuda_home, "bin", "ptxas")))
 
 # Graphviz renders `loomc --emit=svg`.
 if shutil.which("dot"):

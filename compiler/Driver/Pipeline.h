@@ -249,6 +249,11 @@ struct LoomPipelineOptions
       *this, "gpu-chip",
       llvm::cl::desc("Device targets: the architecture kernels are compiled "
                      "for (default: the target's)")};
+  Option<bool> gpuAssembly{
+      *this, "gpu-assembly",
+      llvm::cl::desc("Device targets: embed the kernels' assembly (PTX) "
+                     "instead of their binary"),
+      llvm::cl::init(false)};
   Option<bool> emulateGpu{
       *this, "emulate-gpu",
       llvm::cl::desc("Device targets: run the kernels as host loops on host "

@@ -139,6 +139,8 @@ public:
       loom::cuda::KernelPipelineOptions kernels;
       kernels.chip =
           options.chip.empty() ? loom::cuda::kDefaultChip : options.chip;
+      if (options.deviceAssembly)
+        kernels.format = "isa";
       auto report = [](const Twine &message) {
         llvm::errs() << "error: " << message << "\n";
         return failure();

@@ -25,6 +25,7 @@
 #include "targets/cuda/CudaTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -80,6 +81,7 @@ enum class EmitAction {
   Pruning,     ///< what the pruning settings keep of each layer
   Linalg,      ///< linalg on tensors, bound to the runtime
   LLVMDialect, ///< the LLVM dialect
+  PTX,         ///< the device build's kernels as PTX (--target=cuda)
   LLVMIR,      ///< optimized LLVM IR
   Object,      ///< a relocatable object
   Exe,         ///< an executable linked with the runtime
@@ -118,6 +120,9 @@ cl::opt<EmitAction> emitAction(
         clEnumValN(EmitAction::Linalg, "linalg",
                    "linalg on tensors bound to the runtime"),
         clEnumValN(EmitAction::LLVMDialect, "llvm-mlir", "the LLVM dialect"),
+        clEnumValN(EmitAction::PTX, "ptx",
+                   "with --target=cuda: the device build's kernels as PTX, "
+                   "what ptxas assembles"),
         clEnumValN(EmitAction::LLVMIR, "llvm", "optimized LLVM IR"),
         clEnumValN(EmitAction::Object, "obj", "an object file"),
         clEnumValN(EmitAction::Exe, "exe", "an executable that runs the model"),
@@ -938,7 +943,19 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   // the host build's points to.
   OwningOpRef<ModuleOp> hostModule;
   StringRef hostTarget = (*target)->getHostTargetName();
-  if (!hostTarget.empty() && emitAction != EmitAction::Linalg) {
+  if (emitAction == EmitAction::PTX) {
+    if (hostTarget.empty() || options.emulateGpu)
+      return reportError(llvm::createStringError(
+          "--emit=ptx prints a GPU target's kernels: use it with "
+          "--target=cuda (without --gpu-emulate)"));
+    if (failed(checkDeviceBuild(options)))
+      return failure();
+    // The device build alone, its kernels kept as assembly.
+    options.gpuAssembly = true;
+    options.program = false;
+    options.runtimeKernels = false;
+    options.parallelLoops = false;
+  } else if (!hostTarget.empty() && emitAction != EmitAction::Linalg) {
     if (failed(checkDeviceBuild(options)))
       return failure();
     std::string deviceSymbol = symbol + "_" + options.target.getValue();
@@ -974,6 +991,13 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
              "kernel, and the message above is about that build: the device "
              "has no kernel for it yet\n";
     return failure();
+  }
+  if (emitAction == EmitAction::PTX) {
+    module.walk([&](gpu::BinaryOp binary) {
+      for (Attribute object : binary.getObjects())
+        os << cast<gpu::ObjectAttr>(object).getObject().getValue();
+    });
+    return success();
   }
   if (emitAction == EmitAction::Linalg ||
       emitAction == EmitAction::LLVMDialect) {
