@@ -39,12 +39,13 @@ ninja -C "$build-asan" loomc loom-opt loom-tokenize loom-runtime-check \
 # program), and the real models are too slow under the sanitizers.
 # allow_user_poisoning=0: see scripts/fuzz.sh (LLVM's allocators, inlined
 # into instrumented code, poison slabs that uninstrumented libMLIR uses).
-# The CUDA examples' compilation and the prepared GPU check repeat, on more
-# models, what cuda-target.test and cuda-emulated.test run instrumented.
+# The CUDA examples' compilation, their PTX register budget and the
+# prepared GPU check repeat, on more models, what cuda-target.test and
+# cuda-emulated.test run instrumented; libraries are left out as above.
 ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 \
   UBSAN_OPTIONS=print_stacktrace=1 \
   /usr/lib/llvm-22/bin/lit -q \
-  --filter-out 'real-|Integration/library.test|Integration/two-models.test|Integration/feature-input-library.test|Integration/running-state-library.test|Integration/cuda-examples.test|Integration/gpu-check.test' \
+  --filter-out 'real-|Integration/library.test|Integration/two-models.test|Integration/feature-input-library.test|Integration/running-state-library.test|Integration/cuda-examples.test|Integration/cuda-ptxas.test|Integration/cuda-library.test|Integration/gpu-check.test' \
   "$build-asan/test"
 
 echo "== runtime unit tests, ThreadSanitizer"
