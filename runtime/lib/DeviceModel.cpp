@@ -14,10 +14,11 @@ static constexpr int64_t kFloat = sizeof(float);
 
 Expected<std::unique_ptr<DeviceModel>>
 DeviceModel::create(const loom_model_def &model, const ModelInfo &info,
-                    const std::vector<HostWeight> &weights, int64_t maxSeq) {
+                    const std::vector<HostWeight> &weights, int64_t maxSeq,
+                    const std::string &cpuInstead) {
   Expected<Driver *> driver = Driver::get();
   if (!driver)
-    return makeError(driver.getError() + " (--device=cpu)");
+    return makeError(driver.getError() + " (" + cpuInstead + ")");
   if (Status status = (*driver)->makeCurrent(); !status)
     return status.takeError();
   std::unique_ptr<DeviceModel> device(new DeviceModel(model, info, **driver));

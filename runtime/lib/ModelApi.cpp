@@ -73,6 +73,7 @@ loom_model *loom_model_open_on(const loom_model_def *model,
         "loom_model_open_on: null model or weights path", nullptr);
   std::string_view name = device ? device : "";
   SessionOptions options;
+  options.cpuInstead = "loom_model_open_on with \"cpu\"";
   if (name.empty())
     options.device = model->device ? Device::Cuda : Device::Cpu;
   else if (name == "cuda")

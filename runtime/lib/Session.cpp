@@ -207,7 +207,8 @@ Session::open(const loom_model_def &hostModel,
   if (Status status = session->loadWeights(); !status)
     return status.takeError();
   if (onDevice)
-    if (Status status = session->moveToDevice(); !status)
+    if (Status status = session->moveToDevice(sessionOptions.cpuInstead);
+        !status)
       return status.takeError();
   return session;
 }
@@ -668,14 +669,14 @@ Status Session::runFeatures(const float *features, int64_t count, float *out,
   return runEntry({features, count, info.inputWidth}, out, lastRowOnly);
 }
 
-Status Session::moveToDevice() {
+Status Session::moveToDevice(const std::string &cpuInstead) {
   std::vector<cuda::HostWeight> hostWeights(weightTable.size());
   for (size_t i = 0; i < weightTable.size(); ++i)
     if (weightTable[i] && !info.prepareOnly[i])
       hostWeights[i] = {weightTable[i], size_t(specOf(i).bytes()),
                         !info.rows[i] || info.matrix[i] || info.storedInOut[i]};
   Expected<std::unique_ptr<cuda::DeviceModel>> created =
-      cuda::DeviceModel::create(model, info, hostWeights, maxSeq);
+      cuda::DeviceModel::create(model, info, hostWeights, maxSeq, cpuInstead);
   if (!created)
     return created.takeError();
   device = std::move(*created);

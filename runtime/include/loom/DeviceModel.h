@@ -46,9 +46,12 @@ class DeviceModel {
 public:
   /// Copies `weights` to the device and allocates a KV cache of `maxSeq`
   /// positions, the running states and room for `maxSeq` rows in and out.
+  /// Without a usable GPU, the error names `cpuInstead`, how the caller
+  /// runs on the CPU instead.
   static Expected<std::unique_ptr<DeviceModel>>
   create(const loom_model_def &model, const ModelInfo &info,
-         const std::vector<HostWeight> &weights, int64_t maxSeq);
+         const std::vector<HostWeight> &weights, int64_t maxSeq,
+         const std::string &cpuInstead);
   ~DeviceModel();
   DeviceModel(const DeviceModel &) = delete;
   DeviceModel &operator=(const DeviceModel &) = delete;

@@ -46,6 +46,9 @@ struct SessionOptions {
   bool keepLayouts = false;
   /// Where the entry points run.
   Device device = Device::Cpu;
+  /// How the caller runs the model on the CPU instead, named in the error
+  /// when no GPU answers (a program's flag, or the C API's call).
+  std::string cpuInstead = "--device=cpu";
 };
 
 class Session {
@@ -127,8 +130,8 @@ private:
   /// Runs an entry point on `input` (token ids or features).
   Status runEntry(const cuda::EntryInput &input, float *out, bool lastRowOnly);
   /// Copies the weights the entry points read to the GPU and allocates the
-  /// device's caches.
-  Status moveToDevice();
+  /// device's caches; `cpuInstead` as in SessionOptions.
+  Status moveToDevice(const std::string &cpuInstead);
   /// Without `hostCaches`, the KV cache and running states live elsewhere
   /// (on the GPU).
   Session(const loom_model_def &model, ModelInfo info, WeightSet weights,
