@@ -76,7 +76,7 @@ clang-22 -g -fsanitize=thread -I "$work" \
   "$src/test/Integration/Inputs/two_models.c" -c -o "$work/two_models.o"
 clang++-22 -fsanitize=thread "$work/two_models.o" "$work/llama.o" "$work/gpt2.o" \
   "$build-tsan/lib/libLoomRuntimeModel.a" "$build-tsan/lib/libLoomRuntime.a" \
-  -lpcre2-8 -licuuc -lsentencepiece -lsleef -llapacke -lpthread -lm -o "$work/two_models"
+  -lpcre2-8 -licuuc -lsentencepiece -lsleef -llapacke -lblas -lpthread -lm -o "$work/two_models"
 "$work/two_models" "$work/llama-5.safetensors" "$work/llama-6.safetensors" \
   "$work/gpt2.safetensors" > "$work/together.txt"
 # Each instance gets what its model's program gets alone.

@@ -18,14 +18,16 @@ PACKAGES=(
   libpcre2-dev libicu-dev libsentencepiece-dev
   # Vectorized exp and erfc for the products' activation epilogue (SLEEF).
   libsleef-dev
-  # Singular value decompositions for low-rank factorization (LAPACK's C
-  # interface; OpenBLAS below provides a fast LAPACK).
+  # Singular value decompositions for low-rank factorization, and GPTQ's
+  # factorizations and products (LAPACK's and BLAS's C interfaces; OpenBLAS
+  # below provides a fast LAPACK and BLAS).
   liblapacke-dev
   # Architecture pictures (loomc --emit=svg).
   graphviz
   # Reference tests and checkpoint generation.
   python3 python3-numpy python3-torch python3-venv
-  # Benchmark peers (bench/): OpenBLAS sgemm and PyTorch.
+  # OpenBLAS: the runtime's BLAS (above), and a benchmark peer (bench/)
+  # with PyTorch.
   libopenblas-dev
   # The GPU check packs the libraries its programs load
   # (scripts/gpu-check-prepare.sh).

@@ -317,9 +317,10 @@ LogicalResult loom::linkModel(llvm::StringRef objectPath,
   }
   // The tokenizers' libraries: PCRE2 (split patterns), ICU (Unicode
   // tables), SentencePiece; SLEEF (the products' vectorized activations);
-  // LAPACKE (the decompositions of low-rank factors).
+  // LAPACKE and BLAS (the decompositions of low-rank factors, GPTQ's
+  // factorizations and products).
   args.append({"-lpcre2-8", "-licuuc", "-lsentencepiece", "-lsleef",
-               "-llapacke", "-lm", "-lpthread", "-o", outputPath});
+               "-llapacke", "-lblas", "-lm", "-lpthread", "-o", outputPath});
 #ifdef LOOM_LINK_SANITIZE
   // A sanitizer build's runtime is instrumented: link its sanitizers too.
   args.push_back("-fsanitize=" LOOM_LINK_SANITIZE);

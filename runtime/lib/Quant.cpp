@@ -18,6 +18,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 using namespace loom;
 
@@ -269,15 +270,14 @@ void loom::quantizeRow(QuantFormat format, const float *x, int64_t k,
   }
 }
 
-void loom::detail::quantizeRowWithFeedback(QuantFormat format, double *x,
-                                           int64_t k, const double *u,
-                                           const float *importance,
-                                           uint8_t *out) {
+void loom::detail::quantizeSpanWithFeedback(QuantFormat format, double *x,
+                                            int64_t k, int64_t begin,
+                                            int64_t end, const double *u,
+                                            const float *importance,
+                                            double *errors, uint8_t *out) {
   int64_t blockBytes = quantBlockBytes(format);
-  for (int64_t b = 0; b < k / kQuantBlock; ++b) {
-    int64_t first = b * kQuantBlock;
-    // The block's scale from its values as the earlier blocks' errors left
-    // them, then each weight rounded in turn, its error passed on.
+  for (int64_t first = begin; first < end; first += kQuantBlock) {
+    // The block's scale from its values as the earlier errors left them.
     float values[kQuantBlock];
     for (int j = 0; j < kQuantBlock; ++j)
       values[j] = float(x[first + j]);
@@ -291,11 +291,12 @@ void loom::detail::quantizeRowWithFeedback(QuantFormat format, double *x,
       int64_t p = first + j;
       code.q[j] = roundWeight(format, float(x[p]), id, code.m);
       double error = (x[p] - double(decoded(format, code, j))) / u[p * k + p];
+      errors[p - begin] = error;
       const double *spread = u + p * k;
-      for (int64_t t = p + 1; t < k; ++t)
+      for (int64_t t = p + 1; t < end; ++t)
         x[t] -= error * spread[t];
     }
-    storeBlock(format, code, out + b * blockBytes);
+    storeBlock(format, code, out + (first / kQuantBlock) * blockBytes);
   }
 }
 

@@ -7,11 +7,11 @@
 // factor of H^-1 (H^-1 = U^T U), rounding weight p with error e takes
 // e / U[p][p] * U[p][t] off every later weight t: the output error on the
 // calibration inputs is then the least the remaining weights can make it.
-// It costs k work a weight (k^2 a row), and k^3 for the factorizations;
-// GPTQ's lazy batched updates, which matter for rows of thousands, are not
-// done here.
-// Rows are independent given U, so they run on the pool's threads. The
-// factorizations are LAPACK's (dpotrf, dpotri).
+// It costs k work a weight (k^2 a row), and k^3 for the factorizations.
+// Rows are independent given U, so they run on the pool's threads; the
+// errors reach the later columns a span at a time, as one matrix product
+// (GPTQ's lazy batched updates). The factorizations and the products are
+// LAPACK's and BLAS's (OpenBLAS: dpotrf, dpotri, dgemm).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,9 +19,11 @@
 
 #include "QuantInternal.h"
 
+#include <cblas.h>
 #include <fmt/format.h>
 #include <lapacke.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -74,15 +76,8 @@ bool inverseCholesky(std::vector<double> h, int64_t k, double damp,
 
 } // namespace
 
-Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
-                                  const float *w, int64_t ldw, int64_t n,
-                                  int64_t k, const float *covariance,
-                                  int64_t ldh, const float *importance,
-                                  uint8_t *out, int64_t ldo) {
-  if (!quantHasFeedback(format))
-    return makeError(fmt::format("{} has no quantization with error feedback "
-                                 "(Q8_0, Q4_0 and Q4_1 have)",
-                                 quantFormatName(format)));
+Status loom::detail::gptqInverseFactor(const float *covariance, int64_t ldh,
+                                       int64_t k, std::vector<double> &u) {
   std::vector<double> h(size_t(k * k));
   for (int64_t p = 0; p < k; ++p)
     for (int64_t t = 0; t < k; ++t) {
@@ -94,7 +89,6 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
       h[size_t(p * k + t)] = value;
     }
   // GPTQ's damping, raised until the matrix factors.
-  std::vector<double> u;
   double damp = 0.01;
   while (!inverseCholesky(h, k, damp, u)) {
     damp *= 10;
@@ -102,14 +96,52 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
       return makeError("the input covariance is not positive definite, even "
                        "damped (is it a calibration run's?)");
   }
-  pool.parallelFor(0, n, 4, [&](int64_t first, int64_t last) {
-    std::vector<double> row(static_cast<size_t>(k));
-    for (int64_t r = first; r < last; ++r) {
+  return Status::success();
+}
+
+Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
+                                  const float *w, int64_t ldw, int64_t n,
+                                  int64_t k, const float *covariance,
+                                  int64_t ldh, const float *importance,
+                                  uint8_t *out, int64_t ldo) {
+  if (!quantHasFeedback(format))
+    return makeError(fmt::format("{} has no quantization with error feedback "
+                                 "(Q8_0, Q4_0 and Q4_1 have)",
+                                 quantFormatName(format)));
+  std::vector<double> u;
+  if (Status factored = detail::gptqInverseFactor(covariance, ldh, k, u);
+      !factored)
+    return factored;
+  // GPTQ's lazy batched updates: the weights are rounded a span of columns
+  // at a time, each row on the pool's threads, with the errors passed on
+  // inside the span only; the span's errors are then taken off all the
+  // later columns at once, a matrix product (BLAS's dgemm) in place of
+  // rank-one updates that would read all of U (k^2 doubles, more than a
+  // cache holds for wide products) once a row. Rows go a group at a time,
+  // which bounds the copy in doubles (a vocabulary-wide head has many).
+  constexpr int64_t kSpan = 128, kGroup = 2048;
+  static_assert(kSpan % kQuantBlock == 0, "spans hold whole blocks");
+  int64_t group = std::min(n, kGroup);
+  std::vector<double> x(size_t(group * k)), errors(size_t(group * kSpan));
+  for (int64_t first = 0; first < n; first += group) {
+    int64_t rows = std::min(group, n - first);
+    for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < k; ++p)
-        row[size_t(p)] = w[r * ldw + p];
-      detail::quantizeRowWithFeedback(format, row.data(), k, u.data(),
-                                      importance, out + r * ldo);
+        x[size_t(r * k + p)] = w[(first + r) * ldw + p];
+    for (int64_t begin = 0; begin < k; begin += kSpan) {
+      int64_t end = std::min(k, begin + kSpan);
+      pool.parallelFor(0, rows, 16, [&](int64_t low, int64_t high) {
+        for (int64_t r = low; r < high; ++r)
+          detail::quantizeSpanWithFeedback(
+              format, x.data() + r * k, k, begin, end, u.data(), importance,
+              errors.data() + r * kSpan, out + (first + r) * ldo);
+      });
+      if (end < k)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows),
+                    int(k - end), int(end - begin), -1.0, errors.data(),
+                    int(kSpan), u.data() + begin * k + end, int(k), 1.0,
+                    x.data() + end, int(k));
     }
-  });
+  }
   return Status::success();
 }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -65,15 +66,26 @@ using DotRowsFn = void (*)(const uint8_t *w, int64_t rowBytes,
 /// arbitrary.
 void blockErrorWeights(const float *importance, float *weights);
 
-/// Quantizes a row of `k` weights `x` (updated in place) to `format` (Q8_0,
-/// Q4_0 or Q4_1) with error feedback: weights are rounded in order, each
-/// block's scale chosen from its values when its turn comes, and each
-/// rounding error, divided by `u[p][p]`, is taken off the later weights
-/// `t` in proportion to `u[p][t]` (`u`: the [k, k] row-major upper Cholesky
-/// factor of the inverse input covariance, GPTQ's).
-void quantizeRowWithFeedback(QuantFormat format, double *x, int64_t k,
-                             const double *u, const float *importance,
-                             uint8_t *out);
+/// GPTQ's factor of the inputs' `covariance` ([k, k], rows `ldh` apart):
+/// the row-major upper Cholesky factor `u` of its inverse, damped by 1% of
+/// its mean diagonal, or more until it factors. Fails for a value that is
+/// not finite, or a matrix that does not factor even damped.
+Status gptqInverseFactor(const float *covariance, int64_t ldh, int64_t k,
+                         std::vector<double> &u);
+
+/// Quantizes the weights [begin, end) (whole blocks) of a row `x` of `k`
+/// weights to `format` (Q8_0, Q4_0 or Q4_1) with error feedback, into the
+/// row's blocks at `out`: they are rounded in order, each block's scale
+/// chosen from its values when its turn comes, and each rounding error at
+/// p, divided by `u[p][p]`, is taken off the later weights t < end in
+/// proportion to `u[p][t]` (`u`: the [k, k] row-major upper Cholesky factor
+/// of the inverse input covariance, GPTQ's) and written to
+/// `errors[p - begin]`, for the caller to take off the weights from `end`
+/// on.
+void quantizeSpanWithFeedback(QuantFormat format, double *x, int64_t k,
+                              int64_t begin, int64_t end, const double *u,
+                              const float *importance, double *errors,
+                              uint8_t *out);
 
 /// The 6-bit scales and minimums of a Q4_K super-block's 12 packed bytes.
 void unpackQ4KScales(const uint8_t *packed, uint8_t *sc, uint8_t *m);

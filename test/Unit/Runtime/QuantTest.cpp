@@ -3,6 +3,8 @@
 #include "loom/Quant.h"
 #include "loom/Half.h"
 
+#include "QuantInternal.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -474,10 +476,10 @@ double outputError(QuantFormat format, const std::vector<float> &w,
   return error;
 }
 
-TEST(QuantTest, ErrorFeedbackLowersOutputError) {
-  // Inputs whose channels correlate (each a mix of a few shared factors plus
-  // noise), as a layer's activations do.
-  int64_t m = 256, n = 24, k = 128, factors = 8;
+/// [m, k] inputs whose channels correlate (each a mix of a few shared
+/// factors plus noise), as a layer's activations do.
+std::vector<float> correlatedInputs(int64_t m, int64_t k) {
+  int64_t factors = 8;
   std::vector<float> z = randomVector(size_t(m * factors), 21);
   std::vector<float> mix = randomVector(size_t(factors * k), 22);
   std::vector<float> x = randomVector(size_t(m * k), 23, 0.1f);
@@ -486,11 +488,24 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
       for (int64_t f = 0; f < factors; ++f)
         x[size_t(i * k + p)] +=
             z[size_t(i * factors + f)] * mix[size_t(f * k + p)];
-  std::vector<float> h(size_t(k * k), 0.0f), importance(size_t(k), 0.0f);
+  return x;
+}
+
+/// The [k, k] sum of x x^T over the rows of `x` ([m, k]).
+std::vector<float> covarianceOf(const std::vector<float> &x, int64_t m,
+                                int64_t k) {
+  std::vector<float> h(size_t(k * k), 0.0f);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t p = 0; p < k; ++p)
       for (int64_t t = 0; t < k; ++t)
         h[size_t(p * k + t)] += x[size_t(i * k + p)] * x[size_t(i * k + t)];
+  return h;
+}
+
+TEST(QuantTest, ErrorFeedbackLowersOutputError) {
+  int64_t m = 256, n = 24, k = 128;
+  std::vector<float> x = correlatedInputs(m, k);
+  std::vector<float> h = covarianceOf(x, m, k), importance(size_t(k), 0.0f);
   for (int64_t p = 0; p < k; ++p)
     importance[size_t(p)] = h[size_t(p * k + p)] / float(m);
   std::vector<float> w = randomVector(size_t(n * k), 24, 0.05f);
@@ -542,6 +557,38 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
   EXPECT_EQ(indefinite.getError(),
             "the input covariance is not positive definite, even damped (is "
             "it a calibration run's?)");
+}
+
+TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
+  // The errors reach later columns a span of 128 at a time, through one
+  // matrix product (GPTQ's lazy batched updates); the bytes are those of
+  // passing each error on to every later weight as it is made. Three spans,
+  // the last a partial one, and rows in more than one of the pool's chunks.
+  int64_t m = 512, n = 37, k = 320;
+  std::vector<float> x = correlatedInputs(m, k);
+  std::vector<float> h = covarianceOf(x, m, k);
+  std::vector<float> w = randomVector(size_t(n * k), 31, 0.05f);
+  std::vector<double> u;
+  ASSERT_TRUE(detail::gptqInverseFactor(h.data(), k, k, u));
+  for (QuantFormat format :
+       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1}) {
+    int64_t rowBytes = quantRowBytes(format, k);
+    std::vector<uint8_t> batched(size_t(n * rowBytes)),
+        serial(size_t(n * rowBytes));
+    ASSERT_TRUE(quantizeWithFeedback(kernels().pool, format, w.data(), k, n, k,
+                                     h.data(), k, nullptr, batched.data(),
+                                     rowBytes));
+    std::vector<double> row(static_cast<size_t>(k)),
+        errors(static_cast<size_t>(k));
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t p = 0; p < k; ++p)
+        row[size_t(p)] = w[size_t(r * k + p)];
+      detail::quantizeSpanWithFeedback(format, row.data(), k, 0, k, u.data(),
+                                       nullptr, errors.data(),
+                                       serial.data() + r * rowBytes);
+    }
+    EXPECT_EQ(batched, serial) << quantFormatName(format);
+  }
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
