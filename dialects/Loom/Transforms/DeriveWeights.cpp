@@ -206,10 +206,15 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
   if (isa<ConcatOp>(def) && (direct || plain) && operands.size() > 1)
     if (std::string braced = bracedName(operands); !braced.empty())
       return braced;
-  // `w.q8_0`: a weight in a quantized format.
+  // `w.q8_0`: a weight in a quantized format, rounded to nearest;
+  // `w.q8_0.imatrix` weighted by importance, `w.q8_0.gptq` with error
+  // feedback. A file written by one kind of build then never serves
+  // another's bytes.
   if (auto quantize = dyn_cast<QuantizeOp>(def))
     return operands.front() + "." +
-           stringifyQuantFormat(quantize.getFormat()).str();
+           stringifyQuantFormat(quantize.getFormat()).str() +
+           (quantize.getImportance() ? ".imatrix" : "") +
+           (quantize.getCovariance() ? ".gptq" : "");
   // `w.pruned96`: a weight's 96 most important neurons.
   if (auto prune = dyn_cast<PruneNeuronsOp>(def))
     return operands.front() + ".pruned" + std::to_string(prune.getKeep());
