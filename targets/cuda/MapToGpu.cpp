@@ -1,7 +1,11 @@
 //===- MapToGpu.cpp - The entry points' loops as GPU kernels --------------===//
 //
 // `loom-map-to-gpu`: linalg ops of the functions the forward entry points
-// reach become parallel loops, tiled into blocks and mapped to the grid by
+// reach become parallel loops; adjacent loops over the same space are fused
+// where each reads what the other wrote only where it wrote it (MLIR's
+// `scf-parallel-loop-fusion`: a reduction's initial fill, the attention
+// mask into the scores), so they are one launch; then they are tiled into
+// blocks and mapped to the grid by
 // MLIR's own passes (`scf-parallel-loop-tiling`, `gpu-map-parallel-loops`,
 // `convert-parallel-loops-to-gpu`); what those leave on the host, a loop
 // nest with no parallel loop, runs as a launch of one thread. `prepare`
@@ -89,7 +93,9 @@ struct MapToGpuPass : loom::cuda::impl::LoomMapToGpuBase<MapToGpuPass> {
     if (failed(host))
       return signalPassFailure();
 
-    // Loops (parallel ones as scf.parallel), made one-dimensional, tiled
+    // Loops (parallel ones as scf.parallel; `cse` first, so that loops
+    // bounded by equal sizes see the same values), fused, made
+    // one-dimensional, tiled
     // into blocks of threads (constant inner bounds, a guard at the edge),
     // mapped to the grid and turned into launches.
     OpPassManager hostLoops(func::FuncOp::getOperationName());
@@ -102,7 +108,8 @@ struct MapToGpuPass : loom::cuda::impl::LoomMapToGpuBase<MapToGpuPass> {
                       int64_t(blockSize));
     if (failed(parsePassPipeline("convert-linalg-to-loops,lower-affine",
                                  hostLoops)) ||
-        failed(parsePassPipeline("convert-linalg-to-parallel-loops",
+        failed(parsePassPipeline("convert-linalg-to-parallel-loops,"
+                                 "cse,scf-parallel-loop-fusion",
                                  parallelLoops)) ||
         failed(parsePassPipeline(kernelText, kernels)))
       return signalPassFailure();

@@ -39,6 +39,29 @@
 // CHECK: %[[COL:.*]] = arith.remsi %[[I:.*]], %[[COLS]]
 // CHECK: %[[ROW:.*]] = arith.divsi %[[I]], %[[COLS]]
 // CHECK: memref.load %arg0[%[[ROW]], %[[COL]]]
+// A reduction's initial fill runs in its loop's launch (the loops were
+// fused: same bounds, and the reduction reads what the fill wrote where it
+// wrote it).
+// CHECK: call @rows
+// CHECK-LABEL: func.func private @rows(
+// CHECK: %[[S:.*]] = memref.alloc() : memref<16xf32>
+// CHECK: %[[T:.*]] = memref.alloc() : memref<4x4xf32>
+// CHECK: gpu.launch
+// CHECK: scf.if
+// CHECK-NEXT: memref.store %{{.*}}, %[[S]][%[[R:.*]]] : memref<16xf32>
+// CHECK-NEXT: scf.for
+// CHECK: memref.load %[[S]][%[[R]]]
+// CHECK: arith.addf
+// CHECK: gpu.terminator
+// Read across (transposed), a fill's result is not fused: two launches.
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[T]]
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load %[[T]]
+// CHECK: memref.store %{{.*}}, %arg1
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
 // prepare stays on the host.
 // CHECK-LABEL: func.func @prepare(
 // CHECK-NOT: gpu.launch
@@ -71,6 +94,28 @@ func.func private @layer(%x: memref<?xf32>) {
 
 func.func @forward_last(%a: memref<?x?xf32>, %b: memref<?x?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%a : memref<?x?xf32>) outs(%b : memref<?x?xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  }
+  %m = memref.alloc() : memref<16x8xf32>
+  %u = memref.alloc() : memref<4x4xf32>
+  call @rows(%m, %u) : (memref<16x8xf32>, memref<4x4xf32>) -> ()
+  return
+}
+
+func.func private @rows(%a: memref<16x8xf32>, %u: memref<4x4xf32>) {
+  %s = memref.alloc() : memref<16xf32>
+  %t = memref.alloc() : memref<4x4xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%s : memref<16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%a : memref<16x8xf32>) outs(%s : memref<16xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %sum = arith.addf %acc, %x : f32
+    linalg.yield %sum : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%t : memref<4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : memref<4x4xf32>) outs(%u : memref<4x4xf32>) {
   ^bb0(%x: f32, %y: f32):
     %n = arith.negf %x : f32
     linalg.yield %n : f32
