@@ -20,7 +20,37 @@ using namespace loom::cuda;
 namespace {
 /// CUDA_ERROR_NO_DEVICE.
 constexpr Result kNoDevice = 100;
+/// `CU_MEMPOOL_ATTR_RELEASE_THRESHOLD`: how much freed memory a pool keeps
+/// across synchronizations (0 by default: all of it goes back).
+constexpr int kPoolReleaseThreshold = 4;
 } // namespace
+
+/// Reads the optional stream-ordered allocation functions into `api` and
+/// makes device `device`'s default pool keep what is freed; false (and the
+/// functions cleared) where the driver or the device has no pools.
+static bool keepsPooledMemory(void *library, DriverApi &api, int device) {
+  api.memAllocAsync = reinterpret_cast<decltype(api.memAllocAsync)>(
+      dlsym(library, "cuMemAllocAsync"));
+  api.memFreeAsync = reinterpret_cast<decltype(api.memFreeAsync)>(
+      dlsym(library, "cuMemFreeAsync"));
+  api.deviceGetDefaultMemPool =
+      reinterpret_cast<decltype(api.deviceGetDefaultMemPool)>(
+          dlsym(library, "cuDeviceGetDefaultMemPool"));
+  api.memPoolSetAttribute = reinterpret_cast<decltype(api.memPoolSetAttribute)>(
+      dlsym(library, "cuMemPoolSetAttribute"));
+  void *pool = nullptr;
+  uint64_t keepAll = UINT64_MAX;
+  bool usable =
+      api.memAllocAsync && api.memFreeAsync && api.deviceGetDefaultMemPool &&
+      api.memPoolSetAttribute &&
+      api.deviceGetDefaultMemPool(&pool, device) == 0 &&
+      api.memPoolSetAttribute(pool, kPoolReleaseThreshold, &keepAll) == 0;
+  if (!usable) {
+    api.memAllocAsync = nullptr;
+    api.memFreeAsync = nullptr;
+  }
+  return usable;
+}
 
 Expected<std::unique_ptr<Driver>> Driver::load(const std::string &path) {
   std::unique_ptr<Driver> driver(new Driver());
@@ -93,6 +123,7 @@ Expected<std::unique_ptr<Driver>> Driver::load(const std::string &path) {
                      driver->describe("cuDevicePrimaryCtxRetain", result));
   if (Status status = driver->makeCurrent(); !status)
     return makeError("no usable GPU: " + status.getError());
+  driver->memoryPool = keepsPooledMemory(driver->library, api, device);
   return driver;
 }
 

@@ -4,7 +4,17 @@
 // `mgpu*` functions: module loading (from a global constructor, one per
 // embedded kernel binary), kernel launches, streams and device memory.
 // Debian's MLIR ships no library that provides them, so the runtime does,
-// on the driver it loads at run time (CudaDriver.h). None of them may crash
+// on the driver it loads at run time (CudaDriver.h).
+//
+// MLIR's host code makes a stream for each basic block that launches
+// kernels, synchronizes it at the block's end and destroys it, and frees
+// buffers as soon as their last use is queued. Here each thread has one
+// stream, which those calls reuse (a stream is made once a thread, not once
+// a block), and buffers come from the device's memory pool in stream order
+// (`cuMemAllocAsync`, `cuMemFreeAsync`: a free waits for nothing, and the
+// pool keeps the memory for the next step) where the driver has pools.
+//
+// None of them may crash
 // or abort without a GPU: each records the first failure (`firstError()`)
 // and returns a null handle or does nothing, and the program reports that
 // message when it is asked to run on the GPU.
@@ -16,6 +26,7 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <unordered_set>
 #include <utility>
 
 using namespace loom;
@@ -89,6 +100,30 @@ bool check(Driver *driver, const char *what, Result result) {
 
 DevicePtr devicePointer(void *pointer) {
   return DevicePtr(reinterpret_cast<uintptr_t>(pointer));
+}
+
+/// This thread's stream, made on first use and destroyed when the thread
+/// ends (before the driver's own exit handlers, which it registered
+/// earlier).
+struct ThreadStream {
+  Driver *driver = nullptr;
+  void *stream = nullptr;
+  ~ThreadStream() {
+    if (stream && driver->makeCurrent())
+      driver->api().streamDestroy(stream);
+  }
+};
+thread_local ThreadStream threadStream;
+
+/// Managed (host-shared) buffers, which are freed with `cuMemFree` even
+/// where the others go back to the pool.
+struct ManagedBuffers {
+  std::mutex mutex;
+  std::unordered_set<void *> pointers;
+};
+ManagedBuffers &managedBuffers() {
+  static ManagedBuffers *buffers = new ManagedBuffers;
+  return *buffers;
 }
 
 } // namespace
@@ -181,6 +216,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuStreamCreate() {
+  if (threadStream.stream)
+    return threadStream.stream;
   Driver *driver = currentDriver();
   void *stream = nullptr;
   // Flags 0: a blocking stream, which the null stream the runtime copies
@@ -188,6 +225,8 @@ void *mgpuStreamCreate() {
   if (!driver || !check(driver, "cuStreamCreate",
                         driver->api().streamCreate(&stream, /*flags=*/0)))
     return nullptr;
+  threadStream.driver = driver;
+  threadStream.stream = stream;
   return stream;
 }
 
@@ -198,13 +237,14 @@ void mgpuStreamSynchronize(void *stream) {
 }
 
 void mgpuStreamDestroy(void *stream) {
-  if (!stream)
+  // The thread's stream outlives the block that asked for it.
+  if (!stream || stream == threadStream.stream)
     return;
   if (Driver *driver = currentDriver())
     check(driver, "cuStreamDestroy", driver->api().streamDestroy(stream));
 }
 
-void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   // An empty buffer has no memory (the driver refuses 0 bytes).
   if (bytes == 0)
     return nullptr;
@@ -212,12 +252,21 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
   if (!driver)
     return nullptr;
   DevicePtr pointer = 0;
-  // Host-shared memory is managed memory, reachable from both sides
-  // (CU_MEM_ATTACH_GLOBAL).
-  Result result =
-      hostShared ? driver->api().memAllocManaged(&pointer, bytes, /*flags=*/1)
-                 : driver->api().memAlloc(&pointer, bytes);
-  if (!check(driver, hostShared ? "cuMemAllocManaged" : "cuMemAlloc", result))
+  if (hostShared) {
+    // Managed memory, reachable from both sides (CU_MEM_ATTACH_GLOBAL).
+    if (!check(driver, "cuMemAllocManaged",
+               driver->api().memAllocManaged(&pointer, bytes, /*flags=*/1)))
+      return nullptr;
+    void *memory = reinterpret_cast<void *>(uintptr_t(pointer));
+    ManagedBuffers &managed = managedBuffers();
+    std::lock_guard<std::mutex> lock(managed.mutex);
+    managed.pointers.insert(memory);
+    return memory;
+  }
+  bool pooled = driver->streamOrderedMemory();
+  Result result = pooled ? driver->api().memAllocAsync(&pointer, bytes, stream)
+                         : driver->api().memAlloc(&pointer, bytes);
+  if (!check(driver, pooled ? "cuMemAllocAsync" : "cuMemAlloc", result))
     return nullptr;
   return reinterpret_cast<void *>(uintptr_t(pointer));
 }
@@ -228,6 +277,19 @@ void mgpuMemFree(void *pointer, void *stream) {
   Driver *driver = currentDriver();
   if (!driver)
     return;
+  bool managed = false;
+  {
+    ManagedBuffers &buffers = managedBuffers();
+    std::lock_guard<std::mutex> lock(buffers.mutex);
+    managed = buffers.pointers.erase(pointer) != 0;
+  }
+  // In stream order: the pool reuses the memory once the kernels queued
+  // before the free are done with it.
+  if (!managed && driver->streamOrderedMemory()) {
+    check(driver, "cuMemFreeAsync",
+          driver->api().memFreeAsync(devicePointer(pointer), stream));
+    return;
+  }
   // Kernels queued on the stream may still read the buffer.
   if (check(driver, "cuStreamSynchronize",
             driver->api().streamSynchronize(stream)))

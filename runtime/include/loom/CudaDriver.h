@@ -56,6 +56,12 @@ struct DriverApi {
   Result (*memsetD32Async)(DevicePtr destination, unsigned value, size_t count,
                            void *stream);
   Result (*getErrorName)(Result result, const char **name);
+  // Optional (CUDA 11.2 and later): stream-ordered allocation from the
+  // device's memory pool. Null where the driver lacks them.
+  Result (*memAllocAsync)(DevicePtr *pointer, size_t bytes, void *stream);
+  Result (*memFreeAsync)(DevicePtr pointer, void *stream);
+  Result (*deviceGetDefaultMemPool)(void **pool, int device);
+  Result (*memPoolSetAttribute)(void *pool, int attribute, void *value);
 };
 
 /// The driver library, initialized, with device 0's primary context current
@@ -81,6 +87,12 @@ public:
   const std::string &deviceName() const { return name; }
   /// Devices the driver found.
   int deviceCount() const { return devices; }
+  /// Whether buffers are allocated and freed in stream order, from device
+  /// 0's memory pool, which keeps what is freed for the next allocations
+  /// (`cuMemAllocAsync`): the driver has the functions, the device a pool,
+  /// and the pool took the setting. Otherwise `cuMemAlloc`, and a free
+  /// waits for its stream.
+  bool streamOrderedMemory() const { return memoryPool; }
   /// `what` failed with `result`: a message naming the driver's error.
   std::string describe(const char *what, Result result) const;
 
@@ -96,6 +108,7 @@ private:
   void *context = nullptr;
   std::string name;
   int devices = 0;
+  bool memoryPool = false;
 };
 
 /// The first error a GPU entry point (`mgpu*`) met in this process, or an

@@ -2,7 +2,10 @@
  * (runtime/lib/GpuRuntime.cpp) are tested on machines without a GPU: device
  * memory is host memory, a "module" is its image, and its one "kernel",
  * add_one(float *x, int64_t n), runs on the host when launched.
- * $FAKE_CUDA_DEVICES sets the device count (0: cuInit reports no device). */
+ * $FAKE_CUDA_DEVICES sets the device count (0: cuInit reports no device);
+ * $FAKE_CUDA_NO_POOLS makes the device report no memory pools. Streams are
+ * distinct handles; fakeCudaCounters() tells a test how many streams are
+ * alive and how many stream-ordered allocations are outstanding. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,17 +73,34 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   ((void (*)(void **))function)(params);
   return kSuccess;
 }
-static int stream;
+enum { kStreamMagic = 0x5743 };
+static int liveStreams, pooledBuffers;
+/* The counters tests read (found with dlsym). */
+void fakeCudaCounters(int *streams, int *pooled) {
+  *streams = liveStreams;
+  *pooled = pooledBuffers;
+}
+static int isStream(void *s) { return s && *(int *)s == kStreamMagic; }
 CUresult cuStreamCreate(void **s, unsigned flags) {
   (void)flags;
-  *s = &stream;
+  int *handle = (int *)malloc(sizeof(int));
+  *handle = kStreamMagic;
+  *s = handle;
+  ++liveStreams;
   return kSuccess;
 }
 /* NULL is the default stream. */
 CUresult cuStreamSynchronize(void *s) {
-  return !s || s == &stream ? kSuccess : 1;
+  return !s || isStream(s) ? kSuccess : kInvalidValue;
 }
-CUresult cuStreamDestroy_v2(void *s) { return s == &stream ? kSuccess : 1; }
+CUresult cuStreamDestroy_v2(void *s) {
+  if (!isStream(s))
+    return kInvalidValue;
+  *(int *)s = 0;
+  free(s);
+  --liveStreams;
+  return kSuccess;
+}
 CUresult cuMemAlloc_v2(unsigned long long *pointer, size_t bytes) {
   if (bytes == 0) /* as the real driver */
     return kInvalidValue;
@@ -94,6 +114,36 @@ CUresult cuMemAllocManaged(unsigned long long *pointer, size_t bytes,
 }
 CUresult cuMemFree_v2(unsigned long long pointer) {
   free((void *)(uintptr_t)pointer);
+  return kSuccess;
+}
+static int pool;
+CUresult cuDeviceGetDefaultMemPool(void **memPool, int device) {
+  (void)device;
+  if (getenv("FAKE_CUDA_NO_POOLS"))
+    return 801; /* CUDA_ERROR_NOT_SUPPORTED */
+  *memPool = &pool;
+  return kSuccess;
+}
+CUresult cuMemPoolSetAttribute(void *memPool, int attribute, void *value) {
+  /* Only the release threshold (4), set to keep everything. */
+  return memPool == &pool && attribute == 4 && *(uint64_t *)value == UINT64_MAX
+             ? kSuccess
+             : kInvalidValue;
+}
+CUresult cuMemAllocAsync(unsigned long long *pointer, size_t bytes, void *s) {
+  if (bytes == 0 || (s && !isStream(s)))
+    return kInvalidValue;
+  *pointer = (unsigned long long)(uintptr_t)malloc(bytes);
+  if (!*pointer)
+    return 2;
+  ++pooledBuffers;
+  return kSuccess;
+}
+CUresult cuMemFreeAsync(unsigned long long pointer, void *s) {
+  if (s && !isStream(s))
+    return kInvalidValue;
+  free((void *)(uintptr_t)pointer);
+  --pooledBuffers;
   return kSuccess;
 }
 CUresult cuMemcpyAsync(unsigned long long dst, unsigned long long src,

@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <dlfcn.h>
+#include <thread>
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -122,6 +125,72 @@ TEST(CudaDriver, EntryPoints) {
   mgpuMemFree(device, stream);
   mgpuModuleUnload(module);
   mgpuStreamDestroy(stream);
+}
+
+/// The stand-in driver's counters: live streams, outstanding buffers from
+/// the memory pool.
+std::pair<int, int> fakeCounters() {
+  void *library = dlopen(LOOM_FAKE_CUDA_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_NE(library, nullptr);
+  auto read = reinterpret_cast<void (*)(int *, int *)>(
+      library ? dlsym(library, "fakeCudaCounters") : nullptr);
+  int streams = -1, pooled = -1;
+  if (read)
+    read(&streams, &pooled);
+  if (library)
+    dlclose(library);
+  return {streams, pooled};
+}
+
+// The host code MLIR generates makes, synchronizes and destroys a stream
+// for each block that launches kernels: a thread keeps one stream for all
+// of them, and buffers come from the device's pool in stream order.
+TEST(CudaDriver, OneStreamAThreadAndPooledMemory) {
+  setenv("LOOM_CUDA_DRIVER", LOOM_FAKE_CUDA_DRIVER, 1);
+  void *stream = mgpuStreamCreate();
+  ASSERT_NE(stream, nullptr) << cuda::firstError();
+  auto [streamsBefore, pooledBefore] = fakeCounters();
+  for (int block = 0; block < 3; ++block) {
+    void *again = mgpuStreamCreate();
+    EXPECT_EQ(again, stream);
+    void *buffer = mgpuMemAlloc(64, again, false);
+    ASSERT_NE(buffer, nullptr) << cuda::firstError();
+    EXPECT_EQ(fakeCounters().second, pooledBefore + 1);
+    mgpuMemFree(buffer, again);
+    mgpuStreamSynchronize(again);
+    mgpuStreamDestroy(again);
+  }
+  EXPECT_EQ(fakeCounters(), std::make_pair(streamsBefore, pooledBefore));
+  EXPECT_EQ(cuda::firstError(), "");
+  // Another thread has a stream of its own, destroyed when it ends.
+  void *other = nullptr;
+  std::thread([&] {
+    other = mgpuStreamCreate();
+    EXPECT_EQ(fakeCounters().first, streamsBefore + 1);
+  }).join();
+  EXPECT_NE(other, nullptr);
+  EXPECT_NE(other, stream);
+  EXPECT_EQ(fakeCounters().first, streamsBefore);
+  // Managed buffers are not the pool's.
+  void *managed = mgpuMemAlloc(64, stream, true);
+  ASSERT_NE(managed, nullptr);
+  EXPECT_EQ(fakeCounters().second, pooledBefore);
+  mgpuMemFree(managed, stream);
+  EXPECT_EQ(cuda::firstError(), "");
+}
+
+// Without memory pools (an old driver, or a device without them), buffers
+// are allocated and freed as before.
+TEST(CudaDriver, NoMemoryPools) {
+  auto pooled = cuda::Driver::load(LOOM_FAKE_CUDA_DRIVER);
+  ASSERT_TRUE(pooled) << pooled.getError();
+  EXPECT_TRUE((*pooled)->streamOrderedMemory());
+  setenv("FAKE_CUDA_NO_POOLS", "1", 1);
+  auto plain = cuda::Driver::load(LOOM_FAKE_CUDA_DRIVER);
+  unsetenv("FAKE_CUDA_NO_POOLS");
+  ASSERT_TRUE(plain) << plain.getError();
+  EXPECT_FALSE((*plain)->streamOrderedMemory());
+  EXPECT_EQ((*plain)->api().memAllocAsync, nullptr);
 }
 
 } // namespace
