@@ -6,7 +6,9 @@
 
 A format written FORMAT:a16 is built with `--quantize-input-bits=16` (each
 product's input rounded to 8 bits and its error to 8 more, two integer
-products).
+products); FORMAT:a16h likewise except the LM head, whose input keeps 8
+bits (`--quantize-override=lm_head=FORMAT:a8`), the mix that meets
+SmolLM2's 8-bit quality goal (docs/quantization.md).
 
 Compiles examples/llama.loom at its default (`small`, ~125M parameters)
 config as fp32 and with `loomc --quantize=FORMAT` for each format, on one
@@ -133,12 +135,14 @@ def main(argv):
     for fmt in formats:
         exes[fmt] = work / ("llama_" + fmt)
         base, _, variant = fmt.partition(":")
-        if variant not in ("", "a16"):
-            sys.exit("unknown variant '%s' of %s (a16 is the one)" % (variant,
-                                                                      base))
+        if variant not in ("", "a16", "a16h"):
+            sys.exit("unknown variant '%s' of %s (a16 and a16h are)" % (
+                variant, base))
         flags = [] if fmt == "fp32" else ["--quantize=" + base]
-        if variant == "a16":
+        if variant.startswith("a16"):
             flags.append("--quantize-input-bits=16")
+        if variant == "a16h":
+            flags.append("--quantize-override=lm_head=%s:a8" % base)
         bench.log("compiling %s" % fmt)
         bench.run(bench.loomc_cmd(loomc, source, defines) + flags +
                   ["-o", exes[fmt]], work)

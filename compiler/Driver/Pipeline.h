@@ -56,8 +56,9 @@ struct LoomPipelineOptions
                      "regular expressions")};
   ListOption<std::string> quantizeOverride{
       *this, "quantize-override",
-      llvm::cl::desc("PATTERN=FORMAT: quantize the products whose weights' "
-                     "names match PATTERN in FORMAT instead")};
+      llvm::cl::desc("PATTERN=FORMAT[:a8|:a16]: quantize the products "
+                     "whose weights' names match PATTERN in FORMAT instead, "
+                     "their inputs rounded to 8 or 16 bits where given")};
   Option<double> smoothActivations{
       *this, "smooth-activations",
       llvm::cl::desc("Smooth the inputs of products that read a norm with "

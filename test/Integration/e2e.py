@@ -206,6 +206,11 @@ def parse_args():
                     default=8,
                     help="with --quantize: loomc --quantize-input-bits; the "
                     "reference rounds the products' inputs alike")
+    ap.add_argument("--quantize-input-bits-of", action="append", default=[],
+                    metavar="REGEX=BITS",
+                    help="with --quantize: the products whose weights match "
+                    "REGEX round their inputs to BITS (loomc "
+                    "--quantize-override=REGEX=FORMAT:aBITS); repeatable")
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
@@ -326,6 +331,11 @@ def main():
         # Their products also round the activations they read.
         ref.QUANTIZED_INPUTS.update(rounded)
         ref.QUANTIZED_INPUT_BITS = args.quantize_input_bits
+        for item in reversed(args.quantize_input_bits_of):  # first wins
+            regex, _, bits = item.rpartition("=")
+            for n in rounded:
+                if re.search(regex, n):
+                    ref.QUANTIZED_INPUT_BITS_OF[n] = int(bits)
         print("reference: %d matrices rounded through %s"
               % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)
@@ -359,6 +369,10 @@ def main():
     quantize = ["--quantize=" + args.quantize] if args.quantize else []
     if args.quantize and args.quantize_input_bits != 8:
         quantize.append("--quantize-input-bits=%d" % args.quantize_input_bits)
+    for item in args.quantize_input_bits_of if args.quantize else []:
+        regex, _, bits = item.rpartition("=")
+        quantize.append("--quantize-override=%s=%s:a%s" % (regex, args.quantize,
+                                                           bits))
     _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags +
                  quantize + args.loomc_args, args.timeout, "loomc --emit=exe")
     if err:

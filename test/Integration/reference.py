@@ -95,6 +95,9 @@ QUANTIZED_INPUTS = set()
 # 8, or 16 for builds with --quantize-input-bits=16 (the rounding error
 # rounded again, in blocks of its own).
 QUANTIZED_INPUT_BITS = 8
+# Weight names whose products round their inputs to other bits than
+# QUANTIZED_INPUT_BITS (--quantize-override=PATTERN=FORMAT:aBITS).
+QUANTIZED_INPUT_BITS_OF = {}
 
 
 def _round_blocks(x32):
@@ -105,21 +108,23 @@ def _round_blocks(x32):
     return torch.round(x32 * inv) * d  # half to even, like nearbyint
 
 
-def quantize_activations(x):
+def quantize_activations(x, bits=None):
     """x rounded as a quantized product's input, per row and block of 32:
-    to 8 bits, and with 16 input bits its error to 8 bits again."""
+    to 8 bits, and with 16 input bits (`bits`, else QUANTIZED_INPUT_BITS)
+    its error to 8 bits again."""
     shape = x.shape
     x32 = x.to(torch.float32).reshape(-1, shape[-1] // 32, 32)
     y = _round_blocks(x32)
-    if QUANTIZED_INPUT_BITS == 16:
+    if (bits or QUANTIZED_INPUT_BITS) == 16:
         y = y + _round_blocks(x32 - y)
     return y.reshape(shape).to(x.dtype)
 
 
 def linear(W, prefix, x, n_in, n_out, bias):
     """nn.Linear: weight [out, in]."""
-    if prefix + ".weight" in QUANTIZED_INPUTS:
-        x = quantize_activations(x)
+    name = prefix + ".weight"
+    if name in QUANTIZED_INPUTS:
+        x = quantize_activations(x, QUANTIZED_INPUT_BITS_OF.get(name))
     y = x @ W.get(prefix + ".weight", (n_out, n_in)).T
     if bias:
         y = y + W.get(prefix + ".bias", (n_out,))

@@ -442,8 +442,10 @@ cl::list<std::string> quantizeOverride(
     "quantize-override",
     cl::desc("With --quantize: quantize the products whose weights' "
              "checkpoint names match REGEX in FORMAT instead (repeatable; the "
-             "first match wins), e.g. 'down_proj=q8_0'"),
-    cl::value_desc("regex=format"), cl::cat(loomcCategory));
+             "first match wins), e.g. 'down_proj=q8_0'; FORMAT:a16 (or :a8) "
+             "also rounds their inputs to 16 (or 8) bits, e.g. "
+             "'ffn_down=q8_0:a16'"),
+    cl::value_desc("regex=format[:a16]"), cl::cat(loomcCategory));
 
 cl::opt<double> smoothActivations(
     "smooth-activations",

@@ -182,7 +182,9 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     given) and none matches an `exclude` pattern. Patterns are regular
     expressions searched in the name. `overrides` (`PATTERN=FORMAT`, the
     first match wins) give some products another format: mixed precision,
-    such as more bits for the down projections. A product in a block is
+    such as more bits for the down projections. `PATTERN=FORMAT:a16` (or
+    `:a8`) also sets the bits those products' inputs are rounded to, for
+    16-bit inputs where they matter only. A product in a block is
     quantized alike in every call of the block, so its calls must agree.
 
     With `importance`, each `loom.quantize` also reads the importance of the
@@ -198,7 +200,8 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     importance is; a program's `--calibrate` run with `--calibrate-covariance`
     writes it), and rounds with error feedback (GPTQ).
 
-    `input-bits` 16 marks every quantized product `input_bits 16`: the
+    `input-bits` 16 marks every quantized product `input_bits 16` (unless
+    an override says otherwise): the
     runtime rounds its input to 8 bits per block and that rounding's error
     to 8 bits more, and sums two integer products. A decode step still
     reads each weight once; prompts cost twice the integer arithmetic.
@@ -215,8 +218,9 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     ListOption<"exclude", "exclude", "std::string",
                "Leave weights whose name matches one of these alone">,
     ListOption<"overrides", "overrides", "std::string",
-               "PATTERN=FORMAT: products whose weights' names match PATTERN "
-               "are quantized in FORMAT (the first match wins)">,
+               "PATTERN=FORMAT[:a8|:a16]: products whose weights' names match "
+               "PATTERN are quantized in FORMAT, their inputs rounded to 8 or "
+               "16 bits where given (the first match wins)">,
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Weigh rounding errors by each input channel's importance, read "
            "from the checkpoint tensor NAME.importance (a calibration run's "

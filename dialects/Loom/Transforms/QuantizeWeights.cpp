@@ -33,12 +33,25 @@ using namespace loom;
 
 namespace {
 
+/// How a product is quantized: its weights' format and the bits its inputs
+/// are rounded to (8, or 16 as two 8-bit parts).
+struct ProductQuantization {
+  QuantFormat format;
+  int64_t inputBits;
+  bool operator==(const ProductQuantization &other) const {
+    return format == other.format && inputBits == other.inputBits;
+  }
+};
+
 /// `--loom-quantize-weights`'s `overrides`: products whose weights' names
-/// match `pattern` are quantized in `format` instead.
+/// match `pattern` are quantized in `format` instead, their inputs rounded
+/// to `inputBits` where the override says (`PATTERN=FORMAT:a16`), else to
+/// the build's.
 struct FormatOverride {
   llvm::Regex pattern;
   std::string text;
   QuantFormat format;
+  std::optional<int64_t> inputBits;
 };
 
 class WeightQuantizer {
@@ -57,9 +70,9 @@ private:
   /// Rewrites the layers that hide products (attention, MLPs) into
   /// `loom.linear`s; a gated MLP that cannot be stays (with a warning).
   void exposeProducts();
-  /// The format of a selected product reading `names`: the first override
-  /// that matches one of them, else `format`.
-  QuantFormat formatFor(ArrayRef<std::string> names, bool record);
+  /// The quantization of a selected product reading `names`: the first
+  /// override that matches one of them, else `format` and `inputBits`.
+  ProductQuantization quantizationFor(ArrayRef<std::string> names, bool record);
 
   ModuleOp module;
   ProductSelection selection;
@@ -67,7 +80,8 @@ private:
   bool useImportance;
   /// Whether to round with error feedback from NAME.covariance (GPTQ).
   bool useCovariance;
-  /// The `input_bits` of every quantized product (8 is left unwritten).
+  /// The `input_bits` of the quantized products no override sets (8 is
+  /// left unwritten).
   int64_t inputBits;
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
@@ -101,16 +115,24 @@ void WeightQuantizer::exposeProducts() {
   }
 }
 
-QuantFormat WeightQuantizer::formatFor(ArrayRef<std::string> names,
-                                       bool record) {
+ProductQuantization
+WeightQuantizer::quantizationFor(ArrayRef<std::string> names, bool record) {
   for (auto [index, override] : llvm::enumerate(overrides))
     for (const std::string &name : names)
       if (override.pattern.match(name)) {
         if (record)
           overrideMatched[index] = true;
-        return override.format;
+        return {override.format, override.inputBits.value_or(inputBits)};
       }
-  return format;
+  return {format, inputBits};
+}
+
+/// `q8_0`, or `q8_0 with 16-bit inputs`.
+static std::string describe(ProductQuantization quantization) {
+  std::string text = stringifyQuantFormat(quantization.format).str();
+  if (quantization.inputBits != 8)
+    text += " with " + std::to_string(quantization.inputBits) + "-bit inputs";
+  return text;
 }
 
 LogicalResult WeightQuantizer::run() {
@@ -128,21 +150,22 @@ LogicalResult WeightQuantizer::run() {
       continue;
     SmallVector<SmallVector<std::string>> calls =
         namesPerCall(linear.getW(), module, selection.getSymbols());
-    QuantFormat chosen = formatFor(calls.front(), /*record=*/false);
+    ProductQuantization chosen =
+        quantizationFor(calls.front(), /*record=*/false);
     for (ArrayRef<std::string> names : ArrayRef(calls).drop_front()) {
-      QuantFormat other = formatFor(names, /*record=*/false);
+      ProductQuantization other = quantizationFor(names, /*record=*/false);
       if (other == chosen)
         continue;
       return linear.emitError("the overrides quantize this product in ")
-             << stringifyQuantFormat(chosen) << " when it reads '"
+             << describe(chosen) << " when it reads '"
              << llvm::join(calls.front(), "', '") << "' but in "
-             << stringifyQuantFormat(other) << " when it reads '"
+             << describe(other) << " when it reads '"
              << llvm::join(names, "', '")
              << "'; a block's products are quantized alike in every call";
     }
     for (ArrayRef<std::string> names : calls)
-      formatFor(names, /*record=*/true);
-    QuantFormat format = chosen;
+      quantizationFor(names, /*record=*/true);
+    QuantFormat format = chosen.format;
 
     auto weightType = cast<RankedTensorType>(linear.getW().getType());
     int64_t rows = weightType.getDimSize(0), k = weightType.getDimSize(1);
@@ -213,9 +236,9 @@ LogicalResult WeightQuantizer::run() {
         covariance, QuantFormatAttr::get(module.getContext(), format));
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
-    if (inputBits != 8)
+    if (chosen.inputBits != 8)
       linear.setInputBitsAttr(IntegerAttr::get(
-          IntegerType::get(module.getContext(), 64), inputBits));
+          IntegerType::get(module.getContext(), 64), chosen.inputBits));
   }
   if (fallbacks) {
     InFlightDiagnostic remark =
@@ -256,14 +279,20 @@ struct LoomQuantizeWeightsPass
     SmallVector<FormatOverride> formatOverrides;
     for (const std::string &text : overrides) {
       size_t equals = text.rfind('=');
-      std::optional<QuantFormat> chosen =
-          equals == std::string::npos
-              ? std::nullopt
-              : symbolizeQuantFormat(StringRef(text).substr(equals + 1));
-      if (!chosen) {
+      StringRef spec = equals == std::string::npos
+                           ? StringRef()
+                           : StringRef(text).substr(equals + 1);
+      auto [formatName, bitsName] = spec.split(':');
+      std::optional<QuantFormat> chosen = symbolizeQuantFormat(formatName);
+      std::optional<int64_t> bits;
+      if (bitsName == "a8" || bitsName == "a16")
+        bits = bitsName == "a8" ? 8 : 16;
+      if (!chosen || (!bitsName.empty() && !bits) ||
+          (spec.contains(':') && bitsName.empty())) {
         module.emitError("--loom-quantize-weights: bad override '")
             << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0, "
-            << "q4_1, q4_k or int8";
+            << "q4_1, q4_k or int8, optionally with :a16 or :a8 for the bits "
+            << "its inputs are rounded to";
         return signalPassFailure();
       }
       llvm::Regex pattern(StringRef(text).take_front(equals));
@@ -273,7 +302,7 @@ struct LoomQuantizeWeightsPass
             << text << "': " << why;
         return signalPassFailure();
       }
-      formatOverrides.push_back({std::move(pattern), text, *chosen});
+      formatOverrides.push_back({std::move(pattern), text, *chosen, bits});
     }
     if (inputBits != 8 && inputBits != 16) {
       module.emitError("--loom-quantize-weights: input-bits must be 8 or 16, "

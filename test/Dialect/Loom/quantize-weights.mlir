@@ -7,6 +7,8 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16 overrides=lm_head=q8_0:a8,\.down$=q4_0:a16" | FileCheck %s --check-prefix=MIXBITS
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:a16" | FileCheck %s --check-prefix=SOMEBITS
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=ffn,head covariance=true importance=true" 2>/dev/null | FileCheck %s --check-prefix=GPTQ
 
 // A decoder block: its products are classified from the graph (attention's
@@ -58,6 +60,23 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 // BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
 // BITS-LABEL: func.func @forward(
 // BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+
+// Overrides set the input bits of what they match: 16 everywhere but the
+// head, whose input keeps 8 (unwritten); or 16 for the up projections only.
+// MIXBITS-LABEL: func.func private @Block(
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q4_0 input_bits 16 :
+// MIXBITS-LABEL: func.func @forward(
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
+// SOMEBITS-LABEL: func.func private @Block(
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 :
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 :
+// SOMEBITS-LABEL: func.func @forward(
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
 
 // By default every product, in q8_0 (34 bytes a block of 32).
 // CHECK-LABEL: func.func private @Block(
