@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace loom::cpu {
 #define GEN_PASS_DEF_LOOMEXPANDEXITLOOPS
@@ -80,6 +81,10 @@ public:
   /// token and iteration), before any is expanded.
   LogicalResult checkNesting(LoopOp loop);
   LogicalResult expand(LoopOp loop);
+  /// Erases the private functions that were cloned and that nothing calls
+  /// any more, their clones having taken every call (and, in turn, what
+  /// only those called).
+  void eraseUnusedOriginals();
 
 private:
   /// Whether `function` (or what it calls) holds a `loom.cached_attention`.
@@ -105,6 +110,23 @@ private:
   llvm::DenseMap<Operation *, bool> adaptive;
   llvm::DenseMap<std::pair<Operation *, int64_t>, func::FuncOp> clones;
 };
+
+void Expander::eraseUnusedOriginals() {
+  llvm::SmallPtrSet<Operation *, 8> erased;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto &entry : clones) {
+      Operation *original = entry.first.first;
+      if (erased.contains(original) ||
+          !cast<func::FuncOp>(original).isPrivate() ||
+          !SymbolTable::symbolKnownUseEmpty(original, module))
+        continue;
+      erased.insert(original);
+      symbols.erase(original);
+      changed = true;
+    }
+  }
+}
 
 bool Expander::cachesRows(func::FuncOp function) {
   auto [it, inserted] = caches.try_emplace(function, false);
@@ -568,6 +590,7 @@ struct ExpandExitLoopsPass
     for (LoopOp loop : loops)
       if (failed(expander.expand(loop)))
         return signalPassFailure();
+    expander.eraseUnusedOriginals();
   }
 };
 

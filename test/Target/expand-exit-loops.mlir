@@ -32,9 +32,8 @@
 // CHECK:         bufferization.materialize_in_destination
 // CHECK:         loom.cached_attention %[[H]], %[[KEPT]], %[[VKEPT]], %[[SLOT]],
 
-// The original stays for callers outside adaptive loops.
-// CHECK-LABEL: func.func private @layer(
-// CHECK:         loom.cached_attention %{{.*}}, %{{.*}}, %{{.*}},
+// The original, which nothing calls any more, is gone.
+// CHECK-NOT:   func.func private @layer(
 
 // CHECK-LABEL: func.func @gated(
 // CHECK-SAME:    %[[X:[a-z0-9]+]]: tensor<?x8xf32>, %[[W:[a-z0-9]+]]: tensor<1x8xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %[[CTX:[a-z0-9]+]]: !llvm.ptr
@@ -90,6 +89,43 @@ func.func private @layer(%h: tensor<?x8xf32>, %kc: memref<?xf32>, %vc: memref<?x
 
 func.func @gated(%x: tensor<?x8xf32>, %w: tensor<1x8xf32>, %kc: memref<?xf32>, %vc: memref<?xf32>, %pos: index, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
   %0 = loom.loop 3 times(%i) iter_args(%h = %x) exit gate threshold = 0.75 {loom.kv_iteration_width = 8 : i64} : tensor<?x8xf32> {
+    %c8 = arith.constant 8 : index
+    %start = arith.muli %i, %c8 : index
+    %next = func.call @layer(%h, %kc, %vc, %pos, %start) : (tensor<?x8xf32>, memref<?xf32>, memref<?xf32>, index, index) -> tensor<?x8xf32>
+    %logits = loom.linear %next, %w : (tensor<?x8xf32>, tensor<1x8xf32>) -> tensor<?x1xf32>
+    loom.yield %next, %logits : tensor<?x8xf32>, tensor<?x1xf32>
+  }
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// An original that is also called outside the adaptive loop stays.
+// CHECK-LABEL: func.func private @layer_exit(
+// CHECK-LABEL: func.func private @layer(
+// CHECK:         loom.cached_attention
+// CHECK-LABEL: func.func @both(
+// CHECK:         call @layer(
+// CHECK:         loom.loop 3 times
+// CHECK:           call @layer_exit(
+func.func private @layer(%h: tensor<?x8xf32>, %kc: memref<?xf32>, %vc: memref<?xf32>, %pos: index, %start: index) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %len = memref.dim %kc, %c0 : memref<?xf32>
+  %max = arith.divui %len, %c16 : index
+  %off = arith.muli %start, %max : index
+  %stride = arith.muli %max, %c8 : index
+  %k = memref.reinterpret_cast %kc to offset: [%off], sizes: [1, %max, 8], strides: [%stride, 8, 1] : memref<?xf32> to memref<1x?x8xf32, strided<[?, 8, 1], offset: ?>>
+  %v = memref.reinterpret_cast %vc to offset: [%off], sizes: [1, %max, 8], strides: [%stride, 8, 1] : memref<?xf32> to memref<1x?x8xf32, strided<[?, 8, 1], offset: ?>>
+  %y = loom.cached_attention %h, %h, %h, %k, %v, %pos, %c0 heads = 2 kv_heads = 2 head_dim = 4 causal : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, memref<1x?x8xf32, strided<[?, 8, 1], offset: ?>>, memref<1x?x8xf32, strided<[?, 8, 1], offset: ?>>, index, index) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+func.func @both(%x: tensor<?x8xf32>, %w: tensor<1x8xf32>, %kc: memref<?xf32>, %vc: memref<?xf32>, %pos: index, %ctx: !llvm.ptr {loom.context}) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %first = func.call @layer(%x, %kc, %vc, %pos, %c0) : (tensor<?x8xf32>, memref<?xf32>, memref<?xf32>, index, index) -> tensor<?x8xf32>
+  %0 = loom.loop 3 times(%i) iter_args(%h = %first) exit gate threshold = 0.75 {loom.kv_iteration_width = 8 : i64} : tensor<?x8xf32> {
     %c8 = arith.constant 8 : index
     %start = arith.muli %i, %c8 : index
     %next = func.call @layer(%h, %kc, %vc, %pos, %start) : (tensor<?x8xf32>, memref<?xf32>, memref<?xf32>, index, index) -> tensor<?x8xf32>
