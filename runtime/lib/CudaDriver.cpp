@@ -26,9 +26,10 @@ constexpr int kPoolReleaseThreshold = 4;
 } // namespace
 
 /// Reads the optional stream-ordered allocation functions into `api` and
-/// makes device `device`'s default pool keep what is freed; false (and the
-/// functions cleared) where the driver or the device has no pools.
-static bool keepsPooledMemory(void *library, DriverApi &api, int device) {
+/// makes device `device`'s default pool (`pool`) keep what is freed; false
+/// (and the functions cleared) where the driver or the device has no pools.
+static bool keepsPooledMemory(void *library, DriverApi &api, int device,
+                              void *&pool) {
   api.memAllocAsync = reinterpret_cast<decltype(api.memAllocAsync)>(
       dlsym(library, "cuMemAllocAsync"));
   api.memFreeAsync = reinterpret_cast<decltype(api.memFreeAsync)>(
@@ -38,7 +39,8 @@ static bool keepsPooledMemory(void *library, DriverApi &api, int device) {
           dlsym(library, "cuDeviceGetDefaultMemPool"));
   api.memPoolSetAttribute = reinterpret_cast<decltype(api.memPoolSetAttribute)>(
       dlsym(library, "cuMemPoolSetAttribute"));
-  void *pool = nullptr;
+  api.memPoolTrimTo = reinterpret_cast<decltype(api.memPoolTrimTo)>(
+      dlsym(library, "cuMemPoolTrimTo"));
   uint64_t keepAll = UINT64_MAX;
   bool usable =
       api.memAllocAsync && api.memFreeAsync && api.deviceGetDefaultMemPool &&
@@ -123,7 +125,8 @@ Expected<std::unique_ptr<Driver>> Driver::load(const std::string &path) {
                      driver->describe("cuDevicePrimaryCtxRetain", result));
   if (Status status = driver->makeCurrent(); !status)
     return makeError("no usable GPU: " + status.getError());
-  driver->memoryPool = keepsPooledMemory(driver->library, api, device);
+  driver->memoryPool =
+      keepsPooledMemory(driver->library, api, device, driver->pool);
   return driver;
 }
 
@@ -141,6 +144,15 @@ std::string Driver::describe(const char *what, Result result) const {
     functions.getErrorName(result, &errorName);
   return fmt::format("{} failed: {} ({})", what,
                      errorName ? errorName : "unknown CUDA error", result);
+}
+
+Result Driver::allocate(DevicePtr *pointer, size_t bytes) const {
+  Result result = functions.memAlloc(pointer, bytes);
+  // CUDA_ERROR_OUT_OF_MEMORY: what the pool holds may be the difference.
+  if (result != 2 || !memoryPool || !functions.memPoolTrimTo ||
+      functions.memPoolTrimTo(pool, 0) != 0)
+    return result;
+  return functions.memAlloc(pointer, bytes);
 }
 
 Status Driver::makeCurrent() const {

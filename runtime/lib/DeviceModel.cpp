@@ -83,7 +83,7 @@ DeviceModel::~DeviceModel() {
 
 Expected<void *> DeviceModel::allocate(size_t bytes, const char *what) {
   DevicePtr pointer = 0;
-  if (Result result = driver.api().memAlloc(&pointer, bytes); result != 0)
+  if (Result result = driver.allocate(&pointer, bytes); result != 0)
     return makeError(fmt::format("cannot allocate {} bytes of GPU memory for "
                                  "{}: {}",
                                  bytes, what,
@@ -150,9 +150,9 @@ Expected<double> DeviceModel::measureCopyBandwidth(size_t bytes) {
   if (Status status = driver.makeCurrent(); !status)
     return status.takeError();
   DevicePtr source = 0, destination = 0;
-  if (Result result = driver.api().memAlloc(&source, bytes); result != 0)
+  if (Result result = driver.allocate(&source, bytes); result != 0)
     return makeError(driver.describe("cuMemAlloc", result));
-  Result result = driver.api().memAlloc(&destination, bytes);
+  Result result = driver.allocate(&destination, bytes);
   if (result != 0) {
     driver.api().memFree(source);
     return makeError(driver.describe("cuMemAlloc", result));

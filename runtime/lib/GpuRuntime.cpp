@@ -103,8 +103,8 @@ DevicePtr devicePointer(void *pointer) {
 }
 
 /// This thread's stream, made on first use and destroyed when the thread
-/// ends (before the driver's own exit handlers, which it registered
-/// earlier).
+/// ends (for the main thread, at exit, before the exit handlers the driver
+/// registered: glibc runs a thread's thread-local destructors first).
 struct ThreadStream {
   Driver *driver = nullptr;
   void *stream = nullptr;

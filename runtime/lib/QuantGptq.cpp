@@ -108,6 +108,10 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
     return makeError(fmt::format("{} has no quantization with error feedback "
                                  "(Q8_0, Q4_0 and Q4_1 have)",
                                  quantFormatName(format)));
+  if (k % kQuantBlock != 0)
+    return makeError(fmt::format("rows of {} weights are not whole blocks of "
+                                 "{}",
+                                 k, kQuantBlock));
   std::vector<double> u;
   if (Status factored = detail::gptqInverseFactor(covariance, ldh, k, u);
       !factored)

@@ -2,9 +2,9 @@
 //
 // `loom-map-to-gpu`: linalg ops of the functions the forward entry points
 // reach become parallel loops; adjacent loops over the same space are fused
-// where each reads what the other wrote only where it wrote it (MLIR's
-// `scf-parallel-loop-fusion`: a reduction's initial fill, the attention
-// mask into the scores), so they are one launch; then they are tiled into
+// where each reads what the other wrote only where it wrote it (a
+// reduction's initial fill, the attention mask into the scores;
+// LoopFusion.h), so they are one launch; then they are tiled into
 // blocks and mapped to the grid by
 // MLIR's own passes (`scf-parallel-loop-tiling`, `gpu-map-parallel-loops`,
 // `convert-parallel-loops-to-gpu`); what those leave on the host, a loop
@@ -16,6 +16,7 @@
 #include "targets/cuda/Passes.h"
 
 #include "targets/cuda/HostFunctions.h"
+#include "targets/cuda/LoopFusion.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -108,8 +109,7 @@ struct MapToGpuPass : loom::cuda::impl::LoomMapToGpuBase<MapToGpuPass> {
                       int64_t(blockSize));
     if (failed(parsePassPipeline("convert-linalg-to-loops,lower-affine",
                                  hostLoops)) ||
-        failed(parsePassPipeline("convert-linalg-to-parallel-loops,"
-                                 "cse,scf-parallel-loop-fusion",
+        failed(parsePassPipeline("convert-linalg-to-parallel-loops,cse",
                                  parallelLoops)) ||
         failed(parsePassPipeline(kernelText, kernels)))
       return signalPassFailure();
@@ -124,6 +124,7 @@ struct MapToGpuPass : loom::cuda::impl::LoomMapToGpuBase<MapToGpuPass> {
       }
       if (failed(runPipeline(parallelLoops, function)))
         return signalPassFailure();
+      loom::cuda::fuseParallelLoops(function);
       collapseParallelLoops(function);
       if (failed(runPipeline(kernels, function)) ||
           failed(serializeLeftovers(function)))

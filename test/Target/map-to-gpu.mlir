@@ -61,6 +61,16 @@
 // CHECK: memref.load %[[T]]
 // CHECK: memref.store %{{.*}}, %arg1
 // CHECK: gpu.terminator
+// Two loops that write one buffer, the second at transposed indices and
+// without reading it: fused, the two writes of an element could come in
+// either order. Two launches.
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[W:[a-z_0-9]+]][
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load %[[SRC:[a-z_0-9]+]][
+// CHECK: memref.store %{{.*}}, %[[W]][
+// CHECK: gpu.terminator
 // CHECK-NOT: gpu.launch
 // prepare stays on the host.
 // CHECK-LABEL: func.func @prepare(
@@ -119,6 +129,13 @@ func.func private @rows(%a: memref<16x8xf32>, %u: memref<4x4xf32>) {
   ^bb0(%x: f32, %y: f32):
     %n = arith.negf %x : f32
     linalg.yield %n : f32
+  }
+  %w = memref.alloc() : memref<4x4xf32>
+  %src = memref.alloc() : memref<4x4xf32>
+  linalg.fill ins(%zero : f32) outs(%w : memref<4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1, d0)>], iterator_types = ["parallel", "parallel"]} ins(%src : memref<4x4xf32>) outs(%w : memref<4x4xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    linalg.yield %x : f32
   }
   return
 }

@@ -62,6 +62,7 @@ struct DriverApi {
   Result (*memFreeAsync)(DevicePtr pointer, void *stream);
   Result (*deviceGetDefaultMemPool)(void **pool, int device);
   Result (*memPoolSetAttribute)(void *pool, int attribute, void *value);
+  Result (*memPoolTrimTo)(void *pool, size_t keep);
 };
 
 /// The driver library, initialized, with device 0's primary context current
@@ -93,6 +94,10 @@ public:
   /// and the pool took the setting. Otherwise `cuMemAlloc`, and a free
   /// waits for its stream.
   bool streamOrderedMemory() const { return memoryPool; }
+  /// `cuMemAlloc`, and where it fails for want of memory the pool keeps,
+  /// again after giving the pool's unused memory back (the pool keeps what
+  /// the model's steps freed, which plain allocations cannot take).
+  Result allocate(DevicePtr *pointer, size_t bytes) const;
   /// `what` failed with `result`: a message naming the driver's error.
   std::string describe(const char *what, Result result) const;
 
@@ -109,6 +114,7 @@ private:
   std::string name;
   int devices = 0;
   bool memoryPool = false;
+  void *pool = nullptr;
 };
 
 /// The first error a GPU entry point (`mgpu*`) met in this process, or an

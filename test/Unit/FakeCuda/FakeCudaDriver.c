@@ -130,21 +130,36 @@ CUresult cuMemPoolSetAttribute(void *memPool, int attribute, void *value) {
              ? kSuccess
              : kInvalidValue;
 }
+/* The pool's outstanding buffers: a free of anything else is refused, as
+ * the real driver refuses a pointer the pool did not give out. */
+enum { kMaxPooled = 4096 };
+static void *pooled[kMaxPooled];
 CUresult cuMemAllocAsync(unsigned long long *pointer, size_t bytes, void *s) {
   if (bytes == 0 || (s && !isStream(s)))
     return kInvalidValue;
-  *pointer = (unsigned long long)(uintptr_t)malloc(bytes);
-  if (!*pointer)
-    return 2;
-  ++pooledBuffers;
-  return kSuccess;
+  for (int i = 0; i < kMaxPooled; ++i) {
+    if (pooled[i])
+      continue;
+    pooled[i] = malloc(bytes);
+    if (!pooled[i])
+      return 2;
+    *pointer = (unsigned long long)(uintptr_t)pooled[i];
+    ++pooledBuffers;
+    return kSuccess;
+  }
+  return 2; /* CUDA_ERROR_OUT_OF_MEMORY */
 }
 CUresult cuMemFreeAsync(unsigned long long pointer, void *s) {
   if (s && !isStream(s))
     return kInvalidValue;
-  free((void *)(uintptr_t)pointer);
-  --pooledBuffers;
-  return kSuccess;
+  for (int i = 0; i < kMaxPooled; ++i)
+    if (pooled[i] && (unsigned long long)(uintptr_t)pooled[i] == pointer) {
+      free(pooled[i]);
+      pooled[i] = NULL;
+      --pooledBuffers;
+      return kSuccess;
+    }
+  return kInvalidValue;
 }
 CUresult cuMemcpyAsync(unsigned long long dst, unsigned long long src,
                        size_t bytes, void *s) {

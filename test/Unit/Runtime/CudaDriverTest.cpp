@@ -176,6 +176,7 @@ TEST(CudaDriver, OneStreamAThreadAndPooledMemory) {
   ASSERT_NE(managed, nullptr);
   EXPECT_EQ(fakeCounters().second, pooledBefore);
   mgpuMemFree(managed, stream);
+  EXPECT_EQ(fakeCounters().second, pooledBefore);
   EXPECT_EQ(cuda::firstError(), "");
 }
 

@@ -562,9 +562,11 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
 TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
   // The errors reach later columns a span of 128 at a time, through one
   // matrix product (GPTQ's lazy batched updates); the bytes are those of
-  // passing each error on to every later weight as it is made. Three spans,
-  // the last a partial one, and rows in more than one of the pool's chunks.
-  int64_t m = 512, n = 37, k = 320;
+  // passing each error on to every later weight as it is made (the sums'
+  // order differs, so a value on a rounding tie could in principle round
+  // the other way; none does here). Three spans, the last a partial one,
+  // and rows in two groups of the copy in doubles (2048 rows a group).
+  int64_t m = 512, n = 2100, k = 320;
   std::vector<float> x = correlatedInputs(m, k);
   std::vector<float> h = covarianceOf(x, m, k);
   std::vector<float> w = randomVector(size_t(n * k), 31, 0.05f);
@@ -589,6 +591,14 @@ TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
     }
     EXPECT_EQ(batched, serial) << quantFormatName(format);
   }
+  // Rows that are not whole blocks are refused, not overrun.
+  std::vector<uint8_t> bytes(size_t(quantRowBytes(QuantFormat::Q8_0, 64)));
+  Status partial =
+      quantizeWithFeedback(kernels().pool, QuantFormat::Q8_0, w.data(), 40, 1,
+                           40, h.data(), k, nullptr, bytes.data(), 0);
+  ASSERT_FALSE(partial);
+  EXPECT_EQ(partial.getError(),
+            "rows of 40 weights are not whole blocks of 32");
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
