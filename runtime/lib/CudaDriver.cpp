@@ -20,6 +20,8 @@ using namespace loom::cuda;
 namespace {
 /// CUDA_ERROR_NO_DEVICE.
 constexpr Result kNoDevice = 100;
+/// CUDA_ERROR_OUT_OF_MEMORY.
+constexpr Result kOutOfMemory = 2;
 /// `CU_MEMPOOL_ATTR_RELEASE_THRESHOLD`: how much freed memory a pool keeps
 /// across synchronizations (0 by default: all of it goes back).
 constexpr int kPoolReleaseThreshold = 4;
@@ -148,8 +150,8 @@ std::string Driver::describe(const char *what, Result result) const {
 
 Result Driver::allocate(DevicePtr *pointer, size_t bytes) const {
   Result result = functions.memAlloc(pointer, bytes);
-  // CUDA_ERROR_OUT_OF_MEMORY: what the pool holds may be the difference.
-  if (result != 2 || !memoryPool || !functions.memPoolTrimTo ||
+  // Out of memory: what the pool holds may be the difference.
+  if (result != kOutOfMemory || !memoryPool || !functions.memPoolTrimTo ||
       functions.memPoolTrimTo(pool, 0) != 0)
     return result;
   return functions.memAlloc(pointer, bytes);

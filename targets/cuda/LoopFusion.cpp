@@ -11,6 +11,8 @@
 
 #include "targets/cuda/LoopFusion.h"
 
+#include "targets/cuda/Passes.h"
+
 #include "mlir/Analysis/AliasAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -19,6 +21,11 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace loom::cuda {
+#define GEN_PASS_DEF_LOOMFUSEPARALLELLOOPS
+#include "targets/cuda/Passes.h.inc"
+} // namespace loom::cuda
 
 using namespace mlir;
 
@@ -141,3 +148,12 @@ void loom::cuda::fuseParallelLoops(func::FuncOp function) {
   value->erase();
   scratch->erase();
 }
+
+namespace {
+struct FuseParallelLoopsPass
+    : loom::cuda::impl::LoomFuseParallelLoopsBase<FuseParallelLoopsPass> {
+  void runOnOperation() override {
+    loom::cuda::fuseParallelLoops(getOperation());
+  }
+};
+} // namespace

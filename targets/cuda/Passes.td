@@ -29,6 +29,27 @@ def LoomMapToGpu : Pass<"loom-map-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomFuseParallelLoops
+    : Pass<"loom-fuse-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Fuse adjacent parallel loops over the same space";
+  let description = [{
+    On parallel loops over buffers (`scf.parallel`), for the CUDA target,
+    where each loop becomes a kernel launch: adjacent loops with the same
+    bounds are fused into one when each reads what the other wrote only
+    where it wrote it (MLIR's `naivelyFuseParallelOps`, with MLIR's alias
+    analysis), such as a reduction's initial fill and the reduction.
+    Loops that store to one buffer at different indices (or through other
+    views of it), or to two buffers that may be one (two arguments), are
+    left apart: MLIR's check compares one loop's stores with the other's
+    loads only, and fusing them could reorder two writes of an element.
+    `--loom-map-to-gpu` runs the same fusion before it maps the loops.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def LoomSplitProducts : Pass<"loom-split-products", "::mlir::ModuleOp"> {
   let summary = "Spread the reduction of products of few rows over threads";
   let description = [{
