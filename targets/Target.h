@@ -48,6 +48,9 @@ struct TargetOptions {
   /// Device targets: run the kernels as host loops on host memory (testing
   /// without the device).
   bool emulateDevice = false;
+  /// Device targets: compute the products of many rows on the tensor cores
+  /// (in TF32 for f32 weights).
+  bool tensorCores = true;
   /// Device targets: embed the kernels' assembly (PTX for CUDA) instead of
   /// their binary (`loomc --emit=ptx`).
   bool deviceAssembly = false;

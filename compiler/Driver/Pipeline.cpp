@@ -173,6 +173,7 @@ loom::TargetOptions loom::getTargetOptions(const LoomPipelineOptions &options) {
   target.deviceModelSymbol = options.deviceModelSymbol;
   target.chip = options.gpuChip;
   target.emulateDevice = options.emulateGpu;
+  target.tensorCores = options.gpuTensorCores;
   target.deviceAssembly = options.gpuAssembly;
   return target;
 }

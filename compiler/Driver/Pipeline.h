@@ -255,6 +255,11 @@ struct LoomPipelineOptions
       llvm::cl::desc("Device targets: embed the kernels' assembly (PTX) "
                      "instead of their binary"),
       llvm::cl::init(false)};
+  Option<bool> gpuTensorCores{
+      *this, "gpu-tensor-cores",
+      llvm::cl::desc("Device targets: compute the products of many rows on "
+                     "the tensor cores (TF32 for f32)"),
+      llvm::cl::init(true)};
   Option<bool> emulateGpu{
       *this, "emulate-gpu",
       llvm::cl::desc("Device targets: run the kernels as host loops on host "

@@ -48,7 +48,8 @@ addKernelLowering(OpPassManager &pm,
   std::string text = llvm::formatv(
       "lower-affine,convert-scf-to-cf,canonicalize,cse,"
       "nvvm-attach-target{{chip={0} features={1} O=3},"
-      "gpu.module(convert-gpu-to-nvvm),func.func(gpu-async-region),"
+      "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm),"
+      "func.func(gpu-async-region),"
       "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,"
       "lower-affine,gpu-to-llvm,"
       "finalize-memref-to-llvm{{use-generic-functions},convert-to-llvm,"
@@ -122,6 +123,9 @@ public:
     if (failed(loom::cpu::addBufferization(pm)))
       return failure();
     pm.addPass(loom::cpu::createLoomLowerMemRefCopy());
+    // The emulation runs threads one at a time: no warp-level products.
+    if (options.tensorCores && !options.emulateDevice)
+      pm.addPass(loom::cuda::createLoomUseTensorCores());
     pm.addPass(loom::cuda::createLoomMapToGpu());
     pm.addPass(loom::cuda::createLoomPlaceOnDevice());
     if (options.emulateDevice) {

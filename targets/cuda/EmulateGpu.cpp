@@ -47,9 +47,17 @@ struct EmulateGpuPass : loom::cuda::impl::LoomEmulateGpuBase<EmulateGpuPass> {
                               "than one block");
     if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty())
       return launch.emitError("cannot emulate an asynchronous launch");
-    WalkResult barriers = body.walk([](gpu::BarrierOp barrier) {
-      barrier.emitError("cannot emulate a launch whose threads synchronize");
-      return WalkResult::interrupt();
+    WalkResult barriers = body.walk([](Operation *op) {
+      if (isa<gpu::BarrierOp>(op)) {
+        op->emitError("cannot emulate a launch whose threads synchronize");
+        return WalkResult::interrupt();
+      }
+      if (isa_and_nonnull<nvgpu::NVGPUDialect>(op->getDialect())) {
+        op->emitError("cannot emulate a warp-level operation (the tensor "
+                      "cores' products: build without them)");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
     });
     if (barriers.wasInterrupted())
       return failure();

@@ -77,6 +77,41 @@ def LoomSplitProducts : Pass<"loom-split-products", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomUseTensorCores : Pass<"loom-use-tensor-cores", "::mlir::ModuleOp"> {
+  let summary = "Compute the products of many rows on tensor cores";
+  let description = [{
+    On bufferized linalg, for the CUDA target, before `--loom-map-to-gpu`:
+    in the functions the forward entry points reach, each f32 product
+    `out[m, n] += x[m, k] * w[n, k]` (a prompt's projections; decode's are
+    split by `--loom-split-products` first) becomes a kernel of warp-level
+    matrix products (`nvgpu.mma.sync`, m16n8k8, TF32 inputs rounded to
+    nearest, f32 sums): a block of `warps-m` x `warps-n` warps computes a
+    tile of the output, each warp `tile-m` x `tile-n` of it in registers,
+    reading 16 values of k a step (a lane's 4 consecutive ones in one
+    16-byte load where the buffer's layout allows), then adds it to `out`.
+    The edges of m, n and k are guarded. TF32 keeps 10 bits of each
+    input's mantissa: products differ from f32's by about 1e-3 relative.
+    A kernel of warp-level operations cannot be emulated on the host
+    (`--loom-emulate-gpu` refuses it).
+  }];
+  let options = [
+    Option<"warpsM", "warps-m", "int64_t", /*default=*/"2",
+           "Warps a block along m (rows)">,
+    Option<"warpsN", "warps-n", "int64_t", /*default=*/"2",
+           "Warps a block along n (columns); warps-m x warps-n at most 32">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"32",
+           "Rows a warp computes: 16, 32, 48 or 64">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns a warp computes: a multiple of 8, at most 64">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::vector::VectorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def LoomPlaceOnDevice : Pass<"loom-place-on-device", "::mlir::ModuleOp"> {
   let summary = "Put the entry points' buffers in GPU memory";
   let description = [{
@@ -115,8 +150,9 @@ def LoomEmulateGpu : Pass<"loom-emulate-gpu", "::mlir::ModuleOp"> {
     then runs on a machine without a GPU, with a driver whose device memory
     is host memory (the tests' stand-in), so that the mapping, the
     placement and the runtime's device session are checked by numbers. A
-    launch that synchronizes its threads (`gpu.barrier`) or has more than
-    one block is an error.
+    launch that synchronizes its threads (`gpu.barrier`), has more than one
+    block, or holds a warp-level operation (`nvgpu`: the tensor cores'
+    products) is an error.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",

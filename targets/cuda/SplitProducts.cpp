@@ -14,6 +14,8 @@
 
 #include "targets/cuda/Passes.h"
 
+#include "targets/cuda/Products.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Matchers.h"
@@ -24,45 +26,6 @@ namespace loom::cuda {
 } // namespace loom::cuda
 
 using namespace mlir;
-
-/// True if `op` is out[m, n] += x[m, k] * w[n, k] over k, in f32.
-static bool isProductWithRows(linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 3)
-    return false;
-  using utils::IteratorType;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::reduction})
-    return false;
-  MLIRContext *ctx = op.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  auto map = [&](ArrayRef<AffineExpr> results) {
-    return AffineMap::get(3, 0, results, ctx);
-  };
-  if (op.getIndexingMapsArray() !=
-      SmallVector<AffineMap>{map({m, k}), map({n, k}), map({m, n})})
-    return false;
-  Block &body = op.getRegion().front();
-  if (!body.getArgument(0).getType().isF32() ||
-      body.getOperations().size() != 3)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value accumulator = body.getArgument(2);
-  Value other = add.getLhs() == accumulator   ? add.getRhs()
-                : add.getRhs() == accumulator ? add.getLhs()
-                                              : Value();
-  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
-  if (!mul)
-    return false;
-  Value a = body.getArgument(0), b = body.getArgument(1);
-  return (mul.getLhs() == a && mul.getRhs() == b) ||
-         (mul.getLhs() == b && mul.getRhs() == a);
-}
 
 /// The body `out + lhs * rhs` (or `out + lhs` without `rhs`).
 static void buildSum(OpBuilder &builder, Location loc, ValueRange args,
@@ -95,7 +58,7 @@ struct SplitProductsPass
     }
     SmallVector<linalg::GenericOp> products;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isProductWithRows(op))
+      if (op.hasPureTensorSemantics() && loom::cuda::isRowProduct(op))
         products.push_back(op);
     });
     for (linalg::GenericOp op : products)

@@ -153,6 +153,14 @@ cl::opt<bool> gpuEmulate(
              "then needs a driver whose device memory is host memory)"),
     cl::init(false), cl::Hidden, cl::cat(loomcCategory));
 
+cl::opt<bool> gpuTensorCores(
+    "gpu-tensor-cores",
+    cl::desc("With --target=cuda: compute the products of prompts (more "
+             "than 16 rows) on the tensor cores, with f32 inputs rounded to "
+             "TF32 (10 bits of mantissa) and f32 sums (default true; "
+             "=false: in f32 on the CUDA cores)"),
+    cl::init(true), cl::cat(loomcCategory));
+
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("CPU to generate code for (default: the "
                                    "host, with all its features)"),
@@ -939,6 +947,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     return reportError(target.takeError());
   options.gpuChip = gpuChip;
   options.emulateGpu = gpuEmulate;
+  options.gpuTensorCores = gpuTensorCores;
   // A device target's programs hold the model twice: built for the host
   // target (which `--device=cpu` runs, and whose definition is the one
   // exported) and for the device, all generated kernels, whose definition
