@@ -25,6 +25,14 @@ static std::string toolkitPath(StringRef option) {
   return home && *home ? home : "/usr/local/cuda";
 }
 
+/// True if `chip` (sm_NN, sm_NNa) has TF32 tensor cores: sm_80 and later.
+static bool hasTf32TensorCores(StringRef chip) {
+  unsigned number = 0;
+  return chip.consume_front("sm_") &&
+         !chip.take_while(llvm::isDigit).getAsInteger(10, number) &&
+         number >= 80;
+}
+
 /// Outlines the mapped kernels and compiles them: NVVM, PTX for the chip,
 /// and the binary the toolkit's ptxas (and fatbinary) make of it, embedded
 /// in the host module; host code (the launches, and `prepare`'s loops)
@@ -49,14 +57,15 @@ addKernelLowering(OpPassManager &pm,
       "lower-affine,convert-scf-to-cf,canonicalize,cse,"
       "nvvm-attach-target{{chip={0} features={1} O=3},"
       "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm),"
-      "func.func(gpu-async-region),"
+      "func.func(gpu-async-region{4}),"
       "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,"
       "lower-affine,gpu-to-llvm,"
       "finalize-memref-to-llvm{{use-generic-functions},convert-to-llvm,"
       "reconcile-unrealized-casts,"
       "gpu-module-to-binary{{format={2} toolkit={3}}",
       std::string(options.chip), std::string(options.features),
-      std::string(options.format), toolkitPath(options.toolkit));
+      std::string(options.format), toolkitPath(options.toolkit),
+      options.elideHostWaits ? ",loom-elide-host-waits" : "");
   if (failed(parsePassPipeline(text, pm, os)))
     return errorHandler(error);
   return success();
@@ -123,8 +132,12 @@ public:
     if (failed(loom::cpu::addBufferization(pm)))
       return failure();
     pm.addPass(loom::cpu::createLoomLowerMemRefCopy());
-    // The emulation runs threads one at a time: no warp-level products.
-    if (options.tensorCores && !options.emulateDevice)
+    // The emulation runs threads one at a time: no warp-level products;
+    // GPUs before sm_80 have no TF32 tensor cores.
+    std::string chip =
+        options.chip.empty() ? loom::cuda::kDefaultChip : options.chip;
+    if (options.tensorCores && !options.emulateDevice &&
+        hasTf32TensorCores(chip))
       pm.addPass(loom::cuda::createLoomUseTensorCores());
     pm.addPass(loom::cuda::createLoomMapToGpu());
     pm.addPass(loom::cuda::createLoomPlaceOnDevice());
@@ -141,10 +154,10 @@ public:
         return failure();
     } else {
       loom::cuda::KernelPipelineOptions kernels;
-      kernels.chip =
-          options.chip.empty() ? loom::cuda::kDefaultChip : options.chip;
+      kernels.chip = chip;
       if (options.deviceAssembly)
         kernels.format = "isa";
+      kernels.elideHostWaits = options.elideHostWaits;
       auto report = [](const Twine &message) {
         llvm::errs() << "error: " << message << "\n";
         return failure();

@@ -13,9 +13,10 @@
 // (g + 8, t), (g, t + 4), (g + 8, t + 4); B's b0, b1 are (k t, col g),
 // (t + 4, g); the accumulator's c0..c3 are (g, 2t), (g, 2t + 1),
 // (g + 8, 2t), (g + 8, 2t + 1). A sum over k does not depend on the order
-// of k, so lane t gives the instruction's k = t and k = t + 4 the values of
-// k = 2t and 2t + 1 of memory (for A and B alike): two mma steps then take
-// a lane's 4 consecutive values of each row, one 16-byte load.
+// of k, so lane t loads the 4 consecutive values of each row at k0 + 4t
+// (one 16-byte load) and gives mma step h (of two) the values at
+// k0 + 4t + 2h and k0 + 4t + 2h + 1 as its k = t and k = t + 4, for A and
+// B alike: each of the 16 values of k is used once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,8 @@ static constexpr int64_t kMmaK = 8;
 static constexpr int64_t kLaneK = 4;
 /// Values of k a step of the kernel's loop covers (4 lanes of a group).
 static constexpr int64_t kStepK = 16;
+/// The most outputs a block keeps in registers (one a register).
+static constexpr int64_t kMaxBlockOutputs = 32768;
 
 namespace {
 
@@ -206,9 +209,10 @@ void KernelBuilder::build(gpu::LaunchOp launch, Value rows) {
   auto sum = [&](Value lhs, Value rhs) -> Value {
     return arith::AddIOp::create(b, loc, lhs, rhs);
   };
-  Value rowBase = sum(times(launch.getBlockIds().y, tiling.blockRows()),
+  // Rows (any number) on the grid's x, columns (static) on its y.
+  Value rowBase = sum(times(launch.getBlockIds().x, tiling.blockRows()),
                       times(warpM, tiling.tileM));
-  Value columnBase = sum(times(launch.getBlockIds().x, tiling.blockColumns()),
+  Value columnBase = sum(times(launch.getBlockIds().y, tiling.blockColumns()),
                          times(warpN, tiling.tileN));
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
   // Columns past n exist only where the block's columns do not divide it.
@@ -357,6 +361,14 @@ struct UseTensorCoresPass
       return module.emitError("tile-n must be a multiple of 8 in [8, 64] "
                               "(columns a warp computes), got ")
              << tiling.tileN;
+    // A block's outputs live in its threads' registers: at most half of a
+    // multiprocessor's 65536.
+    int64_t outputs = tiling.blockRows() * tiling.blockColumns();
+    if (outputs > kMaxBlockOutputs)
+      return module.emitError("a block's outputs (warps-m x tile-m x "
+                              "warps-n x tile-n = ")
+             << outputs << ") must be at most " << kMaxBlockOutputs
+             << ", half of a multiprocessor's registers";
     return success();
   }
 
@@ -373,7 +385,7 @@ struct UseTensorCoresPass
     Value blocksM = arith::CeilDivUIOp::create(builder, loc, rows,
                                                index(tiling.blockRows()));
     Value one = index(1);
-    auto launch = gpu::LaunchOp::create(builder, loc, blocksN, blocksM, one,
+    auto launch = gpu::LaunchOp::create(builder, loc, blocksM, blocksN, one,
                                         index(tiling.threads()), one, one);
     builder.setInsertionPointToStart(&launch.getBody().front());
     KernelBuilder(builder, loc, product, tiling).build(launch, rows);

@@ -12,7 +12,8 @@
 // CHECK-SAME: %[[X:.*]]: memref<?x64xf32>, %[[W:.*]]: memref<128x64xf32>, %[[OUT:.*]]: memref<?x128xf32>)
 // CHECK: %[[ROWS:.*]] = memref.dim %[[X]], %c0
 // CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c64
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2, {{.*}} = %[[BLOCKS]], {{.*}} = %c1) threads(%[[T:[^,]*]], {{.*}}) in ({{.*}} = %c128, {{.*}} = %c1, {{.*}} = %c1)
+// Rows (any number) on the grid's x, the 2 blocks of columns on its y.
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[BLOCKS]], {{.*}} = %c2, {{.*}} = %c1) threads(%[[T:[^,]*]], {{.*}}) in ({{.*}} = %c128, {{.*}} = %c1, {{.*}} = %c1)
 // CHECK: %[[LANE:.*]] = arith.remui %[[T]], %c32
 // The accumulators start from `out` (the product adds to it).
 // CHECK-COUNT-32: memref.load %[[OUT]]
@@ -51,7 +52,7 @@ func.func @prompt(%x: memref<?x64xf32>, %w: memref<128x64xf32>, %out: memref<?x1
 // SMALL-SAME: %[[X:.*]]: memref<?x20xf32, strided<[40, 1], offset: ?>>, %[[W:.*]]: memref<97x20xf32>, %[[OUT:.*]]: memref<?x97xf32>)
 // SMALL: %[[ROWS:.*]] = memref.dim %[[X]], %c0
 // SMALL: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %c16
-// SMALL: gpu.launch blocks({{.*}}) in ({{.*}} = %c13, {{.*}} = %[[BLOCKS]], {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %c32, {{.*}} = %c1, {{.*}} = %c1)
+// SMALL: gpu.launch blocks({{.*}}) in ({{.*}} = %[[BLOCKS]], {{.*}} = %c13, {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %c32, {{.*}} = %c1, {{.*}} = %c1)
 // The row this lane loads, clamped to the last (its outputs are not stored).
 // SMALL: %[[LAST:.*]] = arith.subi %[[ROWS]], %c1
 // SMALL: %[[ROW:.*]] = arith.addi
