@@ -51,8 +51,10 @@ models=(
   "bert bert.loom -D layers=2 -D dim=64 -D heads=4 -D ffn=128 -D vocab=97 -D positions=16"
   "bench llama.loom -D layers=2 -D dim=384 -D heads=6 -D kv_heads=2 -D ffn=1024 -D vocab=2048"
 )
+declare -A built
 for spec in "${models[@]}"; do
   read -r name example defines <<<"$spec"
+  built[$name]="$example $defines"
   # shellcheck disable=SC2086
   "$loomc" "$here/examples/$example" $defines --emit=params -o "$out/$name.json"
   "$python" "$here/scripts/make_checkpoint.py" "$out/$name.json" \
@@ -60,6 +62,17 @@ for spec in "${models[@]}"; do
   # shellcheck disable=SC2086
   "$loomc" "$here/examples/$example" $defines "${flags[@]}" -o "$out/$name"
   echo "built $out/$name"
+done
+
+# `llama` and `bench` again with --gpu-elide-host-waits (the host queues a
+# whole step, waiting for the GPU only before it returns), on the same
+# checkpoints: the check compares their numbers and their speed.
+for name in llama bench; do
+  read -r example defines <<<"${built[$name]}"
+  # shellcheck disable=SC2086
+  "$loomc" "$here/examples/$example" $defines "${flags[@]}" \
+    --gpu-elide-host-waits -o "$out/$name-async"
+  echo "built $out/$name-async"
 done
 
 # `big`, TinyLlama-1.1B's shape (4.4 GB of f32 weights a decode step reads),

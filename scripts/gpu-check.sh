@@ -6,10 +6,13 @@
 #
 # For each small model: the same program on the CPU (--device=cpu) and on
 # the GPU, the prompt's logits compared (max |difference|, KL divergence,
-# same top-1) and the greedy tokens; then tokens/s of the `bench` model and
-# of `big` (1.1B parameters, random weights) on both, with the GPU's copy
-# bandwidth and the share of it decode reaches. Prints a report (also to $OUT/gpu-check.txt when $OUT is set) and
-# exits 1 if a check fails.
+# same top-1) and the greedy tokens; again for a 24-token prompt, whose
+# products run on the tensor cores (TF32); again for builds whose host does
+# not wait for the GPU between blocks (--gpu-elide-host-waits); then
+# tokens/s of the `bench` model (both builds) and of `big` (1.1B
+# parameters, random weights) on both devices, with the GPU's copy
+# bandwidth and the share of it decode reaches. Prints a report (also to
+# $OUT/gpu-check.txt when $OUT is set) and exits 1 if a check fails.
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -48,12 +51,13 @@ max_difference() {
          END { if (bad || NR == 0) print 1e30; else printf "%.3g\n", m }'
 }
 
-# Runs decoder `name` on both devices over `prompt` and `steps` tokens and
-# compares the logits (max |difference| within `limit`) and, when `tokens`
-# is yes, the greedy tokens; reports under `label`.
+# Runs decoder program `name` on both devices over `prompt` and `steps`
+# tokens and compares the logits (max |difference| within `limit`) and,
+# when `tokens` is yes, the greedy tokens; reports under `label`. The
+# checkpoint is `weights`.safetensors (default: `name`'s).
 compare_decoder() {
   local label=$1 name=$2 prompt=$3 steps=$4 limit=$5 tokens=$6
-  local program="$dir/$name" weights="$dir/$name.safetensors"
+  local program="$dir/$name" weights="$dir/${7:-$name}.safetensors"
   if ! "$program" --device=cpu --weights "$weights" --prompt-ids "$prompt" \
        -n "$steps" --logits "$work/$label-cpu.npy" >"$work/cpu" 2>"$work/err"; then
     say "FAIL $label on the CPU: $(tail -3 "$work/err")"
@@ -126,10 +130,15 @@ long_prompt="3 14 15 92 65 35 89 79 32 38 46 26 43 38 32 79 50 28 84 19 71 69 39
 for name in llama gpt2 flowformer; do
   compare_decoder "$name-long" "$name" "$long_prompt" 8 "$long_tolerance" no
 done
+# The host ahead of the GPU (--gpu-elide-host-waits): the same numbers.
+compare_decoder llama-async llama-async "$prompt" 16 "$tolerance" yes llama
+compare_decoder llama-async-long llama-async "$long_prompt" 8 \
+  "$long_tolerance" no llama
 
 # name, then the arguments of its weights: the bench model's checkpoint,
 # and `big`'s random weights (built only for a real GPU).
-benches=("bench --weights $dir/bench.safetensors")
+benches=("bench --weights $dir/bench.safetensors"
+         "bench-async --weights $dir/bench.safetensors")
 if [ -x "$dir/big" ]; then
   benches+=("big --random-weights 1 --prompt-ids $(seq -s, 1 32)")
 fi

@@ -51,6 +51,9 @@ struct TargetOptions {
   /// Device targets: compute the products of many rows on the tensor cores
   /// (in TF32 for f32 weights).
   bool tensorCores = true;
+  /// Device targets: let the host queue the next blocks' kernels without
+  /// waiting for the device where it reads nothing the device computed.
+  bool elideHostWaits = false;
   /// Device targets: embed the kernels' assembly (PTX for CUDA) instead of
   /// their binary (`loomc --emit=ptx`).
   bool deviceAssembly = false;

@@ -174,6 +174,7 @@ loom::TargetOptions loom::getTargetOptions(const LoomPipelineOptions &options) {
   target.chip = options.gpuChip;
   target.emulateDevice = options.emulateGpu;
   target.tensorCores = options.gpuTensorCores;
+  target.elideHostWaits = options.gpuElideHostWaits;
   target.deviceAssembly = options.gpuAssembly;
   return target;
 }

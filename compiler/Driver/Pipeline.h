@@ -260,6 +260,11 @@ struct LoomPipelineOptions
       llvm::cl::desc("Device targets: compute the products of many rows on "
                      "the tensor cores (TF32 for f32)"),
       llvm::cl::init(true)};
+  Option<bool> gpuElideHostWaits{
+      *this, "gpu-elide-host-waits",
+      llvm::cl::desc("Device targets: let the host run ahead of the GPU "
+                     "where it reads nothing the GPU computed"),
+      llvm::cl::init(false)};
   Option<bool> emulateGpu{
       *this, "emulate-gpu",
       llvm::cl::desc("Device targets: run the kernels as host loops on host "

@@ -53,20 +53,24 @@ addKernelLowering(OpPassManager &pm,
   if (failed(parsePassPipeline("gpu-kernel-outlining", pm, os)))
     return errorHandler(error);
   pm.addPass(loom::cuda::createLoomMergeGpuModules());
-  std::string text = llvm::formatv(
-      "lower-affine,convert-scf-to-cf,canonicalize,cse,"
-      "nvvm-attach-target{{chip={0} features={1} O=3},"
-      "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm),"
-      "func.func(gpu-async-region{4}),"
+  std::string kernels =
+      llvm::formatv("lower-affine,convert-scf-to-cf,canonicalize,cse,"
+                    "nvvm-attach-target{{chip={0} features={1} O=3},"
+                    "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm),"
+                    "func.func(gpu-async-region)",
+                    std::string(options.chip), std::string(options.features));
+  if (failed(parsePassPipeline(kernels, pm, os)))
+    return errorHandler(error);
+  if (options.elideHostWaits)
+    pm.addNestedPass<func::FuncOp>(loom::cuda::createLoomElideHostWaits());
+  std::string host = llvm::formatv(
       "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,"
       "lower-affine,gpu-to-llvm,"
       "finalize-memref-to-llvm{{use-generic-functions},convert-to-llvm,"
       "reconcile-unrealized-casts,"
-      "gpu-module-to-binary{{format={2} toolkit={3}}",
-      std::string(options.chip), std::string(options.features),
-      std::string(options.format), toolkitPath(options.toolkit),
-      options.elideHostWaits ? ",loom-elide-host-waits" : "");
-  if (failed(parsePassPipeline(text, pm, os)))
+      "gpu-module-to-binary{{format={0} toolkit={1}}",
+      std::string(options.format), toolkitPath(options.toolkit));
+  if (failed(parsePassPipeline(host, pm, os)))
     return errorHandler(error);
   return success();
 }

@@ -46,6 +46,11 @@ struct KernelPipelineOptions
       llvm::cl::desc("the CUDA toolkit (ptxas, fatbinary, libdevice); "
                      "default $CUDA_HOME, else /usr/local/cuda"),
       llvm::cl::init("")};
+  Option<bool> elideHostWaits{
+      *this, "elide-host-waits",
+      llvm::cl::desc("let the host queue the next blocks' kernels without "
+                     "waiting for the GPU (--loom-elide-host-waits)"),
+      llvm::cl::init(false)};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("threads a block"),
                             llvm::cl::init(256)};

@@ -6,6 +6,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SmallVector.h"
 
 using namespace mlir;
@@ -65,4 +66,10 @@ bool loom::cuda::isHostBookkeeping(Type memrefType) {
     return false;
   Type element = type.getElementType();
   return element.isIndex() || element.isInteger(1);
+}
+
+Value loom::cuda::viewedBuffer(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
 }

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace loom::cuda {
@@ -25,6 +26,9 @@ findHostFunctions(mlir::ModuleOp module);
 /// True for the buffers the deallocation pipeline allocates for its own
 /// bookkeeping (pointers as index, ownership as i1), which host code reads.
 bool isHostBookkeeping(mlir::Type memrefType);
+
+/// The buffer `memref` is a view of (through subviews, casts, reshapes).
+mlir::Value viewedBuffer(mlir::Value memref);
 
 } // namespace loom::cuda
 

@@ -11,6 +11,7 @@
 
 #include "targets/cuda/LoopFusion.h"
 
+#include "targets/cuda/HostFunctions.h"
 #include "targets/cuda/Passes.h"
 
 #include "mlir/Analysis/AliasAnalysis.h"
@@ -20,7 +21,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace loom::cuda {
 #define GEN_PASS_DEF_LOOMFUSEPARALLELLOOPS
@@ -28,13 +28,6 @@ namespace loom::cuda {
 } // namespace loom::cuda
 
 using namespace mlir;
-
-/// The buffer `memref` views (through subviews, reshapes, casts).
-static Value rootBuffer(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
 
 /// True if `buffer` is an allocation of its own, which no other buffer
 /// aliases.
@@ -75,8 +68,8 @@ static bool storesConflict(scf::ParallelOp first, scf::ParallelOp second) {
   second.walk([&](memref::StoreOp store) { later.push_back(store); });
   for (memref::StoreOp a : earlier)
     for (memref::StoreOp b : later) {
-      Value rootA = rootBuffer(a.getMemRef()),
-            rootB = rootBuffer(b.getMemRef());
+      Value rootA = loom::cuda::viewedBuffer(a.getMemRef()),
+            rootB = loom::cuda::viewedBuffer(b.getMemRef());
       if (rootA != rootB) {
         if (isFreshAllocation(rootA) || isFreshAllocation(rootB))
           continue;

@@ -140,6 +140,28 @@ def LoomMergeGpuModules : Pass<"loom-merge-gpu-modules", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def LoomElideHostWaits
+    : Pass<"loom-elide-host-waits", "::mlir::func::FuncOp"> {
+  let summary = "Let the host run ahead of the GPU between blocks";
+  let description = [{
+    After `gpu-async-region`, which ends each basic block that launches
+    kernels (and precedes each call and host memory operation that follows
+    GPU work) with a synchronous `gpu.wait`: the waits after which the host
+    needs nothing the GPU computed are removed, so that the host queues the
+    next block's kernels while the GPU runs these. The runtime gives each
+    host thread one stream (`mgpuStreamCreate`), so the GPU still runs a
+    thread's work in the order the host queued it. A wait stays when the
+    work it waits for copies to or from host memory (a number the host
+    reads, a runtime function's staged buffers; a copy from a constant
+    global is not such a copy), when that work includes anything other
+    than launches, allocations, deallocations, fills and device copies.
+    An entry point (`loom.entry`) whose waits were removed waits for its
+    thread's stream before it returns, so that a call's results are
+    complete (and its kernels' faults reported) when it returns.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def LoomEmulateGpu : Pass<"loom-emulate-gpu", "::mlir::ModuleOp"> {
   let summary = "Run GPU launches as host loops (testing without a GPU)";
   let description = [{

@@ -37,13 +37,6 @@ static bool hasIdentityLayout(Value memref) {
   return cast<MemRefType>(memref.getType()).getLayout().isIdentity();
 }
 
-/// The buffer `memref` is a view of (through subviews, casts, reshapes).
-static Value viewedBuffer(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
-
 /// The largest device buffer a host load copies back whole.
 static constexpr int64_t kMaxStagedElements = 16;
 
@@ -237,13 +230,14 @@ struct PlaceOnDevicePass
         return WalkResult::advance();
       bool bookkeeping = loom::cuda::isHostBookkeeping(memref.getType());
       // What host allocations remain hold host memory (staged copies).
-      bool hostBuffer = viewedBuffer(memref).getDefiningOp<memref::AllocOp>();
+      bool hostBuffer =
+          loom::cuda::viewedBuffer(memref).getDefiningOp<memref::AllocOp>();
       if (!inKernel(op) && !bookkeeping && !hostBuffer) {
         op->emitError("this would read or write GPU memory on the host; the "
                       "CUDA target cannot compile it");
         return WalkResult::interrupt();
       }
-      Value buffer = viewedBuffer(memref);
+      Value buffer = loom::cuda::viewedBuffer(memref);
       if (inKernel(op) && bookkeeping &&
           !op->getParentOfType<gpu::LaunchOp>()->isAncestor(
               buffer.getParentBlock()->getParentOp())) {

@@ -161,6 +161,14 @@ cl::opt<bool> gpuTensorCores(
              "=false: in f32 on the CUDA cores)"),
     cl::init(true), cl::cat(loomcCategory));
 
+cl::opt<bool> gpuElideHostWaits(
+    "gpu-elide-host-waits",
+    cl::desc("With --target=cuda: let the host queue the kernels of a "
+             "step's next blocks and layers without waiting for the GPU, "
+             "except where it reads what the GPU computed and when an "
+             "entry point returns (default false until measured on a GPU)"),
+    cl::init(false), cl::cat(loomcCategory));
+
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("CPU to generate code for (default: the "
                                    "host, with all its features)"),
@@ -948,6 +956,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.gpuChip = gpuChip;
   options.emulateGpu = gpuEmulate;
   options.gpuTensorCores = gpuTensorCores;
+  options.gpuElideHostWaits = gpuElideHostWaits;
   // A device target's programs hold the model twice: built for the host
   // target (which `--device=cpu` runs, and whose definition is the one
   // exported) and for the device, all generated kernels, whose definition
