@@ -133,6 +133,7 @@ public:
                       const loom::TargetOptions &options) const override {
     // Decode's products as partial sums over more threads, on tensors.
     pm.addPass(loom::cuda::createLoomSplitProducts());
+    pm.addPass(loom::cuda::createLoomSplitReductions());
     if (failed(loom::cpu::addBufferization(pm)))
       return failure();
     pm.addPass(loom::cpu::createLoomLowerMemRefCopy());

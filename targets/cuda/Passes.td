@@ -112,6 +112,33 @@ def LoomUseTensorCores : Pass<"loom-use-tensor-cores", "::mlir::ModuleOp"> {
   ];
 }
 
+def LoomSplitReductions
+    : Pass<"loom-split-reductions", "::mlir::ModuleOp"> {
+  let summary = "Spread the row sums of few rows (norms) over threads";
+  let description = [{
+    On linalg on tensors, for the CUDA target: a row sum (a
+    `linalg.generic` adding f(in[r, k], ..., row[r], ...) over k into
+    out[r], each input indexed by (r, k) or by r: a norm's sum of squares,
+    mean or variance) of at most `rows` rows (decode: one) and a static
+    length that `ways` divides (at least twice) is computed in two steps:
+    `ways` partial sums a row, partial[r, l] = sum over j of the terms at
+    k = j * ways + l, then their sum into `out`. Mapped with the lane l
+    varying fastest, a warp reads consecutive values, and a decode step's
+    norm has `ways` threads rather than one. Rows of more rows keep one
+    thread a row (an `scf.if` on the row count).
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"16",
+           "Sums of at most this many rows are split">,
+    Option<"ways", "ways", "int64_t", /*default=*/"32",
+           "Partial sums per row (a power of two, at most 1024)">
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 def LoomPlaceOnDevice : Pass<"loom-place-on-device", "::mlir::ModuleOp"> {
   let summary = "Put the entry points' buffers in GPU memory";
   let description = [{

@@ -45,17 +45,8 @@ struct SplitProductsPass
   using LoomSplitProductsBase::LoomSplitProductsBase;
 
   void runOnOperation() override {
-    if (ways < 2 || ways > 1024 || (ways & (ways - 1)) != 0) {
-      getOperation().emitError("ways must be a power of two in [2, 1024], "
-                               "got ")
-          << int64_t(ways);
+    if (failed(loom::cuda::checkSplitOptions(getOperation(), rows, ways)))
       return signalPassFailure();
-    }
-    if (rows < 1) {
-      getOperation().emitError("rows must be at least 1, got ")
-          << int64_t(rows);
-      return signalPassFailure();
-    }
     SmallVector<linalg::GenericOp> products;
     getOperation().walk([&](linalg::GenericOp op) {
       if (op.hasPureTensorSemantics() && loom::cuda::isRowProduct(op))
@@ -75,53 +66,20 @@ struct SplitProductsPass
     if (ShapedType::isDynamic(k) || k % ways != 0 || k < 2 * ways ||
         xType.getDimSize(1) != k || wType.isDynamicDim(0))
       return;
-    int64_t n = wType.getDimSize(0), steps = k / ways;
+    int64_t n = wType.getDimSize(0);
     OpBuilder builder(op);
     Location loc = op.getLoc();
     Value zeroIndex = arith::ConstantIndexOp::create(builder, loc, 0);
     Value m = tensor::DimOp::create(builder, loc, x, zeroIndex);
-    Value limit = arith::ConstantIndexOp::create(builder, loc, rows);
-    Value few = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ule,
-                                      m, limit);
     Type resultType = op.getResult(0).getType();
-    auto branch = scf::IfOp::create(builder, loc, TypeRange{resultType}, few,
-                                    /*withElseRegion=*/true);
-
-    // Rows as they are: the product unchanged.
-    builder.setInsertionPointToStart(&branch.getElseRegion().front());
-    Operation *kept = builder.clone(*op);
-    scf::YieldOp::create(builder, loc, kept->getResult(0));
-
-    // Few rows: partial sums, then their sum.
-    builder.setInsertionPointToStart(&branch.getThenRegion().front());
+    // Few rows: partial sums, then their sum (else the product unchanged).
+    loom::cuda::branchOnRows(builder, op, m, rows);
     MLIRContext *ctx = op.getContext();
-    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
-    Type f32 = builder.getF32Type();
-    int64_t dynamic = ShapedType::kDynamic;
-    Value xSplit = tensor::ExpandShapeOp::create(
-        builder, loc,
-        RankedTensorType::get({xType.getDimSize(0), steps, int64_t(ways)}, f32),
-        x, split,
-        ArrayRef<OpFoldResult>{
-            xType.isDynamicDim(0) ? OpFoldResult(m)
-                                  : builder.getIndexAttr(xType.getDimSize(0)),
-            builder.getIndexAttr(steps), builder.getIndexAttr(ways)});
-    Value wSplit = tensor::ExpandShapeOp::create(
-        builder, loc, RankedTensorType::get({n, steps, int64_t(ways)}, f32), w,
-        split);
+    Value xSplit = loom::cuda::splitInnermost(builder, loc, x, m, ways);
+    Value wSplit = loom::cuda::splitInnermost(builder, loc, w, m, ways);
     auto partialType = RankedTensorType::get(
-        {xType.isDynamicDim(0) ? dynamic : xType.getDimSize(0), n,
-         int64_t(ways)},
-        f32);
-    SmallVector<Value> dynamicSizes;
-    if (xType.isDynamicDim(0))
-      dynamicSizes.push_back(m);
-    Value empty =
-        tensor::EmptyOp::create(builder, loc, partialType, dynamicSizes);
-    Value zero = arith::ConstantOp::create(builder, loc, f32,
-                                           builder.getF32FloatAttr(0.0f));
-    Value zeros =
-        linalg::FillOp::create(builder, loc, zero, empty).getResult(0);
+        {xType.getDimSize(0), n, int64_t(ways)}, builder.getF32Type());
+    Value zeros = loom::cuda::zeros(builder, loc, partialType.getShape(), m);
     AffineExpr d0, d1, d2, d3;
     bindDims(ctx, d0, d1, d2, d3);
     using utils::IteratorType;
@@ -149,7 +107,6 @@ struct SplitProductsPass
           buildSum(b, l, args, /*product=*/false);
         });
     scf::YieldOp::create(builder, loc, total.getResult(0));
-    op.getResult(0).replaceAllUsesWith(branch.getResult(0));
     op.erase();
   }
 };

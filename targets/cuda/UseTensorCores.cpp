@@ -53,10 +53,13 @@ struct Tiling {
   int64_t threads() const { return 32 * warpsM * warpsN; }
 };
 
-/// A product out[m, n] += x[m, k] * w[n, k] on buffers, n and k static.
+/// A product out[m, n] += x[m, k] * w[n, k] (or w[k, n]) on buffers, n
+/// and k static.
 struct Product {
   Value x, w, out;
   int64_t n, k;
+  /// w is w[k, n] (GPT-2's Conv1D), not w[n, k].
+  bool columns;
 };
 
 /// Builds one product's kernel body, inside its `gpu.launch`.
@@ -85,9 +88,11 @@ private:
   Value clamp(Value value, Value last) {
     return arith::MinUIOp::create(b, loc, value, last);
   }
-  /// The 4 values of `buffer` (x or w) at [row, k, k + 1, k + 2, k + 3],
-  /// zero past the end of k when `guarded`.
-  SmallVector<Value> loadLane(Value buffer, Value row, Value k, bool guarded);
+  /// The 4 values of `buffer` (x or w) at [row, k, k + 1, k + 2, k + 3]
+  /// (at [k .. k + 3, row] when `transposed`), zero past the end of k when
+  /// `guarded`.
+  SmallVector<Value> loadLane(Value buffer, Value row, Value k, bool guarded,
+                              bool transposed = false);
   /// `value` rounded to TF32's 10 bits of mantissa (to nearest, ties away),
   /// as an f32.
   Value roundToTf32(Value value);
@@ -102,7 +107,8 @@ private:
   /// The rows of x this lane loads (two a 16-row tile: g and g + 8),
   /// clamped to the last row.
   SmallVector<Value> xRows;
-  /// The rows of w this lane loads (one an 8-column tile), clamped.
+  /// The outputs' columns this lane loads w for (one an 8-column tile; rows
+  /// of w[n, k], columns of w[k, n]), clamped.
   SmallVector<Value> wRows;
 };
 
@@ -119,26 +125,30 @@ static int64_t loadWidth(Value buffer, int64_t k) {
 }
 
 SmallVector<Value> KernelBuilder::loadLane(Value buffer, Value row, Value k,
-                                           bool guarded) {
+                                           bool guarded, bool transposed) {
   Type f32 = b.getF32Type();
   SmallVector<Value> values;
+  auto load = [&](Value at) -> Value {
+    return memref::LoadOp::create(
+        b, loc, buffer, transposed ? ValueRange{at, row} : ValueRange{row, at});
+  };
   if (guarded) {
     Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0));
     Value lastK = index(p.k - 1), end = index(p.k);
     for (int64_t e = 0; e < kLaneK; ++e) {
       Value at = add(k, e);
-      Value value = memref::LoadOp::create(b, loc, buffer,
-                                           ValueRange{row, clamp(at, lastK)});
+      Value value = load(clamp(at, lastK));
       values.push_back(
           arith::SelectOp::create(b, loc, lessThan(at, end), value, zero));
     }
     return values;
   }
-  int64_t width = loadWidth(buffer, p.k);
+  // A column's values of k are a row apart: one load each (the lanes of a
+  // group read 8 consecutive columns of a row).
+  int64_t width = transposed ? 1 : loadWidth(buffer, p.k);
   if (width == 1) {
     for (int64_t e = 0; e < kLaneK; ++e)
-      values.push_back(
-          memref::LoadOp::create(b, loc, buffer, ValueRange{row, add(k, e)}));
+      values.push_back(load(add(k, e)));
     return values;
   }
   auto type = VectorType::get({width}, f32);
@@ -168,7 +178,7 @@ void KernelBuilder::step(Value k, bool guarded,
       value = roundToTf32(value);
   }
   for (Value row : wRows) {
-    wValues.push_back(loadLane(p.w, row, laneK, guarded));
+    wValues.push_back(loadLane(p.w, row, laneK, guarded, p.columns));
     for (Value &value : wValues.back())
       value = roundToTf32(value);
   }
@@ -210,10 +220,10 @@ void KernelBuilder::build(gpu::LaunchOp launch, Value rows) {
     return arith::AddIOp::create(b, loc, lhs, rhs);
   };
   // Rows (any number) on the grid's x, columns (static) on its y.
-  Value rowBase = sum(times(launch.getBlockIds().x, tiling.blockRows()),
-                      times(warpM, tiling.tileM));
-  Value columnBase = sum(times(launch.getBlockIds().y, tiling.blockColumns()),
-                         times(warpN, tiling.tileN));
+  Value blockRow = times(launch.getBlockIds().x, tiling.blockRows());
+  Value rowBase = sum(blockRow, times(warpM, tiling.tileM));
+  Value blockColumn = times(launch.getBlockIds().y, tiling.blockColumns());
+  Value columnBase = sum(blockColumn, times(warpN, tiling.tileN));
   Value lastRow = arith::SubIOp::create(b, loc, rows, index(1));
   // Columns past n exist only where the block's columns do not divide it.
   bool columnEdge = p.n % tiling.blockColumns() != 0;
@@ -297,19 +307,27 @@ void KernelBuilder::build(gpu::LaunchOp launch, Value rows) {
 }
 
 /// The product `op` computes, if its shapes suit the kernel: x and out
-/// rank 2 with m rows, w static n x k.
-static std::optional<Product> matchProduct(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || !loom::cuda::isRowProduct(op))
+/// rank 2 with m rows, w static n x k (or k x n).
+static std::optional<Product> matchBufferProduct(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics())
     return std::nullopt;
-  Product p{op.getDpsInputs()[0], op.getDpsInputs()[1], op.getDpsInits()[0], 0,
-            0};
+  std::optional<loom::cuda::WeightLayout> layout = loom::cuda::matchProduct(op);
+  if (!layout)
+    return std::nullopt;
+  bool columns = *layout == loom::cuda::WeightLayout::Columns;
+  Product p{op.getDpsInputs()[0],
+            op.getDpsInputs()[1],
+            op.getDpsInits()[0],
+            0,
+            0,
+            columns};
   auto xType = cast<MemRefType>(p.x.getType());
   auto wType = cast<MemRefType>(p.w.getType());
   auto outType = cast<MemRefType>(p.out.getType());
   if (!wType.hasStaticShape() || !outType.getElementType().isF32())
     return std::nullopt;
-  p.n = wType.getDimSize(0);
-  p.k = wType.getDimSize(1);
+  p.n = wType.getDimSize(columns ? 1 : 0);
+  p.k = wType.getDimSize(columns ? 0 : 1);
   if (xType.getDimSize(1) != p.k || outType.getDimSize(1) != p.n || p.n == 0 ||
       p.k == 0)
     return std::nullopt;
@@ -336,7 +354,7 @@ struct UseTensorCoresPass
       if (function.isExternal() || host->contains(function))
         continue;
       function.walk([&](linalg::GenericOp op) {
-        if (std::optional<Product> product = matchProduct(op))
+        if (std::optional<Product> product = matchBufferProduct(op))
           products.push_back({op, *product});
       });
     }

@@ -86,11 +86,37 @@ func.func @edges(%x: memref<?x20xf32, strided<[40, 1], offset: ?>>, %w: memref<9
 
 // -----
 
-// What stays: a product in `prepare` (derived weights, computed on the
-// host), a product of another form (w not transposed), and one on tensors.
+// A weight that holds an output a column, w[k, n] (GPT-2's Conv1D): its
+// values of k are a row apart, loaded one at a time (a group's lanes read
+// 8 consecutive columns of a row).
 #x = affine_map<(m, n, k) -> (m, k)>
-#w = affine_map<(m, n, k) -> (n, k)>
 #wt = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @columns(
+// CHECK-SAME: %[[X:.*]]: memref<?x64xf32>, %[[W:.*]]: memref<64x128xf32>, %[[OUT:.*]]: memref<?x128xf32>)
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK-COUNT-4: vector.load %[[X]]
+// CHECK-NOT: vector.load
+// CHECK-COUNT-16: memref.load %[[W]][%{{.*}}, %{{.*}}] : memref<64x128xf32>
+// CHECK-COUNT-16: nvgpu.mma.sync
+func.func @columns(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %out: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [#x, #wt, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<?x64xf32>, memref<64x128xf32>) outs(%out : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// What stays: a product in `prepare` (derived weights, computed on the
+// host), a product of another form (x transposed), and one on tensors.
+#x = affine_map<(m, n, k) -> (m, k)>
+#xt = affine_map<(m, n, k) -> (k, m)>
+#w = affine_map<(m, n, k) -> (n, k)>
 #o = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @prepare(
 // CHECK-NOT: gpu.launch
@@ -104,11 +130,11 @@ func.func @prepare(%x: memref<?x64xf32>, %w: memref<128x64xf32>, %out: memref<?x
   }
   return
 }
-// CHECK-LABEL: func.func @not_transposed(
+// CHECK-LABEL: func.func @x_transposed(
 // CHECK-NOT: gpu.launch
 // CHECK: linalg.generic
-func.func @not_transposed(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %out: memref<?x128xf32>) {
-  linalg.generic {indexing_maps = [#x, #wt, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<?x64xf32>, memref<64x128xf32>) outs(%out : memref<?x128xf32>) {
+func.func @x_transposed(%x: memref<64x?xf32>, %w: memref<128x64xf32>, %out: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [#xt, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<64x?xf32>, memref<128x64xf32>) outs(%out : memref<?x128xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
