@@ -80,13 +80,13 @@ struct SplitReductionsPass
   void runOnOperation() override {
     if (failed(loom::cuda::checkSplitOptions(getOperation(), rows, ways)))
       return signalPassFailure();
-    SmallVector<std::pair<linalg::GenericOp, int64_t>> sums;
+    SmallVector<linalg::GenericOp> sums;
     getOperation().walk([&](linalg::GenericOp op) {
       std::optional<int64_t> length = rowSumLength(op);
       if (length && *length % ways == 0 && *length >= 2 * ways)
-        sums.push_back({op, *length});
+        sums.push_back(op);
     });
-    for (auto [op, length] : sums)
+    for (linalg::GenericOp op : sums)
       split(op);
   }
 
