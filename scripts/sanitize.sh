@@ -23,6 +23,16 @@ sanitized() { # DIR SANITIZERS
   ninja -C "$1" LoomRuntimeTests LoomRuntimeModel >/dev/null
 }
 
+# The lit suites' outputs (programs, checkpoints) are only read by the test
+# that wrote them; a stage removes those of the stage before it, so that the
+# sanitized builds fit beside the main one on a small disk.
+dropOutputs() { # BUILD
+  if [ -d "$1/test" ]; then
+    find "$1/test" -type d -name Output -prune -exec rm -rf {} +
+  fi
+}
+dropOutputs "$build"
+
 echo "== runtime unit tests, AddressSanitizer + UndefinedBehaviorSanitizer"
 sanitized "$build-asan" "address,undefined"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -44,9 +54,11 @@ ninja -C "$build-asan" loomc loom-opt loom-tokenize loom-runtime-check \
 # cuda-emulated.test run instrumented; libraries are left out as above.
 ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 \
   UBSAN_OPTIONS=print_stacktrace=1 \
-  /usr/lib/llvm-22/bin/lit -q \
+  /usr/lib/llvm-22/bin/lit -sv \
   --filter-out 'real-|Integration/library.test|Integration/two-models.test|Integration/feature-input-library.test|Integration/running-state-library.test|Integration/cuda-examples.test|Integration/cuda-ptxas.test|Integration/cuda-library.test|Integration/gpu-check.test' \
   "$build-asan/test"
+
+dropOutputs "$build-asan"
 
 echo "== runtime unit tests, ThreadSanitizer"
 sanitized "$build-tsan" "thread"
