@@ -27,8 +27,9 @@ DeviceModel::create(const loom_model_def &model, const ModelInfo &info,
   for (size_t i = 0; i < weights.size(); ++i) {
     if (!weights[i].data)
       continue;
+    std::string what = fmt::format("weight '{}'", weights[i].name);
     Expected<void *> memory =
-        device->allocate(std::max<size_t>(weights[i].bytes, 1), "a weight");
+        device->allocate(std::max<size_t>(weights[i].bytes, 1), what.c_str());
     if (!memory)
       return memory.takeError();
     if (Status status =

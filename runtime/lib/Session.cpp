@@ -674,7 +674,8 @@ Status Session::moveToDevice(const std::string &cpuInstead) {
   for (size_t i = 0; i < weightTable.size(); ++i)
     if (weightTable[i] && !info.prepareOnly[i])
       hostWeights[i] = {weightTable[i], size_t(specOf(i).bytes()),
-                        !info.rows[i] || info.matrix[i] || info.storedInOut[i]};
+                        !info.rows[i] || info.matrix[i] || info.storedInOut[i],
+                        specOf(i).name};
   Expected<std::unique_ptr<cuda::DeviceModel>> created =
       cuda::DeviceModel::create(model, info, hostWeights, maxSeq, cpuInstead);
   if (!created)

@@ -31,6 +31,8 @@ struct HostWeight {
   size_t bytes = 0;
   /// Read whole by every decode step (not a table read by rows).
   bool streamed = true;
+  /// The checkpoint name, for messages.
+  std::string name;
 };
 
 /// The input of one entry-point call: token ids or rows of features.

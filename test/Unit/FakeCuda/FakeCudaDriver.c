@@ -3,9 +3,13 @@
  * memory is host memory, a "module" is its image, and its one "kernel",
  * add_one(float *x, int64_t n), runs on the host when launched.
  * $FAKE_CUDA_DEVICES sets the device count (0: cuInit reports no device);
- * $FAKE_CUDA_NO_POOLS makes the device report no memory pools. Streams are
- * distinct handles; fakeCudaCounters() tells a test how many streams are
- * alive and how many stream-ordered allocations are outstanding. */
+ * $FAKE_CUDA_NO_POOLS makes the device report no memory pools;
+ * $FAKE_CUDA_MEMORY gives the device that many bytes, of which the pool
+ * keeps what is freed into it until it is trimmed (its release threshold is
+ * "keep everything"), as the real pool does. Streams are distinct handles;
+ * fakeCudaCounters() tells a test how many streams are alive and how many
+ * stream-ordered allocations are outstanding, fakeCudaMemory() how many
+ * bytes are in use, kept by the pool, and how often it was trimmed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,19 +105,57 @@ CUresult cuStreamDestroy_v2(void *s) {
   --liveStreams;
   return kSuccess;
 }
+enum { kOutOfMemory = 2 };
+/* Bytes given out (cuMemAlloc's and the pool's), bytes the pool keeps for
+ * its next allocations, and how many times it was trimmed. */
+static size_t usedBytes, keptBytes;
+static int trims;
+void fakeCudaMemory(size_t *used, size_t *kept, int *trimmed) {
+  *used = usedBytes;
+  *kept = keptBytes;
+  *trimmed = trims;
+}
+/* Whether `bytes` more fit on the device beside what is given out and kept. */
+static int fits(size_t bytes) {
+  const char *memory = getenv("FAKE_CUDA_MEMORY");
+  if (!memory)
+    return 1;
+  size_t total = (size_t)strtoull(memory, NULL, 10);
+  return usedBytes + keptBytes <= total &&
+         bytes <= total - usedBytes - keptBytes;
+}
+/* cuMemAlloc's buffers: each one's size is kept just before it. */
+enum { kHeader = 16 };
 CUresult cuMemAlloc_v2(unsigned long long *pointer, size_t bytes) {
   if (bytes == 0) /* as the real driver */
     return kInvalidValue;
-  *pointer = (unsigned long long)(uintptr_t)malloc(bytes);
-  return *pointer ? kSuccess : 2;
+  if (!fits(bytes))
+    return kOutOfMemory;
+  char *block = (char *)malloc(bytes + kHeader);
+  if (!block)
+    return kOutOfMemory;
+  memcpy(block, &bytes, sizeof bytes);
+  usedBytes += bytes;
+  *pointer = (unsigned long long)(uintptr_t)(block + kHeader);
+  return kSuccess;
 }
 CUresult cuMemAllocManaged(unsigned long long *pointer, size_t bytes,
                            unsigned flags) {
   (void)flags;
   return cuMemAlloc_v2(pointer, bytes);
 }
+static CUresult freePooled(unsigned long long pointer);
 CUresult cuMemFree_v2(unsigned long long pointer) {
-  free((void *)(uintptr_t)pointer);
+  if (!pointer)
+    return kSuccess;
+  /* The real driver frees a stream-ordered buffer too (after a wait). */
+  if (freePooled(pointer) == kSuccess)
+    return kSuccess;
+  char *block = (char *)(uintptr_t)pointer - kHeader;
+  size_t bytes;
+  memcpy(&bytes, block, sizeof bytes);
+  usedBytes -= bytes;
+  free(block);
   return kSuccess;
 }
 static int pool;
@@ -134,32 +176,54 @@ CUresult cuMemPoolSetAttribute(void *memPool, int attribute, void *value) {
  * the real driver refuses a pointer the pool did not give out. */
 enum { kMaxPooled = 4096 };
 static void *pooled[kMaxPooled];
+static size_t pooledSizes[kMaxPooled];
 CUresult cuMemAllocAsync(unsigned long long *pointer, size_t bytes, void *s) {
   if (bytes == 0 || (s && !isStream(s)))
     return kInvalidValue;
+  /* What the pool keeps serves first; the rest must fit on the device. */
+  size_t reused = bytes < keptBytes ? bytes : keptBytes;
+  if (!fits(bytes - reused))
+    return kOutOfMemory;
   for (int i = 0; i < kMaxPooled; ++i) {
     if (pooled[i])
       continue;
     pooled[i] = malloc(bytes);
     if (!pooled[i])
-      return 2;
+      return kOutOfMemory;
+    pooledSizes[i] = bytes;
+    keptBytes -= reused;
+    usedBytes += bytes;
     *pointer = (unsigned long long)(uintptr_t)pooled[i];
     ++pooledBuffers;
     return kSuccess;
   }
-  return 2; /* CUDA_ERROR_OUT_OF_MEMORY */
+  return kOutOfMemory;
 }
 CUresult cuMemFreeAsync(unsigned long long pointer, void *s) {
   if (s && !isStream(s))
     return kInvalidValue;
+  return freePooled(pointer);
+}
+static CUresult freePooled(unsigned long long pointer) {
   for (int i = 0; i < kMaxPooled; ++i)
     if (pooled[i] && (unsigned long long)(uintptr_t)pooled[i] == pointer) {
       free(pooled[i]);
       pooled[i] = NULL;
+      usedBytes -= pooledSizes[i];
+      keptBytes += pooledSizes[i];
       --pooledBuffers;
       return kSuccess;
     }
   return kInvalidValue;
+}
+/* Gives what the pool keeps back to the device, down to `keep` bytes. */
+CUresult cuMemPoolTrimTo(void *memPool, size_t keep) {
+  if (memPool != &pool)
+    return kInvalidValue;
+  if (keptBytes > keep)
+    keptBytes = keep;
+  ++trims;
+  return kSuccess;
 }
 CUresult cuMemcpyAsync(unsigned long long dst, unsigned long long src,
                        size_t bytes, void *s) {
@@ -176,8 +240,9 @@ CUresult cuMemsetD32Async(unsigned long long dst, unsigned value, size_t count,
   return kSuccess;
 }
 CUresult cuGetErrorName(CUresult result, const char **name) {
-  *name = result == kNoDevice   ? "CUDA_ERROR_NO_DEVICE"
-          : result == kNotFound ? "CUDA_ERROR_NOT_FOUND"
-                                : "CUDA_ERROR_INVALID_VALUE";
+  *name = result == kNoDevice      ? "CUDA_ERROR_NO_DEVICE"
+          : result == kNotFound    ? "CUDA_ERROR_NOT_FOUND"
+          : result == kOutOfMemory ? "CUDA_ERROR_OUT_OF_MEMORY"
+                                   : "CUDA_ERROR_INVALID_VALUE";
   return kSuccess;
 }

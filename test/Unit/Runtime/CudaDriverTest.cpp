@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -142,6 +144,25 @@ std::pair<int, int> fakeCounters() {
   return {streams, pooled};
 }
 
+/// The stand-in device's memory: bytes given out, bytes its pool keeps, and
+/// how many times the pool was trimmed.
+struct FakeMemory {
+  size_t used = 0, kept = 0;
+  int trims = -1;
+};
+FakeMemory fakeMemory() {
+  void *library = dlopen(LOOM_FAKE_CUDA_DRIVER, RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_NE(library, nullptr);
+  auto read = reinterpret_cast<void (*)(size_t *, size_t *, int *)>(
+      library ? dlsym(library, "fakeCudaMemory") : nullptr);
+  FakeMemory memory;
+  if (read)
+    read(&memory.used, &memory.kept, &memory.trims);
+  if (library)
+    dlclose(library);
+  return memory;
+}
+
 // The host code MLIR generates makes, synchronizes and destroys a stream
 // for each block that launches kernels: a thread keeps one stream for all
 // of them, and buffers come from the device's pool in stream order.
@@ -178,6 +199,49 @@ TEST(CudaDriver, OneStreamAThreadAndPooledMemory) {
   mgpuMemFree(managed, stream);
   EXPECT_EQ(fakeCounters().second, pooledBefore);
   EXPECT_EQ(cuda::firstError(), "");
+}
+
+// The pool keeps what is freed into it for the next step's buffers, so a
+// weight or cache allocated later (cuMemAlloc) may find the device full of
+// memory nothing uses: the allocation gives the pool's unused memory back
+// and tries again. Where even that is too little, the error says so.
+TEST(CudaDriver, OutOfMemoryTrimsThePool) {
+  auto driver = cuda::Driver::load(LOOM_FAKE_CUDA_DRIVER);
+  ASSERT_TRUE(driver) << driver.getError();
+  ASSERT_TRUE((*driver)->streamOrderedMemory());
+  const cuda::DriverApi &api = (*driver)->api();
+  FakeMemory before = fakeMemory();
+  ASSERT_GE(before.trims, 0) << "the stand-in driver has no fakeCudaMemory";
+  // 4096 bytes free.
+  setenv("FAKE_CUDA_MEMORY",
+         std::to_string(before.used + before.kept + 4096).c_str(), 1);
+  cuda::DevicePtr step = 0;
+  ASSERT_EQ(api.memAllocAsync(&step, 3072, nullptr), 0);
+  ASSERT_EQ(api.memFreeAsync(step, nullptr), 0);
+  // (It served what it kept from earlier tests first.)
+  EXPECT_EQ(fakeMemory().kept,
+            before.kept + 3072 - std::min<size_t>(before.kept, 3072));
+
+  // About 1024 bytes free beside what the pool keeps.
+  cuda::DevicePtr weight = 0;
+  EXPECT_EQ(api.memAlloc(&weight, 2048), 2);
+  EXPECT_EQ((*driver)->allocate(&weight, 2048), 0);
+  EXPECT_NE(weight, 0u);
+  EXPECT_EQ(fakeMemory().trims, before.trims + 1);
+  EXPECT_EQ(fakeMemory().kept, 0u);
+
+  // More than the device has.
+  cuda::DevicePtr tooLarge = 0;
+  cuda::Result result = (*driver)->allocate(&tooLarge, 8192);
+  EXPECT_EQ(result, 2);
+  EXPECT_EQ(tooLarge, 0u);
+  EXPECT_EQ((*driver)->describe("cuMemAlloc", result),
+            "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY (2)");
+  EXPECT_EQ(fakeMemory().trims, before.trims + 2);
+
+  EXPECT_EQ(api.memFree(weight), 0);
+  EXPECT_EQ(fakeMemory().used, before.used);
+  unsetenv("FAKE_CUDA_MEMORY");
 }
 
 // Without memory pools (an old driver, or a device without them), buffers
