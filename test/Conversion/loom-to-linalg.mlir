@@ -17,6 +17,22 @@ func.func @linear(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -
 
 // -----
 
+// A weight kept in bf16 (loom.convert) is widened inside the contraction;
+// no kernel library takes it.
+// CHECK-LABEL: func.func @linear_half_weight
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4x8xf32>) outs(%{{.*}} : tensor<4x8xbf16>)
+// CHECK:   arith.truncf %{{.*}} : f32 to bf16
+// CHECK: linalg.generic {indexing_maps = {{.*}}, iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[H]] : tensor<?x8xf32>, tensor<4x8xbf16>)
+// CHECK:   %[[WIDE:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK:   arith.mulf %{{.*}}, %[[WIDE]] {{.*}}: f32
+func.func @linear_half_weight(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tensor<?x4xf32> {
+  %h = loom.convert %w : tensor<4x8xf32> to tensor<4x8xbf16>
+  %y = loom.linear %x, %h : (tensor<?x8xf32>, tensor<4x8xbf16>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
 // A residual is the accumulator's starting value: the contraction's output
 // operand, with no add of its own.
 // CHECK-LABEL: func.func @linear_residual(

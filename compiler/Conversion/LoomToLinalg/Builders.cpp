@@ -149,7 +149,10 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
 
   // result[i, j] += x[i, k] * w[j, k], which targets may hand to a kernel
   // library (`library_call`); the body stays the definition. A weight
-  // stored [in, out] is read as w[k, j] rather than transposed.
+  // stored [in, out] is read as w[k, j] rather than transposed. A weight in
+  // a narrower type (`loom.convert`) is widened as it is read, and only
+  // generated loops read it.
+  bool widened = wType.getElementType() != elementType;
   MLIRContext *ctx = b.getContext();
   AffineExpr i, j, k;
   bindDims(ctx, i, j, k);
@@ -163,13 +166,17 @@ Value loom::buildLinear(OpBuilder &b, Location loc, Value x, Value w,
       ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                     utils::IteratorType::parallel,
                                     utils::IteratorType::reduction},
-      [](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value weight = args[1];
+        if (widened)
+          weight = arith::ExtFOp::create(nb, nloc, elementType, weight);
+        Value product = arith::MulFOp::create(nb, nloc, args[0], weight);
         Value sum = arith::AddFOp::create(nb, nloc, args[2], product);
         linalg::YieldOp::create(nb, nloc, sum);
       });
-  contraction.setLibraryCallAttr(
-      b.getStringAttr(stored ? kSgemmNNLibraryCall : kSgemmNTLibraryCall));
+  if (!widened)
+    contraction.setLibraryCallAttr(
+        b.getStringAttr(stored ? kSgemmNNLibraryCall : kSgemmNTLibraryCall));
   Value product = contraction.getResult(0);
   if (!activation)
     return product;

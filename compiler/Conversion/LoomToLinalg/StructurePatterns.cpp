@@ -34,6 +34,40 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+/// `loom.convert`: an elementwise loop that narrows (`arith.truncf`, to
+/// nearest even) or widens (`arith.extf`) each element.
+struct ConvertLowering : OpConversionPattern<ConvertOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvertOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getType());
+    Type from = getElementTypeOrSelf(input.getType());
+    Type to = type.getElementType();
+    unsigned rank = type.getRank();
+    Value empty =
+        createEmpty(rewriter, loc, type, getSizes(rewriter, loc, input));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, input, empty,
+        ArrayRef<AffineMap>{identity, identity}, iterators,
+        [&](OpBuilder &b, Location nloc, ValueRange args) {
+          Value element = args[0];
+          if (to.getIntOrFloatBitWidth() < from.getIntOrFloatBitWidth())
+            element = arith::TruncFOp::create(b, nloc, to, element);
+          else if (from != to)
+            element = arith::ExtFOp::create(b, nloc, to, element);
+          linalg::YieldOp::create(b, nloc, element);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// Extracts `[offset, offset + size)` of `input` along `axis`.
 Value extractAlong(OpBuilder &b, Location loc, Value input, int64_t axis,
                    int64_t offset, int64_t size) {
@@ -155,7 +189,8 @@ struct ObserveLowering : OpConversionPattern<ObserveOp> {
 
 void loom::populateStructureLoweringPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns) {
-  patterns.add<TransposeLowering, SplitLowering, SliceLowering, ConcatLowering,
-               EmbeddingRowLowering, LoopLowering, ObserveLowering>(
-      converter, patterns.getContext());
+  patterns
+      .add<ConvertLowering, TransposeLowering, SplitLowering, SliceLowering,
+           ConcatLowering, EmbeddingRowLowering, LoopLowering, ObserveLowering>(
+          converter, patterns.getContext());
 }

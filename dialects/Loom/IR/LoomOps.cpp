@@ -429,6 +429,14 @@ LogicalResult LinearOp::verify() {
     if (*bits != 8 && *bits != 16)
       return emitOpError() << "'input_bits' must be 8 or 16, got " << *bits;
   }
+  Type xElement = getElementTypeOrSelf(getX());
+  Type wElement = getElementTypeOrSelf(getW());
+  if (!format && wElement != xElement &&
+      (!isa<FloatType>(wElement) || !isa<FloatType>(xElement) ||
+       wElement.getIntOrFloatBitWidth() >= xElement.getIntOrFloatBitWidth()))
+    return emitOpError() << "a " << wElement << " weight for " << xElement
+                         << " inputs: a weight may only be narrower than its "
+                            "inputs (it is widened as it is read)";
   int64_t weightIn = getWeightInputWidth();
   if (conflicts(weightIn, in))
     return emitOpError() << "weight expects input width " << weightIn
@@ -1303,6 +1311,29 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   auto inner = getInput().getDefiningOp<TransposeOp>();
   if (inner && inner.getInput().getType() == getType())
     return inner.getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ConvertOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvertOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (input.getShape() != result.getShape())
+    return emitOpError() << "changes the shape from " << input << " to "
+                         << result << "; it converts elements only";
+  Type from = input.getElementType(), to = result.getElementType();
+  if (from != to && from.getIntOrFloatBitWidth() == to.getIntOrFloatBitWidth())
+    return emitOpError() << "converts between " << from << " and " << to
+                         << ", of the same width; convert through f32";
+  return success();
+}
+
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
   return {};
 }
 

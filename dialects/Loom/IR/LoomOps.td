@@ -1243,6 +1243,24 @@ def Loom_TransposeOp : Loom_Op<"transpose", [Pure, Loom_InferType]> {
   let hasFolder = 1;
 }
 
+def Loom_ConvertOp : Loom_Op<"convert", [Pure]> {
+  let summary = "float tensor in another float type";
+  let description = [{
+    Each element of `input` in the result's element type, rounded to the
+    nearest (ties to even) when it is narrower. Keeps a product's weight in
+    half precision (`bf16`, `f16`), which the product widens as it reads.
+
+    ```mlir
+    %h = loom.convert %w : tensor<768x768xf32> to tensor<768x768xbf16>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$input);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Loom_ConcatOp : Loom_Op<"concat", [Pure, Loom_InferType]> {
   let summary = "concatenation along one axis";
   let description = [{

@@ -37,8 +37,8 @@ namespace {
 
 /// Ops that compute a new weight from weights: materialized at load.
 bool isComputation(Operation *op) {
-  return isa<ConcatOp, MulOp, AddOp, ScaleOp, QuantizeOp, PruneNeuronsOp,
-             PruneHeadsOp, LowRankOp, SmoothScalesOp>(op);
+  return isa<ConcatOp, ConvertOp, MulOp, AddOp, ScaleOp, QuantizeOp,
+             PruneNeuronsOp, PruneHeadsOp, LowRankOp, SmoothScalesOp>(op);
 }
 
 /// Ops that only view weights: the kernels read them in place.
@@ -215,6 +215,13 @@ std::string loom::describeWeight(Value value, const IRMapping &arguments,
            stringifyQuantFormat(quantize.getFormat()).str() +
            (quantize.getImportance() ? ".imatrix" : "") +
            (quantize.getCovariance() ? ".gptq" : "");
+  // `w.bf16`, `w.f16`: a weight in half precision.
+  if (auto convert = dyn_cast<ConvertOp>(def)) {
+    std::string type;
+    llvm::raw_string_ostream os(type);
+    os << getElementTypeOrSelf(convert.getType());
+    return operands.front() + "." + type;
+  }
   // `w.pruned96`: a weight's 96 most important neurons.
   if (auto prune = dyn_cast<PruneNeuronsOp>(def))
     return operands.front() + ".pruned" + std::to_string(prune.getKeep());

@@ -162,6 +162,25 @@ def LoomSmoothActivations
   ];
 }
 
+def LoomConvertWeights : Pass<"loom-convert-weights", "::mlir::ModuleOp"> {
+  let summary = "Keep the weights of linear layers in half precision";
+  let description = [{
+    Each `loom.linear` with an f32 weight (not quantized) reads it through
+    `loom.convert` to `type` (`bf16` or `f16`, rounded to nearest even), and
+    widens each element to f32 as it multiplies: the weight takes half the
+    memory and a decode step reads half the bytes. Attention layers and
+    MLPs are first rewritten as their products. Run `--loom-derive-weights`
+    after it, so that each conversion is computed once at load; the original
+    f32 weights are then only read at load. Generated loops read the
+    narrower weights (the CUDA target's device build); the CPU runtime's
+    kernels keep half-precision matrices on their own (`--weight-type`).
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"bf16\"",
+           "The weights' type: bf16 or f16">,
+  ];
+}
+
 def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Block-quantize the weights of linear layers";
   let description = [{

@@ -580,6 +580,30 @@ func.func @split_positive(%w: tensor<4x8xf32>) {
 
 // -----
 
+func.func @convert_shape(%w: tensor<8x4xf32>) {
+  // expected-error @+1 {{'loom.convert' op changes the shape from 'tensor<8x4xf32>' to 'tensor<4x8xbf16>'; it converts elements only}}
+  %0 = loom.convert %w : tensor<8x4xf32> to tensor<4x8xbf16>
+  return
+}
+
+// -----
+
+func.func @convert_same_width(%w: tensor<8x4xbf16>) {
+  // expected-error @+1 {{'loom.convert' op converts between 'bf16' and 'f16', of the same width; convert through f32}}
+  %0 = loom.convert %w : tensor<8x4xbf16> to tensor<8x4xf16>
+  return
+}
+
+// -----
+
+func.func @linear_wide_weight(%x: tensor<?x8xbf16>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'loom.linear' op a 'f32' weight for 'bf16' inputs: a weight may only be narrower than its inputs (it is widened as it is read)}}
+  %0 = loom.linear %x, %w : (tensor<?x8xbf16>, tensor<4x8xf32>) -> tensor<?x4xbf16>
+  return
+}
+
+// -----
+
 func.func @slice_bounds(%w: tensor<768x768xf32>) {
   // expected-error @+1 {{'loom.slice' op slice [512, 1024) exceeds the extent 768 of axis 0}}
   %0 = loom.slice %w axis = 0 offset = 512 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>

@@ -151,12 +151,23 @@ func.func @tensor_math(%x: tensor<?x768xf32>, %v: tensor<768xf32>, %s: tensor<1x
 // CHECK: loom.split %{{.*}} axis = 0 sizes = [768, 768, 768] : tensor<2304x768xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
 // CHECK: loom.concat %{{.*}}, %{{.*}} axis = 1 : (tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<768x1536xf32>
 // CHECK: loom.slice %{{.*}} axis = 0 offset = 64 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+// CHECK: loom.convert %{{.*}} : tensor<768x768xf32> to tensor<768x768xbf16>
+// CHECK: loom.convert %{{.*}} : tensor<768x768xf32> to tensor<768x768xf16>
+// CHECK: loom.linear %{{.*}}, %{{.*}} : (tensor<?x768xf32>, tensor<768x768xbf16>) -> tensor<?x768xf32>
 func.func @tensors(%w: tensor<768x2304xf32>) -> (tensor<768x1536xf32>, tensor<512x768xf32>) {
   %t = loom.transpose %w : tensor<768x2304xf32> -> tensor<2304x768xf32>
   %q, %k, %v = loom.split %t axis = 0 sizes = [768, 768, 768] : tensor<2304x768xf32> -> tensor<768x768xf32>, tensor<768x768xf32>, tensor<768x768xf32>
   %c = loom.concat %q, %k axis = 1 : (tensor<768x768xf32>, tensor<768x768xf32>) -> tensor<768x1536xf32>
   %s = loom.slice %v axis = 0 offset = 64 size = 512 : tensor<768x768xf32> -> tensor<512x768xf32>
+  %h = loom.convert %q : tensor<768x768xf32> to tensor<768x768xbf16>
+  %f = loom.convert %k : tensor<768x768xf32> to tensor<768x768xf16>
   return %c, %s : tensor<768x1536xf32>, tensor<512x768xf32>
+}
+
+// A weight narrower than its inputs, widened as it is read.
+func.func @half_weight(%x: tensor<?x768xf32>, %w: tensor<768x768xbf16>) -> tensor<?x768xf32> {
+  %y = loom.linear %x, %w : (tensor<?x768xf32>, tensor<768x768xbf16>) -> tensor<?x768xf32>
+  return %y : tensor<?x768xf32>
 }
 
 // CHECK-LABEL: func.func @loop
