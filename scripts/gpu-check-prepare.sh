@@ -75,6 +75,17 @@ for name in llama bench; do
   echo "built $out/$name-async"
 done
 
+# `llama` with its products' weights in bf16 on the device
+# (--weight-type=bf16), on a BF16 checkpoint: the conversion at load is then
+# exact, and both devices compute on the same weights.
+read -r example defines <<<"${built[llama]}"
+"$python" "$here/scripts/make_checkpoint.py" "$out/llama.json" \
+  -o "$out/llama-bf16.safetensors" --seed 1 --std 0.05 --norm-ones --dtype BF16
+# shellcheck disable=SC2086
+"$loomc" "$here/examples/$example" $defines "${flags[@]}" --weight-type=bf16 \
+  -o "$out/llama-bf16"
+echo "built $out/llama-bf16"
+
 # `big`, TinyLlama-1.1B's shape (4.4 GB of f32 weights a decode step reads),
 # runs on random weights it makes itself (--random-weights): no file to
 # carry. Not emulated (too slow on the host).
@@ -82,6 +93,11 @@ if [ $emulate = 0 ]; then
   "$loomc" "$here/examples/llama.loom" -D layers=22 -D dim=2048 -D heads=32 \
     -D kv_heads=4 -D ffn=5632 -D vocab=32000 "${flags[@]}" -o "$out/big"
   echo "built $out/big"
+  # The same in bf16 (2.2 GB a decode step).
+  "$loomc" "$here/examples/llama.loom" -D layers=22 -D dim=2048 -D heads=32 \
+    -D kv_heads=4 -D ffn=5632 -D vocab=32000 "${flags[@]}" --weight-type=bf16 \
+    -o "$out/big-bf16"
+  echo "built $out/big-bf16"
 fi
 
 # The libraries the programs load (not the C library's own), packed: the

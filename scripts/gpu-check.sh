@@ -8,9 +8,10 @@
 # the GPU, the prompt's logits compared (max |difference|, KL divergence,
 # same top-1) and the greedy tokens; again for a 24-token prompt, whose
 # products run on the tensor cores (TF32); again for builds whose host does
-# not wait for the GPU between blocks (--gpu-elide-host-waits); then
-# tokens/s of the `bench` model (both builds) and of `big` (1.1B
-# parameters, random weights) on both devices, with the GPU's copy
+# not wait for the GPU between blocks (--gpu-elide-host-waits), and for a
+# build whose device keeps its products' weights in bf16; then tokens/s of
+# the `bench` model (both builds) and of `big` (1.1B parameters, random
+# weights, f32 and bf16) on both devices, with the GPU's copy
 # bandwidth and the share of it decode reaches. Prints a report (also to
 # $OUT/gpu-check.txt when $OUT is set) and exits 1 if a check fails.
 set -uo pipefail
@@ -135,12 +136,20 @@ compare_decoder llama-async llama-async "$prompt" 16 "$tolerance" yes llama
 compare_decoder llama-async-long llama-async "$long_prompt" 8 \
   "$long_tolerance" no llama
 
+# Products' weights in bf16 on the device, on a BF16 checkpoint.
+compare_decoder llama-bf16 llama-bf16 "$prompt" 16 "$tolerance" yes
+compare_decoder llama-bf16-long llama-bf16 "$long_prompt" 8 \
+  "$long_tolerance" no
+
 # name, then the arguments of its weights: the bench model's checkpoint,
 # and `big`'s random weights (built only for a real GPU).
 benches=("bench --weights $dir/bench.safetensors"
          "bench-async --weights $dir/bench.safetensors")
 if [ -x "$dir/big" ]; then
   benches+=("big --random-weights 1 --prompt-ids $(seq -s, 1 32)")
+fi
+if [ -x "$dir/big-bf16" ]; then
+  benches+=("big-bf16 --random-weights 1 --prompt-ids $(seq -s, 1 32)")
 fi
 for spec in "${benches[@]}"; do
   read -r name weights <<<"$spec"

@@ -141,6 +141,12 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     quantize.covariance = options.quantizeGptq;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }
+  // After quantization: the products it left in f32.
+  if (!options.convertWeights.empty()) {
+    LoomConvertWeightsOptions convert;
+    convert.type = options.convertWeights;
+    pm.addPass(createLoomConvertWeights(convert));
+  }
   // After the residual fusion, which takes only products without an
   // activation, and after quantization, which keeps it.
   if (options.fuseActivation)

@@ -95,11 +95,14 @@ Expected<ModelInfo> loom::parseModelInfo(const char *json) {
                            "tensor shape");
         spec.shape.push_back(dim.get<int64_t>());
       }
-      // F32, or a quantized [n, k] matrix of whole blocks.
+      // F32, BF16 or F16 (derived weights only), or a quantized [n, k]
+      // matrix of whole blocks.
       if (auto dtype = tensor.find(LOOM_INFO_TENSOR_DTYPE);
           dtype != tensor.end()) {
         std::string type = dtype->is_string() ? dtype->get<std::string>() : "";
-        if (type != "F32") {
+        if (!required && (type == "BF16" || type == "F16")) {
+          spec.floatType = type == "BF16" ? DType::BF16 : DType::F16;
+        } else if (type != "F32") {
           spec.quant = quantFormatFromName(type);
           if (!spec.quant)
             return makeError("the model's embedded description has tensor '" +

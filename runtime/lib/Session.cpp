@@ -139,6 +139,10 @@ Session::open(const loom_model_def &hostModel,
   // rounding them again.
   std::vector<std::string> storedAs(info->derived.size());
   for (size_t d = 0; d < info->derived.size(); ++d) {
+    // A weight converted to half precision is always converted here: the
+    // checkpoint's copy would be read as f32.
+    if (info->derived[d].floatType != DType::F32)
+      continue;
     derivedInCheckpoint[d] = (*checkpoint)->find(info->derived[d].name);
     if (derivedInCheckpoint[d] || !info->derivedQuantizes[d] ||
         size_t(info->derivedSources[d].front()) >= stored)

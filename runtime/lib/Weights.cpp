@@ -23,7 +23,7 @@ int64_t TensorSpec::bytes() const {
   int64_t elements = numElements(shape).value_or(0);
   if (quant && shape.size() == 2)
     return shape[0] * quantRowBytes(*quant, shape[1]);
-  return elements * int64_t(sizeof(float));
+  return elements * int64_t(dtypeSize(floatType));
 }
 
 static std::vector<int64_t> reversed(std::vector<int64_t> shape) {

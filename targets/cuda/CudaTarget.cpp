@@ -63,7 +63,11 @@ addKernelLowering(OpPassManager &pm,
     return errorHandler(error);
   if (options.elideHostWaits)
     pm.addNestedPass<func::FuncOp>(loom::cuda::createLoomElideHostWaits());
+  // The host's conversions to bf16 (weights converted at load, in
+  // `prepare`) as integer arithmetic: x86 has no instruction for them
+  // everywhere, and the C runtime no function for them.
   std::string host = llvm::formatv(
+      "func.func(arith-expand{{include-bf16=true}),"
       "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,"
       "lower-affine,gpu-to-llvm,"
       "finalize-memref-to-llvm{{use-generic-functions},convert-to-llvm,"
@@ -150,6 +154,7 @@ public:
       // The kernels run on the host, on host memory (tests without a GPU).
       pm.addPass(loom::cuda::createLoomEmulateGpu());
       if (failed(parsePassPipeline(
+              "func.func(arith-expand{include-bf16=true}),"
               "lower-affine,convert-scf-to-cf,canonicalize,cse,"
               "convert-math-to-llvm,convert-math-to-libm,"
               "expand-strided-metadata,lower-affine,"

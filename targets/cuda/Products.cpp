@@ -34,10 +34,23 @@ loom::cuda::matchProduct(linalg::GenericOp op) {
     layout = WeightLayout::Columns;
   else
     return std::nullopt;
+  // x, w and out in f32, or w in a half type widened first.
   Block &body = op.getRegion().front();
-  if (!body.getArgument(0).getType().isF32() ||
-      body.getOperations().size() != 3)
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  bool widened = !b.getType().isF32();
+  if (!a.getType().isF32() || !body.getArgument(2).getType().isF32() ||
+      body.getOperations().size() != (widened ? 4u : 3u))
     return std::nullopt;
+  if (widened) {
+    if (!b.getType().isBF16() && !b.getType().isF16())
+      return std::nullopt;
+    if (!b.hasOneUse())
+      return std::nullopt;
+    auto extend = dyn_cast<arith::ExtFOp>(*b.getUsers().begin());
+    if (!extend)
+      return std::nullopt;
+    b = extend.getResult();
+  }
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add)
@@ -49,7 +62,6 @@ loom::cuda::matchProduct(linalg::GenericOp op) {
   auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
   if (!mul)
     return std::nullopt;
-  Value a = body.getArgument(0), b = body.getArgument(1);
   if ((mul.getLhs() == a && mul.getRhs() == b) ||
       (mul.getLhs() == b && mul.getRhs() == a))
     return layout;

@@ -26,10 +26,12 @@ enum class WeightLayout {
 };
 
 /// The weight's layout if `op` is out[m, n] += x[m, k] * w[n, k] (or
-/// w[k, n]) over k, in f32 (on tensors or on buffers).
+/// w[k, n]) over k, in f32 (on tensors or on buffers); w may be bf16 or f16,
+/// widened (`arith.extf`) as it is read.
 std::optional<WeightLayout> matchProduct(mlir::linalg::GenericOp op);
 
-/// True if `op` is out[m, n] += x[m, k] * w[n, k] over k, in f32.
+/// True if `op` is out[m, n] += x[m, k] * w[n, k] over k (see
+/// `matchProduct`).
 bool isRowProduct(mlir::linalg::GenericOp op);
 
 /// Reports on `op` a split's bad `rows` (at least 1) or `ways` (a power of

@@ -30,10 +30,14 @@ using namespace mlir;
 /// The body `out + lhs * rhs` (or `out + lhs` without `rhs`).
 static void buildSum(OpBuilder &builder, Location loc, ValueRange args,
                      bool product) {
-  Value term =
-      product
-          ? arith::MulFOp::create(builder, loc, args[0], args[1]).getResult()
-          : args[0];
+  Value term = args[0];
+  if (product) {
+    // A weight in a half type is widened as it is read.
+    Value weight = args[1];
+    if (weight.getType() != term.getType())
+      weight = arith::ExtFOp::create(builder, loc, term.getType(), weight);
+    term = arith::MulFOp::create(builder, loc, term, weight);
+  }
   Value sum = arith::AddFOp::create(builder, loc, args.back(), term);
   linalg::YieldOp::create(builder, loc, sum);
 }

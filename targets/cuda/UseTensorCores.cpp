@@ -115,8 +115,9 @@ private:
 } // namespace
 
 /// The vector width a lane's 4 consecutive values of k of `buffer` are
-/// loaded with: 16 bytes where the rows are dense and 16-byte aligned
-/// (device buffers are allocated aligned), else 8, else one at a time.
+/// loaded with: all 4 where the rows are dense and their starts aligned to
+/// 4 values (device buffers are allocated aligned), else 2, else one at a
+/// time.
 static int64_t loadWidth(Value buffer, int64_t k) {
   auto type = cast<MemRefType>(buffer.getType());
   if (!type.getLayout().isIdentity())
@@ -126,14 +127,23 @@ static int64_t loadWidth(Value buffer, int64_t k) {
 
 SmallVector<Value> KernelBuilder::loadLane(Value buffer, Value row, Value k,
                                            bool guarded, bool transposed) {
+  // A weight in a half type (bf16, f16) is loaded as it is, then widened.
   Type f32 = b.getF32Type();
+  auto element = cast<MemRefType>(buffer.getType()).getElementType();
   SmallVector<Value> values;
+  auto widened = [&]() {
+    if (element != f32)
+      for (Value &value : values)
+        value = arith::ExtFOp::create(b, loc, f32, value);
+    return values;
+  };
   auto load = [&](Value at) -> Value {
     return memref::LoadOp::create(
         b, loc, buffer, transposed ? ValueRange{at, row} : ValueRange{row, at});
   };
   if (guarded) {
-    Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0));
+    Value zero = arith::ConstantOp::create(b, loc, element,
+                                           b.getFloatAttr(element, 0.0));
     Value lastK = index(p.k - 1), end = index(p.k);
     for (int64_t e = 0; e < kLaneK; ++e) {
       Value at = add(k, e);
@@ -141,7 +151,7 @@ SmallVector<Value> KernelBuilder::loadLane(Value buffer, Value row, Value k,
       values.push_back(
           arith::SelectOp::create(b, loc, lessThan(at, end), value, zero));
     }
-    return values;
+    return widened();
   }
   // A column's values of k are a row apart: one load each (the lanes of a
   // group read 8 consecutive columns of a row).
@@ -149,17 +159,18 @@ SmallVector<Value> KernelBuilder::loadLane(Value buffer, Value row, Value k,
   if (width == 1) {
     for (int64_t e = 0; e < kLaneK; ++e)
       values.push_back(load(add(k, e)));
-    return values;
+    return widened();
   }
-  auto type = VectorType::get({width}, f32);
+  auto type = VectorType::get({width}, element);
+  int64_t bytes = width * element.getIntOrFloatBitWidth() / 8;
   for (int64_t e = 0; e < kLaneK; e += width) {
-    Value vector = vector::LoadOp::create(
-        b, loc, type, buffer, ValueRange{row, add(k, e)},
-        /*nontemporal=*/false, llvm::MaybeAlign(width * 4));
+    Value vector =
+        vector::LoadOp::create(b, loc, type, buffer, ValueRange{row, add(k, e)},
+                               /*nontemporal=*/false, llvm::MaybeAlign(bytes));
     for (int64_t i = 0; i < width; ++i)
       values.push_back(vector::ExtractOp::create(b, loc, vector, i));
   }
-  return values;
+  return widened();
 }
 
 Value KernelBuilder::roundToTf32(Value value) {

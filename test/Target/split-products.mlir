@@ -36,6 +36,29 @@ func.func @product(%x: tensor<?x128xf32>, %w: tensor<96x128xf32>, %acc: tensor<?
 
 // -----
 
+// A weight kept in bf16: the partial sums widen it as they read it.
+// CHECK-LABEL: func.func @half_weight(
+// CHECK: scf.if
+// CHECK: tensor.expand_shape %{{.*}} : tensor<96x128xbf16> into tensor<96x4x32xbf16>
+// CHECK: linalg.generic {{{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<?x4x32xf32>, tensor<96x4x32xbf16>)
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.mulf %{{.*}}, %[[WIDE]] : f32
+#xh = affine_map<(d0, d1, d2) -> (d0, d2)>
+#wh = affine_map<(d0, d1, d2) -> (d1, d2)>
+#oh = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @half_weight(%x: tensor<?x128xf32>, %w: tensor<96x128xbf16>, %acc: tensor<?x96xf32>) -> tensor<?x96xf32> {
+  %r = linalg.generic {indexing_maps = [#xh, #wh, #oh], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<?x128xf32>, tensor<96x128xbf16>) outs(%acc : tensor<?x96xf32>) {
+  ^bb0(%a: f32, %b: bf16, %c: f32):
+    %e = arith.extf %b : bf16 to f32
+    %p = arith.mulf %a, %e : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x96xf32>
+  return %r : tensor<?x96xf32>
+}
+
+// -----
+
 // Left alone: a reduction that 32 does not divide, a product of another
 // shape (w as [k, n]), and another body.
 // CHECK-LABEL: func.func @not_split(

@@ -23,16 +23,54 @@
 // CHECK-COUNT-4: vector.load %[[W]][{{.*}}] {alignment = 16 : i64} : memref<128x64xf32>, vector<4xf32>
 // CHECK-COUNT-16: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 8], tf32Enabled} : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK: scf.yield
-// Each output inside the rows stored once (128 columns: no column edge).
-// CHECK-COUNT-4: arith.cmpi ult, %{{.*}}, %[[ROWS]]
+// Each output inside the rows stored once (128 columns: no column edge):
+// a guard for each of the lane's 4 rows, over its 8 outputs in them.
+// CHECK: arith.cmpi ult, %{{.*}}, %[[ROWS]]
 // CHECK-NOT: arith.andi
-// CHECK-COUNT-32: memref.store %{{.*}}, %[[OUT]]
+// CHECK-COUNT-8: memref.store %{{.*}}, %[[OUT]]
+// CHECK: arith.cmpi ult, %{{.*}}, %[[ROWS]]
+// CHECK-NOT: arith.andi
+// CHECK-COUNT-8: memref.store %{{.*}}, %[[OUT]]
+// CHECK: arith.cmpi ult, %{{.*}}, %[[ROWS]]
+// CHECK-NOT: arith.andi
+// CHECK-COUNT-8: memref.store %{{.*}}, %[[OUT]]
+// CHECK: arith.cmpi ult, %{{.*}}, %[[ROWS]]
+// CHECK-NOT: arith.andi
+// CHECK-COUNT-8: memref.store %{{.*}}, %[[OUT]]
 // CHECK-NOT: linalg.generic
 // CHECK: gpu.terminator
 func.func @prompt(%x: memref<?x64xf32>, %w: memref<128x64xf32>, %out: memref<?x128xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<?x64xf32>, memref<128x64xf32>) outs(%out : memref<?x128xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A weight kept in bf16: a lane's 4 values of k in one 8-byte load, each
+// widened to f32 (exact in TF32) before the products.
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#o = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @half_weight(
+// CHECK-SAME: %[[X:.*]]: memref<?x64xf32>, %[[W:.*]]: memref<128x64xbf16>, %[[OUT:.*]]: memref<?x128xf32>)
+// CHECK: scf.for
+// CHECK: %[[V:.*]] = vector.load %[[W]][{{.*}}] {alignment = 8 : i64} : memref<128x64xbf16>, vector<4xbf16>
+// CHECK: %[[E:.*]] = vector.extract %[[V]][0] : bf16 from vector<4xbf16>
+// CHECK: %[[F:.*]] = arith.extf %[[E]] : bf16 to f32
+// CHECK: nvvm.convert.float.to.tf32 %[[F]]
+// CHECK-COUNT-16: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK-NOT: linalg.generic
+// CHECK: gpu.terminator
+func.func @half_weight(%x: memref<?x64xf32>, %w: memref<128x64xbf16>, %out: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<?x64xf32>, memref<128x64xbf16>) outs(%out : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: bf16, %c: f32):
+    %e = arith.extf %b : bf16 to f32
+    %p = arith.mulf %a, %e : f32
     %s = arith.addf %c, %p : f32
     linalg.yield %s : f32
   }

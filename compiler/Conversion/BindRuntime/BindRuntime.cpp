@@ -226,11 +226,13 @@ private:
 
 LogicalResult RuntimeBinder::checkForm() {
   for (ParamOp param : module.getOps<ParamOp>()) {
-    if (!param.getTensorType().getElementType().isF32() &&
-        !quantizationOf(param))
-      return param.emitError("only f32 parameters and quantized weights "
-                             "computed by loom.quantize are supported by the "
-                             "runtime yet, got ")
+    Type element = param.getTensorType().getElementType();
+    bool half = param.isDerived() && (element.isBF16() || element.isF16());
+    if (!element.isF32() && !half && !quantizationOf(param))
+      return param.emitError("only f32 parameters, quantized weights "
+                             "computed by loom.quantize and derived bf16 or "
+                             "f16 weights are supported by the runtime yet, "
+                             "got ")
              << param.getTensorType();
     (param.isDerived() ? derived : params).push_back(param);
   }
@@ -1017,6 +1019,11 @@ void RuntimeBinder::emitModelInfo() {
     llvm::json::Array shape;
     StringRef dtype = "F32";
     ArrayRef<int64_t> dims = param.getTensorType().getShape();
+    Type element = param.getTensorType().getElementType();
+    if (element.isBF16())
+      dtype = "BF16";
+    else if (element.isF16())
+      dtype = "F16";
     if (QuantizeOp quantize = quantizationOf(param)) {
       dtype = getQuantDTypeName(quantize.getFormat());
       dims = cast<RankedTensorType>(quantize.getW().getType()).getShape();

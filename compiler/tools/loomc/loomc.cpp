@@ -805,12 +805,20 @@ LogicalResult checkDeviceBuild(const LoomPipelineOptions &options) {
   auto refuse = [&](StringRef flag) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--target=" << options.target.getValue() << " cannot build " << flag
-        << " yet: its kernels take f32 weights only\n";
+        << " yet: its kernels take f32, bf16 or f16 weights only\n";
     return failure();
   };
   if (!options.quantize.empty())
     return refuse("--quantize");
   return success();
+}
+
+/// The device build's products read their weights in the half type
+/// `--weight-type` names, converted at load; with `keep` or `f32`, in f32
+/// (the kernels are compiled before the checkpoint's type is known).
+void setDeviceWeightType(LoomPipelineOptions &options) {
+  if (options.weightType == "bf16" || options.weightType == "f16")
+    options.convertWeights = options.weightType.getValue();
 }
 
 /// Lowers `module` (loom IR) as far as `--emit` asks and writes the result.
@@ -975,6 +983,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     options.program = false;
     options.runtimeKernels = false;
     options.parallelLoops = false;
+    setDeviceWeightType(options);
   } else if (!hostTarget.empty() && emitAction != EmitAction::Linalg) {
     if (failed(checkDeviceBuild(options)))
       return failure();
@@ -993,6 +1002,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
     options.program = false;
     options.runtimeKernels = false;
     options.parallelLoops = false;
+    setDeviceWeightType(options);
   }
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();

@@ -19,8 +19,9 @@
 
 namespace loom {
 
-/// One tensor a model expects. Its values are bound as F32, or, for a
-/// quantized weight, as the bytes of its format.
+/// One tensor a model expects. Its values are bound as F32, as BF16 or F16
+/// for a derived weight the model converts at load, or, for a quantized
+/// weight, as the bytes of its format.
 struct TensorSpec {
   /// The checkpoint name, e.g. `model.layers.0.self_attn.q_proj.weight`.
   std::string name;
@@ -30,6 +31,8 @@ struct TensorSpec {
   /// The block format of a quantized weight (stored as U8 or I8 bytes,
   /// [n, row bytes]).
   std::optional<QuantFormat> quant = std::nullopt;
+  /// F32, or BF16 or F16 for a derived weight computed in half precision.
+  DType floatType = DType::F32;
   /// The bytes the model's table entry holds.
   int64_t bytes() const;
 };

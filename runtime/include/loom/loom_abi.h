@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 12
+#define LOOM_ABI_VERSION 13
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -290,8 +290,10 @@ static inline const char *loom_quant_name(int64_t id) {
 #define LOOM_INFO_TENSOR_NAME "name"   /*   checkpoint name */
 #define LOOM_INFO_TENSOR_SHAPE "shape" /*   array of integers */
 #define LOOM_INFO_TENSOR_DTYPE                                                 \
-  "dtype"                                /*   element type in memory: F32, or  \
-                                            a LOOM_QUANT_*_NAME (shape is      \
+  "dtype"                                /*   element type in memory: F32,     \
+                                            BF16 or F16 (a derived weight      \
+                                            converted at load), or a           \
+                                            LOOM_QUANT_*_NAME (shape is        \
                                             the logical [n, k]) */
 #define LOOM_INFO_TENSOR_MATRIX "matrix" /*   only multiplied as [n, k] */
 #define LOOM_INFO_TENSOR_STORED_IN_OUT                                         \
