@@ -131,6 +131,8 @@ public:
   void buildLoomLowering(OpPassManager &pm,
                          const loom::TargetOptions &) const override {
     pm.addPass(loom::cpu::createLoomExpandExitLoops());
+    // A prompt's attention without storing its scores.
+    pm.addPass(loom::cuda::createLoomStreamAttention());
   }
   LogicalResult
   buildLinalgLowering(OpPassManager &pm,

@@ -139,6 +139,35 @@ def LoomSplitReductions
   ];
 }
 
+def LoomStreamAttention
+    : Pass<"loom-stream-attention", "::mlir::ModuleOp"> {
+  let summary = "Attend over a prompt in one pass, without its scores";
+  let description = [{
+    `loom.cached_attention` lowers to a scores tensor `[heads, seq, length]`
+    and a softmax over it: for a prompt of thousands of tokens, gigabytes.
+    Here, for chunks of more than `rows` rows, each query row and head is
+    one thread that runs over its visible keys once with a running maximum,
+    sum and output (the online softmax of flash attention): the scores are
+    never stored, and memory grows with the prompt, not its square. The
+    keys and values are read from the cache as they were just written; a
+    shorter chunk (decode) keeps the generic lowering, whose score and
+    output kernels spread one row over more threads. A head is kept in
+    registers (its query and running output): heads of more than 128
+    values keep the generic lowering. Runs on `loom` ops, before their
+    lowering to linalg.
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"16",
+           "Chunks of more rows than this attend in one pass (0: all)">
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def LoomPlaceOnDevice : Pass<"loom-place-on-device", "::mlir::ModuleOp"> {
   let summary = "Put the entry points' buffers in GPU memory";
   let description = [{
