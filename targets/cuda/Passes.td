@@ -152,7 +152,7 @@ def LoomStreamAttention
     keys and values are read from the cache as they were just written; a
     shorter chunk (decode) keeps the generic lowering, whose score and
     output kernels spread one row over more threads. A head is kept in
-    registers (its query and running output): heads of more than 128
+    registers (its query and running output): heads of more than 64
     values keep the generic lowering. Runs on `loom` ops, before their
     lowering to linalg.
   }];

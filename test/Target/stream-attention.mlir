@@ -115,14 +115,14 @@ func.func @sliced(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf3
   return %o : tensor<?x64xf32>
 }
 
-// Heads of more than 128 values do not fit a thread's registers: left alone.
+// Heads of more than 64 values do not fit a thread's registers: left alone.
 // CHECK-LABEL: func.func @wide_heads(
 // CHECK-NOT:     scf.if
 // CHECK:         loom.cached_attention
 // ALL-LABEL:   func.func @wide_heads(
 // ALL-NOT:       scf.if
 // ALL:           loom.cached_attention
-func.func @wide_heads(%q: tensor<?x256xf32>, %k: tensor<?x256xf32>, %v: tensor<?x256xf32>, %kc: memref<1x64x256xf32>, %vc: memref<1x64x256xf32>, %pos: index, %slot: index) -> tensor<?x256xf32> {
-  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 256 causal : (tensor<?x256xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<1x64x256xf32>, memref<1x64x256xf32>, index, index) -> tensor<?x256xf32>
-  return %o : tensor<?x256xf32>
+func.func @wide_heads(%q: tensor<?x128xf32>, %k: tensor<?x128xf32>, %v: tensor<?x128xf32>, %kc: memref<1x64x128xf32>, %vc: memref<1x64x128xf32>, %pos: index, %slot: index) -> tensor<?x128xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 128 causal : (tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x128xf32>, memref<1x64x128xf32>, memref<1x64x128xf32>, index, index) -> tensor<?x128xf32>
+  return %o : tensor<?x128xf32>
 }
