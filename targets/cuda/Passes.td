@@ -141,24 +141,26 @@ def LoomSplitReductions
 
 def LoomStreamAttention
     : Pass<"loom-stream-attention", "::mlir::ModuleOp"> {
-  let summary = "Attend over a prompt in one pass, without its scores";
+  let summary = "Attend without storing the scores (flash attention)";
   let description = [{
     `loom.cached_attention` lowers to a scores tensor `[heads, seq, length]`
-    and a softmax over it: for a prompt of thousands of tokens, gigabytes.
-    Here, for chunks of more than `rows` rows, each query row and head is
-    one thread that runs over its visible keys once with a running maximum,
-    sum and output (the online softmax of flash attention): the scores are
-    never stored, and memory grows with the prompt, not its square. The
-    keys and values are read from the cache as they were just written; a
-    shorter chunk (decode) keeps the generic lowering, whose score and
-    output kernels spread one row over more threads. A head is kept in
-    registers (its query and running output): heads of more than 64
-    values keep the generic lowering. Runs on `loom` ops, before their
-    lowering to linalg.
+    and a softmax over it: for a prompt of thousands of tokens, gigabytes,
+    and in decode one thread a head runs the softmax's sums over the whole
+    cache. Here a thread a query row and head (and 32 of the head's
+    outputs) runs over keys with a running maximum, sum and output (the
+    online softmax of flash attention), reading the keys and values from
+    the cache as they were just written. A chunk of more than `rows` rows
+    (a prompt) runs over all the keys a row sees in one pass; a shorter
+    one (decode) splits them into runs of 32, a thread each, and a second
+    kernel merges the runs (flash decoding). The scores are never stored.
+    A head is kept in registers (its query and a key's row): heads of more
+    than 64 values keep the generic lowering. Runs on `loom` ops, before
+    their lowering to linalg.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"16",
-           "Chunks of more rows than this attend in one pass (0: all)">
+           "Chunks of more rows than this attend in one pass, shorter ones "
+           "in runs of keys (0: every chunk in one pass)">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",

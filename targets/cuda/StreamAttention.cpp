@@ -1,19 +1,23 @@
-//===- StreamAttention.cpp - A prompt's attention in one pass -------------===//
+//===- StreamAttention.cpp - Attention without its scores -----------------===//
 //
 // `loom-stream-attention`: the generic lowering of `loom.cached_attention`
 // stores every score of a chunk, [heads, seq, length] floats, and runs a
-// softmax over them; for a long prompt that is gigabytes. Here a chunk of
-// more than `rows` rows attends in one pass instead: a thread per query row
-// and head (and slice of 32 of the head's outputs) runs over the keys it
-// may see, keeping a running maximum m, sum l and output o (the online
-// softmax of flash attention):
+// softmax over them (for a long prompt, gigabytes; in decode, one thread a
+// head runs the softmax's sums over the whole cache). Here a thread per
+// query row and head (and slice of 32 of the head's outputs) runs over keys
+// keeping a running maximum m, sum l and output o (the online softmax of
+// flash attention):
 //
 //   s = q . K[j] / sqrt(hd),  m' = max(m, s),  c = exp(m - m'),
 //   p = exp(s - m'),  l = l c + p,  o = o c + p V[j],  m = m'
 //
-// and writes o / l. The threads neither share memory nor synchronize, so the
-// kernel also runs in the emulation (`--loom-emulate-gpu`) and is checked
-// there by numbers.
+// A chunk of more than `rows` rows (a prompt) runs over all the keys a row
+// sees in one pass and writes o / l. A shorter one (decode) also splits the
+// keys into runs of 32, a thread each, and a second kernel merges the runs'
+// (m, l, o): M = max m_r, o = sum_r o_r exp(m_r - M) / sum_r l_r exp(m_r - M)
+// (flash decoding), so that a long cache is read by many threads. The
+// threads neither share memory nor synchronize, so the kernels also run in
+// the emulation (`--loom-emulate-gpu`) and are checked there by numbers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +47,9 @@ static constexpr int64_t kMaxHeadDim = 64;
 /// output (else a 64-value head takes all 255 registers of a thread).
 static constexpr int64_t kOutputsPerThread = 32;
 
+/// Keys a thread of a short chunk (decode) runs over.
+static constexpr int64_t kSplitKeys = 32;
+
 /// The slices of a head's output, one a thread.
 static int64_t outputSlices(int64_t headDim) {
   return headDim % kOutputsPerThread == 0 ? headDim / kOutputsPerThread : 1;
@@ -60,126 +67,123 @@ static bool canStream(loom::CachedAttentionOp op) {
 
 namespace {
 
-/// Builds the one-pass attention of one `loom.cached_attention`.
+/// Builds the attention of one `loom.cached_attention` without its scores.
 class StreamBuilder {
 public:
   StreamBuilder(OpBuilder &builder, loom::CachedAttentionOp op)
-      : b(builder), loc(op.getLoc()), op(op) {}
+      : b(builder), loc(op.getLoc()), op(op), headDim(op.getHeadDim()),
+        width(headDim / outputSlices(headDim)) {}
 
   /// Writes the chunk's keys and values into the caches and returns its
-  /// attention, [seq, heads * hd].
-  Value build();
+  /// attention, [seq, heads * hd]: in one pass when the chunk has more than
+  /// `rows` rows, else split over the keys.
+  Value build(int64_t rows);
 
 private:
+  /// A thread's query row, head and slice of the head's outputs.
+  struct Thread {
+    Value row, head, slice;
+  };
+
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(b, loc, value);
   }
   Value constant(double value) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
   }
+  Value add(Value lhs, Value rhs) {
+    return arith::AddIOp::create(b, loc, lhs, rhs);
+  }
+  Value mul(Value lhs, int64_t rhs) {
+    return arith::MulIOp::create(b, loc, lhs, index(rhs));
+  }
+  /// Builds `body` in a parallel loop over [0, upper).
+  void parallel(ValueRange upper, function_ref<void(ValueRange)> body);
   /// Values [first, first + size) of row `j` of the op's cache slot in
   /// `cache`, as a vector.
-  Value cachedRow(Value cache, Value j, Value first, int64_t size) {
-    auto cacheType = cast<MemRefType>(cache.getType());
-    SmallVector<OpFoldResult> offsets = {op.getSlot(), j, first};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(size)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto viewType = memref::SubViewOp::inferRankReducedResultType(
-        {size}, cacheType, offsets, sizes, strides);
-    Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
-                                           cache, offsets, sizes, strides);
-    return vector::LoadOp::create(
-        b, loc, VectorType::get({size}, cacheType.getElementType()), view,
-        ValueRange{index(0)});
+  Value cachedRow(Value cache, Value j, Value first, int64_t size);
+  /// The keys [first, last) that query row `row` sees: up to its own
+  /// position when causal, and no further back than the window.
+  std::pair<Value, Value> visibleKeys(Value row, Value length);
+  /// The loop of `thread` over keys [first, last), whose results are the
+  /// running maximum, sum and `width` outputs.
+  scf::ForOp buildKeyLoop(Value queries, const Thread &thread, Value first,
+                          Value last);
+  /// Column of `thread`'s first output in a [.., heads * hd] row.
+  Value outputColumn(const Thread &thread) {
+    return add(mul(thread.head, headDim), mul(thread.slice, width));
   }
-  /// The thread of query row `row`, head `head` and slice `slice` of its
-  /// output: writes that slice into `out`.
-  void buildThread(Value queries, Value out, Value row, Value head, Value slice,
-                   Value length);
+  /// Each row's keys in one pass.
+  void buildOnePass(Value queries, Value out, Value seq, Value length);
+  /// Each row's keys in runs of kSplitKeys, then the runs merged.
+  void buildSplit(Value queries, Value out, Value seq, Value length);
 
   OpBuilder &b;
   Location loc;
   loom::CachedAttentionOp op;
+  int64_t headDim, width;
 };
 
 } // namespace
 
-Value StreamBuilder::build() {
-  loom::writeCacheRows(b, loc, op.getKeyCache(), op.getSlot(), op.getPos(),
-                       op.getK());
-  loom::writeCacheRows(b, loc, op.getValueCache(), op.getSlot(), op.getPos(),
-                       op.getV());
-  Value q = op.getQ();
-  auto qType = cast<RankedTensorType>(q.getType());
-  MLIRContext *ctx = b.getContext();
-  int64_t dynamic = ShapedType::kDynamic;
-  auto anyLayout = StridedLayoutAttr::get(ctx, dynamic, {dynamic, dynamic});
-  Value queries = bufferization::ToBufferOp::create(
-      b, loc,
-      MemRefType::get(qType.getShape(), qType.getElementType(), anyLayout), q,
-      /*read_only=*/true);
-  Value seq = tensor::DimOp::create(b, loc, q, 0);
-  Value length = arith::AddIOp::create(b, loc, op.getPos(), seq);
-  auto resultType = cast<RankedTensorType>(op.getType());
-  Value out = memref::AllocOp::create(
-      b, loc,
-      MemRefType::get(resultType.getShape(), resultType.getElementType()),
-      resultType.isDynamicDim(0) ? ValueRange{seq} : ValueRange{});
-  Value zero = index(0), one = index(1);
-  scf::ParallelOp::create(b, loc, ValueRange{zero, zero, zero},
-                          ValueRange{seq, index(op.getNumHeads()),
-                                     index(outputSlices(op.getHeadDim()))},
-                          ValueRange{one, one, one},
+void StreamBuilder::parallel(ValueRange upper,
+                             function_ref<void(ValueRange)> body) {
+  SmallVector<Value> lower(upper.size(), index(0));
+  SmallVector<Value> steps(upper.size(), index(1));
+  scf::ParallelOp::create(b, loc, lower, upper, steps,
                           [&](OpBuilder &nested, Location, ValueRange ivs) {
                             OpBuilder::InsertionGuard guard(b);
                             b.setInsertionPoint(nested.getInsertionBlock(),
                                                 nested.getInsertionPoint());
-                            buildThread(queries, out, ivs[0], ivs[1], ivs[2],
-                                        length);
+                            body(ivs);
                           });
-  return bufferization::ToTensorOp::create(b, loc, resultType, out,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
 }
 
-void StreamBuilder::buildThread(Value queries, Value out, Value row, Value head,
-                                Value slice, Value length) {
-  int64_t headDim = op.getHeadDim();
-  int64_t width = headDim / outputSlices(headDim);
-  int64_t group = op.getNumHeads() / op.getNumKvHeads();
-  Value headBase = arith::MulIOp::create(b, loc, head, index(headDim));
-  Value kvHead = arith::DivUIOp::create(b, loc, head, index(group));
-  Value kvBase = arith::MulIOp::create(b, loc, kvHead, index(headDim));
-  // Where this thread's slice of the output starts in the head.
-  Value sliceBase = arith::MulIOp::create(b, loc, slice, index(width));
-  Value outBase = arith::AddIOp::create(b, loc, headBase, sliceBase);
-  Value valueBase = arith::AddIOp::create(b, loc, kvBase, sliceBase);
-  SmallVector<Value> query;
-  for (int64_t d = 0; d < headDim; ++d) {
-    Value column = arith::AddIOp::create(b, loc, headBase, index(d));
-    query.push_back(
-        memref::LoadOp::create(b, loc, queries, ValueRange{row, column}));
-  }
+Value StreamBuilder::cachedRow(Value cache, Value j, Value first,
+                               int64_t size) {
+  auto cacheType = cast<MemRefType>(cache.getType());
+  SmallVector<OpFoldResult> offsets = {op.getSlot(), j, first};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(size)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto viewType = memref::SubViewOp::inferRankReducedResultType(
+      {size}, cacheType, offsets, sizes, strides);
+  Value view = memref::SubViewOp::create(b, loc, cast<MemRefType>(viewType),
+                                         cache, offsets, sizes, strides);
+  return vector::LoadOp::create(
+      b, loc, VectorType::get({size}, cacheType.getElementType()), view,
+      ValueRange{index(0)});
+}
 
-  // The keys this row sees: up to its own position when causal, and no
-  // further back than the window.
-  Value first = index(0), last = length;
-  if (op.getCausal()) {
-    Value own = arith::AddIOp::create(b, loc, op.getPos(), row);
-    last = arith::AddIOp::create(b, loc, own, index(1));
-    if (std::optional<uint64_t> window = op.getWindow()) {
-      Value start = arith::SubIOp::create(b, loc, last, index(*window));
-      first = arith::MaxSIOp::create(b, loc, start, index(0));
-    }
-  }
+std::pair<Value, Value> StreamBuilder::visibleKeys(Value row, Value length) {
+  if (!op.getCausal())
+    return {index(0), length};
+  Value last = add(add(op.getPos(), row), index(1));
+  std::optional<uint64_t> window = op.getWindow();
+  if (!window)
+    return {index(0), last};
+  Value start = arith::SubIOp::create(b, loc, last, index(*window));
+  return {arith::MaxSIOp::create(b, loc, start, index(0)), last};
+}
+
+scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
+                                       Value first, Value last) {
+  int64_t group = op.getNumHeads() / op.getNumKvHeads();
+  Value headBase = mul(thread.head, headDim);
+  Value kvHead = arith::DivUIOp::create(b, loc, thread.head, index(group));
+  Value kvBase = mul(kvHead, headDim);
+  Value valueBase = add(kvBase, mul(thread.slice, width));
+  SmallVector<Value> query;
+  for (int64_t d = 0; d < headDim; ++d)
+    query.push_back(memref::LoadOp::create(
+        b, loc, queries, ValueRange{thread.row, add(headBase, index(d))}));
 
   Value zero = constant(0.0);
   SmallVector<Value> init = {constant(-std::numeric_limits<double>::infinity()),
                              zero};
   init.append(width, zero);
   Value scale = constant(1.0 / std::sqrt(double(headDim)));
-  auto loop = scf::ForOp::create(
+  return scf::ForOp::create(
       b, loc, first, last, index(1), init,
       [&](OpBuilder &body, Location, Value j, ValueRange state) {
         OpBuilder::InsertionGuard guard(b);
@@ -189,12 +193,14 @@ void StreamBuilder::buildThread(Value queries, Value out, Value row, Value head,
         // keeps an address a value in registers).
         Value keys = cachedRow(op.getKeyCache(), j, kvBase, headDim);
         Value values = cachedRow(op.getValueCache(), j, valueBase, width);
-        auto cached = [&](Value row, int64_t d) -> Value {
-          return vector::ExtractOp::create(b, loc, row, ArrayRef<int64_t>{d});
+        auto element = [&](Value vector, int64_t d) -> Value {
+          return vector::ExtractOp::create(b, loc, vector,
+                                           ArrayRef<int64_t>{d});
         };
         Value score = zero;
         for (int64_t d = 0; d < headDim; ++d) {
-          Value term = arith::MulFOp::create(b, loc, query[d], cached(keys, d));
+          Value term =
+              arith::MulFOp::create(b, loc, query[d], element(keys, d));
           score = arith::AddFOp::create(b, loc, score, term);
         }
         score = arith::MulFOp::create(b, loc, score, scale);
@@ -210,18 +216,157 @@ void StreamBuilder::buildThread(Value queries, Value out, Value row, Value head,
         for (int64_t d = 0; d < width; ++d) {
           Value kept = arith::MulFOp::create(b, loc, state[2 + d], rescale);
           Value added =
-              arith::MulFOp::create(b, loc, weight, cached(values, d));
+              arith::MulFOp::create(b, loc, weight, element(values, d));
           next.push_back(arith::AddFOp::create(b, loc, kept, added));
         }
         scf::YieldOp::create(b, loc, next);
       });
+}
 
-  Value sum = loop.getResult(1);
-  for (int64_t d = 0; d < width; ++d) {
-    Value value = arith::DivFOp::create(b, loc, loop.getResult(2 + d), sum);
-    Value column = arith::AddIOp::create(b, loc, outBase, index(d));
+void StreamBuilder::buildOnePass(Value queries, Value out, Value seq,
+                                 Value length) {
+  Value heads = index(op.getNumHeads());
+  Value slices = index(outputSlices(headDim));
+  parallel({seq, heads, slices}, [&](ValueRange ivs) {
+    Thread thread = {ivs[0], ivs[1], ivs[2]};
+    auto [first, last] = visibleKeys(thread.row, length);
+    scf::ForOp loop = buildKeyLoop(queries, thread, first, last);
+    Value column = outputColumn(thread);
+    for (int64_t d = 0; d < width; ++d) {
+      Value value = arith::DivFOp::create(b, loc, loop.getResult(2 + d),
+                                          loop.getResult(1));
+      memref::StoreOp::create(b, loc, value, out,
+                              ValueRange{thread.row, add(column, index(d))});
+    }
+  });
+}
+
+void StreamBuilder::buildSplit(Value queries, Value out, Value seq,
+                               Value length) {
+  int64_t heads = op.getNumHeads();
+  Value runs = arith::DivUIOp::create(
+      b, loc, add(length, index(kSplitKeys - 1)), index(kSplitKeys));
+  // Each run's maximum and sum a head, and its outputs.
+  Type f32 = b.getF32Type();
+  int64_t dynamic = ShapedType::kDynamic;
+  auto allocate = [&](int64_t columns) -> Value {
+    return memref::AllocOp::create(
+        b, loc, MemRefType::get({dynamic, dynamic, columns}, f32),
+        ValueRange{seq, runs});
+  };
+  Value maxima = allocate(heads), sums = allocate(heads);
+  Value outputs = allocate(heads * headDim);
+
+  parallel({seq, index(heads), index(outputSlices(headDim)), runs},
+           [&](ValueRange ivs) {
+             Thread thread = {ivs[0], ivs[1], ivs[2]};
+             Value run = ivs[3];
+             auto [first, last] = visibleKeys(thread.row, length);
+             Value runFirst = mul(run, kSplitKeys);
+             Value from = arith::MaxSIOp::create(b, loc, first, runFirst);
+             Value to = arith::MinSIOp::create(
+                 b, loc, last, add(runFirst, index(kSplitKeys)));
+             // A run the row does not see (past its position, or before
+             // its window) keeps m = -inf, l = 0, o = 0: no weight.
+             scf::ForOp loop = buildKeyLoop(queries, thread, from, to);
+             Value column = outputColumn(thread);
+             for (int64_t d = 0; d < width; ++d)
+               memref::StoreOp::create(
+                   b, loc, loop.getResult(2 + d), outputs,
+                   ValueRange{thread.row, run, add(column, index(d))});
+             // Every slice of a head has the same maximum and sum.
+             Value firstSlice = arith::CmpIOp::create(
+                 b, loc, arith::CmpIPredicate::eq, thread.slice, index(0));
+             auto branch = scf::IfOp::create(b, loc, firstSlice,
+                                             /*withElseRegion=*/false);
+             OpBuilder::InsertionGuard guard(b);
+             b.setInsertionPoint(branch.thenBlock()->getTerminator());
+             SmallVector<Value, 3> at = {thread.row, run, thread.head};
+             memref::StoreOp::create(b, loc, loop.getResult(0), maxima, at);
+             memref::StoreOp::create(b, loc, loop.getResult(1), sums, at);
+           });
+
+  parallel({seq, index(heads * headDim)}, [&](ValueRange ivs) {
+    Value row = ivs[0], column = ivs[1];
+    Value head = arith::DivUIOp::create(b, loc, column, index(headDim));
+    auto maximumLoop = scf::ForOp::create(
+        b, loc, index(0), runs, index(1),
+        ValueRange{constant(-std::numeric_limits<double>::infinity())},
+        [&](OpBuilder &body, Location, Value run, ValueRange state) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(body.getInsertionBlock(),
+                              body.getInsertionPoint());
+          Value m = memref::LoadOp::create(b, loc, maxima,
+                                           ValueRange{row, run, head});
+          scf::YieldOp::create(
+              b, loc,
+              arith::MaximumFOp::create(b, loc, state[0], m).getResult());
+        });
+    Value maximum = maximumLoop.getResult(0);
+    Value zero = constant(0.0);
+    auto mergeLoop = scf::ForOp::create(
+        b, loc, index(0), runs, index(1), ValueRange{zero, zero},
+        [&](OpBuilder &body, Location, Value run, ValueRange state) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(body.getInsertionBlock(),
+                              body.getInsertionPoint());
+          Value m = memref::LoadOp::create(b, loc, maxima,
+                                           ValueRange{row, run, head});
+          Value weight = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, m, maximum));
+          Value l =
+              memref::LoadOp::create(b, loc, sums, ValueRange{row, run, head});
+          Value o = memref::LoadOp::create(b, loc, outputs,
+                                           ValueRange{row, run, column});
+          auto accumulate = [&](Value total, Value part) -> Value {
+            return arith::AddFOp::create(
+                b, loc, total, arith::MulFOp::create(b, loc, part, weight));
+          };
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{accumulate(state[0], l), accumulate(state[1], o)});
+        });
+    Value value = arith::DivFOp::create(b, loc, mergeLoop.getResult(1),
+                                        mergeLoop.getResult(0));
     memref::StoreOp::create(b, loc, value, out, ValueRange{row, column});
+  });
+  // (Bufferization's ownership-based deallocation frees the buffers.)
+}
+
+Value StreamBuilder::build(int64_t rows) {
+  loom::writeCacheRows(b, loc, op.getKeyCache(), op.getSlot(), op.getPos(),
+                       op.getK());
+  loom::writeCacheRows(b, loc, op.getValueCache(), op.getSlot(), op.getPos(),
+                       op.getV());
+  Value q = op.getQ();
+  auto qType = cast<RankedTensorType>(q.getType());
+  int64_t dynamic = ShapedType::kDynamic;
+  auto anyLayout =
+      StridedLayoutAttr::get(b.getContext(), dynamic, {dynamic, dynamic});
+  Value queries = bufferization::ToBufferOp::create(
+      b, loc,
+      MemRefType::get(qType.getShape(), qType.getElementType(), anyLayout), q,
+      /*read_only=*/true);
+  Value seq = tensor::DimOp::create(b, loc, q, 0);
+  Value length = add(op.getPos(), seq);
+  auto resultType = cast<RankedTensorType>(op.getType());
+  Value out = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get(resultType.getShape(), resultType.getElementType()),
+      resultType.isDynamicDim(0) ? ValueRange{seq} : ValueRange{});
+  Value longer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, seq,
+                                       index(rows));
+  auto branch = scf::IfOp::create(b, loc, longer, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(branch.thenBlock()->getTerminator());
+    buildOnePass(queries, out, seq, length);
+    b.setInsertionPoint(branch.elseBlock()->getTerminator());
+    buildSplit(queries, out, seq, length);
   }
+  return bufferization::ToTensorOp::create(b, loc, resultType, out,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
 }
 
 namespace {
@@ -241,27 +386,11 @@ struct StreamAttentionPass
       if (canStream(op))
         ops.push_back(op);
     });
-    for (loom::CachedAttentionOp op : ops)
-      stream(op);
-  }
-
-  /// Replaces `op` by `seq > rows ? <one pass> : op`.
-  void stream(loom::CachedAttentionOp op) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    Value seq = tensor::DimOp::create(b, loc, op.getQ(), 0);
-    Value longer =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, seq,
-                              arith::ConstantIndexOp::create(b, loc, rows));
-    auto branch = scf::IfOp::create(b, loc, TypeRange{op.getType()}, longer,
-                                    /*withElseRegion=*/true);
-    b.setInsertionPointToStart(branch.thenBlock());
-    Value streamed = StreamBuilder(b, op).build();
-    scf::YieldOp::create(b, loc, streamed);
-    b.setInsertionPointToStart(branch.elseBlock());
-    auto yield = scf::YieldOp::create(b, loc, op.getResult());
-    op.getResult().replaceAllUsesExcept(branch.getResult(0), yield);
-    op->moveBefore(yield);
+    for (loom::CachedAttentionOp op : ops) {
+      OpBuilder b(op);
+      op.getResult().replaceAllUsesWith(StreamBuilder(b, op).build(rows));
+      op.erase();
+    }
   }
 };
 

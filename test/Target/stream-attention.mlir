@@ -4,7 +4,7 @@
 // A chunk of more than 16 rows attends in one pass: a thread per row and
 // head (scf.parallel) runs over the keys it may see (scf.for) with a
 // running maximum, sum and output, and writes output / sum. Shorter chunks
-// keep loom.cached_attention.
+// (decode) split the keys into runs of 32 and merge the runs.
 
 // rows=0: every chunk, decode's single rows too.
 // ALL-LABEL:   func.func @window(
@@ -17,26 +17,27 @@
 // CHECK-DAG:     %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG:     %[[SCALE:.*]] = arith.constant 0.707106769 : f32
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK:         %[[SEQ:.*]] = tensor.dim %[[Q]]
-// CHECK:         %[[LONG:.*]] = arith.cmpi ugt, %[[SEQ]], %[[C16]]
-// CHECK:         scf.if %[[LONG]] -> (tensor<?x8xf32>) {
 // The chunk's keys and values go into the caches first.
-// CHECK:           memref.subview %[[KC]][%[[SLOT]], %[[POS]], 0]
-// CHECK:           bufferization.materialize_in_destination %[[K]]
-// CHECK:           memref.subview %[[VC]][%[[SLOT]], %[[POS]], 0]
-// CHECK:           bufferization.materialize_in_destination %[[V]]
-// CHECK:           %[[OUT:.*]] = memref.alloc(%[[SEQ]]) : memref<?x8xf32>
+// CHECK:         memref.subview %[[KC]][%[[SLOT]], %[[POS]], 0]
+// CHECK:         bufferization.materialize_in_destination %[[K]]
+// CHECK:         memref.subview %[[VC]][%[[SLOT]], %[[POS]], 0]
+// CHECK:         bufferization.materialize_in_destination %[[V]]
+// CHECK:         %[[SEQ:.*]] = tensor.dim %[[Q]]
+// CHECK:         %[[LENGTH:.*]] = arith.addi %[[POS]], %[[SEQ]]
+// CHECK:         %[[OUT:.*]] = memref.alloc(%[[SEQ]]) : memref<?x8xf32>
+// CHECK:         %[[LONG:.*]] = arith.cmpi ugt, %[[SEQ]], %[[C16]]
+// CHECK:         scf.if %[[LONG]] {
 // CHECK:           scf.parallel (%[[ROW:.*]], %[[HEAD:.*]]) = (%{{.*}}, %{{.*}}) to (%[[SEQ]], %c4)
-// Heads 2h and 2h + 1 read kv head h.
-// CHECK:             %[[KVH:.*]] = arith.divui %[[HEAD]], %c2
-// CHECK:             %[[KVB:.*]] = arith.muli %[[KVH]], %c2
-// CHECK:             tensor.extract %[[Q]][%[[ROW]],
-// CHECK:             tensor.extract %[[Q]][%[[ROW]],
 // Causal, window 3: keys max(0, pos + row - 2) .. pos + row.
 // CHECK:             %[[OWN:.*]] = arith.addi %[[POS]], %[[ROW]]
 // CHECK:             %[[LAST:.*]] = arith.addi %[[OWN]], %c1
 // CHECK:             %[[START:.*]] = arith.addi %[[OWN]], %c-2
 // CHECK:             %[[FIRST:.*]] = arith.maxsi %[[START]], %c0
+// Heads 2h and 2h + 1 read kv head h.
+// CHECK:             %[[KVH:.*]] = arith.divui %[[HEAD]], %c2
+// CHECK:             %[[KVB:.*]] = arith.muli %[[KVH]], %c2
+// CHECK:             tensor.extract %[[Q]][%[[ROW]],
+// CHECK:             tensor.extract %[[Q]][%[[ROW]],
 // CHECK:             %[[LOOP:.*]]:4 = scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]] step %c1 iter_args(%[[M:[a-z0-9]+]] = %[[NEGINF]], %[[L:[a-z0-9]+]] = %[[ZERO]], %[[O0:[a-z0-9]+]] = %[[ZERO]], %{{[a-z0-9]+}} = %[[ZERO]])
 // Each key and value row is one vector read.
 // CHECK:               %[[KVIEW:.*]] = memref.subview %[[KC]][%[[SLOT]], %[[J]], %[[KVB]]] [1, 1, 2] [1, 1, 1]
@@ -62,26 +63,73 @@
 // CHECK:             memref.store %[[R0]], %[[OUT]][%[[ROW]],
 // CHECK:             %[[R1:.*]] = arith.divf %[[LOOP]]#3, %[[LOOP]]#1
 // CHECK:             memref.store %[[R1]], %[[OUT]][%[[ROW]],
-// CHECK:           %[[T:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK:           scf.yield %[[T]]
+// A short chunk: the keys in runs of 32, ceil(length / 32) of them, a
+// thread a row, head and run, each storing its run's maximum, sum and
+// outputs.
 // CHECK:         } else {
-// CHECK:           %[[O:.*]] = loom.cached_attention %[[Q]], %[[K]], %[[V]], %[[KC]], %[[VC]], %[[POS]], %[[SLOT]] heads = 4 kv_heads = 2 head_dim = 2 causal window = 3
-// CHECK:           scf.yield %[[O]]
+// CHECK:           %[[ROUND:.*]] = arith.addi %[[LENGTH]], %c31
+// CHECK:           %[[RUNS:.*]] = arith.divui %[[ROUND]], %c32
+// CHECK:           %[[MAXIMA:.*]] = memref.alloc(%[[SEQ]], %[[RUNS]]) : memref<?x?x4xf32>
+// CHECK:           %[[SUMS:.*]] = memref.alloc(%[[SEQ]], %[[RUNS]]) : memref<?x?x4xf32>
+// CHECK:           %[[OUTPUTS:.*]] = memref.alloc(%[[SEQ]], %[[RUNS]]) : memref<?x?x8xf32>
+// CHECK:           scf.parallel (%[[ROW:.*]], %[[HEAD:.*]], %[[SPAN:.*]]) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%[[SEQ]], %c4, %[[RUNS]])
+// The run's keys: its 32, within those the row sees.
+// CHECK:             %[[OWN:.*]] = arith.addi %[[POS]], %[[ROW]]
+// CHECK:             %[[LAST:.*]] = arith.addi %[[OWN]], %c1
+// CHECK:             %[[START:.*]] = arith.addi %[[OWN]], %c-2
+// CHECK:             %[[FIRST:.*]] = arith.maxsi %[[START]], %c0
+// CHECK:             %[[RUNFIRST:.*]] = arith.muli %[[SPAN]], %c32
+// CHECK:             %[[FROM:.*]] = arith.maxsi %[[FIRST]], %[[RUNFIRST]]
+// CHECK:             %[[RUNEND:.*]] = arith.addi %[[RUNFIRST]], %c32
+// CHECK:             %[[TO:.*]] = arith.minsi %[[LAST]], %[[RUNEND]]
+// CHECK:             %[[PART:.*]]:4 = scf.for %{{.*}} = %[[FROM]] to %[[TO]] step %c1 iter_args(%{{.*}} = %[[NEGINF]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:             memref.store %[[PART]]#2, %[[OUTPUTS]][%[[ROW]], %[[SPAN]],
+// CHECK:             memref.store %[[PART]]#3, %[[OUTPUTS]][%[[ROW]], %[[SPAN]],
+// CHECK:             memref.store %[[PART]]#0, %[[MAXIMA]][%[[ROW]], %[[SPAN]], %[[HEAD]]]
+// CHECK:             memref.store %[[PART]]#1, %[[SUMS]][%[[ROW]], %[[SPAN]], %[[HEAD]]]
+// Then a thread an output merges the runs: their maximum M, then
+// sum_r l_r exp(m_r - M) and sum_r o_r exp(m_r - M).
+// CHECK:           scf.parallel (%[[ROW:.*]], %[[COLUMN:.*]]) = (%{{.*}}, %{{.*}}) to (%[[SEQ]], %c8)
+// CHECK:             %[[OF:.*]] = arith.divui %[[COLUMN]], %c2
+// CHECK:             %[[MAX:.*]] = scf.for %[[R:.*]] = %c0 to %[[RUNS]] step %c1 iter_args(%[[ACC:.*]] = %[[NEGINF]]) -> (f32) {
+// CHECK:               %[[MR:.*]] = memref.load %[[MAXIMA]][%[[ROW]], %[[R]], %[[OF]]]
+// CHECK:               %[[MMAX:.*]] = arith.maximumf %[[ACC]], %[[MR]]
+// CHECK:               scf.yield %[[MMAX]]
+// CHECK:             %[[MERGED:.*]]:2 = scf.for %[[R:.*]] = %c0 to %[[RUNS]] step %c1 iter_args(%[[LT:.*]] = %[[ZERO]], %[[OT:.*]] = %[[ZERO]]) -> (f32, f32) {
+// CHECK:               %[[MR:.*]] = memref.load %[[MAXIMA]][%[[ROW]], %[[R]], %[[OF]]]
+// CHECK:               %[[SHIFT:.*]] = arith.subf %[[MR]], %[[MAX]]
+// CHECK:               %[[W:.*]] = math.exp %[[SHIFT]]
+// CHECK:               %[[LR:.*]] = memref.load %[[SUMS]][%[[ROW]], %[[R]], %[[OF]]]
+// CHECK:               %[[OR:.*]] = memref.load %[[OUTPUTS]][%[[ROW]], %[[R]], %[[COLUMN]]]
+// CHECK:               %[[LW:.*]] = arith.mulf %[[LR]], %[[W]]
+// CHECK:               %[[LNEXT:.*]] = arith.addf %[[LT]], %[[LW]]
+// CHECK:               %[[OW:.*]] = arith.mulf %[[OR]], %[[W]]
+// CHECK:               %[[ONEXT:.*]] = arith.addf %[[OT]], %[[OW]]
+// CHECK:               scf.yield %[[LNEXT]], %[[ONEXT]]
+// CHECK:             %[[RESULT:.*]] = arith.divf %[[MERGED]]#1, %[[MERGED]]#0
+// CHECK:             memref.store %[[RESULT]], %[[OUT]][%[[ROW]], %[[COLUMN]]]
+// CHECK:         %[[T:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK:         return %[[T]]
 func.func @window(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<2x16x4xf32>, %vc: memref<2x16x4xf32>, %pos: index, %slot: index) -> tensor<?x8xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 4 kv_heads = 2 head_dim = 2 causal window = 3 : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<2x16x4xf32>, memref<2x16x4xf32>, index, index) -> tensor<?x8xf32>
   return %o : tensor<?x8xf32>
 }
 
-// Not causal: every cached key, 0 .. pos + seq.
+// Not causal: every cached key, 0 .. pos + seq, in one pass or in runs.
 // CHECK-LABEL: func.func @encoder(
 // CHECK-SAME:    %[[POS:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: index
+// CHECK:         %[[LENGTH:.*]] = arith.addi %[[POS]], %{{.*}}
 // CHECK:         scf.if
-// CHECK:           %[[LENGTH:.*]] = arith.addi %[[POS]], %{{.*}}
 // CHECK:           scf.parallel
 // CHECK-NOT:         arith.maxsi
 // CHECK:             scf.for %{{.*}} = %c0 to %[[LENGTH]] step %c1
 // CHECK:         } else {
-// CHECK:           loom.cached_attention
+// CHECK:           scf.parallel
+// CHECK:             %[[RUNFIRST:.*]] = arith.muli %{{.*}}, %c32
+// CHECK:             %[[RUNEND:.*]] = arith.addi %[[RUNFIRST]], %c32
+// CHECK:             %[[TO:.*]] = arith.minsi %[[LENGTH]], %[[RUNEND]]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %[[TO]] step %c1
+// CHECK-NOT:     loom.cached_attention
 func.func @encoder(%q: tensor<?x4xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<1x64x4xf32>, %vc: memref<1x64x4xf32>, %pos: index, %slot: index) -> tensor<?x4xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 4 : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<1x64x4xf32>, memref<1x64x4xf32>, index, index) -> tensor<?x4xf32>
   return %o : tensor<?x4xf32>
@@ -89,10 +137,10 @@ func.func @encoder(%q: tensor<?x4xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>
 
 // A static chunk of 20 rows: the branch folds to the one pass.
 // CHECK-LABEL: func.func @static_rows(
-// CHECK-NOT:     scf.if
 // CHECK:         memref.alloc() : memref<20x4xf32>
+// CHECK-NOT:     scf.if
 // CHECK:         scf.parallel
-// CHECK-NOT:     loom.cached_attention
+// CHECK-NOT:     memref.alloc
 // CHECK:         return
 func.func @static_rows(%q: tensor<20x4xf32>, %k: tensor<20x4xf32>, %v: tensor<20x4xf32>, %kc: memref<1x64x4xf32>, %vc: memref<1x64x4xf32>, %pos: index, %slot: index) -> tensor<20x4xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 4 causal : (tensor<20x4xf32>, tensor<20x4xf32>, tensor<20x4xf32>, memref<1x64x4xf32>, memref<1x64x4xf32>, index, index) -> tensor<20x4xf32>
@@ -110,6 +158,14 @@ func.func @static_rows(%q: tensor<20x4xf32>, %k: tensor<20x4xf32>, %v: tensor<20
 // CHECK:             memref.subview %{{.*}}[%{{.*}}, %{{.*}}, %[[FROM]]] [1, 1, 32]
 // CHECK-COUNT-32:  memref.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x64xf32>
 // CHECK-NOT:       memref.store
+// CHECK:         } else {
+// In runs, the first slice alone stores the head's maximum and sum.
+// CHECK:           scf.parallel (%[[ROW:.*]], %[[SLICE:.*]], %[[SPAN:.*]]) = (%c0, %c0, %c0) to (%{{.*}}, %c2, %{{.*}})
+// CHECK-COUNT-32:    memref.store %{{.*}}, %{{.*}}[%[[ROW]], %[[SPAN]], %{{.*}}] : memref<?x?x64xf32>
+// CHECK:             %[[FIRSTSLICE:.*]] = arith.cmpi eq, %[[SLICE]], %c0
+// CHECK:             scf.if %[[FIRSTSLICE]] {
+// CHECK:               memref.store %{{.*}}, %{{.*}}[%[[ROW]], %[[SPAN]], %c0] : memref<?x?x1xf32>
+// CHECK:               memref.store %{{.*}}, %{{.*}}[%[[ROW]], %[[SPAN]], %c0] : memref<?x?x1xf32>
 func.func @sliced(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>, %kc: memref<1x64x64xf32>, %vc: memref<1x64x64xf32>, %pos: index, %slot: index) -> tensor<?x64xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 64 causal : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>, memref<1x64x64xf32>, memref<1x64x64xf32>, index, index) -> tensor<?x64xf32>
   return %o : tensor<?x64xf32>
