@@ -99,6 +99,10 @@ private:
   }
   /// Builds `body` in a parallel loop over [0, upper).
   void parallel(ValueRange upper, function_ref<void(ValueRange)> body);
+  /// A loop over [first, last) carrying `init`; `body` returns what an
+  /// iteration yields.
+  scf::ForOp loop(Value first, Value last, ValueRange init,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// Values [first, first + size) of row `j` of the op's cache slot in
   /// `cache`, as a vector.
   Value cachedRow(Value cache, Value j, Value first, int64_t size);
@@ -137,6 +141,19 @@ void StreamBuilder::parallel(ValueRange upper,
                                                 nested.getInsertionPoint());
                             body(ivs);
                           });
+}
+
+scf::ForOp
+StreamBuilder::loop(Value first, Value last, ValueRange init,
+                    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  return scf::ForOp::create(
+      b, loc, first, last, index(1), init,
+      [&](OpBuilder &nested, Location, Value iv, ValueRange state) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        scf::YieldOp::create(b, loc, body(iv, state));
+      });
 }
 
 Value StreamBuilder::cachedRow(Value cache, Value j, Value first,
@@ -183,11 +200,8 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
                              zero};
   init.append(width, zero);
   Value scale = constant(1.0 / std::sqrt(double(headDim)));
-  return scf::ForOp::create(
-      b, loc, first, last, index(1), init,
-      [&](OpBuilder &body, Location, Value j, ValueRange state) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(body.getInsertionBlock(), body.getInsertionPoint());
+  return loop(
+      first, last, init, [&](Value j, ValueRange state) -> SmallVector<Value> {
         // The key's and value's rows, each one vector read from one
         // address (read value by value, the loop's strength reduction
         // keeps an address a value in registers).
@@ -219,7 +233,7 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
               arith::MulFOp::create(b, loc, weight, element(values, d));
           next.push_back(arith::AddFOp::create(b, loc, kept, added));
         }
-        scf::YieldOp::create(b, loc, next);
+        return next;
       });
 }
 
@@ -289,31 +303,23 @@ void StreamBuilder::buildSplit(Value queries, Value out, Value seq,
   parallel({seq, index(heads * headDim)}, [&](ValueRange ivs) {
     Value row = ivs[0], column = ivs[1];
     Value head = arith::DivUIOp::create(b, loc, column, index(headDim));
-    auto maximumLoop = scf::ForOp::create(
-        b, loc, index(0), runs, index(1),
-        ValueRange{constant(-std::numeric_limits<double>::infinity())},
-        [&](OpBuilder &body, Location, Value run, ValueRange state) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(body.getInsertionBlock(),
-                              body.getInsertionPoint());
-          Value m = memref::LoadOp::create(b, loc, maxima,
-                                           ValueRange{row, run, head});
-          scf::YieldOp::create(
-              b, loc,
-              arith::MaximumFOp::create(b, loc, state[0], m).getResult());
-        });
-    Value maximum = maximumLoop.getResult(0);
+    Value negativeInfinity = constant(-std::numeric_limits<double>::infinity());
+    auto maximumOf = [&](Value run) -> Value {
+      return memref::LoadOp::create(b, loc, maxima, ValueRange{row, run, head});
+    };
+    Value maximum =
+        loop(index(0), runs, {negativeInfinity},
+             [&](Value run, ValueRange state) -> SmallVector<Value> {
+               return {
+                   arith::MaximumFOp::create(b, loc, state[0], maximumOf(run))};
+             })
+            .getResult(0);
     Value zero = constant(0.0);
-    auto mergeLoop = scf::ForOp::create(
-        b, loc, index(0), runs, index(1), ValueRange{zero, zero},
-        [&](OpBuilder &body, Location, Value run, ValueRange state) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(body.getInsertionBlock(),
-                              body.getInsertionPoint());
-          Value m = memref::LoadOp::create(b, loc, maxima,
-                                           ValueRange{row, run, head});
+    scf::ForOp mergeLoop = loop(
+        index(0), runs, {zero, zero},
+        [&](Value run, ValueRange state) -> SmallVector<Value> {
           Value weight = math::ExpOp::create(
-              b, loc, arith::SubFOp::create(b, loc, m, maximum));
+              b, loc, arith::SubFOp::create(b, loc, maximumOf(run), maximum));
           Value l =
               memref::LoadOp::create(b, loc, sums, ValueRange{row, run, head});
           Value o = memref::LoadOp::create(b, loc, outputs,
@@ -322,9 +328,7 @@ void StreamBuilder::buildSplit(Value queries, Value out, Value seq,
             return arith::AddFOp::create(
                 b, loc, total, arith::MulFOp::create(b, loc, part, weight));
           };
-          scf::YieldOp::create(
-              b, loc,
-              ValueRange{accumulate(state[0], l), accumulate(state[1], o)});
+          return {accumulate(state[0], l), accumulate(state[1], o)};
         });
     Value value = arith::DivFOp::create(b, loc, mergeLoop.getResult(1),
                                         mergeLoop.getResult(0));
