@@ -46,7 +46,7 @@ fi
 # token (the copy to the GPU machine holds at most 64 MiB).
 models=(
   "llama llama.loom -D layers=2 -D dim=64 -D heads=4 -D kv_heads=2 -D ffn=128 -D vocab=97"
-  "gpt2 gpt2.loom -D layers=2 -D dim=64 -D heads=4 -D vocab=97 -D positions=32"
+  "gpt2 gpt2.loom -D layers=2 -D dim=64 -D heads=4 -D vocab=97 -D positions=64"
   "flowformer flowformer.loom -D dim=32 -D heads=4 -D ffn=64 -D vocab=97 -D layers=2"
   "bert bert.loom -D layers=2 -D dim=64 -D heads=4 -D ffn=128 -D vocab=97 -D positions=16"
   "bench llama.loom -D layers=2 -D dim=384 -D heads=6 -D kv_heads=2 -D ffn=1024 -D vocab=2048"
