@@ -146,7 +146,7 @@ def LoomStreamAttention
     `loom.cached_attention` lowers to a scores tensor `[heads, seq, length]`
     and a softmax over it: for a prompt of thousands of tokens, gigabytes,
     and in decode one thread a head runs the softmax's sums over the whole
-    cache. Here a thread a query row and head (and 32 of the head's
+    cache. Here a thread a query row and head (and up to 32 of the head's
     outputs) runs over keys with a running maximum, sum and output (the
     online softmax of flash attention), reading the keys and values from
     the cache as they were just written. A chunk of more than `rows` rows
@@ -154,13 +154,15 @@ def LoomStreamAttention
     one (decode) splits them into runs of 32, a thread each, and a second
     kernel merges the runs (flash decoding). The scores are never stored.
     A head is kept in registers (its query and a key's row): heads of more
-    than 64 values keep the generic lowering. Runs on `loom` ops, before
+    than 64 values keep the generic lowering, as do caches whose rows are not
+    contiguous. Runs on `loom` ops, before
     their lowering to linalg.
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"16",
            "Chunks of more rows than this attend in one pass, shorter ones "
-           "in runs of keys (0: every chunk in one pass)">
+           "in runs of keys, whose partial outputs take rows x runs x "
+           "heads x hd floats (0: every chunk in one pass)">
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",

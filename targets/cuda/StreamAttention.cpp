@@ -4,9 +4,9 @@
 // stores every score of a chunk, [heads, seq, length] floats, and runs a
 // softmax over them (for a long prompt, gigabytes; in decode, one thread a
 // head runs the softmax's sums over the whole cache). Here a thread per
-// query row and head (and slice of 32 of the head's outputs) runs over keys
-// keeping a running maximum m, sum l and output o (the online softmax of
-// flash attention):
+// query row and head (and slice of up to 32 of the head's outputs) runs
+// over keys keeping a running maximum m, sum l and output o (the online
+// softmax of flash attention):
 //
 //   s = q . K[j] / sqrt(hd),  m' = max(m, s),  c = exp(m - m'),
 //   p = exp(s - m'),  l = l c + p,  o = o c + p V[j],  m = m'
@@ -26,6 +26,7 @@
 #include "dialects/Loom/IR/LoomOps.h"
 #include "dialects/Loom/Utils/KVCache.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -50,9 +51,20 @@ static constexpr int64_t kOutputsPerThread = 32;
 /// Keys a thread of a short chunk (decode) runs over.
 static constexpr int64_t kSplitKeys = 32;
 
-/// The slices of a head's output, one a thread.
-static int64_t outputSlices(int64_t headDim) {
-  return headDim % kOutputsPerThread == 0 ? headDim / kOutputsPerThread : 1;
+/// The values of a head's output one thread computes: the largest divisor
+/// of the head's size that is at most kOutputsPerThread.
+static int64_t sliceWidth(int64_t headDim) {
+  int64_t width = std::min(headDim, kOutputsPerThread);
+  while (headDim % width != 0)
+    --width;
+  return width;
+}
+
+/// True if `value` is a memref read a row at a time: strided, its rows
+/// contiguous.
+static bool hasContiguousRows(Value value) {
+  auto type = cast<MemRefType>(value.getType());
+  return type.isStrided() && type.isLastDimUnitStride();
 }
 
 /// True if `op` attends in f32 with heads small enough for one thread.
@@ -60,9 +72,12 @@ static bool canStream(loom::CachedAttentionOp op) {
   auto isF32 = [](Value value) {
     return getElementTypeOrSelf(value.getType()).isF32();
   };
+  auto qType = cast<RankedTensorType>(op.getQ().getType());
   return op.getHeadDim() <= kMaxHeadDim && isF32(op.getQ()) &&
          isF32(op.getKeyCache()) && isF32(op.getValueCache()) &&
-         isF32(op.getResult());
+         isF32(op.getResult()) && !qType.isDynamicDim(1) &&
+         hasContiguousRows(op.getKeyCache()) &&
+         hasContiguousRows(op.getValueCache());
 }
 
 namespace {
@@ -72,7 +87,7 @@ class StreamBuilder {
 public:
   StreamBuilder(OpBuilder &builder, loom::CachedAttentionOp op)
       : b(builder), loc(op.getLoc()), op(op), headDim(op.getHeadDim()),
-        width(headDim / outputSlices(headDim)) {}
+        width(sliceWidth(headDim)) {}
 
   /// Writes the chunk's keys and values into the caches and returns its
   /// attention, [seq, heads * hd]: in one pass when the chunk has more than
@@ -240,7 +255,7 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
 void StreamBuilder::buildOnePass(Value queries, Value out, Value seq,
                                  Value length) {
   Value heads = index(op.getNumHeads());
-  Value slices = index(outputSlices(headDim));
+  Value slices = index(headDim / width);
   parallel({seq, heads, slices}, [&](ValueRange ivs) {
     Thread thread = {ivs[0], ivs[1], ivs[2]};
     auto [first, last] = visibleKeys(thread.row, length);
@@ -271,7 +286,7 @@ void StreamBuilder::buildSplit(Value queries, Value out, Value seq,
   Value maxima = allocate(heads), sums = allocate(heads);
   Value outputs = allocate(heads * headDim);
 
-  parallel({seq, index(heads), index(outputSlices(headDim)), runs},
+  parallel({seq, index(heads), index(headDim / width), runs},
            [&](ValueRange ivs) {
              Thread thread = {ivs[0], ivs[1], ivs[2]};
              Value run = ivs[3];
@@ -358,10 +373,12 @@ Value StreamBuilder::build(int64_t rows) {
       b, loc,
       MemRefType::get(resultType.getShape(), resultType.getElementType()),
       resultType.isDynamicDim(0) ? ValueRange{seq} : ValueRange{});
-  Value longer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, seq,
-                                       index(rows));
-  auto branch = scf::IfOp::create(b, loc, longer, /*withElseRegion=*/true);
-  {
+  if (rows == 0) {
+    buildOnePass(queries, out, seq, length);
+  } else {
+    Value longer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, seq,
+                                         index(rows));
+    auto branch = scf::IfOp::create(b, loc, longer, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(branch.thenBlock()->getTerminator());
     buildOnePass(queries, out, seq, length);

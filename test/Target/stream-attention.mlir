@@ -6,10 +6,12 @@
 // running maximum, sum and output, and writes output / sum. Shorter chunks
 // (decode) split the keys into runs of 32 and merge the runs.
 
-// rows=0: every chunk, decode's single rows too.
+// rows=0: every chunk in one pass, decode's single rows too.
 // ALL-LABEL:   func.func @window(
-// ALL:           %[[C0:.*]] = arith.constant 0 : index
-// ALL:           arith.cmpi ugt, %{{.*}}, %[[C0]]
+// ALL-NOT:       scf.if
+// ALL:           scf.parallel
+// ALL-NOT:       scf.parallel
+// ALL:           return
 
 // CHECK-LABEL: func.func @window(
 // CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<?x8xf32>, %[[K:[a-z0-9]+]]: tensor<?x4xf32>, %[[V:[a-z0-9]+]]: tensor<?x4xf32>, %[[KC:[a-z0-9]+]]: memref<2x16x4xf32>, %[[VC:[a-z0-9]+]]: memref<2x16x4xf32>, %[[POS:[a-z0-9]+]]: index, %[[SLOT:[a-z0-9]+]]: index
@@ -169,6 +171,27 @@ func.func @static_rows(%q: tensor<20x4xf32>, %k: tensor<20x4xf32>, %v: tensor<20
 func.func @sliced(%q: tensor<?x64xf32>, %k: tensor<?x64xf32>, %v: tensor<?x64xf32>, %kc: memref<1x64x64xf32>, %vc: memref<1x64x64xf32>, %pos: index, %slot: index) -> tensor<?x64xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 64 causal : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>, memref<1x64x64xf32>, memref<1x64x64xf32>, index, index) -> tensor<?x64xf32>
   return %o : tensor<?x64xf32>
+}
+
+// A head of 48 values: slices of 24, the largest divisor of 48 up to 32.
+// CHECK-LABEL: func.func @slices_of_24(
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c2)
+// CHECK-COUNT-24:  memref.store %{{.*}} : memref<?x48xf32>
+// CHECK-NOT:       memref.store
+// CHECK:         } else {
+func.func @slices_of_24(%q: tensor<?x48xf32>, %k: tensor<?x48xf32>, %v: tensor<?x48xf32>, %kc: memref<1x64x48xf32>, %vc: memref<1x64x48xf32>, %pos: index, %slot: index) -> tensor<?x48xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 48 causal : (tensor<?x48xf32>, tensor<?x48xf32>, tensor<?x48xf32>, memref<1x64x48xf32>, memref<1x64x48xf32>, index, index) -> tensor<?x48xf32>
+  return %o : tensor<?x48xf32>
+}
+
+// A cache whose rows are not contiguous cannot be read a row at a time
+// (vector.load): left to the generic lowering.
+// CHECK-LABEL: func.func @strided_cache(
+// CHECK-NOT:     scf.if
+// CHECK:         loom.cached_attention
+func.func @strided_cache(%q: tensor<?x4xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<1x64x4xf32, strided<[512, 8, 2]>>, %vc: memref<1x64x4xf32>, %pos: index, %slot: index) -> tensor<?x4xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 4 causal : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<1x64x4xf32, strided<[512, 8, 2]>>, memref<1x64x4xf32>, index, index) -> tensor<?x4xf32>
+  return %o : tensor<?x4xf32>
 }
 
 // Heads of more than 64 values do not fit a thread's registers: left alone.
