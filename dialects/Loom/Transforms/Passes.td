@@ -217,7 +217,10 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     With `covariance`, each `loom.quantize` also reads the covariance of the
     product's inputs, a param `NAME.covariance` ([in, in], found as the
     importance is; a program's `--calibrate` run with `--calibrate-covariance`
-    writes it), and rounds with error feedback (GPTQ).
+    writes it), and rounds with error feedback (GPTQ). A weight smoothed by
+    `--loom-smooth-activations` reads `x / s`: its importance becomes
+    `importance / s^2` and its covariance `diag(1/s) H diag(1/s)`, both
+    formed from its unsmoothed weight's statistics.
 
     `input-bits` 16 marks every quantized product `input_bits 16` (unless
     an override says otherwise): the

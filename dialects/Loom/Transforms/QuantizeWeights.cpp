@@ -190,28 +190,29 @@ LogicalResult WeightQuantizer::run() {
     OpBuilder builder(linear);
     auto bytesType =
         RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
+    // A smoothed weight's statistics are its source's, of the input before
+    // smoothing: the smoothed input x / s has mean squares importance / s^2
+    // and covariance diag(1/s) H diag(1/s).
+    SmoothScalesOp smoothing = getSmoothing(linear.getW());
+    Value source = smoothing ? linear.getW().getDefiningOp()->getOperand(0)
+                             : linear.getW();
+    Value inverse;
+    if (smoothing && (useImportance || useCovariance))
+      inverse = SmoothScalesOp::create(
+          builder, linear.getLoc(), smoothing.getW(), smoothing.getImportance(),
+          smoothing.getAlpha().convertToDouble(), /*inverse=*/true);
     Value importance;
     if (useImportance) {
-      // A smoothed weight's statistics are its source's, of the input before
-      // smoothing: the smoothed input's mean squares are importance / s^2.
-      SmoothScalesOp smoothing = getSmoothing(linear.getW());
-      Value source = smoothing ? linear.getW().getDefiningOp()->getOperand(0)
-                               : linear.getW();
       FailureOr<Value> found =
           importanceFor(linear, source, k, module, selection.getSymbols());
       if (failed(found))
         return failure();
       importance = *found;
       builder.setInsertionPoint(linear);
-      if (smoothing) {
-        Value inverse = SmoothScalesOp::create(
-            builder, linear.getLoc(), smoothing.getW(),
-            smoothing.getImportance(), smoothing.getAlpha().convertToDouble(),
-            /*inverse=*/true);
+      if (inverse)
         for (int i = 0; i < 2; ++i)
           importance =
               MulOp::create(builder, linear.getLoc(), importance, inverse);
-      }
     }
     Value covariance;
     if (useCovariance) {
@@ -220,16 +221,19 @@ LogicalResult WeightQuantizer::run() {
         return linear.emitError("error feedback (covariance) needs q8_0, q4_0 "
                                 "or q4_1, but this product is quantized in ")
                << stringifyQuantFormat(format);
-      if (getSmoothing(linear.getW()))
-        return linear.emitError("error feedback (covariance) for a smoothed "
-                                "product is not supported yet");
-      FailureOr<Value> found =
-          calibrationFor(linear, linear.getW(), "covariance", k, module,
-                         selection.getSymbols());
+      FailureOr<Value> found = calibrationFor(linear, source, "covariance", k,
+                                              module, selection.getSymbols());
       if (failed(found))
         return failure();
       covariance = *found;
       builder.setInsertionPoint(linear);
+      if (inverse) {
+        // Scales H's columns, then (transposed: H is symmetric) its rows.
+        Location loc = linear.getLoc();
+        Value columns = MulOp::create(builder, loc, covariance, inverse);
+        Value transposed = TransposeOp::create(builder, loc, columns);
+        covariance = MulOp::create(builder, loc, transposed, inverse);
+      }
     }
     Value quantized = QuantizeOp::create(
         builder, linear.getLoc(), bytesType, linear.getW(), importance,

@@ -28,8 +28,6 @@
 // GPTQ: quantize-weights.mlir:{{[0-9]+}}:8: error: error feedback (covariance) needs q8_0, q4_0 or q4_1, but this product is quantized in int8
 // RUN: not loom-opt %S/Inputs/covariance-declared.mlir --loom-quantize-weights="covariance=true" 2>&1 | FileCheck %s --check-prefix=COVDECL
 // COVDECL: error: the covariance 'a.w.covariance' is declared as 'tensor<32x16xf32>' but this product has 32 input channels
-// RUN: not loom-opt %S/smooth-activations.mlir --split-input-file --loom-smooth-activations --loom-quantize-weights="covariance=true" 2>&1 | FileCheck %s --check-prefix=COVSMOOTH
-// COVSMOOTH: error: error feedback (covariance) for a smoothed product is not supported yet
 // OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced
 
 // Rows of 48 weights are not whole blocks of 32.

@@ -1,5 +1,6 @@
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations | FileCheck %s
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations="alpha=0.8" --loom-quantize-weights="importance=true" | FileCheck %s --check-prefix=QUANT
+// RUN: loom-opt %s --split-input-file --loom-smooth-activations="alpha=0.8" --loom-quantize-weights="covariance=true" | FileCheck %s --check-prefix=COV
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations --loom-derive-weights | FileCheck %s --check-prefix=DERIVE
 // RUN: loom-opt %s --split-input-file --loom-smooth-activations="all-products=true" | FileCheck %s --check-prefix=ALL
 
@@ -100,6 +101,24 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x50xf32> attributes {loom.ent
 // QUANT:         %[[I1:.*]] = loom.mul %[[J:[a-z0-9]+]], %[[INV]]
 // QUANT:         %[[I2:.*]] = loom.mul %[[I1]], %[[INV]]
 // QUANT:         loom.quantize %[[W]] importance %[[I2]] format q8_0
+
+// Quantized with error feedback: the covariance is the calibrated one of
+// the input before smoothing (NAME.covariance, not NAME.smoothed...),
+// scaled to the smoothed input's, diag(1/s) H diag(1/s): its columns, then
+// (transposed) its rows.
+// COV-DAG:       loom.param @l0.qkv.covariance : tensor<32x32xf32>
+// COV-DAG:       loom.param @l0.gate.covariance : tensor<32x32xf32>
+// COV-LABEL: func.func private @Block(
+// COV:         %[[S:.*]] = loom.smooth_scales %{{.*}}, %[[I:[a-z0-9]+]] alpha 8.000000e-01 :
+// COV:         %[[W:.*]] = loom.mul %{{.*}}, %[[S]]
+// COV:         %[[INV:.*]] = loom.smooth_scales %{{.*}}, %[[I]] alpha 8.000000e-01 inverse
+// COV:         %[[H1:.*]] = loom.mul %[[H:[a-z0-9]+]], %[[INV]] : tensor<32x32xf32>, tensor<32xf32>
+// COV:         %[[HT:.*]] = loom.transpose %[[H1]]
+// COV:         %[[H2:.*]] = loom.mul %[[HT]], %[[INV]] : tensor<32x32xf32>, tensor<32xf32>
+// COV:         loom.quantize %[[W]] covariance %[[H2]] format q8_0
+// The output projection is not smoothed: its covariance is read as it is.
+// COV:         loom.quantize %{{[a-z0-9]+}} covariance %{{[a-z0-9]+}} format q8_0
+// COV-NOT:     .smoothed.covariance
 
 // all-products: the products whose input is not a norm's (the output and
 // down projections; the tied head stays) multiply their input by 1 / s as
