@@ -275,6 +275,8 @@ void loom::detail::quantizeSpanWithFeedback(QuantFormat format, double *x,
                                             int64_t end, const double *u,
                                             const float *importance,
                                             double *errors, uint8_t *out) {
+  if (format == QuantFormat::Int8)
+    return quantizeSpanInt8WithFeedback(x, k, begin, end, u, errors, out);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t first = begin; first < end; first += kQuantBlock) {
     // The block's scale from its values as the earlier errors left them.

@@ -31,7 +31,7 @@ using namespace loom;
 
 bool loom::quantHasFeedback(QuantFormat format) {
   return format == QuantFormat::Q8_0 || format == QuantFormat::Q4_0 ||
-         format == QuantFormat::Q4_1;
+         format == QuantFormat::Q4_1 || format == QuantFormat::Int8;
 }
 
 namespace {
@@ -106,7 +106,7 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
                                   uint8_t *out, int64_t ldo) {
   if (!quantHasFeedback(format))
     return makeError(fmt::format("{} has no quantization with error feedback "
-                                 "(Q8_0, Q4_0 and Q4_1 have)",
+                                 "(Q8_0, Q4_0, Q4_1 and INT8 have)",
                                  quantFormatName(format)));
   if (k % kQuantBlock != 0)
     return makeError(fmt::format("rows of {} weights are not whole blocks of "
@@ -132,6 +132,14 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < k; ++p)
         x[size_t(r * k + p)] = w[(first + r) * ldw + p];
+    // INT8's one scale a row is chosen before any weight is rounded, from
+    // the row as it is (as without feedback), and kept in its header.
+    if (format == QuantFormat::Int8)
+      pool.parallelFor(0, rows, 16, [&](int64_t low, int64_t high) {
+        for (int64_t r = low; r < high; ++r)
+          detail::quantizeRowInt8(w + (first + r) * ldw, k, importance,
+                                  out + (first + r) * ldo);
+      });
     for (int64_t begin = 0; begin < k; begin += kSpan) {
       int64_t end = std::min(k, begin + kSpan);
       pool.parallelFor(0, rows, 16, [&](int64_t low, int64_t high) {

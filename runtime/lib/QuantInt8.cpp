@@ -92,6 +92,27 @@ void loom::detail::quantizeRowInt8(const float *x, int64_t k,
   std::memcpy(out, &d, kHeader);
 }
 
+void loom::detail::quantizeSpanInt8WithFeedback(double *x, int64_t k,
+                                                int64_t begin, int64_t end,
+                                                const double *u, double *errors,
+                                                uint8_t *out) {
+  float d;
+  std::memcpy(&d, out, kHeader);
+  auto *q = reinterpret_cast<int8_t *>(out + kHeader);
+  float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int64_t p = begin; p < end; ++p) {
+    // As roundRow rounds: a weight the feedback pushed past the row's
+    // range is clipped to it.
+    q[p] =
+        int8_t(std::clamp(std::round(float(x[p]) * inverse), -127.0f, 127.0f));
+    double error = (x[p] - double(d) * q[p]) / u[p * k + p];
+    errors[p - begin] = error;
+    const double *spread = u + p * k;
+    for (int64_t t = p + 1; t < end; ++t)
+      x[t] -= error * spread[t];
+  }
+}
+
 void loom::detail::dequantizeRowInt8(const uint8_t *row, int64_t k,
                                      float *out) {
   float d;

@@ -488,7 +488,8 @@ cl::opt<bool> quantizeImportance(
 
 cl::opt<bool> quantizeGptq(
     "quantize-gptq",
-    cl::desc("With --quantize (q8_0, q4_0 or q4_1): round with error feedback "
+    cl::desc("With --quantize (q8_0, q4_0, q4_1 or int8): round with error "
+             "feedback "
              "(GPTQ), each rounding error compensated on the weights not yet "
              "rounded, from checkpoint tensors NAME.covariance (what a "
              "program's --calibrate run with --calibrate-covariance writes)"),

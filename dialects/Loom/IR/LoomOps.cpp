@@ -493,10 +493,9 @@ LogicalResult QuantizeOp::verify() {
       return emitOpError() << "the covariance of " << k
                            << " input channels is [" << k << ", " << k
                            << "], got " << covariance.getType();
-    if (format != QuantFormat::Q8_0 && format != QuantFormat::Q4_0 &&
-        format != QuantFormat::Q4_1)
+    if (format == QuantFormat::Q4_K)
       return emitOpError() << "error feedback (a covariance) needs q8_0, "
-                              "q4_0 or q4_1, not "
+                              "q4_0, q4_1 or int8, not "
                            << stringifyQuantFormat(format);
   }
   return success();

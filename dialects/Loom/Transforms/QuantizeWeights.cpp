@@ -216,10 +216,10 @@ LogicalResult WeightQuantizer::run() {
     }
     Value covariance;
     if (useCovariance) {
-      if (format != QuantFormat::Q8_0 && format != QuantFormat::Q4_0 &&
-          format != QuantFormat::Q4_1)
-        return linear.emitError("error feedback (covariance) needs q8_0, q4_0 "
-                                "or q4_1, but this product is quantized in ")
+      if (format == QuantFormat::Q4_K)
+        return linear.emitError("error feedback (covariance) needs q8_0, "
+                                "q4_0, q4_1 or int8, but this product is "
+                                "quantized in ")
                << stringifyQuantFormat(format);
       FailureOr<Value> found = calibrationFor(linear, source, "covariance", k,
                                               module, selection.getSymbols());

@@ -203,7 +203,7 @@ func.func @quantize_covariance_shape(%w: tensor<16x64xf32>, %h: tensor<64x32xf32
 // -----
 
 func.func @quantize_covariance_format(%w: tensor<16x256xf32>, %h: tensor<256x256xf32>) {
-  // expected-error @+1 {{'loom.quantize' op error feedback (a covariance) needs q8_0, q4_0 or q4_1, not q4_k}}
+  // expected-error @+1 {{'loom.quantize' op error feedback (a covariance) needs q8_0, q4_0, q4_1 or int8, not q4_k}}
   %0 = loom.quantize %w covariance %h format q4_k : tensor<16x256xf32> covariance tensor<256x256xf32> -> tensor<16x144xi8>
   return
 }

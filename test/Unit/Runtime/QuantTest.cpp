@@ -509,8 +509,8 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
   for (int64_t p = 0; p < k; ++p)
     importance[size_t(p)] = h[size_t(p * k + p)] / float(m);
   std::vector<float> w = randomVector(size_t(n * k), 24, 0.05f);
-  for (QuantFormat format :
-       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1}) {
+  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
+                             QuantFormat::Q4_1, QuantFormat::Int8}) {
     ASSERT_TRUE(quantHasFeedback(format));
     double nearest =
         outputError(format, w, quantize(format, w, n, k), x, m, n, k);
@@ -526,19 +526,18 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
           << quantFormatName(format) << (weights ? " with importance" : "");
     }
   }
-  // The other formats have no feedback yet: refused, not misquantized.
-  std::vector<uint8_t> bytes(size_t(n * quantRowBytes(QuantFormat::Int8, k)));
-  EXPECT_FALSE(quantHasFeedback(QuantFormat::Int8));
-  int64_t rowBytes = quantRowBytes(QuantFormat::Int8, k);
+  // Q4_K has no feedback yet: refused, not misquantized.
+  int64_t rowBytes = quantRowBytes(QuantFormat::Q8_0, k);
+  std::vector<uint8_t> bytes(size_t(n * rowBytes));
+  EXPECT_FALSE(quantHasFeedback(QuantFormat::Q4_K));
   Status refused =
-      quantizeWithFeedback(kernels().pool, QuantFormat::Int8, w.data(), k, n, k,
+      quantizeWithFeedback(kernels().pool, QuantFormat::Q4_K, w.data(), k, n, k,
                            h.data(), k, nullptr, bytes.data(), rowBytes);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.getError(), "INT8 has no quantization with error feedback "
-                                "(Q8_0, Q4_0 and Q4_1 have)");
+  EXPECT_EQ(refused.getError(), "Q4_K has no quantization with error feedback "
+                                "(Q8_0, Q4_0, Q4_1 and INT8 have)");
   // A covariance that is not finite, or cannot be made positive definite
   // (a hostile file), is refused: the caller rounds to nearest instead.
-  rowBytes = quantRowBytes(QuantFormat::Q8_0, k);
   std::vector<float> bad = h;
   bad[size_t(3 * k + 5)] = std::nanf("");
   Status notFinite =
@@ -572,8 +571,8 @@ TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
   std::vector<float> w = randomVector(size_t(n * k), 31, 0.05f);
   std::vector<double> u;
   ASSERT_TRUE(detail::gptqInverseFactor(h.data(), k, k, u));
-  for (QuantFormat format :
-       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1}) {
+  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
+                             QuantFormat::Q4_1, QuantFormat::Int8}) {
     int64_t rowBytes = quantRowBytes(format, k);
     std::vector<uint8_t> batched(size_t(n * rowBytes)),
         serial(size_t(n * rowBytes));
@@ -585,6 +584,10 @@ TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
     for (int64_t r = 0; r < n; ++r) {
       for (int64_t p = 0; p < k; ++p)
         row[size_t(p)] = w[size_t(r * k + p)];
+      // INT8's row scale, from the row as it is, comes first.
+      if (format == QuantFormat::Int8)
+        detail::quantizeRowInt8(w.data() + r * k, k, nullptr,
+                                serial.data() + r * rowBytes);
       detail::quantizeSpanWithFeedback(format, row.data(), k, 0, k, u.data(),
                                        nullptr, errors.data(),
                                        serial.data() + r * rowBytes);
