@@ -277,6 +277,9 @@ void loom::detail::quantizeSpanWithFeedback(QuantFormat format, double *x,
                                             double *errors, uint8_t *out) {
   if (format == QuantFormat::Int8)
     return quantizeSpanInt8WithFeedback(x, k, begin, end, u, errors, out);
+  if (format == QuantFormat::Q4_K)
+    return quantizeSpanQ4KWithFeedback(x, k, begin, end, u, importance, errors,
+                                       out);
   int64_t blockBytes = quantBlockBytes(format);
   for (int64_t first = begin; first < end; first += kQuantBlock) {
     // The block's scale from its values as the earlier errors left them.

@@ -30,8 +30,7 @@
 using namespace loom;
 
 bool loom::quantHasFeedback(QuantFormat format) {
-  return format == QuantFormat::Q8_0 || format == QuantFormat::Q4_0 ||
-         format == QuantFormat::Q4_1 || format == QuantFormat::Int8;
+  return format != QuantFormat::Q6_K;
 }
 
 namespace {
@@ -106,12 +105,14 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
                                   uint8_t *out, int64_t ldo) {
   if (!quantHasFeedback(format))
     return makeError(fmt::format("{} has no quantization with error feedback "
-                                 "(Q8_0, Q4_0, Q4_1 and INT8 have)",
+                                 "(Q8_0, Q4_0, Q4_1, Q4_K and INT8 have)",
                                  quantFormatName(format)));
-  if (k % kQuantBlock != 0)
+  int64_t block =
+      format == QuantFormat::Q4_K ? kQuantSuperBlock : int64_t(kQuantBlock);
+  if (k % block != 0)
     return makeError(fmt::format("rows of {} weights are not whole blocks of "
                                  "{}",
-                                 k, kQuantBlock));
+                                 k, block));
   std::vector<double> u;
   if (Status factored = detail::gptqInverseFactor(covariance, ldh, k, u);
       !factored)
@@ -123,10 +124,11 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
   // rank-one updates that would read all of U (k^2 doubles, more than a
   // cache holds for wide products) once a row. Rows go a group at a time,
   // which bounds the copy in doubles (a vocabulary-wide head has many).
-  constexpr int64_t kSpan = 128, kGroup = 2048;
-  static_assert(kSpan % kQuantBlock == 0, "spans hold whole blocks");
+  // Spans hold whole blocks: 128 columns, or one Q4_K super-block.
+  constexpr int64_t kGroup = 2048;
+  int64_t span = std::max<int64_t>(128, block);
   int64_t group = std::min(n, kGroup);
-  std::vector<double> x(size_t(group * k)), errors(size_t(group * kSpan));
+  std::vector<double> x(size_t(group * k)), errors(size_t(group * span));
   for (int64_t first = 0; first < n; first += group) {
     int64_t rows = std::min(group, n - first);
     for (int64_t r = 0; r < rows; ++r)
@@ -140,18 +142,18 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
           detail::quantizeRowInt8(w + (first + r) * ldw, k, importance,
                                   out + (first + r) * ldo);
       });
-    for (int64_t begin = 0; begin < k; begin += kSpan) {
-      int64_t end = std::min(k, begin + kSpan);
+    for (int64_t begin = 0; begin < k; begin += span) {
+      int64_t end = std::min(k, begin + span);
       pool.parallelFor(0, rows, 16, [&](int64_t low, int64_t high) {
         for (int64_t r = low; r < high; ++r)
           detail::quantizeSpanWithFeedback(
               format, x.data() + r * k, k, begin, end, u.data(), importance,
-              errors.data() + r * kSpan, out + (first + r) * ldo);
+              errors.data() + r * span, out + (first + r) * ldo);
       });
       if (end < k)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows),
                     int(k - end), int(end - begin), -1.0, errors.data(),
-                    int(kSpan), u.data() + begin * k + end, int(k), 1.0,
+                    int(span), u.data() + begin * k + end, int(k), 1.0,
                     x.data() + end, int(k));
     }
   }

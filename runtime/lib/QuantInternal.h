@@ -74,10 +74,10 @@ Status gptqInverseFactor(const float *covariance, int64_t ldh, int64_t k,
                          std::vector<double> &u);
 
 /// Quantizes the weights [begin, end) (whole blocks) of a row `x` of `k`
-/// weights to `format` (Q8_0, Q4_0, Q4_1 or INT8) with error feedback, into
-/// the row's bytes at `out`: they are rounded in order, each block's scale
-/// chosen from its values when its turn comes (INT8's row scale is already
-/// in the row's header), and each rounding error at
+/// weights to `format` (any but Q6_K) with error feedback, into the row's
+/// bytes at `out`: they are rounded in order, each block's (or Q4_K
+/// super-block's) scales chosen from its values when its turn comes (INT8's
+/// row scale is already in the row's header), and each rounding error at
 /// p, divided by `u[p][p]`, is taken off the later weights t < end in
 /// proportion to `u[p][t]` (`u`: the [k, k] row-major upper Cholesky factor
 /// of the inverse input covariance, GPTQ's) and written to
@@ -94,6 +94,14 @@ void quantizeSpanWithFeedback(QuantFormat format, double *x, int64_t k,
 void quantizeSpanInt8WithFeedback(double *x, int64_t k, int64_t begin,
                                   int64_t end, const double *u, double *errors,
                                   uint8_t *out);
+
+/// `quantizeSpanWithFeedback` for Q4_K: [begin, end) whole super-blocks,
+/// each super-block's scales and minimums fitted when its turn comes
+/// (QuantK.cpp).
+void quantizeSpanQ4KWithFeedback(double *x, int64_t k, int64_t begin,
+                                 int64_t end, const double *u,
+                                 const float *importance, double *errors,
+                                 uint8_t *out);
 
 /// The 6-bit scales and minimums of a Q4_K super-block's 12 packed bytes.
 void unpackQ4KScales(const uint8_t *packed, uint8_t *sc, uint8_t *m);

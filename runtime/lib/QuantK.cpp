@@ -129,8 +129,11 @@ uint8_t level6(float value, float inverse) {
   return uint8_t(std::clamp(int(std::nearbyint(value * inverse)), 0, 63));
 }
 
-/// Quantizes one super-block.
-void quantizeSuperBlock(const float *x, const float *importance, uint8_t *out) {
+/// Fits one super-block's scales and minimums to `x` (256 weights) and
+/// writes them (its first 16 bytes at `out`); the sub-blocks' rounded
+/// scales and offsets in `scales` and `offsets`.
+void fitSuperBlock(const float *x, const float *importance, uint8_t *out,
+                   float *scales, float *offsets) {
   SubBlockFit fits[kSubBlocks];
   float maxScale = 0.0f, maxOffset = 0.0f;
   for (int j = 0; j < kSubBlocks; ++j) {
@@ -149,23 +152,37 @@ void quantizeSuperBlock(const float *x, const float *importance, uint8_t *out) {
   for (int j = 0; j < kSubBlocks; ++j) {
     sc[j] = level6(fits[j].scale, inverse);
     m[j] = level6(fits[j].offset, inverseMin);
+    scales[j] = d * float(sc[j]);
+    offsets[j] = dmin * float(m[j]);
   }
   std::memcpy(out, &dBits, 2);
   std::memcpy(out + 2, &dminBits, 2);
   packScales(sc, m, out + kScalesOffset);
-  uint8_t *nibbles = out + kNibblesOffset;
-  std::memset(nibbles, 0, kQuantSuperBlock / 2);
-  for (int j = 0; j < kSubBlocks; ++j) {
-    float scale = d * float(sc[j]), offset = dmin * float(m[j]);
-    for (int l = 0; l < kQuantBlock; ++l) {
-      int q = scale != 0.0f
-                  ? std::clamp(int(std::nearbyint(
-                                   (x[j * kQuantBlock + l] + offset) / scale)),
-                               0, 15)
-                  : 0;
-      nibbles[32 * (j / 2) + l] |= uint8_t(q << (4 * (j % 2)));
-    }
-  }
+  std::memset(out + kNibblesOffset, 0, kQuantSuperBlock / 2);
+}
+
+/// The 4-bit level of `value` in a sub-block of `scale` and `offset`.
+int level4(float value, float scale, float offset) {
+  return scale != 0.0f
+             ? std::clamp(int(std::nearbyint((value + offset) / scale)), 0, 15)
+             : 0;
+}
+
+/// Stores weight `l` (0..255) of a super-block at `out` as `q`.
+void storeNibble(uint8_t *out, int l, int q) {
+  int j = l / kQuantBlock;
+  out[kNibblesOffset + 32 * (j / 2) + l % kQuantBlock] |=
+      uint8_t(q << (4 * (j % 2)));
+}
+
+/// Quantizes one super-block.
+void quantizeSuperBlock(const float *x, const float *importance, uint8_t *out) {
+  float scales[kSubBlocks], offsets[kSubBlocks];
+  fitSuperBlock(x, importance, out, scales, offsets);
+  for (int l = 0; l < int(kQuantSuperBlock); ++l)
+    storeNibble(
+        out, l,
+        level4(x[l], scales[l / kQuantBlock], offsets[l / kQuantBlock]));
 }
 
 } // namespace
@@ -186,6 +203,36 @@ void loom::detail::quantizeRowQ4K(const float *x, int64_t k,
     quantizeSuperBlock(x + b * kQuantSuperBlock,
                        importance ? importance + b * kQuantSuperBlock : nullptr,
                        out + b * LOOM_QUANT_Q4_K_BYTES);
+}
+
+void loom::detail::quantizeSpanQ4KWithFeedback(double *x, int64_t k,
+                                               int64_t begin, int64_t end,
+                                               const double *u,
+                                               const float *importance,
+                                               double *errors, uint8_t *out) {
+  for (int64_t first = begin; first < end; first += kQuantSuperBlock) {
+    // The super-block's scales from its values as the earlier errors left
+    // them, then its weights in order.
+    float values[kQuantSuperBlock];
+    for (int64_t l = 0; l < kQuantSuperBlock; ++l)
+      values[l] = float(x[first + l]);
+    uint8_t *block = out + (first / kQuantSuperBlock) * LOOM_QUANT_Q4_K_BYTES;
+    float scales[kSubBlocks], offsets[kSubBlocks];
+    fitSuperBlock(values, importance ? importance + first : nullptr, block,
+                  scales, offsets);
+    for (int l = 0; l < int(kQuantSuperBlock); ++l) {
+      int64_t p = first + l;
+      float scale = scales[l / kQuantBlock], offset = offsets[l / kQuantBlock];
+      int q = level4(float(x[p]), scale, offset);
+      storeNibble(block, l, q);
+      double error =
+          (x[p] - (double(scale) * q - double(offset))) / u[p * k + p];
+      errors[p - begin] = error;
+      const double *spread = u + p * k;
+      for (int64_t t = p + 1; t < end; ++t)
+        x[t] -= error * spread[t];
+    }
+  }
 }
 
 void loom::detail::dequantizeRowQ4K(const uint8_t *row, int64_t k, float *out) {

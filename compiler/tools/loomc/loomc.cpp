@@ -488,8 +488,7 @@ cl::opt<bool> quantizeImportance(
 
 cl::opt<bool> quantizeGptq(
     "quantize-gptq",
-    cl::desc("With --quantize (q8_0, q4_0, q4_1 or int8): round with error "
-             "feedback "
+    cl::desc("With --quantize: round with error feedback "
              "(GPTQ), each rounding error compensated on the weights not yet "
              "rounded, from checkpoint tensors NAME.covariance (what a "
              "program's --calibrate run with --calibrate-covariance writes)"),

@@ -493,10 +493,6 @@ LogicalResult QuantizeOp::verify() {
       return emitOpError() << "the covariance of " << k
                            << " input channels is [" << k << ", " << k
                            << "], got " << covariance.getType();
-    if (format == QuantFormat::Q4_K)
-      return emitOpError() << "error feedback (a covariance) needs q8_0, "
-                              "q4_0, q4_1 or int8, not "
-                           << stringifyQuantFormat(format);
   }
   return success();
 }

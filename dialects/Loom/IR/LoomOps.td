@@ -312,8 +312,8 @@ def Loom_QuantizeOp : Loom_Op<"quantize", [Pure, AttrSizedOperandSegments]> {
     of the product that reads the weight), the weights are rounded with
     error feedback (GPTQ): each row's weights in order, each rounding error
     compensated on the weights not yet rounded as the inputs correlate them.
-    Formats q8_0, q4_0, q4_1 and int8 (whose row scale is chosen first, from
-    the row as it is).
+    Every format: a block's (or q4_k super-block's) scales are chosen when
+    its turn comes, int8's row scale first, from the row as it is.
 
     ```mlir
     %q = loom.quantize %w format q8_0 : tensor<3072x768xf32> -> tensor<3072x816xi8>

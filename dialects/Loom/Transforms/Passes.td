@@ -249,8 +249,7 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
            "statistics; NAME as the unquantized build calls the weight)">,
     Option<"covariance", "covariance", "bool", /*default=*/"false",
            "Round with error feedback (GPTQ) from the checkpoint tensor "
-           "NAME.covariance, the sum of x x^T over a calibration run's inputs "
-           "(q8_0, q4_0, q4_1 and int8)">,
+           "NAME.covariance, the sum of x x^T over a calibration run's inputs">,
     Option<"inputBits", "input-bits", "int64_t", /*default=*/"8",
            "Bits of each quantized product's input: 8 (rounded to 8 bits "
            "per block of 32) or 16 (its rounding error rounded to 8 more "

@@ -216,11 +216,6 @@ LogicalResult WeightQuantizer::run() {
     }
     Value covariance;
     if (useCovariance) {
-      if (format == QuantFormat::Q4_K)
-        return linear.emitError("error feedback (covariance) needs q8_0, "
-                                "q4_0, q4_1 or int8, but this product is "
-                                "quantized in ")
-               << stringifyQuantFormat(format);
       FailureOr<Value> found = calibrationFor(linear, source, "covariance", k,
                                               module, selection.getSymbols());
       if (failed(found))

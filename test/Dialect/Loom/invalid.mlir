@@ -202,14 +202,6 @@ func.func @quantize_covariance_shape(%w: tensor<16x64xf32>, %h: tensor<64x32xf32
 
 // -----
 
-func.func @quantize_covariance_format(%w: tensor<16x256xf32>, %h: tensor<256x256xf32>) {
-  // expected-error @+1 {{'loom.quantize' op error feedback (a covariance) needs q8_0, q4_0, q4_1 or int8, not q4_k}}
-  %0 = loom.quantize %w covariance %h format q4_k : tensor<16x256xf32> covariance tensor<256x256xf32> -> tensor<16x144xi8>
-  return
-}
-
-// -----
-
 func.func @quantize_importance(%w: tensor<16x64xf32>, %imp: tensor<32xf32>) {
   // expected-error @+1 {{'loom.quantize' op importance has 32 entries but the rows have 64 weights}}
   %0 = loom.quantize %w importance %imp format q8_0 : tensor<16x64xf32>, tensor<32xf32> -> tensor<16x68xi8>

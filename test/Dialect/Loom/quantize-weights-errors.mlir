@@ -24,8 +24,6 @@
 // BITSAGREE: error: the overrides quantize this product in q8_0 with 16-bit inputs when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block's products are quantized alike in every call
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="input-bits=4" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: --loom-quantize-weights: input-bits must be 8 or 16, got 4
-// RUN: not loom-opt %S/Inputs/super-block-rows.mlir --loom-quantize-weights="format=q4_k covariance=true" 2>&1 | FileCheck %s --check-prefix=GPTQ
-// GPTQ: super-block-rows.mlir:5:8: error: error feedback (covariance) needs q8_0, q4_0, q4_1 or int8, but this product is quantized in q4_k
 // RUN: not loom-opt %S/Inputs/covariance-declared.mlir --loom-quantize-weights="covariance=true" 2>&1 | FileCheck %s --check-prefix=COVDECL
 // COVDECL: error: the covariance 'a.w.covariance' is declared as 'tensor<32x16xf32>' but this product has 32 input channels
 // OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced

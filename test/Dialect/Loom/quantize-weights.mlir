@@ -6,6 +6,7 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="layers=ffn,head importance=true" 2>&1 >/dev/null | FileCheck %s --check-prefix=IMPERR
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
+// RUN: loom-opt %S/Inputs/super-block-rows.mlir --loom-quantize-weights="format=q4_k covariance=true" --loom-derive-weights | FileCheck %s --check-prefix=Q4KGPTQ
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16 overrides=lm_head=q8_0:a8,\.down$=q4_0:a16" | FileCheck %s --check-prefix=MIXBITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:a16" | FileCheck %s --check-prefix=SOMEBITS
@@ -194,3 +195,10 @@ func.func @layers(%x: tensor<?x32xf32>, %up: tensor<64x32xf32>, %down: tensor<32
   %2 = loom.linear %1, %t : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
   return %2 : tensor<?x16xf32>
 }
+
+// Error feedback in q4_k: the covariance of 256 input channels, a derived
+// weight computed at load.
+// Q4KGPTQ:       loom.param @a.w.covariance : tensor<256x256xf32>
+// Q4KGPTQ:       loom.param @a.w.q4_k.gptq : tensor<16x144xi8> init {
+// Q4KGPTQ:         loom.quantize %{{.*}} covariance %{{.*}} format q4_k : tensor<16x256xf32> covariance tensor<256x256xf32> -> tensor<16x144xi8>
+// Q4KGPTQ:       loom.linear %{{.*}}, %{{.*}} format q4_k

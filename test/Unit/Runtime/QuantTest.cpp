@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 using namespace loom;
@@ -503,14 +504,15 @@ std::vector<float> covarianceOf(const std::vector<float> &x, int64_t m,
 }
 
 TEST(QuantTest, ErrorFeedbackLowersOutputError) {
-  int64_t m = 256, n = 24, k = 128;
+  int64_t m = 384, n = 24, k = 256;
   std::vector<float> x = correlatedInputs(m, k);
   std::vector<float> h = covarianceOf(x, m, k), importance(size_t(k), 0.0f);
   for (int64_t p = 0; p < k; ++p)
     importance[size_t(p)] = h[size_t(p * k + p)] / float(m);
   std::vector<float> w = randomVector(size_t(n * k), 24, 0.05f);
-  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
-                             QuantFormat::Q4_1, QuantFormat::Int8}) {
+  for (QuantFormat format :
+       {QuantFormat::Q8_0, QuantFormat::Q4_0, QuantFormat::Q4_1,
+        QuantFormat::Q4_K, QuantFormat::Int8}) {
     ASSERT_TRUE(quantHasFeedback(format));
     double nearest =
         outputError(format, w, quantize(format, w, n, k), x, m, n, k);
@@ -526,16 +528,17 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
           << quantFormatName(format) << (weights ? " with importance" : "");
     }
   }
-  // Q4_K has no feedback yet: refused, not misquantized.
+  // Q6_K (decoded at load, never written) has no feedback: refused, not
+  // misquantized.
   int64_t rowBytes = quantRowBytes(QuantFormat::Q8_0, k);
   std::vector<uint8_t> bytes(size_t(n * rowBytes));
-  EXPECT_FALSE(quantHasFeedback(QuantFormat::Q4_K));
+  EXPECT_FALSE(quantHasFeedback(QuantFormat::Q6_K));
   Status refused =
-      quantizeWithFeedback(kernels().pool, QuantFormat::Q4_K, w.data(), k, n, k,
+      quantizeWithFeedback(kernels().pool, QuantFormat::Q6_K, w.data(), k, n, k,
                            h.data(), k, nullptr, bytes.data(), rowBytes);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.getError(), "Q4_K has no quantization with error feedback "
-                                "(Q8_0, Q4_0, Q4_1 and INT8 have)");
+  EXPECT_EQ(refused.getError(), "Q6_K has no quantization with error feedback "
+                                "(Q8_0, Q4_0, Q4_1, Q4_K and INT8 have)");
   // A covariance that is not finite, or cannot be made positive definite
   // (a hostile file), is refused: the caller rounds to nearest instead.
   std::vector<float> bad = h;
@@ -558,6 +561,38 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
             "it a calibration run's?)");
 }
 
+/// Expects the bytes of `quantizeWithFeedback` on [n, k] weights `w` (rows
+/// k apart) to be those of passing each error on to every later weight as
+/// it is made, a row at a time, with the covariance of `m` correlated
+/// inputs.
+void expectBatchedIsSerial(QuantFormat format, const std::vector<float> &w,
+                           int64_t m, int64_t n, int64_t k) {
+  std::vector<float> x = correlatedInputs(m, k);
+  std::vector<float> h = covarianceOf(x, m, k);
+  std::vector<double> u;
+  ASSERT_TRUE(detail::gptqInverseFactor(h.data(), k, k, u));
+  int64_t rowBytes = quantRowBytes(format, k);
+  std::vector<uint8_t> batched(size_t(n * rowBytes)),
+      serial(size_t(n * rowBytes));
+  ASSERT_TRUE(quantizeWithFeedback(kernels().pool, format, w.data(), k, n, k,
+                                   h.data(), k, nullptr, batched.data(),
+                                   rowBytes));
+  std::vector<double> row(static_cast<size_t>(k)),
+      errors(static_cast<size_t>(k));
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t p = 0; p < k; ++p)
+      row[size_t(p)] = w[size_t(r * k + p)];
+    // INT8's row scale, from the row as it is, comes first.
+    if (format == QuantFormat::Int8)
+      detail::quantizeRowInt8(w.data() + r * k, k, nullptr,
+                              serial.data() + r * rowBytes);
+    detail::quantizeSpanWithFeedback(format, row.data(), k, 0, k, u.data(),
+                                     nullptr, errors.data(),
+                                     serial.data() + r * rowBytes);
+  }
+  EXPECT_EQ(batched, serial) << quantFormatName(format);
+}
+
 TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
   // The errors reach later columns a span of 128 at a time, through one
   // matrix product (GPTQ's lazy batched updates); the bytes are those of
@@ -566,42 +601,27 @@ TEST(QuantTest, BatchedErrorFeedbackIsOneWeightAtATime) {
   // the other way; none does here). Three spans, the last a partial one,
   // and rows in two groups of the copy in doubles (2048 rows a group).
   int64_t m = 512, n = 2100, k = 320;
-  std::vector<float> x = correlatedInputs(m, k);
-  std::vector<float> h = covarianceOf(x, m, k);
   std::vector<float> w = randomVector(size_t(n * k), 31, 0.05f);
-  std::vector<double> u;
-  ASSERT_TRUE(detail::gptqInverseFactor(h.data(), k, k, u));
   for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
-                             QuantFormat::Q4_1, QuantFormat::Int8}) {
-    int64_t rowBytes = quantRowBytes(format, k);
-    std::vector<uint8_t> batched(size_t(n * rowBytes)),
-        serial(size_t(n * rowBytes));
-    ASSERT_TRUE(quantizeWithFeedback(kernels().pool, format, w.data(), k, n, k,
-                                     h.data(), k, nullptr, batched.data(),
-                                     rowBytes));
-    std::vector<double> row(static_cast<size_t>(k)),
-        errors(static_cast<size_t>(k));
-    for (int64_t r = 0; r < n; ++r) {
-      for (int64_t p = 0; p < k; ++p)
-        row[size_t(p)] = w[size_t(r * k + p)];
-      // INT8's row scale, from the row as it is, comes first.
-      if (format == QuantFormat::Int8)
-        detail::quantizeRowInt8(w.data() + r * k, k, nullptr,
-                                serial.data() + r * rowBytes);
-      detail::quantizeSpanWithFeedback(format, row.data(), k, 0, k, u.data(),
-                                       nullptr, errors.data(),
-                                       serial.data() + r * rowBytes);
-    }
-    EXPECT_EQ(batched, serial) << quantFormatName(format);
-  }
-  // Rows that are not whole blocks are refused, not overrun.
+                             QuantFormat::Q4_1, QuantFormat::Int8})
+    expectBatchedIsSerial(format, w, m, n, k);
+  // Q4_K goes a super-block (256 columns) a span: three spans.
+  expectBatchedIsSerial(QuantFormat::Q4_K, w, m, 40, 768);
+  std::vector<float> h = covarianceOf(correlatedInputs(m, k), m, k);
+  // Rows that are not whole blocks (super-blocks for Q4_K) are refused,
+  // not overrun.
   std::vector<uint8_t> bytes(size_t(quantRowBytes(QuantFormat::Q8_0, 64)));
-  Status partial =
-      quantizeWithFeedback(kernels().pool, QuantFormat::Q8_0, w.data(), 40, 1,
-                           40, h.data(), k, nullptr, bytes.data(), 0);
-  ASSERT_FALSE(partial);
-  EXPECT_EQ(partial.getError(),
-            "rows of 40 weights are not whole blocks of 32");
+  for (auto [format, length, message] :
+       {std::tuple(QuantFormat::Q8_0, int64_t(40),
+                   "rows of 40 weights are not whole blocks of 32"),
+        std::tuple(QuantFormat::Q4_K, int64_t(288),
+                   "rows of 288 weights are not whole blocks of 256")}) {
+    Status partial =
+        quantizeWithFeedback(kernels().pool, format, w.data(), length, 1,
+                             length, h.data(), k, nullptr, bytes.data(), 0);
+    ASSERT_FALSE(partial);
+    EXPECT_EQ(partial.getError(), message);
+  }
 }
 
 TEST(QuantTest, FormatNamesAndIds) {
