@@ -9,6 +9,12 @@
 
 #include "loom/Half.h"
 #include "loom/Kernels.h"
+#include "loom/Quant.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 using namespace loom;
 
@@ -36,5 +42,36 @@ extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
     const float *from = key + row * table->strides[0];
     for (int64_t j = 0; j < cols; ++j)
       to[j] = from[j * table->strides[1]];
+  }
+}
+
+/// Stops the program: generated code passed what no compiled model passes.
+[[noreturn]] static void badCall(const std::string &message) {
+  std::fprintf(stderr, "loom runtime: %s\n", message.c_str());
+  std::abort();
+}
+
+extern "C" void _mlir_ciface_loom_embedding_quantized(loom_context *,
+                                                      MemRef<int8_t, 2> *table,
+                                                      MemRef<int32_t, 1> *ids,
+                                                      MemRef<float, 2> *out,
+                                                      int64_t formatId) {
+  std::optional<QuantFormat> format = quantFormatFromId(formatId);
+  if (!format)
+    badCall(
+        fmt::format("loom_embedding_quantized: unknown format {}", formatId));
+  int64_t cols = out->sizes[1];
+  if (cols % quantBlockWeights(*format) != 0 ||
+      table->sizes[1] != quantRowBytes(*format, cols) ||
+      table->strides[1] != 1 || out->strides[1] != 1 ||
+      ids->sizes[0] != out->sizes[0])
+    badCall("loom_embedding_quantized: operands of mismatched shapes or "
+            "layouts");
+  const int32_t *tokens = ids->aligned + ids->offset;
+  for (int64_t i = 0; i < ids->sizes[0]; ++i) {
+    int64_t row = tokens[i * ids->strides[0]];
+    dequantizeRow(*format,
+                  table->aligned + table->offset + row * table->strides[0],
+                  cols, out->aligned + out->offset + i * out->strides[0]);
   }
 }

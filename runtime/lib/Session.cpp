@@ -417,7 +417,9 @@ Status Session::loadWeights() {
   auto finish = [&](size_t i) {
     const TensorSpec &spec = specOf(i);
     if (spec.quant) {
-      if (!keepLayouts)
+      // A table read by rows (a quantized embedding, maybe the head's too)
+      // keeps its rows whole; the products read it row-major then.
+      if (!keepLayouts && !info.rows[i])
         interleaveQuantizedMatrix(kernels, weightTable[i], *spec.quant,
                                   spec.shape[0], spec.shape[1]);
       return;

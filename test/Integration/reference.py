@@ -123,6 +123,9 @@ def quantize_activations(x, bits=None):
 def linear(W, prefix, x, n_in, n_out, bias):
     """nn.Linear: weight [out, in]."""
     name = prefix + ".weight"
+    # The checkpoint's own name, where the weights are read under another.
+    if hasattr(W, "stored_name"):
+        name = W.stored_name(name)
     if name in QUANTIZED_INPUTS:
         x = quantize_activations(x, QUANTIZED_INPUT_BITS_OF.get(name))
     y = x @ W.get(prefix + ".weight", (n_out, n_in)).T
@@ -286,12 +289,13 @@ class GgufLlamaNames:
         self.W = as_weights(weights)
         self.cfg = cfg
 
-    def get(self, name, shape):
+    def stored_name(self, name):
+        """The GGUF name of the Hugging Face one."""
         parts = name.split(".")
         if name == "model.embed_tokens.weight" or name == "lm_head.weight":
-            return self.W.get("token_embd.weight", shape)
+            return "token_embd.weight"
         if name == "model.norm.weight":
-            return self.W.get("output_norm.weight", shape)
+            return "output_norm.weight"
         layer, rest = parts[2], ".".join(parts[3:])
         table = {"input_layernorm.weight": "attn_norm.weight",
                  "post_attention_layernorm.weight": "ffn_norm.weight",
@@ -302,7 +306,11 @@ class GgufLlamaNames:
                  "mlp.gate_proj.weight": "ffn_gate.weight",
                  "mlp.up_proj.weight": "ffn_up.weight",
                  "mlp.down_proj.weight": "ffn_down.weight"}
-        w = self.W.get("blk.%s.%s" % (layer, table[rest]), shape)
+        return "blk.%s.%s" % (layer, table[rest])
+
+    def get(self, name, shape):
+        w = self.W.get(self.stored_name(name), shape)
+        rest = ".".join(name.split(".")[3:])
         if rest == "self_attn.q_proj.weight":
             return unpermute_rope_rows(w, self.cfg["heads"])
         if rest == "self_attn.k_proj.weight":

@@ -67,6 +67,8 @@ struct ConvertLoomToLinalgPass
                       SmoothScalesOp>();
     target.addDynamicallyLegalOp<LinearOp>(
         [](LinearOp op) { return op.getFormat().has_value(); });
+    target.addDynamicallyLegalOp<EmbeddingOp>(
+        [](EmbeddingOp op) { return op.getFormat().has_value(); });
     // So are loops that tokens may leave early (the runtime decides).
     target.addDynamicallyLegalOp<LoopOp>(
         [](LoopOp op) { return op.isAdaptive(); });
@@ -101,7 +103,9 @@ struct ConvertLoomToLinalgPass
       if (op->getParentOfType<ParamOp>())
         return WalkResult::advance();
       auto linear = dyn_cast<LinearOp>(op);
-      if ((linear && linear.getFormat()) || isa<QuantizeOp>(op)) {
+      auto embedding = dyn_cast<EmbeddingOp>(op);
+      if ((linear && linear.getFormat()) ||
+          (embedding && embedding.getFormat()) || isa<QuantizeOp>(op)) {
         op->emitError("quantized weights are read and written by the "
                       "target's kernels: compile with the runtime's kernels "
                       "(loomc --kernels=runtime)");

@@ -245,7 +245,8 @@ cl::opt<std::string>
 cl::list<std::string> quantizeLayers(
     "quantize-layers", cl::CommaSeparated,
     cl::desc("With --quantize: the kinds of products to quantize, of "
-             "attention, ffn, head, other (default all)"),
+             "attention, ffn, head, other, and embedding for the token "
+             "embedding tables (default: every product, no table)"),
     cl::value_desc("kind,..."), cl::cat(loomcCategory));
 
 cl::list<std::string> quantizeInclude(

@@ -343,11 +343,52 @@ static LogicalResult inferEmbedding(std::optional<Location> loc, Value ids,
   return success();
 }
 
-LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
-  return inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(), inferred);
+  std::optional<QuantFormat> format = adaptor.getFormat();
+  if (!format)
+    return inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(), inferred);
+  // A quantized table's rows hold D values in R bytes.
+  RankedTensorType tableType = rankedOf(adaptor.getTable(), 2);
+  if (!rankedOf(adaptor.getIds(), 1) || !tableType)
+    return emitOptionalError(loc, "expects ids [seq] and a table [rows, R]");
+  int64_t bytes = tableType.getDimSize(1);
+  int64_t width =
+      ShapedType::isDynamic(bytes)
+          ? ShapedType::kDynamic
+          : getQuantRowWeights(*format, bytes).value_or(ShapedType::kDynamic);
+  inferred.push_back(RankedTensorType::get({dimOf(adaptor.getIds(), 0), width},
+                                           Float32Type::get(context)));
+  return success();
+}
+
+/// Checks that `matrix` (`what`: "weight", "table") is i8 bytes exactly when
+/// `format` is given, and its rows whole blocks of the format.
+static LogicalResult verifyQuantizedMatrix(Operation *op, Value matrix,
+                                           std::optional<QuantFormat> format,
+                                           StringRef what) {
+  bool bytes = getElementTypeOrSelf(matrix).isInteger(8);
+  if (bytes && !format)
+    return op->emitOpError()
+           << "an i8 " << what << " needs a quantized 'format'";
+  if (format && !bytes)
+    return op->emitOpError()
+           << "a " << what << " in format " << stringifyQuantFormat(*format)
+           << " must be i8 bytes, got " << matrix.getType();
+  int64_t rowBytes = dimOf(matrix, 1);
+  if (format && !ShapedType::isDynamic(rowBytes) &&
+      !getQuantRowWeights(*format, rowBytes))
+    return op->emitOpError() << "a " << what << " row of " << rowBytes
+                             << " bytes is not a whole number of "
+                             << stringifyQuantFormat(*format) << " blocks ("
+                             << getQuantBlockBytes(*format) << " bytes each)";
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  return verifyQuantizedMatrix(*this, getTable(), getFormat(), "table");
 }
 
 LogicalResult PositionEmbeddingOp::inferReturnTypes(
@@ -409,20 +450,9 @@ int64_t LinearOp::getWeightInputWidth() {
 
 LogicalResult LinearOp::verify() {
   int64_t in = dimOf(getX(), 1);
-  bool quantizedWeight = getElementTypeOrSelf(getW()).isInteger(8);
   std::optional<QuantFormat> format = getFormat();
-  if (quantizedWeight && !format)
-    return emitOpError("an i8 weight needs a quantized 'format'");
-  if (format && !quantizedWeight)
-    return emitOpError() << "a weight in format "
-                         << stringifyQuantFormat(*format)
-                         << " must be i8 bytes, got " << getW().getType();
-  if (format && !ShapedType::isDynamic(dimOf(getW(), 1)) &&
-      !getQuantRowWeights(*format, dimOf(getW(), 1)))
-    return emitOpError() << "a weight row of " << dimOf(getW(), 1)
-                         << " bytes is not a whole number of "
-                         << stringifyQuantFormat(*format) << " blocks ("
-                         << getQuantBlockBytes(*format) << " bytes each)";
+  if (failed(verifyQuantizedMatrix(*this, getW(), format, "weight")))
+    return failure();
   if (std::optional<int64_t> bits = getInputBits()) {
     if (!format)
       return emitOpError("'input_bits' needs a quantized 'format'");

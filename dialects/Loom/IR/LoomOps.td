@@ -166,15 +166,33 @@ def Loom_EmbeddingOp : Loom_Op<"embedding", [Pure, Loom_InferType]> {
   let summary = "token embedding lookup";
   let description = [{
     `result[s, :] = table[ids[s], :]`; `ids: [seq]`, `table: [vocab, D]`,
-    result `[seq, D]`.
+    result `[seq, D]` (f32).
+
+    With `format`, the table is block-quantized: `table` holds the bytes of
+    the `[vocab, D]` matrix in that format (`tensor<vocab x R x i8>`, R the
+    bytes of a row of D values; `--loom-quantize-weights` with the
+    `embedding` layer kind writes these), and each row is decoded as it is
+    read.
 
     ```mlir
     %x = loom.embedding %ids, %wte : (tensor<?xi32>, tensor<50257x768xf32>) -> tensor<?x768xf32>
+    %q = loom.embedding %ids, %wq format q8_0 : (tensor<?xi32>, tensor<50257x816xi8>) -> tensor<?x768xf32>
     ```
   }];
-  let arguments = (ins Loom_Ids:$ids, Loom_Matrix:$table);
+  let arguments = (ins Loom_Ids:$ids,
+                       AnyTypeOf<[Loom_Matrix, Loom_QuantizedMatrix]>:$table,
+                       OptionalAttr<Loom_QuantFormatAttr>:$format);
   let results = (outs Loom_Activation:$result);
-  let assemblyFormat = "$ids `,` $table attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $ids `,` $table (`format` custom<QuantFormat>($format)^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$ids, "::mlir::Value":$table), [{
+      build($_builder, $_state, ids, table, ::loom::QuantFormatAttr());
+    }]>
+  ];
+  let hasVerifier = 1;
 }
 
 def Loom_PositionEmbeddingOp : Loom_Op<"position_embedding",

@@ -232,8 +232,9 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
            "Block format: q8_0, q4_0, q4_1, q4_k or int8 (per channel)">,
     ListOption<"layers", "layers", "std::string",
-               "Kinds of products to quantize: attention, ffn, head, other "
-               "(default: all)">,
+               "Kinds of products to quantize: attention, ffn, head, other, "
+               "and embedding for token embedding tables (default: every "
+               "product, no embedding table)">,
     ListOption<"include", "include", "std::string",
                "Quantize only weights whose name matches one of these "
                "regular expressions">,

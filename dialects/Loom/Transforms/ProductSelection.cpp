@@ -13,7 +13,8 @@ using namespace loom;
 namespace {
 
 /// The kinds' option spellings, in `ProductKind`'s order.
-constexpr StringLiteral kKindNames[] = {"attention", "ffn", "head", "other"};
+constexpr StringLiteral kKindNames[] = {"attention", "ffn", "head", "other",
+                                        "embedding"};
 
 /// Views a value passes through on its way to attention or an activation.
 bool isPassThrough(Operation *op) {
@@ -130,18 +131,24 @@ FailureOr<ProductSelection>
 ProductSelection::parse(ModuleOp module, StringRef pass, StringRef verb,
                         StringRef participle, ArrayRef<std::string> layers,
                         ArrayRef<std::string> include,
-                        ArrayRef<std::string> exclude) {
+                        ArrayRef<std::string> exclude, bool embeddings) {
   ProductSelection selection(module, pass, verb, participle);
-  selection.kinds = llvm::SmallBitVector(std::size(kKindNames), layers.empty());
+  // Every product kind is the default; embedding tables are quantized only
+  // when asked for.
+  ArrayRef<StringLiteral> names(kKindNames);
+  if (!embeddings)
+    names = names.drop_back();
+  selection.kinds = llvm::SmallBitVector(std::size(kKindNames), false);
+  if (layers.empty())
+    selection.kinds.set(0, unsigned(ProductKind::Embedding));
   for (const std::string &layer : layers) {
-    auto found = llvm::find(kKindNames, StringRef(layer));
-    if (found == std::end(kKindNames))
+    auto found = llvm::find(names, StringRef(layer));
+    if (found == names.end())
       return module.emitError("--")
              << pass << ": unknown layer kind '" << layer << "'; the kinds are "
-             << llvm::join(SmallVector<StringRef>(std::begin(kKindNames),
-                                                  std::end(kKindNames)),
+             << llvm::join(SmallVector<StringRef>(names.begin(), names.end()),
                            ", ");
-    selection.kinds.set(unsigned(found - std::begin(kKindNames)));
+    selection.kinds.set(unsigned(found - names.begin()));
   }
   for (auto [texts, patterns] : {std::pair{include, &selection.include},
                                  std::pair{exclude, &selection.exclude}}) {

@@ -21,7 +21,7 @@
 namespace loom {
 
 /// What a product computes in the model.
-enum class ProductKind { Attention, Ffn, Head, Other };
+enum class ProductKind { Attention, Ffn, Head, Other, Embedding };
 
 /// The kind of `linear`, from the graph rather than from names: a product
 /// that feeds attention or reads its output is an attention projection, one
@@ -36,20 +36,22 @@ namesPerCall(mlir::Value value, mlir::ModuleOp module,
              mlir::SymbolTable &symbols);
 
 /// Chooses products by kind (a pass's `layers` option: attention, ffn, head,
-/// other; all when empty) and by regular expressions searched in their
-/// weights' checkpoint names (`include`: one must match when any are given;
-/// `exclude`: none may). A product in a block reads other names in each
-/// call but is rewritten alike in every call, so its calls must agree.
+/// other, and for some passes embedding; all but embedding when empty) and by
+/// regular expressions searched in their weights' checkpoint names (`include`:
+/// one must match when any are given; `exclude`: none may). A product in a
+/// block reads other names in each call but is rewritten alike in every call,
+/// so its calls must agree.
 class ProductSelection {
 public:
   /// Parses the options of `pass` (named in errors, at `module`), which
   /// does what `verb` says to the products it selects ("quantize", and
-  /// "quantized" as `participle`).
+  /// "quantized" as `participle`). With `embeddings`, the kind `embedding`
+  /// (token embedding tables) may be named too; it is never a default.
   static mlir::FailureOr<ProductSelection>
   parse(mlir::ModuleOp module, llvm::StringRef pass, llvm::StringRef verb,
         llvm::StringRef participle, llvm::ArrayRef<std::string> layers,
         llvm::ArrayRef<std::string> include,
-        llvm::ArrayRef<std::string> exclude);
+        llvm::ArrayRef<std::string> exclude, bool embeddings = false);
 
   /// Whether a product of `kind` at `op` whose weight is `weight` is
   /// selected; an error at `op` when its calls disagree.

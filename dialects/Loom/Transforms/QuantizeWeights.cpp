@@ -67,6 +67,17 @@ public:
   LogicalResult run();
 
 private:
+  /// The bytes of `matrix` (static f32 [rows, k], read by `op` under
+  /// `names`) in `format`; Q4_K becomes Q4_1 where the rows are not whole
+  /// super-blocks (counted for the remark). An error at `op` naming `what`
+  /// (and the rows' `unit`) if it cannot be quantized.
+  FailureOr<RankedTensorType> bytesTypeFor(Operation *op, Value matrix,
+                                           QuantFormat &format,
+                                           ArrayRef<std::string> names,
+                                           StringRef what, StringRef unit);
+  /// Quantizes the selected token embedding tables (rounded to nearest: the
+  /// calibration has no statistics of a table's rows).
+  LogicalResult quantizeEmbeddings();
   /// Rewrites the layers that hide products (attention, MLPs) into
   /// `loom.linear`s; a gated MLP that cannot be stays (with a warning).
   void exposeProducts();
@@ -166,30 +177,13 @@ LogicalResult WeightQuantizer::run() {
     for (ArrayRef<std::string> names : calls)
       quantizationFor(names, /*record=*/true);
     QuantFormat format = chosen.format;
-
-    auto weightType = cast<RankedTensorType>(linear.getW().getType());
-    int64_t rows = weightType.getDimSize(0), k = weightType.getDimSize(1);
-    if (!weightType.getElementType().isF32() || ShapedType::isDynamic(rows) ||
-        ShapedType::isDynamic(k))
-      return linear.emitError("only static f32 weights can be quantized, got ")
-             << weightType;
-    // Q4_K's super-blocks need rows of 256: shorter or odd rows take the
-    // affine 4-bit format of 32-weight blocks instead.
-    if (format == QuantFormat::Q4_K && !getQuantRowBytes(format, k) &&
-        getQuantRowBytes(QuantFormat::Q4_1, k)) {
-      format = QuantFormat::Q4_1;
-      if (fallbacks++ == 0)
-        firstFallback = {llvm::join(calls.front(), "', '"), k};
-    }
-    std::optional<int64_t> rowBytes = getQuantRowBytes(format, k);
-    if (!rowBytes)
-      return linear.emitError("cannot quantize this product's weight to ")
-             << stringifyQuantFormat(format) << ": its rows have " << k
-             << " weights, not a multiple of the group size "
-             << getQuantBlockSize(format);
+    FailureOr<RankedTensorType> bytesType =
+        bytesTypeFor(linear, linear.getW(), format, calls.front(),
+                     "product's weight", "weights");
+    if (failed(bytesType))
+      return failure();
+    int64_t k = cast<RankedTensorType>(linear.getW().getType()).getDimSize(1);
     OpBuilder builder(linear);
-    auto bytesType =
-        RankedTensorType::get({rows, *rowBytes}, builder.getI8Type());
     // A smoothed weight's statistics are its source's, of the input before
     // smoothing: the smoothed input x / s has mean squares importance / s^2
     // and covariance diag(1/s) H diag(1/s).
@@ -231,7 +225,7 @@ LogicalResult WeightQuantizer::run() {
       }
     }
     Value quantized = QuantizeOp::create(
-        builder, linear.getLoc(), bytesType, linear.getW(), importance,
+        builder, linear.getLoc(), *bytesType, linear.getW(), importance,
         covariance, QuantFormatAttr::get(module.getContext(), format));
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
@@ -239,6 +233,8 @@ LogicalResult WeightQuantizer::run() {
       linear.setInputBitsAttr(IntegerAttr::get(
           IntegerType::get(module.getContext(), 64), chosen.inputBits));
   }
+  if (failed(quantizeEmbeddings()))
+    return failure();
   if (fallbacks) {
     InFlightDiagnostic remark =
         module.emitRemark("--loom-quantize-weights: ")
@@ -257,6 +253,65 @@ LogicalResult WeightQuantizer::run() {
   return success();
 }
 
+FailureOr<RankedTensorType>
+WeightQuantizer::bytesTypeFor(Operation *op, Value matrix, QuantFormat &format,
+                              ArrayRef<std::string> names, StringRef what,
+                              StringRef unit) {
+  auto type = cast<RankedTensorType>(matrix.getType());
+  int64_t rows = type.getDimSize(0), k = type.getDimSize(1);
+  if (!type.getElementType().isF32() || ShapedType::isDynamic(rows) ||
+      ShapedType::isDynamic(k))
+    return op->emitError("only static f32 matrices can be quantized, got ")
+           << type;
+  // Q4_K's super-blocks need rows of 256: shorter or odd rows take the
+  // affine 4-bit format of 32-weight blocks instead.
+  if (format == QuantFormat::Q4_K && !getQuantRowBytes(format, k) &&
+      getQuantRowBytes(QuantFormat::Q4_1, k)) {
+    format = QuantFormat::Q4_1;
+    if (fallbacks++ == 0)
+      firstFallback = {llvm::join(names, "', '"), k};
+  }
+  std::optional<int64_t> rowBytes = getQuantRowBytes(format, k);
+  if (!rowBytes)
+    return op->emitError("cannot quantize this ")
+           << what << " to " << stringifyQuantFormat(format)
+           << ": its rows have " << k << " " << unit
+           << ", not a multiple of the group size "
+           << getQuantBlockSize(format);
+  return RankedTensorType::get({rows, *rowBytes},
+                               IntegerType::get(op->getContext(), 8));
+}
+
+LogicalResult WeightQuantizer::quantizeEmbeddings() {
+  SmallVector<EmbeddingOp> embeddings;
+  module.walk([&](EmbeddingOp op) {
+    if (!op.getFormat() && !op->getParentOfType<ParamOp>())
+      embeddings.push_back(op);
+  });
+  for (EmbeddingOp op : embeddings) {
+    FailureOr<bool> selected =
+        selection.selects(op, ProductKind::Embedding, op.getTable());
+    if (failed(selected))
+      return failure();
+    if (!*selected)
+      continue;
+    SmallVector<SmallVector<std::string>> calls =
+        namesPerCall(op.getTable(), module, selection.getSymbols());
+    QuantFormat format = quantizationFor(calls.front(), /*record=*/true).format;
+    FailureOr<RankedTensorType> bytesType = bytesTypeFor(
+        op, op.getTable(), format, calls.front(), "embedding table", "values");
+    if (failed(bytesType))
+      return failure();
+    OpBuilder builder(op);
+    Value quantized = QuantizeOp::create(
+        builder, op.getLoc(), *bytesType, op.getTable(), Value(), Value(),
+        QuantFormatAttr::get(module.getContext(), format));
+    op.getTableMutable().assign(quantized);
+    op.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
+  }
+  return success();
+}
+
 namespace {
 struct LoomQuantizeWeightsPass
     : loom::impl::LoomQuantizeWeightsBase<LoomQuantizeWeightsPass> {
@@ -272,7 +327,8 @@ struct LoomQuantizeWeightsPass
     }
     FailureOr<ProductSelection> selection =
         ProductSelection::parse(module, "loom-quantize-weights", "quantize",
-                                "quantized", layers, include, exclude);
+                                "quantized", layers, include, exclude,
+                                /*embeddings=*/true);
     if (failed(selection))
       return signalPassFailure();
     SmallVector<FormatOverride> formatOverrides;

@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 13
+#define LOOM_ABI_VERSION 14
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -83,6 +83,11 @@
  *  kernel finds the table by its address (it may be packed, or half
  *  precision). */
 #define LOOM_KERNEL_EMBEDDING "loom_embedding"
+/** Token embedding from a quantized table: (ctx, table, ids, out, format)
+ *  with table MemRef<int8_t, 2> (a LOOM_QUANT_* matrix, a row of blocks per
+ *  token) and format an int64_t LOOM_QUANT_*; out[i] = dequant(table)[ids[i]].
+ */
+#define LOOM_KERNEL_EMBEDDING_QUANTIZED "loom_embedding_quantized"
 /** A plain C function (not a C interface): (ctx, task, task_context, begin,
  *  end, grain) runs task(task_context, first, last) over chunks of
  *  [begin, end) on the context's threads. */

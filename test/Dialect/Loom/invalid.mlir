@@ -202,6 +202,30 @@ func.func @quantize_covariance_shape(%w: tensor<16x64xf32>, %h: tensor<64x32xf32
 
 // -----
 
+func.func @embedding_bytes_without_format(%ids: tensor<?xi32>, %t: tensor<50x34xi8>) {
+  // expected-error @+1 {{'loom.embedding' op an i8 table needs a quantized 'format'}}
+  %0 = loom.embedding %ids, %t : (tensor<?xi32>, tensor<50x34xi8>) -> tensor<?x34xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_format_of_floats(%ids: tensor<?xi32>, %t: tensor<50x32xf32>) {
+  // expected-error @+1 {{'loom.embedding' op a table in format q8_0 must be i8 bytes, got 'tensor<50x32xf32>'}}
+  %0 = loom.embedding %ids, %t format q8_0 : (tensor<?xi32>, tensor<50x32xf32>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_partial_block(%ids: tensor<?xi32>, %t: tensor<50x35xi8>) {
+  // expected-error @+1 {{'loom.embedding' op a table row of 35 bytes is not a whole number of q8_0 blocks (34 bytes each)}}
+  %0 = loom.embedding %ids, %t format q8_0 : (tensor<?xi32>, tensor<50x35xi8>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
 func.func @quantize_importance(%w: tensor<16x64xf32>, %imp: tensor<32xf32>) {
   // expected-error @+1 {{'loom.quantize' op importance has 32 entries but the rows have 64 weights}}
   %0 = loom.quantize %w importance %imp format q8_0 : tensor<16x64xf32>, tensor<32xf32> -> tensor<16x68xi8>

@@ -4,8 +4,10 @@
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=(" 2>&1 | FileCheck %s --check-prefix=REGEX
 
 // FORMAT: error: --loom-quantize-weights: unknown format 'q3_k'; the formats are q8_0, q4_0, q4_1, q4_k and int8
-// KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other
+// KIND: error: --loom-quantize-weights: unknown layer kind 'mlp'; the kinds are attention, ffn, head, other, embedding
 // REGEX: error: --loom-quantize-weights: bad pattern '(': parentheses not balanced
+// RUN: not loom-opt %S/Inputs/narrow-embedding.mlir --loom-quantize-weights="layers=embedding" 2>&1 | FileCheck %s --check-prefix=EMBEDROWS
+// EMBEDROWS: narrow-embedding.mlir:5:8: error: cannot quantize this embedding table to q8_0: its rows have 48 values, not a multiple of the group size 32
 // RUN: not loom-opt %S/Inputs/nested-blocks.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=NESTED
 // NESTED: error: importance for a weight in a block called from another block is not supported yet
 // RUN: not loom-opt %S/Inputs/importance-declared.mlir --loom-quantize-weights="importance=true" 2>&1 | FileCheck %s --check-prefix=DECLARED
@@ -76,7 +78,7 @@ module {
 loom.param @a.w : tensor<16x32xf16>
 func.func @forward(%x: tensor<?x32xf16>) -> tensor<?x16xf16> {
   %w = loom.weight @a.w : tensor<16x32xf16>
-  // expected-error @below {{only static f32 weights can be quantized, got 'tensor<16x32xf16>'}}
+  // expected-error @below {{only static f32 matrices can be quantized, got 'tensor<16x32xf16>'}}
   %y = loom.linear %x, %w : (tensor<?x32xf16>, tensor<16x32xf16>) -> tensor<?x16xf16>
   return %y : tensor<?x16xf16>
 }

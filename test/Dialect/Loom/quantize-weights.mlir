@@ -7,6 +7,9 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_0 overrides=\.down$=q8_0,qkv=q4_1" | FileCheck %s --check-prefix=MIXED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="format=q4_k overrides=\.down$=q8_0" 2>&1 | FileCheck %s --check-prefix=SUPER
 // RUN: loom-opt %S/Inputs/super-block-rows.mlir --loom-quantize-weights="format=q4_k covariance=true" --loom-derive-weights | FileCheck %s --check-prefix=Q4KGPTQ
+// RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights --loom-derive-weights | FileCheck %s --check-prefix=NOEMBED
+// RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights="layers=embedding format=q4_1" --loom-derive-weights | FileCheck %s --check-prefix=EMBED
+// RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights="layers=head,embedding" --loom-derive-weights | FileCheck %s --check-prefix=TIED
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16 overrides=lm_head=q8_0:a8,\.down$=q4_0:a16" | FileCheck %s --check-prefix=MIXBITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:a16" | FileCheck %s --check-prefix=SOMEBITS
@@ -202,3 +205,23 @@ func.func @layers(%x: tensor<?x32xf32>, %up: tensor<64x32xf32>, %down: tensor<32
 // Q4KGPTQ:       loom.param @a.w.q4_k.gptq : tensor<16x144xi8> init {
 // Q4KGPTQ:         loom.quantize %{{.*}} covariance %{{.*}} format q4_k : tensor<16x256xf32> covariance tensor<256x256xf32> -> tensor<16x144xi8>
 // Q4KGPTQ:       loom.linear %{{.*}}, %{{.*}} format q4_k
+
+// Token embedding tables are quantized only when the kind `embedding` is
+// named: by default the tied table's head is, its lookup is not.
+// NOEMBED-LABEL: func.func @forward(
+// NOEMBED:         %[[T:.*]] = loom.weight @embed : tensor<50x32xf32>
+// NOEMBED:         loom.embedding %{{.*}}, %[[T]] : (tensor<?xi32>, tensor<50x32xf32>)
+// NOEMBED:         loom.linear %{{.*}}, %{{.*}} format q8_0
+// The table alone: its lookup decodes q4_1 rows; the head reads f32.
+// EMBED:         loom.param @embed.q4_1 : tensor<50x20xi8> init {
+// EMBED:           loom.quantize %{{.*}} format q4_1 : tensor<50x32xf32> -> tensor<50x20xi8>
+// EMBED-LABEL: func.func @forward(
+// EMBED:         %[[F:.*]] = loom.weight @embed : tensor<50x32xf32>
+// EMBED:         %[[Q:.*]] = loom.weight @embed.q4_1 : tensor<50x20xi8>
+// EMBED:         loom.embedding %{{.*}}, %[[Q]] format q4_1 : (tensor<?xi32>, tensor<50x20xi8>) -> tensor<?x32xf32>
+// EMBED:         loom.linear %{{.*}}, %[[F]] : (tensor<?x32xf32>, tensor<50x32xf32>)
+// Both: one quantized table, read by rows and by the head.
+// TIED-COUNT-1:  loom.param @embed.q8_0
+// TIED-LABEL: func.func @forward(
+// TIED:         loom.embedding %{{.*}}, %{{.*}} format q8_0 : (tensor<?xi32>, tensor<50x34xi8>) -> tensor<?x32xf32>
+// TIED:         loom.linear %{{.*}}, %{{.*}} format q8_0 : (tensor<?x32xf32>, tensor<50x34xi8>)
