@@ -70,6 +70,12 @@ extern "C" void _mlir_ciface_loom_embedding_quantized(loom_context *,
   const int32_t *tokens = ids->aligned + ids->offset;
   for (int64_t i = 0; i < ids->sizes[0]; ++i) {
     int64_t row = tokens[i * ids->strides[0]];
+    // The session checks ids against the vocabulary; a table read out of
+    // bounds would be a compiler bug, stopped here rather than read.
+    if (row < 0 || row >= table->sizes[0])
+      badCall(fmt::format("loom_embedding_quantized: token id {} outside "
+                          "the table's {} rows",
+                          row, table->sizes[0]));
     dequantizeRow(*format,
                   table->aligned + table->offset + row * table->strides[0],
                   cols, out->aligned + out->offset + i * out->strides[0]);

@@ -67,6 +67,11 @@ public:
   LogicalResult run();
 
 private:
+  /// The quantization of `op`, which reads the names of `calls` (one list
+  /// per call of its block), recording the overrides that chose it; an
+  /// error at `op` if the calls would be quantized differently.
+  FailureOr<ProductQuantization>
+  agreedQuantization(Operation *op, ArrayRef<SmallVector<std::string>> calls);
   /// The bytes of `matrix` (static f32 [rows, k], read by `op` under
   /// `names`) in `format`; Q4_K becomes Q4_1 where the rows are not whole
   /// super-blocks (counted for the remark). An error at `op` naming `what`
@@ -161,21 +166,10 @@ LogicalResult WeightQuantizer::run() {
       continue;
     SmallVector<SmallVector<std::string>> calls =
         namesPerCall(linear.getW(), module, selection.getSymbols());
-    ProductQuantization chosen =
-        quantizationFor(calls.front(), /*record=*/false);
-    for (ArrayRef<std::string> names : ArrayRef(calls).drop_front()) {
-      ProductQuantization other = quantizationFor(names, /*record=*/false);
-      if (other == chosen)
-        continue;
-      return linear.emitError("the overrides quantize this product in ")
-             << describe(chosen) << " when it reads '"
-             << llvm::join(calls.front(), "', '") << "' but in "
-             << describe(other) << " when it reads '"
-             << llvm::join(names, "', '")
-             << "'; a block's products are quantized alike in every call";
-    }
-    for (ArrayRef<std::string> names : calls)
-      quantizationFor(names, /*record=*/true);
+    FailureOr<ProductQuantization> agreed = agreedQuantization(linear, calls);
+    if (failed(agreed))
+      return failure();
+    ProductQuantization chosen = *agreed;
     QuantFormat format = chosen.format;
     FailureOr<RankedTensorType> bytesType =
         bytesTypeFor(linear, linear.getW(), format, calls.front(),
@@ -253,6 +247,25 @@ LogicalResult WeightQuantizer::run() {
   return success();
 }
 
+FailureOr<ProductQuantization>
+WeightQuantizer::agreedQuantization(Operation *op,
+                                    ArrayRef<SmallVector<std::string>> calls) {
+  ProductQuantization chosen = quantizationFor(calls.front(), /*record=*/false);
+  for (ArrayRef<std::string> names : calls.drop_front()) {
+    ProductQuantization other = quantizationFor(names, /*record=*/false);
+    if (other == chosen)
+      continue;
+    return op->emitError("the overrides quantize this product in ")
+           << describe(chosen) << " when it reads '"
+           << llvm::join(calls.front(), "', '") << "' but in "
+           << describe(other) << " when it reads '" << llvm::join(names, "', '")
+           << "'; a block's products are quantized alike in every call";
+  }
+  for (ArrayRef<std::string> names : calls)
+    quantizationFor(names, /*record=*/true);
+  return chosen;
+}
+
 FailureOr<RankedTensorType>
 WeightQuantizer::bytesTypeFor(Operation *op, Value matrix, QuantFormat &format,
                               ArrayRef<std::string> names, StringRef what,
@@ -297,7 +310,10 @@ LogicalResult WeightQuantizer::quantizeEmbeddings() {
       continue;
     SmallVector<SmallVector<std::string>> calls =
         namesPerCall(op.getTable(), module, selection.getSymbols());
-    QuantFormat format = quantizationFor(calls.front(), /*record=*/true).format;
+    FailureOr<ProductQuantization> agreed = agreedQuantization(op, calls);
+    if (failed(agreed))
+      return failure();
+    QuantFormat format = agreed->format;
     FailureOr<RankedTensorType> bytesType = bytesTypeFor(
         op, op.getTable(), format, calls.front(), "embedding table", "values");
     if (failed(bytesType))
