@@ -107,8 +107,7 @@ Status loom::quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
     return makeError(fmt::format("{} has no quantization with error feedback "
                                  "(Q8_0, Q4_0, Q4_1, Q4_K and INT8 have)",
                                  quantFormatName(format)));
-  int64_t block =
-      format == QuantFormat::Q4_K ? kQuantSuperBlock : int64_t(kQuantBlock);
+  int64_t block = quantBlockWeights(format);
   if (k % block != 0)
     return makeError(fmt::format("rows of {} weights are not whole blocks of "
                                  "{}",
