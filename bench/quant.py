@@ -4,11 +4,12 @@
   /usr/bin/python3 bench/quant.py [--work DIR] [--repeats 3] [--quick]
                                   [--formats q8_0,q4_0,q4_1,q4_k,int8]
 
-A format written FORMAT:a16 is built with `--quantize-input-bits=16` (each
-product's input rounded to 8 bits and its error to 8 more, two integer
-products); FORMAT:a16h likewise except the LM head, whose input keeps 8
-bits (`--quantize-override=lm_head=FORMAT:a8`), the mix that meets
-SmolLM2's 8-bit quality goal (docs/quantization.md).
+A format written FORMAT:INPUTS (INPUTS int8x2 or bf16) is built with
+`--quantize-inputs=INPUTS` (int8x2: each product's input rounded to 8 bits
+and its error to 8 more, two integer products; bf16: each input rounded to
+bfloat16, bfloat16 dot products); FORMAT:INPUTSh likewise except the LM
+head, whose input keeps int8 (`--quantize-override=lm_head=FORMAT:int8`).
+Both mixes meet SmolLM2's 8-bit quality goal (docs/quantization.md).
 
 Compiles examples/llama.loom at its default (`small`, ~125M parameters)
 config as fp32 and with `loomc --quantize=FORMAT` for each format, on one
@@ -135,14 +136,15 @@ def main(argv):
     for fmt in formats:
         exes[fmt] = work / ("llama_" + fmt)
         base, _, variant = fmt.partition(":")
-        if variant not in ("", "a16", "a16h"):
-            sys.exit("unknown variant '%s' of %s (a16 and a16h are)" % (
-                variant, base))
+        inputs = variant[:-1] if variant.endswith("h") else variant
+        if inputs not in ("", "int8x2", "bf16"):
+            sys.exit("unknown variant '%s' of %s (int8x2, bf16, int8x2h and "
+                     "bf16h are)" % (variant, base))
         flags = [] if fmt == "fp32" else ["--quantize=" + base]
-        if variant.startswith("a16"):
-            flags.append("--quantize-input-bits=16")
-        if variant == "a16h":
-            flags.append("--quantize-override=lm_head=%s:a8" % base)
+        if inputs:
+            flags.append("--quantize-inputs=" + inputs)
+        if variant.endswith("h"):
+            flags.append("--quantize-override=lm_head=%s:int8" % base)
         bench.log("compiling %s" % fmt)
         bench.run(bench.loomc_cmd(loomc, source, defines) + flags +
                   ["-o", exes[fmt]], work)

@@ -137,7 +137,7 @@ void loom::buildLoomOptimizationPipeline(OpPassManager &pm,
     quantize.overrides.assign(options.quantizeOverride.begin(),
                               options.quantizeOverride.end());
     quantize.importance = options.quantizeImportance;
-    quantize.inputBits = options.quantizeInputBits;
+    quantize.inputs = options.quantizeInputs;
     quantize.covariance = options.quantizeGptq;
     pm.addPass(createLoomQuantizeWeights(quantize));
   }

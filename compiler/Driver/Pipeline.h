@@ -61,9 +61,9 @@ struct LoomPipelineOptions
                      "regular expressions")};
   ListOption<std::string> quantizeOverride{
       *this, "quantize-override",
-      llvm::cl::desc("PATTERN=FORMAT[:a8|:a16]: quantize the products "
-                     "whose weights' names match PATTERN in FORMAT instead, "
-                     "their inputs rounded to 8 or 16 bits where given")};
+      llvm::cl::desc("PATTERN=FORMAT[:int8|:int8x2|:bf16]: quantize the "
+                     "products whose weights' names match PATTERN in FORMAT "
+                     "instead, their inputs rounded so where given")};
   Option<double> smoothActivations{
       *this, "smooth-activations",
       llvm::cl::desc("Smooth the inputs of products that read a norm with "
@@ -87,11 +87,12 @@ struct LoomPipelineOptions
       llvm::cl::desc("Round with error feedback (GPTQ) from the inputs' "
                      "covariance (checkpoint tensors NAME.covariance)"),
       llvm::cl::init(false)};
-  Option<unsigned> quantizeInputBits{
-      *this, "quantize-input-bits",
-      llvm::cl::desc("Bits of each quantized product's input: 8 (one 8-bit "
-                     "rounding per block) or 16 (its error rounded again)"),
-      llvm::cl::init(8)};
+  Option<std::string> quantizeInputs{
+      *this, "quantize-inputs",
+      llvm::cl::desc("How each quantized product rounds its input: int8 "
+                     "(8 bits per block), int8x2 (its error rounded again) "
+                     "or bf16"),
+      llvm::cl::init("int8")};
   ListOption<std::string> mergeLayers{
       *this, "merge-layers",
       llvm::cl::desc("Groups of layers to merge into their first, each "

@@ -42,12 +42,11 @@
 using namespace loom;
 using loom::detail::DotRowsFn;
 using loom::detail::kInterleave;
+using loom::detail::kQuantSmallM;
 using loom::detail::QuantizedRows;
 
 namespace {
 
-/// Up to this many rows of A, the weights are streamed once.
-constexpr int64_t kSmallM = 4;
 /// How far ahead of its reads a weight row stream prefetches.
 constexpr int64_t kPrefetchBytes = 1024;
 
@@ -115,7 +114,7 @@ QuantizedRows quantizeActivations(ThreadPool &pool, int64_t m, int64_t k,
             error, qs + row * k + b * kQuantBlock, ss[row * blocks + b]);
       }
   };
-  if (m <= kSmallM)
+  if (m <= kQuantSmallM)
     quantizeRows(0, m);
   else
     pool.parallelFor(0, m, 8, quantizeRows);
@@ -362,12 +361,12 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     int64_t groupGrain = std::max<int64_t>(1, groups / (threads * 8));
     state.pool.parallelFor(
         0, groups, groupGrain, [&](int64_t first, int64_t last) {
-          float out[kSmallM * kInterleave];
+          float out[kQuantSmallM * kInterleave];
           for (int64_t g = first; g < last; ++g) {
             // Up to 4 rows of A at a time against the group's weight rows,
             // which stay in L1 while every row of A passes.
-            for (int64_t i0 = 0; i0 < m; i0 += kSmallM) {
-              int64_t count = std::min(kSmallM, m - i0);
+            for (int64_t i0 = 0; i0 < m; i0 += kQuantSmallM) {
+              int64_t count = std::min(kQuantSmallM, m - i0);
               QuantizedRows part = {rows.q + i0 * k, rows.d + i0 * rows.blocks,
                                     rows.s + i0 * rows.blocks, k, rows.blocks};
               detail::dotGroups(format, count, w, g, g + 1, part, out,
@@ -390,7 +389,7 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
     DotRowsFn dotOne = dotRowsFor(format, selectedKernel().load(), 1).second;
     for (int64_t j = groups * kInterleave; j < n; ++j)
       for (int64_t i = 0; i < m; ++i) {
-        float out[kSmallM];
+        float out[kQuantSmallM];
         QuantizedRows one = {rows.q + i * k, rows.d + i * rows.blocks,
                              rows.s + i * rows.blocks, k, rows.blocks};
         dotOne(w + j * rowBytes, rowBytes, one, out);
@@ -404,7 +403,7 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   // Chunks of whole steps, several per thread to even out the load.
   int64_t grain = std::max<int64_t>(8, n / (threads * 8)) / step * step;
   state.pool.parallelFor(0, n, grain, [&](int64_t first, int64_t last) {
-    float out[4 * kSmallM];
+    float out[4 * kQuantSmallM];
     int64_t j = first;
     for (; j + step <= last; j += step) {
       dotRows(w + j * rowBytes, rowBytes, rows, out);
@@ -419,13 +418,15 @@ void qgemmInteger(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   });
 }
 
-/// Larger M on row-major weights (CPUs without the interleaved kernel):
-/// panels of weight rows decoded to f32 and multiplied by the f32 GEMM, a
+} // namespace
+
+/// Panels of weight rows decoded to f32 and multiplied by the f32 GEMM, a
 /// block of columns at a time.
-void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
-                int64_t k, const float *a, int64_t lda, const uint8_t *w,
-                const float *bias, float *c, int64_t ldc, bool accumulate,
-                Activation activation) {
+void loom::detail::qgemmPanels(KernelState &state, QuantFormat format,
+                               int64_t m, int64_t n, int64_t k, const float *a,
+                               int64_t lda, const uint8_t *w, bool interleaved,
+                               const float *bias, float *c, int64_t ldc,
+                               bool accumulate, Activation activation) {
   // Columns per pass: their f32 panels stay within a few MiB.
   constexpr int64_t kPanel = 32;
   int64_t columns =
@@ -443,7 +444,14 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
       for (int64_t panel = first; panel < last; ++panel) {
         int64_t rows = std::min(kPanel, width - panel * kPanel);
         int64_t row0 = j0 + panel * kPanel;
-        for (int64_t r = 0; r < rows; ++r)
+        // Panels start at whole groups (kPanel is a multiple of 16).
+        int64_t r = 0;
+        for (; interleaved && r + kInterleave <= rows &&
+               row0 + r + kInterleave <= n / kInterleave * kInterleave;
+             r += kInterleave)
+          detail::decodeGroup(format, w + (row0 + r) * rowBytes, k,
+                              decoded.data() + r * k);
+        for (; r < rows; ++r)
           dequantizeRow(format, w + (row0 + r) * rowBytes, k,
                         decoded.data() + r * k);
         packPanels(decoded.data(), k, rows, k, /*bKN=*/false,
@@ -464,8 +472,6 @@ void qgemmLarge(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   });
 }
 
-} // namespace
-
 bool loom::interleaveQuantizedMatrix(KernelState &state, void *data,
                                      QuantFormat format, int64_t n, int64_t k) {
   if (!detail::hasInterleavedKernel() || n < kInterleave ||
@@ -474,6 +480,19 @@ bool loom::interleaveQuantizedMatrix(KernelState &state, void *data,
   detail::interleaveRows(format, static_cast<uint8_t *>(data), n, k);
   state.interleavedQuantized.insert(data);
   return true;
+}
+
+std::optional<QuantInputs> loom::quantInputsFromId(int64_t id) {
+  switch (id) {
+  case LOOM_QUANT_INPUTS_INT8:
+    return QuantInputs::Int8;
+  case LOOM_QUANT_INPUTS_INT8X2:
+    return QuantInputs::Int8x2;
+  case LOOM_QUANT_INPUTS_BF16:
+    return QuantInputs::BF16;
+  default:
+    return std::nullopt;
+  }
 }
 
 QuantKernel loom::bestQuantKernel() {
@@ -494,23 +513,30 @@ bool loom::setQuantKernel(QuantKernel kernel) {
 void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
                    int64_t k, const float *a, int64_t lda, const void *w,
                    const float *bias, float *c, int64_t ldc, bool accumulate,
-                   Activation activation, int inputBits) {
+                   Activation activation, QuantInputs inputs) {
   if (m == 0 || n == 0)
     return;
   // Decode steps count the weights' bytes; prompts their arithmetic.
-  bool small = m <= kSmallM;
+  bool small = m <= kQuantSmallM;
   ProfileScope profile(small ? ProfileEntry::Gemv : ProfileEntry::Gemm,
                        small ? double(n) * double(quantRowBytes(format, k))
                              : 2.0 * double(m) * double(n) * double(k),
                        {m, n, k});
   const auto *bytes = static_cast<const uint8_t *>(w);
   bool interleaved = state.interleavedQuantized.count(w);
-  bool refine = inputBits > 8;
-  // Row-major weights take at most kSmallM activation rows at once; beyond
-  // that, f32 panels (whose activations are exact).
-  if (!interleaved && (refine ? 2 * m : m) > kSmallM) {
-    qgemmLarge(state, format, m, n, k, a, lda, bytes, bias, c, ldc, accumulate,
-               activation);
+  if (inputs == QuantInputs::BF16) {
+    detail::qgemmBf16(state, format, m, n, k, a, lda, bytes, interleaved,
+                      selectedKernel().load() == QuantKernel::Avx512Vnni, bias,
+                      c, ldc, accumulate, activation);
+    return;
+  }
+  bool refine = inputs == QuantInputs::Int8x2;
+  // Row-major weights take at most kQuantSmallM activation rows at once;
+  // beyond that, f32 panels (whose activations are exact).
+  if (!interleaved && (refine ? 2 * m : m) > kQuantSmallM) {
+    detail::qgemmPanels(state, format, m, n, k, a, lda, bytes,
+                        /*interleaved=*/false, bias, c, ldc, accumulate,
+                        activation);
     return;
   }
   QuantScratch &scratch = getQuantScratch();
@@ -556,12 +582,13 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
 extern "C" void _mlir_ciface_loom_qgemm_nt(
     loom_context *context, MemRef<float, 2> *x, MemRef<int8_t, 2> *w,
     MemRef<float, 1> *bias, MemRef<float, 2> *out, int64_t formatId,
-    int64_t accumulate, int64_t activationId, int64_t inputBits) {
+    int64_t accumulate, int64_t activationId, int64_t inputsId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format || !quantHasKernels(*format))
     badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
-  if (inputBits != 8 && inputBits != 16)
-    badCall(fmt::format("loom_qgemm_nt: {} input bits", inputBits));
+  std::optional<QuantInputs> inputs = quantInputsFromId(inputsId);
+  if (!inputs)
+    badCall(fmt::format("loom_qgemm_nt: unknown inputs {}", inputsId));
   std::optional<Activation> activation = activationFromId(activationId);
   if (!activation)
     badCall(fmt::format("loom_qgemm_nt: unknown activation {}", activationId));
@@ -577,7 +604,7 @@ extern "C" void _mlir_ciface_loom_qgemm_nt(
           x->strides[0], w->aligned + w->offset,
           bias->sizes[0] ? bias->aligned + bias->offset : nullptr,
           out->aligned + out->offset, out->strides[0], accumulate != 0,
-          *activation, int(inputBits));
+          *activation, *inputs);
 }
 
 extern "C" void _mlir_ciface_loom_quantize(

@@ -14,6 +14,8 @@
 
 #include "QuantInternal.h"
 
+#include "loom/Half.h"
+
 #include "loom/loom_abi.h"
 
 #include <cstring>
@@ -24,13 +26,7 @@ using namespace loom::detail;
 
 namespace {
 
-/// Bytes of the scales (and minimums) of a group's block; offset of a row
-/// block's integers.
-constexpr int64_t headerBytes(QuantFormat format) {
-  return format == QuantFormat::Int8
-             ? 0
-             : (format == QuantFormat::Q4_1 ? 4 : 2) * kInterleave;
-}
+/// Offset of a row block's integers.
 constexpr int64_t integerOffset(QuantFormat format) {
   return format == QuantFormat::Int8 ? 0 : format == QuantFormat::Q4_1 ? 4 : 2;
 }
@@ -58,7 +54,7 @@ void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
     if (format == QuantFormat::Q4_1)
       std::memcpy(out + 2 * kInterleave + 2 * r, blocks[r] + 2, 2); // m
   }
-  uint8_t *data = out + headerBytes(format);
+  uint8_t *data = out + interleavedHeaderBytes(format);
   constexpr int64_t vector = 4 * kInterleave; // bytes of a vector
   uint8_t values[kInterleave][kQuantBlock];
   for (int r = 0; r < kInterleave; ++r)
@@ -88,6 +84,31 @@ void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
 /// sub-block's nibbles (as a Q4_0 group block's).
 constexpr int64_t kQ4KHeader = 256;
 constexpr int64_t kQ4KSubBlock = 16 * kInterleave;
+
+/// The 6-bit scale and minimum of sub-block `j` of row `r` in an interleaved
+/// Q4_K group super-block (QuantInterleaved.cpp).
+void q4kGroupScale(const uint8_t *block, int r, int j, int &sc, int &m) {
+  uint32_t scLow, mLow, high;
+  std::memcpy(&scLow, block + 64 + 4 * r, 4);
+  std::memcpy(&mLow, block + 128 + 4 * r, 4);
+  std::memcpy(&high, block + 192 + 4 * r, 4);
+  sc = int((scLow >> (4 * j)) & 15) | int((high >> (2 * j)) & 3) << 4;
+  m = int((mLow >> (4 * j)) & 15) | int((high >> (16 + 2 * j)) & 3) << 4;
+}
+
+/// The 4-bit integer of weight `p` (< 32) of row `r` in an interleaved Q4
+/// block's (or Q4_K sub-block's) 4 vectors `data`.
+inline int nibbleAt(const uint8_t *data, int r, int p) {
+  int v = (p % 16) / 4, t = p % 4;
+  uint8_t byte = data[64 * v + 4 * r + t];
+  return p < 16 ? byte & 15 : byte >> 4;
+}
+
+/// The unsigned byte of weight `p` of row `r` in an interleaved Q8_0 (or
+/// INT8) block's 8 vectors `data`: the int8 offset by 128.
+inline int byteAt(const uint8_t *data, int r, int p) {
+  return int(int8_t(data[64 * (p / 4) + 4 * r + p % 4] ^ 0x80));
+}
 
 /// Writes the group super-block of the Q4_K super-blocks `blocks[r]` to
 /// `out`.
@@ -165,6 +186,67 @@ void loom::detail::interleaveRows(QuantFormat format, uint8_t *data, int64_t n,
   }
 }
 
+void loom::detail::decodeGroup(QuantFormat format, const uint8_t *group,
+                               int64_t k, float *rows) {
+  if (format == QuantFormat::Q4_K) {
+    constexpr int64_t groupBlock = kInterleave * LOOM_QUANT_Q4_K_BYTES;
+    for (int64_t sb = 0; sb < k / kQuantSuperBlock; ++sb) {
+      const uint8_t *block = group + sb * groupBlock;
+      for (int r = 0; r < kInterleave; ++r) {
+        uint16_t dBits, minBits;
+        std::memcpy(&dBits, block + 2 * r, 2);
+        std::memcpy(&minBits, block + 32 + 2 * r, 2);
+        float d = halfToFloat(dBits), dmin = halfToFloat(minBits);
+        for (int j = 0; j < int(kQuantSuperBlock / kQuantBlock); ++j) {
+          int sc, m;
+          q4kGroupScale(block, r, j, sc, m);
+          const uint8_t *data = block + kQ4KHeader + kQ4KSubBlock * j;
+          float *out = rows + r * k + sb * kQuantSuperBlock + j * kQuantBlock;
+          for (int p = 0; p < kQuantBlock; ++p)
+            out[p] =
+                d * float(sc) * float(nibbleAt(data, r, p)) - dmin * float(m);
+        }
+      }
+    }
+    return;
+  }
+  int64_t header = quantRowHeader(format) * kInterleave;
+  int64_t groupBlock = kInterleave * quantBlockBytes(format);
+  for (int64_t b = 0; b < k / kQuantBlock; ++b) {
+    const uint8_t *block = group + header + b * groupBlock;
+    const uint8_t *data = block + interleavedHeaderBytes(format);
+    for (int r = 0; r < kInterleave; ++r) {
+      float *out = rows + r * k + b * kQuantBlock;
+      if (format == QuantFormat::Int8) {
+        float scale;
+        std::memcpy(&scale, group + 4 * r, 4);
+        for (int p = 0; p < kQuantBlock; ++p)
+          out[p] = scale * float(byteAt(data, r, p));
+        continue;
+      }
+      uint16_t dBits;
+      std::memcpy(&dBits, block + 2 * r, 2);
+      float d = halfToFloat(dBits);
+      if (format == QuantFormat::Q8_0) {
+        for (int p = 0; p < kQuantBlock; ++p)
+          out[p] = d * float(byteAt(data, r, p));
+        continue;
+      }
+      float min = 0.0f;
+      if (format == QuantFormat::Q4_1) {
+        uint16_t minBits;
+        std::memcpy(&minBits, block + 2 * kInterleave + 2 * r, 2);
+        min = halfToFloat(minBits);
+      }
+      for (int p = 0; p < kQuantBlock; ++p) {
+        int n = nibbleAt(data, r, p);
+        out[p] =
+            format == QuantFormat::Q4_0 ? d * float(n - 8) : d * float(n) + min;
+      }
+    }
+  }
+}
+
 #if LOOM_X86
 namespace {
 
@@ -179,7 +261,7 @@ dotGroup(const uint8_t *group, const QuantizedRows &a, float *out,
                             : Format == QuantFormat::Q4_0
                                 ? LOOM_QUANT_Q4_0_BYTES
                                 : LOOM_QUANT_Q4_1_BYTES;
-  constexpr int64_t header = headerBytes(Format);
+  constexpr int64_t header = interleavedHeaderBytes(Format);
   constexpr int64_t groupBlock = kInterleave * bytes;
   // The unsigned weights' offset (128 for Q8_0, 8 for Q4_0), whose product
   // with the activations' sum is taken off where the dot products start.

@@ -154,6 +154,39 @@ void dotGroups(QuantFormat format, int64_t m, const uint8_t *groups,
                int64_t firstGroup, int64_t lastGroup, const QuantizedRows &a,
                float *out, int64_t ldo);
 
+/// Bytes of the rows' scales (and minimums) before the integers of an
+/// interleaved group's block (INT8: none; its row scales lead the group).
+constexpr int64_t interleavedHeaderBytes(QuantFormat format) {
+  return format == QuantFormat::Int8
+             ? 0
+             : (format == QuantFormat::Q4_1 ? 4 : 2) * kInterleave;
+}
+
+/// Decodes the 16 rows of the interleaved group `group` of `format` (`k`
+/// weights a row) to f32 `rows[r * k + p]`.
+void decodeGroup(QuantFormat format, const uint8_t *group, int64_t k,
+                 float *rows);
+
+/// Up to this many rows of A, products stream the weights once.
+constexpr int64_t kQuantSmallM = 4;
+
+/// `C = A * W^T` (+ bias, activation) with the exact f32 rows `a` against W
+/// decoded to f32 panels of weight rows (interleaved groups or row-major
+/// rows) and the f32 GEMM: for prompts on weights without integer kernels
+/// for them (QuantGemm.cpp).
+void qgemmPanels(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+                 int64_t k, const float *a, int64_t lda, const uint8_t *w,
+                 bool interleaved, const float *bias, float *c, int64_t ldc,
+                 bool accumulate, Activation activation);
+
+/// `qgemmNT` with bfloat16 inputs (QuantBf16.cpp): the AVX-512 BF16 kernel
+/// on interleaved groups where `fast` and the CPU has it, else the weights
+/// decoded to f32 against the rounded inputs.
+void qgemmBf16(KernelState &state, QuantFormat format, int64_t m, int64_t n,
+               int64_t k, const float *a, int64_t lda, const uint8_t *w,
+               bool interleaved, bool fast, const float *bias, float *c,
+               int64_t ldc, bool accumulate, Activation activation);
+
 } // namespace loom::detail
 
 #endif // LOOM_RUNTIME_LIB_QUANTINTERNAL_H

@@ -59,7 +59,9 @@ LogicalResult lowerProduct(loom::LinearOp op) {
                    op.getActivation()
                        ? loom::getActivationKernelId(*op.getActivation())
                        : LOOM_ACTIVATION_NONE),
-       i64Constant(builder, loc, op.getInputBits().value_or(8))});
+       i64Constant(builder, loc,
+                   loom::getQuantInputsKernelId(
+                       op.getInputs().value_or(loom::QuantInputs::Int8)))});
   replaceWithBuffer(builder, op, out);
   return success();
 }

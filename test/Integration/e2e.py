@@ -202,15 +202,15 @@ def parse_args():
                     "then computes on the matrices it quantizes (those "
                     "matching --quantized) rounded through the format, and "
                     "rounds their products' inputs to 8 bits per block")
-    ap.add_argument("--quantize-input-bits", type=int, choices=(8, 16),
-                    default=8,
-                    help="with --quantize: loomc --quantize-input-bits; the "
+    ap.add_argument("--quantize-inputs", choices=("int8", "int8x2", "bf16"),
+                    default="int8",
+                    help="with --quantize: loomc --quantize-inputs; the "
                     "reference rounds the products' inputs alike")
-    ap.add_argument("--quantize-input-bits-of", action="append", default=[],
-                    metavar="REGEX=BITS",
+    ap.add_argument("--quantize-inputs-of", action="append", default=[],
+                    metavar="REGEX=INPUTS",
                     help="with --quantize: the products whose weights match "
-                    "REGEX round their inputs to BITS (loomc "
-                    "--quantize-override=REGEX=FORMAT:aBITS); repeatable")
+                    "REGEX round their inputs as INPUTS says (loomc "
+                    "--quantize-override=REGEX=FORMAT:INPUTS); repeatable")
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
@@ -330,12 +330,12 @@ def main():
             tensors[n] = quant_ref.fake_quantize(tensors[n], args.quantize)
         # Their products also round the activations they read.
         ref.QUANTIZED_INPUTS.update(rounded)
-        ref.QUANTIZED_INPUT_BITS = args.quantize_input_bits
-        for item in reversed(args.quantize_input_bits_of):  # first wins
-            regex, _, bits = item.rpartition("=")
+        ref.QUANTIZED_INPUTS_ROUNDING = args.quantize_inputs
+        for item in reversed(args.quantize_inputs_of):  # first wins
+            regex, _, rounding = item.rpartition("=")
             for n in rounded:
                 if re.search(regex, n):
-                    ref.QUANTIZED_INPUT_BITS_OF[n] = int(bits)
+                    ref.QUANTIZED_INPUTS_ROUNDING_OF[n] = rounding
         print("reference: %d matrices rounded through %s"
               % (len(rounded), args.quantize), flush=True)
     W = ref.Weights(tensors)
@@ -367,12 +367,12 @@ def main():
     # 4. Compile and run.
     exe = os.path.join(wd, "model")
     quantize = ["--quantize=" + args.quantize] if args.quantize else []
-    if args.quantize and args.quantize_input_bits != 8:
-        quantize.append("--quantize-input-bits=%d" % args.quantize_input_bits)
-    for item in args.quantize_input_bits_of if args.quantize else []:
-        regex, _, bits = item.rpartition("=")
-        quantize.append("--quantize-override=%s=%s:a%s" % (regex, args.quantize,
-                                                           bits))
+    if args.quantize and args.quantize_inputs != "int8":
+        quantize.append("--quantize-inputs=" + args.quantize_inputs)
+    for item in args.quantize_inputs_of if args.quantize else []:
+        regex, _, rounding = item.rpartition("=")
+        quantize.append("--quantize-override=%s=%s:%s" % (regex, args.quantize,
+                                                          rounding))
     _, err = run([loomc, args.example, "--emit=exe", "-o", exe] + dflags +
                  quantize + args.loomc_args, args.timeout, "loomc --emit=exe")
     if err:

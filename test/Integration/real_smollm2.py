@@ -153,12 +153,14 @@ QUALITY = [
     (["--quantize=q8_0", "--smooth-activations=0.5", "--smooth-all-products",
       "--quantize-importance"], 0.004, 0.96),
     (["--quantize=q4_1", "--quantize-override=token_embd=q8_0"], 0.006, 0.93),
-    # The goal for 8 bits: 16-bit inputs everywhere, and everywhere but the
-    # tied head (which decodes at nearly q8_0's speed).
-    (["--quantize=q8_0", "--quantize-input-bits=16", "--quantize-importance"],
+    # The goal for 8 bits: inputs in int8x2 everywhere, and everywhere but
+    # the tied head (which decodes at nearly q8_0's speed); inputs in bf16.
+    (["--quantize=q8_0", "--quantize-inputs=int8x2", "--quantize-importance"],
      0.002, 0.98),
-    (["--quantize=q8_0", "--quantize-input-bits=16", "--quantize-importance",
-      "--quantize-override=output|token_embd=q8_0:a8"], 0.002, 0.98),
+    (["--quantize=q8_0", "--quantize-inputs=int8x2", "--quantize-importance",
+      "--quantize-override=output|token_embd=q8_0:int8"], 0.002, 0.98),
+    (["--quantize=q8_0", "--quantize-inputs=bf16", "--quantize-importance"],
+     0.002, 0.98),
 ]
 
 

@@ -92,12 +92,13 @@ def as_weights(w):
 # quantized products do (8 bits per block of 32, one scale each): set by
 # tests of quantized builds.
 QUANTIZED_INPUTS = set()
-# 8, or 16 for builds with --quantize-input-bits=16 (the rounding error
-# rounded again, in blocks of its own).
-QUANTIZED_INPUT_BITS = 8
-# Weight names whose products round their inputs to other bits than
-# QUANTIZED_INPUT_BITS (--quantize-override=PATTERN=FORMAT:aBITS).
-QUANTIZED_INPUT_BITS_OF = {}
+# How they round it (loomc --quantize-inputs): "int8", "int8x2" (the
+# rounding error rounded again, in blocks of its own) or "bf16" (each value
+# to bfloat16, to nearest even).
+QUANTIZED_INPUTS_ROUNDING = "int8"
+# Weight names whose products round their inputs otherwise than
+# QUANTIZED_INPUTS_ROUNDING says (--quantize-override=PATTERN=FORMAT:INPUTS).
+QUANTIZED_INPUTS_ROUNDING_OF = {}
 
 
 def _round_blocks(x32):
@@ -108,14 +109,17 @@ def _round_blocks(x32):
     return torch.round(x32 * inv) * d  # half to even, like nearbyint
 
 
-def quantize_activations(x, bits=None):
-    """x rounded as a quantized product's input, per row and block of 32:
-    to 8 bits, and with 16 input bits (`bits`, else QUANTIZED_INPUT_BITS)
-    its error to 8 bits again."""
+def quantize_activations(x, rounding=None):
+    """x rounded as a quantized product's input (`rounding`, else
+    QUANTIZED_INPUTS_ROUNDING): per row and block of 32 to 8 bits, with
+    "int8x2" its error to 8 bits again; or each value to bfloat16."""
+    rounding = rounding or QUANTIZED_INPUTS_ROUNDING
+    if rounding == "bf16":
+        return x.to(torch.float32).to(torch.bfloat16).to(x.dtype)
     shape = x.shape
     x32 = x.to(torch.float32).reshape(-1, shape[-1] // 32, 32)
     y = _round_blocks(x32)
-    if (bits or QUANTIZED_INPUT_BITS) == 16:
+    if rounding == "int8x2":
         y = y + _round_blocks(x32 - y)
     return y.reshape(shape).to(x.dtype)
 
@@ -127,7 +131,7 @@ def linear(W, prefix, x, n_in, n_out, bias):
     if hasattr(W, "stored_name"):
         name = W.stored_name(name)
     if name in QUANTIZED_INPUTS:
-        x = quantize_activations(x, QUANTIZED_INPUT_BITS_OF.get(name))
+        x = quantize_activations(x, QUANTIZED_INPUTS_ROUNDING_OF.get(name))
     y = x @ W.get(prefix + ".weight", (n_out, n_in)).T
     if bias:
         y = y + W.get(prefix + ".bias", (n_out,))

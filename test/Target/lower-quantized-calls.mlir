@@ -15,8 +15,8 @@
 // CHECK:         %[[Q40:.*]] = arith.constant 1 : i64
 // CHECK:         %[[SET:.*]] = arith.constant 0 : i64
 // CHECK:         %[[NONE:.*]] = arith.constant 0 : i64
-// CHECK:         %[[BITS:.*]] = arith.constant 8 : i64
-// CHECK:         call @loom_qgemm_nt(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q40]], %[[SET]], %[[NONE]], %[[BITS]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64) -> ()
+// CHECK:         %[[INT8:.*]] = arith.constant 0 : i64
+// CHECK:         call @loom_qgemm_nt(%[[CTX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q40]], %[[SET]], %[[NONE]], %[[INT8]]) : (!llvm.ptr, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xi8, strided<[?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i64, i64, i64, i64) -> ()
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 func.func @product(%x: tensor<?x64xf32>, %w: tensor<16x36xi8>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
   %y = loom.linear %x, %w format q4_0 : (tensor<?x64xf32>, tensor<16x36xi8>) -> tensor<?x16xf32>
@@ -46,12 +46,15 @@ func.func @activation(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.pt
   return %y : tensor<?x16xf32>
 }
 
-// CHECK-LABEL: func.func @input_bits(
-// CHECK:         %[[SIXTEEN:.*]] = arith.constant 16 : i64
-// CHECK:         call @loom_qgemm_nt({{.*}}, %[[SIXTEEN]])
-func.func @input_bits(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.ptr {loom.context}) -> tensor<?x16xf32> {
-  %y = loom.linear %x, %w format q8_0 input_bits 16 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
-  return %y : tensor<?x16xf32>
+// CHECK-LABEL: func.func @inputs(
+// CHECK:         %[[INT8X2:.*]] = arith.constant 1 : i64
+// CHECK:         call @loom_qgemm_nt({{.*}}, %[[INT8X2]])
+// CHECK:         %[[BF16:.*]] = arith.constant 2 : i64
+// CHECK:         call @loom_qgemm_nt({{.*}}, %[[BF16]])
+func.func @inputs(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>, %ctx: !llvm.ptr {loom.context}) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %y = loom.linear %x, %w format q8_0 inputs int8x2 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+  %z = loom.linear %x, %w format q8_0 inputs bf16 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+  return %y, %z : tensor<?x16xf32>, tensor<?x16xf32>
 }
 
 // A quantization (as in `prepare`) writes a new byte buffer.

@@ -457,12 +457,13 @@ cl::list<std::string> lowRankExclude(
 
 cl::list<std::string> quantizeOverride(
     "quantize-override",
-    cl::desc("With --quantize: quantize the products whose weights' "
-             "checkpoint names match REGEX in FORMAT instead (repeatable; the "
-             "first match wins), e.g. 'down_proj=q8_0'; FORMAT:a16 (or :a8) "
-             "also rounds their inputs to 16 (or 8) bits, e.g. "
-             "'ffn_down=q8_0:a16'"),
-    cl::value_desc("regex=format[:a16]"), cl::cat(loomcCategory));
+    cl::desc(
+        "With --quantize: quantize the products whose weights' "
+        "checkpoint names match REGEX in FORMAT instead (repeatable; the "
+        "first match wins), e.g. 'down_proj=q8_0'; FORMAT:bf16 (or :int8x2, "
+        ":int8) also sets how their inputs are rounded, e.g. "
+        "'ffn_down=q8_0:bf16'"),
+    cl::value_desc("regex=format[:inputs]"), cl::cat(loomcCategory));
 
 cl::opt<double> smoothActivations(
     "smooth-activations",
@@ -495,12 +496,15 @@ cl::opt<bool> quantizeGptq(
              "program's --calibrate run with --calibrate-covariance writes)"),
     cl::init(false), cl::cat(loomcCategory));
 
-cl::opt<unsigned> quantizeInputBits(
-    "quantize-input-bits",
+cl::opt<std::string> quantizeInputs(
+    "quantize-inputs",
     cl::desc("With --quantize: round each product's input to 8 bits per block "
-             "of 32 (8, the default), or to 8 bits and its rounding error to 8 "
-             "more (16: a second integer product, about 15 bits)"),
-    cl::value_desc("8|16"), cl::init(8), cl::cat(loomcCategory));
+             "of 32 (int8, the default), to 8 bits and its rounding error to 8 "
+             "more (int8x2: a second integer product, about 15 bits), or to "
+             "bfloat16 (bf16: 8 significant bits per value, bfloat16 dot "
+             "products on CPUs that have them)"),
+    cl::value_desc("int8|int8x2|bf16"), cl::init("int8"),
+    cl::cat(loomcCategory));
 
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                            cl::Prefix, cl::init(3), cl::cat(loomcCategory));
@@ -846,7 +850,7 @@ LogicalResult emitLowered(ModuleOp module, llvm::raw_ostream &os) {
   options.quantizeExclude = quantizeExclude;
   options.quantizeOverride = quantizeOverride;
   options.quantizeImportance = quantizeImportance;
-  options.quantizeInputBits = quantizeInputBits;
+  options.quantizeInputs = quantizeInputs;
   options.quantizeGptq = quantizeGptq;
   options.smoothActivations = smoothActivations;
   options.smoothAllProducts = smoothAllProducts;
@@ -1378,18 +1382,18 @@ int main(int argc, char **argv) {
   if (quantize.empty() &&
       (!quantizeLayers.empty() || !quantizeInclude.empty() ||
        !quantizeExclude.empty() || !quantizeOverride.empty() ||
-       quantizeImportance || quantizeInputBits.getNumOccurrences() ||
+       quantizeImportance || quantizeInputs.getNumOccurrences() ||
        quantizeGptq)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
         << "--quantize-layers, --quantize-include, --quantize-exclude, "
            "--quantize-override, --quantize-importance, --quantize-gptq and "
-           "--quantize-input-bits need --quantize=FORMAT\n";
+           "--quantize-inputs need --quantize=FORMAT\n";
     return 1;
   }
-  if (quantizeInputBits != 8 && quantizeInputBits != 16) {
+  if (!loom::symbolizeQuantInputs(quantizeInputs)) {
     llvm::WithColor::error(llvm::errs(), "loomc")
-        << "--quantize-input-bits must be 8 or 16, got " << quantizeInputBits
-        << "\n";
+        << "--quantize-inputs must be int8, int8x2 or bf16, got '"
+        << quantizeInputs << "'\n";
     return 1;
   }
   if (dropLayersCount != 0 && !dropLayers.empty()) {

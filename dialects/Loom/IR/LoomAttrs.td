@@ -43,6 +43,28 @@ def Loom_QuantFormatAttr : EnumAttr<Loom_Dialect, Loom_QuantFormat, "quant"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Loom_QuantInputs : I32Enum<"QuantInputs",
+    "how a quantized product rounds its f32 inputs", [
+  I32EnumCase<"Int8", 0, "int8">,
+  I32EnumCase<"Int8x2", 1, "int8x2">,
+  I32EnumCase<"BF16", 2, "bf16">
+]> {
+  let cppNamespace = "::loom";
+}
+
+/// `#loom.inputs<bf16>`: what a product with a quantized weight does with
+/// its inputs: `int8` rounds them to 8 bits per block of 32 (llama.cpp's
+/// Q8 activations, the default), `int8x2` to 8 bits and their rounding
+/// error to 8 more (about 15 bits, two integer products), `bf16` to
+/// bfloat16 (8 significant bits per value; the weights' integers are exact
+/// in bfloat16, so the product is exact but for the inputs' rounding). The
+/// ids are LOOM_QUANT_INPUTS_* of loom_abi.h. Inside ops the bare keyword
+/// is written (`inputs bf16`).
+def Loom_QuantInputsAttr : EnumAttr<Loom_Dialect, Loom_QuantInputs,
+                                    "inputs"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Loom_ExitRule : I32Enum<"ExitRule",
     "when a token leaves an adaptive loop early", [
   I32EnumCase<"Gate", 0, "gate">,

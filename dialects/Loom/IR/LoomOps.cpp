@@ -137,6 +137,26 @@ static void printActivationKind(OpAsmPrinter &printer, Operation *,
   printer << stringifyActivationKind(attr.getValue());
 }
 
+/// Parses how a quantized product rounds its inputs, a bare keyword (`bf16`).
+static ParseResult parseQuantInputs(OpAsmParser &parser,
+                                    QuantInputsAttr &attr) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<QuantInputs> inputs = symbolizeQuantInputs(keyword);
+  if (!inputs)
+    return parser.emitError(loc) << "unknown inputs '" << keyword
+                                 << "' (expected int8, int8x2 or bf16)";
+  attr = QuantInputsAttr::get(parser.getContext(), *inputs);
+  return success();
+}
+
+static void printQuantInputs(OpAsmPrinter &printer, Operation *,
+                             QuantInputsAttr attr) {
+  printer << stringifyQuantInputs(attr.getValue());
+}
+
 /// Parses which side of a layer `loom.observe` shows: `input` or `output`
 /// (the unit attribute `output`).
 static ParseResult parseObserveSide(OpAsmParser &parser, UnitAttr &output) {
@@ -453,12 +473,8 @@ LogicalResult LinearOp::verify() {
   std::optional<QuantFormat> format = getFormat();
   if (failed(verifyQuantizedMatrix(*this, getW(), format, "weight")))
     return failure();
-  if (std::optional<int64_t> bits = getInputBits()) {
-    if (!format)
-      return emitOpError("'input_bits' needs a quantized 'format'");
-    if (*bits != 8 && *bits != 16)
-      return emitOpError() << "'input_bits' must be 8 or 16, got " << *bits;
-  }
+  if (getInputs() && !format)
+    return emitOpError("'inputs' needs a quantized 'format'");
   Type xElement = getElementTypeOrSelf(getX());
   Type wElement = getElementTypeOrSelf(getW());
   if (!format && wElement != xElement &&

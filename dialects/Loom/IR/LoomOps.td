@@ -263,15 +263,16 @@ def Loom_LinearOp : Loom_Op<"linear",
     With `format`, the weight is block-quantized: `w` holds the bytes of the
     `[out, in]` matrix in that format (`tensor<out x R x i8>`, R the bytes of
     a row of `in` weights; `--loom-quantize-weights` writes these). The
-    product then rounds `x` to 8 bits per block of 32 (`input_bits 8`, the
-    default), or to 8 bits and its rounding error to 8 more (`input_bits
-    16`: about 15 bits, for a second integer product).
+    product then rounds `x` to 8 bits per block of 32 (`inputs int8`, the
+    default), to 8 bits and its rounding error to 8 more (`inputs int8x2`:
+    about 15 bits, for a second integer product), or to bfloat16 (`inputs
+    bf16`: 8 significant bits per value, whatever its block's largest).
 
     ```mlir
     %y = loom.linear %x, %w, %b : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
     %h = loom.linear %a, %wo residual %x : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<?x768xf32>) -> tensor<?x768xf32>
     %q = loom.linear %x, %wq format q8_0 : (tensor<?x768xf32>, tensor<3072x816xi8>) -> tensor<?x3072xf32>
-    %r = loom.linear %x, %wq format q8_0 input_bits 16 : (tensor<?x768xf32>, tensor<3072x816xi8>) -> tensor<?x3072xf32>
+    %r = loom.linear %x, %wq format q8_0 inputs bf16 : (tensor<?x768xf32>, tensor<3072x816xi8>) -> tensor<?x3072xf32>
     %u = loom.linear %x, %wu, %bu activation gelu_tanh : (tensor<?x768xf32>, tensor<3072x768xf32>, tensor<3072xf32>) -> tensor<?x3072xf32>
     ```
   }];
@@ -280,13 +281,13 @@ def Loom_LinearOp : Loom_Op<"linear",
                        Optional<Loom_Vector>:$bias,
                        Optional<Loom_Activation>:$residual,
                        OptionalAttr<Loom_QuantFormatAttr>:$format,
-                       OptionalAttr<I64Attr>:$input_bits,
+                       OptionalAttr<Loom_QuantInputsAttr>:$inputs,
                        OptionalAttr<Loom_ActivationAttr>:$activation);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $x `,` $w (`,` $bias^)? (`residual` $residual^)?
     (`format` custom<QuantFormat>($format)^)?
-    (`input_bits` $input_bits^)?
+    (`inputs` custom<QuantInputs>($inputs)^)?
     (`activation` custom<ActivationKind>($activation)^)? attr-dict `:`
     functional-type(operands, results)
   }];
@@ -300,7 +301,7 @@ def Loom_LinearOp : Loom_Op<"linear",
     OpBuilder<(ins "::mlir::Value":$x, "::mlir::Value":$w,
                    "::mlir::Value":$bias), [{
       build($_builder, $_state, x, w, bias, ::mlir::Value(),
-            ::loom::QuantFormatAttr(), ::mlir::IntegerAttr(),
+            ::loom::QuantFormatAttr(), ::loom::QuantInputsAttr(),
             ::loom::ActivationKindAttr());
     }]>
   ];

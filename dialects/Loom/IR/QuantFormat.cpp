@@ -43,6 +43,18 @@ llvm::StringRef loom::getQuantDTypeName(QuantFormat format) {
   return loom_quant_name(getQuantKernelId(format));
 }
 
+int64_t loom::getQuantInputsKernelId(QuantInputs inputs) {
+  switch (inputs) {
+  case QuantInputs::Int8:
+    return LOOM_QUANT_INPUTS_INT8;
+  case QuantInputs::Int8x2:
+    return LOOM_QUANT_INPUTS_INT8X2;
+  case QuantInputs::BF16:
+    return LOOM_QUANT_INPUTS_BF16;
+  }
+  llvm_unreachable("unknown inputs");
+}
+
 int64_t loom::getQuantKernelId(QuantFormat format) {
   return static_cast<int64_t>(format);
 }

@@ -38,6 +38,9 @@ llvm::StringRef getQuantDTypeName(QuantFormat format);
 /// The format's id in kernel calls (LOOM_QUANT_*).
 int64_t getQuantKernelId(QuantFormat format);
 
+/// The id of `inputs` in kernel calls (LOOM_QUANT_INPUTS_*).
+int64_t getQuantInputsKernelId(QuantInputs inputs);
+
 /// Bits a weight takes in `format`, scales included.
 double getQuantBitsPerWeight(QuantFormat format);
 

@@ -57,7 +57,7 @@ bool loom::fuseResidual(AddOp add) {
   Value fused =
       LinearOp::create(builder, linear.getLoc(), linear.getX(), linear.getW(),
                        linear.getBias(), residual, linear.getFormatAttr(),
-                       linear.getInputBitsAttr(), ActivationKindAttr());
+                       linear.getInputsAttr(), ActivationKindAttr());
   // The inferred type is compatible with the add's (the product's); keep the
   // add's, which its users were verified against.
   fused.setType(add.getType());

@@ -25,7 +25,7 @@ static void addDelta(LinearOp linear, Value a, Value b) {
   builder.setInsertionPointAfter(linear);
   auto sum = LinearOp::create(builder, loc, linear.getType(), thin, b, Value(),
                               linear.getResult(), QuantFormatAttr(),
-                              IntegerAttr(), activation);
+                              QuantInputsAttr(), activation);
   linear.getResult().replaceAllUsesExcept(sum, sum);
 }
 

@@ -201,9 +201,9 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     given) and none matches an `exclude` pattern. Patterns are regular
     expressions searched in the name. `overrides` (`PATTERN=FORMAT`, the
     first match wins) give some products another format: mixed precision,
-    such as more bits for the down projections. `PATTERN=FORMAT:a16` (or
-    `:a8`) also sets the bits those products' inputs are rounded to, for
-    16-bit inputs where they matter only. A product in a block is
+    such as more bits for the down projections. `PATTERN=FORMAT:bf16` (or
+    `:int8x2`, `:int8`) also sets how those products' inputs are rounded,
+    for finer inputs where they matter only. A product in a block is
     quantized alike in every call of the block, so its calls must agree.
 
     With `importance`, each `loom.quantize` also reads the importance of the
@@ -222,11 +222,14 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     `importance / s^2` and its covariance `diag(1/s) H diag(1/s)`, both
     formed from its unsmoothed weight's statistics.
 
-    `input-bits` 16 marks every quantized product `input_bits 16` (unless
-    an override says otherwise): the
-    runtime rounds its input to 8 bits per block and that rounding's error
-    to 8 bits more, and sums two integer products. A decode step still
-    reads each weight once; prompts cost twice the integer arithmetic.
+    `inputs` marks every quantized product (unless an override says
+    otherwise) with how the runtime rounds its inputs: `int8`, 8 bits per
+    block of 32 (the default, left unwritten); `int8x2`, that rounding's
+    error rounded to 8 bits more and two integer products summed (prompts
+    cost twice the integer arithmetic); `bf16`, each input rounded to
+    bfloat16 and multiplied by the weights' exact integers (bfloat16 dot
+    products where the CPU has them). A decode step reads each weight once
+    in every case.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"q8_0\"",
@@ -241,9 +244,9 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     ListOption<"exclude", "exclude", "std::string",
                "Leave weights whose name matches one of these alone">,
     ListOption<"overrides", "overrides", "std::string",
-               "PATTERN=FORMAT[:a8|:a16]: products whose weights' names match "
-               "PATTERN are quantized in FORMAT, their inputs rounded to 8 or "
-               "16 bits where given (the first match wins)">,
+               "PATTERN=FORMAT[:int8|:int8x2|:bf16]: products whose weights' "
+               "names match PATTERN are quantized in FORMAT, their inputs "
+               "rounded so where given (the first match wins)">,
     Option<"importance", "importance", "bool", /*default=*/"false",
            "Weigh rounding errors by each input channel's importance, read "
            "from the checkpoint tensor NAME.importance (a calibration run's "
@@ -251,10 +254,10 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     Option<"covariance", "covariance", "bool", /*default=*/"false",
            "Round with error feedback (GPTQ) from the checkpoint tensor "
            "NAME.covariance, the sum of x x^T over a calibration run's inputs">,
-    Option<"inputBits", "input-bits", "int64_t", /*default=*/"8",
-           "Bits of each quantized product's input: 8 (rounded to 8 bits "
-           "per block of 32) or 16 (its rounding error rounded to 8 more "
-           "bits, for a second integer product)">
+    Option<"inputs", "inputs", "std::string", /*default=*/"\"int8\"",
+           "How each quantized product rounds its input: int8 (8 bits per "
+           "block of 32), int8x2 (its rounding error rounded to 8 more bits, "
+           "for a second integer product) or bf16 (bfloat16)">
   ];
 }
 

@@ -33,35 +33,35 @@ using namespace loom;
 
 namespace {
 
-/// How a product is quantized: its weights' format and the bits its inputs
-/// are rounded to (8, or 16 as two 8-bit parts).
+/// How a product is quantized: its weights' format and how its inputs are
+/// rounded.
 struct ProductQuantization {
   QuantFormat format;
-  int64_t inputBits;
+  QuantInputs inputs;
   bool operator==(const ProductQuantization &other) const {
-    return format == other.format && inputBits == other.inputBits;
+    return format == other.format && inputs == other.inputs;
   }
 };
 
 /// `--loom-quantize-weights`'s `overrides`: products whose weights' names
 /// match `pattern` are quantized in `format` instead, their inputs rounded
-/// to `inputBits` where the override says (`PATTERN=FORMAT:a16`), else to
-/// the build's.
+/// as `inputs` says where the override says (`PATTERN=FORMAT:bf16`), else as
+/// the build's are.
 struct FormatOverride {
   llvm::Regex pattern;
   std::string text;
   QuantFormat format;
-  std::optional<int64_t> inputBits;
+  std::optional<QuantInputs> inputs;
 };
 
 class WeightQuantizer {
 public:
   WeightQuantizer(ModuleOp module, ProductSelection selection,
                   QuantFormat format, ArrayRef<FormatOverride> overrides,
-                  bool useImportance, bool useCovariance, int64_t inputBits)
+                  bool useImportance, bool useCovariance, QuantInputs inputs)
       : module(module), selection(std::move(selection)), format(format),
         useImportance(useImportance), useCovariance(useCovariance),
-        inputBits(inputBits), overrides(overrides),
+        inputs(inputs), overrides(overrides),
         overrideMatched(overrides.size(), false) {}
 
   LogicalResult run();
@@ -87,7 +87,7 @@ private:
   /// `loom.linear`s; a gated MLP that cannot be stays (with a warning).
   void exposeProducts();
   /// The quantization of a selected product reading `names`: the first
-  /// override that matches one of them, else `format` and `inputBits`.
+  /// override that matches one of them, else `format` and `inputs`.
   ProductQuantization quantizationFor(ArrayRef<std::string> names, bool record);
 
   ModuleOp module;
@@ -96,9 +96,9 @@ private:
   bool useImportance;
   /// Whether to round with error feedback from NAME.covariance (GPTQ).
   bool useCovariance;
-  /// The `input_bits` of the quantized products no override sets (8 is
+  /// The `inputs` of the quantized products no override sets (int8 is
   /// left unwritten).
-  int64_t inputBits;
+  QuantInputs inputs;
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
   SmallVector<bool> overrideMatched;
@@ -138,16 +138,17 @@ WeightQuantizer::quantizationFor(ArrayRef<std::string> names, bool record) {
       if (override.pattern.match(name)) {
         if (record)
           overrideMatched[index] = true;
-        return {override.format, override.inputBits.value_or(inputBits)};
+        return {override.format, override.inputs.value_or(inputs)};
       }
-  return {format, inputBits};
+  return {format, inputs};
 }
 
-/// `q8_0`, or `q8_0 with 16-bit inputs`.
+/// `q8_0`, or `q8_0 with bf16 inputs`.
 static std::string describe(ProductQuantization quantization) {
   std::string text = stringifyQuantFormat(quantization.format).str();
-  if (quantization.inputBits != 8)
-    text += " with " + std::to_string(quantization.inputBits) + "-bit inputs";
+  if (quantization.inputs != QuantInputs::Int8)
+    text += (" with " + stringifyQuantInputs(quantization.inputs) + " inputs")
+                .str();
   return text;
 }
 
@@ -223,9 +224,9 @@ LogicalResult WeightQuantizer::run() {
         covariance, QuantFormatAttr::get(module.getContext(), format));
     linear.getWMutable().assign(quantized);
     linear.setFormatAttr(QuantFormatAttr::get(module.getContext(), format));
-    if (chosen.inputBits != 8)
-      linear.setInputBitsAttr(IntegerAttr::get(
-          IntegerType::get(module.getContext(), 64), chosen.inputBits));
+    if (chosen.inputs != QuantInputs::Int8)
+      linear.setInputsAttr(
+          QuantInputsAttr::get(module.getContext(), chosen.inputs));
   }
   if (failed(quantizeEmbeddings()))
     return failure();
@@ -353,17 +354,14 @@ struct LoomQuantizeWeightsPass
       StringRef spec = equals == std::string::npos
                            ? StringRef()
                            : StringRef(text).substr(equals + 1);
-      auto [formatName, bitsName] = spec.split(':');
+      auto [formatName, inputsName] = spec.split(':');
       std::optional<QuantFormat> chosen = symbolizeQuantFormat(formatName);
-      std::optional<int64_t> bits;
-      if (bitsName == "a8" || bitsName == "a16")
-        bits = bitsName == "a8" ? 8 : 16;
-      if (!chosen || (!bitsName.empty() && !bits) ||
-          (spec.contains(':') && bitsName.empty())) {
+      std::optional<QuantInputs> rounding = symbolizeQuantInputs(inputsName);
+      if (!chosen || (spec.contains(':') && !rounding)) {
         module.emitError("--loom-quantize-weights: bad override '")
             << text << "'; write PATTERN=FORMAT with a format of q8_0, q4_0, "
-            << "q4_1, q4_k or int8, optionally with :a16 or :a8 for the bits "
-            << "its inputs are rounded to";
+            << "q4_1, q4_k or int8, optionally with :int8, :int8x2 or :bf16 "
+            << "for how its inputs are rounded";
         return signalPassFailure();
       }
       llvm::Regex pattern(StringRef(text).take_front(equals));
@@ -373,17 +371,17 @@ struct LoomQuantizeWeightsPass
             << text << "': " << why;
         return signalPassFailure();
       }
-      formatOverrides.push_back({std::move(pattern), text, *chosen, bits});
+      formatOverrides.push_back({std::move(pattern), text, *chosen, rounding});
     }
-    if (inputBits != 8 && inputBits != 16) {
-      module.emitError("--loom-quantize-weights: input-bits must be 8 or 16, "
-                       "got ")
-          << static_cast<int64_t>(inputBits);
+    std::optional<QuantInputs> rounding = symbolizeQuantInputs(inputs);
+    if (!rounding) {
+      module.emitError("--loom-quantize-weights: unknown inputs '")
+          << inputs << "'; expected int8, int8x2 or bf16";
       return signalPassFailure();
     }
     if (failed(WeightQuantizer(module, std::move(*selection), *parsed,
                                formatOverrides, importance, covariance,
-                               inputBits)
+                               *rounding)
                    .run()))
       return signalPassFailure();
   }

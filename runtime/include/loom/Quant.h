@@ -17,6 +17,7 @@
 #include "loom/Support.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace loom {
 
@@ -51,17 +52,31 @@ Status quantizeWithFeedback(ThreadPool &pool, QuantFormat format,
 /// Decodes a row of `k` weights of `format`.
 void dequantizeRow(QuantFormat format, const void *row, int64_t k, float *out);
 
-/// `C[m, n] (=|+=) A[m, k] * W^T + bias` for W a [n, k] matrix of `format`
-/// (rows `quantRowBytes(format, k)` bytes apart), then `activation` on each
-/// element of C, on `state`'s threads. `bias` may be null. The activations
-/// are quantized to 8 bits per block (`inputBits` 8), or, with `inputBits`
-/// 16, to 8 bits and their rounding errors to 8 bits again, which costs a
-/// second integer product (about 15 bits; a decode step still reads each
-/// weight once).
+/// How a quantized product rounds its f32 inputs (LOOM_QUANT_INPUTS_*).
+enum class QuantInputs {
+  /// To 8 bits per block of 32, one scale a block (integer products).
+  Int8,
+  /// To 8 bits, and their rounding errors to 8 bits again: a second integer
+  /// product, about 15 bits.
+  Int8x2,
+  /// Each to bfloat16 (to nearest even), multiplied by the weights' exact
+  /// integers in f32 (bfloat16 dot products where the CPU has them).
+  BF16,
+};
+
+/// The rounding of kernel id `id` (LOOM_QUANT_INPUTS_*), if there is one.
+std::optional<QuantInputs> quantInputsFromId(int64_t id);
+
+/// `C[m, n] (=|+=) round(A[m, k]) * W^T + bias` for W a [n, k] matrix of
+/// `format` (rows `quantRowBytes(format, k)` bytes apart), then `activation`
+/// on each element of C, on `state`'s threads. `bias` may be null. `inputs`
+/// says how A is rounded; a decode step reads each weight once whatever it
+/// is.
 void qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
              int64_t k, const float *a, int64_t lda, const void *w,
              const float *bias, float *c, int64_t ldc, bool accumulate,
-             Activation activation = Activation::None, int inputBits = 8);
+             Activation activation = Activation::None,
+             QuantInputs inputs = QuantInputs::Int8);
 
 /// Rearranges the [n, k] `format` matrix `data` (row-major blocks, as
 /// quantized) in place for this CPU's fastest products, and records it in
@@ -92,7 +107,7 @@ void _mlir_ciface_loom_qgemm_nt(loom_context *context,
                                 loom::MemRef<float, 1> *bias,
                                 loom::MemRef<float, 2> *out, int64_t format,
                                 int64_t accumulate, int64_t activation,
-                                int64_t inputBits);
+                                int64_t inputs);
 
 /// `loom_quantize` (LOOM_KERNEL_QUANTIZE).
 void _mlir_ciface_loom_quantize(loom_context *context,

@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 /** The version of everything in this header. */
-#define LOOM_ABI_VERSION 14
+#define LOOM_ABI_VERSION 15
 
 /*--- Symbols a compiled model defines --------------------------------------*/
 
@@ -94,12 +94,12 @@
 #define LOOM_KERNEL_PARALLEL_LOOP "loom_parallel_loop"
 
 /** Quantized products: (ctx, x, w, bias, out, format, accumulate,
- *  activation, input_bits) with x and out MemRef<float, 2>, w
+ *  activation, inputs) with x and out MemRef<float, 2>, w
  *  MemRef<int8_t, 2> (a LOOM_QUANT_* matrix, one row of blocks per output),
  *  bias MemRef<float, 1> (size 0: none), activation an int64_t
- *  LOOM_ACTIVATION_*, input_bits 8 (x rounded to 8 bits per block of 32) or
- *  16 (x to 8 bits and its rounding error to 8 more); out =
- *  act(x * dequant(w)^T + bias), or act(out + it) with accumulate != 0. */
+ *  LOOM_ACTIVATION_*, inputs an int64_t LOOM_QUANT_INPUTS_*; out =
+ *  act(round(x) * dequant(w)^T + bias), or act(out + it) with
+ *  accumulate != 0. */
 #define LOOM_KERNEL_QGEMM_NT "loom_qgemm_nt"
 /** Quantizes a [n, k] f32 matrix: (ctx, w, importance, covariance, out,
  *  format) with w MemRef<float, 2>, importance MemRef<float, 1> ([k], size
@@ -234,6 +234,11 @@
 #define LOOM_QUANT_Q6_K 5
 #define LOOM_QUANT_Q6_K_NAME "Q6_K"
 #define LOOM_QUANT_Q6_K_BYTES 210
+
+/** How a quantized product rounds its f32 inputs (loom.linear's inputs). */
+#define LOOM_QUANT_INPUTS_INT8 0   /* 8 bits per block of 32, one scale */
+#define LOOM_QUANT_INPUTS_INT8X2 1 /* that, and its error to 8 bits more */
+#define LOOM_QUANT_INPUTS_BF16 2   /* each to bfloat16, to nearest even */
 
 /** Bytes of a block of format `id` (LOOM_QUANT_*); 0 for no format. */
 static inline int64_t loom_quant_block_bytes(int64_t id) {

@@ -98,17 +98,17 @@ func.func @linear_format_of_floats(%x: tensor<?x64xf32>, %w: tensor<16x64xf32>) 
 
 // -----
 
-func.func @linear_input_bits_without_format(%x: tensor<?x64xf32>, %w: tensor<16x64xf32>) {
-  // expected-error @+1 {{'loom.linear' op 'input_bits' needs a quantized 'format'}}
-  %0 = loom.linear %x, %w input_bits 16 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+func.func @linear_inputs_without_format(%x: tensor<?x64xf32>, %w: tensor<16x64xf32>) {
+  // expected-error @+1 {{'loom.linear' op 'inputs' needs a quantized 'format'}}
+  %0 = loom.linear %x, %w inputs bf16 : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
   return
 }
 
 // -----
 
-func.func @linear_input_bits(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>) {
-  // expected-error @+1 {{'loom.linear' op 'input_bits' must be 8 or 16, got 12}}
-  %0 = loom.linear %x, %w format q8_0 input_bits 12 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
+func.func @linear_inputs(%x: tensor<?x64xf32>, %w: tensor<16x68xi8>) {
+  // expected-error @+1 {{unknown inputs 'int4' (expected int8, int8x2 or bf16)}}
+  %0 = loom.linear %x, %w format q8_0 inputs int4 : (tensor<?x64xf32>, tensor<16x68xi8>) -> tensor<?x16xf32>
   return
 }
 

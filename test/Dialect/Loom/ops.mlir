@@ -60,13 +60,13 @@ func.func @super_blocks(%x: tensor<?x512xf32>, %w: tensor<64x512xf32>) -> tensor
 // CHECK: %[[Q:.*]] = loom.quantize %{{.*}} format q4_1 : tensor<3072x768xf32> -> tensor<3072x480xi8>
 // CHECK: loom.quantize %{{.*}} importance %{{.*}} format q8_0 : tensor<3072x768xf32>, tensor<768xf32> -> tensor<3072x816xi8>
 // CHECK: loom.linear %{{.*}}, %[[Q]], %{{.*}} residual %{{.*}} format q4_1 : (tensor<?x768xf32>, tensor<3072x480xi8>, tensor<3072xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
-// CHECK: loom.linear %{{.*}}, %[[Q]] format q4_1 input_bits 16 activation silu : (tensor<?x768xf32>, tensor<3072x480xi8>) -> tensor<?x3072xf32>
+// CHECK: loom.linear %{{.*}}, %[[Q]] format q4_1 inputs int8x2 activation silu : (tensor<?x768xf32>, tensor<3072x480xi8>) -> tensor<?x3072xf32>
 // CHECK: loom.quantize %{{.*}} importance %{{.*}} covariance %{{.*}} format q4_0 : tensor<3072x768xf32>, tensor<768xf32> covariance tensor<768x768xf32> -> tensor<3072x432xi8>
 func.func @quantized(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<3072xf32>, %r: tensor<?x3072xf32>, %imp: tensor<768xf32>, %h: tensor<768x768xf32>) -> (tensor<?x3072xf32>, tensor<3072x816xi8>, tensor<?x3072xf32>, tensor<3072x432xi8>) {
   %q = loom.quantize %w format q4_1 : tensor<3072x768xf32> -> tensor<3072x480xi8>
   %q8 = loom.quantize %w importance %imp format q8_0 : tensor<3072x768xf32>, tensor<768xf32> -> tensor<3072x816xi8>
   %y = loom.linear %x, %q, %b residual %r format q4_1 : (tensor<?x768xf32>, tensor<3072x480xi8>, tensor<3072xf32>, tensor<?x3072xf32>) -> tensor<?x3072xf32>
-  %z = loom.linear %x, %q format q4_1 input_bits 16 activation silu : (tensor<?x768xf32>, tensor<3072x480xi8>) -> tensor<?x3072xf32>
+  %z = loom.linear %x, %q format q4_1 inputs int8x2 activation silu : (tensor<?x768xf32>, tensor<3072x480xi8>) -> tensor<?x3072xf32>
   %g = loom.quantize %w importance %imp covariance %h format q4_0 : tensor<3072x768xf32>, tensor<768xf32> covariance tensor<768x768xf32> -> tensor<3072x432xi8>
   return %y, %q8, %z, %g : tensor<?x3072xf32>, tensor<3072x816xi8>, tensor<?x3072xf32>, tensor<3072x432xi8>
 }

@@ -18,14 +18,14 @@
 // OVERRIDE2: error: --loom-quantize-weights: bad override 'down=q5_k'
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=[=q8_0" 2>&1 | FileCheck %s --check-prefix=OVERRIDE3
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q8_0:a12" 2>&1 | FileCheck %s --check-prefix=OVERRIDE4
-// OVERRIDE4: error: --loom-quantize-weights: bad override 'down=q8_0:a12'; write PATTERN=FORMAT with a format of q8_0, q4_0, q4_1, q4_k or int8, optionally with :a16 or :a8 for the bits its inputs are rounded to
+// OVERRIDE4: error: --loom-quantize-weights: bad override 'down=q8_0:a12'; write PATTERN=FORMAT with a format of q8_0, q4_0, q4_1, q4_k or int8, optionally with :int8, :int8x2 or :bf16 for how its inputs are rounded
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q8_0:" 2>&1 | FileCheck %s --check-prefix=OVERRIDE5
 // OVERRIDE5: error: --loom-quantize-weights: bad override 'down=q8_0:'
-// The calls of a block must agree on their products' input bits too.
-// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=\.w$ overrides=l0\.=q8_0:a16" 2>&1 | FileCheck %s --check-prefix=BITSAGREE
-// BITSAGREE: error: the overrides quantize this product in q8_0 with 16-bit inputs when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block's products are quantized alike in every call
-// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="input-bits=4" 2>&1 | FileCheck %s --check-prefix=BITS
-// BITS: error: --loom-quantize-weights: input-bits must be 8 or 16, got 4
+// The calls of a block must agree on how their products round inputs too.
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=\.w$ overrides=l0\.=q8_0:bf16" 2>&1 | FileCheck %s --check-prefix=BITSAGREE
+// BITSAGREE: error: the overrides quantize this product in q8_0 with bf16 inputs when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block's products are quantized alike in every call
+// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="inputs=fp8" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: --loom-quantize-weights: unknown inputs 'fp8'; expected int8, int8x2 or bf16
 // RUN: not loom-opt %S/Inputs/covariance-declared.mlir --loom-quantize-weights="covariance=true" 2>&1 | FileCheck %s --check-prefix=COVDECL
 // COVDECL: error: the covariance 'a.w.covariance' is declared as 'tensor<32x16xf32>' but this product has 32 input channels
 // OVERRIDE3: error: --loom-quantize-weights: bad pattern in override '[=q8_0': brackets ([ ]) not balanced

@@ -10,9 +10,9 @@
 // RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights --loom-derive-weights | FileCheck %s --check-prefix=NOEMBED
 // RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights="layers=embedding format=q4_1" --loom-derive-weights | FileCheck %s --check-prefix=EMBED
 // RUN: loom-opt %S/Inputs/tied-embedding.mlir --loom-quantize-weights="layers=head,embedding" --loom-derive-weights | FileCheck %s --check-prefix=TIED
-// RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16" | FileCheck %s --check-prefix=BITS
-// RUN: loom-opt %s --split-input-file --loom-quantize-weights="input-bits=16 overrides=lm_head=q8_0:a8,\.down$=q4_0:a16" | FileCheck %s --check-prefix=MIXBITS
-// RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:a16" | FileCheck %s --check-prefix=SOMEBITS
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="inputs=int8x2" | FileCheck %s --check-prefix=BITS
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="inputs=int8x2 overrides=lm_head=q8_0:int8,\.down$=q4_0:bf16" | FileCheck %s --check-prefix=MIXBITS
+// RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:bf16" | FileCheck %s --check-prefix=SOMEBITS
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="format=q4_1 layers=ffn,head covariance=true importance=true" 2>/dev/null | FileCheck %s --check-prefix=GPTQ
 
 // A decoder block: its products are classified from the graph (attention's
@@ -56,28 +56,29 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
   return %logits : tensor<?x50xf32>
 }
 
-// With 16 input bits, every quantized product says so.
+// With int8x2 inputs, every quantized product says so.
 // BITS-LABEL: func.func private @Block(
-// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
-// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
-// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
-// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs int8x2 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 inputs int8x2 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs int8x2 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 inputs int8x2 :
 // BITS-LABEL: func.func @forward(
-// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// BITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs int8x2 :
 
-// Overrides set the input bits of what they match: 16 everywhere but the
-// head, whose input keeps 8 (unwritten); or 16 for the up projections only.
+// Overrides set the inputs of what they match: int8x2 everywhere but the
+// head, whose input keeps int8 (unwritten), and the down projection, in bf16;
+// or bf16 for the up projections only.
 // MIXBITS-LABEL: func.func private @Block(
-// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
-// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 input_bits 16 :
-// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
-// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q4_0 input_bits 16 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs int8x2 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 inputs int8x2 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs int8x2 :
+// MIXBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q4_0 inputs bf16 :
 // MIXBITS-LABEL: func.func @forward(
 // MIXBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
 // SOMEBITS-LABEL: func.func private @Block(
 // SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
 // SOMEBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 :
-// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 input_bits 16 :
+// SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 inputs bf16 :
 // SOMEBITS:         loom.linear %{{.*}}, %{{.*}} residual %{{.*}} format q8_0 :
 // SOMEBITS-LABEL: func.func @forward(
 // SOMEBITS:         loom.linear %{{.*}}, %{{.*}} format q8_0 :

@@ -252,9 +252,18 @@ void roundBlock(float *x) {
     x[j] = d * std::nearbyint(x[j] * id);
 }
 
-/// A block of activations as a product with `inputBits` sees it: rounded to
-/// 8 bits, plus (16 bits) its rounding error rounded to 8 bits.
-void roundInputs(float *x, int inputBits) {
+/// A block of activations as a product with `inputs` sees it: rounded to
+/// 8 bits, plus (Int8x2) its rounding error rounded to 8 bits, or each value
+/// to bfloat16: 8 significant bits, to nearest even.
+void roundInputs(float *x, QuantInputs inputs) {
+  if (inputs == QuantInputs::BF16) {
+    for (int j = 0; j < 32; ++j) {
+      int exponent;
+      double fraction = std::frexp(double(x[j]), &exponent);
+      x[j] = float(std::ldexp(std::nearbyint(fraction * 256), exponent - 8));
+    }
+    return;
+  }
   float rounded[32], error[32];
   std::copy(x, x + 32, rounded);
   roundBlock(rounded);
@@ -262,17 +271,19 @@ void roundInputs(float *x, int inputBits) {
     error[j] = x[j] - rounded[j];
   roundBlock(error);
   for (int j = 0; j < 32; ++j)
-    x[j] = inputBits == 16 ? rounded[j] + error[j] : rounded[j];
+    x[j] = inputs == QuantInputs::Int8x2 ? rounded[j] + error[j] : rounded[j];
 }
 
 /// Checks qgemmNT with `kernel` against a double-precision product of the
 /// decoded weights with the activations as the kernels see them (quantized
 /// per block for small M and interleaved weights, exact for larger M on
-/// row-major weights: above 4 rows, or 2 with 16 input bits).
+/// row-major weights: above 4 rows, or 2 with Int8x2; always bfloat16 with
+/// BF16).
 void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
                   int64_t k, bool bias, bool accumulate,
                   bool interleave = false,
-                  Activation activation = Activation::None, int inputBits = 8) {
+                  Activation activation = Activation::None,
+                  QuantInputs inputs = QuantInputs::Int8) {
   ASSERT_TRUE(setQuantKernel(kernel));
   unsigned seed = unsigned(m * 31 + n * 7 + k + int(format));
   std::vector<float> w = randomVector(size_t(n * k), seed, 0.05f);
@@ -286,10 +297,11 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
   // What the small-M and interleaved paths multiply: activations rounded
   // per block.
   std::vector<float> seen(a);
-  if ((inputBits == 16 ? 2 * m : m) <= 4 || interleave)
+  if ((inputs == QuantInputs::Int8x2 ? 2 * m : m) <= 4 || interleave ||
+      inputs == QuantInputs::BF16)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t p0 = 0; p0 < k; p0 += 32)
-        roundInputs(seen.data() + i * (k + 3) + p0, inputBits);
+        roundInputs(seen.data() + i * (k + 3) + p0, inputs);
   int64_t ldc = n + 1;
   std::vector<float> c = randomVector(size_t(m * ldc), seed + 3);
   std::vector<float> start = c;
@@ -300,7 +312,7 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
     ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(), format, n, k));
   qgemmNT(state, format, m, n, k, a.data(), k + 3, bytes.data(),
           bias ? b.data() : nullptr, c.data(), ldc, accumulate, activation,
-          inputBits);
+          inputs);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double want = accumulate ? start[i * ldc + j] : 0.0;
@@ -319,7 +331,7 @@ void checkProduct(QuantKernel kernel, QuantFormat format, int64_t m, int64_t n,
       ASSERT_NEAR(c[i * ldc + j], want,
                   slope * (1e-5 * magnitude + 1e-6) + 1e-6 * std::fabs(want))
           << quantFormatName(format) << " kernel " << int(kernel) << " m=" << m
-          << " n=" << n << " k=" << k << " input bits " << inputBits << " at ("
+          << " n=" << n << " k=" << k << " inputs " << int(inputs) << " at ("
           << i << ", " << j << ")";
     }
   setQuantKernel(bestQuantKernel());
@@ -405,18 +417,51 @@ TEST(QuantTest, SixteenBitInputsMatchDecodedWeights) {
             continue;
           checkProduct(kernel, format, m, 37, rowLength(format, 96),
                        /*bias=*/true, /*accumulate=*/true, interleave,
-                       Activation::Silu, /*inputBits=*/16);
+                       Activation::Silu, QuantInputs::Int8x2);
           checkProduct(kernel, format, m, 72, rowLength(format, 257),
                        /*bias=*/false, /*accumulate=*/false, interleave,
-                       Activation::None, /*inputBits=*/16);
+                       Activation::None, QuantInputs::Int8x2);
         }
   }
   setQuantKernel(bestQuantKernel());
 }
 
+/// The largest and the summed squared errors of one activation row `a`
+/// times the [n, k] matrix `w` in `format`, each input rounded as `inputs`
+/// says, against the exact activations times the decoded weights; on
+/// row-major and (`interleave`) interleaved weights.
+std::pair<double, double> inputError(QuantFormat format,
+                                     const std::vector<float> &w,
+                                     const std::vector<float> &a, int64_t n,
+                                     int64_t k, bool interleave,
+                                     QuantInputs inputs) {
+  std::vector<uint8_t> bytes = quantize(format, w, n, k);
+  std::vector<float> decoded(size_t(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    dequantizeRow(format, bytes.data() + r * quantRowBytes(format, k), k,
+                  decoded.data() + r * k);
+  KernelState interleavedState(2);
+  KernelState &state = interleave ? interleavedState : kernels();
+  if (interleave &&
+      !interleaveQuantizedMatrix(state, bytes.data(), format, n, k))
+    return {-1.0, -1.0};
+  std::vector<float> c(static_cast<size_t>(n));
+  qgemmNT(state, format, 1, n, k, a.data(), k, bytes.data(), nullptr, c.data(),
+          n, /*accumulate=*/false, Activation::None, inputs);
+  double largest = 0, squares = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    double want = 0;
+    for (int64_t p = 0; p < k; ++p)
+      want += double(a[size_t(p)]) * decoded[size_t(j * k + p)];
+    largest = std::max(largest, std::fabs(c[j] - want));
+    squares += (c[j] - want) * (c[j] - want);
+  }
+  return {largest, squares};
+}
+
 TEST(QuantTest, SixteenBitInputsAreNearlyExact) {
   // Against the product of the decoded weights with the exact activations:
-  // the error of 16 input bits is a small fraction of 8 bits' (the second
+  // the error of int8x2 inputs is a small fraction of int8's (the second
   // rounding has 1/254 of the first's step, or less).
   int64_t n = 64, k = 256;
   std::vector<float> w = randomVector(size_t(n * k), 11, 0.05f);
@@ -426,32 +471,59 @@ TEST(QuantTest, SixteenBitInputsAreNearlyExact) {
   for (bool interleave : {false, true}) {
     if (interleave && !cpuInterleaves())
       continue;
-    std::vector<uint8_t> bytes = quantize(QuantFormat::Q8_0, w, n, k);
-    std::vector<float> decoded(size_t(n * k));
-    for (int64_t r = 0; r < n; ++r)
-      dequantizeRow(QuantFormat::Q8_0,
-                    bytes.data() + r * quantRowBytes(QuantFormat::Q8_0, k), k,
-                    decoded.data() + r * k);
-    KernelState interleavedState(2);
-    KernelState &state = interleave ? interleavedState : kernels();
-    if (interleave)
-      ASSERT_TRUE(interleaveQuantizedMatrix(state, bytes.data(),
-                                            QuantFormat::Q8_0, n, k));
-    double error[2] = {0, 0};
-    for (int bits : {8, 16}) {
-      std::vector<float> c(static_cast<size_t>(n));
-      qgemmNT(state, QuantFormat::Q8_0, 1, n, k, a.data(), k, bytes.data(),
-              nullptr, c.data(), n, /*accumulate=*/false, Activation::None,
-              bits);
-      for (int64_t j = 0; j < n; ++j) {
-        double want = 0;
-        for (int64_t p = 0; p < k; ++p)
-          want += double(a[size_t(p)]) * decoded[size_t(j * k + p)];
-        error[bits / 16] = std::max(error[bits / 16], std::fabs(c[j] - want));
-      }
-    }
-    EXPECT_GT(error[0], 0.0);
-    EXPECT_LT(error[1], error[0] / 50) << "interleaved " << interleave;
+    double once =
+        inputError(QuantFormat::Q8_0, w, a, n, k, interleave, QuantInputs::Int8)
+            .first;
+    double twice = inputError(QuantFormat::Q8_0, w, a, n, k, interleave,
+                              QuantInputs::Int8x2)
+                       .first;
+    EXPECT_GT(once, 0.0);
+    EXPECT_LT(twice, once / 50) << "interleaved " << interleave;
+  }
+}
+
+TEST(QuantTest, BF16InputsMatchDecodedWeights) {
+  // Every path: the AVX-512 BF16 kernel (the best kernel on interleaved
+  // weights, where the CPU has it), and the weights decoded to f32 (other
+  // kernels, row-major weights, Q4_K), for decode steps and prompts.
+  for (QuantKernel kernel :
+       {QuantKernel::Portable, QuantKernel::Avx2, QuantKernel::Avx512Vnni}) {
+    if (!setQuantKernel(kernel))
+      continue;
+    for (QuantFormat format : kFormats)
+      for (int64_t m : {1, 2, 5, 6, 13})
+        for (bool interleave : {false, true}) {
+          if (interleave && !cpuInterleaves())
+            continue;
+          checkProduct(kernel, format, m, 37, rowLength(format, 96),
+                       /*bias=*/true, /*accumulate=*/true, interleave,
+                       Activation::Silu, QuantInputs::BF16);
+          checkProduct(kernel, format, m, 72, rowLength(format, 257),
+                       /*bias=*/false, /*accumulate=*/false, interleave,
+                       Activation::None, QuantInputs::BF16);
+        }
+  }
+  setQuantKernel(bestQuantKernel());
+}
+
+TEST(QuantTest, BF16InputsKeepSmallValuesBesideOutliers) {
+  // A block with an outlier loses its small values in 8-bit integers, not
+  // in bfloat16, whose error is relative to each value.
+  int64_t n = 64, k = 256;
+  std::vector<float> w = randomVector(size_t(n * k), 21, 0.05f);
+  std::vector<float> a = randomVector(size_t(k), 22);
+  for (int64_t p = 0; p < k; p += 17)
+    a[size_t(p)] *= 100;
+  for (bool interleave : {false, true}) {
+    if (interleave && !cpuInterleaves())
+      continue;
+    double int8 =
+        inputError(QuantFormat::Q4_1, w, a, n, k, interleave, QuantInputs::Int8)
+            .second;
+    double bf16 =
+        inputError(QuantFormat::Q4_1, w, a, n, k, interleave, QuantInputs::BF16)
+            .second;
+    EXPECT_LT(bf16, int8 / 20) << "interleaved " << interleave;
   }
 }
 
