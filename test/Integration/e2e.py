@@ -211,6 +211,12 @@ def parse_args():
                     help="with --quantize: the products whose weights match "
                     "REGEX round their inputs as INPUTS says (loomc "
                     "--quantize-override=REGEX=FORMAT:INPUTS); repeatable")
+    ap.add_argument("--quantize-format-of", action="append", default=[],
+                    metavar="REGEX=FORMAT",
+                    help="with --quantize: the matrices that match REGEX in "
+                    "FORMAT instead (loomc --quantize-override=REGEX=FORMAT; "
+                    "per layer where REGEX names some layers); repeatable, "
+                    "the first match wins")
     ap.add_argument("--quantized", default=r"^(?!.*embed).*",
                     help="regex of the 2-D weights --quantize rounds (default: "
                     "every matrix but embeddings)")
@@ -327,7 +333,11 @@ def main():
         rounded = [n for n, v in tensors.items()
                    if np.ndim(v) == 2 and pattern.search(n)]
         for n in rounded:
-            tensors[n] = quant_ref.fake_quantize(tensors[n], args.quantize)
+            fmt = next((f for regex, _, f in
+                        (item.rpartition("=") for item in
+                         args.quantize_format_of)
+                        if re.search(regex, n)), args.quantize)
+            tensors[n] = quant_ref.fake_quantize(tensors[n], fmt)
         # Their products also round the activations they read.
         ref.QUANTIZED_INPUTS.update(rounded)
         ref.QUANTIZED_INPUTS_ROUNDING = args.quantize_inputs
@@ -369,6 +379,8 @@ def main():
     quantize = ["--quantize=" + args.quantize] if args.quantize else []
     if args.quantize and args.quantize_inputs != "int8":
         quantize.append("--quantize-inputs=" + args.quantize_inputs)
+    for item in args.quantize_format_of if args.quantize else []:
+        quantize.append("--quantize-override=" + item)
     for item in args.quantize_inputs_of if args.quantize else []:
         regex, _, rounding = item.rpartition("=")
         quantize.append("--quantize-override=%s=%s:%s" % (regex, args.quantize,

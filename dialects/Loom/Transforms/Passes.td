@@ -203,8 +203,12 @@ def LoomQuantizeWeights : Pass<"loom-quantize-weights", "::mlir::ModuleOp"> {
     first match wins) give some products another format: mixed precision,
     such as more bits for the down projections. `PATTERN=FORMAT:bf16` (or
     `:int8x2`, `:int8`) also sets how those products' inputs are rounded,
-    for finer inputs where they matter only. A product in a block is
-    quantized alike in every call of the block, so its calls must agree.
+    for finer inputs where they matter only. Patterns and overrides match
+    each call's names, so a product in a block may be quantized differently
+    per layer: a block whose calls would quantize its products in several
+    ways gets one copy per way (with a remark), the calls of the first
+    call's way keeping the original. A block called from another block is
+    not specialized: its calls must agree.
 
     With `importance`, each `loom.quantize` also reads the importance of the
     product's input channels, a checkpoint param `NAME.importance` ([in],

@@ -127,6 +127,34 @@ loom::namesPerCall(Value value, ModuleOp module, SymbolTable &symbols) {
   return merged;
 }
 
+std::optional<SmallVector<std::string>>
+loom::namesInCall(Value value, func::CallOp call, ModuleOp module,
+                  SymbolTable &symbols) {
+  if (auto weight = value.getDefiningOp<WeightOp>())
+    return SmallVector<std::string>{checkpointNameOf(weight, symbols)};
+  if (auto argument = dyn_cast<BlockArgument>(value)) {
+    // What the call passes for an argument of the function it calls.
+    if (!isa<func::FuncOp>(argument.getOwner()->getParentOp()) ||
+        argument.getArgNumber() >= call.getNumOperands())
+      return SmallVector<std::string>{};
+    SmallVector<SmallVector<std::string>> names =
+        namesPerCall(call.getOperand(argument.getArgNumber()), module, symbols);
+    if (names.size() != 1)
+      return std::nullopt;
+    return names.front();
+  }
+  SmallVector<std::string> merged;
+  Operation *op = value.getDefiningOp();
+  for (Value operand : op ? op->getOperands() : ValueRange()) {
+    std::optional<SmallVector<std::string>> names =
+        namesInCall(operand, call, module, symbols);
+    if (!names)
+      return std::nullopt;
+    llvm::append_range(merged, *names);
+  }
+  return merged;
+}
+
 FailureOr<ProductSelection>
 ProductSelection::parse(ModuleOp module, StringRef pass, StringRef verb,
                         StringRef participle, ArrayRef<std::string> layers,

@@ -11,11 +11,13 @@
 
 #include "dialects/Loom/IR/LoomOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/Support/Regex.h"
 
+#include <optional>
 #include <string>
 
 namespace loom {
@@ -34,6 +36,13 @@ ProductKind classifyProduct(LinearOp linear);
 llvm::SmallVector<llvm::SmallVector<std::string>>
 namesPerCall(mlir::Value value, mlir::ModuleOp module,
              mlir::SymbolTable &symbols);
+
+/// The checkpoint names `value`, in the function `call` calls, is computed
+/// from in that call; none when the call's own function is called several
+/// ways (a block called from a block).
+std::optional<llvm::SmallVector<std::string>>
+namesInCall(mlir::Value value, mlir::func::CallOp call, mlir::ModuleOp module,
+            mlir::SymbolTable &symbols);
 
 /// Chooses products by kind (a pass's `layers` option: attention, ffn, head,
 /// other, and for some passes embedding; all but embedding when empty) and by
@@ -60,6 +69,12 @@ public:
   /// `selects` for a `loom.linear`, of its classified kind.
   mlir::FailureOr<bool> selects(LinearOp linear) {
     return selects(linear, classifyProduct(linear), linear.getW());
+  }
+
+  /// Whether a product of `kind` reading `names` (one call's) is selected;
+  /// records nothing.
+  bool selectsNames(ProductKind kind, llvm::ArrayRef<std::string> names) {
+    return kinds.test(unsigned(kind)) && matches(names, /*record=*/false);
   }
 
   /// Warns, at the module, of each include pattern that matched no selected

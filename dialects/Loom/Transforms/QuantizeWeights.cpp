@@ -16,6 +16,7 @@
 #include "dialects/Loom/IR/QuantFormat.h"
 #include "dialects/Loom/Transforms/Passes.h"
 #include "dialects/Loom/Transforms/ProductSelection.h"
+#include "dialects/Loom/Transforms/SpecializeBlocks.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -83,6 +84,9 @@ private:
   /// Quantizes the selected token embedding tables (rounded to nearest: the
   /// calibration has no statistics of a table's rows).
   LogicalResult quantizeEmbeddings();
+  /// Gives a block whose calls would quantize its products differently
+  /// (patterns or overrides that pick some layers) a copy per way.
+  void specializeBlocks();
   /// Rewrites the layers that hide products (attention, MLPs) into
   /// `loom.linear`s; a gated MLP that cannot be stays (with a warning).
   void exposeProducts();
@@ -152,8 +156,39 @@ static std::string describe(ProductQuantization quantization) {
   return text;
 }
 
+void WeightQuantizer::specializeBlocks() {
+  ModuleOp root = module;
+  SymbolTable &symbols = selection.getSymbols();
+  auto signature = [&](func::FuncOp block,
+                       func::CallOp call) -> std::optional<std::string> {
+    std::string key;
+    WalkResult walked = block.walk([&](LinearOp linear) {
+      if (linear.getFormat() || linear->getParentOfType<ParamOp>())
+        return WalkResult::advance();
+      std::optional<SmallVector<std::string>> names =
+          namesInCall(linear.getW(), call, root, symbols);
+      if (!names)
+        return WalkResult::interrupt();
+      key += selection.selectsNames(classifyProduct(linear), *names)
+                 ? describe(quantizationFor(*names, /*record=*/false))
+                 : "-";
+      key += ";";
+      return WalkResult::advance();
+    });
+    if (walked.wasInterrupted())
+      return std::nullopt;
+    return key;
+  };
+  for (auto [block, clones] :
+       loom::specializeBlocks(module, symbols, signature))
+    emitRemark(block.getLoc(), "--loom-quantize-weights: this block's calls "
+                               "quantize its products ")
+        << clones + 1 << " ways: one copy of the block each";
+}
+
 LogicalResult WeightQuantizer::run() {
   exposeProducts();
+  specializeBlocks();
   SmallVector<LinearOp> linears;
   module.walk([&](LinearOp linear) {
     if (!linear.getFormat() && !linear->getParentOfType<ParamOp>())
@@ -260,7 +295,8 @@ WeightQuantizer::agreedQuantization(Operation *op,
            << describe(chosen) << " when it reads '"
            << llvm::join(calls.front(), "', '") << "' but in "
            << describe(other) << " when it reads '" << llvm::join(names, "', '")
-           << "'; a block's products are quantized alike in every call";
+           << "'; a block called from another block quantizes its products "
+              "alike in every call";
   }
   for (ArrayRef<std::string> names : calls)
     quantizationFor(names, /*record=*/true);
