@@ -22,7 +22,8 @@ ships (/usr/share/common-licenses/GPL-3).
    channels: min cosines about 0.94 for q4_0 and 0.95 for q4_1, 0.97
    calibrated, 0.975 with error feedback (GPTQ, `--quantize-gptq` from
    the calibration's covariances; 0.978 with every product smoothed
-   first), 0.988 with the value projections kept in q8_0). Per-channel
+   first), 0.988 with the value projections kept in q8_0, alone or with
+   layers 2 and 5's down projections too). Per-channel
    int8 meets its goal on every sentence only with error feedback. The 4-bit checks are floors just under today's figures, so
    that a regression fails; the table shows the goals too. A calibrated
    build must be strictly better than the same format rounded to nearest,
@@ -58,12 +59,14 @@ TEXT = "/usr/share/common-licenses/GPL-3"
 CALIBRATION_TEXT = "/usr/share/common-licenses/LGPL-2.1"
 GOAL = {"q8_0": 0.999, "q8_0:int8x2": 0.999, "q8_0:bf16": 0.999, "int8": 0.999, "q4_0": 0.99,
         "q4_1": 0.99, "q4_0+imp": 0.99, "q4_1+imp": 0.99, "q4_1+gptq": 0.99,
-        "q4_1+gptq, value q8_0": 0.99, "q4_1+gptq+smooth": 0.99,
+        "q4_1+gptq, value q8_0": 0.99, "q4_1+gptq, per layer": 0.99,
+        "q4_1+gptq+smooth": 0.99,
         "int8+gptq": 0.999}
 # What a test run must reach (see the docstring): the goal where it is met,
 # else a floor under today's figure.
 THRESHOLD = {"q8_0": 0.999, "q8_0:int8x2": 0.9995, "q8_0:bf16": 0.9995, "int8": 0.998, "q4_0": 0.93,
              "q4_1": 0.945, "q4_1+gptq": 0.97, "q4_1+gptq, value q8_0": 0.985,
+             "q4_1+gptq, per layer": 0.985,
              "q4_1+gptq+smooth": 0.975, "int8+gptq": 0.999,
              "q4_0+imp": 0.945, "q4_1+imp": 0.96}
 
@@ -193,6 +196,14 @@ def main():
             ("q4_1+gptq, value q8_0",
              feedback + ["--quantize-override=attention.self.value=q8_0"],
              "q4_1_gptq_mixed"),
+            # Per layer, as llama.cpp's Q4_K_M: every value projection
+            # (unfused from q and k) and the down projections of layers 2
+            # and 5 in q8_0 (5.68 bits a weight; the block gets two copies).
+            ("q4_1+gptq, per layer",
+             feedback + ["--fuse-qkv=false",
+                         "--quantize-override=attention.self.value=q8_0",
+                         r"--quantize-override=layer\.[25]\.output\.dense=q8_0"],
+             "q4_1_gptq_layers"),
             # Every product smoothed first (MiniLM's norms are post-norm),
             # its covariance scaled to the smoothed input's.
             ("q4_1+gptq+smooth",
