@@ -15,10 +15,11 @@
 // rows run against the vectors as they are decoded, so each weight byte is
 // read once; a prompt's group is decoded once into a panel, and up to 6
 // activation rows at a time run against it, so a prompt's products cost
-// about half the f32 GEMM's instructions. Elsewhere (Q4_K, row-major rows,
-// other CPUs) the weights are decoded to f32 and multiplied by the rounded
-// inputs (f32 panels for prompts): the same values up to the order of the
-// sums.
+// about half the f32 GEMM's instructions (a Q4_K sub-block is a block, its
+// scale and minimum unpacked from the super-block's). Elsewhere (row-major
+// rows, other CPUs) the weights are decoded to f32 and multiplied by the
+// rounded inputs (f32 panels for prompts): the same values up to the order of
+// the sums.
 //
 //===----------------------------------------------------------------------===//
 
@@ -164,50 +165,97 @@ quadVectors(const uint8_t *data, int q, __m512i &w0, __m512i &w1) {
   }
 }
 
-/// Geometry of an interleaved group of `Format` (not Q4_K): bytes before
-/// its blocks (INT8's row scales) and of a block.
-template <QuantFormat Format> struct GroupLayout {
-  static constexpr int64_t header = quantRowHeader(Format) * kInterleave;
-  static constexpr int64_t block =
-      Format == QuantFormat::Q8_0   ? kInterleave * LOOM_QUANT_Q8_0_BYTES
-      : Format == QuantFormat::Q4_0 ? kInterleave * LOOM_QUANT_Q4_0_BYTES
-      : Format == QuantFormat::Q4_1 ? kInterleave * LOOM_QUANT_Q4_1_BYTES
-                                    : kInterleave * kQuantBlock;
+/// Block `b` (32 weights; a Q4_K sub-block) of an interleaved group of
+/// `Format`: where its scales are (Q4_K: its super-block's header), where
+/// its integers are, and (Q4_K) which sub-block of its super-block it is.
+struct GroupBlock {
+  const uint8_t *header, *data;
+  int sub;
 };
+template <QuantFormat Format>
+inline GroupBlock groupBlock(const uint8_t *group, int64_t b) {
+  constexpr int64_t subBlocks = kQuantSuperBlock / kBlock;
+  if constexpr (Format == QuantFormat::Q4_K) {
+    const uint8_t *super =
+        group + (b / subBlocks) * kInterleave * LOOM_QUANT_Q4_K_BYTES;
+    int sub = int(b % subBlocks);
+    return {super, super + kQ4KGroupHeader + sub * kQ4KGroupSubBlock, sub};
+  }
+  constexpr int64_t bytes =
+      kInterleave * (Format == QuantFormat::Q8_0   ? LOOM_QUANT_Q8_0_BYTES
+                     : Format == QuantFormat::Q4_0 ? LOOM_QUANT_Q4_0_BYTES
+                     : Format == QuantFormat::Q4_1 ? LOOM_QUANT_Q4_1_BYTES
+                                                   : kQuantBlock);
+  const uint8_t *block =
+      group + quantRowHeader(Format) * kInterleave + b * bytes;
+  return {block, block + interleavedHeaderBytes(Format), 0};
+}
 
-/// The 16 rows' scales and minimums of block `block` of a group, each
-/// row's twice (lanes 2r and 2r + 1: rows 0-7 in `*0`, rows 8-15 in `*1`).
+/// Whether `Format`'s weights have a minimum's term (sum of the inputs
+/// times a per-block value).
+template <QuantFormat Format>
+constexpr bool kHasMins =
+    Format == QuantFormat::Q4_1 || Format == QuantFormat::Q4_K;
+
+/// 16 halves at `at`, as f32.
+__attribute__((target(LOOM_BF16_TARGET))) inline __m512
+halves(const uint8_t *at) {
+  return _mm512_cvtph_ps(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at)));
+}
+
+/// The 16 rows' scales and minimum terms of `block`, each row's twice
+/// (lanes 2r and 2r + 1: rows 0-7 in `*0`, rows 8-15 in `*1`).
 template <QuantFormat Format>
 __attribute__((target(LOOM_BF16_TARGET))) inline void
-blockScales(const uint8_t *group, const uint8_t *block, __m512 &scale0,
+blockScales(const uint8_t *group, const GroupBlock &block, __m512 &scale0,
             __m512 &scale1, __m512 &min0, __m512 &min1) {
   const __m512i pairs =
       _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
   const __m512i upper = _mm512_add_epi32(pairs, _mm512_set1_epi32(8));
   __m512 scales, mins = _mm512_setzero_ps();
-  if constexpr (Format == QuantFormat::Int8)
+  if constexpr (Format == QuantFormat::Int8) {
     scales = _mm512_loadu_ps(reinterpret_cast<const float *>(group));
-  else
-    scales = _mm512_cvtph_ps(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block)));
-  if constexpr (Format == QuantFormat::Q4_1)
-    mins = _mm512_cvtph_ps(_mm256_loadu_si256(
-        reinterpret_cast<const __m256i *>(block + 2 * kInterleave)));
+  } else if constexpr (Format == QuantFormat::Q4_K) {
+    // The sub-block's 6-bit scale and minimum, from the packed vectors
+    // (QuantInterleaved.cpp): d sc and -dmin m.
+    const uint8_t *header = block.header;
+    __m512i scLow = _mm512_loadu_si512(header + 64);
+    __m512i mLow = _mm512_loadu_si512(header + 128);
+    __m512i high = _mm512_loadu_si512(header + 192);
+    const __m512i four = _mm512_set1_epi32(15), two = _mm512_set1_epi32(3);
+    unsigned j = unsigned(block.sub);
+    __m512i sc = _mm512_or_si512(
+        _mm512_and_si512(_mm512_srli_epi32(scLow, 4 * j), four),
+        _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(high, 2 * j), two),
+                          4));
+    __m512i m = _mm512_or_si512(
+        _mm512_and_si512(_mm512_srli_epi32(mLow, 4 * j), four),
+        _mm512_slli_epi32(
+            _mm512_and_si512(_mm512_srli_epi32(high, 16 + 2 * j), two), 4));
+    scales = _mm512_mul_ps(halves(header), _mm512_cvtepi32_ps(sc));
+    mins = _mm512_sub_ps(
+        _mm512_setzero_ps(),
+        _mm512_mul_ps(halves(header + 2 * kInterleave), _mm512_cvtepi32_ps(m)));
+  } else {
+    scales = halves(block.header);
+    if constexpr (Format == QuantFormat::Q4_1)
+      mins = halves(block.header + 2 * kInterleave);
+  }
   scale0 = _mm512_permutexvar_ps(pairs, scales);
   scale1 = _mm512_permutexvar_ps(upper, scales);
   min0 = _mm512_permutexvar_ps(pairs, mins);
   min1 = _mm512_permutexvar_ps(upper, mins);
 }
 
-/// Decodes the interleaved group `group` of `format` (not Q4_K) into the
-/// panel layout above, `blocks` blocks.
+/// Decodes the interleaved group `group` of `format` into the panel layout
+/// above, `blocks` blocks.
 template <QuantFormat Format>
 __attribute__((target(LOOM_BF16_TARGET))) void
 decodePanel(const uint8_t *group, int64_t blocks, uint8_t *panel) {
-  using Layout = GroupLayout<Format>;
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t *block = group + Layout::header + b * Layout::block;
-    const uint8_t *data = block + interleavedHeaderBytes(Format);
+    GroupBlock block = groupBlock<Format>(group, b);
+    const uint8_t *data = block.data;
     uint8_t *out = panel + b * kPanelBlockBytes;
     for (int q = 0; q < kPanelQuads; ++q) {
       __m512i w0, w1;
@@ -253,19 +301,18 @@ template <QuantFormat Format, int M>
 __attribute__((target(LOOM_BF16_TARGET))) void
 dotGroupDirect(const uint8_t *group, int64_t blocks, const uint16_t *x,
                int64_t ldx, const float *sums, float *out) {
-  using Layout = GroupLayout<Format>;
-  constexpr bool mins = Format == QuantFormat::Q4_1;
   __m512 total[M][2];
   for (int i = 0; i < M; ++i)
     total[i][0] = total[i][1] = _mm512_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t *block = group + Layout::header + b * Layout::block;
-    _mm_prefetch(reinterpret_cast<const char *>(block) + 2 * Layout::block,
+    GroupBlock block = groupBlock<Format>(group, b);
+    // Two blocks ahead (about 1 KiB: the hardware's prefetchers alone
+    // leave the stream short of the memory's bandwidth).
+    _mm_prefetch(reinterpret_cast<const char *>(block.data) + 1024,
                  _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char *>(block) + 2 * Layout::block +
-                     256,
+    _mm_prefetch(reinterpret_cast<const char *>(block.data) + 1024 + 256,
                  _MM_HINT_T0);
-    const uint8_t *data = block + interleavedHeaderBytes(Format);
+    const uint8_t *data = block.data;
     __m512 acc[M][2];
     for (int i = 0; i < M; ++i)
       acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -286,7 +333,7 @@ dotGroupDirect(const uint8_t *group, int64_t blocks, const uint16_t *x,
     for (int i = 0; i < M; ++i) {
       total[i][0] = _mm512_fmadd_ps(acc[i][0], scale0, total[i][0]);
       total[i][1] = _mm512_fmadd_ps(acc[i][1], scale1, total[i][1]);
-      if constexpr (mins) {
+      if constexpr (kHasMins<Format>) {
         // In the even lanes only: once a row.
         __m512 sum =
             _mm512_maskz_mov_ps(0x5555, _mm512_set1_ps(sums[i * blocks + b]));
@@ -382,7 +429,7 @@ template <QuantFormat Format> DirectFn directFor(int64_t m) {
   }
 }
 
-/// The direct kernel of `format` (not Q4_K) for `m` <= 4 rows.
+/// The direct kernel of `format` for `m` <= 4 rows.
 DirectFn directFor(QuantFormat format, int64_t m) {
   switch (format) {
   case QuantFormat::Q8_0:
@@ -391,6 +438,8 @@ DirectFn directFor(QuantFormat format, int64_t m) {
     return directFor<QuantFormat::Q4_0>(m);
   case QuantFormat::Q4_1:
     return directFor<QuantFormat::Q4_1>(m);
+  case QuantFormat::Q4_K:
+    return directFor<QuantFormat::Q4_K>(m);
   default:
     return directFor<QuantFormat::Int8>(m);
   }
@@ -433,7 +482,7 @@ void qgemmBf16Groups(KernelState &state, QuantFormat format, int64_t m,
                      int64_t n, int64_t k, const float *a, int64_t lda,
                      const uint8_t *w, const float *bias, float *c, int64_t ldc,
                      bool accumulate, Activation activation) {
-  bool mins = format == QuantFormat::Q4_1;
+  bool mins = format == QuantFormat::Q4_1 || format == QuantFormat::Q4_K;
   int64_t blocks = k / kBlock;
   Bf16Scratch &scratch = getBf16Scratch();
   scratch.x.resize(size_t(m * k));
@@ -452,6 +501,7 @@ void qgemmBf16Groups(KernelState &state, QuantFormat format, int64_t m,
       format == QuantFormat::Q8_0   ? decodePanel<QuantFormat::Q8_0>
       : format == QuantFormat::Q4_0 ? decodePanel<QuantFormat::Q4_0>
       : format == QuantFormat::Q4_1 ? decodePanel<QuantFormat::Q4_1>
+      : format == QuantFormat::Q4_K ? decodePanel<QuantFormat::Q4_K>
                                     : decodePanel<QuantFormat::Int8>;
   int64_t groups = n / kInterleave;
   int64_t groupBytes = kInterleave * quantRowBytes(format, k);
@@ -502,7 +552,7 @@ void loom::detail::qgemmBf16(KernelState &state, QuantFormat format, int64_t m,
                              bool accumulate, Activation activation) {
   int64_t groups = interleaved ? n / kInterleave : 0;
 #if LOOM_X86
-  fast = fast && groups && format != QuantFormat::Q4_K && hasBf16Kernel();
+  fast = fast && groups && hasBf16Kernel();
 #else
   fast = false;
 #endif

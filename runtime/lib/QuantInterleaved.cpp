@@ -76,15 +76,6 @@ void interleaveBlock(QuantFormat format, const uint8_t *const *blocks,
             uint8_t(values[r][4 * v + t] | (values[r][16 + 4 * v + t] << 4));
 }
 
-/// Q4_K: bytes of a group's super-block before its sub-blocks' nibbles
-/// (16 d, 16 dmin, then three vectors of the rows' 6-bit scales and
-/// minimums: lane r of the first holds row r's eight scales' low 4 bits,
-/// 4 bits a sub-block; the second the minimums' likewise; the third their
-/// high 2 bits, scales at bit 2j, minimums at bit 16 + 2j); the bytes of a
-/// sub-block's nibbles (as a Q4_0 group block's).
-constexpr int64_t kQ4KHeader = 256;
-constexpr int64_t kQ4KSubBlock = 16 * kInterleave;
-
 /// The 6-bit scale and minimum of sub-block `j` of row `r` in an interleaved
 /// Q4_K group super-block (QuantInterleaved.cpp).
 void q4kGroupScale(const uint8_t *block, int r, int j, int &sc, int &m) {
@@ -136,7 +127,7 @@ void interleaveSuperBlock(const uint8_t *const *blocks, uint8_t *out) {
     for (int r = 0; r < kInterleave; ++r)
       for (int l = 0; l < kQuantBlock; ++l)
         values[r][l] = (blocks[r][16 + 32 * (j / 2) + l] >> (4 * (j % 2))) & 15;
-    uint8_t *data = out + kQ4KHeader + j * kQ4KSubBlock;
+    uint8_t *data = out + kQ4KGroupHeader + j * kQ4KGroupSubBlock;
     for (int v = 0; v < 4; ++v)
       for (int r = 0; r < kInterleave; ++r)
         for (int t = 0; t < 4; ++t)
@@ -200,7 +191,7 @@ void loom::detail::decodeGroup(QuantFormat format, const uint8_t *group,
         for (int j = 0; j < int(kQuantSuperBlock / kQuantBlock); ++j) {
           int sc, m;
           q4kGroupScale(block, r, j, sc, m);
-          const uint8_t *data = block + kQ4KHeader + kQ4KSubBlock * j;
+          const uint8_t *data = block + kQ4KGroupHeader + kQ4KGroupSubBlock * j;
           float *out = rows + r * k + sb * kQuantSuperBlock + j * kQuantBlock;
           for (int p = 0; p < kQuantBlock; ++p)
             out[p] =
@@ -380,7 +371,7 @@ dotGroupQ4K(const uint8_t *group, const QuantizedRows &a, float *out,
     __m512i mLow = _mm512_loadu_si512(block + 128);
     __m512i high = _mm512_loadu_si512(block + 192);
     for (int j = 0; j < subBlocks; ++j) {
-      const uint8_t *data = block + kQ4KHeader + j * kQ4KSubBlock;
+      const uint8_t *data = block + kQ4KGroupHeader + j * kQ4KGroupSubBlock;
       _mm_prefetch(reinterpret_cast<const char *>(data) + 2 * groupBlock,
                    _MM_HINT_T0);
       __m512i sc = _mm512_or_si512(

@@ -162,6 +162,15 @@ constexpr int64_t interleavedHeaderBytes(QuantFormat format) {
              : (format == QuantFormat::Q4_1 ? 4 : 2) * kInterleave;
 }
 
+/// Q4_K: bytes of a group's super-block before its sub-blocks' nibbles
+/// (16 d, 16 dmin, then three vectors of the rows' 6-bit scales and
+/// minimums: lane r of the first holds row r's eight scales' low 4 bits,
+/// 4 bits a sub-block; the second the minimums' likewise; the third their
+/// high 2 bits, scales at bit 2j, minimums at bit 16 + 2j); the bytes of a
+/// sub-block's nibbles (as a Q4_0 group block's).
+constexpr int64_t kQ4KGroupHeader = 256;
+constexpr int64_t kQ4KGroupSubBlock = 16 * kInterleave;
+
 /// Decodes the 16 rows of the interleaved group `group` of `format` (`k`
 /// weights a row) to f32 `rows[r * k + p]`.
 void decodeGroup(QuantFormat format, const uint8_t *group, int64_t k,
