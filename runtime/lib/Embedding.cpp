@@ -13,9 +13,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <cstdlib>
-
 using namespace loom;
 
 extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
@@ -30,6 +27,12 @@ extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
   auto half = state.halfRows.find(key);
   for (int64_t i = 0; i < count; ++i) {
     int64_t row = tokens[i * ids->strides[0]];
+    // The session checks ids against the vocabulary; a table read out of
+    // bounds would be a compiler bug, stopped here rather than read.
+    if (row < 0 || row >= table->sizes[0])
+      badKernelCall(LOOM_KERNEL_EMBEDDING,
+                    fmt::format("token id {} outside the table's {} rows", row,
+                                table->sizes[0]));
     float *to = out->aligned + out->offset + i * out->strides[0];
     if (readPackedRow(state, key, row, cols, to))
       continue;
@@ -45,12 +48,6 @@ extern "C" void _mlir_ciface_loom_embedding(loom_context *context,
   }
 }
 
-/// Stops the program: generated code passed what no compiled model passes.
-[[noreturn]] static void badCall(const std::string &message) {
-  std::fprintf(stderr, "loom runtime: %s\n", message.c_str());
-  std::abort();
-}
-
 extern "C" void _mlir_ciface_loom_embedding_quantized(loom_context *,
                                                       MemRef<int8_t, 2> *table,
                                                       MemRef<int32_t, 1> *ids,
@@ -58,24 +55,26 @@ extern "C" void _mlir_ciface_loom_embedding_quantized(loom_context *,
                                                       int64_t formatId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format)
-    badCall(
-        fmt::format("loom_embedding_quantized: unknown format {}", formatId));
+    badKernelCall(LOOM_KERNEL_EMBEDDING_QUANTIZED,
+                  fmt::format("unknown format {}", formatId));
   int64_t cols = out->sizes[1];
   if (cols % quantBlockWeights(*format) != 0 ||
       table->sizes[1] != quantRowBytes(*format, cols) ||
       table->strides[1] != 1 || out->strides[1] != 1 ||
       ids->sizes[0] != out->sizes[0])
-    badCall("loom_embedding_quantized: operands of mismatched shapes or "
-            "layouts");
+    badKernelCall(LOOM_KERNEL_EMBEDDING_QUANTIZED,
+                  "operands of mismatched shapes or "
+                  "layouts");
   const int32_t *tokens = ids->aligned + ids->offset;
   for (int64_t i = 0; i < ids->sizes[0]; ++i) {
     int64_t row = tokens[i * ids->strides[0]];
     // The session checks ids against the vocabulary; a table read out of
     // bounds would be a compiler bug, stopped here rather than read.
     if (row < 0 || row >= table->sizes[0])
-      badCall(fmt::format("loom_embedding_quantized: token id {} outside "
-                          "the table's {} rows",
-                          row, table->sizes[0]));
+      badKernelCall(LOOM_KERNEL_EMBEDDING_QUANTIZED,
+                    fmt::format("token id {} outside "
+                                "the table's {} rows",
+                                row, table->sizes[0]));
     dequantizeRow(*format,
                   table->aligned + table->offset + row * table->strides[0],
                   cols, out->aligned + out->offset + i * out->strides[0]);

@@ -1037,13 +1037,6 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
     }
 }
 
-/// Stops the program: generated code passed what no compiled model passes.
-[[noreturn]] static void badActivation(const char *kernel, int64_t id) {
-  std::fprintf(stderr, "loom runtime: %s: unknown activation %lld\n", kernel,
-               static_cast<long long>(id));
-  std::abort();
-}
-
 /// The entry points generated code calls: B as [k, n] (`nn`) or [n, k]
 /// (`nt`); C added to, or overwritten (`_overwrite`); then the activation
 /// `activationId` (LOOM_ACTIVATION_*).
@@ -1053,7 +1046,8 @@ static void sgemmMemRefs(KernelState &state, MemRef<float, 2> *a,
       MemRef<float, 2> *c, int64_t activationId) {                             \
     std::optional<Activation> activation = activationFromId(activationId);     \
     if (!activation)                                                           \
-      badActivation(#NAME, activationId);                                      \
+      badKernelCall(#NAME,                                                     \
+                    "unknown activation " + std::to_string(activationId));     \
     sgemmMemRefs(*context->kernels, a, b, c, B_KN, ACCUMULATE, *activation);   \
   }
 LOOM_SGEMM_ENTRY(loom_sgemm_nn, /*bKN=*/true, /*accumulate=*/true)

@@ -15,11 +15,6 @@
 
 using namespace loom;
 
-[[noreturn]] static void badCall(const char *message) {
-  std::fprintf(stderr, "loom runtime: %s: %s\n", LOOM_KERNEL_LOW_RANK, message);
-  std::abort();
-}
-
 /// The column scales of an activation-aware decomposition: the square
 /// roots of `importance`, floored at 1e-5 of the largest; all ones without
 /// it or when no entry is positive.
@@ -62,7 +57,8 @@ std::vector<double> loom::singularValues(const MatrixView &w,
       LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', lapack_int(n), lapack_int(k),
                      m.data(), lapack_int(n), s.data(), nullptr, 1, nullptr, 1);
   if (info != 0)
-    badCall("the singular value decomposition did not converge");
+    badKernelCall(LOOM_KERNEL_LOW_RANK,
+                  "the singular value decomposition did not converge");
   return s;
 }
 
@@ -122,7 +118,8 @@ LowRankFactors loom::factorLowRank(const MatrixView &w, int64_t rank,
                           lapack_int(shorter), superb.data());
   }
   if (info != 0)
-    badCall("the singular value decomposition did not converge");
+    badKernelCall(LOOM_KERNEL_LOW_RANK,
+                  "the singular value decomposition did not converge");
   for (int64_t r = 0; r < rank; ++r) {
     // The row of V^T, signed so that its largest entry is positive.
     int64_t largest = 0;
@@ -165,7 +162,7 @@ extern "C" void _mlir_ciface_loom_low_rank(loom_context *context,
       (hasImportance && importance->sizes[0] != k) ||
       out->sizes[0] != (part == 0 ? rank : n) ||
       out->sizes[1] != (part == 0 ? k : rank))
-    badCall("operands of mismatched shapes");
+    badKernelCall(LOOM_KERNEL_LOW_RANK, "operands of mismatched shapes");
   MatrixView view{w->aligned + w->offset, n, k, w->strides[0], w->strides[1]};
   const float *scores =
       hasImportance ? importance->aligned + importance->offset : nullptr;

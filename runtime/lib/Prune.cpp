@@ -108,12 +108,6 @@ std::vector<int64_t> loom::selectHeadGroups(const AttentionWeights &w,
   return best(headGroupScores(w, importance, importanceStride), keep);
 }
 
-/// Stops the program: generated code passed what no compiled model passes.
-[[noreturn]] static void badCall(const char *kernel, const char *message) {
-  std::fprintf(stderr, "loom runtime: %s: %s\n", kernel, message);
-  std::abort();
-}
-
 static MatrixView viewOf(const MemRef<float, 2> &m) {
   return {m.aligned + m.offset, m.sizes[0], m.sizes[1], m.strides[0],
           m.strides[1]};
@@ -134,7 +128,7 @@ extern "C" void _mlir_ciface_loom_prune_neurons(
       (hasImportance && importance->sizes[0] != neurons) ||
       target->sizes[axis] != neurons || out->sizes[axis] != keep ||
       out->sizes[1 - axis] != target->sizes[1 - axis])
-    badCall(LOOM_KERNEL_PRUNE_NEURONS, "operands of mismatched shapes");
+    badKernelCall(LOOM_KERNEL_PRUNE_NEURONS, "operands of mismatched shapes");
   std::vector<int64_t> kept = selectNeurons(
       hasGate ? viewOf(*gate) : MatrixView(), viewOf(*up), viewOf(*down),
       hasImportance ? importance->aligned + importance->offset : nullptr,
@@ -169,7 +163,7 @@ extern "C" void _mlir_ciface_loom_prune_heads(
       target->sizes[axis] != block * kvHeads ||
       out->sizes[axis] != block * keep ||
       out->sizes[1 - axis] != target->sizes[1 - axis])
-    badCall(LOOM_KERNEL_PRUNE_HEADS, "operands of mismatched shapes");
+    badKernelCall(LOOM_KERNEL_PRUNE_HEADS, "operands of mismatched shapes");
   std::vector<int64_t> kept = selectHeadGroups(
       weights,
       hasImportance ? importance->aligned + importance->offset : nullptr,

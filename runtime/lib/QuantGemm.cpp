@@ -573,25 +573,22 @@ void loom::qgemmNT(KernelState &state, QuantFormat format, int64_t m, int64_t n,
   }
 }
 
-/// Stops the program: generated code passed what no compiled model passes.
-[[noreturn]] static void badCall(const std::string &message) {
-  std::fprintf(stderr, "loom runtime: %s\n", message.c_str());
-  std::abort();
-}
-
 extern "C" void _mlir_ciface_loom_qgemm_nt(
     loom_context *context, MemRef<float, 2> *x, MemRef<int8_t, 2> *w,
     MemRef<float, 1> *bias, MemRef<float, 2> *out, int64_t formatId,
     int64_t accumulate, int64_t activationId, int64_t inputsId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format || !quantHasKernels(*format))
-    badCall(fmt::format("loom_qgemm_nt: unknown format {}", formatId));
+    badKernelCall(LOOM_KERNEL_QGEMM_NT,
+                  fmt::format("unknown format {}", formatId));
   std::optional<QuantInputs> inputs = quantInputsFromId(inputsId);
   if (!inputs)
-    badCall(fmt::format("loom_qgemm_nt: unknown inputs {}", inputsId));
+    badKernelCall(LOOM_KERNEL_QGEMM_NT,
+                  fmt::format("unknown inputs {}", inputsId));
   std::optional<Activation> activation = activationFromId(activationId);
   if (!activation)
-    badCall(fmt::format("loom_qgemm_nt: unknown activation {}", activationId));
+    badKernelCall(LOOM_KERNEL_QGEMM_NT,
+                  fmt::format("unknown activation {}", activationId));
   int64_t m = x->sizes[0], k = x->sizes[1], n = w->sizes[0];
   if (k % quantBlockWeights(*format) != 0 ||
       w->sizes[1] != quantRowBytes(*format, k) || w->strides[1] != 1 ||
@@ -599,7 +596,8 @@ extern "C" void _mlir_ciface_loom_qgemm_nt(
       out->strides[1] != 1 || out->sizes[0] != m || out->sizes[1] != n ||
       (bias->sizes[0] != 0 && bias->sizes[0] != n) ||
       (bias->sizes[0] != 0 && bias->strides[0] != 1))
-    badCall("loom_qgemm_nt: operands of mismatched shapes or layouts");
+    badKernelCall(LOOM_KERNEL_QGEMM_NT,
+                  "operands of mismatched shapes or layouts");
   qgemmNT(*context->kernels, *format, m, n, k, x->aligned + x->offset,
           x->strides[0], w->aligned + w->offset,
           bias->sizes[0] ? bias->aligned + bias->offset : nullptr,
@@ -612,14 +610,16 @@ extern "C" void _mlir_ciface_loom_quantize(
     MemRef<float, 2> *covariance, MemRef<int8_t, 2> *out, int64_t formatId) {
   std::optional<QuantFormat> format = quantFormatFromId(formatId);
   if (!format || !quantHasKernels(*format))
-    badCall(fmt::format("loom_quantize: unknown format {}", formatId));
+    badKernelCall(LOOM_KERNEL_QUANTIZE,
+                  fmt::format("unknown format {}", formatId));
   int64_t n = w->sizes[0], k = w->sizes[1];
   if (k % quantBlockWeights(*format) != 0 || out->sizes[0] != n ||
       out->sizes[1] != quantRowBytes(*format, k) || out->strides[1] != 1 ||
       (importance->sizes[0] != 0 && importance->sizes[0] != k) ||
       (covariance->sizes[0] != 0 &&
        (covariance->sizes[0] != k || covariance->sizes[1] != k)))
-    badCall("loom_quantize: operands of mismatched shapes or layouts");
+    badKernelCall(LOOM_KERNEL_QUANTIZE,
+                  "operands of mismatched shapes or layouts");
   // Rows of any stride (a transposed view is copied a row at a time).
   const float *imp =
       importance->sizes[0] ? importance->aligned + importance->offset : nullptr;

@@ -61,9 +61,7 @@ extern "C" void _mlir_ciface_loom_smooth_scales(loom_context *context,
   const int64_t n = w->sizes[0], k = w->sizes[1];
   if (importance->sizes[0] != k || out->sizes[0] != k || !(alpha >= 0.0) ||
       !(alpha <= 1.0) || (inverse != 0 && inverse != 1)) {
-    std::fprintf(stderr, "loom runtime: %s: operands of mismatched shapes\n",
-                 LOOM_KERNEL_SMOOTH_SCALES);
-    std::abort();
+    badKernelCall(LOOM_KERNEL_SMOOTH_SCALES, "operands of mismatched shapes");
   }
   smoothScales(w->aligned + w->offset, n, k, w->strides[0], w->strides[1],
                importance->aligned + importance->offset, importance->strides[0],

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include <sys/stat.h>
@@ -135,3 +136,8 @@ std::string weightsDirectory(const std::string &path) {
 }
 
 } // namespace loom
+
+void loom::badKernelCall(const char *kernel, const std::string &message) {
+  std::fprintf(stderr, "loom runtime: %s: %s\n", kernel, message.c_str());
+  std::abort();
+}

@@ -100,6 +100,11 @@ size_t editDistance(std::string_view a, std::string_view b,
 std::optional<std::string>
 closestMatch(std::string_view name, const std::vector<std::string> &candidates);
 
+/// Stops the program with "loom runtime: KERNEL: MESSAGE": generated code
+/// passed a kernel what no compiled model passes (a mismatch between the
+/// compiler and the runtime, not something a user's input can cause).
+[[noreturn]] void badKernelCall(const char *kernel, const std::string &message);
+
 /// Formats a shape as `[2, 3]` (a scalar is `[]`).
 std::string formatShape(const std::vector<int64_t> &shape);
 
