@@ -106,8 +106,9 @@ private:
   ArrayRef<FormatOverride> overrides;
   /// Which overrides chose the format of a quantized weight.
   SmallVector<bool> overrideMatched;
-  /// Products quantized in q4_1 because their rows do not fit q4_k, and the
-  /// first one's weight name and row length.
+  /// Matrices (products' weights and embedding tables) quantized in q4_1
+  /// because their rows do not fit q4_k, and the first one's name and row
+  /// length.
   int64_t fallbacks = 0;
   std::pair<std::string, int64_t> firstFallback;
 };
@@ -268,7 +269,7 @@ LogicalResult WeightQuantizer::run() {
   if (fallbacks) {
     InFlightDiagnostic remark =
         module.emitRemark("--loom-quantize-weights: ")
-        << fallbacks << (fallbacks == 1 ? " product" : " products")
+        << fallbacks << (fallbacks == 1 ? " matrix" : " matrices")
         << " whose rows are not whole 256-weight q4_k super-blocks "
         << (fallbacks == 1 ? "is" : "are") << " quantized in q4_1 instead (";
     if (!firstFallback.first.empty())

@@ -157,7 +157,7 @@ func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x50xf32> attributes {loom.en
 
 // q4_k: rows of 32 weights are not whole 256-weight super-blocks, so the
 // products take q4_1 instead (a remark counts them); overrides still apply.
-// SUPER:       remark: --loom-quantize-weights: 4 products whose rows are not whole 256-weight q4_k super-blocks are quantized in q4_1 instead (the first: 'l0.qkv', rows of 32)
+// SUPER:       remark: --loom-quantize-weights: 4 matrices whose rows are not whole 256-weight q4_k super-blocks are quantized in q4_1 instead (the first: 'l0.qkv', rows of 32)
 // SUPER-LABEL: func.func private @Block(
 // SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<96x32xf32>
 // SUPER:         loom.quantize %{{.*}} format q4_1 : tensor<32x32xf32>
