@@ -483,15 +483,16 @@ TEST(QuantTest, SixteenBitInputsAreNearlyExact) {
 }
 
 TEST(QuantTest, BF16InputsMatchDecodedWeights) {
-  // Every path: the AVX-512 BF16 kernel (the best kernel on interleaved
-  // weights, where the CPU has it), and the weights decoded to f32 (other
-  // kernels, row-major weights, Q4_K), for decode steps and prompts.
+  // Every path: the AVX-512 BF16 kernels (the best kernel on interleaved
+  // weights, where the CPU has it: decode steps of 1 to 4 rows, prompt
+  // tiles of 1 to 6 rows), and the weights decoded to f32 (other kernels,
+  // row-major weights), for decode steps and prompts.
   for (QuantKernel kernel :
        {QuantKernel::Portable, QuantKernel::Avx2, QuantKernel::Avx512Vnni}) {
     if (!setQuantKernel(kernel))
       continue;
     for (QuantFormat format : kFormats)
-      for (int64_t m : {1, 2, 5, 6, 13})
+      for (int64_t m : {1, 2, 3, 4, 5, 8, 9, 10, 13})
         for (bool interleave : {false, true}) {
           if (interleave && !cpuInterleaves())
             continue;
