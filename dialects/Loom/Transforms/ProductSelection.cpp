@@ -110,7 +110,8 @@ loom::namesPerCall(Value value, ModuleOp module, SymbolTable &symbols) {
   if (!op)
     return {{}};
   // A computation on weights: the names of each operand, call by call (the
-  // operands of one op come from the same calls).
+  // operands of one op come from the same calls); an operand read alike in
+  // every call (a weight of the block's own) counts in each.
   SmallVector<SmallVector<std::string>> merged;
   for (Value operand : op->getOperands()) {
     SmallVector<SmallVector<std::string>> names =
@@ -119,8 +120,13 @@ loom::namesPerCall(Value value, ModuleOp module, SymbolTable &symbols) {
       merged = std::move(names);
       continue;
     }
-    for (size_t i = 0; i < merged.size() && i < names.size(); ++i)
-      llvm::append_range(merged[i], names[i]);
+    if (merged.size() == 1 && names.size() > 1) {
+      SmallVector<std::string> alike = merged.front();
+      merged.assign(names.size(), alike);
+    }
+    for (size_t i = 0; i < merged.size(); ++i)
+      if (names.size() == 1 || i < names.size())
+        llvm::append_range(merged[i], names[names.size() == 1 ? 0 : i]);
   }
   if (merged.empty())
     merged.push_back({});

@@ -13,6 +13,7 @@
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="inputs=int8x2" | FileCheck %s --check-prefix=BITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="inputs=int8x2 overrides=lm_head=q8_0:int8,\.down$=q4_0:bf16" | FileCheck %s --check-prefix=MIXBITS
 // RUN: loom-opt %s --split-input-file --loom-quantize-weights="overrides=\.up$=q8_0:bf16" | FileCheck %s --check-prefix=SOMEBITS
+// RUN: loom-opt %S/Inputs/block-own-weight.mlir --loom-quantize-weights="include=shared" 2>&1 | FileCheck %s --check-prefix=OWNWEIGHT
 // RUN: loom-opt %S/Inputs/per-layer-blocks.mlir --loom-quantize-weights="format=q4_0 overrides=l1\.=q8_0" 2>&1 | FileCheck %s --check-prefix=PERLAYER
 // RUN: loom-opt %S/Inputs/per-layer-blocks.mlir --loom-quantize-weights="include=l[02]\." 2>&1 | FileCheck %s --check-prefix=SOMELAYERS
 // RUN: loom-opt %S/Inputs/per-layer-blocks.mlir --loom-quantize-weights="overrides=l2\.=q8_0:bf16,l1\.=q4_1" 2>&1 | FileCheck %s --check-prefix=THREEWAYS
@@ -274,3 +275,10 @@ func.func @layers(%x: tensor<?x32xf32>, %up: tensor<64x32xf32>, %down: tensor<32
 // ONEWAY-NOT: remark
 // ONEWAY-NOT: @Block_1
 // ONEWAY: loom.linear %{{.*}}, %{{.*}} format q4_1 :
+
+// A weight of the block's own is read in every call: a pattern that names
+// it selects the product in every call (one block, no copy).
+// OWNWEIGHT-NOT: remark
+// OWNWEIGHT-LABEL: func.func private @Block(
+// OWNWEIGHT:         loom.linear %{{.*}}, %{{.*}} format q8_0 :
+// OWNWEIGHT-NOT:   @Block_1
