@@ -17,8 +17,8 @@
 // activation rows at a time run against it, so a prompt's products cost
 // about half the f32 GEMM's instructions (a Q4_K sub-block is a block, its
 // scale and minimum unpacked from the super-block's). Elsewhere (row-major
-// rows, other CPUs) the weights are decoded to f32 and multiplied by the
-// rounded inputs (f32 panels for prompts): the same values up to the order of
+// rows, other CPUs) the weights are decoded to f32 panels and multiplied by
+// the rounded inputs in the f32 GEMM: the same values up to the order of
 // the sums.
 //
 //===----------------------------------------------------------------------===//
@@ -556,56 +556,38 @@ void loom::detail::qgemmBf16(KernelState &state, QuantFormat format, int64_t m,
 #else
   fast = false;
 #endif
-  // The inputs rounded, as f32, for what the kernel above does not take.
-  float *rounded = nullptr;
-  if (!fast || groups * kInterleave < n) {
+  int64_t rowBytes = quantRowBytes(format, k);
+  // The inputs rounded, as f32: without the kernel, every row of W is
+  // decoded to f32 panels for the f32 GEMM; with it, the rows after the
+  // last group are decoded one at a time.
+  int64_t firstRow = fast ? groups * kInterleave : n;
+  if (!fast || firstRow < n) {
     Bf16Scratch &scratch = getBf16Scratch();
     scratch.rounded.resize(size_t(m * k));
-    rounded = scratch.rounded.data();
+    float *rounded = scratch.rounded.data();
     for (int64_t i = 0; i < m; ++i)
       for (int64_t p = 0; p < k; ++p)
         rounded[i * k + p] = fromBf16(toBf16(a[i * lda + p]));
+    if (!fast) {
+      qgemmPanels(state, format, m, n, k, rounded, k, w, interleaved, bias, c,
+                  ldc, accumulate, activation);
+      return;
+    }
   }
-  if (!fast && m > kQuantSmallM) {
-    qgemmPanels(state, format, m, n, k, rounded, k, w, interleaved, bias, c,
-                ldc, accumulate, activation);
-    return;
-  }
-  int64_t rowBytes = quantRowBytes(format, k);
 #if LOOM_X86
-  if (fast)
-    qgemmBf16Groups(state, format, m, groups * kInterleave, k, a, lda, w, bias,
-                    c, ldc, accumulate, activation);
+  qgemmBf16Groups(state, format, m, firstRow, k, a, lda, w, bias, c, ldc,
+                  accumulate, activation);
 #endif
-  // Decoded to f32: the groups the kernel above did not take (a decode
-  // step's few rows), then the rows after the last group (every row, where
-  // nothing is interleaved).
-  auto finish = [&](const float *values, int64_t j0, int64_t count) {
-    storeColumns(values, count, m, j0, count, bias, c, ldc, accumulate);
-    applyActivation(activation, c + j0, m, count, ldc);
-  };
-  state.pool.parallelFor(0, fast ? 0 : groups, 1,
-                         [&](int64_t first, int64_t last) {
-                           std::vector<float> &decoded = getBf16Scratch().rows;
-                           decoded.resize(size_t(kInterleave * k));
-                           float out[kQuantSmallM * kInterleave];
-                           for (int64_t g = first; g < last; ++g) {
-                             decodeGroup(format, w + g * kInterleave * rowBytes,
-                                         k, decoded.data());
-                             dotDecoded(rounded, m, decoded.data(), kInterleave,
-                                        k, out, kInterleave);
-                             finish(out, g * kInterleave, kInterleave);
-                           }
-                         });
-  state.pool.parallelFor(
-      groups * kInterleave, n, 16, [&](int64_t first, int64_t last) {
-        std::vector<float> &decoded = getBf16Scratch().rows;
-        decoded.resize(size_t(k));
-        std::vector<float> out(static_cast<size_t>(m));
-        for (int64_t j = first; j < last; ++j) {
-          dequantizeRow(format, w + j * rowBytes, k, decoded.data());
-          dotDecoded(rounded, m, decoded.data(), 1, k, out.data(), 1);
-          finish(out.data(), j, 1);
-        }
-      });
+  const float *rounded = getBf16Scratch().rounded.data();
+  state.pool.parallelFor(firstRow, n, 16, [&](int64_t first, int64_t last) {
+    std::vector<float> &decoded = getBf16Scratch().rows;
+    decoded.resize(size_t(k));
+    std::vector<float> out(static_cast<size_t>(m));
+    for (int64_t j = first; j < last; ++j) {
+      dequantizeRow(format, w + j * rowBytes, k, decoded.data());
+      dotDecoded(rounded, m, decoded.data(), 1, k, out.data(), 1);
+      storeColumns(out.data(), 1, m, j, 1, bias, c, ldc, accumulate);
+      applyActivation(activation, c + j, m, 1, ldc);
+    }
+  });
 }
