@@ -21,9 +21,6 @@
 // OVERRIDE4: error: --loom-quantize-weights: bad override 'down=q8_0:a12'; write PATTERN=FORMAT with a format of q8_0, q4_0, q4_1, q4_k or int8, optionally with :int8, :int8x2 or :bf16 for how its inputs are rounded
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="overrides=down=q8_0:" 2>&1 | FileCheck %s --check-prefix=OVERRIDE5
 // OVERRIDE5: error: --loom-quantize-weights: bad override 'down=q8_0:'
-// A block called from a block must agree on how its products round inputs too.
-// RUN: not loom-opt %s --split-input-file --loom-quantize-weights="include=\.w$ overrides=l0\.=q8_0:bf16" 2>&1 | FileCheck %s --check-prefix=BITSAGREE
-// BITSAGREE: error: the overrides quantize this product in q8_0 with bf16 inputs when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block called from another block quantizes its products alike in every call
 // RUN: not loom-opt %s --split-input-file --loom-quantize-weights="inputs=fp8" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: --loom-quantize-weights: unknown inputs 'fp8'; expected int8, int8x2 or bf16
 // RUN: not loom-opt %S/Inputs/covariance-declared.mlir --loom-quantize-weights="covariance=true" 2>&1 | FileCheck %s --check-prefix=COVDECL
@@ -37,29 +34,6 @@ func.func @forward(%x: tensor<?x48xf32>) -> tensor<?x16xf32> {
   // expected-error @below {{cannot quantize this product's weight to q8_0: its rows have 48 weights, not a multiple of the group size 32}}
   %y = loom.linear %x, %w : (tensor<?x48xf32>, tensor<16x48xf32>) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
-}
-
-// -----
-
-// A block called from another block is not specialized: its product is
-// quantized alike in every call of the outer block.
-loom.param @l0.w : tensor<32x32xf32>
-loom.param @l1.w : tensor<32x32xf32>
-func.func private @Inner(%x: tensor<?x32xf32>, %w: tensor<32x32xf32>) -> tensor<?x32xf32> {
-  // expected-error @below {{the overrides quantize this product in q4_0 when it reads 'l0.w' but in q8_0 when it reads 'l1.w'; a block called from another block quantizes its products alike in every call}}
-  %y = loom.linear %x, %w : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
-  return %y : tensor<?x32xf32>
-}
-func.func private @Outer(%x: tensor<?x32xf32>, %w: tensor<32x32xf32>) -> tensor<?x32xf32> {
-  %y = call @Inner(%x, %w) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
-  return %y : tensor<?x32xf32>
-}
-func.func @forward(%x: tensor<?x32xf32>) -> tensor<?x32xf32> {
-  %0 = loom.weight @l0.w : tensor<32x32xf32>
-  %1 = loom.weight @l1.w : tensor<32x32xf32>
-  %h = call @Outer(%x, %0) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
-  %y = call @Outer(%h, %1) : (tensor<?x32xf32>, tensor<32x32xf32>) -> tensor<?x32xf32>
-  return %y : tensor<?x32xf32>
 }
 
 // -----
