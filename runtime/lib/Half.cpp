@@ -3,6 +3,7 @@
 #include "loom/Half.h"
 #include "loom/Kernels.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace loom {
@@ -131,4 +132,21 @@ void loom::writeWeight(void *data, WeightType type, int64_t index,
     static_cast<uint16_t *>(data)[index] = floatToBfloat16(value);
     return;
   }
+}
+
+std::optional<int64_t> loom::firstBeyondHalf(const void *data, WeightType type,
+                                             int64_t count) {
+  if (type == WeightType::F16) {
+    const auto *bits = static_cast<const uint16_t *>(data);
+    for (int64_t i = 0; i < count; ++i)
+      if ((bits[i] & 0x7fffu) == 0x7c00u)
+        return i;
+    return std::nullopt;
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    float value = readWeight(data, type, i);
+    if (std::isfinite(value) && (floatToHalf(value) & 0x7fffu) == 0x7c00u)
+      return i;
+  }
+  return std::nullopt;
 }

@@ -462,11 +462,53 @@ Status Session::loadWeights() {
     if (pending[i] == 0 && unread)
       releasePages(data, elementsOf(i) * weightTypeSize(type), pageSize);
   };
+  // With --weight-type=f16, a value beyond f16's range would silently
+  // become an infinity in the products' panels or a derived f16 weight.
+  auto fitsHalf = [&](size_t i) -> Status {
+    const TensorSpec &spec = specOf(i);
+    const void *data = nullptr;
+    WeightType type = WeightType::F16;
+    if (computed(i) && spec.floatType == DType::F16 && !spec.quant) {
+      data = weightTable[i];
+    } else if (shapes[i].n != 0 && panelTypes[i] == WeightType::F16) {
+      std::tie(data, type) = layoutOf(i);
+      if (type == WeightType::F16)
+        return Status::success();
+    }
+    if (!data)
+      return Status::success();
+    std::optional<int64_t> beyond =
+        firstBeyondHalf(data, type, int64_t(elementsOf(i)));
+    if (!beyond)
+      return Status::success();
+    std::string value =
+        type == WeightType::F16
+            ? std::string()
+            : fmt::format(" ({:g})", readWeight(data, type, *beyond));
+    std::string sources;
+    if (fromCheckpoint(i) && weights.source(set(i)).file)
+      sources = fmt::format(" in {}", weights.source(set(i)).file->getPath());
+    else if (i >= stored)
+      for (int64_t source : info.derivedSources[i - stored])
+        sources += fmt::format("{}'{}'", sources.empty() ? "" : ", ",
+                               specOf(size_t(source)).name);
+    return makeError(fmt::format(
+        "weight '{}'{}: element {}{} is beyond f16's largest magnitude, "
+        "65504, and would become infinite in f16 (--weight-type=f16); build "
+        "with --weight-type=bf16 or f32",
+        spec.name,
+        sources.empty() || fromCheckpoint(i)
+            ? sources
+            : " (computed from " + sources + ")",
+        *beyond, value));
+  };
   Progress progress("loading weights", int64_t(entries), "tensors");
   int64_t done = 0;
   for (size_t i = 0; i < entries; ++i) {
     if (computed(i))
       continue;
+    if (Status fits = fitsHalf(i); !fits)
+      return fits;
     finish(i);
     releaseIfUnused(i);
     progress.update(++done);
@@ -477,6 +519,8 @@ Status Session::loadWeights() {
     if (!computed(i))
       continue;
     model.prepare(&context, int64_t(d));
+    if (Status fits = fitsHalf(i); !fits)
+      return fits;
     finish(i);
     progress.update(++done);
     for (int64_t source : info.derivedSources[d]) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -49,6 +50,13 @@ float readWeight(const void *data, WeightType type, int64_t index);
 /// Stores `value` as element `index` of `data` of `type` (rounded to nearest
 /// even).
 void writeWeight(void *data, WeightType type, int64_t index, float value);
+
+/// The first of the `count` elements of `data` (of `type`) that f16 cannot
+/// hold: an F32 or BF16 value that is finite but beyond ±65504, which
+/// rounding to f16 makes infinite, or an infinity in F16 data (such a
+/// rounding's result); none if every element fits.
+std::optional<int64_t> firstBeyondHalf(const void *data, WeightType type,
+                                       int64_t count);
 } // namespace loom
 
 /// What the kernels of one model instance share (`loom_context::kernels`):

@@ -1,12 +1,14 @@
 //===- HalfTest.cpp - F16 and BF16 conversions ----------------------------===//
 
 #include "loom/Half.h"
+#include "loom/Kernels.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 using namespace loom;
 
@@ -103,3 +105,24 @@ TEST(HalfTest, BulkConversionIsLittleEndianAndUnaligned) {
 }
 
 } // namespace
+
+TEST(HalfTest, FirstBeyondHalfFindsWhatF16MakesInfinite) {
+  // 65519 rounds down to 65504; 65520 rounds up to infinity.
+  std::vector<float> f32 = {1.0f, -65519.0f, 3.0e38f, -65520.0f};
+  EXPECT_EQ(loom::firstBeyondHalf(f32.data(), loom::WeightType::F32, 2),
+            std::nullopt);
+  EXPECT_EQ(loom::firstBeyondHalf(f32.data(), loom::WeightType::F32, 4), 2);
+  // Infinities and NaNs are not the conversion's doing.
+  std::vector<float> special = {std::numeric_limits<float>::infinity(),
+                                std::numeric_limits<float>::quiet_NaN()};
+  EXPECT_EQ(loom::firstBeyondHalf(special.data(), loom::WeightType::F32, 2),
+            std::nullopt);
+  std::vector<uint16_t> bf16 = {loom::floatToBfloat16(60000.0f),
+                                loom::floatToBfloat16(-70000.0f)};
+  EXPECT_EQ(loom::firstBeyondHalf(bf16.data(), loom::WeightType::BF16, 2), 1);
+  // F16 data: its infinities (what an overflowing conversion wrote).
+  std::vector<uint16_t> f16 = {0x7bffu, 0x3c00u, 0xfc00u};
+  EXPECT_EQ(loom::firstBeyondHalf(f16.data(), loom::WeightType::F16, 2),
+            std::nullopt);
+  EXPECT_EQ(loom::firstBeyondHalf(f16.data(), loom::WeightType::F16, 3), 2);
+}
