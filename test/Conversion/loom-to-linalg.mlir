@@ -33,6 +33,20 @@ func.func @linear_half_weight(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>) -> tenso
 
 // -----
 
+// A token embedding table kept in bf16: the lookup widens each element it
+// gathers.
+// CHECK-LABEL: func.func @embedding_half_table
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?xi32>) outs(%{{.*}} : tensor<?x8xf32>)
+// CHECK:   %[[E:.*]] = tensor.extract %{{.*}} : tensor<16x8xbf16>
+// CHECK:   %[[WIDE:.*]] = arith.extf %[[E]] : bf16 to f32
+// CHECK:   linalg.yield %[[WIDE]] : f32
+func.func @embedding_half_table(%ids: tensor<?xi32>, %t: tensor<16x8xbf16>) -> tensor<?x8xf32> {
+  %x = loom.embedding %ids, %t : (tensor<?xi32>, tensor<16x8xbf16>) -> tensor<?x8xf32>
+  return %x : tensor<?x8xf32>
+}
+
+// -----
+
 // A residual is the accumulator's starting value: the contraction's output
 // operand, with no add of its own.
 // CHECK-LABEL: func.func @linear_residual(

@@ -18,8 +18,9 @@ using namespace loom;
 
 namespace {
 
-/// Gathers rows of `table`: `result[i, d] = table[row(i), d]`, where `row`
-/// computes the table row of output row `i` from its token id.
+/// Gathers rows of `table`: `result[i, d] = table[row(i), d]` (widened to
+/// the result's type), where `row` computes the table row of output row `i`
+/// from its token id.
 Value buildGather(
     OpBuilder &b, Location loc, Value ids, Value table, Type resultType,
     function_ref<Value(OpBuilder &, Location, Value /*id*/, Value /*i*/)> row) {
@@ -42,6 +43,10 @@ Value buildGather(
                Value tableRow = row(nb, nloc, args[0], rowIndex);
                Value element = tensor::ExtractOp::create(
                    nb, nloc, table, ValueRange{tableRow, column});
+               // A half-precision table's values, widened.
+               if (element.getType() != type.getElementType())
+                 element = arith::ExtFOp::create(
+                     nb, nloc, type.getElementType(), element);
                linalg::YieldOp::create(nb, nloc, element);
              })
       .getResult(0);

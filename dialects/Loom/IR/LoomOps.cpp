@@ -368,8 +368,15 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *context,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
   std::optional<QuantFormat> format = adaptor.getFormat();
-  if (!format)
-    return inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(), inferred);
+  if (!format) {
+    // Rows of a half-precision table are widened to f32 as they are read.
+    if (failed(inferEmbedding(loc, adaptor.getIds(), adaptor.getTable(),
+                              inferred)))
+      return failure();
+    inferred.back() = cast<RankedTensorType>(inferred.back())
+                          .clone(Float32Type::get(context));
+    return success();
+  }
   // A quantized table's rows hold D values in R bytes.
   RankedTensorType tableType = rankedOf(adaptor.getTable(), 2);
   if (!rankedOf(adaptor.getIds(), 1) || !tableType)

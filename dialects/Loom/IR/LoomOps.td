@@ -166,7 +166,8 @@ def Loom_EmbeddingOp : Loom_Op<"embedding", [Pure, Loom_InferType]> {
   let summary = "token embedding lookup";
   let description = [{
     `result[s, :] = table[ids[s], :]`; `ids: [seq]`, `table: [vocab, D]`,
-    result `[seq, D]` (f32).
+    result `[seq, D]` (f32). A bf16 or f16 table's rows are widened to f32
+    as they are read (`--loom-convert-weights`).
 
     With `format`, the table is block-quantized: `table` holds the bytes of
     the `[vocab, D]` matrix in that format (`tensor<vocab x R x i8>`, R the

@@ -1,9 +1,10 @@
 //===- ConvertWeights.cpp - Weights of products in half precision ---------===//
 //
 // Implements --loom-convert-weights: each `loom.linear` with an f32 weight
-// reads it through `loom.convert` to bf16 or f16, and the product widens
-// each element as it reads it. `--loom-derive-weights` then computes each
-// conversion once at load, so a decode step streams two bytes a weight.
+// (and each token embedding table) reads it through `loom.convert` to bf16
+// or f16, and the product (the lookup) widens each element as it reads it.
+// `--loom-derive-weights` then computes each conversion once at load, so a
+// decode step streams two bytes a weight.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +62,22 @@ struct ConvertWeightsPass
       Value converted = ConvertOp::create(
           builder, linear.getLoc(), weightType.clone(half), linear.getW());
       linear.getWMutable().assign(converted);
+    });
+
+    // Token embedding tables too: the lookup widens each row it reads, and
+    // an LM head tied to the table reads the same converted copy (one
+    // derived weight), so the f32 table is only read at load.
+    module.walk([&](EmbeddingOp embedding) {
+      if (embedding.getFormat() || embedding->getParentOfType<ParamOp>())
+        return;
+      auto tableType = cast<RankedTensorType>(embedding.getTable().getType());
+      if (!tableType.getElementType().isF32())
+        return;
+      OpBuilder builder(embedding);
+      Value converted =
+          ConvertOp::create(builder, embedding.getLoc(), tableType.clone(half),
+                            embedding.getTable());
+      embedding.getTableMutable().assign(converted);
     });
   }
 };

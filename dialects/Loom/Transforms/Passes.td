@@ -168,7 +168,9 @@ def LoomConvertWeights : Pass<"loom-convert-weights", "::mlir::ModuleOp"> {
     Each `loom.linear` with an f32 weight (not quantized) reads it through
     `loom.convert` to `type` (`bf16` or `f16`, rounded to nearest even), and
     widens each element to f32 as it multiplies: the weight takes half the
-    memory and a decode step reads half the bytes. Attention layers and
+    memory and a decode step reads half the bytes. So does each
+    `loom.embedding`'s f32 table (its rows widened as they are read); an LM
+    head tied to the table reads the same converted copy. Attention layers and
     MLPs are first rewritten as their products. Run `--loom-derive-weights`
     after it, so that each conversion is computed once at load; the original
     f32 weights are then only read at load. Generated loops read the

@@ -14,6 +14,8 @@ loom.param @l1.o : tensor<32x32xf32>
 loom.param @l1.up : tensor<64x32xf32>
 loom.param @l1.down : tensor<32x64xf32>
 loom.param @lm_head : tensor<50x32xf32>
+loom.param @wte : tensor<50x32xf32>
+loom.param @wq : tensor<50x34xi8>
 
 // CHECK-LABEL: func.func private @Block(
 // CHECK:         %[[QKV:.*]] = loom.convert %{{.*}} : tensor<96x32xf32> to tensor<96x32xbf16>
@@ -46,6 +48,8 @@ func.func private @Block(%x: tensor<?x32xf32>, %qkv: tensor<96x32xf32> {loom.wei
 // DERIVE-NEXT:   loom.yield %[[H]]
 // DERIVE:      loom.param @l1.down.bf16 : tensor<32x64xbf16> init {
 // DERIVE:      loom.param @lm_head.bf16 : tensor<50x32xbf16> init {
+// DERIVE:      loom.param @wte.bf16 : tensor<50x32xbf16> init {
+// DERIVE-NOT:  loom.param @wte.bf16
 // DERIVE-LABEL: func.func private @Block(
 // DERIVE-SAME:   tensor<96x32xbf16>
 // DERIVE-NOT:    loom.convert
@@ -77,3 +81,28 @@ func.func @forward(%x: tensor<?x32xf32>) -> (tensor<?x50xf32>, tensor<?x50xf32>)
   %quantized = loom.linear %h1, %q format q8_0 : (tensor<?x32xf32>, tensor<50x34xi8>) -> tensor<?x50xf32>
   return %logits, %quantized : tensor<?x50xf32>, tensor<?x50xf32>
 }
+
+
+// A token embedding table is converted too (its rows widened as the lookup
+// reads them), and the head tied to it reads the same derived copy; a
+// quantized table keeps its bytes.
+// CHECK-LABEL: func.func @tied(
+// CHECK:         %[[T:.*]] = loom.convert %{{.*}} : tensor<50x32xf32> to tensor<50x32xbf16>
+// CHECK:         loom.embedding %{{.*}}, %[[T]] : (tensor<?xi32>, tensor<50x32xbf16>) -> tensor<?x32xf32>
+// CHECK:         loom.embedding %{{.*}}, %{{.*}} format q8_0 : (tensor<?xi32>, tensor<50x34xi8>) -> tensor<?x32xf32>
+// CHECK:         %[[H:.*]] = loom.convert %{{.*}} : tensor<50x32xf32> to tensor<50x32xbf16>
+// CHECK:         loom.linear %{{.*}}, %[[H]] : (tensor<?x32xf32>, tensor<50x32xbf16>) -> tensor<?x50xf32>
+func.func @tied(%ids: tensor<?xi32>) -> tensor<?x50xf32> attributes {loom.entry} {
+  %w = loom.weight @wte : tensor<50x32xf32>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<50x32xf32>) -> tensor<?x32xf32>
+  %wq = loom.weight @wq : tensor<50x34xi8>
+  %xq = loom.embedding %ids, %wq format q8_0 : (tensor<?xi32>, tensor<50x34xi8>) -> tensor<?x32xf32>
+  %s = loom.add %x, %xq : tensor<?x32xf32>, tensor<?x32xf32>
+  %logits = loom.linear %s, %w : (tensor<?x32xf32>, tensor<50x32xf32>) -> tensor<?x50xf32>
+  return %logits : tensor<?x50xf32>
+}
+// DERIVE-LABEL: func.func @tied(
+// DERIVE:         %[[T:.*]] = loom.weight @wte.bf16 : tensor<50x32xbf16>
+// DERIVE:         loom.embedding %{{.*}}, %[[T]] :
+// DERIVE:         %[[H:.*]] = loom.weight @wte.bf16 : tensor<50x32xbf16>
+// DERIVE:         loom.linear %{{.*}}, %[[H]] :
