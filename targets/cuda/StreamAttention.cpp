@@ -15,7 +15,9 @@
 // sees in one pass and writes o / l. A shorter one (decode) also splits the
 // keys into runs of 32, a thread each, and a second kernel merges the runs'
 // (m, l, o): M = max m_r, o = sum_r o_r exp(m_r - M) / sum_r l_r exp(m_r - M)
-// (flash decoding), so that a long cache is read by many threads. The
+// (flash decoding), so that a long cache is read by many threads. A head
+// of more than 64 values (up to 128) reads its query a chunk at a time
+// beside the key's instead of keeping it in registers. The
 // threads neither share memory nor synchronize, so the kernels also run in
 // the emulation (`--loom-emulate-gpu`) and are checked there by numbers.
 //
@@ -37,16 +39,23 @@ namespace loom::cuda {
 
 using namespace mlir;
 
-/// The largest head a thread keeps in registers: its query, and a key's row
-/// in flight. (Heads of 128 values spill 150-200 bytes a thread on sm_80
-/// and sm_90a; they keep the generic lowering until a kernel that shares
-/// tiles of keys in shared memory.)
-static constexpr int64_t kMaxHeadDim = 64;
+/// The largest head streamed (a larger one keeps the generic lowering).
+static constexpr int64_t kMaxHeadDim = 128;
+
+/// The largest head whose query a thread keeps in registers beside a key's
+/// row in flight. (A 128-value head's query takes 128 registers: with the
+/// key's values and the outputs, ptxas spills 200-300 bytes a thread on
+/// sm_80; such a head reads its query a chunk at a time instead.)
+static constexpr int64_t kMaxRegisterHead = 64;
 
 /// The most values of a head's output one thread keeps: a head of more is
 /// shared by threads that each compute every score and a slice of the
 /// output (else a 64-value head takes all 255 registers of a thread).
 static constexpr int64_t kOutputsPerThread = 32;
+
+/// Values of a key's row (and of the query) read at once by a head whose
+/// query is not kept in registers.
+static constexpr int64_t kKeyChunk = 32;
 
 /// Keys a thread of a short chunk (decode) runs over.
 static constexpr int64_t kSplitKeys = 32;
@@ -205,10 +214,15 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
   Value kvHead = arith::DivUIOp::create(b, loc, thread.head, index(group));
   Value kvBase = mul(kvHead, headDim);
   Value valueBase = add(kvBase, mul(thread.slice, width));
+  // A head of up to kMaxRegisterHead values keeps its query in registers;
+  // a larger one reads it a chunk at a time beside the key's (from the
+  // caches: every key of the loop reads the same row).
+  bool queryInRegisters = headDim <= kMaxRegisterHead;
   SmallVector<Value> query;
-  for (int64_t d = 0; d < headDim; ++d)
-    query.push_back(memref::LoadOp::create(
-        b, loc, queries, ValueRange{thread.row, add(headBase, index(d))}));
+  if (queryInRegisters)
+    for (int64_t d = 0; d < headDim; ++d)
+      query.push_back(memref::LoadOp::create(
+          b, loc, queries, ValueRange{thread.row, add(headBase, index(d))}));
 
   Value zero = constant(0.0);
   SmallVector<Value> init = {constant(-std::numeric_limits<double>::infinity()),
@@ -219,18 +233,32 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
       first, last, init, [&](Value j, ValueRange state) -> SmallVector<Value> {
         // The key's and value's rows, each one vector read from one
         // address (read value by value, the loop's strength reduction
-        // keeps an address a value in registers).
-        Value keys = cachedRow(op.getKeyCache(), j, kvBase, headDim);
-        Value values = cachedRow(op.getValueCache(), j, valueBase, width);
+        // keeps an address a value in registers); a key row beside a query
+        // read from memory, a chunk at a time.
         auto element = [&](Value vector, int64_t d) -> Value {
           return vector::ExtractOp::create(b, loc, vector,
                                            ArrayRef<int64_t>{d});
         };
-        Value score = zero;
-        for (int64_t d = 0; d < headDim; ++d) {
-          Value term =
-              arith::MulFOp::create(b, loc, query[d], element(keys, d));
-          score = arith::AddFOp::create(b, loc, score, term);
+        Value score = zero, values;
+        int64_t chunkSize = queryInRegisters ? headDim : kKeyChunk;
+        for (int64_t chunk = 0; chunk < headDim; chunk += chunkSize) {
+          int64_t size = std::min(chunkSize, headDim - chunk);
+          Value keys =
+              cachedRow(op.getKeyCache(), j, add(kvBase, index(chunk)), size);
+          if (!values)
+            values = cachedRow(op.getValueCache(), j, valueBase, width);
+          Value queryChunk;
+          if (!queryInRegisters)
+            queryChunk = vector::LoadOp::create(
+                b, loc, VectorType::get({size}, b.getF32Type()), queries,
+                ValueRange{thread.row, add(headBase, index(chunk))});
+          for (int64_t d = 0; d < size; ++d) {
+            Value queryValue =
+                queryInRegisters ? query[chunk + d] : element(queryChunk, d);
+            Value term =
+                arith::MulFOp::create(b, loc, queryValue, element(keys, d));
+            score = arith::AddFOp::create(b, loc, score, term);
+          }
         }
         score = arith::MulFOp::create(b, loc, score, scale);
         Value maximum = state[0], sum = state[1];
@@ -362,10 +390,14 @@ Value StreamBuilder::build(int64_t rows) {
   int64_t dynamic = ShapedType::kDynamic;
   auto anyLayout =
       StridedLayoutAttr::get(b.getContext(), dynamic, {dynamic, dynamic});
-  Value queries = bufferization::ToBufferOp::create(
-      b, loc,
-      MemRefType::get(qType.getShape(), qType.getElementType(), anyLayout), q,
-      /*read_only=*/true);
+  // Rows read a chunk at a time as vectors need a dense buffer (a copy
+  // where the query is a view of a wider one).
+  MemRefType queriesType =
+      headDim <= kMaxRegisterHead
+          ? MemRefType::get(qType.getShape(), qType.getElementType(), anyLayout)
+          : MemRefType::get(qType.getShape(), qType.getElementType());
+  Value queries = bufferization::ToBufferOp::create(b, loc, queriesType, q,
+                                                    /*read_only=*/true);
   Value seq = tensor::DimOp::create(b, loc, q, 0);
   Value length = add(op.getPos(), seq);
   auto resultType = cast<RankedTensorType>(op.getType());

@@ -194,14 +194,34 @@ func.func @strided_cache(%q: tensor<?x4xf32>, %k: tensor<?x4xf32>, %v: tensor<?x
   return %o : tensor<?x4xf32>
 }
 
-// Heads of more than 64 values do not fit a thread's registers: left alone.
+// A head of 128 values: its query does not fit a thread's registers beside
+// a key's row, so each thread reads both a chunk of 32 values at a time, the
+// query from a dense buffer; 4 slices of 32 outputs.
 // CHECK-LABEL: func.func @wide_heads(
-// CHECK-NOT:     scf.if
-// CHECK:         loom.cached_attention
-// ALL-LABEL:   func.func @wide_heads(
-// ALL-NOT:       scf.if
-// ALL:           loom.cached_attention
+// CHECK:         %[[Q:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x128xf32> to memref<?x128xf32>
+// CHECK:         scf.if
+// CHECK:         scf.parallel (%[[ROW:.*]], %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c4)
+// CHECK:           scf.for
+// CHECK:             vector.load %{{.*}} : memref<32xf32, strided<[1], offset: ?>>, vector<32xf32>
+// CHECK:             vector.load %[[Q]][%[[ROW]], %c0] : memref<?x128xf32>, vector<32xf32>
+// CHECK:             vector.load %[[Q]][%[[ROW]], %c32]
+// CHECK:             vector.load %[[Q]][%[[ROW]], %c64]
+// CHECK:             vector.load %[[Q]][%[[ROW]], %c96]
+// CHECK:         } else {
+// CHECK-NOT:     loom.cached_attention
 func.func @wide_heads(%q: tensor<?x128xf32>, %k: tensor<?x128xf32>, %v: tensor<?x128xf32>, %kc: memref<1x64x128xf32>, %vc: memref<1x64x128xf32>, %pos: index, %slot: index) -> tensor<?x128xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 128 causal : (tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x128xf32>, memref<1x64x128xf32>, memref<1x64x128xf32>, index, index) -> tensor<?x128xf32>
   return %o : tensor<?x128xf32>
+}
+
+// Heads of more than 128 values keep the generic lowering.
+// CHECK-LABEL: func.func @wider_heads(
+// CHECK-NOT:     scf.if
+// CHECK:         loom.cached_attention
+// ALL-LABEL:   func.func @wider_heads(
+// ALL-NOT:       scf.if
+// ALL:           loom.cached_attention
+func.func @wider_heads(%q: tensor<?x256xf32>, %k: tensor<?x256xf32>, %v: tensor<?x256xf32>, %kc: memref<1x64x256xf32>, %vc: memref<1x64x256xf32>, %pos: index, %slot: index) -> tensor<?x256xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 256 causal : (tensor<?x256xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<1x64x256xf32>, memref<1x64x256xf32>, index, index) -> tensor<?x256xf32>
+  return %o : tensor<?x256xf32>
 }
