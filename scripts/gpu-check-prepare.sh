@@ -42,10 +42,11 @@ if [ $emulate = 1 ]; then
 fi
 
 # name example defines...: small models of each kind the check compares on
-# both devices, and `bench`, a Llama whose decode streams 19 MB of weights a
+# both devices (`llama128`: heads of 128 values), and `bench`, a Llama whose decode streams 19 MB of weights a
 # token (the copy to the GPU machine holds at most 64 MiB).
 models=(
   "llama llama.loom -D layers=2 -D dim=64 -D heads=4 -D kv_heads=2 -D ffn=128 -D vocab=97"
+  "llama128 llama.loom -D layers=1 -D dim=256 -D heads=2 -D kv_heads=1 -D ffn=64 -D vocab=97"
   "gpt2 gpt2.loom -D layers=2 -D dim=64 -D heads=4 -D vocab=97 -D positions=64"
   "flowformer flowformer.loom -D dim=32 -D heads=4 -D ffn=64 -D vocab=97 -D layers=2"
   "bert bert.loom -D layers=2 -D dim=64 -D heads=4 -D ffn=128 -D vocab=97 -D positions=16"
@@ -111,4 +112,12 @@ for lib in $libs; do
 done
 tar -C "$out" -cJf "$out/libs.tar.xz" lib
 rm -rf "$out/lib"
+# The programs, packed too (xz keeps about a quarter of each): the copy to
+# the GPU machine holds at most 64 MiB.
+rm -rf "$out/programs"
+mkdir -p "$out/programs"
+find "$out" -maxdepth 1 -type f -perm -u+x ! -name '*.so' \
+  -exec mv {} "$out/programs/" \;
+tar -C "$out" -cJf "$out/programs.tar.xz" programs
+rm -rf "$out/programs"
 du -sh "$out"

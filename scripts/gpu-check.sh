@@ -25,6 +25,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 report="$work/report.txt"
 tar -C "$work" -xJf "$dir/libs.tar.xz"
+tar -C "$work" -xJf "$dir/programs.tar.xz"
+programs="$work/programs"
 export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # An emulated build (gpu-check-prepare.sh --emulate) runs on the stand-in.
 if [ -f "$dir/fake-driver.so" ]; then
@@ -58,7 +60,7 @@ max_difference() {
 # checkpoint is `weights`.safetensors (default: `name`'s).
 compare_decoder() {
   local label=$1 name=$2 prompt=$3 steps=$4 limit=$5 tokens=$6
-  local program="$dir/$name" weights="$dir/${7:-$name}.safetensors"
+  local program="$programs/$name" weights="$dir/${7:-$name}.safetensors"
   if ! "$program" --device=cpu --weights "$weights" --prompt-ids "$prompt" \
        -n "$steps" --logits "$work/$label-cpu.npy" >"$work/cpu" 2>"$work/err"; then
     say "FAIL $label on the CPU: $(tail -3 "$work/err")"
@@ -98,8 +100,8 @@ if command -v nvidia-smi >/dev/null; then
   say "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
 fi
 prompt="3 14 15 92 65 35 89 11 42 7"
-for name in llama gpt2 flowformer bert; do
-  program="$dir/$name"
+for name in llama llama128 gpt2 flowformer bert; do
+  program="$programs/$name"
   weights="$dir/$name.safetensors"
   if [ "$name" = bert ]; then
     "$program" --device=cpu --weights "$weights" --prompt-ids "$prompt" \
@@ -130,7 +132,7 @@ done
 # of 40 positions, whose attention runs in two runs of 32 keys, merged.
 # Tokens are reported, not required: TF32 may turn a near tie.
 long_prompt="3 14 15 92 65 35 89 79 32 38 46 26 43 38 32 79 50 28 84 19 71 69 39 93"
-for name in llama gpt2 flowformer; do
+for name in llama llama128 gpt2 flowformer; do
   compare_decoder "$name-long" "$name" "$long_prompt" 16 "$long_tolerance" no
 done
 # The host ahead of the GPU (--gpu-elide-host-waits): the same numbers.
@@ -147,17 +149,17 @@ compare_decoder llama-bf16-long llama-bf16 "$long_prompt" 16 \
 # and `big`'s random weights (built only for a real GPU).
 benches=("bench --weights $dir/bench.safetensors"
          "bench-async --weights $dir/bench.safetensors")
-if [ -x "$dir/big" ]; then
+if [ -x "$programs/big" ]; then
   benches+=("big --random-weights 1 --prompt-ids $(seq -s, 1 32)")
 fi
-if [ -x "$dir/big-bf16" ]; then
+if [ -x "$programs/big-bf16" ]; then
   benches+=("big-bf16 --random-weights 1 --prompt-ids $(seq -s, 1 32)")
 fi
 for spec in "${benches[@]}"; do
   read -r name weights <<<"$spec"
   for device in cpu cuda; do
     # shellcheck disable=SC2086
-    if "$dir/$name" --device=$device $weights --bench -n 16 \
+    if "$programs/$name" --device=$device $weights --bench -n 16 \
          >"$work/bench" 2>&1; then
       say "$name $device: $(grep -E '^(load|prefill|decode|gpu)' "$work/bench" | tr '\n' ';' | sed 's/;/; /g')"
     else
