@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace loom::cuda {
 #define GEN_PASS_DEF_LOOMSTREAMATTENTION
@@ -74,6 +75,44 @@ static int64_t sliceWidth(int64_t headDim) {
 static bool hasContiguousRows(Value value) {
   auto type = cast<MemRefType>(value.getType());
   return type.isStrided() && type.isLastDimUnitStride();
+}
+
+/// The alignment of a vector read of f32 values of `type` that starts at an
+/// element whose last index is a multiple of `multiple` (its other indices
+/// any), the buffer's rows starting at multiples of `rows` values if that
+/// is known (else 0): 16 bytes where every element offset involved is a
+/// multiple of 4 values (so that the read is `ld.global.v4`; device
+/// buffers are allocated aligned to at least 16 bytes), 8 for 2, else
+/// nothing known.
+static llvm::MaybeAlign rowAlignment(MemRefType type, int64_t multiple,
+                                     int64_t rows = 0) {
+  int64_t common = multiple;
+  if (rows > 0) {
+    common = std::gcd(common, rows);
+  } else if (type.getLayout().isIdentity()) {
+    // Every stride but the last is a multiple of the last dimension.
+    int64_t columns = type.getShape().back();
+    if (ShapedType::isDynamic(columns))
+      return std::nullopt;
+    common = std::gcd(common, columns);
+  } else {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(offset))
+      return std::nullopt;
+    common = std::gcd(common, offset);
+    for (int64_t stride : ArrayRef<int64_t>(strides).drop_back()) {
+      if (ShapedType::isDynamic(stride))
+        return std::nullopt;
+      common = std::gcd(common, stride);
+    }
+  }
+  if (common % 4 == 0)
+    return llvm::Align(16);
+  if (common % 2 == 0)
+    return llvm::Align(8);
+  return std::nullopt;
 }
 
 /// True if `op` attends in f32 with heads small enough for one thread.
@@ -128,8 +167,9 @@ private:
   scf::ForOp loop(Value first, Value last, ValueRange init,
                   function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// Values [first, first + size) of row `j` of the op's cache slot in
-  /// `cache`, as a vector.
-  Value cachedRow(Value cache, Value j, Value first, int64_t size);
+  /// `cache`, as a vector; `first` is a multiple of `multiple`.
+  Value cachedRow(Value cache, Value j, Value first, int64_t size,
+                  int64_t multiple);
   /// The keys [first, last) that query row `row` sees: up to its own
   /// position when causal, and no further back than the window.
   std::pair<Value, Value> visibleKeys(Value row, Value length);
@@ -180,8 +220,8 @@ StreamBuilder::loop(Value first, Value last, ValueRange init,
       });
 }
 
-Value StreamBuilder::cachedRow(Value cache, Value j, Value first,
-                               int64_t size) {
+Value StreamBuilder::cachedRow(Value cache, Value j, Value first, int64_t size,
+                               int64_t multiple) {
   auto cacheType = cast<MemRefType>(cache.getType());
   SmallVector<OpFoldResult> offsets = {op.getSlot(), j, first};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
@@ -193,7 +233,8 @@ Value StreamBuilder::cachedRow(Value cache, Value j, Value first,
                                          cache, offsets, sizes, strides);
   return vector::LoadOp::create(
       b, loc, VectorType::get({size}, cacheType.getElementType()), view,
-      ValueRange{index(0)});
+      ValueRange{index(0)}, /*nontemporal=*/false,
+      rowAlignment(cacheType, multiple, op.getRowAlignment().value_or(0)));
 }
 
 std::pair<Value, Value> StreamBuilder::visibleKeys(Value row, Value length) {
@@ -243,15 +284,19 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
         int64_t chunkSize = queryInRegisters ? headDim : kKeyChunk;
         for (int64_t chunk = 0; chunk < headDim; chunk += chunkSize) {
           int64_t size = std::min(chunkSize, headDim - chunk);
-          Value keys =
-              cachedRow(op.getKeyCache(), j, add(kvBase, index(chunk)), size);
+          Value keys = cachedRow(op.getKeyCache(), j, add(kvBase, index(chunk)),
+                                 size, std::gcd(headDim, chunkSize));
           if (!values)
-            values = cachedRow(op.getValueCache(), j, valueBase, width);
+            values = cachedRow(op.getValueCache(), j, valueBase, width,
+                               std::gcd(headDim, width));
           Value queryChunk;
           if (!queryInRegisters)
             queryChunk = vector::LoadOp::create(
                 b, loc, VectorType::get({size}, b.getF32Type()), queries,
-                ValueRange{thread.row, add(headBase, index(chunk))});
+                ValueRange{thread.row, add(headBase, index(chunk))},
+                /*nontemporal=*/false,
+                rowAlignment(cast<MemRefType>(queries.getType()),
+                             std::gcd(headDim, chunkSize)));
           for (int64_t d = 0; d < size; ++d) {
             Value queryValue =
                 queryInRegisters ? query[chunk + d] : element(queryChunk, d);

@@ -64,10 +64,10 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
 // A checkpoint param in half precision (only derived ones may be).
 // expected-error @below {{only f32 parameters, quantized weights computed by loom.quantize and derived bf16 or f16 weights are supported by the runtime yet, got 'tensor<8x8xf16>'}}
 loom.param @w : tensor<8x8xf16>
-func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf16> {
+func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
   %w = loom.weight @w : tensor<8x8xf16>
-  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf16>) -> tensor<?x8xf16>
-  return %x : tensor<?x8xf16>
+  %x = loom.embedding %ids, %w : (tensor<?xi32>, tensor<8x8xf16>) -> tensor<?x8xf32>
+  return %x : tensor<?x8xf32>
 }
 
 // -----

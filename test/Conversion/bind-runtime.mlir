@@ -32,7 +32,8 @@ loom.param @head : tensor<50x8xf32>
 // CHECK: %[[KS:.*]] = memref.reinterpret_cast %[[KC]] to offset: [%[[OFFSET]]], sizes: [1, %[[MAXSEQ]], 4], strides: [%{{.*}}, 4, 1] : memref<?xf32> to memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>
 // CHECK: %[[VS:.*]] = memref.reinterpret_cast %[[VC]]
 // CHECK: loom.rope %{{.*}}, %[[POS]] head_dim = 4
-// CHECK: loom.cached_attention %{{.*}}, %[[KS]], %[[VS]], %[[POS]], %{{.*}} heads = 2 kv_heads = 1 head_dim = 4 causal
+// Every slot is 4 values wide, so every cache row starts at a multiple of 4.
+// CHECK: loom.cached_attention %{{.*}}, %[[KS]], %[[VS]], %[[POS]], %{{.*}} heads = 2 kv_heads = 1 head_dim = 4 causal row_alignment = 4 :
 // The loop: slot 1 + i.
 // CHECK: loom.loop 3 times(%[[I:[a-z0-9]+]])
 // CHECK: arith.muli %[[I]], %{{.*}} : index

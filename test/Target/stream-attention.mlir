@@ -43,7 +43,7 @@
 // CHECK:             %[[LOOP:.*]]:4 = scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]] step %c1 iter_args(%[[M:[a-z0-9]+]] = %[[NEGINF]], %[[L:[a-z0-9]+]] = %[[ZERO]], %[[O0:[a-z0-9]+]] = %[[ZERO]], %{{[a-z0-9]+}} = %[[ZERO]])
 // Each key and value row is one vector read.
 // CHECK:               %[[KVIEW:.*]] = memref.subview %[[KC]][%[[SLOT]], %[[J]], %[[KVB]]] [1, 1, 2] [1, 1, 1]
-// CHECK:               %[[KROW:.*]] = vector.load %[[KVIEW]][%c0] : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
+// CHECK:               %[[KROW:.*]] = vector.load %[[KVIEW]][%c0] {alignment = 8 : i64} : memref<2xf32, strided<[1], offset: ?>>, vector<2xf32>
 // CHECK:               %[[VVIEW:.*]] = memref.subview %[[VC]][%[[SLOT]], %[[J]], %[[KVB]]] [1, 1, 2] [1, 1, 1]
 // CHECK:               %[[VROW:.*]] = vector.load %[[VVIEW]][%c0]
 // CHECK:               vector.extract %[[KROW]][0]
@@ -202,8 +202,8 @@ func.func @strided_cache(%q: tensor<?x4xf32>, %k: tensor<?x4xf32>, %v: tensor<?x
 // CHECK:         scf.if
 // CHECK:         scf.parallel (%[[ROW:.*]], %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c4)
 // CHECK:           scf.for
-// CHECK:             vector.load %{{.*}} : memref<32xf32, strided<[1], offset: ?>>, vector<32xf32>
-// CHECK:             vector.load %[[Q]][%[[ROW]], %c0] : memref<?x128xf32>, vector<32xf32>
+// CHECK:             vector.load %{{.*}} {alignment = 16 : i64} : memref<32xf32, strided<[1], offset: ?>>, vector<32xf32>
+// CHECK:             vector.load %[[Q]][%[[ROW]], %c0] {alignment = 16 : i64} : memref<?x128xf32>, vector<32xf32>
 // CHECK:             vector.load %[[Q]][%[[ROW]], %c32]
 // CHECK:             vector.load %[[Q]][%[[ROW]], %c64]
 // CHECK:             vector.load %[[Q]][%[[ROW]], %c96]
@@ -224,4 +224,24 @@ func.func @wide_heads(%q: tensor<?x128xf32>, %k: tensor<?x128xf32>, %v: tensor<?
 func.func @wider_heads(%q: tensor<?x256xf32>, %k: tensor<?x256xf32>, %v: tensor<?x256xf32>, %kc: memref<1x64x256xf32>, %vc: memref<1x64x256xf32>, %pos: index, %slot: index) -> tensor<?x256xf32> {
   %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 1 kv_heads = 1 head_dim = 256 causal : (tensor<?x256xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<1x64x256xf32>, memref<1x64x256xf32>, index, index) -> tensor<?x256xf32>
   return %o : tensor<?x256xf32>
+}
+
+// A cache slot of the runtime's (a view at a dynamic offset): nothing is
+// known of its rows' alignment, so they are read without a hint...
+// CHECK-LABEL: func.func @unknown_rows(
+// CHECK:         scf.for
+// CHECK:           vector.load %{{.*}}[%c0] : memref<4xf32, strided<[1], offset: ?>>, vector<4xf32>
+func.func @unknown_rows(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, %vc: memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, %pos: index, %slot: index) -> tensor<?x8xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 2 kv_heads = 1 head_dim = 4 causal : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, index, index) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
+}
+
+// ...unless the op states that its rows start at multiples of 4 values
+// (row_alignment, as the runtime binding does): 16-byte reads.
+// CHECK-LABEL: func.func @aligned_rows(
+// CHECK:         scf.for
+// CHECK:           vector.load %{{.*}}[%c0] {alignment = 16 : i64} : memref<4xf32, strided<[1], offset: ?>>, vector<4xf32>
+func.func @aligned_rows(%q: tensor<?x8xf32>, %k: tensor<?x4xf32>, %v: tensor<?x4xf32>, %kc: memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, %vc: memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, %pos: index, %slot: index) -> tensor<?x8xf32> {
+  %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 2 kv_heads = 1 head_dim = 4 causal row_alignment = 4 : (tensor<?x8xf32>, tensor<?x4xf32>, tensor<?x4xf32>, memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, memref<1x?x4xf32, strided<[?, 4, 1], offset: ?>>, index, index) -> tensor<?x8xf32>
+  return %o : tensor<?x8xf32>
 }

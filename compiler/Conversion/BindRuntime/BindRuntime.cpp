@@ -22,6 +22,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <functional>
+#include <numeric>
 
 namespace loom {
 #define GEN_PASS_DEF_LOOMBINDRUNTIME
@@ -986,11 +987,19 @@ void RuntimeBinder::bindAttention(Block &block, Value base, Value stateBase,
       q = RopeOp::create(builder, loc, q, pos, headDim, *theta, interleaved);
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta, interleaved);
     }
+    // Slots lie back to back, so every row starts at a multiple of the
+    // widths' greatest common divisor.
+    int64_t rowMultiple = 0;
+    for (int64_t slotWidth : cache.widths)
+      rowMultiple = std::gcd(rowMultiple, slotWidth);
+    IntegerAttr rowAlignment = rowMultiple > 1
+                                   ? builder.getI64IntegerAttr(rowMultiple)
+                                   : IntegerAttr();
     Value attended = CachedAttentionOp::create(
         builder, loc, q, k, attend.getV(), keys, values, pos, slot,
         attend.getNumHeadsAttr(), attend.getNumKvHeadsAttr(),
-        attend.getHeadDimAttr(), attend.getCausalAttr(),
-        attend.getWindowAttr());
+        attend.getHeadDimAttr(), attend.getCausalAttr(), attend.getWindowAttr(),
+        rowAlignment);
     attend.replaceAllUsesWith(attended);
     attend.erase();
   }

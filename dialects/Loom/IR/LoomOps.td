@@ -754,6 +754,11 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
     `q: [seq, H*hd]`, result `[seq, H*hd]` (the output projection is a
     separate `loom.linear`).
 
+    `row_alignment = A` states that every row of both caches starts at an
+    element offset that is a multiple of A (the runtime's caches, where
+    every slot is a multiple of A values wide): code may then read the rows
+    with aligned vector loads. Without it nothing is assumed.
+
     ```mlir
     %o = loom.cached_attention %q, %k, %v, %kc, %vc, %pos, %slot heads = 12
            kv_heads = 4 head_dim = 64 causal
@@ -773,12 +778,14 @@ def Loom_CachedAttentionOp : Loom_Op<"cached_attention", [Loom_InferType]> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
                        UnitAttr:$causal,
-                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window);
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$row_alignment);
   let results = (outs Loom_Activation:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $key_cache `,` $value_cache `,` $pos `,` $slot
     `heads` `=` $num_heads `kv_heads` `=` $num_kv_heads
     `head_dim` `=` $head_dim (`causal` $causal^)? (`window` `=` $window^)?
+    (`row_alignment` `=` $row_alignment^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -836,6 +836,14 @@ func.func @cached_attention_cache(%q: tensor<?x768xf32>, %k: tensor<?x256xf32>, 
 
 // -----
 
+func.func @cached_attention_row_alignment(%q: tensor<?x768xf32>, %k: tensor<?x256xf32>, %c: memref<2x1024x256xf32>, %i: index) {
+  // expected-error @+1 {{'loom.cached_attention' op attribute 'row_alignment' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = loom.cached_attention %q, %k, %k, %c, %c, %i, %i heads = 12 kv_heads = 4 head_dim = 64 row_alignment = 0 : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
+  return
+}
+
+// -----
+
 func.func @cached_attention_q(%q: tensor<?x512xf32>, %k: tensor<?x256xf32>, %c: memref<2x1024x256xf32>, %i: index) {
   // expected-error @+1 {{'loom.cached_attention' op q has width 512 but num_heads * head_dim = 768}}
   %0 = loom.cached_attention %q, %k, %k, %c, %c, %i, %i heads = 12 kv_heads = 4 head_dim = 64 : (tensor<?x512xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x512xf32>

@@ -236,12 +236,12 @@ func.func @decode(%ids: tensor<?xi32>, %wpe: tensor<1024x768xf32>, %pos: index, 
 // CHECK: loom.rms_norm %{{.*}}, %{{.*}} eps = 9.9999999999999995E-7 group = 64 : tensor<?x768xf32>, tensor<64xf32>
 // CHECK: loom.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} q_norm %{{.*}} k_norm %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal rope_theta = 1.000000e+06 qk_norm_eps = 9.9999999999999995E-7 window = 128 :
 // CHECK: loom.attend %{{.*}}, %{{.*}}, %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 :
-// CHECK: loom.cached_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 :
+// CHECK: loom.cached_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 row_alignment = 256 :
 func.func @attention_variants(%x: tensor<?x768xf32>, %wq: tensor<768x768xf32>, %wkv: tensor<256x768xf32>, %n: tensor<64xf32>, %k: tensor<?x256xf32>, %kc: memref<2x1024x256xf32>, %pos: index) -> (tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>) {
   %0 = loom.rms_norm %x, %n eps = 1.0e-6 group = 64 : tensor<?x768xf32>, tensor<64xf32>
   %1 = loom.attention %x, %wq, %wkv, %wkv, %wq q_norm %n k_norm %n heads = 12 kv_heads = 4 head_dim = 64 causal rope_theta = 1.0e6 qk_norm_eps = 1.0e-6 window = 128 : (tensor<?x768xf32>, tensor<768x768xf32>, tensor<256x768xf32>, tensor<256x768xf32>, tensor<768x768xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x768xf32>
   %2 = loom.attend %x, %k, %k heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>) -> tensor<?x768xf32>
-  %3 = loom.cached_attention %x, %k, %k, %kc, %kc, %pos, %pos heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
+  %3 = loom.cached_attention %x, %k, %k, %kc, %kc, %pos, %pos heads = 12 kv_heads = 4 head_dim = 64 causal window = 128 row_alignment = 256 : (tensor<?x768xf32>, tensor<?x256xf32>, tensor<?x256xf32>, memref<2x1024x256xf32>, memref<2x1024x256xf32>, index, index) -> tensor<?x768xf32>
   return %0, %1, %2, %3 : tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>, tensor<?x768xf32>
 }
 
