@@ -117,6 +117,7 @@ rm -rf "$out/lib"
 rm -rf "$out/programs"
 mkdir -p "$out/programs"
 find "$out" -maxdepth 1 -type f -perm -u+x ! -name '*.so' \
+  ! -name '*.safetensors' ! -name '*.json' ! -name '*.tar.xz' \
   -exec mv {} "$out/programs/" \;
 tar -C "$out" -cJf "$out/programs.tar.xz" programs
 rm -rf "$out/programs"

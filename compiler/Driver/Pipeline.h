@@ -44,9 +44,10 @@ struct LoomPipelineOptions
                         llvm::cl::init(false)};
   Option<std::string> convertWeights{
       *this, "convert-weights",
-      llvm::cl::desc("Keep the weights of linear layers in bf16 or f16, "
-                     "widened by generated loops as they read them (the "
-                     "CUDA device build's --weight-type; default: none)")};
+      llvm::cl::desc("Keep the weights of linear layers and token "
+                     "embedding tables in bf16 or f16, widened by generated "
+                     "loops as they read them (the CUDA device build's "
+                     "--weight-type; default: none)")};
   Option<std::string> quantize{
       *this, "quantize",
       llvm::cl::desc("Block-quantize the weights of linear layers: q8_0, "

@@ -3,6 +3,8 @@
 #include "loom/Half.h"
 #include "loom/Kernels.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 
@@ -134,19 +136,55 @@ void loom::writeWeight(void *data, WeightType type, int64_t index,
   }
 }
 
+namespace {
+
+/// The first of `count` elements for which `beyond(i)` holds. Spans of
+/// elements are tested without a branch a value (the compiler vectorizes
+/// them: a load scans billions of weights), then the span that has one
+/// element by element.
+template <typename Predicate>
+std::optional<int64_t> firstWhere(int64_t count, Predicate beyond) {
+  constexpr int64_t kSpan = 4096;
+  for (int64_t first = 0; first < count; first += kSpan) {
+    int64_t last = std::min(count, first + kSpan);
+    bool any = false;
+    for (int64_t i = first; i < last; ++i)
+      any |= beyond(i);
+    if (!any)
+      continue;
+    for (int64_t i = first; i < last; ++i)
+      if (beyond(i))
+        return i;
+  }
+  return std::nullopt;
+}
+
+/// Whether `value` is finite and rounds to infinity in f16: a magnitude of
+/// 65520 or more (65504 plus half its last step; ties go to the even
+/// infinity).
+bool roundsToHalfInfinity(float value) {
+  float magnitude = std::fabs(value);
+  return magnitude >= 65520.0f && magnitude <= FLT_MAX;
+}
+
+} // namespace
+
 std::optional<int64_t> loom::firstBeyondHalf(const void *data, WeightType type,
                                              int64_t count) {
-  if (type == WeightType::F16) {
-    const auto *bits = static_cast<const uint16_t *>(data);
-    for (int64_t i = 0; i < count; ++i)
-      if ((bits[i] & 0x7fffu) == 0x7c00u)
-        return i;
-    return std::nullopt;
+  const auto *halves = static_cast<const uint16_t *>(data);
+  switch (type) {
+  case WeightType::F16:
+    return firstWhere(
+        count, [&](int64_t i) { return (halves[i] & 0x7fffu) == 0x7c00u; });
+  case WeightType::BF16:
+    return firstWhere(count, [&](int64_t i) {
+      return roundsToHalfInfinity(bfloat16ToFloat(halves[i]));
+    });
+  case WeightType::F32: {
+    const auto *floats = static_cast<const float *>(data);
+    return firstWhere(
+        count, [&](int64_t i) { return roundsToHalfInfinity(floats[i]); });
   }
-  for (int64_t i = 0; i < count; ++i) {
-    float value = readWeight(data, type, i);
-    if (std::isfinite(value) && (floatToHalf(value) & 0x7fffu) == 0x7c00u)
-      return i;
   }
   return std::nullopt;
 }

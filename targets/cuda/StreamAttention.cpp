@@ -256,8 +256,8 @@ scf::ForOp StreamBuilder::buildKeyLoop(Value queries, const Thread &thread,
   Value kvBase = mul(kvHead, headDim);
   Value valueBase = add(kvBase, mul(thread.slice, width));
   // A head of up to kMaxRegisterHead values keeps its query in registers;
-  // a larger one reads it a chunk at a time beside the key's (from the
-  // caches: every key of the loop reads the same row).
+  // a larger one reads it a chunk at a time beside the key's (L1-cached:
+  // every key of the loop reads the same row).
   bool queryInRegisters = headDim <= kMaxRegisterHead;
   SmallVector<Value> query;
   if (queryInRegisters)

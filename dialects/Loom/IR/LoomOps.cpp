@@ -415,6 +415,12 @@ static LogicalResult verifyQuantizedMatrix(Operation *op, Value matrix,
 }
 
 LogicalResult EmbeddingOp::verify() {
+  // Rows are widened to the f32 result, never narrowed.
+  Type element = getElementTypeOrSelf(getTable());
+  if (isa<FloatType>(element) && element.getIntOrFloatBitWidth() > 32)
+    return emitOpError() << "a table of " << element
+                         << " would be narrowed to f32; tables are f32, "
+                            "bf16 or f16";
   return verifyQuantizedMatrix(*this, getTable(), getFormat(), "table");
 }
 

@@ -28,7 +28,9 @@
  * one output row per token (only the last token's with
  * LOOM_ENTRY_FORWARD_LAST). A cache is max_seq * (sum of LOOM_INFO_KV_WIDTHS)
  * floats, slot after slot: slot s is [max_seq, kv_widths[s]], so layers may
- * cache rows of different widths. Cumulative sums and causal linear
+ * cache rows of different widths. A cache's data is aligned to at least 16
+ * bytes (generated GPU code reads its rows with 16-byte loads). Cumulative
+ * sums and causal linear
  * attention keep a running state instead of rows: LOOM_INFO_STATE_FLOATS
  * floats that `ctx->states` points to, which an entry point resets when
  * `pos` is 0 and carries on otherwise (so calls must come in order).

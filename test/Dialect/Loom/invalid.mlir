@@ -202,6 +202,14 @@ func.func @quantize_covariance_shape(%w: tensor<16x64xf32>, %h: tensor<64x32xf32
 
 // -----
 
+func.func @embedding_wide_table(%ids: tensor<?xi32>, %t: tensor<50x32xf64>) {
+  // expected-error @+1 {{'loom.embedding' op a table of 'f64' would be narrowed to f32; tables are f32, bf16 or f16}}
+  %0 = loom.embedding %ids, %t : (tensor<?xi32>, tensor<50x32xf64>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
 func.func @embedding_bytes_without_format(%ids: tensor<?xi32>, %t: tensor<50x34xi8>) {
   // expected-error @+1 {{'loom.embedding' op an i8 table needs a quantized 'format'}}
   %0 = loom.embedding %ids, %t : (tensor<?xi32>, tensor<50x34xi8>) -> tensor<?x34xf32>
