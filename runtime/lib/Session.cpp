@@ -10,6 +10,7 @@
 #include "loom/SafetensorsWriter.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -485,22 +486,22 @@ Status Session::loadWeights() {
         type == WeightType::F16
             ? std::string()
             : fmt::format(" ({:g})", readWeight(data, type, *beyond));
-    std::string sources;
-    if (fromCheckpoint(i) && weights.source(set(i)).file)
-      sources = fmt::format(" in {}", weights.source(set(i)).file->getPath());
-    else if (i >= stored)
+    // Where it comes from: its file, or the weights it is computed from.
+    std::string origin;
+    if (fromCheckpoint(i) && weights.source(set(i)).file) {
+      origin = fmt::format(" in {}", weights.source(set(i)).file->getPath());
+    } else if (i >= stored) {
+      std::vector<std::string> names;
       for (int64_t source : info.derivedSources[i - stored])
-        sources += fmt::format("{}'{}'", sources.empty() ? "" : ", ",
-                               specOf(size_t(source)).name);
+        names.push_back(fmt::format("'{}'", specOf(size_t(source)).name));
+      if (!names.empty())
+        origin = fmt::format(" (computed from {})", fmt::join(names, ", "));
+    }
     return makeError(fmt::format(
         "weight '{}'{}: element {}{} is beyond f16's largest magnitude, "
         "65504, and would become infinite in f16 (--weight-type=f16); build "
         "with --weight-type=bf16 or f32",
-        spec.name,
-        sources.empty() || fromCheckpoint(i)
-            ? sources
-            : " (computed from " + sources + ")",
-        *beyond, value));
+        spec.name, origin, *beyond, value));
   };
   Progress progress("loading weights", int64_t(entries), "tensors");
   int64_t done = 0;

@@ -88,6 +88,9 @@ struct CacheGeometry {
   Footprint total;
   /// Each slot's width.
   SmallVector<int64_t> widths;
+  /// The widths' greatest common divisor: slots lie back to back, so every
+  /// cache row starts at a multiple of it.
+  int64_t rowMultiple = 0;
 };
 
 /// The quantization a derived param's init ends in (its bytes are that
@@ -433,6 +436,8 @@ void RuntimeBinder::collectWidths(Block &block,
 LogicalResult RuntimeBinder::computeGeometry() {
   cache.total = footprint(entry);
   collectWidths(entry.front(), cache.widths);
+  for (int64_t width : cache.widths)
+    cache.rowMultiple = std::gcd(cache.rowMultiple, width);
   module.walk([&](AttendOp op) { causal |= op.getCausal(); });
   // Cumulative sums and linear attention mix along the sequence causally: a
   // model with them generates tokens.
@@ -987,14 +992,9 @@ void RuntimeBinder::bindAttention(Block &block, Value base, Value stateBase,
       q = RopeOp::create(builder, loc, q, pos, headDim, *theta, interleaved);
       k = RopeOp::create(builder, loc, k, pos, headDim, *theta, interleaved);
     }
-    // Slots lie back to back, so every row starts at a multiple of the
-    // widths' greatest common divisor.
-    int64_t rowMultiple = 0;
-    for (int64_t slotWidth : cache.widths)
-      rowMultiple = std::gcd(rowMultiple, slotWidth);
-    IntegerAttr rowAlignment = rowMultiple > 1
-                                   ? builder.getI64IntegerAttr(rowMultiple)
-                                   : IntegerAttr();
+    IntegerAttr rowAlignment =
+        cache.rowMultiple > 1 ? builder.getI64IntegerAttr(cache.rowMultiple)
+                              : IntegerAttr();
     Value attended = CachedAttentionOp::create(
         builder, loc, q, k, attend.getV(), keys, values, pos, slot,
         attend.getNumHeadsAttr(), attend.getNumKvHeadsAttr(),
