@@ -630,7 +630,15 @@ extern "C" void _mlir_ciface_loom_quantize(
       scaled[size_t(p)] = imp[p * importance->strides[0]];
     imp = scaled.data();
   }
-  if (covariance->sizes[0] != 0) {
+  // A weight that is not finite cannot be rounded (its block is marked
+  // instead, and loading stops there): such a matrix is rounded to nearest
+  // with zeros in their place.
+  bool finite = true;
+  for (int64_t r = 0; r < n && finite; ++r)
+    for (int64_t p = 0; p < k; ++p)
+      finite &= std::isfinite(
+          w->aligned[w->offset + r * w->strides[0] + p * w->strides[1]]);
+  if (finite && covariance->sizes[0] != 0) {
     // Views of any strides, copied where their columns are not contiguous.
     std::vector<float> wCopy, hCopy;
     auto [wData, ldw] = unitColumns(w, wCopy);
@@ -654,8 +662,16 @@ extern "C" void _mlir_ciface_loom_quantize(
           const float *source = w->aligned + w->offset + r * w->strides[0];
           for (int64_t p = 0; p < k; ++p)
             row[size_t(p)] = source[p * w->strides[1]];
-          quantizeRow(*format, row.data(), k, imp,
-                      out->aligned + out->offset + r * out->strides[0]);
+          int8_t *quantized = out->aligned + out->offset + r * out->strides[0];
+          if (finite) {
+            quantizeRow(*format, row.data(), k, imp, quantized);
+            continue;
+          }
+          std::vector<float> zeroed(row);
+          for (float &x : zeroed)
+            x = std::isfinite(x) ? x : 0.0f;
+          quantizeRow(*format, zeroed.data(), k, imp, quantized);
+          markNonFiniteBlocks(*format, row.data(), k, quantized);
         }
       });
 }

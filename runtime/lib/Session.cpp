@@ -463,6 +463,20 @@ Status Session::loadWeights() {
     if (pending[i] == 0 && unread)
       releasePages(data, elementsOf(i) * weightTypeSize(type), pageSize);
   };
+  // Where an entry's values come from, for messages: its file, or the
+  // weights it is computed from.
+  auto originOf = [&](size_t i) -> std::string {
+    if (fromCheckpoint(i) && weights.source(set(i)).file)
+      return fmt::format(" in {}", weights.source(set(i)).file->getPath());
+    if (i < stored)
+      return std::string();
+    std::vector<std::string> names;
+    for (int64_t source : info.derivedSources[i - stored])
+      names.push_back(fmt::format("'{}'", specOf(size_t(source)).name));
+    if (names.empty())
+      return std::string();
+    return fmt::format(" (computed from {})", fmt::join(names, ", "));
+  };
   // With --weight-type=f16, a value beyond f16's range would silently
   // become an infinity in the products' panels or a derived f16 weight.
   auto fitsHalf = [&](size_t i) -> Status {
@@ -482,26 +496,64 @@ Status Session::loadWeights() {
         firstBeyondHalf(data, type, int64_t(elementsOf(i)));
     if (!beyond)
       return Status::success();
-    std::string value =
-        type == WeightType::F16
-            ? std::string()
-            : fmt::format(" ({:g})", readWeight(data, type, *beyond));
-    // Where it comes from: its file, or the weights it is computed from.
-    std::string origin;
-    if (fromCheckpoint(i) && weights.source(set(i)).file) {
-      origin = fmt::format(" in {}", weights.source(set(i)).file->getPath());
-    } else if (i >= stored) {
-      std::vector<std::string> names;
-      for (int64_t source : info.derivedSources[i - stored])
-        names.push_back(fmt::format("'{}'", specOf(size_t(source)).name));
-      if (!names.empty())
-        origin = fmt::format(" (computed from {})", fmt::join(names, ", "));
-    }
+    // A computed f16 weight holds the infinity itself: its value may have
+    // come out beyond f16's range, or a source may hold an infinity.
+    if (type == WeightType::F16)
+      return makeError(fmt::format(
+          "weight '{}'{}: element {} is infinite in f16 (--weight-type=f16): "
+          "computed beyond f16's largest magnitude, 65504, or from an "
+          "infinity; where its sources are finite, build with "
+          "--weight-type=bf16 or f32",
+          spec.name, originOf(i), *beyond));
+    std::string value = fmt::format(" ({:g})", readWeight(data, type, *beyond));
     return makeError(fmt::format(
         "weight '{}'{}: element {}{} is beyond f16's largest magnitude, "
         "65504, and would become infinite in f16 (--weight-type=f16); build "
         "with --weight-type=bf16 or f32",
-        spec.name, origin, *beyond, value));
+        spec.name, originOf(i), *beyond, value));
+  };
+  // A quantized block whose scale is not finite decodes to infinities or
+  // NaNs: a damaged file's block, or one the model quantized from a value
+  // that is not finite or beyond what the format's scales reach.
+  auto finiteScales = [&](size_t i) -> Status {
+    const TensorSpec &spec = specOf(i);
+    std::optional<QuantFormat> format;
+    const void *data = nullptr;
+    std::vector<int64_t> shape;
+    if (fromCheckpoint(i)) {
+      // A GGUF block tensor, or a quantized weight's bytes (U8).
+      const TensorInfo &source = weights.source(set(i));
+      format = spec.quant ? spec.quant : quantFormatOf(source.dtype);
+      data = source.data;
+      shape = spec.quant ? spec.shape : source.shape;
+    } else if (computed(i) && spec.quant) {
+      format = spec.quant;
+      data = weightTable[i];
+      shape = spec.shape;
+    }
+    if (!format || shape.empty())
+      return Status::success();
+    int64_t k = shape.back();
+    int64_t rows = numElements(shape).value_or(0) / std::max<int64_t>(k, 1);
+    std::optional<QuantBlockIndex> block =
+        firstNonFiniteScale(*format, data, rows, k);
+    if (!block)
+      return Status::success();
+    int64_t last = block->weight + quantBlockWeights(*format) - 1;
+    if (*format == QuantFormat::Int8)
+      last = k - 1;
+    if (fromCheckpoint(i))
+      return makeError(fmt::format(
+          "tensor '{}'{}: the {} block of row {} (weights {} to {}) has a "
+          "scale that is not a finite number; the file is damaged",
+          weights.source(set(i)).name, originOf(i), quantFormatName(*format),
+          block->row, block->weight, last));
+    return makeError(fmt::format(
+        "weight '{}'{}: row {}'s weights {} to {} cannot be quantized to {}: "
+        "one is not a finite number, or beyond what the format's scales "
+        "reach",
+        spec.name, originOf(i), block->row, block->weight, last,
+        quantFormatName(*format)));
   };
   Progress progress("loading weights", int64_t(entries), "tensors");
   int64_t done = 0;
@@ -510,6 +562,8 @@ Status Session::loadWeights() {
       continue;
     if (Status fits = fitsHalf(i); !fits)
       return fits;
+    if (Status finite = finiteScales(i); !finite)
+      return finite;
     finish(i);
     releaseIfUnused(i);
     progress.update(++done);
@@ -522,6 +576,8 @@ Status Session::loadWeights() {
     model.prepare(&context, int64_t(d));
     if (Status fits = fitsHalf(i); !fits)
       return fits;
+    if (Status finite = finiteScales(i); !finite)
+      return finite;
     finish(i);
     progress.update(++done);
     for (int64_t source : info.derivedSources[d]) {

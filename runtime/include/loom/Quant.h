@@ -30,6 +30,29 @@ namespace loom {
 void quantizeRow(QuantFormat format, const float *x, int64_t k,
                  const float *importance, void *out);
 
+/// A block of a quantized matrix: its row, and the row's first weight it
+/// holds.
+struct QuantBlockIndex {
+  int64_t row, weight;
+};
+
+/// The first block of the `rows` rows of `k` weights of `format` in `data`
+/// (rows `quantRowBytes(format, k)` bytes apart) whose scale or minimum is
+/// not a finite number (INT8: a row whose scale is not), if any: it decodes
+/// to infinities or NaNs. A file's block is damaged; a quantized block held a
+/// value that was not finite (`markNonFiniteBlocks`) or beyond what the
+/// format's half-precision scales reach.
+std::optional<QuantBlockIndex> firstNonFiniteScale(QuantFormat format,
+                                                   const void *data,
+                                                   int64_t rows, int64_t k);
+
+/// Sets a NaN scale in each block of the quantized row `out` whose weights
+/// in `x` (`k` of them) are not all finite (INT8: the row's scale), where
+/// rounding made ordinary integers of them, so that `firstNonFiniteScale`
+/// finds the block.
+void markNonFiniteBlocks(QuantFormat format, const float *x, int64_t k,
+                         void *out);
+
 /// Whether `format` has quantization with error feedback
 /// (`quantizeWithFeedback`).
 bool quantHasFeedback(QuantFormat format);

@@ -12,7 +12,9 @@ a program decodes from the GGUF file), to compare runs exactly. With
 --halve-q8, Q8_0 blocks store their integers halved and their scale doubled
 (valid, but not what rounding to nearest writes), so that a test can tell
 bytes used as stored from bytes decoded and rounded again; --dump NAME
-prints that tensor's stored bytes in hex.
+prints that tensor's stored bytes in hex. --break-scale NAME gives the
+second block of that quantized tensor's second row an infinite scale (a
+damaged file).
 """
 
 import argparse
@@ -32,6 +34,7 @@ import reference as ref  # noqa: E402
 GGML_TYPE = {"f32": 0, "q4_0": 2, "q4_1": 3, "q8_0": 8, "q4_k": 12,
              "q6_k": 14}
 ALIGNMENT = 32
+BLOCK_WEIGHTS = {"q4_0": 32, "q4_1": 32, "q8_0": 32, "q4_k": 256}
 
 
 def gguf_string(text):
@@ -47,6 +50,7 @@ def main():
     ap.add_argument("--rounded")
     ap.add_argument("--halve-q8", action="store_true")
     ap.add_argument("--dump")
+    ap.add_argument("--break-scale")
     args = ap.parse_args()
     rules = []
     for rule in args.quantize:
@@ -74,10 +78,17 @@ def main():
                 q = (blocks[..., 2:].view(np.int8) // 2).astype(np.int8)
                 blocks[..., 0:2] = d.view(np.uint8)
                 blocks[..., 2:] = q.view(np.uint8)
+            if name == args.break_scale:
+                # Every format here keeps a block's f16 scale first.
+                row = data.reshape(data.shape[0], -1)[1]
+                block = len(row) // (value.shape[1] // BLOCK_WEIGHTS[fmt])
+                row[block:block + 2] = np.frombuffer(
+                    np.float16(np.inf).tobytes(), dtype=np.uint8)
             blob = data.tobytes()
-            rounded[name] = quant_ref.dequantize(
-                np.frombuffer(blob, dtype=np.uint8).reshape(value.shape[0], -1),
-                fmt, value.shape[1])
+            stored = np.frombuffer(blob, dtype=np.uint8)
+            with np.errstate(invalid="ignore"):  # --break-scale's block
+                rounded[name] = quant_ref.dequantize(
+                    stored.reshape(value.shape[0], -1), fmt, value.shape[1])
         records.append((name, list(reversed(value.shape)), GGML_TYPE[fmt]))
         blobs.append(blob)
 

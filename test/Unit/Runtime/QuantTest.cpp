@@ -215,6 +215,61 @@ TEST(QuantTest, RoundTripErrorIsWithinHalfAStep) {
   }
 }
 
+TEST(QuantTest, ScalesBeyondHalfAreFound) {
+  // Two rows of 512: a value beyond what the format's f16 scales reach in
+  // the second row's block at weight 300 makes that scale infinite; the
+  // other blocks stay finite. INT8's f32 scale reaches any finite value.
+  const int64_t n = 2, k = 512;
+  for (QuantFormat format : kFormats) {
+    std::vector<float> w = randomVector(n * k, 3);
+    EXPECT_FALSE(
+        firstNonFiniteScale(format, quantize(format, w, n, k).data(), n, k))
+        << quantFormatName(format);
+    if (format == QuantFormat::Int8)
+      continue;
+    w[k + 300] = 1e12f;
+    std::optional<QuantBlockIndex> block =
+        firstNonFiniteScale(format, quantize(format, w, n, k).data(), n, k);
+    ASSERT_TRUE(block) << quantFormatName(format);
+    EXPECT_EQ(block->row, 1);
+    EXPECT_EQ(block->weight,
+              300 / quantBlockWeights(format) * quantBlockWeights(format))
+        << quantFormatName(format);
+  }
+}
+
+TEST(QuantTest, NonFiniteWeightsMarkTheirBlocks) {
+  // Rounding turns a NaN or an infinity into an ordinary integer (and Q8_0's
+  // scale ignores a NaN): marking gives its block (INT8: its row) a NaN
+  // scale.
+  const int64_t n = 3, k = 512;
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    for (QuantFormat format : kFormats) {
+      // Quantizing takes finite values (the kernel quantizes a zero in
+      // place of the bad one, then marks its block).
+      std::vector<float> w = randomVector(n * k, 4);
+      w[2 * k + 40] = 0.0f;
+      std::vector<uint8_t> bytes = quantize(format, w, n, k);
+      w[2 * k + 40] = bad;
+      int64_t rowBytes = quantRowBytes(format, k);
+      for (int64_t r = 0; r < n; ++r)
+        markNonFiniteBlocks(format, w.data() + r * k, k,
+                            bytes.data() + r * rowBytes);
+      std::optional<QuantBlockIndex> block =
+          firstNonFiniteScale(format, bytes.data(), n, k);
+      ASSERT_TRUE(block) << quantFormatName(format) << " " << bad;
+      EXPECT_EQ(block->row, 2);
+      int64_t first =
+          format == QuantFormat::Int8 || format == QuantFormat::Q4_K ? 0 : 32;
+      EXPECT_EQ(block->weight, first) << quantFormatName(format);
+      std::vector<float> back(k);
+      dequantizeRow(format, bytes.data() + 2 * rowBytes, k, back.data());
+      EXPECT_TRUE(std::isnan(back[40]) || std::isinf(back[40]))
+          << quantFormatName(format);
+    }
+  }
+}
+
 TEST(QuantTest, ImportanceLowersWeightedError) {
   const int64_t k = 4096;
   std::vector<float> w = randomVector(k, 2);
