@@ -638,40 +638,49 @@ extern "C" void _mlir_ciface_loom_quantize(
     for (int64_t p = 0; p < k; ++p)
       finite &= std::isfinite(
           w->aligned[w->offset + r * w->strides[0] + p * w->strides[1]]);
-  if (finite && covariance->sizes[0] != 0) {
-    // Views of any strides, copied where their columns are not contiguous.
-    std::vector<float> wCopy, hCopy;
-    auto [wData, ldw] = unitColumns(w, wCopy);
-    auto [hData, ldh] = unitColumns(covariance, hCopy);
-    Status done = quantizeWithFeedback(
-        context->kernels->pool, *format, wData, ldw, n, k, hData, ldh, imp,
-        reinterpret_cast<uint8_t *>(out->aligned + out->offset),
-        out->strides[0]);
-    if (done)
-      return;
-    // Rounding to nearest is still a correct model.
-    std::fprintf(stderr,
-                 "loom runtime: warning: quantizing a [%lld, %lld] matrix with "
-                 "error feedback failed (%s); rounding it to nearest instead\n",
-                 (long long)n, (long long)k, done.getError().c_str());
-  }
-  context->kernels->pool.parallelFor(
-      0, n, 16, [&](int64_t first, int64_t last) {
-        std::vector<float> row(static_cast<size_t>(k));
-        for (int64_t r = first; r < last; ++r) {
-          const float *source = w->aligned + w->offset + r * w->strides[0];
-          for (int64_t p = 0; p < k; ++p)
-            row[size_t(p)] = source[p * w->strides[1]];
-          int8_t *quantized = out->aligned + out->offset + r * out->strides[0];
-          if (finite) {
-            quantizeRow(*format, row.data(), k, imp, quantized);
-            continue;
+  auto outRow = [&](int64_t r) {
+    return out->aligned + out->offset + r * out->strides[0];
+  };
+  auto roundToNearest = [&] {
+    context->kernels->pool.parallelFor(
+        0, n, 16, [&](int64_t first, int64_t last) {
+          std::vector<float> row(static_cast<size_t>(k));
+          for (int64_t r = first; r < last; ++r) {
+            const float *source = w->aligned + w->offset + r * w->strides[0];
+            for (int64_t p = 0; p < k; ++p) {
+              float x = source[p * w->strides[1]];
+              row[size_t(p)] = std::isfinite(x) ? x : 0.0f;
+            }
+            quantizeRow(*format, row.data(), k, imp, outRow(r));
+            if (!finite)
+              for (int64_t p = 0; p < k; ++p)
+                row[size_t(p)] = source[p * w->strides[1]];
+            markNonFiniteBlocks(*format, row.data(), k, outRow(r));
           }
-          std::vector<float> zeroed(row);
-          for (float &x : zeroed)
-            x = std::isfinite(x) ? x : 0.0f;
-          quantizeRow(*format, zeroed.data(), k, imp, quantized);
-          markNonFiniteBlocks(*format, row.data(), k, quantized);
-        }
-      });
+        });
+  };
+  roundToNearest();
+  if (!finite || covariance->sizes[0] == 0)
+    return;
+  // Error feedback needs every block's scale finite (else its errors are
+  // infinite): a matrix the format cannot hold stays rounded to nearest,
+  // and loading stops at the block.
+  for (int64_t r = 0; r < n; ++r)
+    if (firstNonFiniteScale(*format, outRow(r), 1, k))
+      return;
+  // Views of any strides, copied where their columns are not contiguous.
+  std::vector<float> wCopy, hCopy;
+  auto [wData, ldw] = unitColumns(w, wCopy);
+  auto [hData, ldh] = unitColumns(covariance, hCopy);
+  Status done = quantizeWithFeedback(
+      context->kernels->pool, *format, wData, ldw, n, k, hData, ldh, imp,
+      reinterpret_cast<uint8_t *>(outRow(0)), out->strides[0]);
+  if (done)
+    return;
+  // Rounding to nearest is still a correct model.
+  std::fprintf(stderr,
+               "loom runtime: warning: quantizing a [%lld, %lld] matrix with "
+               "error feedback failed (%s); rounding it to nearest instead\n",
+               (long long)n, (long long)k, done.getError().c_str());
+  roundToNearest();
 }

@@ -146,6 +146,10 @@ void fitSuperBlock(const float *x, const float *importance, uint8_t *out,
   uint16_t dBits = floatToHalf(maxScale / 63.0f);
   uint16_t dminBits = floatToHalf(maxOffset / 63.0f);
   float d = halfToFloat(dBits), dmin = halfToFloat(dminBits);
+  // Beyond f16's range the super-block cannot be stored: it keeps its
+  // infinite scale (loading finds it) and zeros for the rest.
+  if (!std::isfinite(d) || !std::isfinite(dmin))
+    d = dmin = 0.0f;
   float inverse = d != 0.0f ? 1.0f / d : 0.0f;
   float inverseMin = dmin != 0.0f ? 1.0f / dmin : 0.0f;
   uint8_t sc[kSubBlocks], m[kSubBlocks];
