@@ -291,6 +291,17 @@ void loom::detail::quantizeSpanWithFeedback(QuantFormat format, double *x,
                          : plainCode(format, values);
     code.d = halfToFloat(floatToHalf(code.d));
     code.m = halfToFloat(floatToHalf(code.m));
+    if (!std::isfinite(code.d) || !std::isfinite(code.m)) {
+      // The compensated values went beyond the format's f16 scales: the
+      // block is stored with a NaN scale (loading stops at it) and passes
+      // no error on.
+      BlockCode blank{};
+      blank.d = std::nanf("");
+      std::fill(errors + (first - begin),
+                errors + (first - begin) + kQuantBlock, 0.0);
+      storeBlock(format, blank, out + (first / kQuantBlock) * blockBytes);
+      continue;
+    }
     float id = code.d != 0.0f ? 1.0f / code.d : 0.0f;
     for (int j = 0; j < kQuantBlock; ++j) {
       int64_t p = first + j;

@@ -630,14 +630,10 @@ extern "C" void _mlir_ciface_loom_quantize(
       scaled[size_t(p)] = imp[p * importance->strides[0]];
     imp = scaled.data();
   }
-  // A weight that is not finite cannot be rounded (its block is marked
-  // instead, and loading stops there): such a matrix is rounded to nearest
-  // with zeros in their place.
-  bool finite = true;
-  for (int64_t r = 0; r < n && finite; ++r)
-    for (int64_t p = 0; p < k; ++p)
-      finite &= std::isfinite(
-          w->aligned[w->offset + r * w->strides[0] + p * w->strides[1]]);
+  // A weight that is not finite cannot be rounded: its row is rounded to
+  // nearest with zeros in its place, and its block marked (loading stops
+  // there).
+  std::atomic<bool> finite{true};
   auto outRow = [&](int64_t r) {
     return out->aligned + out->offset + r * out->strides[0];
   };
@@ -647,14 +643,18 @@ extern "C" void _mlir_ciface_loom_quantize(
           std::vector<float> row(static_cast<size_t>(k));
           for (int64_t r = first; r < last; ++r) {
             const float *source = w->aligned + w->offset + r * w->strides[0];
+            bool rowFinite = true;
             for (int64_t p = 0; p < k; ++p) {
               float x = source[p * w->strides[1]];
+              rowFinite &= std::isfinite(x);
               row[size_t(p)] = std::isfinite(x) ? x : 0.0f;
             }
             quantizeRow(*format, row.data(), k, imp, outRow(r));
-            if (!finite)
-              for (int64_t p = 0; p < k; ++p)
-                row[size_t(p)] = source[p * w->strides[1]];
+            if (rowFinite)
+              continue;
+            finite = false;
+            for (int64_t p = 0; p < k; ++p)
+              row[size_t(p)] = source[p * w->strides[1]];
             markNonFiniteBlocks(*format, row.data(), k, outRow(r));
           }
         });

@@ -522,9 +522,11 @@ Status Session::loadWeights() {
     std::vector<int64_t> shape;
     if (fromCheckpoint(i)) {
       // A GGUF block tensor, or a quantized weight's bytes (U8).
+      // (Read from its copy where it has one: the file's pages are given
+      // back.)
       const TensorInfo &source = weights.source(set(i));
       format = spec.quant ? spec.quant : quantFormatOf(source.dtype);
-      data = source.data;
+      data = inArena(i) ? weightTable[i] : source.data;
       shape = spec.quant ? spec.shape : source.shape;
     } else if (computed(i) && spec.quant) {
       format = spec.quant;
@@ -545,7 +547,8 @@ Status Session::loadWeights() {
     if (fromCheckpoint(i))
       return makeError(fmt::format(
           "tensor '{}'{}: the {} block of row {} (weights {} to {}) has a "
-          "scale that is not a finite number; the file is damaged",
+          "scale that is not a finite number; the file is damaged, or was "
+          "quantized from a weight beyond the format's range",
           weights.source(set(i)).name, originOf(i), quantFormatName(*format),
           block->row, block->weight, last));
     return makeError(fmt::format(

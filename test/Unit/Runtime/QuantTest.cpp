@@ -689,6 +689,33 @@ TEST(QuantTest, ErrorFeedbackLowersOutputError) {
             "it a calibration run's?)");
 }
 
+TEST(QuantTest, ErrorFeedbackBeyondHalfMarksTheBlock) {
+  // A weight beyond what the block formats' f16 scales reach: error
+  // feedback stores its block with a scale that is not finite and passes no
+  // infinite error on (UBSan checks the arithmetic); the other rows' blocks
+  // stay finite.
+  int64_t m = 64, n = 4, k = 256;
+  std::vector<float> x = correlatedInputs(m, k);
+  std::vector<float> h = covarianceOf(x, m, k);
+  std::vector<float> w = randomVector(size_t(n * k), 25, 0.05f);
+  w[size_t(2 * k + 100)] = 1e12f;
+  for (QuantFormat format : {QuantFormat::Q8_0, QuantFormat::Q4_0,
+                             QuantFormat::Q4_1, QuantFormat::Q4_K}) {
+    int64_t rowBytes = quantRowBytes(format, k);
+    std::vector<uint8_t> bytes(size_t(n * rowBytes));
+    Status done =
+        quantizeWithFeedback(kernels().pool, format, w.data(), k, n, k,
+                             h.data(), k, nullptr, bytes.data(), rowBytes);
+    ASSERT_TRUE(done) << done.getError();
+    std::optional<QuantBlockIndex> block =
+        firstNonFiniteScale(format, bytes.data(), n, k);
+    ASSERT_TRUE(block) << quantFormatName(format);
+    EXPECT_EQ(block->row, 2) << quantFormatName(format);
+    EXPECT_FALSE(firstNonFiniteScale(format, bytes.data(), 2, k))
+        << quantFormatName(format);
+  }
+}
+
 /// Expects the bytes of `quantizeWithFeedback` on [n, k] weights `w` (rows
 /// k apart) to be those of passing each error on to every later weight as
 /// it is made, a row at a time, with the covariance of `m` correlated
