@@ -45,6 +45,7 @@ enum class FlagId {
   CompareLogits,
   Calibrate,
   CalibrateCovariance,
+  CalibrateWindow,
   ExportWeights,
   Help,
   Version,
@@ -135,6 +136,10 @@ static constexpr FlagSpec flagTable[] = {
      Applies::All,
      "with --calibrate: also write each product's input covariance (k x k "
      "floats a product), for loomc --quantize-gptq"},
+    {FlagId::CalibrateWindow, "--calibrate-window", "", "N", Applies::All,
+     "with --calibrate: run the input in windows of N tokens (default: the "
+     "model's positions), as long as the inputs the model will see (a "
+     "sentence model's sentences)"},
     {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
      "write the weights the model reads, derived ones computed, to a "
      ".safetensors file this program loads directly, and exit"},
@@ -390,6 +395,13 @@ static Status applyFlag(const FlagSpec &flag, std::string_view spelling,
   case FlagId::CalibrateCovariance:
     options.calibrateCovariance = true;
     return Status::success();
+  case FlagId::CalibrateWindow: {
+    Expected<int64_t> window = parseCount(spelling, value, 1);
+    if (!window)
+      return window.takeError();
+    options.calibrateWindow = *window;
+    return Status::success();
+  }
   case FlagId::ExportWeights:
     if (value.size() < 13 || value.substr(value.size() - 12) != ".safetensors")
       return makeError(fmt::format("{} expects a path ending in "
@@ -534,6 +546,8 @@ Expected<CliOptions> parseCommandLine(int argc, const char *const *argv,
                      "\"1 2 3\"");
   if (options.calibrateCovariance && options.calibrate.empty())
     return makeError("--calibrate-covariance needs --calibrate PATH");
+  if (options.calibrateWindow && options.calibrate.empty())
+    return makeError("--calibrate-window needs --calibrate PATH");
   if (options.fullDepth && options.exitThreshold)
     return makeError("--full-depth runs every iteration; --exit-threshold "
                      "sets when tokens leave early: give one");

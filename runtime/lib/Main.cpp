@@ -116,14 +116,22 @@ SessionOptions runOptions(const CliOptions &options) {
   return sessionOptions;
 }
 
-/// A calibration run over `prompt` (see `--calibrate`): windows of the
-/// model's positions, each from position 0, then the statistics to
-/// `options.calibrate`.
+/// A calibration run over `prompt` (see `--calibrate`): windows of
+/// `--calibrate-window` tokens or the model's positions, each from position
+/// 0, then the statistics to `options.calibrate`.
 int calibrate(const char *program, const ModelInfo &info,
               const CliOptions &options, const std::vector<int64_t> &prompt) {
   int64_t total = int64_t(prompt.size());
-  int64_t window =
-      info.maxPositions > 0 ? std::min(total, info.maxPositions) : total;
+  if (options.calibrateWindow && info.maxPositions > 0 &&
+      options.calibrateWindow > info.maxPositions)
+    return fail(program,
+                fmt::format("--calibrate-window {} exceeds the model's {} "
+                            "positions",
+                            options.calibrateWindow, info.maxPositions));
+  int64_t longest = options.calibrateWindow ? options.calibrateWindow
+                    : info.maxPositions > 0 ? info.maxPositions
+                                            : total;
+  int64_t window = std::min(total, longest);
   Expected<std::unique_ptr<Session>> session = Session::open(
       *loom_program_model, options.weights, window, options.threads);
   if (!session)

@@ -13,21 +13,25 @@ ships (/usr/share/common-licenses/GPL-3).
    the same weights.
 2. Built with `--quantize=FORMAT` for each format (and, for 4-bit formats,
    calibrated: `--quantize-importance` with the statistics of a
-   `--calibrate` run of the fp32 build over another text, the LGPL-2.1):
+   `--calibrate` run of the fp32 build over another text, the LGPL-2.1,
+   in windows of `--calibrate-window` tokens):
    the cosine similarity of
    its sentence embeddings (mean of the hidden states, as the model's
    pooling) with the fp32 build's, on every sentence. The goals are 0.999
-   for 8 bits and 0.99 for 4 bits; q8_0 meets its goal, and 4 bits come
-   close but not there on this model (its products' inputs have outlier
-   channels: min cosines about 0.94 for q4_0 and 0.95 for q4_1, 0.97
-   calibrated, 0.975 with error feedback (GPTQ, `--quantize-gptq` from
-   the calibration's covariances; 0.978 with every product smoothed
-   first), 0.988 with the value projections kept in q8_0, alone or with
-   layers 2 and 5's down projections too). Per-channel
-   int8 meets its goal on every sentence only with error feedback. The 4-bit checks are floors just under today's figures, so
-   that a regression fails; the table shows the goals too. A calibrated
-   build must be strictly better than the same format rounded to nearest,
-   and error feedback better than importance weighting alone.
+   for 8 bits and 0.99 for 4 bits; q8_0 meets its goal. Rounded to
+   nearest, 4 bits do not (its products' inputs have outlier channels: min
+   cosines about 0.94 for q4_0 and 0.95 for q4_1); calibrated on windows
+   about as long as the sentences (`--calibrate-window 16`: the sentences
+   are 13 to 24 tokens; windows of the model's 512 positions left q4_1 with
+   error feedback at a mean of 0.988), q4_1 and q4_0 with error feedback
+   (GPTQ, `--quantize-gptq` from the calibration's covariances) reach it
+   on average (about 0.996 and 0.993), q4_1 on every sentence too. Their
+   means are checked against the goal; the per-sentence checks are floors
+   just under today's figures, so that a regression fails; the table shows
+   the goals too. Per-channel int8 meets its goal on every sentence only
+   with error feedback. A calibrated build must be strictly better than
+   the same format rounded to nearest, and error feedback better than
+   importance weighting alone.
 
 3. Text in: the model `loomc import` writes for the model's directory,
    built as fp32 and given the sentences as text (`--prompt-file`,
@@ -60,15 +64,17 @@ CALIBRATION_TEXT = "/usr/share/common-licenses/LGPL-2.1"
 GOAL = {"q8_0": 0.999, "q8_0:int8x2": 0.999, "q8_0:bf16": 0.999, "int8": 0.999, "q4_0": 0.99,
         "q4_1": 0.99, "q4_0+imp": 0.99, "q4_1+imp": 0.99, "q4_1+gptq": 0.99,
         "q4_1+gptq, value q8_0": 0.99, "q4_1+gptq, per layer": 0.99,
-        "q4_1+gptq+smooth": 0.99,
+        "q4_1+gptq+smooth": 0.99, "q4_0+gptq": 0.99,
         "int8+gptq": 0.999}
 # What a test run must reach (see the docstring): the goal where it is met,
 # else a floor under today's figure.
 THRESHOLD = {"q8_0": 0.999, "q8_0:int8x2": 0.9995, "q8_0:bf16": 0.9995, "int8": 0.998, "q4_0": 0.93,
-             "q4_1": 0.945, "q4_1+gptq": 0.97, "q4_1+gptq, value q8_0": 0.985,
-             "q4_1+gptq, per layer": 0.985,
-             "q4_1+gptq+smooth": 0.975, "int8+gptq": 0.999,
-             "q4_0+imp": 0.945, "q4_1+imp": 0.96}
+             "q4_1": 0.945, "q4_1+gptq": 0.985, "q4_1+gptq, value q8_0": 0.99,
+             "q4_1+gptq, per layer": 0.99,
+             "q4_1+gptq+smooth": 0.985, "q4_0+gptq": 0.98,
+             "int8+gptq": 0.999, "q4_0+imp": 0.955, "q4_1+imp": 0.975}
+# All-4-bit builds whose mean cosine must reach the 4-bit goal.
+MEAN_GOAL = ["q4_1+gptq", "q4_0+gptq"]
 
 
 def sentences(count):
@@ -135,6 +141,10 @@ def main():
     ap.add_argument("--loomc", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--sentences", type=int, default=12)
+    ap.add_argument("--calibrate-window", type=int, default=16,
+                    help="the calibration's windows, in tokens: about as "
+                    "long as the inputs the model embeds (the sentences "
+                    "here are 13 to 24 tokens)")
     ap.add_argument("--formats",
                     default="q8_0,q8_0:int8x2,q8_0:bf16,int8,q4_0,q4_1",
                     help="FORMAT:INPUTS builds with --quantize-inputs=INPUTS")
@@ -177,7 +187,8 @@ def main():
         f.write(" ".join(map(str, calibration)))
     stats = os.path.join(args.workdir, "stats.safetensors")
     run([exes["fp32"], "--weights", weights, "--prompt-ids-file", ids_path,
-         "--calibrate", stats, "--calibrate-covariance"])
+         "--calibrate", stats, "--calibrate-covariance",
+         "--calibrate-window", str(args.calibrate_window)])
     extra = {}
     own_weights = {}
     for fmt in [f for f in formats if f.startswith("q4") and ":" not in f]:
@@ -209,6 +220,8 @@ def main():
             ("q4_1+gptq+smooth",
              feedback + ["--smooth-activations=0.75",
                          "--smooth-all-products"], "q4_1_gptq_smooth"),
+            ("q4_0+gptq", ["--quantize=q4_0", "--quantize-gptq",
+                           "--quantize-importance"], "q4_0_gptq"),
             ("int8+gptq", ["--quantize=int8", "--quantize-gptq"],
              "int8_gptq")]:
         if name.split("+")[0] not in formats:
@@ -274,6 +287,13 @@ def main():
         print("%s %s calibrated: mean cosine %.6f against %.6f rounded to "
               "nearest" % ("PASS" if ok else "FAIL", plain,
                            np.mean(cosines[name]), np.mean(cosines[plain])))
+    for fmt in [f for f in MEAN_GOAL if f in cosines]:
+        ok = np.mean(cosines[fmt]) >= GOAL[fmt]
+        failed |= not ok
+        print("%s %s meets the 4-bit goal: mean cosine %.6f (goal %.3f, "
+              "min %.6f)" % ("PASS" if ok else "FAIL", fmt,
+                             np.mean(cosines[fmt]), GOAL[fmt],
+                             min(cosines[fmt])))
     if "q4_1+gptq" in cosines:
         ok = np.mean(cosines["q4_1+gptq"]) > np.mean(cosines["q4_1+imp"])
         failed |= not ok

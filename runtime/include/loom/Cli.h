@@ -97,6 +97,9 @@ struct CliOptions {
   /// `--calibrate-covariance`: the calibration also writes each product's
   /// input covariance.
   bool calibrateCovariance = false;
+  /// `--calibrate-window N`: the calibration's windows, in tokens (0: the
+  /// model's positions).
+  int64_t calibrateWindow = 0;
   /// `--export-weights PATH`: write the weights the model reads (derived
   /// ones computed) to PATH and exit.
   std::string exportWeights;
