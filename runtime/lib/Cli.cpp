@@ -129,7 +129,8 @@ static constexpr FlagSpec flagTable[] = {
      "compare the prompt's logits with those in PATH (another build's "
      "--logits, e.g. unquantized): perplexity, KL divergence, same top-1"},
     {FlagId::Calibrate, "--calibrate", "", "PATH", Applies::All,
-     "a calibration run: run the input (in windows of the model's positions) "
+     "a calibration run: run the input (in windows of the model's positions, "
+     "or of --calibrate-window tokens) "
      "and write each product's input statistics to a .safetensors file, for "
      "loomc --quantize-importance; then exit"},
     {FlagId::CalibrateCovariance, "--calibrate-covariance", "", "",
@@ -137,9 +138,8 @@ static constexpr FlagSpec flagTable[] = {
      "with --calibrate: also write each product's input covariance (k x k "
      "floats a product), for loomc --quantize-gptq"},
     {FlagId::CalibrateWindow, "--calibrate-window", "", "N", Applies::All,
-     "with --calibrate: run the input in windows of N tokens (default: the "
-     "model's positions), as long as the inputs the model will see (a "
-     "sentence model's sentences)"},
+     "with --calibrate: run the input in windows of N tokens, each from "
+     "position 0 (at most the model's positions, the default)"},
     {FlagId::ExportWeights, "--export-weights", "", "PATH", Applies::All,
      "write the weights the model reads, derived ones computed, to a "
      ".safetensors file this program loads directly, and exit"},

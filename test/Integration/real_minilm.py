@@ -66,8 +66,9 @@ GOAL = {"q8_0": 0.999, "q8_0:int8x2": 0.999, "q8_0:bf16": 0.999, "int8": 0.999, 
         "q4_1+gptq, value q8_0": 0.99, "q4_1+gptq, per layer": 0.99,
         "q4_1+gptq+smooth": 0.99, "q4_0+gptq": 0.99,
         "int8+gptq": 0.999}
-# What a test run must reach (see the docstring): the goal where it is met,
-# else a floor under today's figure.
+# What a test run must reach on every sentence (see the docstring): a floor
+# under today's figure (the goal itself where it is met with room; q4_1 with
+# error feedback, at 0.991, is checked on its mean).
 THRESHOLD = {"q8_0": 0.999, "q8_0:int8x2": 0.9995, "q8_0:bf16": 0.9995, "int8": 0.998, "q4_0": 0.93,
              "q4_1": 0.945, "q4_1+gptq": 0.985, "q4_1+gptq, value q8_0": 0.99,
              "q4_1+gptq, per layer": 0.99,
