@@ -143,7 +143,7 @@ std::string loom::cuda::takeFirstError() {
 extern "C" {
 
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
-  return new LazyModule{data};
+  return new LazyModule{data, nullptr, {}};
 }
 
 void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {

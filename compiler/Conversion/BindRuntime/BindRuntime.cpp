@@ -743,7 +743,7 @@ void RuntimeBinder::createPrepare() {
   SmallVector<int64_t> groupOf, positionOf;
   for (auto [i, param] : llvm::enumerate(derived)) {
     SmallVector<StringAttr> names;
-    auto group = llvm::find_if(groups, [&](const Group &group) {
+    auto group = llvm::find_if(groups, [&, &param = param](const Group &group) {
       names.clear();
       return computeAlike(derived[group.members.front()], param, names);
     });

@@ -574,7 +574,7 @@ LogicalResult PruneNeuronsOp::verify() {
       importance && conflicts(dimOf(importance, 0), neurons))
     return emitOpError() << "importance has " << dimOf(importance, 0)
                          << " entries for " << neurons << " neurons";
-  if (getKeep() > neurons)
+  if (getKeep() > uint64_t(neurons))
     return emitOpError() << "keeps " << getKeep() << " of " << neurons
                          << " neurons";
   auto target = cast<RankedTensorType>(getTarget().getType());
@@ -640,7 +640,7 @@ LogicalResult PruneHeadsOp::verify() {
   if (heads % kvHeads != 0)
     return emitOpError() << heads << " heads do not form groups of " << kvHeads
                          << " key/value heads";
-  if (getKeep() > kvHeads)
+  if (getKeep() > uint64_t(kvHeads))
     return emitOpError() << "keeps " << getKeep() << " of " << kvHeads
                          << " head groups";
   auto expect = [&](Value value, StringRef name, int64_t dim,

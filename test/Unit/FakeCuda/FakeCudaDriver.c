@@ -49,7 +49,7 @@ CUresult cuCtxSetCurrent(void *ctx) { return ctx == &context ? kSuccess : 1; }
 CUresult cuModuleLoadData(void **module, const void *image) {
   if (!image)
     return kInvalidValue;
-  *module = (void *)image;
+  *module = (void *)(uintptr_t)image;
   return kSuccess;
 }
 CUresult cuModuleUnload(void *module) {

@@ -102,7 +102,7 @@ TEST(CalibrationTest, OutputOfAnotherShapeCountsTheLayerOnly) {
 
 TEST(CalibrationTest, KernelReturnsOutsideACalibrationRun) {
   loom_kernel_state state(1);
-  loom_context context{nullptr, &state};
+  loom_context context{nullptr, &state, nullptr};
   std::vector<float> data = {1, 2, 3, 4};
   MemRef<float, 2> x{data.data(), data.data(), 0, {2, 2}, {2, 1}};
   _mlir_ciface_loom_observe(&context, &x, 0);

@@ -170,7 +170,8 @@ TEST(CudaDriver, OneStreamAThreadAndPooledMemory) {
   setenv("LOOM_CUDA_DRIVER", LOOM_FAKE_CUDA_DRIVER, 1);
   void *stream = mgpuStreamCreate();
   ASSERT_NE(stream, nullptr) << cuda::firstError();
-  auto [streamsBefore, pooledBefore] = fakeCounters();
+  std::pair<int, int> before = fakeCounters();
+  int streamsBefore = before.first, pooledBefore = before.second;
   for (int block = 0; block < 3; ++block) {
     void *again = mgpuStreamCreate();
     EXPECT_EQ(again, stream);

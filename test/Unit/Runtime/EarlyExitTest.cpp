@@ -117,7 +117,7 @@ TEST(EarlyExitTest, CacheRowsStandForTheIterationsATokenSkips) {
   std::vector<float> keys(size_t(trip * maxSeq * width), 0),
       values(keys.size(), 0);
   loom_kernel_state kernels(1);
-  loom_context context{nullptr, &kernels};
+  loom_context context{nullptr, &kernels, nullptr};
   ExitState &state = kernels.earlyExit;
   state.begin(/*rows=*/2, LOOM_EXIT_CONVERGE, 0.5, trip, width);
 

@@ -271,7 +271,7 @@ TEST(GemmTest, CInterfaceHandlesStridedViews) {
   MemRef<float, 2> aRef{a.data(), a.data(), 0, {1, 2}, {4, 2}};
   MemRef<float, 2> bRef{b.data(), b.data(), 0, {1, 2}, {2, 1}};
   MemRef<float, 2> cRef{c.data(), c.data(), 0, {1, 1}, {1, 1}};
-  loom_context context{nullptr, &kernels()};
+  loom_context context{nullptr, &kernels(), nullptr};
   _mlir_ciface_loom_sgemm_nt(&context, &aRef, &bRef, &cRef,
                              LOOM_ACTIVATION_NONE);
   EXPECT_FLOAT_EQ(c[0], 1 * 3 + 2 * 4);
@@ -356,7 +356,7 @@ TEST(GemmTest, ViewsOfPackedMatricesReadThePackedCopy) {
   MemRef<float, 2> aRef{a.data(), a.data(), 0, {3, k}, {k, 1}};
   MemRef<float, 2> bRef{b.data(), b.data(), offset, {k, n}, {total, 1}};
   MemRef<float, 2> cRef{c.data(), c.data(), 0, {3, n}, {n, 1}};
-  loom_context context{nullptr, &state};
+  loom_context context{nullptr, &state, nullptr};
   _mlir_ciface_loom_sgemm_nn_overwrite(&context, &aRef, &bRef, &cRef,
                                        LOOM_ACTIVATION_NONE);
   for (int64_t i = 0; i < 3; ++i)

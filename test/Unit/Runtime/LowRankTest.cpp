@@ -148,7 +148,7 @@ TEST(LowRankTest, KernelServesBothPartsFromOneDecomposition) {
   std::vector<float> w = rankTwo(n, k, 0.1f);
   KernelState state(1);
   void *weights[1] = {nullptr};
-  loom_context context{weights, &state};
+  loom_context context{weights, &state, nullptr};
   MemRef<float, 1> none = makeMemRef<float, 1>(nullptr, {0});
   std::vector<float> a(size_t(r * k)), b(size_t(n * r));
   MemRef<float, 2> wRef = makeMemRef(w.data(), {n, k});
@@ -182,7 +182,7 @@ TEST(LowRankTest, KernelRejectsMismatchedShapes) {
   std::vector<float> w(size_t(n * k), 1.0f), out(size_t(n * k));
   KernelState state(1);
   void *weights[1] = {nullptr};
-  loom_context context{weights, &state};
+  loom_context context{weights, &state, nullptr};
   MemRef<float, 2> wRef = makeMemRef(w.data(), {n, k});
   MemRef<float, 2> outRef = makeMemRef(out.data(), {4, 3});
   MemRef<float, 1> none = makeMemRef<float, 1>(nullptr, {0});

@@ -59,8 +59,8 @@ constexpr const char *kInfo =
         "kv_slots": 0, "kv_widths": [],
         "tensors": [{"name": "w", "shape": [4], "dtype": "F32"}]})";
 
-const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo, forward, nullptr,
-                              nullptr};
+const loom_model_def kFake = {LOOM_ABI_VERSION, kInfo,   forward,
+                              nullptr,          nullptr, nullptr};
 
 /// `forward` in a loop of 4 iterations that tokens leave by an exit gate
 /// of logit 0 (probability 1/2 each) at the model's threshold 1: every
@@ -80,8 +80,8 @@ void adaptiveForward(loom_context *context, void *tokens, int64_t pos,
   _mlir_ciface_loom_exit_end(context);
 }
 
-const loom_model_def kAdaptive = {LOOM_ABI_VERSION, kInfo, adaptiveForward,
-                                  nullptr, nullptr};
+const loom_model_def kAdaptive = {LOOM_ABI_VERSION, kInfo,   adaptiveForward,
+                                  nullptr,          nullptr, nullptr};
 
 class ModelApiTest : public TempDirTest {
 protected:
