@@ -293,10 +293,10 @@ void loom::detail::quantizeSpanWithFeedback(QuantFormat format, double *x,
     code.m = halfToFloat(floatToHalf(code.m));
     if (!std::isfinite(code.d) || !std::isfinite(code.m)) {
       // The compensated values went beyond the format's f16 scales: the
-      // block is stored with a NaN scale (loading stops at it) and passes
-      // no error on.
+      // block is stored with an infinite scale (loading stops at it) and
+      // passes no error on.
       BlockCode blank{};
-      blank.d = std::nanf("");
+      blank.d = INFINITY;
       std::fill(errors + (first - begin),
                 errors + (first - begin) + kQuantBlock, 0.0);
       storeBlock(format, blank, out + (first / kQuantBlock) * blockBytes);

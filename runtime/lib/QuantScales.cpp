@@ -1,11 +1,11 @@
 //===- QuantScales.cpp - Finding blocks whose scales are not finite -------===//
 //
 // A block format stores its scales in half precision (INT8: one f32 a row),
-// so a weight beyond what they reach, or one that is not a number, cannot be
-// quantized: the scale becomes an infinity and the block decodes to
-// infinities. Quantizing marks such blocks with a NaN scale and loading finds
-// them, as it finds damaged blocks in a file, so that neither becomes a
-// silently wrong model.
+// so a weight beyond what they reach cannot be quantized: the scale becomes
+// an infinity and the block decodes to infinities. A weight that is not
+// finite would round to an ordinary integer; quantizing marks its block with
+// a NaN scale. Loading finds both, as it finds damaged blocks in a file, so
+// that none becomes a silently wrong model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +13,7 @@
 
 #include "loom/Half.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -42,10 +43,13 @@ ScaleFields scaleFields(QuantFormat format) {
   return {0, -1};
 }
 
-bool finiteHalf(const uint8_t *field) {
+/// The half at `field`: 0 if finite, 1 if an infinity, 2 if a NaN.
+int halfKind(const uint8_t *field) {
   uint16_t bits;
   std::memcpy(&bits, field, 2);
-  return (bits & 0x7c00u) != 0x7c00u;
+  if ((bits & 0x7c00u) != 0x7c00u)
+    return 0;
+  return (bits & 0x3ffu) ? 2 : 1;
 }
 
 } // namespace
@@ -66,15 +70,17 @@ std::optional<QuantBlockIndex> loom::firstNonFiniteScale(QuantFormat format,
       float scale;
       std::memcpy(&scale, row, sizeof(scale));
       if (!std::isfinite(scale))
-        return QuantBlockIndex{r, 0};
+        return QuantBlockIndex{r, 0, std::isinf(scale)};
     }
     if (fields.scale < 0)
       continue;
     for (int64_t b = 0; b < k / blockWeights; ++b) {
       const uint8_t *block = row + header + b * blockBytes;
-      if (!finiteHalf(block + fields.scale) ||
-          (fields.minimum >= 0 && !finiteHalf(block + fields.minimum)))
-        return QuantBlockIndex{r, b * blockWeights};
+      int kind =
+          std::max(halfKind(block + fields.scale),
+                   fields.minimum >= 0 ? halfKind(block + fields.minimum) : 0);
+      if (kind)
+        return QuantBlockIndex{r, b * blockWeights, kind == 1};
     }
   }
   return std::nullopt;

@@ -553,10 +553,12 @@ Status Session::loadWeights() {
           block->row, block->weight, last));
     return makeError(fmt::format(
         "weight '{}'{}: row {}'s weights {} to {} cannot be quantized to {}: "
-        "one is not a finite number, or beyond what the format's scales "
-        "reach",
+        "{}",
         spec.name, originOf(i), block->row, block->weight, last,
-        quantFormatName(*format)));
+        quantFormatName(*format),
+        block->infinite ? "one is beyond what the format's half-precision "
+                          "scales reach"
+                        : "one is not a finite number"));
   };
   Progress progress("loading weights", int64_t(entries), "tensors");
   int64_t done = 0;

@@ -30,18 +30,19 @@ namespace loom {
 void quantizeRow(QuantFormat format, const float *x, int64_t k,
                  const float *importance, void *out);
 
-/// A block of a quantized matrix: its row, and the row's first weight it
-/// holds.
+/// A block of a quantized matrix: its row, the row's first weight it holds,
+/// and whether its bad scale is an infinity (rounding from a weight beyond
+/// what the format's half-precision scales reach) rather than a NaN (a
+/// weight that was not finite: `markNonFiniteBlocks`).
 struct QuantBlockIndex {
   int64_t row, weight;
+  bool infinite;
 };
 
 /// The first block of the `rows` rows of `k` weights of `format` in `data`
 /// (rows `quantRowBytes(format, k)` bytes apart) whose scale or minimum is
 /// not a finite number (INT8: a row whose scale is not), if any: it decodes
-/// to infinities or NaNs. A file's block is damaged; a quantized block held a
-/// value that was not finite (`markNonFiniteBlocks`) or beyond what the
-/// format's half-precision scales reach.
+/// to infinities or NaNs. In a file, the block is damaged.
 std::optional<QuantBlockIndex> firstNonFiniteScale(QuantFormat format,
                                                    const void *data,
                                                    int64_t rows, int64_t k);

@@ -231,6 +231,7 @@ TEST(QuantTest, ScalesBeyondHalfAreFound) {
     std::optional<QuantBlockIndex> block =
         firstNonFiniteScale(format, quantize(format, w, n, k).data(), n, k);
     ASSERT_TRUE(block) << quantFormatName(format);
+    EXPECT_TRUE(block->infinite) << quantFormatName(format);
     EXPECT_EQ(block->row, 1);
     EXPECT_EQ(block->weight,
               300 / quantBlockWeights(format) * quantBlockWeights(format))
@@ -258,6 +259,7 @@ TEST(QuantTest, NonFiniteWeightsMarkTheirBlocks) {
       std::optional<QuantBlockIndex> block =
           firstNonFiniteScale(format, bytes.data(), n, k);
       ASSERT_TRUE(block) << quantFormatName(format) << " " << bad;
+      EXPECT_FALSE(block->infinite) << quantFormatName(format) << " " << bad;
       EXPECT_EQ(block->row, 2);
       int64_t first =
           format == QuantFormat::Int8 || format == QuantFormat::Q4_K ? 0 : 32;
@@ -710,6 +712,7 @@ TEST(QuantTest, ErrorFeedbackBeyondHalfMarksTheBlock) {
     std::optional<QuantBlockIndex> block =
         firstNonFiniteScale(format, bytes.data(), n, k);
     ASSERT_TRUE(block) << quantFormatName(format);
+    EXPECT_TRUE(block->infinite) << quantFormatName(format);
     EXPECT_EQ(block->row, 2) << quantFormatName(format);
     EXPECT_FALSE(firstNonFiniteScale(format, bytes.data(), 2, k))
         << quantFormatName(format);
