@@ -1,7 +1,7 @@
 //===- LowRankTest.cpp - Factors of weights by truncated SVD --------------===//
 
-#include "loom/Kernels.h"
 #include "loom/LowRank.h"
+#include "loom/Kernels.h"
 
 #include <gtest/gtest.h>
 
@@ -79,8 +79,8 @@ TEST(LowRankTest, TruncationKeepsTheLargestDirections) {
   const int64_t n = 20, k = 9;
   std::vector<float> w = rankTwo(n, k, 0.01f);
   auto error = [&](int64_t r) {
-    std::vector<double> approx = product(factorLowRank(view(w, n, k), r), n,
-                                         k, r);
+    std::vector<double> approx =
+        product(factorLowRank(view(w, n, k), r), n, k, r);
     double sum = 0;
     for (size_t i = 0; i < w.size(); ++i)
       sum += (approx[i] - w[i]) * (approx[i] - w[i]);
